@@ -1,0 +1,450 @@
+//===- Importer.cpp - ONNX file -> onnx dialect ---------------------------===//
+//
+// The only translation unit that sees libonnx and protobuf. It is compiled
+// with exceptions because onnx::checker and shape inference throw; every
+// exception is caught here and turned into a diagnostic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Importer.h"
+
+#include "dialects/bnn/BnnDialect.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+using namespace mlir;
+
+namespace bnnc {
+namespace {
+
+class OnnxImporter {
+public:
+  OnnxImporter(MLIRContext &ctx, StringRef path)
+      : ctx(ctx), builder(&ctx), path(path),
+        fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run() {
+    ::onnx::ModelProto model;
+    if (failed(parse(model)) || failed(check(model)))
+      return nullptr;
+    return build(model.graph());
+  }
+
+private:
+  MLIRContext &ctx;
+  OpBuilder builder;
+  std::string path;
+  Location fileLoc;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<const ::onnx::TypeProto *> valueTypes;
+
+  InFlightDiagnostic error() { return emitError(fileLoc); }
+
+  Location nodeLoc(StringRef name) {
+    return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
+  }
+
+  LogicalResult parse(::onnx::ModelProto &model) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return error() << "cannot open file: " << buffer.getError().message();
+    StringRef bytes = (*buffer)->getBuffer();
+    if (bytes.size() > static_cast<size_t>(INT32_MAX))
+      return error() << "file is larger than 2 GB; external data is not "
+                        "supported";
+    if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+      return error() << "not a valid ONNX model (protobuf parse failed: "
+                        "truncated or not an ONNX file)";
+    if (!model.has_graph() || model.ir_version() <= 0)
+      return error() << "not an ONNX model (no graph or ir_version)";
+    for (const auto &import : model.opset_import())
+      if (import.domain().empty() || import.domain() == "ai.onnx")
+        opset = import.version();
+    if (opset < kMinOpset || opset > kMaxOpset)
+      return error() << "ONNX opset " << opset
+                     << " is not supported (bnnc supports opsets "
+                     << kMinOpset << " to " << kMaxOpset
+                     << "; re-export with opset_version in that range)";
+    return success();
+  }
+
+  LogicalResult check(::onnx::ModelProto &model) {
+    try {
+      ::onnx::checker::check_model(model);
+    } catch (const std::exception &e) {
+      return error() << "invalid ONNX model: " << firstLine(e.what());
+    }
+    try {
+      ::onnx::ShapeInferenceOptions options(/*check_type=*/true,
+                                            /*strict_mode=*/1,
+                                            /*data_prop=*/true);
+      ::onnx::shape_inference::InferShapes(
+          model, ::onnx::OpSchemaRegistry::Instance(), options);
+    } catch (const std::exception &e) {
+      return error() << "ONNX shape inference failed: " << firstLine(e.what());
+    }
+    return success();
+  }
+
+  static std::string firstLine(const char *text) {
+    StringRef s(text);
+    return s.take_until([](char c) { return c == '\n'; }).trim().str();
+  }
+
+  FailureOr<Type> elementType(int32_t dataType, StringRef what) {
+    switch (dataType) {
+    case ::onnx::TensorProto::FLOAT:
+      return Type(builder.getF32Type());
+    case ::onnx::TensorProto::DOUBLE:
+      return Type(builder.getF64Type());
+    case ::onnx::TensorProto::INT64:
+      return Type(builder.getI64Type());
+    case ::onnx::TensorProto::INT32:
+      return Type(builder.getI32Type());
+    case ::onnx::TensorProto::INT8:
+      return Type(builder.getI8Type());
+    case ::onnx::TensorProto::UINT8:
+      return Type(builder.getIntegerType(8, /*isSigned=*/false));
+    case ::onnx::TensorProto::BOOL:
+      return Type(builder.getI1Type());
+    default:
+      return error() << what << " has ONNX element type "
+                     << ::onnx::TensorProto::DataType_Name(
+                            static_cast<::onnx::TensorProto::DataType>(dataType))
+                     << ", which bnnc does not handle";
+    }
+  }
+
+  /// A static ranked tensor type from an ONNX value type.
+  FailureOr<RankedTensorType> tensorType(const ::onnx::TypeProto &type,
+                                         StringRef what) {
+    if (!type.has_tensor_type() || !type.tensor_type().has_shape())
+      return error() << what << " has no tensor type with a known rank";
+    const auto &tensor = type.tensor_type();
+    auto element = elementType(tensor.elem_type(), what);
+    if (failed(element))
+      return failure();
+    SmallVector<int64_t> shape;
+    for (const auto &dim : tensor.shape().dim()) {
+      if (!dim.has_dim_value() || dim.dim_value() < 0) {
+        auto diag = error() << what << " has a symbolic dimension";
+        if (dim.has_dim_param())
+          diag << " '" << dim.dim_param() << "'";
+        return diag << "; bnnc needs static shapes (re-export the model "
+                       "with fixed input sizes)";
+      }
+      shape.push_back(dim.dim_value());
+    }
+    return RankedTensorType::get(shape, *element);
+  }
+
+  FailureOr<DenseElementsAttr> tensorAttr(const ::onnx::TensorProto &t,
+                                          StringRef what) {
+    if (t.data_location() == ::onnx::TensorProto::EXTERNAL)
+      return error() << what << " uses external data, which is not supported";
+    auto element = elementType(t.data_type(), what);
+    if (failed(element))
+      return failure();
+    SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+    auto type = RankedTensorType::get(shape, *element);
+    int64_t count = type.getNumElements();
+    if (t.has_raw_data()) {
+      const std::string &raw = t.raw_data();
+      int64_t width = std::max(1u, element->getIntOrFloatBitWidth() / 8);
+      if (static_cast<int64_t>(raw.size()) != count * width)
+        return error() << what << " has " << raw.size()
+                       << " bytes of data for " << count << " elements";
+      if (element->isInteger(1)) {
+        SmallVector<bool> bits;
+        for (char c : raw)
+          bits.push_back(c != 0);
+        return DenseElementsAttr::get(type, ArrayRef<bool>(bits));
+      }
+      // ONNX raw data is little-endian, as are all hosts bnnc runs on.
+      return DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(raw.data(), raw.size()));
+    }
+    auto sizeMismatch = [&](int64_t got) -> FailureOr<DenseElementsAttr> {
+      return error() << what << " has " << got << " values for " << count
+                     << " elements";
+    };
+    switch (t.data_type()) {
+    case ::onnx::TensorProto::FLOAT: {
+      if (t.float_data_size() != count)
+        return sizeMismatch(t.float_data_size());
+      SmallVector<float> v(t.float_data().begin(), t.float_data().end());
+      return DenseElementsAttr::get(type, ArrayRef<float>(v));
+    }
+    case ::onnx::TensorProto::DOUBLE: {
+      if (t.double_data_size() != count)
+        return sizeMismatch(t.double_data_size());
+      SmallVector<double> v(t.double_data().begin(), t.double_data().end());
+      return DenseElementsAttr::get(type, ArrayRef<double>(v));
+    }
+    case ::onnx::TensorProto::INT64: {
+      if (t.int64_data_size() != count)
+        return sizeMismatch(t.int64_data_size());
+      SmallVector<int64_t> v(t.int64_data().begin(), t.int64_data().end());
+      return DenseElementsAttr::get(type, ArrayRef<int64_t>(v));
+    }
+    default: {
+      // INT32, INT8, UINT8 and BOOL are all stored in int32_data.
+      if (t.int32_data_size() != count)
+        return sizeMismatch(t.int32_data_size());
+      SmallVector<APInt> v;
+      unsigned width = element->getIntOrFloatBitWidth();
+      for (int32_t x : t.int32_data())
+        v.push_back(APInt(width, x, /*isSigned=*/!element->isUnsignedInteger()));
+      return DenseElementsAttr::get(type, v);
+    }
+    }
+  }
+
+  FailureOr<Attribute> convertAttribute(const ::onnx::AttributeProto &a,
+                                        StringRef what) {
+    switch (a.type()) {
+    case ::onnx::AttributeProto::INT:
+      return Attribute(builder.getI64IntegerAttr(a.i()));
+    case ::onnx::AttributeProto::FLOAT:
+      return Attribute(builder.getF32FloatAttr(a.f()));
+    case ::onnx::AttributeProto::STRING:
+      return Attribute(builder.getStringAttr(a.s()));
+    case ::onnx::AttributeProto::INTS:
+      return Attribute(builder.getDenseI64ArrayAttr(
+          SmallVector<int64_t>(a.ints().begin(), a.ints().end())));
+    case ::onnx::AttributeProto::FLOATS:
+      return Attribute(builder.getDenseF32ArrayAttr(
+          SmallVector<float>(a.floats().begin(), a.floats().end())));
+    case ::onnx::AttributeProto::STRINGS: {
+      SmallVector<Attribute> strings;
+      for (const std::string &s : a.strings())
+        strings.push_back(builder.getStringAttr(s));
+      return Attribute(builder.getArrayAttr(strings));
+    }
+    case ::onnx::AttributeProto::TENSOR: {
+      auto t = tensorAttr(a.t(), what);
+      if (failed(t))
+        return failure();
+      return Attribute(*t);
+    }
+    default:
+      return error() << what << ": attribute '" << a.name() << "' of type "
+                     << ::onnx::AttributeProto::AttributeType_Name(a.type())
+                     << " is not supported";
+    }
+  }
+
+  /// ONNX Constant has six attribute forms; all become one dense `value`.
+  FailureOr<DenseElementsAttr> constantNodeValue(const ::onnx::NodeProto &node,
+                                                 StringRef what) {
+    if (node.attribute_size() != 1)
+      return error() << what << " must have exactly one value attribute";
+    const auto &a = node.attribute(0);
+    if (a.name() == "value")
+      return tensorAttr(a.t(), what);
+    if (a.name() == "value_float")
+      return DenseElementsAttr::get(RankedTensorType::get({}, builder.getF32Type()),
+                                    a.f());
+    if (a.name() == "value_int")
+      return DenseElementsAttr::get(RankedTensorType::get({}, builder.getI64Type()),
+                                    a.i());
+    if (a.name() == "value_floats") {
+      SmallVector<float> v(a.floats().begin(), a.floats().end());
+      return DenseElementsAttr::get(
+          RankedTensorType::get({(int64_t)v.size()}, builder.getF32Type()),
+          ArrayRef<float>(v));
+    }
+    if (a.name() == "value_ints") {
+      SmallVector<int64_t> v(a.ints().begin(), a.ints().end());
+      return DenseElementsAttr::get(
+          RankedTensorType::get({(int64_t)v.size()}, builder.getI64Type()),
+          ArrayRef<int64_t>(v));
+    }
+    return error() << what << ": constant attribute '" << a.name()
+                   << "' is not supported";
+  }
+
+  std::string describe(const ::onnx::NodeProto &node, StringRef name) {
+    return ("node '" + name + "' (" + node.op_type() + ")").str();
+  }
+
+  LogicalResult importNode(const ::onnx::NodeProto &node, StringRef name) {
+    std::string what = describe(node, name);
+    Location loc = nodeLoc(name);
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    std::string opName = "onnx." + node.op_type();
+    if (!defaultDomain ||
+        !RegisteredOperationName::lookup(opName, &ctx).has_value() ||
+        node.op_type() == "NoValue")
+      return error() << what << ": unsupported operator '"
+                     << (defaultDomain ? "" : node.domain() + ".")
+                     << node.op_type() << "' (opset " << opset
+                     << "); see docs/supported-ops.md";
+
+    if (node.op_type() == "Constant") {
+      auto value = constantNodeValue(node, what);
+      if (failed(value))
+        return failure();
+      auto op = builder.create<onnx::ConstantOp>(loc, value->getType(), *value);
+      values[node.output(0)] = op.getOutput();
+      return success();
+    }
+
+    OperationState state(loc, opName);
+    for (const std::string &input : node.input()) {
+      if (input.empty()) {
+        state.operands.push_back(noValue(loc));
+        continue;
+      }
+      auto it = values.find(input);
+      if (it == values.end())
+        return error() << what << ": input '" << input
+                       << "' is not produced by any node, graph input or "
+                          "initializer";
+      state.operands.push_back(it->second);
+    }
+    // Omitted trailing optional inputs become explicit `none` operands, so
+    // operand positions always follow the ONNX schema.
+    if (const auto *schema = ::onnx::OpSchemaRegistry::Schema(
+            node.op_type(), static_cast<int>(opset), "")) {
+      const auto &formal = schema->inputs();
+      bool variadic =
+          !formal.empty() &&
+          formal.back().GetOption() == ::onnx::OpSchema::FormalParameterOption::Variadic;
+      while (!variadic && state.operands.size() < formal.size())
+        state.operands.push_back(noValue(loc));
+    }
+    for (const std::string &output : node.output()) {
+      if (output.empty())
+        continue;
+      auto it = valueTypes.find(output);
+      if (it == valueTypes.end())
+        return error() << what << ": ONNX shape inference gave no type for "
+                       << "output '" << output << "'";
+      auto type = tensorType(*it->second, what + ": output '" + output + "'");
+      if (failed(type))
+        return failure();
+      state.types.push_back(*type);
+    }
+    for (const auto &a : node.attribute()) {
+      auto attr = convertAttribute(a, what);
+      if (failed(attr))
+        return failure();
+      state.addAttribute(a.name(), *attr);
+    }
+    Operation *op = builder.create(state);
+    if (failed(verify(op)))
+      return failure();
+    unsigned next = 0;
+    for (const std::string &output : node.output())
+      if (!output.empty())
+        values[output] = op->getResult(next++);
+    return success();
+  }
+
+  Value noValue(Location loc) {
+    return builder.create<onnx::NoValueOp>(loc, builder.getNoneType());
+  }
+
+  OwningOpRef<ModuleOp> build(const ::onnx::GraphProto &graph) {
+    for (const auto &info : graph.value_info())
+      valueTypes[info.name()] = &info.type();
+    for (const auto &output : graph.output())
+      valueTypes[output.name()] = &output.type();
+
+    OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+    llvm::StringSet<> initializerNames;
+    for (const auto &init : graph.initializer())
+      initializerNames.insert(init.name());
+
+    // Graph inputs that are also initializers are weights (IR < 4 style).
+    SmallVector<Type> argTypes;
+    SmallVector<std::string> argNames;
+    for (const auto &input : graph.input()) {
+      if (initializerNames.contains(input.name()))
+        continue;
+      auto type = tensorType(input.type(), "graph input '" + input.name() + "'");
+      if (failed(type))
+        return nullptr;
+      argTypes.push_back(*type);
+      argNames.push_back(input.name());
+    }
+    SmallVector<Type> resultTypes;
+    for (const auto &output : graph.output()) {
+      auto type =
+          tensorType(output.type(), "graph output '" + output.name() + "'");
+      if (failed(type))
+        return nullptr;
+      resultTypes.push_back(*type);
+    }
+
+    builder.setInsertionPointToEnd(module->getBody());
+    auto func = builder.create<func::FuncOp>(
+        fileLoc, "main", builder.getFunctionType(argTypes, resultTypes));
+    Block *body = func.addEntryBlock();
+    for (auto [i, name] : llvm::enumerate(argNames)) {
+      func.setArgAttr(i, bnn::kOnnxNameAttr, builder.getStringAttr(name));
+      values[name] = body->getArgument(i);
+    }
+    builder.setInsertionPointToEnd(body);
+
+    for (const auto &init : graph.initializer()) {
+      auto value = tensorAttr(init, "initializer '" + init.name() + "'");
+      if (failed(value))
+        return nullptr;
+      values[init.name()] = builder.create<onnx::ConstantOp>(
+          nodeLoc(init.name()), value->getType(), *value);
+    }
+    for (auto [i, node] : llvm::enumerate(graph.node())) {
+      std::string name = node.name().empty()
+                             ? node.op_type() + "_" + std::to_string(i)
+                             : node.name();
+      if (failed(importNode(node, name)))
+        return nullptr;
+    }
+    SmallVector<Value> results;
+    for (auto [i, output] : llvm::enumerate(graph.output())) {
+      auto it = values.find(output.name());
+      if (it == values.end()) {
+        error() << "graph output '" << output.name()
+                << "' is not produced by any node";
+        return nullptr;
+      }
+      if (it->second.getType() != resultTypes[i]) {
+        error() << "graph output '" << output.name() << "' is declared as "
+                << resultTypes[i] << " but computed as " << it->second.getType();
+        return nullptr;
+      }
+      func.setResultAttr(i, bnn::kOnnxNameAttr,
+                         builder.getStringAttr(output.name()));
+      results.push_back(it->second);
+    }
+    builder.create<func::ReturnOp>(fileLoc, results);
+    if (failed(verify(*module)))
+      return nullptr;
+    return module;
+  }
+};
+
+} // namespace
+
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path) {
+  context.loadDialect<onnx::OnnxDialect, bnn::BnnDialect, func::FuncDialect>();
+  return OnnxImporter(context, path).run();
+}
+
+} // namespace bnnc

@@ -1,0 +1,34 @@
+//===- Pipeline.cpp - The bnnc pass pipeline and registration -------------===//
+
+#include "compiler/Pipeline.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace bnnc {
+
+void registerBnncDialects(mlir::DialectRegistry &registry) {
+  registry.insert<onnx::OnnxDialect, bnn::BnnDialect, mlir::func::FuncDialect>();
+}
+
+void registerAllBnncPasses() {
+  registerBnncPasses();
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+}
+
+void buildOnnxToBnnPipeline(mlir::OpPassManager &pm) {
+  mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
+  func.addPass(createOnnxConstantFold());
+  func.addPass(createOnnxFoldBatchNorm());
+  // BN folding creates constants that may enable further folding.
+  func.addPass(createOnnxConstantFold());
+  func.addPass(createOnnxLowerToBnn());
+  func.addPass(createBnnFuseEpilogues());
+  func.addPass(mlir::createCSEPass());
+  func.addPass(createBnnPlanMemory());
+}
+
+} // namespace bnnc

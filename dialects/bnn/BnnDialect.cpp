@@ -1,0 +1,147 @@
+//===- BnnDialect.cpp - bnn dialect registration and verifiers ------------===//
+
+#include "dialects/bnn/BnnDialect.h"
+#include "dialects/onnx/ShapeUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace bnnc::bnn;
+
+#include "dialects/bnn/BnnDialect.cpp.inc"
+#include "dialects/bnn/BnnEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/bnn/BnnAttrs.cpp.inc"
+
+void BnnDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/bnn/BnnAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/bnn/BnnOps.cpp.inc"
+      >();
+}
+
+Operation *BnnDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  if (auto elements = dyn_cast<ElementsAttr>(value))
+    if (elements.getType() == type)
+      return builder.create<ConstantOp>(loc, type, elements);
+  return nullptr;
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+static RankedTensorType rankedType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  if (in.getElementType() != out.getElementType() ||
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot view ") << in << " as " << out;
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  auto x = rankedType(getInput()), w = rankedType(getWeight());
+  auto y = rankedType(getOutput());
+  if (x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
+    return emitOpError("expects 4-D input, weight and output");
+  if (getStrides().size() != 2 || getDilations().size() != 2 ||
+      getPads().size() != 4)
+    return emitOpError("expects 2 strides, 2 dilations and 4 pads");
+  int64_t group = getGroup();
+  if (group < 1 || x.getDimSize(1) != w.getDimSize(1) * group ||
+      w.getDimSize(0) % group != 0 || y.getDimSize(1) != w.getDimSize(0))
+    return emitOpError("channel counts do not match group ") << group;
+  if (getBias() && rankedType(getBias()).getShape() !=
+                       ArrayRef<int64_t>{w.getDimSize(0)})
+    return emitOpError("bias must have one value per output channel");
+  // Output extent = floor((in + pads - dilated kernel) / stride) + 1.
+  for (int i = 0; i < 2; ++i) {
+    int64_t extent = (w.getDimSize(2 + i) - 1) * getDilations()[i] + 1;
+    int64_t span = x.getDimSize(2 + i) + getPads()[i] + getPads()[2 + i] -
+                   extent;
+    if (span < 0 || y.getDimSize(2 + i) != span / getStrides()[i] + 1)
+      return emitOpError("output spatial size does not match the geometry");
+  }
+  return success();
+}
+
+LogicalResult GemmOp::verify() {
+  auto a = rankedType(getA()), b = rankedType(getB());
+  auto y = rankedType(getOutput());
+  if (a.getRank() != 2 || b.getRank() != 2 || y.getRank() != 2)
+    return emitOpError("expects 2-D operands");
+  int64_t m = a.getDimSize(getTransA() ? 1 : 0);
+  int64_t k = a.getDimSize(getTransA() ? 0 : 1);
+  int64_t kb = b.getDimSize(getTransB() ? 1 : 0);
+  int64_t n = b.getDimSize(getTransB() ? 0 : 1);
+  if (k != kb || y.getShape() != ArrayRef<int64_t>{m, n})
+    return emitOpError("operand shapes do not form a ") << m << "x" << n
+                                                        << " product";
+  if (getC()) {
+    auto c = rankedType(getC());
+    auto shape = bnnc::broadcastShapes(c.getShape(), {m, n});
+    if (c.getRank() > 2 || !shape || ArrayRef<int64_t>(*shape) != y.getShape())
+      return emitOpError("c does not broadcast to the result");
+  }
+  return success();
+}
+
+LogicalResult MatMulOp::verify() {
+  auto a = rankedType(getA()), b = rankedType(getB());
+  auto y = rankedType(getOutput());
+  if (a.getRank() < 2 || b.getRank() < 2)
+    return emitOpError("expects operands of rank >= 2");
+  auto batch = bnnc::broadcastShapes(a.getShape().drop_back(2),
+                                     b.getShape().drop_back(2));
+  if (!batch || a.getShape().back() != b.getShape()[b.getRank() - 2])
+    return emitOpError("operands are not matmul-compatible");
+  SmallVector<int64_t> expected(*batch);
+  expected.push_back(a.getShape()[a.getRank() - 2]);
+  expected.push_back(b.getShape().back());
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape does not match the operands");
+  return success();
+}
+
+LogicalResult BinaryOp::verify() {
+  auto shape = bnnc::broadcastShapes(rankedType(getLhs()).getShape(),
+                                     rankedType(getRhs()).getShape());
+  if (!shape || ArrayRef<int64_t>(*shape) != rankedType(getOutput()).getShape())
+    return emitOpError("result is not the broadcast of the operands");
+  return success();
+}
+
+LogicalResult MaxPool2DOp::verify() {
+  auto x = rankedType(getInput()), y = rankedType(getOutput());
+  if (x.getRank() != 4 || y.getRank() != 4 ||
+      x.getShape().take_front(2) != y.getShape().take_front(2))
+    return emitOpError("expects NCHW input and output with equal N and C");
+  if (getKernel().size() != 2 || getStrides().size() != 2 ||
+      getDilations().size() != 2 || getPads().size() != 4)
+    return emitOpError("expects 2 kernel sizes, strides, dilations, 4 pads");
+  return success();
+}
+
+LogicalResult ChannelAffineOp::verify() {
+  auto x = rankedType(getInput());
+  if (x.getRank() < 2 || getOutput().getType() != x)
+    return emitOpError("expects rank >= 2 and a result of the input type");
+  ArrayRef<int64_t> channels = {x.getDimSize(1)};
+  if (rankedType(getScale()).getShape() != channels ||
+      rankedType(getShift()).getShape() != channels)
+    return emitOpError("scale and shift need one value per channel");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/bnn/BnnOps.cpp.inc"

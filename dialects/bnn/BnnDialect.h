@@ -1,0 +1,40 @@
+//===- BnnDialect.h - The kernel-level bnn dialect ------------------------===//
+
+#ifndef BNNC_DIALECTS_BNN_BNNDIALECT_H
+#define BNNC_DIALECTS_BNN_BNNDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/bnn/BnnDialect.h.inc"
+#include "dialects/bnn/BnnEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/bnn/BnnAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/bnn/BnnOps.h.inc"
+
+namespace bnnc::bnn {
+
+/// Discardable attribute set by bnn-plan-memory: byte offset of an op's
+/// result in the arena.
+constexpr llvm::StringLiteral kOffsetAttr = "bnn.offset";
+/// Function attributes set by bnn-plan-memory: planned arena size and the
+/// lower bound (largest total of simultaneously live tensors), in bytes.
+constexpr llvm::StringLiteral kArenaSizeAttr = "bnn.arena_size";
+constexpr llvm::StringLiteral kArenaLowerBoundAttr = "bnn.arena_lower_bound";
+/// Argument/result attribute holding the ONNX graph input/output name.
+constexpr llvm::StringLiteral kOnnxNameAttr = "onnx.name";
+
+/// True for ops that produce no kernel, only a new view of their operand.
+inline bool isView(mlir::Operation *op) { return mlir::isa<ReshapeOp>(op); }
+
+} // namespace bnnc::bnn
+
+#endif // BNNC_DIALECTS_BNN_BNNDIALECT_H

@@ -1,0 +1,259 @@
+//===- OnnxDialect.cpp - ONNX dialect registration and verifiers ----------===//
+
+#include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/ShapeUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace bnnc::onnx;
+
+#include "dialects/onnx/OnnxDialect.cpp.inc"
+
+void OnnxDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/onnx/OnnxOps.cpp.inc"
+      >();
+}
+
+Operation *OnnxDialect::materializeConstant(OpBuilder &builder,
+                                            Attribute value, Type type,
+                                            Location loc) {
+  if (isa<NoneType>(type))
+    return builder.create<NoValueOp>(loc, type);
+  if (auto elements = dyn_cast<ElementsAttr>(value))
+    if (elements.getType() == type)
+      return builder.create<ConstantOp>(loc, type, elements);
+  return nullptr;
+}
+
+std::string bnnc::describeNode(Operation *op) {
+  std::string name;
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      loc = fused.getLocations().front();
+  if (auto nameLoc = dyn_cast<NameLoc>(loc))
+    name = nameLoc.getName().str();
+  StringRef opName = op->getName().getStringRef();
+  // ONNX op types are shown without the dialect prefix: the user knows them
+  // as "Conv", not "onnx.Conv".
+  opName.consume_front("onnx.");
+  if (name.empty())
+    return ("unnamed node (" + opName + ")").str();
+  return ("node '" + name + "' (" + opName + ")").str();
+}
+
+bool bnnc::isNoValue(Value v) { return isa<NoneType>(v.getType()); }
+
+static RankedTensorType rankedType(Value v) {
+  return dyn_cast<RankedTensorType>(v.getType());
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  // The attribute is the whole value: its type is the result type.
+  if (getValue().getType() != getType())
+    return emitOpError("value type ")
+           << getValue().getType() << " does not match result type "
+           << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyBroadcastBinary(Operation *op) {
+  auto a = rankedType(op->getOperand(0)), b = rankedType(op->getOperand(1));
+  auto c = rankedType(op->getResult(0));
+  // Both operands share one element type (ONNX type constraint T).
+  if (a.getElementType() != b.getElementType() ||
+      a.getElementType() != c.getElementType())
+    return op->emitOpError("operand and result element types must match");
+  auto shape = bnnc::broadcastShapes(a.getShape(), b.getShape());
+  if (!shape)
+    return op->emitOpError("operand shapes ")
+           << a << " and " << b << " are not broadcast-compatible";
+  if (ArrayRef<int64_t>(*shape) != c.getShape())
+    return op->emitOpError("result type ")
+           << c << " is not the broadcast shape of the operands";
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyBroadcastBinary(*this); }
+LogicalResult MulOp::verify() { return verifyBroadcastBinary(*this); }
+
+static LogicalResult verifyUnary(Operation *op) {
+  if (op->getOperand(0).getType() != op->getResult(0).getType())
+    return op->emitOpError("result type must equal the operand type");
+  return success();
+}
+
+LogicalResult ReluOp::verify() { return verifyUnary(*this); }
+LogicalResult SignOp::verify() { return verifyUnary(*this); }
+
+//===----------------------------------------------------------------------===//
+// Conv, Gemm, MatMul, BatchNormalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvOp::verify() {
+  auto x = rankedType(getX()), w = rankedType(getW()), y = rankedType(getY());
+  if (x.getRank() < 3 || w.getRank() != x.getRank())
+    return emitOpError("expects X and W of equal rank >= 3, got ")
+           << x << " and " << w;
+  int64_t group = getGroup();
+  // Each group sees C/group input channels and produces M/group outputs.
+  if (group < 1 || x.getDimSize(1) != w.getDimSize(1) * group ||
+      w.getDimSize(0) % group != 0)
+    return emitOpError("channels do not match: X has ")
+           << x.getDimSize(1) << ", W expects " << w.getDimSize(1)
+           << " per group with group = " << group;
+  if (!bnnc::isNoValue(getB())) {
+    auto b = rankedType(getB());
+    if (b.getRank() != 1 || b.getDimSize(0) != w.getDimSize(0))
+      return emitOpError("bias must have shape [") << w.getDimSize(0) << "]";
+  }
+  if (auto ks = getKernelShape())
+    if (*ks != w.getShape().drop_front(2))
+      return emitOpError("kernel_shape does not match W");
+  std::string error;
+  auto geometry = bnnc::resolveWindow(
+      x.getShape().drop_front(2), w.getShape().drop_front(2), getStrides(),
+      getDilations(), getPads(), getAutoPad(), /*ceilMode=*/false, error);
+  if (!geometry)
+    return emitOpError(error);
+  SmallVector<int64_t> expected = {x.getDimSize(0), w.getDimSize(0)};
+  expected.append(geometry->output);
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result type ") << y << " does not match the geometry";
+  return success();
+}
+
+LogicalResult GemmOp::verify() {
+  auto a = rankedType(getA()), b = rankedType(getB()), y = rankedType(getY());
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return emitOpError("expects 2-D A and B");
+  int64_t m = a.getDimSize(getTransA() ? 1 : 0);
+  int64_t k = a.getDimSize(getTransA() ? 0 : 1);
+  int64_t kb = b.getDimSize(getTransB() ? 1 : 0);
+  int64_t n = b.getDimSize(getTransB() ? 0 : 1);
+  if (k != kb)
+    return emitOpError("inner dimensions differ: ") << k << " vs " << kb;
+  if (y.getShape() != ArrayRef<int64_t>{m, n})
+    return emitOpError("result must be ") << m << "x" << n;
+  if (!bnnc::isNoValue(getC())) {
+    // C is unidirectionally broadcast to [M, N].
+    auto c = rankedType(getC());
+    auto shape = bnnc::broadcastShapes(c.getShape(), {m, n});
+    if (c.getRank() > 2 || !shape || (*shape)[0] != m || (*shape)[1] != n)
+      return emitOpError("C of type ") << c << " does not broadcast to "
+                                       << m << "x" << n;
+  }
+  return success();
+}
+
+LogicalResult MatMulOp::verify() {
+  auto a = rankedType(getA()), b = rankedType(getB()), y = rankedType(getY());
+  if (a.getRank() < 1 || b.getRank() < 1)
+    return emitOpError("operands must have rank >= 1");
+  // numpy.matmul: a 1-D A is a row vector, a 1-D B a column vector; the
+  // inserted dimension is removed from the result again.
+  SmallVector<int64_t> as(a.getShape()), bs(b.getShape());
+  if (as.size() == 1)
+    as.insert(as.begin(), 1);
+  if (bs.size() == 1)
+    bs.push_back(1);
+  if (as.back() != bs[bs.size() - 2])
+    return emitOpError("inner dimensions differ: ")
+           << as.back() << " vs " << bs[bs.size() - 2];
+  auto batch = bnnc::broadcastShapes(ArrayRef(as).drop_back(2),
+                                     ArrayRef(bs).drop_back(2));
+  if (!batch)
+    return emitOpError("batch dimensions are not broadcast-compatible");
+  SmallVector<int64_t> expected(*batch);
+  if (a.getRank() > 1)
+    expected.push_back(as[as.size() - 2]);
+  if (b.getRank() > 1)
+    expected.push_back(bs.back());
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result type ") << y << " does not match operands";
+  return success();
+}
+
+LogicalResult BatchNormalizationOp::verify() {
+  auto x = rankedType(getX());
+  if (x.getRank() < 2)
+    return emitOpError("expects X of rank >= 2");
+  if (getTrainingMode() != 0)
+    return emitOpError("training_mode = 1 is not supported for inference");
+  int64_t c = x.getDimSize(1);
+  for (Value v : {getScale(), getB(), getInputMean(), getInputVar()})
+    if (rankedType(v).getShape() != ArrayRef<int64_t>{c})
+      return emitOpError("scale, B, mean and var must have shape [")
+             << c << "]";
+  if (getY().getType() != x)
+    return emitOpError("result type must equal the type of X");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MaxPool
+//===----------------------------------------------------------------------===//
+
+LogicalResult MaxPoolOp::verify() {
+  auto x = rankedType(getX()), y = rankedType(getY());
+  if (x.getRank() < 3)
+    return emitOpError("expects X of rank >= 3");
+  if (getStorageOrder() != 0)
+    return emitOpError("storage_order = 1 is not supported");
+  std::string error;
+  auto geometry = bnnc::resolveWindow(
+      x.getShape().drop_front(2), getKernelShape(), getStrides(),
+      getDilations(), getPads(), getAutoPad(), getCeilMode() != 0, error);
+  if (!geometry)
+    return emitOpError(error);
+  SmallVector<int64_t> expected = {x.getDimSize(0), x.getDimSize(1)};
+  expected.append(geometry->output);
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result type ") << y << " does not match the geometry";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Flatten, Reshape
+//===----------------------------------------------------------------------===//
+
+LogicalResult FlattenOp::verify() {
+  auto x = rankedType(getInput());
+  int64_t rank = x.getRank(), axis = getAxis();
+  if (axis < -rank || axis > rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  int64_t outer = bnnc::shapeProduct(x.getShape().take_front(axis));
+  int64_t inner = bnnc::shapeProduct(x.getShape().drop_front(axis));
+  if (rankedType(getOutput()).getShape() != ArrayRef<int64_t>{outer, inner})
+    return emitOpError("result must be ") << outer << "x" << inner;
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto shape = rankedType(getShape());
+  if (shape.getRank() != 1 || !shape.getElementType().isInteger(64))
+    return emitOpError("shape must be a 1-D int64 tensor");
+  auto in = rankedType(getData()), out = rankedType(getReshaped());
+  if (in.getElementType() != out.getElementType() ||
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ") << in << " to " << out;
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/onnx/OnnxOps.cpp.inc"

@@ -1,0 +1,65 @@
+//===- ShapeUtils.h - Shape arithmetic shared by dialects and passes ------===//
+//
+// Numpy broadcasting and the output geometry of ONNX sliding-window ops
+// (Conv, MaxPool): one implementation, used by verifiers, folders, lowering
+// and the emitters, so they can never disagree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNNC_DIALECTS_ONNX_SHAPEUTILS_H
+#define BNNC_DIALECTS_ONNX_SHAPEUTILS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include <optional>
+#include <string>
+
+namespace bnnc {
+
+/// Number of elements of a static shape.
+int64_t shapeProduct(llvm::ArrayRef<int64_t> shape);
+
+/// Row-major element strides of a static shape.
+llvm::SmallVector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape);
+
+/// Numpy/ONNX multidirectional broadcast of two shapes, or nullopt if they
+/// are incompatible.
+std::optional<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
+/// Element strides for reading a tensor of shape `in` at the indices of the
+/// broadcast shape `out` (rank(out) >= rank(in)): broadcast dimensions get
+/// stride 0, missing leading dimensions too.
+llvm::SmallVector<int64_t> broadcastStrides(llvm::ArrayRef<int64_t> in,
+                                            llvm::ArrayRef<int64_t> out);
+
+/// Calls fn(outIndex, aIndex, bIndex) for every element of `outShape`, with
+/// the linear indices into two operands read through the given strides.
+void forEachBroadcastIndex(
+    llvm::ArrayRef<int64_t> outShape, llvm::ArrayRef<int64_t> aStrides,
+    llvm::ArrayRef<int64_t> bStrides,
+    llvm::function_ref<void(int64_t, int64_t, int64_t)> fn);
+
+/// Resolved geometry of an ONNX sliding window over the spatial dimensions.
+struct WindowGeometry {
+  llvm::SmallVector<int64_t> kernel, strides, dilations;
+  llvm::SmallVector<int64_t> padsBegin, padsEnd;
+  llvm::SmallVector<int64_t> output;
+};
+
+/// Resolves ONNX window attributes (absent ones take the ONNX defaults) and
+/// computes the output spatial shape. Returns nullopt and sets `error` for
+/// inconsistent attributes or an empty output.
+std::optional<WindowGeometry>
+resolveWindow(llvm::ArrayRef<int64_t> inputSpatial,
+              llvm::ArrayRef<int64_t> kernel,
+              std::optional<llvm::ArrayRef<int64_t>> strides,
+              std::optional<llvm::ArrayRef<int64_t>> dilations,
+              std::optional<llvm::ArrayRef<int64_t>> pads,
+              llvm::StringRef autoPad, bool ceilMode, std::string &error);
+
+} // namespace bnnc
+
+#endif // BNNC_DIALECTS_ONNX_SHAPEUTILS_H

@@ -1,0 +1,47 @@
+//===- PassUtils.cpp - Helpers shared by bnnc passes ----------------------===//
+
+#include "passes/PassUtils.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace bnnc {
+
+std::optional<SmallVector<float>> getConstantFloats(Value v) {
+  DenseElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)) ||
+      !attr.getElementType().isF32())
+    return std::nullopt;
+  auto values = attr.getValues<float>();
+  return SmallVector<float>(values.begin(), values.end());
+}
+
+DenseElementsAttr makeF32Attr(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                              ArrayRef<float> values) {
+  auto type = RankedTensorType::get(shape, Float32Type::get(ctx));
+  return DenseElementsAttr::get(type, values);
+}
+
+std::optional<ChannelAffine> getBatchNormAffine(onnx::BatchNormalizationOp bn) {
+  auto gamma = getConstantFloats(bn.getScale());
+  auto beta = getConstantFloats(bn.getB());
+  auto mean = getConstantFloats(bn.getInputMean());
+  auto var = getConstantFloats(bn.getInputVar());
+  if (!gamma || !beta || !mean || !var)
+    return std::nullopt;
+  ChannelAffine affine;
+  double eps = bn.getEpsilon().convertToFloat();
+  for (size_t c = 0; c < gamma->size(); ++c) {
+    double s = (*gamma)[c] / std::sqrt(double((*var)[c]) + eps);
+    affine.scale.push_back(static_cast<float>(s));
+    affine.shift.push_back(static_cast<float>((*beta)[c] - s * (*mean)[c]));
+  }
+  return affine;
+}
+
+} // namespace bnnc

@@ -1,0 +1,36 @@
+//===- PassUtils.h - Helpers shared by bnnc passes ------------------------===//
+
+#ifndef BNNC_PASSES_PASSUTILS_H
+#define BNNC_PASSES_PASSUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Value.h"
+#include <optional>
+
+namespace bnnc {
+namespace onnx {
+class BatchNormalizationOp;
+} // namespace onnx
+
+/// The values of a constant f32 tensor (onnx.Constant or bnn.constant), or
+/// nullopt if `v` is not one.
+std::optional<llvm::SmallVector<float>> getConstantFloats(mlir::Value v);
+
+/// A dense f32 attribute of the given shape.
+mlir::DenseElementsAttr makeF32Attr(mlir::MLIRContext *ctx,
+                                    llvm::ArrayRef<int64_t> shape,
+                                    llvm::ArrayRef<float> values);
+
+/// Per-channel scale and shift of an inference BatchNormalization,
+/// y = scale[c] * x + shift[c] with scale = gamma / sqrt(var + eps) and
+/// shift = beta - scale * mean (computed in double, rounded once), or
+/// nullopt if its parameters are not constant.
+struct ChannelAffine {
+  llvm::SmallVector<float> scale, shift;
+};
+std::optional<ChannelAffine> getBatchNormAffine(onnx::BatchNormalizationOp bn);
+
+} // namespace bnnc
+
+#endif // BNNC_PASSES_PASSUTILS_H

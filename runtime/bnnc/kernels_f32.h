@@ -1,0 +1,246 @@
+/*
+ * bnnc/kernels_f32.h - portable C99 float32 kernels of the generic target.
+ *
+ * Each bnn float kernel op of the compiler is one function here. Shapes and
+ * attributes come in a `const` parameter struct that the generated code
+ * defines as a static constant, so an optimizing compiler sees every loop
+ * bound. Layouts are ONNX's: NCHW activations, OIHW weights, row-major
+ * matrices. All functions are static inline: unused ones cost nothing.
+ */
+#ifndef BNNC_KERNELS_F32_H
+#define BNNC_KERNELS_F32_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnnc/runtime.h"
+
+/* Fused activation of a kernel epilogue. `v < 0` keeps NaN like ONNX Relu. */
+static inline float bnnc_activate_f32(float v, int32_t relu) {
+  return (relu && v < 0.0f) ? 0.0f : v;
+}
+
+/* ---- Convolution ------------------------------------------------------- */
+
+typedef struct {
+  int32_t n, c, h, w;               /* input, NCHW */
+  int32_t m, kh, kw;                /* output channels, kernel size */
+  int32_t oh, ow;                   /* output size */
+  int32_t stride_h, stride_w;
+  int32_t pad_top, pad_left;        /* bottom/right padding is implied by oh/ow */
+  int32_t dilation_h, dilation_w;
+  int32_t group;
+  int32_t relu;                     /* fused ReLU epilogue */
+} bnnc_conv2d_params;
+
+/* y = act(conv(x, w) + bias); padded taps contribute 0 (ONNX semantics). */
+static inline void bnnc_conv2d_f32(const bnnc_conv2d_params *p, const float *x,
+                                   const float *w, const float *bias,
+                                   float *y) {
+  const int32_t cg = p->c / p->group, mg = p->m / p->group;
+  const size_t ksize = (size_t)p->kh * p->kw;
+  for (int32_t n = 0; n < p->n; ++n) {
+    for (int32_t o = 0; o < p->m; ++o) {
+      const float *wo = w + (size_t)o * cg * ksize;
+      const float *xg = x + ((size_t)n * p->c + (size_t)(o / mg) * cg) *
+                                (size_t)p->h * p->w;
+      float *yo = y + ((size_t)n * p->m + o) * (size_t)p->oh * p->ow;
+      for (int32_t oy = 0; oy < p->oh; ++oy) {
+        for (int32_t ox = 0; ox < p->ow; ++ox) {
+          float acc = 0.0f;
+          for (int32_t ci = 0; ci < cg; ++ci) {
+            const float *xc = xg + (size_t)ci * p->h * p->w;
+            const float *wc = wo + (size_t)ci * ksize;
+            for (int32_t ky = 0; ky < p->kh; ++ky) {
+              const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+              if (iy < 0 || iy >= p->h)
+                continue;
+              for (int32_t kx = 0; kx < p->kw; ++kx) {
+                const int32_t ix =
+                    ox * p->stride_w - p->pad_left + kx * p->dilation_w;
+                if (ix < 0 || ix >= p->w)
+                  continue;
+                acc += xc[(size_t)iy * p->w + ix] * wc[ky * p->kw + kx];
+              }
+            }
+          }
+          if (bias)
+            acc += bias[o];
+          yo[(size_t)oy * p->ow + ox] = bnnc_activate_f32(acc, p->relu);
+        }
+      }
+    }
+  }
+}
+
+/* ---- GEMM and MatMul --------------------------------------------------- */
+
+typedef struct {
+  int32_t m, n, k;
+  int32_t trans_a, trans_b;
+  float alpha, beta;
+  int32_t c_row_stride, c_col_stride; /* C broadcast to [m, n]: 0 = repeated */
+  int32_t relu;
+} bnnc_gemm_params;
+
+/* y = act(alpha * op(a) * op(b) + beta * c), c optional (NULL). */
+static inline void bnnc_gemm_f32(const bnnc_gemm_params *p, const float *a,
+                                 const float *b, const float *c, float *y) {
+  for (int32_t i = 0; i < p->m; ++i) {
+    for (int32_t j = 0; j < p->n; ++j) {
+      float acc = 0.0f;
+      for (int32_t kk = 0; kk < p->k; ++kk) {
+        const float av = p->trans_a ? a[(size_t)kk * p->m + i]
+                                    : a[(size_t)i * p->k + kk];
+        const float bv = p->trans_b ? b[(size_t)j * p->k + kk]
+                                    : b[(size_t)kk * p->n + j];
+        acc += av * bv;
+      }
+      float v = p->alpha * acc;
+      if (c)
+        v += p->beta * c[(size_t)i * p->c_row_stride + (size_t)j * p->c_col_stride];
+      y[(size_t)i * p->n + j] = bnnc_activate_f32(v, p->relu);
+    }
+  }
+}
+
+typedef struct {
+  int32_t m, k, n;
+  int32_t batch_rank;                          /* broadcast batch dims */
+  int32_t batch_shape[BNNC_MAX_RANK];
+  int32_t a_batch_strides[BNNC_MAX_RANK];      /* in matrices; 0 = broadcast */
+  int32_t b_batch_strides[BNNC_MAX_RANK];
+} bnnc_matmul_params;
+
+/* y[b] = a[b] * b[b] for every batch index b of the broadcast batch shape. */
+static inline void bnnc_matmul_f32(const bnnc_matmul_params *p, const float *a,
+                                   const float *b, float *y) {
+  int32_t index[BNNC_MAX_RANK] = {0};
+  size_t ia = 0, ib = 0, batches = 1;
+  const size_t a_size = (size_t)p->m * p->k, b_size = (size_t)p->k * p->n;
+  for (int32_t d = 0; d < p->batch_rank; ++d)
+    batches *= (size_t)p->batch_shape[d];
+  for (size_t batch = 0; batch < batches; ++batch) {
+    const float *am = a + ia * a_size, *bm = b + ib * b_size;
+    float *ym = y + batch * (size_t)p->m * p->n;
+    for (int32_t i = 0; i < p->m; ++i) {
+      for (int32_t j = 0; j < p->n; ++j) {
+        float acc = 0.0f;
+        for (int32_t kk = 0; kk < p->k; ++kk)
+          acc += am[(size_t)i * p->k + kk] * bm[(size_t)kk * p->n + j];
+        ym[(size_t)i * p->n + j] = acc;
+      }
+    }
+    /* Odometer step over the batch index, moving both operand offsets. */
+    for (int32_t d = p->batch_rank - 1; d >= 0; --d) {
+      ia += (size_t)p->a_batch_strides[d];
+      ib += (size_t)p->b_batch_strides[d];
+      if (++index[d] < p->batch_shape[d])
+        break;
+      ia -= (size_t)p->a_batch_strides[d] * (size_t)p->batch_shape[d];
+      ib -= (size_t)p->b_batch_strides[d] * (size_t)p->batch_shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/* ---- Elementwise ------------------------------------------------------- */
+
+typedef struct {
+  int32_t rank;
+  int32_t shape[BNNC_MAX_RANK];     /* output shape */
+  int32_t a_strides[BNNC_MAX_RANK]; /* element strides, 0 = broadcast */
+  int32_t b_strides[BNNC_MAX_RANK];
+  size_t count;                     /* output elements */
+} bnnc_broadcast_params;
+
+/* bnnc_<op>_f32: operands of identical shape; bnnc_<op>_bcast_f32: numpy
+ * broadcasting through per-dimension strides. */
+#define BNNC_DEFINE_BINARY_F32(op, expr)                                       \
+  static inline void bnnc_##op##_f32(size_t count, const float *a,            \
+                                     const float *b, float *y) {              \
+    for (size_t i = 0; i < count; ++i) {                                       \
+      const float x0 = a[i], x1 = b[i];                                        \
+      y[i] = (expr);                                                           \
+    }                                                                          \
+  }                                                                            \
+  static inline void bnnc_##op##_bcast_f32(const bnnc_broadcast_params *p,    \
+                                           const float *a, const float *b,    \
+                                           float *y) {                        \
+    int32_t index[BNNC_MAX_RANK] = {0};                                        \
+    size_t ia = 0, ib = 0;                                                     \
+    for (size_t i = 0; i < p->count; ++i) {                                    \
+      const float x0 = a[ia], x1 = b[ib];                                      \
+      y[i] = (expr);                                                           \
+      for (int32_t d = p->rank - 1; d >= 0; --d) {                             \
+        ia += (size_t)p->a_strides[d];                                         \
+        ib += (size_t)p->b_strides[d];                                         \
+        if (++index[d] < p->shape[d])                                          \
+          break;                                                               \
+        ia -= (size_t)p->a_strides[d] * (size_t)p->shape[d];                   \
+        ib -= (size_t)p->b_strides[d] * (size_t)p->shape[d];                   \
+        index[d] = 0;                                                          \
+      }                                                                        \
+    }                                                                          \
+  }
+
+BNNC_DEFINE_BINARY_F32(add, x0 + x1)
+BNNC_DEFINE_BINARY_F32(mul, x0 * x1)
+
+static inline void bnnc_relu_f32(size_t count, const float *x, float *y) {
+  for (size_t i = 0; i < count; ++i)
+    y[i] = bnnc_activate_f32(x[i], 1);
+}
+
+/* ONNX Sign: -1, +1, and 0 for +-0; NaN stays NaN. */
+static inline void bnnc_sign_f32(size_t count, const float *x, float *y) {
+  for (size_t i = 0; i < count; ++i)
+    y[i] = x[i] > 0.0f ? 1.0f : (x[i] < 0.0f ? -1.0f : (x[i] == 0.0f ? 0.0f : x[i]));
+}
+
+/* y = x * scale[c] + shift[c] over an [n, c, inner] tensor. */
+static inline void bnnc_channel_affine_f32(int32_t n, int32_t c, size_t inner,
+                                           const float *x, const float *scale,
+                                           const float *shift, float *y) {
+  for (int32_t i = 0; i < n; ++i)
+    for (int32_t ch = 0; ch < c; ++ch) {
+      const size_t base = ((size_t)i * c + ch) * inner;
+      for (size_t j = 0; j < inner; ++j)
+        y[base + j] = x[base + j] * scale[ch] + shift[ch];
+    }
+}
+
+/* ---- Pooling ----------------------------------------------------------- */
+
+typedef struct {
+  int32_t n, c, h, w;
+  int32_t oh, ow, kh, kw;
+  int32_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+} bnnc_pool2d_params;
+
+/* Max over each window; taps in the padding are ignored. */
+static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
+                                      const float *x, float *y) {
+  for (int32_t plane = 0; plane < p->n * p->c; ++plane) {
+    const float *xp = x + (size_t)plane * p->h * p->w;
+    float *yp = y + (size_t)plane * p->oh * p->ow;
+    for (int32_t oy = 0; oy < p->oh; ++oy)
+      for (int32_t ox = 0; ox < p->ow; ++ox) {
+        float best = -INFINITY;
+        for (int32_t ky = 0; ky < p->kh; ++ky) {
+          const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+          if (iy < 0 || iy >= p->h)
+            continue;
+          for (int32_t kx = 0; kx < p->kw; ++kx) {
+            const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
+            if (ix >= 0 && ix < p->w && xp[(size_t)iy * p->w + ix] > best)
+              best = xp[(size_t)iy * p->w + ix];
+          }
+        }
+        yp[(size_t)oy * p->ow + ox] = best;
+      }
+  }
+}
+
+#endif /* BNNC_KERNELS_F32_H */

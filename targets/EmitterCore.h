@@ -1,0 +1,89 @@
+//===- EmitterCore.h - What all C targets share ---------------------------===//
+//
+// The emitter core owns the generated files' structure (header, weights,
+// descriptors, arena, the run function, copies into outputs). A target only
+// turns each bnn kernel op into C statements, asking the core for the C
+// expression of every operand and result.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNNC_TARGETS_EMITTERCORE_H
+#define BNNC_TARGETS_EMITTERCORE_H
+
+#include "targets/Targets.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace bnnc {
+
+class CEmitter;
+
+/// The per-target part of code generation.
+class TargetKernels {
+public:
+  virtual ~TargetKernels() = default;
+  /// Runtime headers the generated .c includes, e.g. "bnnc/kernels_f32.h".
+  virtual llvm::ArrayRef<llvm::StringRef> runtimeHeaders() const = 0;
+  /// Writes the statements of one kernel op; errors go to op->emitError.
+  virtual mlir::LogicalResult emitKernel(mlir::Operation *op,
+                                         CEmitter &emitter) = 0;
+};
+
+std::unique_ptr<TargetKernels> createGenericKernels();
+
+class CEmitter {
+public:
+  CEmitter(mlir::func::FuncOp func, const EmitOptions &opts,
+           TargetKernels &kernels);
+
+  mlir::LogicalResult run(std::string &header, std::string &source);
+
+  /// C expression of an operand's data (a pointer to const). Constants are
+  /// defined as static data at file scope on first use, named after their
+  /// ONNX initializer, or else after the kernel and `role` ("weight").
+  std::string input(mlir::Value v, llvm::StringRef role = "data");
+  /// C expression of the buffer a kernel writes its result to.
+  std::string output(mlir::Value v);
+  /// A fresh file-scope name "<model>_<stem>".
+  std::string freshName(llvm::StringRef stem);
+  /// The ONNX node name of the kernel being emitted, as an identifier.
+  std::string currentNodeId() const;
+  /// File-scope definitions (parameter structs) and function statements.
+  llvm::raw_ostream &globals() { return globalsOS; }
+  llvm::raw_ostream &body() { return bodyOS; }
+
+  /// The C type of a tensor element ("float", "int64_t", ...).
+  static std::string cType(mlir::Type elementType);
+  /// A C literal that reads back as exactly the same float or double.
+  static std::string floatLiteral(double value, bool isDouble);
+
+private:
+  mlir::LogicalResult emitBody();
+  void emitHeader(llvm::raw_ostream &os);
+  void emitSource(llvm::raw_ostream &os);
+  void emitDescriptors(llvm::raw_ostream &os, llvm::StringRef which,
+                       mlir::TypeRange types, llvm::ArrayRef<std::string> names);
+  std::string defineConstant(mlir::Operation *op, llvm::StringRef role);
+  std::string uniqueName(llvm::StringRef stem);
+  std::string macroPrefix() const;
+
+  mlir::func::FuncOp func;
+  const EmitOptions &opts;
+  TargetKernels &kernels;
+  std::string prefix;
+  llvm::SmallVector<std::string> inputNames, outputNames;
+  llvm::DenseMap<mlir::Value, std::string> exprs;
+  mlir::Operation *currentOp = nullptr;
+  llvm::StringSet<> usedNames;
+  int64_t arenaSize = 0, arenaLowerBound = 0;
+  std::string constantsText, globalsText, bodyText, prologueText;
+  llvm::raw_string_ostream constantsOS{constantsText}, globalsOS{globalsText},
+      bodyOS{bodyText}, prologueOS{prologueText};
+};
+
+} // namespace bnnc
+
+#endif // BNNC_TARGETS_EMITTERCORE_H

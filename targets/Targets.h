@@ -1,0 +1,40 @@
+//===- Targets.h - C emitters for bnn-dialect modules ---------------------===//
+
+#ifndef BNNC_TARGETS_TARGETS_H
+#define BNNC_TARGETS_TARGETS_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace bnnc {
+
+struct EmitOptions {
+  /// Symbol prefix of everything the model exports (`<name>_run`).
+  std::string name;
+  /// File name of the generated header, included by the generated source.
+  std::string headerFile;
+  /// One of targetNames().
+  std::string target = "generic";
+  /// Shown in the generated file headers.
+  std::string modelFile;
+  /// The bnnc command line, shown in the generated file headers.
+  std::string commandLine;
+};
+
+/// The targets bnnc can emit C for.
+llvm::ArrayRef<llvm::StringRef> targetNames();
+
+/// Emits `<name>.h` and `<name>.c` for a module whose function is fully
+/// lowered to bnn ops and memory-planned. Diagnostics go through the context.
+mlir::LogicalResult emitModelC(mlir::ModuleOp module, const EmitOptions &opts,
+                               std::string &header, std::string &source);
+
+/// Turns an arbitrary string into a C identifier ("my-net" -> "my_net").
+std::string sanitizeIdentifier(llvm::StringRef name);
+
+} // namespace bnnc
+
+#endif // BNNC_TARGETS_TARGETS_H

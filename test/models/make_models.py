@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Builds the float end-to-end test models of bnnc and their reference data.
+
+Run with Debian's Python (it has torch and onnx):  /usr/bin/python3 make_models.py
+Writes, per model, <name>/model.onnx and <name>/test_data_set_0/{input,output}_N.pb
+in the layout of the ONNX backend node tests. The generated files are committed,
+so the tests never need torch. Seeds are fixed; re-running reproduces them
+(up to PyTorch version differences).
+"""
+import os
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class SmallCnn(nn.Module):
+    """Conv-BN-ReLU-MaxPool twice, then a classifier: the classic float CNN."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.conv3 = nn.Conv2d(16, 16, 3, groups=4, padding=(1, 2), dilation=(1, 2))
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 4 * 4, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.pool(torch.relu(self.bn2(self.conv2(x))))
+        x = torch.relu(self.conv3(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+class SmallMlp(nn.Module):
+    """Batched MatMul+Add, Gemm, BatchNorm1d, Sign, broadcasting Mul; 2 outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(20, 32)
+        self.fc2 = nn.Linear(96, 48)
+        self.bn = nn.BatchNorm1d(48)
+        self.fc3 = nn.Linear(48, 10)
+        self.gain = nn.Parameter(torch.linspace(0.5, 1.5, 10))
+
+    def forward(self, x):
+        h = torch.relu(self.fc1(x))            # [N, 3, 32] via MatMul + Add
+        h = h.reshape(h.shape[0], 96)          # Reshape
+        h = torch.relu(self.bn(self.fc2(h)))   # Gemm + BatchNormalization
+        logits = self.fc3(h) * self.gain       # Gemm + broadcast Mul
+        return logits, torch.sign(logits)
+
+
+def train_briefly(model, x, classes, steps=30):
+    """A few optimizer steps so BN statistics and weights are not at init."""
+    torch.manual_seed(1)
+    y = torch.randint(0, classes, (x.shape[0],))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        out = model(x)
+        out = out[0] if isinstance(out, tuple) else out
+        nn.functional.cross_entropy(out, y).backward()
+        opt.step()
+    model.eval()
+
+
+def export(model, name, example, input_names, output_names):
+    directory = os.path.join(HERE, name)
+    data = os.path.join(directory, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+    path = os.path.join(directory, "model.onnx")
+    # PRESERVE (of eval mode) keeps BatchNormalization in the graph instead
+    # of fusing it into the Conv, so bnnc's own BN folding is what gets tested.
+    torch.onnx.export(model, example, path, opset_version=13,
+                      input_names=input_names, output_names=output_names,
+                      training=torch.onnx.TrainingMode.PRESERVE)
+    onnx.checker.check_model(onnx.load(path))
+    with torch.no_grad():
+        outputs = model(example)
+    outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+    for i, (n, t) in enumerate(zip(input_names, [example])):
+        save(os.path.join(data, "input_%d.pb" % i), t, n)
+    for i, (n, t) in enumerate(zip(output_names, outputs)):
+        save(os.path.join(data, "output_%d.pb" % i), t, n)
+    print("wrote", path)
+
+
+def save(path, tensor, name):
+    proto = numpy_helper.from_array(tensor.detach().numpy().astype(np.float32), name)
+    with open(path, "wb") as f:
+        f.write(proto.SerializeToString())
+
+
+def main():
+    torch.manual_seed(0)
+    cnn = SmallCnn()
+    train_briefly(cnn, torch.randn(32, 1, 16, 16), 10)
+    export(cnn, "cnn", torch.randn(4, 1, 16, 16), ["image"], ["logits"])
+
+    torch.manual_seed(0)
+    mlp = SmallMlp()
+    train_briefly(mlp, torch.randn(32, 3, 20), 10)
+    export(mlp, "mlp", torch.randn(4, 3, 20), ["features"], ["logits", "signs"])
+
+
+if __name__ == "__main__":
+    main()

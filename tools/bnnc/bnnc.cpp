@@ -1,0 +1,251 @@
+//===- bnnc.cpp - The bnnc compiler driver --------------------------------===//
+//
+//   bnnc model.onnx -o out/net.c      writes out/net.c and out/net.h
+//
+// import (ONNX -> onnx dialect) -> pipeline (-> planned bnn dialect) -> C.
+// Every failure is one diagnostic line naming the file (and the ONNX node
+// and op where there is one), exit status 1, and no output file written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Importer.h"
+#include "compiler/Pipeline.h"
+#include "targets/Targets.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+namespace {
+
+cl::OptionCategory bnncCategory("bnnc options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::cat(bnncCategory));
+cl::opt<std::string> outputFile(
+    "o", cl::desc("Output file: <dir>/<name>.c (the .h is written beside "
+                  "it); '-' or absent prints MLIR stages to stdout"),
+    cl::value_desc("file"), cl::cat(bnncCategory));
+cl::opt<std::string> targetName(
+    "target", cl::desc("Code generation target (generic)"),
+    cl::init("generic"), cl::cat(bnncCategory));
+cl::opt<std::string> modelName(
+    "name", cl::desc("Symbol prefix of the generated API (default: the "
+                     "output file's stem)"),
+    cl::cat(bnncCategory));
+enum class Stage { OnnxMlir, BnnMlir, C };
+cl::opt<Stage> emitStage(
+    "emit", cl::desc("Stage to stop at and print"), cl::init(Stage::C),
+    cl::values(clEnumValN(Stage::OnnxMlir, "onnx-mlir",
+                          "the imported onnx dialect"),
+               clEnumValN(Stage::BnnMlir, "bnn-mlir",
+                          "the planned bnn dialect"),
+               clEnumValN(Stage::C, "c", "C source and header (default)")),
+    cl::cat(bnncCategory));
+cl::opt<bool> printRuntimeDir(
+    "print-runtime-dir",
+    cl::desc("Print the include directory of the runtime headers that "
+             "generated C needs, then exit"),
+    cl::cat(bnncCategory));
+
+int anchor;
+
+/// The runtime headers sit at <bin>/../runtime in the build tree and at
+/// <prefix>/share/bnnc/runtime once installed.
+std::string findRuntimeDir(const char *argv0) {
+  std::string exe = sys::fs::getMainExecutable(argv0, &anchor);
+  SmallString<256> binDir = sys::path::parent_path(exe);
+  for (StringRef relative : {"../runtime", "../" BNNC_INSTALL_RUNTIME_DIR}) {
+    SmallString<256> dir = binDir;
+    sys::path::append(dir, relative);
+    SmallString<256> header = dir;
+    sys::path::append(header, "bnnc", "runtime.h");
+    if (sys::fs::exists(header)) {
+      SmallString<256> real;
+      if (!sys::fs::real_path(dir, real))
+        return std::string(real);
+      return std::string(dir);
+    }
+  }
+  return "";
+}
+
+int fail(const Twine &message) {
+  WithColor::error(errs(), "bnnc") << message << "\n";
+  return 1;
+}
+
+/// One line per diagnostic: "bnnc: error: <file>: node '<n>' (<Op>): <msg>".
+mlir::LogicalResult printDiagnostic(mlir::Diagnostic &diag) {
+  std::string file, node;
+  diag.getLocation()->walk([&](mlir::Location loc) {
+    if (auto fileLoc = dyn_cast<mlir::FileLineColLoc>(loc); fileLoc && file.empty())
+      file = fileLoc.getFilename().str();
+    if (auto nameLoc = dyn_cast<mlir::NameLoc>(loc); nameLoc && node.empty())
+      node = nameLoc.getName().str();
+    return mlir::WalkResult::advance();
+  });
+  std::string message = diag.str();
+  raw_ostream &os = errs();
+  switch (diag.getSeverity()) {
+  case mlir::DiagnosticSeverity::Error:
+    WithColor::error(os, "bnnc");
+    break;
+  case mlir::DiagnosticSeverity::Warning:
+    WithColor::warning(os, "bnnc");
+    break;
+  default:
+    WithColor::note(os, "bnnc");
+    break;
+  }
+  if (!file.empty())
+    os << file << ": ";
+  if (!node.empty() && !StringRef(message).starts_with("node '"))
+    os << "node '" << node << "': ";
+  os << message << "\n";
+  for (mlir::Diagnostic &note : diag.getNotes())
+    (void)printDiagnostic(note);
+  return mlir::success();
+}
+
+/// Writes both files or neither: each goes to a temporary first and is only
+/// renamed into place once both are complete.
+int writeOutputs(StringRef cPath, StringRef hPath, StringRef source,
+                 StringRef header) {
+  SmallVector<std::pair<StringRef, StringRef>> files = {{hPath, header},
+                                                        {cPath, source}};
+  SmallVector<std::string> temps;
+  auto cleanup = [&] {
+    for (const std::string &t : temps)
+      sys::fs::remove(t);
+  };
+  for (auto [path, text] : files) {
+    std::string temp = (path + ".tmp").str();
+    std::error_code ec;
+    raw_fd_ostream os(temp, ec, sys::fs::OF_None);
+    if (ec) {
+      cleanup();
+      return fail("cannot write '" + path + "': " + ec.message());
+    }
+    temps.push_back(temp);
+    os << text;
+    os.close();
+    if (os.has_error()) {
+      cleanup();
+      return fail("cannot write '" + path + "': " + os.error().message());
+    }
+  }
+  for (auto [i, file] : llvm::enumerate(files))
+    if (std::error_code ec = sys::fs::rename(temps[i], file.first)) {
+      cleanup();
+      return fail("cannot write '" + file.first + "': " + ec.message());
+    }
+  return 0;
+}
+
+int printModule(mlir::ModuleOp module) {
+  std::string error;
+  auto out = mlir::openOutputFile(
+      outputFile.empty() ? std::string("-") : outputFile.getValue(), &error);
+  if (!out)
+    return fail(error);
+  module.print(out->os());
+  out->os() << "\n";
+  out->keep();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  bnnc::registerAllBnncPasses();
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "bnnc " << BNNC_VERSION << " (built with LLVM/MLIR "
+       << LLVM_VERSION_STRING << ")\n";
+  });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "bnnc: compile an ONNX model of a binarized or real-valued network to "
+      "standalone C\n\n  bnnc model.onnx -o out/net.c\n");
+
+  if (printRuntimeDir) {
+    std::string dir = findRuntimeDir(argv[0]);
+    if (dir.empty())
+      return fail("runtime headers not found next to the bnnc executable");
+    outs() << dir << "\n";
+    return 0;
+  }
+  if (inputFile.empty())
+    return fail("no input file (usage: bnnc model.onnx -o out/net.c)");
+  if (!is_contained(bnnc::targetNames(), targetName))
+    return fail("unknown target '" + targetName + "' (supported: " +
+                join(bnnc::targetNames(), ", ") + ")");
+  if (emitStage == Stage::C) {
+    if (outputFile.empty() || outputFile == "-")
+      return fail("C output needs -o <dir>/<name>.c");
+    if (sys::path::extension(outputFile) != ".c")
+      return fail("output file '" + outputFile + "' must end in .c");
+  }
+  std::string name = modelName.empty()
+                         ? bnnc::sanitizeIdentifier(sys::path::stem(outputFile))
+                         : modelName.getValue();
+  if (name != bnnc::sanitizeIdentifier(name))
+    return fail("--name '" + name + "' is not a C identifier");
+
+  mlir::DialectRegistry registry;
+  bnnc::registerBnncDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  mlir::ScopedDiagnosticHandler handler(&context, printDiagnostic);
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      bnnc::importOnnxFile(context, inputFile);
+  if (!module)
+    return 1;
+  if (emitStage == Stage::OnnxMlir)
+    return printModule(*module);
+
+  mlir::PassManager pm(&context);
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return 1;
+  bnnc::buildOnnxToBnnPipeline(pm);
+  if (mlir::failed(pm.run(*module)))
+    return 1;
+  if (emitStage == Stage::BnnMlir)
+    return printModule(*module);
+
+  bnnc::EmitOptions options;
+  options.name = name;
+  options.target = targetName;
+  options.modelFile = sys::path::filename(inputFile).str();
+  SmallString<256> hPath(outputFile.getValue());
+  sys::path::replace_extension(hPath, ".h");
+  options.headerFile = sys::path::filename(hPath).str();
+  std::string header, source;
+  if (mlir::failed(bnnc::emitModelC(*module, options, header, source)))
+    return 1;
+
+  if (std::error_code ec = sys::fs::create_directories(
+          sys::path::parent_path(outputFile.getValue()).empty()
+              ? "."
+              : sys::path::parent_path(outputFile.getValue())))
+    return fail("cannot create the output directory: " + ec.message());
+  return writeOutputs(outputFile, hPath, source, header);
+}
