@@ -60,7 +60,8 @@ struct BnnPlanMemoryPass final
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (alignment < 1 || (alignment & (alignment - 1))) {
-      func.emitError("alignment must be a power of two, got ") << alignment;
+      func.emitError("alignment must be a power of two, got ")
+          << static_cast<int64_t>(alignment);
       return signalPassFailure();
     }
     if (!func.getBody().hasOneBlock()) {

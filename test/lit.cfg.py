@@ -10,7 +10,7 @@ config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.bnnc_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "models",
-                   "e2e/harness.c"]
+                   "e2e/harness.c", "dialects/README"]
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
@@ -28,3 +28,4 @@ config.substitutions.append(("%clang", "%s %s" % (config.host_clang, cflags)))
 config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))
 config.substitutions.append(("%harness", os.path.join(config.test_source_root, "e2e", "harness.c")))
 config.substitutions.append(("%src_root", config.bnnc_src_root))
+config.substitutions.append(("%bnnc_obj_root", config.bnnc_obj_root))

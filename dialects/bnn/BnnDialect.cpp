@@ -136,9 +136,9 @@ LogicalResult ChannelAffineOp::verify() {
   auto x = rankedType(getInput());
   if (x.getRank() < 2 || getOutput().getType() != x)
     return emitOpError("expects rank >= 2 and a result of the input type");
-  ArrayRef<int64_t> channels = {x.getDimSize(1)};
-  if (rankedType(getScale()).getShape() != channels ||
-      rankedType(getShift()).getShape() != channels)
+  int64_t channels[] = {x.getDimSize(1)};
+  if (rankedType(getScale()).getShape() != ArrayRef(channels) ||
+      rankedType(getShift()).getShape() != ArrayRef(channels))
     return emitOpError("scale and shift need one value per channel");
   return success();
 }

@@ -99,6 +99,44 @@ def save(path, tensor, name):
         f.write(proto.SerializeToString())
 
 
+def make_bad_models():
+    """Small invalid or unsupported models for the diagnostics tests."""
+    from onnx import TensorProto, helper
+    bad = os.path.join(HERE, "bad")
+    os.makedirs(bad, exist_ok=True)
+
+    def save_model(name, nodes, inputs, outputs, opsets=(("", 13),), inits=()):
+        graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+        model = helper.make_model(
+            graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets])
+        onnx.save(model, os.path.join(bad, name + ".onnx"))
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    save_model("unsupported_op", [helper.make_node("Hardmax", ["x"], ["y"], name="hm0")],
+               [x], [y])
+    save_model("custom_domain",
+               [helper.make_node("Frobnicate", ["x"], ["y"], name="frob0",
+                                 domain="com.example")],
+               [x], [y], opsets=(("", 13), ("com.example", 1)))
+    xn = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+    yn = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])
+    save_model("dynamic_batch", [helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+               [xn], [yn])
+    # Conv with 1-D spatial input: valid ONNX, but not in this slice of bnnc.
+    x1 = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 8])
+    y1 = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 6])
+    w1 = numpy_helper.from_array(np.ones((3, 2, 3), np.float32), "w")
+    save_model("conv1d", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv1d0")],
+               [x1], [y1], inits=[w1])
+    # int64 Add at run time: the float kernels cannot run it.
+    xi = helper.make_tensor_value_info("x", TensorProto.INT64, [3])
+    yi = helper.make_tensor_value_info("y", TensorProto.INT64, [3])
+    save_model("int_add", [helper.make_node("Add", ["x", "x"], ["y"], name="add0")],
+               [xi], [yi])
+    print("wrote", bad)
+
+
 def main():
     torch.manual_seed(0)
     cnn = SmallCnn()
@@ -109,6 +147,8 @@ def main():
     mlp = SmallMlp()
     train_briefly(mlp, torch.randn(32, 3, 20), 10)
     export(mlp, "mlp", torch.randn(4, 3, 20), ["features"], ["logits", "signs"])
+
+    make_bad_models()
 
 
 if __name__ == "__main__":

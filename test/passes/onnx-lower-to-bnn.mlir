@@ -1,0 +1,82 @@
+// RUN: bnnc-opt %s --onnx-lower-to-bnn --split-input-file --verify-diagnostics | FileCheck %s
+
+// Conv with SAME_UPPER padding: pads resolve to [top, left, bottom, right].
+// CHECK-LABEL: func.func @conv_same_upper
+// CHECK: bnn.conv2d %arg0, %{{.*}} {activation = #bnn.activation<none>, dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 1, 1>, strides = array<i64: 2, 2>}
+// CHECK-NOT: onnx.
+func.func @conv_same_upper(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  %w = onnx.Constant dense<1.0> : tensor<2x1x3x3xf32>
+  %n = onnx.NoValue
+  %y = onnx.Conv %x, %w, %n {auto_pad = "SAME_UPPER", strides = array<i64: 2, 2>} : (tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32>, none) -> tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// Gemm keeps its attributes; BatchNormalization becomes a per-channel affine
+// kernel with scale = gamma / sqrt(var + eps), shift = beta - scale * mean.
+// CHECK-LABEL: func.func @gemm_bn
+// CHECK: %[[G:.*]] = bnn.gemm %arg0, %{{.*}} {activation = #bnn.activation<none>, alpha = 5.000000e-01 : f32, beta = 1.000000e+00 : f32, trans_a = true, trans_b = false}
+// CHECK-DAG: %[[S:.*]] = bnn.constant dense<[2.000000e+00, 5.000000e-01]>
+// CHECK-DAG: %[[T:.*]] = bnn.constant dense<[-2.000000e+00, 2.000000e+00]>
+// CHECK: bnn.channel_affine %[[G]], %[[S]], %[[T]]
+func.func @gemm_bn(%a: tensor<3x4xf32>, %b: tensor<3x2xf32>) -> tensor<4x2xf32> {
+  %n = onnx.NoValue
+  %g = onnx.Gemm %a, %b, %n {alpha = 0.5 : f32, transA = 1 : i64} : (tensor<3x4xf32>, tensor<3x2xf32>, none) -> tensor<4x2xf32>
+  %gamma = onnx.Constant dense<[2.0, 1.0]> : tensor<2xf32>
+  %beta = onnx.Constant dense<[0.0, 3.0]> : tensor<2xf32>
+  %mean = onnx.Constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %var = onnx.Constant dense<[1.0, 4.0]> : tensor<2xf32>
+  %y = onnx.BatchNormalization %g, %gamma, %beta, %mean, %var {epsilon = 0.0 : f32} : (tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// numpy.matmul of a vector and a batched matrix: views promote and demote.
+// CHECK-LABEL: func.func @matmul_vector
+// CHECK: %[[A:.*]] = bnn.reshape %arg0 : tensor<3xf32> -> tensor<1x3xf32>
+// CHECK: %[[M:.*]] = bnn.matmul %[[A]], %arg1 : (tensor<1x3xf32>, tensor<2x3x4xf32>) -> tensor<2x1x4xf32>
+// CHECK: bnn.reshape %[[M]] : tensor<2x1x4xf32> -> tensor<2x4xf32>
+func.func @matmul_vector(%a: tensor<3xf32>, %b: tensor<2x3x4xf32>) -> tensor<2x4xf32> {
+  %y = onnx.MatMul %a, %b : (tensor<3xf32>, tensor<2x3x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Elementwise ops, pooling with ceil_mode and reshapes.
+// CHECK-LABEL: func.func @elementwise_pool
+// CHECK: bnn.binary <add> %arg0, %arg1
+// CHECK: bnn.binary <mul>
+// CHECK: bnn.unary <relu>
+// CHECK: bnn.unary <sign>
+// CHECK: bnn.maxpool2d %{{.*}} {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
+// CHECK: bnn.reshape %{{.*}} : tensor<1x2x3x3xf32> -> tensor<1x18xf32>
+func.func @elementwise_pool(%x: tensor<1x2x5x5xf32>, %b: tensor<2x1x1xf32>) -> tensor<1x18xf32> {
+  %a = onnx.Add %x, %b : (tensor<1x2x5x5xf32>, tensor<2x1x1xf32>) -> tensor<1x2x5x5xf32>
+  %m = onnx.Mul %a, %a : (tensor<1x2x5x5xf32>, tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32>
+  %r = onnx.Relu %m : tensor<1x2x5x5xf32> -> tensor<1x2x5x5xf32>
+  %s = onnx.Sign %r : tensor<1x2x5x5xf32> -> tensor<1x2x5x5xf32>
+  %p = onnx.MaxPool %s {ceil_mode = 1 : i64, kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
+  %f = onnx.Flatten %p : tensor<1x2x3x3xf32> -> tensor<1x18xf32>
+  return %f : tensor<1x18xf32>
+}
+
+// -----
+
+func.func @conv1d(%x: tensor<1x1x8xf32>) -> tensor<1x1x6xf32> {
+  %w = onnx.Constant dense<1.0> : tensor<1x1x3xf32>
+  %n = onnx.NoValue
+  // expected-error @+1 {{unnamed node (Conv): only 2-D convolution is supported, got 1 spatial dimensions}}
+  %y = onnx.Conv %x, %w, %n : (tensor<1x1x8xf32>, tensor<1x1x3xf32>, none) -> tensor<1x1x6xf32>
+  return %y : tensor<1x1x6xf32>
+}
+
+// -----
+
+func.func @int_mul(%x: tensor<3xi32>) -> tensor<3xi32> {
+  // expected-error @+1 {{unnamed node (Mul): element type i32 is not supported (float kernels need float32)}}
+  %y = onnx.Mul %x, %x : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  return %y : tensor<3xi32>
+}
