@@ -171,11 +171,12 @@ int printModule(mlir::ModuleOp module) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // Passes first: --mlir-print-ir-after=<pass> parses against the registry.
+  bnnc::registerAllBnncPasses();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
-  bnnc::registerAllBnncPasses();
   cl::SetVersionPrinter([](raw_ostream &os) {
     os << "bnnc " << BNNC_VERSION << " (built with LLVM/MLIR "
        << LLVM_VERSION_STRING << ")\n";
