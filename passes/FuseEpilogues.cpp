@@ -18,13 +18,13 @@ namespace {
 /// relu(kernel(x)) -> kernel(x) with activation = relu, when the kernel's
 /// result has no other user and no activation yet.
 template <typename KernelOp>
-struct FuseRelu final : OpRewritePattern<bnn::UnaryOp> {
-  using OpRewritePattern<bnn::UnaryOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(bnn::UnaryOp relu,
+struct FuseRelu final : OpRewritePattern<bnn::ElementwiseOp> {
+  using OpRewritePattern<bnn::ElementwiseOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::ElementwiseOp relu,
                                 PatternRewriter &rewriter) const override {
-    if (relu.getKind() != bnn::UnaryKind::relu)
+    if (relu.getKind() != "relu")
       return rewriter.notifyMatchFailure(relu, "not a relu");
-    auto kernel = relu.getInput().template getDefiningOp<KernelOp>();
+    auto kernel = relu.getInputs()[0].template getDefiningOp<KernelOp>();
     if (!kernel || !kernel->hasOneUse() ||
         kernel.getActivation() != bnn::Activation::none)
       return rewriter.notifyMatchFailure(relu, "no fusable producer");

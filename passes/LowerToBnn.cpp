@@ -1,15 +1,20 @@
-//===- LowerToBnn.cpp - Lower onnx ops to bnn float kernel ops ------------===//
+//===- LowerToBnn.cpp - Lower onnx ops to bnn kernel ops ------------------===//
 //
-// The last graph-level step: every remaining onnx op becomes one bnn kernel
-// op (or a view). Each lowering is one function; a form without a kernel is
+// The last graph-level step: every remaining onnx op becomes bnn kernel ops
+// (or views). Each lowering is one function; a form without a kernel is
 // reported against the ONNX node with the reason, never silently dropped.
+// Attributes that ONNX moved to inputs over the opsets (axes, pads, split
+// sizes, clip bounds) are accepted in both forms, but an input form must be
+// a compile-time constant.
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/bnn/ElementwiseKinds.h"
 #include "dialects/onnx/ShapeUtils.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -28,27 +33,114 @@ RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
+std::optional<SmallVector<int64_t>> constantInts(Value v) {
+  DenseElementsAttr attr;
+  if (!v || isNoValue(v) || !matchPattern(v, m_Constant(&attr)) ||
+      !isa<IntegerType>(attr.getElementType()))
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (const APInt &x : attr.getValues<APInt>())
+    values.push_back(x.getSExtValue());
+  return values;
+}
+
+std::optional<double> constantScalar(Value v) {
+  DenseElementsAttr attr;
+  if (!v || isNoValue(v) || !matchPattern(v, m_Constant(&attr)) ||
+      attr.getNumElements() != 1)
+    return std::nullopt;
+  if (isa<FloatType>(attr.getElementType()))
+    return (*attr.getValues<APFloat>().begin()).convertToDouble();
+  return static_cast<double>((*attr.getValues<APInt>().begin()).getSExtValue());
+}
+
+int64_t normalizeAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::string typeString(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+/// Elementwise ONNX ops and the bnn.elementwise kind each becomes.
+const llvm::StringMap<StringRef> &elementwiseKindOf() {
+  static const llvm::StringMap<StringRef> kinds = {
+      {"onnx.Add", "add"},         {"onnx.Sub", "sub"},
+      {"onnx.Mul", "mul"},         {"onnx.Div", "div"},
+      {"onnx.Pow", "pow"},         {"onnx.PRelu", "prelu"},
+      {"onnx.Equal", "equal"},     {"onnx.Greater", "greater"},
+      {"onnx.GreaterOrEqual", "greater_equal"},
+      {"onnx.Less", "less"},       {"onnx.LessOrEqual", "less_equal"},
+      {"onnx.And", "and"},         {"onnx.Or", "or"},
+      {"onnx.Where", "where"},     {"onnx.Relu", "relu"},
+      {"onnx.Sign", "sign"},       {"onnx.Abs", "abs"},
+      {"onnx.Neg", "neg"},         {"onnx.Ceil", "ceil"},
+      {"onnx.Floor", "floor"},     {"onnx.Round", "round"},
+      {"onnx.Exp", "exp"},         {"onnx.Log", "log"},
+      {"onnx.Sqrt", "sqrt"},       {"onnx.Reciprocal", "reciprocal"},
+      {"onnx.Sigmoid", "sigmoid"}, {"onnx.Tanh", "tanh"},
+      {"onnx.Erf", "erf"},         {"onnx.Softplus", "softplus"},
+      {"onnx.HardSwish", "hard_swish"},
+      {"onnx.Not", "not"},         {"onnx.Elu", "elu"},
+      {"onnx.LeakyRelu", "leaky_relu"},
+      {"onnx.Selu", "selu"},       {"onnx.HardSigmoid", "hard_sigmoid"},
+      {"onnx.Cast", "cast"},
+  };
+  return kinds;
+}
+
 class Lowering {
 public:
-  explicit Lowering(MLIRContext *ctx) : rewriter(ctx) {}
+  Lowering(MLIRContext *ctx, int64_t opset) : rewriter(ctx), opset(opset) {}
 
   LogicalResult lower(Operation *op) {
     rewriter.setInsertionPoint(op);
+    auto kind = elementwiseKindOf().find(op->getName().getStringRef());
+    if (kind != elementwiseKindOf().end())
+      return lowerElementwise(op, kind->second);
     return TypeSwitch<Operation *, LogicalResult>(op)
         .Case([&](onnx::ConstantOp c) { return lowerConstant(c); })
         .Case([&](onnx::NoValueOp) { return success(); })
         .Case([&](onnx::IdentityOp c) { return replace(c, c.getInput()); })
-        .Case<onnx::ReshapeOp, onnx::FlattenOp>(
-            [&](Operation *o) { return lowerView(o); })
-        .Case([&](onnx::AddOp c) { return lowerBinary(c, bnn::BinaryKind::add); })
-        .Case([&](onnx::MulOp c) { return lowerBinary(c, bnn::BinaryKind::mul); })
-        .Case([&](onnx::ReluOp c) { return lowerUnary(c, bnn::UnaryKind::relu); })
-        .Case([&](onnx::SignOp c) { return lowerUnary(c, bnn::UnaryKind::sign); })
+        .Case([&](onnx::DropoutOp c) { return replace(c, c.getData()); })
+        .Case<onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
+              onnx::UnsqueezeOp>([&](Operation *o) { return lowerView(o); })
+        .Case<onnx::MaxOp, onnx::MinOp>(
+            [&](Operation *o) { return lowerVariadicMinMax(o); })
+        .Case([&](onnx::ClipOp c) { return lowerClip(c); })
         .Case([&](onnx::ConvOp c) { return lowerConv(c); })
         .Case([&](onnx::GemmOp c) { return lowerGemm(c); })
         .Case([&](onnx::MatMulOp c) { return lowerMatMul(c); })
         .Case([&](onnx::BatchNormalizationOp c) { return lowerBatchNorm(c); })
         .Case([&](onnx::MaxPoolOp c) { return lowerMaxPool(c); })
+        .Case([&](onnx::AveragePoolOp c) { return lowerAveragePool(c); })
+        .Case([&](onnx::GlobalAveragePoolOp c) { return lowerGlobalPool(c, "mean"); })
+        .Case([&](onnx::GlobalMaxPoolOp c) { return lowerGlobalPool(c, "max"); })
+        .Case([&](onnx::ReduceSumOp c) { return lowerReduce(c, "sum"); })
+        .Case([&](onnx::ReduceMeanOp c) { return lowerReduce(c, "mean"); })
+        .Case([&](onnx::ReduceMaxOp c) { return lowerReduce(c, "max"); })
+        .Case([&](onnx::ReduceMinOp c) { return lowerReduce(c, "min"); })
+        .Case([&](onnx::ArgMaxOp c) { return lowerArgReduce(c, "max"); })
+        .Case([&](onnx::ArgMinOp c) { return lowerArgReduce(c, "min"); })
+        .Case([&](onnx::SoftmaxOp c) { return lowerSoftmax(c, false); })
+        .Case([&](onnx::LogSoftmaxOp c) { return lowerSoftmax(c, true); })
+        .Case([&](onnx::LayerNormalizationOp c) { return lowerLayerNorm(c); })
+        .Case([&](onnx::CumSumOp c) { return lowerCumSum(c); })
+        .Case([&](onnx::ConcatOp c) { return lowerConcat(c); })
+        .Case([&](onnx::GatherOp c) { return lowerGather(c); })
+        .Case([&](onnx::TransposeOp c) { return lowerTranspose(c); })
+        .Case([&](onnx::SliceOp c) { return lowerSlice(c); })
+        .Case([&](onnx::SplitOp c) { return lowerSplit(c); })
+        .Case([&](onnx::ExpandOp c) { return lowerExpand(c); })
+        .Case([&](onnx::TileOp c) { return lowerTile(c); })
+        .Case([&](onnx::PadOp c) { return lowerPad(c); })
+        .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp, onnx::RangeOp>(
+            [&](Operation *o) {
+              return fail(o, "inputs must be compile-time constants");
+            })
         .Default([&](Operation *o) {
           return fail(o, "has no lowering to a bnn kernel");
         });
@@ -56,6 +148,7 @@ public:
 
 private:
   IRRewriter rewriter;
+  int64_t opset;
 
   LogicalResult fail(Operation *op, const Twine &reason) {
     return op->emitError() << describeNode(op) << ": " << reason;
@@ -73,18 +166,25 @@ private:
     for (Type t : types) {
       auto tensor = dyn_cast<RankedTensorType>(t);
       if (tensor && !tensor.getElementType().isF32())
-        return fail(op, "element type " +
-                            llvm::Twine(debugString(tensor.getElementType())) +
+        return fail(op, "element type " + typeString(tensor.getElementType()) +
                             " is not supported (float kernels need float32)");
     }
     return success();
   }
 
-  static std::string debugString(Type t) {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    t.print(os);
-    return s;
+  /// Element types the generated C handles: f32 and the integer/bool types.
+  LogicalResult requireSupportedTypes(Operation *op) {
+    SmallVector<Type> types(op->getOperandTypes());
+    llvm::append_range(types, op->getResultTypes());
+    for (Type t : types) {
+      auto tensor = dyn_cast<RankedTensorType>(t);
+      if (!tensor)
+        continue;
+      Type e = tensor.getElementType();
+      if (!e.isF32() && !isa<IntegerType>(e))
+        return fail(op, "element type " + typeString(e) + " is not supported");
+    }
+    return success();
   }
 
   bnn::ActivationAttr noActivation() {
@@ -94,6 +194,20 @@ private:
 
   Value constant(Location loc, DenseElementsAttr attr) {
     return rewriter.create<bnn::ConstantOp>(loc, attr.getType(), attr);
+  }
+
+  Value view(Location loc, Value v, ArrayRef<int64_t> shape) {
+    auto type = tensorType(v).clone(shape);
+    if (type == v.getType())
+      return v;
+    return rewriter.create<bnn::ReshapeOp>(loc, type, v);
+  }
+
+  Value elementwise(Location loc, StringRef kind, ValueRange inputs,
+                    Type resultType, FloatAttr alpha = {},
+                    FloatAttr beta = {}) {
+    return rewriter.create<bnn::ElementwiseOp>(
+        loc, resultType, inputs, rewriter.getStringAttr(kind), alpha, beta);
   }
 
   LogicalResult lowerConstant(onnx::ConstantOp op) {
@@ -108,46 +222,136 @@ private:
     return success();
   }
 
-  LogicalResult lowerBinary(Operation *op, bnn::BinaryKind kind) {
-    if (failed(requireF32(op)))
+  LogicalResult lowerElementwise(Operation *op, StringRef kind) {
+    if (failed(requireSupportedTypes(op)))
       return failure();
-    rewriter.replaceOpWithNewOp<bnn::BinaryOp>(
-        op, op->getResult(0).getType(), op->getOperand(0), op->getOperand(1),
-        bnn::BinaryKindAttr::get(rewriter.getContext(), kind));
-    return success();
+    if (kind == "cast" && op->getOperand(0).getType() == op->getResult(0).getType())
+      return replace(op, op->getOperand(0));
+    FloatAttr alpha = op->getAttrOfType<FloatAttr>("alpha");
+    FloatAttr beta = op->getAttrOfType<FloatAttr>("beta");
+    if (kind == "selu")
+      beta = op->getAttrOfType<FloatAttr>("gamma");
+    // Defaults of optional ONNX attributes are not materialized on the op.
+    if (auto elu = dyn_cast<onnx::EluOp>(op))
+      alpha = elu.getAlphaAttr();
+    else if (auto leaky = dyn_cast<onnx::LeakyReluOp>(op))
+      alpha = leaky.getAlphaAttr();
+    else if (auto selu = dyn_cast<onnx::SeluOp>(op)) {
+      alpha = selu.getAlphaAttr();
+      beta = selu.getGammaAttr();
+    } else if (auto hs = dyn_cast<onnx::HardSigmoidOp>(op)) {
+      alpha = hs.getAlphaAttr();
+      beta = hs.getBetaAttr();
+    }
+    Value result = elementwise(op->getLoc(), kind, op->getOperands(),
+                               op->getResult(0).getType(), alpha, beta);
+    return replace(op, result);
   }
 
-  LogicalResult lowerUnary(Operation *op, bnn::UnaryKind kind) {
-    if (failed(requireF32(op)))
+  /// Max/Min of n inputs: a chain of broadcasting binary ops.
+  LogicalResult lowerVariadicMinMax(Operation *op) {
+    if (failed(requireSupportedTypes(op)))
       return failure();
-    rewriter.replaceOpWithNewOp<bnn::UnaryOp>(
-        op, op->getResult(0).getType(), op->getOperand(0),
-        bnn::UnaryKindAttr::get(rewriter.getContext(), kind));
-    return success();
+    StringRef kind = isa<onnx::MaxOp>(op) ? "max" : "min";
+    Value acc = op->getOperand(0);
+    for (Value next : op->getOperands().drop_front()) {
+      auto shape = *broadcastShapes(tensorType(acc).getShape(),
+                                    tensorType(next).getShape());
+      acc = elementwise(op->getLoc(), kind, {acc, next},
+                        tensorType(acc).clone(shape));
+    }
+    return replace(op, acc);
+  }
+
+  /// Clip(x, lo, hi) = min(max(x, lo), hi); bounds come from inputs (opset
+  /// 11+) or attributes (before).
+  LogicalResult lowerClip(onnx::ClipOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    Location loc = op.getLoc();
+    auto type = tensorType(op.getInput());
+    auto bound = [&](Value operand, std::optional<APFloat> attr) -> Value {
+      if (!isNoValue(operand))
+        return operand;
+      if (!attr)
+        return Value();
+      auto scalar = RankedTensorType::get({}, type.getElementType());
+      return constant(loc, DenseElementsAttr::get(scalar, *attr));
+    };
+    Value x = op.getInput();
+    if (Value lo = bound(op.getMinT(), op.getMin()))
+      x = elementwise(loc, "max", {x, lo}, type);
+    if (Value hi = bound(op.getMaxT(), op.getMax()))
+      x = elementwise(loc, "min", {x, hi}, type);
+    return replace(op, x);
+  }
+
+  /// 1-D windows run on the 2-D kernels with a height of 1.
+  static SmallVector<int64_t> as2D(ArrayRef<int64_t> shape) {
+    SmallVector<int64_t> s(shape.take_front(2));
+    s.push_back(1);
+    s.push_back(shape.back());
+    return s;
+  }
+
+  struct Window2D {
+    SmallVector<int64_t> kernel, strides, pads, dilations;
+  };
+
+  /// Resolves an ONNX window over 1 or 2 spatial dims to 2-D attributes.
+  std::optional<Window2D> window2D(Operation *op, ArrayRef<int64_t> inShape,
+                                   ArrayRef<int64_t> kernel,
+                                   std::optional<ArrayRef<int64_t>> strides,
+                                   std::optional<ArrayRef<int64_t>> dilations,
+                                   std::optional<ArrayRef<int64_t>> pads,
+                                   StringRef autoPad, bool ceilMode) {
+    int64_t spatial = inShape.size() - 2;
+    if (spatial != 1 && spatial != 2) {
+      (void)fail(op, "only 1-D and 2-D windows are supported, got " +
+                         Twine(spatial) + " spatial dimensions");
+      return std::nullopt;
+    }
+    std::string error;
+    auto g = resolveWindow(inShape.drop_front(2), kernel, strides, dilations,
+                           pads, autoPad, ceilMode, error);
+    if (!g) {
+      (void)fail(op, error);
+      return std::nullopt;
+    }
+    if (spatial == 1)
+      return Window2D{{1, g->kernel[0]},
+                      {1, g->strides[0]},
+                      {0, g->padsBegin[0], 0, g->padsEnd[0]},
+                      {1, g->dilations[0]}};
+    return Window2D{g->kernel,
+                    g->strides,
+                    {g->padsBegin[0], g->padsBegin[1], g->padsEnd[0],
+                     g->padsEnd[1]},
+                    g->dilations};
   }
 
   LogicalResult lowerConv(onnx::ConvOp op) {
     if (failed(requireF32(op)))
       return failure();
     auto x = tensorType(op.getX()), w = tensorType(op.getW());
-    if (x.getRank() != 4)
-      return fail(op, "only 2-D convolution is supported, got " +
-                          Twine(x.getRank() - 2) + " spatial dimensions");
-    std::string error;
-    auto g = resolveWindow(x.getShape().drop_front(2), w.getShape().drop_front(2),
-                           op.getStrides(), op.getDilations(), op.getPads(),
-                           op.getAutoPad(), /*ceilMode=*/false, error);
+    auto g = window2D(op, x.getShape(), w.getShape().drop_front(2),
+                      op.getStrides(), op.getDilations(), op.getPads(),
+                      op.getAutoPad(), false);
     if (!g)
-      return fail(op, error);
+      return failure();
+    Location loc = op.getLoc();
+    bool is1D = x.getRank() == 3;
+    Value input = is1D ? view(loc, op.getX(), as2D(x.getShape())) : op.getX();
+    Value weight = is1D ? view(loc, op.getW(), as2D(w.getShape())) : op.getW();
+    auto resultShape = tensorType(op.getY()).getShape();
     Value bias = isNoValue(op.getB()) ? Value() : op.getB();
-    rewriter.replaceOpWithNewOp<bnn::Conv2DOp>(
-        op, op.getType(), op.getX(), op.getW(), bias,
-        rewriter.getDenseI64ArrayAttr(g->strides),
-        rewriter.getDenseI64ArrayAttr({g->padsBegin[0], g->padsBegin[1],
-                                       g->padsEnd[0], g->padsEnd[1]}),
+    Value y = rewriter.create<bnn::Conv2DOp>(
+        loc, tensorType(op.getY()).clone(is1D ? as2D(resultShape) : resultShape),
+        input, weight, bias, rewriter.getDenseI64ArrayAttr(g->strides),
+        rewriter.getDenseI64ArrayAttr(g->pads),
         rewriter.getDenseI64ArrayAttr(g->dilations),
         rewriter.getI64IntegerAttr(op.getGroup()), noActivation());
-    return success();
+    return replace(op, view(loc, y, resultShape));
   }
 
   LogicalResult lowerGemm(onnx::GemmOp op) {
@@ -174,7 +378,7 @@ private:
       SmallVector<int64_t> shape = {1, t.getDimSize(0)};
       if (!isLhs)
         std::swap(shape[0], shape[1]);
-      return rewriter.create<bnn::ReshapeOp>(loc, t.clone(shape), v);
+      return view(loc, v, shape);
     };
     Value a = promote(op.getA(), true), b = promote(op.getB(), false);
     auto at = tensorType(a), bt = tensorType(b);
@@ -184,9 +388,7 @@ private:
     shape.push_back(bt.getShape().back());
     Value result = rewriter.create<bnn::MatMulOp>(
         loc, op.getType().clone(shape), a, b);
-    if (tensorType(result) != op.getType())
-      result = rewriter.create<bnn::ReshapeOp>(loc, op.getType(), result);
-    return replace(op, result);
+    return replace(op, view(loc, result, op.getType().getShape()));
   }
 
   LogicalResult lowerBatchNorm(onnx::BatchNormalizationOp op) {
@@ -204,25 +406,345 @@ private:
     return success();
   }
 
-  LogicalResult lowerMaxPool(onnx::MaxPoolOp op) {
+  template <typename PoolOp>
+  LogicalResult lowerPool(PoolOp op, bool average) {
     if (failed(requireF32(op)))
       return failure();
     auto x = tensorType(op.getX());
-    if (x.getRank() != 4)
-      return fail(op, "only 2-D max pooling is supported, got " +
-                          Twine(x.getRank() - 2) + " spatial dimensions");
-    std::string error;
-    auto g = resolveWindow(x.getShape().drop_front(2), op.getKernelShape(),
-                           op.getStrides(), op.getDilations(), op.getPads(),
-                           op.getAutoPad(), op.getCeilMode() != 0, error);
+    auto g = window2D(op, x.getShape(), op.getKernelShape(), op.getStrides(),
+                      op.getDilations(), op.getPads(), op.getAutoPad(),
+                      op.getCeilMode() != 0);
     if (!g)
+      return failure();
+    Location loc = op.getLoc();
+    bool is1D = x.getRank() == 3;
+    auto resultShape = tensorType(op.getY()).getShape();
+    Value input = is1D ? view(loc, op.getX(), as2D(x.getShape())) : op.getX();
+    auto type = tensorType(op.getY()).clone(is1D ? as2D(resultShape) : resultShape);
+    Value y;
+    if (average) {
+      auto avg = cast<onnx::AveragePoolOp>(op.getOperation());
+      y = rewriter.create<bnn::AvgPool2DOp>(
+          loc, type, input, rewriter.getDenseI64ArrayAttr(g->kernel),
+          rewriter.getDenseI64ArrayAttr(g->strides),
+          rewriter.getDenseI64ArrayAttr(g->pads),
+          rewriter.getDenseI64ArrayAttr(g->dilations),
+          rewriter.getBoolAttr(avg.getCountIncludePad() != 0));
+    } else {
+      y = rewriter.create<bnn::MaxPool2DOp>(
+          loc, type, input, rewriter.getDenseI64ArrayAttr(g->kernel),
+          rewriter.getDenseI64ArrayAttr(g->strides),
+          rewriter.getDenseI64ArrayAttr(g->pads),
+          rewriter.getDenseI64ArrayAttr(g->dilations));
+    }
+    return replace(op, view(loc, y, resultShape));
+  }
+
+  LogicalResult lowerMaxPool(onnx::MaxPoolOp op) { return lowerPool(op, false); }
+  LogicalResult lowerAveragePool(onnx::AveragePoolOp op) {
+    return lowerPool(op, true);
+  }
+
+  /// Reduction to the keepdims shape, then a view to the ONNX result shape.
+  Value reduce(Location loc, Value input, StringRef kind,
+               ArrayRef<int64_t> axes, Type resultType) {
+    auto type = tensorType(input);
+    SmallVector<int64_t> kept(type.getShape());
+    for (int64_t a : axes)
+      kept[a] = 1;
+    Value r = rewriter.create<bnn::ReduceOp>(
+        loc, type.clone(kept), input, rewriter.getStringAttr(kind),
+        rewriter.getDenseI64ArrayAttr(axes));
+    return view(loc, r, cast<RankedTensorType>(resultType).getShape());
+  }
+
+  LogicalResult lowerGlobalPool(Operation *op, StringRef kind) {
+    if (failed(requireF32(op)))
+      return failure();
+    int64_t rank = tensorType(op->getOperand(0)).getRank();
+    SmallVector<int64_t> axes;
+    for (int64_t d = 2; d < rank; ++d)
+      axes.push_back(d);
+    return replace(op, reduce(op->getLoc(), op->getOperand(0), kind, axes,
+                              op->getResult(0).getType()));
+  }
+
+  template <typename ReduceOp>
+  LogicalResult lowerReduce(ReduceOp op, StringRef kind) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    int64_t rank = tensorType(op.getData()).getRank();
+    SmallVector<int64_t> axes;
+    if (auto attr = op.getAxes()) {
+      axes.assign(attr->begin(), attr->end());
+    } else if (!isNoValue(op.getAxesT())) {
+      auto values = constantInts(op.getAxesT());
+      if (!values)
+        return fail(op, "axes must be a compile-time constant");
+      axes = *values;
+    }
+    if (axes.empty()) {
+      if (op.getNoopWithEmptyAxes())
+        return replace(op, op.getData());
+      for (int64_t d = 0; d < rank; ++d)
+        axes.push_back(d);
+    }
+    for (int64_t &a : axes)
+      a = normalizeAxis(a, rank);
+    llvm::sort(axes);
+    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+    return replace(op, reduce(op.getLoc(), op.getData(), kind, axes,
+                              op.getType()));
+  }
+
+  template <typename ArgOp>
+  LogicalResult lowerArgReduce(ArgOp op, StringRef kind) {
+    auto type = tensorType(op.getData());
+    if (!type.getElementType().isF32())
+      return fail(op, "only float32 input is supported");
+    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    SmallVector<int64_t> kept(type.getShape());
+    kept[axis] = 1;
+    Value r = rewriter.create<bnn::ArgReduceOp>(
+        op.getLoc(), tensorType(op.getReduced()).clone(kept), op.getData(),
+        rewriter.getStringAttr(kind), rewriter.getI64IntegerAttr(axis),
+        rewriter.getBoolAttr(op.getSelectLastIndex() != 0));
+    return replace(op, view(op.getLoc(), r, tensorType(op.getReduced()).getShape()));
+  }
+
+  /// Before opset 13, Softmax coerces its input to 2-D at `axis` (default
+  /// 1) and normalizes each row; since 13 it normalizes along `axis`
+  /// (default -1) alone.
+  template <typename SoftmaxOp>
+  LogicalResult lowerSoftmax(SoftmaxOp op, bool log) {
+    if (failed(requireF32(op)))
+      return failure();
+    auto type = tensorType(op.getInput());
+    int64_t rank = type.getRank();
+    Location loc = op.getLoc();
+    if (opset >= 13) {
+      int64_t axis = normalizeAxis(op.getAxis().value_or(-1), rank);
+      rewriter.replaceOpWithNewOp<bnn::SoftmaxOp>(
+          op, type, op.getInput(), rewriter.getI64IntegerAttr(axis),
+          rewriter.getBoolAttr(log));
+      return success();
+    }
+    int64_t axis = normalizeAxis(op.getAxis().value_or(1), rank);
+    SmallVector<int64_t> rows = {shapeProduct(type.getShape().take_front(axis)),
+                                 shapeProduct(type.getShape().drop_front(axis))};
+    Value flat = view(loc, op.getInput(), rows);
+    Value y = rewriter.create<bnn::SoftmaxOp>(
+        loc, tensorType(flat), flat, rewriter.getI64IntegerAttr(1),
+        rewriter.getBoolAttr(log));
+    return replace(op, view(loc, y, type.getShape()));
+  }
+
+  LogicalResult lowerLayerNorm(onnx::LayerNormalizationOp op) {
+    if (failed(requireF32(op)))
+      return failure();
+    auto type = tensorType(op.getX());
+    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    int64_t normalized = shapeProduct(type.getShape().drop_front(axis));
+    Location loc = op.getLoc();
+    // Scale and bias may have leading 1s; they hold one value per
+    // normalized element either way.
+    auto flatParam = [&](Value v) -> FailureOr<Value> {
+      if (tensorType(v).getNumElements() != normalized)
+        return fail(op, "scale and bias must have one value per normalized "
+                        "element (no broadcasting)");
+      return view(loc, v, {normalized});
+    };
+    auto scale = flatParam(op.getScale());
+    if (failed(scale))
+      return failure();
+    Value bias;
+    if (!isNoValue(op.getB())) {
+      auto b = flatParam(op.getB());
+      if (failed(b))
+        return failure();
+      bias = *b;
+    }
+    rewriter.replaceOpWithNewOp<bnn::LayerNormOp>(
+        op, type, op.getX(), *scale, bias, rewriter.getI64IntegerAttr(axis),
+        op.getEpsilonAttr());
+    return success();
+  }
+
+  LogicalResult lowerCumSum(onnx::CumSumOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto axis = constantInts(op.getAxis());
+    if (!axis || axis->size() != 1)
+      return fail(op, "axis must be a compile-time constant");
+    auto type = tensorType(op.getX());
+    rewriter.replaceOpWithNewOp<bnn::CumSumOp>(
+        op, type, op.getX(),
+        rewriter.getI64IntegerAttr(normalizeAxis((*axis)[0], type.getRank())),
+        rewriter.getBoolAttr(op.getExclusive() != 0),
+        rewriter.getBoolAttr(op.getReverse() != 0));
+    return success();
+  }
+
+  LogicalResult lowerConcat(onnx::ConcatOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto type = tensorType(op.getConcatResult());
+    // Zero-sized inputs contribute nothing.
+    SmallVector<Value> inputs;
+    for (Value v : op.getInputs())
+      if (tensorType(v).getNumElements() != 0)
+        inputs.push_back(v);
+    if (inputs.size() == 1 && tensorType(inputs[0]) == type)
+      return replace(op, inputs[0]);
+    rewriter.replaceOpWithNewOp<bnn::ConcatOp>(
+        op, type, inputs,
+        rewriter.getI64IntegerAttr(normalizeAxis(op.getAxis(), type.getRank())));
+    return success();
+  }
+
+  LogicalResult lowerGather(onnx::GatherOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto type = tensorType(op.getData());
+    rewriter.replaceOpWithNewOp<bnn::GatherOp>(
+        op, op.getType(), op.getData(), op.getIndices(),
+        rewriter.getI64IntegerAttr(normalizeAxis(op.getAxis(), type.getRank())));
+    return success();
+  }
+
+  Value stridedCopy(Location loc, Value input, const StridedView &v,
+                    RankedTensorType type) {
+    return rewriter.create<bnn::StridedCopyOp>(
+        loc, type, input, rewriter.getI64IntegerAttr(v.offset),
+        rewriter.getDenseI64ArrayAttr(v.strides));
+  }
+
+  LogicalResult lowerTranspose(onnx::TransposeOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    ArrayRef<int64_t> perm;
+    if (auto p = op.getPerm())
+      perm = *p;
+    auto v = transposeView(tensorType(op.getData()).getShape(), perm);
+    return replace(op, stridedCopy(op.getLoc(), op.getData(), v,
+                                   tensorType(op.getTransposed())));
+  }
+
+  LogicalResult lowerSlice(onnx::SliceOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto starts = constantInts(op.getStarts());
+    auto ends = constantInts(op.getEnds());
+    if (!starts || !ends)
+      return fail(op, "starts and ends must be compile-time constants");
+    SmallVector<int64_t> axes, steps(starts->size(), 1);
+    for (size_t k = 0; k < starts->size(); ++k)
+      axes.push_back(k);
+    if (!isNoValue(op.getAxes())) {
+      auto a = constantInts(op.getAxes());
+      if (!a)
+        return fail(op, "axes must be a compile-time constant");
+      axes = *a;
+    }
+    if (!isNoValue(op.getSteps())) {
+      auto s = constantInts(op.getSteps());
+      if (!s)
+        return fail(op, "steps must be a compile-time constant");
+      steps = *s;
+    }
+    SmallVector<int64_t> shape;
+    std::string error;
+    auto v = sliceView(tensorType(op.getData()).getShape(), *starts, *ends, axes,
+                       steps, shape, error);
+    if (!v)
       return fail(op, error);
-    rewriter.replaceOpWithNewOp<bnn::MaxPool2DOp>(
-        op, op.getType(), op.getX(), rewriter.getDenseI64ArrayAttr(g->kernel),
-        rewriter.getDenseI64ArrayAttr(g->strides),
-        rewriter.getDenseI64ArrayAttr({g->padsBegin[0], g->padsBegin[1],
-                                       g->padsEnd[0], g->padsEnd[1]}),
-        rewriter.getDenseI64ArrayAttr(g->dilations));
+    if (ArrayRef<int64_t>(shape) != tensorType(op.getOutput()).getShape())
+      return fail(op, "computed slice shape does not match the inferred one");
+    return replace(op, stridedCopy(op.getLoc(), op.getData(), *v,
+                                   tensorType(op.getOutput())));
+  }
+
+  LogicalResult lowerSplit(onnx::SplitOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto type = tensorType(op.getInput());
+    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    auto strides = rowMajorStrides(type.getShape());
+    SmallVector<Value> results;
+    int64_t start = 0;
+    // The inferred result types already hold each piece's extent.
+    for (Value result : op.getOutputs()) {
+      auto rt = tensorType(result);
+      StridedView v{start * strides[axis], strides};
+      results.push_back(stridedCopy(op.getLoc(), op.getInput(), v, rt));
+      start += rt.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+
+  LogicalResult lowerExpand(onnx::ExpandOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto out = tensorType(op.getOutput());
+    if (out == op.getInput().getType())
+      return replace(op, op.getInput());
+    StridedView v{0, broadcastStrides(tensorType(op.getInput()).getShape(),
+                                      out.getShape())};
+    return replace(op, stridedCopy(op.getLoc(), op.getInput(), v, out));
+  }
+
+  /// Tile(x, r) reads x[i_d mod dim_d]: as a broadcast of x to the
+  /// interleaved shape [r_0, dim_0, r_1, dim_1, ...] (stride 0 on the
+  /// repeat axes), viewed as the tiled shape.
+  LogicalResult lowerTile(onnx::TileOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto repeats = constantInts(op.getRepeats());
+    if (!repeats)
+      return fail(op, "repeats must be a compile-time constant");
+    auto in = tensorType(op.getInput());
+    auto inStrides = rowMajorStrides(in.getShape());
+    SmallVector<int64_t> shape, strides;
+    for (int64_t d = 0; d < in.getRank(); ++d) {
+      shape.append({(*repeats)[d], in.getDimSize(d)});
+      strides.append({0, inStrides[d]});
+    }
+    Value y = stridedCopy(op.getLoc(), op.getInput(), StridedView{0, strides},
+                          in.clone(shape));
+    return replace(op, view(op.getLoc(), y, tensorType(op.getOutput()).getShape()));
+  }
+
+  LogicalResult lowerPad(onnx::PadOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    SmallVector<int64_t> pads;
+    if (auto attr = op.getPads())
+      pads.assign(attr->begin(), attr->end());
+    else if (auto values = constantInts(op.getPadsT()))
+      pads = *values;
+    else
+      return fail(op, "pads must be a compile-time constant");
+    int64_t rank = tensorType(op.getData()).getRank();
+    if (!isNoValue(op.getAxes()))
+      return fail(op, "the axes input is not supported");
+    if (static_cast<int64_t>(pads.size()) != 2 * rank)
+      return fail(op, "pads must have 2 * rank values");
+    if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+      return fail(op, "negative pads are not supported");
+    double value = op.getValue().convertToDouble();
+    if (!isNoValue(op.getConstantValue())) {
+      auto v = constantScalar(op.getConstantValue());
+      if (!v)
+        return fail(op, "constant_value must be a compile-time constant");
+      value = *v;
+    }
+    StringRef mode = op.getMode();
+    if (mode != "constant" && mode != "reflect" && mode != "edge")
+      return fail(op, "pad mode '" + mode + "' is not supported");
+    rewriter.replaceOpWithNewOp<bnn::PadOp>(
+        op, op.getType(), op.getData(), rewriter.getDenseI64ArrayAttr(pads),
+        rewriter.getStringAttr(mode), rewriter.getF64FloatAttr(value));
     return success();
   }
 };
@@ -230,7 +752,12 @@ private:
 struct OnnxLowerToBnnPass final
     : bnnc::impl::OnnxLowerToBnnBase<OnnxLowerToBnnPass> {
   void runOnOperation() override {
-    Lowering lowering(&getContext());
+    // Opset-dependent semantics (Softmax) read the model's opset; IR
+    // written by hand defaults to the newest.
+    int64_t opset = 17;
+    if (auto attr = getOperation()->getAttrOfType<IntegerAttr>("onnx.opset"))
+      opset = attr.getInt();
+    Lowering lowering(&getContext(), opset);
     bool failed = false;
     getOperation().walk([&](Operation *op) {
       if (isa<onnx::OnnxDialect>(op->getDialect()) &&

@@ -45,7 +45,7 @@ def OnnxLowerToBnn : Pass<"onnx-lower-to-bnn", "::mlir::func::FuncOp"> {
 def BnnFuseEpilogues : Pass<"bnn-fuse-epilogues", "::mlir::func::FuncOp"> {
   let summary = "Fuse activations into the kernel that produces their input";
   let description = [{
-    `bnn.unary<relu>` of a conv2d/gemm result that has no other user becomes
+    `bnn.elementwise "relu"` of a conv2d/gemm result that has no other user becomes
     the producer's `activation`, saving one pass over the tensor.
   }];
 }

@@ -1,6 +1,7 @@
 //===- BnnDialect.cpp - bnn dialect registration and verifiers ------------===//
 
 #include "dialects/bnn/BnnDialect.h"
+#include "dialects/bnn/ElementwiseKinds.h"
 #include "dialects/onnx/ShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
@@ -113,11 +114,82 @@ LogicalResult MatMulOp::verify() {
   return success();
 }
 
-LogicalResult BinaryOp::verify() {
-  auto shape = bnnc::broadcastShapes(rankedType(getLhs()).getShape(),
-                                     rankedType(getRhs()).getShape());
-  if (!shape || ArrayRef<int64_t>(*shape) != rankedType(getOutput()).getShape())
+ArrayRef<ElementwiseKind> bnnc::bnn::elementwiseKinds() {
+  using R = ResultRule;
+  static const ElementwiseKind kinds[] = {
+      {"relu", 1, R::SameAsFirst},        {"sign", 1, R::SameAsFirst},
+      {"abs", 1, R::SameAsFirst},         {"neg", 1, R::SameAsFirst},
+      {"ceil", 1, R::SameAsFirst},        {"floor", 1, R::SameAsFirst},
+      {"round", 1, R::SameAsFirst},       {"exp", 1, R::SameAsFirst},
+      {"log", 1, R::SameAsFirst},         {"sqrt", 1, R::SameAsFirst},
+      {"reciprocal", 1, R::SameAsFirst},  {"sigmoid", 1, R::SameAsFirst},
+      {"tanh", 1, R::SameAsFirst},        {"erf", 1, R::SameAsFirst},
+      {"softplus", 1, R::SameAsFirst},    {"hard_swish", 1, R::SameAsFirst},
+      {"elu", 1, R::SameAsFirst},         {"leaky_relu", 1, R::SameAsFirst},
+      {"selu", 1, R::SameAsFirst},        {"hard_sigmoid", 1, R::SameAsFirst},
+      {"not", 1, R::Bool},                {"cast", 1, R::Any},
+      {"add", 2, R::SameAsFirst},         {"sub", 2, R::SameAsFirst},
+      {"mul", 2, R::SameAsFirst},         {"div", 2, R::SameAsFirst},
+      {"pow", 2, R::SameAsFirst},         {"prelu", 2, R::SameAsFirst},
+      {"max", 2, R::SameAsFirst},         {"min", 2, R::SameAsFirst},
+      {"equal", 2, R::Bool},              {"greater", 2, R::Bool},
+      {"greater_equal", 2, R::Bool},      {"less", 2, R::Bool},
+      {"less_equal", 2, R::Bool},         {"and", 2, R::Bool},
+      {"or", 2, R::Bool},                 {"where", 3, R::SameAsSecond},
+  };
+  return kinds;
+}
+
+const ElementwiseKind *bnnc::bnn::lookupElementwiseKind(StringRef name) {
+  for (const ElementwiseKind &kind : elementwiseKinds())
+    if (kind.name == name)
+      return &kind;
+  return nullptr;
+}
+
+LogicalResult ElementwiseOp::verify() {
+  const ElementwiseKind *kind = lookupElementwiseKind(getKind());
+  if (!kind)
+    return emitOpError("unknown elementwise kind '") << getKind() << "'";
+  if (getInputs().size() != kind->arity)
+    return emitOpError("'") << getKind() << "' takes " << kind->arity
+                            << " operands, got " << getInputs().size();
+  SmallVector<int64_t> shape;
+  for (Value input : getInputs()) {
+    auto broadcast = bnnc::broadcastShapes(shape, rankedType(input).getShape());
+    if (!broadcast)
+      return emitOpError("operands are not broadcast-compatible");
+    shape = *broadcast;
+  }
+  auto result = rankedType(getOutput());
+  if (result.getShape() != ArrayRef<int64_t>(shape))
     return emitOpError("result is not the broadcast of the operands");
+  Type element = result.getElementType();
+  switch (kind->result) {
+  case ResultRule::SameAsFirst:
+    if (element != rankedType(getInputs()[0]).getElementType())
+      return emitOpError("result element type must be the first operand's");
+    break;
+  case ResultRule::SameAsSecond:
+    if (element != rankedType(getInputs()[1]).getElementType())
+      return emitOpError("result element type must be the second operand's");
+    break;
+  case ResultRule::Bool:
+    if (!element.isInteger(1))
+      return emitOpError("result element type must be i1");
+    break;
+  case ResultRule::Any:
+    break;
+  }
+  return success();
+}
+
+LogicalResult StridedCopyOp::verify() {
+  if (getStrides().size() != static_cast<size_t>(rankedType(getOutput()).getRank()))
+    return emitOpError("needs one stride per result dimension");
+  if (rankedType(getInput()).getElementType() !=
+      rankedType(getOutput()).getElementType())
+    return emitOpError("input and result element types must match");
   return success();
 }
 

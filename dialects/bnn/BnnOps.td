@@ -46,30 +46,6 @@ def Bnn_ActivationAttr : EnumAttr<Bnn_Dialect, Bnn_Activation, "activation"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
-def Bnn_BinaryKind : I32EnumAttr<"BinaryKind",
-    "elementwise binary operation", [
-      I32EnumAttrCase<"add", 0>,
-      I32EnumAttrCase<"mul", 1>
-    ]> {
-  let genSpecializedAttr = 0;
-  let cppNamespace = "::bnnc::bnn";
-}
-def Bnn_BinaryKindAttr : EnumAttr<Bnn_Dialect, Bnn_BinaryKind, "binary"> {
-  let assemblyFormat = "`<` $value `>`";
-}
-
-def Bnn_UnaryKind : I32EnumAttr<"UnaryKind",
-    "elementwise unary operation", [
-      I32EnumAttrCase<"relu", 0>,
-      I32EnumAttrCase<"sign", 1>
-    ]> {
-  let genSpecializedAttr = 0;
-  let cppNamespace = "::bnnc::bnn";
-}
-def Bnn_UnaryKindAttr : EnumAttr<Bnn_Dialect, Bnn_UnaryKind, "unary"> {
-  let assemblyFormat = "`<` $value `>`";
-}
-
 //===----------------------------------------------------------------------===//
 // Values
 //===----------------------------------------------------------------------===//
@@ -147,22 +123,113 @@ def Bnn_MatMulOp : Bnn_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Bnn_BinaryOp : Bnn_Op<"binary", [Pure]> {
-  let summary = "Float elementwise binary op with numpy broadcasting";
-  let arguments = (ins Bnn_F32Tensor:$lhs, Bnn_F32Tensor:$rhs,
-                   Bnn_BinaryKindAttr:$kind);
-  let results = (outs Bnn_F32Tensor:$output);
+def Bnn_ElementwiseOp : Bnn_Op<"elementwise", [Pure]> {
+  let summary = "Elementwise function of 1-3 broadcast operands, any dtype";
+  let description = [{
+    `kind` names the function (see dialects/bnn/ElementwiseKinds.h: "add",
+    "relu", "where", "cast", ...); `alpha`/`beta` are its float parameters
+    where it has any. Operands broadcast numpy-style to the result shape;
+    the result element type follows from the kind (bool for comparisons,
+    the target type for "cast").
+    ```mlir
+    %y = bnn.elementwise "add" %a, %b
+           : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, StrAttr:$kind,
+                   OptionalAttr<F32Attr>:$alpha, OptionalAttr<F32Attr>:$beta);
+  let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{
-    $kind $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+    $kind $inputs attr-dict `:` functional-type($inputs, results)
   }];
   let hasVerifier = 1;
 }
 
-def Bnn_UnaryOp : Bnn_Op<"unary", [Pure, SameOperandsAndResultType]> {
-  let summary = "Float elementwise unary op";
-  let arguments = (ins Bnn_F32Tensor:$input, Bnn_UnaryKindAttr:$kind);
+def Bnn_StridedCopyOp : Bnn_Op<"strided_copy", [Pure]> {
+  let summary = "y[i] = x[offset + sum_d i_d * strides[d]]: transpose, slice, broadcast";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$offset,
+                   DenseI64ArrayAttr:$strides);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Bnn_ConcatOp : Bnn_Op<"concat", [Pure]> {
+  let summary = "Concatenation along `axis`";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
+}
+
+def Bnn_PadOp : Bnn_Op<"pad", [Pure]> {
+  let summary = "Padding: constant, reflect or edge";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$pads,
+                   StrAttr:$mode, F64Attr:$value);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Bnn_GatherOp : Bnn_Op<"gather", [Pure]> {
+  let summary = "Gather along `axis` with run-time indices";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Bnn_ReduceOp : Bnn_Op<"reduce", [Pure]> {
+  let summary = "Reduction (sum, mean, max, min) over `axes`";
+  let description = [{
+    The result has the input's rank with the reduced axes of size 1 (or
+    those axes removed: the same bytes either way).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind,
+                   DenseI64ArrayAttr:$axes);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Bnn_ArgReduceOp : Bnn_Op<"arg_reduce", [Pure]> {
+  let summary = "Index (int64) of the max or min along `axis`";
+  let arguments = (ins Bnn_F32Tensor:$input, StrAttr:$kind, I64Attr:$axis,
+                   BoolAttr:$select_last_index);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Bnn_SoftmaxOp : Bnn_Op<"softmax", [Pure]> {
+  let summary = "Softmax (or log-softmax) along one axis";
+  let arguments = (ins Bnn_F32Tensor:$input, I64Attr:$axis, BoolAttr:$log);
   let results = (outs Bnn_F32Tensor:$output);
-  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Bnn_LayerNormOp : Bnn_Op<"layernorm", [Pure]> {
+  let summary = "Normalization over the axes from `axis` on, then scale and bias";
+  let arguments = (ins Bnn_F32Tensor:$input, Bnn_F32Tensor:$scale,
+                   Optional<Bnn_F32Tensor>:$bias, I64Attr:$axis,
+                   F32Attr:$epsilon);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Bnn_CumSumOp : Bnn_Op<"cumsum", [Pure]> {
+  let summary = "Cumulative sum along `axis`";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+                   BoolAttr:$exclusive, BoolAttr:$reverse);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Bnn_AvgPool2DOp : Bnn_Op<"avgpool2d", [Pure]> {
+  let summary = "Float 2-D average pooling (NCHW)";
+  let arguments = (ins Bnn_F32Tensor:$input, DenseI64ArrayAttr:$kernel,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   DenseI64ArrayAttr:$dilations, BoolAttr:$count_include_pad);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
 def Bnn_MaxPool2DOp : Bnn_Op<"maxpool2d", [Pure]> {

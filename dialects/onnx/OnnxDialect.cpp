@@ -70,13 +70,19 @@ LogicalResult ConstantOp::verify() {
 // Elementwise ops
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyBroadcastBinary(Operation *op) {
+/// Result element type rules of the broadcasting binary ops: arithmetic
+/// keeps A's type (Pow may take another exponent type), comparisons and
+/// logic give bool.
+static LogicalResult verifyBroadcastBinary(Operation *op, bool sameOperands,
+                                           bool boolResult) {
   auto a = rankedType(op->getOperand(0)), b = rankedType(op->getOperand(1));
   auto c = rankedType(op->getResult(0));
-  // Both operands share one element type (ONNX type constraint T).
-  if (a.getElementType() != b.getElementType() ||
-      a.getElementType() != c.getElementType())
-    return op->emitOpError("operand and result element types must match");
+  if (sameOperands && a.getElementType() != b.getElementType())
+    return op->emitOpError("operand element types must match");
+  Type expected = boolResult ? IntegerType::get(op->getContext(), 1)
+                             : a.getElementType();
+  if (c.getElementType() != expected)
+    return op->emitOpError("result element type must be ") << expected;
   auto shape = bnnc::broadcastShapes(a.getShape(), b.getShape());
   if (!shape)
     return op->emitOpError("operand shapes ")
@@ -87,17 +93,56 @@ static LogicalResult verifyBroadcastBinary(Operation *op) {
   return success();
 }
 
-LogicalResult AddOp::verify() { return verifyBroadcastBinary(*this); }
-LogicalResult MulOp::verify() { return verifyBroadcastBinary(*this); }
+#define BNNC_VERIFY_BINARY(Op, same, predicate)                                \
+  LogicalResult Op::verify() {                                                 \
+    return verifyBroadcastBinary(*this, same, predicate);                      \
+  }
+BNNC_VERIFY_BINARY(AddOp, true, false)
+BNNC_VERIFY_BINARY(SubOp, true, false)
+BNNC_VERIFY_BINARY(MulOp, true, false)
+BNNC_VERIFY_BINARY(DivOp, true, false)
+BNNC_VERIFY_BINARY(PowOp, false, false)
+BNNC_VERIFY_BINARY(PReluOp, true, false)
+BNNC_VERIFY_BINARY(EqualOp, true, true)
+BNNC_VERIFY_BINARY(GreaterOp, true, true)
+BNNC_VERIFY_BINARY(GreaterOrEqualOp, true, true)
+BNNC_VERIFY_BINARY(LessOp, true, true)
+BNNC_VERIFY_BINARY(LessOrEqualOp, true, true)
+BNNC_VERIFY_BINARY(AndOp, true, true)
+BNNC_VERIFY_BINARY(OrOp, true, true)
+#undef BNNC_VERIFY_BINARY
 
+/// Unary elementwise ops keep the shape; Not works on bool.
 static LogicalResult verifyUnary(Operation *op) {
   if (op->getOperand(0).getType() != op->getResult(0).getType())
     return op->emitOpError("result type must equal the operand type");
   return success();
 }
 
-LogicalResult ReluOp::verify() { return verifyUnary(*this); }
-LogicalResult SignOp::verify() { return verifyUnary(*this); }
+#define BNNC_VERIFY_UNARY(Op)                                                  \
+  LogicalResult Op::verify() { return verifyUnary(*this); }
+BNNC_VERIFY_UNARY(ReluOp)
+BNNC_VERIFY_UNARY(SignOp)
+BNNC_VERIFY_UNARY(AbsOp)
+BNNC_VERIFY_UNARY(NegOp)
+BNNC_VERIFY_UNARY(CeilOp)
+BNNC_VERIFY_UNARY(FloorOp)
+BNNC_VERIFY_UNARY(RoundOp)
+BNNC_VERIFY_UNARY(ExpOp)
+BNNC_VERIFY_UNARY(LogOp)
+BNNC_VERIFY_UNARY(SqrtOp)
+BNNC_VERIFY_UNARY(ReciprocalOp)
+BNNC_VERIFY_UNARY(SigmoidOp)
+BNNC_VERIFY_UNARY(TanhOp)
+BNNC_VERIFY_UNARY(ErfOp)
+BNNC_VERIFY_UNARY(SoftplusOp)
+BNNC_VERIFY_UNARY(HardSwishOp)
+BNNC_VERIFY_UNARY(NotOp)
+BNNC_VERIFY_UNARY(EluOp)
+BNNC_VERIFY_UNARY(LeakyReluOp)
+BNNC_VERIFY_UNARY(SeluOp)
+BNNC_VERIFY_UNARY(HardSigmoidOp)
+#undef BNNC_VERIFY_UNARY
 
 //===----------------------------------------------------------------------===//
 // Conv, Gemm, MatMul, BatchNormalization

@@ -83,14 +83,43 @@ class Onnx_BroadcastBinaryOp<string mnemonic>
   let hasVerifier = 1;
 }
 
-def Onnx_AddOp : Onnx_BroadcastBinaryOp<"Add"> {
-  let summary = "ONNX Add: C = A + B with broadcasting";
+// Arithmetic: C = f(A, B).
+foreach op = ["Add", "Sub", "Mul", "Div", "Pow"] in
+def Onnx_#op#Op : Onnx_BroadcastBinaryOp<op> {
+  let summary = "ONNX " # op # " with numpy broadcasting";
 }
-def Onnx_MulOp : Onnx_BroadcastBinaryOp<"Mul"> {
-  let summary = "ONNX Mul: C = A * B with broadcasting";
+
+// Comparisons and logic: boolean result.
+foreach op = ["Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual",
+              "And", "Or"] in
+def Onnx_#op#Op : Onnx_BroadcastBinaryOp<op> {
+  let summary = "ONNX " # op # " with numpy broadcasting, bool result";
+}
+
+def Onnx_PReluOp : Onnx_BroadcastBinaryOp<"PRelu"> {
+  let summary = "ONNX PRelu: the slope B broadcasts to X";
+}
+
+// Variadic Max/Min (at least one input), numpy broadcasting.
+foreach op = ["Max", "Min"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+  let summary = "ONNX " # op # " of any number of inputs";
+  let arguments = (ins Variadic<AnyRankedTensor>:$data_0);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$data_0 attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_WhereOp : Onnx_Op<"Where", [Pure]> {
+  let summary = "ONNX Where: condition ? X : Y with broadcasting";
+  let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$X,
+                   AnyRankedTensor:$Y);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 class Onnx_UnaryOp<string mnemonic> : Onnx_Op<mnemonic, [Pure]> {
+  let summary = "ONNX " # mnemonic # " (elementwise)";
   let arguments = (ins AnyRankedTensor:$X);
   let results = (outs AnyRankedTensor:$Y);
   let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
@@ -98,11 +127,51 @@ class Onnx_UnaryOp<string mnemonic> : Onnx_Op<mnemonic, [Pure]> {
   let hasVerifier = 1;
 }
 
-def Onnx_ReluOp : Onnx_UnaryOp<"Relu"> {
-  let summary = "ONNX Relu: Y = max(X, 0)";
+foreach op = ["Relu", "Sign", "Abs", "Neg", "Ceil", "Floor", "Round", "Exp",
+              "Log", "Sqrt", "Reciprocal", "Sigmoid", "Tanh", "Erf",
+              "Softplus", "HardSwish", "Not"] in
+def Onnx_#op#Op : Onnx_UnaryOp<op>;
+
+// Unary ops with float parameters.
+class Onnx_ParamUnaryOp<string mnemonic, dag params>
+    : Onnx_UnaryOp<mnemonic> {
+  let arguments = !con((ins AnyRankedTensor:$X), params);
 }
-def Onnx_SignOp : Onnx_UnaryOp<"Sign"> {
-  let summary = "ONNX Sign: -1, 0 or +1 (Sign(0) = 0)";
+def Onnx_EluOp : Onnx_ParamUnaryOp<"Elu",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Onnx_LeakyReluOp : Onnx_ParamUnaryOp<"LeakyRelu",
+    (ins DefaultValuedAttr<F32Attr, "0.01">:$alpha)>;
+def Onnx_SeluOp : Onnx_ParamUnaryOp<"Selu",
+    (ins DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
+         DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma)>;
+def Onnx_HardSigmoidOp : Onnx_ParamUnaryOp<"HardSigmoid",
+    (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha,
+         DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
+
+def Onnx_CastOp : Onnx_Op<"Cast", [Pure]> {
+  let summary = "ONNX Cast to the element type `to`";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$to);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasFolder = 1;
+}
+
+def Onnx_ClipOp : Onnx_Op<"Clip", [Pure]> {
+  let summary = "ONNX Clip (bounds are attributes before opset 11, inputs since)";
+  let arguments = (ins AnyRankedTensor:$input, Onnx_TensorOrNone:$min_t,
+                   Onnx_TensorOrNone:$max_t, OptionalAttr<F32Attr>:$min,
+                   OptionalAttr<F32Attr>:$max);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_DropoutOp : Onnx_Op<"Dropout", [Pure]> {
+  let summary = "ONNX Dropout at inference: the identity (no mask output)";
+  let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$ratio,
+                   Onnx_TensorOrNone:$training_mode);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -212,6 +281,204 @@ def Onnx_ReshapeOp : Onnx_Op<"Reshape", [Pure]> {
   }];
   let hasFolder = 1;
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization, softmax, reductions
+//===----------------------------------------------------------------------===//
+
+def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure]> {
+  let summary = "ONNX LayerNormalization (opset 17) over the axes from `axis`";
+  let arguments = (ins AnyRankedTensor:$X, AnyRankedTensor:$Scale,
+                   Onnx_TensorOrNone:$B,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
+                   DefaultValuedAttr<I64Attr, "1">:$stash_type);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+// Softmax semantics changed at opset 13: before, the input is coerced to 2-D
+// at `axis` (default 1); since, the op works along the single `axis`
+// (default -1). The importer records the opset in `onnx.opset`.
+foreach op = ["Softmax", "LogSoftmax"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+  let summary = "ONNX " # op;
+  let arguments = (ins AnyRankedTensor:$input, OptionalAttr<I64Attr>:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+// Reductions: axes are an attribute before opset 13 (ReduceSum) / 18 (the
+// others), an optional input after.
+foreach op = ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+  let summary = "ONNX " # op;
+  let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$axes_t,
+                   OptionalAttr<DenseI64ArrayAttr>:$axes,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                   DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+  let results = (outs AnyRankedTensor:$reduced);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+foreach op = ["ArgMax", "ArgMin"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+  let summary = "ONNX " # op # " (int64 indices)";
+  let arguments = (ins AnyRankedTensor:$data,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                   DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+  let results = (outs AnyRankedTensor:$reduced);
+  let assemblyFormat = "$data attr-dict `:` type($data) `->` type($reduced)";
+}
+
+def Onnx_CumSumOp : Onnx_Op<"CumSum", [Pure]> {
+  let summary = "ONNX CumSum along a constant axis";
+  let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$axis,
+                   DefaultValuedAttr<I64Attr, "0">:$exclusive,
+                   DefaultValuedAttr<I64Attr, "0">:$reverse);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling (more)
+//===----------------------------------------------------------------------===//
+
+def Onnx_AveragePoolOp : Onnx_Op<"AveragePool", [Pure]> {
+  let summary = "ONNX AveragePool";
+  let arguments = (ins AnyRankedTensor:$X,
+                   DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+                   DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+                   DefaultValuedAttr<I64Attr, "0">:$count_include_pad,
+                   OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                   DenseI64ArrayAttr:$kernel_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   OptionalAttr<DenseI64ArrayAttr>:$strides);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
+}
+
+foreach op = ["GlobalAveragePool", "GlobalMaxPool"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+  let summary = "ONNX " # op # " over all spatial dimensions";
+  let arguments = (ins AnyRankedTensor:$X);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement and shape computation
+//===----------------------------------------------------------------------===//
+
+def Onnx_ConcatOp : Onnx_Op<"Concat", [Pure]> {
+  let summary = "ONNX Concat along `axis`";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$concat_result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Onnx_GatherOp : Onnx_Op<"Gather", [Pure]> {
+  let summary = "ONNX Gather along `axis` (negative indices count from the end)";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Onnx_TransposeOp : Onnx_Op<"Transpose", [Pure]> {
+  let summary = "ONNX Transpose (default: reverse the dimensions)";
+  let arguments = (ins AnyRankedTensor:$data,
+                   OptionalAttr<DenseI64ArrayAttr>:$perm);
+  let results = (outs AnyRankedTensor:$transposed);
+  let assemblyFormat = "$data attr-dict `:` type($data) `->` type($transposed)";
+  let hasFolder = 1;
+}
+
+// Squeeze/Unsqueeze: axes attribute before opset 13, optional input after.
+foreach op = ["Squeeze", "Unsqueeze"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+  let summary = "ONNX " # op # " (a view)";
+  let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$axes_t,
+                   OptionalAttr<DenseI64ArrayAttr>:$axes);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Onnx_SliceOp : Onnx_Op<"Slice", [Pure]> {
+  let summary = "ONNX Slice (starts/ends/axes/steps are inputs since opset 10)";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$starts,
+                   AnyRankedTensor:$ends, Onnx_TensorOrNone:$axes,
+                   Onnx_TensorOrNone:$steps);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Onnx_SplitOp : Onnx_Op<"Split", [Pure]> {
+  let summary = "ONNX Split (sizes as attribute before opset 13, input after)";
+  let arguments = (ins AnyRankedTensor:$input, Onnx_TensorOrNone:$split_t,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   OptionalAttr<DenseI64ArrayAttr>:$split,
+                   OptionalAttr<I64Attr>:$num_outputs);
+  let results = (outs Variadic<AnyRankedTensor>:$outputs);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_ExpandOp : Onnx_Op<"Expand", [Pure]> {
+  let summary = "ONNX Expand (broadcast to a constant shape)";
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$shape);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Onnx_TileOp : Onnx_Op<"Tile", [Pure]> {
+  let summary = "ONNX Tile with constant repeats";
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$repeats);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_PadOp : Onnx_Op<"Pad", [Pure]> {
+  let summary = "ONNX Pad (constant/reflect/edge; pads are an input since opset 11)";
+  let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$pads_t,
+                   Onnx_TensorOrNone:$constant_value, Onnx_TensorOrNone:$axes,
+                   DefaultValuedStrAttr<StrAttr, "constant">:$mode,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   DefaultValuedAttr<F32Attr, "0.0">:$value);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_ShapeOp : Onnx_Op<"Shape", [Pure]> {
+  let summary = "ONNX Shape: always a compile-time constant in bnnc";
+  let arguments = (ins AnyRankedTensor:$data, OptionalAttr<I64Attr>:$start,
+                   OptionalAttr<I64Attr>:$end);
+  let results = (outs AnyRankedTensor:$shape);
+  let assemblyFormat = "$data attr-dict `:` type($data) `->` type($shape)";
+  let hasFolder = 1;
+}
+
+def Onnx_ConstantOfShapeOp : Onnx_Op<"ConstantOfShape", [Pure]> {
+  let summary = "ONNX ConstantOfShape (the shape must be a constant)";
+  let arguments = (ins AnyRankedTensor:$input, OptionalAttr<ElementsAttr>:$value);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasFolder = 1;
+}
+
+def Onnx_RangeOp : Onnx_Op<"Range", [Pure]> {
+  let summary = "ONNX Range (inputs must be constants)";
+  let arguments = (ins AnyRankedTensor:$start, AnyRankedTensor:$limit,
+                   AnyRankedTensor:$delta);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 #endif // BNNC_ONNX_OPS

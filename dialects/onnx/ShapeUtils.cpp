@@ -162,4 +162,54 @@ resolveWindow(ArrayRef<int64_t> inputSpatial, ArrayRef<int64_t> kernel,
   return g;
 }
 
+std::optional<StridedView>
+sliceView(ArrayRef<int64_t> in, ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
+          ArrayRef<int64_t> axes, ArrayRef<int64_t> steps,
+          SmallVectorImpl<int64_t> &outShape, std::string &error) {
+  int64_t rank = in.size();
+  StridedView view;
+  SmallVector<int64_t> inStrides = rowMajorStrides(in);
+  view.strides = inStrides;
+  outShape.assign(in.begin(), in.end());
+  if (starts.size() != ends.size() || starts.size() != axes.size() ||
+      starts.size() != steps.size()) {
+    error = "starts, ends, axes and steps must have the same length";
+    return std::nullopt;
+  }
+  for (size_t k = 0; k < axes.size(); ++k) {
+    int64_t axis = axes[k] < 0 ? axes[k] + rank : axes[k];
+    if (axis < 0 || axis >= rank || steps[k] == 0) {
+      error = "slice axis out of range or zero step";
+      return std::nullopt;
+    }
+    int64_t dim = in[axis], step = steps[k];
+    int64_t start = starts[k] < 0 ? starts[k] + dim : starts[k];
+    int64_t end = ends[k] < 0 ? ends[k] + dim : ends[k];
+    // ONNX clamps to [0, dim] for positive steps, [-1, dim - 1] for negative
+    // ones (end = -1 then means "through index 0").
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+    } else {
+      start = std::clamp<int64_t>(start, 0, dim - 1);
+      end = std::clamp<int64_t>(ends[k] < -dim ? -1 : end, -1, dim - 1);
+    }
+    int64_t count = step > 0 ? (end - start + step - 1) / step
+                             : (start - end + (-step) - 1) / (-step);
+    outShape[axis] = std::max<int64_t>(0, count);
+    view.offset += start * inStrides[axis];
+    view.strides[axis] = inStrides[axis] * step;
+  }
+  return view;
+}
+
+StridedView transposeView(ArrayRef<int64_t> in, ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> inStrides = rowMajorStrides(in);
+  StridedView view;
+  int64_t rank = in.size();
+  for (int64_t d = 0; d < rank; ++d)
+    view.strides.push_back(inStrides[perm.empty() ? rank - 1 - d : perm[d]]);
+  return view;
+}
+
 } // namespace bnnc

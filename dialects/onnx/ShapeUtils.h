@@ -60,6 +60,26 @@ resolveWindow(llvm::ArrayRef<int64_t> inputSpatial,
               std::optional<llvm::ArrayRef<int64_t>> pads,
               llvm::StringRef autoPad, bool ceilMode, std::string &error);
 
+/// A strided view of a row-major tensor: element i of the view (a
+/// multi-index over the view's shape) is input[offset + sum_d i_d*strides[d]].
+struct StridedView {
+  int64_t offset = 0;
+  llvm::SmallVector<int64_t> strides;
+};
+
+/// The view ONNX Slice takes of a tensor of shape `in` (starts/ends clamped as
+/// ONNX specifies; negative values count from the end), or nullopt with
+/// `error` set. `outShape` receives the sliced shape.
+std::optional<StridedView>
+sliceView(llvm::ArrayRef<int64_t> in, llvm::ArrayRef<int64_t> starts,
+          llvm::ArrayRef<int64_t> ends, llvm::ArrayRef<int64_t> axes,
+          llvm::ArrayRef<int64_t> steps,
+          llvm::SmallVectorImpl<int64_t> &outShape, std::string &error);
+
+/// The view ONNX Transpose takes (`perm` empty: reverse the dimensions).
+StridedView transposeView(llvm::ArrayRef<int64_t> in,
+                          llvm::ArrayRef<int64_t> perm);
+
 } // namespace bnnc
 
 #endif // BNNC_DIALECTS_ONNX_SHAPEUTILS_H

@@ -145,59 +145,7 @@ static inline void bnnc_matmul_f32(const bnnc_matmul_params *p, const float *a,
   }
 }
 
-/* ---- Elementwise ------------------------------------------------------- */
-
-typedef struct {
-  int32_t rank;
-  int32_t shape[BNNC_MAX_RANK];     /* output shape */
-  int32_t a_strides[BNNC_MAX_RANK]; /* element strides, 0 = broadcast */
-  int32_t b_strides[BNNC_MAX_RANK];
-  size_t count;                     /* output elements */
-} bnnc_broadcast_params;
-
-/* bnnc_<op>_f32: operands of identical shape; bnnc_<op>_bcast_f32: numpy
- * broadcasting through per-dimension strides. */
-#define BNNC_DEFINE_BINARY_F32(op, expr)                                       \
-  static inline void bnnc_##op##_f32(size_t count, const float *a,            \
-                                     const float *b, float *y) {              \
-    for (size_t i = 0; i < count; ++i) {                                       \
-      const float x0 = a[i], x1 = b[i];                                        \
-      y[i] = (expr);                                                           \
-    }                                                                          \
-  }                                                                            \
-  static inline void bnnc_##op##_bcast_f32(const bnnc_broadcast_params *p,    \
-                                           const float *a, const float *b,    \
-                                           float *y) {                        \
-    int32_t index[BNNC_MAX_RANK] = {0};                                        \
-    size_t ia = 0, ib = 0;                                                     \
-    for (size_t i = 0; i < p->count; ++i) {                                    \
-      const float x0 = a[ia], x1 = b[ib];                                      \
-      y[i] = (expr);                                                           \
-      for (int32_t d = p->rank - 1; d >= 0; --d) {                             \
-        ia += (size_t)p->a_strides[d];                                         \
-        ib += (size_t)p->b_strides[d];                                         \
-        if (++index[d] < p->shape[d])                                          \
-          break;                                                               \
-        ia -= (size_t)p->a_strides[d] * (size_t)p->shape[d];                   \
-        ib -= (size_t)p->b_strides[d] * (size_t)p->shape[d];                   \
-        index[d] = 0;                                                          \
-      }                                                                        \
-    }                                                                          \
-  }
-
-BNNC_DEFINE_BINARY_F32(add, x0 + x1)
-BNNC_DEFINE_BINARY_F32(mul, x0 * x1)
-
-static inline void bnnc_relu_f32(size_t count, const float *x, float *y) {
-  for (size_t i = 0; i < count; ++i)
-    y[i] = bnnc_activate_f32(x[i], 1);
-}
-
-/* ONNX Sign: -1, +1, and 0 for +-0; NaN stays NaN. */
-static inline void bnnc_sign_f32(size_t count, const float *x, float *y) {
-  for (size_t i = 0; i < count; ++i)
-    y[i] = x[i] > 0.0f ? 1.0f : (x[i] < 0.0f ? -1.0f : (x[i] == 0.0f ? 0.0f : x[i]));
-}
+/* ---- Normalization ---------------------------------------------------- */
 
 /* y = x * scale[c] + shift[c] over an [n, c, inner] tensor. */
 static inline void bnnc_channel_affine_f32(int32_t n, int32_t c, size_t inner,
@@ -241,6 +189,120 @@ static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
         yp[(size_t)oy * p->ow + ox] = best;
       }
   }
+}
+
+/* Average over each window. Taps in the padding count in the divisor only
+ * with count_include_pad (ONNX); windows that ceil_mode extends past the
+ * padded input never count those taps. */
+typedef struct {
+  bnnc_pool2d_params pool;
+  int32_t pad_bottom, pad_right;
+  int32_t count_include_pad;
+} bnnc_avgpool2d_params;
+
+static inline void bnnc_avgpool2d_f32(const bnnc_avgpool2d_params *ap,
+                                      const float *x, float *y) {
+  const bnnc_pool2d_params *p = &ap->pool;
+  const int32_t padded_h = p->h + p->pad_top + ap->pad_bottom;
+  const int32_t padded_w = p->w + p->pad_left + ap->pad_right;
+  for (int32_t plane = 0; plane < p->n * p->c; ++plane) {
+    const float *xp = x + (size_t)plane * p->h * p->w;
+    float *yp = y + (size_t)plane * p->oh * p->ow;
+    for (int32_t oy = 0; oy < p->oh; ++oy)
+      for (int32_t ox = 0; ox < p->ow; ++ox) {
+        float sum = 0.0f;
+        int32_t count = 0;
+        for (int32_t ky = 0; ky < p->kh; ++ky) {
+          const int32_t py = oy * p->stride_h + ky * p->dilation_h;
+          const int32_t iy = py - p->pad_top;
+          for (int32_t kx = 0; kx < p->kw; ++kx) {
+            const int32_t px = ox * p->stride_w + kx * p->dilation_w;
+            const int32_t ix = px - p->pad_left;
+            if (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w) {
+              sum += xp[(size_t)iy * p->w + ix];
+              ++count;
+            } else if (ap->count_include_pad && py < padded_h &&
+                       px < padded_w) {
+              ++count;
+            }
+          }
+        }
+        yp[(size_t)oy * p->ow + ox] = count ? sum / (float)count : 0.0f;
+      }
+  }
+}
+
+/* ---- Softmax, LayerNorm, arg-reductions --------------------------------- */
+
+/* Softmax over the middle axis of an [outer, n, inner] tensor; with `log`,
+ * log-softmax. The maximum is subtracted first for range safety. */
+static inline void bnnc_softmax_f32(int32_t outer, int32_t n, int32_t inner,
+                                    int32_t log_softmax, const float *x,
+                                    float *y) {
+  for (int32_t o = 0; o < outer; ++o)
+    for (int32_t i = 0; i < inner; ++i) {
+      const size_t base = (size_t)o * n * inner + i;
+      float max = x[base];
+      for (int32_t k = 1; k < n; ++k)
+        if (x[base + (size_t)k * inner] > max)
+          max = x[base + (size_t)k * inner];
+      float sum = 0.0f;
+      for (int32_t k = 0; k < n; ++k) {
+        const float e = expf(x[base + (size_t)k * inner] - max);
+        if (!log_softmax)
+          y[base + (size_t)k * inner] = e;
+        sum += e;
+      }
+      const float log_sum = logf(sum);
+      for (int32_t k = 0; k < n; ++k) {
+        const size_t at = base + (size_t)k * inner;
+        y[at] = log_softmax ? x[at] - max - log_sum : y[at] / sum;
+      }
+    }
+}
+
+/* Normalizes each of `outer` rows of n values: (x - mean) / sqrt(var + eps)
+ * with the biased variance, then * scale[k] (+ bias[k], bias may be NULL). */
+static inline void bnnc_layernorm_f32(int32_t outer, int32_t n,
+                                      const float *x, const float *scale,
+                                      const float *bias, float epsilon,
+                                      float *y) {
+  for (int32_t o = 0; o < outer; ++o) {
+    const float *row = x + (size_t)o * n;
+    float *out = y + (size_t)o * n;
+    float mean = 0.0f, var = 0.0f;
+    for (int32_t k = 0; k < n; ++k)
+      mean += row[k];
+    mean /= (float)n;
+    for (int32_t k = 0; k < n; ++k)
+      var += (row[k] - mean) * (row[k] - mean);
+    var /= (float)n;
+    const float inv = 1.0f / sqrtf(var + epsilon);
+    for (int32_t k = 0; k < n; ++k)
+      out[k] = (row[k] - mean) * inv * scale[k] + (bias ? bias[k] : 0.0f);
+  }
+}
+
+/* Index of the max (or min) over the middle axis of [outer, n, inner];
+ * the first occurrence wins unless select_last. */
+static inline void bnnc_argreduce_f32(int32_t outer, int32_t n, int32_t inner,
+                                      int32_t find_min, int32_t select_last,
+                                      const float *x, int64_t *y) {
+  for (int32_t o = 0; o < outer; ++o)
+    for (int32_t i = 0; i < inner; ++i) {
+      const size_t base = (size_t)o * n * inner + i;
+      float best = x[base];
+      int64_t index = 0;
+      for (int32_t k = 1; k < n; ++k) {
+        const float v = x[base + (size_t)k * inner];
+        const int better = find_min ? v < best : v > best;
+        if (better || (select_last && v == best)) {
+          best = v;
+          index = k;
+        }
+      }
+      y[(size_t)o * inner + i] = index;
+    }
 }
 
 #endif /* BNNC_KERNELS_F32_H */

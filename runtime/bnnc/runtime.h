@@ -18,6 +18,7 @@ extern "C" {
 /* Return values of <model>_run(). */
 #define BNNC_OK 0
 #define BNNC_ERROR_NULL_ARGUMENT 1
+#define BNNC_ERROR_INDEX 2 /* a Gather index outside the tensor */
 
 /* Element types, numbered as ONNX TensorProto.DataType. */
 typedef enum {

@@ -9,6 +9,8 @@
 #include "targets/EmitterCore.h"
 
 #include "dialects/bnn/BnnDialect.h"
+#include "dialects/bnn/ElementwiseKinds.h"
+#include "targets/generic/Loops.h"
 #include "dialects/onnx/ShapeUtils.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -38,6 +40,10 @@ public:
   ParamStruct &floatField(StringRef key, float value) {
     fields.push_back(("." + key + " = " + CEmitter::floatLiteral(value, false))
                          .str());
+    return *this;
+  }
+  ParamStruct &raw(StringRef key, StringRef initializer) {
+    fields.push_back(("." + key + " = " + initializer).str());
     return *this;
   }
   ParamStruct &array(StringRef key, ArrayRef<int64_t> values) {
@@ -86,8 +92,17 @@ public:
         .Case([&](bnn::Conv2DOp k) { return conv2d(k, e); })
         .Case([&](bnn::GemmOp k) { return gemm(k, e); })
         .Case([&](bnn::MatMulOp k) { return matmul(k, e); })
-        .Case([&](bnn::BinaryOp k) { return binary(k, e); })
-        .Case([&](bnn::UnaryOp k) { return unary(k, e); })
+        .Case([&](bnn::ElementwiseOp k) { return elementwise(k, e); })
+        .Case([&](bnn::StridedCopyOp k) { return stridedCopy(k, e); })
+        .Case([&](bnn::ConcatOp k) { return concat(k, e); })
+        .Case([&](bnn::PadOp k) { return pad(k, e); })
+        .Case([&](bnn::GatherOp k) { return gather(k, e); })
+        .Case([&](bnn::ReduceOp k) { return reduce(k, e); })
+        .Case([&](bnn::ArgReduceOp k) { return argReduce(k, e); })
+        .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
+        .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
+        .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
+        .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
         .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
         .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
         .Default([](Operation *o) {
@@ -166,34 +181,415 @@ private:
     return success();
   }
 
-  LogicalResult binary(bnn::BinaryOp op, CEmitter &e) {
-    std::string fn = ("bnnc_" + bnn::stringifyBinaryKind(op.getKind())).str();
-    auto y = shapeOf(op.getOutput());
-    std::string a = e.input(op.getLhs()), b = e.input(op.getRhs());
-    if (shapeOf(op.getLhs()) == y && shapeOf(op.getRhs()) == y) {
-      call(e, fn + "_f32",
-           {std::to_string(shapeProduct(y)), a, b, e.output(op.getOutput())});
-      return success();
+  static RankedTensorType tensorOf(Value v) {
+    return cast<RankedTensorType>(v.getType());
+  }
+
+  static std::string elementType(Value v) {
+    return CEmitter::cType(tensorOf(v).getElementType());
+  }
+
+  /// The C expression of `kind` applied to a0, a1, a2 (locals holding the
+  /// operand elements); the math follows the ONNX operator definitions.
+  static std::optional<std::string>
+  elementwiseExpr(bnn::ElementwiseOp op) {
+    StringRef kind = op.getKind();
+    Type in = tensorOf(op.getInputs()[0]).getElementType();
+    Type out = tensorOf(op.getOutput()).getElementType();
+    bool isFloat = in.isF32();
+    std::string alpha =
+        op.getAlpha() ? CEmitter::floatLiteral(op.getAlpha()->convertToDouble(), false)
+                      : "0.0f";
+    std::string beta =
+        op.getBeta() ? CEmitter::floatLiteral(op.getBeta()->convertToDouble(), false)
+                     : "0.0f";
+    auto f = [&](StringRef fn) -> std::optional<std::string> {
+      if (!isFloat)
+        return std::nullopt;
+      return (fn + "(a0)").str();
+    };
+    if (kind == "relu")
+      return std::string("a0 < 0 ? 0 : a0");
+    if (kind == "sign")
+      return isFloat ? std::string("a0 > 0.0f ? 1.0f : (a0 < 0.0f ? -1.0f : "
+                                   "(a0 == 0.0f ? 0.0f : a0))")
+                     : std::string("(a0 > 0) - (a0 < 0)");
+    if (kind == "abs")
+      return isFloat ? std::string("fabsf(a0)") : std::string("a0 < 0 ? -a0 : a0");
+    if (kind == "neg")
+      return std::string("-a0");
+    if (kind == "ceil")
+      return f("ceilf");
+    if (kind == "floor")
+      return f("floorf");
+    if (kind == "round") // nearbyintf: to nearest, ties to even (ONNX Round)
+      return f("nearbyintf");
+    if (kind == "exp")
+      return f("expf");
+    if (kind == "log")
+      return f("logf");
+    if (kind == "sqrt")
+      return f("sqrtf");
+    if (kind == "tanh")
+      return f("tanhf");
+    if (kind == "erf")
+      return f("erff");
+    if (!isFloat && kind != "not" && kind != "cast" && kind != "where" &&
+        !lookupElementwiseKindIsIntegerSafe(kind))
+      return std::nullopt;
+    if (kind == "reciprocal")
+      return std::string("1.0f / a0");
+    if (kind == "sigmoid")
+      return std::string("1.0f / (1.0f + expf(-a0))");
+    if (kind == "softplus")
+      return std::string("logf(expf(a0) + 1.0f)");
+    if (kind == "hard_swish")
+      return std::string("a0 * fmaxf(0.0f, fminf(1.0f, a0 / 6.0f + 0.5f))");
+    if (kind == "elu")
+      return "a0 < 0.0f ? " + alpha + " * (expf(a0) - 1.0f) : a0";
+    if (kind == "leaky_relu")
+      return "a0 < 0.0f ? " + alpha + " * a0 : a0";
+    if (kind == "selu")
+      return beta + " * (a0 <= 0.0f ? " + alpha + " * expf(a0) - " + alpha +
+             " : a0)";
+    if (kind == "hard_sigmoid")
+      return "fmaxf(0.0f, fminf(1.0f, " + alpha + " * a0 + " + beta + "))";
+    if (kind == "not")
+      return std::string("!a0");
+    if (kind == "cast") {
+      if (out.isInteger(1))
+        return std::string("a0 != 0");
+      return "(" + CEmitter::cType(out) + ")a0";
     }
-    if (y.size() > 8)
-      return op.emitError("broadcasting over more than 8 dimensions");
-    ParamStruct p(e, "bnnc_broadcast_params");
-    p.field("rank", static_cast<int64_t>(y.size()));
-    p.array("shape", y);
-    p.array("a_strides", broadcastStrides(shapeOf(op.getLhs()), y));
-    p.array("b_strides", broadcastStrides(shapeOf(op.getRhs()), y));
-    p.field("count", shapeProduct(y));
-    call(e, fn + "_bcast_f32", {p.finish(), a, b, e.output(op.getOutput())});
+    if (kind == "add")
+      return std::string("a0 + a1");
+    if (kind == "sub")
+      return std::string("a0 - a1");
+    if (kind == "mul")
+      return std::string("a0 * a1");
+    if (kind == "div") // integer division by zero is undefined in C: yield 0
+      return isFloat ? std::string("a0 / a1")
+                     : std::string("a1 == 0 ? 0 : a0 / a1");
+    if (kind == "pow") {
+      if (isFloat)
+        return std::string("powf(a0, (float)a1)");
+      return "(" + CEmitter::cType(out) + ")pow((double)a0, (double)a1)";
+    }
+    if (kind == "prelu")
+      return std::string("a0 < 0 ? a0 * a1 : a0");
+    // max/min propagate NaN like numpy.maximum/minimum.
+    if (kind == "max")
+      return isFloat ? std::string("(a0 != a0 || a0 > a1) ? a0 : a1")
+                     : std::string("a0 > a1 ? a0 : a1");
+    if (kind == "min")
+      return isFloat ? std::string("(a0 != a0 || a0 < a1) ? a0 : a1")
+                     : std::string("a0 < a1 ? a0 : a1");
+    if (kind == "equal")
+      return std::string("a0 == a1");
+    if (kind == "greater")
+      return std::string("a0 > a1");
+    if (kind == "greater_equal")
+      return std::string("a0 >= a1");
+    if (kind == "less")
+      return std::string("a0 < a1");
+    if (kind == "less_equal")
+      return std::string("a0 <= a1");
+    if (kind == "and")
+      return std::string("a0 && a1");
+    if (kind == "or")
+      return std::string("a0 || a1");
+    if (kind == "where")
+      return std::string("a0 ? a1 : a2");
+    return std::nullopt;
+  }
+
+  /// Kinds with a meaning on integers.
+  static bool lookupElementwiseKindIsIntegerSafe(StringRef kind) {
+    return llvm::is_contained(
+        {"add", "sub", "mul", "div", "pow", "prelu", "max", "min", "equal",
+         "greater", "greater_equal", "less", "less_equal", "and", "or"},
+        kind);
+  }
+
+  LogicalResult elementwise(bnn::ElementwiseOp op, CEmitter &e) {
+    auto expr = elementwiseExpr(op);
+    if (!expr)
+      return op.emitError("the generic target has no '")
+             << op.getKind() << "' for element type "
+             << tensorOf(op.getInputs()[0]).getElementType();
+    auto shape = tensorOf(op.getOutput()).getShape();
+    SmallVector<Access> accesses = {rowMajorAccess(shape)};
+    SmallVector<std::string> operands;
+    for (Value v : op.getInputs()) {
+      accesses.push_back(
+          Access{0, broadcastStrides(tensorOf(v).getShape(), shape)});
+      operands.push_back(e.input(v));
+    }
+    std::string y = e.output(op.getOutput());
+    std::string outType = elementType(op.getOutput());
+    emitLoopNest(e.body(), shape, accesses,
+                 [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
+                   for (auto [k, v] : llvm::enumerate(op.getInputs()))
+                     os.indent(indent) << "const " << elementType(v) << " a" << k
+                                       << " = " << operands[k] << "["
+                                       << idx[k + 1] << "];\n";
+                   os.indent(indent) << y << "[" << idx[0] << "] = (" << outType
+                                     << ")(" << *expr << ");\n";
+                 });
     return success();
   }
 
-  LogicalResult unary(bnn::UnaryOp op, CEmitter &e) {
-    std::string fn =
-        ("bnnc_" + bnn::stringifyUnaryKind(op.getKind()) + "_f32").str();
-    call(e, fn,
-         {std::to_string(shapeProduct(shapeOf(op.getInput()))),
-          e.input(op.getInput()), e.output(op.getOutput())});
+  /// y[i] = x[view(i)]: one loop nest.
+  static void copyLoop(CEmitter &e, StringRef y, StringRef x,
+                       ArrayRef<int64_t> shape, const Access &out,
+                       const Access &in) {
+    emitLoopNest(e.body(), shape, {out, in},
+                 [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
+                   os.indent(indent) << y << "[" << idx[0] << "] = " << x << "["
+                                     << idx[1] << "];\n";
+                 });
+  }
+
+  LogicalResult stridedCopy(bnn::StridedCopyOp op, CEmitter &e) {
+    auto shape = tensorOf(op.getOutput()).getShape();
+    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+    copyLoop(e, y, x, shape, rowMajorAccess(shape),
+             Access{op.getOffset(), SmallVector<int64_t>(op.getStrides())});
     return success();
+  }
+
+  /// Each input is copied into its slab of the output along `axis`.
+  LogicalResult concat(bnn::ConcatOp op, CEmitter &e) {
+    auto outShape = tensorOf(op.getOutput()).getShape();
+    auto outStrides = rowMajorStrides(outShape);
+    int64_t axis = op.getAxis(), start = 0;
+    std::string y = e.output(op.getOutput());
+    for (Value v : op.getInputs()) {
+      auto shape = tensorOf(v).getShape();
+      copyLoop(e, y, e.input(v), shape,
+               Access{start * outStrides[axis], outStrides},
+               rowMajorAccess(shape));
+      start += shape[axis];
+    }
+    return success();
+  }
+
+  LogicalResult pad(bnn::PadOp op, CEmitter &e) {
+    auto in = tensorOf(op.getInput()).getShape();
+    auto out = tensorOf(op.getOutput()).getShape();
+    auto inStrides = rowMajorStrides(in);
+    ArrayRef<int64_t> pads = op.getPads();
+    int64_t rank = in.size();
+    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+    std::string type = elementType(op.getOutput());
+    StringRef mode = op.getMode();
+    raw_ostream &os = e.body();
+    std::string value =
+        tensorOf(op.getOutput()).getElementType().isF32()
+            ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
+            : std::to_string(static_cast<int64_t>(op.getValue().convertToDouble()));
+    // Per dimension, the source coordinate s_d of output coordinate i_d:
+    // shifted by the leading pad, then clamped (edge), mirrored without
+    // repeating the border (reflect), or flagged as outside (constant).
+    os << "  {\n    ptrdiff_t at = 0;\n";
+    for (int64_t d = 0; d < rank; ++d) {
+      int indent = 4 + 2 * d;
+      os.indent(indent) << "for (ptrdiff_t i" << d << " = 0; i" << d << " < "
+                        << out[d] << "; ++i" << d << ") {\n";
+      os.indent(indent + 2) << "ptrdiff_t s" << d << " = i" << d << " - "
+                            << pads[d] << ";\n";
+      if (mode == "edge")
+        os.indent(indent + 2) << "s" << d << " = s" << d << " < 0 ? 0 : (s" << d
+                              << " >= " << in[d] << " ? " << in[d] - 1 << " : s"
+                              << d << ");\n";
+      else if (mode == "reflect")
+        os.indent(indent + 2) << "s" << d << " = s" << d << " < 0 ? -s" << d
+                              << " : (s" << d << " >= " << in[d] << " ? "
+                              << 2 * (in[d] - 1) << " - s" << d << " : s" << d
+                              << ");\n";
+    }
+    int indent = 4 + 2 * rank;
+    std::string source, inside;
+    for (int64_t d = 0; d < rank; ++d) {
+      source += (d ? " + s" : "s") + std::to_string(d) + " * " +
+                std::to_string(inStrides[d]);
+      inside += (d ? " && " : "") + ("s" + std::to_string(d) + " >= 0 && s" +
+                                     std::to_string(d) + " < " +
+                                     std::to_string(in[d]));
+    }
+    if (rank == 0) {
+      source = "0";
+      inside = "1";
+    }
+    if (mode == "constant")
+      os.indent(indent) << y << "[at++] = (" << inside << ") ? " << x << "["
+                        << source << "] : (" << type << ")" << value << ";\n";
+    else
+      os.indent(indent) << y << "[at++] = " << x << "[" << source << "];\n";
+    for (int64_t d = rank - 1; d >= 0; --d)
+      os.indent(4 + 2 * d) << "}\n";
+    os << "  }\n";
+    return success();
+  }
+
+  /// Out-of-range indices make the model return BNNC_ERROR_INDEX instead of
+  /// reading outside the tensor.
+  LogicalResult gather(bnn::GatherOp op, CEmitter &e) {
+    auto data = tensorOf(op.getData()).getShape();
+    int64_t axis = op.getAxis();
+    int64_t outer = shapeProduct(data.take_front(axis));
+    int64_t inner = shapeProduct(data.drop_front(axis + 1));
+    int64_t count = tensorOf(op.getIndices()).getNumElements();
+    std::string x = e.input(op.getData()), idx = e.input(op.getIndices());
+    std::string y = e.output(op.getOutput());
+    raw_ostream &os = e.body();
+    os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o) {\n"
+       << "    for (ptrdiff_t j = 0; j < " << count << "; ++j) {\n"
+       << "      ptrdiff_t k = (ptrdiff_t)" << idx << "[j];\n"
+       << "      if (k < 0)\n        k += " << data[axis] << ";\n"
+       << "      if (k < 0 || k >= " << data[axis] << ")\n"
+       << "        return BNNC_ERROR_INDEX;\n"
+       << "      for (ptrdiff_t i = 0; i < " << inner << "; ++i)\n"
+       << "        " << y << "[(o * " << count << " + j) * " << inner
+       << " + i] = " << x << "[(o * " << data[axis] << " + k) * " << inner
+       << " + i];\n    }\n  }\n";
+    return success();
+  }
+
+  /// Initialize with the identity, fold every input element into its output
+  /// element (reduced axes have stride 0), then divide for the mean.
+  LogicalResult reduce(bnn::ReduceOp op, CEmitter &e) {
+    auto in = tensorOf(op.getInput()).getShape();
+    auto outType = tensorOf(op.getOutput());
+    bool isFloat = outType.getElementType().isF32();
+    std::string type = elementType(op.getOutput());
+    StringRef kind = op.getKind();
+    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+    int64_t outCount = outType.getNumElements();
+    std::string init = "0";
+    if (kind == "max")
+      init = isFloat ? "-INFINITY" : "INT64_MIN";
+    if (kind == "min")
+      init = isFloat ? "INFINITY" : "INT64_MAX";
+    raw_ostream &os = e.body();
+    os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
+       << "[i] = (" << type << ")" << init << ";\n";
+    Access out{0, rowMajorStrides(outType.getShape())};
+    for (int64_t a : op.getAxes())
+      out.strides[a] = 0;
+    emitLoopNest(os, in, {out, rowMajorAccess(in)},
+                 [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
+                   std::string acc = y + "[" + idx[0] + "]";
+                   os.indent(indent) << "const " << type << " v = " << x << "["
+                                     << idx[1] << "];\n";
+                   if (kind == "sum" || kind == "mean")
+                     os.indent(indent) << acc << " += v;\n";
+                   else if (kind == "max")
+                     os.indent(indent) << "if (v != v || v > " << acc << ")\n";
+                   else
+                     os.indent(indent) << "if (v != v || v < " << acc << ")\n";
+                   if (kind == "max" || kind == "min")
+                     os.indent(indent + 2) << acc << " = v;\n";
+                 });
+    if (kind == "mean") {
+      int64_t n = shapeProduct(in) / std::max<int64_t>(outCount, 1);
+      os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
+         << "[i] /= (" << type << ")" << n << ";\n";
+    }
+    return success();
+  }
+
+  /// [outer, n, inner] around `axis`.
+  static std::array<int64_t, 3> around(ArrayRef<int64_t> shape, int64_t axis) {
+    return {shapeProduct(shape.take_front(axis)), shape[axis],
+            shapeProduct(shape.drop_front(axis + 1))};
+  }
+
+  LogicalResult argReduce(bnn::ArgReduceOp op, CEmitter &e) {
+    auto [outer, n, inner] =
+        around(tensorOf(op.getInput()).getShape(), op.getAxis());
+    call(e, "bnnc_argreduce_f32",
+         {std::to_string(outer), std::to_string(n), std::to_string(inner),
+          op.getKind() == "min" ? "1" : "0",
+          op.getSelectLastIndex() ? "1" : "0", e.input(op.getInput()),
+          e.output(op.getOutput())});
+    return success();
+  }
+
+  LogicalResult softmax(bnn::SoftmaxOp op, CEmitter &e) {
+    auto [outer, n, inner] =
+        around(tensorOf(op.getInput()).getShape(), op.getAxis());
+    call(e, "bnnc_softmax_f32",
+         {std::to_string(outer), std::to_string(n), std::to_string(inner),
+          op.getLog() ? "1" : "0", e.input(op.getInput()),
+          e.output(op.getOutput())});
+    return success();
+  }
+
+  LogicalResult layerNorm(bnn::LayerNormOp op, CEmitter &e) {
+    auto shape = tensorOf(op.getInput()).getShape();
+    int64_t axis = op.getAxis();
+    call(e, "bnnc_layernorm_f32",
+         {std::to_string(shapeProduct(shape.take_front(axis))),
+          std::to_string(shapeProduct(shape.drop_front(axis))),
+          e.input(op.getInput()), e.input(op.getScale(), "scale"),
+          optionalInput(e, op.getBias(), "bias"),
+          CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
+          e.output(op.getOutput())});
+    return success();
+  }
+
+  LogicalResult cumsum(bnn::CumSumOp op, CEmitter &e) {
+    auto [outer, n, inner] =
+        around(tensorOf(op.getInput()).getShape(), op.getAxis());
+    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+    std::string type = elementType(op.getOutput());
+    // Walk the axis forwards or backwards; exclusive sums store before adding.
+    std::string k = op.getReverse() ? "(" + std::to_string(n - 1) + " - j)" : "j";
+    raw_ostream &os = e.body();
+    os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o)\n"
+       << "    for (ptrdiff_t i = 0; i < " << inner << "; ++i) {\n"
+       << "      " << type << " sum = 0;\n"
+       << "      for (ptrdiff_t j = 0; j < " << n << "; ++j) {\n"
+       << "        const ptrdiff_t at = (o * " << n << " + " << k << ") * "
+       << inner << " + i;\n";
+    if (op.getExclusive())
+      os << "        const " << type << " v = " << x << "[at];\n"
+         << "        " << y << "[at] = sum;\n        sum += v;\n";
+    else
+      os << "        sum += " << x << "[at];\n        " << y << "[at] = sum;\n";
+    os << "      }\n    }\n";
+    return success();
+  }
+
+  LogicalResult avgpool(bnn::AvgPool2DOp op, CEmitter &e) {
+    auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
+    ParamStruct p(e, "bnnc_avgpool2d_params");
+    p.raw("pool", poolFields(x, y, op.getKernel(), op.getStrides(),
+                             op.getPads(), op.getDilations()));
+    p.field("pad_bottom", op.getPads()[2]).field("pad_right", op.getPads()[3]);
+    p.field("count_include_pad", int64_t(op.getCountIncludePad()));
+    call(e, "bnnc_avgpool2d_f32",
+         {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
+    return success();
+  }
+
+  /// Designated initializer of a bnnc_pool2d_params.
+  static std::string poolFields(ArrayRef<int64_t> x, ArrayRef<int64_t> y,
+                                ArrayRef<int64_t> kernel,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> pads,
+                                ArrayRef<int64_t> dilations) {
+    std::string s;
+    raw_string_ostream os(s);
+    os << "{.n = " << x[0] << ", .c = " << x[1] << ", .h = " << x[2]
+       << ", .w = " << x[3] << ", .oh = " << y[2] << ", .ow = " << y[3]
+       << ", .kh = " << kernel[0] << ", .kw = " << kernel[1]
+       << ", .stride_h = " << strides[0] << ", .stride_w = " << strides[1]
+       << ", .pad_top = " << pads[0] << ", .pad_left = " << pads[1]
+       << ", .dilation_h = " << dilations[0]
+       << ", .dilation_w = " << dilations[1] << "}";
+    return s;
   }
 
   LogicalResult maxpool(bnn::MaxPool2DOp op, CEmitter &e) {

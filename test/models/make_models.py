@@ -123,17 +123,17 @@ def make_bad_models():
     yn = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])
     save_model("dynamic_batch", [helper.make_node("Relu", ["x"], ["y"], name="relu0")],
                [xn], [yn])
-    # Conv with 1-D spatial input: valid ONNX, but not in this slice of bnnc.
-    x1 = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 8])
-    y1 = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 6])
-    w1 = numpy_helper.from_array(np.ones((3, 2, 3), np.float32), "w")
-    save_model("conv1d", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv1d0")],
-               [x1], [y1], inits=[w1])
-    # int64 Add at run time: the float kernels cannot run it.
-    xi = helper.make_tensor_value_info("x", TensorProto.INT64, [3])
-    yi = helper.make_tensor_value_info("y", TensorProto.INT64, [3])
-    save_model("int_add", [helper.make_node("Add", ["x", "x"], ["y"], name="add0")],
-               [xi], [yi])
+    # Conv with 3-D spatial input: valid ONNX, but bnnc has 1-D and 2-D only.
+    x3 = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4, 4])
+    y3 = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 2, 2, 2])
+    w3 = numpy_helper.from_array(np.ones((3, 2, 3, 3, 3), np.float32), "w")
+    save_model("conv3d", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv3d0")],
+               [x3], [y3], inits=[w3])
+    # float64 at run time: bnnc's kernels are float32 and integer only.
+    xd = helper.make_tensor_value_info("x", TensorProto.DOUBLE, [3])
+    yd = helper.make_tensor_value_info("y", TensorProto.DOUBLE, [3])
+    save_model("double_add", [helper.make_node("Add", ["x", "x"], ["y"], name="add0")],
+               [xd], [yd])
     print("wrote", bad)
 
 

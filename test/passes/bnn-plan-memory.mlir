@@ -7,16 +7,16 @@
 // (two 64-byte tensors live at once); the output goes to the caller's buffer.
 // CHECK-LABEL: func.func @chain
 // CHECK-SAME: bnn.arena_lower_bound = 128 : i64, bnn.arena_size = 128 : i64
-// CHECK: bnn.unary <relu> %arg0 {bnn.offset = 0 : i64}
-// CHECK: bnn.unary <sign> %{{.*}} {bnn.offset = 64 : i64}
-// CHECK: bnn.unary <relu> %{{.*}} {bnn.offset = 0 : i64}
-// CHECK: %[[OUT:.*]] = bnn.unary <sign> %{{.*}} : tensor<16xf32>
+// CHECK: bnn.elementwise "relu" %arg0 {bnn.offset = 0 : i64}
+// CHECK: bnn.elementwise "sign" %{{.*}} {bnn.offset = 64 : i64}
+// CHECK: bnn.elementwise "relu" %{{.*}} {bnn.offset = 0 : i64}
+// CHECK: %[[OUT:.*]] = bnn.elementwise "sign" %{{.*}} : (tensor<16xf32>) -> tensor<16xf32>
 // CHECK: return %[[OUT]]
 func.func @chain(%x: tensor<16xf32>) -> tensor<16xf32> {
-  %0 = bnn.unary <relu> %x : tensor<16xf32>
-  %1 = bnn.unary <sign> %0 : tensor<16xf32>
-  %2 = bnn.unary <relu> %1 : tensor<16xf32>
-  %3 = bnn.unary <sign> %2 : tensor<16xf32>
+  %0 = bnn.elementwise "relu" %x : (tensor<16xf32>) -> tensor<16xf32>
+  %1 = bnn.elementwise "sign" %0 : (tensor<16xf32>) -> tensor<16xf32>
+  %2 = bnn.elementwise "relu" %1 : (tensor<16xf32>) -> tensor<16xf32>
+  %3 = bnn.elementwise "sign" %2 : (tensor<16xf32>) -> tensor<16xf32>
   return %3 : tensor<16xf32>
 }
 
@@ -27,16 +27,16 @@ func.func @chain(%x: tensor<16xf32>) -> tensor<16xf32> {
 // to the 16-byte alignment (3 floats -> 16 bytes).
 // CHECK-LABEL: func.func @view
 // CHECK-SAME: bnn.arena_lower_bound = 32 : i64, bnn.arena_size = 32 : i64
-// CHECK: bnn.unary <relu> %arg0 {bnn.offset = 0 : i64}
+// CHECK: bnn.elementwise "relu" %arg0 {bnn.offset = 0 : i64}
 // CHECK: bnn.reshape
 // CHECK-NOT: bnn.offset
-// CHECK: bnn.unary <sign> %arg0 {bnn.offset = 16 : i64}
+// CHECK: bnn.elementwise "sign" %arg0 {bnn.offset = 16 : i64}
 func.func @view(%x: tensor<3xf32>) -> tensor<1x3xf32> {
-  %0 = bnn.unary <relu> %x : tensor<3xf32>
+  %0 = bnn.elementwise "relu" %x : (tensor<3xf32>) -> tensor<3xf32>
   %v = bnn.reshape %0 : tensor<3xf32> -> tensor<1x3xf32>
-  %1 = bnn.unary <sign> %x : tensor<3xf32>
+  %1 = bnn.elementwise "sign" %x : (tensor<3xf32>) -> tensor<3xf32>
   %w = bnn.reshape %1 : tensor<3xf32> -> tensor<1x3xf32>
-  %2 = bnn.binary <add> %v, %w : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xf32>
+  %2 = bnn.elementwise "add" %v, %w : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xf32>
   return %2 : tensor<1x3xf32>
 }
 
@@ -46,13 +46,13 @@ func.func @view(%x: tensor<3xf32>) -> tensor<1x3xf32> {
 // that are live with it go above it, side by side.
 // CHECK-LABEL: func.func @diamond
 // CHECK-SAME: bnn.arena_lower_bound = 96 : i64, bnn.arena_size = 96 : i64
-// CHECK: bnn.unary <relu> %arg0 {bnn.offset = 64 : i64} : tensor<4xf32>
-// CHECK: bnn.unary <sign> %arg0 {bnn.offset = 80 : i64} : tensor<4xf32>
-// CHECK: bnn.binary <add> {{.*}} {bnn.offset = 0 : i64} : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+// CHECK: bnn.elementwise "relu" %arg0 {bnn.offset = 64 : i64} : (tensor<4xf32>) -> tensor<4xf32>
+// CHECK: bnn.elementwise "sign" %arg0 {bnn.offset = 80 : i64} : (tensor<4xf32>) -> tensor<4xf32>
+// CHECK: bnn.elementwise "add" {{.*}} {bnn.offset = 0 : i64} : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
 func.func @diamond(%x: tensor<4xf32>, %y: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %a = bnn.unary <relu> %x : tensor<4xf32>
-  %b = bnn.unary <sign> %x : tensor<4xf32>
-  %big = bnn.binary <add> %a, %y : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
-  %c = bnn.binary <mul> %b, %big : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %a = bnn.elementwise "relu" %x : (tensor<4xf32>) -> tensor<4xf32>
+  %b = bnn.elementwise "sign" %x : (tensor<4xf32>) -> tensor<4xf32>
+  %big = bnn.elementwise "add" %a, %y : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %c = bnn.elementwise "mul" %b, %big : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   return %c : tensor<4x4xf32>
 }

@@ -47,10 +47,10 @@ func.func @matmul_vector(%a: tensor<3xf32>, %b: tensor<2x3x4xf32>) -> tensor<2x4
 
 // Elementwise ops, pooling with ceil_mode and reshapes.
 // CHECK-LABEL: func.func @elementwise_pool
-// CHECK: bnn.binary <add> %arg0, %arg1
-// CHECK: bnn.binary <mul>
-// CHECK: bnn.unary <relu>
-// CHECK: bnn.unary <sign>
+// CHECK: bnn.elementwise "add" %arg0, %arg1
+// CHECK: bnn.elementwise "mul"
+// CHECK: bnn.elementwise "relu"
+// CHECK: bnn.elementwise "sign"
 // CHECK: bnn.maxpool2d %{{.*}} {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
 // CHECK: bnn.reshape %{{.*}} : tensor<1x2x3x3xf32> -> tensor<1x18xf32>
 func.func @elementwise_pool(%x: tensor<1x2x5x5xf32>, %b: tensor<2x1x1xf32>) -> tensor<1x18xf32> {
@@ -65,18 +65,22 @@ func.func @elementwise_pool(%x: tensor<1x2x5x5xf32>, %b: tensor<2x1x1xf32>) -> t
 
 // -----
 
-func.func @conv1d(%x: tensor<1x1x8xf32>) -> tensor<1x1x6xf32> {
+// 1-D convolution runs on the 2-D kernel through views with a height of 1.
+// CHECK-LABEL: func.func @conv1d
+// CHECK: %[[X:.*]] = bnn.reshape %arg0 : tensor<1x1x8xf32> -> tensor<1x1x1x8xf32>
+// CHECK: %[[Y:.*]] = bnn.conv2d %[[X]], %{{.*}} {{.*}}pads = array<i64: 0, 1, 0, 1>{{.*}} -> tensor<1x1x1x8xf32>
+// CHECK: bnn.reshape %[[Y]] : tensor<1x1x1x8xf32> -> tensor<1x1x8xf32>
+func.func @conv1d(%x: tensor<1x1x8xf32>) -> tensor<1x1x8xf32> {
   %w = onnx.Constant dense<1.0> : tensor<1x1x3xf32>
   %n = onnx.NoValue
-  // expected-error @+1 {{unnamed node (Conv): only 2-D convolution is supported, got 1 spatial dimensions}}
-  %y = onnx.Conv %x, %w, %n : (tensor<1x1x8xf32>, tensor<1x1x3xf32>, none) -> tensor<1x1x6xf32>
-  return %y : tensor<1x1x6xf32>
+  %y = onnx.Conv %x, %w, %n {pads = array<i64: 1, 1>} : (tensor<1x1x8xf32>, tensor<1x1x3xf32>, none) -> tensor<1x1x8xf32>
+  return %y : tensor<1x1x8xf32>
 }
 
 // -----
 
-func.func @int_mul(%x: tensor<3xi32>) -> tensor<3xi32> {
-  // expected-error @+1 {{unnamed node (Mul): element type i32 is not supported (float kernels need float32)}}
-  %y = onnx.Mul %x, %x : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
-  return %y : tensor<3xi32>
+func.func @double_mul(%x: tensor<3xf64>) -> tensor<3xf64> {
+  // expected-error @+1 {{unnamed node (Mul): element type f64 is not supported}}
+  %y = onnx.Mul %x, %x : (tensor<3xf64>, tensor<3xf64>) -> tensor<3xf64>
+  return %y : tensor<3xf64>
 }
