@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Importer.h"
+#include "compiler/SupportedOps.h"
 
 #include "dialects/bnn/BnnDialect.h"
 #include "dialects/onnx/OnnxDialect.h"
@@ -31,21 +32,32 @@ namespace {
 
 class OnnxImporter {
 public:
-  OnnxImporter(MLIRContext &ctx, StringRef path)
-      : ctx(ctx), builder(&ctx), path(path),
+  OnnxImporter(MLIRContext &ctx, StringRef path, const ImportOptions &options)
+      : ctx(ctx), builder(&ctx), path(path), options(options),
         fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {}
 
   OwningOpRef<ModuleOp> run() {
     ::onnx::ModelProto model;
-    if (failed(parse(model)) || failed(check(model)))
+    if (failed(load(model)))
       return nullptr;
     return build(model.graph());
   }
+
+  /// Parse, apply the options, check and shape-infer.
+  LogicalResult load(::onnx::ModelProto &model) {
+    if (failed(parse(model)) || failed(applyOptions(model)) ||
+        failed(check(model)))
+      return failure();
+    return success();
+  }
+
+  int64_t getOpset() const { return opset; }
 
 private:
   MLIRContext &ctx;
   OpBuilder builder;
   std::string path;
+  const ImportOptions &options;
   Location fileLoc;
   int64_t opset = 0;
   llvm::StringMap<Value> values;
@@ -79,6 +91,51 @@ private:
                      << " is not supported (bnnc supports opsets "
                      << kMinOpset << " to " << kMaxOpset
                      << "; re-export with opset_version in that range)";
+    return success();
+  }
+
+  /// --input-shape fixes symbolic dimensions; --const-input turns a graph
+  /// input into an initializer. Types that depended on the old shapes are
+  /// cleared so that shape inference recomputes them.
+  LogicalResult applyOptions(::onnx::ModelProto &model) {
+    auto *graph = model.mutable_graph();
+    auto findInput = [&](const std::string &name) -> ::onnx::ValueInfoProto * {
+      for (auto &input : *graph->mutable_input())
+        if (input.name() == name)
+          return &input;
+      return nullptr;
+    };
+    for (const auto &[name, dims] : options.inputShapes) {
+      auto *input = findInput(name);
+      if (!input)
+        return error() << "--input-shape: the model has no input '" << name
+                       << "'";
+      auto *shape = input->mutable_type()->mutable_tensor_type()->mutable_shape();
+      if (shape->dim_size() != static_cast<int>(dims.size()))
+        return error() << "--input-shape: input '" << name << "' has rank "
+                       << shape->dim_size() << ", got " << dims.size()
+                       << " dimensions";
+      for (auto [i, d] : llvm::enumerate(dims))
+        shape->mutable_dim(i)->set_dim_value(d);
+    }
+    for (const auto &[name, file] : options.constInputs) {
+      if (!findInput(name))
+        return error() << "--const-input: the model has no input '" << name
+                       << "'";
+      auto buffer = llvm::MemoryBuffer::getFile(file, false, false);
+      ::onnx::TensorProto tensor;
+      if (!buffer || !tensor.ParseFromArray((*buffer)->getBufferStart(),
+                                            (*buffer)->getBufferSize()))
+        return error() << "--const-input: cannot read a TensorProto from '"
+                       << file << "'";
+      tensor.set_name(name);
+      *graph->add_initializer() = tensor;
+    }
+    if (!options.inputShapes.empty()) {
+      graph->clear_value_info();
+      for (auto &output : *graph->mutable_output())
+        output.mutable_type()->mutable_tensor_type()->clear_shape();
+    }
     return success();
   }
 
@@ -144,8 +201,9 @@ private:
         auto diag = error() << what << " has a symbolic dimension";
         if (dim.has_dim_param())
           diag << " '" << dim.dim_param() << "'";
-        return diag << "; bnnc needs static shapes (re-export the model "
-                       "with fixed input sizes)";
+        return diag << "; bnnc needs static shapes (give them with "
+                       "--input-shape NAME=1x3x32x32 or re-export the model "
+                       "with fixed sizes)";
       }
       shape.push_back(dim.dim_value());
     }
@@ -287,9 +345,8 @@ private:
     Location loc = nodeLoc(name);
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
     std::string opName = "onnx." + node.op_type();
-    if (!defaultDomain ||
-        !RegisteredOperationName::lookup(opName, &ctx).has_value() ||
-        node.op_type() == "NoValue")
+    if (!defaultDomain || !findSupportedOp(node.op_type(), opset) ||
+        !RegisteredOperationName::lookup(opName, &ctx).has_value())
       return error() << what << ": unsupported operator '"
                      << (defaultDomain ? "" : node.domain() + ".")
                      << node.op_type() << "' (opset " << opset
@@ -305,7 +362,8 @@ private:
     }
 
     OperationState state(loc, opName);
-    for (const std::string &input : node.input()) {
+    SmallVector<std::string> inputs(node.input().begin(), node.input().end());
+    for (const std::string &input : inputs) {
       if (input.empty()) {
         state.operands.push_back(noValue(loc));
         continue;
@@ -317,10 +375,24 @@ private:
                           "initializer";
       state.operands.push_back(it->second);
     }
+    // Slice took starts/ends/axes as attributes before opset 10.
+    bool sliceAttributes = node.op_type() == "Slice" && opset < 10;
+    if (sliceAttributes)
+      for (StringRef name : {"starts", "ends", "axes"})
+        for (const auto &a : node.attribute())
+          if (a.name() == name) {
+            SmallVector<int64_t> v(a.ints().begin(), a.ints().end());
+            auto type = RankedTensorType::get({(int64_t)v.size()},
+                                              builder.getI64Type());
+            auto attr = DenseElementsAttr::get(type, ArrayRef<int64_t>(v));
+            state.operands.push_back(
+                builder.create<onnx::ConstantOp>(loc, type, attr));
+          }
     // Omitted trailing optional inputs become explicit `none` operands, so
-    // operand positions always follow the ONNX schema.
+    // operand positions always follow the newest schema the dialect models
+    // (older opsets have fewer inputs, or attributes in their place).
     if (const auto *schema = ::onnx::OpSchemaRegistry::Schema(
-            node.op_type(), static_cast<int>(opset), "")) {
+            node.op_type(), static_cast<int>(kMaxOpset), "")) {
       const auto &formal = schema->inputs();
       bool variadic =
           !formal.empty() &&
@@ -341,6 +413,8 @@ private:
       state.types.push_back(*type);
     }
     for (const auto &a : node.attribute()) {
+      if (sliceAttributes)
+        continue;
       auto attr = convertAttribute(a, what);
       if (failed(attr))
         return failure();
@@ -395,6 +469,8 @@ private:
     builder.setInsertionPointToEnd(module->getBody());
     auto func = builder.create<func::FuncOp>(
         fileLoc, "main", builder.getFunctionType(argTypes, resultTypes));
+    // Some semantics depend on the opset (Softmax's axis before/after 13).
+    func->setAttr("onnx.opset", builder.getI64IntegerAttr(opset));
     Block *body = func.addEntryBlock();
     for (auto [i, name] : llvm::enumerate(argNames)) {
       func.setArgAttr(i, bnn::kOnnxNameAttr, builder.getStringAttr(name));
@@ -442,9 +518,74 @@ private:
 
 } // namespace
 
-OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path) {
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,
+                                     const ImportOptions &options) {
   context.loadDialect<onnx::OnnxDialect, bnn::BnnDialect, func::FuncDialect>();
-  return OnnxImporter(context, path).run();
+  return OnnxImporter(context, path, options).run();
+}
+
+Support checkOnnxSupport(StringRef path, const ImportOptions &options,
+                         raw_ostream &report) {
+  MLIRContext context;
+  std::string invalid;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    invalid = diag.str();
+    return success();
+  });
+  OnnxImporter importer(context, path, options);
+  ::onnx::ModelProto model;
+  if (failed(importer.load(model))) {
+    report << invalid << "\n";
+    return Support::Invalid;
+  }
+  // Element type of every value the graph names.
+  llvm::StringMap<int32_t> dtypes;
+  auto record = [&](const ::onnx::ValueInfoProto &v) {
+    if (v.type().has_tensor_type())
+      dtypes[v.name()] = v.type().tensor_type().elem_type();
+  };
+  const auto &graph = model.graph();
+  for (const auto &v : graph.input())
+    record(v);
+  for (const auto &v : graph.output())
+    record(v);
+  for (const auto &v : graph.value_info())
+    record(v);
+  for (const auto &t : graph.initializer())
+    dtypes[t.name()] = t.data_type();
+  bool supported = true;
+  int64_t opset = importer.getOpset();
+  for (auto [i, node] : llvm::enumerate(graph.node())) {
+    std::string name =
+        node.name().empty() ? node.op_type() + "_" + std::to_string(i)
+                            : node.name();
+    auto problem = [&]() -> raw_ostream & {
+      supported = false;
+      return report << "bnnc: unsupported: node '" << name << "' ("
+                    << node.op_type() << "): ";
+    };
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    const SupportedOp *op =
+        defaultDomain ? findSupportedOp(node.op_type(), opset) : nullptr;
+    if (!op) {
+      problem() << "operator not supported at opset " << opset << "\n";
+      continue;
+    }
+    SmallVector<std::string> names(node.input().begin(), node.input().end());
+    names.append(node.output().begin(), node.output().end());
+    for (const std::string &value : names) {
+      auto it = dtypes.find(value);
+      if (value.empty() || it == dtypes.end())
+        continue;
+      if (!(dtypeBit(it->second) & op->dtypes))
+        problem() << "element type "
+                  << ::onnx::TensorProto::DataType_Name(
+                         static_cast<::onnx::TensorProto::DataType>(it->second))
+                  << " of '" << value << "' is not supported (supported: "
+                  << dtypeNames(op->dtypes) << ")\n";
+    }
+  }
+  return supported ? Support::Supported : Support::Unsupported;
 }
 
 } // namespace bnnc

@@ -6,6 +6,11 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <string>
+#include <vector>
 
 namespace bnnc {
 
@@ -13,13 +18,32 @@ namespace bnnc {
 constexpr int64_t kMinOpset = 7;
 constexpr int64_t kMaxOpset = 17;
 
+struct ImportOptions {
+  /// Static shapes for graph inputs with symbolic dimensions
+  /// (--input-shape NAME=1x3x32x32).
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Graph inputs bound to a compile-time value read from an ONNX
+  /// TensorProto file (--const-input NAME=tensor.pb).
+  std::map<std::string, std::string> constInputs;
+};
+
 /// Reads an ONNX model, checks it (onnx::checker), runs ONNX shape inference
 /// and builds a module with one `func.func @main` of onnx dialect ops.
 /// Initializers become onnx.Constant; every op is located at its ONNX node
 /// name. On failure, errors are emitted through the context's diagnostic
 /// engine (naming the file, node and op) and a null module is returned.
-mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &context,
-                                                 llvm::StringRef path);
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxFile(mlir::MLIRContext &context, llvm::StringRef path,
+               const ImportOptions &options = {});
+
+enum class Support { Supported, Unsupported, Invalid };
+
+/// Checks every node of a model against bnnc's supported-ops table
+/// (operator, opset, element types of everything it reads and writes),
+/// writing one line per problem to `report`. Invalid: the model itself could
+/// not be read, checked or shape-inferred (the reason is in `report`).
+Support checkOnnxSupport(llvm::StringRef path, const ImportOptions &options,
+                         llvm::raw_ostream &report);
 
 } // namespace bnnc
 

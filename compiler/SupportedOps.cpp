@@ -1,0 +1,139 @@
+//===- SupportedOps.cpp - The ONNX operators bnnc compiles ----------------===//
+
+#include "compiler/SupportedOps.h"
+
+#include "compiler/Importer.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+using namespace llvm;
+
+namespace bnnc {
+
+ArrayRef<SupportedOp> supportedOps() {
+  constexpr int64_t lo = kMinOpset, hi = kMaxOpset;
+  static const SupportedOp ops[] = {
+      {"Abs", lo, hi, kNumeric},
+      {"Add", lo, hi, kNumeric},
+      {"And", lo, hi, kBool},
+      {"ArgMax", lo, hi, kFloat | kInt64},
+      {"ArgMin", lo, hi, kFloat | kInt64},
+      {"AveragePool", lo, hi, kFloat},
+      {"BatchNormalization", lo, hi, kFloat},
+      {"Cast", lo, hi, kAllTypes},
+      {"Ceil", lo, hi, kFloat},
+      {"Clip", lo, hi, kNumeric},
+      {"Concat", lo, hi, kAllTypes},
+      {"Constant", lo, hi, kAllTypes},
+      {"ConstantOfShape", 9, hi, kAllTypes},
+      {"Conv", lo, hi, kFloat},
+      {"CumSum", 11, hi, kFloat | kInt64 | kInt32},
+      {"Div", lo, hi, kNumeric},
+      {"Dropout", lo, hi, kFloat | kBool},
+      {"Elu", lo, hi, kFloat},
+      {"Equal", lo, hi, kAllTypes},
+      {"Erf", 9, hi, kFloat},
+      {"Exp", lo, hi, kFloat},
+      {"Expand", 8, hi, kAllTypes},
+      {"Flatten", lo, hi, kAllTypes},
+      {"Floor", lo, hi, kFloat},
+      {"Gather", lo, hi, kAllTypes},
+      {"Gemm", lo, hi, kFloat},
+      {"GlobalAveragePool", lo, hi, kFloat},
+      {"GlobalMaxPool", lo, hi, kFloat},
+      {"Greater", lo, hi, kNumeric | kBool},
+      {"GreaterOrEqual", 12, hi, kNumeric | kBool},
+      {"HardSigmoid", lo, hi, kFloat},
+      {"HardSwish", 14, hi, kFloat},
+      {"Identity", lo, hi, kAllTypes},
+      {"LayerNormalization", 17, hi, kFloat},
+      {"LeakyRelu", lo, hi, kFloat},
+      {"Less", lo, hi, kNumeric | kBool},
+      {"LessOrEqual", 12, hi, kNumeric | kBool},
+      {"Log", lo, hi, kFloat},
+      {"LogSoftmax", lo, hi, kFloat},
+      {"MatMul", lo, hi, kFloat},
+      {"Max", lo, hi, kNumeric},
+      {"MaxPool", lo, hi, kFloat},
+      {"Min", lo, hi, kNumeric},
+      {"Mul", lo, hi, kNumeric},
+      {"Neg", lo, hi, kFloat | kInt64 | kInt32 | kInt8},
+      {"Not", lo, hi, kBool},
+      {"Or", lo, hi, kBool},
+      {"Pad", lo, hi, kNumeric},
+      {"Pow", lo, hi, kFloat | kInt64 | kInt32},
+      {"PRelu", lo, hi, kFloat},
+      {"Range", 11, hi, kFloat | kInt64 | kInt32},
+      {"Reciprocal", lo, hi, kFloat},
+      {"ReduceMax", lo, hi, kFloat | kInt64 | kInt32},
+      {"ReduceMean", lo, hi, kFloat | kInt64 | kInt32},
+      {"ReduceMin", lo, hi, kFloat | kInt64 | kInt32},
+      {"ReduceSum", lo, hi, kFloat | kInt64 | kInt32},
+      {"Relu", lo, hi, kFloat | kInt64 | kInt32 | kInt8},
+      {"Reshape", lo, hi, kAllTypes},
+      {"Round", 11, hi, kFloat},
+      {"Selu", lo, hi, kFloat},
+      {"Shape", lo, hi, kAllTypes},
+      {"Sigmoid", lo, hi, kFloat},
+      {"Sign", 9, hi, kNumeric},
+      {"Slice", lo, hi, kAllTypes},
+      {"Softmax", lo, hi, kFloat},
+      {"Softplus", lo, hi, kFloat},
+      {"Split", lo, hi, kAllTypes},
+      {"Sqrt", lo, hi, kFloat},
+      {"Squeeze", lo, hi, kAllTypes},
+      {"Sub", lo, hi, kNumeric},
+      {"Tanh", lo, hi, kFloat},
+      {"Tile", lo, hi, kAllTypes},
+      {"Transpose", lo, hi, kAllTypes},
+      {"Unsqueeze", lo, hi, kAllTypes},
+      {"Where", 9, hi, kAllTypes},
+  };
+  return ops;
+}
+
+const SupportedOp *findSupportedOp(StringRef name, int64_t opset) {
+  for (const SupportedOp &op : supportedOps())
+    if (op.name == name && op.minOpset <= opset && opset <= op.maxOpset)
+      return &op;
+  return nullptr;
+}
+
+uint32_t dtypeBit(int32_t onnxDataType) {
+  // Values of onnx::TensorProto::DataType.
+  switch (onnxDataType) {
+  case 1:
+    return kFloat;
+  case 2:
+    return kUint8;
+  case 3:
+    return kInt8;
+  case 6:
+    return kInt32;
+  case 7:
+    return kInt64;
+  case 9:
+    return kBool;
+  default:
+    return 0;
+  }
+}
+
+std::string dtypeNames(uint32_t mask) {
+  static const std::pair<uint32_t, const char *> names[] = {
+      {kFloat, "float"}, {kInt64, "int64"}, {kInt32, "int32"},
+      {kInt8, "int8"},   {kUint8, "uint8"}, {kBool, "bool"}};
+  SmallVector<StringRef> parts;
+  for (auto [bit, name] : names)
+    if (mask & bit)
+      parts.push_back(name);
+  return join(parts, ",");
+}
+
+void printSupportedOps(raw_ostream &os) {
+  for (const SupportedOp &op : supportedOps())
+    os << op.name << " " << op.minOpset << " " << op.maxOpset << " "
+       << dtypeNames(op.dtypes) << "\n";
+}
+
+} // namespace bnnc
