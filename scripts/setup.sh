@@ -9,7 +9,7 @@ BUILD="${BNNC_BUILD_DIR:-$ROOT/build}"
 PACKAGES=(
   cmake ninja-build lld gcc g++ python3
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools clang-19
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
 )
 
 install_missing_packages() {

@@ -4,12 +4,17 @@
  *
  *   cc -std=c99 -I<runtime> -I<dir of model.h> harness.c model.c \
  *      -DMODEL_HEADER='"model.h"' -DMODEL=model -DMODEL_MACRO=MODEL -o run -lm
- *   ./run [--tol T] in0.bin [in1.bin ...] -- ref0.bin [ref1.bin ...]
+ *   ./run [--tol T | --rtol R --atol A] in0.bin [in1.bin ...] -- ref0.bin ...
  *
  * Buffer sizes come from the model's descriptors, so one harness serves every
- * model. Float outputs pass when |y - ref| <= T * max(1, |ref|) elementwise
- * (default T = 1e-5), with NaN matching NaN; integer outputs must be equal.
- * Prints one line per output and PASS or FAIL; exit status 0 on PASS.
+ * model. Float outputs pass elementwise when
+ *   --tol T (default, T = 1e-5):  |y - ref| <= T * max(1, |ref|)
+ *   --rtol R --atol A:            |y - ref| <= A + R * |ref|
+ *                                 (an omitted one of the two is 0)
+ * NaN matches NaN only and an infinity only the same infinity, in both modes.
+ * Integer and bool outputs must be equal.
+ * Prints one line per output (plus the first mismatching element of an output
+ * that fails) and PASS or FAIL; exit status 0 on PASS.
  */
 #include <math.h>
 #include <stdio.h>
@@ -55,34 +60,76 @@ static double element(const bnnc_tensor_desc *d, const void *p, size_t i) {
   }
 }
 
+/* Tolerance of float outputs: |y - ref| <= atol + rtol * |ref|, or with
+ * `scaled`, |y - ref| <= rtol * max(1, |ref|) (the --tol rule). */
+typedef struct {
+  double rtol, atol;
+  int scaled;
+} tolerance;
+
+static int float_ok(double a, double b, const tolerance *t) {
+  if (isnan(a) || isnan(b))
+    return isnan(a) && isnan(b);
+  if (isinf(a) || isinf(b))
+    return a == b;
+  double err = fabs(a - b);
+  if (t->scaled)
+    return err <= t->rtol * (fabs(b) > 1.0 ? fabs(b) : 1.0);
+  return err <= t->atol + t->rtol * fabs(b);
+}
+
 static int compare(int index, const bnnc_tensor_desc *d, const void *y,
-                   const void *ref, double tol) {
+                   const void *ref, const tolerance *t) {
   int is_float = d->dtype == BNNC_FLOAT32 || d->dtype == BNNC_FLOAT64;
   double max_abs = 0.0, max_scaled = 0.0;
-  size_t bad = 0;
+  size_t bad = 0, first_bad = 0;
+  size_t size = d->count ? d->bytes / d->count : 0; /* bytes per element */
   for (size_t i = 0; i < d->count; ++i) {
     double a = element(d, y, i), b = element(d, ref, i);
-    if (isnan(a) || isnan(b)) {
-      bad += !(isnan(a) && isnan(b));
+    /* Integers compare bit-exactly (int64 does not fit in a double). */
+    int ok = is_float ? float_ok(a, b, t)
+                      : memcmp((const char *)y + i * size,
+                               (const char *)ref + i * size, size) == 0;
+    if (!ok && bad++ == 0)
+      first_bad = i;
+    if (isnan(a) || isnan(b) || isinf(a) || isinf(b))
       continue;
-    }
     double err = fabs(a - b);
     double scaled = err / (fabs(b) > 1.0 ? fabs(b) : 1.0);
     if (err > max_abs) max_abs = err;
     if (scaled > max_scaled) max_scaled = scaled;
-    if (is_float ? (scaled > tol) : (a != b)) bad++;
   }
   printf("output %d '%s': %zu elements, max abs err %.3g, max scaled err "
          "%.3g, %zu mismatches\n",
          index, d->name, d->count, max_abs, max_scaled, bad);
+  if (bad)
+    printf("output %d '%s': first mismatch at element %zu: got %.9g, "
+           "expected %.9g\n",
+           index, d->name, first_bad, element(d, y, first_bad),
+           element(d, ref, first_bad));
   return bad == 0;
 }
 
 int main(int argc, char **argv) {
-  double tol = 1e-5;
-  int arg = 1;
-  if (arg + 1 < argc && strcmp(argv[arg], "--tol") == 0) {
-    tol = atof(argv[arg + 1]);
+  tolerance tol = {1e-5, 0.0, 1};
+  int arg = 1, relative = 0;
+  while (arg + 1 < argc && strncmp(argv[arg], "--", 2) == 0 &&
+         argv[arg][2] != '\0') {
+    double value = atof(argv[arg + 1]);
+    if (strcmp(argv[arg], "--tol") == 0) {
+      tol.rtol = value;
+      tol.scaled = 1;
+    } else if (strcmp(argv[arg], "--rtol") == 0 ||
+               strcmp(argv[arg], "--atol") == 0) {
+      if (!relative) /* the first of --rtol/--atol drops the --tol default */
+        tol.rtol = tol.atol = 0.0;
+      relative = 1;
+      tol.scaled = 0;
+      *(argv[arg][2] == 'r' ? &tol.rtol : &tol.atol) = value;
+    } else {
+      fprintf(stderr, "harness: unknown option %s\n", argv[arg]);
+      return 2;
+    }
     arg += 2;
   }
   const void *inputs[ATLEAST1(NUM_INPUTS)];
@@ -117,7 +164,7 @@ int main(int argc, char **argv) {
   }
   int ok = 1;
   for (int i = 0; i < NUM_OUTPUTS; ++i)
-    ok &= compare(i, &SYM(_outputs)[i], outputs[i], refs[i], tol);
+    ok &= compare(i, &SYM(_outputs)[i], outputs[i], refs[i], &tol);
   printf("%s\n", ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;
 }

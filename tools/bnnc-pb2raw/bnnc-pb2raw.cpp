@@ -2,6 +2,8 @@
 //
 //   bnnc-pb2raw tensor.pb out.bin     writes the elements, little-endian
 //   bnnc-pb2raw --info tensor.pb      prints "<onnx dtype> <dim> <dim> ..."
+//   bnnc-pb2raw --name tensor.pb      prints the tensor's name (the graph
+//                                     input or output it holds data for)
 //
 // Test data of the ONNX node tests and of bnnc's end-to-end models is stored
 // as TensorProto files; the C test harness reads raw buffers.
@@ -19,7 +21,8 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: bnnc-pb2raw tensor.pb out.bin | --info tensor.pb\n";
+  std::cerr << "usage: bnnc-pb2raw tensor.pb out.bin | --info tensor.pb | "
+               "--name tensor.pb\n";
   return 2;
 }
 
@@ -94,6 +97,12 @@ int main(int argc, char **argv) {
     for (int64_t d : tensor.dims())
       std::cout << " " << d;
     std::cout << "\n";
+    return 0;
+  }
+  if (std::strcmp(argv[1], "--name") == 0) {
+    if (!load(argv[2], tensor))
+      return 1;
+    std::cout << tensor.name() << "\n";
     return 0;
   }
   if (!load(argv[1], tensor))
