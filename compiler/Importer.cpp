@@ -86,13 +86,34 @@ private:
     for (const auto &import : model.opset_import())
       if (import.domain().empty() || import.domain() == "ai.onnx")
         opset = import.version();
-    if (opset < kMinOpset || opset > kMaxOpset)
+    // Below opset 7, nodes are accepted one by one where their definition
+    // is still the opset-7 one (opSupported).
+    if (opset < 1 || opset > kMaxOpset) {
+      opsetUnsupported = true;
       return error() << "ONNX opset " << opset
                      << " is not supported (bnnc supports opsets "
                      << kMinOpset << " to " << kMaxOpset
                      << "; re-export with opset_version in that range)";
+    }
     return success();
   }
+
+public:
+  bool opsetUnsupported = false;
+
+  /// Whether bnnc's table covers `opType` at the model's opset. Opsets
+  /// below 7 qualify for operators whose schema there is the one in force
+  /// at opset 7 (same since-version), since the semantics are identical.
+  static bool opSupported(const std::string &opType, int64_t opset) {
+    if (opset >= kMinOpset)
+      return findSupportedOp(opType, opset) != nullptr;
+    const auto *old = ::onnx::OpSchemaRegistry::Schema(opType, static_cast<int>(opset), "");
+    const auto *ref = ::onnx::OpSchemaRegistry::Schema(opType, static_cast<int>(kMinOpset), "");
+    return old && ref && old->since_version() == ref->since_version() &&
+           findSupportedOp(opType, kMinOpset);
+  }
+
+private:
 
   /// --input-shape fixes symbolic dimensions; --const-input turns a graph
   /// input into an initializer. Types that depended on the old shapes are
@@ -345,7 +366,7 @@ private:
     Location loc = nodeLoc(name);
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
     std::string opName = "onnx." + node.op_type();
-    if (!defaultDomain || !findSupportedOp(node.op_type(), opset) ||
+    if (!defaultDomain || !opSupported(node.op_type(), opset) ||
         !RegisteredOperationName::lookup(opName, &ctx).has_value())
       return error() << what << ": unsupported operator '"
                      << (defaultDomain ? "" : node.domain() + ".")
@@ -536,7 +557,7 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
   ::onnx::ModelProto model;
   if (failed(importer.load(model))) {
     report << invalid << "\n";
-    return Support::Invalid;
+    return importer.opsetUnsupported ? Support::Unsupported : Support::Invalid;
   }
   // Element type of every value the graph names.
   llvm::StringMap<int32_t> dtypes;
@@ -555,6 +576,14 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
     dtypes[t.name()] = t.data_type();
   bool supported = true;
   int64_t opset = importer.getOpset();
+  // Graph inputs and outputs must be tensors (no sequences or optionals).
+  for (const auto *values : {&graph.input(), &graph.output()})
+    for (const auto &v : *values)
+      if (!v.type().has_tensor_type()) {
+        supported = false;
+        report << "bnnc: unsupported: graph value '" << v.name()
+               << "' is not a tensor\n";
+      }
   for (auto [i, node] : llvm::enumerate(graph.node())) {
     std::string name =
         node.name().empty() ? node.op_type() + "_" + std::to_string(i)
@@ -566,11 +595,35 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
     };
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
     const SupportedOp *op =
-        defaultDomain ? findSupportedOp(node.op_type(), opset) : nullptr;
+        defaultDomain && OnnxImporter::opSupported(node.op_type(), opset)
+            ? findSupportedOp(node.op_type(), std::max(opset, kMinOpset))
+            : nullptr;
     if (!op) {
       problem() << "operator not supported at opset " << opset << "\n";
       continue;
     }
+    // Optional extra outputs (BN training statistics, MaxPool indices,
+    // Dropout mask, LayerNorm mean/inv-std) have no kernel.
+    int nonEmptyOutputs = llvm::count_if(
+        node.output(), [](const std::string &o) { return !o.empty(); });
+    if (node.op_type() != "Split" && nonEmptyOutputs > 1)
+      problem() << "only the first output is supported, the node has "
+                << nonEmptyOutputs << "\n";
+    // Random training-mode Dropout has no deterministic inference form.
+    if (node.op_type() == "Dropout" && node.input_size() > 2 &&
+        !node.input(2).empty())
+      problem() << "training_mode input is not supported\n";
+    // Windows (Conv, pooling) are 1-D or 2-D.
+    bool windowed = node.op_type() == "Conv" || node.op_type() == "MaxPool" ||
+                    node.op_type() == "AveragePool";
+    for (const auto &v : graph.input())
+      if (windowed && v.name() == node.input(0) &&
+          v.type().tensor_type().shape().dim_size() > 4)
+        problem() << "only 1-D and 2-D windows are supported\n";
+    for (const auto &v : graph.value_info())
+      if (windowed && v.name() == node.input(0) &&
+          v.type().tensor_type().shape().dim_size() > 4)
+        problem() << "only 1-D and 2-D windows are supported\n";
     SmallVector<std::string> names(node.input().begin(), node.input().end());
     names.append(node.output().begin(), node.output().end());
     for (const std::string &value : names) {

@@ -105,7 +105,7 @@ public:
         .Case([&](onnx::ConstantOp c) { return lowerConstant(c); })
         .Case([&](onnx::NoValueOp) { return success(); })
         .Case([&](onnx::IdentityOp c) { return replace(c, c.getInput()); })
-        .Case([&](onnx::DropoutOp c) { return replace(c, c.getData()); })
+        .Case([&](onnx::DropoutOp c) { return lowerDropout(c); })
         .Case<onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
               onnx::UnsqueezeOp>([&](Operation *o) { return lowerView(o); })
         .Case<onnx::MaxOp, onnx::MinOp>(
@@ -119,7 +119,9 @@ public:
         .Case([&](onnx::AveragePoolOp c) { return lowerAveragePool(c); })
         .Case([&](onnx::GlobalAveragePoolOp c) { return lowerGlobalPool(c, "mean"); })
         .Case([&](onnx::GlobalMaxPoolOp c) { return lowerGlobalPool(c, "max"); })
-        .Case([&](onnx::ReduceSumOp c) { return lowerReduce(c, "sum"); })
+        .Case([&](onnx::ReduceSumOp c) {
+          return lowerReduce(c, "sum", c.getAxesT(), c.getNoopWithEmptyAxes());
+        })
         .Case([&](onnx::ReduceMeanOp c) { return lowerReduce(c, "mean"); })
         .Case([&](onnx::ReduceMaxOp c) { return lowerReduce(c, "max"); })
         .Case([&](onnx::ReduceMinOp c) { return lowerReduce(c, "min"); })
@@ -137,7 +139,8 @@ public:
         .Case([&](onnx::ExpandOp c) { return lowerExpand(c); })
         .Case([&](onnx::TileOp c) { return lowerTile(c); })
         .Case([&](onnx::PadOp c) { return lowerPad(c); })
-        .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp, onnx::RangeOp>(
+        .Case([&](onnx::RangeOp c) { return lowerRange(c); })
+        .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp>(
             [&](Operation *o) {
               return fail(o, "inputs must be compile-time constants");
             })
@@ -214,6 +217,17 @@ private:
     rewriter.replaceOpWithNewOp<bnn::ConstantOp>(op, op.getType(),
                                                  op.getValue());
     return success();
+  }
+
+  /// Inference Dropout is the identity; training mode (random masks) is not
+  /// something a deployed model does.
+  LogicalResult lowerDropout(onnx::DropoutOp op) {
+    if (!isNoValue(op.getTrainingMode())) {
+      auto training = constantScalar(op.getTrainingMode());
+      if (!training || *training != 0.0)
+        return fail(op, "training_mode must be a constant false");
+    }
+    return replace(op, op.getData());
   }
 
   LogicalResult lowerView(Operation *op) {
@@ -396,7 +410,7 @@ private:
       return failure();
     auto affine = getBatchNormAffine(op);
     if (!affine)
-      return fail(op, "scale, B, mean and var must be constants");
+      return lowerBatchNormAtRunTime(op);
     int64_t channels = affine->scale.size();
     MLIRContext *ctx = rewriter.getContext();
     Value scale = constant(op.getLoc(), makeF32Attr(ctx, {channels}, affine->scale));
@@ -404,6 +418,26 @@ private:
     rewriter.replaceOpWithNewOp<bnn::ChannelAffineOp>(op, op.getType(),
                                                       op.getX(), scale, shift);
     return success();
+  }
+
+  /// Parameters known only at run time: the ONNX formula as elementwise
+  /// kernels, y = (x - mean) / sqrt(var + eps) * scale + B, with the
+  /// per-channel vectors viewed as [C, 1, ..., 1] to broadcast over NCHW.
+  LogicalResult lowerBatchNormAtRunTime(onnx::BatchNormalizationOp op) {
+    Location loc = op.getLoc();
+    auto type = tensorType(op.getX());
+    SmallVector<int64_t> channelShape(type.getRank() - 1, 1);
+    channelShape[0] = type.getDimSize(1);
+    auto channel = [&](Value v) { return view(loc, v, channelShape); };
+    auto cType = type.clone(channelShape);
+    auto epsType = RankedTensorType::get({}, type.getElementType());
+    Value eps = constant(loc, DenseElementsAttr::get(epsType, op.getEpsilon()));
+    Value centered = elementwise(loc, "sub", {op.getX(), channel(op.getInputMean())}, type);
+    Value var = elementwise(loc, "add", {channel(op.getInputVar()), eps}, cType);
+    Value stddev = elementwise(loc, "sqrt", {var}, cType);
+    Value normalized = elementwise(loc, "div", {centered, stddev}, type);
+    Value scaled = elementwise(loc, "mul", {normalized, channel(op.getScale())}, type);
+    return replace(op, elementwise(loc, "add", {scaled, channel(op.getB())}, type));
   }
 
   template <typename PoolOp>
@@ -469,22 +503,24 @@ private:
                               op->getResult(0).getType()));
   }
 
+  /// `axesInput` is ReduceSum's opset-13 axes input (null otherwise).
   template <typename ReduceOp>
-  LogicalResult lowerReduce(ReduceOp op, StringRef kind) {
+  LogicalResult lowerReduce(ReduceOp op, StringRef kind, Value axesInput = {},
+                            bool noopWithEmptyAxes = false) {
     if (failed(requireSupportedTypes(op)))
       return failure();
     int64_t rank = tensorType(op.getData()).getRank();
     SmallVector<int64_t> axes;
     if (auto attr = op.getAxes()) {
       axes.assign(attr->begin(), attr->end());
-    } else if (!isNoValue(op.getAxesT())) {
-      auto values = constantInts(op.getAxesT());
+    } else if (axesInput && !isNoValue(axesInput)) {
+      auto values = constantInts(axesInput);
       if (!values)
         return fail(op, "axes must be a compile-time constant");
       axes = *values;
     }
     if (axes.empty()) {
-      if (op.getNoopWithEmptyAxes())
+      if (noopWithEmptyAxes)
         return replace(op, op.getData());
       for (int64_t d = 0; d < rank; ++d)
         axes.push_back(d);
@@ -715,6 +751,24 @@ private:
     return replace(op, view(op.getLoc(), y, tensorType(op.getOutput()).getShape()));
   }
 
+  /// Range with run-time start/delta but a known length n (from shape
+  /// inference): start + [0, 1, ..., n-1] * delta.
+  LogicalResult lowerRange(onnx::RangeOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto type = tensorType(op.getOutput());
+    Location loc = op.getLoc();
+    Type element = type.getElementType();
+    SmallVector<Attribute> iota;
+    for (int64_t i = 0; i < type.getNumElements(); ++i)
+      iota.push_back(isa<FloatType>(element)
+                         ? Attribute(rewriter.getFloatAttr(element, i))
+                         : Attribute(rewriter.getIntegerAttr(element, i)));
+    Value steps = constant(loc, DenseElementsAttr::get(type, iota));
+    Value offsets = elementwise(loc, "mul", {steps, op.getDelta()}, type);
+    return replace(op, elementwise(loc, "add", {offsets, op.getStart()}, type));
+  }
+
   LogicalResult lowerPad(onnx::PadOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
@@ -726,24 +780,24 @@ private:
     else
       return fail(op, "pads must be a compile-time constant");
     int64_t rank = tensorType(op.getData()).getRank();
-    if (!isNoValue(op.getAxes()))
-      return fail(op, "the axes input is not supported");
     if (static_cast<int64_t>(pads.size()) != 2 * rank)
       return fail(op, "pads must have 2 * rank values");
     if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
       return fail(op, "negative pads are not supported");
     double value = op.getValue().convertToDouble();
+    Value runtimeValue;
     if (!isNoValue(op.getConstantValue())) {
-      auto v = constantScalar(op.getConstantValue());
-      if (!v)
-        return fail(op, "constant_value must be a compile-time constant");
-      value = *v;
+      if (auto v = constantScalar(op.getConstantValue()))
+        value = *v;
+      else
+        runtimeValue = op.getConstantValue();
     }
     StringRef mode = op.getMode();
     if (mode != "constant" && mode != "reflect" && mode != "edge")
       return fail(op, "pad mode '" + mode + "' is not supported");
     rewriter.replaceOpWithNewOp<bnn::PadOp>(
-        op, op.getType(), op.getData(), rewriter.getDenseI64ArrayAttr(pads),
+        op, op.getType(), op.getData(), runtimeValue,
+        rewriter.getDenseI64ArrayAttr(pads),
         rewriter.getStringAttr(mode), rewriter.getF64FloatAttr(value));
     return success();
   }

@@ -163,10 +163,17 @@ def Bnn_ConcatOp : Bnn_Op<"concat", [Pure]> {
 
 def Bnn_PadOp : Bnn_Op<"pad", [Pure]> {
   let summary = "Padding: constant, reflect or edge";
-  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$pads,
-                   StrAttr:$mode, F64Attr:$value);
+  let description = [{
+    The constant is `value`, or the one element of `constant_value` when
+    that is given (a value known only at run time).
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                   Optional<AnyRankedTensor>:$constant_value,
+                   DenseI64ArrayAttr:$pads, StrAttr:$mode, F64Attr:$value);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let assemblyFormat = [{
+    $input (`,` $constant_value^)? attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 def Bnn_GatherOp : Bnn_Op<"gather", [Pure]> {

@@ -309,15 +309,24 @@ def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
-// Reductions: axes are an attribute before opset 13 (ReduceSum) / 18 (the
-// others), an optional input after.
-foreach op = ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"] in
-def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
-  let summary = "ONNX " # op;
+// Reductions. ReduceSum takes its axes as an optional input since opset 13;
+// the others keep the attribute through opset 17.
+def Onnx_ReduceSumOp : Onnx_Op<"ReduceSum", [Pure]> {
+  let summary = "ONNX ReduceSum";
   let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$axes_t,
                    OptionalAttr<DenseI64ArrayAttr>:$axes,
                    DefaultValuedAttr<I64Attr, "1">:$keepdims,
                    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+  let results = (outs AnyRankedTensor:$reduced);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+foreach op = ["ReduceMean", "ReduceMax", "ReduceMin"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+  let summary = "ONNX " # op;
+  let arguments = (ins AnyRankedTensor:$data,
+                   OptionalAttr<DenseI64ArrayAttr>:$axes,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims);
   let results = (outs AnyRankedTensor:$reduced);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
@@ -447,7 +456,7 @@ def Onnx_TileOp : Onnx_Op<"Tile", [Pure]> {
 def Onnx_PadOp : Onnx_Op<"Pad", [Pure]> {
   let summary = "ONNX Pad (constant/reflect/edge; pads are an input since opset 11)";
   let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$pads_t,
-                   Onnx_TensorOrNone:$constant_value, Onnx_TensorOrNone:$axes,
+                   Onnx_TensorOrNone:$constant_value,
                    DefaultValuedStrAttr<StrAttr, "constant">:$mode,
                    OptionalAttr<DenseI64ArrayAttr>:$pads,
                    DefaultValuedAttr<F32Attr, "0.0">:$value);

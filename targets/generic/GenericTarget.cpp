@@ -385,7 +385,9 @@ private:
     StringRef mode = op.getMode();
     raw_ostream &os = e.body();
     std::string value =
-        tensorOf(op.getOutput()).getElementType().isF32()
+        op.getConstantValue()
+            ? e.input(op.getConstantValue(), "pad_value") + "[0]"
+        : tensorOf(op.getOutput()).getElementType().isF32()
             ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
             : std::to_string(static_cast<int64_t>(op.getValue().convertToDouble()));
     // Per dimension, the source coordinate s_d of output coordinate i_d:

@@ -10,6 +10,7 @@
 
 #include "compiler/Importer.h"
 #include "compiler/Pipeline.h"
+#include "compiler/SupportedOps.h"
 #include "targets/Targets.h"
 
 #include "mlir/IR/AsmState.h"
@@ -31,6 +32,11 @@ using namespace llvm;
 namespace {
 
 cl::OptionCategory bnncCategory("bnnc options");
+
+int fail(const Twine &message) {
+  WithColor::error(errs(), "bnnc") << message << "\n";
+  return 1;
+}
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                cl::cat(bnncCategory));
@@ -60,7 +66,73 @@ cl::opt<bool> printRuntimeDir(
              "generated C needs, then exit"),
     cl::cat(bnncCategory));
 
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Static shape of a graph input with symbolic dimensions, "
+             "NAME=1x3x32x32 (repeatable)"),
+    cl::value_desc("name=dims"), cl::cat(bnncCategory));
+cl::list<std::string> constInputs(
+    "const-input",
+    cl::desc("Compile a graph input as a constant with the value of an ONNX "
+             "TensorProto file, NAME=tensor.pb (repeatable)"),
+    cl::value_desc("name=file"), cl::cat(bnncCategory));
+cl::opt<bool> checkSupport(
+    "check-support",
+    cl::desc("Exit 0 if every node's operator, opset and element types are "
+             "supported, 3 if not (listed on stderr), 1 if the model is "
+             "invalid; writes nothing"),
+    cl::cat(bnncCategory));
+cl::opt<bool> listSupportedOps(
+    "list-supported-ops",
+    cl::desc("Print '<Op> <min opset> <max opset> <dtypes>' per supported "
+             "operator, then exit"),
+    cl::cat(bnncCategory));
+
 int anchor;
+
+/// NAME=VALUE of a repeatable option; the name may itself contain '='
+/// only if the value does not.
+bool splitAssignment(StringRef text, std::string &name, std::string &value) {
+  auto [n, v] = text.rsplit('=');
+  if (n.empty() || v.empty() || !text.contains('='))
+    return false;
+  name = n.str();
+  value = v.str();
+  return true;
+}
+
+/// Fills ImportOptions from --input-shape and --const-input.
+bool parseImportOptions(bnnc::ImportOptions &options) {
+  for (const std::string &arg : inputShapes) {
+    std::string name, dims;
+    if (!splitAssignment(arg, name, dims)) {
+      fail("--input-shape expects NAME=DIMS (e.g. image=1x3x32x32), got '" +
+           arg + "'");
+      return false;
+    }
+    SmallVector<StringRef> parts;
+    StringRef(dims).split(parts, 'x');
+    std::vector<int64_t> shape;
+    for (StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d < 0) {
+        fail("--input-shape: '" + dims + "' is not a list like 1x3x32x32");
+        return false;
+      }
+      shape.push_back(d);
+    }
+    options.inputShapes[name] = shape;
+  }
+  for (const std::string &arg : constInputs) {
+    std::string name, file;
+    if (!splitAssignment(arg, name, file)) {
+      fail("--const-input expects NAME=FILE.pb, got '" + arg + "'");
+      return false;
+    }
+    options.constInputs[name] = file;
+  }
+  return true;
+}
 
 /// The runtime headers sit at <bin>/../runtime in the build tree and at
 /// <prefix>/share/bnnc/runtime once installed.
@@ -80,11 +152,6 @@ std::string findRuntimeDir(const char *argv0) {
     }
   }
   return "";
-}
-
-int fail(const Twine &message) {
-  WithColor::error(errs(), "bnnc") << message << "\n";
-  return 1;
 }
 
 /// One line per diagnostic: "bnnc: error: <file>: node '<n>' (<Op>): <msg>".
@@ -193,8 +260,25 @@ int main(int argc, char **argv) {
     outs() << dir << "\n";
     return 0;
   }
+  if (listSupportedOps) {
+    bnnc::printSupportedOps(outs());
+    return 0;
+  }
   if (inputFile.empty())
     return fail("no input file (usage: bnnc model.onnx -o out/net.c)");
+  bnnc::ImportOptions importOptions;
+  if (!parseImportOptions(importOptions))
+    return 1;
+  if (checkSupport) {
+    switch (bnnc::checkOnnxSupport(inputFile, importOptions, errs())) {
+    case bnnc::Support::Invalid:
+      return 1;
+    case bnnc::Support::Unsupported:
+      return 3;
+    case bnnc::Support::Supported:
+      return 0;
+    }
+  }
   if (!is_contained(bnnc::targetNames(), targetName))
     return fail("unknown target '" + targetName + "' (supported: " +
                 join(bnnc::targetNames(), ", ") + ")");
@@ -217,7 +301,7 @@ int main(int argc, char **argv) {
   mlir::ScopedDiagnosticHandler handler(&context, printDiagnostic);
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      bnnc::importOnnxFile(context, inputFile);
+      bnnc::importOnnxFile(context, inputFile, importOptions);
   if (!module)
     return 1;
   if (emitStage == Stage::OnnxMlir)
