@@ -1,0 +1,664 @@
+/*
+ * bnnc/kernels_binary.h - portable C99 binary (xor-popcount) kernels of the
+ * generic target.
+ *
+ * Every binary bnn kernel op of the compiler is one function here, in a 32-bit
+ * word variant (suffix 32, uint32_t) and a 64-bit one (suffix 64, uint64_t).
+ * Shapes and attributes come in a `const` parameter struct that generated code
+ * defines as a static constant. All functions are static inline; nothing
+ * allocates, nothing touches stdio. docs/binary-kernels.md is the long form of
+ * this comment and says how the compiler calls each kernel.
+ *
+ * Conventions (design.md section 2, techniques.md sections 0 and 3):
+ *
+ * - Bit encoding. Value +1 <-> bit 0, value -1 <-> bit 1. The binarizer is
+ *   b(v) = +1 if v >= 0 else -1, so bit = (v < 0): +0.0, -0.0 and NaN all
+ *   give bit 0 (+1). ONNX Sign(0) = 0 is a float-path notion only.
+ *
+ * - Packing. Activations are channels-last: a tensor of logical shape
+ *   (N, C, H, W) is stored as (N, H, W, words) with the channel axis packed,
+ *   B = 32 or 64 channels per word, bit j of word w = channel B*w + j.
+ *   A packed tensor may be split into G "pack groups" of Cg = C/G channels;
+ *   each group is packed on its own, so a pixel holds G * ceil(Cg/B) words,
+ *   channel c sits in word (c / Cg) * ceil(Cg/B) + (c % Cg) / B at bit
+ *   (c % Cg) % B. G = 1 is the plain layout; a grouped convolution consumes
+ *   G = its group count, so every group starts on a word boundary and has
+ *   its own tail. When Cg is a multiple of B both layouts are the same bits.
+ *
+ * - Tail bits (bits past a group's true channel count) are 0 in activations
+ *   and weights alike. 0 XOR 0 = 0, so they never reach a popcount, and K
+ *   below is always the true count.
+ *
+ * - Binary dot product of two +-1 vectors a, w of true length K:
+ *     dot = sum_i a_i * w_i = K - 2 * popcount(a XOR w)
+ *   because a_i * w_i = +1 where the bits agree and -1 where they differ.
+ *
+ * - Padding. ONNX pads a Conv input with 0, and a 0 tap contributes 0 to the
+ *   sum, not +-1. Packed bits cannot hold a 0, so the convolution counts only
+ *   the in-bounds taps: with T valid taps at an output position and Cg
+ *   channels per group, K = T * Cg and dot = K - 2 * popcount over those
+ *   taps. That is the exact ONNX value at every position, so epilogues need
+ *   no per-border correction. pad_value = +1 / -1 instead pads with that
+ *   value (a folded Pad(constant = +-1)); each padded tap then adds
+ *   pad_value * (sum of the weights of that tap) = pad_value * (Cg - 2 *
+ *   popcount(weight bits of the tap)).
+ *
+ * - Accumulators. |dot| <= K <= kh * kw * Cg, and popcounts are summed in
+ *   int32_t, so every kernel is exact while K < 2^31. The threshold helper
+ *   assumes |dot| <= BNNC_BDOT_MAX = 2^29, far above any real layer. No
+ *   narrower accumulator is offered: in portable scalar C an int16 sum is
+ *   not faster, and the width choice belongs to the SIMD targets.
+ */
+#ifndef BNNC_KERNELS_BINARY_H
+#define BNNC_KERNELS_BINARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnnc/runtime.h"
+
+/* ---- Popcount ---------------------------------------------------------- */
+
+/* SWAR popcount: sum adjacent bits into 2-bit fields, then 4-bit, then
+ * bytes; the multiply adds all bytes into the top byte. Portable C99, no
+ * table, no libcall (GCC's __builtin_popcount is a libgcc call on targets
+ * without a popcount instruction, e.g. Cortex-M). */
+static inline int32_t bnnc_popcount32_swar(uint32_t x) {
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0f0f0f0fu;
+  return (int32_t)((uint32_t)(x * 0x01010101u) >> 24);
+}
+
+static inline int32_t bnnc_popcount64_swar(uint64_t x) {
+  x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+  x = (x & UINT64_C(0x3333333333333333)) +
+      ((x >> 2) & UINT64_C(0x3333333333333333));
+  x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+  return (int32_t)((uint64_t)(x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* The builtin is used only where it is known to be an instruction (x86 with
+ * -mpopcnt, AArch64 CNT); define BNNC_USE_BUILTIN_POPCOUNT to 0 or 1 to
+ * override. */
+#ifndef BNNC_USE_BUILTIN_POPCOUNT
+#if defined(__GNUC__) && (defined(__POPCNT__) || defined(__aarch64__))
+#define BNNC_USE_BUILTIN_POPCOUNT 1
+#else
+#define BNNC_USE_BUILTIN_POPCOUNT 0
+#endif
+#endif
+
+#if BNNC_USE_BUILTIN_POPCOUNT
+static inline int32_t bnnc_popcount32(uint32_t x) {
+  return (int32_t)__builtin_popcountl((unsigned long)x);
+}
+static inline int32_t bnnc_popcount64(uint64_t x) {
+  return (int32_t)__builtin_popcountll((unsigned long long)x);
+}
+#else
+static inline int32_t bnnc_popcount32(uint32_t x) {
+  return bnnc_popcount32_swar(x);
+}
+static inline int32_t bnnc_popcount64(uint64_t x) {
+  return bnnc_popcount64_swar(x);
+}
+#endif
+
+/* ---- Packed layout helpers --------------------------------------------- */
+
+/* Words per pixel of `c` channels in `group` pack groups of `bits`-bit words:
+ * group * ceil((c / group) / bits). `c` must be a multiple of `group`. */
+static inline int32_t bnnc_bwords(int32_t c, int32_t group, int32_t bits) {
+  return group * ((c / group + bits - 1) / bits);
+}
+static inline int32_t bnnc_bwords32(int32_t c, int32_t group) {
+  return bnnc_bwords(c, group, 32);
+}
+static inline int32_t bnnc_bwords64(int32_t c, int32_t group) {
+  return bnnc_bwords(c, group, 64);
+}
+
+/* Mask of the channel bits of word `word` of a group of `cg` channels: all
+ * ones except in the last word, whose tail bits are 0. */
+static inline uint32_t bnnc_bmask32(int32_t cg, int32_t word) {
+  const int32_t left = cg - 32 * word;
+  return left >= 32 ? ~(uint32_t)0 : (((uint32_t)1 << left) - 1u);
+}
+static inline uint64_t bnnc_bmask64(int32_t cg, int32_t word) {
+  const int32_t left = cg - 64 * word;
+  return left >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << left) - 1u);
+}
+
+/* The kernel taps k in [*lo, *hi) of one axis whose input coordinate
+ * out * stride - pad + k * dilation lies in [0, size). The coordinate grows
+ * with k, so the in-bounds taps are one contiguous range (possibly empty). */
+static inline void bnnc_bvalid_taps(int32_t out, int32_t stride, int32_t pad,
+                                    int32_t dilation, int32_t kernel,
+                                    int32_t size, int32_t *lo, int32_t *hi) {
+  const int32_t start = out * stride - pad;
+  int32_t first = start < 0 ? (-start + dilation - 1) / dilation : 0;
+  int32_t last = start < size ? (size - start + dilation - 1) / dilation : 0;
+  if (last > kernel)
+    last = kernel;
+  if (first > last)
+    first = last;
+  *lo = first;
+  *hi = last;
+}
+
+/* ---- Parameters -------------------------------------------------------- */
+
+/* A float NCHW tensor and its packed channels-last image: (n, h, w, words),
+ * words = bnnc_bwords(c, group, B). */
+typedef struct {
+  int32_t n, c, h, w;
+  int32_t group; /* pack groups; 1 = plain layout */
+} bnnc_bpack_params;
+
+/* Binary weights: ONNX OIHW (m, c/group, kh, kw), packed OHWI as
+ * (m, kh, kw, ceil(cg / B)): each (o, ky, kx) tap holds the cg input
+ * channels of o's group in its own words, tail bits 0. */
+typedef struct {
+  int32_t m, cg, kh, kw;
+} bnnc_bweights_params;
+
+/* Binary 2-D convolution. Input packed (n, h, w, bnnc_bwords(c, group, B)),
+ * weights packed as bnnc_bweights_params with cg = c / group. */
+typedef struct {
+  int32_t n, c, h, w; /* input, logical NCHW */
+  int32_t m, kh, kw;  /* output channels, kernel size */
+  int32_t oh, ow;     /* output size */
+  int32_t stride_h, stride_w;
+  int32_t pad_top, pad_left; /* bottom/right padding is implied by oh/ow */
+  int32_t dilation_h, dilation_w;
+  int32_t group;
+  int32_t pad_value;         /* 0: ONNX zero padding; +1 or -1: that value */
+  int32_t out_channels_last; /* int32/float output NHWC instead of NCHW */
+} bnnc_bconv2d_params;
+
+/* Binary 1-D convolution: conv2d with h = kh = 1. Input packed (n, l, words),
+ * weights (m, k, ceil(cg / B)), int32/float output (n, m, ol) or (n, ol, m). */
+typedef struct {
+  int32_t n, c, l;
+  int32_t m, k, ol;
+  int32_t stride, pad_left, dilation;
+  int32_t group;
+  int32_t pad_value;
+  int32_t out_channels_last;
+} bnnc_bconv1d_params;
+
+/* Binary dense: y[i][j] = dot(a row i, w row j) over k. Rows of a (m) and of
+ * w (n) are packed alike: k values in `k_segments` equal segments, each
+ * packed on its own, i.e. bnnc_bwords(k, k_segments, B) words per row. One
+ * segment is the plain layout; a flattened packed (C, H, W) feature map is
+ * k = C*H*W in H*W segments (see docs/binary-kernels.md). */
+typedef struct {
+  int32_t m, n, k;
+  int32_t k_segments;
+} bnnc_bdense_params;
+
+/* Binary max pool on a packed (n, h, w, bnnc_bwords(c, group, B)) tensor. */
+typedef struct {
+  int32_t n, c, h, w;
+  int32_t group; /* pack groups of input and output */
+  int32_t oh, ow, kh, kw;
+  int32_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+} bnnc_bpool2d_params;
+
+/* ---- Epilogues --------------------------------------------------------- */
+
+typedef enum {
+  BNNC_BACT_NONE = 0,
+  BNNC_BACT_RELU = 1,  /* v < 0 ? 0 : v */
+  BNNC_BACT_PRELU = 2, /* v < 0 ? v * slope[o] : v */
+  BNNC_BACT_CLAMP = 3  /* min(max(v, clamp_lo), clamp_hi), ONNX Clip */
+} bnnc_bactivation;
+
+/* Float output: y = act((float)dot * scale[o] + bias[o]). scale and bias may
+ * be NULL (1 and 0). This is where per-output-channel weight scales, a conv
+ * bias and a following BatchNorm fold to. */
+typedef struct {
+  const float *scale;
+  const float *bias;
+  bnnc_bactivation activation;
+  const float *slope; /* PReLU slopes, [m] */
+  float clamp_lo, clamp_hi;
+} bnnc_bfloat_epilogue;
+
+static inline float bnnc_bfloat_apply(const bnnc_bfloat_epilogue *e, int32_t o,
+                                      int32_t dot) {
+  float v = (float)dot;
+  if (e->scale)
+    v = v * e->scale[o];
+  if (e->bias)
+    v = v + e->bias[o];
+  switch (e->activation) {
+  case BNNC_BACT_RELU:
+    return v < 0.0f ? 0.0f : v;
+  case BNNC_BACT_PRELU:
+    return v < 0.0f ? v * e->slope[o] : v;
+  case BNNC_BACT_CLAMP:
+    v = v < e->clamp_lo ? e->clamp_lo : v;
+    return v > e->clamp_hi ? e->clamp_hi : v;
+  default:
+    return v;
+  }
+}
+
+/* Packed output: bit = (dot < threshold[o]) XOR flip[o] (flip may be NULL),
+ * written channels-last in `out_group` pack groups (the group count of the
+ * consuming binary layer; 1 = plain), tail bits 0. The threshold is on the
+ * signed dot, not on the popcount, so it is the same at border positions
+ * whose K is smaller: no per-border thresholds are needed. */
+typedef struct {
+  const int32_t *threshold;
+  const uint8_t *flip;
+  int32_t out_group;
+} bnnc_bbits_epilogue;
+
+static inline uint32_t bnnc_bbit(const bnnc_bbits_epilogue *e, int32_t o,
+                                 int32_t dot) {
+  const uint32_t below = dot < e->threshold[o] ? 1u : 0u;
+  return e->flip ? below ^ (e->flip[o] & 1u) : below;
+}
+
+/* Bound on |dot| under which bnnc_bthreshold_from_affine is exact. */
+#define BNNC_BDOT_MAX 536870912 /* 2^29 */
+
+/* bit(dot) = 1 (value -1) iff dot * scale + bias < 0, in exact arithmetic.
+ * A double is exact here: |dot| <= 2^29 times a 24-bit float mantissa fits in
+ * 53 bits, and the rounded sum of that product and a float has the sign of
+ * the exact sum (rounding to nearest never turns a nonzero value into 0 at
+ * these exponents, nor changes a sign). */
+static inline int bnnc_baffine_negative(int32_t dot, float scale, float bias) {
+  return (double)dot * (double)scale + (double)bias < 0.0;
+}
+
+/* Folds "y = dot * scale + bias, then the sign binarizer" (a BatchNorm or any
+ * per-channel affine followed by b(y)) into the bits epilogue
+ * bit = (dot < threshold) XOR flip, exact for every |dot| <= BNNC_BDOT_MAX.
+ * The compiler calls this at compile time with the float scale and bias it
+ * would otherwise pass to the float epilogue. Derivation, x = -bias / scale:
+ *   scale > 0: y < 0 <=> dot < x      <=> dot < ceil(x):  flip 0, t = ceil(x)
+ *   scale < 0: y < 0 <=> dot > x      <=> !(dot < floor(x) + 1): flip 1
+ *   scale = 0: y = bias, a constant bit: t = INT32_MAX (always 1) or INT32_MIN
+ *              (always 0), flip 0.
+ * Ties y = 0 give bit 0 (+1), as b(0) = +1. In both signed cases t is the
+ * first dot at which (y < 0) XOR flip becomes false. It is found from the
+ * estimate trunc(x) by stepping with the exact predicate, up or down, so the
+ * result does not depend on how the division or the truncation rounded (in
+ * practice at most one step up is taken). Scale and bias must be finite; a
+ * NaN gives the constant bit 0, as NaN < 0 is false. */
+static inline void bnnc_bthreshold_from_affine(float scale, float bias,
+                                               int32_t *threshold,
+                                               uint8_t *flip) {
+  const int positive = scale > 0.0f;
+  double x;
+  int32_t t;
+  if (scale != scale || bias != bias) {
+    *threshold = INT32_MIN;
+    *flip = 0;
+    return;
+  }
+  if (scale == 0.0f) {
+    *threshold = bias < 0.0f ? INT32_MAX : INT32_MIN;
+    *flip = 0;
+    return;
+  }
+  *flip = positive ? 0 : 1;
+  x = -(double)bias / (double)scale;
+  if (x > (double)BNNC_BDOT_MAX + 1.0) {
+    *threshold = INT32_MAX; /* (dot < t) holds on the whole domain */
+    return;
+  }
+  if (x < -(double)BNNC_BDOT_MAX - 1.0) {
+    *threshold = INT32_MIN; /* (dot < t) never holds */
+    return;
+  }
+  /* below(d) = (d < t) must equal bnnc_baffine_negative(d) XOR flip. */
+  t = (int32_t)x;
+  while (bnnc_baffine_negative(t, scale, bias) == positive)
+    ++t;
+  while (bnnc_baffine_negative(t - 1, scale, bias) != positive)
+    --t;
+  *threshold = t;
+}
+
+/* ---- Kernels, per word width ------------------------------------------- */
+
+/* Packs `count` floats x[0], x[stride], ... into ceil(count / B) words, tail
+ * bits 0. bit = (x < threshold) XOR flip per element; threshold NULL means 0
+ * (the plain binarizer b), flip NULL means no flip. A per-channel threshold
+ * folds a learned input shift (ReActNet RSign: b(x + theta) = b(x - (-theta))
+ * exactly, since rounding keeps the sign of x + theta). */
+#define BNNC_DEFINE_BPACK(B)                                                   \
+  static inline void bnnc_pack_f32_run##B(                                     \
+      int32_t count, const float *x, ptrdiff_t stride, const float *threshold, \
+      const uint8_t *flip, uint##B##_t *y) {                                   \
+    for (int32_t w = 0; w * (B) < count; ++w) {                                \
+      const int32_t base = w * (B);                                            \
+      const int32_t bits = count - base < (B) ? count - base : (B);            \
+      uint##B##_t word = 0;                                                    \
+      for (int32_t j = 0; j < bits; ++j) {                                     \
+        const int32_t i = base + j;                                            \
+        const float t = threshold ? threshold[i] : 0.0f;                       \
+        uint##B##_t bit = x[(ptrdiff_t)i * stride] < t ? 1u : 0u;              \
+        if (flip)                                                              \
+          bit ^= (uint##B##_t)(flip[i] & 1u);                                  \
+        word |= bit << j;                                                      \
+      }                                                                        \
+      y[w] = word;                                                             \
+    }                                                                          \
+  }                                                                            \
+                                                                               \
+  /* NCHW float -> packed channels-last; threshold/flip per channel [c]. */    \
+  static inline void bnnc_pack_threshold_f32_nchw_to_nhwc##B(                  \
+      const bnnc_bpack_params *p, const float *x, const float *threshold,      \
+      const uint8_t *flip, uint##B##_t *y) {                                   \
+    const int32_t cg = p->c / p->group;                                        \
+    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
+    const size_t plane = (size_t)p->h * p->w;                                  \
+    for (int32_t n = 0; n < p->n; ++n)                                         \
+      for (size_t pix = 0; pix < plane; ++pix)                                 \
+        for (int32_t g = 0; g < p->group; ++g) {                               \
+          const size_t c0 = (size_t)g * cg;                                    \
+          bnnc_pack_f32_run##B(                                                \
+              cg, x + ((size_t)n * p->c + c0) * plane + pix, (ptrdiff_t)plane, \
+              threshold ? threshold + c0 : NULL, flip ? flip + c0 : NULL,      \
+              y + (((size_t)n * plane + pix) * p->group + g) * wg);            \
+        }                                                                      \
+  }                                                                            \
+                                                                               \
+  static inline void bnnc_pack_f32_nchw_to_nhwc##B(                            \
+      const bnnc_bpack_params *p, const float *x, uint##B##_t *y) {            \
+    bnnc_pack_threshold_f32_nchw_to_nhwc##B(p, x, NULL, NULL, y);              \
+  }                                                                            \
+                                                                               \
+  /* Packed channels-last -> NCHW float of +1.0f / -1.0f. */                   \
+  static inline void bnnc_unpack_nhwc##B##_to_f32_nchw(                        \
+      const bnnc_bpack_params *p, const uint##B##_t *x, float *y) {            \
+    const int32_t cg = p->c / p->group;                                        \
+    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
+    const size_t plane = (size_t)p->h * p->w;                                  \
+    for (int32_t n = 0; n < p->n; ++n)                                         \
+      for (size_t pix = 0; pix < plane; ++pix)                                 \
+        for (int32_t c = 0; c < p->c; ++c) {                                   \
+          const int32_t g = c / cg, cc = c % cg;                               \
+          const uint##B##_t word =                                             \
+              x[((size_t)n * plane + pix) * p->group * wg + (size_t)g * wg +   \
+                (size_t)(cc / (B))];                                           \
+          y[((size_t)n * p->c + c) * plane + pix] =                            \
+              ((word >> (cc % (B))) & 1u) ? -1.0f : 1.0f;                      \
+        }                                                                      \
+  }                                                                            \
+                                                                               \
+  /* OIHW float weights -> packed OHWI (m, kh, kw, ceil(cg / B)), by b(w).     \
+   * The compiler packs constant weights with this at compile time. */         \
+  static inline void bnnc_pack_weights_oihw_f32_to_ohwi##B(                    \
+      const bnnc_bweights_params *p, const float *w, uint##B##_t *y) {         \
+    const int32_t wg = bnnc_bwords(p->cg, 1, B);                               \
+    const size_t taps = (size_t)p->kh * p->kw;                                 \
+    for (int32_t o = 0; o < p->m; ++o)                                         \
+      for (size_t tap = 0; tap < taps; ++tap)                                  \
+        bnnc_pack_f32_run##B(p->cg, w + (size_t)o * p->cg * taps + tap,        \
+                             (ptrdiff_t)taps, NULL, NULL,                      \
+                             y + ((size_t)o * taps + tap) * wg);               \
+  }
+
+/* The convolution. One output position's taps come from bnnc_bvalid_taps;
+ * the dot over them is K - 2 * popcount with K = valid taps * cg, plus the
+ * padded taps' weight sums when pad_value != 0. The three public entry
+ * points share one loop nest and differ in the store. */
+#define BNNC_DEFINE_BCONV(B)                                                   \
+  /* Sum of the weights of the taps of filter `wo` outside [ky0,ky1) x         \
+   * [kx0,kx1): per tap, cg - 2 * popcount(weight bits). */                    \
+  static inline int32_t bnnc_bconv2d##B##_padded_sum(                          \
+      const bnnc_bconv2d_params *p, const uint##B##_t *wo, int32_t cg,         \
+      int32_t ky0, int32_t ky1, int32_t kx0, int32_t kx1) {                    \
+    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
+    int32_t sum = 0;                                                           \
+    for (int32_t ky = 0; ky < p->kh; ++ky)                                     \
+      for (int32_t kx = 0; kx < p->kw; ++kx) {                                 \
+        const uint##B##_t *wt = wo + ((size_t)ky * p->kw + kx) * wg;           \
+        int32_t ones = 0;                                                      \
+        if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1)                    \
+          continue;                                                            \
+        for (int32_t i = 0; i < wg; ++i)                                       \
+          ones += bnnc_popcount##B(wt[i]);                                     \
+        sum += cg - 2 * ones;                                                  \
+      }                                                                        \
+    return sum;                                                                \
+  }                                                                            \
+                                                                               \
+  static inline void bnnc_bconv2d##B##_impl(                                   \
+      const bnnc_bconv2d_params *p, const uint##B##_t *x,                      \
+      const uint##B##_t *w, int32_t *y_raw, const bnnc_bfloat_epilogue *fe,    \
+      float *y_float, const bnnc_bbits_epilogue *be, uint##B##_t *y_bits) {    \
+    const int32_t cg = p->c / p->group, mg = p->m / p->group;                  \
+    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
+    const size_t in_pixel = (size_t)p->group * wg;                             \
+    const size_t filter = (size_t)p->kh * p->kw * wg;                          \
+    const int32_t out_group = be ? be->out_group : 1;                          \
+    const int32_t out_mg = p->m / out_group;                                   \
+    const int32_t out_wg = bnnc_bwords(out_mg, 1, B);                          \
+    const size_t out_pixel = (size_t)out_group * out_wg;                       \
+    for (int32_t n = 0; n < p->n; ++n) {                                       \
+      const uint##B##_t *xn = x + (size_t)n * p->h * p->w * in_pixel;          \
+      for (int32_t oy = 0; oy < p->oh; ++oy) {                                 \
+        const int32_t iy0 = oy * p->stride_h - p->pad_top;                     \
+        int32_t ky0, ky1;                                                      \
+        bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,    \
+                         p->h, &ky0, &ky1);                                    \
+        for (int32_t ox = 0; ox < p->ow; ++ox) {                               \
+          const int32_t ix0 = ox * p->stride_w - p->pad_left;                  \
+          const size_t pos = ((size_t)n * p->oh + oy) * p->ow + ox;            \
+          uint##B##_t *yb = y_bits ? y_bits + pos * out_pixel : NULL;          \
+          int32_t kx0, kx1;                                                    \
+          bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, \
+                           p->w, &kx0, &kx1);                                  \
+          if (yb)                                                              \
+            for (size_t i = 0; i < out_pixel; ++i)                             \
+              yb[i] = 0;                                                       \
+          for (int32_t o = 0; o < p->m; ++o) {                                 \
+            const uint##B##_t *xg = xn + (size_t)(o / mg) * wg;                \
+            const uint##B##_t *wo = w + (size_t)o * filter;                    \
+            int32_t ones = 0, dot;                                             \
+            for (int32_t ky = ky0; ky < ky1; ++ky) {                           \
+              const int32_t iy = iy0 + ky * p->dilation_h;                     \
+              for (int32_t kx = kx0; kx < kx1; ++kx) {                         \
+                const int32_t ix = ix0 + kx * p->dilation_w;                   \
+                const uint##B##_t *xt =                                        \
+                    xg + ((size_t)iy * p->w + ix) * in_pixel;                  \
+                const uint##B##_t *wt = wo + ((size_t)ky * p->kw + kx) * wg;   \
+                for (int32_t i = 0; i < wg; ++i)                               \
+                  ones += bnnc_popcount##B(xt[i] ^ wt[i]);                     \
+              }                                                                \
+            }                                                                  \
+            dot = (ky1 - ky0) * (kx1 - kx0) * cg - 2 * ones;                   \
+            if (p->pad_value != 0)                                             \
+              dot += p->pad_value * bnnc_bconv2d##B##_padded_sum(              \
+                                        p, wo, cg, ky0, ky1, kx0, kx1);        \
+            if (yb) {                                                          \
+              const int32_t og = o / out_mg, oc = o % out_mg;                  \
+              yb[(size_t)og * out_wg + (size_t)(oc / (B))] |=                  \
+                  (uint##B##_t)bnnc_bbit(be, o, dot) << (oc % (B));            \
+            } else {                                                           \
+              const size_t at =                                                \
+                  p->out_channels_last                                         \
+                      ? pos * p->m + o                                         \
+                      : (((size_t)n * p->m + o) * p->oh + oy) * p->ow + ox;    \
+              if (y_raw)                                                       \
+                y_raw[at] = dot;                                               \
+              else                                                             \
+                y_float[at] = bnnc_bfloat_apply(fe, o, dot);                   \
+            }                                                                  \
+          }                                                                    \
+        }                                                                      \
+      }                                                                        \
+    }                                                                          \
+  }                                                                            \
+                                                                               \
+  /* int32 dot products, NCHW (or NHWC with out_channels_last). */             \
+  static inline void bnnc_bconv2d##B##_raw(const bnnc_bconv2d_params *p,       \
+                                           const uint##B##_t *x,               \
+                                           const uint##B##_t *w, int32_t *y) { \
+    bnnc_bconv2d##B##_impl(p, x, w, y, NULL, NULL, NULL, NULL);                \
+  }                                                                            \
+                                                                               \
+  /* Float epilogue, NCHW (or NHWC with out_channels_last). */                 \
+  static inline void bnnc_bconv2d##B##_float(                                  \
+      const bnnc_bconv2d_params *p, const uint##B##_t *x,                      \
+      const uint##B##_t *w, const bnnc_bfloat_epilogue *e, float *y) {         \
+    bnnc_bconv2d##B##_impl(p, x, w, NULL, e, y, NULL, NULL);                   \
+  }                                                                            \
+                                                                               \
+  /* Threshold epilogue: packed (n, oh, ow, bnnc_bwords(m, e->out_group, B)).  \
+   */                                                                          \
+  static inline void bnnc_bconv2d##B##_bits(                                   \
+      const bnnc_bconv2d_params *p, const uint##B##_t *x,                      \
+      const uint##B##_t *w, const bnnc_bbits_epilogue *e, uint##B##_t *y) {    \
+    bnnc_bconv2d##B##_impl(p, x, w, NULL, NULL, NULL, e, y);                   \
+  }                                                                            \
+                                                                               \
+  static inline void bnnc_bconv1d##B##_raw(const bnnc_bconv1d_params *p,       \
+                                           const uint##B##_t *x,               \
+                                           const uint##B##_t *w, int32_t *y) { \
+    const bnnc_bconv2d_params q = bnnc_bconv1d_as_2d(p);                       \
+    bnnc_bconv2d##B##_raw(&q, x, w, y);                                        \
+  }                                                                            \
+  static inline void bnnc_bconv1d##B##_float(                                  \
+      const bnnc_bconv1d_params *p, const uint##B##_t *x,                      \
+      const uint##B##_t *w, const bnnc_bfloat_epilogue *e, float *y) {         \
+    const bnnc_bconv2d_params q = bnnc_bconv1d_as_2d(p);                       \
+    bnnc_bconv2d##B##_float(&q, x, w, e, y);                                   \
+  }                                                                            \
+  static inline void bnnc_bconv1d##B##_bits(                                   \
+      const bnnc_bconv1d_params *p, const uint##B##_t *x,                      \
+      const uint##B##_t *w, const bnnc_bbits_epilogue *e, uint##B##_t *y) {    \
+    const bnnc_bconv2d_params q = bnnc_bconv1d_as_2d(p);                       \
+    bnnc_bconv2d##B##_bits(&q, x, w, e, y);                                    \
+  }                                                                            \
+                                                                               \
+  /* Dense: y (m, n) row-major for raw/float; packed (m, bnnc_bwords(n,        \
+   * e->out_group, B)) for bits. */                                            \
+  static inline void bnnc_bdense##B##_raw(const bnnc_bdense_params *p,         \
+                                          const uint##B##_t *a,                \
+                                          const uint##B##_t *w, int32_t *y) {  \
+    const bnnc_bconv2d_params q = bnnc_bdense_as_2d(p);                        \
+    bnnc_bconv2d##B##_raw(&q, a, w, y);                                        \
+  }                                                                            \
+  static inline void bnnc_bdense##B##_float(                                   \
+      const bnnc_bdense_params *p, const uint##B##_t *a, const uint##B##_t *w, \
+      const bnnc_bfloat_epilogue *e, float *y) {                               \
+    const bnnc_bconv2d_params q = bnnc_bdense_as_2d(p);                        \
+    bnnc_bconv2d##B##_float(&q, a, w, e, y);                                   \
+  }                                                                            \
+  static inline void bnnc_bdense##B##_bits(                                    \
+      const bnnc_bdense_params *p, const uint##B##_t *a, const uint##B##_t *w, \
+      const bnnc_bbits_epilogue *e, uint##B##_t *y) {                          \
+    const bnnc_bconv2d_params q = bnnc_bdense_as_2d(p);                        \
+    bnnc_bconv2d##B##_bits(&q, a, w, e, y);                                    \
+  }
+
+/* Max pool. max over +-1 values is +1 iff some value is +1, else -1. With
+ * +1 <-> 0 and -1 <-> 1 the output bit is 1 iff every input bit is 1: the
+ * bitwise AND of the window's words (per channel, so per bit). Padded taps
+ * are skipped, as ONNX MaxPool ignores them; tail bits stay 0 because 0 AND
+ * anything is 0. A window with no valid tap (possible only with dilation)
+ * is -inf in ONNX, whose binarization is -1: all channel bits 1, tails 0. */
+#define BNNC_DEFINE_BMAXPOOL(B)                                                \
+  static inline void bnnc_bmaxpool2d##B(                                       \
+      const bnnc_bpool2d_params *p, const uint##B##_t *x, uint##B##_t *y) {    \
+    const int32_t cg = p->c / p->group;                                        \
+    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
+    const int32_t words = p->group * wg;                                       \
+    for (int32_t n = 0; n < p->n; ++n)                                         \
+      for (int32_t oy = 0; oy < p->oh; ++oy) {                                 \
+        const int32_t iy0 = oy * p->stride_h - p->pad_top;                     \
+        int32_t ky0, ky1;                                                      \
+        bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,    \
+                         p->h, &ky0, &ky1);                                    \
+        for (int32_t ox = 0; ox < p->ow; ++ox) {                               \
+          const int32_t ix0 = ox * p->stride_w - p->pad_left;                  \
+          uint##B##_t *yp =                                                    \
+              y + (((size_t)n * p->oh + oy) * p->ow + ox) * words;             \
+          int32_t kx0, kx1;                                                    \
+          bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, \
+                           p->w, &kx0, &kx1);                                  \
+          for (int32_t i = 0; i < words; ++i)                                  \
+            yp[i] = bnnc_bmask##B(cg, i % wg);                                 \
+          for (int32_t ky = ky0; ky < ky1; ++ky)                               \
+            for (int32_t kx = kx0; kx < kx1; ++kx) {                           \
+              const int32_t iy = iy0 + ky * p->dilation_h;                     \
+              const int32_t ix = ix0 + kx * p->dilation_w;                     \
+              const uint##B##_t *xp =                                          \
+                  x + (((size_t)n * p->h + iy) * p->w + ix) * words;           \
+              for (int32_t i = 0; i < words; ++i)                              \
+                yp[i] &= xp[i];                                                \
+            }                                                                  \
+        }                                                                      \
+      }                                                                        \
+  }
+
+/* conv1d is conv2d with h = kh = 1: packed (n, 1, l, words) is (n, l, words)
+ * and weights (m, 1, k, wg) are (m, k, wg). */
+static inline bnnc_bconv2d_params
+bnnc_bconv1d_as_2d(const bnnc_bconv1d_params *p) {
+  bnnc_bconv2d_params q;
+  q.n = p->n;
+  q.c = p->c;
+  q.h = 1;
+  q.w = p->l;
+  q.m = p->m;
+  q.kh = 1;
+  q.kw = p->k;
+  q.oh = 1;
+  q.ow = p->ol;
+  q.stride_h = 1;
+  q.stride_w = p->stride;
+  q.pad_top = 0;
+  q.pad_left = p->pad_left;
+  q.dilation_h = 1;
+  q.dilation_w = p->dilation;
+  q.group = p->group;
+  q.pad_value = p->pad_value;
+  q.out_channels_last = p->out_channels_last;
+  return q;
+}
+
+/* Dense is a convolution whose kernel covers the whole input: each a row is
+ * one image of 1 x k_segments pixels of k / k_segments channels, each w row a
+ * 1 x k_segments filter, the output 1 x 1 with n channels. */
+static inline bnnc_bconv2d_params
+bnnc_bdense_as_2d(const bnnc_bdense_params *p) {
+  bnnc_bconv2d_params q;
+  q.n = p->m;
+  q.c = p->k / p->k_segments;
+  q.h = 1;
+  q.w = p->k_segments;
+  q.m = p->n;
+  q.kh = 1;
+  q.kw = p->k_segments;
+  q.oh = 1;
+  q.ow = 1;
+  q.stride_h = 1;
+  q.stride_w = 1;
+  q.pad_top = 0;
+  q.pad_left = 0;
+  q.dilation_h = 1;
+  q.dilation_w = 1;
+  q.group = 1;
+  q.pad_value = 0;
+  q.out_channels_last = 0;
+  return q;
+}
+
+BNNC_DEFINE_BPACK(32)
+BNNC_DEFINE_BPACK(64)
+BNNC_DEFINE_BCONV(32)
+BNNC_DEFINE_BCONV(64)
+BNNC_DEFINE_BMAXPOOL(32)
+BNNC_DEFINE_BMAXPOOL(64)
+
+#endif /* BNNC_KERNELS_BINARY_H */
