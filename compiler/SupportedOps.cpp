@@ -85,6 +85,7 @@ ArrayRef<SupportedOp> supportedOps() {
       {"Sub", lo, hi, kNumeric},
       {"Tanh", lo, hi, kFloat},
       {"Tile", lo, hi, kAllTypes},
+      {"TopK", lo, hi, kFloat | kInt64},
       {"Transpose", lo, hi, kAllTypes},
       {"Unsqueeze", lo, hi, kAllTypes},
       {"Where", 9, hi, kAllTypes},

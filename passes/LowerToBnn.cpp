@@ -131,6 +131,7 @@ public:
         .Case([&](onnx::LogSoftmaxOp c) { return lowerSoftmax(c, true); })
         .Case([&](onnx::LayerNormalizationOp c) { return lowerLayerNorm(c); })
         .Case([&](onnx::CumSumOp c) { return lowerCumSum(c); })
+        .Case([&](onnx::TopKOp c) { return lowerTopK(c); })
         .Case([&](onnx::ConcatOp c) { return lowerConcat(c); })
         .Case([&](onnx::GatherOp c) { return lowerGather(c); })
         .Case([&](onnx::TransposeOp c) { return lowerTranspose(c); })
@@ -618,6 +619,29 @@ private:
         rewriter.getI64IntegerAttr(normalizeAxis((*axis)[0], type.getRank())),
         rewriter.getBoolAttr(op.getExclusive() != 0),
         rewriter.getBoolAttr(op.getReverse() != 0));
+    return success();
+  }
+
+  LogicalResult lowerTopK(onnx::TopKOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto type = tensorType(op.getX());
+    if (!type.getElementType().isF32())
+      return fail(op, "only float32 input is supported");
+    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    // The k of the result types is what shape inference derived from K.
+    auto make = [&](Value result, bool values) -> Value {
+      return rewriter.create<bnn::TopKOp>(
+          op.getLoc(), result.getType(), op.getX(),
+          rewriter.getI64IntegerAttr(axis),
+          rewriter.getBoolAttr(op.getLargest() != 0),
+          rewriter.getBoolAttr(values));
+    };
+    if (!isNoValue(op.getKInput()) && !constantInts(op.getKInput()))
+      return fail(op, "K must be a compile-time constant");
+    Value values = make(op.getValues(), true);
+    Value indices = make(op.getIndices(), false);
+    rewriter.replaceOp(op, {values, indices});
     return success();
   }
 

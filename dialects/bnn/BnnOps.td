@@ -222,6 +222,19 @@ def Bnn_LayerNormOp : Bnn_Op<"layernorm", [Pure]> {
   }];
 }
 
+def Bnn_TopKOp : Bnn_Op<"topk", [Pure]> {
+  let summary = "The k largest (or smallest) values, or their int64 indices";
+  let description = [{
+    Sorted by value (ties: lower index first, as ONNX specifies). `values`
+    selects which of the two ONNX outputs this op produces; a TopK whose
+    both outputs are used becomes two ops.
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, I64Attr:$axis, BoolAttr:$largest,
+                   BoolAttr:$values);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
 def Bnn_CumSumOp : Bnn_Op<"cumsum", [Pure]> {
   let summary = "Cumulative sum along `axis`";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,

@@ -342,6 +342,17 @@ def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
   let assemblyFormat = "$data attr-dict `:` type($data) `->` type($reduced)";
 }
 
+def Onnx_TopKOp : Onnx_Op<"TopK", [Pure]> {
+  let summary = "ONNX TopK (K an attribute before opset 10, an input since)";
+  let arguments = (ins AnyRankedTensor:$X, Onnx_TensorOrNone:$k_input,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$largest,
+                   DefaultValuedAttr<I64Attr, "1">:$sorted,
+                   OptionalAttr<I64Attr>:$k);
+  let results = (outs AnyRankedTensor:$Values, AnyRankedTensor:$Indices);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 def Onnx_CumSumOp : Onnx_Op<"CumSum", [Pure]> {
   let summary = "ONNX CumSum along a constant axis";
   let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$axis,

@@ -305,4 +305,45 @@ static inline void bnnc_argreduce_f32(int32_t outer, int32_t n, int32_t inner,
     }
 }
 
+/* The k first elements along the middle axis of [outer, n, inner] in the
+ * order "better value first, then lower index" (ONNX TopK, sorted). The j-th
+ * pick is the best element that comes after the (j-1)-th in that order, so
+ * no scratch memory is needed (O(n*k)). values or indices may be NULL. */
+static inline int bnnc_topk_before(float va, int32_t ia, float vb, int32_t ib,
+                                   int32_t largest) {
+  if (va != vb)
+    return largest ? va > vb : va < vb;
+  return ia < ib;
+}
+
+static inline void bnnc_topk_f32(int32_t outer, int32_t n, int32_t inner,
+                                 int32_t k, int32_t largest, const float *x,
+                                 float *values, int64_t *indices) {
+  for (int32_t o = 0; o < outer; ++o)
+    for (int32_t i = 0; i < inner; ++i) {
+      const size_t base = (size_t)o * n * inner + i;
+      float prev_v = 0.0f;
+      int32_t prev_i = -1;
+      for (int32_t j = 0; j < k; ++j) {
+        int32_t best = -1;
+        for (int32_t m = 0; m < n; ++m) {
+          const float v = x[base + (size_t)m * inner];
+          if (prev_i >= 0 && !bnnc_topk_before(prev_v, prev_i, v, m, largest))
+            continue;
+          if (best < 0 ||
+              bnnc_topk_before(v, m, x[base + (size_t)best * inner], best,
+                               largest))
+            best = m;
+        }
+        const size_t out = ((size_t)o * k + j) * inner + i;
+        prev_i = best;
+        prev_v = x[base + (size_t)best * inner];
+        if (values)
+          values[out] = prev_v;
+        if (indices)
+          indices[out] = best;
+      }
+    }
+}
+
 #endif /* BNNC_KERNELS_F32_H */

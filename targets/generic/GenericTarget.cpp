@@ -102,6 +102,7 @@ public:
         .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
         .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
         .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
+        .Case([&](bnn::TopKOp k) { return topk(k, e); })
         .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
         .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
         .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
@@ -561,6 +562,19 @@ private:
     else
       os << "        sum += " << x << "[at];\n        " << y << "[at] = sum;\n";
     os << "      }\n    }\n";
+    return success();
+  }
+
+  LogicalResult topk(bnn::TopKOp op, CEmitter &e) {
+    auto [outer, n, inner] =
+        around(tensorOf(op.getInput()).getShape(), op.getAxis());
+    int64_t k = tensorOf(op.getOutput()).getDimSize(op.getAxis());
+    std::string y = e.output(op.getOutput());
+    call(e, "bnnc_topk_f32",
+         {std::to_string(outer), std::to_string(n), std::to_string(inner),
+          std::to_string(k), op.getLargest() ? "1" : "0",
+          e.input(op.getInput()), op.getValues() ? y : "NULL",
+          op.getValues() ? "NULL" : y});
     return success();
   }
 
