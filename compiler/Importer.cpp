@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -34,7 +35,9 @@ class OnnxImporter {
 public:
   OnnxImporter(MLIRContext &ctx, StringRef path, const ImportOptions &options)
       : ctx(ctx), builder(&ctx), path(path), options(options),
-        fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {}
+        fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {
+    ctx.loadDialect<onnx::OnnxDialect, bnn::BnnDialect, func::FuncDialect>();
+  }
 
   OwningOpRef<ModuleOp> run() {
     ::onnx::ModelProto model;
@@ -43,13 +46,34 @@ public:
     return build(model.graph());
   }
 
-  /// Parse, apply the options, check and shape-infer.
+  /// Parse, apply the options, check and shape-infer; then evaluate
+  /// constant subgraphs until shape inference has static shapes to work with.
   LogicalResult load(::onnx::ModelProto &model) {
     if (failed(parse(model)) || failed(applyOptions(model)) ||
         failed(check(model)))
       return failure();
+    if (!foldShapes)
+      return success();
+    // Folding is an aid to shape inference, never a reason to fail: a round
+    // that does not work out is rolled back.
+    ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &) { return success(); });
+    for (int round = 0; round < 16; ++round) {
+      ::onnx::ModelProto before = model;
+      bool changed = false;
+      if (failed(foldConstantNodes(model, changed)) ||
+          (changed && failed(inferShapes(model)))) {
+        model = before;
+        break;
+      }
+      if (!changed)
+        break;
+    }
     return success();
   }
+
+  /// Whether load() evaluates constant subgraphs (support checks only need
+  /// the operator table).
+  bool foldShapes = true;
 
   int64_t getOpset() const { return opset; }
 
@@ -152,12 +176,32 @@ private:
       tensor.set_name(name);
       *graph->add_initializer() = tensor;
     }
-    if (!options.inputShapes.empty()) {
-      graph->clear_value_info();
-      for (auto &output : *graph->mutable_output())
-        output.mutable_type()->mutable_tensor_type()->clear_shape();
-    }
     return success();
+  }
+
+  /// Types that depended on replaced input shapes, and symbolic output
+  /// dimensions that exporters often declare even for static inputs, are
+  /// cleared (after the checker, which wants them present) so that shape
+  /// inference derives them.
+  void clearDerivedShapes(::onnx::ModelProto &model) {
+    auto *graph = model.mutable_graph();
+    if (!options.inputShapes.empty())
+      graph->clear_value_info();
+    // Exporters often declare symbolic output dimensions even where the
+    // inputs are static; let shape inference derive them instead.
+    auto isSymbolic = [](const ::onnx::ValueInfoProto &v) {
+      const auto &type = v.type().tensor_type();
+      return type.has_shape() &&
+             llvm::any_of(type.shape().dim(), [](const auto &d) {
+               return !d.has_dim_value();
+             });
+    };
+    for (auto &output : *graph->mutable_output())
+      if (!options.inputShapes.empty() || isSymbolic(output))
+        output.mutable_type()->mutable_tensor_type()->clear_shape();
+    for (auto &info : *graph->mutable_value_info())
+      if (isSymbolic(info))
+        info.mutable_type()->mutable_tensor_type()->clear_shape();
   }
 
   LogicalResult check(::onnx::ModelProto &model) {
@@ -166,6 +210,11 @@ private:
     } catch (const std::exception &e) {
       return error() << "invalid ONNX model: " << firstLine(e.what());
     }
+    return inferShapes(model);
+  }
+
+  LogicalResult inferShapes(::onnx::ModelProto &model) {
+    clearDerivedShapes(model);
     try {
       // Lenient: node-level inference problems leave types unknown instead
       // of throwing (old exporters violate some type constraints); a value
@@ -458,11 +507,190 @@ private:
     return builder.create<onnx::NoValueOp>(loc, builder.getNoneType());
   }
 
-  OwningOpRef<ModuleOp> build(const ::onnx::GraphProto &graph) {
+  void collectValueTypes(const ::onnx::GraphProto &graph) {
+    valueTypes.clear();
+    for (const auto &input : graph.input())
+      valueTypes[input.name()] = &input.type();
     for (const auto &info : graph.value_info())
       valueTypes[info.name()] = &info.type();
     for (const auto &output : graph.output())
       valueTypes[output.name()] = &output.type();
+  }
+
+  /// A TensorProto holding a folded constant (raw little-endian data).
+  static bool toTensorProto(DenseElementsAttr attr, const std::string &name,
+                            ::onnx::TensorProto &t) {
+    Type e = attr.getElementType();
+    int32_t dtype = e.isF32()                     ? ::onnx::TensorProto::FLOAT
+                    : e.isInteger(64)             ? ::onnx::TensorProto::INT64
+                    : e.isInteger(32)             ? ::onnx::TensorProto::INT32
+                    : e.isInteger(1)              ? ::onnx::TensorProto::BOOL
+                    : e.isUnsignedInteger(8)      ? ::onnx::TensorProto::UINT8
+                    : e.isInteger(8)              ? ::onnx::TensorProto::INT8
+                                                  : 0;
+    if (!dtype)
+      return false;
+    t.set_name(name);
+    t.set_data_type(dtype);
+    for (int64_t d : attr.getType().getShape())
+      t.add_dims(d);
+    std::string raw;
+    if (e.isInteger(1)) {
+      for (bool b : attr.getValues<bool>())
+        raw.push_back(b ? 1 : 0);
+    } else if (attr.isSplat()) {
+      ArrayRef<char> one = attr.getRawData();
+      for (int64_t i = 0; i < attr.getNumElements(); ++i)
+        raw.append(one.data(), one.size());
+    } else {
+      raw.assign(attr.getRawData().data(), attr.getRawData().size());
+    }
+    t.set_raw_data(raw);
+    return true;
+  }
+
+  /// Shape subgraphs (Shape -> Gather -> Concat -> Reshape, ConstantOfShape
+  /// chains, ...) compute constants that ONNX shape inference cannot always
+  /// evaluate. Nodes whose inputs are all constants are imported on their
+  /// own, folded with bnnc's folders, and replaced by initializers holding
+  /// their values, so the next round of inference sees them.
+  LogicalResult foldConstantNodes(::onnx::ModelProto &model, bool &changed) {
+    ::onnx::GraphProto *graph = model.mutable_graph();
+    collectValueTypes(*graph);
+    llvm::StringSet<> constant;
+    for (const auto &init : graph->initializer())
+      constant.insert(init.name());
+    auto staticDims = [&](const std::string &n) -> std::optional<SmallVector<int64_t>> {
+      auto it = valueTypes.find(n);
+      if (it == valueTypes.end() || !it->second->tensor_type().has_shape())
+        return std::nullopt;
+      SmallVector<int64_t> dims;
+      for (const auto &d : it->second->tensor_type().shape().dim()) {
+        if (!d.has_dim_value())
+          return std::nullopt;
+        dims.push_back(d.dim_value());
+      }
+      return dims;
+    };
+    SmallVector<int> candidates;
+    for (auto [i, node] : llvm::enumerate(graph->node())) {
+      bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+      // Shape of a statically shaped tensor is a constant whatever the
+      // tensor's values (this is what makes dynamic-batch exports fold).
+      if (defaultDomain && node.op_type() == "Shape" && staticDims(node.input(0))) {
+        candidates.push_back(i);
+        constant.insert(node.output(0));
+        continue;
+      }
+      bool inputsConstant = llvm::all_of(node.input(), [&](const std::string &n) {
+        return n.empty() || constant.contains(n);
+      });
+      bool typed = llvm::all_of(node.output(), [&](const std::string &n) {
+        auto it = valueTypes.find(n);
+        if (n.empty() || it == valueTypes.end())
+          return false;
+        const auto &tt = it->second->tensor_type();
+        return tt.has_shape() && llvm::all_of(tt.shape().dim(), [](const auto &d) {
+                 return d.has_dim_value();
+               });
+      });
+      if (!defaultDomain || !inputsConstant ||
+          (node.op_type() != "Constant" && !typed) ||
+          !opSupported(node.op_type(), opset))
+        continue;
+      candidates.push_back(i);
+      for (const std::string &n : node.output())
+        constant.insert(n);
+    }
+    if (candidates.empty())
+      return success();
+
+    // Import the candidates into a scratch function returning their outputs.
+    values.clear();
+    OwningOpRef<ModuleOp> scratch = ModuleOp::create(fileLoc);
+    builder.setInsertionPointToEnd(scratch->getBody());
+    auto func = builder.create<func::FuncOp>(fileLoc, "fold",
+                                             builder.getFunctionType({}, {}));
+    builder.setInsertionPointToEnd(func.addEntryBlock());
+    for (const auto &init : graph->initializer()) {
+      auto value = tensorAttr(init, "initializer '" + init.name() + "'");
+      if (failed(value))
+        return failure();
+      values[init.name()] = builder.create<onnx::ConstantOp>(
+          nodeLoc(init.name()), value->getType(), *value);
+    }
+    // Shape only reads its input's type: a zero tensor of that type stands
+    // in for a run-time input.
+    for (int i : candidates) {
+      const auto &node = graph->node(i);
+      if (node.op_type() != "Shape" || values.count(node.input(0)))
+        continue;
+      auto it = valueTypes.find(node.input(0));
+      auto element = elementType(it->second->tensor_type().elem_type(), "Shape input");
+      if (failed(element))
+        return failure();
+      auto type = RankedTensorType::get(*staticDims(node.input(0)), *element);
+      values[node.input(0)] = builder.create<onnx::ConstantOp>(
+          fileLoc, type, DenseElementsAttr::get(type, builder.getZeroAttr(*element)));
+    }
+    SmallVector<std::string> names;
+    SmallVector<Value> results;
+    for (int i : candidates) {
+      const auto &node = graph->node(i);
+      std::string name = node.name().empty()
+                             ? node.op_type() + "_" + std::to_string(i)
+                             : node.name();
+      if (failed(importNode(node, name)))
+        return failure();
+      for (const std::string &n : node.output())
+        if (!n.empty() && node.op_type() != "Constant") {
+          names.push_back(n);
+          results.push_back(values[n]);
+        }
+    }
+    builder.create<func::ReturnOp>(fileLoc, results);
+    RewritePatternSet noPatterns(&ctx);
+    (void)applyPatternsAndFoldGreedily(func, std::move(noPatterns));
+
+    // Outputs that folded become initializers; their nodes go away.
+    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    llvm::StringSet<> folded;
+    for (auto [name, v] : llvm::zip(names, ret.getOperands())) {
+      auto c = v.getDefiningOp<onnx::ConstantOp>();
+      auto attr = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+      ::onnx::TensorProto t;
+      if (attr && toTensorProto(attr, name, t)) {
+        *graph->add_initializer() = t;
+        folded.insert(name);
+        // Before IR version 4 every initializer must also be an input.
+        if (model.ir_version() < 4) {
+          auto *input = graph->add_input();
+          input->set_name(name);
+          auto *tt = input->mutable_type()->mutable_tensor_type();
+          tt->set_elem_type(t.data_type());
+          auto *shape = tt->mutable_shape();
+          for (int64_t d : t.dims())
+            shape->add_dim()->set_dim_value(d);
+        }
+      }
+    }
+    google::protobuf::RepeatedPtrField<::onnx::NodeProto> kept;
+    for (const auto &node : graph->node()) {
+      bool allFolded = node.op_type() != "Constant" && node.output_size() > 0 &&
+                       llvm::all_of(node.output(), [&](const std::string &n) {
+                         return n.empty() || folded.contains(n);
+                       });
+      if (!allFolded)
+        *kept.Add() = node;
+    }
+    changed = kept.size() != graph->node_size();
+    graph->mutable_node()->Swap(&kept);
+    values.clear();
+    return success();
+  }
+
+  OwningOpRef<ModuleOp> build(const ::onnx::GraphProto &graph) {
+    collectValueTypes(graph);
 
     OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
     llvm::StringSet<> initializerNames;
@@ -544,7 +772,6 @@ private:
 
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,
                                      const ImportOptions &options) {
-  context.loadDialect<onnx::OnnxDialect, bnn::BnnDialect, func::FuncDialect>();
   return OnnxImporter(context, path, options).run();
 }
 
@@ -557,6 +784,7 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
     return success();
   });
   OnnxImporter importer(context, path, options);
+  importer.foldShapes = false;
   ::onnx::ModelProto model;
   if (failed(importer.load(model))) {
     report << invalid << "\n";

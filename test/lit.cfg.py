@@ -29,3 +29,4 @@ config.substitutions.append(("%models", os.path.join(config.test_source_root, "m
 config.substitutions.append(("%harness", os.path.join(config.test_source_root, "e2e", "harness.c")))
 config.substitutions.append(("%src_root", config.bnnc_src_root))
 config.substitutions.append(("%bnnc_obj_root", config.bnnc_obj_root))
+config.substitutions.append(("%onnx_testdata", "/usr/share/libonnx-testdata/data"))

@@ -57,6 +57,35 @@ class SmallMlp(nn.Module):
         return logits, torch.sign(logits)
 
 
+class OpsMix(nn.Module):
+    """Operators that the ONNX node tests do not cover with supported types:
+    Cast, CumSum, LayerNormalization (opset 17, one output), TopK, Erf (GELU),
+    HardSwish, Round, Where, Gather, Expand, Tile, Slice, Softmax, Split,
+    Transpose and reductions, in one graph with several outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x, idx):
+        h = self.norm(x)                                   # [2, 4, 8]
+        h = nn.functional.gelu(self.fc(h))                  # Erf form
+        h = nn.functional.hardswish(h) + torch.round(h * 4)
+        c = torch.cumsum(h, dim=1)
+        values, indices = torch.topk(c, 3, dim=-1)
+        gathered = torch.index_select(h, 2, idx)            # Gather, int64 ids
+        counts = (h > 0).to(torch.int32).sum(dim=-1)        # Cast + ReduceSum
+        masked = torch.where(h > 0.1, h, torch.zeros_like(h))
+        # Edge padding by hand (F.pad exports a pads subgraph that ONNX's
+        # shape inference cannot evaluate).
+        padded = torch.cat([masked[..., :1], masked, masked[..., -2:]], dim=-1)
+        a, b = torch.split(padded, [5, 6], dim=-1)
+        mixed = torch.softmax(a.permute(0, 2, 1), dim=1).mean(dim=2)
+        tiled = b[:, :1, :2].repeat(1, 3, 2).expand(2, 3, 4)
+        return values, indices, gathered, counts, mixed, tiled
+
+
 def train_briefly(model, x, classes, steps=30):
     """A few optimizer steps so BN statistics and weights are not at init."""
     torch.manual_seed(1)
@@ -72,21 +101,24 @@ def train_briefly(model, x, classes, steps=30):
     model.eval()
 
 
-def export(model, name, example, input_names, output_names):
+def export(model, name, example, input_names, output_names, opset=13,
+           dynamic_axes=None):
     directory = os.path.join(HERE, name)
     data = os.path.join(directory, "test_data_set_0")
     os.makedirs(data, exist_ok=True)
     path = os.path.join(directory, "model.onnx")
     # PRESERVE (of eval mode) keeps BatchNormalization in the graph instead
     # of fusing it into the Conv, so bnnc's own BN folding is what gets tested.
-    torch.onnx.export(model, example, path, opset_version=13,
+    torch.onnx.export(model, example, path, opset_version=opset,
                       input_names=input_names, output_names=output_names,
-                      training=torch.onnx.TrainingMode.PRESERVE)
+                      training=torch.onnx.TrainingMode.PRESERVE,
+                      dynamic_axes=dynamic_axes)
     onnx.checker.check_model(onnx.load(path))
     with torch.no_grad():
-        outputs = model(example)
+        inputs = example if isinstance(example, tuple) else (example,)
+        outputs = model(*inputs)
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
-    for i, (n, t) in enumerate(zip(input_names, [example])):
+    for i, (n, t) in enumerate(zip(input_names, inputs)):
         save(os.path.join(data, "input_%d.pb" % i), t, n)
     for i, (n, t) in enumerate(zip(output_names, outputs)):
         save(os.path.join(data, "output_%d.pb" % i), t, n)
@@ -94,7 +126,10 @@ def export(model, name, example, input_names, output_names):
 
 
 def save(path, tensor, name):
-    proto = numpy_helper.from_array(tensor.detach().numpy().astype(np.float32), name)
+    array = tensor.detach().numpy()
+    if array.dtype == np.float64:
+        array = array.astype(np.float32)
+    proto = numpy_helper.from_array(array, name)
     with open(path, "wb") as f:
         f.write(proto.SerializeToString())
 
@@ -147,6 +182,23 @@ def main():
     mlp = SmallMlp()
     train_briefly(mlp, torch.randn(32, 3, 20), 10)
     export(mlp, "mlp", torch.randn(4, 3, 20), ["features"], ["logits", "signs"])
+    # The same model with a symbolic batch dimension, as PyTorch exports
+    # dynamic batches: Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+    torch.manual_seed(5)
+    export(mlp, "mlp_dynamic", torch.randn(4, 3, 20), ["features"],
+           ["logits", "signs"],
+           dynamic_axes={"features": {0: "batch"}, "logits": {0: "batch"},
+                         "signs": {0: "batch"}})
+
+    torch.manual_seed(0)
+    ops = OpsMix().eval()
+    with torch.no_grad():
+        ops.norm.weight.uniform_(0.5, 1.5)
+        ops.norm.bias.uniform_(-0.5, 0.5)
+    export(ops, "ops", (torch.randn(2, 4, 8), torch.tensor([7, 0, 3, 3])),
+           ["x", "idx"],
+           ["values", "indices", "gathered", "counts", "mixed", "tiled"],
+           opset=17)
 
     make_bad_models()
 
