@@ -21,6 +21,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cctype>
+
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
@@ -230,9 +232,18 @@ private:
     return success();
   }
 
+  /// ONNX's messages span lines; diagnostics are one line each.
   static std::string firstLine(const char *text) {
-    StringRef s(text);
-    return s.take_until([](char c) { return c == '\n'; }).trim().str();
+    std::string line;
+    for (const char *c = text; *c; ++c) {
+      bool space = std::isspace(static_cast<unsigned char>(*c));
+      if (space && (line.empty() || line.back() == ' '))
+        continue;
+      line += space ? ' ' : *c;
+    }
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
+    return line;
   }
 
   FailureOr<Type> elementType(int32_t dataType, StringRef what) {

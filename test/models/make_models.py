@@ -169,6 +169,18 @@ def make_bad_models():
     yd = helper.make_tensor_value_info("y", TensorProto.DOUBLE, [3])
     save_model("double_add", [helper.make_node("Add", ["x", "x"], ["y"], name="add0")],
                [xd], [yd])
+    # Opset 18 changed operators bnnc models after opset 17 (Reduce* axes).
+    save_model("opset18", [helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+               [x], [y], opsets=(("", 18),))
+    # A node input that nothing produces (a missing initializer).
+    save_model("missing_initializer",
+               [helper.make_node("Add", ["x", "bias"], ["y"], name="add0")],
+               [x], [y])
+    # Two nodes feeding each other: not a DAG.
+    save_model("cycle", [helper.make_node("Relu", ["t1"], ["t0"], name="a"),
+                         helper.make_node("Relu", ["t0"], ["t1"], name="b"),
+                         helper.make_node("Add", ["x", "t1"], ["y"], name="c")],
+               [x], [y])
     print("wrote", bad)
 
 
