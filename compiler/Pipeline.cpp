@@ -19,14 +19,19 @@ void registerAllBnncPasses() {
   mlir::registerCSEPass();
 }
 
-void buildOnnxToBnnPipeline(mlir::OpPassManager &pm) {
+void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
+                            const PipelineOptions &options) {
   mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
   func.addPass(createOnnxConstantFold());
+  // Before BatchNorm folding, which would scale binary weights away from +-1.
+  if (options.binarize)
+    func.addPass(createBinarize());
   func.addPass(createOnnxFoldBatchNorm());
   // BN folding creates constants that may enable further folding.
   func.addPass(createOnnxConstantFold());
   func.addPass(createOnnxLowerToBnn());
   func.addPass(createBnnFuseEpilogues());
+  func.addPass(createBnnBitpack());
   func.addPass(mlir::createCSEPass());
   func.addPass(createBnnPlanMemory());
 }

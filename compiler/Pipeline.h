@@ -15,8 +15,15 @@ void registerBnncDialects(mlir::DialectRegistry &registry);
 /// bnnc-opt and --pass-pipeline strings can name them.
 void registerAllBnncPasses();
 
+struct PipelineOptions {
+  /// Rewrite binarized layers to xor-popcount kernels (--no-binarize: keep
+  /// the float path, for comparison).
+  bool binarize = true;
+};
+
 /// onnx dialect -> memory-planned bnn dialect, ready for a C emitter.
-void buildOnnxToBnnPipeline(mlir::OpPassManager &pm);
+void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
+                            const PipelineOptions &options = {});
 
 } // namespace bnnc
 

@@ -1,6 +1,9 @@
 //===- FuseEpilogues.cpp - Fuse activations into producing kernels --------===//
 
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
+
+#include "mlir/IR/Matchers.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -37,11 +40,145 @@ struct FuseRelu final : OpRewritePattern<bnn::ElementwiseOp> {
   }
 };
 
+/// The binary convolution producing `v`, directly or through one view, when
+/// `v` is its only use; per-channel epilogue math is the same on both sides
+/// of the view (dense layers view [M, N, 1, 1] as [M, N]: channel axis 1).
+bnn::BConv2DOp producingBConv(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (def && bnn::isView(def) && def->hasOneUse())
+    def = def->getOperand(0).getDefiningOp();
+  auto conv = dyn_cast_or_null<bnn::BConv2DOp>(def);
+  if (!conv || !conv->hasOneUse() ||
+      conv.getActivation() != bnn::Activation::none)
+    return {};
+  return conv;
+}
+
+/// Per-channel values of a constant that broadcasts only along axis 1 of a
+/// rank-`rank` tensor with `channels` channels ([C], [1, C, 1, 1], ...).
+std::optional<SmallVector<float>> perChannel(Value v, int64_t channels,
+                                             int64_t rank) {
+  auto values = getConstantFloats(v);
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!values)
+    return std::nullopt;
+  if (values->size() == 1)
+    return SmallVector<float>(channels, (*values)[0]);
+  auto shape = type.getShape();
+  // After right-alignment the channel axis (1) must be the only non-1 dim.
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    int64_t aligned = rank - static_cast<int64_t>(shape.size()) + i;
+    if (d != 1 && (aligned != 1 || d != channels))
+      return std::nullopt;
+  }
+  if (static_cast<int64_t>(values->size()) != channels)
+    return std::nullopt;
+  return values;
+}
+
+/// Replaces `op` by the binary convolution with epilogue
+/// dot * (s * scale) + (s * bias + t), seen through the view if any.
+void foldAffine(PatternRewriter &rewriter, Operation *op, bnn::BConv2DOp conv,
+                ArrayRef<float> s, ArrayRef<float> t) {
+  int64_t m = s.size();
+  SmallVector<float> scale(m, 1.0f), bias(m, 0.0f);
+  if (auto old = getConstantFloats(conv.getScale()))
+    scale = *old;
+  if (auto old = getConstantFloats(conv.getBias()))
+    bias = *old;
+  for (int64_t o = 0; o < m; ++o) {
+    scale[o] *= s[o];
+    bias[o] = s[o] * bias[o] + t[o];
+  }
+  auto make = [&](ArrayRef<float> values) -> Value {
+    auto attr = makeF32Attr(rewriter.getContext(), {m}, values);
+    return rewriter.create<bnn::ConstantOp>(conv.getLoc(), attr.getType(), attr);
+  };
+  rewriter.setInsertionPoint(conv);
+  Value newScale = make(scale), newBias = make(bias);
+  rewriter.modifyOpInPlace(conv, [&] {
+    conv.getScaleMutable().assign(newScale);
+    conv.getBiasMutable().assign(newBias);
+    conv->setLoc(rewriter.getFusedLoc({conv.getLoc(), op->getLoc()}));
+  });
+  rewriter.replaceOp(op, op->getOperand(0));
+}
+
+/// BatchNorm (channel_affine) after a binary convolution.
+struct FuseAffineIntoBConv final : OpRewritePattern<bnn::ChannelAffineOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::ChannelAffineOp op,
+                                PatternRewriter &rewriter) const override {
+    auto conv = producingBConv(op.getInput());
+    auto s = getConstantFloats(op.getScale());
+    auto t = getConstantFloats(op.getShift());
+    if (!conv || !s || !t)
+      return rewriter.notifyMatchFailure(op, "no binary conv producer");
+    foldAffine(rewriter, op, conv, *s, *t);
+    return success();
+  }
+};
+
+/// A per-channel constant scale (XNOR-Net's alpha as a separate Mul) or
+/// bias (Add) after a binary convolution.
+struct FuseScaleIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::ElementwiseOp op,
+                                PatternRewriter &rewriter) const override {
+    bool isMul = op.getKind() == "mul", isAdd = op.getKind() == "add";
+    if (!isMul && !isAdd)
+      return rewriter.notifyMatchFailure(op, "not mul/add");
+    auto outType = cast<RankedTensorType>(op.getOutput().getType());
+    for (int k = 0; k < 2; ++k) {
+      Value x = op.getInputs()[k], c = op.getInputs()[1 - k];
+      auto conv = producingBConv(x);
+      if (!conv || x.getType() != outType)
+        continue;
+      int64_t m = cast<RankedTensorType>(conv.getOutput().getType()).getDimSize(1);
+      auto values = perChannel(c, m, outType.getRank());
+      if (!values)
+        continue;
+      SmallVector<float> ones(m, 1.0f), zeros(m, 0.0f);
+      // foldAffine replaces op by its operand 0; keep x there.
+      if (k == 1) {
+        rewriter.modifyOpInPlace(op, [&] {
+          op->setOperands({x, c});
+        });
+      }
+      foldAffine(rewriter, op, conv, isMul ? ArrayRef<float>(*values) : ones,
+                 isMul ? ArrayRef<float>(zeros) : ArrayRef<float>(*values));
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "no per-channel constant");
+  }
+};
+
+/// relu after a binary convolution (through a view for dense layers).
+struct FuseReluIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::ElementwiseOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getKind() != "relu")
+      return rewriter.notifyMatchFailure(op, "not a relu");
+    auto conv = producingBConv(op.getInputs()[0]);
+    if (!conv)
+      return rewriter.notifyMatchFailure(op, "no binary conv producer");
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.setActivation(bnn::Activation::relu);
+      conv->setLoc(rewriter.getFusedLoc({conv.getLoc(), op.getLoc()}));
+    });
+    rewriter.replaceOp(op, op.getInputs()[0]);
+    return success();
+  }
+};
+
 struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>>(&getContext());
+    patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
+                 FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv>(
+        &getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       signalPassFailure();

@@ -21,6 +21,25 @@ def OnnxConstantFold : Pass<"onnx-constant-fold", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
 }
 
+def Binarize : Pass<"binarize", "::mlir::func::FuncOp"> {
+  let summary = "Recognize binarized layers and rewrite them to binary kernels";
+  let description = [{
+    A Conv (1-D or 2-D, any stride, dilation, group and zero padding), Gemm
+    or 2-D MatMul whose input is `Sign(a)` and whose constant weights are
+    +-alpha_o per output channel (+-1, or XNOR-Net's alpha = mean|W| folded
+    in, equal magnitudes within `tolerance`) becomes
+    `bnn.pack(a)` -> `bnn.bconv2d` with alpha_o, the Gemm alpha and the bias
+    in the float epilogue. Padded taps contribute 0 (ONNX semantics). The
+    binary path differs from ONNX only where a sign input is exactly 0
+    (b(0) = +1, Sign(0) = 0). Anything else stays on the float path.
+  }];
+  let options = [
+    Option<"tolerance", "tolerance", "double", "1e-5",
+           "relative tolerance for equal weight magnitudes per channel">
+  ];
+  let dependentDialects = ["::bnnc::bnn::BnnDialect"];
+}
+
 def OnnxFoldBatchNorm : Pass<"onnx-fold-batchnorm", "::mlir::func::FuncOp"> {
   let summary = "Fold inference BatchNormalization into a preceding Conv/Gemm";
   let description = [{
@@ -43,10 +62,23 @@ def OnnxLowerToBnn : Pass<"onnx-lower-to-bnn", "::mlir::func::FuncOp"> {
 }
 
 def BnnFuseEpilogues : Pass<"bnn-fuse-epilogues", "::mlir::func::FuncOp"> {
-  let summary = "Fuse activations into the kernel that produces their input";
+  let summary = "Fuse activations, scales and BatchNorm into producing kernels";
   let description = [{
-    `bnn.elementwise "relu"` of a conv2d/gemm result that has no other user becomes
-    the producer's `activation`, saving one pass over the tensor.
+    `bnn.elementwise "relu"` of a conv2d/gemm/bconv2d result that has no
+    other user becomes the producer's `activation`. After a bconv2d (also
+    through a view), a per-channel constant `mul` and a `channel_affine`
+    (BatchNorm) fold into its float epilogue:
+    s * (dot * scale + bias) + t = dot * (s * scale) + (s * bias + t).
+  }];
+}
+
+def BnnBitpack : Pass<"bnn-bitpack", "::mlir::func::FuncOp"> {
+  let summary = "Pack binary weights into 32-bit words at compile time";
+  let description = [{
+    The float +-1 OIHW weights of every bnn.bconv2d become i32 words in the
+    kernel's OHWI layout: per output channel and tap, the C/group input
+    channels of the group, bit j of word w = channel 32w + j, bit 1 for a
+    negative weight, tail bits 0 (docs/binary-kernels.md).
   }];
 }
 

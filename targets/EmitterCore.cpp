@@ -9,6 +9,7 @@
 #include "llvm/Support/Format.h"
 
 #include <cctype>
+#include <limits>
 
 using namespace mlir;
 using namespace llvm;
@@ -167,12 +168,19 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
   } else {
     for (const APInt &v : attr.getValues<APInt>()) {
       separator();
+      int64_t value = element.isInteger(1) || element.isUnsignedInteger()
+                          ? static_cast<int64_t>(v.getZExtValue())
+                          : v.getSExtValue();
+      // The most negative value has no literal of its own in C.
+      bool minimum = value == std::numeric_limits<int64_t>::min() ||
+                     (element.isInteger(32) && value == INT32_MIN);
       if (element.isInteger(64))
-        constantsOS << "INT64_C(" << v.getSExtValue() << "),";
+        constantsOS << (minimum ? "INT64_MIN" : "INT64_C(" + std::to_string(value) + ")");
+      else if (minimum)
+        constantsOS << "INT32_MIN";
       else
-        constantsOS << (element.isInteger(1) ? v.getZExtValue()
-                                             : v.getSExtValue())
-                    << ",";
+        constantsOS << value;
+      constantsOS << ",";
     }
   }
   constantsOS << "\n};\n\n";

@@ -215,5 +215,48 @@ LogicalResult ChannelAffineOp::verify() {
   return success();
 }
 
+/// 32-bit words per packed pixel: each group's channels packed separately.
+int64_t bnnc::bnn::packedWords(int64_t channels, int64_t group) {
+  return group * ((channels / group + 31) / 32);
+}
+
+LogicalResult PackOp::verify() {
+  auto x = rankedType(getInput()), y = rankedType(getOutput());
+  int64_t group = getGroup();
+  if (x.getRank() != 4 || y.getRank() != 4 || group < 1 ||
+      x.getDimSize(1) % group != 0)
+    return emitOpError("expects NCHW input with channels divisible by group");
+  SmallVector<int64_t> expected = {x.getDimSize(0), x.getDimSize(2),
+                                   x.getDimSize(3),
+                                   packedWords(x.getDimSize(1), group)};
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result must be [N, H, W, words] = [")
+           << expected[0] << ", " << expected[1] << ", " << expected[2] << ", "
+           << expected[3] << "]";
+  return success();
+}
+
+LogicalResult BConv2DOp::verify() {
+  auto y = rankedType(getOutput());
+  if (y.getRank() != 4 || getKernel().size() != 2 || getStrides().size() != 2 ||
+      getDilations().size() != 2 || getPads().size() != 4)
+    return emitOpError("expects NCHW output, 2 kernel sizes, strides, "
+                       "dilations and 4 pads");
+  int64_t m = y.getDimSize(1);
+  for (Value v : {getScale(), getBias()})
+    if (v && rankedType(v).getShape() != ArrayRef<int64_t>{m})
+      return emitOpError("scale and bias need one value per output channel");
+  auto w = rankedType(getWeight());
+  if (w.getElementType().isF32()) {
+    if (w.getRank() != 4 || w.getDimSize(0) != m ||
+        w.getDimSize(1) * getGroup() != getChannels())
+      return emitOpError("float weights must be OIHW [M, C/group, kh, kw]");
+  } else if (!w.getElementType().isInteger(32) || w.getRank() != 4 ||
+             w.getDimSize(0) != m) {
+    return emitOpError("packed weights must be i32 [M, kh, kw, words]");
+  }
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/bnn/BnnOps.cpp.inc"

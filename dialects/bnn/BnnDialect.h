@@ -32,6 +32,10 @@ constexpr llvm::StringLiteral kArenaLowerBoundAttr = "bnn.arena_lower_bound";
 /// Argument/result attribute holding the ONNX graph input/output name.
 constexpr llvm::StringLiteral kOnnxNameAttr = "onnx.name";
 
+/// 32-bit words per pixel of a packed tensor with `channels` channels split
+/// into `group` separately packed groups.
+int64_t packedWords(int64_t channels, int64_t group);
+
 /// True for ops that produce no kernel, only a new view of their operand.
 inline bool isView(mlir::Operation *op) { return mlir::isa<ReshapeOp>(op); }
 

@@ -276,4 +276,44 @@ def Bnn_ChannelAffineOp : Bnn_Op<"channel_affine", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Binary kernels (runtime/bnnc/kernels_binary.h, docs/binary-kernels.md)
+//===----------------------------------------------------------------------===//
+
+def Bnn_PackOp : Bnn_Op<"pack", [Pure]> {
+  let summary = "Binarize a float NCHW tensor into packed channels-last bits";
+  let description = [{
+    bit = 1 (value -1) iff x < 0, so b(0) = +1 (ONNX Sign(0) = 0 differs
+    there only). The result is [N, H, W, words] of 32-bit words, each
+    `group` of C/group channels packed on its own with zero tail bits.
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, I64Attr:$group);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Binary 2-D convolution (xor-popcount) with a float epilogue";
+  let description = [{
+    dot = K_valid - 2 * popcount(x XOR w) over the in-bounds taps (ONNX zero
+    padding: a padded tap contributes 0); then
+    y = act(dot * scale[o] + bias[o]) as float NCHW. `weight` is either the
+    float +-1 OIHW constant (before `bnn-bitpack`) or its packed OHWI i32
+    words (after). Dense layers are 1x1 convolutions over H = W = 1.
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$input, AnyRankedTensor:$weight,
+                   Optional<Bnn_F32Tensor>:$scale,
+                   Optional<Bnn_F32Tensor>:$bias, I64Attr:$channels,
+                   DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                   DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+                   I64Attr:$group, Bnn_ActivationAttr:$activation);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`scale` $scale^)? (`bias` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // BNNC_BNN_OPS

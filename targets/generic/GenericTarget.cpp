@@ -83,7 +83,8 @@ private:
 class GenericKernels final : public TargetKernels {
 public:
   ArrayRef<StringRef> runtimeHeaders() const override {
-    static const StringRef headers[] = {"bnnc/kernels_f32.h"};
+    static const StringRef headers[] = {"bnnc/kernels_f32.h",
+                                        "bnnc/kernels_binary.h"};
     return headers;
   }
 
@@ -103,6 +104,8 @@ public:
         .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
         .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
         .Case([&](bnn::TopKOp k) { return topk(k, e); })
+        .Case([&](bnn::PackOp k) { return pack(k, e); })
+        .Case([&](bnn::BConv2DOp k) { return bconv2d(k, e); })
         .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
         .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
         .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
@@ -575,6 +578,52 @@ private:
           std::to_string(k), op.getLargest() ? "1" : "0",
           e.input(op.getInput()), op.getValues() ? y : "NULL",
           op.getValues() ? "NULL" : y});
+    return success();
+  }
+
+  LogicalResult pack(bnn::PackOp op, CEmitter &e) {
+    auto x = shapeOf(op.getInput());
+    ParamStruct p(e, "bnnc_bpack_params");
+    p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+    p.field("group", op.getGroup());
+    call(e, "bnnc_pack_f32_nchw_to_nhwc32",
+         {p.finish(), e.input(op.getInput()),
+          "(uint32_t *)" + e.output(op.getOutput())});
+    return success();
+  }
+
+  LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) {
+    auto w = cast<RankedTensorType>(op.getWeight().getType());
+    if (!w.getElementType().isInteger(32))
+      return op.emitError("binary weights are not packed; run bnn-bitpack");
+    auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
+    ParamStruct p(e, "bnnc_bconv2d_params");
+    p.field("n", x[0]).field("c", op.getChannels()).field("h", x[1])
+        .field("w", x[2]);
+    p.field("m", y[1]).field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
+    p.field("oh", y[2]).field("ow", y[3]);
+    p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
+    p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
+    p.field("dilation_h", op.getDilations()[0])
+        .field("dilation_w", op.getDilations()[1]);
+    p.field("group", op.getGroup()).field("pad_value", int64_t(0));
+    p.field("out_channels_last", int64_t(0));
+    std::string params = p.finish();
+    // The epilogue: y = act(dot * scale[o] + bias[o]).
+    std::string epilogue = e.freshName(e.currentNodeId() + "_epilogue");
+    std::string scale = op.getScale() ? e.input(op.getScale(), "scale") : "NULL";
+    std::string bias = op.getBias() ? e.input(op.getBias(), "bias") : "NULL";
+    e.globals() << "static const bnnc_bfloat_epilogue " << epilogue
+                << " = {\n    .scale = " << scale << ", .bias = " << bias
+                << ",\n    .activation = "
+                << (op.getActivation() == bnn::Activation::relu
+                        ? "BNNC_BACT_RELU"
+                        : "BNNC_BACT_NONE")
+                << ",\n};\n\n";
+    call(e, "bnnc_bconv2d32_float",
+         {params, "(const uint32_t *)" + e.input(op.getInput()),
+          "(const uint32_t *)" + e.input(op.getWeight(), "weight"),
+          "&" + epilogue, e.output(op.getOutput())});
     return success();
   }
 

@@ -113,10 +113,13 @@ static int compare(int index, const bnnc_tensor_desc *d, const void *y,
 int main(int argc, char **argv) {
   tolerance tol = {1e-5, 0.0, 1};
   int arg = 1, relative = 0;
+  const char *save = NULL;
   while (arg + 1 < argc && strncmp(argv[arg], "--", 2) == 0 &&
          argv[arg][2] != '\0') {
     double value = atof(argv[arg + 1]);
-    if (strcmp(argv[arg], "--tol") == 0) {
+    if (strcmp(argv[arg], "--save") == 0) {
+      save = argv[arg + 1];
+    } else if (strcmp(argv[arg], "--tol") == 0) {
       tol.rtol = value;
       tol.scaled = 1;
     } else if (strcmp(argv[arg], "--rtol") == 0 ||
@@ -161,6 +164,19 @@ int main(int argc, char **argv) {
   if (status != BNNC_OK) {
     printf("run returned %d\nFAIL\n", status);
     return 1;
+  }
+  /* --save PREFIX writes output i to PREFIXi.bin (raw), e.g. to compare
+   * two builds of one model bit for bit. */
+  for (int i = 0; save && i < NUM_OUTPUTS; ++i) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s%d.bin", save, i);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(outputs[i], 1, SYM(_outputs)[i].bytes, f) !=
+                  SYM(_outputs)[i].bytes) {
+      fprintf(stderr, "harness: cannot write %s\n", path);
+      return 2;
+    }
+    fclose(f);
   }
   int ok = 1;
   for (int i = 0; i < NUM_OUTPUTS; ++i)

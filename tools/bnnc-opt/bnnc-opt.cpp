@@ -15,7 +15,7 @@ int main(int argc, char **argv) {
   bnnc::registerAllBnncPasses();
   mlir::PassPipelineRegistration<>(
       "bnnc-pipeline", "The full bnnc pipeline from onnx to planned bnn ops",
-      bnnc::buildOnnxToBnnPipeline);
+      [](mlir::OpPassManager &pm) { bnnc::buildOnnxToBnnPipeline(pm); });
   mlir::DialectRegistry registry;
   bnnc::registerBnncDialects(registry);
   return mlir::asMainReturnCode(

@@ -82,6 +82,10 @@ cl::opt<bool> checkSupport(
              "supported, 3 if not (listed on stderr), 1 if the model is "
              "invalid; writes nothing"),
     cl::cat(bnncCategory));
+cl::opt<bool> noBinarize(
+    "no-binarize",
+    cl::desc("Keep binarized layers on the float path (for comparison)"),
+    cl::cat(bnncCategory));
 cl::opt<bool> listSupportedOps(
     "list-supported-ops",
     cl::desc("Print '<Op> <min opset> <max opset> <dtypes>' per supported "
@@ -310,7 +314,9 @@ int main(int argc, char **argv) {
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
-  bnnc::buildOnnxToBnnPipeline(pm);
+  bnnc::PipelineOptions pipelineOptions;
+  pipelineOptions.binarize = !noBinarize;
+  bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
   if (mlir::failed(pm.run(*module)))
     return 1;
   if (emitStage == Stage::BnnMlir)

@@ -1,0 +1,291 @@
+//===- Binarize.cpp - Rewrite binarized layers to binary kernels ----------===//
+//
+// sign(a) (*) W with W[o, ...] = alpha_o * s[o, ...], s in {-1, +1}, is
+// alpha_o * dot(b(a), s): one xor-popcount kernel with alpha_o in its float
+// epilogue (techniques.md section 2, design.md section 2).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/onnx/ShapeUtils.h"
+#include "passes/PassUtils.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace bnnc {
+#define GEN_PASS_DEF_BINARIZE
+#include "passes/Passes.h.inc"
+} // namespace bnnc
+
+using namespace mlir;
+using namespace bnnc;
+
+namespace {
+
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// Per output channel o of weights laid out [O, rest...]: alpha_o if every
+/// |w| of the channel equals alpha_o within `tolerance` (relative) and is
+/// non-zero. XNOR-Net's alpha = mean|W| is that common magnitude.
+std::optional<SmallVector<float>> channelMagnitudes(ArrayRef<float> w,
+                                                    int64_t outChannels,
+                                                    double tolerance) {
+  int64_t per = w.size() / outChannels;
+  SmallVector<float> alpha;
+  for (int64_t o = 0; o < outChannels; ++o) {
+    ArrayRef<float> channel = w.slice(o * per, per);
+    double mean = 0;
+    for (float v : channel)
+      mean += std::fabs(v);
+    mean /= per;
+    if (mean == 0)
+      return std::nullopt;
+    for (float v : channel)
+      if (std::fabs(std::fabs(v) - mean) > tolerance * mean)
+        return std::nullopt;
+    alpha.push_back(static_cast<float>(mean));
+  }
+  return alpha;
+}
+
+/// The signs of the weights as +-1.0f (b(w): a 0 would have failed above).
+SmallVector<float> signsOf(ArrayRef<float> w) {
+  SmallVector<float> s;
+  for (float v : w)
+    s.push_back(v < 0 ? -1.0f : 1.0f);
+  return s;
+}
+
+class BinaryRewriter {
+public:
+  BinaryRewriter(PatternRewriter &rewriter, Location loc)
+      : rewriter(rewriter), loc(loc) {}
+
+  Value view(Value v, ArrayRef<int64_t> shape) {
+    auto type = tensorType(v).clone(shape);
+    return type == v.getType() ? v
+                               : rewriter.create<bnn::ReshapeOp>(loc, type, v);
+  }
+
+  Value constant(ArrayRef<int64_t> shape, ArrayRef<float> values) {
+    auto attr = makeF32Attr(rewriter.getContext(), shape, values);
+    return rewriter.create<bnn::ConstantOp>(loc, attr.getType(), attr);
+  }
+
+  /// bnn.pack of a float NCHW tensor, `group` groups packed separately.
+  Value pack(Value x, int64_t group) {
+    auto t = tensorType(x);
+    SmallVector<int64_t> shape = {t.getDimSize(0), t.getDimSize(2),
+                                  t.getDimSize(3),
+                                  bnn::packedWords(t.getDimSize(1), group)};
+    auto type = RankedTensorType::get(shape, rewriter.getI32Type());
+    return rewriter.create<bnn::PackOp>(loc, type, x,
+                                        rewriter.getI64IntegerAttr(group));
+  }
+
+  /// The binary convolution with its float epilogue; `scale` holds alpha
+  /// (omitted when all 1), `bias` may be null.
+  Value bconv(Value bits, int64_t channels, ArrayRef<float> signs,
+              ArrayRef<int64_t> weightShape, ArrayRef<float> scale,
+              Value bias, ArrayRef<int64_t> outShape,
+              ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+              ArrayRef<int64_t> dilations, int64_t group) {
+    Value weight = constant(weightShape, signs);
+    Value scaleValue;
+    if (llvm::any_of(scale, [](float a) { return a != 1.0f; }))
+      scaleValue = constant({(int64_t)scale.size()}, scale);
+    auto type = RankedTensorType::get(outShape, rewriter.getF32Type());
+    return rewriter.create<bnn::BConv2DOp>(
+        loc, type, bits, weight, scaleValue, bias,
+        rewriter.getI64IntegerAttr(channels),
+        rewriter.getDenseI64ArrayAttr(weightShape.drop_front(2)),
+        rewriter.getDenseI64ArrayAttr(strides),
+        rewriter.getDenseI64ArrayAttr(pads),
+        rewriter.getDenseI64ArrayAttr(dilations),
+        rewriter.getI64IntegerAttr(group),
+        bnn::ActivationAttr::get(rewriter.getContext(), bnn::Activation::none));
+  }
+
+private:
+  PatternRewriter &rewriter;
+  Location loc;
+};
+
+/// The real input `a` of a Sign feeding a binary layer, also through a
+/// Flatten/Reshape (b commutes with views: the layer then reads `a` viewed
+/// as its input shape).
+Value signInput(Value x) {
+  if (Operation *def = x.getDefiningOp();
+      def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def))
+    x = def->getOperand(0);
+  auto sign = x.getDefiningOp<onnx::SignOp>();
+  if (!sign || !tensorType(sign.getX()).getElementType().isF32())
+    return {};
+  return sign.getX();
+}
+
+/// Conv(Sign(a), +-alpha W, B) in 1-D or 2-D -> bconv2d(pack(a)).
+struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
+  BinarizeConv(MLIRContext *ctx, double tolerance)
+      : OpRewritePattern(ctx), tolerance(tolerance) {}
+
+  LogicalResult matchAndRewrite(onnx::ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    Value a = signInput(op.getX());
+    auto weights = getConstantFloats(op.getW());
+    auto wType = tensorType(op.getW());
+    if (!a || !weights || !tensorType(op.getY()).getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not Sign(a) with constant weights");
+    auto alpha = channelMagnitudes(*weights, wType.getDimSize(0), tolerance);
+    if (!alpha)
+      return rewriter.notifyMatchFailure(op, "weights are not +-alpha_o");
+    Value bias;
+    if (!isNoValue(op.getB())) {
+      if (!getConstantFloats(op.getB()))
+        return rewriter.notifyMatchFailure(op, "bias is not constant");
+      bias = op.getB();
+    }
+    auto x = tensorType(op.getX());
+    int64_t spatial = x.getRank() - 2;
+    if (spatial != 1 && spatial != 2)
+      return rewriter.notifyMatchFailure(op, "not a 1-D or 2-D convolution");
+    std::string error;
+    auto g = resolveWindow(x.getShape().drop_front(2),
+                           wType.getShape().drop_front(2), op.getStrides(),
+                           op.getDilations(), op.getPads(), op.getAutoPad(),
+                           false, error);
+    if (!g)
+      return rewriter.notifyMatchFailure(op, error);
+    // 1-D runs as 2-D with a height of 1.
+    auto as2D = [&](ArrayRef<int64_t> s) -> SmallVector<int64_t> {
+      if (spatial == 2)
+        return SmallVector<int64_t>(s);
+      return {s[0], s[1], 1, s[2]};
+    };
+    SmallVector<int64_t> strides = spatial == 2 ? g->strides
+                                                : SmallVector<int64_t>{1, g->strides[0]};
+    SmallVector<int64_t> dilations =
+        spatial == 2 ? g->dilations : SmallVector<int64_t>{1, g->dilations[0]};
+    SmallVector<int64_t> pads =
+        spatial == 2 ? SmallVector<int64_t>{g->padsBegin[0], g->padsBegin[1],
+                                            g->padsEnd[0], g->padsEnd[1]}
+                     : SmallVector<int64_t>{0, g->padsBegin[0], 0, g->padsEnd[0]};
+    BinaryRewriter b(rewriter, op.getLoc());
+    int64_t group = op.getGroup();
+    Value bits = b.pack(b.view(a, as2D(x.getShape())), group);
+    auto outShape = tensorType(op.getY()).getShape();
+    Value y = b.bconv(bits, x.getDimSize(1), signsOf(*weights),
+                      as2D(wType.getShape()), *alpha, bias, as2D(outShape),
+                      strides, pads, dilations, group);
+    rewriter.replaceOp(op, b.view(y, outShape));
+    return success();
+  }
+
+  double tolerance;
+};
+
+/// Sign(a)[M, K] x W -> a 1x1 binary convolution over M pixels:
+/// y[m, n] = alpha * alpha_n * dot(b(a_m), s_n) + beta * C[n].
+LogicalResult rewriteDense(PatternRewriter &rewriter, Operation *op, Value a,
+                           ArrayRef<float> wRowMajor, int64_t n, int64_t k,
+                           float gemmAlpha, Value bias, double tolerance) {
+  auto alpha = channelMagnitudes(wRowMajor, n, tolerance);
+  if (!alpha)
+    return rewriter.notifyMatchFailure(op, "weights are not +-alpha_n");
+  for (float &s : *alpha)
+    s *= gemmAlpha;
+  BinaryRewriter b(rewriter, op->getLoc());
+  int64_t m = tensorType(a).getNumElements() / k;
+  Value bits = b.pack(b.view(a, {m, k, 1, 1}), 1);
+  Value y = b.bconv(bits, k, signsOf(wRowMajor), {n, k, 1, 1}, *alpha, bias,
+                    {m, n, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1);
+  rewriter.replaceOp(op, b.view(y, {m, n}));
+  return success();
+}
+
+/// W[K, N] row-major -> W^T[N, K].
+SmallVector<float> transpose(ArrayRef<float> w, int64_t k, int64_t n) {
+  SmallVector<float> t(w.size());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      t[j * k + i] = w[i * n + j];
+  return t;
+}
+
+struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
+  BinarizeGemm(MLIRContext *ctx, double tolerance)
+      : OpRewritePattern(ctx), tolerance(tolerance) {}
+
+  LogicalResult matchAndRewrite(onnx::GemmOp op,
+                                PatternRewriter &rewriter) const override {
+    Value a = signInput(op.getA());
+    auto weights = getConstantFloats(op.getB());
+    if (!a || !weights || op.getTransA())
+      return rewriter.notifyMatchFailure(op, "not Sign(a) x constant");
+    auto bType = tensorType(op.getB());
+    int64_t n = tensorType(op.getY()).getDimSize(1);
+    int64_t k = tensorType(op.getA()).getDimSize(1);
+    SmallVector<float> w = op.getTransB()
+                               ? *weights
+                               : transpose(*weights, bType.getDimSize(0),
+                                           bType.getDimSize(1));
+    // The bias must be per output column to live in the epilogue.
+    Value bias;
+    if (!isNoValue(op.getC())) {
+      auto c = getConstantFloats(op.getC());
+      auto cType = tensorType(op.getC());
+      if (!c || !(cType.getNumElements() == n || cType.getNumElements() == 1) ||
+          (cType.getRank() == 2 && cType.getDimSize(0) != 1))
+        return rewriter.notifyMatchFailure(op, "C is not a per-column bias");
+      float beta = op.getBeta().convertToFloat();
+      SmallVector<float> values(n);
+      for (int64_t j = 0; j < n; ++j)
+        values[j] = beta * (*c)[c->size() == 1 ? 0 : j];
+      BinaryRewriter b(rewriter, op.getLoc());
+      bias = b.constant({n}, values);
+    }
+    return rewriteDense(rewriter, op, a, w, n, k,
+                        op.getAlpha().convertToFloat(), bias, tolerance);
+  }
+
+  double tolerance;
+};
+
+struct BinarizeMatMul final : OpRewritePattern<onnx::MatMulOp> {
+  BinarizeMatMul(MLIRContext *ctx, double tolerance)
+      : OpRewritePattern(ctx), tolerance(tolerance) {}
+
+  LogicalResult matchAndRewrite(onnx::MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    Value a = signInput(op.getA());
+    auto weights = getConstantFloats(op.getB());
+    auto bType = tensorType(op.getB());
+    if (!a || !weights || tensorType(op.getA()).getRank() != 2 ||
+        bType.getRank() != 2)
+      return rewriter.notifyMatchFailure(op, "not Sign(a)[M,K] x W[K,N]");
+    int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
+    return rewriteDense(rewriter, op, a, transpose(*weights, k, n), n, k, 1.0f,
+                        Value(), tolerance);
+  }
+
+  double tolerance;
+};
+
+struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
+  using BinarizeBase::BinarizeBase;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<BinarizeConv, BinarizeGemm, BinarizeMatMul>(&getContext(),
+                                                            tolerance);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
