@@ -113,12 +113,14 @@ static int compare(int index, const bnnc_tensor_desc *d, const void *y,
 int main(int argc, char **argv) {
   tolerance tol = {1e-5, 0.0, 1};
   int arg = 1, relative = 0;
-  const char *save = NULL;
+  const char *save = NULL, *argmax = NULL;
   while (arg + 1 < argc && strncmp(argv[arg], "--", 2) == 0 &&
          argv[arg][2] != '\0') {
     double value = atof(argv[arg + 1]);
     if (strcmp(argv[arg], "--save") == 0) {
       save = argv[arg + 1];
+    } else if (strcmp(argv[arg], "--argmax") == 0) {
+      argmax = argv[arg + 1];
     } else if (strcmp(argv[arg], "--tol") == 0) {
       tol.rtol = value;
       tol.scaled = 1;
@@ -179,6 +181,28 @@ int main(int argc, char **argv) {
     fclose(f);
   }
   int ok = 1;
+  /* --argmax FILE: the row-wise argmax of output 0 (a [rows, classes]
+   * float tensor) must equal the integers in FILE, one per row. */
+  if (argmax) {
+    const bnnc_tensor_desc *d = &SYM(_outputs)[0];
+    int rows = d->shape[0], classes = (int)(d->count / (size_t)rows), same = 0;
+    FILE *f = fopen(argmax, "r");
+    for (int r = 0; r < rows; ++r) {
+      int expected = -1, best = 0;
+      if (!f || fscanf(f, "%d", &expected) != 1) {
+        fprintf(stderr, "harness: %s has fewer than %d labels\n", argmax, rows);
+        return 2;
+      }
+      for (int c = 1; c < classes; ++c)
+        if (element(d, outputs[0], (size_t)r * classes + c) >
+            element(d, outputs[0], (size_t)r * classes + best))
+          best = c;
+      same += best == expected;
+    }
+    fclose(f);
+    printf("argmax: %d of %d rows match\n", same, rows);
+    ok &= same == rows;
+  }
   for (int i = 0; i < NUM_OUTPUTS; ++i)
     ok &= compare(i, &SYM(_outputs)[i], outputs[i], refs[i], &tol);
   printf("%s\n", ok ? "PASS" : "FAIL");

@@ -33,3 +33,30 @@ func.func @gemm_sign(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %r = bnn.elementwise "sign" %g : (tensor<2x2xf32>) -> tensor<2x2xf32>
   return %r : tensor<2x2xf32>
 }
+
+// -----
+
+// Binary conv epilogue: alpha as a separate Mul ([1, M, 1, 1]), then
+// BatchNorm (s, t), then ReLU all fold: scale = s * alpha * 1,
+// bias = s * (alpha * b) + t, activation relu.
+// alpha = [2, 3], b = [1, 1], s = [0.5, 2], t = [1, -1]:
+// scale = [1, 6], bias = [0.5 * 2 + 1, 2 * 3 - 1] = [2, 5].
+// CHECK-LABEL: func.func @bconv_epilogue
+// CHECK-DAG: %[[S:.*]] = bnn.constant dense<[1.000000e+00, 6.000000e+00]>
+// CHECK-DAG: %[[B:.*]] = bnn.constant dense<[2.000000e+00, 5.000000e+00]>
+// CHECK: %[[Y:.*]] = bnn.bconv2d %arg0, %{{.*}} scale %[[S]] bias %[[B]] {activation = #bnn.activation<relu>
+// CHECK-NOT: bnn.elementwise
+// CHECK-NOT: bnn.channel_affine
+// CHECK: return %[[Y]]
+func.func @bconv_epilogue(%bits: tensor<1x1x1x1xi32>) -> tensor<1x2x1x1xf32> {
+  %w = bnn.constant dense<1.0> : tensor<2x3x1x1xf32>
+  %b = bnn.constant dense<1.0> : tensor<2xf32>
+  %c = bnn.bconv2d %bits, %w bias %b {activation = #bnn.activation<none>, channels = 3 : i64, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x1x1xi32>, tensor<2x3x1x1xf32>, tensor<2xf32>) -> tensor<1x2x1x1xf32>
+  %alpha = bnn.constant dense<[[[[2.0]], [[3.0]]]]> : tensor<1x2x1x1xf32>
+  %m = bnn.elementwise "mul" %c, %alpha : (tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x1x1xf32>
+  %s = bnn.constant dense<[0.5, 2.0]> : tensor<2xf32>
+  %t = bnn.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %a = bnn.channel_affine %m, %s, %t : (tensor<1x2x1x1xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x1x1xf32>
+  %r = bnn.elementwise "relu" %a : (tensor<1x2x1x1xf32>) -> tensor<1x2x1x1xf32>
+  return %r : tensor<1x2x1x1xf32>
+}
