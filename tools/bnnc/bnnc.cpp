@@ -10,6 +10,7 @@
 
 #include "compiler/Importer.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Report.h"
 #include "compiler/SupportedOps.h"
 #include "targets/Targets.h"
 
@@ -86,6 +87,11 @@ cl::opt<bool> noBinarize(
     "no-binarize",
     cl::desc("Keep binarized layers on the float path (for comparison)"),
     cl::cat(bnncCategory));
+cl::opt<std::string> reportFile(
+    "report", cl::ValueOptional,
+    cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
+             "totals: a table on stderr, or JSON with --report=FILE.json"),
+    cl::value_desc("file.json"), cl::cat(bnncCategory));
 cl::opt<bool> listSupportedOps(
     "list-supported-ops",
     cl::desc("Print '<Op> <min opset> <max opset> <dtypes>' per supported "
@@ -319,6 +325,19 @@ int main(int argc, char **argv) {
   bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
   if (mlir::failed(pm.run(*module)))
     return 1;
+  if (reportFile.getNumOccurrences()) {
+    uint64_t onnxBytes = 0;
+    (void)sys::fs::file_size(inputFile, onnxBytes);
+    if (reportFile.empty()) {
+      bnnc::writeReport(*module, onnxBytes, errs(), /*json=*/false);
+    } else {
+      std::error_code ec;
+      raw_fd_ostream os(reportFile, ec);
+      if (ec)
+        return fail("cannot write '" + reportFile + "': " + ec.message());
+      bnnc::writeReport(*module, onnxBytes, os, /*json=*/true);
+    }
+  }
   if (emitStage == Stage::BnnMlir)
     return printModule(*module);
 

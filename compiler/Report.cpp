@@ -1,0 +1,150 @@
+//===- Report.cpp - Per-layer report of a compiled model ------------------===//
+
+#include "compiler/Report.h"
+
+#include "dialects/bnn/BnnDialect.h"
+#include "dialects/onnx/ShapeUtils.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace bnnc {
+namespace {
+
+struct Layer {
+  std::string op, nodes, inputShapes, outputShape;
+  bool binary = false;
+  int64_t macs = 0, weightBytes = 0, offset = -1, bytes = 0;
+};
+
+std::string shapeText(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return join(map_range(t.getShape(), [](int64_t d) { return std::to_string(d); }),
+              "x") +
+         "x" + [&] {
+           std::string s;
+           raw_string_ostream os(s);
+           t.getElementType().print(os);
+           return s;
+         }();
+}
+
+int64_t byteSize(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return t.getNumElements() *
+         std::max<int64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+/// Multiply-accumulates of the layers that have them (binary ones count
+/// binary MACs: one per weight bit per output).
+int64_t macsOf(Operation *op) {
+  if (auto c = dyn_cast<bnn::Conv2DOp>(op)) {
+    auto w = shapeOf(c.getWeight());
+    return shapeProduct(shapeOf(c.getOutput())) * w[1] * w[2] * w[3];
+  }
+  if (auto c = dyn_cast<bnn::BConv2DOp>(op))
+    return shapeProduct(shapeOf(c.getOutput())) * c.getChannels() /
+           c.getGroup() * c.getKernel()[0] * c.getKernel()[1];
+  if (auto g = dyn_cast<bnn::GemmOp>(op))
+    return shapeProduct(shapeOf(g.getOutput())) *
+           shapeOf(g.getA())[g.getTransA() ? 0 : 1];
+  if (auto m = dyn_cast<bnn::MatMulOp>(op))
+    return shapeProduct(shapeOf(m.getOutput())) * shapeOf(m.getA()).back();
+  return 0;
+}
+
+std::string nodeNames(Location loc) {
+  SmallVector<std::string> names;
+  loc->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l))
+      names.push_back(n.getName().str());
+    return WalkResult::advance();
+  });
+  return join(names, ", ");
+}
+
+} // namespace
+
+void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
+                 bool json) {
+  SmallVector<Layer> layers;
+  int64_t arena = 0, weights = 0, macs = 0, binaryMacs = 0;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaSizeAttr))
+      arena = a.getInt();
+    for (Operation &op : func.getBody().front().without_terminator()) {
+      if (op.hasTrait<OpTrait::ConstantLike>() || bnn::isView(&op))
+        continue;
+      Layer l;
+      l.op = op.getName().stripDialect().str();
+      l.nodes = nodeNames(op.getLoc());
+      SmallVector<std::string> ins;
+      for (Value v : op.getOperands()) {
+        if (v.getDefiningOp() &&
+            v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>())
+          l.weightBytes += byteSize(v.getType());
+        else
+          ins.push_back(shapeText(v.getType()));
+      }
+      l.inputShapes = join(ins, ", ");
+      l.outputShape = shapeText(op.getResult(0).getType());
+      l.binary = isa<bnn::BConv2DOp, bnn::PackOp>(op);
+      l.macs = macsOf(&op);
+      l.bytes = byteSize(op.getResult(0).getType());
+      if (auto off = op.getAttrOfType<IntegerAttr>(bnn::kOffsetAttr))
+        l.offset = off.getInt();
+      weights += l.weightBytes;
+      macs += l.macs;
+      if (l.binary)
+        binaryMacs += l.macs;
+      layers.push_back(l);
+    }
+  }
+  double binaryShare = macs ? 100.0 * binaryMacs / macs : 0.0;
+  if (json) {
+    json::Array rows;
+    for (const Layer &l : layers)
+      rows.push_back(json::Object{
+          {"op", l.op}, {"nodes", l.nodes}, {"inputs", l.inputShapes},
+          {"output", l.outputShape}, {"binary", l.binary}, {"macs", l.macs},
+          {"weight_bytes", l.weightBytes},
+          {"arena_offset", l.offset < 0 ? json::Value(nullptr)
+                                        : json::Value(l.offset)},
+          {"output_bytes", l.bytes}});
+    json::Object totals{{"weight_bytes", weights},
+                        {"onnx_file_bytes", onnxFileBytes},
+                        {"arena_bytes", arena},
+                        {"macs", macs},
+                        {"binary_macs", binaryMacs},
+                        {"binary_mac_percent", binaryShare}};
+    os << formatv("{0:2}", json::Value(json::Object{
+                               {"layers", std::move(rows)},
+                               {"totals", std::move(totals)}}))
+       << "\n";
+    return;
+  }
+  os << "kernel     kind           MACs  weights B    arena @  output"
+        "                    ONNX nodes\n";
+  for (const Layer &l : layers)
+    os << format("%-10s %-6s %12lld %10lld %10s  %-24s %s\n", l.op.c_str(),
+                 l.binary ? "binary" : "real", (long long)l.macs,
+                 (long long)l.weightBytes,
+                 l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
+                 l.outputShape.c_str(), l.nodes.c_str());
+  os << format("weights: %lld bytes (ONNX file: %lld bytes, %.1fx smaller); "
+               "arena: %lld bytes; MACs: %lld, %.1f%% binary\n",
+               (long long)weights, (long long)onnxFileBytes,
+               weights ? double(onnxFileBytes) / weights : 0.0,
+               (long long)arena, (long long)macs, binaryShare);
+}
+
+} // namespace bnnc

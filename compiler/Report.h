@@ -1,0 +1,22 @@
+//===- Report.h - Per-layer report of a compiled model --------------------===//
+
+#ifndef BNNC_COMPILER_REPORT_H
+#define BNNC_COMPILER_REPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+
+namespace bnnc {
+
+/// Writes, for a planned bnn module, one row per kernel (op, ONNX nodes,
+/// shapes, binary or real, MACs, weight bytes, arena offset and size) and
+/// the model totals (weight bytes against the ONNX file, peak arena, the
+/// binary share of the MACs): as a text table, or as JSON.
+void writeReport(mlir::ModuleOp module, int64_t onnxFileBytes,
+                 llvm::raw_ostream &os, bool json);
+
+} // namespace bnnc
+
+#endif // BNNC_COMPILER_REPORT_H
