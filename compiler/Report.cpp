@@ -51,9 +51,14 @@ int64_t macsOf(Operation *op) {
     auto w = shapeOf(c.getWeight());
     return shapeProduct(shapeOf(c.getOutput())) * w[1] * w[2] * w[3];
   }
-  if (auto c = dyn_cast<bnn::BConv2DOp>(op))
-    return shapeProduct(shapeOf(c.getOutput())) * c.getChannels() /
-           c.getGroup() * c.getKernel()[0] * c.getKernel()[1];
+  if (auto c = dyn_cast<bnn::BConv2DOp>(op)) {
+    // Outputs: N*M*OH*OW whether written as floats (NCHW) or bits.
+    auto y = shapeOf(c.getOutput());
+    int64_t outputs = c.writesBits() ? y[0] * y[1] * y[2] * c.getOutChannels()
+                                     : shapeProduct(y);
+    return outputs * c.getChannels() / c.getGroup() * c.getKernel()[0] *
+           c.getKernel()[1];
+  }
   if (auto g = dyn_cast<bnn::GemmOp>(op))
     return shapeProduct(shapeOf(g.getOutput())) *
            shapeOf(g.getA())[g.getTransA() ? 0 : 1];
@@ -97,7 +102,7 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
       }
       l.inputShapes = join(ins, ", ");
       l.outputShape = shapeText(op.getResult(0).getType());
-      l.binary = isa<bnn::BConv2DOp, bnn::PackOp>(op);
+      l.binary = isa<bnn::BConv2DOp, bnn::PackOp, bnn::BMaxPool2DOp>(op);
       l.macs = macsOf(&op);
       l.bytes = byteSize(op.getResult(0).getType());
       if (auto off = op.getAttrOfType<IntegerAttr>(bnn::kOffsetAttr))

@@ -5,6 +5,9 @@
 
 #include "mlir/IR/Matchers.h"
 
+#include <climits>
+#include <cmath>
+
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -48,11 +51,100 @@ bnn::BConv2DOp producingBConv(Value v) {
   if (def && bnn::isView(def) && def->hasOneUse())
     def = def->getOperand(0).getDefiningOp();
   auto conv = dyn_cast_or_null<bnn::BConv2DOp>(def);
-  if (!conv || !conv->hasOneUse() ||
+  if (!conv || !conv->hasOneUse() || conv.writesBits() ||
       conv.getActivation() != bnn::Activation::none)
     return {};
   return conv;
 }
+
+/// bit(dot) = b(dot * scale + bias) as (dot < threshold) XOR flip, exact for
+/// |dot| <= 2^29 (the C runtime's bnnc_bthreshold_from_affine, at compile
+/// time). With x = -bias / scale: scale > 0 gives dot < ceil(x); scale < 0
+/// the complement of dot < floor(x) + 1; scale = 0 a constant bit. The
+/// estimate is corrected with the exact predicate (double is exact here:
+/// |dot| * 24-bit mantissa < 2^53).
+std::pair<int32_t, uint8_t> thresholdOf(float scale, float bias) {
+  constexpr double kMaxDot = 536870912.0; // 2^29
+  auto negative = [&](int64_t dot) {
+    return double(dot) * double(scale) + double(bias) < 0.0;
+  };
+  if (std::isnan(scale) || std::isnan(bias))
+    return {INT32_MIN, 0};
+  if (scale == 0.0f)
+    return {bias < 0.0f ? INT32_MAX : INT32_MIN, 0};
+  bool positive = scale > 0.0f;
+  uint8_t flip = positive ? 0 : 1;
+  double x = -double(bias) / double(scale);
+  if (x > kMaxDot + 1.0)
+    return {INT32_MAX, flip};
+  if (x < -kMaxDot - 1.0)
+    return {INT32_MIN, flip};
+  int64_t t = static_cast<int64_t>(x);
+  while (negative(t) == positive)
+    ++t;
+  while (negative(t - 1) != positive)
+    --t;
+  return {static_cast<int32_t>(t), flip};
+}
+
+/// pack(bconv(...)) -> bconv with a bits epilogue: consecutive binary layers
+/// pass packed bits, never floats. Views between keep the NCHW shape.
+struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    Value v = pack.getInput();
+    while (Operation *def = v.getDefiningOp()) {
+      if (!bnn::isView(def) || !def->hasOneUse())
+        break;
+      v = def->getOperand(0);
+    }
+    auto conv = v.getDefiningOp<bnn::BConv2DOp>();
+    if (!conv || !conv->hasOneUse() || conv.writesBits() ||
+        conv.getActivation() != bnn::Activation::none ||
+        v.getType() != pack.getInput().getType())
+      return rewriter.notifyMatchFailure(pack, "no float binary conv producer");
+    int64_t m = conv.getOutChannels();
+    SmallVector<float> scale(m, 1.0f), bias(m, 0.0f);
+    if (conv.getScale()) {
+      auto s = getConstantFloats(conv.getScale());
+      if (!s)
+        return rewriter.notifyMatchFailure(pack, "scale is not constant");
+      scale = *s;
+    }
+    if (conv.getBias()) {
+      auto b = getConstantFloats(conv.getBias());
+      if (!b)
+        return rewriter.notifyMatchFailure(pack, "bias is not constant");
+      bias = *b;
+    }
+    SmallVector<int32_t> thresholds;
+    SmallVector<uint8_t> flips;
+    for (int64_t o = 0; o < m; ++o) {
+      auto [t, f] = thresholdOf(scale[o], bias[o]);
+      thresholds.push_back(t);
+      flips.push_back(f);
+    }
+    rewriter.setInsertionPoint(conv);
+    auto tType = RankedTensorType::get({m}, rewriter.getI32Type());
+    auto fType = RankedTensorType::get(
+        {m}, IntegerType::get(getContext(), 8, IntegerType::Unsigned));
+    Value threshold = rewriter.create<bnn::ConstantOp>(
+        conv.getLoc(), tType,
+        DenseElementsAttr::get(tType, ArrayRef<int32_t>(thresholds)));
+    Value flip = rewriter.create<bnn::ConstantOp>(
+        conv.getLoc(), fType,
+        DenseElementsAttr::get(fType, ArrayRef<uint8_t>(flips)));
+    auto bits = rewriter.create<bnn::BConv2DOp>(
+        rewriter.getFusedLoc({conv.getLoc(), pack.getLoc()}),
+        pack.getOutput().getType(), conv.getInput(), conv.getWeight(), Value(),
+        Value(), threshold, flip, conv.getChannelsAttr(), conv.getKernelAttr(),
+        conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
+        conv.getGroupAttr(), conv.getActivationAttr(), pack.getGroupAttr());
+    rewriter.replaceOp(pack, bits.getOutput());
+    return success();
+  }
+};
 
 /// Per-channel values of a constant that broadcasts only along axis 1 of a
 /// rank-`rank` tensor with `channels` channels ([C], [1, C, 1, 1], ...).
@@ -172,12 +264,41 @@ struct FuseReluIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
   }
 };
 
+/// pack(maxpool(x)) -> bmaxpool(pack(x)): b is monotone, so binarizing
+/// the maximum equals the maximum (a bitwise AND) of the binarized values.
+struct PackBeforeMaxPool final : OpRewritePattern<bnn::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    auto pool = pack.getInput().getDefiningOp<bnn::MaxPool2DOp>();
+    if (!pool || !pool->hasOneUse())
+      return rewriter.notifyMatchFailure(pack, "no single-use max pool");
+    auto in = cast<RankedTensorType>(pool.getInput().getType());
+    auto out = cast<RankedTensorType>(pack.getOutput().getType());
+    int64_t group = pack.getGroup();
+    auto bitsType = RankedTensorType::get(
+        {in.getDimSize(0), in.getDimSize(2), in.getDimSize(3),
+         bnn::packedWords(in.getDimSize(1), group)},
+        rewriter.getI32Type());
+    Value bits = rewriter.create<bnn::PackOp>(pack.getLoc(), bitsType,
+                                              pool.getInput(),
+                                              pack.getGroupAttr());
+    rewriter.replaceOpWithNewOp<bnn::BMaxPool2DOp>(
+        pack, out, bits, rewriter.getI64IntegerAttr(in.getDimSize(1)),
+        pack.getGroupAttr(), pool.getKernelAttr(), pool.getStridesAttr(),
+        pool.getPadsAttr(), pool.getDilationsAttr());
+    rewriter.eraseOp(pool);
+    return success();
+  }
+};
+
 struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
-                 FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv>(
+                 FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
+                 FusePackIntoBConv, PackBeforeMaxPool>(
         &getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))

@@ -240,19 +240,31 @@ LogicalResult BConv2DOp::verify() {
   auto y = rankedType(getOutput());
   if (y.getRank() != 4 || getKernel().size() != 2 || getStrides().size() != 2 ||
       getDilations().size() != 2 || getPads().size() != 4)
-    return emitOpError("expects NCHW output, 2 kernel sizes, strides, "
+    return emitOpError("expects a 4-D output, 2 kernel sizes, strides, "
                        "dilations and 4 pads");
-  int64_t m = y.getDimSize(1);
-  for (Value v : {getScale(), getBias()})
+  int64_t m = getOutChannels();
+  for (Value v : {getScale(), getBias(), getThreshold(), getFlip()})
     if (v && rankedType(v).getShape() != ArrayRef<int64_t>{m})
-      return emitOpError("scale and bias need one value per output channel");
+      return emitOpError("epilogue constants need one value per output channel");
+  if (writesBits()) {
+    if (!getThreshold() || getScale() || getBias() ||
+        getActivation() != Activation::none)
+      return emitOpError("a bits epilogue has thresholds and nothing else");
+    if (y.getDimSize(3) != packedWords(m, getOutGroup()))
+      return emitOpError("bits result must hold ")
+             << packedWords(m, getOutGroup()) << " words per pixel";
+  } else {
+    if (getThreshold() || getFlip())
+      return emitOpError("thresholds need a packed i32 result");
+    if (y.getDimSize(1) != m)
+      return emitOpError("float result must be NCHW with ") << m
+                                                            << " channels";
+  }
   auto w = rankedType(getWeight());
   if (w.getElementType().isF32()) {
-    if (w.getRank() != 4 || w.getDimSize(0) != m ||
-        w.getDimSize(1) * getGroup() != getChannels())
+    if (w.getRank() != 4 || w.getDimSize(1) * getGroup() != getChannels())
       return emitOpError("float weights must be OIHW [M, C/group, kh, kw]");
-  } else if (!w.getElementType().isInteger(32) || w.getRank() != 4 ||
-             w.getDimSize(0) != m) {
+  } else if (!w.getElementType().isInteger(32) || w.getRank() != 4) {
     return emitOpError("packed weights must be i32 [M, kh, kw, words]");
   }
   return success();

@@ -294,26 +294,61 @@ def Bnn_PackOp : Bnn_Op<"pack", [Pure]> {
 }
 
 def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, AttrSizedOperandSegments]> {
-  let summary = "Binary 2-D convolution (xor-popcount) with a float epilogue";
+  let summary = "Binary 2-D convolution (xor-popcount) with its epilogue";
   let description = [{
     dot = K_valid - 2 * popcount(x XOR w) over the in-bounds taps (ONNX zero
-    padding: a padded tap contributes 0); then
-    y = act(dot * scale[o] + bias[o]) as float NCHW. `weight` is either the
-    float +-1 OIHW constant (before `bnn-bitpack`) or its packed OHWI i32
-    words (after). Dense layers are 1x1 convolutions over H = W = 1.
+    padding: a padded tap contributes 0). Float epilogue (f32 NCHW result):
+    y = act(dot * scale[o] + bias[o]). Bits epilogue (i32 result, packed
+    channels-last [N, OH, OW, words] in `out_group` groups, for a binary
+    consumer): bit = (dot < threshold[o]) XOR flip[o], which is
+    b(dot * scale[o] + bias[o]) in exact arithmetic. `weight` is the float
+    +-1 OIHW constant before `bnn-bitpack`, its packed OHWI i32 words after.
+    Dense layers are 1x1 convolutions over H = W = 1.
   }];
   let arguments = (ins RankedTensorOf<[I32]>:$input, AnyRankedTensor:$weight,
                    Optional<Bnn_F32Tensor>:$scale,
-                   Optional<Bnn_F32Tensor>:$bias, I64Attr:$channels,
+                   Optional<Bnn_F32Tensor>:$bias,
+                   Optional<RankedTensorOf<[I32]>>:$threshold,
+                   Optional<RankedTensorOf<[UI8]>>:$flip, I64Attr:$channels,
                    DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                    DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
-                   I64Attr:$group, Bnn_ActivationAttr:$activation);
-  let results = (outs Bnn_F32Tensor:$output);
+                   I64Attr:$group, Bnn_ActivationAttr:$activation,
+                   DefaultValuedAttr<I64Attr, "1">:$out_group);
+  let results = (outs RankedTensorOf<[F32, I32]>:$output);
   let assemblyFormat = [{
-    $input `,` $weight (`scale` $scale^)? (`bias` $bias^)? attr-dict `:`
+    $input `,` $weight (`scale` $scale^)? (`bias` $bias^)?
+    (`threshold` $threshold^)? (`flip` $flip^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when the result is packed bits (threshold epilogue).
+    bool writesBits() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getOutput().getType())
+          .getElementType().isInteger(32);
+    }
+    /// Output channels.
+    int64_t getOutChannels() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getWeight().getType())
+          .getDimSize(0);
+    }
+  }];
+}
+
+def Bnn_BMaxPool2DOp : Bnn_Op<"bmaxpool2d", [Pure]> {
+  let summary = "Max pooling on packed bits: the AND of the window's words";
+  let description = [{
+    With +1 as bit 0 and -1 as bit 1, the maximum of +-1 values is -1 only
+    if all are -1: a bitwise AND. Since b is monotone, b(maxpool(x)) =
+    bmaxpool(b(x)), which lets a max pool between a binary layer and the
+    next one run on bits. Taps in the padding are ignored.
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$input, I64Attr:$channels,
+                   I64Attr:$group, DenseI64ArrayAttr:$kernel,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   DenseI64ArrayAttr:$dilations);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
 #endif // BNNC_BNN_OPS

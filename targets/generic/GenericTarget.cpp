@@ -106,6 +106,7 @@ public:
         .Case([&](bnn::TopKOp k) { return topk(k, e); })
         .Case([&](bnn::PackOp k) { return pack(k, e); })
         .Case([&](bnn::BConv2DOp k) { return bconv2d(k, e); })
+        .Case([&](bnn::BMaxPool2DOp k) { return bmaxpool(k, e); })
         .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
         .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
         .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
@@ -592,6 +593,23 @@ private:
     return success();
   }
 
+  LogicalResult bmaxpool(bnn::BMaxPool2DOp op, CEmitter &e) {
+    auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
+    ParamStruct p(e, "bnnc_bpool2d_params");
+    p.field("n", x[0]).field("c", op.getChannels()).field("h", x[1])
+        .field("w", x[2]).field("group", op.getGroup());
+    p.field("oh", y[1]).field("ow", y[2]);
+    p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
+    p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
+    p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
+    p.field("dilation_h", op.getDilations()[0])
+        .field("dilation_w", op.getDilations()[1]);
+    call(e, "bnnc_bmaxpool2d32",
+         {p.finish(), "(const uint32_t *)" + e.input(op.getInput()),
+          "(uint32_t *)" + e.output(op.getOutput())});
+    return success();
+  }
+
   LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) {
     auto w = cast<RankedTensorType>(op.getWeight().getType());
     if (!w.getElementType().isInteger(32))
@@ -600,8 +618,12 @@ private:
     ParamStruct p(e, "bnnc_bconv2d_params");
     p.field("n", x[0]).field("c", op.getChannels()).field("h", x[1])
         .field("w", x[2]);
-    p.field("m", y[1]).field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
-    p.field("oh", y[2]).field("ow", y[3]);
+    // A float result is NCHW; a bits result is [N, OH, OW, words].
+    int64_t oh = op.writesBits() ? y[1] : y[2], ow = op.writesBits() ? y[2] : y[3];
+    p.field("m", op.getOutChannels())
+        .field("kh", op.getKernel()[0])
+        .field("kw", op.getKernel()[1]);
+    p.field("oh", oh).field("ow", ow);
     p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
     p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
     p.field("dilation_h", op.getDilations()[0])
@@ -609,6 +631,21 @@ private:
     p.field("group", op.getGroup()).field("pad_value", int64_t(0));
     p.field("out_channels_last", int64_t(0));
     std::string params = p.finish();
+    if (op.writesBits()) {
+      // bit = (dot < threshold[o]) XOR flip[o], packed for the next layer.
+      std::string epilogue = e.freshName(e.currentNodeId() + "_bits");
+      std::string threshold = e.input(op.getThreshold(), "threshold");
+      std::string flip = op.getFlip() ? e.input(op.getFlip(), "flip") : "NULL";
+      e.globals() << "static const bnnc_bbits_epilogue " << epilogue
+                  << " = {\n    .threshold = " << threshold
+                  << ", .flip = " << flip << ", .out_group = "
+                  << op.getOutGroup() << ",\n};\n\n";
+      call(e, "bnnc_bconv2d32_bits",
+           {params, "(const uint32_t *)" + e.input(op.getInput()),
+            "(const uint32_t *)" + e.input(op.getWeight(), "weight"),
+            "&" + epilogue, "(uint32_t *)" + e.output(op.getOutput())});
+      return success();
+    }
     // The epilogue: y = act(dot * scale[o] + bias[o]).
     std::string epilogue = e.freshName(e.currentNodeId() + "_epilogue");
     std::string scale = op.getScale() ? e.input(op.getScale(), "scale") : "NULL";

@@ -60,3 +60,27 @@ func.func @bconv_epilogue(%bits: tensor<1x1x1x1xi32>) -> tensor<1x2x1x1xf32> {
   %r = bnn.elementwise "relu" %a : (tensor<1x2x1x1xf32>) -> tensor<1x2x1x1xf32>
   return %r : tensor<1x2x1x1xf32>
 }
+
+// -----
+
+// A binary layer feeding another through a max pool and a sign: the pack
+// moves before the pool (b is monotone: pooling becomes an AND of bits) and
+// then into the producer, whose epilogue becomes integer thresholds:
+// dot * 0.5 + 1 < 0 <=> dot < -2; dot * -0.5 + 1 < 0 <=> !(dot < 3).
+// CHECK-LABEL: func.func @bits_between_layers
+// CHECK-DAG: %[[T:.*]] = bnn.constant dense<[-2, 3]> : tensor<2xi32>
+// CHECK-DAG: %[[F:.*]] = bnn.constant dense<[0, 1]> : tensor<2xui8>
+// CHECK: %[[B:.*]] = bnn.bconv2d %arg0, %{{.*}} threshold %[[T]] flip %[[F]] {{.*}} -> tensor<1x2x2x1xi32>
+// CHECK: %[[P:.*]] = bnn.bmaxpool2d %[[B]] {channels = 2 : i64{{.*}}} : tensor<1x2x2x1xi32> -> tensor<1x1x1x1xi32>
+// CHECK-NOT: bnn.pack
+// CHECK-NOT: bnn.maxpool2d
+// CHECK: return %[[P]]
+func.func @bits_between_layers(%bits: tensor<1x2x2x1xi32>) -> tensor<1x1x1x1xi32> {
+  %w = bnn.constant dense<1.0> : tensor<2x3x1x1xf32>
+  %s = bnn.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %b = bnn.constant dense<[1.0, 1.0]> : tensor<2xf32>
+  %c = bnn.bconv2d %bits, %w scale %s bias %b {activation = #bnn.activation<none>, channels = 3 : i64, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x2x1xi32>, tensor<2x3x1x1xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
+  %m = bnn.maxpool2d %c {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x2x2xf32> -> tensor<1x2x1x1xf32>
+  %p = bnn.pack %m {group = 1 : i64} : tensor<1x2x1x1xf32> -> tensor<1x1x1x1xi32>
+  return %p : tensor<1x1x1x1xi32>
+}
