@@ -84,7 +84,7 @@ public:
                                   t.getDimSize(3),
                                   bnn::packedWords(t.getDimSize(1), group)};
     auto type = RankedTensorType::get(shape, rewriter.getI32Type());
-    return rewriter.create<bnn::PackOp>(loc, type, x,
+    return rewriter.create<bnn::PackOp>(loc, type, x, /*threshold=*/Value(),
                                         rewriter.getI64IntegerAttr(group));
   }
 
@@ -117,18 +117,64 @@ private:
   Location loc;
 };
 
-/// The real input `a` of a Sign feeding a binary layer, also through a
+/// Whether `v` is a constant whose elements all equal `value`.
+bool isSplat(Value v, float value) {
+  auto values = getConstantFloats(v);
+  return values && llvm::all_of(*values, [&](float x) { return x == value; });
+}
+
+/// `a` if `x` binarizes it: Sign(a); Where(a >= 0, 1, -1) and
+/// Where(a < 0, -1, 1), which are b(a) exactly; Where(a > 0, 1, -1), which
+/// differs from b only at a = 0 (like Sign).
+Value binarizerInput(Value x) {
+  if (auto sign = x.getDefiningOp<onnx::SignOp>())
+    return sign.getX();
+  auto where = x.getDefiningOp<onnx::WhereOp>();
+  if (!where)
+    return {};
+  Operation *cond = where.getCondition().getDefiningOp();
+  if (!cond || cond->getNumOperands() != 2 || !isSplat(cond->getOperand(1), 0))
+    return {};
+  bool positiveFirst = isa<onnx::GreaterOrEqualOp, onnx::GreaterOp>(cond);
+  bool negativeFirst = isa<onnx::LessOp>(cond);
+  if ((positiveFirst && isSplat(where.getX(), 1) && isSplat(where.getY(), -1)) ||
+      (negativeFirst && isSplat(where.getX(), -1) && isSplat(where.getY(), 1)))
+    return cond->getOperand(0);
+  return {};
+}
+
+/// The real input `a` of a binarizer feeding a binary layer, also through a
 /// Flatten/Reshape (b commutes with views: the layer then reads `a` viewed
 /// as its input shape).
 Value signInput(Value x) {
   if (Operation *def = x.getDefiningOp();
       def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def))
     x = def->getOperand(0);
-  auto sign = x.getDefiningOp<onnx::SignOp>();
-  if (!sign || !tensorType(sign.getX()).getElementType().isF32())
+  Value a = binarizerInput(x);
+  if (!a || !tensorType(a).getElementType().isF32() ||
+      tensorType(a).getShape() != tensorType(x).getShape())
     return {};
-  return sign.getX();
+  return a;
 }
+
+/// The straight-through estimator's residue (a - b) + b, with a binarized
+/// value a (`x + (sign(x) - x).detach()` in PyTorch), is a in the forward
+/// pass: strip it so the binarizer underneath is visible.
+struct StripStraightThrough final : OpRewritePattern<onnx::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (int k = 0; k < 2; ++k) {
+      auto sub = op->getOperand(k).getDefiningOp<onnx::SubOp>();
+      if (sub && sub.getB() == op->getOperand(1 - k) &&
+          sub.getA().getType() == op.getType() && binarizerInput(sub.getA())) {
+        rewriter.replaceOp(op, sub.getA());
+        return success();
+      }
+    }
+    return rewriter.notifyMatchFailure(op, "not (a - b) + b");
+  }
+};
 
 /// Conv(Sign(a), +-alpha W, B) in 1-D or 2-D -> bconv2d(pack(a)).
 struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
@@ -283,9 +329,22 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
     RewritePatternSet patterns(&getContext());
     patterns.add<BinarizeConv, BinarizeGemm, BinarizeMatMul>(&getContext(),
                                                             tolerance);
+    patterns.add<StripStraightThrough>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // A binarized input into a layer that stays real is not approximated:
+    // say so, since the user probably expected a binary kernel.
+    getOperation().walk([](Operation *op) {
+      if (!isa<onnx::ConvOp, onnx::GemmOp, onnx::MatMulOp>(op) ||
+          !signInput(op->getOperand(0)))
+        return;
+      op->emitWarning() << describeNode(op)
+                        << ": input is binarized but the layer stays on the "
+                           "float path (weights are not +-alpha per output "
+                           "channel, or the bias or shape has no exact binary "
+                           "form)";
+    });
   }
 };
 

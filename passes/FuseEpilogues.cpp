@@ -100,7 +100,7 @@ struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
       v = def->getOperand(0);
     }
     auto conv = v.getDefiningOp<bnn::BConv2DOp>();
-    if (!conv || !conv->hasOneUse() || conv.writesBits() ||
+    if (!conv || !conv->hasOneUse() || conv.writesBits() || pack.getThreshold() ||
         conv.getActivation() != bnn::Activation::none ||
         v.getType() != pack.getInput().getType())
       return rewriter.notifyMatchFailure(pack, "no float binary conv producer");
@@ -271,7 +271,7 @@ struct PackBeforeMaxPool final : OpRewritePattern<bnn::PackOp> {
   LogicalResult matchAndRewrite(bnn::PackOp pack,
                                 PatternRewriter &rewriter) const override {
     auto pool = pack.getInput().getDefiningOp<bnn::MaxPool2DOp>();
-    if (!pool || !pool->hasOneUse())
+    if (!pool || !pool->hasOneUse() || pack.getThreshold())
       return rewriter.notifyMatchFailure(pack, "no single-use max pool");
     auto in = cast<RankedTensorType>(pool.getInput().getType());
     auto out = cast<RankedTensorType>(pack.getOutput().getType());
@@ -281,7 +281,7 @@ struct PackBeforeMaxPool final : OpRewritePattern<bnn::PackOp> {
          bnn::packedWords(in.getDimSize(1), group)},
         rewriter.getI32Type());
     Value bits = rewriter.create<bnn::PackOp>(pack.getLoc(), bitsType,
-                                              pool.getInput(),
+                                              pool.getInput(), Value(),
                                               pack.getGroupAttr());
     rewriter.replaceOpWithNewOp<bnn::BMaxPool2DOp>(
         pack, out, bits, rewriter.getI64IntegerAttr(in.getDimSize(1)),
@@ -292,13 +292,46 @@ struct PackBeforeMaxPool final : OpRewritePattern<bnn::PackOp> {
   }
 };
 
+/// pack(x - t) and pack(x + u) with per-channel constants (ReActNet RSign)
+/// -> pack(x) with thresholds t_c = t or -u: x - t < 0 <=> x < t and
+/// x + u < 0 <=> x < -u hold exactly in floating point.
+struct FoldShiftIntoPack final : OpRewritePattern<bnn::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    auto shift = pack.getInput().getDefiningOp<bnn::ElementwiseOp>();
+    if (!shift || pack.getThreshold() || !shift->hasOneUse() ||
+        (shift.getKind() != "sub" && shift.getKind() != "add"))
+      return rewriter.notifyMatchFailure(pack, "no per-channel shift");
+    auto type = cast<RankedTensorType>(pack.getInput().getType());
+    int64_t c = type.getDimSize(1);
+    bool isSub = shift.getKind() == "sub";
+    for (int k = 0; k < (isSub ? 1 : 2); ++k) {
+      Value x = shift.getInputs()[k], t = shift.getInputs()[1 - k];
+      auto values = perChannel(t, c, type.getRank());
+      if (!values || x.getType() != type)
+        continue;
+      if (!isSub)
+        for (float &v : *values)
+          v = -v;
+      auto attr = makeF32Attr(getContext(), {c}, *values);
+      Value threshold =
+          rewriter.create<bnn::ConstantOp>(shift.getLoc(), attr.getType(), attr);
+      rewriter.replaceOpWithNewOp<bnn::PackOp>(
+          pack, pack.getOutput().getType(), x, threshold, pack.getGroupAttr());
+      return success();
+    }
+    return rewriter.notifyMatchFailure(pack, "shift is not per channel");
+  }
+};
+
 struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
                  FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
-                 FusePackIntoBConv, PackBeforeMaxPool>(
+                 FusePackIntoBConv, PackBeforeMaxPool, FoldShiftIntoPack>(
         &getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))

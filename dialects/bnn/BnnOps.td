@@ -283,13 +283,18 @@ def Bnn_ChannelAffineOp : Bnn_Op<"channel_affine", [Pure]> {
 def Bnn_PackOp : Bnn_Op<"pack", [Pure]> {
   let summary = "Binarize a float NCHW tensor into packed channels-last bits";
   let description = [{
-    bit = 1 (value -1) iff x < 0, so b(0) = +1 (ONNX Sign(0) = 0 differs
-    there only). The result is [N, H, W, words] of 32-bit words, each
+    bit = 1 (value -1) iff x < threshold[c] (0 without a threshold), so
+    b(0) = +1 (ONNX Sign(0) = 0 differs there only). A per-channel threshold
+    is ReActNet's RSign, b(x - t_c), folded: x - t_c < 0 <=> x < t_c
+    exactly in floating point. The result is [N, H, W, words] of 32-bit words, each
     `group` of C/group channels packed on its own with zero tail bits.
   }];
-  let arguments = (ins Bnn_F32Tensor:$input, I64Attr:$group);
+  let arguments = (ins Bnn_F32Tensor:$input, Optional<Bnn_F32Tensor>:$threshold,
+                   I64Attr:$group);
   let results = (outs RankedTensorOf<[I32]>:$output);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let assemblyFormat = [{
+    $input (`threshold` $threshold^)? attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

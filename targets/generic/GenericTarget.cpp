@@ -587,6 +587,13 @@ private:
     ParamStruct p(e, "bnnc_bpack_params");
     p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
     p.field("group", op.getGroup());
+    if (op.getThreshold()) {
+      call(e, "bnnc_pack_threshold_f32_nchw_to_nhwc32",
+           {p.finish(), e.input(op.getInput()),
+            e.input(op.getThreshold(), "threshold"), "NULL",
+            "(uint32_t *)" + e.output(op.getOutput())});
+      return success();
+    }
     call(e, "bnnc_pack_f32_nchw_to_nhwc32",
          {p.finish(), e.input(op.getInput()),
           "(uint32_t *)" + e.output(op.getOutput())});

@@ -81,6 +81,20 @@ func.func @bits_between_layers(%bits: tensor<1x2x2x1xi32>) -> tensor<1x1x1x1xi32
   %b = bnn.constant dense<[1.0, 1.0]> : tensor<2xf32>
   %c = bnn.bconv2d %bits, %w scale %s bias %b {activation = #bnn.activation<none>, channels = 3 : i64, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x2x1xi32>, tensor<2x3x1x1xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
   %m = bnn.maxpool2d %c {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x2x2xf32> -> tensor<1x2x1x1xf32>
-  %p = bnn.pack %m {group = 1 : i64} : tensor<1x2x1x1xf32> -> tensor<1x1x1x1xi32>
+  %p = bnn.pack %m {group = 1 : i64} : (tensor<1x2x1x1xf32>) -> tensor<1x1x1x1xi32>
   return %p : tensor<1x1x1x1xi32>
+}
+
+// -----
+
+// ReActNet's RSign b(x - t_c) becomes per-channel pack thresholds.
+// CHECK-LABEL: func.func @rsign
+// CHECK: %[[T:.*]] = bnn.constant dense<[5.000000e-01, -2.500000e-01]> : tensor<2xf32>
+// CHECK: bnn.pack %arg0 threshold %[[T]]
+// CHECK-NOT: bnn.elementwise
+func.func @rsign(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x2x1xi32> {
+  %t = bnn.constant dense<[[[0.5]], [[-0.25]]]> : tensor<2x1x1xf32>
+  %d = bnn.elementwise "sub" %x, %t : (tensor<1x2x2x2xf32>, tensor<2x1x1xf32>) -> tensor<1x2x2x2xf32>
+  %p = bnn.pack %d {group = 1 : i64} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x1xi32>
+  return %p : tensor<1x2x2x1xi32>
 }
