@@ -20,7 +20,16 @@ struct Layer {
   std::string op, nodes, inputShapes, outputShape;
   bool binary = false;
   int64_t macs = 0, weightBytes = 0, offset = -1, bytes = 0;
+  int64_t accumulatorBits = 0; // binary layers: the narrowest safe width
 };
+
+/// |dot| <= K, so K bounds the accumulator: 8 bits up to K = 127, 16 up to
+/// 32767, else 32 (the SIMD targets use it; the generic kernels use int32).
+int64_t accumulatorBits(bnn::BConv2DOp op) {
+  int64_t k = op.getChannels() / op.getGroup() * op.getKernel()[0] *
+              op.getKernel()[1];
+  return k <= 127 ? 8 : (k <= 32767 ? 16 : 32);
+}
 
 std::string shapeText(Type type) {
   auto t = cast<RankedTensorType>(type);
@@ -104,6 +113,8 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
       l.outputShape = shapeText(op.getResult(0).getType());
       l.binary = isa<bnn::BConv2DOp, bnn::PackOp, bnn::BMaxPool2DOp>(op);
       l.macs = macsOf(&op);
+      if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
+        l.accumulatorBits = accumulatorBits(conv);
       l.bytes = byteSize(op.getResult(0).getType());
       if (auto off = op.getAttrOfType<IntegerAttr>(bnn::kOffsetAttr))
         l.offset = off.getInt();
@@ -124,7 +135,9 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
           {"weight_bytes", l.weightBytes},
           {"arena_offset", l.offset < 0 ? json::Value(nullptr)
                                         : json::Value(l.offset)},
-          {"output_bytes", l.bytes}});
+          {"output_bytes", l.bytes},
+          {"accumulator_bits", l.accumulatorBits ? json::Value(l.accumulatorBits)
+                                                 : json::Value(nullptr)}});
     json::Object totals{{"weight_bytes", weights},
                         {"onnx_file_bytes", onnxFileBytes},
                         {"arena_bytes", arena},

@@ -335,6 +335,24 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
       return signalPassFailure();
     // A binarized input into a layer that stays real is not approximated:
     // say so, since the user probably expected a binary kernel.
+    // b(0) = +1 but Sign(0) = 0: harmless for float activations, a real
+    // deviation where the binarized value is integer-valued (rounded, cast
+    // from integers) and can be exactly 0.
+    getOperation().walk([](bnn::PackOp pack) {
+      Value a = pack.getInput();
+      while (Operation *def = a.getDefiningOp()) {
+        if (!bnn::isView(def))
+          break;
+        a = def->getOperand(0);
+      }
+      Operation *def = a.getDefiningOp();
+      if (def && isa<onnx::RoundOp, onnx::FloorOp, onnx::CeilOp, onnx::CastOp,
+                     onnx::SignOp>(def))
+        pack.emitWarning() << describeNode(pack)
+                           << ": the binarized value is integer-valued and "
+                              "can be exactly 0, where ONNX Sign gives 0 and "
+                              "the binary kernel +1";
+    });
     getOperation().walk([](Operation *op) {
       if (!isa<onnx::ConvOp, onnx::GemmOp, onnx::MatMulOp>(op) ||
           !signInput(op->getOperand(0)))

@@ -11,3 +11,16 @@ func.func @not_binary(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %y = onnx.MatMul %s, %w : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
   return %y : tensor<2x2xf32>
 }
+
+// An integer-valued sign input can be exactly 0: ONNX Sign gives 0 there,
+// the binary kernel +1. The layer is binarized, with a warning.
+// CHECK-LABEL: func.func @integer_valued
+// CHECK: bnn.bconv2d
+func.func @integer_valued(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %r = onnx.Round %a : tensor<2x2xf32> -> tensor<2x2xf32>
+  %s = onnx.Sign %r : tensor<2x2xf32> -> tensor<2x2xf32>
+  %w = onnx.Constant dense<[[1.0, -1.0], [1.0, 1.0]]> : tensor<2x2xf32>
+  // expected-warning @+1 {{unnamed node (bnn.pack): the binarized value is integer-valued and can be exactly 0, where ONNX Sign gives 0 and the binary kernel +1}}
+  %y = onnx.MatMul %s, %w : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
