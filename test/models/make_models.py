@@ -134,6 +134,79 @@ def save(path, tensor, name):
         f.write(proto.SerializeToString())
 
 
+def make_binary_shapes():
+    """Binary layers in the shapes the kernels must get exactly right:
+    grouped and depthwise convolutions, stride 2, dilation 2, asymmetric
+    zero padding, channel counts that are not multiples of 32, a 1-D conv,
+    and a 2-D conv feeding another one directly (packed bits between).
+    Built with onnx.helper; the reference is computed with torch.nn.functional
+    in float64 from the same +-1 arithmetic."""
+    from onnx import TensorProto, helper
+    import torch.nn.functional as F
+    rng = np.random.default_rng(7)
+    directory = os.path.join(HERE, "binary_shapes")
+    data = os.path.join(directory, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+
+    def pm1(shape, alpha=None):
+        w = np.where(rng.standard_normal(shape) < 0, -1.0, 1.0)
+        if alpha is not None:
+            w = w * np.asarray(alpha).reshape(-1, *([1] * (len(shape) - 1)))
+        return w.astype(np.float32)
+
+    x = rng.standard_normal((3, 36, 9, 7)).astype(np.float32)
+    w1 = pm1((36, 3, 3, 3), alpha=rng.uniform(0.5, 2.0, 36))   # 12 groups
+    b1 = rng.uniform(-0.3, 0.3, 36).astype(np.float32) + 0.01
+    w2 = pm1((40, 1, 3, 3))                                     # depthwise x
+    w2 = np.concatenate([w2[:36]], 0)                           # 36 = group
+    b2 = rng.uniform(0.05, 0.2, 36).astype(np.float32)
+    w3 = pm1((5, 36 * 2, 1))                                    # 1-D conv
+    xs = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))
+    nodes = [
+        helper.make_node("Sign", ["x"], ["s0"], name="sign0"),
+        helper.make_node("Conv", ["s0", "w1", "b1"], ["c1"], name="grouped",
+                         group=12, strides=[2, 1], dilations=[1, 2],
+                         pads=[1, 0, 2, 1]),
+        helper.make_node("Sign", ["c1"], ["s1"], name="sign1"),
+        helper.make_node("Conv", ["s1", "w2", "b2"], ["c2"], name="depthwise",
+                         group=36, pads=[1, 1, 1, 1]),
+        helper.make_node("Sign", ["c2"], ["s2"], name="sign2"),
+        helper.make_node("Reshape", ["s2", "shape1d"], ["r"], name="to1d"),
+        helper.make_node("Conv", ["r", "w3"], ["y"], name="conv1d",
+                         strides=[2], pads=[0, 1]),
+    ]
+    # Shapes: c1 and c2 [3, 36, 5, 4]; r [3, 72, 10]; y [3, 5, 6].
+    c1 = F.conv2d(torch.sign(torch.tensor(x, dtype=torch.float64)),
+                  torch.tensor(w1, dtype=torch.float64),
+                  torch.tensor(b1, dtype=torch.float64), stride=(2, 1),
+                  dilation=(1, 2), groups=12,
+                  padding=0)
+    # ONNX pads [top, left, bottom, right] = [1, 0, 2, 1]: pad explicitly.
+    xp = F.pad(torch.sign(torch.tensor(x, dtype=torch.float64)), (0, 1, 1, 2))
+    c1 = F.conv2d(xp, torch.tensor(w1, dtype=torch.float64),
+                  torch.tensor(b1, dtype=torch.float64), stride=(2, 1),
+                  dilation=(1, 2), groups=12)
+    c2 = F.conv2d(torch.sign(c1), torch.tensor(w2, dtype=torch.float64),
+                  torch.tensor(b2, dtype=torch.float64), padding=1, groups=36)
+    n, c, h, w = c2.shape
+    r = torch.sign(c2).reshape(n, c * 2, (h * w) // 2)
+    y = F.conv1d(F.pad(r, (0, 1)), torch.tensor(w3, dtype=torch.float64),
+                 stride=2)
+    shape1d = np.array([n, c * 2, (h * w) // 2], np.int64)
+    ys = helper.make_tensor_value_info("y", TensorProto.FLOAT, list(y.shape))
+    inits = [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+             numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(b2, "b2"),
+             numpy_helper.from_array(w3, "w3"),
+             numpy_helper.from_array(shape1d, "shape1d")]
+    graph = helper.make_graph(nodes, "binary_shapes", [xs], [ys], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(directory, "model.onnx"))
+    save(os.path.join(data, "input_0.pb"), torch.tensor(x), "x")
+    save(os.path.join(data, "output_0.pb"), y.float(), "y")
+    print("wrote", directory)
+
+
 def make_bad_models():
     """Small invalid or unsupported models for the diagnostics tests."""
     from onnx import TensorProto, helper
@@ -212,6 +285,7 @@ def main():
            ["values", "indices", "gathered", "counts", "mixed", "tiled"],
            opset=17)
 
+    make_binary_shapes()
     make_bad_models()
 
 
