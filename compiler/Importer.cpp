@@ -424,12 +424,25 @@ private:
     return ("node '" + name + "' (" + node.op_type() + ")").str();
   }
 
+public:
+  /// QONNX's BipolarQuant (Brevitas binarized layers) is the one operator
+  /// bnnc takes from outside the default domain.
+  static bool isBipolarQuant(const ::onnx::NodeProto &node) {
+    return node.op_type() == "BipolarQuant" &&
+           (node.domain() == "qonnx.custom_op.general" ||
+            node.domain() == "finn.custom_op.general");
+  }
+
+private:
+
   LogicalResult importNode(const ::onnx::NodeProto &node, StringRef name) {
     std::string what = describe(node, name);
     Location loc = nodeLoc(name);
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx" ||
+                         isBipolarQuant(node);
     std::string opName = "onnx." + node.op_type();
-    if (!defaultDomain || !opSupported(node.op_type(), opset) ||
+    if (!defaultDomain ||
+        (!isBipolarQuant(node) && !opSupported(node.op_type(), opset)) ||
         !RegisteredOperationName::lookup(opName, &ctx).has_value())
       return error() << what << ": unsupported operator '"
                      << (defaultDomain ? "" : node.domain() + ".")
@@ -488,6 +501,12 @@ private:
       if (output.empty())
         continue;
       auto it = valueTypes.find(output);
+      // ONNX cannot infer custom-domain ops; BipolarQuant is elementwise.
+      if (it == valueTypes.end() && isBipolarQuant(node) &&
+          !state.operands.empty()) {
+        state.types.push_back(state.operands[0].getType());
+        continue;
+      }
       if (it == valueTypes.end())
         return error() << what << ": ONNX shape inference gave no type for "
                        << "output '" << output << "'";
@@ -836,8 +855,11 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
                     << node.op_type() << "): ";
     };
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    static const SupportedOp bipolarQuant = {"BipolarQuant", 1, kMaxOpset,
+                                             kFloat};
     const SupportedOp *op =
-        defaultDomain && OnnxImporter::opSupported(node.op_type(), opset)
+        OnnxImporter::isBipolarQuant(node) ? &bipolarQuant
+        : defaultDomain && OnnxImporter::opSupported(node.op_type(), opset)
             ? findSupportedOp(node.op_type(), std::max(opset, kMinOpset))
             : nullptr;
     if (!op) {

@@ -125,10 +125,20 @@ bool isSplat(Value v, float value) {
 
 /// `a` if `x` binarizes it: Sign(a); Where(a >= 0, 1, -1) and
 /// Where(a < 0, -1, 1), which are b(a) exactly; Where(a > 0, 1, -1), which
-/// differs from b only at a = 0 (like Sign).
-Value binarizerInput(Value x) {
+/// differs from b only at a = 0 (like Sign); QONNX BipolarQuant(a, s) is
+/// s * b(a), its scalar s going to `scale`.
+Value binarizerInput(Value x, float *scale = nullptr) {
+  if (scale)
+    *scale = 1.0f;
   if (auto sign = x.getDefiningOp<onnx::SignOp>())
     return sign.getX();
+  if (auto quant = x.getDefiningOp<onnx::BipolarQuantOp>()) {
+    auto s = getConstantFloats(quant.getScale());
+    if (!s || s->size() != 1 || !scale)
+      return {};
+    *scale = (*s)[0];
+    return quant.getX();
+  }
   auto where = x.getDefiningOp<onnx::WhereOp>();
   if (!where)
     return {};
@@ -145,12 +155,13 @@ Value binarizerInput(Value x) {
 
 /// The real input `a` of a binarizer feeding a binary layer, also through a
 /// Flatten/Reshape (b commutes with views: the layer then reads `a` viewed
-/// as its input shape).
-Value signInput(Value x) {
+/// as its input shape); `scale` receives the binarizer's output scale.
+Value signInput(Value x, float *scale = nullptr) {
   if (Operation *def = x.getDefiningOp();
       def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def))
     x = def->getOperand(0);
-  Value a = binarizerInput(x);
+  float unused;
+  Value a = binarizerInput(x, scale ? scale : &unused);
   if (!a || !tensorType(a).getElementType().isF32() ||
       tensorType(a).getShape() != tensorType(x).getShape())
     return {};
@@ -183,7 +194,8 @@ struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
 
   LogicalResult matchAndRewrite(onnx::ConvOp op,
                                 PatternRewriter &rewriter) const override {
-    Value a = signInput(op.getX());
+    float inputScale;
+    Value a = signInput(op.getX(), &inputScale);
     auto weights = getConstantFloats(op.getW());
     auto wType = tensorType(op.getW());
     if (!a || !weights || !tensorType(op.getY()).getElementType().isF32())
@@ -191,6 +203,8 @@ struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
     auto alpha = channelMagnitudes(*weights, wType.getDimSize(0), tolerance);
     if (!alpha)
       return rewriter.notifyMatchFailure(op, "weights are not +-alpha_o");
+    for (float &s : *alpha)
+      s *= inputScale;
     Value bias;
     if (!isNoValue(op.getB())) {
       if (!getConstantFloats(op.getB()))
@@ -270,7 +284,8 @@ struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
 
   LogicalResult matchAndRewrite(onnx::GemmOp op,
                                 PatternRewriter &rewriter) const override {
-    Value a = signInput(op.getA());
+    float inputScale;
+    Value a = signInput(op.getA(), &inputScale);
     auto weights = getConstantFloats(op.getB());
     if (!a || !weights || op.getTransA())
       return rewriter.notifyMatchFailure(op, "not Sign(a) x constant");
@@ -297,7 +312,8 @@ struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
       bias = b.constant({n}, values);
     }
     return rewriteDense(rewriter, op, a, w, n, k,
-                        op.getAlpha().convertToFloat(), bias, tolerance);
+                        op.getAlpha().convertToFloat() * inputScale, bias,
+                        tolerance);
   }
 
   double tolerance;
@@ -309,15 +325,16 @@ struct BinarizeMatMul final : OpRewritePattern<onnx::MatMulOp> {
 
   LogicalResult matchAndRewrite(onnx::MatMulOp op,
                                 PatternRewriter &rewriter) const override {
-    Value a = signInput(op.getA());
+    float inputScale;
+    Value a = signInput(op.getA(), &inputScale);
     auto weights = getConstantFloats(op.getB());
     auto bType = tensorType(op.getB());
     if (!a || !weights || tensorType(op.getA()).getRank() != 2 ||
         bType.getRank() != 2)
       return rewriter.notifyMatchFailure(op, "not Sign(a)[M,K] x W[K,N]");
     int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
-    return rewriteDense(rewriter, op, a, transpose(*weights, k, n), n, k, 1.0f,
-                        Value(), tolerance);
+    return rewriteDense(rewriter, op, a, transpose(*weights, k, n), n, k,
+                        inputScale, Value(), tolerance);
   }
 
   double tolerance;
@@ -347,7 +364,7 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
       }
       Operation *def = a.getDefiningOp();
       if (def && isa<onnx::RoundOp, onnx::FloorOp, onnx::CeilOp, onnx::CastOp,
-                     onnx::SignOp>(def))
+                     onnx::SignOp, onnx::BipolarQuantOp>(def))
         pack.emitWarning() << describeNode(pack)
                            << ": the binarized value is integer-valued and "
                               "can be exactly 0, where ONNX Sign gives 0 and "

@@ -132,6 +132,7 @@ public:
         .Case([&](onnx::LayerNormalizationOp c) { return lowerLayerNorm(c); })
         .Case([&](onnx::CumSumOp c) { return lowerCumSum(c); })
         .Case([&](onnx::TopKOp c) { return lowerTopK(c); })
+        .Case([&](onnx::BipolarQuantOp c) { return lowerBipolarQuant(c); })
         .Case([&](onnx::ConcatOp c) { return lowerConcat(c); })
         .Case([&](onnx::GatherOp c) { return lowerGather(c); })
         .Case([&](onnx::TransposeOp c) { return lowerTranspose(c); })
@@ -620,6 +621,19 @@ private:
         rewriter.getBoolAttr(op.getExclusive() != 0),
         rewriter.getBoolAttr(op.getReverse() != 0));
     return success();
+  }
+
+  /// b(x) * scale, on the float path.
+  LogicalResult lowerBipolarQuant(onnx::BipolarQuantOp op) {
+    if (failed(requireF32(op)))
+      return failure();
+    auto type = tensorType(op.getX());
+    Value b = elementwise(op.getLoc(), "bipolar", {op.getX()}, type);
+    auto shape = broadcastShapes(type.getShape(),
+                                 tensorType(op.getScale()).getShape());
+    if (!shape || ArrayRef<int64_t>(*shape) != type.getShape())
+      return fail(op, "scale must broadcast to the input");
+    return replace(op, elementwise(op.getLoc(), "mul", {b, op.getScale()}, type));
   }
 
   LogicalResult lowerTopK(onnx::TopKOp op) {

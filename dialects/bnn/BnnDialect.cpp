@@ -128,6 +128,7 @@ ArrayRef<ElementwiseKind> bnnc::bnn::elementwiseKinds() {
       {"elu", 1, R::SameAsFirst},         {"leaky_relu", 1, R::SameAsFirst},
       {"selu", 1, R::SameAsFirst},        {"hard_sigmoid", 1, R::SameAsFirst},
       {"not", 1, R::Bool},                {"cast", 1, R::Any},
+      {"bipolar", 1, R::SameAsFirst},
       {"add", 2, R::SameAsFirst},         {"sub", 2, R::SameAsFirst},
       {"mul", 2, R::SameAsFirst},         {"div", 2, R::SameAsFirst},
       {"pow", 2, R::SameAsFirst},         {"prelu", 2, R::SameAsFirst},

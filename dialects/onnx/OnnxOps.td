@@ -148,6 +148,17 @@ def Onnx_HardSigmoidOp : Onnx_ParamUnaryOp<"HardSigmoid",
     (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha,
          DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
 
+def Onnx_BipolarQuantOp : Onnx_Op<"BipolarQuant", [Pure]> {
+  let summary = "QONNX BipolarQuant (domain qonnx.custom_op.general)";
+  let description = [{
+    Y = (X >= 0 ? 1 : -1) * scale: Brevitas' bipolar binarizer, b(x) with
+    b(0) = +1, times a scalar scale.
+  }];
+  let arguments = (ins AnyRankedTensor:$X, AnyRankedTensor:$scale);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 def Onnx_CastOp : Onnx_Op<"Cast", [Pure]> {
   let summary = "ONNX Cast to the element type `to`";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$to);

@@ -215,6 +215,8 @@ private:
     };
     if (kind == "relu")
       return std::string("a0 < 0 ? 0 : a0");
+    if (kind == "bipolar") // b(x): QONNX BipolarQuant before its scale
+      return std::string(isFloat ? "a0 < 0.0f ? -1.0f : 1.0f" : "a0 < 0 ? -1 : 1");
     if (kind == "sign")
       return isFloat ? std::string("a0 > 0.0f ? 1.0f : (a0 < 0.0f ? -1.0f : "
                                    "(a0 == 0.0f ? 0.0f : a0))")

@@ -207,6 +207,55 @@ def make_binary_shapes():
     print("wrote", directory)
 
 
+def make_bipolar_quant():
+    """A QONNX/Brevitas-style binarized net: BipolarQuant (domain
+    qonnx.custom_op.general, y = (x >= 0 ? 1 : -1) * scale) on activations,
+    +-1 conv and dense weights. Reference in float64 with torch."""
+    from onnx import TensorProto, helper
+    import torch.nn.functional as F
+    rng = np.random.default_rng(11)
+    directory = os.path.join(HERE, "bipolar_quant")
+    data = os.path.join(directory, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+    x = rng.standard_normal((2, 4, 5, 5)).astype(np.float32)
+    w = np.where(rng.standard_normal((6, 4, 3, 3)) < 0, -1.0, 1.0).astype(np.float32)
+    b = rng.uniform(-0.5, 0.5, 6).astype(np.float32) + 0.01
+    wd = np.where(rng.standard_normal((150, 3)) < 0, -1.0, 1.0).astype(np.float32)
+
+    def bipolar(t, scale):
+        return torch.where(t >= 0, 1.0, -1.0).double() * scale
+
+    t = torch.tensor(x, dtype=torch.float64)
+    c = F.conv2d(bipolar(t, 1.0), torch.tensor(w, dtype=torch.float64),
+                 torch.tensor(b, dtype=torch.float64), padding=1)
+    y = bipolar(c, 0.5).reshape(2, 150) @ torch.tensor(wd, dtype=torch.float64)
+    q = "qonnx.custom_op.general"
+    nodes = [
+        helper.make_node("BipolarQuant", ["x", "s1"], ["q1"], name="quant1", domain=q),
+        helper.make_node("Conv", ["q1", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("BipolarQuant", ["c", "s2"], ["q2"], name="quant2", domain=q),
+        helper.make_node("Flatten", ["q2"], ["f"], name="flatten"),
+        helper.make_node("MatMul", ["f", "wd"], ["y"], name="dense"),
+    ]
+    f32 = TensorProto.FLOAT
+    graph = helper.make_graph(
+        nodes, "bipolar_quant",
+        [helper.make_tensor_value_info("x", f32, [2, 4, 5, 5])],
+        [helper.make_tensor_value_info("y", f32, [2, 3])],
+        [numpy_helper.from_array(np.array(1.0, np.float32), "s1"),
+         numpy_helper.from_array(np.array(0.5, np.float32), "s2"),
+         numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b"),
+         numpy_helper.from_array(wd, "wd")],
+        value_info=[helper.make_tensor_value_info("q1", f32, [2, 4, 5, 5]),
+                    helper.make_tensor_value_info("q2", f32, [2, 6, 5, 5])])
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 13), helper.make_opsetid(q, 1)])
+    onnx.save(model, os.path.join(directory, "model.onnx"))
+    save(os.path.join(data, "input_0.pb"), torch.tensor(x), "x")
+    save(os.path.join(data, "output_0.pb"), y.float(), "y")
+    print("wrote", directory)
+
+
 def make_bad_models():
     """Small invalid or unsupported models for the diagnostics tests."""
     from onnx import TensorProto, helper
@@ -286,6 +335,7 @@ def main():
            opset=17)
 
     make_binary_shapes()
+    make_bipolar_quant()
     make_bad_models()
 
 
