@@ -261,7 +261,21 @@ LogicalResult rewriteDense(PatternRewriter &rewriter, Operation *op, Value a,
   for (float &s : *alpha)
     s *= gemmAlpha;
   BinaryRewriter b(rewriter, op->getLoc());
-  int64_t m = tensorType(a).getNumElements() / k;
+  auto aType = tensorType(a);
+  // A flattened NCHW map [M, C, H, W] (k = C*H*W) is read as it is: the
+  // dense layer is an HxW convolution without padding whose OIHW weights
+  // are the rows of W, in the same c*H*W + h*W + w order. Its input can then
+  // be the packed bits of a preceding binary conv.
+  if (aType.getRank() == 4 && aType.getNumElements() / aType.getDimSize(0) == k) {
+    int64_t m = aType.getDimSize(0), c = aType.getDimSize(1);
+    int64_t h = aType.getDimSize(2), w = aType.getDimSize(3);
+    Value bits = b.pack(a, 1);
+    Value y = b.bconv(bits, c, signsOf(wRowMajor), {n, c, h, w}, *alpha, bias,
+                      {m, n, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1);
+    rewriter.replaceOp(op, b.view(y, {m, n}));
+    return success();
+  }
+  int64_t m = aType.getNumElements() / k;
   Value bits = b.pack(b.view(a, {m, k, 1, 1}), 1);
   Value y = b.bconv(bits, k, signsOf(wRowMajor), {n, k, 1, 1}, *alpha, bias,
                     {m, n, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1);
