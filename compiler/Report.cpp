@@ -17,7 +17,7 @@ namespace bnnc {
 namespace {
 
 struct Layer {
-  std::string op, nodes, inputShapes, outputShape;
+  std::string op, nodes, inputShapes, outputShape, note;
   bool binary = false;
   int64_t macs = 0, weightBytes = 0, offset = -1, bytes = 0;
   int64_t accumulatorBits = 0; // binary layers: the narrowest safe width
@@ -76,6 +76,21 @@ int64_t macsOf(Operation *op) {
   return 0;
 }
 
+/// A real matrix layer whose input is binarized (a float sign) is a layer
+/// the binarize pass could not prove exact; the report says so.
+bool hasBinarizedInput(Operation *op) {
+  if (!isa<bnn::Conv2DOp, bnn::GemmOp, bnn::MatMulOp>(op))
+    return false;
+  Value v = op->getOperand(0);
+  while (Operation *def = v.getDefiningOp()) {
+    if (!bnn::isView(def))
+      break;
+    v = def->getOperand(0);
+  }
+  auto e = v.getDefiningOp<bnn::ElementwiseOp>();
+  return e && (e.getKind() == "sign" || e.getKind() == "bipolar");
+}
+
 std::string nodeNames(Location loc) {
   SmallVector<std::string> names;
   loc->walk([&](Location l) {
@@ -113,6 +128,9 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
       l.outputShape = shapeText(op.getResult(0).getType());
       l.binary = isa<bnn::BConv2DOp, bnn::PackOp, bnn::BMaxPool2DOp>(op);
       l.macs = macsOf(&op);
+      if (hasBinarizedInput(&op))
+        l.note = "binarized input kept real: weights not +-alpha per channel "
+                 "or no exact binary form";
       if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
         l.accumulatorBits = accumulatorBits(conv);
       l.bytes = byteSize(op.getResult(0).getType());
@@ -136,6 +154,7 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
           {"arena_offset", l.offset < 0 ? json::Value(nullptr)
                                         : json::Value(l.offset)},
           {"output_bytes", l.bytes},
+          {"note", l.note.empty() ? json::Value(nullptr) : json::Value(l.note)},
           {"accumulator_bits", l.accumulatorBits ? json::Value(l.accumulatorBits)
                                                  : json::Value(nullptr)}});
     json::Object totals{{"weight_bytes", weights},
@@ -157,7 +176,8 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                  l.binary ? "binary" : "real", (long long)l.macs,
                  (long long)l.weightBytes,
                  l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
-                 l.outputShape.c_str(), l.nodes.c_str());
+                 l.outputShape.c_str(),
+                 (l.nodes + (l.note.empty() ? "" : "  [" + l.note + "]")).c_str());
   os << format("weights: %lld bytes (ONNX file: %lld bytes, %.1fx smaller); "
                "arena: %lld bytes; MACs: %lld, %.1f%% binary\n",
                (long long)weights, (long long)onnxFileBytes,

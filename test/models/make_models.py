@@ -303,6 +303,15 @@ def make_bad_models():
                          helper.make_node("Relu", ["t0"], ["t1"], name="b"),
                          helper.make_node("Add", ["x", "t1"], ["y"], name="c")],
                [x], [y])
+    # Sign into weights that are not +-alpha per channel: stays real, with a
+    # warning and a note in --report.
+    w = numpy_helper.from_array(np.array([[1.0, -1.0], [1.5, 1.0], [1, 1],
+                                          [-1, 1]], np.float32), "w")
+    y2 = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])
+    save_model("sign_not_binary",
+               [helper.make_node("Sign", ["x"], ["s"], name="sign0"),
+                helper.make_node("MatMul", ["s", "w"], ["y"], name="dense0")],
+               [x], [y2], inits=[w])
     print("wrote", bad)
 
 
