@@ -272,14 +272,15 @@ LogicalResult rewriteDense(PatternRewriter &rewriter, Operation *op, Value a,
     Value bits = b.pack(a, 1);
     Value y = b.bconv(bits, c, signsOf(wRowMajor), {n, c, h, w}, *alpha, bias,
                       {m, n, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1);
-    rewriter.replaceOp(op, b.view(y, {m, n}));
+    rewriter.replaceOp(op, b.view(y, tensorType(op->getResult(0)).getShape()));
     return success();
   }
   int64_t m = aType.getNumElements() / k;
   Value bits = b.pack(b.view(a, {m, k, 1, 1}), 1);
   Value y = b.bconv(bits, k, signsOf(wRowMajor), {n, k, 1, 1}, *alpha, bias,
                     {m, n, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1);
-  rewriter.replaceOp(op, b.view(y, {m, n}));
+  // Batched A ([..., M, K] x [K, N]) is one matrix of all its rows.
+  rewriter.replaceOp(op, b.view(y, tensorType(op->getResult(0)).getShape()));
   return success();
 }
 
@@ -343,9 +344,9 @@ struct BinarizeMatMul final : OpRewritePattern<onnx::MatMulOp> {
     Value a = signInput(op.getA(), &inputScale);
     auto weights = getConstantFloats(op.getB());
     auto bType = tensorType(op.getB());
-    if (!a || !weights || tensorType(op.getA()).getRank() != 2 ||
+    if (!a || !weights || tensorType(op.getA()).getRank() < 2 ||
         bType.getRank() != 2)
-      return rewriter.notifyMatchFailure(op, "not Sign(a)[M,K] x W[K,N]");
+      return rewriter.notifyMatchFailure(op, "not Sign(a)[..., M, K] x W[K, N]");
     int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
     return rewriteDense(rewriter, op, a, transpose(*weights, k, n), n, k,
                         inputScale, Value(), tolerance);

@@ -325,13 +325,75 @@ struct FoldShiftIntoPack final : OpRewritePattern<bnn::PackOp> {
   }
 };
 
+/// pack(LayerNorm(x)) over the last axis -> pack_layernorm(x): the sign of
+/// gamma_i * xhat_i + beta_i is (xhat_i < -beta_i / gamma_i) XOR (gamma_i < 0),
+/// so neither the division by s nor |gamma| is needed (techniques.md 1.4).
+struct FuseLayerNormIntoPack final : OpRewritePattern<bnn::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    Value v = pack.getInput();
+    while (Operation *def = v.getDefiningOp()) {
+      if (!bnn::isView(def) || !def->hasOneUse())
+        break;
+      v = def->getOperand(0);
+    }
+    auto ln = v.getDefiningOp<bnn::LayerNormOp>();
+    auto in = cast<RankedTensorType>(pack.getInput().getType());
+    if (!ln || !ln->hasOneUse() || pack.getThreshold() || pack.getGroup() != 1 ||
+        in.getDimSize(2) != 1 || in.getDimSize(3) != 1)
+      return rewriter.notifyMatchFailure(pack, "no LayerNorm producer");
+    auto x = cast<RankedTensorType>(ln.getInput().getType());
+    int64_t d = x.getShape().back();
+    // The pack must see rows of the normalized axis: LN over the last axis
+    // only, viewed as [rows, D, 1, 1].
+    if (ln.getAxis() != x.getRank() - 1 || in.getDimSize(1) != d)
+      return rewriter.notifyMatchFailure(pack, "not rows of the LN axis");
+    auto gamma = getConstantFloats(ln.getScale());
+    SmallVector<float> beta(d, 0.0f);
+    if (ln.getBias()) {
+      auto b = getConstantFloats(ln.getBias());
+      if (!b)
+        return rewriter.notifyMatchFailure(pack, "bias is not constant");
+      beta = *b;
+    }
+    if (!gamma)
+      return rewriter.notifyMatchFailure(pack, "scale is not constant");
+    SmallVector<float> threshold(d);
+    SmallVector<uint8_t> flip(d);
+    for (int64_t i = 0; i < d; ++i) {
+      float g = (*gamma)[i], b = beta[i];
+      if (g == 0.0f) {
+        // Constant bit of beta: (x < +inf) is 1 (value -1), (x < -inf) is 0.
+        threshold[i] = b < 0.0f ? INFINITY : -INFINITY;
+        flip[i] = 0;
+      } else {
+        threshold[i] = -b / g;
+        flip[i] = g < 0.0f;
+      }
+    }
+    rewriter.setInsertionPoint(pack);
+    auto tAttr = makeF32Attr(getContext(), {d}, threshold);
+    auto fType = RankedTensorType::get(
+        {d}, IntegerType::get(getContext(), 8, IntegerType::Unsigned));
+    Value t = rewriter.create<bnn::ConstantOp>(ln.getLoc(), tAttr.getType(), tAttr);
+    Value f = rewriter.create<bnn::ConstantOp>(
+        ln.getLoc(), fType, DenseElementsAttr::get(fType, ArrayRef<uint8_t>(flip)));
+    rewriter.replaceOpWithNewOp<bnn::PackLayerNormOp>(
+        pack, pack.getOutput().getType(), ln.getInput(), t, f,
+        ln.getEpsilonAttr());
+    return success();
+  }
+};
+
 struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
                  FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
-                 FusePackIntoBConv, PackBeforeMaxPool, FoldShiftIntoPack>(
+                 FusePackIntoBConv, PackBeforeMaxPool, FoldShiftIntoPack,
+                 FuseLayerNormIntoPack>(
         &getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))

@@ -356,4 +356,21 @@ def Bnn_BMaxPool2DOp : Bnn_Op<"bmaxpool2d", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
+def Bnn_PackLayerNormOp : Bnn_Op<"pack_layernorm", [Pure]> {
+  let summary = "Binarize LayerNorm(x) over the last axis without computing it";
+  let description = [{
+    bit_i = ((x_i - mean) < t_i * s) XOR flip_i per row of D values, with
+    s = sqrt(var + epsilon), t_i = -beta_i / gamma_i, flip_i = gamma_i < 0
+    (techniques.md section 1.4): b(LayerNorm(x)) with no divide and no
+    normalized tensor. The result is [rows, 1, 1, words], packed like
+    bnn.pack of the rows viewed as [rows, D, 1, 1].
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, Bnn_F32Tensor:$threshold,
+                   RankedTensorOf<[UI8]>:$flip, F32Attr:$epsilon);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = [{
+    $input `,` $threshold `,` $flip attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 #endif // BNNC_BNN_OPS

@@ -107,6 +107,7 @@ public:
         .Case([&](bnn::PackOp k) { return pack(k, e); })
         .Case([&](bnn::BConv2DOp k) { return bconv2d(k, e); })
         .Case([&](bnn::BMaxPool2DOp k) { return bmaxpool(k, e); })
+        .Case([&](bnn::PackLayerNormOp k) { return packLayerNorm(k, e); })
         .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
         .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
         .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
@@ -598,6 +599,18 @@ private:
     }
     call(e, "bnnc_pack_f32_nchw_to_nhwc32",
          {p.finish(), e.input(op.getInput()),
+          "(uint32_t *)" + e.output(op.getOutput())});
+    return success();
+  }
+
+  LogicalResult packLayerNorm(bnn::PackLayerNormOp op, CEmitter &e) {
+    auto x = shapeOf(op.getInput());
+    int64_t d = x.back();
+    call(e, "bnnc_pack_layernorm_f32",
+         {std::to_string(shapeProduct(x) / d), std::to_string(d),
+          e.input(op.getInput()), e.input(op.getThreshold(), "threshold"),
+          e.input(op.getFlip(), "flip"),
+          CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
           "(uint32_t *)" + e.output(op.getOutput())});
     return success();
   }

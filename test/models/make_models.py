@@ -86,6 +86,19 @@ class OpsMix(nn.Module):
         return values, indices, gathered, counts, mixed, tiled
 
 
+class LayerNormSign(nn.Module):
+    """BiBERT-style: sign(LayerNorm(x)) into a binary linear layer, with
+    negative and zero gammas (the flip and constant-bit cases)."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(40)
+        self.weight = nn.Parameter(torch.randn(12, 40))
+
+    def forward(self, x):
+        return torch.sign(self.norm(x)) @ torch.sign(self.weight).t()
+
+
 def train_briefly(model, x, classes, steps=30):
     """A few optimizer steps so BN statistics and weights are not at init."""
     torch.manual_seed(1)
@@ -342,6 +355,14 @@ def main():
            ["x", "idx"],
            ["values", "indices", "gathered", "counts", "mixed", "tiled"],
            opset=17)
+
+    torch.manual_seed(3)
+    ln = LayerNormSign().eval()
+    with torch.no_grad():
+        ln.norm.weight.uniform_(-1.5, 1.5)
+        ln.norm.weight[5] = 0.0
+        ln.norm.bias.uniform_(-0.5, 0.5)
+    export(ln, "ln_sign", torch.randn(2, 6, 40), ["x"], ["y"], opset=17)
 
     make_binary_shapes()
     make_bipolar_quant()
