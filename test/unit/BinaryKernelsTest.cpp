@@ -1269,3 +1269,68 @@ INSTANTIATE_TEST_SUITE_P(Shapes, BinaryMaxPool, testing::ValuesIn(poolSweep()),
                          });
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Binarized LayerNorm (bnnc_pack_layernorm_f32)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// b(gamma_i * (x_i - mean) / s + beta_i) evaluated as the sign of
+/// gamma_i * (x_i - mean) + beta_i * s in double (s > 0 does not change the
+/// sign), with mean and s computed as the kernel does. Returns 1 for -1.
+uint32_t referenceLayerNormBit(const std::vector<float> &row, int32_t i,
+                               float gamma, float beta, float epsilon) {
+  const int32_t d = static_cast<int32_t>(row.size());
+  float mean = 0.0f, var = 0.0f;
+  for (float v : row)
+    mean += v;
+  mean /= static_cast<float>(d);
+  for (float v : row)
+    var += (v - mean) * (v - mean);
+  var /= static_cast<float>(d);
+  const float s = sqrtf(var + epsilon);
+  const double y = static_cast<double>(gamma) * (row[i] - mean) +
+                   static_cast<double>(beta) * s;
+  return y < 0.0 ? 1u : 0u;
+}
+
+} // namespace
+
+TEST(BinaryLayerNorm, MatchesSignOfNormalizedValue) {
+  Rng rng(0x1a7e);
+  for (int32_t d : {1, 7, 31, 32, 33, 64, 100}) {
+    const int32_t rows = 3, words = (d + 31) / 32;
+    std::vector<float> x(static_cast<size_t>(rows) * d), t(d);
+    std::vector<uint8_t> flip(d);
+    std::vector<float> gamma(d), beta(d);
+    for (float &v : x)
+      v = rng.uniform(-3.0f, 3.0f);
+    for (int32_t i = 0; i < d; ++i) {
+      // Both signs, and an exact zero (a constant bit) every 5th channel.
+      gamma[i] = i % 5 == 4 ? 0.0f : rng.uniform(-2.0f, 2.0f);
+      beta[i] = rng.uniform(-1.0f, 1.0f);
+      if (gamma[i] == 0.0f) {
+        t[i] = beta[i] < 0.0f ? INFINITY : -INFINITY;
+        flip[i] = 0;
+      } else {
+        t[i] = -beta[i] / gamma[i];
+        flip[i] = gamma[i] < 0.0f;
+      }
+    }
+    std::vector<uint32_t> y(static_cast<size_t>(rows) * words, 0xffffffffu);
+    bnnc_pack_layernorm_f32(rows, d, x.data(), t.data(), flip.data(), 1e-5f,
+                            y.data());
+    for (int32_t r = 0; r < rows; ++r) {
+      std::vector<float> row(x.begin() + r * d, x.begin() + (r + 1) * d);
+      for (int32_t i = 0; i < d; ++i) {
+        const uint32_t bit = (y[r * words + i / 32] >> (i % 32)) & 1u;
+        EXPECT_EQ(bit, referenceLayerNormBit(row, i, gamma[i], beta[i], 1e-5f))
+            << "d=" << d << " row=" << r << " channel=" << i;
+      }
+      // Tail bits stay 0.
+      for (int32_t i = d; i < words * 32; ++i)
+        EXPECT_EQ((y[r * words + i / 32] >> (i % 32)) & 1u, 0u);
+    }
+  }
+}
