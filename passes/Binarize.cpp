@@ -102,14 +102,14 @@ public:
     auto type = RankedTensorType::get(outShape, rewriter.getF32Type());
     return rewriter.create<bnn::BConv2DOp>(
         loc, type, bits, weight, scaleValue, bias, /*threshold=*/Value(),
-        /*flip=*/Value(), rewriter.getI64IntegerAttr(channels),
+        /*flip=*/Value(), /*slope=*/Value(), rewriter.getI64IntegerAttr(channels),
         rewriter.getDenseI64ArrayAttr(weightShape.drop_front(2)),
         rewriter.getDenseI64ArrayAttr(strides),
         rewriter.getDenseI64ArrayAttr(pads),
         rewriter.getDenseI64ArrayAttr(dilations),
         rewriter.getI64IntegerAttr(group),
         bnn::ActivationAttr::get(rewriter.getContext(), bnn::Activation::none),
-        rewriter.getI64IntegerAttr(1));
+        rewriter.getI64IntegerAttr(1), FloatAttr(), FloatAttr());
   }
 
 private:

@@ -138,9 +138,10 @@ struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
     auto bits = rewriter.create<bnn::BConv2DOp>(
         rewriter.getFusedLoc({conv.getLoc(), pack.getLoc()}),
         pack.getOutput().getType(), conv.getInput(), conv.getWeight(), Value(),
-        Value(), threshold, flip, conv.getChannelsAttr(), conv.getKernelAttr(),
-        conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
-        conv.getGroupAttr(), conv.getActivationAttr(), pack.getGroupAttr());
+        Value(), threshold, flip, Value(), conv.getChannelsAttr(),
+        conv.getKernelAttr(), conv.getStridesAttr(), conv.getPadsAttr(),
+        conv.getDilationsAttr(), conv.getGroupAttr(), conv.getActivationAttr(),
+        pack.getGroupAttr(), FloatAttr(), FloatAttr());
     rewriter.replaceOp(pack, bits.getOutput());
     return success();
   }
@@ -242,6 +243,58 @@ struct FuseScaleIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
       return success();
     }
     return rewriter.notifyMatchFailure(op, "no per-channel constant");
+  }
+};
+
+/// PRelu with a per-channel constant slope, or a clamp (ONNX Clip lowers to
+/// max(x, lo) then min(., hi) with scalar constants), after a binary
+/// convolution becomes its epilogue activation.
+struct FusePReluOrClampIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::ElementwiseOp op,
+                                PatternRewriter &rewriter) const override {
+    auto outType = cast<RankedTensorType>(op.getOutput().getType());
+    if (op.getKind() == "prelu") {
+      auto conv = producingBConv(op.getInputs()[0]);
+      if (!conv || op.getInputs()[0].getType() != outType)
+        return rewriter.notifyMatchFailure(op, "no binary conv producer");
+      auto slope = perChannel(op.getInputs()[1], conv.getOutChannels(),
+                              outType.getRank());
+      if (!slope)
+        return rewriter.notifyMatchFailure(op, "slope is not per channel");
+      auto attr = makeF32Attr(getContext(), {conv.getOutChannels()}, *slope);
+      rewriter.setInsertionPoint(conv);
+      Value s = rewriter.create<bnn::ConstantOp>(op.getLoc(), attr.getType(), attr);
+      rewriter.modifyOpInPlace(conv, [&] {
+        conv.getSlopeMutable().assign(s);
+        conv.setActivation(bnn::Activation::prelu);
+        conv->setLoc(rewriter.getFusedLoc({conv.getLoc(), op.getLoc()}));
+      });
+      rewriter.replaceOp(op, op.getInputs()[0]);
+      return success();
+    }
+    // min(max(conv, lo), hi) with scalar bounds.
+    if (op.getKind() != "min")
+      return rewriter.notifyMatchFailure(op, "not prelu or clamp");
+    auto lower = op.getInputs()[0].getDefiningOp<bnn::ElementwiseOp>();
+    auto hi = getConstantFloats(op.getInputs()[1]);
+    if (!lower || lower.getKind() != "max" || !lower->hasOneUse() || !hi ||
+        hi->size() != 1)
+      return rewriter.notifyMatchFailure(op, "not a clamp");
+    auto lo = getConstantFloats(lower.getInputs()[1]);
+    auto conv = producingBConv(lower.getInputs()[0]);
+    if (!conv || !lo || lo->size() != 1 ||
+        lower.getInputs()[0].getType() != outType)
+      return rewriter.notifyMatchFailure(op, "clamp without a binary conv");
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.setActivation(bnn::Activation::clamp);
+      conv.setClampLoAttr(rewriter.getF32FloatAttr((*lo)[0]));
+      conv.setClampHiAttr(rewriter.getF32FloatAttr((*hi)[0]));
+      conv->setLoc(rewriter.getFusedLoc({conv.getLoc(), op.getLoc()}));
+    });
+    rewriter.replaceOp(op, lower.getInputs()[0]);
+    rewriter.eraseOp(lower);
+    return success();
   }
 };
 
@@ -393,7 +446,7 @@ struct BnnFuseEpiloguesPass final
     patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
                  FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
                  FusePackIntoBConv, PackBeforeMaxPool, FoldShiftIntoPack,
-                 FuseLayerNormIntoPack>(
+                 FuseLayerNormIntoPack, FusePReluOrClampIntoBConv>(
         &getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))

@@ -50,7 +50,16 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+/// The float kernels fuse ReLU only (prelu and clamp are binary epilogues).
+static LogicalResult verifyFloatActivation(Operation *op, Activation a) {
+  if (a != Activation::none && a != Activation::relu)
+    return op->emitOpError("float kernels support activation none or relu");
+  return success();
+}
+
 LogicalResult Conv2DOp::verify() {
+  if (failed(verifyFloatActivation(*this, getActivation())))
+    return failure();
   auto x = rankedType(getInput()), w = rankedType(getWeight());
   auto y = rankedType(getOutput());
   if (x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
@@ -77,6 +86,8 @@ LogicalResult Conv2DOp::verify() {
 }
 
 LogicalResult GemmOp::verify() {
+  if (failed(verifyFloatActivation(*this, getActivation())))
+    return failure();
   auto a = rankedType(getA()), b = rankedType(getB());
   auto y = rankedType(getOutput());
   if (a.getRank() != 2 || b.getRank() != 2 || y.getRank() != 2)
@@ -261,6 +272,10 @@ LogicalResult BConv2DOp::verify() {
       return emitOpError("float result must be NCHW with ") << m
                                                             << " channels";
   }
+  if ((getActivation() == Activation::prelu) != static_cast<bool>(getSlope()))
+    return emitOpError("a prelu epilogue needs a slope, and only it");
+  if (getActivation() == Activation::clamp && (!getClampLo() || !getClampHi()))
+    return emitOpError("a clamp epilogue needs clamp_lo and clamp_hi");
   auto w = rankedType(getWeight());
   if (w.getElementType().isF32()) {
     if (w.getRank() != 4 || w.getDimSize(1) * getGroup() != getChannels())

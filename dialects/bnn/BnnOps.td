@@ -37,7 +37,9 @@ def Bnn_F32Tensor : RankedTensorOf<[F32]>;
 def Bnn_Activation : I32EnumAttr<"Activation",
     "activation fused into a kernel's epilogue", [
       I32EnumAttrCase<"none", 0>,
-      I32EnumAttrCase<"relu", 1>
+      I32EnumAttrCase<"relu", 1>,
+      I32EnumAttrCase<"prelu", 2>,
+      I32EnumAttrCase<"clamp", 3>
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::bnnc::bnn";
@@ -303,7 +305,8 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, AttrSizedOperandSegments]> {
   let description = [{
     dot = K_valid - 2 * popcount(x XOR w) over the in-bounds taps (ONNX zero
     padding: a padded tap contributes 0). Float epilogue (f32 NCHW result):
-    y = act(dot * scale[o] + bias[o]). Bits epilogue (i32 result, packed
+    y = act(dot * scale[o] + bias[o]) with act none, relu, prelu (`slope`
+    per channel) or clamp (`clamp_lo`, `clamp_hi`). Bits epilogue (i32 result, packed
     channels-last [N, OH, OW, words] in `out_group` groups, for a binary
     consumer): bit = (dot < threshold[o]) XOR flip[o], which is
     b(dot * scale[o] + bias[o]) in exact arithmetic. `weight` is the float
@@ -314,15 +317,18 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, AttrSizedOperandSegments]> {
                    Optional<Bnn_F32Tensor>:$scale,
                    Optional<Bnn_F32Tensor>:$bias,
                    Optional<RankedTensorOf<[I32]>>:$threshold,
-                   Optional<RankedTensorOf<[UI8]>>:$flip, I64Attr:$channels,
+                   Optional<RankedTensorOf<[UI8]>>:$flip,
+                   Optional<Bnn_F32Tensor>:$slope, I64Attr:$channels,
                    DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                    DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
                    I64Attr:$group, Bnn_ActivationAttr:$activation,
-                   DefaultValuedAttr<I64Attr, "1">:$out_group);
+                   DefaultValuedAttr<I64Attr, "1">:$out_group,
+                   OptionalAttr<F32Attr>:$clamp_lo,
+                   OptionalAttr<F32Attr>:$clamp_hi);
   let results = (outs RankedTensorOf<[F32, I32]>:$output);
   let assemblyFormat = [{
     $input `,` $weight (`scale` $scale^)? (`bias` $bias^)?
-    (`threshold` $threshold^)? (`flip` $flip^)? attr-dict `:`
+    (`threshold` $threshold^)? (`flip` $flip^)? (`slope` $slope^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -672,12 +672,21 @@ private:
     std::string epilogue = e.freshName(e.currentNodeId() + "_epilogue");
     std::string scale = op.getScale() ? e.input(op.getScale(), "scale") : "NULL";
     std::string bias = op.getBias() ? e.input(op.getBias(), "bias") : "NULL";
+    static const char *activations[] = {"BNNC_BACT_NONE", "BNNC_BACT_RELU",
+                                        "BNNC_BACT_PRELU", "BNNC_BACT_CLAMP"};
+    std::string slope = op.getSlope() ? e.input(op.getSlope(), "slope") : "NULL";
     e.globals() << "static const bnnc_bfloat_epilogue " << epilogue
                 << " = {\n    .scale = " << scale << ", .bias = " << bias
                 << ",\n    .activation = "
-                << (op.getActivation() == bnn::Activation::relu
-                        ? "BNNC_BACT_RELU"
-                        : "BNNC_BACT_NONE")
+                << activations[static_cast<int>(op.getActivation())]
+                << ", .slope = " << slope << ",\n    .clamp_lo = "
+                << CEmitter::floatLiteral(
+                       op.getClampLo() ? op.getClampLo()->convertToDouble() : 0.0,
+                       false)
+                << ", .clamp_hi = "
+                << CEmitter::floatLiteral(
+                       op.getClampHi() ? op.getClampHi()->convertToDouble() : 0.0,
+                       false)
                 << ",\n};\n\n";
     call(e, "bnnc_bconv2d32_float",
          {params, "(const uint32_t *)" + e.input(op.getInput()),

@@ -269,6 +269,46 @@ def make_bipolar_quant():
     print("wrote", directory)
 
 
+def make_binary_epilogues():
+    """Binary convs whose PRelu and Clip fold into the kernel epilogue."""
+    from onnx import TensorProto, helper
+    import torch.nn.functional as F
+    rng = np.random.default_rng(13)
+    directory = os.path.join(HERE, "binary_epilogues")
+    data = os.path.join(directory, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+    x = rng.standard_normal((2, 5, 4, 4)).astype(np.float32)
+    w = np.where(rng.standard_normal((3, 5, 3, 3)) < 0, -1.0, 1.0).astype(np.float32)
+    slope = np.array([0.25, 0.5, 0.125], np.float32).reshape(3, 1, 1)
+    t = torch.sign(torch.tensor(x, dtype=torch.float64))
+    c = F.conv2d(t, torch.tensor(w, dtype=torch.float64), padding=1)
+    p = torch.where(c < 0, c * torch.tensor(slope, dtype=torch.float64), c)
+    q = torch.clamp(c, -4.0, 6.0)
+    f32 = TensorProto.FLOAT
+    nodes = [
+        helper.make_node("Sign", ["x"], ["s"], name="sign"),
+        helper.make_node("Conv", ["s", "w"], ["c0"], name="conv_prelu", pads=[1, 1, 1, 1]),
+        helper.make_node("PRelu", ["c0", "slope"], ["p"], name="prelu"),
+        helper.make_node("Conv", ["s", "w"], ["c1"], name="conv_clip", pads=[1, 1, 1, 1]),
+        helper.make_node("Clip", ["c1", "lo", "hi"], ["q"], name="clip"),
+    ]
+    graph = helper.make_graph(
+        nodes, "binary_epilogues",
+        [helper.make_tensor_value_info("x", f32, [2, 5, 4, 4])],
+        [helper.make_tensor_value_info("p", f32, [2, 3, 4, 4]),
+         helper.make_tensor_value_info("q", f32, [2, 3, 4, 4])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(slope, "slope"),
+         numpy_helper.from_array(np.array(-4.0, np.float32), "lo"),
+         numpy_helper.from_array(np.array(6.0, np.float32), "hi")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(directory, "model.onnx"))
+    save(os.path.join(data, "input_0.pb"), torch.tensor(x), "x")
+    save(os.path.join(data, "output_0.pb"), p.float(), "p")
+    save(os.path.join(data, "output_1.pb"), q.float(), "q")
+    print("wrote", directory)
+
+
 def make_bad_models():
     """Small invalid or unsupported models for the diagnostics tests."""
     from onnx import TensorProto, helper
@@ -366,6 +406,7 @@ def main():
 
     make_binary_shapes()
     make_bipolar_quant()
+    make_binary_epilogues()
     make_bad_models()
 
 

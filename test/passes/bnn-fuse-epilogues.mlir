@@ -98,3 +98,25 @@ func.func @rsign(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x2x1xi32> {
   %p = bnn.pack %d {group = 1 : i64} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x1xi32>
   return %p : tensor<1x2x2x1xi32>
 }
+
+// -----
+
+// PRelu with a per-channel slope and a Clip (max then min with scalar
+// bounds) after binary layers become their epilogue activations.
+// CHECK-LABEL: func.func @prelu_and_clamp
+// CHECK: %[[S:.*]] = bnn.constant dense<[2.500000e-01, 5.000000e-01]> : tensor<2xf32>
+// CHECK: bnn.bconv2d %arg0, %{{.*}} slope %[[S]] {activation = #bnn.activation<prelu>
+// CHECK: bnn.bconv2d %arg0, %{{.*}} {activation = #bnn.activation<clamp>, {{.*}}clamp_hi = 6.000000e+00 : f32, clamp_lo = -1.000000e+00 : f32
+// CHECK-NOT: bnn.elementwise
+func.func @prelu_and_clamp(%bits: tensor<1x1x1x1xi32>) -> (tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>) {
+  %w = bnn.constant dense<1.0> : tensor<2x3x1x1xf32>
+  %c0 = bnn.bconv2d %bits, %w {activation = #bnn.activation<none>, channels = 3 : i64, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x1x1xi32>, tensor<2x3x1x1xf32>) -> tensor<1x2x1x1xf32>
+  %slope = bnn.constant dense<[[[0.25]], [[0.5]]]> : tensor<2x1x1xf32>
+  %p = bnn.elementwise "prelu" %c0, %slope : (tensor<1x2x1x1xf32>, tensor<2x1x1xf32>) -> tensor<1x2x1x1xf32>
+  %c1 = bnn.bconv2d %bits, %w {activation = #bnn.activation<none>, channels = 3 : i64, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x1x1xi32>, tensor<2x3x1x1xf32>) -> tensor<1x2x1x1xf32>
+  %lo = bnn.constant dense<-1.0> : tensor<f32>
+  %hi = bnn.constant dense<6.0> : tensor<f32>
+  %m = bnn.elementwise "max" %c1, %lo : (tensor<1x2x1x1xf32>, tensor<f32>) -> tensor<1x2x1x1xf32>
+  %q = bnn.elementwise "min" %m, %hi : (tensor<1x2x1x1xf32>, tensor<f32>) -> tensor<1x2x1x1xf32>
+  return %p, %q : tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>
+}
