@@ -400,7 +400,8 @@ struct FuseLayerNormIntoPack final : OpRewritePattern<bnn::PackOp> {
     int64_t d = x.getShape().back();
     // The pack must see rows of the normalized axis: LN over the last axis
     // only, viewed as [rows, D, 1, 1].
-    if (ln.getAxis() != x.getRank() - 1 || in.getDimSize(1) != d)
+    if (static_cast<int64_t>(ln.getAxis()) != x.getRank() - 1 ||
+        in.getDimSize(1) != d)
       return rewriter.notifyMatchFailure(pack, "not rows of the LN axis");
     auto gamma = getConstantFloats(ln.getScale());
     SmallVector<float> beta(d, 0.0f);

@@ -386,7 +386,10 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   auto type = shapedType(getConcatResult());
   int64_t rank = type.getRank();
-  int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
+  // I64Attr getters return uint64_t: read the axis as signed first.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += rank;
   // Each input contributes `outer` runs of (its axis extent x inner) values.
   int64_t outer = bnnc::shapeProduct(type.getShape().take_front(axis));
   SmallVector<SmallVector<Attribute>> inputs;
@@ -414,7 +417,10 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
     return {};
   auto dataShape = data.getType().getShape();
   int64_t rank = dataShape.size();
-  int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
+  // I64Attr getters return uint64_t: read the axis as signed first.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += rank;
   int64_t outer = bnnc::shapeProduct(dataShape.take_front(axis));
   int64_t inner = bnnc::shapeProduct(dataShape.drop_front(axis + 1));
   int64_t extent = dataShape[axis];

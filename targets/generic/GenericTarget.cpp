@@ -362,7 +362,8 @@ private:
     auto shape = tensorOf(op.getOutput()).getShape();
     std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
     copyLoop(e, y, x, shape, rowMajorAccess(shape),
-             Access{op.getOffset(), SmallVector<int64_t>(op.getStrides())});
+             Access{static_cast<int64_t>(op.getOffset()),
+                    SmallVector<int64_t>(op.getStrides())});
     return success();
   }
 

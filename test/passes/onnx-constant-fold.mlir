@@ -46,3 +46,18 @@ func.func @noops(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %f = onnx.Flatten %i : tensor<2x3xf32> -> tensor<2x3xf32>
   return %f : tensor<2x3xf32>
 }
+
+// -----
+
+// Negative axes (I64 attributes read as signed): Concat at -1, Gather at -1.
+// CHECK-LABEL: func.func @negative_axes
+// CHECK-DAG: onnx.Constant dense<{{\[}}[1, 2, 5], [3, 4, 6]]> : tensor<2x3xi64>
+// CHECK-DAG: onnx.Constant dense<{{\[}}[2], [4]]> : tensor<2x1xi64>
+func.func @negative_axes() -> (tensor<2x3xi64>, tensor<2x1xi64>) {
+  %a = onnx.Constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>
+  %b = onnx.Constant dense<[[5], [6]]> : tensor<2x1xi64>
+  %c = onnx.Concat %a, %b {axis = -1 : i64} : (tensor<2x2xi64>, tensor<2x1xi64>) -> tensor<2x3xi64>
+  %i = onnx.Constant dense<[-1]> : tensor<1xi64>
+  %g = onnx.Gather %a, %i {axis = -1 : i64} : (tensor<2x2xi64>, tensor<1xi64>) -> tensor<2x1xi64>
+  return %c, %g : tensor<2x3xi64>, tensor<2x1xi64>
+}
