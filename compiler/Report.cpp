@@ -43,12 +43,6 @@ std::string shapeText(Type type) {
          }();
 }
 
-int64_t byteSize(Type type) {
-  auto t = cast<RankedTensorType>(type);
-  return t.getNumElements() *
-         std::max<int64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
-}
-
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
@@ -81,25 +75,10 @@ int64_t macsOf(Operation *op) {
 bool hasBinarizedInput(Operation *op) {
   if (!isa<bnn::Conv2DOp, bnn::GemmOp, bnn::MatMulOp>(op))
     return false;
-  Value v = op->getOperand(0);
-  while (Operation *def = v.getDefiningOp()) {
-    if (!bnn::isView(def))
-      break;
-    v = def->getOperand(0);
-  }
-  auto e = v.getDefiningOp<bnn::ElementwiseOp>();
+  auto e = bnn::viewSource(op->getOperand(0)).getDefiningOp<bnn::ElementwiseOp>();
   return e && (e.getKind() == "sign" || e.getKind() == "bipolar");
 }
 
-std::string nodeNames(Location loc) {
-  SmallVector<std::string> names;
-  loc->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l))
-      names.push_back(n.getName().str());
-    return WalkResult::advance();
-  });
-  return join(names, ", ");
-}
 
 } // namespace
 
@@ -115,12 +94,12 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
         continue;
       Layer l;
       l.op = op.getName().stripDialect().str();
-      l.nodes = nodeNames(op.getLoc());
+      l.nodes = join(bnn::nodeNames(op.getLoc()), ", ");
       SmallVector<std::string> ins;
       for (Value v : op.getOperands()) {
         if (v.getDefiningOp() &&
             v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>())
-          l.weightBytes += byteSize(v.getType());
+          l.weightBytes += bnn::tensorBytes(v.getType());
         else
           ins.push_back(shapeText(v.getType()));
       }
@@ -134,7 +113,7 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                  "or no exact binary form";
       if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
         l.accumulatorBits = accumulatorBits(conv);
-      l.bytes = byteSize(op.getResult(0).getType());
+      l.bytes = bnn::tensorBytes(op.getResult(0).getType());
       if (auto off = op.getAttrOfType<IntegerAttr>(bnn::kOffsetAttr))
         l.offset = off.getInt();
       weights += l.weightBytes;

@@ -371,13 +371,7 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
     // deviation where the binarized value is integer-valued (rounded, cast
     // from integers) and can be exactly 0.
     getOperation().walk([](bnn::PackOp pack) {
-      Value a = pack.getInput();
-      while (Operation *def = a.getDefiningOp()) {
-        if (!bnn::isView(def))
-          break;
-        a = def->getOperand(0);
-      }
-      Operation *def = a.getDefiningOp();
+      Operation *def = bnn::viewSource(pack.getInput()).getDefiningOp();
       if (def && isa<onnx::RoundOp, onnx::FloorOp, onnx::CeilOp, onnx::CastOp,
                      onnx::SignOp, onnx::BipolarQuantOp>(def))
         pack.emitWarning() << describeNode(pack)

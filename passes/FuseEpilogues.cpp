@@ -93,12 +93,7 @@ struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(bnn::PackOp pack,
                                 PatternRewriter &rewriter) const override {
-    Value v = pack.getInput();
-    while (Operation *def = v.getDefiningOp()) {
-      if (!bnn::isView(def) || !def->hasOneUse())
-        break;
-      v = def->getOperand(0);
-    }
+    Value v = bnn::viewSource(pack.getInput(), /*singleUse=*/true);
     auto conv = v.getDefiningOp<bnn::BConv2DOp>();
     if (!conv || !conv->hasOneUse() || conv.writesBits() || pack.getThreshold() ||
         conv.getActivation() != bnn::Activation::none ||
@@ -385,12 +380,7 @@ struct FuseLayerNormIntoPack final : OpRewritePattern<bnn::PackOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(bnn::PackOp pack,
                                 PatternRewriter &rewriter) const override {
-    Value v = pack.getInput();
-    while (Operation *def = v.getDefiningOp()) {
-      if (!bnn::isView(def) || !def->hasOneUse())
-        break;
-      v = def->getOperand(0);
-    }
+    Value v = bnn::viewSource(pack.getInput(), /*singleUse=*/true);
     auto ln = v.getDefiningOp<bnn::LayerNormOp>();
     auto in = cast<RankedTensorType>(pack.getInput().getType());
     if (!ln || !ln->hasOneUse() || pack.getThreshold() || pack.getGroup() != 1 ||

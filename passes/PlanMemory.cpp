@@ -33,22 +33,6 @@ struct Buffer {
 
 int64_t alignTo(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
-int64_t byteSize(Value v) {
-  auto t = cast<RankedTensorType>(v.getType());
-  int64_t bits = t.getElementType().getIntOrFloatBitWidth();
-  return t.getNumElements() * std::max<int64_t>(1, bits / 8);
-}
-
-/// The value that owns the bytes of `v`: views are followed to their source.
-Value storageRoot(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (!bnn::isView(def))
-      break;
-    v = def->getOperand(0);
-  }
-  return v;
-}
-
 bool overlaps(const Buffer &a, const Buffer &b) {
   return a.begin <= b.end && b.begin <= a.end;
 }
@@ -102,12 +86,12 @@ struct BnnPlanMemoryPass final
       if (returned.contains(result))
         continue;
       bufferOf[result] = buffers.size();
-      buffers.push_back({&op, alignTo(byteSize(result), alignment), index[&op],
+      buffers.push_back({&op, alignTo(bnn::tensorBytes(result.getType()), alignment), index[&op],
                          index[&op]});
     }
     for (Operation &op : body)
       for (Value operand : op.getOperands()) {
-        auto it = bufferOf.find(storageRoot(operand));
+        auto it = bufferOf.find(bnn::viewSource(operand));
         if (it != bufferOf.end())
           buffers[it->second].end =
               std::max(buffers[it->second].end, index[&op]);

@@ -85,25 +85,11 @@ static std::string shapeString(Type type, StringRef sep = "x") {
               sep);
 }
 
-static int64_t byteSize(Type type) {
-  auto t = cast<RankedTensorType>(type);
-  return t.getNumElements() *
-         std::max<int64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
-}
+using bnn::nodeNames;
 
-/// The ONNX node names an op was built from (fused locations keep all).
-static SmallVector<std::string> nodeNameList(Location loc) {
-  SmallVector<std::string> names;
-  loc->walk([&](Location l) {
-    if (auto name = dyn_cast<NameLoc>(l))
-      names.push_back(name.getName().str());
-    return WalkResult::advance();
-  });
-  return names;
-}
-
-static std::string nodeNames(Location loc) {
-  SmallVector<std::string> names = nodeNameList(loc);
+/// The node names of an op for comments: "a, b", or "unnamed".
+static std::string nodeNameText(Location loc) {
+  SmallVector<std::string> names = nodeNames(loc);
   return names.empty() ? std::string("unnamed") : join(names, ", ");
 }
 
@@ -140,7 +126,7 @@ std::string CEmitter::freshName(StringRef stem) {
 
 std::string CEmitter::currentNodeId() const {
   SmallVector<std::string> names =
-      currentOp ? nodeNameList(currentOp->getLoc()) : SmallVector<std::string>();
+      currentOp ? nodeNames(currentOp->getLoc()) : SmallVector<std::string>();
   return identifierFragment(names.empty() ? "node" : names.front());
 }
 
@@ -150,7 +136,7 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
   Type element = type.getElementType();
   // Constants that passes created or moved have lost their initializer name;
   // they are named after the kernel that reads them.
-  SmallVector<std::string> names = nodeNameList(op->getLoc());
+  SmallVector<std::string> names = nodeNames(op->getLoc());
   std::string stem = names.empty() ? currentNodeId() + "_" + role.str()
                                    : identifierFragment(names.front());
   std::string name = freshName(stem);
@@ -253,7 +239,7 @@ LogicalResult CEmitter::emitBody() {
         !op.hasAttr(bnn::kOffsetAttr))
       return op.emitError("result has no arena offset; run bnn-plan-memory");
     bodyOS << "\n  /* " << op.getName().stripDialect() << " ["
-           << nodeNames(op.getLoc()) << "]: ";
+           << nodeNameText(op.getLoc()) << "]: ";
     bodyOS << join(map_range(op.getOperandTypes(),
                              [](Type t) { return shapeString(t); }),
                    ", ")
@@ -267,7 +253,7 @@ LogicalResult CEmitter::emitBody() {
     bodyOS << "\n";
   for (auto [i, v] : copies)
     bodyOS << "  memcpy(outputs[" << i << "], " << input(v) << ", "
-           << byteSize(v.getType()) << ");\n";
+           << bnn::tensorBytes(v.getType()) << ");\n";
   return success();
 }
 
@@ -280,7 +266,7 @@ void CEmitter::emitDescriptors(raw_ostream &os, StringRef which,
     os << "    {\"" << name << "\", " << onnxDtypeName(t.getElementType())
        << ", " << t.getRank() << ", {"
        << (t.getRank() ? shapeString(t, ", ") : "0") << "}, "
-       << t.getNumElements() << ", " << byteSize(t) << "},\n";
+       << t.getNumElements() << ", " << bnn::tensorBytes(t) << "},\n";
   }
   os << "};\n";
 }

@@ -227,6 +227,31 @@ LogicalResult ChannelAffineOp::verify() {
   return success();
 }
 
+Value bnnc::bnn::viewSource(Value v, bool singleUse) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isView(def) || (singleUse && !def->hasOneUse()))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+int64_t bnnc::bnn::tensorBytes(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return t.getNumElements() *
+         std::max<int64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
+}
+
+SmallVector<std::string> bnnc::bnn::nodeNames(Location loc) {
+  SmallVector<std::string> names;
+  loc->walk([&](Location l) {
+    if (auto name = dyn_cast<NameLoc>(l))
+      names.push_back(name.getName().str());
+    return WalkResult::advance();
+  });
+  return names;
+}
+
 /// 32-bit words per packed pixel: each group's channels packed separately.
 int64_t bnnc::bnn::packedWords(int64_t channels, int64_t group) {
   return group * ((channels / group + 31) / 32);

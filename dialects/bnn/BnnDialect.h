@@ -39,6 +39,18 @@ int64_t packedWords(int64_t channels, int64_t group);
 /// True for ops that produce no kernel, only a new view of their operand.
 inline bool isView(mlir::Operation *op) { return mlir::isa<ReshapeOp>(op); }
 
+/// The value that owns the bytes of `v`: views are followed back to their
+/// source. With `singleUse`, only through views that have no other user
+/// (a rewrite may then replace the whole chain).
+mlir::Value viewSource(mlir::Value v, bool singleUse = false);
+
+/// Bytes of a ranked tensor (i1 takes a byte per element): what the arena
+/// plan, the emitted C and the report all count.
+int64_t tensorBytes(mlir::Type type);
+
+/// The ONNX node names a location carries (fused locations keep all).
+llvm::SmallVector<std::string> nodeNames(mlir::Location loc);
+
 } // namespace bnnc::bnn
 
 #endif // BNNC_DIALECTS_BNN_BNNDIALECT_H

@@ -53,9 +53,9 @@
 #define BNNC_KERNELS_BINARY_H
 
 #include <stddef.h>
-#include <math.h>
 #include <stdint.h>
 
+#include "bnnc/kernels_f32.h" /* bnnc_row_moments_f32 */
 #include "bnnc/runtime.h"
 
 /* ---- Popcount ---------------------------------------------------------- */
@@ -662,9 +662,9 @@ BNNC_DEFINE_BPACK(64)
  * of d values, b(gamma_i * (x_i - mean) / s + beta_i) with s = sqrt(var +
  * eps) equals ((x_i - mean) < t_i * s) XOR flip_i, t_i = -beta_i / gamma_i,
  * flip_i = gamma_i < 0 (gamma_i = 0: t_i = +-INFINITY gives the constant
- * bit of beta_i). No division and no normalized tensor; the mean and the
- * biased variance are computed as bnnc_layernorm_f32 does. Rows are packed
- * into ceil(d / 32) words, tail bits 0. */
+ * bit of beta_i). No division and no normalized tensor; the mean and s come
+ * from bnnc_row_moments_f32, as in bnnc_layernorm_f32. Rows are packed into
+ * ceil(d / 32) words, tail bits 0. */
 static inline void bnnc_pack_layernorm_f32(int32_t rows, int32_t d,
                                            const float *x, const float *t,
                                            const uint8_t *flip, float epsilon,
@@ -672,14 +672,8 @@ static inline void bnnc_pack_layernorm_f32(int32_t rows, int32_t d,
   const int32_t words = (d + 31) / 32;
   for (int32_t r = 0; r < rows; ++r) {
     const float *row = x + (size_t)r * d;
-    float mean = 0.0f, var = 0.0f;
-    for (int32_t i = 0; i < d; ++i)
-      mean += row[i];
-    mean /= (float)d;
-    for (int32_t i = 0; i < d; ++i)
-      var += (row[i] - mean) * (row[i] - mean);
-    var /= (float)d;
-    const float s = sqrtf(var + epsilon);
+    float mean, s;
+    bnnc_row_moments_f32(row, d, epsilon, &mean, &s);
     uint32_t *out = y + (size_t)r * words;
     for (int32_t w = 0; w < words; ++w)
       out[w] = 0;

@@ -261,6 +261,22 @@ static inline void bnnc_softmax_f32(int32_t outer, int32_t n, int32_t inner,
     }
 }
 
+/* The mean and s = sqrt(biased variance + eps) of a row of n values, as
+ * LayerNorm computes them. The binarized LayerNorm of kernels_binary.h uses
+ * this same function, so both paths normalize with identical numbers. */
+static inline void bnnc_row_moments_f32(const float *row, int32_t n,
+                                        float epsilon, float *mean, float *s) {
+  float m = 0.0f, var = 0.0f;
+  for (int32_t k = 0; k < n; ++k)
+    m += row[k];
+  m /= (float)n;
+  for (int32_t k = 0; k < n; ++k)
+    var += (row[k] - m) * (row[k] - m);
+  var /= (float)n;
+  *mean = m;
+  *s = sqrtf(var + epsilon);
+}
+
 /* Normalizes each of `outer` rows of n values: (x - mean) / sqrt(var + eps)
  * with the biased variance, then * scale[k] (+ bias[k], bias may be NULL). */
 static inline void bnnc_layernorm_f32(int32_t outer, int32_t n,
@@ -270,14 +286,9 @@ static inline void bnnc_layernorm_f32(int32_t outer, int32_t n,
   for (int32_t o = 0; o < outer; ++o) {
     const float *row = x + (size_t)o * n;
     float *out = y + (size_t)o * n;
-    float mean = 0.0f, var = 0.0f;
-    for (int32_t k = 0; k < n; ++k)
-      mean += row[k];
-    mean /= (float)n;
-    for (int32_t k = 0; k < n; ++k)
-      var += (row[k] - mean) * (row[k] - mean);
-    var /= (float)n;
-    const float inv = 1.0f / sqrtf(var + epsilon);
+    float mean, s;
+    bnnc_row_moments_f32(row, n, epsilon, &mean, &s);
+    const float inv = 1.0f / s;
     for (int32_t k = 0; k < n; ++k)
       out[k] = (row[k] - mean) * inv * scale[k] + (bias ? bias[k] : 0.0f);
   }

@@ -1281,15 +1281,9 @@ namespace {
 /// sign), with mean and s computed as the kernel does. Returns 1 for -1.
 uint32_t referenceLayerNormBit(const std::vector<float> &row, int32_t i,
                                float gamma, float beta, float epsilon) {
-  const int32_t d = static_cast<int32_t>(row.size());
-  float mean = 0.0f, var = 0.0f;
-  for (float v : row)
-    mean += v;
-  mean /= static_cast<float>(d);
-  for (float v : row)
-    var += (v - mean) * (v - mean);
-  var /= static_cast<float>(d);
-  const float s = sqrtf(var + epsilon);
+  float mean, s;
+  bnnc_row_moments_f32(row.data(), static_cast<int32_t>(row.size()), epsilon,
+                       &mean, &s);
   const double y = static_cast<double>(gamma) * (row[i] - mean) +
                    static_cast<double>(beta) * s;
   return y < 0.0 ? 1u : 0u;
