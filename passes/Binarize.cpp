@@ -223,26 +223,14 @@ struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
     if (!g)
       return rewriter.notifyMatchFailure(op, error);
     // 1-D runs as 2-D with a height of 1.
-    auto as2D = [&](ArrayRef<int64_t> s) -> SmallVector<int64_t> {
-      if (spatial == 2)
-        return SmallVector<int64_t>(s);
-      return {s[0], s[1], 1, s[2]};
-    };
-    SmallVector<int64_t> strides = spatial == 2 ? g->strides
-                                                : SmallVector<int64_t>{1, g->strides[0]};
-    SmallVector<int64_t> dilations =
-        spatial == 2 ? g->dilations : SmallVector<int64_t>{1, g->dilations[0]};
-    SmallVector<int64_t> pads =
-        spatial == 2 ? SmallVector<int64_t>{g->padsBegin[0], g->padsBegin[1],
-                                            g->padsEnd[0], g->padsEnd[1]}
-                     : SmallVector<int64_t>{0, g->padsBegin[0], 0, g->padsEnd[0]};
+    Window2D w2 = asWindow2D(*g);
     BinaryRewriter b(rewriter, op.getLoc());
     int64_t group = op.getGroup();
-    Value bits = b.pack(b.view(a, as2D(x.getShape())), group);
+    Value bits = b.pack(b.view(a, asNCHW(x.getShape())), group);
     auto outShape = tensorType(op.getY()).getShape();
     Value y = b.bconv(bits, x.getDimSize(1), signsOf(*weights),
-                      as2D(wType.getShape()), *alpha, bias, as2D(outShape),
-                      strides, pads, dilations, group);
+                      asNCHW(wType.getShape()), *alpha, bias, asNCHW(outShape),
+                      w2.strides, w2.pads, w2.dilations, group);
     rewriter.replaceOp(op, b.view(y, outShape));
     return success();
   }

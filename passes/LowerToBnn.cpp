@@ -302,18 +302,6 @@ private:
     return replace(op, x);
   }
 
-  /// 1-D windows run on the 2-D kernels with a height of 1.
-  static SmallVector<int64_t> as2D(ArrayRef<int64_t> shape) {
-    SmallVector<int64_t> s(shape.take_front(2));
-    s.push_back(1);
-    s.push_back(shape.back());
-    return s;
-  }
-
-  struct Window2D {
-    SmallVector<int64_t> kernel, strides, pads, dilations;
-  };
-
   /// Resolves an ONNX window over 1 or 2 spatial dims to 2-D attributes.
   std::optional<Window2D> window2D(Operation *op, ArrayRef<int64_t> inShape,
                                    ArrayRef<int64_t> kernel,
@@ -334,16 +322,7 @@ private:
       (void)fail(op, error);
       return std::nullopt;
     }
-    if (spatial == 1)
-      return Window2D{{1, g->kernel[0]},
-                      {1, g->strides[0]},
-                      {0, g->padsBegin[0], 0, g->padsEnd[0]},
-                      {1, g->dilations[0]}};
-    return Window2D{g->kernel,
-                    g->strides,
-                    {g->padsBegin[0], g->padsBegin[1], g->padsEnd[0],
-                     g->padsEnd[1]},
-                    g->dilations};
+    return asWindow2D(*g);
   }
 
   LogicalResult lowerConv(onnx::ConvOp op) {
@@ -357,12 +336,12 @@ private:
       return failure();
     Location loc = op.getLoc();
     bool is1D = x.getRank() == 3;
-    Value input = is1D ? view(loc, op.getX(), as2D(x.getShape())) : op.getX();
-    Value weight = is1D ? view(loc, op.getW(), as2D(w.getShape())) : op.getW();
+    Value input = is1D ? view(loc, op.getX(), asNCHW(x.getShape())) : op.getX();
+    Value weight = is1D ? view(loc, op.getW(), asNCHW(w.getShape())) : op.getW();
     auto resultShape = tensorType(op.getY()).getShape();
     Value bias = isNoValue(op.getB()) ? Value() : op.getB();
     Value y = rewriter.create<bnn::Conv2DOp>(
-        loc, tensorType(op.getY()).clone(is1D ? as2D(resultShape) : resultShape),
+        loc, tensorType(op.getY()).clone(is1D ? asNCHW(resultShape) : resultShape),
         input, weight, bias, rewriter.getDenseI64ArrayAttr(g->strides),
         rewriter.getDenseI64ArrayAttr(g->pads),
         rewriter.getDenseI64ArrayAttr(g->dilations),
@@ -455,8 +434,8 @@ private:
     Location loc = op.getLoc();
     bool is1D = x.getRank() == 3;
     auto resultShape = tensorType(op.getY()).getShape();
-    Value input = is1D ? view(loc, op.getX(), as2D(x.getShape())) : op.getX();
-    auto type = tensorType(op.getY()).clone(is1D ? as2D(resultShape) : resultShape);
+    Value input = is1D ? view(loc, op.getX(), asNCHW(x.getShape())) : op.getX();
+    auto type = tensorType(op.getY()).clone(is1D ? asNCHW(resultShape) : resultShape);
     Value y;
     if (average) {
       auto avg = cast<onnx::AveragePoolOp>(op.getOperation());

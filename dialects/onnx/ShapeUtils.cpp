@@ -162,6 +162,24 @@ resolveWindow(ArrayRef<int64_t> inputSpatial, ArrayRef<int64_t> kernel,
   return g;
 }
 
+Window2D asWindow2D(const WindowGeometry &g) {
+  if (g.kernel.size() == 1)
+    return Window2D{{1, g.kernel[0]},
+                    {1, g.strides[0]},
+                    {0, g.padsBegin[0], 0, g.padsEnd[0]},
+                    {1, g.dilations[0]}};
+  return Window2D{g.kernel,
+                  g.strides,
+                  {g.padsBegin[0], g.padsBegin[1], g.padsEnd[0], g.padsEnd[1]},
+                  g.dilations};
+}
+
+SmallVector<int64_t> asNCHW(ArrayRef<int64_t> shape) {
+  if (shape.size() != 3)
+    return SmallVector<int64_t>(shape);
+  return {shape[0], shape[1], 1, shape[2]};
+}
+
 std::optional<StridedView>
 sliceView(ArrayRef<int64_t> in, ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
           ArrayRef<int64_t> axes, ArrayRef<int64_t> steps,

@@ -60,6 +60,17 @@ resolveWindow(llvm::ArrayRef<int64_t> inputSpatial,
               std::optional<llvm::ArrayRef<int64_t>> pads,
               llvm::StringRef autoPad, bool ceilMode, std::string &error);
 
+/// 1-D and 2-D windows run on the 2-D kernels: a window over 1 spatial
+/// dimension has a height of 1. The 2-D attributes of a resolved geometry,
+/// pads as [top, left, bottom, right].
+struct Window2D {
+  llvm::SmallVector<int64_t> kernel, strides, pads, dilations;
+};
+Window2D asWindow2D(const WindowGeometry &g);
+
+/// [N, C, L] -> [N, C, 1, L]; 4-D shapes are returned unchanged.
+llvm::SmallVector<int64_t> asNCHW(llvm::ArrayRef<int64_t> shape);
+
 /// A strided view of a row-major tensor: element i of the view (a
 /// multi-index over the view's shape) is input[offset + sum_d i_d*strides[d]].
 struct StridedView {
