@@ -20,8 +20,6 @@ struct EmitOptions {
   std::string target = "generic";
   /// Shown in the generated file headers.
   std::string modelFile;
-  /// The bnnc command line, shown in the generated file headers.
-  std::string commandLine;
 };
 
 /// The targets bnnc can emit C for.
