@@ -6,12 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/EmitterCore.h"
+#include "targets/generic/GenericKernels.h"
 
 #include "dialects/bnn/BnnDialect.h"
 #include "dialects/bnn/ElementwiseKinds.h"
-#include "targets/generic/Loops.h"
 #include "dialects/onnx/ShapeUtils.h"
+#include "targets/generic/Loops.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -26,734 +26,757 @@ ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
-/// Writes `static const <type> <name> = {.field = value, ...};`.
-class ParamStruct {
-public:
-  ParamStruct(CEmitter &emitter, StringRef type)
-      : emitter(emitter), type(type),
-        name(emitter.freshName(emitter.currentNodeId() + "_params")) {}
+RankedTensorType tensorOf(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
 
-  ParamStruct &field(StringRef key, int64_t value) {
-    fields.push_back(("." + key + " = " + Twine(value)).str());
-    return *this;
-  }
-  ParamStruct &floatField(StringRef key, float value) {
-    fields.push_back(("." + key + " = " + CEmitter::floatLiteral(value, false))
-                         .str());
-    return *this;
-  }
-  ParamStruct &raw(StringRef key, StringRef initializer) {
-    fields.push_back(("." + key + " = " + initializer).str());
-    return *this;
-  }
-  ParamStruct &array(StringRef key, ArrayRef<int64_t> values) {
-    fields.push_back(("." + key + " = {" +
-                      join(map_range(values,
-                                     [](int64_t v) { return std::to_string(v); }),
-                           ", ") +
-                      "}")
-                         .str());
-    return *this;
-  }
+std::string elementType(Value v) {
+  return CEmitter::cType(tensorOf(v).getElementType());
+}
 
-  /// Emits the definition, fields packed into lines of at most 80 columns,
-  /// and returns "&name" for the kernel call.
-  std::string finish() {
-    raw_ostream &os = emitter.globals();
-    os << "static const " << type << " " << name << " = {";
-    size_t column = 80;
-    for (const std::string &f : fields) {
-      if (column + f.size() + 2 > 78) {
-        os << "\n   ";
-        column = 3;
-      }
-      os << " " << f << ",";
-      column += f.size() + 2;
-    }
-    os << "\n};\n\n";
-    return "&" + name;
-  }
+/// Kinds with a meaning on integers.
+bool lookupElementwiseKindIsIntegerSafe(StringRef kind) {
+  return llvm::is_contained({"add", "sub", "mul", "div", "pow", "prelu", "max",
+                             "min", "equal", "greater", "greater_equal", "less",
+                             "less_equal", "and", "or"},
+                            kind);
+}
 
-private:
-  CEmitter &emitter;
-  std::string type, name;
-  SmallVector<std::string> fields;
-};
-
-class GenericKernels final : public TargetKernels {
-public:
-  ArrayRef<StringRef> runtimeHeaders() const override {
-    static const StringRef headers[] = {"bnnc/kernels_f32.h",
-                                        "bnnc/kernels_binary.h"};
-    return headers;
-  }
-
-  LogicalResult emitKernel(Operation *op, CEmitter &e) override {
-    return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-        .Case([&](bnn::Conv2DOp k) { return conv2d(k, e); })
-        .Case([&](bnn::GemmOp k) { return gemm(k, e); })
-        .Case([&](bnn::MatMulOp k) { return matmul(k, e); })
-        .Case([&](bnn::ElementwiseOp k) { return elementwise(k, e); })
-        .Case([&](bnn::StridedCopyOp k) { return stridedCopy(k, e); })
-        .Case([&](bnn::ConcatOp k) { return concat(k, e); })
-        .Case([&](bnn::PadOp k) { return pad(k, e); })
-        .Case([&](bnn::GatherOp k) { return gather(k, e); })
-        .Case([&](bnn::ReduceOp k) { return reduce(k, e); })
-        .Case([&](bnn::ArgReduceOp k) { return argReduce(k, e); })
-        .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
-        .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
-        .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
-        .Case([&](bnn::TopKOp k) { return topk(k, e); })
-        .Case([&](bnn::PackOp k) { return pack(k, e); })
-        .Case([&](bnn::BConv2DOp k) { return bconv2d(k, e); })
-        .Case([&](bnn::BMaxPool2DOp k) { return bmaxpool(k, e); })
-        .Case([&](bnn::PackLayerNormOp k) { return packLayerNorm(k, e); })
-        .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
-        .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
-        .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
-        .Default([](Operation *o) {
-          return o->emitError("the generic target has no kernel for ")
-                 << o->getName();
-        });
-  }
-
-private:
-  static void call(CEmitter &e, StringRef fn, ArrayRef<std::string> args) {
-    e.body() << "  " << fn << "(" << join(args, ", ") << ");\n";
-  }
-
-  static std::string optionalInput(CEmitter &e, Value v, StringRef role) {
-    return v ? e.input(v, role) : "NULL";
-  }
-
-  LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) {
-    auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
-    auto y = shapeOf(op.getOutput());
-    ParamStruct p(e, "bnnc_conv2d_params");
-    p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
-    p.field("m", w[0]).field("kh", w[2]).field("kw", w[3]);
-    p.field("oh", y[2]).field("ow", y[3]);
-    p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-    p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-    p.field("dilation_h", op.getDilations()[0])
-        .field("dilation_w", op.getDilations()[1]);
-    p.field("group", static_cast<int64_t>(op.getGroup()));
-    p.field("relu", int64_t(op.getActivation() == bnn::Activation::relu));
-    call(e, "bnnc_conv2d_f32",
-         {p.finish(), e.input(op.getInput()), e.input(op.getWeight(), "weight"),
-          optionalInput(e, op.getBias(), "bias"), e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult gemm(bnn::GemmOp op, CEmitter &e) {
-    auto y = shapeOf(op.getOutput());
-    int64_t k = shapeOf(op.getA())[op.getTransA() ? 0 : 1];
-    ParamStruct p(e, "bnnc_gemm_params");
-    p.field("m", y[0]).field("n", y[1]).field("k", k);
-    p.field("trans_a", int64_t(op.getTransA()))
-        .field("trans_b", int64_t(op.getTransB()));
-    p.floatField("alpha", op.getAlpha().convertToFloat())
-        .floatField("beta", op.getBeta().convertToFloat());
-    // C is read through strides of its broadcast to [M, N].
-    SmallVector<int64_t> cStrides = {0, 0};
-    if (op.getC())
-      cStrides = broadcastStrides(shapeOf(op.getC()), y);
-    p.field("c_row_stride", cStrides[0]).field("c_col_stride", cStrides[1]);
-    p.field("relu", int64_t(op.getActivation() == bnn::Activation::relu));
-    call(e, "bnnc_gemm_f32",
-         {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
-          optionalInput(e, op.getC(), "bias"), e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult matmul(bnn::MatMulOp op, CEmitter &e) {
-    auto a = shapeOf(op.getA()), b = shapeOf(op.getB());
-    auto y = shapeOf(op.getOutput());
-    ArrayRef<int64_t> batch = y.drop_back(2);
-    if (batch.size() > 8)
-      return op.emitError("more than 8 batch dimensions");
-    ParamStruct p(e, "bnnc_matmul_params");
-    p.field("m", a[a.size() - 2]).field("k", a.back()).field("n", b.back());
-    p.field("batch_rank", static_cast<int64_t>(batch.size()));
-    if (!batch.empty()) {
-      // Batch strides count whole matrices; broadcast dimensions stride 0.
-      p.array("batch_shape", batch);
-      p.array("a_batch_strides", broadcastStrides(a.drop_back(2), batch));
-      p.array("b_batch_strides", broadcastStrides(b.drop_back(2), batch));
-    }
-    call(e, "bnnc_matmul_f32",
-         {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
-          e.output(op.getOutput())});
-    return success();
-  }
-
-  static RankedTensorType tensorOf(Value v) {
-    return cast<RankedTensorType>(v.getType());
-  }
-
-  static std::string elementType(Value v) {
-    return CEmitter::cType(tensorOf(v).getElementType());
-  }
-
-  /// The C expression of `kind` applied to a0, a1, a2 (locals holding the
-  /// operand elements); the math follows the ONNX operator definitions.
-  static std::optional<std::string>
-  elementwiseExpr(bnn::ElementwiseOp op) {
-    StringRef kind = op.getKind();
-    Type in = tensorOf(op.getInputs()[0]).getElementType();
-    Type out = tensorOf(op.getOutput()).getElementType();
-    bool isFloat = in.isF32();
-    std::string alpha =
-        op.getAlpha() ? CEmitter::floatLiteral(op.getAlpha()->convertToDouble(), false)
-                      : "0.0f";
-    std::string beta =
-        op.getBeta() ? CEmitter::floatLiteral(op.getBeta()->convertToDouble(), false)
-                     : "0.0f";
-    auto f = [&](StringRef fn) -> std::optional<std::string> {
-      if (!isFloat)
-        return std::nullopt;
-      return (fn + "(a0)").str();
-    };
-    if (kind == "relu")
-      return std::string("a0 < 0 ? 0 : a0");
-    if (kind == "bipolar") // b(x): QONNX BipolarQuant before its scale
-      return std::string(isFloat ? "a0 < 0.0f ? -1.0f : 1.0f" : "a0 < 0 ? -1 : 1");
-    if (kind == "sign")
-      return isFloat ? std::string("a0 > 0.0f ? 1.0f : (a0 < 0.0f ? -1.0f : "
-                                   "(a0 == 0.0f ? 0.0f : a0))")
-                     : std::string("(a0 > 0) - (a0 < 0)");
-    if (kind == "abs")
-      return isFloat ? std::string("fabsf(a0)") : std::string("a0 < 0 ? -a0 : a0");
-    if (kind == "neg")
-      return std::string("-a0");
-    if (kind == "ceil")
-      return f("ceilf");
-    if (kind == "floor")
-      return f("floorf");
-    if (kind == "round") // nearbyintf: to nearest, ties to even (ONNX Round)
-      return f("nearbyintf");
-    if (kind == "exp")
-      return f("expf");
-    if (kind == "log")
-      return f("logf");
-    if (kind == "sqrt")
-      return f("sqrtf");
-    if (kind == "tanh")
-      return f("tanhf");
-    if (kind == "erf")
-      return f("erff");
-    if (!isFloat && kind != "not" && kind != "cast" && kind != "where" &&
-        !lookupElementwiseKindIsIntegerSafe(kind))
+/// The C expression of `kind` applied to a0, a1, a2 (locals holding the
+/// operand elements); the math follows the ONNX operator definitions.
+std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
+  StringRef kind = op.getKind();
+  Type in = tensorOf(op.getInputs()[0]).getElementType();
+  Type out = tensorOf(op.getOutput()).getElementType();
+  bool isFloat = in.isF32();
+  std::string alpha =
+      op.getAlpha()
+          ? CEmitter::floatLiteral(op.getAlpha()->convertToDouble(), false)
+          : "0.0f";
+  std::string beta =
+      op.getBeta()
+          ? CEmitter::floatLiteral(op.getBeta()->convertToDouble(), false)
+          : "0.0f";
+  auto f = [&](StringRef fn) -> std::optional<std::string> {
+    if (!isFloat)
       return std::nullopt;
-    if (kind == "reciprocal")
-      return std::string("1.0f / a0");
-    if (kind == "sigmoid")
-      return std::string("1.0f / (1.0f + expf(-a0))");
-    if (kind == "softplus")
-      return std::string("logf(expf(a0) + 1.0f)");
-    if (kind == "hard_swish")
-      return std::string("a0 * fmaxf(0.0f, fminf(1.0f, a0 / 6.0f + 0.5f))");
-    if (kind == "elu")
-      return "a0 < 0.0f ? " + alpha + " * (expf(a0) - 1.0f) : a0";
-    if (kind == "leaky_relu")
-      return "a0 < 0.0f ? " + alpha + " * a0 : a0";
-    if (kind == "selu")
-      return beta + " * (a0 <= 0.0f ? " + alpha + " * expf(a0) - " + alpha +
-             " : a0)";
-    if (kind == "hard_sigmoid")
-      return "fmaxf(0.0f, fminf(1.0f, " + alpha + " * a0 + " + beta + "))";
-    if (kind == "not")
-      return std::string("!a0");
-    if (kind == "cast") {
-      if (out.isInteger(1))
-        return std::string("a0 != 0");
-      return "(" + CEmitter::cType(out) + ")a0";
-    }
-    if (kind == "add")
-      return std::string("a0 + a1");
-    if (kind == "sub")
-      return std::string("a0 - a1");
-    if (kind == "mul")
-      return std::string("a0 * a1");
-    if (kind == "div") // integer division by zero is undefined in C: yield 0
-      return isFloat ? std::string("a0 / a1")
-                     : std::string("a1 == 0 ? 0 : a0 / a1");
-    if (kind == "pow") {
-      if (isFloat)
-        return std::string("powf(a0, (float)a1)");
-      return "(" + CEmitter::cType(out) + ")pow((double)a0, (double)a1)";
-    }
-    if (kind == "prelu")
-      return std::string("a0 < 0 ? a0 * a1 : a0");
-    // max/min propagate NaN like numpy.maximum/minimum.
-    if (kind == "max")
-      return isFloat ? std::string("(a0 != a0 || a0 > a1) ? a0 : a1")
-                     : std::string("a0 > a1 ? a0 : a1");
-    if (kind == "min")
-      return isFloat ? std::string("(a0 != a0 || a0 < a1) ? a0 : a1")
-                     : std::string("a0 < a1 ? a0 : a1");
-    if (kind == "equal")
-      return std::string("a0 == a1");
-    if (kind == "greater")
-      return std::string("a0 > a1");
-    if (kind == "greater_equal")
-      return std::string("a0 >= a1");
-    if (kind == "less")
-      return std::string("a0 < a1");
-    if (kind == "less_equal")
-      return std::string("a0 <= a1");
-    if (kind == "and")
-      return std::string("a0 && a1");
-    if (kind == "or")
-      return std::string("a0 || a1");
-    if (kind == "where")
-      return std::string("a0 ? a1 : a2");
+    return (fn + "(a0)").str();
+  };
+  if (kind == "relu")
+    return std::string("a0 < 0 ? 0 : a0");
+  if (kind == "bipolar") // b(x): QONNX BipolarQuant before its scale
+    return std::string(isFloat ? "a0 < 0.0f ? -1.0f : 1.0f"
+                               : "a0 < 0 ? -1 : 1");
+  if (kind == "sign")
+    return isFloat ? std::string("a0 > 0.0f ? 1.0f : (a0 < 0.0f ? -1.0f : "
+                                 "(a0 == 0.0f ? 0.0f : a0))")
+                   : std::string("(a0 > 0) - (a0 < 0)");
+  if (kind == "abs")
+    return isFloat ? std::string("fabsf(a0)")
+                   : std::string("a0 < 0 ? -a0 : a0");
+  if (kind == "neg")
+    return std::string("-a0");
+  if (kind == "ceil")
+    return f("ceilf");
+  if (kind == "floor")
+    return f("floorf");
+  if (kind == "round") // nearbyintf: to nearest, ties to even (ONNX Round)
+    return f("nearbyintf");
+  if (kind == "exp")
+    return f("expf");
+  if (kind == "log")
+    return f("logf");
+  if (kind == "sqrt")
+    return f("sqrtf");
+  if (kind == "tanh")
+    return f("tanhf");
+  if (kind == "erf")
+    return f("erff");
+  if (!isFloat && kind != "not" && kind != "cast" && kind != "where" &&
+      !lookupElementwiseKindIsIntegerSafe(kind))
     return std::nullopt;
+  if (kind == "reciprocal")
+    return std::string("1.0f / a0");
+  if (kind == "sigmoid")
+    return std::string("1.0f / (1.0f + expf(-a0))");
+  if (kind == "softplus")
+    return std::string("logf(expf(a0) + 1.0f)");
+  if (kind == "hard_swish")
+    return std::string("a0 * fmaxf(0.0f, fminf(1.0f, a0 / 6.0f + 0.5f))");
+  if (kind == "elu")
+    return "a0 < 0.0f ? " + alpha + " * (expf(a0) - 1.0f) : a0";
+  if (kind == "leaky_relu")
+    return "a0 < 0.0f ? " + alpha + " * a0 : a0";
+  if (kind == "selu")
+    return beta + " * (a0 <= 0.0f ? " + alpha + " * expf(a0) - " + alpha +
+           " : a0)";
+  if (kind == "hard_sigmoid")
+    return "fmaxf(0.0f, fminf(1.0f, " + alpha + " * a0 + " + beta + "))";
+  if (kind == "not")
+    return std::string("!a0");
+  if (kind == "cast") {
+    if (out.isInteger(1))
+      return std::string("a0 != 0");
+    return "(" + CEmitter::cType(out) + ")a0";
   }
+  if (kind == "add")
+    return std::string("a0 + a1");
+  if (kind == "sub")
+    return std::string("a0 - a1");
+  if (kind == "mul")
+    return std::string("a0 * a1");
+  if (kind == "div") // integer division by zero is undefined in C: yield 0
+    return isFloat ? std::string("a0 / a1")
+                   : std::string("a1 == 0 ? 0 : a0 / a1");
+  if (kind == "pow") {
+    if (isFloat)
+      return std::string("powf(a0, (float)a1)");
+    return "(" + CEmitter::cType(out) + ")pow((double)a0, (double)a1)";
+  }
+  if (kind == "prelu")
+    return std::string("a0 < 0 ? a0 * a1 : a0");
+  // max/min propagate NaN like numpy.maximum/minimum.
+  if (kind == "max")
+    return isFloat ? std::string("(a0 != a0 || a0 > a1) ? a0 : a1")
+                   : std::string("a0 > a1 ? a0 : a1");
+  if (kind == "min")
+    return isFloat ? std::string("(a0 != a0 || a0 < a1) ? a0 : a1")
+                   : std::string("a0 < a1 ? a0 : a1");
+  if (kind == "equal")
+    return std::string("a0 == a1");
+  if (kind == "greater")
+    return std::string("a0 > a1");
+  if (kind == "greater_equal")
+    return std::string("a0 >= a1");
+  if (kind == "less")
+    return std::string("a0 < a1");
+  if (kind == "less_equal")
+    return std::string("a0 <= a1");
+  if (kind == "and")
+    return std::string("a0 && a1");
+  if (kind == "or")
+    return std::string("a0 || a1");
+  if (kind == "where")
+    return std::string("a0 ? a1 : a2");
+  return std::nullopt;
+}
 
-  /// Kinds with a meaning on integers.
-  static bool lookupElementwiseKindIsIntegerSafe(StringRef kind) {
-    return llvm::is_contained(
-        {"add", "sub", "mul", "div", "pow", "prelu", "max", "min", "equal",
-         "greater", "greater_equal", "less", "less_equal", "and", "or"},
-        kind);
-  }
 
-  LogicalResult elementwise(bnn::ElementwiseOp op, CEmitter &e) {
-    auto expr = elementwiseExpr(op);
-    if (!expr)
-      return op.emitError("the generic target has no '")
-             << op.getKind() << "' for element type "
-             << tensorOf(op.getInputs()[0]).getElementType();
-    auto shape = tensorOf(op.getOutput()).getShape();
-    SmallVector<Access> accesses = {rowMajorAccess(shape)};
-    SmallVector<std::string> operands;
-    for (Value v : op.getInputs()) {
-      accesses.push_back(
-          Access{0, broadcastStrides(tensorOf(v).getShape(), shape)});
-      operands.push_back(e.input(v));
-    }
-    std::string y = e.output(op.getOutput());
-    std::string outType = elementType(op.getOutput());
-    emitLoopNest(e.body(), shape, accesses,
-                 [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
-                   for (auto [k, v] : llvm::enumerate(op.getInputs()))
-                     os.indent(indent) << "const " << elementType(v) << " a" << k
-                                       << " = " << operands[k] << "["
-                                       << idx[k + 1] << "];\n";
-                   os.indent(indent) << y << "[" << idx[0] << "] = (" << outType
-                                     << ")(" << *expr << ");\n";
-                 });
-    return success();
-  }
+/// [outer, n, inner] around `axis`.
+std::array<int64_t, 3> around(ArrayRef<int64_t> shape, int64_t axis) {
+  return {shapeProduct(shape.take_front(axis)), shape[axis],
+          shapeProduct(shape.drop_front(axis + 1))};
+}
 
-  /// y[i] = x[view(i)]: one loop nest.
-  static void copyLoop(CEmitter &e, StringRef y, StringRef x,
-                       ArrayRef<int64_t> shape, const Access &out,
-                       const Access &in) {
-    emitLoopNest(e.body(), shape, {out, in},
-                 [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
-                   os.indent(indent) << y << "[" << idx[0] << "] = " << x << "["
-                                     << idx[1] << "];\n";
-                 });
-  }
+/// y[i] = x[view(i)]: one loop nest.
+void copyLoop(CEmitter &e, StringRef y, StringRef x, ArrayRef<int64_t> shape,
+              const Access &out, const Access &in) {
+  emitLoopNest(e.body(), shape, {out, in},
+               [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
+                 os.indent(indent) << y << "[" << idx[0] << "] = " << x << "["
+                                   << idx[1] << "];\n";
+               });
+}
 
-  LogicalResult stridedCopy(bnn::StridedCopyOp op, CEmitter &e) {
-    auto shape = tensorOf(op.getOutput()).getShape();
-    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
-    copyLoop(e, y, x, shape, rowMajorAccess(shape),
-             Access{static_cast<int64_t>(op.getOffset()),
-                    SmallVector<int64_t>(op.getStrides())});
-    return success();
-  }
-
-  /// Each input is copied into its slab of the output along `axis`.
-  LogicalResult concat(bnn::ConcatOp op, CEmitter &e) {
-    auto outShape = tensorOf(op.getOutput()).getShape();
-    auto outStrides = rowMajorStrides(outShape);
-    int64_t axis = op.getAxis(), start = 0;
-    std::string y = e.output(op.getOutput());
-    for (Value v : op.getInputs()) {
-      auto shape = tensorOf(v).getShape();
-      copyLoop(e, y, e.input(v), shape,
-               Access{start * outStrides[axis], outStrides},
-               rowMajorAccess(shape));
-      start += shape[axis];
-    }
-    return success();
-  }
-
-  LogicalResult pad(bnn::PadOp op, CEmitter &e) {
-    auto in = tensorOf(op.getInput()).getShape();
-    auto out = tensorOf(op.getOutput()).getShape();
-    auto inStrides = rowMajorStrides(in);
-    ArrayRef<int64_t> pads = op.getPads();
-    int64_t rank = in.size();
-    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
-    std::string type = elementType(op.getOutput());
-    StringRef mode = op.getMode();
-    raw_ostream &os = e.body();
-    std::string value =
-        op.getConstantValue()
-            ? e.input(op.getConstantValue(), "pad_value") + "[0]"
-        : tensorOf(op.getOutput()).getElementType().isF32()
-            ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
-            : std::to_string(static_cast<int64_t>(op.getValue().convertToDouble()));
-    // Per dimension, the source coordinate s_d of output coordinate i_d:
-    // shifted by the leading pad, then clamped (edge), mirrored without
-    // repeating the border (reflect), or flagged as outside (constant).
-    os << "  {\n    ptrdiff_t at = 0;\n";
-    for (int64_t d = 0; d < rank; ++d) {
-      int indent = 4 + 2 * d;
-      os.indent(indent) << "for (ptrdiff_t i" << d << " = 0; i" << d << " < "
-                        << out[d] << "; ++i" << d << ") {\n";
-      os.indent(indent + 2) << "ptrdiff_t s" << d << " = i" << d << " - "
-                            << pads[d] << ";\n";
-      if (mode == "edge")
-        os.indent(indent + 2) << "s" << d << " = s" << d << " < 0 ? 0 : (s" << d
-                              << " >= " << in[d] << " ? " << in[d] - 1 << " : s"
-                              << d << ");\n";
-      else if (mode == "reflect")
-        os.indent(indent + 2) << "s" << d << " = s" << d << " < 0 ? -s" << d
-                              << " : (s" << d << " >= " << in[d] << " ? "
-                              << 2 * (in[d] - 1) << " - s" << d << " : s" << d
-                              << ");\n";
-    }
-    int indent = 4 + 2 * rank;
-    std::string source, inside;
-    for (int64_t d = 0; d < rank; ++d) {
-      source += (d ? " + s" : "s") + std::to_string(d) + " * " +
-                std::to_string(inStrides[d]);
-      inside += (d ? " && " : "") + ("s" + std::to_string(d) + " >= 0 && s" +
-                                     std::to_string(d) + " < " +
-                                     std::to_string(in[d]));
-    }
-    if (rank == 0) {
-      source = "0";
-      inside = "1";
-    }
-    if (mode == "constant")
-      os.indent(indent) << y << "[at++] = (" << inside << ") ? " << x << "["
-                        << source << "] : (" << type << ")" << value << ";\n";
-    else
-      os.indent(indent) << y << "[at++] = " << x << "[" << source << "];\n";
-    for (int64_t d = rank - 1; d >= 0; --d)
-      os.indent(4 + 2 * d) << "}\n";
-    os << "  }\n";
-    return success();
-  }
-
-  /// Out-of-range indices make the model return BNNC_ERROR_INDEX instead of
-  /// reading outside the tensor.
-  LogicalResult gather(bnn::GatherOp op, CEmitter &e) {
-    auto data = tensorOf(op.getData()).getShape();
-    int64_t axis = op.getAxis();
-    int64_t outer = shapeProduct(data.take_front(axis));
-    int64_t inner = shapeProduct(data.drop_front(axis + 1));
-    int64_t count = tensorOf(op.getIndices()).getNumElements();
-    std::string x = e.input(op.getData()), idx = e.input(op.getIndices());
-    std::string y = e.output(op.getOutput());
-    raw_ostream &os = e.body();
-    os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o) {\n"
-       << "    for (ptrdiff_t j = 0; j < " << count << "; ++j) {\n"
-       << "      ptrdiff_t k = (ptrdiff_t)" << idx << "[j];\n"
-       << "      if (k < 0)\n        k += " << data[axis] << ";\n"
-       << "      if (k < 0 || k >= " << data[axis] << ")\n"
-       << "        return BNNC_ERROR_INDEX;\n"
-       << "      for (ptrdiff_t i = 0; i < " << inner << "; ++i)\n"
-       << "        " << y << "[(o * " << count << " + j) * " << inner
-       << " + i] = " << x << "[(o * " << data[axis] << " + k) * " << inner
-       << " + i];\n    }\n  }\n";
-    return success();
-  }
-
-  /// Initialize with the identity, fold every input element into its output
-  /// element (reduced axes have stride 0), then divide for the mean.
-  LogicalResult reduce(bnn::ReduceOp op, CEmitter &e) {
-    auto in = tensorOf(op.getInput()).getShape();
-    auto outType = tensorOf(op.getOutput());
-    bool isFloat = outType.getElementType().isF32();
-    std::string type = elementType(op.getOutput());
-    StringRef kind = op.getKind();
-    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
-    int64_t outCount = outType.getNumElements();
-    std::string init = "0";
-    if (kind == "max")
-      init = isFloat ? "-INFINITY" : "INT64_MIN";
-    if (kind == "min")
-      init = isFloat ? "INFINITY" : "INT64_MAX";
-    raw_ostream &os = e.body();
-    os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
-       << "[i] = (" << type << ")" << init << ";\n";
-    Access out{0, rowMajorStrides(outType.getShape())};
-    for (int64_t a : op.getAxes())
-      out.strides[a] = 0;
-    emitLoopNest(os, in, {out, rowMajorAccess(in)},
-                 [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
-                   std::string acc = y + "[" + idx[0] + "]";
-                   os.indent(indent) << "const " << type << " v = " << x << "["
-                                     << idx[1] << "];\n";
-                   if (kind == "sum" || kind == "mean")
-                     os.indent(indent) << acc << " += v;\n";
-                   else if (kind == "max")
-                     os.indent(indent) << "if (v != v || v > " << acc << ")\n";
-                   else
-                     os.indent(indent) << "if (v != v || v < " << acc << ")\n";
-                   if (kind == "max" || kind == "min")
-                     os.indent(indent + 2) << acc << " = v;\n";
-                 });
-    if (kind == "mean") {
-      int64_t n = shapeProduct(in) / std::max<int64_t>(outCount, 1);
-      os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
-         << "[i] /= (" << type << ")" << n << ";\n";
-    }
-    return success();
-  }
-
-  /// [outer, n, inner] around `axis`.
-  static std::array<int64_t, 3> around(ArrayRef<int64_t> shape, int64_t axis) {
-    return {shapeProduct(shape.take_front(axis)), shape[axis],
-            shapeProduct(shape.drop_front(axis + 1))};
-  }
-
-  LogicalResult argReduce(bnn::ArgReduceOp op, CEmitter &e) {
-    auto [outer, n, inner] =
-        around(tensorOf(op.getInput()).getShape(), op.getAxis());
-    call(e, "bnnc_argreduce_f32",
-         {std::to_string(outer), std::to_string(n), std::to_string(inner),
-          op.getKind() == "min" ? "1" : "0",
-          op.getSelectLastIndex() ? "1" : "0", e.input(op.getInput()),
-          e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult softmax(bnn::SoftmaxOp op, CEmitter &e) {
-    auto [outer, n, inner] =
-        around(tensorOf(op.getInput()).getShape(), op.getAxis());
-    call(e, "bnnc_softmax_f32",
-         {std::to_string(outer), std::to_string(n), std::to_string(inner),
-          op.getLog() ? "1" : "0", e.input(op.getInput()),
-          e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult layerNorm(bnn::LayerNormOp op, CEmitter &e) {
-    auto shape = tensorOf(op.getInput()).getShape();
-    int64_t axis = op.getAxis();
-    call(e, "bnnc_layernorm_f32",
-         {std::to_string(shapeProduct(shape.take_front(axis))),
-          std::to_string(shapeProduct(shape.drop_front(axis))),
-          e.input(op.getInput()), e.input(op.getScale(), "scale"),
-          optionalInput(e, op.getBias(), "bias"),
-          CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
-          e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult cumsum(bnn::CumSumOp op, CEmitter &e) {
-    auto [outer, n, inner] =
-        around(tensorOf(op.getInput()).getShape(), op.getAxis());
-    std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
-    std::string type = elementType(op.getOutput());
-    // Walk the axis forwards or backwards; exclusive sums store before adding.
-    std::string k = op.getReverse() ? "(" + std::to_string(n - 1) + " - j)" : "j";
-    raw_ostream &os = e.body();
-    os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o)\n"
-       << "    for (ptrdiff_t i = 0; i < " << inner << "; ++i) {\n"
-       << "      " << type << " sum = 0;\n"
-       << "      for (ptrdiff_t j = 0; j < " << n << "; ++j) {\n"
-       << "        const ptrdiff_t at = (o * " << n << " + " << k << ") * "
-       << inner << " + i;\n";
-    if (op.getExclusive())
-      os << "        const " << type << " v = " << x << "[at];\n"
-         << "        " << y << "[at] = sum;\n        sum += v;\n";
-    else
-      os << "        sum += " << x << "[at];\n        " << y << "[at] = sum;\n";
-    os << "      }\n    }\n";
-    return success();
-  }
-
-  LogicalResult topk(bnn::TopKOp op, CEmitter &e) {
-    auto [outer, n, inner] =
-        around(tensorOf(op.getInput()).getShape(), op.getAxis());
-    int64_t k = tensorOf(op.getOutput()).getDimSize(op.getAxis());
-    std::string y = e.output(op.getOutput());
-    call(e, "bnnc_topk_f32",
-         {std::to_string(outer), std::to_string(n), std::to_string(inner),
-          std::to_string(k), op.getLargest() ? "1" : "0",
-          e.input(op.getInput()), op.getValues() ? y : "NULL",
-          op.getValues() ? "NULL" : y});
-    return success();
-  }
-
-  LogicalResult pack(bnn::PackOp op, CEmitter &e) {
-    auto x = shapeOf(op.getInput());
-    ParamStruct p(e, "bnnc_bpack_params");
-    p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
-    p.field("group", op.getGroup());
-    if (op.getThreshold()) {
-      call(e, "bnnc_pack_threshold_f32_nchw_to_nhwc32",
-           {p.finish(), e.input(op.getInput()),
-            e.input(op.getThreshold(), "threshold"), "NULL",
-            "(uint32_t *)" + e.output(op.getOutput())});
-      return success();
-    }
-    call(e, "bnnc_pack_f32_nchw_to_nhwc32",
-         {p.finish(), e.input(op.getInput()),
-          "(uint32_t *)" + e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult packLayerNorm(bnn::PackLayerNormOp op, CEmitter &e) {
-    auto x = shapeOf(op.getInput());
-    int64_t d = x.back();
-    call(e, "bnnc_pack_layernorm_f32",
-         {std::to_string(shapeProduct(x) / d), std::to_string(d),
-          e.input(op.getInput()), e.input(op.getThreshold(), "threshold"),
-          e.input(op.getFlip(), "flip"),
-          CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
-          "(uint32_t *)" + e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult bmaxpool(bnn::BMaxPool2DOp op, CEmitter &e) {
-    auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
-    ParamStruct p(e, "bnnc_bpool2d_params");
-    p.field("n", x[0]).field("c", op.getChannels()).field("h", x[1])
-        .field("w", x[2]).field("group", op.getGroup());
-    p.field("oh", y[1]).field("ow", y[2]);
-    p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
-    p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-    p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-    p.field("dilation_h", op.getDilations()[0])
-        .field("dilation_w", op.getDilations()[1]);
-    call(e, "bnnc_bmaxpool2d32",
-         {p.finish(), "(const uint32_t *)" + e.input(op.getInput()),
-          "(uint32_t *)" + e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) {
-    auto w = cast<RankedTensorType>(op.getWeight().getType());
-    if (!w.getElementType().isInteger(32))
-      return op.emitError("binary weights are not packed; run bnn-bitpack");
-    auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
-    ParamStruct p(e, "bnnc_bconv2d_params");
-    p.field("n", x[0]).field("c", op.getChannels()).field("h", x[1])
-        .field("w", x[2]);
-    // A float result is NCHW; a bits result is [N, OH, OW, words].
-    int64_t oh = op.writesBits() ? y[1] : y[2], ow = op.writesBits() ? y[2] : y[3];
-    p.field("m", op.getOutChannels())
-        .field("kh", op.getKernel()[0])
-        .field("kw", op.getKernel()[1]);
-    p.field("oh", oh).field("ow", ow);
-    p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-    p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-    p.field("dilation_h", op.getDilations()[0])
-        .field("dilation_w", op.getDilations()[1]);
-    p.field("group", op.getGroup()).field("pad_value", int64_t(0));
-    p.field("out_channels_last", int64_t(0));
-    std::string params = p.finish();
-    if (op.writesBits()) {
-      // bit = (dot < threshold[o]) XOR flip[o], packed for the next layer.
-      std::string epilogue = e.freshName(e.currentNodeId() + "_bits");
-      std::string threshold = e.input(op.getThreshold(), "threshold");
-      std::string flip = op.getFlip() ? e.input(op.getFlip(), "flip") : "NULL";
-      e.globals() << "static const bnnc_bbits_epilogue " << epilogue
-                  << " = {\n    .threshold = " << threshold
-                  << ", .flip = " << flip << ", .out_group = "
-                  << op.getOutGroup() << ",\n};\n\n";
-      call(e, "bnnc_bconv2d32_bits",
-           {params, "(const uint32_t *)" + e.input(op.getInput()),
-            "(const uint32_t *)" + e.input(op.getWeight(), "weight"),
-            "&" + epilogue, "(uint32_t *)" + e.output(op.getOutput())});
-      return success();
-    }
-    // The epilogue: y = act(dot * scale[o] + bias[o]).
-    std::string epilogue = e.freshName(e.currentNodeId() + "_epilogue");
-    std::string scale = op.getScale() ? e.input(op.getScale(), "scale") : "NULL";
-    std::string bias = op.getBias() ? e.input(op.getBias(), "bias") : "NULL";
-    static const char *activations[] = {"BNNC_BACT_NONE", "BNNC_BACT_RELU",
-                                        "BNNC_BACT_PRELU", "BNNC_BACT_CLAMP"};
-    std::string slope = op.getSlope() ? e.input(op.getSlope(), "slope") : "NULL";
-    e.globals() << "static const bnnc_bfloat_epilogue " << epilogue
-                << " = {\n    .scale = " << scale << ", .bias = " << bias
-                << ",\n    .activation = "
-                << activations[static_cast<int>(op.getActivation())]
-                << ", .slope = " << slope << ",\n    .clamp_lo = "
-                << CEmitter::floatLiteral(
-                       op.getClampLo() ? op.getClampLo()->convertToDouble() : 0.0,
-                       false)
-                << ", .clamp_hi = "
-                << CEmitter::floatLiteral(
-                       op.getClampHi() ? op.getClampHi()->convertToDouble() : 0.0,
-                       false)
-                << ",\n};\n\n";
-    call(e, "bnnc_bconv2d32_float",
-         {params, "(const uint32_t *)" + e.input(op.getInput()),
-          "(const uint32_t *)" + e.input(op.getWeight(), "weight"),
-          "&" + epilogue, e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult avgpool(bnn::AvgPool2DOp op, CEmitter &e) {
-    auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
-    ParamStruct p(e, "bnnc_avgpool2d_params");
-    p.raw("pool", poolFields(x, y, op.getKernel(), op.getStrides(),
-                             op.getPads(), op.getDilations()));
-    p.field("pad_bottom", op.getPads()[2]).field("pad_right", op.getPads()[3]);
-    p.field("count_include_pad", int64_t(op.getCountIncludePad()));
-    call(e, "bnnc_avgpool2d_f32",
-         {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
-    return success();
-  }
-
-  /// Designated initializer of a bnnc_pool2d_params.
-  static std::string poolFields(ArrayRef<int64_t> x, ArrayRef<int64_t> y,
-                                ArrayRef<int64_t> kernel,
-                                ArrayRef<int64_t> strides,
-                                ArrayRef<int64_t> pads,
-                                ArrayRef<int64_t> dilations) {
-    std::string s;
-    raw_string_ostream os(s);
-    os << "{.n = " << x[0] << ", .c = " << x[1] << ", .h = " << x[2]
-       << ", .w = " << x[3] << ", .oh = " << y[2] << ", .ow = " << y[3]
-       << ", .kh = " << kernel[0] << ", .kw = " << kernel[1]
-       << ", .stride_h = " << strides[0] << ", .stride_w = " << strides[1]
-       << ", .pad_top = " << pads[0] << ", .pad_left = " << pads[1]
-       << ", .dilation_h = " << dilations[0]
-       << ", .dilation_w = " << dilations[1] << "}";
-    return s;
-  }
-
-  LogicalResult maxpool(bnn::MaxPool2DOp op, CEmitter &e) {
-    auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
-    ParamStruct p(e, "bnnc_pool2d_params");
-    p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
-    p.field("oh", y[2]).field("ow", y[3]);
-    p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
-    p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-    p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-    p.field("dilation_h", op.getDilations()[0])
-        .field("dilation_w", op.getDilations()[1]);
-    call(e, "bnnc_maxpool2d_f32",
-         {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
-    return success();
-  }
-
-  LogicalResult channelAffine(bnn::ChannelAffineOp op, CEmitter &e) {
-    auto x = shapeOf(op.getInput());
-    call(e, "bnnc_channel_affine_f32",
-         {std::to_string(x[0]), std::to_string(x[1]),
-          std::to_string(shapeProduct(x.drop_front(2))), e.input(op.getInput()),
-          e.input(op.getScale(), "scale"), e.input(op.getShift(), "shift"),
-          e.output(op.getOutput())});
-    return success();
-  }
-};
+/// Designated initializer of a bnnc_pool2d_params.
+std::string poolFields(ArrayRef<int64_t> x, ArrayRef<int64_t> y,
+                       ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                       ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
+  std::string s;
+  raw_string_ostream os(s);
+  os << "{.n = " << x[0] << ", .c = " << x[1] << ", .h = " << x[2]
+     << ", .w = " << x[3] << ", .oh = " << y[2] << ", .ow = " << y[3]
+     << ", .kh = " << kernel[0] << ", .kw = " << kernel[1]
+     << ", .stride_h = " << strides[0] << ", .stride_w = " << strides[1]
+     << ", .pad_top = " << pads[0] << ", .pad_left = " << pads[1]
+     << ", .dilation_h = " << dilations[0] << ", .dilation_w = " << dilations[1]
+     << "}";
+  return s;
+}
 
 } // namespace
 
+ParamStruct::ParamStruct(CEmitter &emitter, StringRef type)
+    : emitter(emitter), type(type),
+      name(emitter.freshName(emitter.currentNodeId() + "_params")) {}
+
+ParamStruct &ParamStruct::field(StringRef key, int64_t value) {
+  fields.push_back(("." + key + " = " + Twine(value)).str());
+  return *this;
+}
+
+ParamStruct &ParamStruct::floatField(StringRef key, float value) {
+  fields.push_back(
+      ("." + key + " = " + CEmitter::floatLiteral(value, false)).str());
+  return *this;
+}
+
+ParamStruct &ParamStruct::raw(StringRef key, StringRef initializer) {
+  fields.push_back(("." + key + " = " + initializer).str());
+  return *this;
+}
+
+ParamStruct &ParamStruct::array(StringRef key, ArrayRef<int64_t> values) {
+  fields.push_back(
+      ("." + key + " = {" +
+       join(map_range(values, [](int64_t v) { return std::to_string(v); }),
+            ", ") +
+       "}")
+          .str());
+  return *this;
+}
+
+std::string ParamStruct::finish() {
+  raw_ostream &os = emitter.globals();
+  os << "static const " << type << " " << name << " = {";
+  size_t column = 80;
+  for (const std::string &f : fields) {
+    if (column + f.size() + 2 > 78) {
+      os << "\n   ";
+      column = 3;
+    }
+    os << " " << f << ",";
+    column += f.size() + 2;
+  }
+  os << "\n};\n\n";
+  return "&" + name;
+}
+
+void emitKernelCall(CEmitter &e, StringRef fn, ArrayRef<std::string> args) {
+  e.body() << "  " << fn << "(" << join(args, ", ") << ");\n";
+}
+
+std::string optionalInput(CEmitter &e, Value v, StringRef role) {
+  return v ? e.input(v, role) : "NULL";
+}
+
+ArrayRef<StringRef> GenericKernels::runtimeHeaders() const {
+  static const StringRef headers[] = {"bnnc/kernels_f32.h",
+                                      "bnnc/kernels_binary.h"};
+  return headers;
+}
+
+LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](bnn::Conv2DOp k) { return conv2d(k, e); })
+      .Case([&](bnn::GemmOp k) { return gemm(k, e); })
+      .Case([&](bnn::MatMulOp k) { return matmul(k, e); })
+      .Case([&](bnn::ElementwiseOp k) { return elementwise(k, e); })
+      .Case([&](bnn::StridedCopyOp k) { return stridedCopy(k, e); })
+      .Case([&](bnn::ConcatOp k) { return concat(k, e); })
+      .Case([&](bnn::PadOp k) { return pad(k, e); })
+      .Case([&](bnn::GatherOp k) { return gather(k, e); })
+      .Case([&](bnn::ReduceOp k) { return reduce(k, e); })
+      .Case([&](bnn::ArgReduceOp k) { return argReduce(k, e); })
+      .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
+      .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
+      .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
+      .Case([&](bnn::TopKOp k) { return topk(k, e); })
+      .Case([&](bnn::PackOp k) { return pack(k, e); })
+      .Case([&](bnn::BConv2DOp k) { return bconv2d(k, e); })
+      .Case([&](bnn::BMaxPool2DOp k) { return bmaxpool(k, e); })
+      .Case([&](bnn::PackLayerNormOp k) { return packLayerNorm(k, e); })
+      .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
+      .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
+      .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
+      .Default([](Operation *o) {
+        return o->emitError("the generic target has no kernel for ")
+               << o->getName();
+      });
+}
+
+std::string GenericKernels::conv2dParams(bnn::Conv2DOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
+  auto y = shapeOf(op.getOutput());
+  ParamStruct p(e, "bnnc_conv2d_params");
+  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+  p.field("m", w[0]).field("kh", w[2]).field("kw", w[3]);
+  p.field("oh", y[2]).field("ow", y[3]);
+  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
+  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
+  p.field("dilation_h", op.getDilations()[0])
+      .field("dilation_w", op.getDilations()[1]);
+  p.field("group", static_cast<int64_t>(op.getGroup()));
+  p.field("relu", int64_t(op.getActivation() == bnn::Activation::relu));
+  return p.finish();
+}
+
+LogicalResult GenericKernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
+  emitKernelCall(e, "bnnc_conv2d_f32",
+                 {conv2dParams(op, e), e.input(op.getInput()),
+                  e.input(op.getWeight(), "weight"),
+                  optionalInput(e, op.getBias(), "bias"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+std::string GenericKernels::gemmParams(bnn::GemmOp op, CEmitter &e) {
+  auto y = shapeOf(op.getOutput());
+  int64_t k = shapeOf(op.getA())[op.getTransA() ? 0 : 1];
+  ParamStruct p(e, "bnnc_gemm_params");
+  p.field("m", y[0]).field("n", y[1]).field("k", k);
+  p.field("trans_a", int64_t(op.getTransA()))
+      .field("trans_b", int64_t(op.getTransB()));
+  p.floatField("alpha", op.getAlpha().convertToFloat())
+      .floatField("beta", op.getBeta().convertToFloat());
+  // C is read through strides of its broadcast to [M, N].
+  SmallVector<int64_t> cStrides = {0, 0};
+  if (op.getC())
+    cStrides = broadcastStrides(shapeOf(op.getC()), y);
+  p.field("c_row_stride", cStrides[0]).field("c_col_stride", cStrides[1]);
+  p.field("relu", int64_t(op.getActivation() == bnn::Activation::relu));
+  return p.finish();
+}
+
+LogicalResult GenericKernels::gemm(bnn::GemmOp op, CEmitter &e) {
+  emitKernelCall(
+      e, "bnnc_gemm_f32",
+      {gemmParams(op, e), e.input(op.getA()), e.input(op.getB(), "weight"),
+       optionalInput(e, op.getC(), "bias"), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
+  auto a = shapeOf(op.getA()), b = shapeOf(op.getB());
+  auto y = shapeOf(op.getOutput());
+  ArrayRef<int64_t> batch = y.drop_back(2);
+  if (batch.size() > 8)
+    return op.emitError("more than 8 batch dimensions");
+  ParamStruct p(e, "bnnc_matmul_params");
+  p.field("m", a[a.size() - 2]).field("k", a.back()).field("n", b.back());
+  p.field("batch_rank", static_cast<int64_t>(batch.size()));
+  if (!batch.empty()) {
+    // Batch strides count whole matrices; broadcast dimensions stride 0.
+    p.array("batch_shape", batch);
+    p.array("a_batch_strides", broadcastStrides(a.drop_back(2), batch));
+    p.array("b_batch_strides", broadcastStrides(b.drop_back(2), batch));
+  }
+  emitKernelCall(e, "bnnc_matmul_f32",
+                 {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::elementwise(bnn::ElementwiseOp op, CEmitter &e) {
+  auto expr = elementwiseExpr(op);
+  if (!expr)
+    return op.emitError("the generic target has no '")
+           << op.getKind() << "' for element type "
+           << tensorOf(op.getInputs()[0]).getElementType();
+  auto shape = tensorOf(op.getOutput()).getShape();
+  SmallVector<Access> accesses = {rowMajorAccess(shape)};
+  SmallVector<std::string> operands;
+  for (Value v : op.getInputs()) {
+    accesses.push_back(
+        Access{0, broadcastStrides(tensorOf(v).getShape(), shape)});
+    operands.push_back(e.input(v));
+  }
+  std::string y = e.output(op.getOutput());
+  std::string outType = elementType(op.getOutput());
+  emitLoopNest(e.body(), shape, accesses,
+               [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
+                 for (auto [k, v] : llvm::enumerate(op.getInputs()))
+                   os.indent(indent)
+                       << "const " << elementType(v) << " a" << k << " = "
+                       << operands[k] << "[" << idx[k + 1] << "];\n";
+                 os.indent(indent) << y << "[" << idx[0] << "] = (" << outType
+                                   << ")(" << *expr << ");\n";
+               });
+  return success();
+}
+
+LogicalResult GenericKernels::stridedCopy(bnn::StridedCopyOp op, CEmitter &e) {
+  auto shape = tensorOf(op.getOutput()).getShape();
+  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+  copyLoop(e, y, x, shape, rowMajorAccess(shape),
+           Access{static_cast<int64_t>(op.getOffset()),
+                  SmallVector<int64_t>(op.getStrides())});
+  return success();
+}
+
+/// Each input is copied into its slab of the output along `axis`.
+LogicalResult GenericKernels::concat(bnn::ConcatOp op, CEmitter &e) {
+  auto outShape = tensorOf(op.getOutput()).getShape();
+  auto outStrides = rowMajorStrides(outShape);
+  int64_t axis = op.getAxis(), start = 0;
+  std::string y = e.output(op.getOutput());
+  for (Value v : op.getInputs()) {
+    auto shape = tensorOf(v).getShape();
+    copyLoop(e, y, e.input(v), shape,
+             Access{start * outStrides[axis], outStrides},
+             rowMajorAccess(shape));
+    start += shape[axis];
+  }
+  return success();
+}
+
+LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
+  auto in = tensorOf(op.getInput()).getShape();
+  auto out = tensorOf(op.getOutput()).getShape();
+  auto inStrides = rowMajorStrides(in);
+  ArrayRef<int64_t> pads = op.getPads();
+  int64_t rank = in.size();
+  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+  std::string type = elementType(op.getOutput());
+  StringRef mode = op.getMode();
+  raw_ostream &os = e.body();
+  std::string value =
+      op.getConstantValue()
+          ? e.input(op.getConstantValue(), "pad_value") + "[0]"
+      : tensorOf(op.getOutput()).getElementType().isF32()
+          ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
+          : std::to_string(
+                static_cast<int64_t>(op.getValue().convertToDouble()));
+  // Per dimension, the source coordinate s_d of output coordinate i_d:
+  // shifted by the leading pad, then clamped (edge), mirrored without
+  // repeating the border (reflect), or flagged as outside (constant).
+  os << "  {\n    ptrdiff_t at = 0;\n";
+  for (int64_t d = 0; d < rank; ++d) {
+    int indent = 4 + 2 * d;
+    os.indent(indent) << "for (ptrdiff_t i" << d << " = 0; i" << d << " < "
+                      << out[d] << "; ++i" << d << ") {\n";
+    os.indent(indent + 2) << "ptrdiff_t s" << d << " = i" << d << " - "
+                          << pads[d] << ";\n";
+    if (mode == "edge")
+      os.indent(indent + 2)
+          << "s" << d << " = s" << d << " < 0 ? 0 : (s" << d << " >= " << in[d]
+          << " ? " << in[d] - 1 << " : s" << d << ");\n";
+    else if (mode == "reflect")
+      os.indent(indent + 2)
+          << "s" << d << " = s" << d << " < 0 ? -s" << d << " : (s" << d
+          << " >= " << in[d] << " ? " << 2 * (in[d] - 1) << " - s" << d
+          << " : s" << d << ");\n";
+  }
+  int indent = 4 + 2 * rank;
+  std::string source, inside;
+  for (int64_t d = 0; d < rank; ++d) {
+    source += (d ? " + s" : "s") + std::to_string(d) + " * " +
+              std::to_string(inStrides[d]);
+    inside +=
+        (d ? " && " : "") + ("s" + std::to_string(d) + " >= 0 && s" +
+                             std::to_string(d) + " < " + std::to_string(in[d]));
+  }
+  if (rank == 0) {
+    source = "0";
+    inside = "1";
+  }
+  if (mode == "constant")
+    os.indent(indent) << y << "[at++] = (" << inside << ") ? " << x << "["
+                      << source << "] : (" << type << ")" << value << ";\n";
+  else
+    os.indent(indent) << y << "[at++] = " << x << "[" << source << "];\n";
+  for (int64_t d = rank - 1; d >= 0; --d)
+    os.indent(4 + 2 * d) << "}\n";
+  os << "  }\n";
+  return success();
+}
+
+/// Out-of-range indices make the model return BNNC_ERROR_INDEX instead of
+/// reading outside the tensor.
+LogicalResult GenericKernels::gather(bnn::GatherOp op, CEmitter &e) {
+  auto data = tensorOf(op.getData()).getShape();
+  int64_t axis = op.getAxis();
+  int64_t outer = shapeProduct(data.take_front(axis));
+  int64_t inner = shapeProduct(data.drop_front(axis + 1));
+  int64_t count = tensorOf(op.getIndices()).getNumElements();
+  std::string x = e.input(op.getData()), idx = e.input(op.getIndices());
+  std::string y = e.output(op.getOutput());
+  raw_ostream &os = e.body();
+  os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o) {\n"
+     << "    for (ptrdiff_t j = 0; j < " << count << "; ++j) {\n"
+     << "      ptrdiff_t k = (ptrdiff_t)" << idx << "[j];\n"
+     << "      if (k < 0)\n        k += " << data[axis] << ";\n"
+     << "      if (k < 0 || k >= " << data[axis] << ")\n"
+     << "        return BNNC_ERROR_INDEX;\n"
+     << "      for (ptrdiff_t i = 0; i < " << inner << "; ++i)\n"
+     << "        " << y << "[(o * " << count << " + j) * " << inner
+     << " + i] = " << x << "[(o * " << data[axis] << " + k) * " << inner
+     << " + i];\n    }\n  }\n";
+  return success();
+}
+
+/// Initialize with the identity, fold every input element into its output
+/// element (reduced axes have stride 0), then divide for the mean.
+LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
+  auto in = tensorOf(op.getInput()).getShape();
+  auto outType = tensorOf(op.getOutput());
+  bool isFloat = outType.getElementType().isF32();
+  std::string type = elementType(op.getOutput());
+  StringRef kind = op.getKind();
+  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+  int64_t outCount = outType.getNumElements();
+  std::string init = "0";
+  if (kind == "max")
+    init = isFloat ? "-INFINITY" : "INT64_MIN";
+  if (kind == "min")
+    init = isFloat ? "INFINITY" : "INT64_MAX";
+  raw_ostream &os = e.body();
+  os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
+     << "[i] = (" << type << ")" << init << ";\n";
+  Access out{0, rowMajorStrides(outType.getShape())};
+  for (int64_t a : op.getAxes())
+    out.strides[a] = 0;
+  emitLoopNest(os, in, {out, rowMajorAccess(in)},
+               [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
+                 std::string acc = y + "[" + idx[0] + "]";
+                 os.indent(indent) << "const " << type << " v = " << x << "["
+                                   << idx[1] << "];\n";
+                 if (kind == "sum" || kind == "mean")
+                   os.indent(indent) << acc << " += v;\n";
+                 else if (kind == "max")
+                   os.indent(indent) << "if (v != v || v > " << acc << ")\n";
+                 else
+                   os.indent(indent) << "if (v != v || v < " << acc << ")\n";
+                 if (kind == "max" || kind == "min")
+                   os.indent(indent + 2) << acc << " = v;\n";
+               });
+  if (kind == "mean") {
+    int64_t n = shapeProduct(in) / std::max<int64_t>(outCount, 1);
+    os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
+       << "[i] /= (" << type << ")" << n << ";\n";
+  }
+  return success();
+}
+
+LogicalResult GenericKernels::argReduce(bnn::ArgReduceOp op, CEmitter &e) {
+  auto [outer, n, inner] =
+      around(tensorOf(op.getInput()).getShape(), op.getAxis());
+  emitKernelCall(e, "bnnc_argreduce_f32",
+                 {std::to_string(outer), std::to_string(n),
+                  std::to_string(inner), op.getKind() == "min" ? "1" : "0",
+                  op.getSelectLastIndex() ? "1" : "0", e.input(op.getInput()),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::softmax(bnn::SoftmaxOp op, CEmitter &e) {
+  auto [outer, n, inner] =
+      around(tensorOf(op.getInput()).getShape(), op.getAxis());
+  emitKernelCall(e, "bnnc_softmax_f32",
+                 {std::to_string(outer), std::to_string(n),
+                  std::to_string(inner), op.getLog() ? "1" : "0",
+                  e.input(op.getInput()), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::layerNorm(bnn::LayerNormOp op, CEmitter &e) {
+  auto shape = tensorOf(op.getInput()).getShape();
+  int64_t axis = op.getAxis();
+  emitKernelCall(
+      e, "bnnc_layernorm_f32",
+      {std::to_string(shapeProduct(shape.take_front(axis))),
+       std::to_string(shapeProduct(shape.drop_front(axis))),
+       e.input(op.getInput()), e.input(op.getScale(), "scale"),
+       optionalInput(e, op.getBias(), "bias"),
+       CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
+       e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::cumsum(bnn::CumSumOp op, CEmitter &e) {
+  auto [outer, n, inner] =
+      around(tensorOf(op.getInput()).getShape(), op.getAxis());
+  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+  std::string type = elementType(op.getOutput());
+  // Walk the axis forwards or backwards; exclusive sums store before adding.
+  std::string k = op.getReverse() ? "(" + std::to_string(n - 1) + " - j)" : "j";
+  raw_ostream &os = e.body();
+  os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o)\n"
+     << "    for (ptrdiff_t i = 0; i < " << inner << "; ++i) {\n"
+     << "      " << type << " sum = 0;\n"
+     << "      for (ptrdiff_t j = 0; j < " << n << "; ++j) {\n"
+     << "        const ptrdiff_t at = (o * " << n << " + " << k << ") * "
+     << inner << " + i;\n";
+  if (op.getExclusive())
+    os << "        const " << type << " v = " << x << "[at];\n"
+       << "        " << y << "[at] = sum;\n        sum += v;\n";
+  else
+    os << "        sum += " << x << "[at];\n        " << y << "[at] = sum;\n";
+  os << "      }\n    }\n";
+  return success();
+}
+
+LogicalResult GenericKernels::topk(bnn::TopKOp op, CEmitter &e) {
+  auto [outer, n, inner] =
+      around(tensorOf(op.getInput()).getShape(), op.getAxis());
+  int64_t k = tensorOf(op.getOutput()).getDimSize(op.getAxis());
+  std::string y = e.output(op.getOutput());
+  emitKernelCall(e, "bnnc_topk_f32",
+                 {std::to_string(outer), std::to_string(n),
+                  std::to_string(inner), std::to_string(k),
+                  op.getLargest() ? "1" : "0", e.input(op.getInput()),
+                  op.getValues() ? y : "NULL", op.getValues() ? "NULL" : y});
+  return success();
+}
+
+std::string GenericKernels::packParams(bnn::PackOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput());
+  ParamStruct p(e, "bnnc_bpack_params");
+  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+  p.field("group", op.getGroup());
+  return p.finish();
+}
+
+LogicalResult GenericKernels::pack(bnn::PackOp op, CEmitter &e) {
+  std::string params = packParams(op, e);
+  std::string y = "(uint32_t *)" + e.output(op.getOutput());
+  if (op.getThreshold())
+    emitKernelCall(e, "bnnc_pack_threshold_f32_nchw_to_nhwc32",
+                   {params, e.input(op.getInput()),
+                    e.input(op.getThreshold(), "threshold"), "NULL", y});
+  else
+    emitKernelCall(e, "bnnc_pack_f32_nchw_to_nhwc32",
+                   {params, e.input(op.getInput()), y});
+  return success();
+}
+
+LogicalResult GenericKernels::packLayerNorm(bnn::PackLayerNormOp op,
+                                            CEmitter &e) {
+  auto x = shapeOf(op.getInput());
+  int64_t d = x.back();
+  emitKernelCall(
+      e, "bnnc_pack_layernorm_f32",
+      {std::to_string(shapeProduct(x) / d), std::to_string(d),
+       e.input(op.getInput()), e.input(op.getThreshold(), "threshold"),
+       e.input(op.getFlip(), "flip"),
+       CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
+       "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::bmaxpool(bnn::BMaxPool2DOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
+  ParamStruct p(e, "bnnc_bpool2d_params");
+  p.field("n", x[0])
+      .field("c", op.getChannels())
+      .field("h", x[1])
+      .field("w", x[2])
+      .field("group", op.getGroup());
+  p.field("oh", y[1]).field("ow", y[2]);
+  p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
+  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
+  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
+  p.field("dilation_h", op.getDilations()[0])
+      .field("dilation_w", op.getDilations()[1]);
+  emitKernelCall(e, "bnnc_bmaxpool2d32",
+                 {p.finish(), "(const uint32_t *)" + e.input(op.getInput()),
+                  "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
+std::string GenericKernels::bconv2dParams(bnn::BConv2DOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
+  ParamStruct p(e, "bnnc_bconv2d_params");
+  p.field("n", x[0])
+      .field("c", op.getChannels())
+      .field("h", x[1])
+      .field("w", x[2]);
+  // A float result is NCHW; a bits result is [N, OH, OW, words].
+  int64_t oh = op.writesBits() ? y[1] : y[2],
+          ow = op.writesBits() ? y[2] : y[3];
+  p.field("m", op.getOutChannels())
+      .field("kh", op.getKernel()[0])
+      .field("kw", op.getKernel()[1]);
+  p.field("oh", oh).field("ow", ow);
+  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
+  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
+  p.field("dilation_h", op.getDilations()[0])
+      .field("dilation_w", op.getDilations()[1]);
+  p.field("group", op.getGroup()).field("pad_value", int64_t(0));
+  p.field("out_channels_last", int64_t(0));
+  return p.finish();
+}
+
+/// bit = (dot < threshold[o]) XOR flip[o], packed for the next layer.
+std::string GenericKernels::bitsEpilogue(bnn::BConv2DOp op, CEmitter &e) {
+  std::string epilogue = e.freshName(e.currentNodeId() + "_bits");
+  std::string threshold = e.input(op.getThreshold(), "threshold");
+  std::string flip = op.getFlip() ? e.input(op.getFlip(), "flip") : "NULL";
+  e.globals() << "static const bnnc_bbits_epilogue " << epilogue
+              << " = {\n    .threshold = " << threshold << ", .flip = " << flip
+              << ", .out_group = " << op.getOutGroup() << ",\n};\n\n";
+  return "&" + epilogue;
+}
+
+/// y = act(dot * scale[o] + bias[o]).
+std::string GenericKernels::floatEpilogue(bnn::BConv2DOp op, CEmitter &e) {
+  std::string epilogue = e.freshName(e.currentNodeId() + "_epilogue");
+  std::string scale = op.getScale() ? e.input(op.getScale(), "scale") : "NULL";
+  std::string bias = op.getBias() ? e.input(op.getBias(), "bias") : "NULL";
+  static const char *activations[] = {"BNNC_BACT_NONE", "BNNC_BACT_RELU",
+                                      "BNNC_BACT_PRELU", "BNNC_BACT_CLAMP"};
+  std::string slope = op.getSlope() ? e.input(op.getSlope(), "slope") : "NULL";
+  auto literal = [](std::optional<APFloat> v) {
+    return CEmitter::floatLiteral(v ? v->convertToDouble() : 0.0, false);
+  };
+  e.globals() << "static const bnnc_bfloat_epilogue " << epilogue
+              << " = {\n    .scale = " << scale << ", .bias = " << bias
+              << ",\n    .activation = "
+              << activations[static_cast<int>(op.getActivation())]
+              << ", .slope = " << slope
+              << ",\n    .clamp_lo = " << literal(op.getClampLo())
+              << ", .clamp_hi = " << literal(op.getClampHi()) << ",\n};\n\n";
+  return "&" + epilogue;
+}
+
+LogicalResult GenericKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
+  auto w = cast<RankedTensorType>(op.getWeight().getType());
+  if (!w.getElementType().isInteger(32))
+    return op.emitError("binary weights are not packed; run bnn-bitpack");
+  std::string params = bconv2dParams(op, e);
+  std::string x = "(const uint32_t *)" + e.input(op.getInput());
+  std::string weights =
+      "(const uint32_t *)" + e.input(op.getWeight(), "weight");
+  if (op.writesBits())
+    emitKernelCall(e, "bnnc_bconv2d32_bits",
+                   {params, x, weights, bitsEpilogue(op, e),
+                    "(uint32_t *)" + e.output(op.getOutput())});
+  else
+    emitKernelCall(
+        e, "bnnc_bconv2d32_float",
+        {params, x, weights, floatEpilogue(op, e), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::avgpool(bnn::AvgPool2DOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
+  ParamStruct p(e, "bnnc_avgpool2d_params");
+  p.raw("pool", poolFields(x, y, op.getKernel(), op.getStrides(), op.getPads(),
+                           op.getDilations()));
+  p.field("pad_bottom", op.getPads()[2]).field("pad_right", op.getPads()[3]);
+  p.field("count_include_pad", int64_t(op.getCountIncludePad()));
+  emitKernelCall(
+      e, "bnnc_avgpool2d_f32",
+      {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::maxpool(bnn::MaxPool2DOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput()), y = shapeOf(op.getOutput());
+  ParamStruct p(e, "bnnc_pool2d_params");
+  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+  p.field("oh", y[2]).field("ow", y[3]);
+  p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
+  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
+  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
+  p.field("dilation_h", op.getDilations()[0])
+      .field("dilation_w", op.getDilations()[1]);
+  emitKernelCall(
+      e, "bnnc_maxpool2d_f32",
+      {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::channelAffine(bnn::ChannelAffineOp op,
+                                            CEmitter &e) {
+  auto x = shapeOf(op.getInput());
+  emitKernelCall(e, "bnnc_channel_affine_f32",
+                 {std::to_string(x[0]), std::to_string(x[1]),
+                  std::to_string(shapeProduct(x.drop_front(2))),
+                  e.input(op.getInput()), e.input(op.getScale(), "scale"),
+                  e.input(op.getShift(), "shift"), e.output(op.getOutput())});
+  return success();
+}
 std::unique_ptr<TargetKernels> createGenericKernels() {
   return std::make_unique<GenericKernels>();
 }

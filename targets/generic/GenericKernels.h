@@ -1,0 +1,93 @@
+//===- GenericKernels.h - The portable C99 target, for targets to extend --===//
+//
+// GenericKernels turns every bnn kernel op into one call of a portable
+// runtime kernel (runtime/bnnc/kernels_f32.h, kernels_binary.h) or a loop
+// nest specialised to the shapes. The ARM targets derive from it, take over
+// the ops they have faster kernels for, and leave the rest to it, so every
+// target handles every op.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNNC_TARGETS_GENERIC_GENERICKERNELS_H
+#define BNNC_TARGETS_GENERIC_GENERICKERNELS_H
+
+#include "targets/EmitterCore.h"
+
+#include "dialects/bnn/BnnDialect.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+namespace bnnc {
+
+/// Writes `static const <type> <name> = {.field = value, ...};` at file scope
+/// of the generated source, named after the kernel being emitted.
+class ParamStruct {
+public:
+  ParamStruct(CEmitter &emitter, llvm::StringRef type);
+
+  ParamStruct &field(llvm::StringRef key, int64_t value);
+  ParamStruct &floatField(llvm::StringRef key, float value);
+  ParamStruct &raw(llvm::StringRef key, llvm::StringRef initializer);
+  ParamStruct &array(llvm::StringRef key, llvm::ArrayRef<int64_t> values);
+
+  /// Emits the definition, fields packed into lines of at most 80 columns,
+  /// and returns "&name" for the kernel call.
+  std::string finish();
+
+private:
+  CEmitter &emitter;
+  std::string type, name;
+  llvm::SmallVector<std::string> fields;
+};
+
+/// Writes `  fn(args...);` into the run function.
+void emitKernelCall(CEmitter &e, llvm::StringRef fn,
+                    llvm::ArrayRef<std::string> args);
+/// The C expression of an optional operand, or "NULL".
+std::string optionalInput(CEmitter &e, mlir::Value v, llvm::StringRef role);
+
+class GenericKernels : public TargetKernels {
+public:
+  llvm::ArrayRef<llvm::StringRef> runtimeHeaders() const override;
+  mlir::LogicalResult emitKernel(mlir::Operation *op, CEmitter &e) override;
+
+protected:
+  // One hook per op; a derived target overrides the ones it accelerates.
+  virtual mlir::LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e);
+  virtual mlir::LogicalResult gemm(bnn::GemmOp op, CEmitter &e);
+  virtual mlir::LogicalResult matmul(bnn::MatMulOp op, CEmitter &e);
+  virtual mlir::LogicalResult elementwise(bnn::ElementwiseOp op, CEmitter &e);
+  virtual mlir::LogicalResult stridedCopy(bnn::StridedCopyOp op, CEmitter &e);
+  virtual mlir::LogicalResult concat(bnn::ConcatOp op, CEmitter &e);
+  virtual mlir::LogicalResult pad(bnn::PadOp op, CEmitter &e);
+  virtual mlir::LogicalResult gather(bnn::GatherOp op, CEmitter &e);
+  virtual mlir::LogicalResult reduce(bnn::ReduceOp op, CEmitter &e);
+  virtual mlir::LogicalResult argReduce(bnn::ArgReduceOp op, CEmitter &e);
+  virtual mlir::LogicalResult softmax(bnn::SoftmaxOp op, CEmitter &e);
+  virtual mlir::LogicalResult layerNorm(bnn::LayerNormOp op, CEmitter &e);
+  virtual mlir::LogicalResult cumsum(bnn::CumSumOp op, CEmitter &e);
+  virtual mlir::LogicalResult topk(bnn::TopKOp op, CEmitter &e);
+  virtual mlir::LogicalResult pack(bnn::PackOp op, CEmitter &e);
+  virtual mlir::LogicalResult packLayerNorm(bnn::PackLayerNormOp op,
+                                            CEmitter &e);
+  virtual mlir::LogicalResult bmaxpool(bnn::BMaxPool2DOp op, CEmitter &e);
+  virtual mlir::LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e);
+  virtual mlir::LogicalResult avgpool(bnn::AvgPool2DOp op, CEmitter &e);
+  virtual mlir::LogicalResult maxpool(bnn::MaxPool2DOp op, CEmitter &e);
+  virtual mlir::LogicalResult channelAffine(bnn::ChannelAffineOp op,
+                                            CEmitter &e);
+
+  /// The portable kernels' parameter structs and epilogues, shared with the
+  /// targets whose kernels take the same descriptions. Each returns the C
+  /// expression to pass ("&name").
+  static std::string bconv2dParams(bnn::BConv2DOp op, CEmitter &e);
+  static std::string bitsEpilogue(bnn::BConv2DOp op, CEmitter &e);
+  static std::string floatEpilogue(bnn::BConv2DOp op, CEmitter &e);
+  static std::string conv2dParams(bnn::Conv2DOp op, CEmitter &e);
+  static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
+  static std::string packParams(bnn::PackOp op, CEmitter &e);
+};
+
+} // namespace bnnc
+
+#endif // BNNC_TARGETS_GENERIC_GENERICKERNELS_H
