@@ -17,7 +17,7 @@ using namespace llvm;
 namespace bnnc {
 
 ArrayRef<StringRef> targetNames() {
-  static const StringRef names[] = {"generic"};
+  static const StringRef names[] = {"generic", "aarch64"};
   return names;
 }
 
@@ -80,9 +80,9 @@ static std::string shapeString(Type type, StringRef sep = "x") {
   auto t = cast<RankedTensorType>(type);
   if (t.getRank() == 0)
     return "scalar";
-  return join(map_range(t.getShape(),
-                        [](int64_t d) { return std::to_string(d); }),
-              sep);
+  return join(
+      map_range(t.getShape(), [](int64_t d) { return std::to_string(d); }),
+      sep);
 }
 
 using bnn::nodeNames;
@@ -141,9 +141,8 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
                                    : identifierFragment(names.front());
   std::string name = freshName(stem);
   constantsOS << "/* " << (names.empty() ? stem : join(names, ", ")) << ": "
-              << shapeString(type)
-              << " */\nstatic const " << cType(element) << " " << name << "["
-              << type.getNumElements() << "] = {";
+              << shapeString(type) << " */\nstatic const " << cType(element)
+              << " " << name << "[" << type.getNumElements() << "] = {";
   int64_t i = 0;
   auto separator = [&] { constantsOS << (i++ % 8 == 0 ? "\n    " : " "); };
   if (isa<FloatType>(element)) {
@@ -161,7 +160,8 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
       bool minimum = value == std::numeric_limits<int64_t>::min() ||
                      (element.isInteger(32) && value == INT32_MIN);
       if (element.isInteger(64))
-        constantsOS << (minimum ? "INT64_MIN" : "INT64_C(" + std::to_string(value) + ")");
+        constantsOS << (minimum ? "INT64_MIN"
+                                : "INT64_C(" + std::to_string(value) + ")");
       else if (minimum)
         constantsOS << "INT32_MIN";
       else
@@ -173,6 +173,39 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
   return name;
 }
 
+template <typename T, typename Format>
+static std::string defineArrayOf(CEmitter &e, raw_ostream &os, StringRef stem,
+                                 StringRef comment, StringRef type,
+                                 ArrayRef<T> values, Format format) {
+  std::string name = e.freshName(stem);
+  os << "/* " << comment << " */\nstatic const " << type << " " << name << "["
+     << values.size() << "] = {";
+  for (auto [i, v] : llvm::enumerate(values))
+    os << (i % 8 == 0 ? "\n    " : " ") << format(v) << ",";
+  os << "\n};\n\n";
+  return name;
+}
+
+std::string CEmitter::defineArray(StringRef stem, StringRef comment,
+                                  ArrayRef<int32_t> values) {
+  return defineArrayOf(
+      *this, constantsOS, stem, comment, "int32_t", values, [](int32_t v) {
+        return v == INT32_MIN ? std::string("INT32_MIN") : std::to_string(v);
+      });
+}
+
+std::string CEmitter::defineArray(StringRef stem, StringRef comment,
+                                  ArrayRef<float> values) {
+  return defineArrayOf(*this, constantsOS, stem, comment, "float", values,
+                       [](float v) { return floatLiteral(v, false); });
+}
+
+std::string CEmitter::defineArray(StringRef stem, StringRef comment,
+                                  ArrayRef<uint8_t> values) {
+  return defineArrayOf(*this, constantsOS, stem, comment, "uint8_t", values,
+                       [](uint8_t v) { return std::to_string(v); });
+}
+
 std::string CEmitter::input(Value v, StringRef role) {
   auto it = exprs.find(v);
   if (it != exprs.end())
@@ -181,7 +214,8 @@ std::string CEmitter::input(Value v, StringRef role) {
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     unsigned i = arg.getArgNumber();
     expr = uniqueName("in_" + identifierFragment(inputNames[i]));
-    std::string type = cType(cast<RankedTensorType>(v.getType()).getElementType());
+    std::string type =
+        cType(cast<RankedTensorType>(v.getType()).getElementType());
     prologueOS << "  const " << type << " *const " << expr << " = (const "
                << type << " *)inputs[" << i << "];\n";
   } else {
@@ -197,7 +231,8 @@ std::string CEmitter::output(Value v) {
     return it->second;
   Operation *op = v.getDefiningOp();
   auto offset = op->getAttrOfType<IntegerAttr>(bnn::kOffsetAttr);
-  std::string type = cType(cast<RankedTensorType>(v.getType()).getElementType());
+  std::string type =
+      cType(cast<RankedTensorType>(v.getType()).getElementType());
   std::string name = uniqueName("t" + std::to_string(exprs.size()));
   bodyOS << "  " << type << " *const " << name << " = (" << type
          << " *)(arena_bytes + " << (offset ? offset.getInt() : 0) << ");\n";
@@ -221,7 +256,8 @@ LogicalResult CEmitter::emitBody() {
       copies.push_back({static_cast<unsigned>(i), v});
       continue;
     }
-    std::string type = cType(cast<RankedTensorType>(v.getType()).getElementType());
+    std::string type =
+        cType(cast<RankedTensorType>(v.getType()).getElementType());
     std::string name = uniqueName("out_" + identifierFragment(outputNames[i]));
     prologueOS << "  " << type << " *const " << name << " = (" << type
                << " *)outputs[" << i << "];\n";
@@ -304,10 +340,11 @@ void CEmitter::emitHeader(raw_ostream &os) {
                       ArrayRef<std::string> names) {
     for (auto [i, t] : llvm::enumerate(types)) {
       auto tensor = cast<RankedTensorType>(t);
-      os << "/* " << kind << " " << i << " \"" << names[i] << "\": "
-         << cType(tensor.getElementType()) << " [" << shapeString(t, ", ")
-         << "] */\n#define " << m << "_" << StringRef(kind).upper() << i
-         << "_COUNT " << tensor.getNumElements() << "\n";
+      os << "/* " << kind << " " << i << " \"" << names[i]
+         << "\": " << cType(tensor.getElementType()) << " ["
+         << shapeString(t, ", ") << "] */\n#define " << m << "_"
+         << StringRef(kind).upper() << i << "_COUNT " << tensor.getNumElements()
+         << "\n";
     }
   };
   describe("input", type.getInputs(), inputNames);
@@ -342,8 +379,8 @@ void CEmitter::emitSource(raw_ostream &os) {
   os << "static uint8_t " << prefix << "_arena["
      << std::max<int64_t>(arenaSize, 1) << "] BNNC_ALIGNED(16);\n\n";
   os << "int " << prefix << "_run(const void *const inputs[], void *const "
-     << "outputs[]) {\n  return " << prefix << "_run_with_arena(inputs, outputs, "
-     << prefix << "_arena);\n}\n\n";
+     << "outputs[]) {\n  return " << prefix
+     << "_run_with_arena(inputs, outputs, " << prefix << "_arena);\n}\n\n";
   os << "int " << prefix << "_run_with_arena(const void *const inputs[], "
      << "void *const outputs[],\n    void *arena) {\n"
      << "  if (!inputs || !outputs || !arena)\n"
@@ -372,8 +409,7 @@ LogicalResult CEmitter::run(std::string &header, std::string &source) {
   for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults())) {
     auto tensor = dyn_cast<RankedTensorType>(t);
     if (!tensor || !tensor.hasStaticShape() ||
-        !onnxDtypeName(tensor.getElementType()) ||
-        tensor.getRank() > 8)
+        !onnxDtypeName(tensor.getElementType()) || tensor.getRank() > 8)
       return func.emitError("graph input/output type ")
              << t << " is not supported (static shape, rank <= 8, "
              << "float/int/bool element type)";
@@ -381,7 +417,8 @@ LogicalResult CEmitter::run(std::string &header, std::string &source) {
   auto size = func->getAttrOfType<IntegerAttr>(bnn::kArenaSizeAttr);
   auto bound = func->getAttrOfType<IntegerAttr>(bnn::kArenaLowerBoundAttr);
   if (!size || !bound)
-    return func.emitError("function is not memory-planned; run bnn-plan-memory");
+    return func.emitError(
+        "function is not memory-planned; run bnn-plan-memory");
   arenaSize = size.getInt();
   arenaLowerBound = bound.getInt();
   // Names the generated code defines itself.
@@ -404,6 +441,8 @@ LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
   std::unique_ptr<TargetKernels> kernels;
   if (opts.target == "generic")
     kernels = createGenericKernels();
+  else if (opts.target == "aarch64")
+    kernels = createAarch64Kernels();
   else
     return module.emitError("unknown target '") << opts.target << "'";
   CEmitter emitter(*funcs.begin(), opts, *kernels);

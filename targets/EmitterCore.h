@@ -33,6 +33,7 @@ public:
 };
 
 std::unique_ptr<TargetKernels> createGenericKernels();
+std::unique_ptr<TargetKernels> createAarch64Kernels();
 
 class CEmitter {
 public:
@@ -47,6 +48,15 @@ public:
   std::string input(mlir::Value v, llvm::StringRef role = "data");
   /// C expression of the buffer a kernel writes its result to.
   std::string output(mlir::Value v);
+  /// Defines `static const <type> <model>_<stem>[]` at file scope with the
+  /// given elements (a target's own layout of a constant, e.g. interleaved
+  /// weights) under a comment saying what it holds; returns its name.
+  std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
+                          llvm::ArrayRef<int32_t> values);
+  std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
+                          llvm::ArrayRef<float> values);
+  std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
+                          llvm::ArrayRef<uint8_t> values);
   /// A fresh file-scope name "<model>_<stem>".
   std::string freshName(llvm::StringRef stem);
   /// The ONNX node name of the kernel being emitted, as an identifier.
@@ -65,7 +75,8 @@ private:
   void emitHeader(llvm::raw_ostream &os);
   void emitSource(llvm::raw_ostream &os);
   void emitDescriptors(llvm::raw_ostream &os, llvm::StringRef which,
-                       mlir::TypeRange types, llvm::ArrayRef<std::string> names);
+                       mlir::TypeRange types,
+                       llvm::ArrayRef<std::string> names);
   std::string defineConstant(mlir::Operation *op, llvm::StringRef role);
   std::string uniqueName(llvm::StringRef stem);
   std::string macroPrefix() const;

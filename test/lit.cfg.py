@@ -3,6 +3,7 @@ import os
 
 import lit.formats
 from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
 
 config.name = "bnnc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
@@ -17,14 +18,39 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [os.path.join(config.bnnc_obj_root, "bin"), config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["bnnc", "bnnc-opt", "bnnc-pb2raw"],
-                                   tool_dirs)
+# `--param bnnc_target=aarch64` reruns a suite (e2e) for the aarch64 target:
+# bnnc emits NEON C, %cc/%clang cross-compile it statically and %run executes
+# the result under qemu-aarch64. Results go to their own exec root.
+bnnc_target = lit_config.params.get("bnnc_target", "generic")
+cross = {
+    "generic": None,
+    "aarch64": {
+        "cc": "aarch64-linux-gnu-gcc -static",
+        "clang": "%s --target=aarch64-linux-gnu -static" % config.host_clang,
+        "run": "qemu-aarch64",
+    },
+}
+if bnnc_target not in cross:
+    lit_config.fatal("unknown bnnc_target '%s'" % bnnc_target)
+config.available_features.add("target-" + bnnc_target)
+if cross[bnnc_target]:
+    config.test_exec_root = os.path.join(config.bnnc_obj_root,
+                                         "test-" + bnnc_target)
+    llvm_config.add_tool_substitutions(
+        [ToolSubst("bnnc", extra_args=["--target=" + bnnc_target])], tool_dirs)
+    llvm_config.add_tool_substitutions(["bnnc-opt", "bnnc-pb2raw"], tool_dirs)
+else:
+    llvm_config.add_tool_substitutions(["bnnc", "bnnc-opt", "bnnc-pb2raw"],
+                                       tool_dirs)
 
 # Compiling generated C: the contract is -std=c99 -Wall -Wextra -Werror with
 # only the runtime include directory added.
 cflags = "-std=c99 -O2 -Wall -Wextra -Werror -pedantic -I%s" % config.bnnc_runtime_dir
-config.substitutions.append(("%cc", "%s %s" % (config.host_cc, cflags)))
-config.substitutions.append(("%clang", "%s %s" % (config.host_clang, cflags)))
+target_tools = cross[bnnc_target] or {
+    "cc": config.host_cc, "clang": config.host_clang, "run": ""}
+config.substitutions.append(("%cc", "%s %s" % (target_tools["cc"], cflags)))
+config.substitutions.append(("%clang", "%s %s" % (target_tools["clang"], cflags)))
+config.substitutions.append(("%run", target_tools["run"]))
 config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))
 config.substitutions.append(("%harness", os.path.join(config.test_source_root, "e2e", "harness.c")))
 config.substitutions.append(("%src_root", config.bnnc_src_root))

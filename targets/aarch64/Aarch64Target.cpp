@@ -1,0 +1,286 @@
+//===- Aarch64Target.cpp - ARMv8-A NEON kernels ---------------------------===//
+//
+// The aarch64 target is the generic target with NEON kernels
+// (runtime/bnnc/kernels_neon.h) for the ops that carry the compute: binary
+// convolutions and dense layers, activation packing, real convolutions and
+// Gemm. Each op takes the NEON kernel when its shape fits one of the
+// kernel's variants and the portable kernel otherwise; the choice is made
+// here, at compile time, and the variant named in a comment above the call.
+// NEON kernels read their constants in their own layouts (docs/aarch64.md),
+// which this file writes from the op's constant operands.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/generic/GenericKernels.h"
+
+#include "dialects/onnx/ShapeUtils.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <climits>
+
+using namespace mlir;
+using namespace llvm;
+
+namespace bnnc {
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+/// The elements of a constant operand, or nullopt if it is not constant.
+std::optional<DenseElementsAttr> constantOf(Value v) {
+  if (!v)
+    return std::nullopt;
+  Operation *def = v.getDefiningOp();
+  if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+    return std::nullopt;
+  auto attr = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value"));
+  if (!attr)
+    return std::nullopt;
+  return attr;
+}
+
+SmallVector<float> floatsOf(DenseElementsAttr attr) {
+  SmallVector<float> values;
+  for (const APFloat &v : attr.getValues<APFloat>())
+    values.push_back(v.convertToFloat());
+  return values;
+}
+
+SmallVector<int64_t> intsOf(DenseElementsAttr attr) {
+  SmallVector<int64_t> values;
+  for (const APInt &v : attr.getValues<APInt>())
+    values.push_back(attr.getElementType().isUnsignedInteger()
+                         ? static_cast<int64_t>(v.getZExtValue())
+                         : v.getSExtValue());
+  return values;
+}
+
+/// A per-output-channel float vector padded to `size` with `fill`, all
+/// `fill` when the operand is absent; nullopt if it is not a constant.
+std::optional<SmallVector<float>> paddedChannels(Value v, int64_t size,
+                                                 float fill) {
+  SmallVector<float> values;
+  if (v) {
+    auto attr = constantOf(v);
+    if (!attr)
+      return std::nullopt;
+    values = floatsOf(*attr);
+  }
+  values.resize(size, fill);
+  return values;
+}
+
+class Aarch64Kernels final : public GenericKernels {
+public:
+  ArrayRef<StringRef> runtimeHeaders() const override {
+    static const StringRef headers[] = {
+        "bnnc/kernels_f32.h", "bnnc/kernels_binary.h", "bnnc/kernels_neon.h"};
+    return headers;
+  }
+
+protected:
+  LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) override;
+  LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
+  LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
+  LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
+
+private:
+  static void variantComment(CEmitter &e, StringRef text) {
+    e.body() << "  /* " << text << " */\n";
+  }
+};
+
+/// Packed OHWI words (m, kh, kw, wg) -> "o8": (ceil(m/8), kh, kw, units, 8,
+/// unit) with unit = min(wg, 4); channels past m are zero.
+SmallVector<int32_t> toO8(ArrayRef<int64_t> words, int64_t m, int64_t taps,
+                          int64_t wg) {
+  int64_t m8 = (m + 7) / 8 * 8, unit = std::min<int64_t>(wg, 4);
+  int64_t units = wg / unit;
+  SmallVector<int32_t> out(m8 * taps * wg, 0);
+  for (int64_t o = 0; o < m; ++o)
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t u = 0; u < units; ++u)
+        for (int64_t i = 0; i < unit; ++i)
+          out[((((o / 8) * taps + t) * units + u) * 8 + o % 8) * unit + i] =
+              static_cast<int32_t>(words[(o * taps + t) * wg + u * unit + i]);
+  return out;
+}
+
+LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
+  auto weights = constantOf(op.getWeight());
+  auto wshape = shapeOf(op.getWeight());
+  int64_t m = op.getOutChannels(), c = op.getChannels();
+  int64_t kh = op.getKernel()[0], kw = op.getKernel()[1];
+  int64_t wg = (c + 31) / 32, m8 = (m + 7) / 8 * 8;
+  // The NEON variants: group 1, 1, 2 or 4k words per tap, 16-bit
+  // accumulators (K < 2^16), packed output in one pack group.
+  bool fits = weights && wshape.size() == 4 && op.getGroup() == 1 &&
+              (wg == 1 || wg == 2 || wg % 4 == 0) && kh * kw * c < 65535 &&
+              (!op.writesBits() || op.getOutGroup() == 1);
+  std::optional<SmallVector<float>> scale, bias, slope;
+  SmallVector<int32_t> threshold(m8, INT32_MIN);
+  SmallVector<uint8_t> flipBits(m8 / 8, 0);
+  if (fits && op.writesBits()) {
+    auto t = constantOf(op.getThreshold());
+    auto f = op.getFlip() ? constantOf(op.getFlip()) : std::nullopt;
+    fits = t && (!op.getFlip() || f);
+    if (fits) {
+      for (auto [o, v] : llvm::enumerate(intsOf(*t)))
+        threshold[o] = static_cast<int32_t>(v);
+      if (f)
+        for (auto [o, v] : llvm::enumerate(intsOf(*f)))
+          flipBits[o / 8] |= static_cast<uint8_t>((v & 1) << (o % 8));
+    }
+  } else if (fits) {
+    scale = paddedChannels(op.getScale(), m8, 1.0f);
+    bias = paddedChannels(op.getBias(), m8, 0.0f);
+    slope = paddedChannels(op.getSlope(), m8, 0.0f);
+    fits = scale && bias && slope;
+  }
+  if (!fits)
+    return GenericKernels::bconv2d(op, e);
+
+  std::string node = e.currentNodeId();
+  std::string params = bconv2dParams(op, e);
+  std::string w8 =
+      e.defineArray(node + "_weight_o8",
+                    ("binary weights of " + node + ", NEON o8 layout (" +
+                     Twine(m8 / 8) + ", " + Twine(kh) + ", " + Twine(kw) +
+                     ", " + Twine(wg / std::min<int64_t>(wg, 4)) + ", 8, " +
+                     Twine(std::min<int64_t>(wg, 4)) + ") words")
+                        .str(),
+                    toO8(intsOf(*weights), m, kh * kw, wg));
+  std::string epilogue = e.freshName(node + "_neon_epilogue");
+  raw_ostream &g = e.globals();
+  if (op.writesBits()) {
+    std::string t = e.defineArray(node + "_threshold8",
+                                  "bit thresholds of " + node +
+                                      ", padded to 8 channels with INT32_MIN",
+                                  threshold);
+    std::string f = e.defineArray(
+        node + "_flip_bits", "flip bits of " + node + ", 8 per byte", flipBits);
+    g << "static const bnnc_neon_bepilogue " << epilogue
+      << " = {\n    .threshold = " << t << ", .flip_bits = " << f
+      << ",\n};\n\n";
+  } else {
+    static const char *activations[] = {"BNNC_BACT_NONE", "BNNC_BACT_RELU",
+                                        "BNNC_BACT_PRELU", "BNNC_BACT_CLAMP"};
+    auto literal = [](std::optional<APFloat> v) {
+      return CEmitter::floatLiteral(v ? v->convertToDouble() : 0.0, false);
+    };
+    std::string s =
+        e.defineArray(node + "_scale8", "scales of " + node, *scale);
+    std::string b = e.defineArray(node + "_bias8", "biases of " + node, *bias);
+    std::string sl =
+        e.defineArray(node + "_slope8", "PReLU slopes of " + node, *slope);
+    g << "static const bnnc_neon_bepilogue " << epilogue
+      << " = {\n    .scale = " << s << ", .bias = " << b << ", .slope = " << sl
+      << ",\n    .activation = "
+      << activations[static_cast<int>(op.getActivation())]
+      << ", .clamp_lo = " << literal(op.getClampLo())
+      << ", .clamp_hi = " << literal(op.getClampHi()) << ",\n};\n\n";
+  }
+  variantComment(
+      e, ("NEON binary conv, " + Twine(wg) + " word(s) per tap: 8x8 blocks" +
+          (wg <= 2 && op.getStrides()[1] != 1 ? " off (stride), single pixels"
+                                              : " on interior pixels"))
+             .str());
+  std::string x = "(const uint32_t *)" + e.input(op.getInput());
+  if (op.writesBits())
+    emitKernelCall(e, "bnnc_neon_bconv2d_bits",
+                   {params, x, "(const uint32_t *)" + w8, "&" + epilogue,
+                    "(uint32_t *)" + e.output(op.getOutput())});
+  else
+    emitKernelCall(e, "bnnc_neon_bconv2d_float",
+                   {params, x, "(const uint32_t *)" + w8, "&" + epilogue, e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult Aarch64Kernels::pack(bnn::PackOp op, CEmitter &e) {
+  if (op.getGroup() != 1)
+    return GenericKernels::pack(op, e);
+  std::string params = packParams(op, e);
+  emitKernelCall(
+      e, "bnnc_neon_pack_f32",
+      {params, e.input(op.getInput()),
+       op.getThreshold() ? e.input(op.getThreshold(), "threshold") : "NULL",
+       "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
+  auto weights = constantOf(op.getWeight());
+  if (!weights)
+    return GenericKernels::conv2d(op, e);
+  auto w = shapeOf(op.getWeight()); // (m, cg, kh, kw)
+  int64_t group = op.getGroup(), m = w[0], cg = w[1], taps = w[2] * w[3];
+  int64_t mg = m / group, blocks = (mg + 3) / 4;
+  SmallVector<float> values = floatsOf(*weights);
+  // "o4": (group, ceil(mg/4), cg, kh, kw, 4), zero past the group's channels.
+  SmallVector<float> o4(group * blocks * cg * taps * 4, 0.0f);
+  for (int64_t o = 0; o < m; ++o) {
+    int64_t g = o / mg, j = o % mg;
+    for (int64_t ci = 0; ci < cg; ++ci)
+      for (int64_t t = 0; t < taps; ++t)
+        o4[(((g * blocks + j / 4) * cg + ci) * taps + t) * 4 + j % 4] =
+            values[(o * cg + ci) * taps + t];
+  }
+  std::string node = e.currentNodeId();
+  std::string params = conv2dParams(op, e);
+  std::string weight = e.defineArray(
+      node + "_weight_o4",
+      "weights of " + node + ", NEON o4 layout (group, out/4, in, kh, kw, 4)",
+      o4);
+  variantComment(e, op.getStrides()[1] == 1
+                        ? "NEON conv: 16 pixels x 4 channels per step"
+                        : "NEON conv: stride > 1, scalar taps");
+  emitKernelCall(e, "bnnc_neon_conv2d_f32",
+                 {params, e.input(op.getInput()), weight,
+                  optionalInput(e, op.getBias(), "bias"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
+  // The NEON dense kernel: y = act(A * B' + bias) with A untransposed, B a
+  // constant, alpha = 1 and C absent or a [N] row vector (beta = 1).
+  auto b = constantOf(op.getB());
+  auto y = shapeOf(op.getOutput());
+  int64_t m = y[0], n = y[1], k = shapeOf(op.getA())[1];
+  bool rowBias = !op.getC() || (op.getBeta().convertToDouble() == 1.0 &&
+                                shapeProduct(shapeOf(op.getC())) == n &&
+                                shapeOf(op.getC()).back() == n);
+  if (!b || op.getTransA() || op.getAlpha().convertToDouble() != 1.0 ||
+      !rowBias)
+    return GenericKernels::gemm(op, e);
+  SmallVector<float> values = floatsOf(*b);
+  int64_t blocks = (n + 3) / 4;
+  // "n4": (ceil(n/4), k, 4); B is (n, k) when transposed, else (k, n).
+  SmallVector<float> n4(blocks * k * 4, 0.0f);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t kk = 0; kk < k; ++kk)
+      n4[((j / 4) * k + kk) * 4 + j % 4] =
+          values[op.getTransB() ? j * k + kk : kk * n + j];
+  std::string node = e.currentNodeId();
+  std::string weight = e.defineArray(
+      node + "_weight_n4",
+      "weights of " + node + ", NEON n4 layout (out/4, in, 4)", n4);
+  emitKernelCall(e, "bnnc_neon_dense_f32",
+                 {std::to_string(m), std::to_string(n), std::to_string(k),
+                  e.input(op.getA()), weight,
+                  optionalInput(e, op.getC(), "bias"),
+                  op.getActivation() == bnn::Activation::relu ? "1" : "0",
+                  e.output(op.getOutput())});
+  return success();
+}
+
+} // namespace
+
+std::unique_ptr<TargetKernels> createAarch64Kernels() {
+  return std::make_unique<Aarch64Kernels>();
+}
+
+} // namespace bnnc
