@@ -177,8 +177,10 @@ static inline void bnnc_neon_float_out(const bnnc_neon_bepilogue *e,
   const int32x4_t d_lo = vsubq_s32(
       kv, vreinterpretq_s32_u32(vshll_n_u16(vget_low_u16(pop), 1)));
   const int32x4_t d_hi = vsubq_s32(kv, vreinterpretq_s32_u32(vshll_high_n_u16(pop, 1)));
-  float32x4_t lo = vfmaq_f32(bias_lo, vcvtq_f32_s32(d_lo), scale_lo);
-  float32x4_t hi = vfmaq_f32(bias_hi, vcvtq_f32_s32(d_hi), scale_hi);
+  /* Multiply, then add, as the portable epilogue does: results are equal
+   * bit for bit (an FMA would round once instead of twice). */
+  float32x4_t lo = vaddq_f32(vmulq_f32(vcvtq_f32_s32(d_lo), scale_lo), bias_lo);
+  float32x4_t hi = vaddq_f32(vmulq_f32(vcvtq_f32_s32(d_hi), scale_hi), bias_hi);
   switch (e->activation) {
   case BNNC_BACT_RELU:
     lo = vmaxq_f32(lo, vdupq_n_f32(0.0f));

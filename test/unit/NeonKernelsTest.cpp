@@ -1,0 +1,301 @@
+//===- NeonKernelsTest.cpp - bnnc/kernels_neon.h vs the portable kernels --===//
+//
+// Runs on aarch64 only (cross-compiled and run under qemu-aarch64 by ctest,
+// test unit-kernels-aarch64). Every NEON kernel is compared with the
+// portable kernel the generic target calls for the same op:
+// - binary convolutions (bits and float epilogues, every activation): equal
+//   bit for bit, over random geometries that reach every variant (1, 2, 4
+//   and 8 words per tap; 8x8 blocks, overlapping last blocks and single
+//   pixels at borders, strides and dilations; channel counts that are not
+//   multiples of 8 or 32). The float epilogue is unfused (multiply, then
+//   add) on both sides; this file is built with -ffp-contract=off.
+// - activation packing: equal bit for bit.
+// - real convolution and dense: within 1e-5 of the sum of |products| per
+//   output (the NEON kernels use FMA and a different summation order).
+// The weight layouts (o8, o4, n4) are rebuilt here from their definitions in
+// kernels_neon.h, independently of the compiler's code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bnnc/kernels_neon.h"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// splitmix64 with a fixed seed: the same data on every run.
+class Rng {
+public:
+  explicit Rng(uint64_t seed) : state(seed) {}
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  int32_t range(int32_t lo, int32_t hi) {
+    return lo + static_cast<int32_t>(next() % static_cast<uint64_t>(hi - lo + 1));
+  }
+  float uniform(float lo, float hi) {
+    return lo + (hi - lo) * static_cast<float>(next() >> 40) * 0x1p-24f;
+  }
+
+private:
+  uint64_t state;
+};
+
+/// Random packed words for `count` groups of `channels` bits, tails 0.
+std::vector<uint32_t> randomBits(Rng &rng, size_t count, int32_t channels) {
+  const int32_t words = bnnc_bwords32(channels, 1);
+  std::vector<uint32_t> v(count * words);
+  for (size_t i = 0; i < count; ++i)
+    for (int32_t w = 0; w < words; ++w)
+      v[i * words + w] =
+          static_cast<uint32_t>(rng.next()) & bnnc_bmask32(channels, w);
+  return v;
+}
+
+/// OHWI words (m, taps, wg) -> o8 (ceil(m/8), taps, units, 8, unit).
+std::vector<uint32_t> toO8(const std::vector<uint32_t> &w, int32_t m,
+                           int32_t taps, int32_t wg) {
+  const int32_t unit = wg < 4 ? wg : 4, units = wg / unit, m8 = (m + 7) / 8 * 8;
+  std::vector<uint32_t> out(static_cast<size_t>(m8) * taps * wg, 0);
+  for (int32_t o = 0; o < m; ++o)
+    for (int32_t t = 0; t < taps; ++t)
+      for (int32_t i = 0; i < wg; ++i) {
+        const int32_t u = i / unit, j = i % unit;
+        out[((((size_t)(o / 8) * taps + t) * units + u) * 8 + o % 8) * unit + j] =
+            w[((size_t)o * taps + t) * wg + i];
+      }
+  return out;
+}
+
+struct BConvCase {
+  int32_t n, c, h, w, m, kh, kw, stride, dilation, pad;
+  std::string name() const {
+    return "n" + std::to_string(n) + "c" + std::to_string(c) + "_" +
+           std::to_string(h) + "x" + std::to_string(w) + "_m" +
+           std::to_string(m) + "_k" + std::to_string(kh) + "x" +
+           std::to_string(kw) + "_s" + std::to_string(stride) + "_d" +
+           std::to_string(dilation) + "_p" + std::to_string(pad);
+  }
+};
+
+bnnc_bconv2d_params paramsOf(const BConvCase &t) {
+  bnnc_bconv2d_params p{};
+  p.n = t.n;
+  p.c = t.c;
+  p.h = t.h;
+  p.w = t.w;
+  p.m = t.m;
+  p.kh = t.kh;
+  p.kw = t.kw;
+  p.oh = (t.h + 2 * t.pad - (t.kh - 1) * t.dilation - 1) / t.stride + 1;
+  p.ow = (t.w + 2 * t.pad - (t.kw - 1) * t.dilation - 1) / t.stride + 1;
+  p.stride_h = p.stride_w = t.stride;
+  p.pad_top = p.pad_left = t.pad;
+  p.dilation_h = p.dilation_w = t.dilation;
+  p.group = 1;
+  return p;
+}
+
+void checkBConv(const BConvCase &t, uint64_t seed) {
+  SCOPED_TRACE(t.name());
+  Rng rng(seed);
+  const bnnc_bconv2d_params p = paramsOf(t);
+  ASSERT_GT(p.oh, 0);
+  ASSERT_GT(p.ow, 0);
+  const int32_t wg = bnnc_bwords32(t.c, 1), m8 = (t.m + 7) / 8 * 8;
+  const int32_t taps = t.kh * t.kw;
+  const auto x = randomBits(rng, (size_t)t.n * t.h * t.w, t.c);
+  const auto w = randomBits(rng, (size_t)t.m * taps, t.c);
+  const auto w8 = toO8(w, t.m, taps, wg);
+  const size_t pixels = (size_t)t.n * p.oh * p.ow;
+
+  // Bits epilogue: thresholds around the dot range, random flips.
+  std::vector<int32_t> threshold(m8, INT32_MIN);
+  std::vector<uint8_t> flip(t.m), flipBits(m8 / 8, 0);
+  const int32_t kmax = taps * t.c;
+  for (int32_t o = 0; o < t.m; ++o) {
+    const int32_t r = rng.range(0, 9);
+    threshold[o] = r == 0 ? INT32_MIN : r == 1 ? INT32_MAX : rng.range(-kmax - 2, kmax + 2);
+    flip[o] = static_cast<uint8_t>(rng.range(0, 1));
+    flipBits[o / 8] |= static_cast<uint8_t>(flip[o] << (o % 8));
+  }
+  const int32_t outWords = bnnc_bwords32(t.m, 1);
+  std::vector<uint32_t> ref(pixels * outWords, 0xdeadbeef), got(ref);
+  const bnnc_bbits_epilogue be = {threshold.data(), flip.data(), 1};
+  bnnc_bconv2d32_bits(&p, x.data(), w.data(), &be, ref.data());
+  bnnc_neon_bepilogue ne{};
+  ne.threshold = threshold.data();
+  ne.flip_bits = flipBits.data();
+  bnnc_neon_bconv2d_bits(&p, x.data(), w8.data(), &ne, got.data());
+  ASSERT_EQ(ref, got) << "bits epilogue";
+
+  // Float epilogue, every activation.
+  std::vector<float> scale(m8, 1.0f), bias(m8, 0.0f), slope(m8, 0.0f);
+  for (int32_t o = 0; o < t.m; ++o) {
+    scale[o] = rng.uniform(-2.0f, 2.0f);
+    bias[o] = rng.uniform(-5.0f, 5.0f);
+    slope[o] = rng.uniform(-1.0f, 1.0f);
+  }
+  for (int act = BNNC_BACT_NONE; act <= BNNC_BACT_CLAMP; ++act) {
+    SCOPED_TRACE("activation " + std::to_string(act));
+    const auto a = static_cast<bnnc_bactivation>(act);
+    const bnnc_bfloat_epilogue fe = {scale.data(), bias.data(), a,
+                                     slope.data(), -3.0f, 4.0f};
+    std::vector<float> fref(pixels * t.m, -99.0f), fgot(fref);
+    bnnc_bconv2d32_float(&p, x.data(), w.data(), &fe, fref.data());
+    bnnc_neon_bepilogue nf{};
+    nf.scale = scale.data();
+    nf.bias = bias.data();
+    nf.slope = slope.data();
+    nf.activation = a;
+    nf.clamp_lo = -3.0f;
+    nf.clamp_hi = 4.0f;
+    bnnc_neon_bconv2d_float(&p, x.data(), w8.data(), &nf, fgot.data());
+    for (size_t i = 0; i < fref.size(); ++i)
+      ASSERT_EQ(fref[i], fgot[i]) << "float epilogue, element " << i;
+  }
+}
+
+// One word per tap up to 32 channels, two up to 64, then multiples of four.
+const int32_t kChannels[] = {1, 7, 32, 33, 50, 64, 97, 128, 256};
+
+TEST(NeonBConv2d, GeometrySweep) {
+  Rng rng(42);
+  int cases = 0;
+  for (int32_t c : kChannels)
+    for (int i = 0; i < 12; ++i) {
+      BConvCase t;
+      t.n = rng.range(1, 2);
+      t.c = c;
+      t.kh = rng.range(1, 3) * 2 - 1; // 1, 3, 5
+      t.kw = i % 4 == 0 ? 1 : t.kh;
+      t.stride = i % 3 == 2 ? 2 : 1;
+      t.dilation = i % 5 == 4 ? 2 : 1;
+      t.pad = rng.range(0, t.kh / 2);
+      t.h = rng.range(t.kh + 1, 14);
+      t.w = rng.range(t.kw * 2, 30); // wide rows reach the 8-pixel blocks
+      t.m = rng.range(1, 40);
+      checkBConv(t, 1000 + cases++);
+    }
+}
+
+TEST(NeonBConv2d, BenchmarkShapesScaledDown) {
+  // The benchmark layers' channel counts (64, 256, dense 1024) on small maps.
+  checkBConv({1, 64, 9, 20, 64, 3, 3, 1, 1, 1}, 1);
+  checkBConv({1, 256, 6, 12, 24, 3, 3, 1, 1, 1}, 2);
+  checkBConv({3, 1024, 1, 1, 72, 1, 1, 1, 1, 0}, 3);
+}
+
+TEST(NeonPack, MatchesPortable) {
+  Rng rng(7);
+  for (int32_t c : {1, 5, 32, 40, 64, 100})
+    for (int32_t hw : {1, 3, 4, 17}) {
+      const bnnc_bpack_params p = {2, c, hw, hw + 1, 1};
+      const size_t count = (size_t)2 * c * hw * (hw + 1);
+      std::vector<float> x(count), threshold(c);
+      for (float &v : x) {
+        const int r = rng.range(0, 15);
+        v = r == 0 ? 0.0f : r == 1 ? -0.0f : rng.uniform(-2.0f, 2.0f);
+      }
+      for (float &v : threshold)
+        v = rng.uniform(-0.5f, 0.5f);
+      const size_t words = (size_t)2 * hw * (hw + 1) * bnnc_bwords32(c, 1);
+      for (const float *t : {static_cast<const float *>(nullptr),
+                             static_cast<const float *>(threshold.data())}) {
+        std::vector<uint32_t> ref(words, 1), got(words, 2);
+        bnnc_pack_threshold_f32_nchw_to_nhwc32(&p, x.data(), t, nullptr,
+                                               ref.data());
+        bnnc_neon_pack_f32(&p, x.data(), t, got.data());
+        ASSERT_EQ(ref, got) << "c " << c << " hw " << hw;
+      }
+    }
+}
+
+TEST(NeonConv2dF32, MatchesPortable) {
+  Rng rng(11);
+  for (int i = 0; i < 24; ++i) {
+    bnnc_conv2d_params p{};
+    p.n = rng.range(1, 2);
+    p.group = i % 4 == 3 ? 2 : 1;
+    p.c = p.group * rng.range(1, 5);
+    p.m = p.group * rng.range(1, 7);
+    p.kh = p.kw = rng.range(1, 2) * 2 - 1;
+    p.h = rng.range(p.kh, 12);
+    p.w = rng.range(p.kw, 40);
+    p.stride_h = p.stride_w = i % 3 == 2 ? 2 : 1;
+    p.dilation_h = p.dilation_w = i % 5 == 4 ? 2 : 1;
+    p.pad_top = p.pad_left = rng.range(0, p.kh / 2);
+    p.oh = (p.h + 2 * p.pad_top - (p.kh - 1) * p.dilation_h - 1) / p.stride_h + 1;
+    p.ow = (p.w + 2 * p.pad_left - (p.kw - 1) * p.dilation_w - 1) / p.stride_w + 1;
+    if (p.oh <= 0 || p.ow <= 0)
+      continue;
+    p.relu = i % 2;
+    const int32_t cg = p.c / p.group, mg = p.m / p.group, taps = p.kh * p.kw;
+    std::vector<float> x((size_t)p.n * p.c * p.h * p.w), w((size_t)p.m * cg * taps),
+        bias(p.m);
+    for (float &v : x)
+      v = rng.uniform(-1.0f, 1.0f);
+    for (float &v : w)
+      v = rng.uniform(-1.0f, 1.0f);
+    for (float &v : bias)
+      v = rng.uniform(-1.0f, 1.0f);
+    const int32_t blocks = (mg + 3) / 4;
+    std::vector<float> w4((size_t)p.group * blocks * cg * taps * 4, 0.0f);
+    for (int32_t o = 0; o < p.m; ++o)
+      for (int32_t ci = 0; ci < cg; ++ci)
+        for (int32_t t = 0; t < taps; ++t) {
+          const int32_t g = o / mg, j = o % mg;
+          w4[((((size_t)g * blocks + j / 4) * cg + ci) * taps + t) * 4 + j % 4] =
+              w[((size_t)o * cg + ci) * taps + t];
+        }
+    const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
+    std::vector<float> ref(outs), got(outs, -99.0f);
+    bnnc_conv2d_f32(&p, x.data(), w.data(), bias.data(), ref.data());
+    bnnc_neon_conv2d_f32(&p, x.data(), w4.data(), bias.data(), got.data());
+    // |sum| <= 1 + cg * taps (inputs, weights, bias in [-1, 1]); float32
+    // summation of that many terms in another order stays below 1e-5 of it.
+    const float tolerance = 1e-5f * static_cast<float>(1 + cg * taps);
+    for (size_t k = 0; k < outs; ++k)
+      ASSERT_NEAR(ref[k], got[k], tolerance) << "case " << i << " element " << k;
+  }
+}
+
+TEST(NeonDenseF32, MatchesPortable) {
+  Rng rng(13);
+  for (int32_t m : {1, 2, 3, 8})
+    for (int32_t n : {1, 4, 10, 33})
+      for (int32_t k : {1, 3, 16, 75}) {
+        std::vector<float> a((size_t)m * k), w((size_t)n * k), bias(n);
+        for (float &v : a)
+          v = rng.uniform(-1.0f, 1.0f);
+        for (float &v : w)
+          v = rng.uniform(-1.0f, 1.0f);
+        for (float &v : bias)
+          v = rng.uniform(-1.0f, 1.0f);
+        const int32_t blocks = (n + 3) / 4;
+        std::vector<float> w4((size_t)blocks * k * 4, 0.0f);
+        for (int32_t j = 0; j < n; ++j)
+          for (int32_t kk = 0; kk < k; ++kk)
+            w4[((size_t)(j / 4) * k + kk) * 4 + j % 4] = w[(size_t)j * k + kk];
+        const bnnc_gemm_params p = {m, n, k, 0, 1, 1.0f, 1.0f, 0, 1, 1};
+        std::vector<float> ref((size_t)m * n), got((size_t)m * n, -99.0f);
+        bnnc_gemm_f32(&p, a.data(), w.data(), bias.data(), ref.data());
+        bnnc_neon_dense_f32(m, n, k, a.data(), w4.data(), bias.data(), 1,
+                            got.data());
+        const float tolerance = 1e-5f * static_cast<float>(1 + k);
+        for (size_t i = 0; i < ref.size(); ++i)
+          ASSERT_NEAR(ref[i], got[i], tolerance)
+              << "m " << m << " n " << n << " k " << k;
+      }
+}
+
+} // namespace
