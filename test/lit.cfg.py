@@ -51,6 +51,8 @@ target_tools = cross[bnnc_target] or {
 config.substitutions.append(("%cc", "%s %s" % (target_tools["cc"], cflags)))
 config.substitutions.append(("%clang", "%s %s" % (target_tools["clang"], cflags)))
 config.substitutions.append(("%run", target_tools["run"]))
+config.substitutions.append(("%host_clang", config.host_clang))
+config.substitutions.append(("%bnnc_runtime", config.bnnc_runtime_dir))
 config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))
 config.substitutions.append(("%harness", os.path.join(config.test_source_root, "e2e", "harness.c")))
 config.substitutions.append(("%src_root", config.bnnc_src_root))

@@ -24,12 +24,16 @@
  *   Pixels of a row whose whole kw window is inside the image run in blocks;
  *   the others (borders, strides the block cannot load) run one pixel x 8
  *   channels at a time with the tree arranged by channel.
- * - Weights come in the "o8" layout: (ceil(m / 8), kh, kw, units, 8, unit)
- *   words, unit = min(words per tap, 4), units = words per tap / unit: for
- *   each tap, 8 output channels' words side by side, so one LD1/LD4R loads
- *   them all. Channels past m are zero words; their results are discarded
- *   (float) or forced to bit 0 by a threshold of INT32_MIN (bits).
- * - Supported: group 1, words per tap (wg) of 1, 2 or a multiple of 4.
+ * - Weights come in the "o8" layout: per block of 8 output channels and
+ *   per tap (kh, kw order), the tap's wg words split into segments of 4
+ *   words, then one of 2 and one of 1 as wg requires; each segment holds
+ *   the 8 channels' words side by side (8 x width words), so one LD1/LD4R
+ *   loads them all. For wg = 1, 2 or 4k this is (ceil(m/8), kh, kw, units,
+ *   8, min(wg, 4)). Channels past m are zero words; their results are
+ *   discarded (float) or forced to bit 0 by a threshold of INT32_MIN (bits).
+ * - Supported: group 1. 8x8 blocks need wg = 4k, or wg = 1, 2 with stride 1
+ *   (they load 8 neighbouring pixels at once); other shapes run single
+ *   pixels.
  */
 #ifndef BNNC_KERNELS_NEON_H
 #define BNNC_KERNELS_NEON_H
@@ -116,37 +120,44 @@ static inline void bnnc_neon_block_unit_w4(const uint32_t *x, ptrdiff_t pstride,
   }
 }
 
-/* One pixel x 8 channels, one tap. acc lane o = channel o. */
+/* One pixel x 8 channels, one tap. acc lane o = channel o. The tap's words
+ * are taken as 4-word segments, then a 2-word and a 1-word one as wg needs
+ * (see the o8 layout). */
 static inline uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
                                              const uint32_t *w, int32_t wg,
                                              uint16x8_t acc) {
-  if (wg == 1) {
-    const uint8x16_t xd = vreinterpretq_u8_u32(vld1q_dup_u32(x));
-    const uint8x16_t c0 = vcntq_u8(veorq_u8(xd, vld1q_u8((const uint8_t *)w)));
-    const uint8x16_t c1 =
-        vcntq_u8(veorq_u8(xd, vld1q_u8((const uint8_t *)(w + 4))));
-    return vpadalq_u8(acc, vpaddq_u8(c0, c1));
-  }
-  if (wg == 2) {
-    const uint8x16_t xd =
-        vreinterpretq_u8_u64(vld1q_dup_u64((const uint64_t *)x));
-    const uint8x16x4_t ws = vld1q_u8_x4((const uint8_t *)w);
-    const uint8x16_t c0 = vcntq_u8(veorq_u8(xd, ws.val[0]));
-    const uint8x16_t c1 = vcntq_u8(veorq_u8(xd, ws.val[1]));
-    const uint8x16_t c2 = vcntq_u8(veorq_u8(xd, ws.val[2]));
-    const uint8x16_t c3 = vcntq_u8(veorq_u8(xd, ws.val[3]));
-    return vpadalq_u8(acc, vpaddq_u8(vpaddq_u8(c0, c1), vpaddq_u8(c2, c3)));
-  }
-  for (int32_t u = 0; u < wg / 4; ++u) {
-    const uint8x16_t xq = vld1q_u8((const uint8_t *)(x + 4 * u));
-    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(w + 32 * u));
-    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)(w + 32 * u + 16));
+  int32_t u = 0;
+  for (; u + 4 <= wg; u += 4) {
+    const uint8x16_t xq = vld1q_u8((const uint8_t *)(x + u));
+    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(w + 8 * u));
+    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)(w + 8 * u + 16));
     acc = vpadalq_u8(
         acc, bnnc_neon_tree8(
                  vcntq_u8(veorq_u8(xq, wa.val[0])), vcntq_u8(veorq_u8(xq, wa.val[1])),
                  vcntq_u8(veorq_u8(xq, wa.val[2])), vcntq_u8(veorq_u8(xq, wa.val[3])),
                  vcntq_u8(veorq_u8(xq, wb.val[0])), vcntq_u8(veorq_u8(xq, wb.val[1])),
                  vcntq_u8(veorq_u8(xq, wb.val[2])), vcntq_u8(veorq_u8(xq, wb.val[3]))));
+  }
+  if (wg & 2) {
+    /* The pixel's 2 words twice against channels (0,1), (2,3), ... */
+    const uint8x16_t xd =
+        vreinterpretq_u8_u64(vld1q_dup_u64((const uint64_t *)(x + u)));
+    const uint8x16x4_t ws = vld1q_u8_x4((const uint8_t *)(w + 8 * u));
+    const uint8x16_t c0 = vcntq_u8(veorq_u8(xd, ws.val[0]));
+    const uint8x16_t c1 = vcntq_u8(veorq_u8(xd, ws.val[1]));
+    const uint8x16_t c2 = vcntq_u8(veorq_u8(xd, ws.val[2]));
+    const uint8x16_t c3 = vcntq_u8(veorq_u8(xd, ws.val[3]));
+    acc = vpadalq_u8(acc, vpaddq_u8(vpaddq_u8(c0, c1), vpaddq_u8(c2, c3)));
+    u += 2;
+  }
+  if (wg & 1) {
+    /* The pixel's word four times against channels 0-3, then 4-7. */
+    const uint8x16_t xd = vreinterpretq_u8_u32(vld1q_dup_u32(x + u));
+    const uint8x16_t c0 =
+        vcntq_u8(veorq_u8(xd, vld1q_u8((const uint8_t *)(w + 8 * u))));
+    const uint8x16_t c1 =
+        vcntq_u8(veorq_u8(xd, vld1q_u8((const uint8_t *)(w + 8 * u + 4))));
+    acc = vpadalq_u8(acc, vpaddq_u8(c0, c1));
   }
   return acc;
 }
@@ -339,7 +350,7 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
                    ? 0
                    : (p->w - span + p->pad_left) / p->stride_w + 1;
   /* The 1- and 2-word blocks load 8 neighbouring pixels at once. */
-  const int blocks = c->wg > 2 || p->stride_w == 1;
+  const int blocks = c->wg % 4 == 0 || (c->wg <= 2 && p->stride_w == 1);
   if (hi > p->ow)
     hi = p->ow;
   if (lo > hi)

@@ -73,6 +73,25 @@ std::optional<SmallVector<float>> paddedChannels(Value v, int64_t size,
   return values;
 }
 
+/// Which pixels of a row the NEON binary convolution runs in 8x8 blocks:
+/// the columns whose kw window lies inside the image (as the kernel computes
+/// them), when there are at least 8 and the block can load them.
+std::string blockVariant(bnn::BConv2DOp op, int64_t wg) {
+  int64_t w = shapeOf(op.getInput())[2];
+  int64_t ow = shapeOf(op.getOutput())[op.writesBits() ? 2 : 3];
+  int64_t kw = op.getKernel()[1], sw = op.getStrides()[1];
+  int64_t pl = op.getPads()[1], dw = op.getDilations()[1];
+  int64_t span = (kw - 1) * dw + 1;
+  int64_t lo = (pl + sw - 1) / sw;
+  int64_t hi = w - span + pl < 0 ? 0 : std::min(ow, (w - span + pl) / sw + 1);
+  std::string text =
+      "NEON binary conv, " + std::to_string(wg) + " word(s) per tap: ";
+  if ((wg % 4 == 0 || (wg <= 2 && sw == 1)) && hi - lo >= 8)
+    return text + "8x8 pixel-channel blocks on columns [" + std::to_string(lo) +
+           ", " + std::to_string(hi) + "), single pixels elsewhere";
+  return text + "single pixels x 8 channels";
+}
+
 class Aarch64Kernels final : public GenericKernels {
 public:
   ArrayRef<StringRef> runtimeHeaders() const override {
@@ -93,19 +112,23 @@ private:
   }
 };
 
-/// Packed OHWI words (m, kh, kw, wg) -> "o8": (ceil(m/8), kh, kw, units, 8,
-/// unit) with unit = min(wg, 4); channels past m are zero.
+/// Packed OHWI words (m, kh, kw, wg) -> "o8" (kernels_neon.h): per block of
+/// 8 channels and per tap, segments of 4, then 2, then 1 words, each holding
+/// the 8 channels' words side by side; channels past m are zero.
 SmallVector<int32_t> toO8(ArrayRef<int64_t> words, int64_t m, int64_t taps,
                           int64_t wg) {
-  int64_t m8 = (m + 7) / 8 * 8, unit = std::min<int64_t>(wg, 4);
-  int64_t units = wg / unit;
+  int64_t m8 = (m + 7) / 8 * 8, full = wg / 4 * 4;
   SmallVector<int32_t> out(m8 * taps * wg, 0);
   for (int64_t o = 0; o < m; ++o)
     for (int64_t t = 0; t < taps; ++t)
-      for (int64_t u = 0; u < units; ++u)
-        for (int64_t i = 0; i < unit; ++i)
-          out[((((o / 8) * taps + t) * units + u) * 8 + o % 8) * unit + i] =
-              static_cast<int32_t>(words[(o * taps + t) * wg + u * unit + i]);
+      for (int64_t i = 0; i < wg; ++i) {
+        int64_t start = i < full                   ? i / 4 * 4
+                        : (wg & 2) && i < full + 2 ? full
+                                                   : wg - 1;
+        int64_t width = i < full ? 4 : (wg & 2) && i < full + 2 ? 2 : 1;
+        out[((o / 8) * taps + t) * 8 * wg + 8 * start + (o % 8) * width +
+            (i - start)] = static_cast<int32_t>(words[(o * taps + t) * wg + i]);
+      }
   return out;
 }
 
@@ -115,10 +138,10 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   int64_t m = op.getOutChannels(), c = op.getChannels();
   int64_t kh = op.getKernel()[0], kw = op.getKernel()[1];
   int64_t wg = (c + 31) / 32, m8 = (m + 7) / 8 * 8;
-  // The NEON variants: group 1, 1, 2 or 4k words per tap, 16-bit
-  // accumulators (K < 2^16), packed output in one pack group.
+  // The NEON variants: group 1, 16-bit accumulators (K < 2^16), packed
+  // output in one pack group.
   bool fits = weights && wshape.size() == 4 && op.getGroup() == 1 &&
-              (wg == 1 || wg == 2 || wg % 4 == 0) && kh * kw * c < 65535 &&
+              kh * kw * c < 65535 &&
               (!op.writesBits() || op.getOutGroup() == 1);
   std::optional<SmallVector<float>> scale, bias, slope;
   SmallVector<int32_t> threshold(m8, INT32_MIN);
@@ -183,19 +206,16 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
       << ", .clamp_lo = " << literal(op.getClampLo())
       << ", .clamp_hi = " << literal(op.getClampHi()) << ",\n};\n\n";
   }
-  variantComment(
-      e, ("NEON binary conv, " + Twine(wg) + " word(s) per tap: 8x8 blocks" +
-          (wg <= 2 && op.getStrides()[1] != 1 ? " off (stride), single pixels"
-                                              : " on interior pixels"))
-             .str());
   std::string x = "(const uint32_t *)" + e.input(op.getInput());
+  std::string y = e.output(op.getOutput());
+  variantComment(e, blockVariant(op, wg));
   if (op.writesBits())
     emitKernelCall(e, "bnnc_neon_bconv2d_bits",
                    {params, x, "(const uint32_t *)" + w8, "&" + epilogue,
-                    "(uint32_t *)" + e.output(op.getOutput())});
+                    "(uint32_t *)" + y});
   else
     emitKernelCall(e, "bnnc_neon_bconv2d_float",
-                   {params, x, "(const uint32_t *)" + w8, "&" + epilogue, e.output(op.getOutput())});
+                   {params, x, "(const uint32_t *)" + w8, "&" + epilogue, y});
   return success();
 }
 
@@ -234,13 +254,15 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
       node + "_weight_o4",
       "weights of " + node + ", NEON o4 layout (group, out/4, in, kh, kw, 4)",
       o4);
+  std::string x = e.input(op.getInput());
+  std::string y = e.output(op.getOutput());
   variantComment(e, op.getStrides()[1] == 1
-                        ? "NEON conv: 16 pixels x 4 channels per step"
+                        ? "NEON conv: 16 pixels x 4 channels per step inside "
+                          "the image, scalar taps at its borders"
                         : "NEON conv: stride > 1, scalar taps");
-  emitKernelCall(e, "bnnc_neon_conv2d_f32",
-                 {params, e.input(op.getInput()), weight,
-                  optionalInput(e, op.getBias(), "bias"),
-                  e.output(op.getOutput())});
+  emitKernelCall(
+      e, "bnnc_neon_conv2d_f32",
+      {params, x, weight, optionalInput(e, op.getBias(), "bias"), y});
   return success();
 }
 

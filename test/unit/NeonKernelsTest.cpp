@@ -61,18 +61,29 @@ std::vector<uint32_t> randomBits(Rng &rng, size_t count, int32_t channels) {
   return v;
 }
 
-/// OHWI words (m, taps, wg) -> o8 (ceil(m/8), taps, units, 8, unit).
+/// OHWI words (m, taps, wg) -> o8: per 8-channel block and tap, segments of
+/// 4, 2 and 1 words (in that order, as wg has them), channels side by side.
 std::vector<uint32_t> toO8(const std::vector<uint32_t> &w, int32_t m,
                            int32_t taps, int32_t wg) {
-  const int32_t unit = wg < 4 ? wg : 4, units = wg / unit, m8 = (m + 7) / 8 * 8;
+  const int32_t m8 = (m + 7) / 8 * 8;
   std::vector<uint32_t> out(static_cast<size_t>(m8) * taps * wg, 0);
   for (int32_t o = 0; o < m; ++o)
-    for (int32_t t = 0; t < taps; ++t)
-      for (int32_t i = 0; i < wg; ++i) {
-        const int32_t u = i / unit, j = i % unit;
-        out[((((size_t)(o / 8) * taps + t) * units + u) * 8 + o % 8) * unit + j] =
-            w[((size_t)o * taps + t) * wg + i];
-      }
+    for (int32_t t = 0; t < taps; ++t) {
+      uint32_t *tap = out.data() + ((size_t)(o / 8) * taps + t) * 8 * wg;
+      int32_t start = 0;
+      auto segment = [&](int32_t width) {
+        for (int32_t j = 0; j < width; ++j)
+          tap[8 * start + (o % 8) * width + j] =
+              w[((size_t)o * taps + t) * wg + start + j];
+        start += width;
+      };
+      while (start + 4 <= wg)
+        segment(4);
+      if (wg & 2)
+        segment(2);
+      if (wg & 1)
+        segment(1);
+    }
   return out;
 }
 
@@ -165,8 +176,8 @@ void checkBConv(const BConvCase &t, uint64_t seed) {
   }
 }
 
-// One word per tap up to 32 channels, two up to 64, then multiples of four.
-const int32_t kChannels[] = {1, 7, 32, 33, 50, 64, 97, 128, 256};
+// 1, 2, 3, 4, 7 and 8 words per tap: every segment combination.
+const int32_t kChannels[] = {1, 7, 32, 33, 50, 64, 72, 97, 128, 200, 256};
 
 TEST(NeonBConv2d, GeometrySweep) {
   Rng rng(42);
