@@ -15,6 +15,8 @@
 
 #include "dialects/onnx/ShapeUtils.h"
 
+#include "bnnc/layouts.h"
+
 #include "llvm/ADT/StringExtras.h"
 
 #include <climits>
@@ -112,24 +114,13 @@ private:
   }
 };
 
-/// Packed OHWI words (m, kh, kw, wg) -> "o8" (kernels_neon.h): per block of
-/// 8 channels and per tap, segments of 4, then 2, then 1 words, each holding
-/// the 8 channels' words side by side; channels past m are zero.
+/// The runtime's layout functions (bnnc/layouts.h), on constant attributes.
 SmallVector<int32_t> toO8(ArrayRef<int64_t> words, int64_t m, int64_t taps,
                           int64_t wg) {
-  int64_t m8 = (m + 7) / 8 * 8, full = wg / 4 * 4;
-  SmallVector<int32_t> out(m8 * taps * wg, 0);
-  for (int64_t o = 0; o < m; ++o)
-    for (int64_t t = 0; t < taps; ++t)
-      for (int64_t i = 0; i < wg; ++i) {
-        int64_t start = i < full                   ? i / 4 * 4
-                        : (wg & 2) && i < full + 2 ? full
-                                                   : wg - 1;
-        int64_t width = i < full ? 4 : (wg & 2) && i < full + 2 ? 2 : 1;
-        out[((o / 8) * taps + t) * 8 * wg + 8 * start + (o % 8) * width +
-            (i - start)] = static_cast<int32_t>(words[(o * taps + t) * wg + i]);
-      }
-  return out;
+  SmallVector<uint32_t> ohwi(words.begin(), words.end());
+  SmallVector<uint32_t> o8(bnnc_layout_o8_words(m, taps, wg));
+  bnnc_layout_o8(m, taps, wg, ohwi.data(), o8.data());
+  return SmallVector<int32_t>(o8.begin(), o8.end());
 }
 
 LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
@@ -237,17 +228,9 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
     return GenericKernels::conv2d(op, e);
   auto w = shapeOf(op.getWeight()); // (m, cg, kh, kw)
   int64_t group = op.getGroup(), m = w[0], cg = w[1], taps = w[2] * w[3];
-  int64_t mg = m / group, blocks = (mg + 3) / 4;
   SmallVector<float> values = floatsOf(*weights);
-  // "o4": (group, ceil(mg/4), cg, kh, kw, 4), zero past the group's channels.
-  SmallVector<float> o4(group * blocks * cg * taps * 4, 0.0f);
-  for (int64_t o = 0; o < m; ++o) {
-    int64_t g = o / mg, j = o % mg;
-    for (int64_t ci = 0; ci < cg; ++ci)
-      for (int64_t t = 0; t < taps; ++t)
-        o4[(((g * blocks + j / 4) * cg + ci) * taps + t) * 4 + j % 4] =
-            values[(o * cg + ci) * taps + t];
-  }
+  SmallVector<float> o4(bnnc_layout_o4_floats(m, cg, taps, group));
+  bnnc_layout_o4(m, cg, taps, group, values.data(), o4.data());
   std::string node = e.currentNodeId();
   std::string params = conv2dParams(op, e);
   std::string weight = e.defineArray(
@@ -279,13 +262,8 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
       !rowBias)
     return GenericKernels::gemm(op, e);
   SmallVector<float> values = floatsOf(*b);
-  int64_t blocks = (n + 3) / 4;
-  // "n4": (ceil(n/4), k, 4); B is (n, k) when transposed, else (k, n).
-  SmallVector<float> n4(blocks * k * 4, 0.0f);
-  for (int64_t j = 0; j < n; ++j)
-    for (int64_t kk = 0; kk < k; ++kk)
-      n4[((j / 4) * k + kk) * 4 + j % 4] =
-          values[op.getTransB() ? j * k + kk : kk * n + j];
+  SmallVector<float> n4(bnnc_layout_n4_floats(n, k));
+  bnnc_layout_n4(n, k, op.getTransB(), values.data(), n4.data());
   std::string node = e.currentNodeId();
   std::string weight = e.defineArray(
       node + "_weight_n4",

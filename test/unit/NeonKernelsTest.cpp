@@ -12,12 +12,12 @@
 // - activation packing: equal bit for bit.
 // - real convolution and dense: within 1e-5 of the sum of |products| per
 //   output (the NEON kernels use FMA and a different summation order).
-// The weight layouts (o8, o4, n4) are rebuilt here from their definitions in
-// kernels_neon.h, independently of the compiler's code.
+// Weights are prepared with bnnc/layouts.h, the functions the compiler uses.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bnnc/kernels_neon.h"
+#include "bnnc/layouts.h"
 
 #include <gtest/gtest.h>
 
@@ -61,29 +61,10 @@ std::vector<uint32_t> randomBits(Rng &rng, size_t count, int32_t channels) {
   return v;
 }
 
-/// OHWI words (m, taps, wg) -> o8: per 8-channel block and tap, segments of
-/// 4, 2 and 1 words (in that order, as wg has them), channels side by side.
 std::vector<uint32_t> toO8(const std::vector<uint32_t> &w, int32_t m,
                            int32_t taps, int32_t wg) {
-  const int32_t m8 = (m + 7) / 8 * 8;
-  std::vector<uint32_t> out(static_cast<size_t>(m8) * taps * wg, 0);
-  for (int32_t o = 0; o < m; ++o)
-    for (int32_t t = 0; t < taps; ++t) {
-      uint32_t *tap = out.data() + ((size_t)(o / 8) * taps + t) * 8 * wg;
-      int32_t start = 0;
-      auto segment = [&](int32_t width) {
-        for (int32_t j = 0; j < width; ++j)
-          tap[8 * start + (o % 8) * width + j] =
-              w[((size_t)o * taps + t) * wg + start + j];
-        start += width;
-      };
-      while (start + 4 <= wg)
-        segment(4);
-      if (wg & 2)
-        segment(2);
-      if (wg & 1)
-        segment(1);
-    }
+  std::vector<uint32_t> out(bnnc_layout_o8_words(m, taps, wg));
+  bnnc_layout_o8(m, taps, wg, w.data(), out.data());
   return out;
 }
 
@@ -250,7 +231,7 @@ TEST(NeonConv2dF32, MatchesPortable) {
     if (p.oh <= 0 || p.ow <= 0)
       continue;
     p.relu = i % 2;
-    const int32_t cg = p.c / p.group, mg = p.m / p.group, taps = p.kh * p.kw;
+    const int32_t cg = p.c / p.group, taps = p.kh * p.kw;
     std::vector<float> x((size_t)p.n * p.c * p.h * p.w), w((size_t)p.m * cg * taps),
         bias(p.m);
     for (float &v : x)
@@ -259,15 +240,8 @@ TEST(NeonConv2dF32, MatchesPortable) {
       v = rng.uniform(-1.0f, 1.0f);
     for (float &v : bias)
       v = rng.uniform(-1.0f, 1.0f);
-    const int32_t blocks = (mg + 3) / 4;
-    std::vector<float> w4((size_t)p.group * blocks * cg * taps * 4, 0.0f);
-    for (int32_t o = 0; o < p.m; ++o)
-      for (int32_t ci = 0; ci < cg; ++ci)
-        for (int32_t t = 0; t < taps; ++t) {
-          const int32_t g = o / mg, j = o % mg;
-          w4[((((size_t)g * blocks + j / 4) * cg + ci) * taps + t) * 4 + j % 4] =
-              w[((size_t)o * cg + ci) * taps + t];
-        }
+    std::vector<float> w4(bnnc_layout_o4_floats(p.m, cg, taps, p.group));
+    bnnc_layout_o4(p.m, cg, taps, p.group, w.data(), w4.data());
     const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
     std::vector<float> ref(outs), got(outs, -99.0f);
     bnnc_conv2d_f32(&p, x.data(), w.data(), bias.data(), ref.data());
@@ -292,11 +266,8 @@ TEST(NeonDenseF32, MatchesPortable) {
           v = rng.uniform(-1.0f, 1.0f);
         for (float &v : bias)
           v = rng.uniform(-1.0f, 1.0f);
-        const int32_t blocks = (n + 3) / 4;
-        std::vector<float> w4((size_t)blocks * k * 4, 0.0f);
-        for (int32_t j = 0; j < n; ++j)
-          for (int32_t kk = 0; kk < k; ++kk)
-            w4[((size_t)(j / 4) * k + kk) * 4 + j % 4] = w[(size_t)j * k + kk];
+        std::vector<float> w4(bnnc_layout_n4_floats(n, k));
+        bnnc_layout_n4(n, k, 1, w.data(), w4.data());
         const bnnc_gemm_params p = {m, n, k, 0, 1, 1.0f, 1.0f, 0, 1, 1};
         std::vector<float> ref((size_t)m * n), got((size_t)m * n, -99.0f);
         bnnc_gemm_f32(&p, a.data(), w.data(), bias.data(), ref.data());

@@ -1,0 +1,88 @@
+/*
+ * bnnc/layouts.h - the weight layouts of the NEON kernels (kernels_neon.h).
+ *
+ * Portable C (also valid C++): the compiler includes this file to write the
+ * weights of the aarch64 target at compile time, and the unit tests and
+ * benchmarks use it to prepare weights the same way, so each layout is
+ * defined once, here.
+ */
+#ifndef BNNC_LAYOUTS_H
+#define BNNC_LAYOUTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Number of 32-bit words of the o8 layout of m channels x taps x wg words. */
+static inline size_t bnnc_layout_o8_words(int32_t m, int32_t taps,
+                                          int32_t wg) {
+  return (size_t)((m + 7) / 8 * 8) * (size_t)taps * (size_t)wg;
+}
+
+/* Packed OHWI binary weights (m, taps, wg words) -> "o8": per block of 8
+ * output channels and per tap, the tap's words in segments of 4 words, then
+ * one of 2 and one of 1 as wg requires; a segment of width s holds the 8
+ * channels' s words side by side (channel j at 8 * start + j * s). One LD1 or
+ * LD4R then loads a segment for all 8 channels. Channels past m are zero.
+ * `out` has bnnc_layout_o8_words(m, taps, wg) words. */
+static inline void bnnc_layout_o8(int32_t m, int32_t taps, int32_t wg,
+                                  const uint32_t *ohwi, uint32_t *out) {
+  const int32_t full = wg / 4 * 4;
+  size_t i;
+  for (i = 0; i < bnnc_layout_o8_words(m, taps, wg); ++i)
+    out[i] = 0;
+  for (int32_t o = 0; o < m; ++o)
+    for (int32_t t = 0; t < taps; ++t)
+      for (int32_t k = 0; k < wg; ++k) {
+        const int32_t two = (wg & 2) && k >= full && k < full + 2;
+        const int32_t start = k < full ? k / 4 * 4 : two ? full : wg - 1;
+        const int32_t width = k < full ? 4 : two ? 2 : 1;
+        out[((size_t)(o / 8) * taps + t) * 8 * wg + 8 * (size_t)start +
+            (size_t)(o % 8) * width + (size_t)(k - start)] =
+            ohwi[((size_t)o * taps + t) * wg + k];
+      }
+}
+
+/* Float OIHW conv weights (m, cg, kh*kw = taps) in `group` groups -> "o4":
+ * (group, ceil(mg / 4), cg, taps, 4), 4 output channels of a group side by
+ * side, zero past the group's channels. */
+static inline size_t bnnc_layout_o4_floats(int32_t m, int32_t cg, int32_t taps,
+                                           int32_t group) {
+  return (size_t)group * (size_t)((m / group + 3) / 4) * 4 * (size_t)cg *
+         (size_t)taps;
+}
+
+static inline void bnnc_layout_o4(int32_t m, int32_t cg, int32_t taps,
+                                  int32_t group, const float *oihw,
+                                  float *out) {
+  const int32_t mg = m / group, blocks = (mg + 3) / 4;
+  size_t i;
+  for (i = 0; i < bnnc_layout_o4_floats(m, cg, taps, group); ++i)
+    out[i] = 0.0f;
+  for (int32_t o = 0; o < m; ++o) {
+    const int32_t g = o / mg, j = o % mg;
+    for (int32_t ci = 0; ci < cg; ++ci)
+      for (int32_t t = 0; t < taps; ++t)
+        out[((((size_t)g * blocks + j / 4) * cg + ci) * taps + t) * 4 + j % 4] =
+            oihw[((size_t)o * cg + ci) * taps + t];
+  }
+}
+
+/* Dense weights -> "n4": (ceil(n / 4), k, 4), 4 output columns side by side
+ * per k, zero past n. `w` is (n, k) when transposed (PyTorch Linear, Gemm
+ * transB = 1), else (k, n). */
+static inline size_t bnnc_layout_n4_floats(int32_t n, int32_t k) {
+  return (size_t)((n + 3) / 4) * 4 * (size_t)k;
+}
+
+static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
+                                  const float *w, float *out) {
+  size_t i;
+  for (i = 0; i < bnnc_layout_n4_floats(n, k); ++i)
+    out[i] = 0.0f;
+  for (int32_t j = 0; j < n; ++j)
+    for (int32_t kk = 0; kk < k; ++kk)
+      out[((size_t)(j / 4) * k + kk) * 4 + j % 4] =
+          transposed ? w[(size_t)j * k + kk] : w[(size_t)kk * n + j];
+}
+
+#endif /* BNNC_LAYOUTS_H */
