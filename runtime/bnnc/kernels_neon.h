@@ -58,41 +58,20 @@ typedef struct {
 
 /* ---- Popcount steps: acc += popcount(x XOR w) ---------------------------- */
 
-/* 8 pixels x 8 channels, one tap of wg words. acc[o] lane p = pixel p. */
-static inline void bnnc_neon_block_tap_w1(const uint32_t *x,
-                                          const uint32_t *w,
-                                          uint16x8_t acc[8]) {
-  /* 8 pixels x 1 word, contiguous (stride 1): x0 = pixels 0-3, x1 = 4-7. */
-  const uint8x16_t x0 = vld1q_u8((const uint8_t *)x);
-  const uint8x16_t x1 = vld1q_u8((const uint8_t *)(x + 4));
-  const uint32x4x4_t wa = vld4q_dup_u32(w), wb = vld4q_dup_u32(w + 4);
-  for (int o = 0; o < 8; ++o) {
-    const uint8x16_t wo = vreinterpretq_u8_u32(o < 4 ? wa.val[o] : wb.val[o - 4]);
-    const uint8x16_t c0 = vcntq_u8(veorq_u8(x0, wo));
-    const uint8x16_t c1 = vcntq_u8(veorq_u8(x1, wo));
-    acc[o] = vpadalq_u8(acc[o], vpaddq_u8(c0, c1));
-  }
-}
+/* Kernels are written with named vector variables and macro-unrolled steps
+ * (no arrays of vectors, no loops over lanes) so that every accumulator
+ * stays in a register at -O2 as well as at -O3, with GCC and clang. */
+#if defined(__GNUC__) || defined(__clang__)
+#define BNNC_NEON_INLINE static inline __attribute__((always_inline))
+#else
+#define BNNC_NEON_INLINE static inline
+#endif
 
-static inline void bnnc_neon_block_tap_w2(const uint32_t *x,
-                                          const uint32_t *w,
-                                          uint16x8_t acc[8]) {
-  /* 8 pixels x 2 words: register j holds pixels 2j and 2j+1. */
-  const uint8x16x4_t xs = vld1q_u8_x4((const uint8_t *)x);
-  const uint64x2x4_t wa = vld4q_dup_u64((const uint64_t *)w);
-  const uint64x2x4_t wb = vld4q_dup_u64((const uint64_t *)(w + 8));
-  for (int o = 0; o < 8; ++o) {
-    const uint8x16_t wo = vreinterpretq_u8_u64(o < 4 ? wa.val[o] : wb.val[o - 4]);
-    const uint8x16_t c0 = vcntq_u8(veorq_u8(xs.val[0], wo));
-    const uint8x16_t c1 = vcntq_u8(veorq_u8(xs.val[1], wo));
-    const uint8x16_t c2 = vcntq_u8(veorq_u8(xs.val[2], wo));
-    const uint8x16_t c3 = vcntq_u8(veorq_u8(xs.val[3], wo));
-    acc[o] = vpadalq_u8(acc[o], vpaddq_u8(vpaddq_u8(c0, c1), vpaddq_u8(c2, c3)));
-  }
-}
+/* F(0) ... F(7): the 8 output channels (or pixels) of a block. */
+#define BNNC_NEON_EACH8(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7)
 
 /* Lanes of the 8 inputs summed so that lane 2i, 2i+1 hold input i's sum. */
-static inline uint8x16_t bnnc_neon_tree8(uint8x16_t c0, uint8x16_t c1,
+BNNC_NEON_INLINE uint8x16_t bnnc_neon_tree8(uint8x16_t c0, uint8x16_t c1,
                                          uint8x16_t c2, uint8x16_t c3,
                                          uint8x16_t c4, uint8x16_t c5,
                                          uint8x16_t c6, uint8x16_t c7) {
@@ -100,44 +79,43 @@ static inline uint8x16_t bnnc_neon_tree8(uint8x16_t c0, uint8x16_t c1,
                    vpaddq_u8(vpaddq_u8(c4, c5), vpaddq_u8(c6, c7)));
 }
 
-/* 8 pixels, 128 bits of each (pixel p at x + p * pstride words). */
-static inline void bnnc_neon_block_unit_w4(const uint32_t *x, ptrdiff_t pstride,
-                                           const uint32_t *w,
-                                           uint16x8_t acc[8]) {
-  uint8x16_t xs[8];
-  const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)w);
-  const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)(w + 16));
-  for (int p = 0; p < 8; ++p)
-    xs[p] = vld1q_u8((const uint8_t *)(x + p * pstride));
-  for (int o = 0; o < 8; ++o) {
-    const uint8x16_t wo = o < 4 ? wa.val[o] : wb.val[o - 4];
-    acc[o] = vpadalq_u8(
-        acc[o],
-        bnnc_neon_tree8(vcntq_u8(veorq_u8(xs[0], wo)), vcntq_u8(veorq_u8(xs[1], wo)),
-                        vcntq_u8(veorq_u8(xs[2], wo)), vcntq_u8(veorq_u8(xs[3], wo)),
-                        vcntq_u8(veorq_u8(xs[4], wo)), vcntq_u8(veorq_u8(xs[5], wo)),
-                        vcntq_u8(veorq_u8(xs[6], wo)), vcntq_u8(veorq_u8(xs[7], wo))));
-  }
-}
-
 /* One pixel x 8 channels, one tap. acc lane o = channel o. The tap's words
  * are taken as 4-word segments, then a 2-word and a 1-word one as wg needs
  * (see the o8 layout). */
-static inline uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
+BNNC_NEON_INLINE uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
                                              const uint32_t *w, int32_t wg,
                                              uint16x8_t acc) {
   int32_t u = 0;
-  for (; u + 4 <= wg; u += 4) {
-    const uint8x16_t xq = vld1q_u8((const uint8_t *)(x + u));
-    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(w + 8 * u));
-    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)(w + 8 * u + 16));
-    acc = vpadalq_u8(
-        acc, bnnc_neon_tree8(
-                 vcntq_u8(veorq_u8(xq, wa.val[0])), vcntq_u8(veorq_u8(xq, wa.val[1])),
-                 vcntq_u8(veorq_u8(xq, wa.val[2])), vcntq_u8(veorq_u8(xq, wa.val[3])),
-                 vcntq_u8(veorq_u8(xq, wb.val[0])), vcntq_u8(veorq_u8(xq, wb.val[1])),
-                 vcntq_u8(veorq_u8(xq, wb.val[2])), vcntq_u8(veorq_u8(xq, wb.val[3]))));
+#define BNNC_NEON_PIXEL_SEG_W4(acc, u)                                         \
+  do {                                                                         \
+    const uint8x16_t xq = vld1q_u8((const uint8_t *)(x + (u)));                \
+    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(w + 8 * (u)));       \
+    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)(w + 8 * (u) + 16));  \
+    acc = vpadalq_u8(                                                          \
+        acc, bnnc_neon_tree8(vcntq_u8(veorq_u8(xq, wa.val[0])),                \
+                             vcntq_u8(veorq_u8(xq, wa.val[1])),                \
+                             vcntq_u8(veorq_u8(xq, wa.val[2])),                \
+                             vcntq_u8(veorq_u8(xq, wa.val[3])),                \
+                             vcntq_u8(veorq_u8(xq, wb.val[0])),                \
+                             vcntq_u8(veorq_u8(xq, wb.val[1])),                \
+                             vcntq_u8(veorq_u8(xq, wb.val[2])),                \
+                             vcntq_u8(veorq_u8(xq, wb.val[3]))));              \
+  } while (0)
+  if (wg >= 8) {
+    /* Two segments per iteration into two accumulators: half the loop
+     * overhead, and the two dependency chains overlap. */
+    uint16x8_t acc2 = vdupq_n_u16(0);
+    for (; u + 8 <= wg; u += 8) {
+      BNNC_NEON_PIXEL_SEG_W4(acc, u);
+      BNNC_NEON_PIXEL_SEG_W4(acc2, u + 4);
+    }
+    acc = vaddq_u16(acc, acc2);
   }
+  if (u + 4 <= wg) {
+    BNNC_NEON_PIXEL_SEG_W4(acc, u);
+    u += 4;
+  }
+#undef BNNC_NEON_PIXEL_SEG_W4
   if (wg & 2) {
     /* The pixel's 2 words twice against channels (0,1), (2,3), ... */
     const uint8x16_t xd =
@@ -167,7 +145,7 @@ static inline uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
 /* Popcount thresholds of channels 8ob..8ob+7 for K valid bits:
  * dot = K - 2 pop < t  <=>  pop >= floor((K - t) / 2) + 1, saturated to
  * [0, 65535] (0: always 1; 65535 > K: never). */
-static inline uint16x8_t bnnc_neon_pop_thresholds(const int32_t *t,
+BNNC_NEON_INLINE uint16x8_t bnnc_neon_pop_thresholds(const int32_t *t,
                                                   int32_t k) {
   const int32x4_t kv = vdupq_n_s32(k), one = vdupq_n_s32(1);
   const int32x4_t lo = vaddq_s32(vshrq_n_s32(vqsubq_s32(kv, vld1q_s32(t)), 1), one);
@@ -177,7 +155,7 @@ static inline uint16x8_t bnnc_neon_pop_thresholds(const int32_t *t,
 }
 
 /* Float epilogue of 8 values of one channel (or 8 channels of one pixel). */
-static inline void bnnc_neon_float_out(const bnnc_neon_bepilogue *e,
+BNNC_NEON_INLINE void bnnc_neon_float_out(const bnnc_neon_bepilogue *e,
                                        uint16x8_t pop, int32_t k,
                                        float32x4_t scale_lo, float32x4_t scale_hi,
                                        float32x4_t bias_lo, float32x4_t bias_hi,
@@ -229,94 +207,223 @@ typedef struct {
 static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n,
                                          int32_t oy, int32_t ox, int32_t ky0,
                                          int32_t ky1) {
+  /* Locals only inside the loops (see BNNC_NEON_BLOCK_TAPS). */
   const bnnc_bconv2d_params *p = c->p;
-  const int32_t wg = c->wg;
-  const size_t tap_words = (size_t)8 * wg;
+  const int32_t wg = c->wg, blocks = c->m8 / 8, m = p->m;
+  const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
   int32_t kx0, kx1;
   bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
                    &kx0, &kx1);
-  const int32_t k = (ky1 - ky0) * (kx1 - kx0) * p->c;
+  const int32_t rows = ky1 - ky0, cols = kx1 - kx0;
+  const int32_t k = rows * cols * p->c;
+  const int32_t iy = oy * p->stride_h - p->pad_top + ky0 * p->dilation_h;
+  const int32_t ix = ox * p->stride_w - p->pad_left + kx0 * p->dilation_w;
+  const ptrdiff_t dstride = (ptrdiff_t)p->dilation_w * wg;
+  const ptrdiff_t xrow_step = (ptrdiff_t)p->dilation_h * p->w * wg;
+  const ptrdiff_t wrow_step = (ptrdiff_t)p->kw * tap_words;
+  const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
+  const uint32_t *const xrow = c->x + (((size_t)n * p->h + iy) * p->w + ix) * wg;
+  const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step + (ptrdiff_t)kx0 * tap_words;
   const size_t pos = ((size_t)n * p->oh + oy) * p->ow + ox;
-  for (int32_t ob = 0; ob < c->m8 / 8; ++ob) {
+  const bnnc_neon_bepilogue *e = c->e;
+  uint8_t *const yb = c->y_bits ? c->y_bits + pos * (size_t)c->out_bytes : NULL;
+  float *const yf = c->y_float
+                        ? c->y_float + ((size_t)n * m * p->oh + oy) * p->ow + ox
+                        : NULL;
+  const size_t plane = (size_t)p->oh * p->ow;
+  static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+  const uint16x8_t bit_weights = vld1q_u16(weights);
+  for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step) {
     uint16x8_t acc = vdupq_n_u16(0);
-    for (int32_t ky = ky0; ky < ky1; ++ky) {
-      const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
-      for (int32_t kx = kx0; kx < kx1; ++kx) {
-        const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
-        const uint32_t *xt = c->x + (((size_t)n * p->h + iy) * p->w + ix) * wg;
-        const uint32_t *wt =
-            c->w8 + (((size_t)ob * p->kh + ky) * p->kw + kx) * tap_words;
-        acc = bnnc_neon_pixel_tap(xt, wt, wg, acc);
-      }
+    const uint32_t *xt = xrow, *wt = wob;
+    for (int32_t r = 0; r < rows; ++r, xt += xrow_step, wt += wrow_step) {
+      const uint32_t *xk = xt, *wk = wt;
+      for (int32_t kx = 0; kx < cols; ++kx, xk += dstride, wk += tap_words)
+        acc = bnnc_neon_pixel_tap(xk, wk, wg, acc);
     }
-    if (c->y_bits) {
-      static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
-      const uint16x8_t pt = bnnc_neon_pop_thresholds(c->e->threshold + 8 * ob, k);
-      const uint16x8_t bits = vandq_u16(vcgeq_u16(acc, pt), vld1q_u16(weights));
-      c->y_bits[pos * (size_t)c->out_bytes + (size_t)ob] =
-          (uint8_t)(vaddvq_u16(bits) ^ c->e->flip_bits[ob]);
+    if (yb) {
+      const uint16x8_t pt = bnnc_neon_pop_thresholds(e->threshold + 8 * ob, k);
+      const uint16x8_t bits = vandq_u16(vcgeq_u16(acc, pt), bit_weights);
+      yb[ob] = (uint8_t)(vaddvq_u16(bits) ^ e->flip_bits[ob]);
     } else {
       const int32_t o0 = 8 * ob;
       float32x4_t v[2];
-      bnnc_neon_float_out(c->e, acc, k, vld1q_f32(c->e->scale + o0),
-                          vld1q_f32(c->e->scale + o0 + 4), vld1q_f32(c->e->bias + o0),
-                          vld1q_f32(c->e->bias + o0 + 4), vld1q_f32(c->e->slope + o0),
-                          vld1q_f32(c->e->slope + o0 + 4), v);
+      bnnc_neon_float_out(e, acc, k, vld1q_f32(e->scale + o0),
+                          vld1q_f32(e->scale + o0 + 4), vld1q_f32(e->bias + o0),
+                          vld1q_f32(e->bias + o0 + 4), vld1q_f32(e->slope + o0),
+                          vld1q_f32(e->slope + o0 + 4), v);
       float vals[8];
       vst1q_f32(vals, v[0]);
       vst1q_f32(vals + 4, v[1]);
-      for (int32_t j = 0; j < 8 && o0 + j < p->m; ++j)
-        c->y_float[(((size_t)n * p->m + o0 + j) * p->oh + oy) * p->ow + ox] =
-            vals[j];
+      for (int32_t j = 0; j < 8 && o0 + j < m; ++j)
+        yf[(size_t)(o0 + j) * plane] = vals[j];
     }
   }
 }
 
-/* 8 pixels ox0..ox0+7 of row oy, all with the full kw window. */
+/* 8 pixels ox0..ox0+7 of row oy, all with the full kw window, times 8
+ * channels: accumulator aJ holds channel J, one 16-bit lane per pixel. */
+
+/* One tap, 1 word per pixel: 8 neighbouring pixels in 2 registers (4 each),
+ * each channel's word replicated 4 times (LD4R). */
+#define BNNC_NEON_BLOCK_TAP_W1(xt, wt)                                         \
+  do {                                                                         \
+    const uint8x16_t x0 = vld1q_u8((const uint8_t *)(xt));                     \
+    const uint8x16_t x1 = vld1q_u8((const uint8_t *)((xt) + 4));               \
+    const uint32x4x4_t wa = vld4q_dup_u32(wt), wb = vld4q_dup_u32((wt) + 4);   \
+    BNNC_NEON_EACH8(BNNC_NEON_W1_STEP)                                         \
+  } while (0)
+#define BNNC_NEON_W1_STEP(o)                                                   \
+  {                                                                            \
+    const uint8x16_t wo =                                                      \
+        vreinterpretq_u8_u32((o) < 4 ? wa.val[(o) & 3] : wb.val[(o) & 3]);     \
+    a##o = vpadalq_u8(a##o, vpaddq_u8(vcntq_u8(veorq_u8(x0, wo)),              \
+                                      vcntq_u8(veorq_u8(x1, wo))));            \
+  }
+
+/* One tap, 2 words per pixel: register j holds pixels 2j and 2j+1, each
+ * channel's 2 words replicated twice (LD4R of 64-bit elements). */
+#define BNNC_NEON_BLOCK_TAP_W2(xt, wt)                                         \
+  do {                                                                         \
+    const uint8x16x4_t xs = vld1q_u8_x4((const uint8_t *)(xt));                \
+    const uint64x2x4_t wa = vld4q_dup_u64((const uint64_t *)(wt));             \
+    const uint64x2x4_t wb = vld4q_dup_u64((const uint64_t *)((wt) + 8));       \
+    BNNC_NEON_EACH8(BNNC_NEON_W2_STEP)                                         \
+  } while (0)
+#define BNNC_NEON_W2_STEP(o)                                                   \
+  {                                                                            \
+    const uint8x16_t wo =                                                      \
+        vreinterpretq_u8_u64((o) < 4 ? wa.val[(o) & 3] : wb.val[(o) & 3]);     \
+    a##o = vpadalq_u8(                                                         \
+        a##o, vpaddq_u8(vpaddq_u8(vcntq_u8(veorq_u8(xs.val[0], wo)),           \
+                                  vcntq_u8(veorq_u8(xs.val[1], wo))),          \
+                        vpaddq_u8(vcntq_u8(veorq_u8(xs.val[2], wo)),           \
+                                  vcntq_u8(veorq_u8(xs.val[3], wo)))));        \
+  }
+
+/* One 4-word segment of a tap: one register per pixel (pixel p at
+ * xt + p * pstride), one per channel. */
+#define BNNC_NEON_BLOCK_SEG_W4(xt, pstride, wt)                                \
+  do {                                                                         \
+    const uint8x16_t p0 = vld1q_u8((const uint8_t *)(xt));                     \
+    const uint8x16_t p1 = vld1q_u8((const uint8_t *)((xt) + (pstride)));       \
+    const uint8x16_t p2 = vld1q_u8((const uint8_t *)((xt) + 2 * (pstride)));   \
+    const uint8x16_t p3 = vld1q_u8((const uint8_t *)((xt) + 3 * (pstride)));   \
+    const uint8x16_t p4 = vld1q_u8((const uint8_t *)((xt) + 4 * (pstride)));   \
+    const uint8x16_t p5 = vld1q_u8((const uint8_t *)((xt) + 5 * (pstride)));   \
+    const uint8x16_t p6 = vld1q_u8((const uint8_t *)((xt) + 6 * (pstride)));   \
+    const uint8x16_t p7 = vld1q_u8((const uint8_t *)((xt) + 7 * (pstride)));   \
+    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(wt));                \
+    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)((wt) + 16));         \
+    BNNC_NEON_EACH8(BNNC_NEON_W4_STEP)                                         \
+  } while (0)
+#define BNNC_NEON_W4_STEP(o)                                                   \
+  {                                                                            \
+    const uint8x16_t wo = (o) < 4 ? wa.val[(o) & 3] : wb.val[(o) & 3];         \
+    a##o = vpadalq_u8(                                                         \
+        a##o, bnnc_neon_tree8(vcntq_u8(veorq_u8(p0, wo)),                      \
+                              vcntq_u8(veorq_u8(p1, wo)),                      \
+                              vcntq_u8(veorq_u8(p2, wo)),                      \
+                              vcntq_u8(veorq_u8(p3, wo)),                      \
+                              vcntq_u8(veorq_u8(p4, wo)),                      \
+                              vcntq_u8(veorq_u8(p5, wo)),                      \
+                              vcntq_u8(veorq_u8(p6, wo)),                      \
+                              vcntq_u8(veorq_u8(p7, wo))));                    \
+  }
+
+/* The taps of rows ky0..ky1-1, each by STEP(xt, wt); 3-wide rows unrolled
+ * (constant offsets, no loop overhead per tap). Every value it reads is a
+ * local: the byte stores of the bits epilogue may alias anything, so
+ * fields read through pointers would be reloaded after each of them. */
+#define BNNC_NEON_BLOCK_TAPS(STEP)                                             \
+  {                                                                            \
+    const uint32_t *xt = xrow, *wt = wob;                                      \
+    for (int32_t r = rows; r > 0; --r, xt += xrow_step, wt += wrow_step) {     \
+      if (kw == 3) {                                                           \
+        STEP(xt, wt);                                                          \
+        STEP(xt + dstride, wt + tap_words);                                    \
+        STEP(xt + 2 * dstride, wt + 2 * tap_words);                            \
+      } else {                                                                 \
+        const uint32_t *xk = xt, *wk = wt;                                     \
+        for (int32_t kx = 0; kx < kw; ++kx, xk += dstride, wk += tap_words)    \
+          STEP(xk, wk);                                                        \
+      }                                                                        \
+    }                                                                          \
+  }
+
+#define BNNC_NEON_BLOCK_TAP_W4(xt, wt)                                         \
+  for (int32_t u = 0; u < wg; u += 4)                                          \
+  BNNC_NEON_BLOCK_SEG_W4((xt) + u, pstride, (wt) + 8 * u)
+
+#define BNNC_NEON_ZERO(o) uint16x8_t a##o = vdupq_n_u16(0);
+/* Channel o's compare mask inserted at bit o (SLI keeps bits 0..o-1). */
+#define BNNC_NEON_BIT(o)                                                       \
+  r = vsliq_n_u16(r, vcgeq_u16(a##o, vdupq_laneq_u16(pt, o)), o);
+#define BNNC_NEON_FLOAT_ROW(o)                                                 \
+  if (8 * ob + (o) < m)                                                        \
+    bnnc_neon_float_row(c, n, oy, ox0, 8 * ob + (o), k, a##o);
+
+/* Float epilogue of one channel's 8 pixels: NCHW, contiguous. */
+BNNC_NEON_INLINE void bnnc_neon_float_row(const bnnc_neon_bconv_ctx *c,
+                                          int32_t n, int32_t oy, int32_t ox0,
+                                          int32_t o, int32_t k, uint16x8_t pop) {
+  const bnnc_bconv2d_params *p = c->p;
+  const float32x4_t s = vdupq_n_f32(c->e->scale[o]);
+  const float32x4_t b = vdupq_n_f32(c->e->bias[o]);
+  const float32x4_t sl = vdupq_n_f32(c->e->slope[o]);
+  float32x4_t v[2];
+  bnnc_neon_float_out(c->e, pop, k, s, s, b, b, sl, sl, v);
+  float *yo = c->y_float + (((size_t)n * p->m + o) * p->oh + oy) * p->ow + ox0;
+  vst1q_f32(yo, v[0]);
+  vst1q_f32(yo + 4, v[1]);
+}
+
+/* GCC's pre-register-allocation scheduler hoists all 32 EORs of a tap
+ * ahead of the CNTs, runs out of the 32 vector registers and spills the
+ * accumulators on every tap (~15% more instructions); the block is compiled
+ * without it. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-schedule-insns")))
+#endif
 static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n,
                                          int32_t oy, int32_t ox0, int32_t ky0,
                                          int32_t ky1) {
   const bnnc_bconv2d_params *p = c->p;
-  const int32_t wg = c->wg;
-  const size_t tap_words = (size_t)8 * wg;
-  const int32_t k = (ky1 - ky0) * p->kw * p->c;
+  const int32_t wg = c->wg, kw = p->kw, rows = ky1 - ky0, blocks = c->m8 / 8;
+  const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
+  const int32_t k = rows * kw * p->c;
+  const int32_t ix = ox0 * p->stride_w - p->pad_left;
+  const int32_t iy = oy * p->stride_h - p->pad_top + ky0 * p->dilation_h;
   const ptrdiff_t pstride = (ptrdiff_t)p->stride_w * wg;
   const ptrdiff_t dstride = (ptrdiff_t)p->dilation_w * wg;
-  const size_t pos = ((size_t)n * p->oh + oy) * p->ow + ox0;
-  for (int32_t ob = 0; ob < c->m8 / 8; ++ob) {
-    uint16x8_t acc[8];
-    for (int o = 0; o < 8; ++o)
-      acc[o] = vdupq_n_u16(0);
-    for (int32_t ky = ky0; ky < ky1; ++ky) {
-      const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
-      const int32_t ix = ox0 * p->stride_w - p->pad_left;
-      const uint32_t *xt = c->x + (((size_t)n * p->h + iy) * p->w + ix) * wg;
-      const uint32_t *wt = c->w8 + ((size_t)ob * p->kh + ky) * p->kw * tap_words;
-      for (int32_t kx = 0; kx < p->kw; ++kx, xt += dstride, wt += tap_words) {
-        if (wg == 1)
-          bnnc_neon_block_tap_w1(xt, wt, acc);
-        else if (wg == 2)
-          bnnc_neon_block_tap_w2(xt, wt, acc);
-        else
-          for (int32_t u = 0; u < wg / 4; ++u)
-            bnnc_neon_block_unit_w4(xt + 4 * u, pstride, wt + 32 * u, acc);
-      }
-    }
-    if (c->y_bits) {
-      /* Bit o of pixel p's byte: SLI inserts channel o's compare mask at
-       * bit o and keeps bits 0..o-1; the bits above 7 are dropped by XTN. */
-      const uint16x8_t pt = bnnc_neon_pop_thresholds(c->e->threshold + 8 * ob, k);
-      uint16x8_t r = vcgeq_u16(acc[0], vdupq_laneq_u16(pt, 0));
-      r = vsliq_n_u16(r, vcgeq_u16(acc[1], vdupq_laneq_u16(pt, 1)), 1);
-      r = vsliq_n_u16(r, vcgeq_u16(acc[2], vdupq_laneq_u16(pt, 2)), 2);
-      r = vsliq_n_u16(r, vcgeq_u16(acc[3], vdupq_laneq_u16(pt, 3)), 3);
-      r = vsliq_n_u16(r, vcgeq_u16(acc[4], vdupq_laneq_u16(pt, 4)), 4);
-      r = vsliq_n_u16(r, vcgeq_u16(acc[5], vdupq_laneq_u16(pt, 5)), 5);
-      r = vsliq_n_u16(r, vcgeq_u16(acc[6], vdupq_laneq_u16(pt, 6)), 6);
-      r = vsliq_n_u16(r, vcgeq_u16(acc[7], vdupq_laneq_u16(pt, 7)), 7);
-      const uint8x8_t bytes = veor_u8(vmovn_u16(r), vdup_n_u8(c->e->flip_bits[ob]));
-      uint8_t *yb = c->y_bits + pos * (size_t)c->out_bytes + (size_t)ob;
-      const size_t step = (size_t)c->out_bytes;
+  const ptrdiff_t xrow_step = (ptrdiff_t)p->dilation_h * p->w * wg;
+  const ptrdiff_t wrow_step = (ptrdiff_t)kw * tap_words;
+  const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
+  const uint32_t *const xrow = c->x + (((size_t)n * p->h + iy) * p->w + ix) * wg;
+  const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
+  const int32_t *threshold = c->e->threshold;
+  const uint8_t *flip_bits = c->e->flip_bits;
+  const size_t step = (size_t)c->out_bytes;
+  uint8_t *const ybits = c->y_bits;
+  uint8_t *yb = ybits ? ybits + (((size_t)n * p->oh + oy) * p->ow + ox0) * step
+                      : NULL;
+  const int32_t m = p->m;
+  for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step, ++yb) {
+    BNNC_NEON_EACH8(BNNC_NEON_ZERO)
+    if (wg == 1)
+      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
+    else if (wg == 2)
+      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W2)
+    else
+      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
+    if (ybits) {
+      /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7; the
+       * bits above 7 are dropped by XTN. */
+      const uint16x8_t pt = bnnc_neon_pop_thresholds(threshold + 8 * ob, k);
+      uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
+      BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
+      BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
+      const uint8x8_t bytes = veor_u8(vmovn_u16(r), vdup_n_u8(flip_bits[ob]));
       vst1_lane_u8(yb, bytes, 0);
       vst1_lane_u8(yb + step, bytes, 1);
       vst1_lane_u8(yb + 2 * step, bytes, 2);
@@ -326,17 +433,7 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
       vst1_lane_u8(yb + 6 * step, bytes, 6);
       vst1_lane_u8(yb + 7 * step, bytes, 7);
     } else {
-      for (int32_t j = 0; j < 8 && 8 * ob + j < p->m; ++j) {
-        const int32_t o = 8 * ob + j;
-        const float32x4_t s = vdupq_n_f32(c->e->scale[o]);
-        const float32x4_t b = vdupq_n_f32(c->e->bias[o]);
-        const float32x4_t sl = vdupq_n_f32(c->e->slope[o]);
-        float32x4_t v[2];
-        bnnc_neon_float_out(c->e, acc[j], k, s, s, b, b, sl, sl, v);
-        float *yo = c->y_float + (((size_t)n * p->m + o) * p->oh + oy) * p->ow + ox0;
-        vst1q_f32(yo, v[0]);
-        vst1q_f32(yo + 4, v[1]);
-      }
+      BNNC_NEON_EACH8(BNNC_NEON_FLOAT_ROW)
     }
   }
 }
@@ -369,9 +466,11 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
           bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
         for (; ox + 8 <= hi; ox += 8)
           bnnc_neon_bconv_block(c, n, oy, ox, ky0, ky1);
-        /* The last block overlaps the previous one: recomputing a few
-         * pixels costs less than running them one by one. */
-        if (ox < hi) {
+        /* Left-over pixels run as a block that overlaps the previous one
+         * when recomputing pixels is cheaper than running them one by one:
+         * a single pixel costs ~2.5x a block's pixel with 1-2 words per tap
+         * (3+ left over: overlap), ~1.3x with 4k words (7 left over). */
+        if (ox < hi && hi - ox >= (c->wg <= 2 ? 3 : 7)) {
           bnnc_neon_bconv_block(c, n, oy, hi - 8, ky0, ky1);
           ox = hi;
         }
@@ -451,12 +550,159 @@ static inline void bnnc_neon_pack_f32(const bnnc_bpack_params *p, const float *x
 }
 
 /* ---- Real-valued convolution ----------------------------------------------
- * NCHW, weights in the "o4" layout (ceil(mg / 4) per group, cg, kh, kw, 4):
- * the 4 output channels of a block side by side, zero past the group's
- * channels. Rows are computed 16 pixels x 4 channels at a time with FMLA by
- * lane (one weight vector per tap, four input vectors reused by the four
- * channels); pixels whose window leaves the image, strides other than 1 and
- * row tails run a scalar loop over the valid taps. */
+ * NCHW, weights in the "o4" layout (bnnc/layouts.h): the 4 output channels
+ * of a block side by side per (input channel, tap), so one LD1 gives the
+ * multipliers of all four. Along a row, pixels whose whole window is inside
+ * the image (stride 1) run 16 at a time (16 accumulators: 4 channels x 4
+ * vectors; per tap one weight load, one LD1 x4 of inputs, 16 FMLA by lane),
+ * then 4 at a time; the others (borders, strides > 1) run one pixel x 4
+ * channels with FMLA by scalar over the valid taps. */
+
+/* acc += x (4 pixels) * lane j of wv, for the 4 channels j. */
+#define BNNC_NEON_FMA4(q, xv)                                                  \
+  c0##q = vfmaq_laneq_f32(c0##q, xv, wv, 0);                                   \
+  c1##q = vfmaq_laneq_f32(c1##q, xv, wv, 1);                                   \
+  c2##q = vfmaq_laneq_f32(c2##q, xv, wv, 2);                                   \
+  c3##q = vfmaq_laneq_f32(c3##q, xv, wv, 3);
+
+typedef struct {
+  const bnnc_conv2d_params *p;
+  const float *xg;   /* the group's input channels of image n */
+  const float *wb;   /* the block's o4 weights */
+  float *yo[4];      /* the 4 channels' output rows (oy) */
+  float bias[4];
+  int32_t valid;     /* channels of the block that exist */
+  int32_t cg, oy, ky0, ky1;
+} bnnc_neon_conv_row;
+
+/* Pixels ox..ox+15 (all taps horizontally inside the image, stride 1). */
+BNNC_NEON_INLINE void bnnc_neon_conv_16(const bnnc_neon_conv_row *r, int32_t ox) {
+  const bnnc_conv2d_params *p = r->p;
+  const size_t in_plane = (size_t)p->h * p->w;
+  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
+  float32x4_t c00 = vdupq_n_f32(r->bias[0]), c01 = c00, c02 = c00, c03 = c00;
+  float32x4_t c10 = vdupq_n_f32(r->bias[1]), c11 = c10, c12 = c10, c13 = c10;
+  float32x4_t c20 = vdupq_n_f32(r->bias[2]), c21 = c20, c22 = c20, c23 = c20;
+  float32x4_t c30 = vdupq_n_f32(r->bias[3]), c31 = c30, c32 = c30, c33 = c30;
+  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
+  for (int32_t ci = 0; ci < r->cg; ++ci)
+    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
+      const float *xs = r->xg + (size_t)ci * in_plane +
+                        (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
+      const float *wt = r->wb + (((size_t)ci * kh + ky) * kw) * 4;
+      for (int32_t kx = 0; kx < kw; ++kx, xs += dw, wt += 4) {
+        const float32x4_t wv = vld1q_f32(wt);
+        const float32x4x4_t xv = vld1q_f32_x4(xs);
+        BNNC_NEON_FMA4(0, xv.val[0])
+        BNNC_NEON_FMA4(1, xv.val[1])
+        BNNC_NEON_FMA4(2, xv.val[2])
+        BNNC_NEON_FMA4(3, xv.val[3])
+      }
+    }
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+#define BNNC_NEON_STORE16(j)                                                   \
+  if (j < r->valid) {                                                          \
+    if (p->relu) {                                                             \
+      c##j##0 = vmaxq_f32(c##j##0, zero);                                      \
+      c##j##1 = vmaxq_f32(c##j##1, zero);                                      \
+      c##j##2 = vmaxq_f32(c##j##2, zero);                                      \
+      c##j##3 = vmaxq_f32(c##j##3, zero);                                      \
+    }                                                                          \
+    vst1q_f32(r->yo[j] + ox, c##j##0);                                         \
+    vst1q_f32(r->yo[j] + ox + 4, c##j##1);                                     \
+    vst1q_f32(r->yo[j] + ox + 8, c##j##2);                                     \
+    vst1q_f32(r->yo[j] + ox + 12, c##j##3);                                    \
+  }
+  BNNC_NEON_STORE16(0) BNNC_NEON_STORE16(1) BNNC_NEON_STORE16(2)
+  BNNC_NEON_STORE16(3)
+#undef BNNC_NEON_STORE16
+}
+
+/* Pixels ox..ox+7 and ox..ox+3 (as above, 8 and 4 accumulators). */
+BNNC_NEON_INLINE void bnnc_neon_conv_8(const bnnc_neon_conv_row *r, int32_t ox) {
+  const bnnc_conv2d_params *p = r->p;
+  const size_t in_plane = (size_t)p->h * p->w;
+  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
+  float32x4_t c00 = vdupq_n_f32(r->bias[0]), c01 = c00;
+  float32x4_t c10 = vdupq_n_f32(r->bias[1]), c11 = c10;
+  float32x4_t c20 = vdupq_n_f32(r->bias[2]), c21 = c20;
+  float32x4_t c30 = vdupq_n_f32(r->bias[3]), c31 = c30;
+  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
+  for (int32_t ci = 0; ci < r->cg; ++ci)
+    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
+      const float *xs = r->xg + (size_t)ci * in_plane +
+                        (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
+      const float *wt = r->wb + (((size_t)ci * kh + ky) * kw) * 4;
+      for (int32_t kx = 0; kx < kw; ++kx, xs += dw, wt += 4) {
+        const float32x4_t wv = vld1q_f32(wt);
+        const float32x4x2_t xv = vld1q_f32_x2(xs);
+        BNNC_NEON_FMA4(0, xv.val[0])
+        BNNC_NEON_FMA4(1, xv.val[1])
+      }
+    }
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+#define BNNC_NEON_STORE8(j)                                                    \
+  if (j < r->valid) {                                                          \
+    vst1q_f32(r->yo[j] + ox, p->relu ? vmaxq_f32(c##j##0, zero) : c##j##0);    \
+    vst1q_f32(r->yo[j] + ox + 4, p->relu ? vmaxq_f32(c##j##1, zero) : c##j##1);\
+  }
+  BNNC_NEON_STORE8(0) BNNC_NEON_STORE8(1) BNNC_NEON_STORE8(2)
+  BNNC_NEON_STORE8(3)
+#undef BNNC_NEON_STORE8
+}
+
+BNNC_NEON_INLINE void bnnc_neon_conv_4(const bnnc_neon_conv_row *r, int32_t ox) {
+  const bnnc_conv2d_params *p = r->p;
+  const size_t in_plane = (size_t)p->h * p->w;
+  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
+  float32x4_t c00 = vdupq_n_f32(r->bias[0]), c10 = vdupq_n_f32(r->bias[1]);
+  float32x4_t c20 = vdupq_n_f32(r->bias[2]), c30 = vdupq_n_f32(r->bias[3]);
+  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
+  for (int32_t ci = 0; ci < r->cg; ++ci)
+    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
+      const float *xs = r->xg + (size_t)ci * in_plane +
+                        (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
+      const float *wt = r->wb + (((size_t)ci * kh + ky) * kw) * 4;
+      for (int32_t kx = 0; kx < kw; ++kx, xs += dw, wt += 4) {
+        const float32x4_t wv = vld1q_f32(wt);
+        BNNC_NEON_FMA4(0, vld1q_f32(xs))
+      }
+    }
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+#define BNNC_NEON_STORE4(j)                                                    \
+  if (j < r->valid)                                                            \
+    vst1q_f32(r->yo[j] + ox, p->relu ? vmaxq_f32(c##j##0, zero) : c##j##0);
+  BNNC_NEON_STORE4(0) BNNC_NEON_STORE4(1) BNNC_NEON_STORE4(2)
+  BNNC_NEON_STORE4(3)
+#undef BNNC_NEON_STORE4
+}
+
+/* One pixel x 4 channels over its valid taps. */
+BNNC_NEON_INLINE void bnnc_neon_conv_1(const bnnc_neon_conv_row *r, int32_t ox) {
+  const bnnc_conv2d_params *p = r->p;
+  const size_t in_plane = (size_t)p->h * p->w;
+  int32_t kx0, kx1;
+  bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
+                   &kx0, &kx1);
+  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
+  const int32_t ix0 = ox * p->stride_w - p->pad_left;
+  float32x4_t acc = vld1q_f32(r->bias);
+  for (int32_t ci = 0; ci < r->cg; ++ci)
+    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
+      const float *xs = r->xg + (size_t)ci * in_plane +
+                        (size_t)(iy0 + ky * p->dilation_h) * p->w + ix0;
+      const float *wt = r->wb + (((size_t)ci * p->kh + ky) * p->kw) * 4;
+      for (int32_t kx = kx0; kx < kx1; ++kx)
+        acc = vfmaq_n_f32(acc, vld1q_f32(wt + 4 * kx), xs[kx * p->dilation_w]);
+    }
+  if (p->relu)
+    acc = vmaxq_f32(acc, vdupq_n_f32(0.0f));
+  float v[4];
+  vst1q_f32(v, acc);
+  for (int32_t j = 0; j < r->valid; ++j)
+    r->yo[j][ox] = v[j];
+}
+
 static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float *x,
                                         const float *w4, const float *bias,
                                         float *y) {
@@ -464,89 +710,52 @@ static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float
   const int32_t blocks = (mg + 3) / 4;
   const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
   const size_t wblock = (size_t)cg * p->kh * p->kw * 4;
+  /* Columns whose window is inside the image horizontally: [lo, hi). */
   const int32_t span = (p->kw - 1) * p->dilation_w + 1;
   int32_t lo = p->pad_left, hi = p->w - span + p->pad_left + 1;
-  if (p->stride_w != 1) {
-    lo = 0;
-    hi = 0;
-  }
-  if (hi > p->ow)
-    hi = p->ow;
+  if (p->stride_w != 1 || hi > p->ow)
+    hi = p->stride_w != 1 ? 0 : p->ow;
   if (lo > hi)
     lo = hi;
+  bnnc_neon_conv_row r;
+  r.p = p;
+  r.cg = cg;
   for (int32_t n = 0; n < p->n; ++n)
     for (int32_t g = 0; g < p->group; ++g)
       for (int32_t b = 0; b < blocks; ++b) {
-        const float *wb = w4 + ((size_t)g * blocks + b) * wblock;
         const int32_t o0 = g * mg + 4 * b;
-        const int32_t valid = mg - 4 * b < 4 ? mg - 4 * b : 4;
-        const float *xg = x + ((size_t)n * p->c + (size_t)g * cg) * in_plane;
+        r.wb = w4 + ((size_t)g * blocks + b) * wblock;
+        r.valid = mg - 4 * b < 4 ? mg - 4 * b : 4;
+        r.xg = x + ((size_t)n * p->c + (size_t)g * cg) * in_plane;
+        for (int32_t j = 0; j < 4; ++j)
+          r.bias[j] = bias && j < r.valid ? bias[o0 + j] : 0.0f;
         for (int32_t oy = 0; oy < p->oh; ++oy) {
-          int32_t ky0, ky1, ox = 0;
+          int32_t ox = 0;
           bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,
-                           p->h, &ky0, &ky1);
-          const int32_t iy0 = oy * p->stride_h - p->pad_top;
-          float *yo[4];
+                           p->h, &r.ky0, &r.ky1);
+          r.oy = oy;
           for (int32_t j = 0; j < 4; ++j)
-            yo[j] = y + ((size_t)n * p->m + o0 + (j < valid ? j : 0)) * out_plane +
-                    (size_t)oy * p->ow;
-          while (ox < p->ow) {
-            if (ox >= lo && ox + 16 <= hi) {
-              float32x4_t acc[4][4];
-              for (int32_t j = 0; j < 4; ++j) {
-                const float bj = bias && j < valid ? bias[o0 + j] : 0.0f;
-                for (int32_t q = 0; q < 4; ++q)
-                  acc[j][q] = vdupq_n_f32(bj);
-              }
-              for (int32_t ci = 0; ci < cg; ++ci)
-                for (int32_t ky = ky0; ky < ky1; ++ky) {
-                  const float *xr = xg + (size_t)ci * in_plane +
-                                    (size_t)(iy0 + ky * p->dilation_h) * p->w +
-                                    (ox - p->pad_left);
-                  const float *wt = wb + (((size_t)ci * p->kh + ky) * p->kw) * 4;
-                  for (int32_t kx = 0; kx < p->kw; ++kx) {
-                    const float *xs = xr + kx * p->dilation_w;
-                    const float32x4_t wv = vld1q_f32(wt + 4 * kx);
-                    const float32x4x4_t xv = vld1q_f32_x4(xs);
-                    for (int32_t q = 0; q < 4; ++q) {
-                      acc[0][q] = vfmaq_laneq_f32(acc[0][q], xv.val[q], wv, 0);
-                      acc[1][q] = vfmaq_laneq_f32(acc[1][q], xv.val[q], wv, 1);
-                      acc[2][q] = vfmaq_laneq_f32(acc[2][q], xv.val[q], wv, 2);
-                      acc[3][q] = vfmaq_laneq_f32(acc[3][q], xv.val[q], wv, 3);
-                    }
-                  }
-                }
-              for (int32_t j = 0; j < valid; ++j)
-                for (int32_t q = 0; q < 4; ++q) {
-                  float32x4_t v = acc[j][q];
-                  if (p->relu)
-                    v = vmaxq_f32(v, vdupq_n_f32(0.0f));
-                  vst1q_f32(yo[j] + ox + 4 * q, v);
-                }
-              ox += 16;
-              continue;
-            }
-            /* One pixel, scalar, valid taps only. */
-            int32_t kx0, kx1;
-            bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw,
-                             p->w, &kx0, &kx1);
-            const int32_t ix0 = ox * p->stride_w - p->pad_left;
-            for (int32_t j = 0; j < valid; ++j) {
-              float acc = bias ? bias[o0 + j] : 0.0f;
-              for (int32_t ci = 0; ci < cg; ++ci)
-                for (int32_t ky = ky0; ky < ky1; ++ky)
-                  for (int32_t kx = kx0; kx < kx1; ++kx)
-                    acc += xg[(size_t)ci * in_plane +
-                              (size_t)(iy0 + ky * p->dilation_h) * p->w + ix0 +
-                              kx * p->dilation_w] *
-                           wb[(((size_t)ci * p->kh + ky) * p->kw + kx) * 4 + j];
-              yo[j][ox] = bnnc_activate_f32(acc, p->relu);
-            }
-            ++ox;
+            r.yo[j] = y + ((size_t)n * p->m + o0 + (j < r.valid ? j : 0)) * out_plane +
+                      (size_t)oy * p->ow;
+          for (; ox < lo; ++ox)
+            bnnc_neon_conv_1(&r, ox);
+          for (; ox + 16 <= hi; ox += 16)
+            bnnc_neon_conv_16(&r, ox);
+          for (; ox + 8 <= hi; ox += 8)
+            bnnc_neon_conv_8(&r, ox);
+          for (; ox + 4 <= hi; ox += 4)
+            bnnc_neon_conv_4(&r, ox);
+          if (ox < hi && hi - lo >= 4) { /* overlaps the previous 4 */
+            bnnc_neon_conv_4(&r, hi - 4);
+            ox = hi;
           }
+          for (; ox < p->ow; ++ox)
+            bnnc_neon_conv_1(&r, ox);
         }
       }
 }
+
+#undef BNNC_NEON_FMA4
 
 /* ---- Real-valued dense ----------------------------------------------------
  * y = act(a (m x k) * W^T + bias) with W in the "n4" layout (ceil(n / 4), k,
