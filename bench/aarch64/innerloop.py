@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Finds the hot binary loop of a function in compiler assembly output.
+"""Instruction counts of the hot loop bodies of bnnc's NEON kernels.
 
-    innerloop.py file.s function [--mca MCA --cpu CPU ...]
+    innerloop.py file.s REGION [--mca MCA --cpu CPU ...]
 
-Loops are the code between a label and a backward branch to it; of the
-innermost ones (no loop inside), the hot loop is the one with the most
-popcount work: every `cnt` on 16 bytes counts
-128 binary MACs (one xor-popcount step per bit), on 8 bytes 64. Prints the
-loop's instruction count, its binary MACs per iteration and per
-instruction, and, with --mca, llvm-mca's cycles per iteration for each
---cpu (steady state over 100 iterations).
+file.s is compiler output of code built with -DBNNC_NEON_MCA_MARKERS, which
+brackets each hot loop body of kernels_neon.h with `// LLVM-MCA-BEGIN name`
+and `// LLVM-MCA-END name` (the body only: loop control excluded). For the
+first region called REGION this prints its instruction count, its binary
+MACs (every `cnt` on 16 bytes is 128 one-bit multiply-accumulates, on 8
+bytes 64) and MACs per instruction, and with --mca llvm-mca's steady-state
+cycles per iteration for each --cpu.
 """
 import argparse
 import re
@@ -17,43 +17,18 @@ import subprocess
 import sys
 
 
-def function_lines(path, name):
-    lines, inside = [], False
+def region(path, name):
+    body, inside = [], False
     for raw in open(path):
-        line = raw.split("//")[0].rstrip()
-        if re.match(r"^%s:\s*$" % re.escape(name), line):
-            inside = True
+        line = raw.strip()
+        if re.match(r"//\s*LLVM-MCA-BEGIN\s+%s\s*$" % re.escape(name), line):
+            inside, body = True, []
             continue
-        if inside:
-            if re.match(r"^\s*\.size\s+%s\b" % re.escape(name), line):
-                break
-            lines.append(line)
-    if not lines:
-        sys.exit("innerloop: function %s not found in %s" % (name, path))
-    return lines
-
-
-def is_instruction(line):
-    s = line.strip()
-    return bool(s) and not s.endswith(":") and not s.startswith(".")
-
-
-def loops(lines):
-    """Innermost loops: (label, backward branch) ranges with no loop inside."""
-    labels = {}
-    for i, line in enumerate(lines):
-        m = re.match(r"^(\.?\w+):\s*$", line.strip())
-        if m:
-            labels[m.group(1)] = i
-    ranges = []
-    for i, line in enumerate(lines):
-        m = re.match(r"^\s*(b\.\w+|b|cbn?z|tbn?z)\s+.*?(\.?\w+)\s*$", line)
-        if m and m.group(2) in labels and labels[m.group(2)] < i:
-            ranges.append((labels[m.group(2)], i))
-    for lo, hi in ranges:
-        if any(lo <= a and b <= hi and (a, b) != (lo, hi) for a, b in ranges):
-            continue
-        yield [l.strip() for l in lines[lo:hi + 1] if is_instruction(l)]
+        if inside and re.match(r"//\s*LLVM-MCA-END\s+%s\s*$" % re.escape(name), line):
+            return body
+        if inside and line and not line.startswith((".", "//")) and not line.endswith(":"):
+            body.append(line.split("//")[0].strip())
+    sys.exit("innerloop: no region %s in %s" % (name, path))
 
 
 def binary_macs(body):
@@ -68,20 +43,19 @@ def binary_macs(body):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("asm")
-    ap.add_argument("function")
+    ap.add_argument("region")
     ap.add_argument("--mca")
     ap.add_argument("--cpu", action="append", default=[])
     args = ap.parse_args()
-    best = max(loops(function_lines(args.asm, args.function)),
-               key=binary_macs, default=None)
-    if not best or binary_macs(best) == 0:
-        sys.exit("innerloop: no popcount loop in %s" % args.function)
-    macs = binary_macs(best)
+    body = region(args.asm, args.region)
+    macs = binary_macs(body)
+    if any(re.match(r"b(\.\w+)?\s|cbn?z|tbn?z", ins) for ins in body):
+        sys.exit("innerloop: region %s has branches; not a loop body" % args.region)
     print("instructions=%d binary_macs=%d macs_per_instruction=%.1f" %
-          (len(best), macs, macs / len(best)))
+          (len(body), macs, macs / len(body)))
     for cpu in args.cpu:
         out = subprocess.run([args.mca, "-mtriple=aarch64", "-mcpu=" + cpu,
-                              "-iterations=100"], input="\n".join(best) + "\n",
+                              "-iterations=100"], input="\n".join(body) + "\n",
                              capture_output=True, text=True, check=True).stdout
         cycles = int(re.search(r"Total Cycles:\s+(\d+)", out).group(1)) / 100
         print("cpu=%s cycles_per_iteration=%.1f macs_per_cycle=%.1f" %

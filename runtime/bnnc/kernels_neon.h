@@ -67,6 +67,14 @@ typedef struct {
 #define BNNC_NEON_INLINE static inline
 #endif
 
+/* llvm-mca region markers around the hot loop bodies, for bench/aarch64.sh
+ * only (it defines BNNC_NEON_MCA_MARKERS); empty otherwise. */
+#ifdef BNNC_NEON_MCA_MARKERS
+#define BNNC_NEON_MCA(text) __asm__ volatile("// LLVM-MCA-" text)
+#else
+#define BNNC_NEON_MCA(text) ((void)0)
+#endif
+
 /* F(0) ... F(7): the 8 output channels (or pixels) of a block. */
 #define BNNC_NEON_EACH8(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7)
 
@@ -106,8 +114,10 @@ BNNC_NEON_INLINE uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
      * overhead, and the two dependency chains overlap. */
     uint16x8_t acc2 = vdupq_n_u16(0);
     for (; u + 8 <= wg; u += 8) {
+      BNNC_NEON_MCA("BEGIN pixel_8_words");
       BNNC_NEON_PIXEL_SEG_W4(acc, u);
       BNNC_NEON_PIXEL_SEG_W4(acc2, u + 4);
+      BNNC_NEON_MCA("END pixel_8_words");
     }
     acc = vaddq_u16(acc, acc2);
   }
@@ -305,6 +315,7 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
  * xt + p * pstride), one per channel. */
 #define BNNC_NEON_BLOCK_SEG_W4(xt, pstride, wt)                                \
   do {                                                                         \
+    BNNC_NEON_MCA("BEGIN block_segment_w4");                                   \
     const uint8x16_t p0 = vld1q_u8((const uint8_t *)(xt));                     \
     const uint8x16_t p1 = vld1q_u8((const uint8_t *)((xt) + (pstride)));       \
     const uint8x16_t p2 = vld1q_u8((const uint8_t *)((xt) + 2 * (pstride)));   \
@@ -316,6 +327,7 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
     const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(wt));                \
     const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)((wt) + 16));         \
     BNNC_NEON_EACH8(BNNC_NEON_W4_STEP)                                         \
+    BNNC_NEON_MCA("END block_segment_w4");                                     \
   } while (0)
 #define BNNC_NEON_W4_STEP(o)                                                   \
   {                                                                            \
@@ -340,9 +352,11 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
     const uint32_t *xt = xrow, *wt = wob;                                      \
     for (int32_t r = rows; r > 0; --r, xt += xrow_step, wt += wrow_step) {     \
       if (kw == 3) {                                                           \
+        BNNC_NEON_MCA("BEGIN " #STEP);                                         \
         STEP(xt, wt);                                                          \
         STEP(xt + dstride, wt + tap_words);                                    \
         STEP(xt + 2 * dstride, wt + 2 * tap_words);                            \
+        BNNC_NEON_MCA("END " #STEP);                                           \
       } else {                                                                 \
         const uint32_t *xk = xt, *wk = wt;                                     \
         for (int32_t kx = 0; kx < kw; ++kx, xk += dstride, wk += tap_words)    \

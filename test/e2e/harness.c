@@ -4,7 +4,8 @@
  *
  *   cc -std=c99 -I<runtime> -I<dir of model.h> harness.c model.c \
  *      -DMODEL_HEADER='"model.h"' -DMODEL=model -DMODEL_MACRO=MODEL -o run -lm
- *   ./run [--tol T | --rtol R --atol A] in0.bin [in1.bin ...] -- ref0.bin ...
+ *   ./run [--tol T | --rtol R --atol A] [--repeat N] in0.bin [in1.bin ...]
+ *         -- ref0.bin ...
  *
  * Buffer sizes come from the model's descriptors, so one harness serves every
  * model. Float outputs pass elementwise when
@@ -12,7 +13,8 @@
  *   --rtol R --atol A:            |y - ref| <= A + R * |ref|
  *                                 (an omitted one of the two is 0)
  * NaN matches NaN only and an infinity only the same infinity, in both modes.
- * Integer and bool outputs must be equal.
+ * Integer and bool outputs must be equal. --repeat N runs the model N times
+ * (N >= 1) before comparing, for instruction counting (bench/).
  * Prints one line per output (plus the first mismatching element of an output
  * that fails) and PASS or FAIL; exit status 0 on PASS.
  */
@@ -114,11 +116,18 @@ int main(int argc, char **argv) {
   tolerance tol = {1e-5, 0.0, 1};
   int arg = 1, relative = 0;
   const char *save = NULL, *argmax = NULL;
+  long repeat = 1;
   while (arg + 1 < argc && strncmp(argv[arg], "--", 2) == 0 &&
          argv[arg][2] != '\0') {
     double value = atof(argv[arg + 1]);
     if (strcmp(argv[arg], "--save") == 0) {
       save = argv[arg + 1];
+    } else if (strcmp(argv[arg], "--repeat") == 0) {
+      repeat = strtol(argv[arg + 1], NULL, 10);
+      if (repeat < 1) {
+        fprintf(stderr, "harness: --repeat needs N >= 1\n");
+        return 2;
+      }
     } else if (strcmp(argv[arg], "--argmax") == 0) {
       argmax = argv[arg + 1];
     } else if (strcmp(argv[arg], "--tol") == 0) {
@@ -162,7 +171,9 @@ int main(int argc, char **argv) {
     /* Poison the outputs so an unwritten element cannot pass by accident. */
     memset(outputs[i], 0xA5, SYM(_outputs)[i].bytes);
   }
-  int status = SYM(_run)(inputs, outputs);
+  int status = BNNC_OK;
+  for (long r = 0; r < repeat && status == BNNC_OK; ++r)
+    status = SYM(_run)(inputs, outputs);
   if (status != BNNC_OK) {
     printf("run returned %d\nFAIL\n", status);
     return 1;
