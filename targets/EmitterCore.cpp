@@ -206,6 +206,12 @@ std::string CEmitter::defineArray(StringRef stem, StringRef comment,
                        [](uint8_t v) { return std::to_string(v); });
 }
 
+std::string CEmitter::defineArray(StringRef stem, StringRef comment,
+                                  ArrayRef<uint16_t> values) {
+  return defineArrayOf(*this, constantsOS, stem, comment, "uint16_t", values,
+                       [](uint16_t v) { return std::to_string(v); });
+}
+
 std::string CEmitter::input(Value v, StringRef role) {
   auto it = exprs.find(v);
   if (it != exprs.end())

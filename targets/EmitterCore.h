@@ -57,6 +57,8 @@ public:
                           llvm::ArrayRef<float> values);
   std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
                           llvm::ArrayRef<uint8_t> values);
+  std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
+                          llvm::ArrayRef<uint16_t> values);
   /// A fresh file-scope name "<model>_<stem>".
   std::string freshName(llvm::StringRef stem);
   /// The ONNX node name of the kernel being emitted, as an identifier.

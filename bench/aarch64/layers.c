@@ -120,9 +120,12 @@ int main(int argc, char **argv) {
     uint8_t *flip = calloc((size_t)(s->m + 7) / 8, 1);
     for (int32_t o = 0; o < s->m; ++o)
       threshold[o] = (int32_t)(next_u32() % 9) - 4;
+    uint16_t *pop_threshold = malloc((size_t)(s->m + 7) * sizeof *pop_threshold);
+    bnnc_layout_pop_thresholds(s->m, taps * s->c, threshold, pop_threshold);
     bnnc_neon_bepilogue e;
     memset(&e, 0, sizeof e);
     e.threshold = threshold;
+    e.pop_threshold = pop_threshold;
     e.flip_bits = flip;
     const size_t out_words = out_pixels * (size_t)bnnc_bwords32(s->m, 1);
     uint32_t *y = calloc(out_words, 4);

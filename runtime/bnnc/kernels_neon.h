@@ -50,6 +50,9 @@
  * INT32_MIN, flip 0). */
 typedef struct {
   const int32_t *threshold; /* bits: bit = (dot < threshold[o]) XOR flip */
+  /* bits: the same as popcount thresholds for the full window (K = kh kw c),
+   * bnnc_layout_pop_thresholds; border pixels derive theirs from threshold */
+  const uint16_t *pop_threshold;
   const uint8_t *flip_bits; /* bits: bit j of byte b = flip of channel 8b+j */
   const float *scale, *bias, *slope; /* float: act(dot * scale + bias) */
   bnnc_bactivation activation;
@@ -87,18 +90,13 @@ BNNC_NEON_INLINE uint8x16_t bnnc_neon_tree8(uint8x16_t c0, uint8x16_t c1,
                    vpaddq_u8(vpaddq_u8(c4, c5), vpaddq_u8(c6, c7)));
 }
 
-/* One pixel x 8 channels, one tap. acc lane o = channel o. The tap's words
- * are taken as 4-word segments, then a 2-word and a 1-word one as wg needs
- * (see the o8 layout). */
-BNNC_NEON_INLINE uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
-                                             const uint32_t *w, int32_t wg,
-                                             uint16x8_t acc) {
-  int32_t u = 0;
-#define BNNC_NEON_PIXEL_SEG_W4(acc, u)                                         \
+/* acc (lane o = channel o) += popcount(one 4-word segment of a pixel at xp
+ * XOR the 8 channels' segments at wp). */
+#define BNNC_NEON_SEG8(acc, xp, wp)                                            \
   do {                                                                         \
-    const uint8x16_t xq = vld1q_u8((const uint8_t *)(x + (u)));                \
-    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(w + 8 * (u)));       \
-    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)(w + 8 * (u) + 16));  \
+    const uint8x16_t xq = vld1q_u8((const uint8_t *)(xp));                     \
+    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(wp));                \
+    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)((wp) + 16));         \
     acc = vpadalq_u8(                                                          \
         acc, bnnc_neon_tree8(vcntq_u8(veorq_u8(xq, wa.val[0])),                \
                              vcntq_u8(veorq_u8(xq, wa.val[1])),                \
@@ -109,23 +107,30 @@ BNNC_NEON_INLINE uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
                              vcntq_u8(veorq_u8(xq, wb.val[2])),                \
                              vcntq_u8(veorq_u8(xq, wb.val[3]))));              \
   } while (0)
+
+/* One pixel x 8 channels, one tap. acc lane o = channel o. The tap's words
+ * are taken as 4-word segments, then a 2-word and a 1-word one as wg needs
+ * (see the o8 layout). */
+BNNC_NEON_INLINE uint16x8_t bnnc_neon_pixel_tap(const uint32_t *x,
+                                             const uint32_t *w, int32_t wg,
+                                             uint16x8_t acc) {
+  int32_t u = 0;
   if (wg >= 8) {
     /* Two segments per iteration into two accumulators: half the loop
      * overhead, and the two dependency chains overlap. */
     uint16x8_t acc2 = vdupq_n_u16(0);
     for (; u + 8 <= wg; u += 8) {
       BNNC_NEON_MCA("BEGIN pixel_8_words");
-      BNNC_NEON_PIXEL_SEG_W4(acc, u);
-      BNNC_NEON_PIXEL_SEG_W4(acc2, u + 4);
+      BNNC_NEON_SEG8(acc, x + u, w + 8 * u);
+      BNNC_NEON_SEG8(acc2, x + u + 4, w + 8 * u + 32);
       BNNC_NEON_MCA("END pixel_8_words");
     }
     acc = vaddq_u16(acc, acc2);
   }
   if (u + 4 <= wg) {
-    BNNC_NEON_PIXEL_SEG_W4(acc, u);
+    BNNC_NEON_SEG8(acc, x + u, w + 8 * u);
     u += 4;
   }
-#undef BNNC_NEON_PIXEL_SEG_W4
   if (wg & 2) {
     /* The pixel's 2 words twice against channels (0,1), (2,3), ... */
     const uint8x16_t xd =
@@ -162,6 +167,15 @@ BNNC_NEON_INLINE uint16x8_t bnnc_neon_pop_thresholds(const int32_t *t,
   const int32x4_t hi =
       vaddq_s32(vshrq_n_s32(vqsubq_s32(kv, vld1q_s32(t + 4)), 1), one);
   return vcombine_u16(vqmovun_s32(lo), vqmovun_s32(hi));
+}
+
+/* The popcount thresholds of channels 8ob..8ob+7 for K valid bits: the
+ * compile-time table for the full window, else derived. */
+BNNC_NEON_INLINE uint16x8_t bnnc_neon_thresholds(const bnnc_neon_bepilogue *e,
+                                                 int32_t ob, int32_t k,
+                                                 int32_t full_k) {
+  return k == full_k ? vld1q_u16(e->pop_threshold + 8 * ob)
+                     : bnnc_neon_pop_thresholds(e->threshold + 8 * ob, k);
 }
 
 /* Float epilogue of 8 values of one channel (or 8 channels of one pixel). */
@@ -248,11 +262,16 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
     const uint32_t *xt = xrow, *wt = wob;
     for (int32_t r = 0; r < rows; ++r, xt += xrow_step, wt += wrow_step) {
       const uint32_t *xk = xt, *wk = wt;
-      for (int32_t kx = 0; kx < cols; ++kx, xk += dstride, wk += tap_words)
-        acc = bnnc_neon_pixel_tap(xk, wk, wg, acc);
+      if (wg % 4 == 0) /* segments only: no per-tap case analysis */
+        for (int32_t kx = 0; kx < cols; ++kx, xk += dstride, wk += tap_words)
+          for (int32_t u = 0; u < wg; u += 4)
+            BNNC_NEON_SEG8(acc, xk + u, wk + 8 * u);
+      else
+        for (int32_t kx = 0; kx < cols; ++kx, xk += dstride, wk += tap_words)
+          acc = bnnc_neon_pixel_tap(xk, wk, wg, acc);
     }
     if (yb) {
-      const uint16x8_t pt = bnnc_neon_pop_thresholds(e->threshold + 8 * ob, k);
+      const uint16x8_t pt = bnnc_neon_thresholds(e, ob, k, p->kh * p->kw * p->c);
       const uint16x8_t bits = vandq_u16(vcgeq_u16(acc, pt), bit_weights);
       yb[ob] = (uint8_t)(vaddvq_u16(bits) ^ e->flip_bits[ob]);
     } else {
@@ -415,7 +434,7 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
   const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
   const uint32_t *const xrow = c->x + (((size_t)n * p->h + iy) * p->w + ix) * wg;
   const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
-  const int32_t *threshold = c->e->threshold;
+  const int32_t full_k = p->kh * kw * p->c;
   const uint8_t *flip_bits = c->e->flip_bits;
   const size_t step = (size_t)c->out_bytes;
   uint8_t *const ybits = c->y_bits;
@@ -433,7 +452,7 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
     if (ybits) {
       /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7; the
        * bits above 7 are dropped by XTN. */
-      const uint16x8_t pt = bnnc_neon_pop_thresholds(threshold + 8 * ob, k);
+      const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
       uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
       BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
       BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
@@ -452,6 +471,74 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
   }
 }
 
+/* The epilogue of 8 channels (lane o = channel 8ob + o) of one dense row. */
+BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t n,
+                                          int32_t ob, uint16x8_t acc) {
+  static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+  const bnnc_neon_bepilogue *e = c->e;
+  const int32_t m = c->p->m, k = c->p->c, o0 = 8 * ob;
+  if (c->y_bits) {
+    const uint16x8_t pt = bnnc_neon_thresholds(e, ob, k, k);
+    const uint16x8_t bits = vandq_u16(vcgeq_u16(acc, pt), vld1q_u16(weights));
+    c->y_bits[(size_t)n * c->out_bytes + ob] =
+        (uint8_t)(vaddvq_u16(bits) ^ e->flip_bits[ob]);
+    return;
+  }
+  float *const yf = c->y_float + (size_t)n * m;
+  float32x4_t v[2];
+  bnnc_neon_float_out(e, acc, k, vld1q_f32(e->scale + o0),
+                      vld1q_f32(e->scale + o0 + 4), vld1q_f32(e->bias + o0),
+                      vld1q_f32(e->bias + o0 + 4), vld1q_f32(e->slope + o0),
+                      vld1q_f32(e->slope + o0 + 4), v);
+  if (o0 + 8 <= m) {
+    vst1q_f32(yf + o0, v[0]);
+    vst1q_f32(yf + o0 + 4, v[1]);
+  } else {
+    float vals[8];
+    vst1q_f32(vals, v[0]);
+    vst1q_f32(vals + 4, v[1]);
+    for (int32_t j = 0; o0 + j < m; ++j)
+      yf[o0 + j] = vals[j];
+  }
+}
+
+/* Dense layers (1x1 input and kernel: one pixel, one tap per image): 16
+ * output channels per pass, 8 words per iteration into four accumulators
+ * (the pixel's words are loaded once for both channel blocks), with none of
+ * the tap and border bookkeeping of the pixel path. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block */
+#endif
+static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
+  const int32_t wg = c->wg, blocks = c->m8 / 8, full = wg / 8 * 8;
+  const uint32_t *const x = c->x + (size_t)n * wg;
+  const ptrdiff_t wstep = (ptrdiff_t)8 * wg;
+  int32_t ob = 0;
+  for (; ob + 2 <= blocks; ob += 2) {
+    const uint32_t *const w0 = c->w8 + ob * wstep, *const w1 = w0 + wstep;
+    uint16x8_t a0 = vdupq_n_u16(0), a1 = a0, b0 = a0, b1 = a0;
+    for (int32_t u = 0; u < full; u += 8) {
+      BNNC_NEON_MCA("BEGIN dense_16_channels");
+      BNNC_NEON_SEG8(a0, x + u, w0 + 8 * u);
+      BNNC_NEON_SEG8(a1, x + u + 4, w0 + 8 * u + 32);
+      BNNC_NEON_SEG8(b0, x + u, w1 + 8 * u);
+      BNNC_NEON_SEG8(b1, x + u + 4, w1 + 8 * u + 32);
+      BNNC_NEON_MCA("END dense_16_channels");
+    }
+    a0 = vaddq_u16(a0, a1);
+    b0 = vaddq_u16(b0, b1);
+    if (full < wg) {
+      a0 = bnnc_neon_pixel_tap(x + full, w0 + 8 * full, wg - full, a0);
+      b0 = bnnc_neon_pixel_tap(x + full, w1 + 8 * full, wg - full, b0);
+    }
+    bnnc_neon_dense_out(c, n, ob, a0);
+    bnnc_neon_dense_out(c, n, ob + 1, b0);
+  }
+  if (ob < blocks)
+    bnnc_neon_dense_out(
+        c, n, ob, bnnc_neon_pixel_tap(x, c->w8 + ob * wstep, wg, vdupq_n_u16(0)));
+}
+
 static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
   const bnnc_bconv2d_params *p = c->p;
   /* Output columns whose kw window lies inside the image: [lo, hi). */
@@ -466,6 +553,15 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
     hi = p->ow;
   if (lo > hi)
     lo = hi;
+  if (p->h == 1 && p->w == 1 && p->kh == 1 && p->kw == 1) {
+    for (int32_t n = 0; n < p->n; ++n) {
+      if (c->y_bits)
+        for (int32_t b = c->m8 / 8; b < c->out_bytes; ++b)
+          c->y_bits[(size_t)n * c->out_bytes + b] = 0;
+      bnnc_neon_bdense(c, n);
+    }
+    return;
+  }
   for (int32_t n = 0; n < p->n; ++n)
     for (int32_t oy = 0; oy < p->oh; ++oy) {
       int32_t ky0, ky1, ox = 0;

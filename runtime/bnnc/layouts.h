@@ -85,4 +85,17 @@ static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
           transposed ? w[(size_t)j * k + kk] : w[(size_t)kk * n + j];
 }
 
+/* Popcount thresholds of the NEON bits epilogue for K valid bits: bit =
+ * (K - 2 pop < t) <=> pop >= floor((K - t) / 2) + 1, saturated to [0, 65535]
+ * (0: always 1; above K: never), for `count` thresholds t. */
+static inline void bnnc_layout_pop_thresholds(int32_t count, int32_t k,
+                                              const int32_t *t, uint16_t *out) {
+  for (int32_t i = 0; i < count; ++i) {
+    const int64_t d = (int64_t)k - (int64_t)t[i];
+    /* floor division by 2 of a possibly negative value */
+    const int64_t pt = (d >= 0 ? d / 2 : -((-d + 1) / 2)) + 1;
+    out[i] = (uint16_t)(pt < 0 ? 0 : pt > 65535 ? 65535 : pt);
+  }
+}
+
 #endif /* BNNC_LAYOUTS_H */

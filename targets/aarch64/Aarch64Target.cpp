@@ -176,9 +176,18 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
                                   threshold);
     std::string f = e.defineArray(
         node + "_flip_bits", "flip bits of " + node + ", 8 per byte", flipBits);
+    SmallVector<uint16_t> popThreshold(m8);
+    bnnc_layout_pop_thresholds(m8, kh * kw * c, threshold.data(),
+                               popThreshold.data());
+    std::string pt =
+        e.defineArray(node + "_pop_threshold",
+                      ("popcount thresholds of " + node +
+                       " for the full window (K = " + Twine(kh * kw * c) + ")")
+                          .str(),
+                      popThreshold);
     g << "static const bnnc_neon_bepilogue " << epilogue
-      << " = {\n    .threshold = " << t << ", .flip_bits = " << f
-      << ",\n};\n\n";
+      << " = {\n    .threshold = " << t << ", .pop_threshold = " << pt
+      << ", .flip_bits = " << f << ",\n};\n\n";
   } else {
     static const char *activations[] = {"BNNC_BACT_NONE", "BNNC_BACT_RELU",
                                         "BNNC_BACT_PRELU", "BNNC_BACT_CLAMP"};

@@ -124,8 +124,12 @@ void checkBConv(const BConvCase &t, uint64_t seed) {
   std::vector<uint32_t> ref(pixels * outWords, 0xdeadbeef), got(ref);
   const bnnc_bbits_epilogue be = {threshold.data(), flip.data(), 1};
   bnnc_bconv2d32_bits(&p, x.data(), w.data(), &be, ref.data());
+  std::vector<uint16_t> popThreshold(m8);
+  bnnc_layout_pop_thresholds(m8, taps * t.c, threshold.data(),
+                             popThreshold.data());
   bnnc_neon_bepilogue ne{};
   ne.threshold = threshold.data();
+  ne.pop_threshold = popThreshold.data();
   ne.flip_bits = flipBits.data();
   bnnc_neon_bconv2d_bits(&p, x.data(), w8.data(), &ne, got.data());
   ASSERT_EQ(ref, got) << "bits epilogue";
