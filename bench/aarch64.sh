@@ -68,7 +68,9 @@ done
   loop BNNC_NEON_BLOCK_TAP_W2
   echo "8x8 block, 4k words per tap (conv 256->256): one 4-word segment of a tap"
   loop block_segment_w4
-  echo "1 pixel x 8 channels (dense 1024->1024): two 4-word segments"
+  echo "dense 1024->1024: 16 channels x two 4-word segments"
+  loop dense_16_channels
+  echo "1 pixel x 8 channels (border pixels): two 4-word segments"
   loop pixel_8_words
 
   echo '```'
