@@ -867,6 +867,68 @@ static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float
 
 #undef BNNC_NEON_FMA4
 
+/* ---- Depthwise real convolution ------------------------------------------
+ * group = c = m (one input channel per output channel), weights as ONNX
+ * stores them (m, 1, kh, kw). Inside the image (stride 1) 8 pixels per step:
+ * per tap two loads and two FMLA by the tap's weight; elsewhere one pixel
+ * over its valid taps. */
+static inline void bnnc_neon_dwconv2d_f32(const bnnc_conv2d_params *p,
+                                          const float *x, const float *w,
+                                          const float *bias, float *y) {
+  const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
+  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
+  const int32_t span = (kw - 1) * dw + 1;
+  int32_t lo = p->pad_left, hi = p->w - span + p->pad_left + 1;
+  if (p->stride_w != 1 || hi > p->ow)
+    hi = p->stride_w != 1 ? 0 : p->ow;
+  if (lo > hi)
+    lo = hi;
+  for (int32_t plane = 0; plane < p->n * p->c; ++plane) {
+    const int32_t ch = plane % p->c;
+    const float *xp = x + (size_t)plane * in_plane;
+    const float *wc = w + (size_t)ch * kh * kw;
+    const float b = bias ? bias[ch] : 0.0f;
+    float *yp = y + (size_t)plane * out_plane;
+    for (int32_t oy = 0; oy < p->oh; ++oy) {
+      int32_t ky0, ky1, kx0, kx1, ox = 0;
+      bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, dh, kh, p->h, &ky0, &ky1);
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      float *yr = yp + (size_t)oy * p->ow;
+      while (ox < p->ow) {
+        if (ox >= lo && ox + 8 <= hi) {
+          float32x4_t a0 = vdupq_n_f32(b), a1 = a0;
+          for (int32_t ky = ky0; ky < ky1; ++ky) {
+            const float *xs = xp + (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
+            const float *wt = wc + (size_t)ky * kw;
+            for (int32_t kx = 0; kx < kw; ++kx, xs += dw) {
+              const float32x4x2_t v = vld1q_f32_x2(xs);
+              a0 = vfmaq_n_f32(a0, v.val[0], wt[kx]);
+              a1 = vfmaq_n_f32(a1, v.val[1], wt[kx]);
+            }
+          }
+          if (p->relu) {
+            a0 = vmaxq_f32(a0, vdupq_n_f32(0.0f));
+            a1 = vmaxq_f32(a1, vdupq_n_f32(0.0f));
+          }
+          vst1q_f32(yr + ox, a0);
+          vst1q_f32(yr + ox + 4, a1);
+          ox += 8;
+          continue;
+        }
+        bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, dw, kw, p->w, &kx0, &kx1);
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        float acc = b;
+        for (int32_t ky = ky0; ky < ky1; ++ky)
+          for (int32_t kx = kx0; kx < kx1; ++kx)
+            acc += xp[(size_t)(iy0 + ky * dh) * p->w + ix0 + kx * dw] *
+                   wc[(size_t)ky * kw + kx];
+        yr[ox] = bnnc_activate_f32(acc, p->relu);
+        ++ox;
+      }
+    }
+  }
+}
+
 /* ---- Real-valued dense ----------------------------------------------------
  * y = act(a (m x k) * W^T + bias) with W in the "n4" layout (ceil(n / 4), k,
  * 4): 4 output columns side by side per k, zero past n. Per 4 values of k

@@ -31,11 +31,12 @@ ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
-/// The elements of a constant operand, or nullopt if it is not constant.
+/// The elements of a constant operand (through views, which keep the
+/// row-major element order), or nullopt if it is not constant.
 std::optional<DenseElementsAttr> constantOf(Value v) {
   if (!v)
     return std::nullopt;
-  Operation *def = v.getDefiningOp();
+  Operation *def = bnn::viewSource(v).getDefiningOp();
   if (!def || !def->hasTrait<OpTrait::ConstantLike>())
     return std::nullopt;
   auto attr = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value"));
@@ -237,6 +238,18 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
     return GenericKernels::conv2d(op, e);
   auto w = shapeOf(op.getWeight()); // (m, cg, kh, kw)
   int64_t group = op.getGroup(), m = w[0], cg = w[1], taps = w[2] * w[3];
+  if (cg == 1 && group == m) {
+    // Depthwise: one channel per group, the weights as they are.
+    std::string params = conv2dParams(op, e);
+    std::string x = e.input(op.getInput());
+    std::string y = e.output(op.getOutput());
+    variantComment(e,
+                   "NEON depthwise conv: 8 pixels per step inside the image");
+    emitKernelCall(e, "bnnc_neon_dwconv2d_f32",
+                   {params, x, e.input(op.getWeight(), "weight"),
+                    optionalInput(e, op.getBias(), "bias"), y});
+    return success();
+  }
   SmallVector<float> values = floatsOf(*weights);
   SmallVector<float> o4(bnnc_layout_o4_floats(m, cg, taps, group));
   bnnc_layout_o4(m, cg, taps, group, values.data(), o4.data());

@@ -258,6 +258,43 @@ TEST(NeonConv2dF32, MatchesPortable) {
   }
 }
 
+TEST(NeonDepthwiseF32, MatchesPortable) {
+  Rng rng(17);
+  for (int i = 0; i < 16; ++i) {
+    bnnc_conv2d_params p{};
+    p.n = rng.range(1, 2);
+    p.c = p.m = p.group = rng.range(1, 6);
+    p.kh = rng.range(1, 3) * 2 - 1;
+    p.kw = i % 4 == 0 ? 1 : p.kh;
+    p.h = rng.range(p.kh, 10);
+    p.w = rng.range(p.kw, 40);
+    p.stride_h = p.stride_w = i % 3 == 2 ? 2 : 1;
+    p.dilation_h = p.dilation_w = i % 5 == 4 ? 2 : 1;
+    p.pad_top = p.pad_left = rng.range(0, p.kh / 2);
+    p.oh = (p.h + 2 * p.pad_top - (p.kh - 1) * p.dilation_h - 1) / p.stride_h + 1;
+    p.ow = (p.w + 2 * p.pad_left - (p.kw - 1) * p.dilation_w - 1) / p.stride_w + 1;
+    if (p.oh <= 0 || p.ow <= 0)
+      continue;
+    p.relu = i % 2;
+    const int32_t taps = p.kh * p.kw;
+    std::vector<float> x((size_t)p.n * p.c * p.h * p.w), w((size_t)p.m * taps),
+        bias(p.m);
+    for (float &v : x)
+      v = rng.uniform(-1.0f, 1.0f);
+    for (float &v : w)
+      v = rng.uniform(-1.0f, 1.0f);
+    for (float &v : bias)
+      v = rng.uniform(-1.0f, 1.0f);
+    const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
+    std::vector<float> ref(outs), got(outs, -99.0f);
+    bnnc_conv2d_f32(&p, x.data(), w.data(), bias.data(), ref.data());
+    bnnc_neon_dwconv2d_f32(&p, x.data(), w.data(), bias.data(), got.data());
+    const float tolerance = 1e-5f * static_cast<float>(1 + taps);
+    for (size_t k = 0; k < outs; ++k)
+      ASSERT_NEAR(ref[k], got[k], tolerance) << "case " << i << " element " << k;
+  }
+}
+
 TEST(NeonDenseF32, MatchesPortable) {
   Rng rng(13);
   for (int32_t m : {1, 2, 3, 8})
