@@ -31,12 +31,13 @@ ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
-/// The elements of a constant operand (through views, which keep the
-/// row-major element order), or nullopt if it is not constant.
+/// The elements of an operand defined by a constant, or nullopt. (A constant
+/// behind a view is emitted when the view is, so a copy in another layout
+/// would leave it unused.)
 std::optional<DenseElementsAttr> constantOf(Value v) {
   if (!v)
     return std::nullopt;
-  Operation *def = bnn::viewSource(v).getDefiningOp();
+  Operation *def = v.getDefiningOp();
   if (!def || !def->hasTrait<OpTrait::ConstantLike>())
     return std::nullopt;
   auto attr = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value"));
@@ -233,9 +234,6 @@ LogicalResult Aarch64Kernels::pack(bnn::PackOp op, CEmitter &e) {
 }
 
 LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
-  auto weights = constantOf(op.getWeight());
-  if (!weights)
-    return GenericKernels::conv2d(op, e);
   auto w = shapeOf(op.getWeight()); // (m, cg, kh, kw)
   int64_t group = op.getGroup(), m = w[0], cg = w[1], taps = w[2] * w[3];
   if (cg == 1 && group == m) {
@@ -250,6 +248,9 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
                     optionalInput(e, op.getBias(), "bias"), y});
     return success();
   }
+  auto weights = constantOf(op.getWeight());
+  if (!weights)
+    return GenericKernels::conv2d(op, e);
   SmallVector<float> values = floatsOf(*weights);
   SmallVector<float> o4(bnnc_layout_o4_floats(m, cg, taps, group));
   bnnc_layout_o4(m, cg, taps, group, values.data(), o4.data());
