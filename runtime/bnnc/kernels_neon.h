@@ -675,6 +675,42 @@ static inline void bnnc_neon_pack_f32(const bnnc_bpack_params *p, const float *x
   c2##q = vfmaq_laneq_f32(c2##q, xv, wv, 2);                                   \
   c3##q = vfmaq_laneq_f32(c3##q, xv, wv, 3);
 
+/* The valid taps of one output position, input channel by channel, with
+ * pointers stepped instead of recomputed: X0 is the input at the first
+ * valid row's column of tap KX0 for channel 0. STEP sees xs (input) and wt
+ * (the tap's 4 weights). */
+#define BNNC_NEON_CONV_TAPS(X0, KX0, KX1, STEP)                                \
+  {                                                                            \
+    const float *xc = (X0) + (ptrdiff_t)(iy0 + r->ky0 * dh) * p->w;            \
+    const float *wc = r->wb + ((ptrdiff_t)r->ky0 * kw + (KX0)) * 4;            \
+    for (int32_t ci = 0; ci < r->cg;                                           \
+         ++ci, xc += in_plane, wc += (ptrdiff_t)kh * kw * 4) {                 \
+      const float *xr = xc, *wr = wc;                                          \
+      for (int32_t ky = r->ky0; ky < r->ky1;                                   \
+           ++ky, xr += (ptrdiff_t)dh * p->w, wr += (ptrdiff_t)kw * 4) {        \
+        if ((KX1) - (KX0) == 3) { /* 3-wide rows unrolled */                   \
+          {                                                                    \
+            const float *xs = xr, *wt = wr;                                    \
+            STEP                                                               \
+          }                                                                    \
+          {                                                                    \
+            const float *xs = xr + dw, *wt = wr + 4;                           \
+            STEP                                                               \
+          }                                                                    \
+          {                                                                    \
+            const float *xs = xr + 2 * dw, *wt = wr + 8;                       \
+            STEP                                                               \
+          }                                                                    \
+        } else {                                                               \
+          const float *xs = xr, *wt = wr;                                      \
+          for (int32_t kx = (KX0); kx < (KX1); ++kx, xs += dw, wt += 4) {      \
+            STEP                                                               \
+          }                                                                    \
+        }                                                                      \
+      }                                                                        \
+    }                                                                          \
+  }
+
 typedef struct {
   const bnnc_conv2d_params *p;
   const float *xg;   /* the group's input channels of image n */
@@ -695,20 +731,14 @@ BNNC_NEON_INLINE void bnnc_neon_conv_16(const bnnc_neon_conv_row *r, int32_t ox)
   float32x4_t c20 = vdupq_n_f32(r->bias[2]), c21 = c20, c22 = c20, c23 = c20;
   float32x4_t c30 = vdupq_n_f32(r->bias[3]), c31 = c30, c32 = c30, c33 = c30;
   const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
-  for (int32_t ci = 0; ci < r->cg; ++ci)
-    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
-      const float *xs = r->xg + (size_t)ci * in_plane +
-                        (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
-      const float *wt = r->wb + (((size_t)ci * kh + ky) * kw) * 4;
-      for (int32_t kx = 0; kx < kw; ++kx, xs += dw, wt += 4) {
-        const float32x4_t wv = vld1q_f32(wt);
-        const float32x4x4_t xv = vld1q_f32_x4(xs);
-        BNNC_NEON_FMA4(0, xv.val[0])
-        BNNC_NEON_FMA4(1, xv.val[1])
-        BNNC_NEON_FMA4(2, xv.val[2])
-        BNNC_NEON_FMA4(3, xv.val[3])
-      }
-    }
+  BNNC_NEON_CONV_TAPS(r->xg + (ox - p->pad_left), 0, kw, {
+                        const float32x4_t wv = vld1q_f32(wt);
+                        const float32x4x4_t xv = vld1q_f32_x4(xs);
+                        BNNC_NEON_FMA4(0, xv.val[0])
+                        BNNC_NEON_FMA4(1, xv.val[1])
+                        BNNC_NEON_FMA4(2, xv.val[2])
+                        BNNC_NEON_FMA4(3, xv.val[3])
+                      })
   const float32x4_t zero = vdupq_n_f32(0.0f);
 #define BNNC_NEON_STORE16(j)                                                   \
   if (j < r->valid) {                                                          \
@@ -738,18 +768,12 @@ BNNC_NEON_INLINE void bnnc_neon_conv_8(const bnnc_neon_conv_row *r, int32_t ox) 
   float32x4_t c20 = vdupq_n_f32(r->bias[2]), c21 = c20;
   float32x4_t c30 = vdupq_n_f32(r->bias[3]), c31 = c30;
   const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
-  for (int32_t ci = 0; ci < r->cg; ++ci)
-    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
-      const float *xs = r->xg + (size_t)ci * in_plane +
-                        (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
-      const float *wt = r->wb + (((size_t)ci * kh + ky) * kw) * 4;
-      for (int32_t kx = 0; kx < kw; ++kx, xs += dw, wt += 4) {
-        const float32x4_t wv = vld1q_f32(wt);
-        const float32x4x2_t xv = vld1q_f32_x2(xs);
-        BNNC_NEON_FMA4(0, xv.val[0])
-        BNNC_NEON_FMA4(1, xv.val[1])
-      }
-    }
+  BNNC_NEON_CONV_TAPS(r->xg + (ox - p->pad_left), 0, kw, {
+    const float32x4_t wv = vld1q_f32(wt);
+    const float32x4x2_t xv = vld1q_f32_x2(xs);
+    BNNC_NEON_FMA4(0, xv.val[0])
+    BNNC_NEON_FMA4(1, xv.val[1])
+  })
   const float32x4_t zero = vdupq_n_f32(0.0f);
 #define BNNC_NEON_STORE8(j)                                                    \
   if (j < r->valid) {                                                          \
@@ -768,16 +792,10 @@ BNNC_NEON_INLINE void bnnc_neon_conv_4(const bnnc_neon_conv_row *r, int32_t ox) 
   float32x4_t c00 = vdupq_n_f32(r->bias[0]), c10 = vdupq_n_f32(r->bias[1]);
   float32x4_t c20 = vdupq_n_f32(r->bias[2]), c30 = vdupq_n_f32(r->bias[3]);
   const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
-  for (int32_t ci = 0; ci < r->cg; ++ci)
-    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
-      const float *xs = r->xg + (size_t)ci * in_plane +
-                        (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
-      const float *wt = r->wb + (((size_t)ci * kh + ky) * kw) * 4;
-      for (int32_t kx = 0; kx < kw; ++kx, xs += dw, wt += 4) {
-        const float32x4_t wv = vld1q_f32(wt);
-        BNNC_NEON_FMA4(0, vld1q_f32(xs))
-      }
-    }
+  BNNC_NEON_CONV_TAPS(r->xg + (ox - p->pad_left), 0, kw, {
+    const float32x4_t wv = vld1q_f32(wt);
+    BNNC_NEON_FMA4(0, vld1q_f32(xs))
+  })
   const float32x4_t zero = vdupq_n_f32(0.0f);
 #define BNNC_NEON_STORE4(j)                                                    \
   if (j < r->valid)                                                            \
@@ -791,20 +809,15 @@ BNNC_NEON_INLINE void bnnc_neon_conv_4(const bnnc_neon_conv_row *r, int32_t ox) 
 BNNC_NEON_INLINE void bnnc_neon_conv_1(const bnnc_neon_conv_row *r, int32_t ox) {
   const bnnc_conv2d_params *p = r->p;
   const size_t in_plane = (size_t)p->h * p->w;
+  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
   int32_t kx0, kx1;
   bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
                    &kx0, &kx1);
   const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
   const int32_t ix0 = ox * p->stride_w - p->pad_left;
   float32x4_t acc = vld1q_f32(r->bias);
-  for (int32_t ci = 0; ci < r->cg; ++ci)
-    for (int32_t ky = r->ky0; ky < r->ky1; ++ky) {
-      const float *xs = r->xg + (size_t)ci * in_plane +
-                        (size_t)(iy0 + ky * p->dilation_h) * p->w + ix0;
-      const float *wt = r->wb + (((size_t)ci * p->kh + ky) * p->kw) * 4;
-      for (int32_t kx = kx0; kx < kx1; ++kx)
-        acc = vfmaq_n_f32(acc, vld1q_f32(wt + 4 * kx), xs[kx * p->dilation_w]);
-    }
+  BNNC_NEON_CONV_TAPS(r->xg + ix0 + kx0 * dw, kx0, kx1,
+                      { acc = vfmaq_n_f32(acc, vld1q_f32(wt), *xs); })
   if (p->relu)
     acc = vmaxq_f32(acc, vdupq_n_f32(0.0f));
   float v[4];
