@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Builds a bnnc-generated model into a bare-metal Cortex-M ELF for QEMU.
+
+    cm_build.py CPU OUT.elf MODEL.c [--main FILE.c] [-- extra cflags...]
+
+CPU is m4 (-mcpu=cortex-m4, FPv4-SP, hard float: QEMU mps2-an386) or m7
+(-mcpu=cortex-m7, FPv5-D16: mps2-an500). The model and the main program are
+compiled with arm-none-eabi-gcc -std=c99 -O2 -Wall -Wextra -Werror -pedantic
+(the generated C's contract) and linked with test/cortexm/startup.c,
+mps2.ld and newlib + semihosting (librdimon). The main program defaults to
+test/e2e/harness.c for the model <stem>.c (MODEL=<stem>, MODEL_MACRO=STEM,
+MODEL_HEADER="<stem>.h"), the harness of the host e2e tests.
+"""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CPUS = {
+    "m4": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+    "m7": ["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"],
+}
+CC = "arm-none-eabi-gcc"
+
+
+def run(cmd):
+    r = subprocess.run(cmd)
+    if r.returncode:
+        sys.exit("cm_build.py: failed: " + " ".join(cmd))
+
+
+def main():
+    args = sys.argv[1:]
+    extra = []
+    if "--" in args:
+        extra = args[args.index("--") + 1:]
+        args = args[:args.index("--")]
+    main_c = None
+    if "--main" in args:
+        i = args.index("--main")
+        main_c = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 3 or args[0] not in CPUS:
+        sys.exit(__doc__)
+    cpu, out, model_c = args
+    stem = os.path.splitext(os.path.basename(model_c))[0]
+    runtime = subprocess.run(
+        [os.environ.get("BNNC", "bnnc"), "--print-runtime-dir"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    flags = CPUS[cpu] + ["-O2", "-ffunction-sections", "-fdata-sections"]
+    strict = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+    inc = ["-I" + runtime, "-I" + os.path.dirname(os.path.abspath(model_c))]
+    objs = [out + ".model.o", out + ".main.o", out + ".startup.o"]
+    run([CC] + flags + strict + inc + extra + ["-c", model_c, "-o", objs[0]])
+    if main_c:
+        run([CC] + flags + strict + inc + extra + ["-c", main_c, "-o", objs[1]])
+    else:
+        run([CC] + flags + strict + inc + extra + [
+            "-DMODEL_HEADER=\"%s.h\"" % stem, "-DMODEL=" + stem,
+            "-DMODEL_MACRO=" + stem.upper(),
+            "-c", os.path.join(HERE, "..", "e2e", "harness.c"), "-o", objs[1]])
+    run([CC] + flags + ["-std=gnu99", "-Wall", "-Wextra", "-Werror", "-c",
+                        os.path.join(HERE, "startup.c"), "-o", objs[2]])
+    run([CC] + flags + ["--specs=rdimon.specs", "-nostartfiles",
+                        "-T", os.path.join(HERE, "mps2.ld"),
+                        "-Wl,--gc-sections"] + objs + ["-lm", "-o", out])
+
+
+if __name__ == "__main__":
+    main()
