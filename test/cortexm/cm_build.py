@@ -3,8 +3,9 @@
 
     cm_build.py CPU OUT.elf MODEL.c [--main FILE.c] [-- extra cflags...]
 
-CPU is m4 (-mcpu=cortex-m4, FPv4-SP, hard float: QEMU mps2-an386) or m7
-(-mcpu=cortex-m7, FPv5-D16: mps2-an500). The model and the main program are
+CPU is m4 (-mcpu=cortex-m4, FPv4-SP, hard float: QEMU mps2-an386), m7
+(-mcpu=cortex-m7, FPv5-D16: mps2-an500) or m3 (-mcpu=cortex-m3, soft float,
+no DSP: mps2-an385). The model and the main program are
 compiled with arm-none-eabi-gcc -std=c99 -O2 -Wall -Wextra -Werror -pedantic
 (the generated C's contract) and linked with test/cortexm/startup.c,
 mps2.ld and newlib + semihosting (librdimon). The main program defaults to
@@ -19,6 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CPUS = {
     "m4": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
     "m7": ["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"],
+    # No FPU, no DSP: the soft-float path of the cortex-m0plus target, run on
+    # the ARMv7-M core QEMU has (mps2-an385); QEMU has no ARMv6-M board.
+    "m3": ["-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"],
 }
 CC = "arm-none-eabi-gcc"
 
