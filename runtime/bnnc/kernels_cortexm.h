@@ -92,38 +92,56 @@ static inline uint32_t bnnc_cm_popcount(uint32_t v) {
     (l) = bnnc_u_ ^ bnnc_c_;                                                   \
   } while (0)
 
-/* popcount(a XOR b) over n words (Harley-Seal, blocks of 8 words). */
+/* Two consecutive words (4-byte aligned) as one value; the bits of the pair
+ * are only XORed and split again, so the byte order does not matter. */
+static inline uint64_t bnnc_cm_load2(const uint32_t *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* popcount(a XOR b) over n words (Harley-Seal, blocks of 8 words). The
+ * pointers advance so that every load has an immediate offset. */
 static inline int32_t bnnc_cm_xor_popcount(const uint32_t *a,
                                            const uint32_t *b, int32_t n) {
-  uint32_t ones = 0, twos = 0, fours = 0, eights = 0, total = 0;
+  uint32_t ones = 0, twos = 0, fours = 0, eights, total = 0;
   uint32_t twos_a, twos_b, fours_a, fours_b;
-  int32_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    BNNC_CM_CSA(twos_a, ones, ones, a[i] ^ b[i], a[i + 1] ^ b[i + 1]);
-    BNNC_CM_CSA(twos_b, ones, ones, a[i + 2] ^ b[i + 2], a[i + 3] ^ b[i + 3]);
+  const uint32_t *const a_end = a + n;
+  for (; a_end - a >= 8; a += 8, b += 8) {
+    /* Word pairs as one 64-bit value: one LDRD per pair on ARMv7-M. */
+    uint64_t d;
+    d = bnnc_cm_load2(a) ^ bnnc_cm_load2(b);
+    BNNC_CM_CSA(twos_a, ones, ones, (uint32_t)d, (uint32_t)(d >> 32));
+    d = bnnc_cm_load2(a + 2) ^ bnnc_cm_load2(b + 2);
+    BNNC_CM_CSA(twos_b, ones, ones, (uint32_t)d, (uint32_t)(d >> 32));
     BNNC_CM_CSA(fours_a, twos, twos, twos_a, twos_b);
-    BNNC_CM_CSA(twos_a, ones, ones, a[i + 4] ^ b[i + 4], a[i + 5] ^ b[i + 5]);
-    BNNC_CM_CSA(twos_b, ones, ones, a[i + 6] ^ b[i + 6], a[i + 7] ^ b[i + 7]);
+    d = bnnc_cm_load2(a + 4) ^ bnnc_cm_load2(b + 4);
+    BNNC_CM_CSA(twos_a, ones, ones, (uint32_t)d, (uint32_t)(d >> 32));
+    d = bnnc_cm_load2(a + 6) ^ bnnc_cm_load2(b + 6);
+    BNNC_CM_CSA(twos_b, ones, ones, (uint32_t)d, (uint32_t)(d >> 32));
     BNNC_CM_CSA(fours_b, twos, twos, twos_a, twos_b);
     BNNC_CM_CSA(eights, fours, fours, fours_a, fours_b);
     total = bnnc_cm_add_bytes(total, bnnc_cm_byte_counts(eights));
   }
-  if (i + 4 <= n) { /* one half block: its eights carry folds in directly */
-    BNNC_CM_CSA(twos_a, ones, ones, a[i] ^ b[i], a[i + 1] ^ b[i + 1]);
-    BNNC_CM_CSA(twos_b, ones, ones, a[i + 2] ^ b[i + 2], a[i + 3] ^ b[i + 3]);
+  if (a_end - a >= 4) { /* a half block: its eights carry folds in directly */
+    BNNC_CM_CSA(twos_a, ones, ones, a[0] ^ b[0], a[1] ^ b[1]);
+    BNNC_CM_CSA(twos_b, ones, ones, a[2] ^ b[2], a[3] ^ b[3]);
     BNNC_CM_CSA(fours_a, twos, twos, twos_a, twos_b);
     eights = fours & fours_a;
     fours ^= fours_a;
     total = bnnc_cm_add_bytes(total, bnnc_cm_byte_counts(eights));
-    i += 4;
+    a += 4;
+    b += 4;
   }
-  for (; i + 2 <= n; i += 2) { /* pairs: into ones and twos, carry to fours */
-    BNNC_CM_CSA(twos_a, ones, ones, a[i] ^ b[i], a[i + 1] ^ b[i + 1]);
+  if (a_end - a >= 2) { /* a pair: into ones and twos, carry to fours */
+    BNNC_CM_CSA(twos_a, ones, ones, a[0] ^ b[0], a[1] ^ b[1]);
     fours_a = twos & twos_a;
     twos ^= twos_a;
     eights = fours & fours_a;
     fours ^= fours_a;
     total = bnnc_cm_add_bytes(total, bnnc_cm_byte_counts(eights));
+    a += 2;
+    b += 2;
   }
   total <<= 3; /* the eights counted so far weigh 8 */
   {
@@ -131,8 +149,8 @@ static inline int32_t bnnc_cm_xor_popcount(const uint32_t *a,
     uint32_t bytes = bnnc_cm_byte_counts(ones) +
                      (bnnc_cm_byte_counts(twos) << 1) +
                      (bnnc_cm_byte_counts(fours) << 2);
-    if (i < n) /* a last odd word: at most 8 more per byte */
-      bytes += bnnc_cm_byte_counts(a[i] ^ b[i]);
+    if (a != a_end) /* a last odd word: at most 8 more per byte */
+      bytes += bnnc_cm_byte_counts(a[0] ^ b[0]);
     total = bnnc_cm_add_bytes(total, bytes);
   }
   return (int32_t)total;

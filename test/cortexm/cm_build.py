@@ -10,7 +10,8 @@ compiled with arm-none-eabi-gcc -std=c99 -O2 -Wall -Wextra -Werror -pedantic
 (the generated C's contract) and linked with test/cortexm/startup.c,
 mps2.ld and newlib + semihosting (librdimon). The main program defaults to
 test/e2e/harness.c for the model <stem>.c (MODEL=<stem>, MODEL_MACRO=STEM,
-MODEL_HEADER="<stem>.h"), the harness of the host e2e tests.
+MODEL_HEADER="<stem>.h"), the harness of the host e2e tests; these macros
+are defined for any main program.
 """
 import os
 import subprocess
@@ -56,13 +57,11 @@ def main():
     inc = ["-I" + runtime, "-I" + os.path.dirname(os.path.abspath(model_c))]
     objs = [out + ".model.o", out + ".main.o", out + ".startup.o"]
     run([CC] + flags + strict + inc + extra + ["-c", model_c, "-o", objs[0]])
-    if main_c:
-        run([CC] + flags + strict + inc + extra + ["-c", main_c, "-o", objs[1]])
-    else:
-        run([CC] + flags + strict + inc + extra + [
-            "-DMODEL_HEADER=\"%s.h\"" % stem, "-DMODEL=" + stem,
-            "-DMODEL_MACRO=" + stem.upper(),
-            "-c", os.path.join(HERE, "..", "e2e", "harness.c"), "-o", objs[1]])
+    defines = ["-DMODEL_HEADER=\"%s.h\"" % stem, "-DMODEL=" + stem,
+               "-DMODEL_MACRO=" + stem.upper()]
+    main_c = main_c or os.path.join(HERE, "..", "e2e", "harness.c")
+    run([CC] + flags + strict + inc + extra + defines +
+        ["-c", main_c, "-o", objs[1]])
     run([CC] + flags + ["-std=gnu99", "-Wall", "-Wextra", "-Werror", "-c",
                         os.path.join(HERE, "startup.c"), "-o", objs[2]])
     run([CC] + flags + ["--specs=rdimon.specs", "-nostartfiles",

@@ -5,7 +5,7 @@
  *
  * Reset_Handler enables the FPU (when the code is built for one), zeroes
  * .bss, paints the unused stack with a pattern (so a program can measure its
- * stack high-water mark, see bnnc_stack_high_water()), fetches the command
+ * stack high-water mark: bnnc_stack_paint(), bnnc_stack_high_water()), fetches the command
  * line QEMU was given (-semihosting-config arg=...) and calls
  * main(argc, argv); main's return value becomes QEMU's exit status. Any
  * fault exits with status 127.
@@ -22,6 +22,7 @@ extern void __libc_init_array(void);
 void _init(void);
 void _fini(void);
 void Reset_Handler(void);
+void bnnc_stack_paint(void);
 size_t bnnc_stack_high_water(void);
 
 void _init(void) {}
@@ -36,7 +37,17 @@ static int semihost(int op, void *arg) {
   return r0;
 }
 
-/* Bytes of the stack that were ever written since reset. */
+/* Paints the free stack below the caller's frame again, so that
+ * bnnc_stack_high_water() then measures what runs afterwards. */
+void bnnc_stack_paint(void) {
+  uint32_t *sp;
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+  for (uint32_t *p = &__stack_limit; p < sp - 64; ++p)
+    *p = STACK_PAINT;
+}
+
+/* Bytes of the stack (from its top) that were written since the last
+ * painting: the high-water mark. */
 size_t bnnc_stack_high_water(void) {
   const uint32_t *p = &__stack_limit;
   while (p < &__stack_top && *p == STACK_PAINT)
