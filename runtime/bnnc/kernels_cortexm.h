@@ -178,6 +178,8 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                         const bnnc_bbits_epilogue *be,
                                         uint32_t *y_bits) {
   uint32_t patch[BNNC_CM_PATCH_WORDS];
+  uint16_t padded[BNNC_CM_PATCH_WORDS]; /* tap indices outside the image */
+  const size_t plane = (size_t)p->oh * p->ow;
   const int32_t wg = (p->c + 31) / 32;
   const int32_t taps = p->kh * p->kw;
   const int32_t kwords = taps * wg;
@@ -224,32 +226,41 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
         }
         {
           const int32_t k_valid = valid * p->c;
-          uint32_t *yb = y_bits ? y_bits + pos * out_pixel : NULL;
-          uint32_t word = 0;
-          for (int32_t o = 0; o < p->m; ++o) {
-            const uint32_t *wo = w + (size_t)o * kwords;
-            int32_t ones = bnnc_cm_xor_popcount(xs, wo, kwords), dot;
-            if (valid != taps) /* padded taps held x = 0: drop their w bits */
-              for (int32_t ky = 0; ky < p->kh; ++ky)
-                for (int32_t kx = 0; kx < p->kw; ++kx) {
-                  const int32_t tap = ky * p->kw + kx;
-                  if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1)
-                    continue;
-                  ones -= tap_ones
-                              ? tap_ones[(size_t)o * taps + tap]
-                              : bnnc_cm_popcount_words(wo + tap * wg, wg);
-                }
-            dot = k_valid - 2 * ones;
-            if (yb) {
-              const int32_t oc = o % out_mg;
-              word |= bnnc_bbit(be, o, dot) << (oc % 32);
+          const uint32_t *wo = w;
+          int32_t invalid = 0;
+          if (valid != taps) /* the padded taps, once for all channels */
+            for (int32_t ky = 0; ky < p->kh; ++ky)
+              for (int32_t kx = 0; kx < p->kw; ++kx)
+                if (ky < ky0 || ky >= ky1 || kx < kx0 || kx >= kx1)
+                  padded[invalid++] = (uint16_t)(ky * p->kw + kx);
+          if (y_bits) {
+            uint32_t *yb = y_bits + pos * out_pixel;
+            uint32_t word = 0;
+            int32_t oc = 0;
+            for (int32_t o = 0; o < p->m; ++o, wo += kwords) {
+              int32_t ones = bnnc_cm_xor_popcount(xs, wo, kwords);
+              for (int32_t t = 0; t < invalid; ++t) /* x = 0 there: drop w */
+                ones -= tap_ones ? tap_ones[(size_t)o * taps + padded[t]]
+                                 : bnnc_cm_popcount_words(wo + padded[t] * wg,
+                                                          wg);
+              word |= bnnc_bbit(be, o, k_valid - 2 * ones) << (oc % 32);
               if (oc % 32 == 31 || oc == out_mg - 1) {
-                yb[(size_t)(o / out_mg) * out_wg + oc / 32] = word;
+                *yb++ = word;
                 word = 0;
               }
-            } else {
-              y_float[(((size_t)n * p->m + o) * p->oh + oy) * p->ow + ox] =
-                  bnnc_bfloat_apply(fe, o, dot);
+              if (++oc == out_mg)
+                oc = 0;
+            }
+          } else {
+            float *yf = y_float + (size_t)n * p->m * plane +
+                        (size_t)oy * p->ow + ox;
+            for (int32_t o = 0; o < p->m; ++o, wo += kwords, yf += plane) {
+              int32_t ones = bnnc_cm_xor_popcount(xs, wo, kwords);
+              for (int32_t t = 0; t < invalid; ++t)
+                ones -= tap_ones ? tap_ones[(size_t)o * taps + padded[t]]
+                                 : bnnc_cm_popcount_words(wo + padded[t] * wg,
+                                                          wg);
+              *yf = bnnc_bfloat_apply(fe, o, k_valid - 2 * ones);
             }
           }
         }
@@ -274,6 +285,59 @@ static inline void bnnc_cm_bconv2d_bits(const bnnc_bconv2d_params *p,
                                         const bnnc_bbits_epilogue *e,
                                         uint32_t *y) {
   bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, e, y);
+}
+
+/* ---- Real convolution ---------------------------------------------------- */
+
+/* bnnc_conv2d_f32 with the in-bounds tap range of each output row and column
+ * computed once (bnnc_bvalid_taps) instead of a bounds test per tap and per
+ * input channel. The products are summed in exactly the generic order (input
+ * channel, kernel row, kernel column; padded taps skipped), so the results
+ * are bit-identical under the same floating-point flags. */
+static inline void bnnc_cm_conv2d_f32(const bnnc_conv2d_params *p,
+                                      const float *x, const float *w,
+                                      const float *bias, float *y) {
+  const int32_t cg = p->c / p->group, mg = p->m / p->group;
+  const size_t ksize = (size_t)p->kh * p->kw;
+  const size_t in_plane = (size_t)p->h * p->w;
+  for (int32_t n = 0; n < p->n; ++n)
+    for (int32_t o = 0; o < p->m; ++o) {
+      const float *wo = w + (size_t)o * cg * ksize;
+      const float *xg =
+          x + ((size_t)n * p->c + (size_t)(o / mg) * cg) * in_plane;
+      float *yo = y + ((size_t)n * p->m + o) * (size_t)p->oh * p->ow;
+      for (int32_t oy = 0; oy < p->oh; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_top;
+        int32_t ky0, ky1;
+        bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,
+                         p->h, &ky0, &ky1);
+        for (int32_t ox = 0; ox < p->ow; ++ox) {
+          const int32_t ix0 = ox * p->stride_w - p->pad_left;
+          int32_t kx0, kx1;
+          float acc = 0.0f;
+          bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w,
+                           p->kw, p->w, &kx0, &kx1);
+          for (int32_t ci = 0; ci < cg; ++ci) {
+            const float *xc = xg + (size_t)ci * in_plane;
+            const float *wc = wo + (size_t)ci * ksize;
+            for (int32_t ky = ky0; ky < ky1; ++ky) {
+              const float *xr = xc + (size_t)(iy0 + ky * p->dilation_h) * p->w +
+                                ix0 + kx0 * p->dilation_w;
+              const float *wr = wc + (size_t)ky * p->kw + kx0;
+              if (kx1 - kx0 == p->kw) /* a constant trip count: unrolled */
+                for (int32_t k = 0; k < p->kw; ++k)
+                  acc += xr[(size_t)k * p->dilation_w] * wr[k];
+              else
+                for (int32_t k = 0; k < kx1 - kx0; ++k)
+                  acc += xr[(size_t)k * p->dilation_w] * wr[k];
+            }
+          }
+          if (bias)
+            acc += bias[o];
+          yo[(size_t)oy * p->ow + ox] = bnnc_activate_f32(acc, p->relu);
+        }
+      }
+    }
 }
 
 /* ---- Packing real activations ------------------------------------------ */

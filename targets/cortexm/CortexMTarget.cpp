@@ -39,6 +39,7 @@ public:
 protected:
   LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) override;
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
+  LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
 };
 
 /// Words of one output position's patch, or nullopt when the Cortex-M
@@ -110,6 +111,15 @@ LogicalResult CortexMKernels::pack(bnn::PackOp op, CEmitter &e) {
   emitKernelCall(e, "bnnc_cm_pack_f32_nchw_to_nhwc",
                  {packParams(op, e), e.input(op.getInput()),
                   "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult CortexMKernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
+  emitKernelCall(e, "bnnc_cm_conv2d_f32",
+                 {conv2dParams(op, e), e.input(op.getInput()),
+                  e.input(op.getWeight(), "weight"),
+                  optionalInput(e, op.getBias(), "bias"),
+                  e.output(op.getOutput())});
   return success();
 }
 

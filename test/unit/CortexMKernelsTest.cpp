@@ -205,4 +205,47 @@ TEST(CortexMConv, DenseAndOneByK) {
   checkConv({2, 16, 4, 4, 5, 2, 4, 1, 0, 1, 1});
 }
 
+TEST(CortexMConv, RealConvolutionIsBitIdentical) {
+  // Same summation order as bnnc_conv2d_f32, so the same bits (this file is
+  // built with -ffp-contract=off, as generated C is under -std=c99).
+  int cases = 0;
+  for (int c : {1, 3, 4})
+    for (int k : {1, 3})
+      for (int stride : {1, 2})
+        for (int pad : {0, 1})
+          for (int dilation : {1, 2})
+            for (int group : {1, c == 4 ? 2 : 1}) {
+              if (pad >= k)
+                continue;
+              bnnc_conv2d_params p;
+              std::memset(&p, 0, sizeof p);
+              p.n = 2, p.c = c, p.h = 7, p.w = 6, p.m = 4, p.kh = k, p.kw = k;
+              p.oh = outSize(p.h, k, stride, pad, dilation);
+              p.ow = outSize(p.w, k, stride, pad, dilation);
+              p.stride_h = p.stride_w = stride;
+              p.pad_top = p.pad_left = pad;
+              p.dilation_h = p.dilation_w = dilation;
+              p.group = group;
+              p.relu = cases % 2;
+              std::vector<float> x(size_t(p.n) * c * p.h * p.w),
+                  w(size_t(p.m) * (c / group) * k * k), bias(p.m);
+              for (float &v : x)
+                v = static_cast<float>(static_cast<int32_t>(next32())) * 0x1p-31f;
+              for (float &v : w)
+                v = static_cast<float>(static_cast<int32_t>(next32())) * 0x1p-31f;
+              for (float &v : bias)
+                v = static_cast<float>(static_cast<int32_t>(next32())) * 0x1p-33f;
+              size_t count = size_t(p.n) * p.m * p.oh * p.ow;
+              std::vector<float> ref(count, 1.0f), got(count, -1.0f);
+              bnnc_conv2d_f32(&p, x.data(), w.data(), bias.data(), ref.data());
+              bnnc_cm_conv2d_f32(&p, x.data(), w.data(), bias.data(), got.data());
+              ASSERT_EQ(std::memcmp(ref.data(), got.data(), count * sizeof(float)), 0)
+                  << "c=" << c << " k=" << k << " stride=" << stride
+                  << " pad=" << pad << " dilation=" << dilation
+                  << " group=" << group;
+              ++cases;
+            }
+  EXPECT_GT(cases, 40);
+}
+
 } // namespace
