@@ -1,8 +1,9 @@
 /*
  * hotloop.c - the xor-popcount inner loop of the Cortex-M binary kernels
- * (bnnc_cm_xor_popcount) behind a non-inlined wrapper, so that
- * bench/cortex-m.sh can count its instructions alone (QEMU plugin with the
- * wrapper's address range) and feed its loop to llvm-mca.
+ * (bnnc_cm_xor_popcount, an out-of-line function on GCC) called on one
+ * dot product, so that bench/cortex-m.sh can count its instructions alone
+ * (QEMU plugin with the function's address range) and feed its block loop
+ * to llvm-mca.
  *
  *   hotloop.elf WORDS     one dot product over WORDS 32-bit words
  */
