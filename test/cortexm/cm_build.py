@@ -4,11 +4,12 @@
     cm_build.py CPU OUT.elf MODEL.c [--main FILE.c] [-- extra cflags...]
 
 CPU is m4 (-mcpu=cortex-m4, FPv4-SP, hard float: QEMU mps2-an386), m7
-(-mcpu=cortex-m7, FPv5-D16: mps2-an500) or m3 (-mcpu=cortex-m3, soft float,
-no DSP: mps2-an385). The model and the main program are
-compiled with arm-none-eabi-gcc -std=c99 -O2 -Wall -Wextra -Werror -pedantic
-(the generated C's contract) and linked with test/cortexm/startup.c,
-mps2.ld and newlib + semihosting (librdimon). The main program defaults to
+(-mcpu=cortex-m7, FPv5-D16: mps2-an500), m3 (-mcpu=cortex-m3, soft float,
+no DSP: mps2-an385) or m55 (-mcpu=cortex-m55: mps3-an547). The model and
+the main program are compiled with arm-none-eabi-gcc -std=c99 -O2 -Wall
+-Wextra -Werror -pedantic (the generated C's contract) and linked with
+test/cortexm/startup.c, mps2.ld (mps3-an547.ld for m55) and newlib +
+semihosting (librdimon). The main program defaults to
 test/e2e/harness.c for the model <stem>.c (MODEL=<stem>, MODEL_MACRO=STEM,
 MODEL_HEADER="<stem>.h"), the harness of the host e2e tests; these macros
 are defined for any main program.
@@ -24,7 +25,10 @@ CPUS = {
     # No FPU, no DSP: the soft-float path of the cortex-m0plus target, run on
     # the ARMv7-M core QEMU has (mps2-an385); QEMU has no ARMv6-M board.
     "m3": ["-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"],
+    # ARMv8.1-M with DSP, MVE and FPU (mps3-an547: 512 KiB code, 512 KiB RAM).
+    "m55": ["-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard"],
 }
+LINKER_SCRIPTS = {"m55": "mps3-an547.ld"}
 CC = "arm-none-eabi-gcc"
 
 
@@ -65,7 +69,7 @@ def main():
     run([CC] + flags + ["-std=gnu99", "-Wall", "-Wextra", "-Werror", "-c",
                         os.path.join(HERE, "startup.c"), "-o", objs[2]])
     run([CC] + flags + ["--specs=rdimon.specs", "-nostartfiles",
-                        "-T", os.path.join(HERE, "mps2.ld"),
+                        "-T", os.path.join(HERE, LINKER_SCRIPTS.get(cpu, "mps2.ld")),
                         "-Wl,--gc-sections"] + objs + ["-lm", "-o", out])
 
 

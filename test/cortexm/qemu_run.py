@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Runs a bare-metal Cortex-M ELF under qemu-system-arm with semihosting.
 
-    qemu_run.py [--plugin SO[,ARGS]] m3|m4|m7 program.elf [args...]
+    qemu_run.py [--plugin SO[,ARGS]] m3|m4|m7|m55 program.elf [args...]
 
 m4 = QEMU's mps2-an386 (Cortex-M4), m7 = mps2-an500 (Cortex-M7), m3 =
-mps2-an385 (Cortex-M3). The
+mps2-an385 (Cortex-M3), m55 = mps3-an547 (Cortex-M55). The
 program's argv[0] is the ELF path and argv[1:] are the remaining arguments
 (test/cortexm/startup.c reads them with SYS_GET_CMDLINE); its stdout is
 QEMU's stdout and main's return value is the exit status. A run that takes
@@ -14,7 +14,8 @@ import argparse
 import subprocess
 import sys
 
-BOARDS = {"m3": "mps2-an385", "m4": "mps2-an386", "m7": "mps2-an500"}
+BOARDS = {"m3": "mps2-an385", "m4": "mps2-an386", "m7": "mps2-an500",
+          "m55": "mps3-an547"}
 
 
 def main():
