@@ -85,10 +85,12 @@ bool hasBinarizedInput(Operation *op) {
 void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                  bool json) {
   SmallVector<Layer> layers;
-  int64_t arena = 0, weights = 0, macs = 0, binaryMacs = 0;
+  int64_t arena = 0, arenaBound = 0, weights = 0, macs = 0, binaryMacs = 0;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaSizeAttr))
       arena = a.getInt();
+    if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaLowerBoundAttr))
+      arenaBound = a.getInt();
     for (Operation &op : func.getBody().front().without_terminator()) {
       if (op.hasTrait<OpTrait::ConstantLike>() || bnn::isView(&op))
         continue;
@@ -140,6 +142,7 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
     json::Object totals{{"weight_bytes", weights},
                         {"onnx_file_bytes", onnxFileBytes},
                         {"arena_bytes", arena},
+                        {"arena_lower_bound_bytes", arenaBound},
                         {"macs", macs},
                         {"binary_macs", binaryMacs},
                         {"binary_mac_percent", binaryShare}};
@@ -163,6 +166,10 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                (long long)weights, (long long)onnxFileBytes,
                weights ? double(onnxFileBytes) / weights : 0.0,
                (long long)arena, (long long)macs, binaryShare);
+  os << format("arena: %lld bytes planned, lower bound %lld bytes (the "
+               "largest total of tensors live at once), %.3fx\n",
+               (long long)arena, (long long)arenaBound,
+               arenaBound ? double(arena) / arenaBound : 1.0);
 }
 
 } // namespace bnnc

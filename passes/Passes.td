@@ -88,14 +88,19 @@ def BnnPlanMemory : Pass<"bnn-plan-memory", "::mlir::func::FuncOp"> {
     Every intermediate tensor (not a constant, graph input, graph output or
     view) gets a byte offset `bnn.offset` in one static arena. Intervals are
     [defining op, last use] in program order, views extend the lifetime of
-    the tensor they alias; tensors are placed largest first at the lowest
-    offset that overlaps no tensor live at the same time. The function gets
+    the tensor they alias. An elementwise kernel (bnn.elementwise,
+    bnn.channel_affine) whose result has the type of an operand that dies
+    there writes in place, over that operand. Buffers are placed first-fit
+    in several orders (largest, earliest, longest-lived first; alternating
+    ends for chains) and the smallest arena is kept. The function gets
     `bnn.arena_size` and `bnn.arena_lower_bound` (the largest total of
-    simultaneously live tensors).
+    simultaneously live buffers).
   }];
   let options = [
     Option<"alignment", "alignment", "int64_t", "16",
-           "byte alignment of every tensor in the arena">
+           "byte alignment of every tensor in the arena">,
+    Option<"inPlace", "in-place", "bool", "true",
+           "let elementwise kernels overwrite an operand that dies there">
   ];
 }
 

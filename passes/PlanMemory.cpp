@@ -2,13 +2,21 @@
 //
 // Tensors live from their defining op to their last use (program order of
 // the single-block function; views extend the tensor they alias, a use by
-// the return extends to the end). Placement is greedy by size: largest
-// first, each at the lowest aligned offset free of every tensor whose live
-// interval overlaps. Intervals include both ends, so a kernel's output never
-// shares bytes with its inputs.
+// the return extends to the end). Intervals include both ends, so a kernel's
+// output never shares bytes with its inputs, except in place: an elementwise
+// kernel (bnn.elementwise, bnn.channel_affine) whose result has exactly the
+// type of an operand that dies at this kernel writes over that operand. Its
+// kernels compute element i from element i of each same-shaped operand, so
+// reading before writing each element is all the C needs (docs/cortex-m.md,
+// "Memory planner"). Such a chain of tensors is one buffer.
+//
+// Placement (passes/ArenaPlan.cpp) tries several first-fit orders and keeps
+// the smallest arena; the lower bound is the largest total of buffers live
+// at one op.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/ArenaPlan.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -24,17 +32,22 @@ using namespace bnnc;
 
 namespace {
 
-struct Buffer {
-  Operation *op;
-  int64_t size;
-  int64_t begin, end; // live interval, inclusive op indices
-  int64_t offset = -1;
-};
-
 int64_t alignTo(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
-bool overlaps(const Buffer &a, const Buffer &b) {
-  return a.begin <= b.end && b.begin <= a.end;
+/// The operands `op` may overwrite with its result: same type as the result
+/// (so no broadcasting), read element by element.
+SmallVector<Value> inPlaceCandidates(Operation *op) {
+  SmallVector<Value> candidates;
+  Type result = op->getResult(0).getType();
+  if (auto ew = dyn_cast<bnn::ElementwiseOp>(op)) {
+    for (Value v : ew.getInputs())
+      if (v.getType() == result)
+        candidates.push_back(v);
+  } else if (auto affine = dyn_cast<bnn::ChannelAffineOp>(op)) {
+    if (affine.getInput().getType() == result)
+      candidates.push_back(affine.getInput());
+  }
+  return candidates;
 }
 
 struct BnnPlanMemoryPass final
@@ -52,21 +65,25 @@ struct BnnPlanMemoryPass final
       func.emitError("expects a single-block function");
       return signalPassFailure();
     }
-    SmallVector<Buffer> buffers = collectBuffers(func);
-    int64_t arenaSize = place(buffers);
-    for (Buffer &b : buffers)
-      b.op->setAttr(bnn::kOffsetAttr,
-                    IntegerAttr::get(IntegerType::get(&getContext(), 64),
-                                     b.offset));
+    std::vector<ArenaBuffer> buffers;
+    SmallVector<SmallVector<Operation *, 1>> writers;
+    collectBuffers(func, buffers, writers);
+    int64_t arenaSize = planArena(buffers, alignment);
     Builder builder(&getContext());
+    for (auto [b, ops] : llvm::zip(buffers, writers))
+      for (Operation *op : ops)
+        op->setAttr(bnn::kOffsetAttr, builder.getI64IntegerAttr(b.offset));
     func->setAttr(bnn::kArenaSizeAttr, builder.getI64IntegerAttr(arenaSize));
     func->setAttr(bnn::kArenaLowerBoundAttr,
-                  builder.getI64IntegerAttr(lowerBound(buffers)));
+                  builder.getI64IntegerAttr(arenaLowerBound(buffers)));
   }
 
   /// One buffer per kernel result that is neither a constant, a view, nor a
-  /// graph output (kernels write outputs straight into the caller's buffer).
-  SmallVector<Buffer> collectBuffers(func::FuncOp func) {
+  /// graph output (kernels write outputs straight into the caller's buffer),
+  /// except that an in-place result joins its operand's buffer. `writers`
+  /// holds the ops whose results live in each buffer.
+  void collectBuffers(func::FuncOp func, std::vector<ArenaBuffer> &buffers,
+                      SmallVector<SmallVector<Operation *, 1>> &writers) {
     Block &body = func.getBody().front();
     DenseMap<Operation *, int64_t> index;
     int64_t i = 0;
@@ -75,8 +92,14 @@ struct BnnPlanMemoryPass final
     Operation *terminator = body.getTerminator();
     DenseSet<Value> returned(terminator->operand_begin(),
                              terminator->operand_end());
+    // The last op reading each tensor, directly or through views.
+    DenseMap<Value, int64_t> lastUse;
+    for (Operation &op : body)
+      for (Value operand : op.getOperands()) {
+        int64_t &last = lastUse[bnn::viewSource(operand)];
+        last = std::max(last, index[&op]);
+      }
 
-    SmallVector<Buffer> buffers;
     DenseMap<Value, size_t> bufferOf;
     for (Operation &op : body) {
       if (op.getNumResults() != 1 || bnn::isView(&op) ||
@@ -85,62 +108,33 @@ struct BnnPlanMemoryPass final
       Value result = op.getResult(0);
       if (returned.contains(result))
         continue;
+      int64_t at = index[&op];
+      int64_t end = std::max(at, lastUse.lookup(result));
+      std::optional<size_t> reuse;
+      if (inPlace)
+        for (Value operand : inPlaceCandidates(&op)) {
+          Value source = bnn::viewSource(operand);
+          auto it = bufferOf.find(source);
+          if (it != bufferOf.end() && lastUse.lookup(source) == at &&
+              !returned.contains(source)) {
+            reuse = it->second;
+            break;
+          }
+        }
+      if (reuse) {
+        buffers[*reuse].end = std::max(buffers[*reuse].end, end);
+        writers[*reuse].push_back(&op);
+        bufferOf[result] = *reuse;
+        continue;
+      }
       bufferOf[result] = buffers.size();
-      buffers.push_back({&op, alignTo(bnn::tensorBytes(result.getType()), alignment), index[&op],
-                         index[&op]});
+      ArenaBuffer b;
+      b.size = alignTo(bnn::tensorBytes(result.getType()), alignment);
+      b.begin = at;
+      b.end = end;
+      buffers.push_back(b);
+      writers.push_back({&op});
     }
-    for (Operation &op : body)
-      for (Value operand : op.getOperands()) {
-        auto it = bufferOf.find(bnn::viewSource(operand));
-        if (it != bufferOf.end())
-          buffers[it->second].end =
-              std::max(buffers[it->second].end, index[&op]);
-      }
-    return buffers;
-  }
-
-  int64_t place(SmallVector<Buffer> &buffers) {
-    SmallVector<Buffer *> order;
-    for (Buffer &b : buffers)
-      order.push_back(&b);
-    llvm::stable_sort(order, [](const Buffer *a, const Buffer *b) {
-      return a->size > b->size;
-    });
-    int64_t arenaSize = 0;
-    SmallVector<Buffer *> placed;
-    for (Buffer *b : order) {
-      SmallVector<Buffer *> conflicts;
-      for (Buffer *p : placed)
-        if (overlaps(*b, *p))
-          conflicts.push_back(p);
-      llvm::sort(conflicts, [](const Buffer *x, const Buffer *y) {
-        return x->offset < y->offset;
-      });
-      // First gap between conflicting buffers that is large enough.
-      int64_t offset = 0;
-      for (Buffer *c : conflicts) {
-        if (offset + b->size <= c->offset)
-          break;
-        offset = std::max(offset, c->offset + c->size);
-      }
-      b->offset = offset;
-      arenaSize = std::max(arenaSize, offset + b->size);
-      placed.push_back(b);
-    }
-    return arenaSize;
-  }
-
-  /// No placement can beat the largest total size live at one op.
-  static int64_t lowerBound(ArrayRef<Buffer> buffers) {
-    int64_t best = 0;
-    for (const Buffer &at : buffers) {
-      int64_t live = 0;
-      for (const Buffer &b : buffers)
-        if (b.begin <= at.begin && at.begin <= b.end)
-          live += b.size;
-      best = std::max(best, live);
-    }
-    return best;
   }
 };
 

@@ -17,7 +17,9 @@ using namespace llvm;
 namespace bnnc {
 
 ArrayRef<StringRef> targetNames() {
-  static const StringRef names[] = {"generic", "aarch64"};
+  static const StringRef names[] = {"generic",   "aarch64",    "cortex-m0plus",
+                                     "cortex-m4", "cortex-m7",  "cortex-m33",
+                                     "cortex-m55"};
   return names;
 }
 
@@ -449,6 +451,8 @@ LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
     kernels = createGenericKernels();
   else if (opts.target == "aarch64")
     kernels = createAarch64Kernels();
+  else if (StringRef(opts.target).starts_with("cortex-m"))
+    kernels = createCortexMKernels();
   else
     return module.emitError("unknown target '") << opts.target << "'";
   CEmitter emitter(*funcs.begin(), opts, *kernels);

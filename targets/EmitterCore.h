@@ -34,6 +34,8 @@ public:
 
 std::unique_ptr<TargetKernels> createGenericKernels();
 std::unique_ptr<TargetKernels> createAarch64Kernels();
+/// The Cortex-M targets (one kernel set; the cores differ in compiler flags).
+std::unique_ptr<TargetKernels> createCortexMKernels();
 
 class CEmitter {
 public:

@@ -17,6 +17,9 @@
  * (N >= 1) before comparing, for instruction counting (bench/).
  * Prints one line per output (plus the first mismatching element of an output
  * that fails) and PASS or FAIL; exit status 0 on PASS.
+ *
+ * The same file runs bare metal on Cortex-M under QEMU (test/cortexm/), where
+ * newlib's printf has no %zu: sizes are printed as unsigned long.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,8 +47,8 @@ static void *read_file(const char *path, size_t expected) {
   int extra = fgetc(f) != EOF;
   fclose(f);
   if (got != expected || extra) {
-    fprintf(stderr, "harness: %s does not hold exactly %zu bytes\n", path,
-            expected);
+    fprintf(stderr, "harness: %s does not hold exactly %lu bytes\n", path,
+            (unsigned long)expected);
     exit(2);
   }
   return data;
@@ -101,13 +104,14 @@ static int compare(int index, const bnnc_tensor_desc *d, const void *y,
     if (err > max_abs) max_abs = err;
     if (scaled > max_scaled) max_scaled = scaled;
   }
-  printf("output %d '%s': %zu elements, max abs err %.3g, max scaled err "
-         "%.3g, %zu mismatches\n",
-         index, d->name, d->count, max_abs, max_scaled, bad);
+  printf("output %d '%s': %lu elements, max abs err %.3g, max scaled err "
+         "%.3g, %lu mismatches\n",
+         index, d->name, (unsigned long)d->count, max_abs, max_scaled,
+         (unsigned long)bad);
   if (bad)
-    printf("output %d '%s': first mismatch at element %zu: got %.9g, "
+    printf("output %d '%s': first mismatch at element %lu: got %.9g, "
            "expected %.9g\n",
-           index, d->name, first_bad, element(d, y, first_bad),
+           index, d->name, (unsigned long)first_bad, element(d, y, first_bad),
            element(d, ref, first_bad));
   return bad == 0;
 }

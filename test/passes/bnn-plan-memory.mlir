@@ -1,22 +1,54 @@
 // RUN: bnnc-opt %s --bnn-plan-memory --split-input-file | FileCheck %s
+// RUN: bnnc-opt %s --bnn-plan-memory=in-place=false --split-input-file | FileCheck %s --check-prefix=NOINPLACE
 // RUN: not bnnc-opt %s --bnn-plan-memory=alignment=3 2>&1 | FileCheck %s --check-prefix=ALIGN
 // ALIGN: alignment must be a power of two, got 3
 
-// A chain t0 -> t1 -> t2 -> out: neighbours are live together, t0 and t2
-// are not, so t2 reuses t0's bytes. The arena equals the lower bound
-// (two 64-byte tensors live at once); the output goes to the caller's buffer.
+// A chain of elementwise kernels runs in place: each result overwrites its
+// operand, which dies there, so the whole chain is one 64-byte buffer (the
+// lower bound). The output goes to the caller's buffer.
 // CHECK-LABEL: func.func @chain
-// CHECK-SAME: bnn.arena_lower_bound = 128 : i64, bnn.arena_size = 128 : i64
+// CHECK-SAME: bnn.arena_lower_bound = 64 : i64, bnn.arena_size = 64 : i64
 // CHECK: bnn.elementwise "relu" %arg0 {bnn.offset = 0 : i64}
-// CHECK: bnn.elementwise "sign" %{{.*}} {bnn.offset = 64 : i64}
+// CHECK: bnn.elementwise "sign" %{{.*}} {bnn.offset = 0 : i64}
 // CHECK: bnn.elementwise "relu" %{{.*}} {bnn.offset = 0 : i64}
 // CHECK: %[[OUT:.*]] = bnn.elementwise "sign" %{{.*}} : (tensor<16xf32>) -> tensor<16xf32>
 // CHECK: return %[[OUT]]
+// Without in-place, neighbours are live together, t0 and t2 are not, so t2
+// reuses t0's bytes: two 64-byte tensors, again the lower bound.
+// NOINPLACE-LABEL: func.func @chain
+// NOINPLACE-SAME: bnn.arena_lower_bound = 128 : i64, bnn.arena_size = 128 : i64
+// NOINPLACE: bnn.elementwise "relu" %arg0 {bnn.offset = 0 : i64}
+// NOINPLACE: bnn.elementwise "sign" %{{.*}} {bnn.offset = 64 : i64}
+// NOINPLACE: bnn.elementwise "relu" %{{.*}} {bnn.offset = 0 : i64}
 func.func @chain(%x: tensor<16xf32>) -> tensor<16xf32> {
   %0 = bnn.elementwise "relu" %x : (tensor<16xf32>) -> tensor<16xf32>
   %1 = bnn.elementwise "sign" %0 : (tensor<16xf32>) -> tensor<16xf32>
   %2 = bnn.elementwise "relu" %1 : (tensor<16xf32>) -> tensor<16xf32>
   %3 = bnn.elementwise "sign" %2 : (tensor<16xf32>) -> tensor<16xf32>
+  return %3 : tensor<16xf32>
+}
+
+// -----
+
+// No in-place where the operand is still needed or has another shape: %0 is
+// read again by the last op (so "sign" gets its own buffer), the broadcast
+// operand of "add" is smaller than the result, and a graph input is never
+// written. "add" does overwrite the sign result it reads through a reshape
+// (a view of the same bytes, in the same order).
+// CHECK-LABEL: func.func @not_in_place
+// CHECK-SAME: bnn.arena_lower_bound = 144 : i64, bnn.arena_size = 144 : i64
+// CHECK: %[[A:.*]] = bnn.elementwise "relu" %arg0 {bnn.offset = 0 : i64}
+// CHECK: bnn.elementwise "sign" %[[A]] {bnn.offset = 64 : i64}
+// CHECK: %[[R:.*]] = bnn.elementwise "relu" %arg1 {bnn.offset = 128 : i64}
+// CHECK: bnn.elementwise "add" %[[R]], %{{.*}} {bnn.offset = 64 : i64}
+func.func @not_in_place(%x: tensor<16xf32>, %s: tensor<4xf32>) -> tensor<16xf32> {
+  %0 = bnn.elementwise "relu" %x : (tensor<16xf32>) -> tensor<16xf32>
+  %1 = bnn.elementwise "sign" %0 : (tensor<16xf32>) -> tensor<16xf32>
+  %r = bnn.elementwise "relu" %s : (tensor<4xf32>) -> tensor<4xf32>
+  %m = bnn.reshape %1 : tensor<16xf32> -> tensor<4x4xf32>
+  %2 = bnn.elementwise "add" %r, %m : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %f = bnn.reshape %2 : tensor<4x4xf32> -> tensor<16xf32>
+  %3 = bnn.elementwise "mul" %f, %0 : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
   return %3 : tensor<16xf32>
 }
 

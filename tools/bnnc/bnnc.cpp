@@ -46,7 +46,9 @@ cl::opt<std::string> outputFile(
                   "it); '-' or absent prints MLIR stages to stdout"),
     cl::value_desc("file"), cl::cat(bnncCategory));
 cl::opt<std::string> targetName(
-    "target", cl::desc("Code generation target (generic)"),
+    "target",
+    cl::desc("Code generation target (generic, aarch64, cortex-m0plus, "
+             "cortex-m4, cortex-m7, cortex-m33, cortex-m55)"),
     cl::init("generic"), cl::cat(bnncCategory));
 cl::opt<std::string> modelName(
     "name", cl::desc("Symbol prefix of the generated API (default: the "

@@ -1,0 +1,132 @@
+//===- CortexMTarget.cpp - Cortex-M microcontrollers ----------------------===//
+//
+// --target=cortex-m0plus|cortex-m4|cortex-m7|cortex-m33|cortex-m55. The
+// generated C is the generic target's with the binary convolutions, dense
+// layers and activation packing taken over by runtime/bnnc/kernels_cortexm.h
+// (Harley-Seal popcount, USADA8 byte sums where the DSP extension exists,
+// patch gathering, threshold words built in registers). The cores differ
+// only in the compiler flags the C is built with (docs/cortex-m.md); real
+// layers are the generic single-precision loops, which use the FPU of
+// M4/M7/M33/M55 and soft float on M0+.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/generic/GenericKernels.h"
+
+#include "dialects/bnn/BnnDialect.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace bnnc {
+namespace {
+
+/// BNNC_CM_PATCH_WORDS of kernels_cortexm.h.
+constexpr int64_t kPatchWords = 256;
+
+class CortexMKernels : public GenericKernels {
+public:
+  ArrayRef<StringRef> runtimeHeaders() const override {
+    static const StringRef headers[] = {"bnnc/kernels_f32.h",
+                                        "bnnc/kernels_binary.h",
+                                        "bnnc/kernels_cortexm.h"};
+    return headers;
+  }
+
+protected:
+  LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) override;
+  LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
+  LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
+};
+
+/// Words of one output position's patch, or nullopt when the Cortex-M
+/// kernel does not cover the op (grouped convolutions, ±1 padding).
+std::optional<int64_t> patchWords(bnn::BConv2DOp op) {
+  if (op.getGroup() != 1)
+    return std::nullopt;
+  int64_t words = (op.getChannels() + 31) / 32;
+  return op.getKernel()[0] * op.getKernel()[1] * words;
+}
+
+/// popcount of each (output channel, tap)'s packed weight words, or "" when
+/// the weights are not a constant of the expected layout.
+std::string tapOnesTable(bnn::BConv2DOp op, CEmitter &e) {
+  Operation *def = op.getWeight().getDefiningOp();
+  auto attr = def ? def->getAttrOfType<DenseElementsAttr>("value") : nullptr;
+  if (!attr || !attr.getElementType().isInteger(32))
+    return "";
+  int64_t m = op.getOutChannels(),
+          taps = op.getKernel()[0] * op.getKernel()[1],
+          words = (op.getChannels() + 31) / 32;
+  if (attr.getNumElements() != m * taps * words || op.getChannels() > 32767)
+    return "";
+  SmallVector<int64_t> ones(m * taps, 0);
+  int64_t i = 0;
+  for (const APInt &v : attr.getValues<APInt>())
+    ones[i++ / words] += v.popcount();
+  std::string name = e.freshName(e.currentNodeId() + "_tap_ones");
+  raw_ostream &os = e.globals();
+  os << "/* popcount of each (output channel, kernel tap)'s weight words */\n"
+     << "static const int16_t " << name << "[" << ones.size() << "] = {";
+  for (auto [j, v] : llvm::enumerate(ones))
+    os << (j % 16 == 0 ? "\n    " : " ") << v << ",";
+  os << "\n};\n\n";
+  return name;
+}
+
+LogicalResult CortexMKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
+  auto w = cast<RankedTensorType>(op.getWeight().getType());
+  std::optional<int64_t> words = patchWords(op);
+  if (!w.getElementType().isInteger(32) || !words ||
+      *words > kPatchWords)
+    return GenericKernels::bconv2d(op, e);
+  std::string params = bconv2dParams(op, e);
+  std::string x = "(const uint32_t *)" + e.input(op.getInput());
+  std::string weights =
+      "(const uint32_t *)" + e.input(op.getWeight(), "weight");
+  // Dense layers and convolutions without padding never read the table.
+  std::string table = "NULL";
+  if (llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; })) {
+    table = tapOnesTable(op, e);
+    if (table.empty())
+      table = "NULL";
+  }
+  if (op.writesBits())
+    emitKernelCall(e, "bnnc_cm_bconv2d_bits",
+                   {params, x, weights, table, bitsEpilogue(op, e),
+                    "(uint32_t *)" + e.output(op.getOutput())});
+  else
+    emitKernelCall(e, "bnnc_cm_bconv2d_float",
+                   {params, x, weights, table, floatEpilogue(op, e),
+                    e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult CortexMKernels::pack(bnn::PackOp op, CEmitter &e) {
+  if (op.getThreshold())
+    return GenericKernels::pack(op, e);
+  emitKernelCall(e, "bnnc_cm_pack_f32_nchw_to_nhwc",
+                 {packParams(op, e), e.input(op.getInput()),
+                  "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult CortexMKernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
+  emitKernelCall(e, "bnnc_cm_conv2d_f32",
+                 {conv2dParams(op, e), e.input(op.getInput()),
+                  e.input(op.getWeight(), "weight"),
+                  optionalInput(e, op.getBias(), "bias"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+} // namespace
+
+std::unique_ptr<TargetKernels> createCortexMKernels() {
+  return std::make_unique<CortexMKernels>();
+}
+
+} // namespace bnnc
