@@ -65,7 +65,7 @@ class Bench:
         self.env = dict(os.environ, BNNC=self.bnnc)
         os.makedirs(work, exist_ok=True)
         self.plugin = os.path.join(work, "libinsncount.so")
-        sh(["gcc", "-O2", "-shared", "-fPIC", os.path.join(HERE, "insncount.c"),
+        sh(["gcc", "-O2", "-shared", "-fPIC", os.path.join(HERE, "..", "qemu-insncount.c"),
             "-o", self.plugin])
 
     def qemu(self, cpu, elf, args, plugin=None):
