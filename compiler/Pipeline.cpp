@@ -23,6 +23,7 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
                             const PipelineOptions &options) {
   mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
   func.addPass(createOnnxConstantFold());
+  func.addPass(createOnnxFuseTransformer());
   // Before BatchNorm folding, which would scale binary weights away from +-1.
   if (options.binarize)
     func.addPass(createBinarize());

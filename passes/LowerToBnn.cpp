@@ -130,6 +130,7 @@ public:
         .Case([&](onnx::SoftmaxOp c) { return lowerSoftmax(c, false); })
         .Case([&](onnx::LogSoftmaxOp c) { return lowerSoftmax(c, true); })
         .Case([&](onnx::LayerNormalizationOp c) { return lowerLayerNorm(c); })
+        .Case([&](onnx::GeluOp c) { return lowerGelu(c); })
         .Case([&](onnx::CumSumOp c) { return lowerCumSum(c); })
         .Case([&](onnx::TopKOp c) { return lowerTopK(c); })
         .Case([&](onnx::BipolarQuantOp c) { return lowerBipolarQuant(c); })
@@ -584,6 +585,14 @@ private:
     rewriter.replaceOpWithNewOp<bnn::LayerNormOp>(
         op, type, op.getX(), *scale, bias, rewriter.getI64IntegerAttr(axis),
         op.getEpsilonAttr());
+    return success();
+  }
+
+  LogicalResult lowerGelu(onnx::GeluOp op) {
+    if (failed(requireF32(op)))
+      return failure();
+    rewriter.replaceOpWithNewOp<bnn::GeluOp>(op, op.getType(), op.getX(),
+                                             op.getApproximateAttr());
     return success();
   }
 

@@ -21,6 +21,21 @@ def OnnxConstantFold : Pass<"onnx-constant-fold", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
 }
 
+def OnnxFuseTransformer : Pass<"onnx-fuse-transformer", "::mlir::func::FuncOp"> {
+  let summary = "Recognize decomposed LayerNorm and GELU chains as one op each";
+  let description = [{
+    `x - ReduceMean(x)`, squared (Pow 2 or x*x), ReduceMean, `+ eps`, Sqrt,
+    Div, optionally `* gamma` and `+ beta` (per-channel constants), all
+    over the last axis with no other users of the intermediates, becomes
+    one `onnx.LayerNormalization` (the opset-13 export of nn.LayerNorm).
+    `x * 0.5 * (1 + Erf(x / sqrt 2))` becomes `onnx.Gelu` and
+    `0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` becomes
+    `onnx.Gelu {approximate = "tanh"}`, for any association of the
+    products. Anything else is left alone.
+  }];
+  let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
+}
+
 def Binarize : Pass<"binarize", "::mlir::func::FuncOp"> {
   let summary = "Recognize binarized layers and rewrite them to binary kernels";
   let description = [{

@@ -57,6 +57,13 @@ static LogicalResult verifyFloatActivation(Operation *op, Activation a) {
   return success();
 }
 
+LogicalResult GeluOp::verify() {
+  if (getApproximate() != "none" && getApproximate() != "tanh")
+    return emitOpError("approximate must be \"none\" or \"tanh\", got \"")
+           << getApproximate() << "\"";
+  return success();
+}
+
 LogicalResult Conv2DOp::verify() {
   if (failed(verifyFloatActivation(*this, getActivation())))
     return failure();

@@ -224,6 +224,18 @@ def Bnn_LayerNormOp : Bnn_Op<"layernorm", [Pure]> {
   }];
 }
 
+def Bnn_GeluOp : Bnn_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "GELU, exact (Erf) or its tanh approximation";
+  let description = [{
+    `approximate = "none"`: y = 0.5 x (1 + erf(x / sqrt(2)));
+    `"tanh"`: y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, StrAttr:$approximate);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Bnn_TopKOp : Bnn_Op<"topk", [Pure]> {
   let summary = "The k largest (or smallest) values, or their int64 indices";
   let description = [{

@@ -309,6 +309,21 @@ def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+def Onnx_GeluOp : Onnx_Op<"Gelu", [Pure]> {
+  let summary = "ONNX Gelu (opset 20), as recognized by onnx-fuse-transformer";
+  let description = [{
+    Not imported (bnnc reads opsets up to 17); `onnx-fuse-transformer`
+    creates it from the Erf form x * 0.5 * (1 + erf(x / sqrt(2)))
+    (`approximate = "none"`) or the tanh form
+    0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) (`"tanh"`) that
+    exporters of earlier opsets write.
+  }];
+  let arguments = (ins AnyRankedTensor:$X,
+                   DefaultValuedAttr<StrAttr, "\"none\"">:$approximate);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
+}
+
 // Softmax semantics changed at opset 13: before, the input is coerced to 2-D
 // at `axis` (default 1); since, the op works along the single `axis`
 // (default -1). The importer records the opset in `onnx.opset`.

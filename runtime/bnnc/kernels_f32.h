@@ -357,4 +357,21 @@ static inline void bnnc_topk_f32(int32_t outer, int32_t n, int32_t inner,
     }
 }
 
+/* ---- GELU -------------------------------------------------------------- */
+
+/* y = 0.5 x (1 + erf(x / sqrt(2))), or with tanh_approx the tanh form
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (PyTorch's
+ * approximate='tanh'). One pass, n elements. */
+static inline void bnnc_gelu_f32(size_t n, int32_t tanh_approx,
+                                 const float *x, float *y) {
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    if (tanh_approx)
+      y[i] = 0.5f * v *
+             (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+    else
+      y[i] = 0.5f * v * (1.0f + erff(v * 0.7071067811865476f));
+  }
+}
+
 #endif /* BNNC_KERNELS_F32_H */

@@ -65,6 +65,7 @@ protected:
   virtual mlir::LogicalResult argReduce(bnn::ArgReduceOp op, CEmitter &e);
   virtual mlir::LogicalResult softmax(bnn::SoftmaxOp op, CEmitter &e);
   virtual mlir::LogicalResult layerNorm(bnn::LayerNormOp op, CEmitter &e);
+  virtual mlir::LogicalResult gelu(bnn::GeluOp op, CEmitter &e);
   virtual mlir::LogicalResult cumsum(bnn::CumSumOp op, CEmitter &e);
   virtual mlir::LogicalResult topk(bnn::TopKOp op, CEmitter &e);
   virtual mlir::LogicalResult pack(bnn::PackOp op, CEmitter &e);

@@ -270,6 +270,7 @@ LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
       .Case([&](bnn::ArgReduceOp k) { return argReduce(k, e); })
       .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
       .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
+      .Case([&](bnn::GeluOp k) { return gelu(k, e); })
       .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
       .Case([&](bnn::TopKOp k) { return topk(k, e); })
       .Case([&](bnn::PackOp k) { return pack(k, e); })
@@ -570,6 +571,14 @@ LogicalResult GenericKernels::layerNorm(bnn::LayerNormOp op, CEmitter &e) {
        optionalInput(e, op.getBias(), "bias"),
        CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
        e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::gelu(bnn::GeluOp op, CEmitter &e) {
+  emitKernelCall(e, "bnnc_gelu_f32",
+                 {std::to_string(tensorOf(op.getInput()).getNumElements()),
+                  op.getApproximate() == "tanh" ? "1" : "0",
+                  e.input(op.getInput()), e.output(op.getOutput())});
   return success();
 }
 
