@@ -153,6 +153,52 @@ Value binarizerInput(Value x, float *scale = nullptr) {
   return {};
 }
 
+/// Whether every element of `v` is provably an integer: Sign, Round, a Cast
+/// from integers or bool, integral constants, and sums, products and data
+/// movement of such values (BiBERT's attention scores and context vectors).
+bool isIntegerValued(Value v, int depth = 0) {
+  if (depth > 24)
+    return false;
+  if (!isa<FloatType>(tensorType(v).getElementType()))
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return false;
+  if (isa<onnx::SignOp, onnx::RoundOp, onnx::FloorOp, onnx::CeilOp>(def))
+    return true;
+  if (auto cast = dyn_cast<onnx::CastOp>(def))
+    return isIntegerValued(cast->getOperand(0), depth + 1);
+  if (isa<onnx::ConstantOp>(def)) {
+    auto values = getConstantFloats(v);
+    return values && llvm::all_of(*values, [](float x) {
+             return std::isfinite(x) && x == std::trunc(x);
+           });
+  }
+  if (isa<onnx::MatMulOp, onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::NegOp,
+          onnx::AbsOp, onnx::ConcatOp>(def))
+    return llvm::all_of(def->getOperands(), [&](Value o) {
+      return isIntegerValued(o, depth + 1);
+    });
+  if (auto where = dyn_cast<onnx::WhereOp>(def))
+    return isIntegerValued(where.getX(), depth + 1) &&
+           isIntegerValued(where.getY(), depth + 1);
+  if (isa<onnx::TransposeOp, onnx::ReshapeOp, onnx::FlattenOp,
+          onnx::SqueezeOp, onnx::UnsqueezeOp, onnx::GatherOp, onnx::SliceOp,
+          onnx::ExpandOp, onnx::IdentityOp>(def))
+    return isIntegerValued(def->getOperand(0), depth + 1);
+  return false;
+}
+
+/// Sign(a) of an integer-valued `a`: a can be exactly 0, where ONNX Sign
+/// gives 0 but a binary kernel can only give +-1.
+bool isTernarySign(Value x) {
+  if (Operation *def = x.getDefiningOp();
+      def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def))
+    x = def->getOperand(0);
+  auto sign = x.getDefiningOp<onnx::SignOp>();
+  return sign && isIntegerValued(sign.getX());
+}
+
 /// The real input `a` of a binarizer feeding a binary layer, also through a
 /// Flatten/Reshape (b commutes with views: the layer then reads `a` viewed
 /// as its input shape); `scale` receives the binarizer's output scale.
@@ -161,6 +207,9 @@ Value signInput(Value x, float *scale = nullptr) {
       def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def))
     x = def->getOperand(0);
   float unused;
+  // A ternary Sign has no exact binary kernel: it stays on the float path.
+  if (isTernarySign(x))
+    return {};
   Value a = binarizerInput(x, scale ? scale : &unused);
   if (!a || !tensorType(a).getElementType().isF32() ||
       tensorType(a).getShape() != tensorType(x).getShape())
@@ -368,8 +417,17 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
                               "the binary kernel +1";
     });
     getOperation().walk([](Operation *op) {
-      if (!isa<onnx::ConvOp, onnx::GemmOp, onnx::MatMulOp>(op) ||
-          !signInput(op->getOperand(0)))
+      if (!isa<onnx::ConvOp, onnx::GemmOp, onnx::MatMulOp>(op))
+        return;
+      if (isTernarySign(op->getOperand(0))) {
+        op->emitWarning() << describeNode(op)
+                          << ": input is Sign of an integer-valued tensor, "
+                             "which can be exactly 0 (Sign(0) = 0, no +-1 "
+                             "bit); the layer stays on the float path to keep "
+                             "ONNX semantics";
+        return;
+      }
+      if (!signInput(op->getOperand(0)))
         return;
       op->emitWarning() << describeNode(op)
                         << ": input is binarized but the layer stays on the "

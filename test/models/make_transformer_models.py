@@ -143,8 +143,12 @@ class BiLinear(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(o, i) * (1.0 / i) ** 0.5)
         self.bias = nn.Parameter(torch.zeros(o))
+        self.frozen = None
 
     def binary_weight(self):
+        if self.frozen is not None and not self.training:
+            # Exported as an alpha_o * (+-1) initializer (bnnc's "fold" form).
+            return self.frozen
         w = self.weight
         alpha = w.abs().mean(dim=1, keepdim=True)
         centred = w - w.mean(dim=1, keepdim=True)
@@ -205,6 +209,11 @@ class TinyBiBert(nn.Module):
         self.layers = nn.ModuleList(
             [BiBertLayer(dim, heads, hidden) for _ in range(depth)])
         self.cls = nn.Linear(dim, classes)
+
+    def freeze(self):
+        for m in self.modules():
+            if isinstance(m, BiLinear):
+                m.frozen = m.binary_weight().detach()
 
     def forward(self, ids):
         x = self.ln(self.tok(ids) + self.pos)
@@ -321,6 +330,8 @@ def sign_margin(model, ids):
 
 
 def main():
+    import sys
+    only = set(sys.argv[1:])  # model names (vit, bibert); default: all
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
@@ -329,6 +340,8 @@ def main():
     xtr, ytr, xte, yte = digits_data()
     for name, approximate, opset, dynamic in [
             ("vit_o17", "none", 17, False), ("vit_o13", "tanh", 13, False)]:
+        if only and "vit" not in only:
+            continue
         torch.manual_seed(0)
         vit = TinyViT(approximate)
         train(vit, xtr, ytr, epochs=25)
@@ -340,10 +353,13 @@ def main():
             export(vit, "vit_dyn", xte[idx], yte[idx], opset, "image",
                    dynamic=True)
 
+    if only and "bibert" not in only:
+        return
     ids, labels = sequence_data(3000)
     torch.manual_seed(0)
     bert = TinyBiBert()
     train(bert, ids[:2500], labels[:2500], epochs=30, lr=2e-3)
+    bert.freeze()
     acc = (evaluate(bert, ids[2500:]).argmax(1) == labels[2500:]).float().mean()
     print("bibert: test accuracy %.4f (500 sequences)" % acc.item())
     idx = pick_margin_batch(bert, ids[2500:], labels[2500:]) + 2500
