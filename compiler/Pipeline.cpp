@@ -24,6 +24,8 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
   func.addPass(createOnnxConstantFold());
   func.addPass(createOnnxFuseTransformer());
+  if (options.gammaMigration)
+    func.addPass(createLnGammaMigration());
   // Before BatchNorm folding, which would scale binary weights away from +-1.
   if (options.binarize)
     func.addPass(createBinarize());

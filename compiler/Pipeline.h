@@ -19,6 +19,8 @@ struct PipelineOptions {
   /// Rewrite binarized layers to xor-popcount kernels (--no-binarize: keep
   /// the float path, for comparison).
   bool binarize = true;
+  /// Run ln-gamma-migration (--ln-gamma-migration).
+  bool gammaMigration = false;
 };
 
 /// onnx dialect -> memory-planned bnn dialect, ready for a C emitter.

@@ -126,6 +126,20 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
     }
   }
   double binaryShare = macs ? 100.0 * binaryMacs / macs : 0.0;
+  // Decisions of the transformer passes, recorded on the function.
+  SmallVector<DictionaryAttr> migrations;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (auto a = func->getAttrOfType<ArrayAttr>("bnn.gamma_migration"))
+      for (Attribute e : a)
+        migrations.push_back(cast<DictionaryAttr>(e));
+  auto text = [](DictionaryAttr d, StringRef key) -> std::string {
+    auto s = d.getAs<StringAttr>(key);
+    return s ? s.str() : "";
+  };
+  auto number = [](DictionaryAttr d, StringRef key) {
+    auto f = d.getAs<FloatAttr>(key);
+    return f ? f.getValueAsDouble() : 0.0;
+  };
   if (json) {
     json::Array rows;
     for (const Layer &l : layers)
@@ -146,10 +160,19 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                         {"macs", macs},
                         {"binary_macs", binaryMacs},
                         {"binary_mac_percent", binaryShare}};
-    os << formatv("{0:2}", json::Value(json::Object{
-                               {"layers", std::move(rows)},
-                               {"totals", std::move(totals)}}))
-       << "\n";
+    json::Object root{{"layers", std::move(rows)},
+                      {"totals", std::move(totals)}};
+    if (!migrations.empty()) {
+      json::Array entries;
+      for (DictionaryAttr d : migrations)
+        entries.push_back(json::Object{
+            {"node", text(d, "node")}, {"form", text(d, "form")},
+            {"max_abs_before", number(d, "max_abs_before")},
+            {"max_abs_after", number(d, "max_abs_after")},
+            {"note", text(d, "note")}});
+      root["gamma_migration"] = std::move(entries);
+    }
+    os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
     return;
   }
   os << "kernel     kind           MACs  weights B    arena @  output"
@@ -161,6 +184,17 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                  l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
                  l.outputShape.c_str(),
                  (l.nodes + (l.note.empty() ? "" : "  [" + l.note + "]")).c_str());
+  if (!migrations.empty()) {
+    os << "ln-gamma-migration (max |LayerNorm output| over all inputs: "
+          "max_i |gamma_i| sqrt(D-1) + |beta_i|):\n";
+    for (DictionaryAttr d : migrations)
+      os << format("  %-12s before %9.3f  after %9.3f  %s%s\n",
+                   text(d, "form").c_str(), number(d, "max_abs_before"),
+                   number(d, "max_abs_after"), text(d, "node").c_str(),
+                   text(d, "note").empty()
+                       ? ""
+                       : ("  [" + text(d, "note") + "]").c_str());
+  }
   os << format("weights: %lld bytes (ONNX file: %lld bytes, %.1fx smaller); "
                "arena: %lld bytes; MACs: %lld, %.1f%% binary\n",
                (long long)weights, (long long)onnxFileBytes,

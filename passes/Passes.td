@@ -36,6 +36,33 @@ def OnnxFuseTransformer : Pass<"onnx-fuse-transformer", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
 }
 
+def LnGammaMigration : Pass<"ln-gamma-migration", "::mlir::func::FuncOp"> {
+  let summary = "Move LayerNorm's gamma (and beta) into the consuming layers";
+  let description = [{
+    Outlier Suppression's Gamma Migration (techniques.md section 1), for each
+    onnx.LayerNormalization over the last axis with constant gamma and beta:
+    - every user a MatMul/Gemm with constant weights contracting over the
+      channels (pre-LN): W' = diag(gamma) W, b' = b + beta W, and the
+      LayerNorm becomes pure normalization (form "full-fold");
+    - linear users plus a residual Add (post-LN): the LayerNorm computes
+      xhat + beta / gamma, W' = diag(gamma) W, and the residual edge reads
+      gamma * LN' ("post-ln");
+    - as post-LN, but some |gamma_i| <= 1e-6 max|gamma| (beta / gamma would
+      explode): W' = diag(gamma) W, b' = b + beta W, LN' = xhat, residual
+      gamma * LN' + beta ("beta-folded");
+    - only Sign users: nothing to do, the binary path's threshold form
+      (bnn.pack_layernorm) drops |gamma| ("binarized");
+    - any other user (or a mix of Sign and real users): refused with a
+      remark naming the user.
+    The users are also found through Reshapes that keep the channel axis
+    last. Each decision, and the largest |output| the LayerNorm can produce
+    before and after (gamma_i sqrt(D - 1) + |beta_i| over the channels: the
+    bound is reached by a row with one outstanding value), is recorded in
+    the function attribute `bnn.gamma_migration` for `bnnc --report`.
+  }];
+  let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
+}
+
 def Binarize : Pass<"binarize", "::mlir::func::FuncOp"> {
   let summary = "Recognize binarized layers and rewrite them to binary kernels";
   let description = [{

@@ -233,6 +233,39 @@ def sequence_data(n, vocab=16, length=12, seed=0):
 
 
 # ---------------------------------------------------------------------------
+# LayerNorm gamma migration: exactness model (not trained)
+# ---------------------------------------------------------------------------
+
+class GammaNet(nn.Module):
+    """Three LayerNorms, one per ln-gamma-migration form, with hostile gammas:
+    ln1 pre-LN (its only user is a Linear: the full fold), ln2 post-LN (a
+    Linear on its 2-D view, exported as Gemm, and the residual), ln3 post-LN
+    with gamma_2 = 0 (the beta-folded variant). Every gamma has outlier
+    channels x50 and negative entries."""
+
+    def __init__(self, dim=16):
+        super().__init__()
+        self.ln1, self.ln2, self.ln3 = (nn.LayerNorm(dim) for _ in range(3))
+        self.fc1, self.fc2, self.fc3 = (nn.Linear(dim, dim) for _ in range(3))
+        g = torch.Generator().manual_seed(1)
+        for ln in (self.ln1, self.ln2, self.ln3):
+            gamma = torch.randn(dim, generator=g)
+            gamma[3] *= 50.0
+            gamma[7] = -50.0 * gamma[7].abs()
+            ln.weight.data = gamma
+            ln.bias.data = torch.randn(dim, generator=g)
+        self.ln3.weight.data[2] = 0.0
+
+    def forward(self, x):
+        b, n, d = x.shape
+        x = x + self.fc1(self.ln1(x))
+        h = self.ln2(x)
+        h = h + self.fc2(h.reshape(b * n, d)).reshape(b, n, d)
+        z = self.ln3(h)
+        return z + self.fc3(z)
+
+
+# ---------------------------------------------------------------------------
 # Training and export
 # ---------------------------------------------------------------------------
 
@@ -262,7 +295,8 @@ def save(path, tensor, name):
         f.write(proto.SerializeToString())
 
 
-def export(model, name, example, labels, opset, input_name, dynamic=False):
+def export(model, name, example, labels, opset, input_name, dynamic=False,
+           output_name="logits"):
     directory = os.path.join(OUT, name)
     data = os.path.join(directory, "test_data_set_0")
     os.makedirs(data, exist_ok=True)
@@ -270,17 +304,18 @@ def export(model, name, example, labels, opset, input_name, dynamic=False):
     model.eval()
     axes = {input_name: {0: "batch"}, "logits": {0: "batch"}} if dynamic else None
     torch.onnx.export(model, example, path, opset_version=opset,
-                      input_names=[input_name], output_names=["logits"],
+                      input_names=[input_name], output_names=[output_name],
                       dynamic_axes=axes, do_constant_folding=True)
     m = onnx.load(path)
     onnx.checker.check_model(m)
     out = evaluate(model, example)
     save(os.path.join(data, "input_0.pb"), example, input_name)
-    save(os.path.join(data, "output_0.pb"), out, "logits")
-    with open(os.path.join(data, "labels.txt"), "w") as f:
-        f.write("".join("%d\n" % v for v in labels.tolist()))
-    with open(os.path.join(data, "argmax.txt"), "w") as f:
-        f.write("".join("%d\n" % v for v in out.argmax(dim=1).tolist()))
+    save(os.path.join(data, "output_0.pb"), out, output_name)
+    if labels is not None:
+        with open(os.path.join(data, "labels.txt"), "w") as f:
+            f.write("".join("%d\n" % v for v in labels.tolist()))
+        with open(os.path.join(data, "argmax.txt"), "w") as f:
+            f.write("".join("%d\n" % v for v in out.argmax(dim=1).tolist()))
     size = os.path.getsize(path)
     assert size < 200 * 1024, size
     ops = [n.op_type for n in m.graph.node]
@@ -288,8 +323,9 @@ def export(model, name, example, labels, opset, input_name, dynamic=False):
                                            ", dynamic batch" if dynamic else "",
                                            size))
     print("  op types: %s" % sorted(set(ops)))
-    print("  test labels %s argmax %s" % (labels.tolist(),
-                                           out.argmax(dim=1).tolist()))
+    if labels is not None:
+        print("  test labels %s argmax %s" % (labels.tolist(),
+                                               out.argmax(dim=1).tolist()))
     return out
 
 
@@ -352,6 +388,13 @@ def main():
         if name == "vit_o17":
             export(vit, "vit_dyn", xte[idx], yte[idx], opset, "image",
                    dynamic=True)
+
+    if not only or "gamma" in only:
+        torch.manual_seed(0)
+        net = GammaNet().eval()
+        x = torch.randn(4, 6, 16) * 3.0 + torch.linspace(-2, 2, 16)
+        out = export(net, "ln_gamma", x, None, 17, "x", output_name="y")
+        print("  output range [%.2f, %.2f]" % (out.min(), out.max()))
 
     if only and "bibert" not in only:
         return

@@ -89,6 +89,11 @@ cl::opt<bool> noBinarize(
     "no-binarize",
     cl::desc("Keep binarized layers on the float path (for comparison)"),
     cl::cat(bnncCategory));
+cl::opt<bool> gammaMigration(
+    "ln-gamma-migration",
+    cl::desc("Move LayerNorm gamma/beta into the consuming linear layers "
+             "(Outlier Suppression's Gamma Migration; docs/transformers.md)"),
+    cl::cat(bnncCategory));
 cl::opt<std::string> reportFile(
     "report", cl::ValueOptional,
     cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
@@ -324,6 +329,7 @@ int main(int argc, char **argv) {
     return 1;
   bnnc::PipelineOptions pipelineOptions;
   pipelineOptions.binarize = !noBinarize;
+  pipelineOptions.gammaMigration = gammaMigration;
   bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
   if (mlir::failed(pm.run(*module)))
     return 1;
