@@ -26,6 +26,9 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   func.addPass(createOnnxFuseTransformer());
   if (options.gammaMigration)
     func.addPass(createLnGammaMigration());
+  if (!options.tokenPrune.empty())
+    func.addPass(createTokenPrune(
+        TokenPruneOptions{options.tokenPrune, options.tokenPruneFuse}));
   // Before BatchNorm folding, which would scale binary weights away from +-1.
   if (options.binarize)
     func.addPass(createBinarize());

@@ -21,6 +21,10 @@ struct PipelineOptions {
   bool binarize = true;
   /// Run ln-gamma-migration (--ln-gamma-migration).
   bool gammaMigration = false;
+  /// token-prune stages, "BLOCK:KEEP,..." (--token-prune); empty: none.
+  std::string tokenPrune;
+  /// Append EViT's package token (--token-prune-fuse).
+  bool tokenPruneFuse = false;
 };
 
 /// onnx dialect -> memory-planned bnn dialect, ready for a C emitter.

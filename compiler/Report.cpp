@@ -140,6 +140,22 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
     auto f = d.getAs<FloatAttr>(key);
     return f ? f.getValueAsDouble() : 0.0;
   };
+  auto integer = [](DictionaryAttr d, StringRef key) -> int64_t {
+    auto i = d.getAs<IntegerAttr>(key);
+    return i ? i.getInt() : 0;
+  };
+  DictionaryAttr pruning;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (auto a = func->getAttrOfType<DictionaryAttr>("bnn.token_prune"))
+      pruning = a;
+  auto pruneList = [&](StringRef key) {
+    SmallVector<DictionaryAttr> list;
+    if (pruning)
+      if (auto a = pruning.getAs<ArrayAttr>(key))
+        for (Attribute e : a)
+          list.push_back(cast<DictionaryAttr>(e));
+    return list;
+  };
   if (json) {
     json::Array rows;
     for (const Layer &l : layers)
@@ -172,6 +188,21 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
             {"note", text(d, "note")}});
       root["gamma_migration"] = std::move(entries);
     }
+    if (pruning) {
+      json::Array stages, blocks;
+      for (DictionaryAttr d : pruneList("stages"))
+        stages.push_back(json::Object{
+            {"block", integer(d, "block")}, {"after_node", text(d, "node")},
+            {"tokens_before", integer(d, "tokens_before")},
+            {"tokens_after", integer(d, "tokens_after")}});
+      for (DictionaryAttr d : pruneList("macs"))
+        blocks.push_back(json::Object{
+            {"module", text(d, "block")},
+            {"macs_before", integer(d, "macs_before")},
+            {"macs_after", integer(d, "macs_after")}});
+      root["token_prune"] = json::Object{{"stages", std::move(stages)},
+                                         {"macs", std::move(blocks)}};
+    }
     os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
     return;
   }
@@ -194,6 +225,27 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                    text(d, "note").empty()
                        ? ""
                        : ("  [" + text(d, "note") + "]").c_str());
+  }
+  if (pruning) {
+    os << "token-prune:\n";
+    for (DictionaryAttr d : pruneList("stages"))
+      os << format("  block %lld: %lld -> %lld tokens after %s\n",
+                   (long long)integer(d, "block"),
+                   (long long)integer(d, "tokens_before"),
+                   (long long)integer(d, "tokens_after"),
+                   text(d, "node").c_str());
+    int64_t totalBefore = 0, totalAfter = 0;
+    os << "  module            MACs before   MACs after\n";
+    for (DictionaryAttr d : pruneList("macs")) {
+      totalBefore += integer(d, "macs_before");
+      totalAfter += integer(d, "macs_after");
+      os << format("  %-16s %12lld %12lld\n", text(d, "block").c_str(),
+                   (long long)integer(d, "macs_before"),
+                   (long long)integer(d, "macs_after"));
+    }
+    os << format("  %-16s %12lld %12lld (%.1f%%)\n", (const char *)"total",
+                 (long long)totalBefore, (long long)totalAfter,
+                 totalBefore ? 100.0 * totalAfter / totalBefore : 0.0);
   }
   os << format("weights: %lld bytes (ONNX file: %lld bytes, %.1fx smaller); "
                "arena: %lld bytes; MACs: %lld, %.1f%% binary\n",

@@ -63,6 +63,33 @@ def LnGammaMigration : Pass<"ln-gamma-migration", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
 }
 
+def TokenPrune : Pass<"token-prune", "::mlir::func::FuncOp"> {
+  let summary = "Keep the CLS token and the top-k tokens after chosen ViT blocks";
+  let description = [{
+    EViT-style static token pruning (techniques.md section 4.5). Blocks are
+    numbered by their attention Softmax over [B, H, N, N] in program order.
+    For each `BLOCK:KEEP` of `keep` (KEEP a count, or a ratio r with a '.',
+    k = ceil(r (N - 1))), right after that block's attention residual Add
+    the token tensor [B, N, D] is replaced by the CLS token and the k patch
+    tokens with the largest head-averaged CLS attention (TopK: ties to the
+    lower index), in their original order; with `fuse`, one package token
+    sum_j a_j x_j over the pruned tokens (EViT's unnormalized form) is
+    appended. Every later op is re-typed for the smaller static token count
+    (elementwise, MatMul, Gemm, Transpose, Gather, Reshape with its shape
+    constant rewritten, ReduceMean, Concat, LayerNorm, Softmax, Gelu); an
+    op that cannot be re-typed is an error naming it. The stages and the
+    MatMul/Gemm/Conv MACs per top-level module before and after are
+    recorded in the function attribute `bnn.token_prune` for the report.
+  }];
+  let options = [
+    Option<"keep", "keep", "std::string", "\"\"",
+           "BLOCK:KEEP[,BLOCK:KEEP...] (empty: nothing to do)">,
+    Option<"fuse", "fuse", "bool", "false",
+           "append a package token of the pruned tokens">
+  ];
+  let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
+}
+
 def Binarize : Pass<"binarize", "::mlir::func::FuncOp"> {
   let summary = "Recognize binarized layers and rewrite them to binary kernels";
   let description = [{

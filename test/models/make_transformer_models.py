@@ -72,11 +72,45 @@ class Block(nn.Module):
         self.fc1 = nn.Linear(dim, hidden)
         self.act = nn.GELU(approximate=approximate)
         self.fc2 = nn.Linear(hidden, dim)
-        self.keep = None  # token pruning (measure_token_prune only)
+        self.keep = None  # EViT pruning: number of patch tokens kept
+        self.fuse = False
 
     def forward(self, x):
         x = x + self.attn(self.norm1(x))
+        if self.keep is not None:
+            x = evit_prune(x, self.attn.last_attn, self.keep, self.fuse)
         return x + self.fc2(self.act(self.fc1(self.norm2(x))))
+
+
+def evit_prune(x, attn, k, fuse):
+    """The reference of bnnc's token-prune: CLS plus the k patch tokens with
+    the largest head-averaged CLS attention, in token order; with `fuse` the
+    package token sum_j a_j x_j over the pruned ones appended."""
+    score = attn[:, :, 0, 1:].mean(dim=1)                       # [B, N-1]
+    idx = score.topk(k, dim=1).indices.sort(dim=1).values       # [B, k]
+    patches = x[:, 1:]
+    gather = idx.unsqueeze(-1).expand(-1, -1, x.shape[2])
+    kept = torch.cat([x[:, :1], patches.gather(1, gather)], dim=1)
+    if fuse:
+        mask = torch.ones_like(score).scatter(1, idx, 0.0)
+        package = ((score * mask).unsqueeze(-1) * patches).sum(1, keepdim=True)
+        kept = torch.cat([kept, package], dim=1)
+    return kept
+
+
+# bnnc --token-prune specs with a PyTorch reference in vit_o17/<dir>/.
+PRUNE_REFS = [("pruned_0-0.5", {0: 8}, False),
+              ("pruned_0-6_1-3_fuse", {0: 6, 1: 3}, True)]
+
+
+def pruned_outputs(vit, x, stages, fuse):
+    for i, blk in enumerate(vit.blocks):
+        blk.keep, blk.fuse = stages.get(i), fuse
+    try:
+        return evaluate(vit, x)
+    finally:
+        for blk in vit.blocks:
+            blk.keep, blk.fuse = None, False
 
 
 class TinyViT(nn.Module):
@@ -388,6 +422,16 @@ def main():
         if name == "vit_o17":
             export(vit, "vit_dyn", xte[idx], yte[idx], opset, "image",
                    dynamic=True)
+            for directory, stages, fuse in PRUNE_REFS:
+                out = pruned_outputs(vit, xte[idx], stages, fuse)
+                d = os.path.join(OUT, name, directory)
+                os.makedirs(d, exist_ok=True)
+                save(os.path.join(d, "output_0.pb"), out, "logits")
+                with open(os.path.join(d, "argmax.txt"), "w") as f:
+                    f.write("".join("%d\n" % v for v in out.argmax(1).tolist()))
+                full = pruned_outputs(vit, xte, stages, fuse)
+                print("  %s: test accuracy %.4f" % (
+                    directory, (full.argmax(1) == yte).float().mean().item()))
 
     if not only or "gamma" in only:
         torch.manual_seed(0)

@@ -94,6 +94,17 @@ cl::opt<bool> gammaMigration(
     cl::desc("Move LayerNorm gamma/beta into the consuming linear layers "
              "(Outlier Suppression's Gamma Migration; docs/transformers.md)"),
     cl::cat(bnncCategory));
+cl::opt<std::string> tokenPrune(
+    "token-prune",
+    cl::desc("Keep the CLS token and the top-k tokens by CLS attention after "
+             "the given ViT blocks: BLOCK:KEEP[,BLOCK:KEEP...], KEEP a count "
+             "or a ratio such as 0.5 (docs/transformers.md)"),
+    cl::value_desc("block:keep,..."), cl::cat(bnncCategory));
+cl::opt<bool> tokenPruneFuse(
+    "token-prune-fuse",
+    cl::desc("With --token-prune: fuse the pruned tokens into one package "
+             "token (EViT)"),
+    cl::cat(bnncCategory));
 cl::opt<std::string> reportFile(
     "report", cl::ValueOptional,
     cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
@@ -330,6 +341,8 @@ int main(int argc, char **argv) {
   bnnc::PipelineOptions pipelineOptions;
   pipelineOptions.binarize = !noBinarize;
   pipelineOptions.gammaMigration = gammaMigration;
+  pipelineOptions.tokenPrune = tokenPrune;
+  pipelineOptions.tokenPruneFuse = tokenPruneFuse;
   bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
   if (mlir::failed(pm.run(*module)))
     return 1;
