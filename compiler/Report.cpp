@@ -67,6 +67,14 @@ int64_t macsOf(Operation *op) {
            shapeOf(g.getA())[g.getTransA() ? 0 : 1];
   if (auto m = dyn_cast<bnn::MatMulOp>(op))
     return shapeProduct(shapeOf(m.getOutput())) * shapeOf(m.getA()).back();
+  // Bi-Attention: [G, L, S] +-1 dot products of length D, and [G, L, D]
+  // sums over S keys.
+  if (auto s = dyn_cast<bnn::BinAttentionScoresOp>(op)) {
+    auto q = shapeOf(s.getQueries()), k = shapeOf(s.getKeys());
+    return q[0] * k[0] / shapeOf(s.getOutput())[0] * s.getDim();
+  }
+  if (auto c = dyn_cast<bnn::BinAttentionContextOp>(op))
+    return shapeProduct(shapeOf(c.getOutput())) * c.getKeys();
   return 0;
 }
 
@@ -108,7 +116,8 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
       l.inputShapes = join(ins, ", ");
       l.outputShape = shapeText(op.getResult(0).getType());
       l.binary = isa<bnn::BConv2DOp, bnn::PackOp, bnn::BMaxPool2DOp,
-                     bnn::PackLayerNormOp>(op);
+                     bnn::PackLayerNormOp, bnn::BinAttentionScoresOp,
+                     bnn::BinAttentionContextOp>(op);
       l.macs = macsOf(&op);
       if (hasBinarizedInput(&op))
         l.note = "binarized input kept real: weights not +-alpha per channel "

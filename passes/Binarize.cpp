@@ -164,7 +164,8 @@ bool isIntegerValued(Value v, int depth = 0) {
   Operation *def = v.getDefiningOp();
   if (!def)
     return false;
-  if (isa<onnx::SignOp, onnx::RoundOp, onnx::FloorOp, onnx::CeilOp>(def))
+  if (isa<onnx::SignOp, onnx::RoundOp, onnx::FloorOp, onnx::CeilOp,
+          bnn::BinAttentionContextOp>(def))
     return true;
   if (auto cast = dyn_cast<onnx::CastOp>(def))
     return isIntegerValued(cast->getOperand(0), depth + 1);
@@ -184,7 +185,7 @@ bool isIntegerValued(Value v, int depth = 0) {
            isIntegerValued(where.getY(), depth + 1);
   if (isa<onnx::TransposeOp, onnx::ReshapeOp, onnx::FlattenOp,
           onnx::SqueezeOp, onnx::UnsqueezeOp, onnx::GatherOp, onnx::SliceOp,
-          onnx::ExpandOp, onnx::IdentityOp>(def))
+          onnx::ExpandOp, onnx::IdentityOp, bnn::ReshapeOp>(def))
     return isIntegerValued(def->getOperand(0), depth + 1);
   return false;
 }
@@ -392,13 +393,111 @@ struct BinarizeMatMul final : OpRewritePattern<onnx::MatMulOp> {
   double tolerance;
 };
 
+/// The permutation of a Transpose that swaps the last two dimensions only.
+bool swapsLastTwo(onnx::TransposeOp t) {
+  auto perm = t.getPerm();
+  int64_t rank = tensorType(t.getData()).getRank();
+  if (!perm || rank < 2)
+    return false;
+  for (int64_t i = 0; i < rank - 2; ++i)
+    if ((*perm)[i] != i)
+      return false;
+  return (*perm)[rank - 2] == rank - 1 && (*perm)[rank - 1] == rank - 2;
+}
+
+/// x * c, x / c or c * x with a positive scalar constant c: returns x.
+Value positiveScaleOf(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def || !isa<onnx::MulOp, onnx::DivOp>(def))
+    return v;
+  auto positive = [](Value c) {
+    auto values = getConstantFloats(c);
+    return values && values->size() == 1 && (*values)[0] > 0.0f &&
+           std::isfinite((*values)[0]);
+  };
+  if (positive(def->getOperand(1)))
+    return def->getOperand(0);
+  if (isa<onnx::MulOp>(def) && positive(def->getOperand(0)))
+    return def->getOperand(1);
+  return v;
+}
+
+/// BiBERT's Bi-Attention, C = Cast(Greater(sign(Q) sign(K)^T * c, 0)) sign(V)
+/// with c > 0 (the 1/sqrt(d) scale does not change a sign), becomes the
+/// xor-popcount scores kernel and the and-popcount context kernel. The
+/// result is the same integers; only Q, K, V values of exactly 0 differ
+/// (b(0) = +1, Sign(0) = 0), as for every float binarizer.
+struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto cast = op.getA().getDefiningOp<onnx::CastOp>();
+    auto signV = op.getB().getDefiningOp<onnx::SignOp>();
+    if (!cast || !signV || !tensorType(cast.getOutput()).getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not Cast(...) x Sign(V)");
+    auto greater = cast.getInput().getDefiningOp<onnx::GreaterOp>();
+    if (!greater || !isSplat(greater->getOperand(1), 0.0f))
+      return rewriter.notifyMatchFailure(op, "probabilities are not [S > 0]");
+    auto scores =
+        positiveScaleOf(greater->getOperand(0)).getDefiningOp<onnx::MatMulOp>();
+    if (!scores)
+      return rewriter.notifyMatchFailure(op, "no score MatMul");
+    auto signQ = scores.getA().getDefiningOp<onnx::SignOp>();
+    Value k;
+    // sign(K)^T: Transpose(Sign(K)) or Sign(Transpose(K)).
+    if (auto t = scores.getB().getDefiningOp<onnx::TransposeOp>()) {
+      if (auto s = t.getData().getDefiningOp<onnx::SignOp>(); s && swapsLastTwo(t))
+        k = s.getX();
+    } else if (auto s = scores.getB().getDefiningOp<onnx::SignOp>()) {
+      if (auto t = s.getX().getDefiningOp<onnx::TransposeOp>(); t && swapsLastTwo(t))
+        k = t.getData();
+    }
+    if (!signQ || !k)
+      return rewriter.notifyMatchFailure(op, "scores are not sign(Q) sign(K)^T");
+    Value q = signQ.getX(), v = signV.getX();
+    auto qt = tensorType(q), kt = tensorType(k), vt = tensorType(v);
+    int64_t rank = qt.getRank();
+    if (rank < 2 || kt.getRank() != rank || vt.getRank() != rank ||
+        !qt.getElementType().isF32() || !kt.getElementType().isF32() ||
+        !vt.getElementType().isF32() ||
+        qt.getShape().drop_back(2) != kt.getShape().drop_back(2) ||
+        kt.getShape() != vt.getShape() ||
+        qt.getShape().back() != kt.getShape().back())
+      return rewriter.notifyMatchFailure(op, "shapes need no broadcasting");
+    int64_t groups = shapeProduct(qt.getShape().drop_back(2));
+    int64_t l = qt.getDimSize(rank - 2), s = kt.getDimSize(rank - 2);
+    int64_t d = qt.getShape().back();
+    BinaryRewriter b(rewriter, op.getLoc());
+    Value qBits = b.pack(b.view(q, {groups * l, d, 1, 1}), 1);
+    Value kBits = b.pack(b.view(k, {groups * s, d, 1, 1}), 1);
+    SmallVector<int64_t> perm, vtShape(vt.getShape());
+    for (int64_t i = 0; i < rank; ++i)
+      perm.push_back(i);
+    std::swap(perm[rank - 2], perm[rank - 1]);
+    std::swap(vtShape[rank - 2], vtShape[rank - 1]);
+    Value vT = rewriter.create<onnx::TransposeOp>(
+        op.getLoc(), vt.clone(vtShape), v, rewriter.getDenseI64ArrayAttr(perm));
+    Value vBits = b.pack(b.view(vT, {groups * d, s, 1, 1}), 1);
+    auto i32 = rewriter.getI32Type();
+    Value p = rewriter.create<bnn::BinAttentionScoresOp>(
+        op.getLoc(),
+        RankedTensorType::get({groups, l, bnn::packedWords(s, 1)}, i32), qBits,
+        kBits, rewriter.getI64IntegerAttr(d));
+    Value c = rewriter.create<bnn::BinAttentionContextOp>(
+        op.getLoc(), RankedTensorType::get({groups, l, d}, rewriter.getF32Type()),
+        p, vBits, rewriter.getI64IntegerAttr(s));
+    rewriter.replaceOp(op, b.view(c, tensorType(op.getY()).getShape()));
+    return success();
+  }
+};
+
 struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
   using BinarizeBase::BinarizeBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<BinarizeConv, BinarizeGemm, BinarizeMatMul>(&getContext(),
                                                             tolerance);
-    patterns.add<StripStraightThrough>(&getContext());
+    patterns.add<StripStraightThrough, BinarizeAttention>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       return signalPassFailure();

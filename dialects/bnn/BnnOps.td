@@ -391,4 +391,39 @@ def Bnn_PackLayerNormOp : Bnn_Op<"pack_layernorm", [Pure]> {
   }];
 }
 
+def Bnn_BinAttentionScoresOp : Bnn_Op<"bin_attention_scores", [Pure]> {
+  let summary = "BiBERT scores: P = [sign(Q) sign(K)^T > 0] as packed bits";
+  let description = [{
+    `queries` and `keys` are bnn.pack results of Q and K viewed as
+    [G * L, D, 1, 1] and [G * S, D, 1, 1]: [G * L, 1, 1, words(D)] words.
+    The result holds per group g and query i the bits of the S keys,
+    [G, L, words(S)]: bit j = 2 popcount(q_i XOR k_j) < D, i.e. the +-1 dot
+    product is > 0 (a dot of 0 gives 0, as 1[S > 0] does).
+    (runtime/bnnc/kernels_attention.h, techniques.md 2.2.)
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$queries,
+                   RankedTensorOf<[I32]>:$keys, I64Attr:$dim);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = [{
+    $queries `,` $keys attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Bnn_BinAttentionContextOp : Bnn_Op<"bin_attention_context", [Pure]> {
+  let summary = "BiBERT context: C = P sign(V) by and-popcount";
+  let description = [{
+    `scores` is a bin_attention_scores result [G, L, words(S)]; `values`
+    holds sign(V) transposed, packed along the keys: the bnn.pack of V^T
+    viewed as [G * D, S, 1, 1]. C[g, i, e] = popcount(P_i) -
+    2 popcount(P_i AND v_e), the integer sum_j P_ij sign(V)_je, as float
+    [G, L, D].
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$scores,
+                   RankedTensorOf<[I32]>:$values, I64Attr:$keys);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = [{
+    $scores `,` $values attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 #endif // BNNC_BNN_OPS

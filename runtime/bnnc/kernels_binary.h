@@ -689,4 +689,7 @@ BNNC_DEFINE_BCONV(64)
 BNNC_DEFINE_BMAXPOOL(32)
 BNNC_DEFINE_BMAXPOOL(64)
 
+/* Bi-Attention kernels (they use the popcount above). */
+#include "bnnc/kernels_attention.h"
+
 #endif /* BNNC_KERNELS_BINARY_H */

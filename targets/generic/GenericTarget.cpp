@@ -271,6 +271,12 @@ LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
       .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
       .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
       .Case([&](bnn::GeluOp k) { return gelu(k, e); })
+      .Case([&](bnn::BinAttentionScoresOp k) {
+        return binAttentionScores(k, e);
+      })
+      .Case([&](bnn::BinAttentionContextOp k) {
+        return binAttentionContext(k, e);
+      })
       .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
       .Case([&](bnn::TopKOp k) { return topk(k, e); })
       .Case([&](bnn::PackOp k) { return pack(k, e); })
@@ -579,6 +585,33 @@ LogicalResult GenericKernels::gelu(bnn::GeluOp op, CEmitter &e) {
                  {std::to_string(tensorOf(op.getInput()).getNumElements()),
                   op.getApproximate() == "tanh" ? "1" : "0",
                   e.input(op.getInput()), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult
+GenericKernels::binAttentionScores(bnn::BinAttentionScoresOp op, CEmitter &e) {
+  auto p = tensorOf(op.getOutput()).getShape();
+  int64_t groups = p[0], queries = p[1];
+  int64_t keys = tensorOf(op.getKeys()).getDimSize(0) / groups;
+  emitKernelCall(e, "bnnc_battn_scores",
+                 {std::to_string(groups), std::to_string(queries),
+                  std::to_string(keys), std::to_string(op.getDim()),
+                  "(const uint32_t *)" + e.input(op.getQueries()),
+                  "(const uint32_t *)" + e.input(op.getKeys()),
+                  "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult
+GenericKernels::binAttentionContext(bnn::BinAttentionContextOp op,
+                                    CEmitter &e) {
+  auto c = tensorOf(op.getOutput()).getShape();
+  emitKernelCall(e, "bnnc_battn_context",
+                 {std::to_string(c[0]), std::to_string(c[1]),
+                  std::to_string(op.getKeys()), std::to_string(c[2]),
+                  "(const uint32_t *)" + e.input(op.getScores()),
+                  "(const uint32_t *)" + e.input(op.getValues()),
+                  e.output(op.getOutput())});
   return success();
 }
 
