@@ -190,25 +190,27 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
     if (!migrations.empty()) {
       json::Array entries;
       for (DictionaryAttr d : migrations)
-        entries.push_back(json::Object{
-            {"node", text(d, "node")}, {"form", text(d, "form")},
-            {"max_abs_before", number(d, "max_abs_before")},
-            {"max_abs_after", number(d, "max_abs_after")},
-            {"note", text(d, "note")}});
+        entries.push_back(
+            json::Object{{"node", text(d, "node")},
+                         {"form", text(d, "form")},
+                         {"max_abs_before", number(d, "max_abs_before")},
+                         {"max_abs_after", number(d, "max_abs_after")},
+                         {"note", text(d, "note")}});
       root["gamma_migration"] = std::move(entries);
     }
     if (pruning) {
       json::Array stages, blocks;
       for (DictionaryAttr d : pruneList("stages"))
-        stages.push_back(json::Object{
-            {"block", integer(d, "block")}, {"after_node", text(d, "node")},
-            {"tokens_before", integer(d, "tokens_before")},
-            {"tokens_after", integer(d, "tokens_after")}});
+        stages.push_back(
+            json::Object{{"block", integer(d, "block")},
+                         {"after_node", text(d, "node")},
+                         {"tokens_before", integer(d, "tokens_before")},
+                         {"tokens_after", integer(d, "tokens_after")}});
       for (DictionaryAttr d : pruneList("macs"))
-        blocks.push_back(json::Object{
-            {"module", text(d, "block")},
-            {"macs_before", integer(d, "macs_before")},
-            {"macs_after", integer(d, "macs_after")}});
+        blocks.push_back(
+            json::Object{{"module", text(d, "block")},
+                         {"macs_before", integer(d, "macs_before")},
+                         {"macs_after", integer(d, "macs_after")}});
       root["token_prune"] = json::Object{{"stages", std::move(stages)},
                                          {"macs", std::move(blocks)}};
     }

@@ -177,15 +177,14 @@ bool isIntegerValued(Value v, int depth = 0) {
   }
   if (isa<onnx::MatMulOp, onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::NegOp,
           onnx::AbsOp, onnx::ConcatOp>(def))
-    return llvm::all_of(def->getOperands(), [&](Value o) {
-      return isIntegerValued(o, depth + 1);
-    });
+    return llvm::all_of(def->getOperands(),
+                        [&](Value o) { return isIntegerValued(o, depth + 1); });
   if (auto where = dyn_cast<onnx::WhereOp>(def))
     return isIntegerValued(where.getX(), depth + 1) &&
            isIntegerValued(where.getY(), depth + 1);
-  if (isa<onnx::TransposeOp, onnx::ReshapeOp, onnx::FlattenOp,
-          onnx::SqueezeOp, onnx::UnsqueezeOp, onnx::GatherOp, onnx::SliceOp,
-          onnx::ExpandOp, onnx::IdentityOp, bnn::ReshapeOp>(def))
+  if (isa<onnx::TransposeOp, onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
+          onnx::UnsqueezeOp, onnx::GatherOp, onnx::SliceOp, onnx::ExpandOp,
+          onnx::IdentityOp, bnn::ReshapeOp>(def))
     return isIntegerValued(def->getOperand(0), depth + 1);
   return false;
 }
@@ -433,7 +432,8 @@ struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
                                 PatternRewriter &rewriter) const override {
     auto cast = op.getA().getDefiningOp<onnx::CastOp>();
     auto signV = op.getB().getDefiningOp<onnx::SignOp>();
-    if (!cast || !signV || !tensorType(cast.getOutput()).getElementType().isF32())
+    if (!cast || !signV ||
+        !tensorType(cast.getOutput()).getElementType().isF32())
       return rewriter.notifyMatchFailure(op, "not Cast(...) x Sign(V)");
     auto greater = cast.getInput().getDefiningOp<onnx::GreaterOp>();
     if (!greater || !isSplat(greater->getOperand(1), 0.0f))
@@ -446,14 +446,17 @@ struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
     Value k;
     // sign(K)^T: Transpose(Sign(K)) or Sign(Transpose(K)).
     if (auto t = scores.getB().getDefiningOp<onnx::TransposeOp>()) {
-      if (auto s = t.getData().getDefiningOp<onnx::SignOp>(); s && swapsLastTwo(t))
+      if (auto s = t.getData().getDefiningOp<onnx::SignOp>();
+          s && swapsLastTwo(t))
         k = s.getX();
     } else if (auto s = scores.getB().getDefiningOp<onnx::SignOp>()) {
-      if (auto t = s.getX().getDefiningOp<onnx::TransposeOp>(); t && swapsLastTwo(t))
+      if (auto t = s.getX().getDefiningOp<onnx::TransposeOp>();
+          t && swapsLastTwo(t))
         k = t.getData();
     }
     if (!signQ || !k)
-      return rewriter.notifyMatchFailure(op, "scores are not sign(Q) sign(K)^T");
+      return rewriter.notifyMatchFailure(op,
+                                         "scores are not sign(Q) sign(K)^T");
     Value q = signQ.getX(), v = signV.getX();
     auto qt = tensorType(q), kt = tensorType(k), vt = tensorType(v);
     int64_t rank = qt.getRank();
@@ -484,8 +487,9 @@ struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
         RankedTensorType::get({groups, l, bnn::packedWords(s, 1)}, i32), qBits,
         kBits, rewriter.getI64IntegerAttr(d));
     Value c = rewriter.create<bnn::BinAttentionContextOp>(
-        op.getLoc(), RankedTensorType::get({groups, l, d}, rewriter.getF32Type()),
-        p, vBits, rewriter.getI64IntegerAttr(s));
+        op.getLoc(),
+        RankedTensorType::get({groups, l, d}, rewriter.getF32Type()), p, vBits,
+        rewriter.getI64IntegerAttr(s));
     rewriter.replaceOp(op, b.view(c, tensorType(op.getY()).getShape()));
     return success();
   }

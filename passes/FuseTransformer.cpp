@@ -210,7 +210,8 @@ std::optional<GeluMatch> matchGelu(Operation *core) {
   if (!x || !core->getResult(0).hasOneUse())
     return std::nullopt;
   auto onePlus = soleUser<onnx::AddOp>(core->getResult(0));
-  if (!onePlus || !isScalar(otherOperand(onePlus, core->getResult(0)), 1.0, 0.0))
+  if (!onePlus ||
+      !isScalar(otherOperand(onePlus, core->getResult(0)), 1.0, 0.0))
     return std::nullopt;
   Value t = onePlus.getC();
   Value cur = t;
@@ -253,7 +254,8 @@ struct OnnxFuseTransformerPass final
       int64_t d = type.getShape().back();
       Value gamma = m->gamma;
       if (!gamma) {
-        auto attr = makeF32Attr(&getContext(), {d}, SmallVector<float>(d, 1.0f));
+        auto attr =
+            makeF32Attr(&getContext(), {d}, SmallVector<float>(d, 1.0f));
         gamma = rewriter.create<onnx::ConstantOp>(loc, attr.getType(), attr);
       }
       Value beta = m->beta;
@@ -270,9 +272,9 @@ struct OnnxFuseTransformerPass final
       if (!m)
         continue;
       rewriter.setInsertionPoint(m->root);
-      auto gelu = rewriter.create<onnx::GeluOp>(
-          m->root->getLoc(), m->x.getType(), m->x,
-          rewriter.getStringAttr(m->approximate));
+      auto gelu =
+          rewriter.create<onnx::GeluOp>(m->root->getLoc(), m->x.getType(), m->x,
+                                        rewriter.getStringAttr(m->approximate));
       rewriter.replaceAllUsesWith(m->root->getResult(0), gelu.getY());
     }
     // The matched chains are now unused.

@@ -52,7 +52,7 @@ struct Use {
   enum Kind { MatMul, Gemm, Residual, Sign, Other } kind;
   Operation *op;
   Value edge;
-  onnx::AddOp biasAdd; // MatMul: the Add of a constant bias, if any
+  onnx::AddOp biasAdd;           // MatMul: the Add of a constant bias, if any
   SmallVector<Operation *> path; // the Reshapes from the LN output to edge
 };
 
@@ -152,9 +152,9 @@ public:
     bool residual = false;
     for (const Use &u : uses) {
       if (u.kind == Use::Other)
-        return refuse((Twine("user ") + describeNode(u.op) +
-                       " cannot absorb gamma")
-                          .str());
+        return refuse(
+            (Twine("user ") + describeNode(u.op) + " cannot absorb gamma")
+                .str());
       residual |= u.kind == Use::Residual;
     }
     if (uses.empty())
@@ -176,9 +176,8 @@ public:
     double maxGamma = 0;
     for (double v : gamma)
       maxGamma = std::max(maxGamma, std::fabs(v));
-    bool tiny = llvm::any_of(gamma, [&](double v) {
-      return std::fabs(v) <= 1e-6 * maxGamma;
-    });
+    bool tiny = llvm::any_of(
+        gamma, [&](double v) { return std::fabs(v) <= 1e-6 * maxGamma; });
     StringRef form = !residual ? "full-fold" : tiny ? "beta-folded" : "post-ln";
     // Linear consumers absorb gamma (all forms) and beta (unless the LN
     // keeps beta / gamma).
@@ -292,7 +291,8 @@ private:
   }
 
   /// Gemm(y, B, C): the D axis of B (rows, or columns with transB) scales by
-  /// gamma; with `foldBeta`, C' = beta_gemm * C + alpha * beta B, beta_gemm = 1.
+  /// gamma; with `foldBeta`, C' = beta_gemm * C + alpha * beta B, beta_gemm
+  /// = 1.
   void migrateGemm(const Use &u, bool foldBeta) {
     auto gemm = cast<onnx::GemmOp>(u.op);
     auto w = *getConstantFloats(gemm.getB());
@@ -349,8 +349,8 @@ private:
   void migrateResidual(const Use &u, bool foldBeta) {
     b.setInsertionPoint(u.op);
     Location loc = u.op->getLoc();
-    Value v = b.create<onnx::MulOp>(loc, u.edge.getType(), u.edge,
-                                    vector(gamma));
+    Value v =
+        b.create<onnx::MulOp>(loc, u.edge.getType(), u.edge, vector(gamma));
     if (foldBeta)
       v = b.create<onnx::AddOp>(loc, u.edge.getType(), v, vector(beta));
     for (OpOperand &operand : u.op->getOpOperands())

@@ -48,7 +48,7 @@ RankedTensorType tensorType(Value v) {
 
 struct Stage {
   int64_t block;
-  double keep;   // a count (>= 1, integral) or a ratio in (0, 1)
+  double keep; // a count (>= 1, integral) or a ratio in (0, 1)
   bool isRatio;
 };
 
@@ -66,11 +66,11 @@ std::optional<SmallVector<Stage>> parseStages(StringRef spec,
       return std::nullopt;
     }
     s.isRatio = k.contains('.');
-    if (k.getAsDouble(s.keep) || s.keep <= 0 ||
-        (s.isRatio && s.keep > 1.0) ||
+    if (k.getAsDouble(s.keep) || s.keep <= 0 || (s.isRatio && s.keep > 1.0) ||
         (!s.isRatio && s.keep != std::floor(s.keep))) {
-      error = ("'" + item + "': KEEP must be a token count >= 1 or a ratio "
-                            "in (0, 1]")
+      error = ("'" + item +
+               "': KEEP must be a token count >= 1 or a ratio "
+               "in (0, 1]")
                   .str();
       return std::nullopt;
     }
@@ -150,9 +150,10 @@ public:
                 "after this attention";
     Value x = residual->getResult(0);
     int64_t d = tensorType(x).getDimSize(2);
-    int64_t k = stage.isRatio
-                    ? static_cast<int64_t>(std::ceil(stage.keep * (n - 1) - 1e-9))
-                    : static_cast<int64_t>(stage.keep);
+    int64_t k =
+        stage.isRatio
+            ? static_cast<int64_t>(std::ceil(stage.keep * (n - 1) - 1e-9))
+            : static_cast<int64_t>(stage.keep);
     if (k < 1 || k > n - 1)
       return softmax.emitError()
              << describeNode(softmax) << ": token-prune: cannot keep " << k
@@ -165,10 +166,11 @@ public:
     };
 
     // CLS attention, averaged over the heads: [B, N-1] patch scores.
-    Value row = b.create<onnx::GatherOp>(loc, ty({batch, p.getDimSize(1), n}, f32),
-                                         softmax.getOutput(), ints({}, {0}), 2);
-    Value cls = b.create<onnx::ReduceMeanOp>(
-        loc, ty({batch, n}, f32), row, b.getDenseI64ArrayAttr({1}), 0);
+    Value row =
+        b.create<onnx::GatherOp>(loc, ty({batch, p.getDimSize(1), n}, f32),
+                                 softmax.getOutput(), ints({}, {0}), 2);
+    Value cls = b.create<onnx::ReduceMeanOp>(loc, ty({batch, n}, f32), row,
+                                             b.getDenseI64ArrayAttr({1}), 0);
     SmallVector<int64_t> patches;
     for (int64_t j = 1; j < n; ++j)
       patches.push_back(j);
@@ -178,8 +180,8 @@ public:
     auto topk = b.create<onnx::TopKOp>(
         loc, TypeRange{ty({batch, k}, f32), ty({batch, k}, i64)}, score,
         ints({1}, {k}), -1, 1, 1, IntegerAttr());
-    Value asFloat = b.create<onnx::CastOp>(loc, ty({batch, k}, f32),
-                                           topk.getIndices(), 1);
+    Value asFloat =
+        b.create<onnx::CastOp>(loc, ty({batch, k}, f32), topk.getIndices(), 1);
     auto ascending = b.create<onnx::TopKOp>(
         loc, TypeRange{ty({batch, k}, f32), ty({batch, k}, i64)}, asFloat,
         ints({1}, {k}), -1, 0, 1, IntegerAttr());
@@ -198,16 +200,16 @@ public:
         ValueRange{ints({batch, 1}, baseCls), rows}, 1);
     Value flat = b.create<onnx::ReshapeOp>(loc, ty({batch * n, d}, f32), x,
                                            ints({2}, {batch * n, d}), 0);
-    Value kept = b.create<onnx::GatherOp>(loc, ty({batch, k + 1, d}, f32),
-                                          flat, all, 0);
+    Value kept =
+        b.create<onnx::GatherOp>(loc, ty({batch, k + 1, d}, f32), flat, all, 0);
     int64_t tokens = k + 1;
     if (fuse) {
       // Package token: sum_j a_j x_j over the pruned j = all - kept.
       Value patchRows = b.create<onnx::GatherOp>(
           loc, ty({batch, n - 1, d}, f32), x, ints({n - 1}, patches), 1);
-      Value score3 = b.create<onnx::ReshapeOp>(
-          loc, ty({batch, 1, n - 1}, f32), score,
-          ints({3}, {batch, 1, n - 1}), 0);
+      Value score3 =
+          b.create<onnx::ReshapeOp>(loc, ty({batch, 1, n - 1}, f32), score,
+                                    ints({3}, {batch, 1, n - 1}), 0);
       Value total = b.create<onnx::MatMulOp>(loc, ty({batch, 1, d}, f32),
                                              score3, patchRows);
       SmallVector<int64_t> scoreBase;
@@ -215,19 +217,19 @@ public:
         scoreBase.push_back(i * (n - 1));
       Value scoreRows = b.create<onnx::AddOp>(loc, ty({batch, k}, i64), idx,
                                               ints({batch, 1}, scoreBase));
-      Value scoreFlat = b.create<onnx::ReshapeOp>(
-          loc, ty({batch * (n - 1)}, f32), score,
-          ints({1}, {batch * (n - 1)}), 0);
+      Value scoreFlat =
+          b.create<onnx::ReshapeOp>(loc, ty({batch * (n - 1)}, f32), score,
+                                    ints({1}, {batch * (n - 1)}), 0);
       Value keptScore = b.create<onnx::GatherOp>(loc, ty({batch, k}, f32),
                                                  scoreFlat, scoreRows, 0);
       Value keptScore3 = b.create<onnx::ReshapeOp>(
           loc, ty({batch, 1, k}, f32), keptScore, ints({3}, {batch, 1, k}), 0);
-      Value keptRows = b.create<onnx::GatherOp>(
-          loc, ty({batch, k, d}, f32), flat, rows, 0);
+      Value keptRows =
+          b.create<onnx::GatherOp>(loc, ty({batch, k, d}, f32), flat, rows, 0);
       Value keptSum = b.create<onnx::MatMulOp>(loc, ty({batch, 1, d}, f32),
                                                keptScore3, keptRows);
-      Value package = b.create<onnx::SubOp>(loc, ty({batch, 1, d}, f32),
-                                            total, keptSum);
+      Value package =
+          b.create<onnx::SubOp>(loc, ty({batch, 1, d}, f32), total, keptSum);
       kept = b.create<onnx::ConcatOp>(loc, ty({batch, k + 2, d}, f32),
                                       ValueRange{kept, package}, 1);
       tokens = k + 2;
@@ -299,10 +301,9 @@ private:
       }
       auto shape = inferShape(op, n, tokens);
       if (!shape)
-        return op->emitError()
-               << describeNode(op)
-               << ": token-prune: cannot re-shape this op for " << tokens
-               << " tokens";
+        return op->emitError() << describeNode(op)
+                               << ": token-prune: cannot re-shape this op for "
+                               << tokens << " tokens";
       auto result = op->getResult(0);
       auto type = tensorType(result).clone(*shape);
       if (type != result.getType()) {
@@ -317,13 +318,16 @@ private:
                                                  int64_t tokens) {
     if (op->getNumResults() != 1)
       return std::nullopt;
-    auto in = [&](unsigned i) { return tensorType(op->getOperand(i)).getShape(); };
+    auto in = [&](unsigned i) {
+      return tensorType(op->getOperand(i)).getShape();
+    };
     if (isa<onnx::LayerNormalizationOp, onnx::SoftmaxOp, onnx::GeluOp,
             onnx::ReluOp, onnx::ErfOp, onnx::TanhOp, onnx::SqrtOp,
             onnx::SigmoidOp, onnx::SignOp, onnx::CastOp, onnx::DropoutOp,
             onnx::IdentityOp, onnx::NegOp, onnx::ExpOp>(op))
       return SmallVector<int64_t>(in(0));
-    if (isa<onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::DivOp, onnx::PowOp>(op))
+    if (isa<onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::DivOp, onnx::PowOp>(
+            op))
       return broadcastShapes(in(0), in(1));
     if (auto mm = dyn_cast<onnx::MatMulOp>(op)) {
       auto a = in(0), bs = in(1);
@@ -447,8 +451,8 @@ struct TokenPrunePass final : bnnc::impl::TokenPruneBase<TokenPrunePass> {
     for (const Stage &stage : *stages) {
       if (stage.block >= static_cast<int64_t>(attention.size())) {
         f.emitError() << "--token-prune: block " << stage.block
-                      << " does not exist (the model has "
-                      << attention.size() << " attention blocks)";
+                      << " does not exist (the model has " << attention.size()
+                      << " attention blocks)";
         return signalPassFailure();
       }
       DictionaryAttr record;
@@ -464,10 +468,10 @@ struct TokenPrunePass final : bnnc::impl::TokenPruneBase<TokenPrunePass> {
           {b.getNamedAttr("block", b.getStringAttr(block)),
            b.getNamedAttr("macs_before", b.getI64IntegerAttr(m)),
            b.getNamedAttr("macs_after", b.getI64IntegerAttr(after[block]))}));
-    f->setAttr("bnn.token_prune",
-               b.getDictionaryAttr(
-                   {b.getNamedAttr("stages", b.getArrayAttr(records)),
-                    b.getNamedAttr("macs", b.getArrayAttr(macs))}));
+    f->setAttr(
+        "bnn.token_prune",
+        b.getDictionaryAttr({b.getNamedAttr("stages", b.getArrayAttr(records)),
+                             b.getNamedAttr("macs", b.getArrayAttr(macs))}));
   }
 };
 

@@ -68,8 +68,8 @@ protected:
   virtual mlir::LogicalResult gelu(bnn::GeluOp op, CEmitter &e);
   virtual mlir::LogicalResult binAttentionScores(bnn::BinAttentionScoresOp op,
                                                  CEmitter &e);
-  virtual mlir::LogicalResult
-  binAttentionContext(bnn::BinAttentionContextOp op, CEmitter &e);
+  virtual mlir::LogicalResult binAttentionContext(bnn::BinAttentionContextOp op,
+                                                  CEmitter &e);
   virtual mlir::LogicalResult cumsum(bnn::CumSumOp op, CEmitter &e);
   virtual mlir::LogicalResult topk(bnn::TopKOp op, CEmitter &e);
   virtual mlir::LogicalResult pack(bnn::PackOp op, CEmitter &e);

@@ -271,9 +271,8 @@ LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
       .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
       .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
       .Case([&](bnn::GeluOp k) { return gelu(k, e); })
-      .Case([&](bnn::BinAttentionScoresOp k) {
-        return binAttentionScores(k, e);
-      })
+      .Case(
+          [&](bnn::BinAttentionScoresOp k) { return binAttentionScores(k, e); })
       .Case([&](bnn::BinAttentionContextOp k) {
         return binAttentionContext(k, e);
       })
@@ -588,8 +587,8 @@ LogicalResult GenericKernels::gelu(bnn::GeluOp op, CEmitter &e) {
   return success();
 }
 
-LogicalResult
-GenericKernels::binAttentionScores(bnn::BinAttentionScoresOp op, CEmitter &e) {
+LogicalResult GenericKernels::binAttentionScores(bnn::BinAttentionScoresOp op,
+                                                 CEmitter &e) {
   auto p = tensorOf(op.getOutput()).getShape();
   int64_t groups = p[0], queries = p[1];
   int64_t keys = tensorOf(op.getKeys()).getDimSize(0) / groups;
@@ -602,9 +601,8 @@ GenericKernels::binAttentionScores(bnn::BinAttentionScoresOp op, CEmitter &e) {
   return success();
 }
 
-LogicalResult
-GenericKernels::binAttentionContext(bnn::BinAttentionContextOp op,
-                                    CEmitter &e) {
+LogicalResult GenericKernels::binAttentionContext(bnn::BinAttentionContextOp op,
+                                                  CEmitter &e) {
   auto c = tensorOf(op.getOutput()).getShape();
   emitKernelCall(e, "bnnc_battn_context",
                  {std::to_string(c[0]), std::to_string(c[1]),

@@ -67,7 +67,8 @@ void check(const Case &tc, uint64_t seed) {
         // Tie rows: key j equals query j mod L with the first D/2 signs
         // flipped, so for even D their dot is exactly 0.
         if (tc.ties && j % 2 == 0)
-          x = q[(static_cast<size_t>(g) * L + j % L) * D + e] * (e < D / 2 ? -1 : 1);
+          x = q[(static_cast<size_t>(g) * L + j % L) * D + e] *
+              (e < D / 2 ? -1 : 1);
         else
           x = rng.pm1();
       }
@@ -91,7 +92,8 @@ void check(const Case &tc, uint64_t seed) {
         for (int32_t j = 0; j < S; ++j)
           sum += pRef[(static_cast<size_t>(g) * L + i) * S + j] *
                  v[(static_cast<size_t>(g) * S + j) * D + e];
-        cRef[(static_cast<size_t>(g) * L + i) * D + e] = static_cast<float>(sum);
+        cRef[(static_cast<size_t>(g) * L + i) * D + e] =
+            static_cast<float>(sum);
       }
     }
   if (tc.ties && D % 2 == 0) {
@@ -119,8 +121,8 @@ void check(const Case &tc, uint64_t seed) {
       pUnpacked[static_cast<size_t>(r) * S + j] =
           (pb[static_cast<size_t>(r) * words(S) + j / 32] >> (j % 32)) & 1u;
     for (int32_t j = S; j < words(S) * 32; ++j)
-      EXPECT_EQ((pb[static_cast<size_t>(r) * words(S) + j / 32] >> (j % 32)) & 1u,
-                0u)
+      EXPECT_EQ(
+          (pb[static_cast<size_t>(r) * words(S) + j / 32] >> (j % 32)) & 1u, 0u)
           << "tail bit " << j << " of score row " << r;
   }
   EXPECT_EQ(pUnpacked, pRef);
