@@ -22,6 +22,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cctype>
+#include <optional>
 
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
@@ -33,11 +34,47 @@ using namespace mlir;
 namespace bnnc {
 namespace {
 
+/// Largest tensor the importer accepts, in bytes. Far beyond any target (the
+/// driver limits the arena and the weights to 2 GiB by default), and small
+/// enough that element counts, byte sizes and arena offsets computed from
+/// imported shapes never overflow int64_t.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;
+
+/// Element count of `dims` if every dimension is non-negative and the
+/// tensor has at most kMaxTensorBytes at `elementBytes` per element.
+std::optional<int64_t> boundedElementCount(ArrayRef<int64_t> dims,
+                                           int64_t elementBytes) {
+  int64_t count = 1;
+  bool empty = false;
+  for (int64_t d : dims) {
+    if (d < 0)
+      return std::nullopt;
+    empty |= d == 0;
+    // Dimensions after a zero still have to be in range on their own.
+    if (d > kMaxTensorBytes / elementBytes)
+      return std::nullopt;
+    if (!empty && count > kMaxTensorBytes / elementBytes / d)
+      return std::nullopt;
+    count = empty ? 0 : count * d;
+  }
+  return count;
+}
+
+std::string shapeString(ArrayRef<int64_t> dims) {
+  std::string text;
+  for (auto [i, d] : llvm::enumerate(dims))
+    text += (i ? "x" : "") + std::to_string(d);
+  return dims.empty() ? "scalar" : text;
+}
+
 class OnnxImporter {
 public:
-  OnnxImporter(MLIRContext &ctx, StringRef path, const ImportOptions &options)
+  /// Reads `path`, or `contents` if given (then `path` only names it in
+  /// diagnostics).
+  OnnxImporter(MLIRContext &ctx, StringRef path, const ImportOptions &options,
+               std::optional<StringRef> contents = std::nullopt)
       : ctx(ctx), builder(&ctx), path(path), options(options),
-        fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {
+        contents(contents), fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {
     ctx.loadDialect<onnx::OnnxDialect, bnn::BnnDialect, func::FuncDialect>();
   }
 
@@ -84,6 +121,7 @@ private:
   OpBuilder builder;
   std::string path;
   const ImportOptions &options;
+  std::optional<StringRef> contents;
   Location fileLoc;
   int64_t opset = 0;
   llvm::StringMap<Value> values;
@@ -96,11 +134,15 @@ private:
   }
 
   LogicalResult parse(::onnx::ModelProto &model) {
-    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    if (!buffer)
-      return error() << "cannot open file: " << buffer.getError().message();
-    StringRef bytes = (*buffer)->getBuffer();
+    std::unique_ptr<llvm::MemoryBuffer> file;
+    if (!contents) {
+      auto buffer = llvm::MemoryBuffer::getFile(
+          path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+      if (!buffer)
+        return error() << "cannot open file: " << buffer.getError().message();
+      file = std::move(*buffer);
+    }
+    StringRef bytes = contents ? *contents : file->getBuffer();
     if (bytes.size() > static_cast<size_t>(INT32_MAX))
       return error() << "file is larger than 2 GB; external data is not "
                         "supported";
@@ -207,12 +249,96 @@ private:
   }
 
   LogicalResult check(::onnx::ModelProto &model) {
+    // Before onnx::checker and shape inference, which compute with these
+    // numbers unchecked (element counts overflow, zero strides divide).
+    if (failed(checkTensorSizes(model.graph())) ||
+        failed(checkWindowAttributes(model.graph())))
+      return failure();
     try {
       ::onnx::checker::check_model(model);
     } catch (const std::exception &e) {
       return error() << "invalid ONNX model: " << firstLine(e.what());
     }
     return inferShapes(model);
+  }
+
+  /// Initializer and Constant shapes: non-negative and at most
+  /// kMaxTensorBytes.
+  LogicalResult checkTensorSizes(const ::onnx::GraphProto &graph) {
+    auto check = [&](const ::onnx::TensorProto &t,
+                     const std::string &what) -> LogicalResult {
+      SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+      for (int64_t d : dims)
+        if (d < 0)
+          return error() << what << " has a negative dimension " << d
+                         << " (shape " << shapeString(dims) << ")";
+      int64_t width = 1;
+      switch (t.data_type()) {
+      case ::onnx::TensorProto::DOUBLE:
+      case ::onnx::TensorProto::INT64:
+      case ::onnx::TensorProto::UINT64:
+        width = 8;
+        break;
+      case ::onnx::TensorProto::FLOAT:
+      case ::onnx::TensorProto::INT32:
+      case ::onnx::TensorProto::UINT32:
+        width = 4;
+        break;
+      default:
+        break;
+      }
+      if (!boundedElementCount(dims, width))
+        return error() << what << " of shape " << shapeString(dims)
+                       << " is larger than 2^40 bytes; no bnnc target can "
+                          "hold it";
+      return success();
+    };
+    for (const auto &init : graph.initializer())
+      if (failed(check(init, "initializer '" + init.name() + "'")))
+        return failure();
+    for (auto [i, node] : llvm::enumerate(graph.node()))
+      for (const auto &a : node.attribute())
+        if (a.has_t() &&
+            failed(check(a.t(), describe(node, node.name().empty()
+                                                   ? node.op_type() + "_" +
+                                                         std::to_string(i)
+                                                   : node.name()) +
+                                    ": attribute '" + a.name() + "'")))
+          return failure();
+    return success();
+  }
+
+  /// Window attributes ONNX shape inference divides by or multiplies
+  /// without checking (a zero stride is a division by zero inside libonnx):
+  /// strides, dilations and kernel_shape must be in [1, 2^31), group >= 1,
+  /// pads within (-2^31, 2^31). Reported with the node before inference.
+  LogicalResult checkWindowAttributes(const ::onnx::GraphProto &graph) {
+    for (auto [i, node] : llvm::enumerate(graph.node())) {
+      std::string name = node.name().empty()
+                             ? node.op_type() + "_" + std::to_string(i)
+                             : node.name();
+      for (const auto &a : node.attribute()) {
+        StringRef attr = a.name();
+        bool positive =
+            attr == "strides" || attr == "dilations" || attr == "kernel_shape";
+        if (a.type() == ::onnx::AttributeProto::INTS &&
+            (positive || attr == "pads")) {
+          for (int64_t v : a.ints())
+            if (positive ? (v < 1 || v > INT32_MAX)
+                         : (v <= INT32_MIN || v >= INT32_MAX))
+              return emitError(nodeLoc(name))
+                     << describe(node, name) << ": " << attr << " value " << v
+                     << (positive ? " is out of range (must be in [1, 2^31))"
+                                  : " is out of range (|pad| < 2^31)");
+        }
+        if (attr == "group" && a.type() == ::onnx::AttributeProto::INT &&
+            (a.i() < 1 || a.i() > INT32_MAX))
+          return emitError(nodeLoc(name))
+                 << describe(node, name) << ": group " << a.i()
+                 << " is out of range (must be in [1, 2^31))";
+      }
+    }
+    return success();
   }
 
   LogicalResult inferShapes(::onnx::ModelProto &model) {
@@ -281,7 +407,10 @@ private:
       return failure();
     SmallVector<int64_t> shape;
     for (const auto &dim : tensor.shape().dim()) {
-      if (!dim.has_dim_value() || dim.dim_value() < 0) {
+      if (dim.has_dim_value() && dim.dim_value() < 0)
+        return error() << what << " has a negative dimension "
+                       << dim.dim_value();
+      if (!dim.has_dim_value()) {
         auto diag = error() << what << " has a symbolic dimension";
         if (dim.has_dim_param())
           diag << " '" << dim.dim_param() << "'";
@@ -291,17 +420,45 @@ private:
       }
       shape.push_back(dim.dim_value());
     }
+    if (failed(checkSize(shape, *element, what)))
+      return failure();
     return RankedTensorType::get(shape, *element);
+  }
+
+  /// Rejects shapes with negative dimensions and tensors beyond
+  /// kMaxTensorBytes (whose sizes would overflow further down).
+  LogicalResult checkSize(ArrayRef<int64_t> dims, Type element,
+                          StringRef what) {
+    for (int64_t d : dims)
+      if (d < 0)
+        return error() << what << " has a negative dimension " << d
+                       << " (shape " << shapeString(dims) << ")";
+    int64_t width = std::max(1u, element.getIntOrFloatBitWidth() / 8);
+    if (!boundedElementCount(dims, width))
+      return error() << what << " of shape " << shapeString(dims)
+                     << " is larger than 2^40 bytes; no bnnc target can "
+                        "hold it";
+    return success();
   }
 
   FailureOr<DenseElementsAttr> tensorAttr(const ::onnx::TensorProto &t,
                                           StringRef what) {
-    if (t.data_location() == ::onnx::TensorProto::EXTERNAL)
-      return error() << what << " uses external data, which is not supported";
+    if (t.data_location() == ::onnx::TensorProto::EXTERNAL) {
+      std::string location;
+      for (const auto &entry : t.external_data())
+        if (entry.key() == "location")
+          location = entry.value();
+      return error() << what << " stores its data in the external file '"
+                     << location
+                     << "', which bnnc does not read (save the model with "
+                        "all tensors inside the .onnx file)";
+    }
     auto element = elementType(t.data_type(), what);
     if (failed(element))
       return failure();
     SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+    if (failed(checkSize(shape, *element, what)))
+      return failure();
     auto type = RankedTensorType::get(shape, *element);
     int64_t count = type.getNumElements();
     if (t.has_raw_data()) {
@@ -558,7 +715,9 @@ private:
                     : e.isUnsignedInteger(8)      ? ::onnx::TensorProto::UINT8
                     : e.isInteger(8)              ? ::onnx::TensorProto::INT8
                                                   : 0;
-    if (!dtype)
+    // Folding is an aid to shape inference: constants too large to copy
+    // into a TensorProto cheaply stay nodes (the pass pipeline folds them).
+    if (!dtype || attr.getNumElements() > (int64_t(1) << 24))
       return false;
     t.set_name(name);
     t.set_data_type(dtype);
@@ -600,6 +759,9 @@ private:
           return std::nullopt;
         dims.push_back(d.dim_value());
       }
+      // Shapes out of range are reported when the graph is imported.
+      if (!boundedElementCount(dims, 8))
+        return std::nullopt;
       return dims;
     };
     SmallVector<int> candidates;
@@ -740,9 +902,18 @@ private:
       argNames.push_back(input.name());
     }
     SmallVector<Type> resultTypes;
+    llvm::StringMap<std::string> producers;
+    for (auto [i, node] : llvm::enumerate(graph.node()))
+      for (const std::string &o : node.output())
+        producers[o] = describe(node, node.name().empty()
+                                          ? node.op_type() + "_" +
+                                                std::to_string(i)
+                                          : node.name());
     for (const auto &output : graph.output()) {
-      auto type =
-          tensorType(output.type(), "graph output '" + output.name() + "'");
+      std::string what = "graph output '" + output.name() + "'";
+      if (auto it = producers.find(output.name()); it != producers.end())
+        what += " of " + it->second;
+      auto type = tensorType(output.type(), what);
       if (failed(type))
         return nullptr;
       resultTypes.push_back(*type);
@@ -803,6 +974,12 @@ private:
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,
                                      const ImportOptions &options) {
   return OnnxImporter(context, path, options).run();
+}
+
+OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &context,
+                                       StringRef contents, StringRef name,
+                                       const ImportOptions &options) {
+  return OnnxImporter(context, name, options, contents).run();
 }
 
 Support checkOnnxSupport(StringRef path, const ImportOptions &options,

@@ -36,6 +36,12 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importOnnxFile(mlir::MLIRContext &context, llvm::StringRef path,
                const ImportOptions &options = {});
 
+/// importOnnxFile on a model already in memory (`name` stands for the file
+/// in diagnostics); used by the fuzz targets.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxBuffer(mlir::MLIRContext &context, llvm::StringRef contents,
+                 llvm::StringRef name, const ImportOptions &options = {});
+
 enum class Support { Supported, Unsupported, Invalid };
 
 /// Checks every node of a model against bnnc's supported-ops table

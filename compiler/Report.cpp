@@ -90,6 +90,28 @@ bool hasBinarizedInput(Operation *op) {
 
 } // namespace
 
+ResourceUse measureResources(ModuleOp module) {
+  ResourceUse use;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaSizeAttr))
+      use.arenaBytes = std::max(use.arenaBytes, a.getInt());
+    func.walk([&](Operation *op) {
+      if (op->getNumResults() != 1 ||
+          !isa<RankedTensorType>(op->getResult(0).getType()))
+        return;
+      int64_t bytes = bnn::tensorBytes(op->getResult(0).getType());
+      if (op->hasTrait<OpTrait::ConstantLike>()) {
+        if (!op->use_empty())
+          use.constantBytes += bytes;
+      } else if (op->hasAttr(bnn::kOffsetAttr) && bytes > use.largestBytes) {
+        use.largestBytes = bytes;
+        use.largestValue = op;
+      }
+    });
+  }
+  return use;
+}
+
 void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
                  bool json) {
   SmallVector<Layer> layers;

@@ -14,6 +14,18 @@ namespace bnnc {
 /// shapes, binary or real, MACs, weight bytes, arena offset and size) and
 /// the model totals (weight bytes against the ONNX file, peak arena, the
 /// binary share of the MACs): as a text table, or as JSON.
+/// What a compiled (planned) module needs in memory: the arena, and the
+/// constant data the generated C stores (weights, thresholds, tables; code
+/// is not included). `largestValue`/`largestBytes`: the biggest tensor that
+/// lives in the arena and the op that computes it (null if none).
+struct ResourceUse {
+  int64_t arenaBytes = 0;
+  int64_t constantBytes = 0;
+  mlir::Operation *largestValue = nullptr;
+  int64_t largestBytes = 0;
+};
+ResourceUse measureResources(mlir::ModuleOp module);
+
 void writeReport(mlir::ModuleOp module, int64_t onnxFileBytes,
                  llvm::raw_ostream &os, bool json);
 

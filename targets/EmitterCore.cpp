@@ -122,6 +122,10 @@ std::string CEmitter::uniqueName(StringRef stem) {
   return name;
 }
 
+static bool isIdentifierChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
 std::string CEmitter::freshName(StringRef stem) {
   return uniqueName((prefix + "_" + stem).str());
 }
@@ -399,7 +403,28 @@ void CEmitter::emitSource(raw_ostream &os) {
      << "    if (!outputs[i])\n      return BNNC_ERROR_NULL_ARGUMENT;\n";
   if (bodyText.find("arena_bytes") != std::string::npos)
     os << "  uint8_t *const arena_bytes = (uint8_t *)arena;\n";
-  os << prologueText << bodyText << "  return BNNC_OK;\n}\n";
+  os << prologueText;
+  // A binding the body never reads (a kernel on an empty tensor emits no
+  // code) is marked used, so the C stays -Wunused-variable clean.
+  SmallVector<StringRef> lines;
+  StringRef(prologueText).split(lines, '\n');
+  for (StringRef line : lines) {
+    size_t begin = line.find("*const ");
+    size_t end = line.find(" = ");
+    if (begin == StringRef::npos || end == StringRef::npos || end < begin)
+      continue;
+    StringRef name = line.slice(begin + 7, end);
+    bool used = false;
+    for (size_t at = bodyText.find(name.str()); at != std::string::npos && !used;
+         at = bodyText.find(name.str(), at + 1)) {
+      size_t after = at + name.size();
+      used = (at == 0 || !isIdentifierChar(bodyText[at - 1])) &&
+             (after >= bodyText.size() || !isIdentifierChar(bodyText[after]));
+    }
+    if (!used)
+      os << "  (void)" << name << ";\n";
+  }
+  os << bodyText << "  return BNNC_OK;\n}\n";
 }
 
 LogicalResult CEmitter::run(std::string &header, std::string &source) {

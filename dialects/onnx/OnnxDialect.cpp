@@ -78,7 +78,8 @@ static LogicalResult verifyBroadcastBinary(Operation *op, bool sameOperands,
   auto a = rankedType(op->getOperand(0)), b = rankedType(op->getOperand(1));
   auto c = rankedType(op->getResult(0));
   if (sameOperands && a.getElementType() != b.getElementType())
-    return op->emitOpError("operand element types must match");
+    return op->emitOpError("operand element types must match, got ")
+           << a.getElementType() << " and " << b.getElementType();
   Type expected = boolResult ? IntegerType::get(op->getContext(), 1)
                              : a.getElementType();
   if (c.getElementType() != expected)
@@ -264,6 +265,14 @@ LogicalResult MaxPoolOp::verify() {
       getDilations(), getPads(), getAutoPad(), getCeilMode() != 0, error);
   if (!geometry)
     return emitOpError(error);
+  // A window entirely in the padding would have no element to take the
+  // maximum of.
+  for (auto [i, k] : llvm::enumerate(geometry->kernel)) {
+    int64_t extent = (k - 1) * geometry->dilations[i] + 1;
+    if (geometry->padsBegin[i] >= extent || geometry->padsEnd[i] >= extent)
+      return emitOpError("pads must be smaller than the window extent ")
+             << extent << " (a window entirely in padding has no maximum)";
+  }
   SmallVector<int64_t> expected = {x.getDimSize(0), x.getDimSize(1)};
   expected.append(geometry->output);
   if (y.getShape() != ArrayRef<int64_t>(expected))

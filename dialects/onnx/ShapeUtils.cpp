@@ -111,6 +111,12 @@ resolveWindow(ArrayRef<int64_t> inputSpatial, ArrayRef<int64_t> kernel,
       os << "kernel, strides and dilations must be positive";
       return std::nullopt;
     }
+    // Bounded so that window extents and spans cannot overflow.
+    if (g.kernel[i] > INT32_MAX || g.strides[i] > INT32_MAX ||
+        g.dilations[i] > INT32_MAX) {
+      os << "kernel, strides and dilations must be below 2^31";
+      return std::nullopt;
+    }
   }
   bool explicitPads = autoPad == "NOTSET" || autoPad.empty();
   if (pads && explicitPads) {
@@ -123,6 +129,10 @@ resolveWindow(ArrayRef<int64_t> inputSpatial, ArrayRef<int64_t> kernel,
       g.padsEnd[i] = (*pads)[i + n];
       if (g.padsBegin[i] < 0 || g.padsEnd[i] < 0) {
         os << "negative pads are not supported";
+        return std::nullopt;
+      }
+      if (g.padsBegin[i] > INT32_MAX || g.padsEnd[i] > INT32_MAX) {
+        os << "pads must be below 2^31";
         return std::nullopt;
       }
     }

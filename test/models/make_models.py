@@ -365,10 +365,142 @@ def make_bad_models():
                [helper.make_node("Sign", ["x"], ["s"], name="sign0"),
                 helper.make_node("MatMul", ["s", "w"], ["y"], name="dense0")],
                [x], [y2], inits=[w])
+    make_malformed_models(bad)
     print("wrote", bad)
 
 
+def make_malformed_models(bad):
+    """Models that are broken (or absurd) on purpose, one defect each, for
+    test/errors/malformed.test. They bypass onnx.checker: each must be
+    rejected by bnnc with one line naming the node, op or tensor."""
+    from onnx import TensorProto, helper
+    f32 = TensorProto.FLOAT
+
+    def vi(name, shape, dtype=f32):
+        return helper.make_tensor_value_info(name, dtype, shape)
+
+    def save(name, nodes, inputs, outputs, inits=(), opsets=(("", 13),),
+             edit=None):
+        graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+        model = helper.make_model(
+            graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets])
+        if edit:
+            edit(model)
+        onnx.save(model, os.path.join(bad, name + ".onnx"))
+
+    def tensor(name, dtype, dims, raw=None, floats=None):
+        # Built field by field: helper.make_tensor refuses inconsistent data.
+        t = TensorProto(name=name, data_type=dtype, dims=dims)
+        if raw is not None:
+            t.raw_data = raw
+        if floats is not None:
+            t.float_data.extend(floats)
+        return t
+
+    x, y = vi("x", [1, 4]), vi("y", [1, 4])
+    relu = helper.make_node("Relu", ["x"], ["y"], name="relu0")
+
+    # Not a model at all: fixed pseudo-random bytes behind a PNG signature.
+    rng = np.random.default_rng(8)
+    with open(os.path.join(bad, "garbage.onnx"), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + rng.integers(0, 256, 200, np.uint8).tobytes())
+
+    # Dangling names: a graph output nothing produces.
+    save("dangling_output", [relu], [x], [y, vi("z", [1, 4])])
+
+    # Initializer data that does not match its shape (raw bytes, typed values).
+    w = tensor("w", f32, [2, 3], raw=np.zeros(5, np.float32).tobytes())
+    save("init_raw_size", [helper.make_node("MatMul", ["x2", "w"], ["y"], name="mm0")],
+         [vi("x2", [1, 2])], [vi("y", [1, 3])], inits=[w])
+    w = tensor("w", f32, [2, 3], floats=[1.0] * 7)
+    save("init_value_count", [helper.make_node("MatMul", ["x2", "w"], ["y"], name="mm0")],
+         [vi("x2", [1, 2])], [vi("y", [1, 3])], inits=[w])
+
+    # Negative, zero and huge dimensions.
+    w = tensor("w", f32, [-2, 3], raw=bytes(24))
+    save("init_negative_dim", [helper.make_node("MatMul", ["x2", "w"], ["y"], name="mm0")],
+         [vi("x2", [1, 2])], [vi("y", [1, 3])], inits=[w])
+    save("input_negative_dim", [relu], [vi("x", [1, -4])], [vi("y", [1, -4])])
+    save("input_zero_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+         [vi("x", [0, 4])], [vi("y", [0, 4])])
+    big = [1 << 31, 1 << 31, 1 << 31]
+    save("input_huge_dims", [helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+         [vi("x", big)], [vi("y", big)])
+    w = tensor("w", f32, [1 << 40, 1 << 40], raw=bytes(16))
+    save("init_huge_dims", [helper.make_node("Add", ["x", "w"], ["y"], name="add0")],
+         [x], [y], inits=[w])
+    # Reshape to a shape whose element count overflows 64 bits.
+    shape = numpy_helper.from_array(np.array([1 << 62, 1 << 62, 0], np.int64), "shape")
+    save("reshape_overflow",
+         [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape0")],
+         [x], [vi("y", ["a", "b", "c"])], inits=[shape])
+    # 2 GiB between two layers: no MCU has that arena (nor most hosts' data
+    # segment); rejected with the arena size before any code is generated.
+    two_gb = [1, 512, 1024, 1024]
+    save("arena_2gb",
+         [helper.make_node("Relu", ["x"], ["t"], name="relu0"),
+          helper.make_node("Neg", ["t"], ["y"], name="neg0")],
+         [vi("x", two_gb)], [vi("y", two_gb)])
+
+    # Windows: negative pads, pads beyond the pooling window, zero strides
+    # and dilations, groups that do not divide the channels.
+    xc, wc = vi("x", [1, 4, 8, 8]), numpy_helper.from_array(np.ones((4, 4, 3, 3), np.float32), "w")
+    yc = vi("y", ["n", "c", "h", "w"])  # symbolic: shape inference fills it
+    def conv(name, w_init=wc, **attrs):
+        save(name, [helper.make_node("Conv", ["x", "w"], ["y"], name="conv0", **attrs)],
+             [xc], [yc], inits=[w_init])
+    conv("conv_negative_pads", pads=[-1, -1, -1, -1])
+    conv("conv_zero_strides", strides=[0, 0])
+    conv("conv_zero_dilations", dilations=[0, 0])
+    conv("conv_huge_dilations", dilations=[1 << 62, 1 << 62])
+    conv("conv_bad_group", group=3,
+         w_init=numpy_helper.from_array(np.ones((3, 1, 3, 3), np.float32), "w"))
+    save("pool_pads_beyond_kernel",
+         [helper.make_node("MaxPool", ["x"], ["y"], name="pool0", kernel_shape=[2, 2],
+                           pads=[0, 0, 3, 3])],
+         [xc], [yc])
+
+    # Element types that do not agree.
+    i64 = numpy_helper.from_array(np.ones((1, 4), np.int64), "b")
+    save("dtype_mismatch", [helper.make_node("Add", ["x", "b"], ["y"], name="add0")],
+         [x], [y], inits=[i64])
+
+    # A node in a domain the model does not import; an absurd opset.
+    save("undeclared_domain",
+         [helper.make_node("Relu", ["x"], ["y"], name="relu0", domain="com.acme")],
+         [x], [y])
+    save("opset_huge", [relu], [x], [y], opsets=(("", 1000000),))
+
+    # Duplicate names: two producers of one tensor, two initializers and two
+    # graph inputs of one name.
+    save("duplicate_output",
+         [helper.make_node("Relu", ["x"], ["t"], name="relu0"),
+          helper.make_node("Neg", ["x"], ["t"], name="neg0"),
+          helper.make_node("Abs", ["t"], ["y"], name="abs0")],
+         [x], [y])
+    one = numpy_helper.from_array(np.ones((1, 4), np.float32), "b")
+    save("duplicate_initializer",
+         [helper.make_node("Add", ["x", "b"], ["y"], name="add0")],
+         [x], [y], inits=[one, one])
+    save("duplicate_input", [relu], [x, vi("x", [1, 4])], [y])
+
+    # Weights in an external file that is not there.
+    def external(model):
+        t = model.graph.initializer[0]
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        entry = t.external_data.add()
+        entry.key, entry.value = "location", "missing_weights.bin"
+    save("external_data_missing",
+         [helper.make_node("Add", ["x", "b"], ["y"], name="add0")],
+         [x], [y], inits=[one], edit=external)
+
+
 def main():
+    import sys
+    if sys.argv[1:] == ["--bad"]:  # only the diagnostics models (no torch run)
+        make_bad_models()
+        return
     torch.manual_seed(0)
     cnn = SmallCnn()
     train_briefly(cnn, torch.randn(32, 1, 16, 16), 10)

@@ -12,6 +12,7 @@
 #include "compiler/Pipeline.h"
 #include "compiler/Report.h"
 #include "compiler/SupportedOps.h"
+#include "dialects/onnx/OnnxDialect.h"
 #include "targets/Targets.h"
 
 #include "mlir/IR/AsmState.h"
@@ -27,6 +28,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+
+#include <tuple>
 
 using namespace llvm;
 
@@ -116,7 +119,38 @@ cl::opt<bool> listSupportedOps(
              "operator, then exit"),
     cl::cat(bnncCategory));
 
+cl::opt<std::string> maxArena(
+    "max-arena",
+    cl::desc("Fail if the model needs a larger arena than BYTES (suffixes "
+             "K, M, G: powers of 1024; default 2G-1)"),
+    cl::value_desc("bytes"), cl::cat(bnncCategory));
+cl::opt<std::string> maxFlash(
+    "max-flash",
+    cl::desc("Fail if the generated C holds more than BYTES of constant data "
+             "(weights and tables; suffixes K, M, G; default 2G-1)"),
+    cl::value_desc("bytes"), cl::cat(bnncCategory));
+
 int anchor;
+
+/// The largest object bnnc generates by default: no MCU has more memory,
+/// and C compilers for 32-bit targets reject larger objects (PTRDIFF_MAX).
+constexpr int64_t kDefaultMaxBytes = INT32_MAX;
+
+/// BYTES with an optional K, M or G suffix (binary multiples).
+bool parseBytes(StringRef text, int64_t &bytes) {
+  int64_t scale = 1;
+  if (text.consume_back("K") || text.consume_back("k"))
+    scale = 1 << 10;
+  else if (text.consume_back("M"))
+    scale = 1 << 20;
+  else if (text.consume_back("G"))
+    scale = 1 << 30;
+  int64_t n;
+  if (text.getAsInteger(10, n) || n < 0 || n > INT64_MAX / scale)
+    return false;
+  bytes = n * scale;
+  return true;
+}
 
 /// NAME=VALUE of a repeatable option; the name may itself contain '='
 /// only if the value does not.
@@ -207,9 +241,21 @@ mlir::LogicalResult printDiagnostic(mlir::Diagnostic &diag) {
   }
   if (!file.empty())
     os << file << ": ";
-  if (!node.empty() && !StringRef(message).starts_with("node '"))
-    os << "node '" << node << "': ";
-  os << message << "\n";
+  // Verifier messages read "'onnx.Conv' op <what>": shown as the importer's
+  // "node 'n' (Conv): <what>".
+  StringRef text = message;
+  std::string opType;
+  if (text.starts_with("'onnx.") && text.contains("' op ")) {
+    auto [head, rest] = text.drop_front(6).split("' op ");
+    opType = head.str();
+    text = rest;
+  }
+  if (!node.empty() && !text.starts_with("node '"))
+    os << "node '" << node << "'" << (opType.empty() ? "" : " (" + opType + ")")
+       << ": ";
+  else if (!opType.empty())
+    os << opType << ": ";
+  os << text << "\n";
   for (mlir::Diagnostic &note : diag.getNotes())
     (void)printDiagnostic(note);
   return mlir::success();
@@ -361,6 +407,32 @@ int main(int argc, char **argv) {
   }
   if (emitStage == Stage::BnnMlir)
     return printModule(*module);
+
+  // Resource limits, before any C is generated.
+  bnnc::ResourceUse use = bnnc::measureResources(*module);
+  for (auto [flag, limitText, need, what] :
+       {std::tuple<StringRef, StringRef, int64_t, StringRef>{
+            "--max-arena", maxArena, use.arenaBytes, "an arena of"},
+        {"--max-flash", maxFlash, use.constantBytes, "constant data of"}}) {
+    int64_t limit = kDefaultMaxBytes;
+    bool given = !limitText.empty();
+    if (given && !parseBytes(limitText, limit))
+      return fail(flag + "='" + limitText +
+                  "' is not a byte count (e.g. 65536 or 64K)");
+    if (need <= limit)
+      continue;
+    std::string message = (inputFile + ": the model needs " + what + " " +
+                           Twine(need) + " bytes, more than " +
+                           (given ? flag + "=" + Twine(limit)
+                                  : Twine("the default limit of ") +
+                                        Twine(limit) + " bytes (" + flag +
+                                        " sets another)"))
+                              .str();
+    if (flag == "--max-arena" && use.largestValue)
+      message += "; largest tensor: " + bnnc::describeNode(use.largestValue) +
+                 " output of " + std::to_string(use.largestBytes) + " bytes";
+    return fail(message);
+  }
 
   bnnc::EmitOptions options;
   options.name = name;

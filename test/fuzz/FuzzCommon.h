@@ -1,0 +1,72 @@
+//===- FuzzCommon.h - Shared set-up of the bnnc fuzz targets --------------===//
+//
+// Each input is one ONNX file. Properties checked besides "no crash, no
+// sanitizer report, no leak, no hang":
+//   - a failure always comes with at least one error diagnostic
+//     (never a silent non-zero exit);
+//   - every diagnostic is one line (the driver prints one line per error).
+// A violated property aborts, which libFuzzer records as a crash.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BNNC_TEST_FUZZ_FUZZCOMMON_H
+#define BNNC_TEST_FUZZ_FUZZCOMMON_H
+
+#include "dialects/bnn/BnnDialect.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+namespace bnnc::fuzz {
+
+/// A single-threaded context with bnnc's dialects whose diagnostics are
+/// counted and checked instead of printed.
+class FuzzContext {
+public:
+  FuzzContext() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {
+    context.printOpOnDiagnostic(false);
+    context.printStackTraceOnDiagnostic(false);
+    handler.emplace(&context, [this](mlir::Diagnostic &diag) {
+      if (diag.getSeverity() == mlir::DiagnosticSeverity::Error)
+        ++errors;
+      std::string text = diag.str();
+      if (text.find('\n') != std::string::npos || text.empty()) {
+        llvm::errs() << "fuzz: diagnostic is not one non-empty line: '"
+                     << text << "'\n";
+        std::abort();
+      }
+      return mlir::success();
+    });
+  }
+
+  /// A failed stage must have said why.
+  void expectError(const char *stage) const {
+    if (errors == 0) {
+      llvm::errs() << "fuzz: " << stage << " failed without an error\n";
+      std::abort();
+    }
+  }
+
+  mlir::MLIRContext context;
+  unsigned errors = 0;
+
+private:
+  static mlir::DialectRegistry registry() {
+    mlir::DialectRegistry r;
+    r.insert<onnx::OnnxDialect, bnn::BnnDialect, mlir::func::FuncDialect>();
+    return r;
+  }
+  std::optional<mlir::ScopedDiagnosticHandler> handler;
+};
+
+} // namespace bnnc::fuzz
+
+#endif // BNNC_TEST_FUZZ_FUZZCOMMON_H
