@@ -22,6 +22,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include <onnx/checker.h>
@@ -65,6 +68,100 @@ std::string shapeString(ArrayRef<int64_t> dims) {
   for (auto [i, d] : llvm::enumerate(dims))
     text += (i ? "x" : "") + std::to_string(d);
   return dims.empty() ? "scalar" : text;
+}
+
+/// libonnx's shape inference functions trust properties that neither
+/// onnx::checker nor they themselves check. Two fuzzer findings
+/// (test/fuzz/regressions/): Conv inference dereferences a null pointer when
+/// X and W differ in rank, and Expand with a shape input of 2^32 elements
+/// builds a 2^32-dimensional shape (tens of GB). This registry hands out
+/// copies of the affected schemas whose inference checks those properties
+/// first and fails the way ONNX's own checks fail (an InferenceError), so
+/// the node is reported instead of crashing or exhausting the compiler.
+class GuardedSchemaRegistry : public ::onnx::ISchemaRegistry {
+public:
+  /// More dimensions than any tensor bnnc handles (the C contract has 8).
+  static constexpr int64_t kMaxRank = 64;
+
+  const ::onnx::OpSchema *
+  GetSchema(const std::string &key, const int maxInclusiveVersion,
+            const std::string &domain) const override {
+    const ::onnx::OpSchema *schema =
+        ::onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
+    Guard guard = guardOf(key, domain);
+    if (!schema || (!guard.equalRank && guard.shapeInputs.empty()))
+      return schema;
+    std::lock_guard<std::mutex> lock(mutex);
+    std::unique_ptr<::onnx::OpSchema> &guarded = schemas[schema];
+    if (!guarded) {
+      guarded = std::make_unique<::onnx::OpSchema>(*schema);
+      auto inner = schema->GetTypeAndShapeInferenceFunction();
+      guarded->TypeAndShapeInferenceFunction(
+          [inner, guard](::onnx::InferenceContext &ctx) {
+            auto shapeOf = [&](size_t i) -> const ::onnx::TensorShapeProto * {
+              const ::onnx::TypeProto *t =
+                  i < ctx.getNumInputs() ? ctx.getInputType(i) : nullptr;
+              return t && t->has_tensor_type() && t->tensor_type().has_shape()
+                         ? &t->tensor_type().shape()
+                         : nullptr;
+            };
+            if (guard.equalRank) {
+              auto [a, b] = *guard.equalRank;
+              const auto *sa = shapeOf(a), *sb = shapeOf(b);
+              if (sa && sb && sa->dim_size() != sb->dim_size())
+                throw ::onnx::InferenceError(::onnx::MakeString(
+                    "[ShapeInferenceError] input ", a, " has rank ",
+                    sa->dim_size(), " but input ", b, " has rank ",
+                    sb->dim_size()));
+            }
+            for (size_t i : guard.shapeInputs) {
+              const auto *shape = shapeOf(i);
+              if (shape && shape->dim_size() == 1 &&
+                  shape->dim(0).has_dim_value() &&
+                  shape->dim(0).dim_value() > kMaxRank)
+                throw ::onnx::InferenceError(::onnx::MakeString(
+                    "[ShapeInferenceError] input ", i, " is a shape of ",
+                    shape->dim(0).dim_value(), " dimensions (at most ",
+                    kMaxRank, " are supported)"));
+            }
+            if (inner)
+              inner(ctx);
+          });
+    }
+    return guarded.get();
+  }
+
+private:
+  struct Guard {
+    /// Inputs that must have equal ranks.
+    std::optional<std::pair<size_t, size_t>> equalRank;
+    /// 1-D inputs whose length is the rank of the result.
+    std::vector<size_t> shapeInputs;
+  };
+
+  static Guard guardOf(const std::string &op, const std::string &domain) {
+    Guard g;
+    if (!domain.empty() && domain != "ai.onnx")
+      return g;
+    if (op == "Conv" || op == "ConvTranspose" || op == "ConvInteger")
+      g.equalRank = {0, 1};
+    else if (op == "QLinearConv")
+      g.equalRank = {0, 3};
+    else if (op == "Expand" || op == "Reshape" || op == "Unsqueeze")
+      g.shapeInputs = {1};
+    else if (op == "ConstantOfShape")
+      g.shapeInputs = {0};
+    return g;
+  }
+
+  mutable std::mutex mutex;
+  mutable std::map<const ::onnx::OpSchema *, std::unique_ptr<::onnx::OpSchema>>
+      schemas;
+};
+
+const GuardedSchemaRegistry &guardedSchemas() {
+  static const GuardedSchemaRegistry registry;
+  return registry;
 }
 
 class OnnxImporter {
@@ -351,7 +448,7 @@ private:
                                             /*strict_mode=*/0,
                                             /*data_prop=*/true);
       ::onnx::shape_inference::InferShapes(
-          model, ::onnx::OpSchemaRegistry::Instance(), options);
+          model, &guardedSchemas(), options);
     } catch (const std::exception &e) {
       return error() << "ONNX shape inference failed: " << firstLine(e.what());
     }
@@ -717,7 +814,7 @@ private:
                                                   : 0;
     // Folding is an aid to shape inference: constants too large to copy
     // into a TensorProto cheaply stay nodes (the pass pipeline folds them).
-    if (!dtype || attr.getNumElements() > (int64_t(1) << 24))
+    if (!dtype || attr.getNumElements() > (int64_t(1) << 16))
       return false;
     t.set_name(name);
     t.set_data_type(dtype);
@@ -1026,10 +1123,11 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
     std::string name =
         node.name().empty() ? node.op_type() + "_" + std::to_string(i)
                             : node.name();
+    const std::string &opType = node.op_type();
     auto problem = [&]() -> raw_ostream & {
       supported = false;
-      return report << "bnnc: unsupported: node '" << name << "' ("
-                    << node.op_type() << "): ";
+      return report << "bnnc: unsupported: node '" << name << "' (" << opType
+                    << "): ";
     };
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
     static const SupportedOp bipolarQuant = {"BipolarQuant", 1, kMaxOpset,

@@ -51,6 +51,8 @@ target_tools = cross[bnnc_target] or {
 config.substitutions.append(("%cc", "%s %s" % (target_tools["cc"], cflags)))
 config.substitutions.append(("%clang", "%s %s" % (target_tools["clang"], cflags)))
 config.substitutions.append(("%run", target_tools["run"]))
+# The bare host compilers, for tests that choose their own flags.
+config.substitutions.append(("%host_cc", config.host_cc))
 config.substitutions.append(("%host_clang", config.host_clang))
 config.substitutions.append(("%bnnc_runtime", config.bnnc_runtime_dir))
 config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))

@@ -21,6 +21,18 @@ using namespace bnnc::onnx;
 
 namespace {
 
+/// Folding materializes every element (as double or int64); tensors larger
+/// than this stay run-time computations instead of exhausting the
+/// compiler's memory (a fuzzer finding: a 16M-element ConstantOfShape chain
+/// took seconds and most of a GB to fold).
+constexpr int64_t kMaxFoldElements = int64_t(1) << 20;
+
+bool tooLargeToFold(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  return !shaped || !shaped.hasStaticShape() ||
+         shaped.getNumElements() > kMaxFoldElements;
+}
+
 /// A constant tensor unpacked to wide scalars, independent of its element
 /// type, so that each folder is written once.
 struct Scalars {
@@ -32,7 +44,7 @@ struct Scalars {
 
 std::optional<Scalars> unpack(Attribute attr) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
-  if (!dense)
+  if (!dense || tooLargeToFold(dense.getType()))
     return std::nullopt;
   Scalars s;
   Type elementType = dense.getElementType();
@@ -90,7 +102,7 @@ template <typename FloatFn, typename IntFn>
 Attribute foldBinary(Operation *op, Attribute lhs, Attribute rhs,
                      FloatFn floatFn, IntFn intFn) {
   auto a = unpack(lhs), b = unpack(rhs);
-  if (!a || !b)
+  if (!a || !b || tooLargeToFold(op->getResult(0).getType()))
     return {};
   ShapedType cType = shapedType(op->getResult(0));
   Scalars c;
@@ -150,7 +162,8 @@ OpFoldResult foldReshapeLike(Operation *op, Attribute input) {
 Attribute gatherStrided(Operation *op, Attribute input, int64_t offset,
                         ArrayRef<int64_t> strides) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(input);
-  if (!dense)
+  if (!dense || tooLargeToFold(dense.getType()) ||
+      tooLargeToFold(op->getResult(0).getType()))
     return {};
   auto values = llvm::to_vector(dense.getValues<Attribute>());
   ShapedType type = shapedType(op->getResult(0));
@@ -369,7 +382,9 @@ OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   auto start = unpack(adaptor.getStart()), delta = unpack(adaptor.getDelta());
-  if (!start || !delta || !adaptor.getLimit())
+  if (!start || !delta || !adaptor.getLimit() ||
+      tooLargeToFold(getOutput().getType()) || start->size() != 1 ||
+      delta->size() != 1)
     return {};
   auto type = shapedType(getOutput());
   Scalars out;
@@ -384,6 +399,8 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (tooLargeToFold(getConcatResult().getType()))
+    return {};
   auto type = shapedType(getConcatResult());
   int64_t rank = type.getRank();
   // I64Attr getters return uint64_t: read the axis as signed first.

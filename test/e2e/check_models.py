@@ -27,6 +27,7 @@ failure. Models are found by globbing, so a new e2e model is checked
 without editing this file; the list printed says what was checked.
 """
 import argparse
+import concurrent.futures
 import glob
 import os
 import shlex
@@ -159,10 +160,11 @@ def check_determinism(args, model_id, onnx, stem, runner, variant, work, rnd):
     if rnd == 0:
         model, cwd, env = onnx, base, dict(os.environ, TZ="UTC", LANG="C")
     else:
-        # A copy of the model under a relative path, another time zone and
-        # locale, another working directory.
-        shutil.copy(onnx, os.path.join(base, "in.onnx"))
-        model, cwd = "in.onnx", base
+        # A copy of the model (same file name: the generated files name it)
+        # under a relative path, another time zone and locale, another
+        # working directory.
+        shutil.copy(onnx, os.path.join(base, os.path.basename(onnx)))
+        model, cwd = os.path.basename(onnx), base
         env = dict(os.environ, TZ="Asia/Kolkata", LANG="C.UTF-8")
     os.makedirs(os.path.join(base, "out"), exist_ok=True)
     r = bnnc(args, model, os.path.join("out", stem + ".c"), model_id, variant,
@@ -198,6 +200,7 @@ def main():
     p.add_argument("--cc", action="append", default=[],
                    help="C compiler command (repeatable)")
     p.add_argument("--cflags", default="")
+    p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args()
     if os.path.exists(args.work):
         shutil.rmtree(args.work)
@@ -235,9 +238,11 @@ def main():
                 failures += not same
     else:
         check = check_sanitize if args.mode == "sanitize" else check_warnings
-        for model_id, onnx, stem, runner in models:
-            for v in variants:
-                err = check(args, model_id, onnx, stem, runner, v, args.work)
+        jobs = [(m, v) for m in models for v in variants]
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            results = pool.map(
+                lambda job: check(args, *job[0], job[1], args.work), jobs)
+            for ((model_id, _, _, _), v), err in zip(jobs, results):
                 checked += 1
                 print("%s %s (%s)%s" % ("FAIL" if err else "ok  ", model_id, v,
                                         ": " + err if err else ""))

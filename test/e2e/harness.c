@@ -221,5 +221,12 @@ int main(int argc, char **argv) {
   for (int i = 0; i < NUM_OUTPUTS; ++i)
     ok &= compare(i, &SYM(_outputs)[i], outputs[i], refs[i], &tol);
   printf("%s\n", ok ? "PASS" : "FAIL");
+  /* Freed so that LeakSanitizer runs (test/e2e/sanitize.test) are clean. */
+  for (int i = 0; i < NUM_INPUTS; ++i)
+    free((void *)inputs[i]);
+  for (int i = 0; i < NUM_OUTPUTS; ++i) {
+    free(outputs[i]);
+    free((void *)refs[i]);
+  }
   return ok ? 0 : 1;
 }

@@ -22,18 +22,20 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace bnnc::fuzz {
 
 /// A single-threaded context with bnnc's dialects whose diagnostics are
-/// counted and checked instead of printed.
+/// counted and checked instead of printed. The MLIRContext is shared by
+/// consecutive inputs (creating one per input costs more than most inputs)
+/// and replaced every kContextUses inputs, which bounds the memory of the
+/// types and attributes it uniques.
 class FuzzContext {
 public:
-  FuzzContext() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {
-    context.printOpOnDiagnostic(false);
-    context.printStackTraceOnDiagnostic(false);
+  FuzzContext() : context(shared()) {
     handler.emplace(&context, [this](mlir::Diagnostic &diag) {
       if (diag.getSeverity() == mlir::DiagnosticSeverity::Error)
         ++errors;
@@ -55,10 +57,26 @@ public:
     }
   }
 
-  mlir::MLIRContext context;
+  mlir::MLIRContext &context;
   unsigned errors = 0;
 
 private:
+  static constexpr unsigned kContextUses = 2000;
+
+  static mlir::MLIRContext &shared() {
+    static std::unique_ptr<mlir::MLIRContext> context;
+    static unsigned uses = 0;
+    if (!context || ++uses % kContextUses == 0) {
+      context.reset();
+      context = std::make_unique<mlir::MLIRContext>(
+          registry(), mlir::MLIRContext::Threading::DISABLED);
+      context->loadAllAvailableDialects();
+      context->printOpOnDiagnostic(false);
+      context->printStackTraceOnDiagnostic(false);
+    }
+    return *context;
+  }
+
   static mlir::DialectRegistry registry() {
     mlir::DialectRegistry r;
     r.insert<onnx::OnnxDialect, bnn::BnnDialect, mlir::func::FuncDialect>();

@@ -362,6 +362,14 @@ int main(int argc, char **argv) {
     if (sys::path::extension(outputFile) != ".c")
       return fail("output file '" + outputFile + "' must end in .c");
   }
+  int64_t arenaLimit = kDefaultMaxBytes, flashLimit = kDefaultMaxBytes;
+  for (auto [flag, text, limit] :
+       {std::tuple<StringRef, StringRef, int64_t *>{"--max-arena", maxArena,
+                                                    &arenaLimit},
+        {"--max-flash", maxFlash, &flashLimit}})
+    if (!text.empty() && !parseBytes(text, *limit))
+      return fail(flag + "='" + text +
+                  "' is not a byte count (e.g. 65536 or 64K)");
   std::string name = modelName.empty()
                          ? bnnc::sanitizeIdentifier(sys::path::stem(outputFile))
                          : modelName.getValue();
@@ -410,15 +418,13 @@ int main(int argc, char **argv) {
 
   // Resource limits, before any C is generated.
   bnnc::ResourceUse use = bnnc::measureResources(*module);
-  for (auto [flag, limitText, need, what] :
-       {std::tuple<StringRef, StringRef, int64_t, StringRef>{
-            "--max-arena", maxArena, use.arenaBytes, "an arena of"},
-        {"--max-flash", maxFlash, use.constantBytes, "constant data of"}}) {
-    int64_t limit = kDefaultMaxBytes;
+  for (auto [flag, limitText, limit, need, what] :
+       {std::tuple<StringRef, StringRef, int64_t, int64_t, StringRef>{
+            "--max-arena", maxArena, arenaLimit, use.arenaBytes,
+            "an arena of"},
+        {"--max-flash", maxFlash, flashLimit, use.constantBytes,
+         "constant data of"}}) {
     bool given = !limitText.empty();
-    if (given && !parseBytes(limitText, limit))
-      return fail(flag + "='" + limitText +
-                  "' is not a byte count (e.g. 65536 or 64K)");
     if (need <= limit)
       continue;
     std::string message = (inputFile + ": the model needs " + what + " " +
