@@ -11,7 +11,8 @@
 #
 # Environment: BNNC_FUZZ_BUILD_DIR (default <repo>/build-fuzz),
 # BNNC_FUZZ_JOBS (ninja -j, default 2), BNNC_FUZZ_SECONDS (optional
-# -max_total_time per target, for bounded smoke runs).
+# -max_total_time per target, for bounded smoke runs), BNNC_FUZZ_BUILD_TYPE
+# (CMake build type of a new build directory, default RelWithDebInfo).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${BNNC_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
@@ -23,7 +24,7 @@ TESTDATA=/usr/share/libonnx-testdata/data/node
 
 if [ ! -f "$BUILD/build.ninja" ]; then
   CC=clang-19 CXX=clang++-19 cmake -G Ninja -S "$ROOT" -B "$BUILD" \
-    -DBNNC_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DBNNC_FUZZ=ON -DCMAKE_BUILD_TYPE="${BNNC_FUZZ_BUILD_TYPE:-RelWithDebInfo}" \
     -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
     -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
     -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
@@ -75,12 +76,15 @@ for t in "${TARGETS[@]}"; do
        -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="$BUILD/fuzz/artifacts/$t-" "${extra[@]}" \
        "$corpus" "$SEEDS" >"$log" 2>&1; then
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    echo "$(date -u +%FT%TZ) $t ${runs:-0} FINDING" >> "$BUILD/fuzz/history.txt"
     tail -n 40 "$log"
     echo "bnnc-fuzz-$t: FAILED (log: $log)"
     exit 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
+  echo "$(date -u +%FT%TZ) $t ${runs:-0} clean" >> "$BUILD/fuzz/history.txt"
   echo "bnnc-fuzz-$t: ${runs:-?} executions in ${secs:-?} s, no findings"
   total=$((total + ${runs:-0}))
 done
