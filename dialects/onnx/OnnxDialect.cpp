@@ -113,6 +113,64 @@ BNNC_VERIFY_BINARY(AndOp, true, true)
 BNNC_VERIFY_BINARY(OrOp, true, true)
 #undef BNNC_VERIFY_BINARY
 
+/// Numpy broadcast of all operand shapes, or an error naming the first
+/// operand that does not fit.
+static FailureOr<SmallVector<int64_t>> broadcastAll(Operation *op,
+                                                    ValueRange operands) {
+  if (operands.empty())
+    return op->emitOpError("needs at least one input");
+  SmallVector<int64_t> shape(rankedType(operands[0]).getShape());
+  for (auto [i, v] : llvm::enumerate(operands.drop_front())) {
+    auto next = bnnc::broadcastShapes(shape, rankedType(v).getShape());
+    if (!next)
+      return op->emitOpError("input ")
+             << i + 1 << " of type " << v.getType()
+             << " does not broadcast with the inputs before it";
+    shape.assign(next->begin(), next->end());
+  }
+  return shape;
+}
+
+/// Variadic Max/Min: one element type, numpy broadcasting (a lowering that
+/// trusted this without a verifier crashed on a fuzzed model).
+static LogicalResult verifyVariadicBroadcast(Operation *op) {
+  auto result = rankedType(op->getResult(0));
+  for (Value v : op->getOperands())
+    if (rankedType(v).getElementType() != result.getElementType())
+      return op->emitOpError("input element type ")
+             << rankedType(v).getElementType()
+             << " differs from the result's " << result.getElementType();
+  auto shape = broadcastAll(op, op->getOperands());
+  if (failed(shape))
+    return failure();
+  if (ArrayRef<int64_t>(*shape) != result.getShape())
+    return op->emitOpError("result type ")
+           << result << " is not the broadcast shape of the inputs";
+  return success();
+}
+
+LogicalResult MaxOp::verify() { return verifyVariadicBroadcast(*this); }
+LogicalResult MinOp::verify() { return verifyVariadicBroadcast(*this); }
+
+LogicalResult WhereOp::verify() {
+  auto c = rankedType(getCondition()), x = rankedType(getX()),
+       y = rankedType(getY()), out = rankedType(getOutput());
+  if (!c.getElementType().isInteger(1))
+    return emitOpError("condition must be bool, got ") << c.getElementType();
+  if (x.getElementType() != out.getElementType() ||
+      y.getElementType() != out.getElementType())
+    return emitOpError("X, Y and the result must have one element type, got ")
+           << x.getElementType() << ", " << y.getElementType() << " and "
+           << out.getElementType();
+  auto shape = broadcastAll(*this, getOperands());
+  if (failed(shape))
+    return failure();
+  if (ArrayRef<int64_t>(*shape) != out.getShape())
+    return emitOpError("result type ")
+           << out << " is not the broadcast shape of the inputs";
+  return success();
+}
+
 /// Unary elementwise ops keep the shape; Not works on bool.
 static LogicalResult verifyUnary(Operation *op) {
   if (op->getOperand(0).getType() != op->getResult(0).getType())

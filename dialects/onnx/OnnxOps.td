@@ -107,6 +107,7 @@ def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
   let arguments = (ins Variadic<AnyRankedTensor>:$data_0);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$data_0 attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Onnx_WhereOp : Onnx_Op<"Where", [Pure]> {
@@ -116,6 +117,7 @@ def Onnx_WhereOp : Onnx_Op<"Where", [Pure]> {
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 class Onnx_UnaryOp<string mnemonic> : Onnx_Op<mnemonic, [Pure]> {
