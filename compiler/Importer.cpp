@@ -18,6 +18,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -1073,6 +1074,18 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,
   return OnnxImporter(context, path, options).run();
 }
 
+std::string printableText(StringRef text) {
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f)
+      out += "\\x" + llvm::utohexstr(u, /*LowerCase=*/true, /*Width=*/2);
+    else
+      out += c;
+  }
+  return out;
+}
+
 OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &context,
                                        StringRef contents, StringRef name,
                                        const ImportOptions &options) {
@@ -1084,7 +1097,7 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
   MLIRContext context;
   std::string invalid;
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-    invalid = diag.str();
+    invalid = printableText(diag.str());
     return success();
   });
   OnnxImporter importer(context, path, options);
@@ -1120,10 +1133,10 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
                << "' is not a tensor\n";
       }
   for (auto [i, node] : llvm::enumerate(graph.node())) {
-    std::string name =
+    std::string name = printableText(
         node.name().empty() ? node.op_type() + "_" + std::to_string(i)
-                            : node.name();
-    const std::string &opType = node.op_type();
+                            : node.name());
+    std::string opType = printableText(node.op_type());
     auto problem = [&]() -> raw_ostream & {
       supported = false;
       return report << "bnnc: unsupported: node '" << name << "' (" << opType

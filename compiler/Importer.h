@@ -42,6 +42,10 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importOnnxBuffer(mlir::MLIRContext &context, llvm::StringRef contents,
                  llvm::StringRef name, const ImportOptions &options = {});
 
+/// `text` with control and non-ASCII bytes escaped as \xNN: names from a
+/// model file are arbitrary bytes, and bnnc prints one line per error.
+std::string printableText(llvm::StringRef text);
+
 enum class Support { Supported, Unsupported, Invalid };
 
 /// Checks every node of a model against bnnc's supported-ops table

@@ -74,7 +74,7 @@ def run(cmd, **kw):
 
 
 def bnnc(args, onnx, out_c, model_id, variant, cwd=None, env=None):
-    cmd = [args.bnnc, onnx, "-o", out_c] + EXTRA_ARGS.get(
+    cmd = [args.bnnc, onnx, "-o", out_c] + args.bnnc_arg + EXTRA_ARGS.get(
         os.path.basename(model_id), []) + (["--no-binarize"] if variant == "float" else [])
     return run(cmd, cwd=cwd, env=env)
 
@@ -201,6 +201,8 @@ def main():
                    help="C compiler command (repeatable)")
     p.add_argument("--cflags", default="")
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--bnnc-arg", action="append", default=[],
+                   help="extra bnnc argument, e.g. --target=aarch64 (repeatable)")
     args = p.parse_args()
     if os.path.exists(args.work):
         shutil.rmtree(args.work)

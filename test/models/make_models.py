@@ -484,6 +484,15 @@ def make_malformed_models(bad):
          [x], [y], inits=[one, one])
     save("duplicate_input", [relu], [x, vi("x", [1, 4])], [y])
 
+    # Valid, but with names that would break out of C comments and string
+    # literals (and a newline) if the generated C did not escape them.
+    evil_in = 'x"*/ int evil; /*\\'
+    evil_w = "w*/\n#error injected\n/*"
+    save("hostile_names",
+         [helper.make_node("Add", [evil_in, evil_w], ["y"], name="add*/0\n")],
+         [vi(evil_in, [1, 4])], [y],
+         inits=[numpy_helper.from_array(np.ones((1, 4), np.float32), evil_w)])
+
     # Weights in an external file that is not there.
     def external(model):
         t = model.graph.initializer[0]

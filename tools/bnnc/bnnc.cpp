@@ -226,7 +226,10 @@ mlir::LogicalResult printDiagnostic(mlir::Diagnostic &diag) {
       node = nameLoc.getName().str();
     return mlir::WalkResult::advance();
   });
-  std::string message = diag.str();
+  // Names in a model file are arbitrary bytes; a diagnostic stays one line.
+  std::string message = bnnc::printableText(diag.str());
+  file = bnnc::printableText(file);
+  node = bnnc::printableText(node);
   raw_ostream &os = errs();
   switch (diag.getSeverity()) {
   case mlir::DiagnosticSeverity::Error:
