@@ -67,9 +67,10 @@ TEST(ArenaPlan, RandomIntervalsAreOverlapFree) {
     // The same property again, spelled out: live together => disjoint.
     for (int i = 0; i < n; ++i)
       for (int j = i + 1; j < n; ++j)
-        if (liveTogether(buffers[i], buffers[j]))
+        if (liveTogether(buffers[i], buffers[j])) {
           ASSERT_TRUE(buffers[i].offset + buffers[i].size <= buffers[j].offset ||
                       buffers[j].offset + buffers[j].size <= buffers[i].offset);
+        }
     ASSERT_GE(arena, bound);
     atBound += arena == bound;
     ++total;
