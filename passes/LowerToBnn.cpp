@@ -507,8 +507,13 @@ private:
       for (int64_t d = 0; d < rank; ++d)
         axes.push_back(d);
     }
-    for (int64_t &a : axes)
+    for (int64_t &a : axes) {
+      // Out-of-range axes indexed past the shape (a fuzzer finding).
+      if (a < -rank || a >= rank)
+        return fail(op, "axis " + std::to_string(a) + " is out of range for rank " +
+                            std::to_string(rank));
       a = normalizeAxis(a, rank);
+    }
     llvm::sort(axes);
     axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
     return replace(op, reduce(op.getLoc(), op.getData(), kind, axes,
