@@ -25,10 +25,6 @@ using namespace bnnc;
 
 namespace {
 
-RankedTensorType tensorType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
 /// Per output channel o of weights laid out [O, rest...]: alpha_o if every
 /// |w| of the channel equals alpha_o within `tolerance` (relative) and is
 /// non-zero. XNOR-Net's alpha = mean|W| is that common magnitude.

@@ -37,10 +37,6 @@ using namespace bnnc;
 
 namespace {
 
-RankedTensorType tensorType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
 bool isConstant(Value v) {
   return v.getDefiningOp() &&
          v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>();

@@ -29,10 +29,6 @@ using namespace bnnc;
 
 namespace {
 
-RankedTensorType tensorType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
 std::optional<SmallVector<int64_t>> constantInts(Value v) {
   DenseElementsAttr attr;
   if (!v || isNoValue(v) || !matchPattern(v, m_Constant(&attr)) ||

@@ -42,10 +42,6 @@ using namespace bnnc;
 
 namespace {
 
-RankedTensorType tensorType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
 struct Stage {
   int64_t block;
   double keep; // a count (>= 1, integral) or a ratio in (0, 1)

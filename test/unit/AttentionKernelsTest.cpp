@@ -11,6 +11,8 @@
 
 #include "bnnc/kernels_binary.h"
 
+#include "TestRandom.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -18,20 +20,7 @@
 
 namespace {
 
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  int pm1() { return (next() & 1) ? -1 : 1; }
-
-private:
-  uint64_t state;
-};
+using bnnc_test::Rng;
 
 int32_t words(int32_t n) { return (n + 31) / 32; }
 

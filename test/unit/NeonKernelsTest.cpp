@@ -19,6 +19,8 @@
 #include "bnnc/kernels_neon.h"
 #include "bnnc/layouts.h"
 
+#include "TestRandom.h"
+
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -29,26 +31,7 @@
 
 namespace {
 
-/// splitmix64 with a fixed seed: the same data on every run.
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  int32_t range(int32_t lo, int32_t hi) {
-    return lo + static_cast<int32_t>(next() % static_cast<uint64_t>(hi - lo + 1));
-  }
-  float uniform(float lo, float hi) {
-    return lo + (hi - lo) * static_cast<float>(next() >> 40) * 0x1p-24f;
-  }
-
-private:
-  uint64_t state;
-};
+using bnnc_test::Rng;
 
 /// Random packed words for `count` groups of `channels` bits, tails 0.
 std::vector<uint32_t> randomBits(Rng &rng, size_t count, int32_t channels) {
