@@ -590,22 +590,30 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
     }
 }
 
-/* Packed output, out_group 1: (n, oh, ow, ceil(m / 32)) words. */
-static inline void bnnc_neon_bconv2d_bits(const bnnc_bconv2d_params *p,
-                                          const uint32_t *x, const uint32_t *w8,
-                                          const bnnc_neon_bepilogue *e,
-                                          uint32_t *y) {
+/* Runs the convolution with exactly one of y_float, y_bits set. */
+static inline void bnnc_neon_bconv2d_run(const bnnc_bconv2d_params *p,
+                                         const uint32_t *x, const uint32_t *w8,
+                                         const bnnc_neon_bepilogue *e,
+                                         float *y_float, uint32_t *y_bits) {
   bnnc_neon_bconv_ctx c;
   c.p = p;
   c.x = x;
   c.w8 = w8;
   c.e = e;
-  c.y_float = NULL;
-  c.y_bits = (uint8_t *)y;
+  c.y_float = y_float;
+  c.y_bits = (uint8_t *)y_bits;
   c.wg = bnnc_bwords32(p->c, 1);
   c.m8 = (p->m + 7) / 8 * 8;
-  c.out_bytes = 4 * bnnc_bwords32(p->m, 1);
+  c.out_bytes = y_bits ? 4 * bnnc_bwords32(p->m, 1) : 0;
   bnnc_neon_bconv2d_impl(&c);
+}
+
+/* Packed output, out_group 1: (n, oh, ow, ceil(m / 32)) words. */
+static inline void bnnc_neon_bconv2d_bits(const bnnc_bconv2d_params *p,
+                                          const uint32_t *x, const uint32_t *w8,
+                                          const bnnc_neon_bepilogue *e,
+                                          uint32_t *y) {
+  bnnc_neon_bconv2d_run(p, x, w8, e, NULL, y);
 }
 
 /* Float output, NCHW. */
@@ -613,17 +621,7 @@ static inline void bnnc_neon_bconv2d_float(const bnnc_bconv2d_params *p,
                                            const uint32_t *x, const uint32_t *w8,
                                            const bnnc_neon_bepilogue *e,
                                            float *y) {
-  bnnc_neon_bconv_ctx c;
-  c.p = p;
-  c.x = x;
-  c.w8 = w8;
-  c.e = e;
-  c.y_float = y;
-  c.y_bits = NULL;
-  c.wg = bnnc_bwords32(p->c, 1);
-  c.m8 = (p->m + 7) / 8 * 8;
-  c.out_bytes = 0;
-  bnnc_neon_bconv2d_impl(&c);
+  bnnc_neon_bconv2d_run(p, x, w8, e, y, NULL);
 }
 
 /* ---- Packing real activations ----------------------------------------------
