@@ -17,8 +17,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -84,9 +84,9 @@ public:
   /// More dimensions than any tensor bnnc handles (the C contract has 8).
   static constexpr int64_t kMaxRank = 64;
 
-  const ::onnx::OpSchema *
-  GetSchema(const std::string &key, const int maxInclusiveVersion,
-            const std::string &domain) const override {
+  const ::onnx::OpSchema *GetSchema(const std::string &key,
+                                    const int maxInclusiveVersion,
+                                    const std::string &domain) const override {
     const ::onnx::OpSchema *schema =
         ::onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
     Guard guard = guardOf(key, domain);
@@ -180,6 +180,7 @@ public:
     ::onnx::ModelProto model;
     if (failed(load(model)))
       return nullptr;
+    loaded = &model;
     return build(model.graph());
   }
 
@@ -224,6 +225,8 @@ private:
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<const ::onnx::TypeProto *> valueTypes;
+  /// The model build() works on, for explaining missing types.
+  const ::onnx::ModelProto *loaded = nullptr;
 
   InFlightDiagnostic error() { return emitError(fileLoc); }
 
@@ -257,8 +260,8 @@ private:
     if (opset < 1 || opset > kMaxOpset) {
       opsetUnsupported = true;
       return error() << "ONNX opset " << opset
-                     << " is not supported (bnnc supports opsets "
-                     << kMinOpset << " to " << kMaxOpset
+                     << " is not supported (bnnc supports opsets " << kMinOpset
+                     << " to " << kMaxOpset
                      << "; re-export with opset_version in that range)";
     }
     return success();
@@ -273,14 +276,15 @@ public:
   static bool opSupported(const std::string &opType, int64_t opset) {
     if (opset >= kMinOpset)
       return findSupportedOp(opType, opset) != nullptr;
-    const auto *old = ::onnx::OpSchemaRegistry::Schema(opType, static_cast<int>(opset), "");
-    const auto *ref = ::onnx::OpSchemaRegistry::Schema(opType, static_cast<int>(kMinOpset), "");
+    const auto *old =
+        ::onnx::OpSchemaRegistry::Schema(opType, static_cast<int>(opset), "");
+    const auto *ref = ::onnx::OpSchemaRegistry::Schema(
+        opType, static_cast<int>(kMinOpset), "");
     return old && ref && old->since_version() == ref->since_version() &&
            findSupportedOp(opType, kMinOpset);
   }
 
 private:
-
   /// --input-shape fixes symbolic dimensions; --const-input turns a graph
   /// input into an initializer. Types that depended on the old shapes are
   /// cleared so that shape inference recomputes them.
@@ -297,7 +301,8 @@ private:
       if (!input)
         return error() << "--input-shape: the model has no input '" << name
                        << "'";
-      auto *shape = input->mutable_type()->mutable_tensor_type()->mutable_shape();
+      auto *shape =
+          input->mutable_type()->mutable_tensor_type()->mutable_shape();
       if (shape->dim_size() != static_cast<int>(dims.size()))
         return error() << "--input-shape: input '" << name << "' has rank "
                        << shape->dim_size() << ", got " << dims.size()
@@ -334,9 +339,8 @@ private:
     auto isSymbolic = [](const ::onnx::ValueInfoProto &v) {
       const auto &type = v.type().tensor_type();
       return type.has_shape() &&
-             llvm::any_of(type.shape().dim(), [](const auto &d) {
-               return !d.has_dim_value();
-             });
+             llvm::any_of(type.shape().dim(),
+                          [](const auto &d) { return !d.has_dim_value(); });
     };
     for (auto &output : *graph->mutable_output())
       if (!options.inputShapes.empty() || isSymbolic(output))
@@ -448,12 +452,39 @@ private:
       ::onnx::ShapeInferenceOptions options(/*check_type=*/false,
                                             /*strict_mode=*/0,
                                             /*data_prop=*/true);
-      ::onnx::shape_inference::InferShapes(
-          model, &guardedSchemas(), options);
+      ::onnx::shape_inference::InferShapes(model, &guardedSchemas(), options);
     } catch (const std::exception &e) {
       return error() << "ONNX shape inference failed: " << firstLine(e.what());
     }
     return success();
+  }
+
+  /// Why lenient shape inference left a value untyped: strict inference on a
+  /// copy of the model throws at the first node it cannot infer (an axis out
+  /// of range, an impossible broadcast). Only run when an error is reported,
+  /// so valid models pay nothing; empty when strict inference passes too.
+  std::string shapeInferenceProblem() {
+    if (!loaded)
+      return "";
+    ::onnx::ModelProto copy = *loaded;
+    clearDerivedShapes(copy);
+    try {
+      ::onnx::ShapeInferenceOptions strict(/*check_type=*/false,
+                                           /*strict_mode=*/1,
+                                           /*data_prop=*/true);
+      ::onnx::shape_inference::InferShapes(copy, &guardedSchemas(), strict);
+    } catch (const std::exception &e) {
+      return firstLine(e.what());
+    }
+    return "";
+  }
+
+  InFlightDiagnostic untyped(const Twine &message) {
+    auto diag = error() << message;
+    std::string why = shapeInferenceProblem();
+    if (!why.empty())
+      diag << " (ONNX shape inference: " << why << ")";
+    return diag;
   }
 
   /// ONNX's messages span lines; diagnostics are one line each.
@@ -489,7 +520,8 @@ private:
     default:
       return error() << what << " has ONNX element type "
                      << ::onnx::TensorProto::DataType_Name(
-                            static_cast<::onnx::TensorProto::DataType>(dataType))
+                            static_cast<::onnx::TensorProto::DataType>(
+                                dataType))
                      << ", which bnnc does not handle";
     }
   }
@@ -498,7 +530,7 @@ private:
   FailureOr<RankedTensorType> tensorType(const ::onnx::TypeProto &type,
                                          StringRef what) {
     if (!type.has_tensor_type() || !type.tensor_type().has_shape())
-      return error() << what << " has no tensor type with a known rank";
+      return untyped(what + " has no tensor type with a known rank");
     const auto &tensor = type.tensor_type();
     auto element = elementType(tensor.elem_type(), what);
     if (failed(element))
@@ -563,8 +595,8 @@ private:
       const std::string &raw = t.raw_data();
       int64_t width = std::max(1u, element->getIntOrFloatBitWidth() / 8);
       if (static_cast<int64_t>(raw.size()) != count * width)
-        return error() << what << " has " << raw.size()
-                       << " bytes of data for " << count << " elements";
+        return error() << what << " has " << raw.size() << " bytes of data for "
+                       << count << " elements";
       if (element->isInteger(1)) {
         SmallVector<bool> bits;
         for (char c : raw)
@@ -605,7 +637,8 @@ private:
       SmallVector<APInt> v;
       unsigned width = element->getIntOrFloatBitWidth();
       for (int32_t x : t.int32_data())
-        v.push_back(APInt(width, x, /*isSigned=*/!element->isUnsignedInteger()));
+        v.push_back(
+            APInt(width, x, /*isSigned=*/!element->isUnsignedInteger()));
       return DenseElementsAttr::get(type, v);
     }
     }
@@ -654,11 +687,11 @@ private:
     if (a.name() == "value")
       return tensorAttr(a.t(), what);
     if (a.name() == "value_float")
-      return DenseElementsAttr::get(RankedTensorType::get({}, builder.getF32Type()),
-                                    a.f());
+      return DenseElementsAttr::get(
+          RankedTensorType::get({}, builder.getF32Type()), a.f());
     if (a.name() == "value_int")
-      return DenseElementsAttr::get(RankedTensorType::get({}, builder.getI64Type()),
-                                    a.i());
+      return DenseElementsAttr::get(
+          RankedTensorType::get({}, builder.getI64Type()), a.i());
     if (a.name() == "value_floats") {
       SmallVector<float> v(a.floats().begin(), a.floats().end());
       return DenseElementsAttr::get(
@@ -689,7 +722,6 @@ public:
   }
 
 private:
-
   LogicalResult importNode(const ::onnx::NodeProto &node, StringRef name) {
     std::string what = describe(node, name);
     Location loc = nodeLoc(name);
@@ -746,9 +778,9 @@ private:
     if (const auto *schema = ::onnx::OpSchemaRegistry::Schema(
             node.op_type(), static_cast<int>(kMaxOpset), "")) {
       const auto &formal = schema->inputs();
-      bool variadic =
-          !formal.empty() &&
-          formal.back().GetOption() == ::onnx::OpSchema::FormalParameterOption::Variadic;
+      bool variadic = !formal.empty() &&
+                      formal.back().GetOption() ==
+                          ::onnx::OpSchema::FormalParameterOption::Variadic;
       while (!variadic && state.operands.size() < formal.size())
         state.operands.push_back(noValue(loc));
     }
@@ -763,8 +795,9 @@ private:
         continue;
       }
       if (it == valueTypes.end())
-        return error() << what << ": ONNX shape inference gave no type for "
-                       << "output '" << output << "'";
+        return untyped(what +
+                       ": ONNX shape inference gave no type for output '" +
+                       output + "'");
       auto type = tensorType(*it->second, what + ": output '" + output + "'");
       if (failed(type))
         return failure();
@@ -806,13 +839,13 @@ private:
   static bool toTensorProto(DenseElementsAttr attr, const std::string &name,
                             ::onnx::TensorProto &t) {
     Type e = attr.getElementType();
-    int32_t dtype = e.isF32()                     ? ::onnx::TensorProto::FLOAT
-                    : e.isInteger(64)             ? ::onnx::TensorProto::INT64
-                    : e.isInteger(32)             ? ::onnx::TensorProto::INT32
-                    : e.isInteger(1)              ? ::onnx::TensorProto::BOOL
-                    : e.isUnsignedInteger(8)      ? ::onnx::TensorProto::UINT8
-                    : e.isInteger(8)              ? ::onnx::TensorProto::INT8
-                                                  : 0;
+    int32_t dtype = e.isF32()                ? ::onnx::TensorProto::FLOAT
+                    : e.isInteger(64)        ? ::onnx::TensorProto::INT64
+                    : e.isInteger(32)        ? ::onnx::TensorProto::INT32
+                    : e.isInteger(1)         ? ::onnx::TensorProto::BOOL
+                    : e.isUnsignedInteger(8) ? ::onnx::TensorProto::UINT8
+                    : e.isInteger(8)         ? ::onnx::TensorProto::INT8
+                                             : 0;
     // Folding is an aid to shape inference: constants too large to copy
     // into a TensorProto cheaply stay nodes (the pass pipeline folds them).
     if (!dtype || attr.getNumElements() > (int64_t(1) << 16))
@@ -847,7 +880,8 @@ private:
     llvm::StringSet<> constant;
     for (const auto &init : graph->initializer())
       constant.insert(init.name());
-    auto staticDims = [&](const std::string &n) -> std::optional<SmallVector<int64_t>> {
+    auto staticDims =
+        [&](const std::string &n) -> std::optional<SmallVector<int64_t>> {
       auto it = valueTypes.find(n);
       if (it == valueTypes.end() || !it->second->tensor_type().has_shape())
         return std::nullopt;
@@ -867,22 +901,24 @@ private:
       bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
       // Shape of a statically shaped tensor is a constant whatever the
       // tensor's values (this is what makes dynamic-batch exports fold).
-      if (defaultDomain && node.op_type() == "Shape" && staticDims(node.input(0))) {
+      if (defaultDomain && node.op_type() == "Shape" &&
+          staticDims(node.input(0))) {
         candidates.push_back(i);
         constant.insert(node.output(0));
         continue;
       }
-      bool inputsConstant = llvm::all_of(node.input(), [&](const std::string &n) {
-        return n.empty() || constant.contains(n);
-      });
+      bool inputsConstant =
+          llvm::all_of(node.input(), [&](const std::string &n) {
+            return n.empty() || constant.contains(n);
+          });
       bool typed = llvm::all_of(node.output(), [&](const std::string &n) {
         auto it = valueTypes.find(n);
         if (n.empty() || it == valueTypes.end())
           return false;
         const auto &tt = it->second->tensor_type();
-        return tt.has_shape() && llvm::all_of(tt.shape().dim(), [](const auto &d) {
-                 return d.has_dim_value();
-               });
+        return tt.has_shape() &&
+               llvm::all_of(tt.shape().dim(),
+                            [](const auto &d) { return d.has_dim_value(); });
       });
       if (!defaultDomain || !inputsConstant ||
           (node.op_type() != "Constant" && !typed) ||
@@ -916,12 +952,14 @@ private:
       if (node.op_type() != "Shape" || values.count(node.input(0)))
         continue;
       auto it = valueTypes.find(node.input(0));
-      auto element = elementType(it->second->tensor_type().elem_type(), "Shape input");
+      auto element =
+          elementType(it->second->tensor_type().elem_type(), "Shape input");
       if (failed(element))
         return failure();
       auto type = RankedTensorType::get(*staticDims(node.input(0)), *element);
       values[node.input(0)] = builder.create<onnx::ConstantOp>(
-          fileLoc, type, DenseElementsAttr::get(type, builder.getZeroAttr(*element)));
+          fileLoc, type,
+          DenseElementsAttr::get(type, builder.getZeroAttr(*element)));
     }
     SmallVector<std::string> names;
     SmallVector<Value> results;
@@ -993,7 +1031,8 @@ private:
     for (const auto &input : graph.input()) {
       if (initializerNames.contains(input.name()))
         continue;
-      auto type = tensorType(input.type(), "graph input '" + input.name() + "'");
+      auto type =
+          tensorType(input.type(), "graph input '" + input.name() + "'");
       if (failed(type))
         return nullptr;
       argTypes.push_back(*type);
@@ -1003,10 +1042,9 @@ private:
     llvm::StringMap<std::string> producers;
     for (auto [i, node] : llvm::enumerate(graph.node()))
       for (const std::string &o : node.output())
-        producers[o] = describe(node, node.name().empty()
-                                          ? node.op_type() + "_" +
-                                                std::to_string(i)
-                                          : node.name());
+        producers[o] = describe(
+            node, node.name().empty() ? node.op_type() + "_" + std::to_string(i)
+                                      : node.name());
     for (const auto &output : graph.output()) {
       std::string what = "graph output '" + output.name() + "'";
       if (auto it = producers.find(output.name()); it != producers.end())
@@ -1053,7 +1091,8 @@ private:
       }
       if (it->second.getType() != resultTypes[i]) {
         error() << "graph output '" << output.name() << "' is declared as "
-                << resultTypes[i] << " but computed as " << it->second.getType();
+                << resultTypes[i] << " but computed as "
+                << it->second.getType();
         return nullptr;
       }
       func.setResultAttr(i, bnn::kOnnxNameAttr,
@@ -1086,8 +1125,8 @@ std::string printableText(StringRef text) {
   return out;
 }
 
-OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &context,
-                                       StringRef contents, StringRef name,
+OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &context, StringRef contents,
+                                       StringRef name,
                                        const ImportOptions &options) {
   return OnnxImporter(context, name, options, contents).run();
 }
@@ -1187,8 +1226,9 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
         problem() << "element type "
                   << ::onnx::TensorProto::DataType_Name(
                          static_cast<::onnx::TensorProto::DataType>(it->second))
-                  << " of '" << value << "' is not supported (supported: "
-                  << dtypeNames(op->dtypes) << ")\n";
+                  << " of '" << value
+                  << "' is not supported (supported: " << dtypeNames(op->dtypes)
+                  << ")\n";
     }
   }
   return supported ? Support::Supported : Support::Unsupported;

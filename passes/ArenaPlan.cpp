@@ -26,6 +26,21 @@ namespace {
 
 using Order = std::vector<size_t>;
 
+/// The indices 0..n-1 ordered by `less` on indices, ties in index order:
+/// what a stable sort gives. std::sort with the index as tie-break instead
+/// of std::stable_sort, whose libstdc++ 12 implementation calls the
+/// deprecated std::get_temporary_buffer (a clang-19 warning).
+template <typename Less> Order indicesSortedBy(size_t n, Less less) {
+  Order order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (less(a, b) != less(b, a))
+      return less(a, b);
+    return a < b;
+  });
+  return order;
+}
+
 /// First fit in `order`: each buffer goes to the lowest offset where it
 /// overlaps no already placed buffer live at the same time. Returns the
 /// arena size; offsets land in `offsets`.
@@ -61,9 +76,7 @@ int64_t firstFit(const std::vector<ArenaBuffer> &buffers, const Order &order,
 /// Returns -1 when some buffer collides.
 int64_t alternateEnds(const std::vector<ArenaBuffer> &buffers, int64_t bound,
                       int64_t alignment, std::vector<int64_t> &offsets) {
-  Order order(buffers.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  Order order = indicesSortedBy(buffers.size(), [&](size_t a, size_t b) {
     return buffers[a].begin < buffers[b].begin;
   });
   offsets.assign(buffers.size(), -1);
@@ -85,12 +98,9 @@ int64_t planArena(std::vector<ArenaBuffer> &buffers, int64_t alignment) {
   const int64_t bound = arenaLowerBound(buffers);
   auto by = [&](std::function<bool(const ArenaBuffer &, const ArenaBuffer &)>
                     less) {
-    Order order(buffers.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return indicesSortedBy(buffers.size(), [&](size_t a, size_t b) {
       return less(buffers[a], buffers[b]);
     });
-    return order;
   };
   const std::vector<Order> orders = {
       by([](const ArenaBuffer &a, const ArenaBuffer &b) {

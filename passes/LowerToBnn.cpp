@@ -50,10 +50,6 @@ std::optional<double> constantScalar(Value v) {
   return static_cast<double>((*attr.getValues<APInt>().begin()).getSExtValue());
 }
 
-int64_t normalizeAxis(int64_t axis, int64_t rank) {
-  return axis < 0 ? axis + rank : axis;
-}
-
 std::string typeString(Type t) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -64,25 +60,41 @@ std::string typeString(Type t) {
 /// Elementwise ONNX ops and the bnn.elementwise kind each becomes.
 const llvm::StringMap<StringRef> &elementwiseKindOf() {
   static const llvm::StringMap<StringRef> kinds = {
-      {"onnx.Add", "add"},         {"onnx.Sub", "sub"},
-      {"onnx.Mul", "mul"},         {"onnx.Div", "div"},
-      {"onnx.Pow", "pow"},         {"onnx.PRelu", "prelu"},
-      {"onnx.Equal", "equal"},     {"onnx.Greater", "greater"},
+      {"onnx.Add", "add"},
+      {"onnx.Sub", "sub"},
+      {"onnx.Mul", "mul"},
+      {"onnx.Div", "div"},
+      {"onnx.Pow", "pow"},
+      {"onnx.PRelu", "prelu"},
+      {"onnx.Equal", "equal"},
+      {"onnx.Greater", "greater"},
       {"onnx.GreaterOrEqual", "greater_equal"},
-      {"onnx.Less", "less"},       {"onnx.LessOrEqual", "less_equal"},
-      {"onnx.And", "and"},         {"onnx.Or", "or"},
-      {"onnx.Where", "where"},     {"onnx.Relu", "relu"},
-      {"onnx.Sign", "sign"},       {"onnx.Abs", "abs"},
-      {"onnx.Neg", "neg"},         {"onnx.Ceil", "ceil"},
-      {"onnx.Floor", "floor"},     {"onnx.Round", "round"},
-      {"onnx.Exp", "exp"},         {"onnx.Log", "log"},
-      {"onnx.Sqrt", "sqrt"},       {"onnx.Reciprocal", "reciprocal"},
-      {"onnx.Sigmoid", "sigmoid"}, {"onnx.Tanh", "tanh"},
-      {"onnx.Erf", "erf"},         {"onnx.Softplus", "softplus"},
+      {"onnx.Less", "less"},
+      {"onnx.LessOrEqual", "less_equal"},
+      {"onnx.And", "and"},
+      {"onnx.Or", "or"},
+      {"onnx.Where", "where"},
+      {"onnx.Relu", "relu"},
+      {"onnx.Sign", "sign"},
+      {"onnx.Abs", "abs"},
+      {"onnx.Neg", "neg"},
+      {"onnx.Ceil", "ceil"},
+      {"onnx.Floor", "floor"},
+      {"onnx.Round", "round"},
+      {"onnx.Exp", "exp"},
+      {"onnx.Log", "log"},
+      {"onnx.Sqrt", "sqrt"},
+      {"onnx.Reciprocal", "reciprocal"},
+      {"onnx.Sigmoid", "sigmoid"},
+      {"onnx.Tanh", "tanh"},
+      {"onnx.Erf", "erf"},
+      {"onnx.Softplus", "softplus"},
       {"onnx.HardSwish", "hard_swish"},
-      {"onnx.Not", "not"},         {"onnx.Elu", "elu"},
+      {"onnx.Not", "not"},
+      {"onnx.Elu", "elu"},
       {"onnx.LeakyRelu", "leaky_relu"},
-      {"onnx.Selu", "selu"},       {"onnx.HardSigmoid", "hard_sigmoid"},
+      {"onnx.Selu", "selu"},
+      {"onnx.HardSigmoid", "hard_sigmoid"},
       {"onnx.Cast", "cast"},
   };
   return kinds;
@@ -113,8 +125,11 @@ public:
         .Case([&](onnx::BatchNormalizationOp c) { return lowerBatchNorm(c); })
         .Case([&](onnx::MaxPoolOp c) { return lowerMaxPool(c); })
         .Case([&](onnx::AveragePoolOp c) { return lowerAveragePool(c); })
-        .Case([&](onnx::GlobalAveragePoolOp c) { return lowerGlobalPool(c, "mean"); })
-        .Case([&](onnx::GlobalMaxPoolOp c) { return lowerGlobalPool(c, "max"); })
+        .Case([&](onnx::GlobalAveragePoolOp c) {
+          return lowerGlobalPool(c, "mean");
+        })
+        .Case(
+            [&](onnx::GlobalMaxPoolOp c) { return lowerGlobalPool(c, "max"); })
         .Case([&](onnx::ReduceSumOp c) {
           return lowerReduce(c, "sum", c.getAxesT(), c.getNoopWithEmptyAxes());
         })
@@ -139,10 +154,9 @@ public:
         .Case([&](onnx::TileOp c) { return lowerTile(c); })
         .Case([&](onnx::PadOp c) { return lowerPad(c); })
         .Case([&](onnx::RangeOp c) { return lowerRange(c); })
-        .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp>(
-            [&](Operation *o) {
-              return fail(o, "inputs must be compile-time constants");
-            })
+        .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp>([&](Operation *o) {
+          return fail(o, "inputs must be compile-time constants");
+        })
         .Default([&](Operation *o) {
           return fail(o, "has no lowering to a bnn kernel");
         });
@@ -154,6 +168,18 @@ private:
 
   LogicalResult fail(Operation *op, const Twine &reason) {
     return op->emitError() << describeNode(op) << ": " << reason;
+  }
+
+  /// An ONNX axis in [-rank, rank) made non-negative. Attributes of
+  /// unchecked files can hold anything (a fuzzer found an axis of -4.3e17
+  /// indexing past a shape), so every axis-taking lowering goes through here.
+  FailureOr<int64_t> checkedAxis(Operation *op, int64_t axis, int64_t rank) {
+    if (axis < -rank || axis >= rank) {
+      (void)fail(op, "axis " + std::to_string(axis) +
+                         " is out of range for rank " + std::to_string(rank));
+      return failure();
+    }
+    return axis < 0 ? axis + rank : axis;
   }
 
   LogicalResult replace(Operation *op, Value with) {
@@ -238,7 +264,8 @@ private:
   LogicalResult lowerElementwise(Operation *op, StringRef kind) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    if (kind == "cast" && op->getOperand(0).getType() == op->getResult(0).getType())
+    if (kind == "cast" &&
+        op->getOperand(0).getType() == op->getResult(0).getType())
       return replace(op, op->getOperand(0));
     FloatAttr alpha = op->getAttrOfType<FloatAttr>("alpha");
     FloatAttr beta = op->getAttrOfType<FloatAttr>("beta");
@@ -326,19 +353,21 @@ private:
     if (failed(requireF32(op)))
       return failure();
     auto x = tensorType(op.getX()), w = tensorType(op.getW());
-    auto g = window2D(op, x.getShape(), w.getShape().drop_front(2),
-                      op.getStrides(), op.getDilations(), op.getPads(),
-                      op.getAutoPad(), false);
+    auto g =
+        window2D(op, x.getShape(), w.getShape().drop_front(2), op.getStrides(),
+                 op.getDilations(), op.getPads(), op.getAutoPad(), false);
     if (!g)
       return failure();
     Location loc = op.getLoc();
     bool is1D = x.getRank() == 3;
     Value input = is1D ? view(loc, op.getX(), asNCHW(x.getShape())) : op.getX();
-    Value weight = is1D ? view(loc, op.getW(), asNCHW(w.getShape())) : op.getW();
+    Value weight =
+        is1D ? view(loc, op.getW(), asNCHW(w.getShape())) : op.getW();
     auto resultShape = tensorType(op.getY()).getShape();
     Value bias = isNoValue(op.getB()) ? Value() : op.getB();
     Value y = rewriter.create<bnn::Conv2DOp>(
-        loc, tensorType(op.getY()).clone(is1D ? asNCHW(resultShape) : resultShape),
+        loc,
+        tensorType(op.getY()).clone(is1D ? asNCHW(resultShape) : resultShape),
         input, weight, bias, rewriter.getDenseI64ArrayAttr(g->strides),
         rewriter.getDenseI64ArrayAttr(g->pads),
         rewriter.getDenseI64ArrayAttr(g->dilations),
@@ -378,8 +407,8 @@ private:
                                                 bt.getShape().drop_back(2)));
     shape.push_back(at.getDimSize(at.getRank() - 2));
     shape.push_back(bt.getShape().back());
-    Value result = rewriter.create<bnn::MatMulOp>(
-        loc, op.getType().clone(shape), a, b);
+    Value result =
+        rewriter.create<bnn::MatMulOp>(loc, op.getType().clone(shape), a, b);
     return replace(op, view(loc, result, op.getType().getShape()));
   }
 
@@ -391,8 +420,10 @@ private:
       return lowerBatchNormAtRunTime(op);
     int64_t channels = affine->scale.size();
     MLIRContext *ctx = rewriter.getContext();
-    Value scale = constant(op.getLoc(), makeF32Attr(ctx, {channels}, affine->scale));
-    Value shift = constant(op.getLoc(), makeF32Attr(ctx, {channels}, affine->shift));
+    Value scale =
+        constant(op.getLoc(), makeF32Attr(ctx, {channels}, affine->scale));
+    Value shift =
+        constant(op.getLoc(), makeF32Attr(ctx, {channels}, affine->shift));
     rewriter.replaceOpWithNewOp<bnn::ChannelAffineOp>(op, op.getType(),
                                                       op.getX(), scale, shift);
     return success();
@@ -410,16 +441,19 @@ private:
     auto cType = type.clone(channelShape);
     auto epsType = RankedTensorType::get({}, type.getElementType());
     Value eps = constant(loc, DenseElementsAttr::get(epsType, op.getEpsilon()));
-    Value centered = elementwise(loc, "sub", {op.getX(), channel(op.getInputMean())}, type);
-    Value var = elementwise(loc, "add", {channel(op.getInputVar()), eps}, cType);
+    Value centered =
+        elementwise(loc, "sub", {op.getX(), channel(op.getInputMean())}, type);
+    Value var =
+        elementwise(loc, "add", {channel(op.getInputVar()), eps}, cType);
     Value stddev = elementwise(loc, "sqrt", {var}, cType);
     Value normalized = elementwise(loc, "div", {centered, stddev}, type);
-    Value scaled = elementwise(loc, "mul", {normalized, channel(op.getScale())}, type);
-    return replace(op, elementwise(loc, "add", {scaled, channel(op.getB())}, type));
+    Value scaled =
+        elementwise(loc, "mul", {normalized, channel(op.getScale())}, type);
+    return replace(op,
+                   elementwise(loc, "add", {scaled, channel(op.getB())}, type));
   }
 
-  template <typename PoolOp>
-  LogicalResult lowerPool(PoolOp op, bool average) {
+  template <typename PoolOp> LogicalResult lowerPool(PoolOp op, bool average) {
     if (failed(requireF32(op)))
       return failure();
     auto x = tensorType(op.getX());
@@ -432,7 +466,8 @@ private:
     bool is1D = x.getRank() == 3;
     auto resultShape = tensorType(op.getY()).getShape();
     Value input = is1D ? view(loc, op.getX(), asNCHW(x.getShape())) : op.getX();
-    auto type = tensorType(op.getY()).clone(is1D ? asNCHW(resultShape) : resultShape);
+    auto type =
+        tensorType(op.getY()).clone(is1D ? asNCHW(resultShape) : resultShape);
     Value y;
     if (average) {
       auto avg = cast<onnx::AveragePoolOp>(op.getOperation());
@@ -452,7 +487,9 @@ private:
     return replace(op, view(loc, y, resultShape));
   }
 
-  LogicalResult lowerMaxPool(onnx::MaxPoolOp op) { return lowerPool(op, false); }
+  LogicalResult lowerMaxPool(onnx::MaxPoolOp op) {
+    return lowerPool(op, false);
+  }
   LogicalResult lowerAveragePool(onnx::AveragePoolOp op) {
     return lowerPool(op, true);
   }
@@ -504,16 +541,15 @@ private:
         axes.push_back(d);
     }
     for (int64_t &a : axes) {
-      // Out-of-range axes indexed past the shape (a fuzzer finding).
-      if (a < -rank || a >= rank)
-        return fail(op, "axis " + std::to_string(a) + " is out of range for rank " +
-                            std::to_string(rank));
-      a = normalizeAxis(a, rank);
+      auto checked = checkedAxis(op, a, rank);
+      if (failed(checked))
+        return failure();
+      a = *checked;
     }
     llvm::sort(axes);
     axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-    return replace(op, reduce(op.getLoc(), op.getData(), kind, axes,
-                              op.getType()));
+    return replace(op,
+                   reduce(op.getLoc(), op.getData(), kind, axes, op.getType()));
   }
 
   template <typename ArgOp>
@@ -521,14 +557,18 @@ private:
     auto type = tensorType(op.getData());
     if (!type.getElementType().isF32())
       return fail(op, "only float32 input is supported");
-    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    auto checkedAxisOr = checkedAxis(op, op.getAxis(), type.getRank());
+    if (failed(checkedAxisOr))
+      return failure();
+    int64_t axis = *checkedAxisOr;
     SmallVector<int64_t> kept(type.getShape());
     kept[axis] = 1;
     Value r = rewriter.create<bnn::ArgReduceOp>(
         op.getLoc(), tensorType(op.getReduced()).clone(kept), op.getData(),
         rewriter.getStringAttr(kind), rewriter.getI64IntegerAttr(axis),
         rewriter.getBoolAttr(op.getSelectLastIndex() != 0));
-    return replace(op, view(op.getLoc(), r, tensorType(op.getReduced()).getShape()));
+    return replace(
+        op, view(op.getLoc(), r, tensorType(op.getReduced()).getShape()));
   }
 
   /// Before opset 13, Softmax coerces its input to 2-D at `axis` (default
@@ -542,19 +582,26 @@ private:
     int64_t rank = type.getRank();
     Location loc = op.getLoc();
     if (opset >= 13) {
-      int64_t axis = normalizeAxis(op.getAxis().value_or(-1), rank);
+      auto checkedAxisOr = checkedAxis(op, op.getAxis().value_or(-1), rank);
+      if (failed(checkedAxisOr))
+        return failure();
+      int64_t axis = *checkedAxisOr;
       rewriter.replaceOpWithNewOp<bnn::SoftmaxOp>(
           op, type, op.getInput(), rewriter.getI64IntegerAttr(axis),
           rewriter.getBoolAttr(log));
       return success();
     }
-    int64_t axis = normalizeAxis(op.getAxis().value_or(1), rank);
-    SmallVector<int64_t> rows = {shapeProduct(type.getShape().take_front(axis)),
-                                 shapeProduct(type.getShape().drop_front(axis))};
+    auto checkedAxisOr = checkedAxis(op, op.getAxis().value_or(1), rank);
+    if (failed(checkedAxisOr))
+      return failure();
+    int64_t axis = *checkedAxisOr;
+    SmallVector<int64_t> rows = {
+        shapeProduct(type.getShape().take_front(axis)),
+        shapeProduct(type.getShape().drop_front(axis))};
     Value flat = view(loc, op.getInput(), rows);
-    Value y = rewriter.create<bnn::SoftmaxOp>(
-        loc, tensorType(flat), flat, rewriter.getI64IntegerAttr(1),
-        rewriter.getBoolAttr(log));
+    Value y = rewriter.create<bnn::SoftmaxOp>(loc, tensorType(flat), flat,
+                                              rewriter.getI64IntegerAttr(1),
+                                              rewriter.getBoolAttr(log));
     return replace(op, view(loc, y, type.getShape()));
   }
 
@@ -562,7 +609,10 @@ private:
     if (failed(requireF32(op)))
       return failure();
     auto type = tensorType(op.getX());
-    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    auto checkedAxisOr = checkedAxis(op, op.getAxis(), type.getRank());
+    if (failed(checkedAxisOr))
+      return failure();
+    int64_t axis = *checkedAxisOr;
     int64_t normalized = shapeProduct(type.getShape().drop_front(axis));
     Location loc = op.getLoc();
     // Scale and bias may have leading 1s; they hold one value per
@@ -600,13 +650,15 @@ private:
   LogicalResult lowerCumSum(onnx::CumSumOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    auto axis = constantInts(op.getAxis());
-    if (!axis || axis->size() != 1)
+    auto axisValues = constantInts(op.getAxis());
+    if (!axisValues || axisValues->size() != 1)
       return fail(op, "axis must be a compile-time constant");
     auto type = tensorType(op.getX());
+    auto axis = checkedAxis(op, (*axisValues)[0], type.getRank());
+    if (failed(axis))
+      return failure();
     rewriter.replaceOpWithNewOp<bnn::CumSumOp>(
-        op, type, op.getX(),
-        rewriter.getI64IntegerAttr(normalizeAxis((*axis)[0], type.getRank())),
+        op, type, op.getX(), rewriter.getI64IntegerAttr(*axis),
         rewriter.getBoolAttr(op.getExclusive() != 0),
         rewriter.getBoolAttr(op.getReverse() != 0));
     return success();
@@ -618,11 +670,12 @@ private:
       return failure();
     auto type = tensorType(op.getX());
     Value b = elementwise(op.getLoc(), "bipolar", {op.getX()}, type);
-    auto shape = broadcastShapes(type.getShape(),
-                                 tensorType(op.getScale()).getShape());
+    auto shape =
+        broadcastShapes(type.getShape(), tensorType(op.getScale()).getShape());
     if (!shape || ArrayRef<int64_t>(*shape) != type.getShape())
       return fail(op, "scale must broadcast to the input");
-    return replace(op, elementwise(op.getLoc(), "mul", {b, op.getScale()}, type));
+    return replace(op,
+                   elementwise(op.getLoc(), "mul", {b, op.getScale()}, type));
   }
 
   LogicalResult lowerTopK(onnx::TopKOp op) {
@@ -631,7 +684,10 @@ private:
     auto type = tensorType(op.getX());
     if (!type.getElementType().isF32())
       return fail(op, "only float32 input is supported");
-    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    auto checkedAxisOr = checkedAxis(op, op.getAxis(), type.getRank());
+    if (failed(checkedAxisOr))
+      return failure();
+    int64_t axis = *checkedAxisOr;
     // The k of the result types is what shape inference derived from K.
     auto make = [&](Value result, bool values) -> Value {
       return rewriter.create<bnn::TopKOp>(
@@ -652,6 +708,9 @@ private:
     if (failed(requireSupportedTypes(op)))
       return failure();
     auto type = tensorType(op.getConcatResult());
+    auto axis = checkedAxis(op, op.getAxis(), type.getRank());
+    if (failed(axis))
+      return failure();
     // Zero-sized inputs contribute nothing.
     SmallVector<Value> inputs;
     for (Value v : op.getInputs())
@@ -660,18 +719,20 @@ private:
     if (inputs.size() == 1 && tensorType(inputs[0]) == type)
       return replace(op, inputs[0]);
     rewriter.replaceOpWithNewOp<bnn::ConcatOp>(
-        op, type, inputs,
-        rewriter.getI64IntegerAttr(normalizeAxis(op.getAxis(), type.getRank())));
+        op, type, inputs, rewriter.getI64IntegerAttr(*axis));
     return success();
   }
 
   LogicalResult lowerGather(onnx::GatherOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    auto type = tensorType(op.getData());
+    auto axis =
+        checkedAxis(op, op.getAxis(), tensorType(op.getData()).getRank());
+    if (failed(axis))
+      return failure();
     rewriter.replaceOpWithNewOp<bnn::GatherOp>(
         op, op.getType(), op.getData(), op.getIndices(),
-        rewriter.getI64IntegerAttr(normalizeAxis(op.getAxis(), type.getRank())));
+        rewriter.getI64IntegerAttr(*axis));
     return success();
   }
 
@@ -717,8 +778,8 @@ private:
     }
     SmallVector<int64_t> shape;
     std::string error;
-    auto v = sliceView(tensorType(op.getData()).getShape(), *starts, *ends, axes,
-                       steps, shape, error);
+    auto v = sliceView(tensorType(op.getData()).getShape(), *starts, *ends,
+                       axes, steps, shape, error);
     if (!v)
       return fail(op, error);
     if (ArrayRef<int64_t>(shape) != tensorType(op.getOutput()).getShape())
@@ -731,7 +792,10 @@ private:
     if (failed(requireSupportedTypes(op)))
       return failure();
     auto type = tensorType(op.getInput());
-    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    auto checkedAxisOr = checkedAxis(op, op.getAxis(), type.getRank());
+    if (failed(checkedAxisOr))
+      return failure();
+    int64_t axis = *checkedAxisOr;
     auto strides = rowMajorStrides(type.getShape());
     SmallVector<Value> results;
     int64_t start = 0;
@@ -775,7 +839,8 @@ private:
     }
     Value y = stridedCopy(op.getLoc(), op.getInput(), StridedView{0, strides},
                           in.clone(shape));
-    return replace(op, view(op.getLoc(), y, tensorType(op.getOutput()).getShape()));
+    return replace(op,
+                   view(op.getLoc(), y, tensorType(op.getOutput()).getShape()));
   }
 
   /// Range with run-time start/delta but a known length n (from shape
@@ -824,8 +889,8 @@ private:
       return fail(op, "pad mode '" + mode + "' is not supported");
     rewriter.replaceOpWithNewOp<bnn::PadOp>(
         op, op.getType(), op.getData(), runtimeValue,
-        rewriter.getDenseI64ArrayAttr(pads),
-        rewriter.getStringAttr(mode), rewriter.getF64FloatAttr(value));
+        rewriter.getDenseI64ArrayAttr(pads), rewriter.getStringAttr(mode),
+        rewriter.getF64FloatAttr(value));
     return success();
   }
 };

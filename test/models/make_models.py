@@ -430,7 +430,7 @@ def make_malformed_models(bad):
     save("init_huge_dims", [helper.make_node("Add", ["x", "w"], ["y"], name="add0")],
          [x], [y], inits=[w])
     # Reshape to a shape whose element count overflows 64 bits.
-    shape = numpy_helper.from_array(np.array([1 << 62, 1 << 62, 0], np.int64), "shape")
+    shape = numpy_helper.from_array(np.array([1 << 62, 1 << 62, 4], np.int64), "shape")
     save("reshape_overflow",
          [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape0")],
          [x], [vi("y", ["a", "b", "c"])], inits=[shape])
@@ -459,6 +459,19 @@ def make_malformed_models(bad):
          [helper.make_node("MaxPool", ["x"], ["y"], name="pool0", kernel_shape=[2, 2],
                            pads=[0, 0, 3, 3])],
          [xc], [yc])
+
+    # Axis attributes outside [-rank, rank), one per axis-taking lowering.
+    # The output shapes are symbolic so that the lowering (not only shape
+    # inference) has to check the axis.
+    def axis_model(name, op, axis, inputs=("x",), inits=(), **attrs):
+        save(name, [helper.make_node(op, list(inputs), ["y"], name=op.lower() + "0",
+                                     axis=axis, **attrs)],
+             [x], [vi("y", ["d0", "d1"])], inits=list(inits))
+    axis_model("argmax_axis_range", "ArgMax", 2)
+    axis_model("softmax_axis_range", "Softmax", -3)
+    axis_model("concat_axis_range", "Concat", 7, inputs=("x", "x"))
+    axis_model("gather_axis_range", "Gather", 1 << 40, inputs=("x", "idx"),
+               inits=[numpy_helper.from_array(np.array([0], np.int64), "idx")])
 
     # Element types that do not agree.
     i64 = numpy_helper.from_array(np.ones((1, 4), np.int64), "b")
