@@ -977,6 +977,12 @@ private:
         }
     }
     builder.create<func::ReturnOp>(fileLoc, results);
+    // Folders may assume verified ops (a Transpose folder indexed with an
+    // unchecked perm, a fuzzer finding); invalid nodes are reported by the
+    // import proper, which verifies.
+    for (Operation &op : func.getBody().front().without_terminator())
+      if (failed(verify(&op)))
+        return failure();
     RewritePatternSet noPatterns(&ctx);
     (void)applyPatternsAndFoldGreedily(func, std::move(noPatterns));
 

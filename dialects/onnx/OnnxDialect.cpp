@@ -367,5 +367,39 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Transpose
+//===----------------------------------------------------------------------===//
+
+/// perm must be a permutation of [0, rank) (absent: the dimensions
+/// reversed), and the result shape the input's permuted.
+LogicalResult TransposeOp::verify() {
+  auto in = rankedType(getData()), out = rankedType(getTransposed());
+  int64_t rank = in.getRank();
+  SmallVector<int64_t> perm;
+  if (auto p = getPerm())
+    perm.assign(p->begin(), p->end());
+  else
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm.push_back(d);
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return emitOpError("perm has ")
+           << perm.size() << " entries for an input of rank " << rank;
+  SmallVector<bool> seen(rank, false);
+  SmallVector<int64_t> shape;
+  for (int64_t d : perm) {
+    if (d < 0 || d >= rank || seen[d])
+      return emitOpError("perm is not a permutation of [0, ")
+             << rank << "): entry " << d;
+    seen[d] = true;
+    shape.push_back(in.getDimSize(d));
+  }
+  if (in.getElementType() != out.getElementType() ||
+      out.getShape() != ArrayRef<int64_t>(shape))
+    return emitOpError("result type ")
+           << out << " is not the input " << in << " permuted";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/onnx/OnnxOps.cpp.inc"

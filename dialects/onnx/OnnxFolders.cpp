@@ -3,8 +3,10 @@
 // Folders evaluate ops whose inputs are all constants (initializer-only and
 // shape subgraphs such as Shape -> Gather -> Concat -> Reshape) and remove
 // no-op reshapes. The `onnx-constant-fold` pass drives them. Arithmetic is
-// done in double (floats) or int64 (integers, exact) and rounded once to the
-// result element type; data movement copies elements unchanged.
+// done in double (floats) or int64 (integers; overflow wraps around in two's
+// complement, as numpy's fixed-width integers do, instead of being undefined
+// behaviour in the compiler) and rounded once to the result element type;
+// data movement copies elements unchanged.
 //
 //===----------------------------------------------------------------------===//
 
@@ -86,8 +88,8 @@ Attribute pack(ShapedType type, const Scalars &s) {
     int64_t v;
     if (intType.getWidth() == 1)
       v = s.isFloat ? s.f[k] != 0.0 : s.i[k] != 0;
-    else if (s.isFloat && !std::isfinite(s.f[k]))
-      return {}; // C leaves this undefined; keep the op
+    else if (s.isFloat && !(std::fabs(s.f[k]) < 0x1p63))
+      return {}; // NaN, inf or beyond int64: C leaves it undefined; keep the op
     else
       v = s.isFloat ? static_cast<int64_t>(s.f[k]) : s.i[k];
     values.push_back(APInt(intType.getWidth(), v, /*isSigned=*/true));
@@ -185,6 +187,43 @@ std::optional<SmallVector<int64_t>> intValues(Attribute attr) {
 
 template <typename T> T signOf(T v) { return v > 0 ? 1 : (v < 0 ? -1 : 0); }
 
+/// Two's-complement wrapping int64 arithmetic (unsigned arithmetic is
+/// modular in C++; the conversion back is modular since C++20 and in every
+/// compiler bnnc supports).
+int64_t wrap(uint64_t v) { return static_cast<int64_t>(v); }
+int64_t wrapAdd(int64_t a, int64_t b) {
+  return wrap(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t wrapSub(int64_t a, int64_t b) {
+  return wrap(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t wrapMul(int64_t a, int64_t b) {
+  return wrap(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+int64_t wrapNeg(int64_t v) { return wrapSub(0, v); }
+
+/// Truncating division; x / 0 folds to 0 (never reached by valid shape
+/// arithmetic) and INT64_MIN / -1 wraps.
+int64_t wrapDiv(int64_t a, int64_t b) {
+  if (b == 0)
+    return 0;
+  if (b == -1)
+    return wrapNeg(a);
+  return a / b;
+}
+
+/// a^b by repeated squaring, wrapping; a negative exponent gives the exact
+/// power truncated toward zero (1 / a^|b|).
+int64_t wrapPow(int64_t a, int64_t b) {
+  if (b < 0)
+    return a == 1 ? 1 : a == -1 ? (b % 2 ? -1 : 1) : 0;
+  int64_t result = 1;
+  for (; b; b >>= 1, a = wrapMul(a, a))
+    if (b & 1)
+      result = wrapMul(result, a);
+  return result;
+}
+
 double roundHalfEven(double v) { return std::nearbyint(v); }
 
 } // namespace
@@ -209,14 +248,14 @@ OpFoldResult DropoutOp::fold(FoldAdaptor) { return getData(); }
         [](double a, double b) -> double { return floatExpr; },                \
         [](int64_t a, int64_t b) -> int64_t { return intExpr; });              \
   }
-BNNC_FOLD_BINARY(AddOp, a + b, a + b)
-BNNC_FOLD_BINARY(SubOp, a - b, a - b)
-BNNC_FOLD_BINARY(MulOp, a * b, a * b)
+BNNC_FOLD_BINARY(AddOp, a + b, wrapAdd(a, b))
+BNNC_FOLD_BINARY(SubOp, a - b, wrapSub(a, b))
+BNNC_FOLD_BINARY(MulOp, a * b, wrapMul(a, b))
 // Integer division truncates toward zero, as C and the ONNX reference do
-// for the non-negative shape values this is used for; never fold x / 0.
-BNNC_FOLD_BINARY(DivOp, a / b, b == 0 ? 0 : a / b)
-BNNC_FOLD_BINARY(PowOp, std::pow(a, b), static_cast<int64_t>(std::pow(a, b)))
-BNNC_FOLD_BINARY(PReluOp, a < 0 ? a * b : a, a < 0 ? a * b : a)
+// for the non-negative shape values this is used for.
+BNNC_FOLD_BINARY(DivOp, a / b, wrapDiv(a, b))
+BNNC_FOLD_BINARY(PowOp, std::pow(a, b), wrapPow(a, b))
+BNNC_FOLD_BINARY(PReluOp, a < 0 ? a * b : a, a < 0 ? wrapMul(a, b) : a)
 BNNC_FOLD_BINARY(EqualOp, a == b, a == b)
 BNNC_FOLD_BINARY(GreaterOp, a > b, a > b)
 BNNC_FOLD_BINARY(GreaterOrEqualOp, a >= b, a >= b)
@@ -276,13 +315,13 @@ OpFoldResult SignOp::fold(FoldAdaptor adaptor) {
 OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
   return foldUnary(
       *this, adaptor.getX(), [](double v) { return std::fabs(v); },
-      [](int64_t v) { return v < 0 ? -v : v; });
+      [](int64_t v) { return v < 0 ? wrapNeg(v) : v; });
 }
 
 OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   return foldUnary(
       *this, adaptor.getX(), [](double v) { return -v; },
-      [](int64_t v) { return -v; });
+      [](int64_t v) { return wrapNeg(v); });
 }
 
 OpFoldResult NotOp::fold(FoldAdaptor adaptor) {

@@ -444,6 +444,7 @@ def Onnx_TransposeOp : Onnx_Op<"Transpose", [Pure]> {
   let results = (outs AnyRankedTensor:$transposed);
   let assemblyFormat = "$data attr-dict `:` type($data) `->` type($transposed)";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 // Squeeze/Unsqueeze: axes attribute before opset 13, optional input after.

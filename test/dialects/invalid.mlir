@@ -64,3 +64,27 @@ func.func @bnn_affine(%x: tensor<1x3xf32>, %s: tensor<2xf32>) -> tensor<1x3xf32>
   %y = bnn.channel_affine %x, %s, %s : (tensor<1x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x3xf32>
   return %y : tensor<1x3xf32>
 }
+
+// -----
+
+func.func @transpose_short_perm(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'onnx.Transpose' op perm has 1 entries for an input of rank 2}}
+  %y = onnx.Transpose %x {perm = array<i64: 0>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @transpose_repeated_axis(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'onnx.Transpose' op perm is not a permutation of [0, 2): entry 0}}
+  %y = onnx.Transpose %x {perm = array<i64: 0, 0>} : tensor<2x3xf32> -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @transpose_result(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'onnx.Transpose' op result type 'tensor<2x3xf32>' is not the input 'tensor<2x3xf32>' permuted}}
+  %y = onnx.Transpose %x : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}

@@ -61,3 +61,33 @@ func.func @negative_axes() -> (tensor<2x3xi64>, tensor<2x1xi64>) {
   %g = onnx.Gather %a, %i {axis = -1 : i64} : (tensor<2x2xi64>, tensor<1xi64>) -> tensor<2x1xi64>
   return %c, %g : tensor<2x3xi64>, tensor<2x1xi64>
 }
+
+// -----
+
+// Integer folding wraps around in two's complement (numpy's int64
+// semantics) instead of overflowing in the compiler (a fuzzer finding:
+// UBSan reported a signed overflow folding Mul). 2^62 * 4 = 2^64 wraps to
+// 0, INT64_MIN / -1 and -INT64_MIN wrap to INT64_MIN, 3^41 wraps.
+// CHECK-LABEL: func.func @int_wraparound
+// CHECK-DAG: onnx.Constant dense<[0, -9223372036854775807, -9223372036854775808]> : tensor<3xi64>
+// CHECK-DAG: onnx.Constant dense<-9223372036854775808> : tensor<i64>
+// CHECK-DAG: onnx.Constant dense<-9223372036854775808> : tensor<1xi64>
+// CHECK-DAG: onnx.Constant dense<[-420491770248316829, 0, 1]> : tensor<3xi64>
+// CHECK-NOT: onnx.Mul
+// CHECK-NOT: onnx.Div
+// CHECK-NOT: onnx.Neg
+// CHECK-NOT: onnx.Pow
+func.func @int_wraparound() -> (tensor<3xi64>, tensor<i64>, tensor<1xi64>, tensor<3xi64>) {
+  %a = onnx.Constant dense<[4611686018427387904, 9223372036854775807, -9223372036854775808]> : tensor<3xi64>
+  %b = onnx.Constant dense<[4, -1, 1]> : tensor<3xi64>
+  %m = onnx.Mul %a, %b : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
+  %min = onnx.Constant dense<-9223372036854775808> : tensor<i64>
+  %m1 = onnx.Constant dense<-1> : tensor<i64>
+  %d = onnx.Div %min, %m1 : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  %minv = onnx.Constant dense<[-9223372036854775808]> : tensor<1xi64>
+  %n = onnx.Neg %minv : tensor<1xi64> -> tensor<1xi64>
+  %base = onnx.Constant dense<[3, 2, 1]> : tensor<3xi64>
+  %exp = onnx.Constant dense<[41, -1, -5]> : tensor<3xi64>
+  %p = onnx.Pow %base, %exp : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
+  return %m, %d, %n, %p : tensor<3xi64>, tensor<i64>, tensor<1xi64>, tensor<3xi64>
+}
