@@ -72,11 +72,12 @@ std::string shapeString(ArrayRef<int64_t> dims) {
 }
 
 /// libonnx's shape inference functions trust properties that neither
-/// onnx::checker nor they themselves check. Two fuzzer findings
+/// onnx::checker nor they themselves check. Three fuzzer findings
 /// (test/fuzz/regressions/): Conv inference dereferences a null pointer when
-/// X and W differ in rank, and Expand with a shape input of 2^32 elements
-/// builds a 2^32-dimensional shape (tens of GB). This registry hands out
-/// copies of the affected schemas whose inference checks those properties
+/// X and W differ in rank; Gemm-6 inference reads a second dimension of a
+/// 1-D B (another null dereference); Expand with a shape input of 2^32
+/// elements builds a 2^32-dimensional shape (tens of GB). This registry
+/// hands out copies of the affected schemas whose inference checks those properties
 /// first and fails the way ONNX's own checks fail (an InferenceError), so
 /// the node is reported instead of crashing or exhausting the compiler.
 class GuardedSchemaRegistry : public ::onnx::ISchemaRegistry {
@@ -90,7 +91,8 @@ public:
     const ::onnx::OpSchema *schema =
         ::onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
     Guard guard = guardOf(key, domain);
-    if (!schema || (!guard.equalRank && guard.shapeInputs.empty()))
+    if (!schema || (!guard.equalRank && guard.shapeInputs.empty() &&
+                    guard.matrixInputs.empty()))
       return schema;
     std::lock_guard<std::mutex> lock(mutex);
     std::unique_ptr<::onnx::OpSchema> &guarded = schemas[schema];
@@ -115,6 +117,13 @@ public:
                     sa->dim_size(), " but input ", b, " has rank ",
                     sb->dim_size()));
             }
+            for (size_t i : guard.matrixInputs) {
+              const auto *shape = shapeOf(i);
+              if (shape && shape->dim_size() != 2)
+                throw ::onnx::InferenceError(::onnx::MakeString(
+                    "[ShapeInferenceError] input ", i, " has rank ",
+                    shape->dim_size(), " (must be 2)"));
+            }
             for (size_t i : guard.shapeInputs) {
               const auto *shape = shapeOf(i);
               if (shape && shape->dim_size() == 1 &&
@@ -138,6 +147,9 @@ private:
     std::optional<std::pair<size_t, size_t>> equalRank;
     /// 1-D inputs whose length is the rank of the result.
     std::vector<size_t> shapeInputs;
+    /// Inputs that must be matrices (Gemm's inference before opset 7 reads
+    /// dimension 1 of a 1-D B: a null dereference in libonnx 1.12).
+    std::vector<size_t> matrixInputs;
   };
 
   static Guard guardOf(const std::string &op, const std::string &domain) {
@@ -152,6 +164,8 @@ private:
       g.shapeInputs = {1};
     else if (op == "ConstantOfShape")
       g.shapeInputs = {0};
+    else if (op == "Gemm")
+      g.matrixInputs = {0, 1};
     return g;
   }
 

@@ -210,7 +210,16 @@ sliceView(ArrayRef<int64_t> in, ArrayRef<int64_t> starts, ArrayRef<int64_t> ends
       error = "slice axis out of range or zero step";
       return std::nullopt;
     }
-    int64_t dim = in[axis], step = steps[k];
+    int64_t dim = in[axis];
+    if (dim == 0) { // nothing to take (and the clamps below need dim >= 1)
+      outShape[axis] = 0;
+      continue;
+    }
+    // A step longer than the dimension takes at most the start element;
+    // clamping it to the dimension keeps the result and keeps step * stride
+    // and the count arithmetic from overflowing (a fuzzer finding: a step of
+    // 2^61 + 1).
+    int64_t step = std::clamp<int64_t>(steps[k], -dim, dim);
     int64_t start = starts[k] < 0 ? starts[k] + dim : starts[k];
     int64_t end = ends[k] < 0 ? ends[k] + dim : ends[k];
     // ONNX clamps to [0, dim] for positive steps, [-1, dim - 1] for negative
