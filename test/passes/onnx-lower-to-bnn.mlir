@@ -84,3 +84,31 @@ func.func @double_mul(%x: tensor<3xf64>) -> tensor<3xf64> {
   %y = onnx.Mul %x, %x : (tensor<3xf64>, tensor<3xf64>) -> tensor<3xf64>
   return %y : tensor<3xf64>
 }
+
+// -----
+
+// A Slice step longer than the dimension takes the start element only; the
+// view's stride must not overflow (a fuzzer finding: a step of 2^61 + 1
+// times the row stride 6). Axis 1 of 4x6 from index 1, step 2^61 + 1:
+// offset 1, one column.
+// CHECK-LABEL: func.func @slice_huge_step
+// CHECK: bnn.strided_copy %arg0 {offset = 1 : i64, strides = array<i64: 6, 6>} : tensor<4x6xf32> -> tensor<4x1xf32>
+func.func @slice_huge_step(%x: tensor<4x6xf32>) -> tensor<4x1xf32> {
+  %starts = onnx.Constant dense<[1]> : tensor<1xi64>
+  %ends = onnx.Constant dense<[6]> : tensor<1xi64>
+  %axes = onnx.Constant dense<[1]> : tensor<1xi64>
+  %steps = onnx.Constant dense<[2305843009213693953]> : tensor<1xi64>
+  %y = onnx.Slice %x, %starts, %ends, %axes, %steps : (tensor<4x6xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<4x1xf32>
+  return %y : tensor<4x1xf32>
+}
+
+// -----
+
+// Axes outside [-rank, rank) are errors naming the node, in every
+// axis-taking lowering (a fuzzer finding in Reduce indexed past the shape).
+func.func @gather_axis_out_of_range(%x: tensor<2x3xf32>) -> tensor<1x3xf32> {
+  %i = onnx.Constant dense<[0]> : tensor<1xi64>
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %y = onnx.Gather %x, %i {axis = 2 : i64} : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
