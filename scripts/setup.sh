@@ -37,7 +37,7 @@ configure_and_build() {
       -DCMAKE_BUILD_TYPE=Release \
       -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
       -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
-      -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+      -DPython3_EXECUTABLE=/usr/bin/python3 ${BNNC_CMAKE_ARGS:-} >/dev/null
   fi
   echo "==> building bnnc"
   ninja -C "$BUILD" -j2 | tail -n 1
