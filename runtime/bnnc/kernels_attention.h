@@ -34,20 +34,22 @@ static inline void bnnc_battn_scores(int32_t groups, int32_t queries,
                                      int32_t keys, int32_t dim,
                                      const uint32_t *q, const uint32_t *k,
                                      uint32_t *p) {
-  const int32_t wd = BNNC_WORDS32(dim), ws = BNNC_WORDS32(keys);
-  for (int32_t g = 0; g < groups; ++g) {
-    const uint32_t *qg = q + (size_t)g * queries * wd;
-    const uint32_t *kg = k + (size_t)g * keys * wd;
-    uint32_t *pg = p + (size_t)g * queries * ws;
-    for (int32_t i = 0; i < queries; ++i) {
-      const uint32_t *qi = qg + (size_t)i * wd;
-      uint32_t *pi = pg + (size_t)i * ws;
-      for (int32_t w = 0; w < ws; ++w)
+  /* Sizes as size_t for the offsets (see runtime.h). */
+  const size_t nq = (size_t)queries, nk = (size_t)keys;
+  const size_t wd = (size_t)BNNC_WORDS32(dim), ws = (size_t)BNNC_WORDS32(keys);
+  for (size_t g = 0; g < (size_t)groups; ++g) {
+    const uint32_t *qg = q + g * nq * wd;
+    const uint32_t *kg = k + g * nk * wd;
+    uint32_t *pg = p + g * nq * ws;
+    for (size_t i = 0; i < nq; ++i) {
+      const uint32_t *qi = qg + i * wd;
+      uint32_t *pi = pg + i * ws;
+      for (size_t w = 0; w < ws; ++w)
         pi[w] = 0u;
-      for (int32_t j = 0; j < keys; ++j) {
-        const uint32_t *kj = kg + (size_t)j * wd;
+      for (size_t j = 0; j < nk; ++j) {
+        const uint32_t *kj = kg + j * wd;
         int32_t pc = 0;
-        for (int32_t w = 0; w < wd; ++w)
+        for (size_t w = 0; w < wd; ++w)
           pc += bnnc_popcount32(qi[w] ^ kj[w]);
         if (2 * pc < dim)
           pi[j / 32] |= 1u << (j % 32);
@@ -60,22 +62,23 @@ static inline void bnnc_battn_context(int32_t groups, int32_t queries,
                                       int32_t keys, int32_t dim,
                                       const uint32_t *p, const uint32_t *v,
                                       float *c) {
-  const int32_t ws = BNNC_WORDS32(keys);
-  for (int32_t g = 0; g < groups; ++g) {
-    const uint32_t *pg = p + (size_t)g * queries * ws;
-    const uint32_t *vg = v + (size_t)g * dim * ws;
-    float *cg = c + (size_t)g * queries * dim;
-    for (int32_t i = 0; i < queries; ++i) {
-      const uint32_t *pi = pg + (size_t)i * ws;
+  const size_t nq = (size_t)queries, nd = (size_t)dim;
+  const size_t ws = (size_t)BNNC_WORDS32(keys);
+  for (size_t g = 0; g < (size_t)groups; ++g) {
+    const uint32_t *pg = p + g * nq * ws;
+    const uint32_t *vg = v + g * nd * ws;
+    float *cg = c + g * nq * nd;
+    for (size_t i = 0; i < nq; ++i) {
+      const uint32_t *pi = pg + i * ws;
       int32_t ones = 0;
-      for (int32_t w = 0; w < ws; ++w)
+      for (size_t w = 0; w < ws; ++w)
         ones += bnnc_popcount32(pi[w]);
-      for (int32_t e = 0; e < dim; ++e) {
-        const uint32_t *ve = vg + (size_t)e * ws;
+      for (size_t e = 0; e < nd; ++e) {
+        const uint32_t *ve = vg + e * ws;
         int32_t neg = 0;
-        for (int32_t w = 0; w < ws; ++w)
+        for (size_t w = 0; w < ws; ++w)
           neg += bnnc_popcount32(pi[w] & ve[w]);
-        cg[(size_t)i * dim + e] = (float)(ones - 2 * neg);
+        cg[i * nd + e] = (float)(ones - 2 * neg);
       }
     }
   }

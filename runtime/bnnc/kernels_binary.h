@@ -358,16 +358,17 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
       const bnnc_bpack_params *p, const float *x, const float *threshold,      \
       const uint8_t *flip, uint##B##_t *y) {                                   \
     const int32_t cg = p->c / p->group;                                        \
-    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
-    const size_t plane = (size_t)p->h * p->w;                                  \
-    for (int32_t n = 0; n < p->n; ++n)                                         \
+    const size_t channels = (size_t)p->c, group = (size_t)p->group;            \
+    const size_t wg = (size_t)bnnc_bwords(cg, 1, B);                           \
+    const size_t plane = (size_t)p->h * (size_t)p->w;                          \
+    for (size_t n = 0; n < (size_t)p->n; ++n)                                  \
       for (size_t pix = 0; pix < plane; ++pix)                                 \
-        for (int32_t g = 0; g < p->group; ++g) {                               \
-          const size_t c0 = (size_t)g * cg;                                    \
+        for (size_t g = 0; g < group; ++g) {                                   \
+          const size_t c0 = g * (size_t)cg;                                    \
           bnnc_pack_f32_run##B(                                                \
-              cg, x + ((size_t)n * p->c + c0) * plane + pix, (ptrdiff_t)plane, \
+              cg, x + (n * channels + c0) * plane + pix, (ptrdiff_t)plane,     \
               threshold ? threshold + c0 : NULL, flip ? flip + c0 : NULL,      \
-              y + (((size_t)n * plane + pix) * p->group + g) * wg);            \
+              y + ((n * plane + pix) * group + g) * wg);                       \
         }                                                                      \
   }                                                                            \
                                                                                \
@@ -380,16 +381,17 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
   static inline void bnnc_unpack_nhwc##B##_to_f32_nchw(                        \
       const bnnc_bpack_params *p, const uint##B##_t *x, float *y) {            \
     const int32_t cg = p->c / p->group;                                        \
-    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
-    const size_t plane = (size_t)p->h * p->w;                                  \
-    for (int32_t n = 0; n < p->n; ++n)                                         \
+    const size_t channels = (size_t)p->c;                                      \
+    const size_t wg = (size_t)bnnc_bwords(cg, 1, B);                           \
+    const size_t pixel = (size_t)p->group * wg;                                \
+    const size_t plane = (size_t)p->h * (size_t)p->w;                          \
+    for (size_t n = 0; n < (size_t)p->n; ++n)                                  \
       for (size_t pix = 0; pix < plane; ++pix)                                 \
         for (int32_t c = 0; c < p->c; ++c) {                                   \
           const int32_t g = c / cg, cc = c % cg;                               \
-          const uint##B##_t word =                                             \
-              x[((size_t)n * plane + pix) * p->group * wg + (size_t)g * wg +   \
-                (size_t)(cc / (B))];                                           \
-          y[((size_t)n * p->c + c) * plane + pix] =                            \
+          const uint##B##_t word = x[(n * plane + pix) * pixel +               \
+                                     (size_t)g * wg + (size_t)(cc / (B))];     \
+          y[(n * channels + (size_t)c) * plane + pix] =                        \
               ((word >> (cc % (B))) & 1u) ? -1.0f : 1.0f;                      \
         }                                                                      \
   }                                                                            \
@@ -398,13 +400,12 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
    * The compiler packs constant weights with this at compile time. */         \
   static inline void bnnc_pack_weights_oihw_f32_to_ohwi##B(                    \
       const bnnc_bweights_params *p, const float *w, uint##B##_t *y) {         \
-    const int32_t wg = bnnc_bwords(p->cg, 1, B);                               \
-    const size_t taps = (size_t)p->kh * p->kw;                                 \
-    for (int32_t o = 0; o < p->m; ++o)                                         \
+    const size_t wg = (size_t)bnnc_bwords(p->cg, 1, B);                        \
+    const size_t cg = (size_t)p->cg, taps = (size_t)p->kh * (size_t)p->kw;     \
+    for (size_t o = 0; o < (size_t)p->m; ++o)                                  \
       for (size_t tap = 0; tap < taps; ++tap)                                  \
-        bnnc_pack_f32_run##B(p->cg, w + (size_t)o * p->cg * taps + tap,        \
-                             (ptrdiff_t)taps, NULL, NULL,                      \
-                             y + ((size_t)o * taps + tap) * wg);               \
+        bnnc_pack_f32_run##B(p->cg, w + o * cg * taps + tap, (ptrdiff_t)taps,  \
+                             NULL, NULL, y + (o * taps + tap) * wg);           \
   }
 
 /* The convolution. One output position's taps come from bnnc_bvalid_taps;
@@ -421,7 +422,8 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
     int32_t sum = 0;                                                           \
     for (int32_t ky = 0; ky < p->kh; ++ky)                                     \
       for (int32_t kx = 0; kx < p->kw; ++kx) {                                 \
-        const uint##B##_t *wt = wo + ((size_t)ky * p->kw + kx) * wg;           \
+        const uint##B##_t *wt =                                                \
+            wo + ((size_t)ky * (size_t)p->kw + (size_t)kx) * (size_t)wg;       \
         int32_t ones = 0;                                                      \
         if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1)                    \
           continue;                                                            \
@@ -438,14 +440,17 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
       float *y_float, const bnnc_bbits_epilogue *be, uint##B##_t *y_bits) {    \
     const int32_t cg = p->c / p->group, mg = p->m / p->group;                  \
     const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
-    const size_t in_pixel = (size_t)p->group * wg;                             \
-    const size_t filter = (size_t)p->kh * p->kw * wg;                          \
+    /* Offsets in size_t (see runtime.h), cast in place: size_t locals         \
+     * hoisted out of the loop nest cost stack (336 -> 480 bytes, x86-64). */  \
+    const size_t in_pixel = (size_t)p->group * (size_t)wg;                     \
+    const size_t filter = (size_t)p->kh * (size_t)p->kw * (size_t)wg;          \
     const int32_t out_group = be ? be->out_group : 1;                          \
     const int32_t out_mg = p->m / out_group;                                   \
     const int32_t out_wg = bnnc_bwords(out_mg, 1, B);                          \
-    const size_t out_pixel = (size_t)out_group * out_wg;                       \
+    const size_t out_pixel = (size_t)out_group * (size_t)out_wg;               \
     for (int32_t n = 0; n < p->n; ++n) {                                       \
-      const uint##B##_t *xn = x + (size_t)n * p->h * p->w * in_pixel;          \
+      const uint##B##_t *xn =                                                  \
+          x + (size_t)n * (size_t)p->h * (size_t)p->w * in_pixel;              \
       for (int32_t oy = 0; oy < p->oh; ++oy) {                                 \
         const int32_t iy0 = oy * p->stride_h - p->pad_top;                     \
         int32_t ky0, ky1;                                                      \
@@ -453,7 +458,9 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
                          p->h, &ky0, &ky1);                                    \
         for (int32_t ox = 0; ox < p->ow; ++ox) {                               \
           const int32_t ix0 = ox * p->stride_w - p->pad_left;                  \
-          const size_t pos = ((size_t)n * p->oh + oy) * p->ow + ox;            \
+          const size_t pos =                                                   \
+              ((size_t)n * (size_t)p->oh + (size_t)oy) * (size_t)p->ow +       \
+              (size_t)ox;                                                      \
           uint##B##_t *yb = y_bits ? y_bits + pos * out_pixel : NULL;          \
           int32_t kx0, kx1;                                                    \
           bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, \
@@ -462,7 +469,7 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
             for (size_t i = 0; i < out_pixel; ++i)                             \
               yb[i] = 0;                                                       \
           for (int32_t o = 0; o < p->m; ++o) {                                 \
-            const uint##B##_t *xg = xn + (size_t)(o / mg) * wg;                \
+            const uint##B##_t *xg = xn + (size_t)(o / mg) * (size_t)wg;        \
             const uint##B##_t *wo = w + (size_t)o * filter;                    \
             int32_t ones = 0, dot;                                             \
             for (int32_t ky = ky0; ky < ky1; ++ky) {                           \
@@ -470,8 +477,10 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
               for (int32_t kx = kx0; kx < kx1; ++kx) {                         \
                 const int32_t ix = ix0 + kx * p->dilation_w;                   \
                 const uint##B##_t *xt =                                        \
-                    xg + ((size_t)iy * p->w + ix) * in_pixel;                  \
-                const uint##B##_t *wt = wo + ((size_t)ky * p->kw + kx) * wg;   \
+                    xg + ((size_t)iy * (size_t)p->w + (size_t)ix) * in_pixel;  \
+                const uint##B##_t *wt =                                        \
+                    wo + ((size_t)ky * (size_t)p->kw + (size_t)kx) *           \
+                             (size_t)wg;                                       \
                 for (int32_t i = 0; i < wg; ++i)                               \
                   ones += bnnc_popcount##B(xt[i] ^ wt[i]);                     \
               }                                                                \
@@ -482,13 +491,15 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
                                         p, wo, cg, ky0, ky1, kx0, kx1);        \
             if (yb) {                                                          \
               const int32_t og = o / out_mg, oc = o % out_mg;                  \
-              yb[(size_t)og * out_wg + (size_t)(oc / (B))] |=                  \
+              yb[(size_t)og * (size_t)out_wg + (size_t)(oc / (B))] |=          \
                   (uint##B##_t)bnnc_bbit(be, o, dot) << (oc % (B));            \
             } else {                                                           \
               const size_t at =                                                \
                   p->out_channels_last                                         \
-                      ? pos * p->m + o                                         \
-                      : (((size_t)n * p->m + o) * p->oh + oy) * p->ow + ox;    \
+                      ? pos * (size_t)p->m + (size_t)o                         \
+                      : (((size_t)n * (size_t)p->m + (size_t)o) *              \
+                             (size_t)p->oh + (size_t)oy) * (size_t)p->ow +     \
+                            (size_t)ox;                                        \
               if (y_raw)                                                       \
                 y_raw[at] = dot;                                               \
               else                                                             \
@@ -574,6 +585,9 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
     const int32_t cg = p->c / p->group;                                        \
     const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
     const int32_t words = p->group * wg;                                       \
+    const size_t in_h = (size_t)p->h, in_w = (size_t)p->w;                     \
+    const size_t oh = (size_t)p->oh, ow = (size_t)p->ow;                       \
+    const size_t pixel = (size_t)words;                                        \
     for (int32_t n = 0; n < p->n; ++n)                                         \
       for (int32_t oy = 0; oy < p->oh; ++oy) {                                 \
         const int32_t iy0 = oy * p->stride_h - p->pad_top;                     \
@@ -583,7 +597,7 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
         for (int32_t ox = 0; ox < p->ow; ++ox) {                               \
           const int32_t ix0 = ox * p->stride_w - p->pad_left;                  \
           uint##B##_t *yp =                                                    \
-              y + (((size_t)n * p->oh + oy) * p->ow + ox) * words;             \
+              y + (((size_t)n * oh + (size_t)oy) * ow + (size_t)ox) * pixel;   \
           int32_t kx0, kx1;                                                    \
           bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, \
                            p->w, &kx0, &kx1);                                  \
@@ -594,7 +608,8 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
               const int32_t iy = iy0 + ky * p->dilation_h;                     \
               const int32_t ix = ix0 + kx * p->dilation_w;                     \
               const uint##B##_t *xp =                                          \
-                  x + (((size_t)n * p->h + iy) * p->w + ix) * words;           \
+                  x + (((size_t)n * in_h + (size_t)iy) * in_w + (size_t)ix) *  \
+                          pixel;                                               \
               for (int32_t i = 0; i < words; ++i)                              \
                 yp[i] &= xp[i];                                                \
             }                                                                  \
@@ -671,10 +686,10 @@ static inline void bnnc_pack_layernorm_f32(int32_t rows, int32_t d,
                                            uint32_t *y) {
   const int32_t words = (d + 31) / 32;
   for (int32_t r = 0; r < rows; ++r) {
-    const float *row = x + (size_t)r * d;
+    const float *row = x + (size_t)r * (size_t)d;
     float mean, s;
     bnnc_row_moments_f32(row, d, epsilon, &mean, &s);
-    uint32_t *out = y + (size_t)r * words;
+    uint32_t *out = y + (size_t)r * (size_t)words;
     for (int32_t w = 0; w < words; ++w)
       out[w] = 0;
     for (int32_t i = 0; i < d; ++i) {

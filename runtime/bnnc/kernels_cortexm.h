@@ -186,21 +186,25 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                         uint32_t *y_bits) {
   uint32_t patch[BNNC_CM_PATCH_WORDS];
   uint16_t padded[BNNC_CM_PATCH_WORDS]; /* tap indices outside the image */
-  const size_t plane = (size_t)p->oh * p->ow;
+  /* Offsets in size_t (see runtime.h), cast in place rather than through
+   * size_t locals: this function and the packing below then compile to the
+   * same Cortex-M code as with the former implicit conversions. */
+  const size_t plane = (size_t)p->oh * (size_t)p->ow;
   const int32_t wg = (p->c + 31) / 32;
   const int32_t taps = p->kh * p->kw;
   const int32_t kwords = taps * wg;
   const int32_t out_group = be ? be->out_group : 1;
   const int32_t out_mg = p->m / out_group;
   const int32_t out_wg = (out_mg + 31) / 32;
-  const size_t out_pixel = (size_t)out_group * out_wg;
+  const size_t out_pixel = (size_t)out_group * (size_t)out_wg;
   /* The taps of an output position whose taps are all in bounds are one
    * contiguous run of the input when rows are contiguous or single. */
   const int contiguous =
       p->dilation_w == 1 &&
       (p->kh == 1 || (p->kw == p->w && p->dilation_h == 1));
   for (int32_t n = 0; n < p->n; ++n) {
-    const uint32_t *xn = x + (size_t)n * p->h * p->w * wg;
+    const uint32_t *xn =
+        x + (size_t)n * (size_t)p->h * (size_t)p->w * (size_t)wg;
     for (int32_t oy = 0; oy < p->oh; ++oy) {
       const int32_t iy0 = oy * p->stride_h - p->pad_top;
       int32_t ky0, ky1;
@@ -208,14 +212,16 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                        p->h, &ky0, &ky1);
       for (int32_t ox = 0; ox < p->ow; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
-        const size_t pos = ((size_t)n * p->oh + oy) * p->ow + ox;
+        const size_t pos =
+            ((size_t)n * (size_t)p->oh + (size_t)oy) * (size_t)p->ow +
+            (size_t)ox;
         const uint32_t *xs;
         int32_t kx0, kx1, valid;
         bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw,
                          p->w, &kx0, &kx1);
         valid = (ky1 - ky0) * (kx1 - kx0);
         if (valid == taps && contiguous) {
-          xs = xn + ((size_t)iy0 * p->w + ix0) * wg;
+          xs = xn + ((size_t)iy0 * (size_t)p->w + (size_t)ix0) * (size_t)wg;
         } else {
           for (int32_t ky = 0; ky < p->kh; ++ky)
             for (int32_t kx = 0; kx < p->kw; ++kx) {
@@ -223,7 +229,9 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
               if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) {
                 const int32_t iy = iy0 + ky * p->dilation_h;
                 const int32_t ix = ix0 + kx * p->dilation_w;
-                memcpy(dst, xn + ((size_t)iy * p->w + ix) * wg,
+                memcpy(dst,
+                       xn + ((size_t)iy * (size_t)p->w + (size_t)ix) *
+                                (size_t)wg,
                        (size_t)wg * sizeof(uint32_t));
               } else {
                 memset(dst, 0, (size_t)wg * sizeof(uint32_t));
@@ -252,9 +260,9 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
               int32_t ones = bnnc_cm_xor_popcount(xs, wo, kwords);
               uint32_t b;
               for (int32_t t = 0; t < invalid; ++t) /* x = 0 there: drop w */
-                ones -= tap_ones ? tap_ones[(size_t)o * taps + padded[t]]
-                                 : bnnc_cm_popcount_words(wo + padded[t] * wg,
-                                                          wg);
+                ones -= tap_ones
+                            ? tap_ones[(size_t)o * (size_t)taps + padded[t]]
+                            : bnnc_cm_popcount_words(wo + padded[t] * wg, wg);
               b = k_valid - 2 * ones < threshold[o] ? 1u : 0u;
               if (flip)
                 b ^= flip[o] & 1u;
@@ -269,14 +277,14 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
               }
             }
           } else {
-            float *yf = y_float + (size_t)n * p->m * plane +
-                        (size_t)oy * p->ow + ox;
+            float *yf = y_float + (size_t)n * (size_t)p->m * plane +
+                        (size_t)oy * (size_t)p->ow + (size_t)ox;
             for (int32_t o = 0; o < p->m; ++o, wo += kwords, yf += plane) {
               int32_t ones = bnnc_cm_xor_popcount(xs, wo, kwords);
               for (int32_t t = 0; t < invalid; ++t)
-                ones -= tap_ones ? tap_ones[(size_t)o * taps + padded[t]]
-                                 : bnnc_cm_popcount_words(wo + padded[t] * wg,
-                                                          wg);
+                ones -= tap_ones
+                            ? tap_ones[(size_t)o * (size_t)taps + padded[t]]
+                            : bnnc_cm_popcount_words(wo + padded[t] * wg, wg);
               *yf = bnnc_bfloat_apply(fe, o, k_valid - 2 * ones);
             }
           }
@@ -315,14 +323,21 @@ static inline void bnnc_cm_conv2d_f32(const bnnc_conv2d_params *p,
                                       const float *x, const float *w,
                                       const float *bias, float *y) {
   const int32_t cg = p->c / p->group, mg = p->m / p->group;
-  const size_t ksize = (size_t)p->kh * p->kw;
-  const size_t in_plane = (size_t)p->h * p->w;
+  /* Sizes as size_t for the offsets (see runtime.h). The loop counters stay
+   * int32_t: with size_t counters arm-none-eabi-gcc 12 spills in the channel
+   * loop, ~20% more Cortex-M4 instructions (bench/cortex-m.sh, float 3x3
+   * 64->64 layer). */
+  const size_t c = (size_t)p->c, m = (size_t)p->m, ncg = (size_t)cg;
+  const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;
+  const size_t out_w = (size_t)p->ow, out_plane = (size_t)p->oh * out_w;
+  const size_t kw = (size_t)p->kw, ksize = (size_t)p->kh * kw;
+  const size_t dw = (size_t)p->dilation_w;
   for (int32_t n = 0; n < p->n; ++n)
     for (int32_t o = 0; o < p->m; ++o) {
-      const float *wo = w + (size_t)o * cg * ksize;
+      const float *wo = w + (size_t)o * ncg * ksize;
       const float *xg =
-          x + ((size_t)n * p->c + (size_t)(o / mg) * cg) * in_plane;
-      float *yo = y + ((size_t)n * p->m + o) * (size_t)p->oh * p->ow;
+          x + ((size_t)n * c + (size_t)(o / mg) * ncg) * in_plane;
+      float *yo = y + ((size_t)n * m + (size_t)o) * out_plane;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
         const int32_t iy0 = oy * p->stride_h - p->pad_top;
         int32_t ky0, ky1;
@@ -338,20 +353,20 @@ static inline void bnnc_cm_conv2d_f32(const bnnc_conv2d_params *p,
             const float *xc = xg + (size_t)ci * in_plane;
             const float *wc = wo + (size_t)ci * ksize;
             for (int32_t ky = ky0; ky < ky1; ++ky) {
-              const float *xr = xc + (size_t)(iy0 + ky * p->dilation_h) * p->w +
+              const float *xr = xc + (size_t)(iy0 + ky * p->dilation_h) * in_w +
                                 ix0 + kx0 * p->dilation_w;
-              const float *wr = wc + (size_t)ky * p->kw + kx0;
+              const float *wr = wc + (size_t)ky * kw + kx0;
               if (kx1 - kx0 == p->kw) /* a constant trip count: unrolled */
                 for (int32_t k = 0; k < p->kw; ++k)
-                  acc += xr[(size_t)k * p->dilation_w] * wr[k];
+                  acc += xr[(size_t)k * dw] * wr[k];
               else
                 for (int32_t k = 0; k < kx1 - kx0; ++k)
-                  acc += xr[(size_t)k * p->dilation_w] * wr[k];
+                  acc += xr[(size_t)k * dw] * wr[k];
             }
           }
           if (bias)
             acc += bias[o];
-          yo[(size_t)oy * p->ow + ox] = bnnc_activate_f32(acc, p->relu);
+          yo[(size_t)oy * out_w + (size_t)ox] = bnnc_activate_f32(acc, p->relu);
         }
       }
     }
@@ -376,12 +391,15 @@ static inline void bnnc_cm_pack_f32_nchw_to_nhwc(const bnnc_bpack_params *p,
                                                  uint32_t *y) {
   const int32_t cg = p->c / p->group;
   const int32_t wg = (cg + 31) / 32;
-  const size_t plane = (size_t)p->h * p->w;
+  const size_t plane = (size_t)p->h * (size_t)p->w;
   for (int32_t n = 0; n < p->n; ++n)
     for (size_t pix = 0; pix < plane; ++pix) {
-      uint32_t *out = y + (((size_t)n * plane + pix) * p->group) * wg;
+      uint32_t *out =
+          y + (((size_t)n * plane + pix) * (size_t)p->group) * (size_t)wg;
       for (int32_t g = 0; g < p->group; ++g) {
-        const float *xc = x + ((size_t)n * p->c + (size_t)g * cg) * plane + pix;
+        const float *xc =
+            x + ((size_t)n * (size_t)p->c + (size_t)g * (size_t)cg) * plane +
+            pix;
         for (int32_t base = 0; base < cg; base += 32) {
           const int32_t bits = cg - base < 32 ? cg - base : 32;
           uint32_t word = 0;

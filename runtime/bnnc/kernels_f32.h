@@ -38,20 +38,23 @@ typedef struct {
 static inline void bnnc_conv2d_f32(const bnnc_conv2d_params *p, const float *x,
                                    const float *w, const float *bias,
                                    float *y) {
-  const int32_t cg = p->c / p->group, mg = p->m / p->group;
-  const size_t ksize = (size_t)p->kh * p->kw;
-  for (int32_t n = 0; n < p->n; ++n) {
-    for (int32_t o = 0; o < p->m; ++o) {
-      const float *wo = w + (size_t)o * cg * ksize;
-      const float *xg = x + ((size_t)n * p->c + (size_t)(o / mg) * cg) *
-                                (size_t)p->h * p->w;
-      float *yo = y + ((size_t)n * p->m + o) * (size_t)p->oh * p->ow;
+  /* Dimensions as size_t for the offsets (see runtime.h). */
+  const size_t c = (size_t)p->c, m = (size_t)p->m;
+  const size_t cg = c / (size_t)p->group, mg = m / (size_t)p->group;
+  const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;
+  const size_t out_w = (size_t)p->ow, out_plane = (size_t)p->oh * out_w;
+  const size_t ksize = (size_t)p->kh * (size_t)p->kw;
+  for (size_t n = 0; n < (size_t)p->n; ++n) {
+    for (size_t o = 0; o < m; ++o) {
+      const float *wo = w + o * cg * ksize;
+      const float *xg = x + (n * c + o / mg * cg) * in_plane;
+      float *yo = y + (n * m + o) * out_plane;
       for (int32_t oy = 0; oy < p->oh; ++oy) {
         for (int32_t ox = 0; ox < p->ow; ++ox) {
           float acc = 0.0f;
-          for (int32_t ci = 0; ci < cg; ++ci) {
-            const float *xc = xg + (size_t)ci * p->h * p->w;
-            const float *wc = wo + (size_t)ci * ksize;
+          for (size_t ci = 0; ci < cg; ++ci) {
+            const float *xc = xg + ci * in_plane;
+            const float *wc = wo + ci * ksize;
             for (int32_t ky = 0; ky < p->kh; ++ky) {
               const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
               if (iy < 0 || iy >= p->h)
@@ -61,13 +64,13 @@ static inline void bnnc_conv2d_f32(const bnnc_conv2d_params *p, const float *x,
                     ox * p->stride_w - p->pad_left + kx * p->dilation_w;
                 if (ix < 0 || ix >= p->w)
                   continue;
-                acc += xc[(size_t)iy * p->w + ix] * wc[ky * p->kw + kx];
+                acc += xc[(size_t)iy * in_w + (size_t)ix] * wc[ky * p->kw + kx];
               }
             }
           }
           if (bias)
             acc += bias[o];
-          yo[(size_t)oy * p->ow + ox] = bnnc_activate_f32(acc, p->relu);
+          yo[(size_t)oy * out_w + (size_t)ox] = bnnc_activate_f32(acc, p->relu);
         }
       }
     }
@@ -87,20 +90,20 @@ typedef struct {
 /* y = act(alpha * op(a) * op(b) + beta * c), c optional (NULL). */
 static inline void bnnc_gemm_f32(const bnnc_gemm_params *p, const float *a,
                                  const float *b, const float *c, float *y) {
-  for (int32_t i = 0; i < p->m; ++i) {
-    for (int32_t j = 0; j < p->n; ++j) {
+  const size_t m = (size_t)p->m, n = (size_t)p->n, k = (size_t)p->k;
+  const size_t c_row = (size_t)p->c_row_stride, c_col = (size_t)p->c_col_stride;
+  for (size_t i = 0; i < m; ++i) {
+    for (size_t j = 0; j < n; ++j) {
       float acc = 0.0f;
-      for (int32_t kk = 0; kk < p->k; ++kk) {
-        const float av = p->trans_a ? a[(size_t)kk * p->m + i]
-                                    : a[(size_t)i * p->k + kk];
-        const float bv = p->trans_b ? b[(size_t)j * p->k + kk]
-                                    : b[(size_t)kk * p->n + j];
+      for (size_t kk = 0; kk < k; ++kk) {
+        const float av = p->trans_a ? a[kk * m + i] : a[i * k + kk];
+        const float bv = p->trans_b ? b[j * k + kk] : b[kk * n + j];
         acc += av * bv;
       }
       float v = p->alpha * acc;
       if (c)
-        v += p->beta * c[(size_t)i * p->c_row_stride + (size_t)j * p->c_col_stride];
-      y[(size_t)i * p->n + j] = bnnc_activate_f32(v, p->relu);
+        v += p->beta * c[i * c_row + j * c_col];
+      y[i * n + j] = bnnc_activate_f32(v, p->relu);
     }
   }
 }
@@ -118,18 +121,19 @@ static inline void bnnc_matmul_f32(const bnnc_matmul_params *p, const float *a,
                                    const float *b, float *y) {
   int32_t index[BNNC_MAX_RANK] = {0};
   size_t ia = 0, ib = 0, batches = 1;
-  const size_t a_size = (size_t)p->m * p->k, b_size = (size_t)p->k * p->n;
+  const size_t m = (size_t)p->m, k = (size_t)p->k, n = (size_t)p->n;
+  const size_t a_size = m * k, b_size = k * n;
   for (int32_t d = 0; d < p->batch_rank; ++d)
     batches *= (size_t)p->batch_shape[d];
   for (size_t batch = 0; batch < batches; ++batch) {
     const float *am = a + ia * a_size, *bm = b + ib * b_size;
-    float *ym = y + batch * (size_t)p->m * p->n;
-    for (int32_t i = 0; i < p->m; ++i) {
-      for (int32_t j = 0; j < p->n; ++j) {
+    float *ym = y + batch * m * n;
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = 0; j < n; ++j) {
         float acc = 0.0f;
-        for (int32_t kk = 0; kk < p->k; ++kk)
-          acc += am[(size_t)i * p->k + kk] * bm[(size_t)kk * p->n + j];
-        ym[(size_t)i * p->n + j] = acc;
+        for (size_t kk = 0; kk < k; ++kk)
+          acc += am[i * k + kk] * bm[kk * n + j];
+        ym[i * n + j] = acc;
       }
     }
     /* Odometer step over the batch index, moving both operand offsets. */
@@ -151,9 +155,9 @@ static inline void bnnc_matmul_f32(const bnnc_matmul_params *p, const float *a,
 static inline void bnnc_channel_affine_f32(int32_t n, int32_t c, size_t inner,
                                            const float *x, const float *scale,
                                            const float *shift, float *y) {
-  for (int32_t i = 0; i < n; ++i)
-    for (int32_t ch = 0; ch < c; ++ch) {
-      const size_t base = ((size_t)i * c + ch) * inner;
+  for (size_t i = 0; i < (size_t)n; ++i)
+    for (size_t ch = 0; ch < (size_t)c; ++ch) {
+      const size_t base = (i * (size_t)c + ch) * inner;
       for (size_t j = 0; j < inner; ++j)
         y[base + j] = x[base + j] * scale[ch] + shift[ch];
     }
@@ -170,9 +174,11 @@ typedef struct {
 /* Max over each window; taps in the padding are ignored. */
 static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
                                       const float *x, float *y) {
-  for (int32_t plane = 0; plane < p->n * p->c; ++plane) {
-    const float *xp = x + (size_t)plane * p->h * p->w;
-    float *yp = y + (size_t)plane * p->oh * p->ow;
+  const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;
+  const size_t out_w = (size_t)p->ow, out_plane = (size_t)p->oh * out_w;
+  for (size_t plane = 0; plane < (size_t)p->n * (size_t)p->c; ++plane) {
+    const float *xp = x + plane * in_plane;
+    float *yp = y + plane * out_plane;
     for (int32_t oy = 0; oy < p->oh; ++oy)
       for (int32_t ox = 0; ox < p->ow; ++ox) {
         float best = -INFINITY;
@@ -182,11 +188,14 @@ static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
             continue;
           for (int32_t kx = 0; kx < p->kw; ++kx) {
             const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
-            if (ix >= 0 && ix < p->w && xp[(size_t)iy * p->w + ix] > best)
-              best = xp[(size_t)iy * p->w + ix];
+            if (ix < 0 || ix >= p->w)
+              continue;
+            const float v = xp[(size_t)iy * in_w + (size_t)ix];
+            if (v > best)
+              best = v;
           }
         }
-        yp[(size_t)oy * p->ow + ox] = best;
+        yp[(size_t)oy * out_w + (size_t)ox] = best;
       }
   }
 }
@@ -205,9 +214,11 @@ static inline void bnnc_avgpool2d_f32(const bnnc_avgpool2d_params *ap,
   const bnnc_pool2d_params *p = &ap->pool;
   const int32_t padded_h = p->h + p->pad_top + ap->pad_bottom;
   const int32_t padded_w = p->w + p->pad_left + ap->pad_right;
-  for (int32_t plane = 0; plane < p->n * p->c; ++plane) {
-    const float *xp = x + (size_t)plane * p->h * p->w;
-    float *yp = y + (size_t)plane * p->oh * p->ow;
+  const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;
+  const size_t out_w = (size_t)p->ow, out_plane = (size_t)p->oh * out_w;
+  for (size_t plane = 0; plane < (size_t)p->n * (size_t)p->c; ++plane) {
+    const float *xp = x + plane * in_plane;
+    float *yp = y + plane * out_plane;
     for (int32_t oy = 0; oy < p->oh; ++oy)
       for (int32_t ox = 0; ox < p->ow; ++ox) {
         float sum = 0.0f;
@@ -219,7 +230,7 @@ static inline void bnnc_avgpool2d_f32(const bnnc_avgpool2d_params *ap,
             const int32_t px = ox * p->stride_w + kx * p->dilation_w;
             const int32_t ix = px - p->pad_left;
             if (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w) {
-              sum += xp[(size_t)iy * p->w + ix];
+              sum += xp[(size_t)iy * in_w + (size_t)ix];
               ++count;
             } else if (ap->count_include_pad && py < padded_h &&
                        px < padded_w) {
@@ -227,7 +238,7 @@ static inline void bnnc_avgpool2d_f32(const bnnc_avgpool2d_params *ap,
             }
           }
         }
-        yp[(size_t)oy * p->ow + ox] = count ? sum / (float)count : 0.0f;
+        yp[(size_t)oy * out_w + (size_t)ox] = count ? sum / (float)count : 0.0f;
       }
   }
 }
@@ -239,23 +250,24 @@ static inline void bnnc_avgpool2d_f32(const bnnc_avgpool2d_params *ap,
 static inline void bnnc_softmax_f32(int32_t outer, int32_t n, int32_t inner,
                                     int32_t log_softmax, const float *x,
                                     float *y) {
-  for (int32_t o = 0; o < outer; ++o)
-    for (int32_t i = 0; i < inner; ++i) {
-      const size_t base = (size_t)o * n * inner + i;
+  const size_t len = (size_t)n, stride = (size_t)inner;
+  for (size_t o = 0; o < (size_t)outer; ++o)
+    for (size_t i = 0; i < stride; ++i) {
+      const size_t base = o * len * stride + i;
       float max = x[base];
-      for (int32_t k = 1; k < n; ++k)
-        if (x[base + (size_t)k * inner] > max)
-          max = x[base + (size_t)k * inner];
+      for (size_t k = 1; k < len; ++k)
+        if (x[base + k * stride] > max)
+          max = x[base + k * stride];
       float sum = 0.0f;
-      for (int32_t k = 0; k < n; ++k) {
-        const float e = expf(x[base + (size_t)k * inner] - max);
+      for (size_t k = 0; k < len; ++k) {
+        const float e = expf(x[base + k * stride] - max);
         if (!log_softmax)
-          y[base + (size_t)k * inner] = e;
+          y[base + k * stride] = e;
         sum += e;
       }
       const float log_sum = logf(sum);
-      for (int32_t k = 0; k < n; ++k) {
-        const size_t at = base + (size_t)k * inner;
+      for (size_t k = 0; k < len; ++k) {
+        const size_t at = base + k * stride;
         y[at] = log_softmax ? x[at] - max - log_sum : y[at] / sum;
       }
     }
@@ -284,8 +296,8 @@ static inline void bnnc_layernorm_f32(int32_t outer, int32_t n,
                                       const float *bias, float epsilon,
                                       float *y) {
   for (int32_t o = 0; o < outer; ++o) {
-    const float *row = x + (size_t)o * n;
-    float *out = y + (size_t)o * n;
+    const float *row = x + (size_t)o * (size_t)n;
+    float *out = y + (size_t)o * (size_t)n;
     float mean, s;
     bnnc_row_moments_f32(row, n, epsilon, &mean, &s);
     const float inv = 1.0f / s;
@@ -299,20 +311,21 @@ static inline void bnnc_layernorm_f32(int32_t outer, int32_t n,
 static inline void bnnc_argreduce_f32(int32_t outer, int32_t n, int32_t inner,
                                       int32_t find_min, int32_t select_last,
                                       const float *x, int64_t *y) {
-  for (int32_t o = 0; o < outer; ++o)
-    for (int32_t i = 0; i < inner; ++i) {
-      const size_t base = (size_t)o * n * inner + i;
+  const size_t stride = (size_t)inner;
+  for (size_t o = 0; o < (size_t)outer; ++o)
+    for (size_t i = 0; i < stride; ++i) {
+      const size_t base = o * (size_t)n * stride + i;
       float best = x[base];
       int64_t index = 0;
       for (int32_t k = 1; k < n; ++k) {
-        const float v = x[base + (size_t)k * inner];
+        const float v = x[base + (size_t)k * stride];
         const int better = find_min ? v < best : v > best;
         if (better || (select_last && v == best)) {
           best = v;
           index = k;
         }
       }
-      y[(size_t)o * inner + i] = index;
+      y[o * stride + i] = index;
     }
 }
 
@@ -330,25 +343,26 @@ static inline int bnnc_topk_before(float va, int32_t ia, float vb, int32_t ib,
 static inline void bnnc_topk_f32(int32_t outer, int32_t n, int32_t inner,
                                  int32_t k, int32_t largest, const float *x,
                                  float *values, int64_t *indices) {
-  for (int32_t o = 0; o < outer; ++o)
-    for (int32_t i = 0; i < inner; ++i) {
-      const size_t base = (size_t)o * n * inner + i;
+  const size_t stride = (size_t)inner;
+  for (size_t o = 0; o < (size_t)outer; ++o)
+    for (size_t i = 0; i < stride; ++i) {
+      const size_t base = o * (size_t)n * stride + i;
       float prev_v = 0.0f;
       int32_t prev_i = -1;
-      for (int32_t j = 0; j < k; ++j) {
+      for (size_t j = 0; j < (size_t)k; ++j) {
         int32_t best = -1;
         for (int32_t m = 0; m < n; ++m) {
-          const float v = x[base + (size_t)m * inner];
+          const float v = x[base + (size_t)m * stride];
           if (prev_i >= 0 && !bnnc_topk_before(prev_v, prev_i, v, m, largest))
             continue;
           if (best < 0 ||
-              bnnc_topk_before(v, m, x[base + (size_t)best * inner], best,
+              bnnc_topk_before(v, m, x[base + (size_t)best * stride], best,
                                largest))
             best = m;
         }
-        const size_t out = ((size_t)o * k + j) * inner + i;
+        const size_t out = (o * (size_t)k + j) * stride + i;
         prev_i = best;
-        prev_v = x[base + (size_t)best * inner];
+        prev_v = x[base + (size_t)best * stride];
         if (values)
           values[out] = prev_v;
         if (indices)

@@ -81,6 +81,13 @@ typedef struct {
 /* F(0) ... F(7): the 8 output channels (or pixels) of a block. */
 #define BNNC_NEON_EACH8(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7)
 
+/* Index of pixel (y, x) of image `image` in a stack of h x w images, in
+ * size_t like every offset (see runtime.h). */
+BNNC_NEON_INLINE size_t bnnc_neon_pixel(size_t image, int32_t h, int32_t w,
+                                        int32_t y, int32_t x) {
+  return (image * (size_t)h + (size_t)y) * (size_t)w + (size_t)x;
+}
+
 /* Lanes of the 8 inputs summed so that lane 2i, 2i+1 hold input i's sum. */
 BNNC_NEON_INLINE uint8x16_t bnnc_neon_tree8(uint8x16_t c0, uint8x16_t c1,
                                          uint8x16_t c2, uint8x16_t c3,
@@ -246,15 +253,17 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
   const ptrdiff_t xrow_step = (ptrdiff_t)p->dilation_h * p->w * wg;
   const ptrdiff_t wrow_step = (ptrdiff_t)p->kw * tap_words;
   const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
-  const uint32_t *const xrow = c->x + (((size_t)n * p->h + iy) * p->w + ix) * wg;
+  const uint32_t *const xrow =
+      c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) * (size_t)wg;
   const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step + (ptrdiff_t)kx0 * tap_words;
-  const size_t pos = ((size_t)n * p->oh + oy) * p->ow + ox;
+  const size_t pos = bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox);
+  const size_t plane = (size_t)p->oh * (size_t)p->ow;
   const bnnc_neon_bepilogue *e = c->e;
   uint8_t *const yb = c->y_bits ? c->y_bits + pos * (size_t)c->out_bytes : NULL;
-  float *const yf = c->y_float
-                        ? c->y_float + ((size_t)n * m * p->oh + oy) * p->ow + ox
-                        : NULL;
-  const size_t plane = (size_t)p->oh * p->ow;
+  float *const yf =
+      c->y_float ? c->y_float + (size_t)n * (size_t)m * plane +
+                       bnnc_neon_pixel(0, p->oh, p->ow, oy, ox)
+                 : NULL;
   static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
   const uint16x8_t bit_weights = vld1q_u16(weights);
   for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step) {
@@ -406,7 +415,8 @@ BNNC_NEON_INLINE void bnnc_neon_float_row(const bnnc_neon_bconv_ctx *c,
   const float32x4_t sl = vdupq_n_f32(c->e->slope[o]);
   float32x4_t v[2];
   bnnc_neon_float_out(c->e, pop, k, s, s, b, b, sl, sl, v);
-  float *yo = c->y_float + (((size_t)n * p->m + o) * p->oh + oy) * p->ow + ox0;
+  float *yo = c->y_float + bnnc_neon_pixel((size_t)n * (size_t)p->m + (size_t)o,
+                                           p->oh, p->ow, oy, ox0);
   vst1q_f32(yo, v[0]);
   vst1q_f32(yo + 4, v[1]);
 }
@@ -432,14 +442,16 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
   const ptrdiff_t xrow_step = (ptrdiff_t)p->dilation_h * p->w * wg;
   const ptrdiff_t wrow_step = (ptrdiff_t)kw * tap_words;
   const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
-  const uint32_t *const xrow = c->x + (((size_t)n * p->h + iy) * p->w + ix) * wg;
+  const uint32_t *const xrow =
+      c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) * (size_t)wg;
   const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
   const int32_t full_k = p->kh * kw * p->c;
   const uint8_t *flip_bits = c->e->flip_bits;
   const size_t step = (size_t)c->out_bytes;
   uint8_t *const ybits = c->y_bits;
-  uint8_t *yb = ybits ? ybits + (((size_t)n * p->oh + oy) * p->ow + ox0) * step
-                      : NULL;
+  uint8_t *yb =
+      ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
+            : NULL;
   const int32_t m = p->m;
   for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step, ++yb) {
     BNNC_NEON_EACH8(BNNC_NEON_ZERO)
@@ -480,11 +492,11 @@ BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t 
   if (c->y_bits) {
     const uint16x8_t pt = bnnc_neon_thresholds(e, ob, k, k);
     const uint16x8_t bits = vandq_u16(vcgeq_u16(acc, pt), vld1q_u16(weights));
-    c->y_bits[(size_t)n * c->out_bytes + ob] =
+    c->y_bits[(size_t)n * (size_t)c->out_bytes + (size_t)ob] =
         (uint8_t)(vaddvq_u16(bits) ^ e->flip_bits[ob]);
     return;
   }
-  float *const yf = c->y_float + (size_t)n * m;
+  float *const yf = c->y_float + (size_t)n * (size_t)m;
   float32x4_t v[2];
   bnnc_neon_float_out(e, acc, k, vld1q_f32(e->scale + o0),
                       vld1q_f32(e->scale + o0 + 4), vld1q_f32(e->bias + o0),
@@ -511,7 +523,7 @@ __attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block */
 #endif
 static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
   const int32_t wg = c->wg, blocks = c->m8 / 8, full = wg / 8 * 8;
-  const uint32_t *const x = c->x + (size_t)n * wg;
+  const uint32_t *const x = c->x + (size_t)n * (size_t)wg;
   const ptrdiff_t wstep = (ptrdiff_t)8 * wg;
   int32_t ob = 0;
   for (; ob + 2 <= blocks; ob += 2) {
@@ -557,7 +569,7 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
     for (int32_t n = 0; n < p->n; ++n) {
       if (c->y_bits)
         for (int32_t b = c->m8 / 8; b < c->out_bytes; ++b)
-          c->y_bits[(size_t)n * c->out_bytes + b] = 0;
+          c->y_bits[(size_t)n * (size_t)c->out_bytes + (size_t)b] = 0;
       bnnc_neon_bdense(c, n);
     }
     return;
@@ -570,7 +582,8 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
       if (c->y_bits && c->out_bytes > c->m8 / 8)
         for (int32_t x = 0; x < p->ow; ++x) /* bytes past the last channel */
           for (int32_t b = c->m8 / 8; b < c->out_bytes; ++b)
-            c->y_bits[(((size_t)n * p->oh + oy) * p->ow + x) * c->out_bytes + b] = 0;
+            c->y_bits[bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, x) *
+                          (size_t)c->out_bytes + (size_t)b] = 0;
       if (blocks && hi - lo >= 8) {
         for (; ox < lo; ++ox)
           bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
@@ -631,10 +644,10 @@ static inline void bnnc_neon_bconv2d_float(const bnnc_bconv2d_params *p,
 static inline void bnnc_neon_pack_f32(const bnnc_bpack_params *p, const float *x,
                                       const float *threshold, uint32_t *y) {
   const int32_t words = bnnc_bwords32(p->c, 1);
-  const size_t plane = (size_t)p->h * p->w;
+  const size_t nwords = (size_t)words, plane = (size_t)p->h * (size_t)p->w;
   for (int32_t n = 0; n < p->n; ++n) {
-    const float *xn = x + (size_t)n * p->c * plane;
-    uint32_t *yn = y + (size_t)n * plane * words;
+    const float *xn = x + (size_t)n * (size_t)p->c * plane;
+    uint32_t *yn = y + (size_t)n * plane * nwords;
     const size_t full = plane / 4 * 4;
     for (size_t pix = 0; pix < full; pix += 4)
       for (int32_t wd = 0; wd < words; ++wd) {
@@ -646,14 +659,14 @@ static inline void bnnc_neon_pack_f32(const bnnc_bpack_params *p, const float *x
           const float32x4_t t = vdupq_n_f32(threshold ? threshold[c0 + j] : 0.0f);
           acc = vbslq_u32(vcltq_f32(v, t), vorrq_u32(acc, vdupq_n_u32(1u << j)), acc);
         }
-        vst1q_lane_u32(yn + pix * words + wd, acc, 0);
-        vst1q_lane_u32(yn + (pix + 1) * words + wd, acc, 1);
-        vst1q_lane_u32(yn + (pix + 2) * words + wd, acc, 2);
-        vst1q_lane_u32(yn + (pix + 3) * words + wd, acc, 3);
+        vst1q_lane_u32(yn + pix * nwords + wd, acc, 0);
+        vst1q_lane_u32(yn + (pix + 1) * nwords + wd, acc, 1);
+        vst1q_lane_u32(yn + (pix + 2) * nwords + wd, acc, 2);
+        vst1q_lane_u32(yn + (pix + 3) * nwords + wd, acc, 3);
       }
     for (size_t pix = full; pix < plane; ++pix)
       bnnc_pack_f32_run32(p->c, xn + pix, (ptrdiff_t)plane, threshold, NULL,
-                          yn + pix * words);
+                          yn + pix * nwords);
   }
 }
 
@@ -722,7 +735,7 @@ typedef struct {
 /* Pixels ox..ox+15 (all taps horizontally inside the image, stride 1). */
 BNNC_NEON_INLINE void bnnc_neon_conv_16(const bnnc_neon_conv_row *r, int32_t ox) {
   const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * p->w;
+  const size_t in_plane = (size_t)p->h * (size_t)p->w;
   const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
   float32x4_t c00 = vdupq_n_f32(r->bias[0]), c01 = c00, c02 = c00, c03 = c00;
   float32x4_t c10 = vdupq_n_f32(r->bias[1]), c11 = c10, c12 = c10, c13 = c10;
@@ -759,7 +772,7 @@ BNNC_NEON_INLINE void bnnc_neon_conv_16(const bnnc_neon_conv_row *r, int32_t ox)
 /* Pixels ox..ox+7 and ox..ox+3 (as above, 8 and 4 accumulators). */
 BNNC_NEON_INLINE void bnnc_neon_conv_8(const bnnc_neon_conv_row *r, int32_t ox) {
   const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * p->w;
+  const size_t in_plane = (size_t)p->h * (size_t)p->w;
   const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
   float32x4_t c00 = vdupq_n_f32(r->bias[0]), c01 = c00;
   float32x4_t c10 = vdupq_n_f32(r->bias[1]), c11 = c10;
@@ -785,7 +798,7 @@ BNNC_NEON_INLINE void bnnc_neon_conv_8(const bnnc_neon_conv_row *r, int32_t ox) 
 
 BNNC_NEON_INLINE void bnnc_neon_conv_4(const bnnc_neon_conv_row *r, int32_t ox) {
   const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * p->w;
+  const size_t in_plane = (size_t)p->h * (size_t)p->w;
   const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
   float32x4_t c00 = vdupq_n_f32(r->bias[0]), c10 = vdupq_n_f32(r->bias[1]);
   float32x4_t c20 = vdupq_n_f32(r->bias[2]), c30 = vdupq_n_f32(r->bias[3]);
@@ -806,7 +819,7 @@ BNNC_NEON_INLINE void bnnc_neon_conv_4(const bnnc_neon_conv_row *r, int32_t ox) 
 /* One pixel x 4 channels over its valid taps. */
 BNNC_NEON_INLINE void bnnc_neon_conv_1(const bnnc_neon_conv_row *r, int32_t ox) {
   const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * p->w;
+  const size_t in_plane = (size_t)p->h * (size_t)p->w;
   const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
   int32_t kx0, kx1;
   bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
@@ -829,8 +842,9 @@ static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float
                                         float *y) {
   const int32_t cg = p->c / p->group, mg = p->m / p->group;
   const int32_t blocks = (mg + 3) / 4;
-  const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
-  const size_t wblock = (size_t)cg * p->kh * p->kw * 4;
+  const size_t in_plane = (size_t)p->h * (size_t)p->w;
+  const size_t out_plane = (size_t)p->oh * (size_t)p->ow;
+  const size_t wblock = (size_t)cg * (size_t)p->kh * (size_t)p->kw * 4;
   /* Columns whose window is inside the image horizontally: [lo, hi). */
   const int32_t span = (p->kw - 1) * p->dilation_w + 1;
   int32_t lo = p->pad_left, hi = p->w - span + p->pad_left + 1;
@@ -845,9 +859,10 @@ static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float
     for (int32_t g = 0; g < p->group; ++g)
       for (int32_t b = 0; b < blocks; ++b) {
         const int32_t o0 = g * mg + 4 * b;
-        r.wb = w4 + ((size_t)g * blocks + b) * wblock;
+        r.wb = w4 + ((size_t)g * (size_t)blocks + (size_t)b) * wblock;
         r.valid = mg - 4 * b < 4 ? mg - 4 * b : 4;
-        r.xg = x + ((size_t)n * p->c + (size_t)g * cg) * in_plane;
+        r.xg = x + ((size_t)n * (size_t)p->c + (size_t)g * (size_t)cg) *
+                       in_plane;
         for (int32_t j = 0; j < 4; ++j)
           r.bias[j] = bias && j < r.valid ? bias[o0 + j] : 0.0f;
         for (int32_t oy = 0; oy < p->oh; ++oy) {
@@ -855,9 +870,11 @@ static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float
           bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,
                            p->h, &r.ky0, &r.ky1);
           r.oy = oy;
-          for (int32_t j = 0; j < 4; ++j)
-            r.yo[j] = y + ((size_t)n * p->m + o0 + (j < r.valid ? j : 0)) * out_plane +
-                      (size_t)oy * p->ow;
+          for (int32_t j = 0; j < 4; ++j) {
+            const int32_t o = o0 + (j < r.valid ? j : 0);
+            r.yo[j] = y + ((size_t)n * (size_t)p->m + (size_t)o) * out_plane +
+                      (size_t)oy * (size_t)p->ow;
+          }
           for (; ox < lo; ++ox)
             bnnc_neon_conv_1(&r, ox);
           for (; ox + 16 <= hi; ox += 16)
@@ -886,7 +903,8 @@ static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float
 static inline void bnnc_neon_dwconv2d_f32(const bnnc_conv2d_params *p,
                                           const float *x, const float *w,
                                           const float *bias, float *y) {
-  const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
+  const size_t in_plane = (size_t)p->h * (size_t)p->w;
+  const size_t out_plane = (size_t)p->oh * (size_t)p->ow;
   const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
   const int32_t span = (kw - 1) * dw + 1;
   int32_t lo = p->pad_left, hi = p->w - span + p->pad_left + 1;
@@ -897,20 +915,21 @@ static inline void bnnc_neon_dwconv2d_f32(const bnnc_conv2d_params *p,
   for (int32_t plane = 0; plane < p->n * p->c; ++plane) {
     const int32_t ch = plane % p->c;
     const float *xp = x + (size_t)plane * in_plane;
-    const float *wc = w + (size_t)ch * kh * kw;
+    const float *wc = w + (size_t)ch * (size_t)kh * (size_t)kw;
     const float b = bias ? bias[ch] : 0.0f;
     float *yp = y + (size_t)plane * out_plane;
     for (int32_t oy = 0; oy < p->oh; ++oy) {
       int32_t ky0, ky1, kx0, kx1, ox = 0;
       bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, dh, kh, p->h, &ky0, &ky1);
       const int32_t iy0 = oy * p->stride_h - p->pad_top;
-      float *yr = yp + (size_t)oy * p->ow;
+      float *yr = yp + (size_t)oy * (size_t)p->ow;
       while (ox < p->ow) {
         if (ox >= lo && ox + 8 <= hi) {
           float32x4_t a0 = vdupq_n_f32(b), a1 = a0;
           for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const float *xs = xp + (size_t)(iy0 + ky * dh) * p->w + (ox - p->pad_left);
-            const float *wt = wc + (size_t)ky * kw;
+            const float *xs = xp + (size_t)(iy0 + ky * dh) * (size_t)p->w +
+                              (ox - p->pad_left);
+            const float *wt = wc + ky * kw;
             for (int32_t kx = 0; kx < kw; ++kx, xs += dw) {
               const float32x4x2_t v = vld1q_f32_x2(xs);
               a0 = vfmaq_n_f32(a0, v.val[0], wt[kx]);
@@ -931,8 +950,9 @@ static inline void bnnc_neon_dwconv2d_f32(const bnnc_conv2d_params *p,
         float acc = b;
         for (int32_t ky = ky0; ky < ky1; ++ky)
           for (int32_t kx = kx0; kx < kx1; ++kx)
-            acc += xp[(size_t)(iy0 + ky * dh) * p->w + ix0 + kx * dw] *
-                   wc[(size_t)ky * kw + kx];
+            acc += xp[(size_t)(iy0 + ky * dh) * (size_t)p->w +
+                      (size_t)(ix0 + kx * dw)] *
+                   wc[ky * kw + kx];
         yr[ox] = bnnc_activate_f32(acc, p->relu);
         ++ox;
       }
@@ -952,10 +972,10 @@ static inline void bnnc_neon_dense_f32(int32_t m, int32_t n, int32_t k,
   const int32_t blocks = (n + 3) / 4;
   for (int32_t i = 0; i < m; i += 2) {
     const int32_t rows = m - i < 2 ? m - i : 2;
-    const float *a0 = a + (size_t)i * k;
+    const float *a0 = a + (size_t)i * (size_t)k;
     const float *a1 = rows == 2 ? a0 + k : a0;
     for (int32_t b = 0; b < blocks; ++b) {
-      const float *wb = w4 + (size_t)b * k * 4;
+      const float *wb = w4 + (size_t)b * (size_t)k * 4;
       float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
       float32x4_t t0 = vdupq_n_f32(0.0f), t1 = vdupq_n_f32(0.0f);
       int32_t kk = 0;
@@ -982,7 +1002,8 @@ static inline void bnnc_neon_dense_f32(int32_t m, int32_t n, int32_t k,
       for (int32_t row = 0; row < rows; ++row)
         for (int32_t j = 0; j < 4 && 4 * b + j < n; ++j) {
           const float v = r[row][j] + (bias ? bias[4 * b + j] : 0.0f);
-          y[(size_t)(i + row) * n + 4 * b + j] = bnnc_activate_f32(v, relu);
+          y[(size_t)(i + row) * (size_t)n + (size_t)(4 * b + j)] =
+              bnnc_activate_f32(v, relu);
         }
     }
   }

@@ -26,19 +26,18 @@ static inline size_t bnnc_layout_o8_words(int32_t m, int32_t taps,
  * `out` has bnnc_layout_o8_words(m, taps, wg) words. */
 static inline void bnnc_layout_o8(int32_t m, int32_t taps, int32_t wg,
                                   const uint32_t *ohwi, uint32_t *out) {
-  const int32_t full = wg / 4 * 4;
+  const size_t ntaps = (size_t)taps, words = (size_t)wg, full = words / 4 * 4;
   size_t i;
   for (i = 0; i < bnnc_layout_o8_words(m, taps, wg); ++i)
     out[i] = 0;
-  for (int32_t o = 0; o < m; ++o)
-    for (int32_t t = 0; t < taps; ++t)
-      for (int32_t k = 0; k < wg; ++k) {
-        const int32_t two = (wg & 2) && k >= full && k < full + 2;
-        const int32_t start = k < full ? k / 4 * 4 : two ? full : wg - 1;
-        const int32_t width = k < full ? 4 : two ? 2 : 1;
-        out[((size_t)(o / 8) * taps + t) * 8 * wg + 8 * (size_t)start +
-            (size_t)(o % 8) * width + (size_t)(k - start)] =
-            ohwi[((size_t)o * taps + t) * wg + k];
+  for (size_t o = 0; o < (size_t)m; ++o)
+    for (size_t t = 0; t < ntaps; ++t)
+      for (size_t k = 0; k < words; ++k) {
+        const int two = (words & 2) && k >= full && k < full + 2;
+        const size_t start = k < full ? k / 4 * 4 : two ? full : words - 1;
+        const size_t width = k < full ? 4 : two ? 2 : 1;
+        out[((o / 8) * ntaps + t) * 8 * words + 8 * start + (o % 8) * width +
+            (k - start)] = ohwi[(o * ntaps + t) * words + k];
       }
 }
 
@@ -54,16 +53,17 @@ static inline size_t bnnc_layout_o4_floats(int32_t m, int32_t cg, int32_t taps,
 static inline void bnnc_layout_o4(int32_t m, int32_t cg, int32_t taps,
                                   int32_t group, const float *oihw,
                                   float *out) {
-  const int32_t mg = m / group, blocks = (mg + 3) / 4;
+  const size_t mg = (size_t)(m / group), blocks = (mg + 3) / 4;
+  const size_t ncg = (size_t)cg, ntaps = (size_t)taps;
   size_t i;
   for (i = 0; i < bnnc_layout_o4_floats(m, cg, taps, group); ++i)
     out[i] = 0.0f;
-  for (int32_t o = 0; o < m; ++o) {
-    const int32_t g = o / mg, j = o % mg;
-    for (int32_t ci = 0; ci < cg; ++ci)
-      for (int32_t t = 0; t < taps; ++t)
-        out[((((size_t)g * blocks + j / 4) * cg + ci) * taps + t) * 4 + j % 4] =
-            oihw[((size_t)o * cg + ci) * taps + t];
+  for (size_t o = 0; o < (size_t)m; ++o) {
+    const size_t g = o / mg, j = o % mg;
+    for (size_t ci = 0; ci < ncg; ++ci)
+      for (size_t t = 0; t < ntaps; ++t)
+        out[(((g * blocks + j / 4) * ncg + ci) * ntaps + t) * 4 + j % 4] =
+            oihw[(o * ncg + ci) * ntaps + t];
   }
 }
 
@@ -76,13 +76,14 @@ static inline size_t bnnc_layout_n4_floats(int32_t n, int32_t k) {
 
 static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
                                   const float *w, float *out) {
+  const size_t cols = (size_t)n, depth = (size_t)k;
   size_t i;
   for (i = 0; i < bnnc_layout_n4_floats(n, k); ++i)
     out[i] = 0.0f;
-  for (int32_t j = 0; j < n; ++j)
-    for (int32_t kk = 0; kk < k; ++kk)
-      out[((size_t)(j / 4) * k + kk) * 4 + j % 4] =
-          transposed ? w[(size_t)j * k + kk] : w[(size_t)kk * n + j];
+  for (size_t j = 0; j < cols; ++j)
+    for (size_t kk = 0; kk < depth; ++kk)
+      out[(j / 4 * depth + kk) * 4 + j % 4] =
+          transposed ? w[j * depth + kk] : w[kk * cols + j];
 }
 
 /* Popcount thresholds of the NEON bits epilogue for K valid bits: bit =

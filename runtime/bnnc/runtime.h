@@ -33,6 +33,16 @@ typedef enum {
 
 #define BNNC_MAX_RANK 8
 
+/* Sizes and offsets in the kernels. Shapes, kernel attributes and loop
+ * counters are int32_t; every dimension, and every index along one, is in
+ * [0, 2^31) (the compiler bounds tensors to fewer than 2^31 bytes, see
+ * docs/reliability.md "Resource limits"). Element offsets into a buffer are
+ * computed in size_t: a dimension or index is converted once with an
+ * explicit (size_t) cast, usually into a size_t local, and the offset
+ * arithmetic then stays unsigned. Coordinates that can be negative (a tap's
+ * input row or column before its bounds test) stay int32_t and are cast
+ * after the test. So the headers compile cleanly with -Wsign-conversion. */
+
 /* One model input or output: a contiguous row-major buffer. */
 typedef struct {
   const char *name;        /* ONNX graph input/output name */

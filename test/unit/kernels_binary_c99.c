@@ -1,7 +1,9 @@
 /*
  * Compile-only check: bnnc/kernels_binary.h is C99 and warning-clean with
- * -std=c99 -Wall -Wextra -Werror -pedantic. Generated model code includes the
- * header exactly like this, so a warning here would fail every binary model.
+ * -std=c99 -Wall -Wextra -Wconversion -Wshadow -Werror -pedantic (the flags of
+ * test/targets/warnings.test; -Wconversion includes -Wsign-conversion in C).
+ * Generated model code includes the header exactly like this, so a warning
+ * here would fail every binary model.
  */
 #include "bnnc/kernels_binary.h"
 
