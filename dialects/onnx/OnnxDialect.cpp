@@ -368,6 +368,44 @@ LogicalResult ReshapeOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Concat
+//===----------------------------------------------------------------------===//
+
+/// Inputs of the result's rank (at least 1) and element type, equal except
+/// along `axis`, whose extents add up to the result's.
+LogicalResult ConcatOp::verify() {
+  auto out = rankedType(getConcatResult());
+  int64_t rank = out.getRank(), axis = getAxis();
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  if (rank == 0)
+    return emitOpError("cannot concatenate scalars");
+  if (axis < -rank || axis >= rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  int64_t extent = 0;
+  for (Value v : getInputs()) {
+    auto in = rankedType(v);
+    if (in.getRank() != rank || in.getElementType() != out.getElementType())
+      return emitOpError("input ")
+             << in << " does not match the result " << out
+             << " in rank or element type";
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && in.getDimSize(d) != out.getDimSize(d))
+        return emitOpError("input ")
+               << in << " differs from the result " << out
+               << " outside axis " << axis;
+    extent += in.getDimSize(axis);
+  }
+  if (extent != out.getDimSize(axis))
+    return emitOpError("inputs add up to ")
+           << extent << " along axis " << axis << ", the result has "
+           << out.getDimSize(axis);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Transpose
 //===----------------------------------------------------------------------===//
 

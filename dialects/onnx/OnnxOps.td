@@ -426,6 +426,7 @@ def Onnx_ConcatOp : Onnx_Op<"Concat", [Pure]> {
   let results = (outs AnyRankedTensor:$concat_result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def Onnx_GatherOp : Onnx_Op<"Gather", [Pure]> {

@@ -88,3 +88,19 @@ func.func @transpose_result(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %y = onnx.Transpose %x : tensor<2x3xf32> -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+func.func @concat_scalar(%x: tensor<f32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{'onnx.Concat' op input 'tensor<f32>' does not match the result 'tensor<4x2xf32>' in rank or element type}}
+  %y = onnx.Concat %x {axis = -2 : i64} : (tensor<f32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @concat_extent(%a: tensor<2x2xf32>, %b: tensor<1x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{'onnx.Concat' op inputs add up to 3 along axis 0, the result has 4}}
+  %y = onnx.Concat %a, %b {axis = 0 : i64} : (tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
