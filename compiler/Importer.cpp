@@ -77,9 +77,10 @@ std::string shapeString(ArrayRef<int64_t> dims) {
 /// X and W differ in rank; Gemm-6 inference reads a second dimension of a
 /// 1-D B (another null dereference); Expand with a shape input of 2^32
 /// elements builds a 2^32-dimensional shape (tens of GB). This registry
-/// hands out copies of the affected schemas whose inference checks those properties
-/// first and fails the way ONNX's own checks fail (an InferenceError), so
-/// the node is reported instead of crashing or exhausting the compiler.
+/// hands out copies of the affected schemas whose inference checks those
+/// properties first and fails the way ONNX's own checks fail (an
+/// InferenceError), so the node is reported instead of crashing or exhausting
+/// the compiler.
 class GuardedSchemaRegistry : public ::onnx::ISchemaRegistry {
 public:
   /// More dimensions than any tensor bnnc handles (the C contract has 8).
@@ -194,7 +195,6 @@ public:
     ::onnx::ModelProto model;
     if (failed(load(model)))
       return nullptr;
-    loaded = &model;
     return build(model.graph());
   }
 
@@ -239,8 +239,6 @@ private:
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<const ::onnx::TypeProto *> valueTypes;
-  /// The model build() works on, for explaining missing types.
-  const ::onnx::ModelProto *loaded = nullptr;
 
   InFlightDiagnostic error() { return emitError(fileLoc); }
 
@@ -460,45 +458,45 @@ private:
   LogicalResult inferShapes(::onnx::ModelProto &model) {
     clearDerivedShapes(model);
     try {
-      // Lenient: node-level inference problems leave types unknown instead
-      // of throwing (old exporters violate some type constraints); a value
-      // bnnc then has no static type for is reported when it is imported.
+      // Strict: a node ONNX cannot infer (an axis out of range, ranks that
+      // do not broadcast) is an error here, named by ONNX, instead of a
+      // declared output type that later stages would have to distrust.
+      // Element-type constraints are not checked (old exporters violate
+      // some; bnnc's verifiers check the types it relies on).
       ::onnx::ShapeInferenceOptions options(/*check_type=*/false,
-                                            /*strict_mode=*/0,
+                                            /*strict_mode=*/1,
                                             /*data_prop=*/true);
       ::onnx::shape_inference::InferShapes(model, &guardedSchemas(), options);
     } catch (const std::exception &e) {
-      return error() << "ONNX shape inference failed: " << firstLine(e.what());
+      return error() << inferenceFailure(firstLine(e.what()));
     }
     return success();
   }
 
-  /// Why lenient shape inference left a value untyped: strict inference on a
-  /// copy of the model throws at the first node it cannot infer (an axis out
-  /// of range, an impossible broadcast). Only run when an error is reported,
-  /// so valid models pay nothing; empty when strict inference passes too.
-  std::string shapeInferenceProblem() {
-    if (!loaded)
-      return "";
-    ::onnx::ModelProto copy = *loaded;
-    clearDerivedShapes(copy);
-    try {
-      ::onnx::ShapeInferenceOptions strict(/*check_type=*/false,
-                                           /*strict_mode=*/1,
-                                           /*data_prop=*/true);
-      ::onnx::shape_inference::InferShapes(copy, &guardedSchemas(), strict);
-    } catch (const std::exception &e) {
-      return firstLine(e.what());
-    }
-    return "";
-  }
-
-  InFlightDiagnostic untyped(const Twine &message) {
-    auto diag = error() << message;
-    std::string why = shapeInferenceProblem();
-    if (!why.empty())
-      diag << " (ONNX shape inference: " << why << ")";
-    return diag;
+  /// ONNX's "[ShapeInferenceError] Shape inference error(s): (op_type:Op,
+  /// node name: n): [ShapeInferenceError] why (op_type:...)" as bnnc's
+  /// "node 'n' (Op): why", the first failing node only; other texts as they
+  /// are.
+  static std::string inferenceFailure(StringRef text) {
+    const StringRef opTag = "(op_type:", nameTag = ", node name: ";
+    std::string plain = ("ONNX shape inference failed: " + text).str();
+    size_t at = text.find(opTag);
+    if (at == StringRef::npos)
+      return plain;
+    StringRef rest = text.drop_front(at + opTag.size());
+    size_t close = rest.find("): ");
+    if (close == StringRef::npos)
+      return plain;
+    StringRef head = rest.take_front(close), why = rest.drop_front(close + 3);
+    why.consume_front("[ShapeInferenceError] ");
+    size_t more = why.find((" " + opTag).str());
+    why = why.take_front(more);
+    auto [op, name] = head.split(nameTag);
+    std::string node = name.empty()
+                           ? "a " + op.str() + " node"
+                           : "node '" + name.str() + "' (" + op.str() + ")";
+    return node + ": ONNX shape inference failed: " + why.str() +
+           (more != StringRef::npos ? " (and more nodes)" : "");
   }
 
   /// ONNX's messages span lines; diagnostics are one line each.
@@ -544,7 +542,7 @@ private:
   FailureOr<RankedTensorType> tensorType(const ::onnx::TypeProto &type,
                                          StringRef what) {
     if (!type.has_tensor_type() || !type.tensor_type().has_shape())
-      return untyped(what + " has no tensor type with a known rank");
+      return error() << what << " has no tensor type with a known rank";
     const auto &tensor = type.tensor_type();
     auto element = elementType(tensor.elem_type(), what);
     if (failed(element))
@@ -809,9 +807,8 @@ private:
         continue;
       }
       if (it == valueTypes.end())
-        return untyped(what +
-                       ": ONNX shape inference gave no type for output '" +
-                       output + "'");
+        return error() << what << ": ONNX shape inference gave no type for "
+                       << "output '" << output << "'";
       auto type = tensorType(*it->second, what + ": output '" + output + "'");
       if (failed(type))
         return failure();
