@@ -264,27 +264,27 @@ static inline int32_t bnnc_cm_xor_popcount_short(const uint32_t *x,
   return (int32_t)bnnc_cm_sum_bytes(bytes);
 }
 
-/* The short dots of one patch x with two filters w0, w1 at once: each
- * patch word is loaded once for both (register blocking over output
- * channels). */
+/* The short dots of one patch x with the two filters w and w + n at once:
+ * each patch word is loaded once for both (register blocking over output
+ * channels); the second filter is addressed by a register offset from the
+ * first, so the loop advances only two pointers. */
 static inline void bnnc_cm_xor_popcount_short2(const uint32_t *x,
-                                               const uint32_t *w0,
-                                               const uint32_t *w1, int32_t n,
+                                               const uint32_t *w, int32_t n,
                                                int32_t *ones) {
   const uint32_t *const x_end = x + n;
   uint32_t bytes0 = 0, bytes1 = 0;
-  for (; x_end - x >= 3; x += 3, w0 += 3, w1 += 3) {
+  for (; x_end - x >= 3; x += 3, w += 3) {
     const uint32_t x0 = x[0], x1 = x[1], x2 = x[2];
-    bytes0 += bnnc_cm_byte_counts3(x0 ^ w0[0], x1 ^ w0[1], x2 ^ w0[2]);
-    bytes1 += bnnc_cm_byte_counts3(x0 ^ w1[0], x1 ^ w1[1], x2 ^ w1[2]);
+    bytes0 += bnnc_cm_byte_counts3(x0 ^ w[0], x1 ^ w[1], x2 ^ w[2]);
+    bytes1 += bnnc_cm_byte_counts3(x0 ^ w[n], x1 ^ w[n + 1], x2 ^ w[n + 2]);
   }
   if (x != x_end) {
     const int32_t left = (int32_t)(x_end - x);
     const uint32_t x1 = left == 2 ? x[1] : 0u;
-    bytes0 += bnnc_cm_byte_counts_tail(x[0] ^ w0[0],
-                                       left == 2 ? x1 ^ w0[1] : 0u, left);
-    bytes1 += bnnc_cm_byte_counts_tail(x[0] ^ w1[0],
-                                       left == 2 ? x1 ^ w1[1] : 0u, left);
+    bytes0 += bnnc_cm_byte_counts_tail(x[0] ^ w[0],
+                                       left == 2 ? x1 ^ w[1] : 0u, left);
+    bytes1 += bnnc_cm_byte_counts_tail(x[0] ^ w[n],
+                                       left == 2 ? x1 ^ w[n + 1] : 0u, left);
   }
   ones[0] = (int32_t)bnnc_cm_sum_bytes(bytes0);
   ones[1] = (int32_t)bnnc_cm_sum_bytes(bytes1);
@@ -304,7 +304,7 @@ BNNC_CM_OUT_OF_LINE void bnnc_cm_xor_popcounts(const uint32_t *x,
     return;
   }
   for (; count - j >= 2; j += 2, w += 2 * n)
-    bnnc_cm_xor_popcount_short2(x, w, w + n, n, ones + j);
+    bnnc_cm_xor_popcount_short2(x, w, n, ones + j);
   if (j < count)
     ones[j] = bnnc_cm_xor_popcount_short(x, w, n);
 }
