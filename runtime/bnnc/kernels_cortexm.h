@@ -504,10 +504,11 @@ static inline void bnnc_cm_conv2d_f32(const bnnc_conv2d_params *p,
               const float *xr = xc + (size_t)(iy0 + ky * p->dilation_h) * in_w +
                                 ix0 + kx0 * p->dilation_w;
               const float *wr = wc + (size_t)ky * kw + kx0;
-              if (kx1 - kx0 == p->kw) /* a constant trip count: unrolled */
-                for (int32_t k = 0; k < p->kw; ++k)
-                  acc += xr[(size_t)k * dw] * wr[k];
-              else
+              if (kx1 - kx0 == 3) { /* a whole 3-wide row, spelled out */
+                acc += xr[0] * wr[0];
+                acc += xr[dw] * wr[1];
+                acc += xr[2 * dw] * wr[2];
+              } else
                 for (int32_t k = 0; k < kx1 - kx0; ++k)
                   acc += xr[(size_t)k * dw] * wr[k];
             }
