@@ -264,22 +264,22 @@ static inline int32_t bnnc_cm_xor_popcount_short(const uint32_t *x,
   return (int32_t)bnnc_cm_sum_bytes(bytes);
 }
 
-/* The short dots of one patch x with the two filters w and w + n at once:
- * each patch word is loaded once for both (register blocking over output
- * channels); the second filter is addressed by a register offset from the
- * first, so the loop advances only two pointers. */
+/* The short dots of one patch x with the two filters w and w + n at once,
+ * n = 3 * groups + left words (left < 3): each patch word is loaded once
+ * for both (register blocking over output channels); the second filter is
+ * addressed by a register offset from the first, and the group loop counts
+ * down, so the loop keeps only two pointers and a counter. */
 static inline void bnnc_cm_xor_popcount_short2(const uint32_t *x,
                                                const uint32_t *w, int32_t n,
+                                               int32_t groups, int32_t left,
                                                int32_t *ones) {
-  const uint32_t *const x_end = x + n;
   uint32_t bytes0 = 0, bytes1 = 0;
-  for (; x_end - x >= 3; x += 3, w += 3) {
+  for (; groups > 0; --groups, x += 3, w += 3) {
     const uint32_t x0 = x[0], x1 = x[1], x2 = x[2];
     bytes0 += bnnc_cm_byte_counts3(x0 ^ w[0], x1 ^ w[1], x2 ^ w[2]);
     bytes1 += bnnc_cm_byte_counts3(x0 ^ w[n], x1 ^ w[n + 1], x2 ^ w[n + 2]);
   }
-  if (x != x_end) {
-    const int32_t left = (int32_t)(x_end - x);
+  if (left) {
     const uint32_t x1 = left == 2 ? x[1] : 0u;
     bytes0 += bnnc_cm_byte_counts_tail(x[0] ^ w[0],
                                        left == 2 ? x1 ^ w[1] : 0u, left);
@@ -304,7 +304,7 @@ BNNC_CM_OUT_OF_LINE void bnnc_cm_xor_popcounts(const uint32_t *x,
     return;
   }
   for (; count - j >= 2; j += 2, w += 2 * n)
-    bnnc_cm_xor_popcount_short2(x, w, n, ones + j);
+    bnnc_cm_xor_popcount_short2(x, w, n, n / 3, n % 3, ones + j);
   if (j < count)
     ones[j] = bnnc_cm_xor_popcount_short(x, w, n);
 }
@@ -334,13 +334,15 @@ static inline uint32_t bnnc_cm_threshold_word(const int32_t *ones,
                                               int32_t count, int32_t k_valid,
                                               const int32_t *threshold,
                                               const uint8_t *flip) {
-  uint32_t word = 0, flips = 0;
-  for (int32_t j = count - 1; j >= 0; --j)
-    word = (word << 1) | (k_valid - 2 * ones[j] < threshold[j] ? 1u : 0u);
+  uint32_t word = 0;
   if (flip)
     for (int32_t j = count - 1; j >= 0; --j)
-      flips = (flips << 1) | (flip[j] & 1u);
-  return word ^ flips;
+      word = (word << 1) | ((k_valid - 2 * ones[j] < threshold[j] ? 1u : 0u) ^
+                            (flip[j] & 1u));
+  else
+    for (int32_t j = count - 1; j >= 0; --j)
+      word = (word << 1) | (k_valid - 2 * ones[j] < threshold[j] ? 1u : 0u);
+  return word;
 }
 
 /* One binary convolution (group 1, ONNX zero padding; dense layers are 1x1
