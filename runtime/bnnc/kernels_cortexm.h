@@ -6,36 +6,51 @@
  * call there), so the xor-popcount dot product is built from plain 32-bit
  * logic (docs/cortex-m.md has the instruction counts):
  *
- * - Harley-Seal carry-save accumulation. Words d0, d1, ... = x XOR w go
- *   through a tree of carry-save adders (CSA: 5 logic instructions turn three
- *   words into a "sum" and a "carry" word) holding the counts of one dot
- *   product in bit-sliced counters ones, twos, fours; only the eights word of
- *   each block of 8 input words needs a real popcount. That is about 7.5
- *   instructions per 32 binary MACs in the block loop instead of ~12 for a
- *   popcount per word, and the counters need only 3 registers.
- * - The few real popcounts are SWAR (bit fields of 2, 4, 8 bits); with the
- *   DSP extension (__ARM_FEATURE_DSP: M4, M7, M33 with DSP, M55) the four
- *   byte counts are summed and accumulated by one USADA8 (ACLE __usada8),
- *   otherwise by a multiply.
+ * - Short dots (n <= BNNC_CM_SHORT_DOT_WORDS = 31 words, e.g. 3x3 kernels
+ *   over 32 or 64 channels: 9 or 18 words): words d = x XOR w three at a
+ *   time through one carry-save adder (CSA: 5 logic instructions turn three
+ *   words into a "twos" and a "ones" word), then SWAR nibble counts of both,
+ *   pop(ones) + 2 pop(twos) <= 12 per nibble, one nibble-to-byte step, and
+ *   the byte counts summed in a register (a word adds at most 8 per byte, so
+ *   31 words stay below 256); one USADA8 at the end. No carry-save state to
+ *   reduce afterwards, so no fixed tail. Two output channels share each
+ *   loaded patch word (register blocking). ~107 instructions per 9-word dot
+ *   on M4 including the loop and per-pair overhead (Harley-Seal: 139 plus
+ *   ~60 of call and loop overhead).
+ * - Longer dots: Harley-Seal carry-save accumulation. The CSA tree holds
+ *   the counts of one dot product in bit-sliced counters ones, twos, fours;
+ *   only the eights word of each block of 8 input words needs a real
+ *   popcount. That is about 7.5 instructions per 32 binary MACs in the
+ *   block loop instead of ~12 for a popcount per word, and the counters
+ *   need only 3 registers.
+ * - The short dots' SWAR steps mask before they shift ((v & 0xaa..) >> 1):
+ *   Thumb-2 immediates and the shifts fold into the add/subtract operands.
+ *   With the DSP extension (__ARM_FEATURE_DSP: M4, M7, M33 with DSP, M55)
+ *   four byte counts are summed by one USADA8 (ACLE __usada8), otherwise by
+ *   a multiply or a 16-bit fold.
  * - Convolution: the input taps of one output position are gathered once
  *   into a contiguous patch (or used in place when they already are: dense
- *   layers, 1xK convolutions) and the patch is dotted with each output
- *   channel's contiguous OHWI filter. Taps outside the image are zero words
- *   in the patch; x XOR w is then w there, so the popcount of those weight
- *   taps (a per-(channel, tap) table the compiler computes from the constant
- *   weights, or computed here when the table is NULL) is subtracted. The
- *   result is exactly the generic kernel's dot K_valid - 2 * popcount over
- *   the in-bounds taps, so every epilogue (bnnc_bbit, bnnc_bfloat_apply from
- *   kernels_binary.h) gives bit-identical results.
- * - Threshold epilogues build each output word in a register and store it
- *   once; float epilogues are the generic ones.
+ *   layers, 1xK convolutions) and the patch is dotted with the output
+ *   channels' contiguous OHWI filters, 32 channels (one output word) per
+ *   call. Taps outside the image are zero words in the patch; x XOR w is
+ *   then w there, so the popcount of those weight taps (a per-(channel, tap)
+ *   table the compiler computes from the constant weights, or computed here
+ *   when the table is NULL) is subtracted. The result is exactly the generic
+ *   kernel's dot K_valid - 2 * popcount over the in-bounds taps, so every
+ *   epilogue (bnnc_bbit, bnnc_bfloat_apply from kernels_binary.h) gives
+ *   bit-identical results.
+ * - Threshold epilogues build each output word in a register (one
+ *   shift-and-OR per channel) and store it once; float epilogues are the
+ *   generic ones.
  *
  * Everything is portable C99 (the ACLE intrinsic is used only where the
  * compiler says the DSP instructions exist), so the same file also compiles
  * and runs on the host, where the tests compare it with the generic kernels.
- * Header-only, no allocation, no stdio; the patch lives on the stack
- * (at most BNNC_CM_PATCH_WORDS words; larger patches use the generic
- * kernel, which the compiler selects at code generation time).
+ * Header-only, no allocation, no stdio. Stack of the binary convolution:
+ * the patch (BNNC_CM_PATCH_WORDS words, 1 KiB; larger patches use the
+ * generic kernel, which the compiler selects at code generation time), the
+ * padded-tap list (512 bytes) and the counts of one output word (32 int32,
+ * 128 bytes).
  */
 #ifndef BNNC_KERNELS_CORTEXM_H
 #define BNNC_KERNELS_CORTEXM_H
