@@ -6,36 +6,51 @@
  * call there), so the xor-popcount dot product is built from plain 32-bit
  * logic (docs/cortex-m.md has the instruction counts):
  *
- * - Harley-Seal carry-save accumulation. Words d0, d1, ... = x XOR w go
- *   through a tree of carry-save adders (CSA: 5 logic instructions turn three
- *   words into a "sum" and a "carry" word) holding the counts of one dot
- *   product in bit-sliced counters ones, twos, fours; only the eights word of
- *   each block of 8 input words needs a real popcount. That is about 7.5
- *   instructions per 32 binary MACs in the block loop instead of ~12 for a
- *   popcount per word, and the counters need only 3 registers.
- * - The few real popcounts are SWAR (bit fields of 2, 4, 8 bits); with the
- *   DSP extension (__ARM_FEATURE_DSP: M4, M7, M33 with DSP, M55) the four
- *   byte counts are summed and accumulated by one USADA8 (ACLE __usada8),
- *   otherwise by a multiply.
+ * - Short dots (n <= BNNC_CM_SHORT_DOT_WORDS = 31 words, e.g. 3x3 kernels
+ *   over 32 or 64 channels: 9 or 18 words): words d = x XOR w three at a
+ *   time through one carry-save adder (CSA: 5 logic instructions turn three
+ *   words into a "twos" and a "ones" word), then SWAR nibble counts of both,
+ *   pop(ones) + 2 pop(twos) <= 12 per nibble, one nibble-to-byte step, and
+ *   the byte counts summed in a register (a word adds at most 8 per byte, so
+ *   31 words stay below 256); one USADA8 at the end. No carry-save state to
+ *   reduce afterwards, so no fixed tail. Two output channels share each
+ *   loaded patch word (register blocking). ~107 instructions per 9-word dot
+ *   on M4 including the loop and per-pair overhead (Harley-Seal: 139 plus
+ *   ~60 of call and loop overhead).
+ * - Longer dots: Harley-Seal carry-save accumulation. The CSA tree holds
+ *   the counts of one dot product in bit-sliced counters ones, twos, fours;
+ *   only the eights word of each block of 8 input words needs a real
+ *   popcount. That is about 7.5 instructions per 32 binary MACs in the
+ *   block loop instead of ~12 for a popcount per word, and the counters
+ *   need only 3 registers.
+ * - The short dots' SWAR steps mask before they shift ((v & 0xaa..) >> 1):
+ *   Thumb-2 immediates and the shifts fold into the add/subtract operands.
+ *   With the DSP extension (__ARM_FEATURE_DSP: M4, M7, M33 with DSP, M55)
+ *   four byte counts are summed by one USADA8 (ACLE __usada8), otherwise by
+ *   a multiply or a 16-bit fold.
  * - Convolution: the input taps of one output position are gathered once
  *   into a contiguous patch (or used in place when they already are: dense
- *   layers, 1xK convolutions) and the patch is dotted with each output
- *   channel's contiguous OHWI filter. Taps outside the image are zero words
- *   in the patch; x XOR w is then w there, so the popcount of those weight
- *   taps (a per-(channel, tap) table the compiler computes from the constant
- *   weights, or computed here when the table is NULL) is subtracted. The
- *   result is exactly the generic kernel's dot K_valid - 2 * popcount over
- *   the in-bounds taps, so every epilogue (bnnc_bbit, bnnc_bfloat_apply from
- *   kernels_binary.h) gives bit-identical results.
- * - Threshold epilogues build each output word in a register and store it
- *   once; float epilogues are the generic ones.
+ *   layers, 1xK convolutions) and the patch is dotted with the output
+ *   channels' contiguous OHWI filters, 32 channels (one output word) per
+ *   call. Taps outside the image are zero words in the patch; x XOR w is
+ *   then w there, so the popcount of those weight taps (a per-(channel, tap)
+ *   table the compiler computes from the constant weights, or computed here
+ *   when the table is NULL) is subtracted. The result is exactly the generic
+ *   kernel's dot K_valid - 2 * popcount over the in-bounds taps, so every
+ *   epilogue (bnnc_bbit, bnnc_bfloat_apply from kernels_binary.h) gives
+ *   bit-identical results.
+ * - Threshold epilogues build each output word in a register (one
+ *   shift-and-OR per channel) and store it once; float epilogues are the
+ *   generic ones.
  *
  * Everything is portable C99 (the ACLE intrinsic is used only where the
  * compiler says the DSP instructions exist), so the same file also compiles
  * and runs on the host, where the tests compare it with the generic kernels.
- * Header-only, no allocation, no stdio; the patch lives on the stack
- * (at most BNNC_CM_PATCH_WORDS words; larger patches use the generic
- * kernel, which the compiler selects at code generation time).
+ * Header-only, no allocation, no stdio. Stack of the binary convolution:
+ * the patch (BNNC_CM_PATCH_WORDS words, 1 KiB; larger patches use the
+ * generic kernel, which the compiler selects at code generation time), the
+ * padded-tap list (512 bytes) and the counts of one output word (32 int32,
+ * 128 bytes).
  */
 #ifndef BNNC_KERNELS_CORTEXM_H
 #define BNNC_KERNELS_CORTEXM_H
@@ -69,13 +84,26 @@ static inline uint32_t bnnc_cm_byte_counts(uint32_t v) {
   return (v + (v >> 4)) & 0x0f0f0f0fu;
 }
 
-/* acc + the sum of the four bytes of b (each byte sum must stay below 256,
- * which holds for every caller: at most 8 + 16 + 32 = 56 per byte). */
+/* acc + the sum of the four bytes of b. Without USADA8 that sum itself must
+ * stay below 256, which holds for every caller: at most 8 + 16 + 32 = 56 per
+ * byte. */
 static inline uint32_t bnnc_cm_add_bytes(uint32_t acc, uint32_t b) {
 #if BNNC_CM_HAVE_USADA8
   return __usada8(b, 0u, acc);
 #else
   return acc + ((b * 0x01010101u) >> 24);
+#endif
+}
+
+/* The sum of the four bytes of b, any byte values (up to 4 * 255). Without
+ * USADA8 the bytes are first folded into two 16-bit halves: the multiply of
+ * bnnc_cm_add_bytes would wrap once the sum passes 255. */
+static inline uint32_t bnnc_cm_sum_bytes(uint32_t b) {
+#if BNNC_CM_HAVE_USADA8
+  return __usada8(b, 0u, 0u);
+#else
+  b = (b & 0x00ff00ffu) + ((b >> 8) & 0x00ff00ffu);
+  return (b + (b >> 16)) & 0xffffu;
 #endif
 }
 
@@ -171,7 +199,166 @@ static inline int32_t bnnc_cm_popcount_words(const uint32_t *a, int32_t n) {
   return (int32_t)total;
 }
 
+/* ---- Short dot products ------------------------------------------------ */
+
+/* Longest dot product, in words, that the convolution computes with the
+ * short-dot kernels below instead of Harley-Seal: every word adds at most 8
+ * to each byte of their byte counters, so 31 words keep each byte below 256
+ * without a flush. Covers 3x3 kernels over up to 96 channels. */
+#define BNNC_CM_SHORT_DOT_WORDS 31
+
+/* BNNC_CM_OPAQUE(v) is v, but GCC may not look through it: an empty asm
+ * statement. It keeps GCC from rewriting (v & 0xaa..) >> 1 into
+ * (v >> 1) & 0x55.., which costs a separate shift on ARM (the immediate
+ * AND has no shifted operand). Other compilers get v unchanged. */
+#if defined(__GNUC__)
+static inline uint32_t bnnc_cm_opaque(uint32_t v) {
+  __asm__("" : "+r"(v));
+  return v;
+}
+#define BNNC_CM_OPAQUE(v) bnnc_cm_opaque(v)
+#else
+#define BNNC_CM_OPAQUE(v) (v)
+#endif
+
+/* Per-nibble bit counts of v (each 4-bit field 0..4): the first two SWAR
+ * steps. */
+static inline uint32_t bnnc_cm_nibble_counts(uint32_t v) {
+  /* (v >> 1) & 0x55.. written as (v & 0xaa..) >> 1: the mask is a Thumb-2
+   * immediate and the shift folds into the subtract's operand (2
+   * instructions instead of 3; likewise 3 instead of 4 below). */
+  v = v - (BNNC_CM_OPAQUE(v & 0xaaaaaaaau) >> 1);
+  return (v & 0x33333333u) + (BNNC_CM_OPAQUE(v & 0xccccccccu) >> 2);
+}
+
+/* Per-byte sums of the two nibbles of each byte of s (each nibble < 16). */
+static inline uint32_t bnnc_cm_nibble_pairs(uint32_t s) {
+  return (s & 0x0f0f0f0fu) + (BNNC_CM_OPAQUE(s & 0xf0f0f0f0u) >> 4);
+}
+
+/* Per-byte bit counts of three words together (each byte 0..24): a
+ * carry-save adder turns them into a twos and a ones word, and
+ * pop(d0) + pop(d1) + pop(d2) = pop(ones) + 2 pop(twos), per nibble at most
+ * 4 + 2 * 4 = 12, so the two nibble counts are summed before the one
+ * nibble-to-byte step. 19 instructions for 96 bits on ARMv7-M (the masks are
+ * Thumb-2 immediates and the shifts fold into the operands). */
+static inline uint32_t bnnc_cm_byte_counts3(uint32_t d0, uint32_t d1,
+                                            uint32_t d2) {
+  uint32_t twos, ones;
+  BNNC_CM_CSA(twos, ones, d0, d1, d2);
+  return bnnc_cm_nibble_pairs(bnnc_cm_nibble_counts(ones) +
+                              (bnnc_cm_nibble_counts(twos) << 1));
+}
+
+/* Per-byte bit counts of the n < 3 words d[0..n) (each byte 0..16). */
+static inline uint32_t bnnc_cm_byte_counts_tail(uint32_t d0, uint32_t d1,
+                                                int32_t n) {
+  uint32_t s = bnnc_cm_nibble_counts(d0);
+  if (n == 0)
+    return 0u;
+  if (n == 2)
+    s += bnnc_cm_nibble_counts(d1); /* at most 4 + 4 per nibble */
+  return bnnc_cm_nibble_pairs(s);
+}
+
+/* popcount(x XOR w) over n <= BNNC_CM_SHORT_DOT_WORDS words: byte counts of
+ * three words at a time summed into one word, one byte sum at the end. No
+ * carry-save state to reduce afterwards, so unlike Harley-Seal no fixed tail
+ * (a 9-word dot is 3 groups of ~22 instructions plus one USADA8). Inlined
+ * into the convolution. */
+static inline int32_t bnnc_cm_xor_popcount_short(const uint32_t *x,
+                                                 const uint32_t *w,
+                                                 int32_t n) {
+  const uint32_t *const x_end = x + n;
+  uint32_t bytes = 0;
+  for (; x_end - x >= 3; x += 3, w += 3)
+    bytes += bnnc_cm_byte_counts3(x[0] ^ w[0], x[1] ^ w[1], x[2] ^ w[2]);
+  if (x != x_end)
+    bytes += bnnc_cm_byte_counts_tail(
+        x[0] ^ w[0], x_end - x == 2 ? x[1] ^ w[1] : 0u, (int32_t)(x_end - x));
+  return (int32_t)bnnc_cm_sum_bytes(bytes);
+}
+
+/* The short dots of one patch x with the two filters w and w + n at once,
+ * n = 3 * groups + left words (left < 3): each patch word is loaded once
+ * for both (register blocking over output channels); the second filter is
+ * addressed by a register offset from the first, and the group loop counts
+ * down, so the loop keeps only two pointers and a counter. */
+static inline void bnnc_cm_xor_popcount_short2(const uint32_t *x,
+                                               const uint32_t *w, int32_t n,
+                                               int32_t groups, int32_t left,
+                                               int32_t *ones) {
+  uint32_t bytes0 = 0, bytes1 = 0;
+  for (; groups > 0; --groups, x += 3, w += 3) {
+    const uint32_t x0 = x[0], x1 = x[1], x2 = x[2];
+    bytes0 += bnnc_cm_byte_counts3(x0 ^ w[0], x1 ^ w[1], x2 ^ w[2]);
+    bytes1 += bnnc_cm_byte_counts3(x0 ^ w[n], x1 ^ w[n + 1], x2 ^ w[n + 2]);
+  }
+  if (left) {
+    const uint32_t x1 = left == 2 ? x[1] : 0u;
+    bytes0 += bnnc_cm_byte_counts_tail(x[0] ^ w[0],
+                                       left == 2 ? x1 ^ w[1] : 0u, left);
+    bytes1 += bnnc_cm_byte_counts_tail(x[0] ^ w[n],
+                                       left == 2 ? x1 ^ w[n + 1] : 0u, left);
+  }
+  ones[0] = (int32_t)bnnc_cm_sum_bytes(bytes0);
+  ones[1] = (int32_t)bnnc_cm_sum_bytes(bytes1);
+}
+
+/* ones[j] = popcount(x XOR w_j) for the count filters w_j = w + j * n (n
+ * words each): short dots two filters at a time, Harley-Seal for long
+ * ones. Out of line, like bnnc_cm_xor_popcount: the loops get all
+ * registers. */
+BNNC_CM_OUT_OF_LINE void bnnc_cm_xor_popcounts(const uint32_t *x,
+                                               const uint32_t *w, int32_t n,
+                                               int32_t count, int32_t *ones) {
+  int32_t j = 0;
+  if (n > BNNC_CM_SHORT_DOT_WORDS) {
+    for (; j < count; ++j, w += n)
+      ones[j] = bnnc_cm_xor_popcount(x, w, n);
+    return;
+  }
+  for (; count - j >= 2; j += 2, w += 2 * n)
+    bnnc_cm_xor_popcount_short2(x, w, n, n / 3, n % 3, ones + j);
+  if (j < count)
+    ones[j] = bnnc_cm_xor_popcount_short(x, w, n);
+}
+
 /* ---- Convolution and dense --------------------------------------------- */
+
+/* The popcount of filter o's words at the padded taps (their patch words are
+ * zero, so x XOR w counted exactly these bits): from the compiler's table
+ * tap_ones[o * taps + tap], or counted from the filter wo when it is NULL. */
+static inline int32_t bnnc_cm_padded_ones(const int16_t *tap_ones, int32_t o,
+                                          int32_t taps, const uint16_t *padded,
+                                          int32_t invalid, const uint32_t *wo,
+                                          int32_t wg) {
+  int32_t ones = 0;
+  for (int32_t t = 0; t < invalid; ++t)
+    ones += tap_ones ? tap_ones[(size_t)o * (size_t)taps + padded[t]]
+                     : bnnc_cm_popcount_words(wo + padded[t] * wg, wg);
+  return ones;
+}
+
+
+/* One packed output word of a threshold epilogue: bit j = (dot_j <
+ * threshold[j]) XOR flip[j] with dot_j = k_valid - 2 * ones[j], for count <=
+ * 32 channels. Built from the last channel down so that each bit enters by
+ * one shift-and-OR. */
+static inline uint32_t bnnc_cm_threshold_word(const int32_t *ones,
+                                              int32_t count, int32_t k_valid,
+                                              const int32_t *threshold,
+                                              const uint8_t *flip) {
+  uint32_t word = 0;
+  if (flip)
+    for (int32_t j = count - 1; j >= 0; --j)
+      word = (word << 1) | ((k_valid - 2 * ones[j] < threshold[j] ? 1u : 0u) ^
+                            (flip[j] & 1u));
+  else
+    for (int32_t j = count - 1; j >= 0; --j)
+      word = (word << 1) | (k_valid - 2 * ones[j] < threshold[j] ? 1u : 0u);
+  return word;
+}
 
 /* One binary convolution (group 1, ONNX zero padding; dense layers are 1x1
  * convolutions over a 1x1 image) with the parameters of the generic kernel.
@@ -186,6 +373,7 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                         uint32_t *y_bits) {
   uint32_t patch[BNNC_CM_PATCH_WORDS];
   uint16_t padded[BNNC_CM_PATCH_WORDS]; /* tap indices outside the image */
+  int32_t ones[32]; /* the counts of up to 32 output channels (1 word) */
   /* Offsets in size_t (see runtime.h), cast in place rather than through
    * size_t locals: this function and the packing below then compile to the
    * same Cortex-M code as with the former implicit conversions. */
@@ -216,10 +404,11 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
             ((size_t)n * (size_t)p->oh + (size_t)oy) * (size_t)p->ow +
             (size_t)ox;
         const uint32_t *xs;
-        int32_t kx0, kx1, valid;
+        int32_t kx0, kx1, valid, k_valid, invalid = 0;
         bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw,
                          p->w, &kx0, &kx1);
         valid = (ky1 - ky0) * (kx1 - kx0);
+        k_valid = valid * p->c;
         if (valid == taps && contiguous) {
           xs = xn + ((size_t)iy0 * (size_t)p->w + (size_t)ix0) * (size_t)wg;
         } else {
@@ -235,60 +424,36 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                        (size_t)wg * sizeof(uint32_t));
               } else {
                 memset(dst, 0, (size_t)wg * sizeof(uint32_t));
+                padded[invalid++] = (uint16_t)(ky * p->kw + kx);
               }
             }
           xs = patch;
         }
-        {
-          const int32_t k_valid = valid * p->c;
-          const uint32_t *wo = w;
-          int32_t invalid = 0;
-          if (valid != taps) /* the padded taps, once for all channels */
-            for (int32_t ky = 0; ky < p->kh; ++ky)
-              for (int32_t kx = 0; kx < p->kw; ++kx)
-                if (ky < ky0 || ky >= ky1 || kx < kx0 || kx >= kx1)
-                  padded[invalid++] = (uint16_t)(ky * p->kw + kx);
-          if (y_bits) {
-            /* bnnc_bbit with the epilogue's arrays in locals: bit =
-             * (dot < threshold[o]) XOR flip[o]. */
-            const int32_t *threshold = be->threshold;
-            const uint8_t *flip = be->flip;
-            uint32_t *yb = y_bits + pos * out_pixel;
-            uint32_t word = 0;
-            int32_t bit = 0, oc = 0;
-            for (int32_t o = 0; o < p->m; ++o, wo += kwords) {
-              int32_t ones = bnnc_cm_xor_popcount(xs, wo, kwords);
-              uint32_t b;
-              for (int32_t t = 0; t < invalid; ++t) /* x = 0 there: drop w */
-                ones -= tap_ones
-                            ? tap_ones[(size_t)o * (size_t)taps + padded[t]]
-                            : bnnc_cm_popcount_words(wo + padded[t] * wg, wg);
-              b = k_valid - 2 * ones < threshold[o] ? 1u : 0u;
-              if (flip)
-                b ^= flip[o] & 1u;
-              word |= b << bit;
-              ++oc;
-              if (++bit == 32 || oc == out_mg) { /* word full or group ends */
-                *yb++ = word;
-                word = 0;
-                bit = 0;
-                if (oc == out_mg)
-                  oc = 0;
-              }
-            }
-          } else {
-            float *yf = y_float + (size_t)n * (size_t)p->m * plane +
-                        (size_t)oy * (size_t)p->ow + (size_t)ox;
-            for (int32_t o = 0; o < p->m; ++o, wo += kwords, yf += plane) {
-              int32_t ones = bnnc_cm_xor_popcount(xs, wo, kwords);
-              for (int32_t t = 0; t < invalid; ++t)
-                ones -= tap_ones
-                            ? tap_ones[(size_t)o * (size_t)taps + padded[t]]
-                            : bnnc_cm_popcount_words(wo + padded[t] * wg, wg);
-              *yf = bnnc_bfloat_apply(fe, o, k_valid - 2 * ones);
+        /* The output channels in chunks of one packed output word (at most
+         * 32, never across an output group): the chunk's dots first, then
+         * the padded-tap corrections, then the epilogue. */
+        for (int32_t g = 0; g < out_group; ++g)
+          for (int32_t base = 0; base < out_mg; base += 32) {
+            const int32_t o0 = g * out_mg + base;
+            const int32_t count = out_mg - base < 32 ? out_mg - base : 32;
+            const uint32_t *wo = w + (size_t)o0 * (size_t)kwords;
+            bnnc_cm_xor_popcounts(xs, wo, kwords, count, ones);
+            for (int32_t j = 0; j < count && invalid; ++j)
+              ones[j] -= bnnc_cm_padded_ones(tap_ones, o0 + j, taps, padded,
+                                             invalid, wo + j * kwords, wg);
+            if (y_bits) {
+              y_bits[pos * out_pixel + (size_t)(g * out_wg + base / 32)] =
+                  bnnc_cm_threshold_word(ones, count, k_valid,
+                                         be->threshold + o0,
+                                         be->flip ? be->flip + o0 : NULL);
+            } else {
+              float *yf = y_float + ((size_t)n * (size_t)p->m + (size_t)o0) *
+                                        plane +
+                          (size_t)oy * (size_t)p->ow + (size_t)ox;
+              for (int32_t j = 0; j < count; ++j, yf += plane)
+                *yf = bnnc_bfloat_apply(fe, o0 + j, k_valid - 2 * ones[j]);
             }
           }
-        }
       }
     }
   }
@@ -356,10 +521,11 @@ static inline void bnnc_cm_conv2d_f32(const bnnc_conv2d_params *p,
               const float *xr = xc + (size_t)(iy0 + ky * p->dilation_h) * in_w +
                                 ix0 + kx0 * p->dilation_w;
               const float *wr = wc + (size_t)ky * kw + kx0;
-              if (kx1 - kx0 == p->kw) /* a constant trip count: unrolled */
-                for (int32_t k = 0; k < p->kw; ++k)
-                  acc += xr[(size_t)k * dw] * wr[k];
-              else
+              if (kx1 - kx0 == 3) { /* a whole 3-wide row, spelled out */
+                acc += xr[0] * wr[0];
+                acc += xr[dw] * wr[1];
+                acc += xr[2 * dw] * wr[2];
+              } else
                 for (int32_t k = 0; k < kx1 - kx0; ++k)
                   acc += xr[(size_t)k * dw] * wr[k];
             }

@@ -2,8 +2,9 @@
 //
 // The Cortex-M kernels must give exactly the generic kernels' results (the
 // generic kernels are checked against naive +-1 math in
-// BinaryKernelsTest.cpp). The Harley-Seal popcount is checked word count by
-// word count against a bit loop (every block/half-block/pair/odd-word path),
+// BinaryKernelsTest.cpp). The Harley-Seal and short-dot popcounts are checked
+// word count by word count against a bit loop (every block/half-block/pair/
+// odd-word path; every 3-word-group tail, one and two filters at a time),
 // the integer sign bit against v < 0 on the float edge cases, and the
 // convolution over a sweep of channel tails, kernel sizes, strides,
 // dilations, paddings, output groups, float and threshold epilogues, with
@@ -68,6 +69,60 @@ TEST(CortexMPopcount, HarleySealOverEveryLength) {
       ASSERT_EQ(bnnc_cm_popcount_words(a.data(), n),
                 bnnc_cm_xor_popcount(a.data(), std::vector<uint32_t>(n).data(),
                                      n));
+    }
+}
+
+TEST(CortexMPopcount, ByteSumOfAnyBytes) {
+  // Without USADA8 (the host) the byte sum must not wrap past 255.
+  EXPECT_EQ(bnnc_cm_sum_bytes(0u), 0u);
+  EXPECT_EQ(bnnc_cm_sum_bytes(0xffffffffu), 1020u);
+  EXPECT_EQ(bnnc_cm_sum_bytes(0xf8f8f8f8u), 992u);
+  for (int i = 0; i < 10000; ++i) {
+    uint32_t v = next32();
+    ASSERT_EQ(bnnc_cm_sum_bytes(v), (v & 0xffu) + ((v >> 8) & 0xffu) +
+                                        ((v >> 16) & 0xffu) + (v >> 24));
+  }
+}
+
+TEST(CortexMPopcount, ShortDotsOverEveryLength) {
+  // Every short length 0..BNNC_CM_SHORT_DOT_WORDS (3-word groups plus a tail
+  // of 0, 1 or 2 words), one and two filters at a time; all-ones x XOR w
+  // drives every byte counter to its maximum (8 per word, 248 at 31 words).
+  for (int n = 0; n <= BNNC_CM_SHORT_DOT_WORDS; ++n)
+    for (int pattern = 0; pattern < 3; ++pattern) {
+      std::vector<uint32_t> x(n), w(2 * n);
+      int expected[2] = {0, 0};
+      for (int i = 0; i < n; ++i)
+        x[i] = pattern == 0 ? next32() : 0xffffffffu;
+      for (int i = 0; i < 2 * n; ++i) {
+        w[i] = pattern == 0 ? next32() : pattern == 1 ? 0u : next32() & 0xffu;
+        expected[i / (n ? n : 1)] += naivePopcount(x[i % n] ^ w[i]);
+      }
+      ASSERT_EQ(bnnc_cm_xor_popcount_short(x.data(), w.data(), n), expected[0])
+          << "n = " << n << ", pattern " << pattern;
+      int32_t ones[2] = {-1, -1};
+      bnnc_cm_xor_popcount_short2(x.data(), w.data(), n, n / 3, n % 3, ones);
+      ASSERT_EQ(ones[0], expected[0]) << "n = " << n << ", pattern " << pattern;
+      ASSERT_EQ(ones[1], expected[1]) << "n = " << n << ", pattern " << pattern;
+    }
+}
+
+TEST(CortexMPopcount, ChannelBatchesMatchHarleySeal) {
+  // bnnc_cm_xor_popcounts: short lengths in pairs plus an odd last channel,
+  // long ones (past BNNC_CM_SHORT_DOT_WORDS) by Harley-Seal.
+  for (int n : {1, 2, 3, 9, 18, 25, BNNC_CM_SHORT_DOT_WORDS,
+                BNNC_CM_SHORT_DOT_WORDS + 1, 36, 64})
+    for (int count = 1; count <= 5; ++count) {
+      std::vector<uint32_t> x(n), w(size_t(n) * count);
+      for (auto &v : x)
+        v = next32();
+      for (auto &v : w)
+        v = next32();
+      std::vector<int32_t> ones(count, -1);
+      bnnc_cm_xor_popcounts(x.data(), w.data(), n, count, ones.data());
+      for (int j = 0; j < count; ++j)
+        ASSERT_EQ(ones[j], bnnc_cm_xor_popcount(x.data(), w.data() + j * n, n))
+            << "n = " << n << ", count " << count << ", channel " << j;
     }
 }
 
@@ -203,6 +258,11 @@ TEST(CortexMConv, DenseAndOneByK) {
     checkConv({2, c, 1, 9, 12, 1, 3, 1, 1, 1, 1});
   // A kernel as wide as the image: rows contiguous.
   checkConv({2, 16, 4, 4, 5, 2, 4, 1, 0, 1, 1});
+  // Several 32-channel output words per position, an odd channel count
+  // (short dots in pairs plus one), 9- and 18-word 3x3 dots.
+  for (int c : {32, 64})
+    for (int m : {33, 70})
+      checkConv({1, c, 5, 5, m, 3, 3, 1, 1, 1, 1});
 }
 
 TEST(CortexMConv, RealConvolutionIsBitIdentical) {
