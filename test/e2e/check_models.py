@@ -79,6 +79,19 @@ def bnnc(args, onnx, out_c, model_id, variant, cwd=None, env=None):
     return run(cmd, cwd=cwd, env=env)
 
 
+def variant_dir(model_id, variant):
+    """The work subdirectory of one model variant."""
+    return model_id.replace("/", "_") + "-" + variant
+
+
+def compile_variant(args, model_id, onnx, stem, variant, work):
+    """bnnc the model into its own directory: (directory, error or None)."""
+    out = os.path.join(work, variant_dir(model_id, variant))
+    os.makedirs(out, exist_ok=True)
+    r = bnnc(args, onnx, os.path.join(out, stem + ".c"), model_id, variant)
+    return out, ("bnnc failed: " + r.stderr.strip()) if r.returncode else None
+
+
 def build(args, cc, out_dir, stem, runner, flags, tag):
     exe = os.path.join(out_dir, "run-" + tag)
     if runner[0] == "harness":
@@ -113,11 +126,9 @@ def raw_inputs(args, model_dir, work):
 
 
 def check_sanitize(args, model_id, onnx, stem, runner, variant, work):
-    out = os.path.join(work, model_id.replace("/", "_") + "-" + variant)
-    os.makedirs(out, exist_ok=True)
-    r = bnnc(args, onnx, os.path.join(out, stem + ".c"), model_id, variant)
-    if r.returncode:
-        return "bnnc failed: " + r.stderr.strip()
+    out, err = compile_variant(args, model_id, onnx, stem, variant, work)
+    if err:
+        return err
     for k, cc in enumerate(args.cc):
         plain, r = build(args, cc, out, stem, runner, ["-O2"], "plain%d" % k)
         if r.returncode:
@@ -155,7 +166,7 @@ def check_sanitize(args, model_id, onnx, stem, runner, variant, work):
 
 def check_determinism(args, model_id, onnx, stem, runner, variant, work, rnd):
     """Round `rnd` (0 or 1) writes into its own directory tree."""
-    base = os.path.join(work, "round%d" % rnd, model_id.replace("/", "_") + "-" + variant)
+    base = os.path.join(work, "round%d" % rnd, variant_dir(model_id, variant))
     os.makedirs(base, exist_ok=True)
     if rnd == 0:
         model, cwd, env = onnx, base, dict(os.environ, TZ="UTC", LANG="C")
@@ -175,11 +186,9 @@ def check_determinism(args, model_id, onnx, stem, runner, variant, work, rnd):
 
 
 def check_warnings(args, model_id, onnx, stem, runner, variant, work):
-    out = os.path.join(work, model_id.replace("/", "_") + "-" + variant)
-    os.makedirs(out, exist_ok=True)
-    r = bnnc(args, onnx, os.path.join(out, stem + ".c"), model_id, variant)
-    if r.returncode:
-        return "bnnc failed: " + r.stderr.strip()
+    out, err = compile_variant(args, model_id, onnx, stem, variant, work)
+    if err:
+        return err
     for cc in args.cc:
         cmd = (shlex.split(cc) + shlex.split(args.cflags) +
                ["-I" + args.runtime, "-I" + out, "-c",
@@ -224,7 +233,7 @@ def main():
                 time.sleep(1.1)  # the two rounds differ in wall-clock seconds
         for model_id, onnx, stem, runner in models:
             for v in variants:
-                key = model_id.replace("/", "_") + "-" + v
+                key = variant_dir(model_id, v)
                 same = True
                 for ext in (".c", ".h"):
                     a, b = [os.path.join(args.work, "round%d" % r, key, "out",

@@ -33,6 +33,10 @@ from onnx import numpy_helper
 from torch import nn
 from torch.nn import functional as F
 
+# The activation binarizer (sign forward, clipped straight-through gradient)
+# of the binarized CNN models.
+from make_bnn_models import act_sign
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "transformers")
 BATCH = 8
@@ -139,8 +143,8 @@ class TinyViT(nn.Module):
 def digits_data():
     """scikit-learn's 8x8 digits (bundled, offline); pixels scaled to [0, 1].
 
-    The same split as make_bnn_models.py: the first 1437 samples train, the
-    last 360 test."""
+    The first 1437 samples train, the last 360 test (in file order, unlike
+    make_bnn_models.py's shuffled split)."""
     from sklearn.datasets import load_digits
     d = load_digits()
     x = torch.tensor(d.data, dtype=torch.float32).reshape(-1, 1, 8, 8) / 16.0
@@ -151,22 +155,6 @@ def digits_data():
 # ---------------------------------------------------------------------------
 # BiBERT-style encoder
 # ---------------------------------------------------------------------------
-
-class _SignSte(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return torch.sign(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * (x.abs() <= 1).to(grad.dtype)
-
-
-def act_sign(x, training):
-    return _SignSte.apply(x) if training else torch.sign(x)
-
 
 class BiLinear(nn.Module):
     """BiBERT QuantizeLinear with 1-bit weights and inputs:
