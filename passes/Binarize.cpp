@@ -438,7 +438,13 @@ Value positiveScaleOf(Value v) {
 /// result is the same integers; only Q, K, V values of exactly 0 differ
 /// (b(0) = +1, Sign(0) = 0), as for every float binarizer.
 struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  BinarizeAttention(MLIRContext *ctx, ZeroAssumptions assume,
+                    DenseSet<Operation *> *warned)
+      : OpRewritePattern(ctx), assume(assume), warned(warned) {}
+  ZeroAssumptions assume;
+  /// Ops already warned about (a pattern may be tried more than once).
+  DenseSet<Operation *> *warned;
+
   LogicalResult matchAndRewrite(onnx::MatMulOp op,
                                 PatternRewriter &rewriter) const override {
     auto cast = op.getA().getDefiningOp<onnx::CastOp>();
@@ -469,6 +475,21 @@ struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
       return rewriter.notifyMatchFailure(op,
                                          "scores are not sign(Q) sign(K)^T");
     Value q = signQ.getX(), v = signV.getX();
+    // Sign(0) = 0 has no bit: Q, K and V must be provably non-zero, like
+    // every binarized Sign (docs/binarization.md, "Sign(0)").
+    for (auto [name, x] : {std::pair<StringRef, Value>{"Q", q}, {"K", k},
+                           {"V", v}}) {
+      auto why = exactZeroSource(x, assume);
+      if (!why)
+        continue;
+      if (warned->insert(op).second)
+        op->emitWarning() << describeNode(op) << ": Bi-Attention stays on "
+                          << "the float path: Sign(" << name
+                          << ") and its input can be exactly 0 (" << *why
+                          << "), where ONNX gives 0 and a +-1 bit would "
+                             "give +1";
+      return rewriter.notifyMatchFailure(op, "Q, K or V can be exactly 0");
+    }
     auto qt = tensorType(q), kt = tensorType(k), vt = tensorType(v);
     int64_t rank = qt.getRank();
     if (rank < 2 || kt.getRank() != rank || vt.getRank() != rank ||
@@ -513,7 +534,9 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
     ZeroAssumptions assume{tolerance, assumeNonzeroInputs};
     patterns.add<BinarizeConv, BinarizeGemm, BinarizeMatMul>(&getContext(),
                                                             assume);
-    patterns.add<StripStraightThrough, BinarizeAttention>(&getContext());
+    patterns.add<StripStraightThrough>(&getContext());
+    DenseSet<Operation *> warned;
+    patterns.add<BinarizeAttention>(&getContext(), assume, &warned);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns)))) {
       getOperation().emitError()
