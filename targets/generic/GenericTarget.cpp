@@ -534,6 +534,10 @@ LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
   Access out{0, rowMajorStrides(outType.getShape())};
   for (int64_t a : op.getAxes())
     out.strides[a] = 0;
+  // A float NaN wins (numpy propagates it); integers have none, and
+  // compilers warn about the always-false self-comparison.
+  std::string nan =
+      isa<FloatType>(outType.getElementType()) ? "v != v || " : "";
   emitLoopNest(os, in, {out, rowMajorAccess(in)},
                [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
                  std::string acc = y + "[" + idx[0] + "]";
@@ -542,9 +546,9 @@ LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
                  if (kind == "sum" || kind == "mean")
                    os.indent(indent) << acc << " += v;\n";
                  else if (kind == "max")
-                   os.indent(indent) << "if (v != v || v > " << acc << ")\n";
+                   os.indent(indent) << "if (" << nan << "v > " << acc << ")\n";
                  else
-                   os.indent(indent) << "if (v != v || v < " << acc << ")\n";
+                   os.indent(indent) << "if (" << nan << "v < " << acc << ")\n";
                  if (kind == "max" || kind == "min")
                    os.indent(indent + 2) << acc << " = v;\n";
                });
