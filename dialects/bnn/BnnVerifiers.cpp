@@ -458,10 +458,12 @@ LogicalResult PadOp::verify() {
     int64_t dim = in.getDimSize(d);
     if (pads[d] == 0 && pads[rank + d] == 0)
       continue;
-    if (dim == 0 ||
-        (mode == "reflect" && (pads[d] >= dim || pads[rank + d] >= dim)))
-      return emitOpError(mode) << " pads of dimension " << d
-                               << " must be smaller than its size " << dim;
+    if (mode == "edge" && dim == 0)
+      return emitOpError("edge padding of dimension ")
+             << d << " needs a non-empty dimension";
+    if (mode == "reflect" && (pads[d] >= dim || pads[rank + d] >= dim))
+      return emitOpError("reflect pads of dimension ")
+             << d << " must be smaller than its size " << dim;
   }
   return success();
 }
