@@ -329,10 +329,12 @@ private:
         if (isa<onnx::SubOp>(def)) {
           if (k == 1)
             return compose(c, false, -1.0, x);
-          // c - x = -1 * x + c.
-          if (!composeInner(map, -1, {-1.0}, {0.0}))
+          // c - x: first u = u' + c, then u' = -x.
+          auto kc = perChannelConstant(c, rank);
+          if (!kc || !composeInner(map, kc->first, {1.0}, kc->second) ||
+              !composeInner(map, -1, {-1.0}, {0.0}))
             return Value();
-          return compose(c, false, 1.0, x);
+          return x;
         }
         if (isa<onnx::DivOp>(def) && k == 1) {
           auto values = getConstantFloats(c);

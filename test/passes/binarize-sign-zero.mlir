@@ -160,3 +160,45 @@ func.func @where_greater_equal(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %y = onnx.MatMul %b, %w : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
   return %y : tensor<2x2xf32>
 }
+
+// -----
+
+// c - dot with c = 2 on an unpadded K = 4 layer: 0 where the dot product is
+// 2, which an even K reaches. The sign of the shift matters: with c - x the
+// root is +c, not -c.
+// CHECK-LABEL: func.func @constant_minus_dot
+// CHECK-COUNT-1: bnn.bconv2d
+// CHECK: onnx.MatMul
+func.func @constant_minus_dot(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %c = onnx.Constant dense<0.5> : tensor<f32>
+  %a = onnx.Add %x, %c : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+  %s = onnx.Sign %a : tensor<1x4xf32> -> tensor<1x4xf32>
+  %w = onnx.Constant dense<[[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, -1.0]]> : tensor<4x4xf32>
+  %h = onnx.MatMul %s, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  %two = onnx.Constant dense<2.0> : tensor<f32>
+  %d = onnx.Sub %two, %h : (tensor<f32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %s2 = onnx.Sign %d : tensor<1x4xf32> -> tensor<1x4xf32>
+  %w2 = onnx.Constant dense<[[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, 1.0]]> : tensor<4x2xf32>
+  // expected-warning @+1 {{input is Sign(a) and a can be exactly 0 (channel 0 is 0 where the dot product of unnamed node (bnn.bconv2d) equals 2)}}
+  %y = onnx.MatMul %s2, %w2 : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
+
+// -----
+
+// c - dot with c = 1.5: never 0 for an integer dot product.
+// CHECK-LABEL: func.func @constant_minus_dot_off_lattice
+// CHECK-COUNT-2: bnn.bconv2d
+func.func @constant_minus_dot_off_lattice(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %c = onnx.Constant dense<0.5> : tensor<f32>
+  %a = onnx.Add %x, %c : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+  %s = onnx.Sign %a : tensor<1x4xf32> -> tensor<1x4xf32>
+  %w = onnx.Constant dense<[[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, -1.0]]> : tensor<4x4xf32>
+  %h = onnx.MatMul %s, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  %k = onnx.Constant dense<1.5> : tensor<f32>
+  %d = onnx.Sub %k, %h : (tensor<f32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %s2 = onnx.Sign %d : tensor<1x4xf32> -> tensor<1x4xf32>
+  %w2 = onnx.Constant dense<[[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, 1.0]]> : tensor<4x2xf32>
+  %y = onnx.MatMul %s2, %w2 : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
