@@ -41,7 +41,8 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 MODELS = os.path.join(SRC, "test", "models")
 
 # Extra bnnc arguments a model needs (a symbolic batch dimension).
-EXTRA_ARGS = {"mlp_dynamic": ["--input-shape", "features=4x3x20"]}
+EXTRA_ARGS = {"mlp_dynamic": ["--input-shape", "features=4x3x20"],
+              "xnor_pool_bn": ["--input-shape", "x=8x1x16x16"]}
 
 # The examples run with their own driver and data.
 EXAMPLES = {
