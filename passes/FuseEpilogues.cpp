@@ -395,7 +395,8 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
         v = affine.getInput();
       } else if (auto ew = dyn_cast<bnn::ElementwiseOp>(def)) {
         StringRef kind = ew.getKind();
-        bool isMul = kind == "mul", isAdd = kind == "add", isSub = kind == "sub";
+        bool isMul = kind == "mul", isAdd = kind == "add",
+             isSub = kind == "sub";
         if ((!isMul && !isAdd && !isSub) || ew.getInputs().size() != 2)
           return rewriter.notifyMatchFailure(pack, "not mul/add/sub");
         Value next;
@@ -412,7 +413,8 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
           next = x;
         }
         if (!next)
-          return rewriter.notifyMatchFailure(pack, "not by a per-channel constant");
+          return rewriter.notifyMatchFailure(pack,
+                                             "not by a per-channel constant");
         v = next;
       } else {
         return rewriter.notifyMatchFailure(pack, "not a per-channel affine op");
@@ -420,7 +422,8 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
       chain.push_back(def);
     }
     if (chain.empty() && !pack.getThreshold())
-      return rewriter.notifyMatchFailure(pack, "no affine map (PackBeforeMaxPool)");
+      return rewriter.notifyMatchFailure(pack,
+                                         "no affine map (PackBeforeMaxPool)");
     // Only where f folds into a binary convolution's epilogue: elsewhere f
     // would run on the unpooled map.
     if (!producingBConv(pool.getInput()))
@@ -571,9 +574,8 @@ struct BnnFuseEpiloguesPass final
     patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
                  FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
                  FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
-                 FoldShiftIntoPack,
-                 FuseLayerNormIntoPack, FusePReluOrClampIntoBConv>(
-        &getContext());
+                 FoldShiftIntoPack, FuseLayerNormIntoPack,
+                 FusePReluOrClampIntoBConv>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       signalPassFailure();
