@@ -1,4 +1,6 @@
 // RUN: bnnc-opt %s --bnn-fuse-epilogues --split-input-file | FileCheck %s
+// The printed or_mask form parses back (round trip):
+// RUN: bnnc-opt %s --bnn-fuse-epilogues --split-input-file | bnnc-opt --split-input-file | FileCheck %s
 
 // A per-channel affine map (BatchNorm) after the max pool that follows a
 // binary layer: conv -> Mul(alpha) -> MaxPool -> BN -> Sign -> binary conv.
