@@ -1160,7 +1160,9 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
   importer.foldShapes = false;
   ::onnx::ModelProto model;
   if (failed(importer.load(model))) {
-    report << invalid << "\n";
+    report << (importer.opsetUnsupported ? "bnnc: unsupported: "
+                                         : "bnnc: error: ")
+           << printableText(path) << ": " << invalid << "\n";
     return importer.opsetUnsupported ? Support::Unsupported : Support::Invalid;
   }
   // Element type of every value the graph names.

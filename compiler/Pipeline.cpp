@@ -31,7 +31,8 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
         TokenPruneOptions{options.tokenPrune, options.tokenPruneFuse}));
   // Before BatchNorm folding, which would scale binary weights away from +-1.
   if (options.binarize)
-    func.addPass(createBinarize());
+    func.addPass(createBinarize(
+        BinarizeOptions{/*tolerance=*/1e-5, options.assumeNonzeroInputs}));
   func.addPass(createOnnxFoldBatchNorm());
   // BN folding creates constants that may enable further folding.
   func.addPass(createOnnxConstantFold());

@@ -19,6 +19,9 @@ struct PipelineOptions {
   /// Rewrite binarized layers to xor-popcount kernels (--no-binarize: keep
   /// the float path, for comparison).
   bool binarize = true;
+  /// Let binarized layers treat graph inputs as never exactly 0
+  /// (--assume-nonzero-inputs; each layer that relies on it warns).
+  bool assumeNonzeroInputs = false;
   /// Run ln-gamma-migration (--ln-gamma-migration).
   bool gammaMigration = false;
   /// token-prune stages, "BLOCK:KEEP,..." (--token-prune); empty: none.

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/onnx/ShapeUtils.h"
+#include "passes/Binarizers.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -24,30 +25,6 @@ using namespace mlir;
 using namespace bnnc;
 
 namespace {
-
-/// Per output channel o of weights laid out [O, rest...]: alpha_o if every
-/// |w| of the channel equals alpha_o within `tolerance` (relative) and is
-/// non-zero. XNOR-Net's alpha = mean|W| is that common magnitude.
-std::optional<SmallVector<float>> channelMagnitudes(ArrayRef<float> w,
-                                                    int64_t outChannels,
-                                                    double tolerance) {
-  int64_t per = w.size() / outChannels;
-  SmallVector<float> alpha;
-  for (int64_t o = 0; o < outChannels; ++o) {
-    ArrayRef<float> channel = w.slice(o * per, per);
-    double mean = 0;
-    for (float v : channel)
-      mean += std::fabs(v);
-    mean /= per;
-    if (mean == 0)
-      return std::nullopt;
-    for (float v : channel)
-      if (std::fabs(std::fabs(v) - mean) > tolerance * mean)
-        return std::nullopt;
-    alpha.push_back(static_cast<float>(mean));
-  }
-  return alpha;
-}
 
 /// The signs of the weights as +-1.0f (b(w): a 0 would have failed above).
 SmallVector<float> signsOf(ArrayRef<float> w) {
@@ -119,36 +96,6 @@ bool isSplat(Value v, float value) {
   return values && llvm::all_of(*values, [&](float x) { return x == value; });
 }
 
-/// `a` if `x` binarizes it: Sign(a); Where(a >= 0, 1, -1) and
-/// Where(a < 0, -1, 1), which are b(a) exactly; Where(a > 0, 1, -1), which
-/// differs from b only at a = 0 (like Sign); QONNX BipolarQuant(a, s) is
-/// s * b(a), its scalar s going to `scale`.
-Value binarizerInput(Value x, float *scale = nullptr) {
-  if (scale)
-    *scale = 1.0f;
-  if (auto sign = x.getDefiningOp<onnx::SignOp>())
-    return sign.getX();
-  if (auto quant = x.getDefiningOp<onnx::BipolarQuantOp>()) {
-    auto s = getConstantFloats(quant.getScale());
-    if (!s || s->size() != 1 || !scale)
-      return {};
-    *scale = (*s)[0];
-    return quant.getX();
-  }
-  auto where = x.getDefiningOp<onnx::WhereOp>();
-  if (!where)
-    return {};
-  Operation *cond = where.getCondition().getDefiningOp();
-  if (!cond || cond->getNumOperands() != 2 || !isSplat(cond->getOperand(1), 0))
-    return {};
-  bool positiveFirst = isa<onnx::GreaterOrEqualOp, onnx::GreaterOp>(cond);
-  bool negativeFirst = isa<onnx::LessOp>(cond);
-  if ((positiveFirst && isSplat(where.getX(), 1) && isSplat(where.getY(), -1)) ||
-      (negativeFirst && isSplat(where.getX(), -1) && isSplat(where.getY(), 1)))
-    return cond->getOperand(0);
-  return {};
-}
-
 /// Whether every element of `v` is provably an integer: Sign, Round, a Cast
 /// from integers or bool, integral constants, and sums, products and data
 /// movement of such values (BiBERT's attention scores and context vectors).
@@ -195,22 +142,73 @@ bool isTernarySign(Value x) {
   return sign && isIntegerValued(sign.getX());
 }
 
-/// The real input `a` of a binarizer feeding a binary layer, also through a
-/// Flatten/Reshape (b commutes with views: the layer then reads `a` viewed
-/// as its input shape); `scale` receives the binarizer's output scale.
-Value signInput(Value x, float *scale = nullptr) {
+/// The input of a binary layer: it reads b(`real`) times `scale`, zero
+/// padded by `padBegin`/`padEnd` (per spatial axis) when the graph pads the
+/// binarized tensor (or, for Sign, its input) with zeros.
+struct BinarizedInput {
+  Value real;
+  float scale = 1.0f;
+  SmallVector<int64_t> padBegin, padEnd;
+  /// The graph input assumed never 0 (--assume-nonzero-inputs), if any.
+  std::string assumedInput;
+};
+
+/// The binarized input of a layer reading `x`, also through a Flatten/Reshape
+/// (b commutes with views: the layer then reads `real` viewed as its input
+/// shape) and, with `allowPads`, through zero padding. Fails with `whyNot`
+/// empty if `x` is no binarizer, or naming why a binarizer has no exact
+/// binary form (docs/binarization.md, "Sign(0)").
+std::optional<BinarizedInput> binarizedInput(Value x, bool allowPads,
+                                             std::string &whyNot,
+                                             const ZeroAssumptions &assume) {
+  whyNot.clear();
+  BinarizedInput in;
   if (Operation *def = x.getDefiningOp();
-      def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def))
+      def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def)) {
     x = def->getOperand(0);
-  float unused;
-  // A ternary Sign has no exact binary kernel: it stays on the float path.
-  if (isTernarySign(x))
-    return {};
-  Value a = binarizerInput(x, scale ? scale : &unused);
-  if (!a || !tensorType(a).getElementType().isF32() ||
-      tensorType(a).getShape() != tensorType(x).getShape())
-    return {};
-  return a;
+    // Pads behind a view would pad other axes than the layer's.
+    allowPads = false;
+  }
+  // Zeros padded around +-1 values are padded taps: exact as conv padding.
+  Value y = allowPads ? peelZeroPad(x, in.padBegin, in.padEnd) : x;
+  auto binarizer = matchBinarizer(y);
+  if (!binarizer)
+    return std::nullopt;
+  if (isTernarySign(y)) {
+    whyNot = "input is Sign of an integer-valued tensor, which can be exactly "
+             "0 (Sign(0) = 0, no +-1 bit)";
+    return std::nullopt;
+  }
+  Value a = binarizer->input;
+  // Sign(Pad(a, 0)) = Pad(Sign(a), 0): the same padded taps.
+  if (allowPads && binarizer->atZero == ZeroImage::Zero)
+    a = peelZeroPad(a, in.padBegin, in.padEnd);
+  if (!tensorType(a).getElementType().isF32() ||
+      tensorType(binarizer->input).getShape() != tensorType(y).getShape())
+    return std::nullopt;
+  if (binarizer->atZero != ZeroImage::Plus)
+    if (auto why = exactZeroSource(a, assume, &in.assumedInput)) {
+      whyNot = (binarizer->atZero == ZeroImage::Zero
+                    ? "input is Sign(a) and a can be exactly 0 ("
+                    : "input is Where(a > 0, 1, -1) and a can be exactly 0 (") +
+               *why +
+               "), where ONNX gives " +
+               (binarizer->atZero == ZeroImage::Zero ? "0" : "-1") +
+               " and a +-1 bit would give +1";
+      return std::nullopt;
+    }
+  in.real = a;
+  in.scale = binarizer->scale;
+  return in;
+}
+
+/// A layer binarized on the user's word that its graph input is never 0.
+void warnAssumption(Operation *op, const BinarizedInput &in) {
+  if (!in.assumedInput.empty())
+    op->emitWarning() << describeNode(op) << ": binarized assuming "
+                      << in.assumedInput
+                      << " is never exactly 0 (--assume-nonzero-inputs); "
+                         "ONNX Sign(0) = 0 has no +-1 bit";
 }
 
 /// The straight-through estimator's residue (a - b) + b, with a binarized
@@ -223,7 +221,7 @@ struct StripStraightThrough final : OpRewritePattern<onnx::AddOp> {
     for (int k = 0; k < 2; ++k) {
       auto sub = op->getOperand(k).getDefiningOp<onnx::SubOp>();
       if (sub && sub.getB() == op->getOperand(1 - k) &&
-          sub.getA().getType() == op.getType() && binarizerInput(sub.getA())) {
+          sub.getA().getType() == op.getType() && matchBinarizer(sub.getA())) {
         rewriter.replaceOp(op, sub.getA());
         return success();
       }
@@ -234,22 +232,23 @@ struct StripStraightThrough final : OpRewritePattern<onnx::AddOp> {
 
 /// Conv(Sign(a), +-alpha W, B) in 1-D or 2-D -> bconv2d(pack(a)).
 struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
-  BinarizeConv(MLIRContext *ctx, double tolerance)
-      : OpRewritePattern(ctx), tolerance(tolerance) {}
+  BinarizeConv(MLIRContext *ctx, ZeroAssumptions assume)
+      : OpRewritePattern(ctx), assume(assume) {}
 
   LogicalResult matchAndRewrite(onnx::ConvOp op,
                                 PatternRewriter &rewriter) const override {
-    float inputScale;
-    Value a = signInput(op.getX(), &inputScale);
+    std::string whyNot;
+    auto in = binarizedInput(op.getX(), /*allowPads=*/true, whyNot, assume);
     auto weights = getConstantFloats(op.getW());
     auto wType = tensorType(op.getW());
-    if (!a || !weights || !tensorType(op.getY()).getElementType().isF32())
+    if (!in || !weights || !tensorType(op.getY()).getElementType().isF32())
       return rewriter.notifyMatchFailure(op, "not Sign(a) with constant weights");
-    auto alpha = channelMagnitudes(*weights, wType.getDimSize(0), tolerance);
+    auto alpha =
+        channelMagnitudes(*weights, wType.getDimSize(0), assume.tolerance);
     if (!alpha)
       return rewriter.notifyMatchFailure(op, "weights are not +-alpha_o");
     for (float &s : *alpha)
-      s *= inputScale;
+      s *= in->scale;
     Value bias;
     if (!isNoValue(op.getB())) {
       if (!getConstantFloats(op.getB()))
@@ -267,33 +266,51 @@ struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
                            false, error);
     if (!g)
       return rewriter.notifyMatchFailure(op, error);
+    // Zero padding in the graph joins the convolution's own: both are taps
+    // that contribute 0.
+    for (size_t d = 0; d < in->padBegin.size(); ++d) {
+      g->padsBegin[d] += in->padBegin[d];
+      g->padsEnd[d] += in->padEnd[d];
+    }
     // 1-D runs as 2-D with a height of 1.
     Window2D w2 = asWindow2D(*g);
     BinaryRewriter b(rewriter, op.getLoc());
     int64_t group = op.getGroup();
-    Value bits = b.pack(b.view(a, asNCHW(x.getShape())), group);
+    // The layer's input shape without the padding that moved into it.
+    SmallVector<int64_t> unpadded(x.getShape());
+    for (size_t d = 0; d < in->padBegin.size(); ++d)
+      unpadded[2 + d] -= in->padBegin[d] + in->padEnd[d];
+    Value bits = b.pack(b.view(in->real, asNCHW(unpadded)), group);
     auto outShape = tensorType(op.getY()).getShape();
     Value y = b.bconv(bits, x.getDimSize(1), signsOf(*weights),
                       asNCHW(wType.getShape()), *alpha, bias, asNCHW(outShape),
                       w2.strides, w2.pads, w2.dilations, group);
+    warnAssumption(op, *in);
     rewriter.replaceOp(op, b.view(y, outShape));
     return success();
   }
 
-  double tolerance;
+  ZeroAssumptions assume;
 };
 
 /// Sign(a)[M, K] x W -> a 1x1 binary convolution over M pixels:
 /// y[m, n] = alpha * alpha_n * dot(b(a_m), s_n) + beta * C[n].
-LogicalResult rewriteDense(PatternRewriter &rewriter, Operation *op, Value a,
-                           ArrayRef<float> wRowMajor, int64_t n, int64_t k,
-                           float gemmAlpha, Value bias, double tolerance) {
+/// Every check comes before the first op is created: a pattern that fails
+/// after changing the IR never converges (the greedy driver sees a change).
+LogicalResult rewriteDense(PatternRewriter &rewriter, Operation *op,
+                           const BinarizedInput &in, ArrayRef<float> wRowMajor,
+                           int64_t n, int64_t k, float gemmAlpha,
+                           std::optional<SmallVector<float>> biasValues,
+                           double tolerance) {
   auto alpha = channelMagnitudes(wRowMajor, n, tolerance);
   if (!alpha)
     return rewriter.notifyMatchFailure(op, "weights are not +-alpha_n");
+  warnAssumption(op, in);
+  Value a = in.real;
   for (float &s : *alpha)
     s *= gemmAlpha;
   BinaryRewriter b(rewriter, op->getLoc());
+  Value bias = biasValues ? b.constant({n}, *biasValues) : Value();
   auto aType = tensorType(a);
   // A flattened NCHW map [M, C, H, W] (k = C*H*W) is read as it is: the
   // dense layer is an HxW convolution without padding whose OIHW weights
@@ -327,15 +344,15 @@ SmallVector<float> transpose(ArrayRef<float> w, int64_t k, int64_t n) {
 }
 
 struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
-  BinarizeGemm(MLIRContext *ctx, double tolerance)
-      : OpRewritePattern(ctx), tolerance(tolerance) {}
+  BinarizeGemm(MLIRContext *ctx, ZeroAssumptions assume)
+      : OpRewritePattern(ctx), assume(assume) {}
 
   LogicalResult matchAndRewrite(onnx::GemmOp op,
                                 PatternRewriter &rewriter) const override {
-    float inputScale;
-    Value a = signInput(op.getA(), &inputScale);
+    std::string whyNot;
+    auto in = binarizedInput(op.getA(), /*allowPads=*/false, whyNot, assume);
     auto weights = getConstantFloats(op.getB());
-    if (!a || !weights || op.getTransA())
+    if (!in || !weights || op.getTransA())
       return rewriter.notifyMatchFailure(op, "not Sign(a) x constant");
     auto bType = tensorType(op.getB());
     int64_t n = tensorType(op.getY()).getDimSize(1);
@@ -345,7 +362,7 @@ struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
                                : transpose(*weights, bType.getDimSize(0),
                                            bType.getDimSize(1));
     // The bias must be per output column to live in the epilogue.
-    Value bias;
+    std::optional<SmallVector<float>> bias;
     if (!isNoValue(op.getC())) {
       auto c = getConstantFloats(op.getC());
       auto cType = tensorType(op.getC());
@@ -353,39 +370,37 @@ struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
           (cType.getRank() == 2 && cType.getDimSize(0) != 1))
         return rewriter.notifyMatchFailure(op, "C is not a per-column bias");
       float beta = op.getBeta().convertToFloat();
-      SmallVector<float> values(n);
+      bias.emplace(n);
       for (int64_t j = 0; j < n; ++j)
-        values[j] = beta * (*c)[c->size() == 1 ? 0 : j];
-      BinaryRewriter b(rewriter, op.getLoc());
-      bias = b.constant({n}, values);
+        (*bias)[j] = beta * (*c)[c->size() == 1 ? 0 : j];
     }
-    return rewriteDense(rewriter, op, a, w, n, k,
-                        op.getAlpha().convertToFloat() * inputScale, bias,
-                        tolerance);
+    return rewriteDense(rewriter, op, *in, w, n, k,
+                        op.getAlpha().convertToFloat() * in->scale, bias,
+                        assume.tolerance);
   }
 
-  double tolerance;
+  ZeroAssumptions assume;
 };
 
 struct BinarizeMatMul final : OpRewritePattern<onnx::MatMulOp> {
-  BinarizeMatMul(MLIRContext *ctx, double tolerance)
-      : OpRewritePattern(ctx), tolerance(tolerance) {}
+  BinarizeMatMul(MLIRContext *ctx, ZeroAssumptions assume)
+      : OpRewritePattern(ctx), assume(assume) {}
 
   LogicalResult matchAndRewrite(onnx::MatMulOp op,
                                 PatternRewriter &rewriter) const override {
-    float inputScale;
-    Value a = signInput(op.getA(), &inputScale);
+    std::string whyNot;
+    auto in = binarizedInput(op.getA(), /*allowPads=*/false, whyNot, assume);
     auto weights = getConstantFloats(op.getB());
     auto bType = tensorType(op.getB());
-    if (!a || !weights || tensorType(op.getA()).getRank() < 2 ||
+    if (!in || !weights || tensorType(op.getA()).getRank() < 2 ||
         bType.getRank() != 2)
       return rewriter.notifyMatchFailure(op, "not Sign(a)[..., M, K] x W[K, N]");
     int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
-    return rewriteDense(rewriter, op, a, transpose(*weights, k, n), n, k,
-                        inputScale, Value(), tolerance);
+    return rewriteDense(rewriter, op, *in, transpose(*weights, k, n), n, k,
+                        in->scale, std::nullopt, assume.tolerance);
   }
 
-  double tolerance;
+  ZeroAssumptions assume;
 };
 
 /// The permutation of a Transpose that swaps the last two dimensions only.
@@ -423,7 +438,13 @@ Value positiveScaleOf(Value v) {
 /// result is the same integers; only Q, K, V values of exactly 0 differ
 /// (b(0) = +1, Sign(0) = 0), as for every float binarizer.
 struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  BinarizeAttention(MLIRContext *ctx, ZeroAssumptions assume,
+                    DenseSet<Operation *> *warned)
+      : OpRewritePattern(ctx), assume(assume), warned(warned) {}
+  ZeroAssumptions assume;
+  /// Ops already warned about (a pattern may be tried more than once).
+  DenseSet<Operation *> *warned;
+
   LogicalResult matchAndRewrite(onnx::MatMulOp op,
                                 PatternRewriter &rewriter) const override {
     auto cast = op.getA().getDefiningOp<onnx::CastOp>();
@@ -454,6 +475,21 @@ struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
       return rewriter.notifyMatchFailure(op,
                                          "scores are not sign(Q) sign(K)^T");
     Value q = signQ.getX(), v = signV.getX();
+    // Sign(0) = 0 has no bit: Q, K and V must be provably non-zero, like
+    // every binarized Sign (docs/binarization.md, "Sign(0)").
+    for (auto [name, x] : {std::pair<StringRef, Value>{"Q", q}, {"K", k},
+                           {"V", v}}) {
+      auto why = exactZeroSource(x, assume);
+      if (!why)
+        continue;
+      if (warned->insert(op).second)
+        op->emitWarning() << describeNode(op) << ": Bi-Attention stays on "
+                          << "the float path: Sign(" << name
+                          << ") and its input can be exactly 0 (" << *why
+                          << "), where ONNX gives 0 and a +-1 bit would "
+                             "give +1";
+      return rewriter.notifyMatchFailure(op, "Q, K or V can be exactly 0");
+    }
     auto qt = tensorType(q), kt = tensorType(k), vt = tensorType(v);
     int64_t rank = qt.getRank();
     if (rank < 2 || kt.getRank() != rank || vt.getRank() != rank ||
@@ -495,38 +531,35 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
   using BinarizeBase::BinarizeBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    ZeroAssumptions assume{tolerance, assumeNonzeroInputs};
     patterns.add<BinarizeConv, BinarizeGemm, BinarizeMatMul>(&getContext(),
-                                                            tolerance);
-    patterns.add<StripStraightThrough, BinarizeAttention>(&getContext());
+                                                            assume);
+    patterns.add<StripStraightThrough>(&getContext());
+    DenseSet<Operation *> warned;
+    patterns.add<BinarizeAttention>(&getContext(), assume, &warned);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+                                            std::move(patterns)))) {
+      getOperation().emitError()
+          << "binarize: the rewrites did not reach a fixed point (an internal "
+             "error; compile with --no-binarize to keep every layer real)";
       return signalPassFailure();
+    }
     // A binarized input into a layer that stays real is not approximated:
     // say so, since the user probably expected a binary kernel.
-    // b(0) = +1 but Sign(0) = 0: harmless for float activations, a real
-    // deviation where the binarized value is integer-valued (rounded, cast
-    // from integers) and can be exactly 0.
-    getOperation().walk([](bnn::PackOp pack) {
-      Operation *def = bnn::viewSource(pack.getInput()).getDefiningOp();
-      if (def && isa<onnx::RoundOp, onnx::FloorOp, onnx::CeilOp, onnx::CastOp,
-                     onnx::SignOp, onnx::BipolarQuantOp>(def))
-        pack.emitWarning() << describeNode(pack)
-                           << ": the binarized value is integer-valued and "
-                              "can be exactly 0, where ONNX Sign gives 0 and "
-                              "the binary kernel +1";
-    });
-    getOperation().walk([](Operation *op) {
+    getOperation().walk([&](Operation *op) {
       if (!isa<onnx::ConvOp, onnx::GemmOp, onnx::MatMulOp>(op))
         return;
-      if (isTernarySign(op->getOperand(0))) {
-        op->emitWarning() << describeNode(op)
-                          << ": input is Sign of an integer-valued tensor, "
-                             "which can be exactly 0 (Sign(0) = 0, no +-1 "
-                             "bit); the layer stays on the float path to keep "
+      std::string whyNot;
+      bool binarized = binarizedInput(op->getOperand(0),
+                                      isa<onnx::ConvOp>(op), whyNot, assume)
+                           .has_value();
+      if (!whyNot.empty()) {
+        op->emitWarning() << describeNode(op) << ": " << whyNot
+                          << "; the layer stays on the float path to keep "
                              "ONNX semantics";
         return;
       }
-      if (!signInput(op->getOperand(0)))
+      if (!binarized)
         return;
       op->emitWarning() << describeNode(op)
                         << ": input is binarized but the layer stays on the "

@@ -29,17 +29,6 @@ using namespace bnnc;
 
 namespace {
 
-std::optional<SmallVector<int64_t>> constantInts(Value v) {
-  DenseElementsAttr attr;
-  if (!v || isNoValue(v) || !matchPattern(v, m_Constant(&attr)) ||
-      !isa<IntegerType>(attr.getElementType()))
-    return std::nullopt;
-  SmallVector<int64_t> values;
-  for (const APInt &x : attr.getValues<APInt>())
-    values.push_back(x.getSExtValue());
-  return values;
-}
-
 std::optional<double> constantScalar(Value v) {
   DenseElementsAttr attr;
   if (!v || isNoValue(v) || !matchPattern(v, m_Constant(&attr)) ||
@@ -529,7 +518,7 @@ private:
     if (auto attr = op.getAxes()) {
       axes.assign(attr->begin(), attr->end());
     } else if (axesInput && !isNoValue(axesInput)) {
-      auto values = constantInts(axesInput);
+      auto values = getConstantInts(axesInput);
       if (!values)
         return fail(op, "axes must be a compile-time constant");
       axes = *values;
@@ -650,7 +639,7 @@ private:
   LogicalResult lowerCumSum(onnx::CumSumOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    auto axisValues = constantInts(op.getAxis());
+    auto axisValues = getConstantInts(op.getAxis());
     if (!axisValues || axisValues->size() != 1)
       return fail(op, "axis must be a compile-time constant");
     auto type = tensorType(op.getX());
@@ -696,7 +685,7 @@ private:
           rewriter.getBoolAttr(op.getLargest() != 0),
           rewriter.getBoolAttr(values));
     };
-    if (!isNoValue(op.getKInput()) && !constantInts(op.getKInput()))
+    if (!isNoValue(op.getKInput()) && !getConstantInts(op.getKInput()))
       return fail(op, "K must be a compile-time constant");
     Value values = make(op.getValues(), true);
     Value indices = make(op.getIndices(), false);
@@ -757,21 +746,21 @@ private:
   LogicalResult lowerSlice(onnx::SliceOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    auto starts = constantInts(op.getStarts());
-    auto ends = constantInts(op.getEnds());
+    auto starts = getConstantInts(op.getStarts());
+    auto ends = getConstantInts(op.getEnds());
     if (!starts || !ends)
       return fail(op, "starts and ends must be compile-time constants");
     SmallVector<int64_t> axes, steps(starts->size(), 1);
     for (size_t k = 0; k < starts->size(); ++k)
       axes.push_back(k);
     if (!isNoValue(op.getAxes())) {
-      auto a = constantInts(op.getAxes());
+      auto a = getConstantInts(op.getAxes());
       if (!a)
         return fail(op, "axes must be a compile-time constant");
       axes = *a;
     }
     if (!isNoValue(op.getSteps())) {
-      auto s = constantInts(op.getSteps());
+      auto s = getConstantInts(op.getSteps());
       if (!s)
         return fail(op, "steps must be a compile-time constant");
       steps = *s;
@@ -827,7 +816,7 @@ private:
   LogicalResult lowerTile(onnx::TileOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    auto repeats = constantInts(op.getRepeats());
+    auto repeats = getConstantInts(op.getRepeats());
     if (!repeats)
       return fail(op, "repeats must be a compile-time constant");
     auto in = tensorType(op.getInput());
@@ -867,7 +856,7 @@ private:
     SmallVector<int64_t> pads;
     if (auto attr = op.getPads())
       pads.assign(attr->begin(), attr->end());
-    else if (auto values = constantInts(op.getPadsT()))
+    else if (auto values = getConstantInts(op.getPadsT()))
       pads = *values;
     else
       return fail(op, "pads must be a compile-time constant");

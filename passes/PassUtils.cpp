@@ -21,6 +21,17 @@ std::optional<SmallVector<float>> getConstantFloats(Value v) {
   return SmallVector<float>(values.begin(), values.end());
 }
 
+std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
+  DenseElementsAttr attr;
+  if (!v || isNoValue(v) || !matchPattern(v, m_Constant(&attr)) ||
+      !isa<IntegerType>(attr.getElementType()))
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (const APInt &x : attr.getValues<APInt>())
+    values.push_back(x.getSExtValue());
+  return values;
+}
+
 DenseElementsAttr makeF32Attr(MLIRContext *ctx, ArrayRef<int64_t> shape,
                               ArrayRef<float> values) {
   auto type = RankedTensorType::get(shape, Float32Type::get(ctx));

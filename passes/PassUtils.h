@@ -24,6 +24,10 @@ class BatchNormalizationOp;
 /// nullopt if `v` is not one.
 std::optional<llvm::SmallVector<float>> getConstantFloats(mlir::Value v);
 
+/// The values of a constant integer tensor, sign-extended, or nullopt if
+/// `v` is not one (or is an absent optional operand).
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
+
 /// A dense f32 attribute of the given shape.
 mlir::DenseElementsAttr makeF32Attr(mlir::MLIRContext *ctx,
                                     llvm::ArrayRef<int64_t> shape,

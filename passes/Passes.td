@@ -98,13 +98,19 @@ def Binarize : Pass<"binarize", "::mlir::func::FuncOp"> {
     +-alpha_o per output channel (+-1, or XNOR-Net's alpha = mean|W| folded
     in, equal magnitudes within `tolerance`) becomes
     `bnn.pack(a)` -> `bnn.bconv2d` with alpha_o, the Gemm alpha and the bias
-    in the float epilogue. Padded taps contribute 0 (ONNX semantics). The
-    binary path differs from ONNX only where a sign input is exactly 0
-    (b(0) = +1, Sign(0) = 0). Anything else stays on the float path.
+    in the float epilogue. Padded taps contribute 0 (ONNX semantics), and so
+    does zero padding in the graph (`Pad` before or after the `Sign`), which
+    joins the convolution's padding. ONNX Sign(0) = 0 has no +-1 bit: a Sign
+    whose input can be exactly 0 (docs/binarization.md, "Sign(0)") keeps its
+    layer on the float path with a warning, unless `assume-nonzero-inputs`
+    lets graph inputs count as never 0 (with a warning per layer that relies
+    on it). Anything else stays on the float path.
   }];
   let options = [
     Option<"tolerance", "tolerance", "double", "1e-5",
-           "relative tolerance for equal weight magnitudes per channel">
+           "relative tolerance for equal weight magnitudes per channel">,
+    Option<"assumeNonzeroInputs", "assume-nonzero-inputs", "bool", "false",
+           "treat graph inputs as never exactly 0 (warns per layer)">
   ];
   let dependentDialects = ["::bnnc::bnn::BnnDialect"];
 }

@@ -59,6 +59,7 @@ def Bnn_ConstantOp : Bnn_Op<"constant", [ConstantLike, Pure,
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def Bnn_ReshapeOp : Bnn_Op<"reshape", [Pure]> {
@@ -161,6 +162,7 @@ def Bnn_ConcatOp : Bnn_Op<"concat", [Pure]> {
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
+  let hasVerifier = 1;
 }
 
 def Bnn_PadOp : Bnn_Op<"pad", [Pure]> {
@@ -176,6 +178,7 @@ def Bnn_PadOp : Bnn_Op<"pad", [Pure]> {
   let assemblyFormat = [{
     $input (`,` $constant_value^)? attr-dict `:` functional-type(operands, results)
   }];
+  let hasVerifier = 1;
 }
 
 def Bnn_GatherOp : Bnn_Op<"gather", [Pure]> {
@@ -184,18 +187,23 @@ def Bnn_GatherOp : Bnn_Op<"gather", [Pure]> {
                    I64Attr:$axis);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Bnn_ReduceOp : Bnn_Op<"reduce", [Pure]> {
   let summary = "Reduction (sum, mean, max, min) over `axes`";
   let description = [{
-    The result has the input's rank with the reduced axes of size 1 (or
-    those axes removed: the same bytes either way).
+    The result has the input's rank with the reduced axes of size 1 (the
+    keepdims form; a bnn.reshape views it as a result without those axes).
+    `axes` are strictly increasing. Every reduction starts from the identity
+    of its kind and element type (0 for sum and mean, the type's lowest
+    value for max, its highest for min; -inf and +inf for floats).
   }];
   let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind,
                    DenseI64ArrayAttr:$axes);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def Bnn_ArgReduceOp : Bnn_Op<"arg_reduce", [Pure]> {
@@ -204,6 +212,7 @@ def Bnn_ArgReduceOp : Bnn_Op<"arg_reduce", [Pure]> {
                    BoolAttr:$select_last_index);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def Bnn_SoftmaxOp : Bnn_Op<"softmax", [Pure]> {
@@ -211,6 +220,7 @@ def Bnn_SoftmaxOp : Bnn_Op<"softmax", [Pure]> {
   let arguments = (ins Bnn_F32Tensor:$input, I64Attr:$axis, BoolAttr:$log);
   let results = (outs Bnn_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def Bnn_LayerNormOp : Bnn_Op<"layernorm", [Pure]> {
@@ -222,6 +232,7 @@ def Bnn_LayerNormOp : Bnn_Op<"layernorm", [Pure]> {
   let assemblyFormat = [{
     $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
+  let hasVerifier = 1;
 }
 
 def Bnn_GeluOp : Bnn_Op<"gelu", [Pure, SameOperandsAndResultType]> {
@@ -247,6 +258,7 @@ def Bnn_TopKOp : Bnn_Op<"topk", [Pure]> {
                    BoolAttr:$values);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def Bnn_CumSumOp : Bnn_Op<"cumsum", [Pure]> {
@@ -255,6 +267,7 @@ def Bnn_CumSumOp : Bnn_Op<"cumsum", [Pure]> {
                    BoolAttr:$exclusive, BoolAttr:$reverse);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def Bnn_AvgPool2DOp : Bnn_Op<"avgpool2d", [Pure]> {
@@ -264,6 +277,7 @@ def Bnn_AvgPool2DOp : Bnn_Op<"avgpool2d", [Pure]> {
                    DenseI64ArrayAttr:$dilations, BoolAttr:$count_include_pad);
   let results = (outs Bnn_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def Bnn_MaxPool2DOp : Bnn_Op<"maxpool2d", [Pure]> {
@@ -383,6 +397,7 @@ def Bnn_BMaxPool2DOp : Bnn_Op<"bmaxpool2d", [Pure]> {
     $input (`or_mask` $or_mask^)? attr-dict `:` type($input)
     (`,` type($or_mask)^)? `->` type($output)
   }];
+  let hasVerifier = 1;
 }
 
 def Bnn_PackLayerNormOp : Bnn_Op<"pack_layernorm", [Pure]> {
@@ -400,6 +415,7 @@ def Bnn_PackLayerNormOp : Bnn_Op<"pack_layernorm", [Pure]> {
   let assemblyFormat = [{
     $input `,` $threshold `,` $flip attr-dict `:` functional-type(operands, results)
   }];
+  let hasVerifier = 1;
 }
 
 def Bnn_BinAttentionScoresOp : Bnn_Op<"bin_attention_scores", [Pure]> {
@@ -418,6 +434,7 @@ def Bnn_BinAttentionScoresOp : Bnn_Op<"bin_attention_scores", [Pure]> {
   let assemblyFormat = [{
     $queries `,` $keys attr-dict `:` functional-type(operands, results)
   }];
+  let hasVerifier = 1;
 }
 
 def Bnn_BinAttentionContextOp : Bnn_Op<"bin_attention_context", [Pure]> {
@@ -435,6 +452,7 @@ def Bnn_BinAttentionContextOp : Bnn_Op<"bin_attention_context", [Pure]> {
   let assemblyFormat = [{
     $scores `,` $values attr-dict `:` functional-type(operands, results)
   }];
+  let hasVerifier = 1;
 }
 
 #endif // BNNC_BNN_OPS

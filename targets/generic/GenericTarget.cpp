@@ -501,27 +501,43 @@ LogicalResult GenericKernels::gather(bnn::GatherOp op, CEmitter &e) {
   return success();
 }
 
+/// The C expression of the identity of reduction `kind` over `element`: the
+/// accumulator's start, which no element can lose to (a wider type's limit
+/// converted to a narrower one would wrap, e.g. (int32_t)INT64_MIN == 0).
+static std::string reduceIdentity(StringRef kind, Type element) {
+  if (kind != "max" && kind != "min")
+    return "0";
+  bool max = kind == "max";
+  if (isa<FloatType>(element))
+    return max ? "-INFINITY" : "INFINITY";
+  auto integer = cast<IntegerType>(element);
+  if (integer.getWidth() == 1) // bool, stored as uint8_t 0 or 1
+    return max ? "0" : "1";
+  std::string width = std::to_string(integer.getWidth());
+  if (integer.isUnsigned())
+    return max ? "0" : "UINT" + width + "_MAX";
+  return "INT" + width + (max ? "_MIN" : "_MAX");
+}
+
 /// Initialize with the identity, fold every input element into its output
 /// element (reduced axes have stride 0), then divide for the mean.
 LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
   auto in = tensorOf(op.getInput()).getShape();
   auto outType = tensorOf(op.getOutput());
-  bool isFloat = outType.getElementType().isF32();
   std::string type = elementType(op.getOutput());
   StringRef kind = op.getKind();
   std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
   int64_t outCount = outType.getNumElements();
-  std::string init = "0";
-  if (kind == "max")
-    init = isFloat ? "-INFINITY" : "INT64_MIN";
-  if (kind == "min")
-    init = isFloat ? "INFINITY" : "INT64_MAX";
   raw_ostream &os = e.body();
   os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
-     << "[i] = (" << type << ")" << init << ";\n";
+     << "[i] = " << reduceIdentity(kind, outType.getElementType()) << ";\n";
   Access out{0, rowMajorStrides(outType.getShape())};
   for (int64_t a : op.getAxes())
     out.strides[a] = 0;
+  // A float NaN wins (numpy propagates it); integers have none, and
+  // compilers warn about the always-false self-comparison.
+  std::string nan =
+      isa<FloatType>(outType.getElementType()) ? "v != v || " : "";
   emitLoopNest(os, in, {out, rowMajorAccess(in)},
                [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
                  std::string acc = y + "[" + idx[0] + "]";
@@ -530,9 +546,9 @@ LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
                  if (kind == "sum" || kind == "mean")
                    os.indent(indent) << acc << " += v;\n";
                  else if (kind == "max")
-                   os.indent(indent) << "if (v != v || v > " << acc << ")\n";
+                   os.indent(indent) << "if (" << nan << "v > " << acc << ")\n";
                  else
-                   os.indent(indent) << "if (v != v || v < " << acc << ")\n";
+                   os.indent(indent) << "if (" << nan << "v < " << acc << ")\n";
                  if (kind == "max" || kind == "min")
                    os.indent(indent + 2) << acc << " = v;\n";
                });

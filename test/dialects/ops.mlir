@@ -28,3 +28,65 @@ func.func @bnn_ops(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x2x2xf32> {
   %p = bnn.maxpool2d %a {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
   return %p : tensor<1x2x2x2xf32>
 }
+
+// Valid forms the verifiers must accept (test/dialects/invalid.mlir has the
+// rules): ceil_mode pooling, reversed and broadcast strided copies, reflect
+// padding, keepdims reductions, grouped packing, a bits epilogue feeding a
+// binary max pool, and the attention kernels.
+// CHECK-LABEL: func.func @bnn_float_kernels
+// CHECK: bnn.avgpool2d
+// CHECK: bnn.strided_copy
+// CHECK: bnn.strided_copy
+// CHECK: bnn.pad
+// CHECK: bnn.concat
+// CHECK: bnn.gather
+// CHECK: bnn.reduce "max"
+// CHECK: bnn.arg_reduce "min"
+// CHECK: bnn.softmax
+// CHECK: bnn.layernorm
+// CHECK: bnn.gelu
+// CHECK: bnn.topk
+// CHECK: bnn.cumsum
+// CHECK: bnn.elementwise "where"
+// CHECK: bnn.elementwise "pow"
+func.func @bnn_float_kernels(%x: tensor<1x2x5x5xf32>, %v: tensor<2x3xf32>, %i: tensor<4xi64>, %c: tensor<2x3xi1>, %e: tensor<2x3xi64>) -> (tensor<1x2x3x3xf32>, tensor<3xf32>, tensor<3x2xf32>, tensor<4x7xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<2x1xf32>, tensor<2x1xi64>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x3xi64>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %p = bnn.avgpool2d %x {count_include_pad = false, dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
+  %r = bnn.strided_copy %v {offset = 5 : i64, strides = array<i64: -2>} : tensor<2x3xf32> -> tensor<3xf32>
+  %t = bnn.strided_copy %v {offset = 0 : i64, strides = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
+  %q = bnn.pad %v {mode = "reflect", pads = array<i64: 1, 2, 1, 2>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<4x7xf32>
+  %k = bnn.concat %v, %v {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  %g = bnn.gather %k, %i {axis = 0 : i64} : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
+  %m = bnn.reduce "max" %v {axes = array<i64: 1>} : tensor<2x3xf32> -> tensor<2x1xf32>
+  %a = bnn.arg_reduce "min" %v {axis = 1 : i64, select_last_index = true} : tensor<2x3xf32> -> tensor<2x1xi64>
+  %s = bnn.softmax %v {axis = 1 : i64, log = false} : tensor<2x3xf32> -> tensor<2x3xf32>
+  %l = bnn.layernorm %v, %r {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %u = bnn.gelu %v {approximate = "tanh"} : tensor<2x3xf32>
+  %o = bnn.topk %v {axis = 1 : i64, largest = true, values = false} : tensor<2x3xf32> -> tensor<2x2xi64>
+  %z = bnn.cumsum %e {axis = 1 : i64, exclusive = true, reverse = false} : tensor<2x3xi64> -> tensor<2x3xi64>
+  %w = bnn.elementwise "where" %c, %v, %s : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %y = bnn.elementwise "pow" %v, %e : (tensor<2x3xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
+  return %p, %r, %t, %q, %k, %g, %m, %a, %s, %l, %u, %o, %z, %w, %y : tensor<1x2x3x3xf32>, tensor<3xf32>, tensor<3x2xf32>, tensor<4x7xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<2x1xf32>, tensor<2x1xi64>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x3xi64>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @bnn_binary_kernels
+// CHECK: bnn.pack
+// CHECK: bnn.bconv2d
+// CHECK: bnn.bmaxpool2d
+// CHECK: bnn.bconv2d
+// CHECK: bnn.pack_layernorm
+// CHECK: bnn.bin_attention_scores
+// CHECK: bnn.bin_attention_context
+func.func @bnn_binary_kernels(%x: tensor<1x40x5x5xf32>, %t: tensor<40xf32>, %h: tensor<6x4xf32>, %f: tensor<4xui8>, %q: tensor<6x1x1x1xi32>, %v: tensor<8x1x1x1xi32>) -> (tensor<1x3x3x2xi32>, tensor<1x4x1x1xf32>, tensor<6x1x1x1xi32>, tensor<2x3x4xf32>) {
+  %bits = bnn.pack %x threshold %t {group = 4 : i64} : (tensor<1x40x5x5xf32>, tensor<40xf32>) -> tensor<1x5x5x4xi32>
+  %w = bnn.constant dense<1.0> : tensor<64x10x3x3xf32>
+  %th = bnn.constant dense<0> : tensor<64xi32>
+  %c = bnn.bconv2d %bits, %w threshold %th {activation = #bnn.activation<none>, channels = 40 : i64, dilations = array<i64: 1, 1>, group = 4 : i64, kernel = array<i64: 3, 3>, out_group = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x5x5x4xi32>, tensor<64x10x3x3xf32>, tensor<64xi32>) -> tensor<1x5x5x2xi32>
+  %m = bnn.bmaxpool2d %c {channels = 64 : i64, dilations = array<i64: 1, 1>, group = 2 : i64, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x5x5x2xi32> -> tensor<1x3x3x2xi32>
+  %pw = bnn.constant dense<-1> : tensor<4x5x5x1xi32>
+  %d = bnn.bconv2d %bits, %pw {activation = #bnn.activation<none>, channels = 40 : i64, dilations = array<i64: 1, 1>, group = 4 : i64, kernel = array<i64: 5, 5>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x5x5x4xi32>, tensor<4x5x5x1xi32>) -> tensor<1x4x1x1xf32>
+  %t4 = bnn.constant dense<0.5> : tensor<4xf32>
+  %l = bnn.pack_layernorm %h, %t4, %f {epsilon = 1.0e-05 : f32} : (tensor<6x4xf32>, tensor<4xf32>, tensor<4xui8>) -> tensor<6x1x1x1xi32>
+  %s = bnn.bin_attention_scores %q, %q {dim = 4 : i64} : (tensor<6x1x1x1xi32>, tensor<6x1x1x1xi32>) -> tensor<2x3x1xi32>
+  %a = bnn.bin_attention_context %s, %v {keys = 3 : i64} : (tensor<2x3x1xi32>, tensor<8x1x1x1xi32>) -> tensor<2x3x4xf32>
+  return %m, %d, %l, %a : tensor<1x3x3x2xi32>, tensor<1x4x1x1xf32>, tensor<6x1x1x1xi32>, tensor<2x3x4xf32>
+}

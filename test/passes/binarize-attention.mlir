@@ -1,4 +1,9 @@
-// RUN: bnnc-opt %s --binarize --split-input-file | FileCheck %s
+// RUN: bnnc-opt %s --binarize=assume-nonzero-inputs=1 --split-input-file 2>/dev/null | FileCheck %s
+// RUN: bnnc-opt %s --binarize --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=STRICT
+
+// Q, K and V are graph inputs here: without assume-nonzero-inputs they can be
+// exactly 0 and the attention stays on the float path, with a warning.
+// STRICT: warning: unnamed node (MatMul): Bi-Attention stays on the float path: Sign(Q) and its input can be exactly 0 (a graph input can hold 0)
 
 // BiBERT's Bi-Attention over 2 heads, L = S = 3 tokens, D = 4:
 // Cast(Greater(sign(Q) sign(K)^T / 2, 0)) sign(V) becomes the score and

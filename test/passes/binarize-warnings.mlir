@@ -1,4 +1,4 @@
-// RUN: bnnc-opt %s --binarize --verify-diagnostics | FileCheck %s
+// RUN: bnnc-opt %s --binarize=assume-nonzero-inputs=1 --verify-diagnostics | FileCheck %s
 
 // A binarized input into weights that are not +-alpha per channel stays
 // real, with a warning instead of a silent approximation.

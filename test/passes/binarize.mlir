@@ -1,5 +1,5 @@
-// RUN: bnnc-opt %s --binarize --split-input-file 2>/dev/null | FileCheck %s
-// RUN: bnnc-opt %s --binarize=tolerance=0.5 --split-input-file 2>/dev/null | FileCheck %s --check-prefix=LOOSE
+// RUN: bnnc-opt %s --binarize=assume-nonzero-inputs=1 --split-input-file 2>/dev/null | FileCheck %s
+// RUN: bnnc-opt %s --binarize="tolerance=0.5 assume-nonzero-inputs=1" --split-input-file 2>/dev/null | FileCheck %s --check-prefix=LOOSE
 
 // Sign(a) into a padded 3x3 conv with per-channel +-alpha weights: pack the
 // real input, one binary conv with alpha in the epilogue and the bias.

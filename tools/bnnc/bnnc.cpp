@@ -18,6 +18,8 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
@@ -37,7 +39,12 @@ namespace {
 
 cl::OptionCategory bnncCategory("bnnc options");
 
+/// Error lines printed so far: a non-zero exit without one is a bug that
+/// main() turns into an "internal error" line (never a silent failure).
+int errorsPrinted = 0;
+
 int fail(const Twine &message) {
+  ++errorsPrinted;
   WithColor::error(errs(), "bnnc") << message << "\n";
   return 1;
 }
@@ -91,6 +98,12 @@ cl::opt<bool> checkSupport(
 cl::opt<bool> noBinarize(
     "no-binarize",
     cl::desc("Keep binarized layers on the float path (for comparison)"),
+    cl::cat(bnncCategory));
+cl::opt<bool> assumeNonzeroInputs(
+    "assume-nonzero-inputs",
+    cl::desc("Binarize Sign layers of graph inputs as if the inputs never "
+             "hold an exact 0 (ONNX Sign(0) = 0 has no +-1 bit; every layer "
+             "that relies on this warns)"),
     cl::cat(bnncCategory));
 cl::opt<bool> gammaMigration(
     "ln-gamma-migration",
@@ -233,6 +246,7 @@ mlir::LogicalResult printDiagnostic(mlir::Diagnostic &diag) {
   raw_ostream &os = errs();
   switch (diag.getSeverity()) {
   case mlir::DiagnosticSeverity::Error:
+    ++errorsPrinted;
     WithColor::error(os, "bnnc");
     break;
   case mlir::DiagnosticSeverity::Warning:
@@ -311,10 +325,38 @@ int printModule(mlir::ModuleOp module) {
   return 0;
 }
 
+/// The name of the pass that failed, for the internal-error line.
+struct FailedPassRecorder final : mlir::PassInstrumentation {
+  std::string *name;
+  explicit FailedPassRecorder(std::string *name) : name(name) {}
+  void runAfterPassFailed(mlir::Pass *pass, mlir::Operation *) override {
+    *name = pass->getArgument().str();
+  }
+};
+std::string failedPass;
+
+int compile(int argc, char **argv);
+
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  int status = compile(argc, argv);
+  // Every path to a non-zero exit must have said why. If one did not (a
+  // pass that signalled failure without a diagnostic), say so here rather
+  // than exit silently.
+  if (status != 0 && errorsPrinted == 0)
+    fail((inputFile.empty() ? std::string("bnnc") : inputFile.getValue()) +
+         ": internal error: " +
+         (failedPass.empty() ? std::string("compilation failed")
+                             : "pass '" + failedPass + "' failed") +
+         " without a diagnostic; please report this model");
+  return status;
+}
+
+namespace {
+
+int compile(int argc, char **argv) {
   // Passes first: --mlir-print-ir-after=<pass> parses against the registry.
   bnnc::registerAllBnncPasses();
   mlir::registerMLIRContextCLOptions();
@@ -349,8 +391,10 @@ int main(int argc, char **argv) {
   if (checkSupport) {
     switch (bnnc::checkOnnxSupport(inputFile, importOptions, errs())) {
     case bnnc::Support::Invalid:
+      ++errorsPrinted; // the report's "bnnc: error:" line
       return 1;
     case bnnc::Support::Unsupported:
+      fail(inputFile + ": not supported (the reasons are listed above)");
       return 3;
     case bnnc::Support::Supported:
       return 0;
@@ -395,8 +439,10 @@ int main(int argc, char **argv) {
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
+  pm.addInstrumentation(std::make_unique<FailedPassRecorder>(&failedPass));
   bnnc::PipelineOptions pipelineOptions;
   pipelineOptions.binarize = !noBinarize;
+  pipelineOptions.assumeNonzeroInputs = assumeNonzeroInputs;
   pipelineOptions.gammaMigration = gammaMigration;
   pipelineOptions.tokenPrune = tokenPrune;
   pipelineOptions.tokenPruneFuse = tokenPruneFuse;
@@ -461,3 +507,5 @@ int main(int argc, char **argv) {
     return fail("cannot create the output directory: " + ec.message());
   return writeOutputs(outputFile, hPath, source, header);
 }
+
+} // namespace

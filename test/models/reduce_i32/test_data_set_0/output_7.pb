@@ -1,0 +1,1 @@
+Bmax_mixed_all_k0Jÿÿÿ

@@ -1,0 +1,1 @@
+Bsum_sum_all_k0JUûÅ.‘

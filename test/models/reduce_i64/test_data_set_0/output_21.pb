@@ -1,0 +1,1 @@
+Bmean_sum_0_2_k0Jv8ьп]°®юэеРjЂ|юYUUUUUUэ

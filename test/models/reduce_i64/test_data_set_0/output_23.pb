@@ -1,0 +1,1 @@
+Bmean_sum_all_k0J™&¶:A×*þ

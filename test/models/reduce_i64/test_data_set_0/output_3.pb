@@ -1,0 +1,1 @@
+Bmax_negative_all_k0Jÿÿÿÿÿÿÿÿ
