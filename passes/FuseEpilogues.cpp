@@ -332,9 +332,146 @@ struct PackBeforeMaxPool final : OpRewritePattern<bnn::PackOp> {
                                               pool.getInput(), Value(),
                                               pack.getGroupAttr());
     rewriter.replaceOpWithNewOp<bnn::BMaxPool2DOp>(
-        pack, out, bits, rewriter.getI64IntegerAttr(in.getDimSize(1)),
-        pack.getGroupAttr(), pool.getKernelAttr(), pool.getStridesAttr(),
-        pool.getPadsAttr(), pool.getDilationsAttr());
+        pack, out, bits, /*or_mask=*/Value(),
+        rewriter.getI64IntegerAttr(in.getDimSize(1)), pack.getGroupAttr(),
+        pool.getKernelAttr(), pool.getStridesAttr(), pool.getPadsAttr(),
+        pool.getDilationsAttr());
+    rewriter.eraseOp(pool);
+    return success();
+  }
+};
+
+/// pack(f(maxpool(y))) with f a per-channel affine map z = s_c * y + t_c
+/// (BatchNorm after the pool, XNOR-Net's alpha Mul, per-channel Add/Sub, a
+/// pack threshold), y from a float binary convolution
+/// -> bminmaxpool(pack(f(y)), or_mask = {c : s_c < 0}). For s_c > 0, f is
+/// increasing and commutes with max; for s_c < 0 it is decreasing and
+/// turns the max into a min, which on bits is an OR instead of an AND; for
+/// s_c = 0 every tap gives the same bit. Rounding is monotone too, so this
+/// holds for the float f exactly. f then folds into the convolution's
+/// epilogue (FuseAffineIntoBConv) and the pack into its threshold epilogue
+/// (FusePackIntoBConv): packed bits between the binary layers, whatever
+/// order the exporter put the pool and the BatchNorm in.
+struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(pack.getInput().getType());
+    int64_t c = type.getDimSize(1), group = pack.getGroup();
+    // f = (s, t) so far, composed from the pack upwards: f(g(y)) for the
+    // next op g = (gs, gt) is (s * gs) y + (s * gt + t).
+    SmallVector<float> s(c, 1.0f), t(c, 0.0f);
+    if (pack.getThreshold()) {
+      auto thr = getConstantFloats(pack.getThreshold());
+      if (!thr || static_cast<int64_t>(thr->size()) != c)
+        return rewriter.notifyMatchFailure(pack, "threshold is not constant");
+      for (int64_t i = 0; i < c; ++i)
+        t[i] = -(*thr)[i]; // b(z - thr): the threshold is a shift
+    }
+    auto compose = [&](ArrayRef<float> gs, ArrayRef<float> gt) {
+      for (int64_t i = 0; i < c; ++i) {
+        t[i] = s[i] * gt[i] + t[i];
+        s[i] = s[i] * gs[i];
+      }
+    };
+    SmallVector<Operation *> chain;
+    Value v = pack.getInput();
+    bnn::MaxPool2DOp pool;
+    while (!pool) {
+      Operation *def = v.getDefiningOp();
+      if (!def || !def->hasOneUse())
+        return rewriter.notifyMatchFailure(pack, "no single-use affine chain");
+      if ((pool = dyn_cast<bnn::MaxPool2DOp>(def)))
+        break;
+      SmallVector<float> ones(c, 1.0f), zeros(c, 0.0f);
+      if (auto affine = dyn_cast<bnn::ChannelAffineOp>(def)) {
+        auto gs = getConstantFloats(affine.getScale());
+        auto gt = getConstantFloats(affine.getShift());
+        if (!gs || !gt || static_cast<int64_t>(gs->size()) != c ||
+            static_cast<int64_t>(gt->size()) != c ||
+            affine.getInput().getType() != type)
+          return rewriter.notifyMatchFailure(pack, "affine not per channel");
+        compose(*gs, *gt);
+        v = affine.getInput();
+      } else if (auto ew = dyn_cast<bnn::ElementwiseOp>(def)) {
+        StringRef kind = ew.getKind();
+        bool isMul = kind == "mul", isAdd = kind == "add",
+             isSub = kind == "sub";
+        if ((!isMul && !isAdd && !isSub) || ew.getInputs().size() != 2)
+          return rewriter.notifyMatchFailure(pack, "not mul/add/sub");
+        Value next;
+        for (int k = 0; k < (isSub ? 1 : 2) && !next; ++k) {
+          Value x = ew.getInputs()[k];
+          auto values = perChannel(ew.getInputs()[1 - k], c, type.getRank());
+          if (!values || x.getType() != type)
+            continue;
+          if (isSub)
+            for (float &value : *values)
+              value = -value;
+          compose(isMul ? ArrayRef<float>(*values) : ArrayRef<float>(ones),
+                  isMul ? ArrayRef<float>(zeros) : ArrayRef<float>(*values));
+          next = x;
+        }
+        if (!next)
+          return rewriter.notifyMatchFailure(pack,
+                                             "not by a per-channel constant");
+        v = next;
+      } else {
+        return rewriter.notifyMatchFailure(pack, "not a per-channel affine op");
+      }
+      chain.push_back(def);
+    }
+    if (chain.empty() && !pack.getThreshold())
+      return rewriter.notifyMatchFailure(pack,
+                                         "no affine map (PackBeforeMaxPool)");
+    // Only where f folds into a binary convolution's epilogue: elsewhere f
+    // would run on the unpooled map.
+    if (!producingBConv(pool.getInput()))
+      return rewriter.notifyMatchFailure(pack, "no float binary conv producer");
+
+    auto in = cast<RankedTensorType>(pool.getInput().getType());
+    rewriter.setInsertionPoint(pack);
+    auto f32 = [&](ArrayRef<float> values) -> Value {
+      auto attr = makeF32Attr(getContext(), {c}, values);
+      return rewriter.create<bnn::ConstantOp>(pool.getLoc(), attr.getType(),
+                                              attr);
+    };
+    SmallVector<Location> locs;
+    for (Operation *op : llvm::reverse(chain))
+      locs.push_back(op->getLoc());
+    Location loc = locs.empty() ? pack.getLoc() : rewriter.getFusedLoc(locs);
+    Value affine = rewriter.create<bnn::ChannelAffineOp>(
+        loc, in, pool.getInput(), f32(s), f32(t));
+    int64_t words = bnn::packedWords(c, group), cg = c / group,
+            wg = words / group;
+    auto bitsType = RankedTensorType::get(
+        {in.getDimSize(0), in.getDimSize(2), in.getDimSize(3), words},
+        rewriter.getI32Type());
+    Value bits = rewriter.create<bnn::PackOp>(pack.getLoc(), bitsType, affine,
+                                              Value(), pack.getGroupAttr());
+    SmallVector<int32_t> mask(words, 0);
+    bool anyMin = false;
+    for (int64_t i = 0; i < c; ++i)
+      if (s[i] < 0.0f) {
+        int64_t j = i % cg;
+        mask[(i / cg) * wg + j / 32] |= static_cast<int32_t>(1u << (j % 32));
+        anyMin = true;
+      }
+    Value orMask;
+    if (anyMin) {
+      auto maskType = RankedTensorType::get({words}, rewriter.getI32Type());
+      orMask = rewriter.create<bnn::ConstantOp>(
+          pool.getLoc(), maskType,
+          DenseElementsAttr::get(maskType, ArrayRef<int32_t>(mask)));
+    }
+    auto bpool = rewriter.create<bnn::BMaxPool2DOp>(
+        pool.getLoc(), pack.getOutput().getType(), bits, orMask,
+        rewriter.getI64IntegerAttr(c), pack.getGroupAttr(),
+        pool.getKernelAttr(), pool.getStridesAttr(), pool.getPadsAttr(),
+        pool.getDilationsAttr());
+    rewriter.replaceOp(pack, bpool.getOutput());
+    for (Operation *op : chain)
+      rewriter.eraseOp(op);
     rewriter.eraseOp(pool);
     return success();
   }
@@ -436,9 +573,9 @@ struct BnnFuseEpiloguesPass final
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
                  FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
-                 FusePackIntoBConv, PackBeforeMaxPool, FoldShiftIntoPack,
-                 FuseLayerNormIntoPack, FusePReluOrClampIntoBConv>(
-        &getContext());
+                 FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
+                 FoldShiftIntoPack, FuseLayerNormIntoPack,
+                 FusePReluOrClampIntoBConv>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       signalPassFailure();

@@ -379,13 +379,24 @@ def Bnn_BMaxPool2DOp : Bnn_Op<"bmaxpool2d", [Pure]> {
     if all are -1: a bitwise AND. Since b is monotone, b(maxpool(x)) =
     bmaxpool(b(x)), which lets a max pool between a binary layer and the
     next one run on bits. Taps in the padding are ignored.
+
+    `or_mask` (one packed pixel, [words] i32, tail bits 0) selects channels
+    that pool with the minimum instead: the OR of their bits. That is
+    b(s_c * maxpool(y) + t_c) for s_c < 0, where the affine map turns the
+    max into a min (bnn-fuse-epilogues). A window without a valid tap
+    (dilation) gives bit 1 on AND channels and 0 on OR channels, the
+    binarized -inf and +inf.
   }];
-  let arguments = (ins RankedTensorOf<[I32]>:$input, I64Attr:$channels,
+  let arguments = (ins RankedTensorOf<[I32]>:$input,
+                   Optional<RankedTensorOf<[I32]>>:$or_mask, I64Attr:$channels,
                    I64Attr:$group, DenseI64ArrayAttr:$kernel,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                    DenseI64ArrayAttr:$dilations);
   let results = (outs RankedTensorOf<[I32]>:$output);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let assemblyFormat = [{
+    $input (`or_mask` $or_mask^)? attr-dict `:` type($input)
+    (`,` type($or_mask)^)? `->` type($output)
+  }];
   let hasVerifier = 1;
 }
 

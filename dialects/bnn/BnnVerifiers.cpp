@@ -737,6 +737,12 @@ LogicalResult BMaxPool2DOp::verify() {
     return failure();
   if (y.getDimSize(0) != x.getDimSize(0))
     return emitOpError("input and output batch sizes differ");
+  // or_mask: one packed pixel, the channels that pool with OR (min).
+  if (getOrMask() &&
+      rankedType(getOrMask()).getShape() !=
+          ArrayRef<int64_t>{packedWords(getChannels(), getGroup())})
+    return emitOpError("or_mask must be one packed pixel of ")
+           << packedWords(getChannels(), getGroup()) << " words";
   return verifyWindowOutput(*this, window, x.getShape().slice(1, 2),
                             y.getShape().slice(1, 2), /*allowCeilMode=*/true);
 }

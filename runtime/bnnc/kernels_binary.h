@@ -578,10 +578,20 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
  * bitwise AND of the window's words (per channel, so per bit). Padded taps
  * are skipped, as ONNX MaxPool ignores them; tail bits stay 0 because 0 AND
  * anything is 0. A window with no valid tap (possible only with dilation)
- * is -inf in ONNX, whose binarization is -1: all channel bits 1, tails 0. */
+ * is -inf in ONNX, whose binarization is -1: all channel bits 1, tails 0.
+ *
+ * bnnc_bminmaxpool2d takes the minimum instead on the channels whose bit is
+ * set in or_mask (one packed pixel: p->group * bnnc_bwords(c / group, 1, B)
+ * words, tail bits 0): min over +-1 values is -1 iff some value is -1, the
+ * bitwise OR, computed as NOT AND NOT: y = AND(x XOR m) XOR m. That is the
+ * pooled sign of s_c * y + t_c for s_c < 0, where the affine map turns the
+ * max into a min. An empty window gives the binarized +inf there, bit 0.
+ * or_mask NULL is bnnc_bmaxpool2d. */
 #define BNNC_DEFINE_BMAXPOOL(B)                                                \
-  static inline void bnnc_bmaxpool2d##B(                                       \
-      const bnnc_bpool2d_params *p, const uint##B##_t *x, uint##B##_t *y) {    \
+  static inline void bnnc_bminmaxpool2d##B(const bnnc_bpool2d_params *p,       \
+                                           const uint##B##_t *or_mask,         \
+                                           const uint##B##_t *x,               \
+                                           uint##B##_t *y) {                   \
     const int32_t cg = p->c / p->group;                                        \
     const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
     const int32_t words = p->group * wg;                                       \
@@ -610,11 +620,22 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
               const uint##B##_t *xp =                                          \
                   x + (((size_t)n * in_h + (size_t)iy) * in_w + (size_t)ix) *  \
                           pixel;                                               \
-              for (int32_t i = 0; i < words; ++i)                              \
-                yp[i] &= xp[i];                                                \
+              if (or_mask)                                                     \
+                for (int32_t i = 0; i < words; ++i)                            \
+                  yp[i] &= xp[i] ^ or_mask[i];                                 \
+              else                                                             \
+                for (int32_t i = 0; i < words; ++i)                            \
+                  yp[i] &= xp[i];                                              \
             }                                                                  \
+          if (or_mask)                                                         \
+            for (int32_t i = 0; i < words; ++i)                                \
+              yp[i] ^= or_mask[i];                                             \
         }                                                                      \
       }                                                                        \
+  }                                                                            \
+  static inline void bnnc_bmaxpool2d##B(                                       \
+      const bnnc_bpool2d_params *p, const uint##B##_t *x, uint##B##_t *y) {    \
+    bnnc_bminmaxpool2d##B(p, (const uint##B##_t *)0, x, y);                    \
   }
 
 /* conv1d is conv2d with h = kh = 1: packed (n, 1, l, words) is (n, l, words)

@@ -714,9 +714,17 @@ LogicalResult GenericKernels::bmaxpool(bnn::BMaxPool2DOp op, CEmitter &e) {
   p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
   p.field("dilation_h", op.getDilations()[0])
       .field("dilation_w", op.getDilations()[1]);
-  emitKernelCall(e, "bnnc_bmaxpool2d32",
-                 {p.finish(), "(const uint32_t *)" + e.input(op.getInput()),
-                  "(uint32_t *)" + e.output(op.getOutput())});
+  std::string params = p.finish();
+  std::string in = "(const uint32_t *)" + e.input(op.getInput());
+  std::string out = "(uint32_t *)" + e.output(op.getOutput());
+  // Channels with a negative scale before the pool reduce with OR (min).
+  if (op.getOrMask())
+    emitKernelCall(e, "bnnc_bminmaxpool2d32",
+                   {params,
+                    "(const uint32_t *)" + e.input(op.getOrMask(), "or_mask"),
+                    in, out});
+  else
+    emitKernelCall(e, "bnnc_bmaxpool2d32", {params, in, out});
   return success();
 }
 

@@ -1078,6 +1078,15 @@ func.func @bnn_bmaxpool2d_output_size(%x: tensor<1x4x4x2xi32>) -> tensor<1x1x1x2
 
 // -----
 
+func.func @bnn_bmaxpool2d_or_mask_words(%x: tensor<1x4x4x2xi32>) -> tensor<1x2x2x2xi32> {
+  %m = bnn.constant dense<1> : tensor<1xi32>
+  // expected-error @+1 {{'bnn.bmaxpool2d' op or_mask must be one packed pixel of 2 words}}
+  %y = bnn.bmaxpool2d %x or_mask %m {channels = 40 : i64, group = 1 : i64, dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x4x4x2xi32>, tensor<1xi32> -> tensor<1x2x2x2xi32>
+  return %y : tensor<1x2x2x2xi32>
+}
+
+// -----
+
 func.func @bnn_bmaxpool2d_batch(%x: tensor<1x4x4x2xi32>) -> tensor<2x2x2x2xi32> {
   // expected-error @+1 {{'bnn.bmaxpool2d' op input and output batch sizes differ}}
   %y = bnn.bmaxpool2d %x {channels = 40 : i64, group = 1 : i64, dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x4x4x2xi32> -> tensor<2x2x2x2xi32>

@@ -41,11 +41,13 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 MODELS = os.path.join(SRC, "test", "models")
 
 # Extra bnnc arguments a model needs: a symbolic batch dimension (the whole
-# held-out split for issue 13's models), or a Sign of its graph input whose
-# binary kernels the checks should cover (docs/binarization.md, "Sign(0)").
+# held-out split for issue 13's models, batch 8 for xnor_pool_bn), or a Sign
+# of its graph input whose binary kernels the checks should cover
+# (docs/binarization.md, "Sign(0)").
 EXTRA_ARGS = {"mlp_dynamic": ["--input-shape", "features=4x3x20"],
               "binarynet_bn1d": ["--input-shape", "x=397x64"],
               "bifsmn_pad": ["--input-shape", "x=400x20x32"],
+              "xnor_pool_bn": ["--input-shape", "x=8x1x16x16"],
               "bifsmn_kws": ["--assume-nonzero-inputs"],
               "binary_shapes": ["--assume-nonzero-inputs"],
               "binary_epilogues": ["--assume-nonzero-inputs"]}

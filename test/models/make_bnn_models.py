@@ -573,9 +573,11 @@ def run_onnx(m, x):
         elif op == "BatchNormalization":
             y = F.batch_norm(i[0], i[3], i[4], i[1], i[2], False, 0.0, a["epsilon"])
         elif op in ("MaxPool", "AveragePool"):
-            assert not any(a.get("pads", [0])) and not a.get("ceil_mode", 0)
+            pads = a.get("pads", [0, 0, 0, 0])
+            assert pads[:2] == pads[2:] and not a.get("ceil_mode", 0)
+            assert op == "MaxPool" or not any(pads)
             pool = F.max_pool2d if op == "MaxPool" else F.avg_pool2d
-            y = pool(i[0], a["kernel_shape"], a["strides"])
+            y = pool(i[0], a["kernel_shape"], a["strides"], pads[:2])
         elif op == "GlobalAveragePool":
             y = i[0].mean(dim=tuple(range(2, i[0].dim())), keepdim=True)
         elif op == "Flatten":

@@ -93,6 +93,7 @@ template <int Bits> struct Kernels;
     static constexpr auto denseFloat = &bnnc_bdense##B##_float;                \
     static constexpr auto denseBits = &bnnc_bdense##B##_bits;                  \
     static constexpr auto maxpool = &bnnc_bmaxpool2d##B;                       \
+    static constexpr auto minmaxpool = &bnnc_bminmaxpool2d##B;                 \
   };
 BNNC_TEST_KERNELS(32)
 BNNC_TEST_KERNELS(64)
@@ -1163,17 +1164,33 @@ struct PoolCase {
   }
 };
 
-template <int Bits> void checkMaxPool(const PoolCase &t) {
+/// bmaxpool2d, or with `mixed` bminmaxpool2d with a random or_mask: channels
+/// whose mask bit is set pool with the minimum (an empty window is +inf
+/// there, binarized to +1).
+template <int Bits> void checkMaxPool(const PoolCase &t, bool mixed) {
   using K = Kernels<Bits>;
   using Word = typename K::Word;
-  Rng rng(seedOf(t.name()));
+  Rng rng(seedOf(t.name() + (mixed ? "_mixed" : "")));
   const int oh = t.oh(), ow = t.ow(), words = K::words(t.c, t.group);
   ASSERT_GT(oh, 0);
   ASSERT_GT(ow, 0);
-  // Mostly -1 so that "all -1" windows (output -1) are common too.
+  // Mostly -1 (max channels) or mostly +1 (min channels), so that windows
+  // of one value (the non-trivial output) are common too.
+  std::vector<bool> isMin(t.c, false);
+  std::vector<Word> orMask(words, 0);
+  const int cg = t.c / t.group, wg = words / t.group;
+  for (int c = 0; c < t.c && mixed; ++c)
+    if (rng.range(0, 1)) {
+      isMin[c] = true;
+      const int j = c % cg;
+      orMask[(c / cg) * wg + j / Bits] |= Word(1) << (j % Bits);
+    }
   std::vector<float> xf(t.n * t.c * t.h * t.w);
-  for (float &v : xf)
-    v = rng.range(0, 3) ? -1.0f : rng.activation();
+  for (size_t i = 0; i < xf.size(); ++i) {
+    const int c = static_cast<int>(i / (t.h * t.w)) % t.c;
+    const float common = isMin[c] ? 1.0f : -1.0f;
+    xf[i] = rng.range(0, 3) ? common : rng.activation();
+  }
   const bnnc_bpack_params xp = {t.n, t.c, t.h, t.w, t.group};
   std::vector<Word> xb(t.n * t.h * t.w * words);
   K::pack(&xp, xf.data(), xb.data());
@@ -1181,26 +1198,32 @@ template <int Bits> void checkMaxPool(const PoolCase &t) {
                                  oh,   ow,   t.kh, t.kw, t.sh,
                                  t.sw, t.pt, t.pl, t.dh, t.dw};
   std::vector<Word> y(t.n * oh * ow * words, poison<Word>());
-  K::maxpool(&p, xb.data(), y.data());
+  if (mixed)
+    K::minmaxpool(&p, orMask.data(), xb.data(), y.data());
+  else
+    K::maxpool(&p, xb.data(), y.data());
   for (int n = 0; n < t.n; ++n)
     for (int oy = 0; oy < oh; ++oy)
       for (int ox = 0; ox < ow; ++ox) {
         const Word *pixel = y.data() + ((n * oh + oy) * ow + ox) * words;
         ASSERT_TRUE((tailsAreZero<Bits>(pixel, t.c, t.group)));
         for (int c = 0; c < t.c; ++c) {
-          // ONNX MaxPool on +-1 values, padding ignored; an empty window is
-          // -inf, binarized to -1.
-          int best = -1;
+          // ONNX MaxPool on +-1 values (or its negation, the min), padding
+          // ignored; an empty window is -inf (+inf for min), binarized.
+          int best = isMin[c] ? 1 : -1;
           for (int ky = 0; ky < t.kh; ++ky)
             for (int kx = 0; kx < t.kw; ++kx) {
               const int iy = oy * t.sh - t.pt + ky * t.dh;
               const int ix = ox * t.sw - t.pl + kx * t.dw;
-              if (iy >= 0 && iy < t.h && ix >= 0 && ix < t.w)
-                best = std::max(
-                    best, binarize(xf[((n * t.c + c) * t.h + iy) * t.w + ix]));
+              if (iy >= 0 && iy < t.h && ix >= 0 && ix < t.w) {
+                const int v =
+                    binarize(xf[((n * t.c + c) * t.h + iy) * t.w + ix]);
+                best = isMin[c] ? std::min(best, v) : std::max(best, v);
+              }
             }
           ASSERT_EQ((packedValue<Bits>(pixel, c, t.c, t.group)), best)
-              << "n " << n << " c " << c << " at " << oy << "," << ox;
+              << "n " << n << " c " << c << " at " << oy << "," << ox
+              << (isMin[c] ? " (min)" : " (max)");
         }
       }
 }
@@ -1209,9 +1232,16 @@ class BinaryMaxPool : public testing::TestWithParam<PoolCase> {};
 
 TEST_P(BinaryMaxPool, MatchesReference) {
   if (GetParam().bits == 32)
-    checkMaxPool<32>(GetParam());
+    checkMaxPool<32>(GetParam(), false);
   else
-    checkMaxPool<64>(GetParam());
+    checkMaxPool<64>(GetParam(), false);
+}
+
+TEST_P(BinaryMaxPool, MinMaxMatchesReference) {
+  if (GetParam().bits == 32)
+    checkMaxPool<32>(GetParam(), true);
+  else
+    checkMaxPool<64>(GetParam(), true);
 }
 
 std::vector<PoolCase> poolSweep() {
