@@ -108,7 +108,7 @@ def candidates(spec):
         key = lists[fam]
         for i in range(len(spec[key])):
             alt(lambda s, i=i: s[key].pop(i) if len(s[key]) > 1 else False)
-    alt(lambda s: s.__setitem__("batch", 1))
+    alt(lambda s: s.update(batch=1, zero_first=s.get("zero_first", True)))
     if fam == "cnn" and spec["head"]["kind"] == "bin_dense":
         alt(lambda s: s["head"].update(kind="gap"))
         alt(lambda s: s["head"].update(kind="flatten"))
@@ -187,6 +187,7 @@ def main():
     ap.add_argument("--kind")
     ap.add_argument("--bnnc", default=os.path.join(runner.SRC, "build", "bin", "bnnc"))
     ap.add_argument("--max-steps", type=int, default=300)
+    ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--any", dest="same", action="store_false",
                     help="keep any one of the original failures (default: all of them)")
     a = ap.parse_args()
@@ -206,10 +207,15 @@ def main():
     if not variants:
         fast = [v for v, _ in fails if v in ("generic", "nobin")]
         variants = sorted(set(fast or [v for v, _ in fails]))
+    want_variants = list(variants)
+    # A disagreement needs the variant it is measured against.
+    for v, k in fails:
+        if v in variants and k.startswith("disagree-") and k[9:] not in variants:
+            variants.append(k[9:])
     kinds = {k for v, k in fails if v in variants}
     print("keeping: %s on %s" % (", ".join(sorted(kinds)), ", ".join(variants)), flush=True)
 
-    want = {(v, k) for v, k in fails if v in variants}
+    want = {(v, k) for v, k in fails if v in want_variants}
 
     def still_fails(d):
         m = failures(d, variants, args, runtime)
@@ -229,9 +235,18 @@ def main():
         for cand in candidates(cur):
             steps += 1
             d = os.path.join(tmp, "cand")
-            if make(cand, d) is None or cost(d) >= cur_cost:
+            if make(cand, d) is None:
+                if a.verbose:
+                    print("  step %d: invalid" % steps, flush=True)
+                continue
+            if cost(d) >= cur_cost:
+                if a.verbose:
+                    print("  step %d: not smaller %s >= %s" % (steps, cost(d), cur_cost))
                 continue
             ok, m = still_fails(d)
+            if a.verbose and not ok:
+                print("  step %d: passes or fails differently: %s" % (
+                    steps, sorted({(v, k) for v, k, _ in m.failures})), flush=True)
             if ok:
                 cur = cand
                 cur_cost = cost(d)
