@@ -273,7 +273,9 @@ LogicalResult Conv2DOp::verify() {
   if (failed(verifyWindowAttrs(*this, window)))
     return failure();
   int64_t group = getGroup();
-  if (group < 1 || x.getDimSize(1) != w.getDimSize(1) * group ||
+  // Divisions, not products: a hostile group must not overflow.
+  if (group < 1 || x.getDimSize(1) % group != 0 ||
+      x.getDimSize(1) / group != w.getDimSize(1) ||
       w.getDimSize(0) % group != 0 || y.getDimSize(1) != w.getDimSize(0))
     return emitOpError("channel counts do not match group ") << group;
   if (y.getDimSize(0) != x.getDimSize(0))
@@ -682,6 +684,8 @@ static LogicalResult verifyEpilogue(BConv2DOp op) {
 /// packed OHWI words [M, kh, kw, words(C/group)] after.
 static LogicalResult verifyBinaryWeights(BConv2DOp op) {
   auto w = rankedType(op.getWeight());
+  if (w.getRank() != 4)
+    return op.emitOpError("weights must be 4-D, got ") << w;
   int64_t group = op.getGroup(), cg = op.getChannels() / group;
   ArrayRef<int64_t> kernel = op.getKernel();
   SmallVector<int64_t> expected;
@@ -783,7 +787,8 @@ LogicalResult BinAttentionScoresOp::verify() {
   if (p.getRank() != 3 || p.getDimSize(0) < 1)
     return emitOpError("result must be [G, L, words(S)] with G >= 1");
   int64_t groups = p.getDimSize(0);
-  if (q.getDimSize(0) != groups * p.getDimSize(1) ||
+  if (q.getDimSize(0) % groups != 0 ||
+      q.getDimSize(0) / groups != p.getDimSize(1) ||
       k.getDimSize(0) % groups != 0 ||
       p.getDimSize(2) != packedWords(k.getDimSize(0) / groups, 1))
     return emitOpError("result must be [G, L, words(S)] for ")
@@ -807,9 +812,9 @@ LogicalResult BinAttentionContextOp::verify() {
     return failure();
   // Scores [G, L, words(S)], values [G * D, ...] -> context [G, L, D].
   int64_t groups = p.getDimSize(0);
-  if (c.getRank() != 3 || c.getDimSize(0) != groups ||
-      c.getDimSize(1) != p.getDimSize(1) ||
-      v.getDimSize(0) != groups * c.getDimSize(2))
+  if (groups < 1 || c.getRank() != 3 || c.getDimSize(0) != groups ||
+      c.getDimSize(1) != p.getDimSize(1) || v.getDimSize(0) % groups != 0 ||
+      v.getDimSize(0) / groups != c.getDimSize(2))
     return emitOpError("result must be [G, L, D] with values of G * D rows");
   return success();
 }

@@ -926,6 +926,14 @@ func.func @bnn_bconv2d_packed_weights(%x: tensor<1x4x4x1xi32>, %w: tensor<2x3x3x
 
 // -----
 
+func.func @bnn_bconv2d_weight_rank(%x: tensor<1x4x4x1xi32>, %w: tensor<f32>) -> tensor<1x2x2x2xf32> {
+  // expected-error @+1 {{'bnn.bconv2d' op weights must be 4-D, got 'tensor<f32>'}}
+  %y = bnn.bconv2d %x, %w {activation = #bnn.activation<none>, channels = 3 : i64, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x1xi32>, tensor<f32>) -> tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
+
+// -----
+
 func.func @bnn_bconv2d_weight_type(%x: tensor<1x4x4x1xi32>, %w: tensor<2x3x3x3xi8>) -> tensor<1x2x2x2xf32> {
   // expected-error @+1 {{'bnn.bconv2d' op weights must be f32 (+-1) or packed i32}}
   %y = bnn.bconv2d %x, %w {activation = #bnn.activation<none>, channels = 3 : i64, dilations = array<i64: 1, 1>, group = 1 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x1xi32>, tensor<2x3x3x3xi8>) -> tensor<1x2x2x2xf32>
