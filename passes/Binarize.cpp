@@ -96,42 +96,6 @@ bool isSplat(Value v, float value) {
   return values && llvm::all_of(*values, [&](float x) { return x == value; });
 }
 
-/// Whether every element of `v` is provably an integer: Sign, Round, a Cast
-/// from integers or bool, integral constants, and sums, products and data
-/// movement of such values (BiBERT's attention scores and context vectors).
-bool isIntegerValued(Value v, int depth = 0) {
-  if (depth > 24)
-    return false;
-  if (!isa<FloatType>(tensorType(v).getElementType()))
-    return true;
-  Operation *def = v.getDefiningOp();
-  if (!def)
-    return false;
-  if (isa<onnx::SignOp, onnx::RoundOp, onnx::FloorOp, onnx::CeilOp,
-          bnn::BinAttentionContextOp>(def))
-    return true;
-  if (auto cast = dyn_cast<onnx::CastOp>(def))
-    return isIntegerValued(cast->getOperand(0), depth + 1);
-  if (isa<onnx::ConstantOp>(def)) {
-    auto values = getConstantFloats(v);
-    return values && llvm::all_of(*values, [](float x) {
-             return std::isfinite(x) && x == std::trunc(x);
-           });
-  }
-  if (isa<onnx::MatMulOp, onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::NegOp,
-          onnx::AbsOp, onnx::ConcatOp>(def))
-    return llvm::all_of(def->getOperands(),
-                        [&](Value o) { return isIntegerValued(o, depth + 1); });
-  if (auto where = dyn_cast<onnx::WhereOp>(def))
-    return isIntegerValued(where.getX(), depth + 1) &&
-           isIntegerValued(where.getY(), depth + 1);
-  if (isa<onnx::TransposeOp, onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
-          onnx::UnsqueezeOp, onnx::GatherOp, onnx::SliceOp, onnx::ExpandOp,
-          onnx::IdentityOp, bnn::ReshapeOp>(def))
-    return isIntegerValued(def->getOperand(0), depth + 1);
-  return false;
-}
-
 /// Sign(a) of an integer-valued `a`: a can be exactly 0, where ONNX Sign
 /// gives 0 but a binary kernel can only give +-1.
 bool isTernarySign(Value x) {

@@ -133,6 +133,50 @@ Value peelZeroPad(Value x, SmallVectorImpl<int64_t> &begin,
   return pad.getData();
 }
 
+/// Whether every element of `v` is provably an integer: Sign, Round, a Cast
+/// from integers or bool, integral constants, and sums, products and data
+/// movement of such values (BiBERT's attention scores and context vectors).
+bool isIntegerValued(Value v, int depth) {
+  if (depth > 24)
+    return false;
+  if (!isa<FloatType>(tensorType(v).getElementType()))
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return false;
+  if (isa<onnx::SignOp, onnx::RoundOp, onnx::FloorOp, onnx::CeilOp,
+          bnn::BinAttentionContextOp>(def))
+    return true;
+  if (auto cast = dyn_cast<onnx::CastOp>(def))
+    return isIntegerValued(cast->getOperand(0), depth + 1);
+  if (isa<onnx::ConstantOp>(def)) {
+    auto values = getConstantFloats(v);
+    return values && llvm::all_of(*values, [](float x) {
+             return std::isfinite(x) && x == std::trunc(x);
+           });
+  }
+  if (isa<onnx::MatMulOp, onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::NegOp,
+          onnx::AbsOp, onnx::ConcatOp>(def))
+    return llvm::all_of(def->getOperands(),
+                        [&](Value o) { return isIntegerValued(o, depth + 1); });
+  if (auto where = dyn_cast<onnx::WhereOp>(def))
+    return isIntegerValued(where.getX(), depth + 1) &&
+           isIntegerValued(where.getY(), depth + 1);
+  if (isa<onnx::TransposeOp, onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
+          onnx::UnsqueezeOp, onnx::GatherOp, onnx::SliceOp, onnx::ExpandOp,
+          onnx::IdentityOp, bnn::ReshapeOp>(def))
+    return isIntegerValued(def->getOperand(0), depth + 1);
+  return false;
+}
+
+bool readsBinarizedValues(Value x) {
+  SmallVector<int64_t> begin, end;
+  if (Operation *def = x.getDefiningOp();
+      def && isa<onnx::FlattenOp, onnx::ReshapeOp>(def))
+    x = def->getOperand(0);
+  return matchBinarizer(peelZeroPad(x, begin, end)).has_value();
+}
+
 namespace {
 
 /// v = scale[c] * u + shift[c] along `axis` (vectors of size 1 broadcast;
@@ -597,6 +641,26 @@ private:
     return std::nullopt;
   }
 
+  /// Whether `v` is an affine image of integers: a binary layer's output,
+  /// an integer-valued tensor, or sums of such values.
+  bool latticeValued(Value v, int depth) {
+    if (depth > kMaxDepth)
+      return true;
+    ChannelMap map;
+    Value base = walkAffine(v, map);
+    if (isIntegerValued(base) || latticeOf(base, depth + 1))
+      return true;
+    Operation *def = base.getDefiningOp();
+    if (def && isa<onnx::AddOp, onnx::SubOp>(def))
+      return latticeValued(def->getOperand(0), depth + 1) &&
+             latticeValued(def->getOperand(1), depth + 1);
+    if (auto concat = dyn_cast_or_null<onnx::ConcatOp>(def))
+      return llvm::any_of(concat.getInputs(), [&](Value x) {
+        return latticeValued(x, depth + 1);
+      });
+    return false;
+  }
+
   /// Whether real data `u` can be exactly 0.
   std::optional<std::string> realZero(Value u, int depth) {
     Operation *def = u.getDefiningOp();
@@ -642,7 +706,17 @@ private:
         })
         .Case<onnx::ConcatOp>([&](auto c) { return any(c.getInputs()); })
         .Case<onnx::MulOp>([&](auto m) { return any(m->getOperands()); })
-        .Case<onnx::AddOp, onnx::SubOp, onnx::MaxOp, onnx::MinOp>(
+        .Case<onnx::AddOp, onnx::SubOp>(
+            [&](Operation *o) -> std::optional<std::string> {
+              // Two values on integer lattices (scaled dot products) cancel
+              // structurally, e.g. h + m with h = c s and m = -c s.
+              if (latticeValued(o->getOperand(0), depth) &&
+                  latticeValued(o->getOperand(1), depth))
+                return describeNode(o) + " adds two values on integer "
+                                         "lattices, which can cancel";
+              return all(o->getOperands());
+            })
+        .Case<onnx::MaxOp, onnx::MinOp>(
             [&](Operation *o) { return all(o->getOperands()); })
         .Case<onnx::WhereOp>([&](onnx::WhereOp w) {
           return any(ValueRange{w.getX(), w.getY()});

@@ -63,6 +63,15 @@ struct ZeroAssumptions {
   bool nonzeroInputs = false;
 };
 
+/// Whether every element of `v` is provably an integer: Sign, Round, a Cast
+/// from integers or bool, integral constants, and sums, products and data
+/// movement of such values (BiBERT's attention scores and context vectors).
+bool isIntegerValued(mlir::Value v, int depth = 0);
+
+/// Whether a layer reading `x` reads a binarizer's +-s (or Sign's 0)
+/// values, through a view or zero padding: its sums are exact.
+bool readsBinarizedValues(mlir::Value x);
+
 /// Why the real value `a` can hold an exact 0, or nullopt if it provably
 /// cannot (docs/binarization.md lists the rules). With
 /// `assume.nonzeroInputs`, a graph input the answer relies on is named in

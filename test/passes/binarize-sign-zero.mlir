@@ -202,3 +202,30 @@ func.func @constant_minus_dot_off_lattice(%x: tensor<1x4xf32>) -> tensor<1x2xf32
   %y = onnx.MatMul %s2, %w2 : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// Two BatchNorm outputs over integer dot products cancel structurally
+// (h = c s, m = -c s): Sign(h + m) can see exact zeros although each
+// BatchNorm alone has a non-zero shift (difftest regression
+// sign-add-bn-integer).
+// CHECK-LABEL: func.func @add_of_lattices
+// CHECK: onnx.MatMul %{{.*}}, %{{.*}} : (tensor<1x3xf32>, tensor<3x2xf32>)
+func.func @add_of_lattices(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
+  %c = onnx.Constant dense<0.5> : tensor<f32>
+  %a = onnx.Add %x, %c : (tensor<1x3xf32>, tensor<f32>) -> tensor<1x3xf32>
+  %s = onnx.Sign %a : tensor<1x3xf32> -> tensor<1x3xf32>
+  %w = onnx.Constant dense<[[1.0, -1.0, 1.0], [1.0, 1.0, -1.0], [-1.0, 1.0, 1.0]]> : tensor<3x3xf32>
+  %h = onnx.MatMul %s, %w : (tensor<1x3xf32>, tensor<3x3xf32>) -> tensor<1x3xf32>
+  %w2 = onnx.Constant dense<[[-1.0, 1.0, 1.0], [1.0, -1.0, 1.0], [1.0, 1.0, -1.0]]> : tensor<3x3xf32>
+  %m = onnx.MatMul %s, %w2 : (tensor<1x3xf32>, tensor<3x3xf32>) -> tensor<1x3xf32>
+  %shift = onnx.Constant dense<0.25> : tensor<f32>
+  %hs = onnx.Add %h, %shift : (tensor<1x3xf32>, tensor<f32>) -> tensor<1x3xf32>
+  %ms = onnx.Sub %m, %shift : (tensor<1x3xf32>, tensor<f32>) -> tensor<1x3xf32>
+  %sum = onnx.Add %hs, %ms : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xf32>
+  %s2 = onnx.Sign %sum : tensor<1x3xf32> -> tensor<1x3xf32>
+  %w3 = onnx.Constant dense<[[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]> : tensor<3x2xf32>
+  // expected-warning @+1 {{input is Sign(a) and a can be exactly 0 (unnamed node (Add) adds two values on integer lattices, which can cancel)}}
+  %y = onnx.MatMul %s2, %w3 : (tensor<1x3xf32>, tensor<3x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}

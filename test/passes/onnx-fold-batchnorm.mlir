@@ -55,3 +55,22 @@ func.func @shared_conv(%x: tensor<1x1x2x2xf32>) -> (tensor<1x1x2x2xf32>, tensor<
   %y = onnx.BatchNormalization %c, %p, %p, %p, %p : (tensor<1x1x2x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x2x2xf32>
   return %c, %y : tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// A Conv of Sign(x) (a binary layer kept real, or --no-binarize) sums
+// exact integers, 0 included; a Sign after the BatchNorm must see those
+// zeros (Sign(0) = 0), which s * (+-1) weights would round away. No fold.
+// CHECK-LABEL: func.func @binarized_input
+// CHECK: onnx.Conv
+// CHECK: onnx.BatchNormalization
+func.func @binarized_input(%x: tensor<1x2x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %s = onnx.Sign %x : tensor<1x2x2x2xf32> -> tensor<1x2x2x2xf32>
+  %w = onnx.Constant dense<[[[[1.0]], [[-1.0]]]]> : tensor<1x2x1x1xf32>
+  %none = onnx.NoValue
+  %c = onnx.Conv %s, %w, %none : (tensor<1x2x2x2xf32>, tensor<1x2x1x1xf32>, none) -> tensor<1x1x2x2xf32>
+  %gamma = onnx.Constant dense<[1.0]> : tensor<1xf32>
+  %zero = onnx.Constant dense<[0.0]> : tensor<1xf32>
+  %y = onnx.BatchNormalization %c, %gamma, %zero, %zero, %gamma : (tensor<1x1x2x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x2x2xf32>
+  return %y : tensor<1x1x2x2xf32>
+}
