@@ -191,8 +191,8 @@ struct ChannelMap {
   double s(int64_t c) const { return scale[scale.size() == 1 ? 0 : c]; }
   double t(int64_t c) const { return shift[shift.size() == 1 ? 0 : c]; }
   bool isScalar() const { return scale.size() == 1 && shift.size() == 1; }
-  bool hasZeroShift() const {
-    return llvm::any_of(shift, [](double t) { return t == 0; });
+  bool isLinear() const {
+    return llvm::all_of(shift, [](double t) { return t == 0; });
   }
 };
 
@@ -288,6 +288,25 @@ public:
   std::optional<std::string> source(Value a, int depth = 0) {
     if (depth > kMaxDepth)
       return std::string("the graph above it is too deep to analyse");
+    // Residual graphs reach a value along many paths: once per value keeps
+    // the analysis linear in the graph.
+    // (SSA values form a DAG: no placeholder is needed against cycles.)
+    if (auto it = sources.find(a); it != sources.end())
+      return it->second;
+    std::optional<std::string> why = computeSource(a, depth);
+    sources[a] = why;
+    return why;
+  }
+
+private:
+  static constexpr int kMaxDepth = 64;
+  double tolerance;
+  bool nonzeroInputs;
+  std::string *assumedInput;
+  DenseMap<Value, std::optional<std::string>> sources;
+  DenseMap<Value, bool> lattices;
+
+  std::optional<std::string> computeSource(Value a, int depth) {
     ChannelMap map;
     Value base = walkAffine(a, map);
     if (auto lattice = latticeOf(base, depth))
@@ -305,12 +324,6 @@ public:
       return std::nullopt;
     return realZero(base, depth);
   }
-
-private:
-  static constexpr int kMaxDepth = 64;
-  double tolerance;
-  bool nonzeroInputs;
-  std::string *assumedInput;
 
   static std::string describe(Value v) {
     if (Operation *def = v.getDefiningOp())
@@ -417,9 +430,7 @@ private:
       return def->getOperand(0);
     }
     // Steps that are 0 exactly where their input is: only while v = S * u.
-    if (map.hasZeroShift() && llvm::all_of(map.shift, [](double t) {
-          return t == 0;
-        }) && isZeroPreserving(def))
+    if (map.isLinear() && isZeroPreserving(def))
       return def->getOperand(0);
     return Value();
   }
@@ -470,7 +481,6 @@ private:
     if (conv.getThreshold() ||
         conv.getActivation() != bnn::Activation::none)
       return std::nullopt;
-    int64_t outChannels = tensorType(conv.getOutput()).getDimSize(1);
     Lattice l{1, {1.0}, {0.0}, 0, true};
     if (conv.getScale()) {
       auto s = getConstantFloats(conv.getScale());
@@ -487,8 +497,8 @@ private:
     auto kernel = conv.getKernel();
     l.k = conv.getChannels() / std::max<int64_t>(conv.getGroup(), 1) *
           kernel[0] * kernel[1];
-    l.fixedParity = llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; });
-    (void)outChannels;
+    l.fixedParity =
+        llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; });
     return l;
   }
 
@@ -646,6 +656,14 @@ private:
   bool latticeValued(Value v, int depth) {
     if (depth > kMaxDepth)
       return true;
+    if (auto it = lattices.find(v); it != lattices.end())
+      return it->second;
+    bool lattice = computeLatticeValued(v, depth);
+    lattices[v] = lattice;
+    return lattice;
+  }
+
+  bool computeLatticeValued(Value v, int depth) {
     ChannelMap map;
     Value base = walkAffine(v, map);
     if (isIntegerValued(base) || latticeOf(base, depth + 1))

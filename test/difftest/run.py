@@ -78,6 +78,7 @@ def cc_for(variant):
 def run_cmd(cmd, timeout, cwd=None):
     """(returncode or 'timeout', stdout, stderr). A program that is missing
     or busy (bnnc while it is being rebuilt) is waited for, up to 10 min."""
+    timeouts = 0
     for attempt in range(120):
         try:
             r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -85,6 +86,10 @@ def run_cmd(cmd, timeout, cwd=None):
             return (r.returncode, r.stdout.decode("utf-8", "replace"),
                     r.stderr.decode("utf-8", "replace"))
         except subprocess.TimeoutExpired as e:
+            # Once more: a loaded (or paused) machine is not a hang.
+            timeouts += 1
+            if timeouts < 2:
+                continue
             return ("timeout", (e.stdout or b"").decode("utf-8", "replace"),
                     (e.stderr or b"").decode("utf-8", "replace"))
         except OSError as e:
