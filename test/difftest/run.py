@@ -555,6 +555,24 @@ def summarize_report(rep):
             any(l.get("note") for l in layers))
 
 
+def ort_check(models, gen_dir, args):
+    """The second oracle on a generated chunk: a model whose PyTorch
+    reference onnxruntime disagrees with gets an "oracle" failure."""
+    r = run_cmd([args.gen_python, os.path.join(HERE, "ort_check.py"), "--tol", str(args.tol),
+                 "--work", os.path.join(args.work, "ort")] + [m.dir for m in models], 1800)
+    by_id = {m.id: m for m in models}
+    for line in r[1].splitlines():
+        w = line.split(" ", 2)
+        if len(w) == 3 and w[0] == "FAIL" and w[1] in by_id:
+            by_id[w[1]].fail("onnxruntime", "oracle", w[2][:300])
+    if r[0] not in (0, 1):
+        print("note: ort_check.py failed: %s" % (r[2].strip().splitlines() or [""])[-1])
+    ORT_CHECKED[0] += len(models)
+
+
+ORT_CHECKED = [0]
+
+
 class Totals:
     """Accumulated results over the chunks of a run."""
 
@@ -609,6 +627,9 @@ class Totals:
         if self.kinds:
             print("failures by kind: " + ", ".join("%s %d" % kv
                                                    for kv in sorted(self.kinds.items())))
+        if ORT_CHECKED[0]:
+            print("onnxruntime checked the references of %d generated models (%d disagree)"
+                  % (ORT_CHECKED[0], self.kinds.get("oracle", 0)))
         print("time: %.0f s (cpu-seconds by phase: %s)" % (seconds, ", ".join(
             "%s %.0f" % kv for kv in sorted(PHASES.items()))))
         print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
@@ -625,6 +646,9 @@ def main():
                     help="--gen generates and runs this many models at a time")
     ap.add_argument("--gen-python", default="/usr/bin/python3",
                     help="the Python with torch and onnx, for --gen")
+    ap.add_argument("--ort", action="store_true",
+                    help="with --gen: also check the references with onnxruntime "
+                         "(ort_check.py; needs onnx and test/difftest/ort/node_modules)")
     ap.add_argument("--bnnc", default=os.path.join(SRC, "build", "bin", "bnnc"))
     ap.add_argument("--work", default=os.path.join(SRC, "build", "difftest-work"))
     ap.add_argument("--jobs", type=int, default=2)
@@ -672,6 +696,8 @@ def main():
         else:
             models = what
         stats = evaluate(models, variants, args, runtime)
+        if args.ort and kind == "gen":
+            ort_check(models, out, args)
         totals.add(models, stats)
         if not args.keep:
             for m in models:

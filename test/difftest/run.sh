@@ -25,8 +25,11 @@ PY="${PYTHON:-python3}"
 if [[ "$1" =~ ^[0-9]+$ ]]; then
   N="$1"
   SEED="${2:-1}"
+  ORT=()
+  # The second oracle, when onnxruntime-node is installed (docs/difftest.md).
+  [ -d "$HERE/ort/node_modules/onnxruntime-node" ] && command -v node >/dev/null && ORT=(--ort)
   exec "$PY" "$HERE/run.py" --bnnc "$BNNC" --work "$WORK/s$SEED" --jobs "${JOBS:-2}" \
-    --gen "$N" --seed "$SEED" --json "$WORK/s$SEED.json" "$HERE/regressions"
+    --gen "$N" --seed "$SEED" --json "$WORK/s$SEED.json" "${ORT[@]}" "$HERE/regressions"
 fi
 exec "$PY" "$HERE/run.py" --bnnc "$BNNC" --work "$WORK/dirs" --jobs "${JOBS:-2}" \
   "$@" "$HERE/regressions"
