@@ -175,22 +175,18 @@ void warnAssumption(Operation *op, const BinarizedInput &in) {
                          "ONNX Sign(0) = 0 has no +-1 bit";
 }
 
-/// The straight-through estimator's residue (a - b) + b, with a binarized
-/// value a (`x + (sign(x) - x).detach()` in PyTorch), is a in the forward
-/// pass: strip it so the binarizer underneath is visible.
+/// The straight-through estimator's residue (a - b) + b around a binarizer
+/// a is a in the forward pass: replaced by a before anything is binarized,
+/// so every later match (and the exact-zero analysis) sees the binarizer.
 struct StripStraightThrough final : OpRewritePattern<onnx::AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(onnx::AddOp op,
                                 PatternRewriter &rewriter) const override {
-    for (int k = 0; k < 2; ++k) {
-      auto sub = op->getOperand(k).getDefiningOp<onnx::SubOp>();
-      if (sub && sub.getB() == op->getOperand(1 - k) &&
-          sub.getA().getType() == op.getType() && matchBinarizer(sub.getA())) {
-        rewriter.replaceOp(op, sub.getA());
-        return success();
-      }
-    }
-    return rewriter.notifyMatchFailure(op, "not (a - b) + b");
+    Value a = stripStraightThrough(op.getResult());
+    if (a == op.getResult() || !matchBinarizer(a))
+      return rewriter.notifyMatchFailure(op, "not (a - b) + b");
+    rewriter.replaceOp(op, a);
+    return success();
   }
 };
 
@@ -498,10 +494,12 @@ struct BinarizePass final : bnnc::impl::BinarizeBase<BinarizePass> {
     ZeroAssumptions assume{tolerance, assumeNonzeroInputs};
     patterns.add<BinarizeConv, BinarizeGemm, BinarizeMatMul>(&getContext(),
                                                             assume);
-    patterns.add<StripStraightThrough>(&getContext());
     DenseSet<Operation *> warned;
     patterns.add<BinarizeAttention>(&getContext(), assume, &warned);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+    RewritePatternSet strip(&getContext());
+    strip.add<StripStraightThrough>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(strip))) ||
+        failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns)))) {
       getOperation().emitError()
           << "binarize: the rewrites did not reach a fixed point (an internal "

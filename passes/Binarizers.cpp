@@ -67,9 +67,27 @@ bool isSplat(Value v, float value) {
 
 } // namespace
 
+/// The straight-through estimator's residue (a - b) + b around a binarized
+/// value a (`x + (sign(x) - x).detach()` in PyTorch) is a in the forward
+/// pass. Returns a, or `x` if it is no such residue.
+Value stripStraightThrough(Value x) {
+  auto add = x.getDefiningOp<onnx::AddOp>();
+  if (!add)
+    return x;
+  for (int k = 0; k < 2; ++k) {
+    auto sub = add->getOperand(k).getDefiningOp<onnx::SubOp>();
+    if (sub && sub.getB() == add->getOperand(1 - k) &&
+        sub.getA().getType() == add.getType())
+      return sub.getA();
+  }
+  return x;
+}
+
 std::optional<Binarizer> matchBinarizer(Value x) {
   if (!x)
     return std::nullopt;
+  if (Value inner = stripStraightThrough(x); inner != x)
+    return matchBinarizer(inner);
   if (auto sign = x.getDefiningOp<onnx::SignOp>())
     return Binarizer{sign.getX(), 1.0f, ZeroImage::Zero};
   if (auto quant = x.getDefiningOp<onnx::BipolarQuantOp>()) {

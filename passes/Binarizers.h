@@ -45,7 +45,12 @@ struct Binarizer {
   ZeroImage atZero = ZeroImage::Plus;
 };
 
-/// `x` as a binarizer of its input: Sign(a); Where(a >= 0, 1, -1) and
+/// The binarized value a inside the straight-through estimator's forward
+/// residue (a - b) + b, or `x` if it is no such residue (the caller checks
+/// that a is a binarizer).
+mlir::Value stripStraightThrough(mlir::Value x);
+
+/// `x` as a binarizer of its input (also inside a straight-through residue): Sign(a); Where(a >= 0, 1, -1) and
 /// Where(a < 0, -1, 1) (b(a) exactly); Where(a > 0, 1, -1); QONNX
 /// BipolarQuant(a, s) with a scalar s.
 std::optional<Binarizer> matchBinarizer(mlir::Value x);

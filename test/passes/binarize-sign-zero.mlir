@@ -229,3 +229,27 @@ func.func @add_of_lattices(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
   %y = onnx.MatMul %s2, %w3 : (tensor<1x3xf32>, tensor<3x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// A straight-through residue a + (Sign(a) - a) is Sign(a) in the forward
+// pass, for the exact-zero analysis too: the dot product of 4 +-1 products
+// behind it is 0 for some inputs, so the next Sign stays real (difftest
+// regression ste-input-integer-dot).
+// CHECK-LABEL: func.func @ste_then_even_dot
+// CHECK-COUNT-1: bnn.bconv2d
+// CHECK: onnx.MatMul
+func.func @ste_then_even_dot(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %c = onnx.Constant dense<0.5> : tensor<f32>
+  %a = onnx.Add %x, %c : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+  %s = onnx.Sign %a : tensor<1x4xf32> -> tensor<1x4xf32>
+  %d = onnx.Sub %s, %a : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %ste = onnx.Add %a, %d : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %w = onnx.Constant dense<[[1.0, -1.0, 1.0, 1.0], [1.0, 1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, -1.0]]> : tensor<4x4xf32>
+  %h = onnx.MatMul %ste, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  %s2 = onnx.Sign %h : tensor<1x4xf32> -> tensor<1x4xf32>
+  %w2 = onnx.Constant dense<[[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, 1.0]]> : tensor<4x2xf32>
+  // expected-warning @+1 {{input is Sign(a) and a can be exactly 0 (channel 0 is 0 where the dot product of unnamed node (bnn.bconv2d) equals 0)}}
+  %y = onnx.MatMul %s2, %w2 : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
