@@ -118,13 +118,10 @@ Value peelZeroPad(Value x, SmallVectorImpl<int64_t> &begin,
   if (!pad || pad.getMode() != "constant")
     return x;
   int64_t rank = tensorType(pad.getData()).getRank();
-  SmallVector<int64_t> pads;
-  if (auto attr = pad.getPads())
-    pads.assign(attr->begin(), attr->end());
-  else if (auto values = getConstantInts(pad.getPadsT()))
-    pads = *values;
-  else
+  auto padAmounts = getPadAmounts(pad);
+  if (!padAmounts)
     return x;
+  SmallVector<int64_t> pads = std::move(*padAmounts);
   float value = pad.getValue().convertToFloat();
   if (!isNoValue(pad.getConstantValue())) {
     auto v = getConstantFloats(pad.getConstantValue());

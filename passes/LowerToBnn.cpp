@@ -853,13 +853,10 @@ private:
   LogicalResult lowerPad(onnx::PadOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    SmallVector<int64_t> pads;
-    if (auto attr = op.getPads())
-      pads.assign(attr->begin(), attr->end());
-    else if (auto values = getConstantInts(op.getPadsT()))
-      pads = *values;
-    else
+    auto padAmounts = getPadAmounts(op);
+    if (!padAmounts)
       return fail(op, "pads must be a compile-time constant");
+    SmallVector<int64_t> pads = std::move(*padAmounts);
     int64_t rank = tensorType(op.getData()).getRank();
     if (static_cast<int64_t>(pads.size()) != 2 * rank)
       return fail(op, "pads must have 2 * rank values");

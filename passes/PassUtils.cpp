@@ -32,6 +32,12 @@ std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
   return values;
 }
 
+std::optional<SmallVector<int64_t>> getPadAmounts(onnx::PadOp pad) {
+  if (auto attr = pad.getPads())
+    return SmallVector<int64_t>(attr->begin(), attr->end());
+  return getConstantInts(pad.getPadsT());
+}
+
 DenseElementsAttr makeF32Attr(MLIRContext *ctx, ArrayRef<int64_t> shape,
                               ArrayRef<float> values) {
   auto type = RankedTensorType::get(shape, Float32Type::get(ctx));

@@ -18,7 +18,12 @@ inline mlir::RankedTensorType tensorType(mlir::Value v) {
 
 namespace onnx {
 class BatchNormalizationOp;
+class PadOp;
 } // namespace onnx
+
+/// The pads of an ONNX Pad: an attribute before opset 11, a constant input
+/// since; nullopt if they are not constant.
+std::optional<llvm::SmallVector<int64_t>> getPadAmounts(onnx::PadOp pad);
 
 /// The values of a constant f32 tensor (onnx.Constant or bnn.constant), or
 /// nullopt if `v` is not one.

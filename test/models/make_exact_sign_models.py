@@ -40,14 +40,10 @@ import make_bnn_models as bnn
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "bnn")
 
-_RECORD = None
-
-
-def sign(x, training):
-    """The activation binarizer (STE in training), recording its input."""
-    if _RECORD is not None:
-        _RECORD.append(x.detach().clone())
-    return bnn.act_sign(x, training)
+def padded_sign(x, training):
+    """The binarizer of zero-padded values, not recorded: the padded zeros
+    are exact by design, and the caller records the values before padding."""
+    return bnn._SignSte.apply(x) if training else torch.sign(x)
 
 
 class PmMatMul(bnn.BinaryWeight, nn.Module):
@@ -89,9 +85,9 @@ class BinaryNetBn1d(nn.Module):
         self.out = nn.Linear(256, 10)
 
     def forward(self, x):
-        h = sign(self.bn1(self.fc1(x)), self.training)
-        h = sign(self.bn2(self.fc2(h)), self.training)
-        h = sign(self.bn3(self.fc3(h)), self.training)
+        h = bnn.act_sign(self.bn1(self.fc1(x)), self.training)
+        h = bnn.act_sign(self.bn2(self.fc2(h)), self.training)
+        h = bnn.act_sign(self.bn3(self.fc3(h)), self.training)
         return self.out(h)
 
 
@@ -114,25 +110,19 @@ class BiFsmnPad(nn.Module):
     def forward(self, x):
         h = self.bn0(self.inp(x))
         for (left, right, _), mem, bn in zip(self.BLOCKS, self.mem, self.bnm):
-            if _RECORD is not None:
-                _RECORD.append(h.detach().clone())
-            s = bnn.act_sign(F.pad(h, (left, right)), self.training)
+            if bnn._SIGN_RECORD is not None:
+                bnn._SIGN_RECORD.append(h.detach().clone())
+            s = padded_sign(F.pad(h, (left, right)), self.training)
             h = h + bn(mem(s))
-        h = self.bnp(self.proj(sign(h, self.training)))
+        h = self.bnp(self.proj(bnn.act_sign(h, self.training)))
         return self.fc(torch.relu(h).mean(dim=2))
 
 
 def sign_margin(model, x):
     """Per row, the smallest |Sign input| of computed values."""
-    global _RECORD
-    _RECORD = []
-    try:
-        with torch.no_grad():
-            model(x)
-        return torch.stack([r.abs().reshape(r.shape[0], -1).min(dim=1).values
-                            for r in _RECORD]).min(dim=0).values
-    finally:
-        _RECORD = None
+    recs = bnn.sign_inputs(model, x)
+    return torch.stack([r.abs().reshape(r.shape[0], -1).min(dim=1).values
+                        for r in recs]).min(dim=0).values
 
 
 def export(model, name, example, xs, ys):
