@@ -534,12 +534,16 @@ LogicalResult ArgReduceOp::verify() {
   return success();
 }
 
-LogicalResult SoftmaxOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifyAxis(*this, getAxis(), rankedType(getInput()).getRank())))
+/// An op computing along one axis whose result has its input's type
+/// (softmax, cumsum).
+template <typename OpT> LogicalResult verifyAlongAxis(OpT op) {
+  if (failed(verifyStaticShapes(op)) ||
+      failed(verifyAxis(op, op.getAxis(), rankedType(op.getInput()).getRank())))
     return failure();
-  return verifySameType(*this, getInput(), getOutput());
+  return verifySameType(op, op.getInput(), op.getOutput());
 }
+
+LogicalResult SoftmaxOp::verify() { return verifyAlongAxis(*this); }
 
 LogicalResult LayerNormOp::verify() {
   if (failed(verifyStaticShapes(*this)))
@@ -591,12 +595,7 @@ LogicalResult TopKOp::verify() {
   return success();
 }
 
-LogicalResult CumSumOp::verify() {
-  if (failed(verifyStaticShapes(*this)) ||
-      failed(verifyAxis(*this, getAxis(), rankedType(getInput()).getRank())))
-    return failure();
-  return verifySameType(*this, getInput(), getOutput());
-}
+LogicalResult CumSumOp::verify() { return verifyAlongAxis(*this); }
 
 LogicalResult AvgPool2DOp::verify() {
   return verifyPool2D(*this, getInput(), getOutput(),
