@@ -155,13 +155,14 @@ def _nonzero(w):
 _EXACT = False  # set while building an "untrained" model
 
 
-def _alpha(n, shape=None):
-    """Per-channel scales; powers of two in "untrained" models, so that
-    sums of +-alpha terms stay exact and integer zeros stay exact zeros."""
+def _alpha(n, shape=None, scale=1.0):
+    """Per-channel scales (times `scale`); powers of two in "untrained"
+    models, so that sums of +-alpha terms stay exact and integer zeros stay
+    exact zeros."""
     if _EXACT:
-        a = 2.0 ** torch.randint(-3, 2, (n,)).float()
+        a = 2.0 ** (torch.randint(-3, 2, (n,)).float() + round(math.log2(scale)))
     else:
-        a = torch.empty(n).uniform_(0.05, 1.5)
+        a = torch.empty(n).uniform_(0.05, 1.5) * scale
     return a if shape is None else a.reshape(shape)
 
 
@@ -172,12 +173,12 @@ class BWeight(nn.Module):
     separate per-channel Mul after the layer (applied by the owner).
     transpose: the stored tensor is [in, out] (MatMul layouts)."""
 
-    def __init__(self, shape, form, transpose=False):
+    def __init__(self, shape, form, transpose=False, scale=1.0):
         super().__init__()
         self.form = form
         self.transpose = transpose
         w = _nonzero(torch.randn(shape))
-        alpha = _alpha(shape[0])
+        alpha = _alpha(shape[0], scale=scale)
         alpha = alpha.reshape([shape[0]] + [1] * (len(shape) - 1))
         if form == "pm1":
             t = _pm1(w)
@@ -206,15 +207,15 @@ class BLinear(nn.Module):
     """Binary dense layer. kind: "gemm" (F.linear -> Gemm transB=1),
     "matmul" (x @ W[in,out] (+ b) -> MatMul, Add), "addmm" (Gemm transB=0)."""
 
-    def __init__(self, fin, fout, form, kind, bias, alpha_mul):
+    def __init__(self, fin, fout, form, kind, bias, alpha_mul, scale=1.0):
         super().__init__()
         self.kind = kind
-        self.weight = BWeight((fout, fin), form, transpose=kind != "gemm")
+        self.weight = BWeight((fout, fin), form, transpose=kind != "gemm", scale=scale)
         self.bias = nn.Parameter(torch.randn(fout) * 0.5) if bias else None
         if kind == "addmm" and self.bias is None:
             self.bias = nn.Parameter(torch.zeros(fout))
         if alpha_mul:
-            self.register_buffer("alpha", _alpha(fout))
+            self.register_buffer("alpha", _alpha(fout, scale=scale))
         else:
             self.alpha = None
 
@@ -492,7 +493,12 @@ class BiLinear(nn.Module):
     def __init__(self, fin, fout, style, form, bq):
         super().__init__()
         self.bin = Bin(style, None, bq) if style else None
-        self.lin = BLinear(fin, fout, form, "gemm", True, False)
+        # BiBERT's alpha = mean |W| of weights initialized with std 1/sqrt(in):
+        # outputs of moderate size (a GELU of an output below about -5.4 is
+        # exactly 0 in float32 but not in float64: a near-threshold row).
+        # +-1 and Sign(W) weights get the same scale as a separate Mul.
+        s = 1.0 / math.sqrt(fin)
+        self.lin = BLinear(fin, fout, form, "gemm", True, form != "fold", scale=s)
 
     def forward(self, x):
         if self.bin is not None:
