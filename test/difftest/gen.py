@@ -263,20 +263,53 @@ def _bn(dims, c):
     return nn.BatchNorm2d(c) if dims == 2 else nn.BatchNorm1d(c)
 
 
-def _pad_module(dims, pads, how):
-    """Explicit zero padding: nn.ZeroPad2d / nn.ConstantPad1d / F.pad."""
+def _pad_module(dims, pads, how, value=0.0):
+    """Explicit constant padding: nn.ZeroPad2d / nn.ConstantPad{1,2}d
+    ("module"), F.pad ("fpad"), or a Concat with constant tensors
+    ("concat", how FSMN implementations often pad in time)."""
     if how == "module":
-        return nn.ZeroPad2d(tuple(pads)) if dims == 2 else nn.ConstantPad1d(tuple(pads), 0.0)
-    return _FPad(pads)
+        if dims == 2:
+            return (nn.ZeroPad2d(tuple(pads)) if value == 0
+                    else nn.ConstantPad2d(tuple(pads), value))
+        return nn.ConstantPad1d(tuple(pads), value)
+    if how == "concat":
+        return _CatPad(pads, value)
+    return _FPad(pads, value)
 
 
 class _FPad(nn.Module):
-    def __init__(self, pads):
+    def __init__(self, pads, value=0.0):
         super().__init__()
         self.pads = tuple(pads)
+        self.value = value
 
     def forward(self, x):
-        return F.pad(x, self.pads)
+        return F.pad(x, self.pads, value=self.value)
+
+
+class _CatPad(nn.Module):
+    """Padding as torch.cat with constant blocks (exported as Concat with
+    constant initializers), last dimension first like F.pad."""
+
+    def __init__(self, pads, value=0.0):
+        super().__init__()
+        self.pads = tuple(pads)
+        self.value = value
+
+    def forward(self, x):
+        for d in range(len(self.pads) // 2):
+            axis = x.dim() - 1 - d
+            lo, hi = self.pads[2 * d], self.pads[2 * d + 1]
+            parts = []
+            for n in (lo, None, hi):
+                if n is None:
+                    parts.append(x)
+                elif n:
+                    shape = [int(v) for v in x.shape]
+                    shape[axis] = n
+                    parts.append(torch.full(shape, self.value))
+            x = torch.cat(parts, dim=axis)
+        return x
 
 
 class RPReLU(nn.Module):
@@ -315,8 +348,11 @@ class Block(nn.Module):
         if spec.get("rsign"):
             shift = [1, cin] + [1] * dims if dims else [cin]
         self.bin = Bin(spec["style"], shift, spec.get("bq_scale", 1.0))
-        self.pre = _pad_module(dims, spec["pads"], spec["pad_how"]) if spec["pad"] == "pre" else None
-        self.post = _pad_module(dims, spec["pads"], spec["pad_how"]) if spec["pad"] == "post" else None
+        pv = spec.get("pad_value", 0.0)
+        self.pre = (_pad_module(dims, spec["pads"], spec["pad_how"], pv)
+                    if spec["pad"] == "pre" else None)
+        self.post = (_pad_module(dims, spec["pads"], spec["pad_how"], pv)
+                     if spec["pad"] == "post" else None)
         if dims == 0:
             self.layer = BLinear(cin, cout, spec["form"], spec["kind"], spec["bias"],
                                  spec["alpha_mul"])
@@ -687,7 +723,14 @@ def conv_block(rng, spec, dims, cin, size, last):
         b.update(out=cout, k=k, stride=stride, dil=dil, groups=groups)
         b["bias"] = rng.random() < 0.15
         b["pad"] = pick(rng, ["conv", "pre", "post", "none"], [55, 15, 15, 15])
-        b["pad_how"] = pick(rng, ["module", "fpad"])
+        b["pad_how"] = pick(rng, ["module", "fpad", "concat"], [40, 40, 20])
+        # Padding with a constant other than 0: before the binarizer any
+        # value, after it +-1 (a binary pad value).
+        b["pad_value"] = 0.0
+        if b["pad"] == "pre" and rng.random() < 0.15:
+            b["pad_value"] = pick(rng, [1.0, -1.0, 0.5, -0.25])
+        elif b["pad"] == "post" and rng.random() < 0.2:
+            b["pad_value"] = pick(rng, [1.0, -1.0])
         half = (k - 1) * dil // 2
         if b["pad"] == "conv":
             b["conv_pad"] = pick(rng, [half, half, max(0, half - 1), half + 1]) if half else pick(rng, [0, 0, 1])
@@ -863,7 +906,7 @@ def gen_spec(rng, seed, profile, families=None):
             m = {"k": k, "dil": dil, "style": rand_style(rng, spec), "form": rand_form(rng),
                  "alpha_mul": rng.random() < 0.2,
                  "pad": pick(rng, ["explicit", "conv"], [80, 20]),
-                 "pad_how": pick(rng, ["module", "fpad"]),
+                 "pad_how": pick(rng, ["module", "fpad", "concat"], [40, 35, 25]),
                  "pads": [lo, tot - lo], "conv_pad": tot // 2,
                  "bn": rng.random() < 0.6}
             if m["form"] == "real":
