@@ -652,6 +652,9 @@ private:
         continue;
       }
       double r = -shift / scale;
+      if (!std::isfinite(r))
+        return "channel " + std::to_string(c) + " of " + describe(base) +
+               " has a non-finite scale or shift";
       double nearest = std::nearbyint(r);
       if (std::fabs(nearest) > double(l.k) ||
           std::fabs(r - nearest) > 1e-5 * std::max(1.0, std::fabs(r)))
