@@ -25,7 +25,8 @@ Checks (each failure is one line, "FAIL model variant kind: detail"):
     runs (status 0, no crash);
   - on every row that is not near-threshold (meta.json): argmax equals
     PyTorch's (unless PyTorch's top two are within the tolerance of each
-    other: a tie) and every logit is within TOL*max(1,|ref|) of PyTorch's;
+    other: a tie) and every logit is within TOL*max(1, max|ref| of the row)
+    of PyTorch's;
     rows with an exact zero at a binarizer input are held to the same rule
     (ONNX Sign(0) = 0 is the reference);
   - the binarized generic C agrees with the --no-binarize C, and aarch64
@@ -447,10 +448,11 @@ def run_batch(batch_id, models, variant, args, runtime):
 # Comparisons
 # ---------------------------------------------------------------------------
 
-def close(a, b, tol):
+def close(a, b, tol, scale):
+    """|a - b| <= tol * scale (scale: max(1, largest |ref| of the row))."""
     if a != a or b != b:
         return a != a and b != b
-    return abs(a - b) <= tol * max(1.0, abs(b))
+    return abs(a - b) <= tol * scale
 
 
 def argmax(row):
@@ -462,21 +464,23 @@ def argmax(row):
 
 
 def compare_rows(y, ref, rows, tol, errs=None):
-    """Per row: None if it matches, else a description. errs: per row, the
-    largest |y - ref| / max(1, |ref|) is appended."""
+    """Per row: None if it matches, else a description. A row matches when
+    every |y - ref| <= tol * max(1, max |ref| of the row) and the argmax is
+    the reference's (or the reference's two candidates are within that
+    tolerance of each other: a tie). errs: per row, the largest
+    |y - ref| / max(1, max |ref|) is appended."""
     n = len(ref) // rows
     out = []
     for r in range(rows):
         yr, rr = y[r * n:(r + 1) * n], ref[r * n:(r + 1) * n]
+        scale = max([1.0] + [abs(v) for v in rr if v == v])
         if errs is not None:
-            errs.append(max([abs(a - b) / max(1.0, abs(b)) for a, b in zip(yr, rr)] or [0.0]))
-        bad = [j for j in range(n) if not close(yr[j], rr[j], tol)]
+            errs.append(max([abs(a - b) / scale for a, b in zip(yr, rr)] or [0.0]))
+        bad = [j for j in range(n) if not close(yr[j], rr[j], tol, scale)]
         ay, ar = argmax(yr), argmax(rr)
         msg = None
-        if ay != ar:
-            # A tie: the reference's two candidates are within the tolerance.
-            if abs(rr[ay] - rr[ar]) > 2 * tol * max(1.0, abs(rr[ar])):
-                msg = "argmax %d != %d" % (ay, ar)
+        if ay != ar and abs(rr[ay] - rr[ar]) > 2 * tol * scale:
+            msg = "argmax %d != %d" % (ay, ar)
         if bad:
             j = bad[0]
             d = "%d logits off, [%d] %.7g vs %.7g" % (len(bad), j, yr[j], rr[j])
@@ -709,6 +713,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"variants": variants, "tol": args.tol, "seed": args.seed,
+                       "ort": ORT_CHECKED[0],
                        "stats": totals.stats, "passed": totals.passed,
                        "failed": totals.failed, "seconds": round(time.time() - t0, 1),
                        "models": totals.records}, f, indent=1)

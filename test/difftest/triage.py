@@ -2,6 +2,7 @@
 """Groups the failing models of difftest runs by signature (docs/difftest.md).
 
     triage.py RESULTS.json...     (run.py --json / run.sh N SEED output)
+    triage.py --table RESULTS.json...   one markdown table row per run
 
 A signature is the set of (variant, failure kind) of a model, e.g.
 "nobin:mismatch generic:disagree-nobin" (only the float path is wrong) or
@@ -14,7 +15,26 @@ import os
 import sys
 
 
+def table(paths):
+    print("| seed | generated models | variants | passed | failed | near-threshold rows "
+          "| checked rows with exact zeros | onnxruntime-checked |")
+    print("|---|---|---|---|---|---|---|---|")
+    for path in paths:
+        with open(path) as f:
+            r = json.load(f)
+        gen = [m for m in r["models"] if not m["id"].startswith("regressions/")]
+        st = r["stats"]
+        print("| %s | %d | %s | %d | %d | %d | %d | %s |" % (
+            r.get("seed", "-"), len(gen), ", ".join(r["variants"]),
+            sum(1 for m in gen if not m["failures"]),
+            sum(1 for m in gen if m["failures"]), st["near_rows"], st["zero_rows"],
+            "yes" if any(v == "onnxruntime" for m in gen for v, _, _ in m["failures"])
+            or r.get("ort") else "-"))
+
+
 def main():
+    if sys.argv[1:2] == ["--table"]:
+        return table(sys.argv[2:])
     groups = {}
     total = failed = 0
     for path in sys.argv[1:]:
