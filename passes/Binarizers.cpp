@@ -99,17 +99,35 @@ std::optional<Binarizer> matchBinarizer(Value x) {
   auto where = x.getDefiningOp<onnx::WhereOp>();
   if (!where)
     return std::nullopt;
+  // The condition compares a with 0, possibly under a Not (opset-11
+  // exports spell a >= 0 as Not(Less(a, 0))).
   Operation *cond = where.getCondition().getDefiningOp();
+  bool negated = false;
+  if (auto notOp = dyn_cast_or_null<onnx::NotOp>(cond)) {
+    negated = true;
+    cond = notOp.getX().getDefiningOp();
+  }
   if (!cond || cond->getNumOperands() != 2 || !isSplat(cond->getOperand(1), 0))
     return std::nullopt;
-  bool positiveFirst = isa<onnx::GreaterOrEqualOp, onnx::GreaterOp>(cond);
-  bool negativeFirst = isa<onnx::LessOp>(cond);
-  if ((positiveFirst && isSplat(where.getX(), 1) && isSplat(where.getY(), -1)) ||
-      (negativeFirst && isSplat(where.getX(), -1) && isSplat(where.getY(), 1)))
-    return Binarizer{cond->getOperand(0), 1.0f,
-                     isa<onnx::GreaterOp>(cond) ? ZeroImage::Minus
-                                                : ZeroImage::Plus};
-  return std::nullopt;
+  if (!isa<onnx::GreaterOrEqualOp, onnx::GreaterOp, onnx::LessOp,
+           onnx::LessOrEqualOp>(cond))
+    return std::nullopt;
+  bool trueIsPlus = isSplat(where.getX(), 1) && isSplat(where.getY(), -1);
+  bool trueIsMinus = isSplat(where.getX(), -1) && isSplat(where.getY(), 1);
+  if (!trueIsPlus && !trueIsMinus)
+    return std::nullopt;
+  // The Where's value for an a of sign `s` (-1, 0 or +1).
+  auto valueAt = [&](int s) {
+    bool holds = isa<onnx::GreaterOrEqualOp>(cond) ? s >= 0
+                 : isa<onnx::GreaterOp>(cond)      ? s > 0
+                 : isa<onnx::LessOp>(cond)         ? s < 0
+                                                   : s <= 0;
+    return (holds != negated) == trueIsPlus ? 1 : -1;
+  };
+  if (valueAt(1) != 1 || valueAt(-1) != -1)
+    return std::nullopt;
+  return Binarizer{cond->getOperand(0), 1.0f,
+                   valueAt(0) == 1 ? ZeroImage::Plus : ZeroImage::Minus};
 }
 
 Value peelZeroPad(Value x, SmallVectorImpl<int64_t> &begin,
@@ -182,6 +200,19 @@ bool isIntegerValued(Value v, int depth) {
           onnx::IdentityOp, bnn::ReshapeOp>(def))
     return isIntegerValued(def->getOperand(0), depth + 1);
   return false;
+}
+
+bool isDiscreteValued(Value v) {
+  if (Operation *def = v.getDefiningOp();
+      def && isa<onnx::FlattenOp, onnx::ReshapeOp, onnx::PadOp, onnx::SliceOp,
+                 onnx::TransposeOp, onnx::MaxPoolOp, onnx::IdentityOp>(def))
+    return isDiscreteValued(def->getOperand(0));
+  if (readsBinarizedValues(v) || isIntegerValued(v))
+    return true;
+  // A Where between two constants takes at most their values.
+  auto where = v.getDefiningOp<onnx::WhereOp>();
+  return where && getConstantFloats(where.getX()) &&
+         getConstantFloats(where.getY());
 }
 
 bool readsBinarizedValues(Value x) {
@@ -697,6 +728,22 @@ private:
     return false;
   }
 
+  /// A real layer of real data is 0 where its input window is 0, unless
+  /// every output channel has a non-zero bias.
+  std::optional<std::string> realLayerZero(Operation *layer, int depth) {
+    auto nonZero = [](std::optional<SmallVector<float>> bias) {
+      return bias && llvm::none_of(*bias, [](float x) { return x == 0; });
+    };
+    if (auto conv = dyn_cast<onnx::ConvOp>(layer))
+      if (nonZero(getConstantFloats(conv.getB())))
+        return std::nullopt;
+    if (auto gemm = dyn_cast<onnx::GemmOp>(layer))
+      if (gemm.getBeta().convertToFloat() != 0 &&
+          nonZero(getConstantFloats(gemm.getC())))
+        return std::nullopt;
+    return source(layer->getOperand(0), depth + 1);
+  }
+
   /// Whether real data `u` can be exactly 0.
   std::optional<std::string> realZero(Value u, int depth) {
     Operation *def = u.getDefiningOp();
@@ -757,23 +804,15 @@ private:
         .Case<onnx::WhereOp>([&](onnx::WhereOp w) {
           return any(ValueRange{w.getX(), w.getY()});
         })
-        .Case<onnx::ConvOp>([&](onnx::ConvOp c) -> std::optional<std::string> {
-          // A real layer of real data is 0 where its input window is 0,
-          // unless every output channel has a non-zero bias.
-          if (auto b = getConstantFloats(c.getB()))
-            if (llvm::none_of(*b, [](float x) { return x == 0; }))
-              return std::nullopt;
-          return source(c.getX(), depth + 1);
-        })
-        .Case<onnx::GemmOp>([&](onnx::GemmOp g) -> std::optional<std::string> {
-          if (auto b = getConstantFloats(g.getC()))
-            if (g.getBeta().convertToFloat() != 0 &&
-                llvm::none_of(*b, [](float x) { return x == 0; }))
-              return std::nullopt;
-          return source(g.getA(), depth + 1);
-        })
-        .Case<onnx::MatMulOp>(
-            [&](onnx::MatMulOp m) { return source(m.getA(), depth + 1); })
+        .Case<onnx::ConvOp, onnx::GemmOp, onnx::MatMulOp>(
+            [&](Operation *o) -> std::optional<std::string> {
+              // Sums of values from a finite set cancel structurally
+              // (a layer that is not recognized as binary).
+              if (isDiscreteValued(o->getOperand(0)))
+                return describeNode(o) + " sums discrete values, which "
+                                         "can cancel";
+              return realLayerZero(o, depth);
+            })
         .Case<onnx::SignOp>(
             [&](onnx::SignOp s) { return source(s.getX(), depth + 1); })
         .Case<onnx::AveragePoolOp, onnx::GlobalAveragePoolOp, onnx::TransposeOp,

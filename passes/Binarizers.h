@@ -77,6 +77,11 @@ bool isIntegerValued(mlir::Value v, int depth = 0);
 /// values, through a view or zero padding: its sums are exact.
 bool readsBinarizedValues(mlir::Value x);
 
+/// Whether `v` takes values from a small finite set (binarizer outputs,
+/// integers, a Where between constants), through data movement: sums of
+/// such values cancel to exactly 0 structurally.
+bool isDiscreteValued(mlir::Value v);
+
 /// Why the real value `a` can hold an exact 0, or nullopt if it provably
 /// cannot (docs/binarization.md lists the rules). With
 /// `assume.nonzeroInputs`, a graph input the answer relies on is named in

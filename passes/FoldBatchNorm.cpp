@@ -5,8 +5,8 @@
 // real-valued Conv or Gemm, the map folds into its weights:
 //   W'[o, ...] = s[o] * W[o, ...],   B'[o] = s[o] * (B[o] - mean[o]) + beta[o].
 //
-// Not when the layer reads binarized values (a kept-real binary layer, or
-// --no-binarize): its sums are exact integers, 0 included, and BN keeps a 0
+// Not when the layer reads discrete values (a kept-real binary layer, or
+// --no-binarize): its sums are exact, 0 included, and BN keeps a 0
 // a later Sign sees (Sign(0) = 0). Scaled weights s * (+-1) no longer sum to
 // exactly 0 (docs/binarization.md, "Sign(0)").
 //
@@ -57,7 +57,7 @@ struct FoldIntoConv final : OpRewritePattern<onnx::BatchNormalizationOp> {
     auto conv = bn.getX().getDefiningOp<onnx::ConvOp>();
     if (!conv || !conv->hasOneUse())
       return rewriter.notifyMatchFailure(bn, "input is not a single-use Conv");
-    if (readsBinarizedValues(conv.getX()))
+    if (isDiscreteValued(conv.getX()))
       return rewriter.notifyMatchFailure(bn, "exact integer sums stay exact");
     auto weights = getConstantFloats(conv.getW());
     std::optional<SmallVector<float>> bias;
@@ -90,7 +90,7 @@ struct FoldIntoGemm final : OpRewritePattern<onnx::BatchNormalizationOp> {
   LogicalResult matchAndRewrite(onnx::BatchNormalizationOp bn,
                                 PatternRewriter &rewriter) const override {
     auto gemm = bn.getX().getDefiningOp<onnx::GemmOp>();
-    if (gemm && readsBinarizedValues(gemm.getA()))
+    if (gemm && isDiscreteValued(gemm.getA()))
       return rewriter.notifyMatchFailure(bn, "exact integer sums stay exact");
     if (!gemm || !gemm->hasOneUse())
       return rewriter.notifyMatchFailure(bn, "input is not a single-use Gemm");

@@ -253,3 +253,45 @@ func.func @ste_then_even_dot(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %y = onnx.MatMul %s2, %w2 : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// Opset 11 spells a >= 0 as Not(Less(a, 0)): Where(Not(Less(a, 0)), 1, -1)
+// is b(a) exactly, zeros included (difftest regression
+// where-not-less-opset11).
+// CHECK-LABEL: func.func @where_not_less
+// CHECK: bnn.pack
+// CHECK-NOT: onnx.MatMul
+func.func @where_not_less(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %zero = onnx.Constant dense<0.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %minus = onnx.Constant dense<-1.0> : tensor<f32>
+  %lt = onnx.Less %a, %zero : (tensor<2x2xf32>, tensor<f32>) -> tensor<2x2xi1>
+  %ge = onnx.Not %lt : tensor<2x2xi1> -> tensor<2x2xi1>
+  %b = onnx.Where %ge, %one, %minus : (tensor<2x2xi1>, tensor<f32>, tensor<f32>) -> tensor<2x2xf32>
+  %w = onnx.Constant dense<[[1.0, -1.0], [1.0, 1.0]]> : tensor<2x2xf32>
+  %y = onnx.MatMul %b, %w : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// A layer that is not binary (weights not +-alpha) over discrete values
+// (a Where between constants) sums values that cancel: the Sign after it
+// can see exact zeros.
+// CHECK-LABEL: func.func @discrete_sum
+// CHECK-NOT: bnn.pack
+func.func @discrete_sum(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %zero = onnx.Constant dense<0.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %two = onnx.Constant dense<2.0> : tensor<f32>
+  %gt = onnx.Greater %x, %zero : (tensor<1x2xf32>, tensor<f32>) -> tensor<1x2xi1>
+  %d = onnx.Where %gt, %one, %two : (tensor<1x2xi1>, tensor<f32>, tensor<f32>) -> tensor<1x2xf32>
+  %w = onnx.Constant dense<[[2.0, 1.0], [-1.0, -0.5]]> : tensor<2x2xf32>
+  %h = onnx.MatMul %d, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %s = onnx.Sign %h : tensor<1x2xf32> -> tensor<1x2xf32>
+  %w2 = onnx.Constant dense<[[1.0, -1.0], [1.0, 1.0]]> : tensor<2x2xf32>
+  // expected-warning @+1 {{input is Sign(a) and a can be exactly 0 (unnamed node (MatMul) sums discrete values, which can cancel)}}
+  %y = onnx.MatMul %s, %w2 : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
