@@ -162,8 +162,16 @@ def _alpha(n, shape=None, scale=1.0):
     if _EXACT:
         a = 2.0 ** (torch.randint(-3, 2, (n,)).float() + round(math.log2(scale)))
     else:
-        a = torch.empty(n).uniform_(0.05, 1.5) * scale
+        a = _short(torch.empty(n).uniform_(0.05, 1.5) * scale)
     return a if shape is None else a.reshape(shape)
+
+
+def _short(a):
+    """a rounded to 5 significant bits: sums of up to 2^19 terms +-a are
+    exact in float32 in any order, so a dot product of 0 times alpha is an
+    exact 0 in PyTorch as in a compiler that scales an integer dot product."""
+    m, e = torch.frexp(a)
+    return torch.ldexp(torch.round(m * 32) / 32, e)
 
 
 class BWeight(nn.Module):
@@ -382,11 +390,12 @@ class Block(nn.Module):
                 (nn.Conv2d if dims == 2 else nn.Conv1d)(cin, cout, 1, bias=False),
                 _bn(dims, cout))
 
-    def forward(self, x):
+    def forward(self, x, skip_bin=False):
         h = x
         if self.pre is not None:
             h = self.pre(h)
-        h = self.bin(h)
+        if not skip_bin:
+            h = self.bin(h)
         if self.post is not None:
             h = self.post(h)
         h = self.layer(h)
@@ -457,12 +466,17 @@ class Net(nn.Module):
             self.train(was)
 
     def forward(self, x):
+        if self.head_bin is not None and self.spec["head"].get("sign_first"):
+            # Sign -> Flatten -> binary dense (the Sign behind a Flatten).
+            h = self.head_bin.bin(self.body(x, flatten=False))
+            h = self.head_bin(torch.flatten(h, 1), skip_bin=True)
+            return self.fc(h)
         h = self.body(x)
         if self.head_bin is not None:
             h = self.head_bin(h)
         return self.fc(h)
 
-    def body(self, x):
+    def body(self, x, flatten=True):
         h = x
         if self.stem is not None:
             h = self.stem(h)
@@ -475,9 +489,39 @@ class Net(nn.Module):
         hd = self.spec["head"]["kind"]
         if hd == "gap" and self.dims:
             h = h.mean(dim=tuple(range(2, 2 + self.dims)))
-        elif self.dims:
+        elif self.dims and flatten:
             h = torch.flatten(h, 1)
         return h
+
+
+class Seq(nn.Module):
+    """Token MLP on [B, S, F]: binary layers as batched 3-D MatMuls
+    Sign(a)[B, S, K] @ W[K, N] (+ bias), LayerNorm over the features before
+    the binarizers (BiBERT's Sign(LayerNorm(x))), optional per-feature
+    alpha Mul and residual Add, mean over S, real classifier."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        s, f = spec["input"]
+        w = spec["width"]
+        self.stem = nn.Linear(f, w)
+        self.blocks = nn.ModuleList()
+        for b in spec["blocks"]:
+            mod = nn.Module()
+            mod.ln = nn.LayerNorm(w) if b["ln"] else None
+            mod.bin = Bin(b["style"], [w] if b.get("rsign") else None, b.get("bq_scale", 1.0))
+            mod.lin = BLinear(w, w, b["form"], "matmul", b["bias"], b["alpha_mul"])
+            self.blocks.append(mod)
+        self.fc = nn.Linear(w, spec["classes"])
+
+    def forward(self, x):
+        h = self.stem(x)
+        for b, sp in zip(self.blocks, self.spec["blocks"]):
+            t = b.ln(h) if b.ln is not None else h
+            t = b.lin(b.bin(t))
+            h = h + t if sp["res"] else t
+        return self.fc(h.mean(dim=1))
 
 
 class Fsmn(nn.Module):
@@ -610,6 +654,8 @@ def build(spec):
             m = Fsmn(spec)
         elif fam == "bert":
             m = Bert(spec)
+        elif fam == "seq":
+            m = Seq(spec)
         else:
             raise ValueError(fam)
     finally:
@@ -691,7 +737,8 @@ def rand_form(rng):
 def bq_scale(rng, spec):
     if spec["bn_mode"] == "untrained":
         return pick(rng, [1.0, 0.5, 2.0, 0.25])
-    return pick(rng, [1.0, 0.5, 2.0, round(rng.uniform(0.1, 3.0), 4)])
+    m, e = math.frexp(rng.uniform(0.1, 3.0))
+    return pick(rng, [1.0, 0.5, 2.0, math.ldexp(round(m * 32) / 32, e)])
 
 
 def conv_block(rng, spec, dims, cin, size, last):
@@ -806,8 +853,8 @@ def dense_block(rng, spec, fin, width=None):
 
 
 def gen_spec(rng, seed, profile, families=None):
-    fams = families or ["mlp", "cnn", "fsmn", "bert"]
-    weights = {"mlp": 26, "cnn": 44, "fsmn": 16, "bert": 14}
+    fams = families or ["mlp", "cnn", "fsmn", "bert", "seq"]
+    weights = {"mlp": 22, "cnn": 42, "fsmn": 14, "bert": 12, "seq": 10}
     fam = pick(rng, fams, [weights[f] for f in fams])
     spec = {"family": fam, "seed": seed, "profile": profile,
             "opset": pick(rng, [11, 13, 17]),
@@ -876,6 +923,7 @@ def gen_spec(rng, seed, profile, families=None):
             hk = "gap"
         spec["head"] = {"kind": hk, "flat": flat}
         if hk == "bin_dense":
+            spec["head"]["sign_first"] = rng.random() < 0.4
             spec["head"]["block"] = dense_block(rng, spec, flat)
             spec["head"]["block"]["res"] = "none"
             spec["head"]["block"]["rprelu"] = False
@@ -928,6 +976,20 @@ def gen_spec(rng, seed, profile, families=None):
             mem.append(m)
         spec["memory"] = mem
         spec["classes"] = rng.randint(2, 8)
+    elif fam == "seq":
+        spec["input"] = [rng.randint(2, 8), rng.randint(4, 24)]
+        spec["width"] = pick(rng, [8, 16, 24, 32] if small else [8, 16, 32, 48])
+        blocks = []
+        for _ in range(rng.randint(1, 3)):
+            b = {"style": rand_style(rng, spec), "form": pick(rng, WFORMS[:3]),
+                 "ln": rng.random() < 0.6, "bias": rng.random() < 0.5,
+                 "alpha_mul": rng.random() < 0.3, "res": rng.random() < 0.4,
+                 "rsign": rng.random() < 0.15}
+            if b["style"] == "bipolar":
+                b["bq_scale"] = bq_scale(rng, spec)
+            blocks.append(b)
+        spec["blocks"] = blocks
+        spec["classes"] = rng.randint(2, 8)
     else:  # bert
         n = rng.randint(3, 8)
         heads = pick(rng, [1, 2])
@@ -971,7 +1033,7 @@ def make_inputs(spec, rng_np):
         if fam == "mlp":
             mask = rng_np.random(shape[1]) < 0.4
             x1[r, mask] = 0
-        elif fam == "bert":
+        elif fam in ("bert", "seq"):
             n = shape[1]
             toks = rng_np.random(n) < 0.4
             toks[rng_np.integers(n)] = True
@@ -1162,7 +1224,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--profile", choices=["ci", "full"], default="full")
     ap.add_argument("--family", default=None,
-                    help="comma-separated subset of mlp,cnn,fsmn,bert")
+                    help="comma-separated subset of mlp,cnn,fsmn,bert,seq")
     a = ap.parse_args()
     torch.set_num_threads(1)
     fams = a.family.split(",") if a.family else None

@@ -103,7 +103,7 @@ def candidates(spec):
             out.append(s)
 
     fam = spec["family"]
-    lists = {"mlp": "blocks", "cnn": "blocks", "fsmn": "memory"}
+    lists = {"mlp": "blocks", "cnn": "blocks", "fsmn": "memory", "seq": "blocks"}
     if fam in lists:
         key = lists[fam]
         for i in range(len(spec[key])):
@@ -119,6 +119,14 @@ def candidates(spec):
         alt(lambda s: s.__setitem__("proj_in", {"kind": "real"}))
         for c in (8, 4):
             alt(lambda s, c=c: s.__setitem__("channels", c) if s["channels"] > c else False)
+    if fam == "seq":
+        for w in (8, 16):
+            alt(lambda s, w=w: s.__setitem__("width", w) if s["width"] > w else False)
+        for i in range(len(spec["blocks"])):
+            for f, v in (("res", False), ("ln", False), ("bias", False), ("alpha_mul", False),
+                         ("rsign", False), ("style", "sign"), ("form", "pm1")):
+                if spec["blocks"][i].get(f) != v:
+                    alt(lambda s, i=i, f=f, v=v: s["blocks"][i].__setitem__(f, v))
     if fam == "bert":
         alt(lambda s: s.__setitem__("ffn", 0))
         alt(lambda s: s.__setitem__("ln_in", False))
@@ -132,7 +140,11 @@ def candidates(spec):
         alt(lambda s: s.__setitem__("scale", False))
     # smaller inputs
     inp = spec["input"]
+    if fam == "seq":
+        alt(lambda s: s.__setitem__("input", [max(1, s["input"][0] // 2), s["input"][1]]))
     for j in range(len(inp)):
+        if fam in ("bert", "seq") and j == 0:
+            continue
         if fam == "bert":
             break
         for v in sorted({max(1, inp[j] // 2), inp[j] - 1}):
@@ -147,7 +159,7 @@ def candidates(spec):
         blocks = [("blocks", i) for i in range(len(spec["blocks"]))]
     elif fam == "fsmn":
         blocks = [("memory", i) for i in range(len(spec["memory"]))]
-    else:
+    else:  # bert, seq (handled above)
         blocks = []
     for key, i in blocks:
         b = spec[key][i]
