@@ -171,6 +171,14 @@ std::string CEmitter::currentNodeId() const {
   return identifierFragment(names.empty() ? "node" : names.front());
 }
 
+/// C has no zero-size arrays (-pedantic): an empty constant is one unused
+/// element, which no kernel reads (its tensor has no elements).
+static int64_t arrayLength(int64_t elements) {
+  return std::max<int64_t>(elements, 1);
+}
+static constexpr const char *emptyArrayFiller =
+    "\n    0, /* placeholder: the tensor is empty */";
+
 std::string CEmitter::defineConstant(Operation *op, StringRef role) {
   auto attr = cast<DenseElementsAttr>(op->getAttrOfType<ElementsAttr>("value"));
   auto type = cast<RankedTensorType>(attr.getType());
@@ -184,7 +192,10 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
   constantsOS << "/* " << commentSafe(names.empty() ? stem : join(names, ", "))
               << ": "
               << shapeString(type) << " */\nstatic const " << cType(element)
-              << " " << name << "[" << type.getNumElements() << "] = {";
+              << " " << name << "[" << arrayLength(type.getNumElements())
+              << "] = {";
+  if (type.getNumElements() == 0)
+    constantsOS << emptyArrayFiller;
   int64_t i = 0;
   auto separator = [&] { constantsOS << (i++ % 8 == 0 ? "\n    " : " "); };
   if (isa<FloatType>(element)) {
@@ -221,8 +232,9 @@ static std::string defineArrayOf(CEmitter &e, raw_ostream &os, StringRef stem,
                                  ArrayRef<T> values, Format format) {
   std::string name = e.freshName(stem);
   os << "/* " << commentSafe(comment) << " */\nstatic const " << type << " "
-     << name << "["
-     << values.size() << "] = {";
+     << name << "[" << arrayLength(values.size()) << "] = {";
+  if (values.empty())
+    os << emptyArrayFiller;
   for (auto [i, v] : llvm::enumerate(values))
     os << (i % 8 == 0 ? "\n    " : " ") << format(v) << ",";
   os << "\n};\n\n";
