@@ -745,6 +745,10 @@ def conv_block(rng, spec, dims, cin, size, last):
     """A random binary conv block for a [cin, *size] input, or None."""
     small = spec["profile"] == "ci"
     chans = [4, 8, 12, 16] if small else [4, 8, 16, 24, 32]
+    if rng.random() < 0.15:  # channel counts that are not multiples of 4
+        chans = [3, 5, 7, 13] if small else [3, 5, 7, 13, 33]
+    if spec.get("wide"):  # after a wide stem: few output channels
+        chans = [5, 8, 16]
     for _ in range(50):
         b = {"style": rand_style(rng, spec), "form": rand_form(rng)}
         b["rsign"] = rng.random() < 0.2
@@ -838,7 +842,8 @@ def dense_block(rng, spec, fin, width=None):
     b["order"] = pick(rng, ["bn", "bn_prelu", "bn_relu", "none"], [60, 22, 6, 12])
     b["kind"] = pick(rng, ["gemm", "matmul", "addmm"], [45, 35, 20])
     b["bias"] = rng.random() < 0.4
-    b["out"] = width or pick(rng, [8, 16, 24, 32, 48, 64])
+    b["out"] = width or pick(rng, [5, 8, 16] if spec.get("wide") else
+                             [8, 16, 24, 32, 48, 64, 5, 13, 33])
     b["pad"], b["pads"], b["pad_how"] = "none", [], "module"
     r = pick(rng, ["none", "add", "concat"], [75, 15, 10])
     b["res"] = "none"
@@ -873,18 +878,28 @@ def gen_spec(rng, seed, profile, families=None):
     spec["zero_gamma"] = pick(rng, [0.0, 0.05], [90, 10])
     if rng.random() < 0.5:
         spec["style_all"] = pick(rng, STYLES, STYLE_WEIGHTS)
+    # A few wide models (full profile): binary dot products of 16 to 63
+    # words (Cortex-M's Harley-Seal path, multi-word NEON loops).
+    spec["wide"] = profile == "full" and rng.random() < 0.06
     small = profile == "ci"
     if fam == "mlp":
         spec["dims"] = 0
         fin = rng.randint(6, 40 if small else 64)
         spec["input"] = [fin]
         stem = pick(rng, ["bn", "plain", "bn_relu", "none"], [70, 15, 5, 10])
+        if spec["wide"] and stem == "none":
+            stem = "bn"
         width = pick(rng, [16, 24, 32, 48, 64] + ([] if small else [128, 256]))
+        if spec.get("wide"):
+            fin = min(fin, 8)
+            spec["input"] = [fin]
+            width = pick(rng, [512, 1024, 1500])
         spec["stem"] = {"kind": stem, "out": width, "bias": rng.random() < 0.6}
         c = fin if stem == "none" else width
         blocks = []
         for _ in range(rng.randint(1, 3)):
-            b = dense_block(rng, spec, c, width if rng.random() < 0.5 else None)
+            b = dense_block(rng, spec, c, width if rng.random() < 0.5 and not spec["wide"]
+                            else None)
             blocks.append(b)
             c = b["out"] + (c if b["res"] == "concat" else 0)
         spec["blocks"] = blocks
@@ -902,7 +917,9 @@ def gen_spec(rng, seed, profile, families=None):
             hw = [rng.randint(6, 24 if small else 32)]
         spec["input"] = [cin] + hw
         stem = pick(rng, ["bn", "plain", "bn_relu", "none"], [75, 10, 5, 10])
-        c0 = pick(rng, [4, 8, 16])
+        if spec["wide"] and stem == "none":
+            stem = "bn"
+        c0 = pick(rng, [64, 96, 128] if spec["wide"] else [4, 8, 16])
         spec["stem"] = {"kind": stem, "out": c0, "k": pick(rng, [1, 3]),
                         "bias": rng.random() < 0.7}
         c = cin if stem == "none" else c0
@@ -925,6 +942,8 @@ def gen_spec(rng, seed, profile, families=None):
         if hk == "bin_dense":
             spec["head"]["sign_first"] = rng.random() < 0.4
             spec["head"]["block"] = dense_block(rng, spec, flat)
+            if spec["head"]["sign_first"]:
+                spec["head"]["block"]["rsign"] = False
             spec["head"]["block"]["res"] = "none"
             spec["head"]["block"]["rprelu"] = False
         spec["classes"] = rng.randint(2, 10)
@@ -1161,7 +1180,7 @@ def generate_one(spec, out_dir, rng_np):
     path = os.path.join(out_dir, "model.onnx")
     export(model, spec, torch.from_numpy(xs[0]), path)
     size = os.path.getsize(path)
-    if size > MAX_ONNX_BYTES[spec["profile"]]:
+    if size > MAX_ONNX_BYTES[spec["profile"]] * (3 if spec.get("wide") else 1):
         return None
     m = onnx.load(path)
     ops = sorted({(n.domain + "::" if n.domain else "") + n.op_type for n in m.graph.node})
