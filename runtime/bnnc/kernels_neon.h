@@ -565,7 +565,10 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
     hi = p->ow;
   if (lo > hi)
     lo = hi;
-  if (p->h == 1 && p->w == 1 && p->kh == 1 && p->kw == 1) {
+  /* A 1x1 map under a 1x1 kernel without padding is a dense layer; with
+   * padding the border outputs are 0-tap dot products of the general path. */
+  if (p->h == 1 && p->w == 1 && p->kh == 1 && p->kw == 1 && p->oh == 1 &&
+      p->ow == 1 && p->pad_top == 0 && p->pad_left == 0) {
     for (int32_t n = 0; n < p->n; ++n) {
       if (c->y_bits)
         for (int32_t b = c->m8 / 8; b < c->out_bytes; ++b)
