@@ -167,6 +167,18 @@ TEST(NeonBConv2d, GeometrySweep) {
     }
 }
 
+TEST(NeonBConv2d, PaddingBeyondTheMap) {
+  // A 1x1 map padded by a 1x1 kernel's conv (zero padding folded in from a
+  // graph Pad, difftest regression aarch64-bconv-1x1-map-padded): the border
+  // outputs are 0-tap dot products, not a dense layer. Also pads wider than
+  // half the kernel on small maps.
+  checkBConv({1, 64, 1, 1, 24, 1, 1, 1, 1, 1}, 11);
+  checkBConv({2, 33, 1, 1, 9, 1, 1, 1, 1, 2}, 12);
+  checkBConv({1, 128, 1, 1, 40, 1, 1, 2, 1, 1}, 13);
+  checkBConv({1, 7, 2, 3, 5, 3, 3, 1, 1, 2}, 14);
+  checkBConv({2, 64, 3, 4, 16, 3, 3, 1, 2, 3}, 15);
+}
+
 TEST(NeonBConv2d, BenchmarkShapesScaledDown) {
   // The benchmark layers' channel counts (64, 256, dense 1024) on small maps.
   checkBConv({1, 64, 9, 20, 64, 3, 3, 1, 1, 1}, 1);
