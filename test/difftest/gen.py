@@ -50,6 +50,7 @@ from torch.nn import functional as F
 NEAR_FACTOR = 16.0
 NEAR_FLOOR = 1e-6
 QONNX = "qonnx.custom_op.general"
+UNTRAINED_PERCENT = 10  # share of "untrained" models (--untrained-percent)
 MAX_ONNX_BYTES = {"ci": 16 * 1024, "full": 48 * 1024}
 
 STYLES = ["sign", "ste", "htanh", "where_ge", "where_lt", "where_gt", "bipolar"]
@@ -864,7 +865,8 @@ def gen_spec(rng, seed, profile, families=None):
     spec = {"family": fam, "seed": seed, "profile": profile,
             "opset": pick(rng, [11, 13, 17]),
             "batch": pick(rng, [1, 8], [35, 65]),
-            "bn_mode": pick(rng, ["random", "untrained"], [90, 10]),
+            "bn_mode": pick(rng, ["random", "untrained"],
+                            [100 - UNTRAINED_PERCENT, UNTRAINED_PERCENT]),
             "export": pick(rng, ["preserve", "eval"], [80, 20])}
     # Set 1, row 0 all zeros (always with batch 8; with batch 1 the single
     # row is all zeros or has a zero region).
@@ -1244,7 +1246,12 @@ def main():
     ap.add_argument("--profile", choices=["ci", "full"], default="full")
     ap.add_argument("--family", default=None,
                     help="comma-separated subset of mlp,cnn,fsmn,bert,seq")
+    ap.add_argument("--untrained-percent", type=int, default=10,
+                    help="share of models with PyTorch's default (untrained) BatchNorm "
+                         "statistics, which make exact zeros (default 10)")
     a = ap.parse_args()
+    global UNTRAINED_PERCENT
+    UNTRAINED_PERCENT = a.untrained_percent
     torch.set_num_threads(1)
     fams = a.family.split(",") if a.family else None
     os.makedirs(a.out, exist_ok=True)

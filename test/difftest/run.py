@@ -648,6 +648,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="seed of --gen")
     ap.add_argument("--chunk", type=int, default=200,
                     help="--gen generates and runs this many models at a time")
+    ap.add_argument("--gen-arg", action="append", default=[],
+                    help="an extra argument for gen.py (repeatable), e.g. "
+                         "--gen-arg=--untrained-percent=100")
     ap.add_argument("--gen-python", default="/usr/bin/python3",
                     help="the Python with torch and onnx, for --gen")
     ap.add_argument("--ort", action="store_true",
@@ -692,7 +695,7 @@ def main():
             count = min(args.chunk, args.gen - what)
             r = subprocess.run([args.gen_python, os.path.join(HERE, "gen.py"), "--seed",
                                 str(args.seed), "--start", str(what), "--count", str(count),
-                                "--out", out], stdout=subprocess.DEVNULL)
+                                "--out", out] + args.gen_arg, stdout=subprocess.DEVNULL)
             if r.returncode:
                 sys.exit("run.py: gen.py failed")
             names = ["s%d_%04d" % (args.seed, i) for i in range(what, what + count)]
