@@ -207,8 +207,12 @@ bool isDiscreteValued(Value v) {
       def && isa<onnx::FlattenOp, onnx::ReshapeOp, onnx::PadOp, onnx::SliceOp,
                  onnx::TransposeOp, onnx::MaxPoolOp, onnx::IdentityOp>(def))
     return isDiscreteValued(def->getOperand(0));
-  if (readsBinarizedValues(v) || isIntegerValued(v))
+  if (readsBinarizedValues(v) || isIntegerValued(v) || getConstantFloats(v))
     return true;
+  // Zero padding as a Concat with constant blocks (torch.cat).
+  if (auto concat = v.getDefiningOp<onnx::ConcatOp>())
+    return llvm::all_of(concat.getInputs(),
+                        [](Value x) { return isDiscreteValued(x); });
   // A Where between two constants takes at most their values.
   auto where = v.getDefiningOp<onnx::WhereOp>();
   return where && getConstantFloats(where.getX()) &&

@@ -78,8 +78,9 @@ bool isIntegerValued(mlir::Value v, int depth = 0);
 bool readsBinarizedValues(mlir::Value x);
 
 /// Whether `v` takes values from a small finite set (binarizer outputs,
-/// integers, a Where between constants), through data movement: sums of
-/// such values cancel to exactly 0 structurally.
+/// integers, constants, a Where between constants, a Concat of such values),
+/// through data movement: sums of such values cancel to exactly 0
+/// structurally.
 bool isDiscreteValued(mlir::Value v);
 
 /// Why the real value `a` can hold an exact 0, or nullopt if it provably
