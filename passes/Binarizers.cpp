@@ -722,6 +722,11 @@ private:
     if (isIntegerValued(base) || latticeOf(base, depth + 1))
       return true;
     Operation *def = base.getDefiningOp();
+    // A layer of any weights over discrete inputs takes finitely many
+    // values too: its sums with other such values can cancel.
+    if (def && isa<onnx::ConvOp, onnx::GemmOp, onnx::MatMulOp>(def) &&
+        isDiscreteValued(def->getOperand(0)))
+      return true;
     if (def && isa<onnx::AddOp, onnx::SubOp>(def))
       return latticeValued(def->getOperand(0), depth + 1) &&
              latticeValued(def->getOperand(1), depth + 1);
