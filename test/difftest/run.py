@@ -2,11 +2,15 @@
 """Differential test runner of bnnc (docs/difftest.md).
 
     run.py [--bnnc PATH] [--work DIR] [--jobs 2] [--targets LIST]
-           [--tol T] [--batch K] [--json FILE] MODELDIR_OR_CORPUS...
+           [--tol T] [--batch K] [--json FILE] [MODELDIR_OR_CORPUS...]
+           [--gen N --seed S [--chunk 200] [--ort] [--gen-arg ARG]...]
 
 Every argument is a model directory (model.onnx, meta.json, in_*/ref_*.bin,
 as written by gen.py) or a directory of such directories. Needs only
 python3 (no numpy, no torch) and the cross toolchains of scripts/setup.sh.
+--gen N also generates N models with gen.py (Debian's /usr/bin/python3
+with torch) in chunks, runs them, keeps the failing ones and, with --ort,
+checks their references with onnxruntime (ort_check.py).
 
 Per model, bnnc compiles four variants:
     generic      --target=generic, built with the host cc
