@@ -90,12 +90,6 @@ private:
   Location loc;
 };
 
-/// Whether `v` is a constant whose elements all equal `value`.
-bool isSplat(Value v, float value) {
-  auto values = getConstantFloats(v);
-  return values && llvm::all_of(*values, [&](float x) { return x == value; });
-}
-
 /// Sign(a) of an integer-valued `a`: a can be exactly 0, where ONNX Sign
 /// gives 0 but a binary kernel can only give +-1.
 bool isTernarySign(Value x) {
@@ -294,15 +288,6 @@ LogicalResult rewriteDense(PatternRewriter &rewriter, Operation *op,
   return success();
 }
 
-/// W[K, N] row-major -> W^T[N, K].
-SmallVector<float> transpose(ArrayRef<float> w, int64_t k, int64_t n) {
-  SmallVector<float> t(w.size());
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      t[j * k + i] = w[i * n + j];
-  return t;
-}
-
 struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
   BinarizeGemm(MLIRContext *ctx, ZeroAssumptions assume)
       : OpRewritePattern(ctx), assume(assume) {}
@@ -319,8 +304,8 @@ struct BinarizeGemm final : OpRewritePattern<onnx::GemmOp> {
     int64_t k = tensorType(op.getA()).getDimSize(1);
     SmallVector<float> w = op.getTransB()
                                ? *weights
-                               : transpose(*weights, bType.getDimSize(0),
-                                           bType.getDimSize(1));
+                               : transposeMatrix(*weights, bType.getDimSize(0),
+                                                 bType.getDimSize(1));
     // The bias must be per output column to live in the epilogue.
     std::optional<SmallVector<float>> bias;
     if (!isNoValue(op.getC())) {
@@ -356,8 +341,8 @@ struct BinarizeMatMul final : OpRewritePattern<onnx::MatMulOp> {
         bType.getRank() != 2)
       return rewriter.notifyMatchFailure(op, "not Sign(a)[..., M, K] x W[K, N]");
     int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
-    return rewriteDense(rewriter, op, *in, transpose(*weights, k, n), n, k,
-                        in->scale, std::nullopt, assume.tolerance);
+    return rewriteDense(rewriter, op, *in, transposeMatrix(*weights, k, n), n,
+                        k, in->scale, std::nullopt, assume.tolerance);
   }
 
   ZeroAssumptions assume;
@@ -413,7 +398,7 @@ struct BinarizeAttention final : OpRewritePattern<onnx::MatMulOp> {
         !tensorType(cast.getOutput()).getElementType().isF32())
       return rewriter.notifyMatchFailure(op, "not Cast(...) x Sign(V)");
     auto greater = cast.getInput().getDefiningOp<onnx::GreaterOp>();
-    if (!greater || !isSplat(greater->getOperand(1), 0.0f))
+    if (!greater || !isSplatConstant(greater->getOperand(1), 0.0f))
       return rewriter.notifyMatchFailure(op, "probabilities are not [S > 0]");
     auto scores =
         positiveScaleOf(greater->getOperand(0)).getDefiningOp<onnx::MatMulOp>();

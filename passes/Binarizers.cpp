@@ -56,16 +56,6 @@ std::optional<SmallVector<float>> channelMagnitudes(ArrayRef<float> w,
   return alpha;
 }
 
-namespace {
-
-/// Whether `v` is a constant whose elements all equal `value`.
-bool isSplat(Value v, float value) {
-  auto values = getConstantFloats(v);
-  return values && !values->empty() &&
-         llvm::all_of(*values, [&](float x) { return x == value; });
-}
-
-} // namespace
 
 /// The straight-through estimator's residue (a - b) + b around a binarized
 /// value a (`x + (sign(x) - x).detach()` in PyTorch) is a in the forward
@@ -107,13 +97,13 @@ std::optional<Binarizer> matchBinarizer(Value x) {
     negated = true;
     cond = notOp.getX().getDefiningOp();
   }
-  if (!cond || cond->getNumOperands() != 2 || !isSplat(cond->getOperand(1), 0))
+  if (!cond || cond->getNumOperands() != 2 || !isSplatConstant(cond->getOperand(1), 0))
     return std::nullopt;
   if (!isa<onnx::GreaterOrEqualOp, onnx::GreaterOp, onnx::LessOp,
            onnx::LessOrEqualOp>(cond))
     return std::nullopt;
-  bool trueIsPlus = isSplat(where.getX(), 1) && isSplat(where.getY(), -1);
-  bool trueIsMinus = isSplat(where.getX(), -1) && isSplat(where.getY(), 1);
+  bool trueIsPlus = isSplatConstant(where.getX(), 1) && isSplatConstant(where.getY(), -1);
+  bool trueIsMinus = isSplatConstant(where.getX(), -1) && isSplatConstant(where.getY(), 1);
   if (!trueIsPlus && !trueIsMinus)
     return std::nullopt;
   // The Where's value for an a of sign `s` (-1, 0 or +1).
@@ -618,15 +608,6 @@ private:
     return l;
   }
 
-  static SmallVector<float> transposed(ArrayRef<float> w, int64_t k,
-                                       int64_t n) {
-    SmallVector<float> t(w.size());
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        t[j * k + i] = w[i * n + j];
-    return t;
-  }
-
   std::optional<Lattice> latticeOfGemm(onnx::GemmOp gemm, int depth) {
     auto w = getConstantFloats(gemm.getB());
     auto bShape = tensorType(gemm.getB()).getShape();
@@ -634,7 +615,7 @@ private:
       return std::nullopt;
     int64_t k = bShape[gemm.getTransB() ? 1 : 0];
     int64_t n = bShape[gemm.getTransB() ? 0 : 1];
-    SmallVector<float> rows = gemm.getTransB() ? *w : transposed(*w, k, n);
+    SmallVector<float> rows = gemm.getTransB() ? *w : transposeMatrix(*w, k, n);
     auto l = denseLattice(gemm.getA(), rows, n, k,
                           gemm.getAlpha().convertToDouble(), 2, depth);
     if (!l || isNoValue(gemm.getC()))
@@ -657,7 +638,7 @@ private:
     int64_t rank = tensorType(matmul.getY()).getRank();
     if (!w || bShape.size() != 2 || rank < 2)
       return std::nullopt;
-    return denseLattice(matmul.getA(), transposed(*w, bShape[0], bShape[1]),
+    return denseLattice(matmul.getA(), transposeMatrix(*w, bShape[0], bShape[1]),
                         bShape[1], bShape[0], 1.0, rank, depth);
   }
 

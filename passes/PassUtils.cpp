@@ -38,6 +38,20 @@ std::optional<SmallVector<int64_t>> getPadAmounts(onnx::PadOp pad) {
   return getConstantInts(pad.getPadsT());
 }
 
+bool isSplatConstant(Value v, float value) {
+  auto values = getConstantFloats(v);
+  return values && !values->empty() &&
+         llvm::all_of(*values, [&](float x) { return x == value; });
+}
+
+SmallVector<float> transposeMatrix(ArrayRef<float> w, int64_t k, int64_t n) {
+  SmallVector<float> t(w.size());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      t[j * k + i] = w[i * n + j];
+  return t;
+}
+
 DenseElementsAttr makeF32Attr(MLIRContext *ctx, ArrayRef<int64_t> shape,
                               ArrayRef<float> values) {
   auto type = RankedTensorType::get(shape, Float32Type::get(ctx));

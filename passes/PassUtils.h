@@ -33,6 +33,13 @@ std::optional<llvm::SmallVector<float>> getConstantFloats(mlir::Value v);
 /// `v` is not one (or is an absent optional operand).
 std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
 
+/// Whether `v` is a non-empty f32 constant whose elements all equal `value`.
+bool isSplatConstant(mlir::Value v, float value);
+
+/// W[K, N] row-major -> W^T[N, K].
+llvm::SmallVector<float> transposeMatrix(llvm::ArrayRef<float> w, int64_t k,
+                                         int64_t n);
+
 /// A dense f32 attribute of the given shape.
 mlir::DenseElementsAttr makeF32Attr(mlir::MLIRContext *ctx,
                                     llvm::ArrayRef<int64_t> shape,
