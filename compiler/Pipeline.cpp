@@ -40,6 +40,7 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   func.addPass(createBnnFuseEpilogues());
   func.addPass(createBnnBitpack());
   func.addPass(mlir::createCSEPass());
+  func.addPass(createBnnMaterializeSplats());
   func.addPass(createBnnPlanMemory());
 }
 

@@ -157,6 +157,25 @@ def BnnBitpack : Pass<"bnn-bitpack", "::mlir::func::FuncOp"> {
   }];
 }
 
+def BnnMaterializeSplats : Pass<"bnn-materialize-splats",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Fill large uniform constants at run time instead of "
+                "spelling them out in C";
+  let description = [{
+    A bnn.constant whose elements all equal one value (a splat) and that has
+    more than `max-elements` elements becomes a one-element constant
+    broadcast by bnn.strided_copy (all strides 0): a fill loop into the
+    arena. C cannot repeat an initializer, so the splat would otherwise be
+    written out element by element (ConstantOfShape([2^28]) once made 1.7 GB
+    of C). Smaller splats stay `static const` data: flash is cheaper than
+    RAM on a microcontroller.
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", "65536",
+           "Largest splat constant kept as static data">,
+  ];
+}
+
 def BnnPlanMemory : Pass<"bnn-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Assign arena offsets from tensor liveness";
   let description = [{

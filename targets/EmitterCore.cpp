@@ -25,11 +25,29 @@ ArrayRef<StringRef> targetNames() {
 
 std::string sanitizeIdentifier(StringRef name) {
   std::string id;
-  for (char c : name)
-    id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0])))
+  for (char c : name) {
+    bool keep = std::isalnum(static_cast<unsigned char>(c));
+    if (keep || (!id.empty() && id.back() != '_'))
+      id += keep ? c : '_';
+  }
+  while (!id.empty() && id.back() == '_')
+    id.pop_back();
+  if (id.empty())
+    return "m";
+  if (std::isdigit(static_cast<unsigned char>(id[0])))
     id = "m_" + id;
   return id;
+}
+
+std::string reservedPrefixReason(StringRef prefix) {
+  if (prefix.empty() || prefix != sanitizeIdentifier(prefix))
+    return "it is not a C identifier of letters, digits and single '_' "
+           "that starts with a letter and does not end with '_'";
+  if (prefix.equals_insensitive("bnnc") ||
+      prefix.starts_with_insensitive("bnnc_"))
+    return "bnnc's runtime owns the names bnnc_* and BNNC_* (its functions, "
+           "types and include guards)";
+  return "";
 }
 
 /// A readable identifier fragment: "/conv1/Conv" -> "conv1_Conv".
@@ -161,8 +179,13 @@ static bool isIdentifierChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
+/// Internal file-scope names are "<prefix>__<stem>": the prefix has no
+/// "__" (reservedPrefixReason) and stems are identifier fragments (no "__"
+/// either), so they never equal the API names ("<prefix>_run"), the macros,
+/// the run function's locals, nor a name of the C library or the ARM
+/// intrinsic headers, none of which has a "__" after its first character.
 std::string CEmitter::freshName(StringRef stem) {
-  return uniqueName((prefix + "_" + stem).str());
+  return uniqueName(prefix + "__" + identifierFragment(stem));
 }
 
 std::string CEmitter::currentNodeId() const {
@@ -170,6 +193,9 @@ std::string CEmitter::currentNodeId() const {
       currentOp ? nodeNames(currentOp->getLoc()) : SmallVector<std::string>();
   return identifierFragment(names.empty() ? "node" : names.front());
 }
+
+/// Stands for the generation stamp until both files are complete.
+static constexpr StringLiteral kGenerationPlaceholder = "@BNNC_GENERATION@";
 
 /// C has no zero-size arrays (-pedantic): an empty constant is one unused
 /// element, which no kernel reads (its tensor has no elements).
@@ -196,6 +222,16 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
               << "] = {";
   if (type.getNumElements() == 0)
     constantsOS << emptyArrayFiller;
+  // Every element takes at least two bytes ("0,"): refuse a constant that
+  // cannot fit before spelling it out.
+  uint64_t atLeast = 2 * static_cast<uint64_t>(type.getNumElements());
+  if (constantsText.size() + atLeast > opts.maxCBytes) {
+    if (overBudget.empty())
+      overBudget = (names.empty() ? stem : names.front()) + " (" +
+                   std::to_string(type.getNumElements()) + " elements)";
+    constantsOS << "\n};\n\n";
+    return name;
+  }
   int64_t i = 0;
   auto separator = [&] { constantsOS << (i++ % 8 == 0 ? "\n    " : " "); };
   if (isa<FloatType>(element)) {
@@ -297,6 +333,7 @@ std::string CEmitter::output(Value v) {
   std::string name = uniqueName("t" + std::to_string(exprs.size()));
   bodyOS << "  " << type << " *const " << name << " = (" << type
          << " *)(arena_bytes + " << (offset ? offset.getInt() : 0) << ");\n";
+  usesArena = true;
   exprs[v] = name;
   return name;
 }
@@ -354,13 +391,41 @@ LogicalResult CEmitter::emitBody() {
   return success();
 }
 
+/// C99 compilers need not accept string literals over 4095 bytes
+/// (-Woverlength-strings); longer tensor names are spelled as char arrays.
+static constexpr size_t kMaxStringLiteral = 4095;
+
 void CEmitter::emitDescriptors(raw_ostream &os, StringRef which,
                                TypeRange types, ArrayRef<std::string> names) {
+  SmallVector<std::string> nameExprs;
+  for (StringRef name : names) {
+    if (name.size() <= kMaxStringLiteral) {
+      nameExprs.push_back("\"" + cStringContents(name) + "\"");
+      continue;
+    }
+    std::string array = freshName(which.str() + "_name");
+    os << "/* a name of " << name.size()
+       << " bytes, longer than C99's string literals */\nstatic const char "
+       << array << "[" << name.size() + 1 << "] = {";
+    // '\ooo' has the byte's value whether char is signed or not.
+    for (auto [i, c] : llvm::enumerate(name)) {
+      auto u = static_cast<unsigned char>(c);
+      os << (i % 12 == 0 ? "\n    " : " ") << "'\\" << char('0' + (u >> 6))
+         << char('0' + ((u >> 3) & 7)) << char('0' + (u & 7)) << "',";
+    }
+    os << " 0\n};\n";
+    nameExprs.push_back(array);
+  }
   os << "const bnnc_tensor_desc " << prefix << "_" << which << "["
      << std::max<size_t>(types.size(), 1) << "] = {\n";
-  for (auto [type, name] : llvm::zip(types, names)) {
+  // C has neither empty arrays nor empty initializers (-pedantic).
+  if (types.empty())
+    os << "    {\"\", BNNC_FLOAT32, 0, {0}, 0, 0}, /* placeholder: the graph "
+          "has no "
+       << which << " */\n";
+  for (auto [type, name] : llvm::zip(types, nameExprs)) {
     auto t = cast<RankedTensorType>(type);
-    os << "    {\"" << cStringContents(name) << "\", "
+    os << "    {" << name << ", "
        << onnxDtypeName(t.getElementType())
        << ", " << t.getRank() << ", {"
        << (t.getRank() ? shapeString(t, ", ") : "0") << "}, "
@@ -397,7 +462,10 @@ void CEmitter::emitHeader(raw_ostream &os) {
      << "/* Scratch memory for intermediates; the planner's lower bound is "
      << arenaLowerBound << " bytes. */\n"
      << "#define " << m << "_ARENA_SIZE " << arenaSize << "\n"
-     << "#define " << m << "_ARENA_ALIGN 16\n\n";
+     << "#define " << m << "_ARENA_ALIGN 16\n"
+     << "/* Identifies this pair of files; the .c generated with this header "
+        "checks it. */\n#define " << m << "_GENERATION "
+     << kGenerationPlaceholder << "ULL\n\n";
   auto describe = [&](StringRef kind, TypeRange types,
                       ArrayRef<std::string> names) {
     for (auto [i, t] : llvm::enumerate(types)) {
@@ -431,7 +499,13 @@ void CEmitter::emitSource(raw_ostream &os) {
      << commentSafe(opts.modelFile) << " (target: " << opts.target
      << "). Do not edit.\n * See " << opts.headerFile
      << " for the interface.\n */\n"
-     << "#include \"" << opts.headerFile << "\"\n\n#include <string.h>\n\n";
+     << "#include \"" << opts.headerFile << "\"\n\n"
+     << "/* The header must come from the same bnnc run as this file. */\n"
+     << "#if !defined(" << m << "_GENERATION) || " << m
+     << "_GENERATION != " << kGenerationPlaceholder << "ULL\n"
+     << "#error \"" << cStringContents(opts.headerFile)
+     << " was not generated together with this file: regenerate both\"\n"
+     << "#endif\n\n#include <string.h>\n\n";
   for (StringRef header : kernels.runtimeHeaders())
     os << "#include \"" << header << "\"\n";
   os << "\n";
@@ -451,7 +525,7 @@ void CEmitter::emitSource(raw_ostream &os) {
      << "    if (!inputs[i])\n      return BNNC_ERROR_NULL_ARGUMENT;\n"
      << "  for (int i = 0; i < " << m << "_NUM_OUTPUTS; ++i)\n"
      << "    if (!outputs[i])\n      return BNNC_ERROR_NULL_ARGUMENT;\n";
-  if (bodyText.find("arena_bytes") != std::string::npos)
+  if (usesArena)
     os << "  uint8_t *const arena_bytes = (uint8_t *)arena;\n";
   os << prologueText;
   // A binding the body never reads (a kernel on an empty tensor emits no
@@ -504,16 +578,80 @@ LogicalResult CEmitter::run(std::string &header, std::string &source) {
         "function is not memory-planned; run bnn-plan-memory");
   arenaSize = size.getInt();
   arenaLowerBound = bound.getInt();
-  // Names the generated code defines itself.
-  for (StringRef reserved : {"inputs", "outputs", "arena", "arena_bytes", "i"})
-    usedNames.insert(reserved);
+  reserveGeneratedNames();
 
   if (failed(emitBody()))
     return failure();
+  if (!overBudget.empty())
+    return func.emitError("the generated C would exceed the limit of ")
+           << opts.maxCBytes << " bytes (--max-c-bytes) at the constant "
+           << overBudget;
   raw_string_ostream headerOS(header), sourceOS(source);
   emitHeader(headerOS);
   emitSource(sourceOS);
+  if (header.size() + source.size() > opts.maxCBytes)
+    return func.emitError("the generated C would be ")
+           << header.size() + source.size() << " bytes, more than the limit of "
+           << opts.maxCBytes << " bytes (--max-c-bytes)";
+  stampGeneration(header, source);
   return success();
+}
+
+/// The names the generated code defines itself, so that no name from the
+/// model (a local "in_<input>", a constant) can take one: the API, the
+/// macros of the header and the run function's own locals.
+void CEmitter::reserveGeneratedNames() {
+  for (StringRef local : {"inputs", "outputs", "arena", "arena_bytes", "i"})
+    usedNames.insert(local);
+  for (StringRef api : {"run", "run_with_arena", "inputs", "outputs", "arena"})
+    usedNames.insert(prefix + "_" + api.str());
+  std::string m = macroPrefix();
+  for (StringRef macro : {"H", "NUM_INPUTS", "NUM_OUTPUTS", "ARENA_SIZE",
+                          "ARENA_ALIGN", "GENERATION"})
+    usedNames.insert(m + "_" + macro.str());
+  FunctionType type = func.getFunctionType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    usedNames.insert(m + "_INPUT" + std::to_string(i) + "_COUNT");
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    usedNames.insert(m + "_OUTPUT" + std::to_string(i) + "_COUNT");
+}
+
+/// Both files carry a hash of their contents, which the .c checks against
+/// the header's at compile time: a .h and a .c from different runs (an
+/// interrupted or concurrent write, a copy of one file only) do not compile
+/// together. Identical inputs give identical files, so the stamp keeps the
+/// output deterministic.
+void CEmitter::stampGeneration(std::string &header, std::string &source) {
+  // FNV-1a, 64 bits: a fixed, portable hash, not a security measure.
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const std::string *text : {&header, &source})
+    for (char c : *text)
+      hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  std::string stamp = "0x" + llvm::utohexstr(hash, /*LowerCase=*/true, 16);
+  for (std::string *text : {&header, &source})
+    for (size_t at = text->find(kGenerationPlaceholder);
+         at != std::string::npos; at = text->find(kGenerationPlaceholder, at))
+      text->replace(at, kGenerationPlaceholder.size(), stamp);
+}
+
+/// Why the generated .c cannot `#include "<name>"` the header (empty if it
+/// can): a quote, backslash or control byte has no spelling in an #include,
+/// and a header named like a standard one the generated C includes would
+/// replace it for builds with -I on the output directory.
+static std::string headerNameProblem(StringRef name) {
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\' || u < 0x20 || u == 0x7f)
+      return "an #include cannot spell its '\\x" +
+             llvm::utohexstr(u, /*LowerCase=*/true, 2) + "' byte";
+  }
+  for (StringRef standard : {"string.h", "math.h", "stdint.h", "stddef.h",
+                             "stdio.h", "stdlib.h", "limits.h", "float.h",
+                             "arm_neon.h", "arm_acle.h", "arm_mve.h"})
+    if (name.equals_insensitive(standard))
+      return "it would hide the C library's <" + standard.str() +
+             ">, which the generated code includes";
+  return "";
 }
 
 LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
@@ -530,6 +668,16 @@ LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
     kernels = createCortexMKernels();
   else
     return module.emitError("unknown target '") << opts.target << "'";
+  std::string why = reservedPrefixReason(opts.name);
+  if (!why.empty())
+    return module.emitError("the symbol prefix '")
+           << opts.name << "' cannot be used: " << why
+           << "; choose another with --name";
+  why = headerNameProblem(opts.headerFile);
+  if (!why.empty())
+    return module.emitError("the header file name '")
+           << opts.headerFile << "' cannot be used: " << why
+           << "; choose another output file name";
   CEmitter emitter(*funcs.begin(), opts, *kernels);
   return emitter.run(header, source);
 }

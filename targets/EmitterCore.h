@@ -50,7 +50,7 @@ public:
   std::string input(mlir::Value v, llvm::StringRef role = "data");
   /// C expression of the buffer a kernel writes its result to.
   std::string output(mlir::Value v);
-  /// Defines `static const <type> <model>_<stem>[]` at file scope with the
+  /// Defines `static const <type> <model>__<stem>[]` at file scope with the
   /// given elements (a target's own layout of a constant, e.g. interleaved
   /// weights) under a comment saying what it holds; returns its name.
   std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
@@ -61,7 +61,7 @@ public:
                           llvm::ArrayRef<uint8_t> values);
   std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
                           llvm::ArrayRef<uint16_t> values);
-  /// A fresh file-scope name "<model>_<stem>".
+  /// A fresh file-scope name "<model>__<stem>".
   std::string freshName(llvm::StringRef stem);
   /// The ONNX node name of the kernel being emitted, as an identifier.
   std::string currentNodeId() const;
@@ -84,6 +84,8 @@ private:
   std::string defineConstant(mlir::Operation *op, llvm::StringRef role);
   std::string uniqueName(llvm::StringRef stem);
   std::string macroPrefix() const;
+  void reserveGeneratedNames();
+  void stampGeneration(std::string &header, std::string &source);
 
   mlir::func::FuncOp func;
   const EmitOptions &opts;
@@ -94,6 +96,9 @@ private:
   mlir::Operation *currentOp = nullptr;
   llvm::StringSet<> usedNames;
   int64_t arenaSize = 0, arenaLowerBound = 0;
+  bool usesArena = false;
+  /// The first constant that did not fit in opts.maxCBytes, if any.
+  std::string overBudget;
   std::string constantsText, globalsText, bodyText, prologueText;
   llvm::raw_string_ostream constantsOS{constantsText}, globalsOS{globalsText},
       bodyOS{bodyText}, prologueOS{prologueText};

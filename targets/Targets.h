@@ -20,6 +20,10 @@ struct EmitOptions {
   std::string target = "generic";
   /// Shown in the generated file headers.
   std::string modelFile;
+  /// The most bytes of C (header and source together) to generate; larger
+  /// output is refused before it is built (docs/reliability.md, limits).
+  uint64_t maxCBytes = kDefaultMaxCBytes;
+  static constexpr uint64_t kDefaultMaxCBytes = uint64_t(1) << 30;
 };
 
 /// The targets bnnc can emit C for.
@@ -32,6 +36,12 @@ mlir::LogicalResult emitModelC(mlir::ModuleOp module, const EmitOptions &opts,
 
 /// Turns an arbitrary string into a C identifier ("my-net" -> "my_net").
 std::string sanitizeIdentifier(llvm::StringRef name);
+
+/// Why `prefix` cannot prefix the generated names (empty if it can): it must
+/// not put them in the runtime's namespace (bnnc_*, BNNC_*) nor make them
+/// reserved C identifiers, and it must leave "<prefix>__" to the generated
+/// internal names.
+std::string reservedPrefixReason(llvm::StringRef prefix);
 
 } // namespace bnnc
 
