@@ -175,10 +175,6 @@ std::string CEmitter::uniqueName(StringRef stem) {
   return name;
 }
 
-static bool isIdentifierChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
 /// Internal file-scope names are "<prefix>__<stem>": the prefix has no
 /// "__" (reservedPrefixReason) and stems are identifier fragments (no "__"
 /// either), so they never equal the API names ("<prefix>_run"), the macros,
@@ -303,10 +299,16 @@ std::string CEmitter::defineArray(StringRef stem, StringRef comment,
                        [](uint16_t v) { return std::to_string(v); });
 }
 
+std::string CEmitter::request(const std::string &expr) {
+  if (bindings.contains(expr))
+    kernelRequests.push_back(expr);
+  return expr;
+}
+
 std::string CEmitter::input(Value v, StringRef role) {
   auto it = exprs.find(v);
   if (it != exprs.end())
-    return it->second;
+    return request(it->second);
   std::string expr;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     unsigned i = arg.getArgNumber();
@@ -315,6 +317,9 @@ std::string CEmitter::input(Value v, StringRef role) {
         cType(cast<RankedTensorType>(v.getType()).getElementType());
     prologueOS << "  const " << type << " *const " << expr << " = (const "
                << type << " *)inputs[" << i << "];\n";
+    bindings.insert(expr);
+    bindingOrder.push_back(expr);
+    request(expr);
   } else {
     expr = defineConstant(v.getDefiningOp(), role);
   }
@@ -325,7 +330,7 @@ std::string CEmitter::input(Value v, StringRef role) {
 std::string CEmitter::output(Value v) {
   auto it = exprs.find(v);
   if (it != exprs.end())
-    return it->second;
+    return request(it->second);
   Operation *op = v.getDefiningOp();
   auto offset = op->getAttrOfType<IntegerAttr>(bnn::kOffsetAttr);
   std::string type =
@@ -359,6 +364,8 @@ LogicalResult CEmitter::emitBody() {
     std::string name = uniqueName("out_" + identifierFragment(outputNames[i]));
     prologueOS << "  " << type << " *const " << name << " = (" << type
                << " *)outputs[" << i << "];\n";
+    bindings.insert(name);
+    bindingOrder.push_back(name);
     exprs[v] = name;
   }
 
@@ -379,15 +386,24 @@ LogicalResult CEmitter::emitBody() {
                    ", ")
            << " -> " << shapeString(op.getResult(0).getType()) << " */\n";
     currentOp = &op;
+    kernelRequests.clear();
+    uint64_t before = bodyOS.tell();
     if (failed(kernels.emitKernel(&op, *this)))
       return failure();
+    // A kernel on an empty tensor emits no statement: the bindings it asked
+    // for stay unused unless another kernel reads them.
+    if (bodyOS.tell() != before)
+      usedBindings.insert(kernelRequests.begin(), kernelRequests.end());
   }
 
   if (!copies.empty())
     bodyOS << "\n";
-  for (auto [i, v] : copies)
-    bodyOS << "  memcpy(outputs[" << i << "], " << input(v) << ", "
+  for (auto [i, v] : copies) {
+    std::string from = input(v);
+    usedBindings.insert(from);
+    bodyOS << "  memcpy(outputs[" << i << "], " << from << ", "
            << bnn::tensorBytes(v.getType()) << ");\n";
+  }
   return success();
 }
 
@@ -528,26 +544,11 @@ void CEmitter::emitSource(raw_ostream &os) {
   if (usesArena)
     os << "  uint8_t *const arena_bytes = (uint8_t *)arena;\n";
   os << prologueText;
-  // A binding the body never reads (a kernel on an empty tensor emits no
-  // code) is marked used, so the C stays -Wunused-variable clean.
-  SmallVector<StringRef> lines;
-  StringRef(prologueText).split(lines, '\n');
-  for (StringRef line : lines) {
-    size_t begin = line.find("*const ");
-    size_t end = line.find(" = ");
-    if (begin == StringRef::npos || end == StringRef::npos || end < begin)
-      continue;
-    StringRef name = line.slice(begin + 7, end);
-    bool used = false;
-    for (size_t at = bodyText.find(name.str()); at != std::string::npos && !used;
-         at = bodyText.find(name.str(), at + 1)) {
-      size_t after = at + name.size();
-      used = (at == 0 || !isIdentifierChar(bodyText[at - 1])) &&
-             (after >= bodyText.size() || !isIdentifierChar(bodyText[after]));
-    }
-    if (!used)
+  // A binding no statement reads (a kernel on an empty tensor emits none)
+  // is marked used, so the C stays -Wunused-variable clean.
+  for (const std::string &name : bindingOrder)
+    if (!usedBindings.contains(name))
       os << "  (void)" << name << ";\n";
-  }
   os << bodyText << "  return BNNC_OK;\n}\n";
 }
 

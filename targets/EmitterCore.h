@@ -83,6 +83,8 @@ private:
                        llvm::ArrayRef<std::string> names);
   std::string defineConstant(mlir::Operation *op, llvm::StringRef role);
   std::string uniqueName(llvm::StringRef stem);
+  /// Notes that the kernel being emitted asked for `expr`; returns it.
+  std::string request(const std::string &expr);
   std::string macroPrefix() const;
   void reserveGeneratedNames();
   void stampGeneration(std::string &header, std::string &source);
@@ -95,6 +97,11 @@ private:
   llvm::DenseMap<mlir::Value, std::string> exprs;
   mlir::Operation *currentOp = nullptr;
   llvm::StringSet<> usedNames;
+  /// The run function's pointers to graph inputs and outputs (in the order
+  /// they are declared), those a statement reads, and those the current
+  /// kernel asked for.
+  llvm::StringSet<> bindings, usedBindings;
+  llvm::SmallVector<std::string> bindingOrder, kernelRequests;
   int64_t arenaSize = 0, arenaLowerBound = 0;
   bool usesArena = false;
   /// The first constant that did not fit in opts.maxCBytes, if any.
