@@ -5,6 +5,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include "bnnc/kernels_binary.h"
+
 namespace bnnc {
 #define GEN_PASS_DEF_BNNBITPACK
 #include "passes/Passes.h.inc"
@@ -15,22 +17,18 @@ using namespace bnnc;
 
 namespace {
 
-/// OIHW +-1 floats -> OHWI words: per (o, ky, kx), the cg channels of the
-/// group in ceil(cg / 32) words, bit j of word w = channel 32w + j, 1 for a
-/// negative weight (value -1), tail bits 0.
+/// OIHW +-1 floats -> OHWI words with the runtime's own packing function
+/// (bit j of word w = channel 32w + j of the tap's group, 1 for a negative
+/// weight, tail bits 0), so that compile-time and run-time layouts agree by
+/// construction.
 SmallVector<int32_t> packWeights(ArrayRef<float> w, int64_t m, int64_t cg,
                                  int64_t kh, int64_t kw) {
-  int64_t words = (cg + 31) / 32, taps = kh * kw;
-  SmallVector<int32_t> packed(m * taps * words, 0);
-  for (int64_t o = 0; o < m; ++o)
-    for (int64_t c = 0; c < cg; ++c)
-      for (int64_t t = 0; t < taps; ++t)
-        if (w[(o * cg + c) * taps + t] < 0) {
-          uint32_t &word = reinterpret_cast<uint32_t &>(
-              packed[(o * taps + t) * words + c / 32]);
-          word |= 1u << (c % 32);
-        }
-  return packed;
+  bnnc_bweights_params params{static_cast<int32_t>(m), static_cast<int32_t>(cg),
+                              static_cast<int32_t>(kh),
+                              static_cast<int32_t>(kw)};
+  SmallVector<uint32_t> packed(m * kh * kw * bnn::packedWords(cg, 1));
+  bnnc_pack_weights_oihw_f32_to_ohwi32(&params, w.data(), packed.data());
+  return SmallVector<int32_t>(packed.begin(), packed.end());
 }
 
 struct BnnBitpackPass final : bnnc::impl::BnnBitpackBase<BnnBitpackPass> {
@@ -43,7 +41,7 @@ struct BnnBitpackPass final : bnnc::impl::BnnBitpackBase<BnnBitpackPass> {
       int64_t m = type.getDimSize(0), cg = type.getDimSize(1);
       int64_t kh = type.getDimSize(2), kw = type.getDimSize(3);
       auto packedType = RankedTensorType::get(
-          {m, kh, kw, (cg + 31) / 32}, IntegerType::get(&getContext(), 32));
+          {m, kh, kw, bnn::packedWords(cg, 1)}, IntegerType::get(&getContext(), 32));
       auto attr = DenseElementsAttr::get(
           packedType, ArrayRef<int32_t>(packWeights(*weights, m, cg, kh, kw)));
       OpBuilder builder(op);

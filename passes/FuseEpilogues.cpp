@@ -11,6 +11,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "bnnc/kernels_binary.h"
+
 namespace bnnc {
 #define GEN_PASS_DEF_BNNFUSEEPILOGUES
 #include "passes/Passes.h.inc"
@@ -57,34 +59,14 @@ bnn::BConv2DOp producingBConv(Value v) {
   return conv;
 }
 
-/// bit(dot) = b(dot * scale + bias) as (dot < threshold) XOR flip, exact for
-/// |dot| <= 2^29 (the C runtime's bnnc_bthreshold_from_affine, at compile
-/// time). With x = -bias / scale: scale > 0 gives dot < ceil(x); scale < 0
-/// the complement of dot < floor(x) + 1; scale = 0 a constant bit. The
-/// estimate is corrected with the exact predicate (double is exact here:
-/// |dot| * 24-bit mantissa < 2^53).
+/// The bits epilogue of "dot * scale + bias, then sign" per channel, exact
+/// for |dot| <= 2^29: the runtime's bnnc_bthreshold_from_affine, run at
+/// compile time (its comment has the derivation).
 std::pair<int32_t, uint8_t> thresholdOf(float scale, float bias) {
-  constexpr double kMaxDot = 536870912.0; // 2^29
-  auto negative = [&](int64_t dot) {
-    return double(dot) * double(scale) + double(bias) < 0.0;
-  };
-  if (std::isnan(scale) || std::isnan(bias))
-    return {INT32_MIN, 0};
-  if (scale == 0.0f)
-    return {bias < 0.0f ? INT32_MAX : INT32_MIN, 0};
-  bool positive = scale > 0.0f;
-  uint8_t flip = positive ? 0 : 1;
-  double x = -double(bias) / double(scale);
-  if (x > kMaxDot + 1.0)
-    return {INT32_MAX, flip};
-  if (x < -kMaxDot - 1.0)
-    return {INT32_MIN, flip};
-  int64_t t = static_cast<int64_t>(x);
-  while (negative(t) == positive)
-    ++t;
-  while (negative(t - 1) != positive)
-    --t;
-  return {static_cast<int32_t>(t), flip};
+  int32_t threshold = 0;
+  uint8_t flip = 0;
+  bnnc_bthreshold_from_affine(scale, bias, &threshold, &flip);
+  return {threshold, flip};
 }
 
 /// pack(bconv(...)) -> bconv with a bits epilogue: consecutive binary layers

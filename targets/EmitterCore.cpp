@@ -16,10 +16,31 @@ using namespace llvm;
 
 namespace bnnc {
 
+namespace {
+struct TargetEntry {
+  TargetInfo info;
+  std::unique_ptr<TargetKernels> (*create)(StringRef core);
+};
+} // namespace
+
+static ArrayRef<TargetEntry> targetEntries() {
+  static const TargetEntry entries[] = {
+#define BNNC_TARGET(NAME, FACTORY, CORE, DESCRIPTION)                          \
+  {{NAME, CORE, DESCRIPTION}, FACTORY},
+#include "targets/Targets.def"
+  };
+  return entries;
+}
+
+ArrayRef<TargetInfo> targets() {
+  static const SmallVector<TargetInfo> infos = llvm::to_vector(
+      map_range(targetEntries(), [](const TargetEntry &e) { return e.info; }));
+  return infos;
+}
+
 ArrayRef<StringRef> targetNames() {
-  static const StringRef names[] = {"generic",   "aarch64",    "cortex-m0plus",
-                                     "cortex-m4", "cortex-m7",  "cortex-m33",
-                                     "cortex-m55"};
+  static const SmallVector<StringRef> names = llvm::to_vector(
+      map_range(targetEntries(), [](const TargetEntry &e) { return e.info.name; }));
   return names;
 }
 
@@ -660,15 +681,12 @@ LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
   auto funcs = module.getOps<func::FuncOp>();
   if (std::distance(funcs.begin(), funcs.end()) != 1)
     return module.emitError("expected exactly one function to emit");
-  std::unique_ptr<TargetKernels> kernels;
-  if (opts.target == "generic")
-    kernels = createGenericKernels();
-  else if (opts.target == "aarch64")
-    kernels = createAarch64Kernels();
-  else if (StringRef(opts.target).starts_with("cortex-m"))
-    kernels = createCortexMKernels();
-  else
+  const TargetEntry *entry = llvm::find_if(
+      targetEntries(),
+      [&](const TargetEntry &e) { return e.info.name == opts.target; });
+  if (entry == targetEntries().end())
     return module.emitError("unknown target '") << opts.target << "'";
+  std::unique_ptr<TargetKernels> kernels = entry->create(entry->info.core);
   std::string why = reservedPrefixReason(opts.name);
   if (!why.empty())
     return module.emitError("the symbol prefix '")

@@ -32,10 +32,12 @@ public:
                                          CEmitter &emitter) = 0;
 };
 
-std::unique_ptr<TargetKernels> createGenericKernels();
-std::unique_ptr<TargetKernels> createAarch64Kernels();
-/// The Cortex-M targets (one kernel set; the cores differ in compiler flags).
-std::unique_ptr<TargetKernels> createCortexMKernels();
+/// Kernel factories of targets/Targets.def; `core` is the entry's CORE.
+std::unique_ptr<TargetKernels> createGenericKernels(llvm::StringRef core);
+std::unique_ptr<TargetKernels> createAarch64Kernels(llvm::StringRef core);
+/// The Cortex-M targets: one kernel set, whose C selects DSP or SWAR code
+/// with the compiler's feature macros.
+std::unique_ptr<TargetKernels> createCortexMKernels(llvm::StringRef core);
 
 class CEmitter {
 public:

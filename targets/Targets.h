@@ -26,7 +26,15 @@ struct EmitOptions {
   static constexpr uint64_t kDefaultMaxCBytes = uint64_t(1) << 30;
 };
 
-/// The targets bnnc can emit C for.
+/// A code generation target (targets/Targets.def).
+struct TargetInfo {
+  llvm::StringRef name;        ///< the --target value
+  llvm::StringRef core;        ///< the core its kernels are chosen for
+  llvm::StringRef description; ///< for --help
+};
+
+/// The targets bnnc can emit C for, in the order of Targets.def.
+llvm::ArrayRef<TargetInfo> targets();
 llvm::ArrayRef<llvm::StringRef> targetNames();
 
 /// Emits `<name>.h` and `<name>.c` for a module whose function is fully

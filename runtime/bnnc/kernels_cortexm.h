@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "bnnc/kernels_binary.h"
+#include "bnnc/layouts.h" /* BNNC_CM_PATCH_WORDS */
 #include "bnnc/runtime.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
@@ -68,12 +69,6 @@
 #else
 #define BNNC_CM_HAVE_USADA8 0
 #endif
-
-/* Largest patch (kh * kw * words of one output position), in 32-bit words,
- * that the convolution gathers on the stack. 256 words = 1 KiB covers a 3x3
- * convolution over 896 channels. The compiler uses the generic kernel for
- * larger ones. */
-#define BNNC_CM_PATCH_WORDS 256
 
 /* ---- Popcount pieces --------------------------------------------------- */
 

@@ -1,16 +1,23 @@
 /*
- * bnnc/layouts.h - the weight layouts of the NEON kernels (kernels_neon.h).
+ * bnnc/layouts.h - the weight layouts of the NEON kernels (kernels_neon.h)
+ * and the size limits of the Cortex-M kernels (kernels_cortexm.h).
  *
  * Portable C (also valid C++): the compiler includes this file to write the
- * weights of the aarch64 target at compile time, and the unit tests and
- * benchmarks use it to prepare weights the same way, so each layout is
- * defined once, here.
+ * weights of the aarch64 target at compile time and to choose kernels, and
+ * the unit tests and benchmarks use it to prepare weights the same way, so
+ * each layout and limit is defined once, here.
  */
 #ifndef BNNC_LAYOUTS_H
 #define BNNC_LAYOUTS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Largest patch (kh * kw * words of one output position), in 32-bit words,
+ * that the Cortex-M binary convolution gathers on the stack. 256 words =
+ * 1 KiB covers a 3x3 convolution over 896 channels. The compiler uses the
+ * generic kernel for larger ones. */
+#define BNNC_CM_PATCH_WORDS 256
 
 /* Number of 32-bit words of the o8 layout of m channels x taps x wg words. */
 static inline size_t bnnc_layout_o8_words(int32_t m, int32_t taps,

@@ -130,7 +130,7 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   auto wshape = shapeOf(op.getWeight());
   int64_t m = op.getOutChannels(), c = op.getChannels();
   int64_t kh = op.getKernel()[0], kw = op.getKernel()[1];
-  int64_t wg = (c + 31) / 32, m8 = (m + 7) / 8 * 8;
+  int64_t wg = bnn::packedWords(c, 1), m8 = (m + 7) / 8 * 8;
   // The NEON variants: group 1, 16-bit accumulators (K < 2^16), packed
   // output in one pack group.
   bool fits = weights && wshape.size() == 4 && op.getGroup() == 1 &&
@@ -302,7 +302,7 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
 
 } // namespace
 
-std::unique_ptr<TargetKernels> createAarch64Kernels() {
+std::unique_ptr<TargetKernels> createAarch64Kernels(StringRef /*core*/) {
   return std::make_unique<Aarch64Kernels>();
 }
 

@@ -16,6 +16,8 @@
 #include "dialects/bnn/BnnDialect.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+
+#include "bnnc/layouts.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -24,11 +26,10 @@ using namespace llvm;
 namespace bnnc {
 namespace {
 
-/// BNNC_CM_PATCH_WORDS of kernels_cortexm.h.
-constexpr int64_t kPatchWords = 256;
-
 class CortexMKernels : public GenericKernels {
 public:
+  explicit CortexMKernels(StringRef core) : core(core) {}
+
   ArrayRef<StringRef> runtimeHeaders() const override {
     static const StringRef headers[] = {"bnnc/kernels_f32.h",
                                         "bnnc/kernels_binary.h",
@@ -40,6 +41,12 @@ protected:
   LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) override;
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
   LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
+
+private:
+  /// The core of the --target (Targets.def). The emitted C is the same for
+  /// every core today: it picks DSP or SWAR code from the compiler's feature
+  /// macros (__ARM_FEATURE_DSP), so one file builds for any of them.
+  [[maybe_unused]] StringRef core;
 };
 
 /// Words of one output position's patch, or nullopt when the Cortex-M
@@ -47,7 +54,7 @@ protected:
 std::optional<int64_t> patchWords(bnn::BConv2DOp op) {
   if (op.getGroup() != 1)
     return std::nullopt;
-  int64_t words = (op.getChannels() + 31) / 32;
+  int64_t words = bnn::packedWords(op.getChannels(), 1);
   return op.getKernel()[0] * op.getKernel()[1] * words;
 }
 
@@ -60,7 +67,7 @@ std::string tapOnesTable(bnn::BConv2DOp op, CEmitter &e) {
     return "";
   int64_t m = op.getOutChannels(),
           taps = op.getKernel()[0] * op.getKernel()[1],
-          words = (op.getChannels() + 31) / 32;
+          words = bnn::packedWords(op.getChannels(), 1);
   if (attr.getNumElements() != m * taps * words || op.getChannels() > 32767)
     return "";
   SmallVector<int64_t> ones(m * taps, 0);
@@ -81,7 +88,7 @@ LogicalResult CortexMKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   auto w = cast<RankedTensorType>(op.getWeight().getType());
   std::optional<int64_t> words = patchWords(op);
   if (!w.getElementType().isInteger(32) || !words ||
-      *words > kPatchWords)
+      *words > BNNC_CM_PATCH_WORDS)
     return GenericKernels::bconv2d(op, e);
   std::string params = bconv2dParams(op, e);
   std::string x = "(const uint32_t *)" + e.input(op.getInput());
@@ -125,8 +132,8 @@ LogicalResult CortexMKernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
 
 } // namespace
 
-std::unique_ptr<TargetKernels> createCortexMKernels() {
-  return std::make_unique<CortexMKernels>();
+std::unique_ptr<TargetKernels> createCortexMKernels(StringRef core) {
+  return std::make_unique<CortexMKernels>(core);
 }
 
 } // namespace bnnc

@@ -841,7 +841,7 @@ LogicalResult GenericKernels::channelAffine(bnn::ChannelAffineOp op,
                   e.input(op.getShift(), "shift"), e.output(op.getOutput())});
   return success();
 }
-std::unique_ptr<TargetKernels> createGenericKernels() {
+std::unique_ptr<TargetKernels> createGenericKernels(StringRef /*core*/) {
   return std::make_unique<GenericKernels>();
 }
 
