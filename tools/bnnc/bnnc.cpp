@@ -132,7 +132,8 @@ cl::opt<bool> tokenPruneFuse(
 cl::opt<std::string> reportFile(
     "report", cl::ValueOptional,
     cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
-             "totals: a table on stderr, or JSON with --report=FILE.json"),
+             "totals: a table on stderr, or JSON with --report=FILE.json "
+             "(written only if the compilation succeeds)"),
     cl::value_desc("file.json"), cl::cat(bnncCategory));
 cl::opt<bool> listSupportedOps(
     "list-supported-ops",
@@ -152,9 +153,9 @@ cl::opt<std::string> maxFlash(
     cl::value_desc("bytes"), cl::cat(bnncCategory));
 cl::opt<std::string> maxModelBytes(
     "max-model-bytes",
-    cl::desc("Refuse a model file (or a --const-input file, or external data "
-             "in total) larger than BYTES, before reading it (suffixes K, M, "
-             "G; default 1G)"),
+    cl::desc("Refuse a model whose file and external data together exceed "
+             "BYTES, and a larger --const-input file, before reading them "
+             "(suffixes K, M, G; default 1G)"),
     cl::value_desc("bytes"), cl::cat(bnncCategory));
 cl::opt<std::string> maxNodes(
     "max-nodes",
