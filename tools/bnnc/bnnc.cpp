@@ -539,13 +539,14 @@ private:
         ;
     }
     // The .c last: whoever sees a new .c finds its .h already in place.
+    // (Two passes rather than std::stable_partition, whose libstdc++ 12
+    // implementation uses the deprecated std::get_temporary_buffer.)
     SmallVector<File *> order;
-    for (File &file : files)
-      if (!file.inPlace)
-        order.push_back(&file);
-    std::stable_partition(order.begin(), order.end(), [](File *f) {
-      return sys::path::extension(f->path) != ".c";
-    });
+    for (bool cLast : {false, true})
+      for (File &file : files)
+        if (!file.inPlace &&
+            (sys::path::extension(file.path) == ".c") == cLast)
+          order.push_back(&file);
     for (File *file : order) {
       if (::rename(file->temp.c_str(), file->path.c_str()) != 0)
         return fail("cannot write '" + file->path + "': " + errnoMessage());
