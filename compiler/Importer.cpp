@@ -203,7 +203,7 @@ std::string limitText(StringRef flag, int64_t limit, bool given,
 /// nesting of subgraphs on the protobuf wire format, before anything is
 /// parsed: protobuf allocates around a hundred bytes for each empty
 /// two-byte NodeProto, so a count after parsing comes too late (a 100 MB
-/// file of empty nodes needed 5.5 GB to parse). Only the fields that lead
+/// file of empty nodes ran out of memory at 5.5 GB). Only the fields that lead
 /// to nodes are followed; everything else is skipped by its length.
 /// Malformed input stops the scan and is left to protobuf to report.
 class WireScanner {
