@@ -17,10 +17,10 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -220,8 +220,15 @@ public:
   }
 
 private:
-  enum class Kind { Model, TrainingInfo, Function, Graph, Node, Attribute,
-                    Other };
+  enum class Kind {
+    Model,
+    TrainingInfo,
+    Function,
+    Graph,
+    Node,
+    Attribute,
+    Other
+  };
   /// Protobuf's default recursion limit: deeper input fails its parse.
   static constexpr int kMaxMessageNesting = 100;
 
@@ -305,8 +312,7 @@ private:
           result = Result::TooManyNodes;
           return false;
         }
-        if (!message(payload, sub,
-                     kind == Kind::Attribute ? depth + 1 : depth,
+        if (!message(payload, sub, kind == Kind::Attribute ? depth + 1 : depth,
                      nesting + 1))
           return false;
         break;
@@ -414,8 +420,8 @@ private:
     std::string file;
     if (!contents) {
       std::string why;
-      if (!readRegularFile(path, options.maxModelBytes, modelBytesLimit(),
-                           file, why))
+      if (!readRegularFile(path, options.maxModelBytes, modelBytesLimit(), file,
+                           why))
         return error() << why;
     }
     StringRef bytes = contents ? *contents : StringRef(file);
@@ -428,8 +434,8 @@ private:
       return error() << "file is larger than 2 GiB, more than protobuf can "
                         "parse (store the weights as external data)";
     // Node count and nesting on the wire format, before protobuf allocates.
-    switch (WireScanner(options.maxNodes, options.maxSubgraphDepth)
-                .scan(bytes)) {
+    switch (
+        WireScanner(options.maxNodes, options.maxSubgraphDepth).scan(bytes)) {
     case WireScanner::Result::TooManyNodes:
       return error() << "the model has more nodes (counting subgraphs and "
                         "functions) than "
@@ -459,8 +465,8 @@ private:
       if (!added)
         return error() << "invalid ONNX model: opset_import names the domain '"
                        << (domain.empty() ? "ai.onnx" : domain)
-                       << "' more than once (versions " << it->second
-                       << " and " << import.version() << ")";
+                       << "' more than once (versions " << it->second << " and "
+                       << import.version() << ")";
     }
     for (const auto &import : model.opset_import())
       if (import.domain().empty() || import.domain() == "ai.onnx")
@@ -591,12 +597,11 @@ private:
   /// the nesting limit checked on the wire format.
   LogicalResult loadExternalData(::onnx::GraphProto &graph, int64_t &budget) {
     for (auto &t : *graph.mutable_initializer())
-      if (failed(loadExternalTensor(t, "initializer '" + t.name() + "'",
-                                    budget)))
+      if (failed(
+              loadExternalTensor(t, "initializer '" + t.name() + "'", budget)))
         return failure();
     for (auto &sparse : *graph.mutable_sparse_initializer()) {
-      std::string what =
-          "sparse initializer '" + sparse.values().name() + "'";
+      std::string what = "sparse initializer '" + sparse.values().name() + "'";
       if (failed(loadExternalTensor(*sparse.mutable_values(), what, budget)) ||
           failed(loadExternalTensor(*sparse.mutable_indices(),
                                     what + " (indices)", budget)))
@@ -613,8 +618,8 @@ private:
                              ? node.op_type() + "_" + std::to_string(i)
                              : node.name();
       for (auto &a : *node.mutable_attribute()) {
-        std::string what = describe(node, name) + ": attribute '" + a.name() +
-                           "'";
+        std::string what =
+            describe(node, name) + ": attribute '" + a.name() + "'";
         if (a.has_t() &&
             failed(loadExternalTensor(*a.mutable_t(), what, budget)))
           return failure();
@@ -656,8 +661,9 @@ private:
                         "directory";
     };
     StringRef loc = location;
-    if (loc.empty() || loc.contains('\0') || llvm::sys::path::is_absolute(loc) ||
-        loc.starts_with("/") || modelDir.empty())
+    if (loc.empty() || loc.contains('\0') ||
+        llvm::sys::path::is_absolute(loc) || loc.starts_with("/") ||
+        modelDir.empty())
       return refused();
     for (StringRef part : llvm::make_range(llvm::sys::path::begin(loc),
                                            llvm::sys::path::end(loc)))
@@ -668,7 +674,8 @@ private:
     if (llvm::sys::fs::real_path(joined, real) ||
         !StringRef(real).starts_with(modelDir + "/"))
       return refused();
-    int fd = ::open(real.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    int fd =
+        ::open(real.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
       return refused();
     auto closeFd = llvm::make_scope_exit([&] { ::close(fd); });
@@ -689,8 +696,8 @@ private:
       return error() << what << ": external data at offset " << offset
                      << (length >= 0 ? " of length " + std::to_string(length)
                                      : std::string())
-                     << " is beyond the end of '" << location << "' ("
-                     << size << " bytes)";
+                     << " is beyond the end of '" << location << "' (" << size
+                     << " bytes)";
     if (length < 0)
       length = size - offset;
     if (length > budget)
@@ -927,8 +934,9 @@ private:
                                           StringRef what) {
     // loadExternalData has replaced every external reference it reached.
     if (t.data_location() == ::onnx::TensorProto::EXTERNAL)
-      return error() << what << " stores its data externally where bnnc "
-                                "does not look for it";
+      return error() << what
+                     << " stores its data externally where bnnc "
+                        "does not look for it";
     auto element = elementType(t.data_type(), what);
     if (failed(element))
       return failure();

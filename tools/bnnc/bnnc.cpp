@@ -398,8 +398,7 @@ public:
       }
       if (S_ISLNK(st.st_mode)) {
         struct stat target;
-        if (::stat(file.path.c_str(), &target) != 0 ||
-            S_ISREG(target.st_mode))
+        if (::stat(file.path.c_str(), &target) != 0 || S_ISREG(target.st_mode))
           continue; // the link itself is replaced
         return fail("cannot write '" + file.path +
                     "': it is a symbolic link to something other than a "
@@ -544,8 +543,7 @@ private:
     SmallVector<File *> order;
     for (bool cLast : {false, true})
       for (File &file : files)
-        if (!file.inPlace &&
-            (sys::path::extension(file.path) == ".c") == cLast)
+        if (!file.inPlace && (sys::path::extension(file.path) == ".c") == cLast)
           order.push_back(&file);
     for (File *file : order) {
       if (::rename(file->temp.c_str(), file->path.c_str()) != 0)
