@@ -7,6 +7,9 @@ a 100 MB file takes well under a second and needs no onnx package.
   empty N OUT        a graph of N empty NodeProtos (2 bytes each)
   nested N OUT       If nodes nested N deep (then_branch inside then_branch)
   wide N OUT         one If node whose then_branch holds N Relu nodes
+  grouped N OUT      a valid 3-node chain whose graph starts with an unknown
+                     group field (protobuf keeps it as an unknown field)
+                     holding N empty node-like fields, which are not nodes
 """
 import sys
 
@@ -94,6 +97,9 @@ def main():
             graph_attribute("else_branch", branch)
         data = model(graph([node("If", ["c"], ["y"], "if0", attributes)],
                            [value_info("c", [])], [y]))
+    elif kind == "grouped":
+        group = varint(99 << 3 | 3) + field(1, b"") * n + varint(99 << 3 | 4)
+        data = model(group + graph(relu_chain(3), [x], [y]))
     else:
         sys.exit("unknown kind " + kind)
     with open(out, "wb") as f:
