@@ -17,16 +17,23 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <cctype>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
@@ -180,6 +187,152 @@ const GuardedSchemaRegistry &guardedSchemas() {
   return registry;
 }
 
+/// "--flag=N" if the limit was given, else "the default limit of N<unit>
+/// (--flag sets another)", for messages that end "more than <limit>".
+std::string limitText(StringRef flag, int64_t limit, bool given,
+                      StringRef unit = "") {
+  if (given)
+    return (flag + "=" + Twine(limit)).str();
+  return ("the default limit of " + Twine(limit) + unit + " (" + flag +
+          " sets another)")
+      .str();
+}
+
+/// Counts the nodes of a serialized ModelProto (the main graph, every
+/// subgraph, the training graphs and the function bodies) and follows the
+/// nesting of subgraphs on the protobuf wire format, before anything is
+/// parsed: protobuf allocates around a hundred bytes for each empty
+/// two-byte NodeProto, so a count after parsing comes too late (a 100 MB
+/// file of empty nodes ran out of memory at 5.5 GB). Only the fields that lead
+/// to nodes are followed; everything else is skipped by its length.
+/// Malformed input stops the scan and is left to protobuf to report.
+class WireScanner {
+public:
+  enum class Result { Fine, TooManyNodes, TooDeep };
+
+  WireScanner(int64_t maxNodes, int64_t maxDepth)
+      : maxNodes(maxNodes), maxDepth(maxDepth) {}
+
+  Result scan(StringRef bytes) {
+    result = Result::Fine;
+    (void)message(bytes, Kind::Model, /*depth=*/0, /*nesting=*/0);
+    return result;
+  }
+
+private:
+  enum class Kind {
+    Model,
+    TrainingInfo,
+    Function,
+    Graph,
+    Node,
+    Attribute,
+    Other
+  };
+  /// Protobuf's default recursion limit: deeper input fails its parse.
+  static constexpr int kMaxMessageNesting = 100;
+
+  int64_t maxNodes, maxDepth, nodes = 0;
+  Result result = Result::Fine;
+
+  /// The message type of field `field` of a `parent` (onnx.proto), where
+  /// it leads to nodes.
+  static Kind child(Kind parent, uint64_t field) {
+    switch (parent) {
+    case Kind::Model: // graph = 7, training_info = 20, functions = 25
+      return field == 7    ? Kind::Graph
+             : field == 20 ? Kind::TrainingInfo
+             : field == 25 ? Kind::Function
+                           : Kind::Other;
+    case Kind::TrainingInfo: // initialization = 1, algorithm = 2
+      return field == 1 || field == 2 ? Kind::Graph : Kind::Other;
+    case Kind::Function: // node = 7
+      return field == 7 ? Kind::Node : Kind::Other;
+    case Kind::Graph: // node = 1
+      return field == 1 ? Kind::Node : Kind::Other;
+    case Kind::Node: // attribute = 5
+      return field == 5 ? Kind::Attribute : Kind::Other;
+    case Kind::Attribute: // g = 6, graphs = 11
+      return field == 6 || field == 11 ? Kind::Graph : Kind::Other;
+    case Kind::Other:
+      break;
+    }
+    return Kind::Other;
+  }
+
+  static bool varint(StringRef &in, uint64_t &value) {
+    value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in.empty())
+        return false;
+      auto byte = static_cast<uint8_t>(in.front());
+      in = in.drop_front();
+      value |= uint64_t(byte & 0x7f) << shift;
+      if (!(byte & 0x80))
+        return true;
+    }
+    return false;
+  }
+
+  /// False stops the scan: a limit was reached or the input is malformed.
+  bool message(StringRef in, Kind kind, int64_t depth, int nesting) {
+    if (kind == Kind::Graph && depth > maxDepth) {
+      result = Result::TooDeep;
+      return false;
+    }
+    if (nesting > kMaxMessageNesting)
+      return false;
+    int64_t groups = 0; // open unknown groups, whose contents are skipped
+    while (!in.empty()) {
+      uint64_t tag, value;
+      if (!varint(in, tag))
+        return false;
+      switch (tag & 7) {
+      case 0:
+        if (!varint(in, value))
+          return false;
+        break;
+      case 1:
+      case 5: {
+        size_t width = (tag & 7) == 1 ? 8 : 4;
+        if (in.size() < width)
+          return false;
+        in = in.drop_front(width);
+        break;
+      }
+      case 2: {
+        if (!varint(in, value) || value > in.size())
+          return false;
+        StringRef payload = in.take_front(value);
+        in = in.drop_front(value);
+        Kind sub = groups ? Kind::Other : child(kind, tag >> 3);
+        if (sub == Kind::Other)
+          break;
+        if (sub == Kind::Node && ++nodes > maxNodes) {
+          result = Result::TooManyNodes;
+          return false;
+        }
+        if (!message(payload, sub, kind == Kind::Attribute ? depth + 1 : depth,
+                     nesting + 1))
+          return false;
+        break;
+      }
+      case 3:
+        ++groups;
+        break;
+      case 4:
+        if (groups == 0)
+          return false;
+        --groups;
+        break;
+      default:
+        return false;
+      }
+    }
+    return groups == 0;
+  }
+};
+
 class OnnxImporter {
 public:
   /// Reads `path`, or `contents` if given (then `path` only names it in
@@ -189,6 +342,14 @@ public:
       : ctx(ctx), builder(&ctx), path(path), options(options),
         contents(contents), fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {
     ctx.loadDialect<onnx::OnnxDialect, bnn::BnnDialect, func::FuncDialect>();
+    // External data is resolved against the model's own directory (a model
+    // in memory has none, so it cannot refer to any).
+    if (!contents) {
+      StringRef dir = llvm::sys::path::parent_path(path);
+      SmallString<256> real;
+      if (!llvm::sys::fs::real_path(dir.empty() ? "." : dir, real))
+        modelDir = std::string(real);
+    }
   }
 
   OwningOpRef<ModuleOp> run() {
@@ -236,6 +397,10 @@ private:
   const ImportOptions &options;
   std::optional<StringRef> contents;
   Location fileLoc;
+  /// Real path of the directory holding the model file ("" if none).
+  std::string modelDir;
+  /// Size of the model file; with its external data, at most maxModelBytes.
+  int64_t modelFileBytes = 0;
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<const ::onnx::TypeProto *> valueTypes;
@@ -246,24 +411,63 @@ private:
     return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
   }
 
+  std::string modelBytesLimit() const {
+    return limitText("--max-model-bytes", options.maxModelBytes,
+                     options.maxModelBytesGiven, " bytes");
+  }
+
   LogicalResult parse(::onnx::ModelProto &model) {
-    std::unique_ptr<llvm::MemoryBuffer> file;
+    std::string file;
     if (!contents) {
-      auto buffer = llvm::MemoryBuffer::getFile(
-          path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-      if (!buffer)
-        return error() << "cannot open file: " << buffer.getError().message();
-      file = std::move(*buffer);
+      std::string why;
+      if (!readRegularFile(path, options.maxModelBytes, modelBytesLimit(), file,
+                           why))
+        return error() << why;
     }
-    StringRef bytes = contents ? *contents : file->getBuffer();
+    StringRef bytes = contents ? *contents : StringRef(file);
+    if (contents && static_cast<uint64_t>(bytes.size()) >
+                        static_cast<uint64_t>(options.maxModelBytes))
+      return error() << "file is " << bytes.size() << " bytes, more than "
+                     << modelBytesLimit();
+    modelFileBytes = static_cast<int64_t>(bytes.size());
     if (bytes.size() > static_cast<size_t>(INT32_MAX))
-      return error() << "file is larger than 2 GB; external data is not "
-                        "supported";
+      return error() << "file is larger than 2 GiB, more than protobuf can "
+                        "parse (store the weights as external data)";
+    // Node count and nesting on the wire format, before protobuf allocates.
+    switch (
+        WireScanner(options.maxNodes, options.maxSubgraphDepth).scan(bytes)) {
+    case WireScanner::Result::TooManyNodes:
+      return error() << "the model has more nodes (counting subgraphs and "
+                        "functions) than "
+                     << limitText("--max-nodes", options.maxNodes,
+                                  options.maxNodesGiven);
+    case WireScanner::Result::TooDeep:
+      return error() << "the model nests subgraphs deeper than "
+                     << limitText("--max-subgraph-depth",
+                                  options.maxSubgraphDepth,
+                                  options.maxSubgraphDepthGiven);
+    case WireScanner::Result::Fine:
+      break;
+    }
     if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
       return error() << "not a valid ONNX model (protobuf parse failed: "
                         "truncated or not an ONNX file)";
+    file.clear();
+    file.shrink_to_fit();
     if (!model.has_graph() || model.ir_version() <= 0)
       return error() << "not an ONNX model (no graph or ir_version)";
+    // One version per domain, as the ONNX checker requires ("" and
+    // "ai.onnx" name the same domain).
+    llvm::StringMap<int64_t> imported;
+    for (const auto &import : model.opset_import()) {
+      std::string domain = import.domain() == "ai.onnx" ? "" : import.domain();
+      auto [it, added] = imported.try_emplace(domain, import.version());
+      if (!added)
+        return error() << "invalid ONNX model: opset_import names the domain '"
+                       << (domain.empty() ? "ai.onnx" : domain)
+                       << "' more than once (versions " << it->second << " and "
+                       << import.version() << ")";
+    }
     for (const auto &import : model.opset_import())
       if (import.domain().empty() || import.domain() == "ai.onnx")
         opset = import.version();
@@ -326,10 +530,13 @@ private:
       if (!findInput(name))
         return error() << "--const-input: the model has no input '" << name
                        << "'";
-      auto buffer = llvm::MemoryBuffer::getFile(file, false, false);
+      std::string bytes, why;
+      if (!readRegularFile(file, options.maxModelBytes, modelBytesLimit(),
+                           bytes, why))
+        return error() << "--const-input: '" << file << "': " << why;
       ::onnx::TensorProto tensor;
-      if (!buffer || !tensor.ParseFromArray((*buffer)->getBufferStart(),
-                                            (*buffer)->getBufferSize()))
+      if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+          !tensor.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
         return error() << "--const-input: cannot read a TensorProto from '"
                        << file << "'";
       tensor.set_name(name);
@@ -368,12 +575,152 @@ private:
     if (failed(checkTensorSizes(model.graph())) ||
         failed(checkWindowAttributes(model.graph())))
       return failure();
+    // External data becomes raw data before the checker, which would look
+    // for the files relative to the working directory.
+    int64_t externalBudget = options.maxModelBytes - modelFileBytes;
+    if (failed(loadExternalData(*model.mutable_graph(), externalBudget)))
+      return failure();
+    for (auto &function : *model.mutable_functions())
+      if (failed(loadExternalData(*function.mutable_node(), externalBudget)))
+        return failure();
     try {
       ::onnx::checker::check_model(model);
     } catch (const std::exception &e) {
       return error() << "invalid ONNX model: " << firstLine(e.what());
     }
     return inferShapes(model);
+  }
+
+  /// Replaces the external data of every tensor in `graph` and its
+  /// subgraphs (initializers, sparse initializers, tensor attributes) by raw
+  /// data read from the file it names. The subgraph recursion is bounded by
+  /// the nesting limit checked on the wire format.
+  LogicalResult loadExternalData(::onnx::GraphProto &graph, int64_t &budget) {
+    for (auto &t : *graph.mutable_initializer())
+      if (failed(
+              loadExternalTensor(t, "initializer '" + t.name() + "'", budget)))
+        return failure();
+    for (auto &sparse : *graph.mutable_sparse_initializer()) {
+      std::string what = "sparse initializer '" + sparse.values().name() + "'";
+      if (failed(loadExternalTensor(*sparse.mutable_values(), what, budget)) ||
+          failed(loadExternalTensor(*sparse.mutable_indices(),
+                                    what + " (indices)", budget)))
+        return failure();
+    }
+    return loadExternalData(*graph.mutable_node(), budget);
+  }
+
+  LogicalResult
+  loadExternalData(google::protobuf::RepeatedPtrField<::onnx::NodeProto> &nodes,
+                   int64_t &budget) {
+    for (auto [i, node] : llvm::enumerate(nodes)) {
+      std::string name = node.name().empty()
+                             ? node.op_type() + "_" + std::to_string(i)
+                             : node.name();
+      for (auto &a : *node.mutable_attribute()) {
+        std::string what =
+            describe(node, name) + ": attribute '" + a.name() + "'";
+        if (a.has_t() &&
+            failed(loadExternalTensor(*a.mutable_t(), what, budget)))
+          return failure();
+        for (auto &t : *a.mutable_tensors())
+          if (failed(loadExternalTensor(t, what, budget)))
+            return failure();
+        if (a.has_g() && failed(loadExternalData(*a.mutable_g(), budget)))
+          return failure();
+        for (auto &g : *a.mutable_graphs())
+          if (failed(loadExternalData(g, budget)))
+            return failure();
+      }
+    }
+    return success();
+  }
+
+  /// External data (ONNX's `location`, `offset`, `length` keys) is read
+  /// only from regular files inside the model's directory. Every location
+  /// that is not one (absolute, with a `..` component, a symbolic link that
+  /// leads out, missing, not a regular file) gets the same message, which
+  /// therefore tells nothing about files elsewhere. `budget` is what the
+  /// byte limit still allows.
+  LogicalResult loadExternalTensor(::onnx::TensorProto &t,
+                                   const std::string &what, int64_t &budget) {
+    if (t.data_location() != ::onnx::TensorProto::EXTERNAL)
+      return success();
+    std::string location, offsetText, lengthText;
+    for (const auto &entry : t.external_data()) {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset")
+        offsetText = entry.value();
+      else if (entry.key() == "length")
+        lengthText = entry.value();
+    }
+    auto refused = [&]() -> LogicalResult {
+      return error() << what << ": external data location '" << location
+                     << "' is not a readable regular file inside the model's "
+                        "directory";
+    };
+    StringRef loc = location;
+    if (loc.empty() || loc.contains('\0') ||
+        llvm::sys::path::is_absolute(loc) || loc.starts_with("/") ||
+        modelDir.empty())
+      return refused();
+    for (StringRef part : llvm::make_range(llvm::sys::path::begin(loc),
+                                           llvm::sys::path::end(loc)))
+      if (part == "..")
+        return refused();
+    SmallString<256> joined(modelDir), real;
+    llvm::sys::path::append(joined, loc);
+    if (llvm::sys::fs::real_path(joined, real) ||
+        !StringRef(real).starts_with(modelDir + "/"))
+      return refused();
+    int fd =
+        ::open(real.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      return refused();
+    auto closeFd = llvm::make_scope_exit([&] { ::close(fd); });
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+      return refused();
+
+    int64_t size = st.st_size, offset = 0, length = -1;
+    if (!offsetText.empty() &&
+        (StringRef(offsetText).getAsInteger(10, offset) || offset < 0))
+      return error() << what << ": external data offset '" << offsetText
+                     << "' is not a byte count";
+    if (!lengthText.empty() &&
+        (StringRef(lengthText).getAsInteger(10, length) || length < 0))
+      return error() << what << ": external data length '" << lengthText
+                     << "' is not a byte count";
+    if (offset > size || (length >= 0 && length > size - offset))
+      return error() << what << ": external data at offset " << offset
+                     << (length >= 0 ? " of length " + std::to_string(length)
+                                     : std::string())
+                     << " is beyond the end of '" << location << "' (" << size
+                     << " bytes)";
+    if (length < 0)
+      length = size - offset;
+    if (length > budget)
+      return error() << what << ": external data of " << length
+                     << " bytes goes beyond " << modelBytesLimit()
+                     << " (counting the model file and all its external "
+                        "data)";
+    budget -= length;
+    std::string raw(static_cast<size_t>(length), '\0');
+    for (int64_t done = 0; done < length;) {
+      ssize_t got = ::pread(fd, raw.data() + done,
+                            static_cast<size_t>(length - done), offset + done);
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0)
+        return error() << what << ": cannot read external data from '"
+                       << location << "'";
+      done += got;
+    }
+    t.clear_external_data();
+    t.set_data_location(::onnx::TensorProto::DEFAULT);
+    t.set_raw_data(std::move(raw));
+    return success();
   }
 
   /// Initializer and Constant shapes: non-negative and at most
@@ -585,16 +932,11 @@ private:
 
   FailureOr<DenseElementsAttr> tensorAttr(const ::onnx::TensorProto &t,
                                           StringRef what) {
-    if (t.data_location() == ::onnx::TensorProto::EXTERNAL) {
-      std::string location;
-      for (const auto &entry : t.external_data())
-        if (entry.key() == "location")
-          location = entry.value();
-      return error() << what << " stores its data in the external file '"
-                     << location
-                     << "', which bnnc does not read (save the model with "
-                        "all tensors inside the .onnx file)";
-    }
+    // loadExternalData has replaced every external reference it reached.
+    if (t.data_location() == ::onnx::TensorProto::EXTERNAL)
+      return error() << what
+                     << " stores its data externally where bnnc "
+                        "does not look for it";
     auto element = elementType(t.data_type(), what);
     if (failed(element))
       return failure();
@@ -1124,6 +1466,58 @@ private:
 };
 
 } // namespace
+
+bool readRegularFile(StringRef path, int64_t maxBytes, StringRef limitText,
+                     std::string &contents, std::string &why) {
+  auto sysError = [&](StringRef what) {
+    why = (what + ": " +
+           std::error_code(errno, std::generic_category()).message())
+              .str();
+    return false;
+  };
+  std::string name = path.str();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  int fd;
+  do
+    fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return sysError("cannot open file");
+  auto closeFd = llvm::make_scope_exit([&] { ::close(fd); });
+  struct stat st;
+  if (::fstat(fd, &st) != 0)
+    return sysError("cannot read file");
+  if (S_ISDIR(st.st_mode)) {
+    why = "is a directory, not a file";
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    why = "is not a regular file (a FIFO, device or socket); bnnc reads "
+          "regular files only";
+    return false;
+  }
+  if (st.st_size > maxBytes) {
+    why = ("file is " + Twine(static_cast<int64_t>(st.st_size)) +
+           " bytes, more than " + limitText)
+              .str();
+    return false;
+  }
+  // A file that grows meanwhile is read up to its size at the fstat.
+  contents.assign(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t got = ::read(fd, contents.data() + done, contents.size() - done);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return sysError("cannot read file");
+    if (got == 0)
+      break;
+    done += static_cast<size_t>(got);
+  }
+  contents.resize(done);
+  return true;
+}
 
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context, StringRef path,
                                      const ImportOptions &options) {

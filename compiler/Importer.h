@@ -18,6 +18,14 @@ namespace bnnc {
 constexpr int64_t kMinOpset = 7;
 constexpr int64_t kMaxOpset = 17;
 
+/// Default limits on what bnnc reads, checked before the work they bound
+/// (docs/reliability.md, "Resource limits"): the model file's size before it
+/// is read, and the node count and subgraph nesting depth on the protobuf
+/// wire format before it is parsed.
+constexpr int64_t kDefaultMaxModelBytes = int64_t(1) << 30;
+constexpr int64_t kDefaultMaxNodes = 100000;
+constexpr int64_t kDefaultMaxSubgraphDepth = 16;
+
 struct ImportOptions {
   /// Static shapes for graph inputs with symbolic dimensions
   /// (--input-shape NAME=1x3x32x32).
@@ -25,7 +33,26 @@ struct ImportOptions {
   /// Graph inputs bound to a compile-time value read from an ONNX
   /// TensorProto file (--const-input NAME=tensor.pb).
   std::map<std::string, std::string> constInputs;
+  /// Largest model file, largest --const-input file and largest total of
+  /// external data read (--max-model-bytes).
+  int64_t maxModelBytes = kDefaultMaxModelBytes;
+  /// Most nodes, counting every subgraph and function body (--max-nodes).
+  int64_t maxNodes = kDefaultMaxNodes;
+  /// Deepest nesting of subgraphs; the main graph is depth 0
+  /// (--max-subgraph-depth).
+  int64_t maxSubgraphDepth = kDefaultMaxSubgraphDepth;
+  /// Whether each limit was given on the command line (for the messages).
+  bool maxModelBytesGiven = false, maxNodesGiven = false,
+       maxSubgraphDepthGiven = false;
 };
+
+/// Reads a whole regular file of at most `maxBytes` bytes into `contents`.
+/// Directories, FIFOs, devices and sockets are refused before any read (a
+/// FIFO is opened without blocking). On failure, `why` is the reason, to
+/// follow "<path>: ". `limitText` describes the limit in the message.
+bool readRegularFile(llvm::StringRef path, int64_t maxBytes,
+                     llvm::StringRef limitText, std::string &contents,
+                     std::string &why);
 
 /// Reads an ONNX model, checks it (onnx::checker), runs ONNX shape inference
 /// and builds a module with one `func.func @main` of onnx dialect ops.

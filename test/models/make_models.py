@@ -517,6 +517,43 @@ def make_malformed_models(bad):
          [helper.make_node("Add", ["x", "b"], ["y"], name="add0")],
          [x], [y], inits=[one], edit=external)
 
+    # External data locations that leave the model's directory (absolute,
+    # "..") get one message whether the target exists or not; one inside
+    # it is read, within its offset and length.
+    def external_at(location, offset=None, length=None):
+        def edit(model):
+            t = model.graph.initializer[0]
+            t.ClearField("raw_data")
+            t.data_location = TensorProto.EXTERNAL
+            for key, value in (("location", location), ("offset", offset),
+                               ("length", length)):
+                if value is not None:
+                    entry = t.external_data.add()
+                    entry.key, entry.value = key, str(value)
+        return edit
+    add_b = [helper.make_node("Add", ["x", "b"], ["y"], name="add0")]
+    save("external_data_absolute", add_b, [x], [y], inits=[one],
+         edit=external_at("/etc/passwd"))
+    save("external_data_absolute_missing", add_b, [x], [y], inits=[one],
+         edit=external_at("/etc/bnnc-no-such-file"))
+    save("external_data_parent", add_b, [x], [y], inits=[one],
+         edit=external_at("../../../../../../../../etc/passwd"))
+    # external_data_inside.bin: 8 bytes of padding, then b = [1, 2, 3, 4].
+    values = np.array([[1, 2, 3, 4]], np.float32)
+    with open(os.path.join(bad, "external_data_inside.bin"), "wb") as f:
+        f.write(b"\xff" * 8 + values.tobytes())
+    b = numpy_helper.from_array(values, "b")
+    save("external_data_inside", add_b, [x], [y], inits=[b],
+         edit=external_at("external_data_inside.bin", 8, 16))
+    save("external_data_range", add_b, [x], [y], inits=[b],
+         edit=external_at("external_data_inside.bin", 16, 16))
+
+    # The default domain imported twice (ONNX allows one version per
+    # domain), and a custom domain imported twice.
+    save("opset_duplicate", [relu], [x], [y], opsets=(("", 13), ("", 11)))
+    save("opset_duplicate_domain", [relu], [x], [y],
+         opsets=(("", 13), ("com.example", 1), ("com.example", 2)))
+
 
 def main():
     import sys

@@ -4,7 +4,9 @@
 //
 // import (ONNX -> onnx dialect) -> pipeline (-> planned bnn dialect) -> C.
 // Every failure is one diagnostic line naming the file (and the ONNX node
-// and op where there is one), exit status 1, and no output file written.
+// and op where there is one), exit status 1, and no output file written:
+// outputs are kept in memory and committed together at the end
+// (docs/reliability.md, "Output-writing protocol").
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,17 +23,23 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
+#include <algorithm>
 #include <tuple>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -124,7 +132,8 @@ cl::opt<bool> tokenPruneFuse(
 cl::opt<std::string> reportFile(
     "report", cl::ValueOptional,
     cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
-             "totals: a table on stderr, or JSON with --report=FILE.json"),
+             "totals: a table on stderr, or JSON with --report=FILE.json "
+             "(written only if the compilation succeeds)"),
     cl::value_desc("file.json"), cl::cat(bnncCategory));
 cl::opt<bool> listSupportedOps(
     "list-supported-ops",
@@ -142,6 +151,23 @@ cl::opt<std::string> maxFlash(
     cl::desc("Fail if the generated C holds more than BYTES of constant data "
              "(weights and tables; suffixes K, M, G; default 2G-1)"),
     cl::value_desc("bytes"), cl::cat(bnncCategory));
+cl::opt<std::string> maxModelBytes(
+    "max-model-bytes",
+    cl::desc("Refuse a model whose file and external data together exceed "
+             "BYTES, and a larger --const-input file, before reading them "
+             "(suffixes K, M, G; default 1G)"),
+    cl::value_desc("bytes"), cl::cat(bnncCategory));
+cl::opt<std::string> maxNodes(
+    "max-nodes",
+    cl::desc("Refuse a model with more than N nodes, counting subgraphs and "
+             "functions, before parsing it (suffixes K, M, G; default "
+             "100000)"),
+    cl::value_desc("n"), cl::cat(bnncCategory));
+cl::opt<std::string> maxSubgraphDepth(
+    "max-subgraph-depth",
+    cl::desc("Refuse a model whose subgraphs (If, Loop, Scan bodies) nest "
+             "deeper than N, before parsing it (default 16)"),
+    cl::value_desc("n"), cl::cat(bnncCategory));
 
 int anchor;
 
@@ -278,51 +304,274 @@ mlir::LogicalResult printDiagnostic(mlir::Diagnostic &diag) {
   return mlir::success();
 }
 
-/// Writes both files or neither: each goes to a temporary first and is only
-/// renamed into place once both are complete.
-int writeOutputs(StringRef cPath, StringRef hPath, StringRef source,
-                 StringRef header) {
-  SmallVector<std::pair<StringRef, StringRef>> files = {{hPath, header},
-                                                        {cPath, source}};
-  SmallVector<std::string> temps;
-  auto cleanup = [&] {
-    for (const std::string &t : temps)
-      sys::fs::remove(t);
-  };
-  for (auto [path, text] : files) {
-    std::string temp = (path + ".tmp").str();
-    std::error_code ec;
-    raw_fd_ostream os(temp, ec, sys::fs::OF_None);
-    if (ec) {
-      cleanup();
-      return fail("cannot write '" + path + "': " + ec.message());
-    }
-    temps.push_back(temp);
-    os << text;
-    os.close();
-    if (os.has_error()) {
-      cleanup();
-      return fail("cannot write '" + path + "': " + os.error().message());
-    }
-  }
-  for (auto [i, file] : llvm::enumerate(files))
-    if (std::error_code ec = sys::fs::rename(temps[i], file.first)) {
-      cleanup();
-      return fail("cannot write '" + file.first + "': " + ec.message());
-    }
-  return 0;
+std::string errnoMessage() {
+  return std::error_code(errno, std::generic_category()).message();
 }
 
-int printModule(mlir::ModuleOp module) {
-  std::string error;
-  auto out = mlir::openOutputFile(
-      outputFile.empty() ? std::string("-") : outputFile.getValue(), &error);
-  if (!out)
-    return fail(error);
-  module.print(out->os());
-  out->os() << "\n";
-  out->keep();
-  return 0;
+/// Writes all of `text` to `fd`; false with errno set on failure.
+bool writeAll(int fd, StringRef text) {
+  while (!text.empty()) {
+    ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO;
+      return false;
+    }
+    text = text.drop_front(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+/// The absolute path with "." and ".." removed (lexically).
+std::string normalizedPath(StringRef path) {
+  SmallString<256> p(path);
+  (void)sys::fs::make_absolute(p);
+  sys::path::remove_dots(p, /*remove_dot_dot=*/true);
+  return std::string(p);
+}
+
+/// Everything a run writes: kept in memory while compiling and committed
+/// only once every output is complete, all of it or (as far as a file
+/// system allows) none of it. The protocol is docs/reliability.md's
+/// "Output-writing protocol":
+///  - no output is ever an input (the model, --const-input files): compared
+///    by normalized path and by device and inode, following symbolic links;
+///  - each file goes to a new temporary in its destination directory
+///    (random name, O_CREAT|O_EXCL|O_NOFOLLOW, mode 0666 minus the umask),
+///    so a symbolic link planted at any name is never written through;
+///  - the temporaries are renamed into place under an exclusive flock of
+///    each destination directory (concurrent runs writing the same -o
+///    commit one after the other), the .c last; rename() replaces a
+///    symbolic link at the destination instead of following it;
+///  - an existing character device or FIFO (/dev/null) is written in place
+///    instead, before any rename;
+///  - on any failure, temporaries and the directories created for the
+///    outputs are removed.
+class OutputSet {
+public:
+  void addFile(std::string path, std::string text) {
+    files.push_back({std::move(path), std::move(text)});
+  }
+  void addStdout(std::string text) { stdoutText += text; }
+  void addStderr(std::string text) { stderrText += text; }
+
+  /// Fails if an output is also an input or given twice, or cannot be a
+  /// file (a directory); called before compiling and again when committing.
+  int check(ArrayRef<std::string> inputs) const {
+    StringSet<> seen;
+    for (const File &file : files) {
+      std::string normal = normalizedPath(file.path);
+      if (!seen.insert(normal).second)
+        return fail("'" + file.path + "' is named as two outputs");
+      struct stat out;
+      bool exists = ::stat(file.path.c_str(), &out) == 0;
+      for (const std::string &input : inputs) {
+        struct stat in;
+        if (normal == normalizedPath(input) ||
+            (exists && ::stat(input.c_str(), &in) == 0 &&
+             in.st_dev == out.st_dev && in.st_ino == out.st_ino))
+          return fail("output '" + file.path + "' is the input '" + input +
+                      "'; bnnc never overwrites its input");
+      }
+      if (exists && S_ISDIR(out.st_mode))
+        return fail("cannot write '" + file.path + "': it is a directory");
+    }
+    return 0;
+  }
+
+  int commit(ArrayRef<std::string> inputs) {
+    if (int status = check(inputs))
+      return status;
+    // Classify the destinations before anything is created.
+    for (File &file : files) {
+      struct stat st;
+      if (::lstat(file.path.c_str(), &st) != 0) {
+        if (errno != ENOENT)
+          return fail("cannot write '" + file.path + "': " + errnoMessage());
+        continue; // created by rename
+      }
+      if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+        file.inPlace = true;
+        continue;
+      }
+      if (S_ISLNK(st.st_mode)) {
+        struct stat target;
+        if (::stat(file.path.c_str(), &target) != 0 || S_ISREG(target.st_mode))
+          continue; // the link itself is replaced
+        return fail("cannot write '" + file.path +
+                    "': it is a symbolic link to something other than a "
+                    "regular file (bnnc replaces symbolic links instead of "
+                    "writing through them)");
+      }
+      if (!S_ISREG(st.st_mode))
+        return fail("cannot write '" + file.path +
+                    "': it is not a regular file, character device or FIFO");
+    }
+    int status = writeTemporaries();
+    if (status == 0)
+      status = publish();
+    if (status != 0)
+      cleanup();
+    return status;
+  }
+
+private:
+  struct File {
+    std::string path, text;
+    bool inPlace = false;
+    std::string temp; // while it exists
+  };
+  SmallVector<File> files;
+  std::string stdoutText, stderrText;
+  SmallVector<std::string> createdDirs;
+
+  static std::string directoryOf(StringRef path) {
+    StringRef dir = sys::path::parent_path(path);
+    return dir.empty() ? std::string(".") : dir.str();
+  }
+
+  /// Creates the missing output directories (remembering them for cleanup)
+  /// and writes every file that is renamed into place to its temporary.
+  int writeTemporaries() {
+    for (File &file : files) {
+      if (file.inPlace)
+        continue;
+      std::string dir = directoryOf(file.path);
+      SmallVector<std::string> missing;
+      for (StringRef d = dir; !d.empty() && !sys::fs::exists(d);
+           d = sys::path::parent_path(d))
+        missing.push_back(d.str());
+      for (const std::string &d : llvm::reverse(missing)) {
+        if (std::error_code ec = sys::fs::create_directory(
+                d, /*IgnoreExisting=*/true, sys::fs::perms::all_all))
+          return fail("cannot create the output directory '" + d +
+                      "': " + ec.message());
+        createdDirs.push_back(d);
+      }
+      int fd = -1;
+      for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+        SmallString<256> model(dir);
+        sys::path::append(model, "." + sys::path::filename(file.path) +
+                                     ".%%%%%%%%%%%%.tmp");
+        SmallString<256> temp;
+        sys::fs::createUniquePath(model, temp, /*MakeAbsolute=*/false);
+        do
+          fd = ::open(temp.c_str(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      0666);
+        while (fd < 0 && errno == EINTR);
+        if (fd >= 0)
+          file.temp = std::string(temp);
+        else if (errno != EEXIST)
+          break;
+      }
+      if (fd < 0)
+        return fail("cannot write '" + file.path + "': " + errnoMessage());
+      bool written = writeAll(fd, file.text);
+      int writeErrno = errno;
+      if (::close(fd) != 0 && written) {
+        written = false;
+        writeErrno = errno;
+      }
+      if (!written) {
+        errno = writeErrno;
+        return fail("cannot write '" + file.path + "': " + errnoMessage());
+      }
+    }
+    return 0;
+  }
+
+  /// Standard output and error, then devices written in place, then the
+  /// renames under the directory locks, the .c last.
+  int publish() {
+    if (!stdoutText.empty()) {
+      outs() << stdoutText;
+      outs().flush();
+      if (outs().has_error()) {
+        std::error_code ec = outs().error();
+        outs().clear_error();
+        return fail("cannot write to standard output: " + ec.message());
+      }
+    }
+    errs() << stderrText;
+    for (File &file : files) {
+      if (!file.inPlace)
+        continue;
+      int fd;
+      do
+        fd = ::open(file.path.c_str(),
+                    O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+      while (fd < 0 && errno == EINTR);
+      if (fd < 0)
+        return fail("cannot write '" + file.path + "': " + errnoMessage());
+      bool written = writeAll(fd, file.text);
+      int writeErrno = errno;
+      if (::close(fd) != 0 && written) {
+        written = false;
+        writeErrno = errno;
+      }
+      if (!written) {
+        errno = writeErrno;
+        return fail("cannot write '" + file.path + "': " + errnoMessage());
+      }
+    }
+    // Lock each destination directory, in a fixed order.
+    SmallVector<std::string> dirs;
+    for (const File &file : files)
+      if (!file.inPlace)
+        dirs.push_back(normalizedPath(directoryOf(file.path)));
+    llvm::sort(dirs);
+    dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+    SmallVector<int> locks;
+    auto unlock = llvm::make_scope_exit([&] {
+      for (int fd : locks)
+        ::close(fd); // releases the flock
+    });
+    for (const std::string &dir : dirs) {
+      int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        continue; // an unreadable directory: renames stay atomic one by one
+      locks.push_back(fd);
+      while (::flock(fd, LOCK_EX) != 0 && errno == EINTR)
+        ;
+    }
+    // The .c last: whoever sees a new .c finds its .h already in place.
+    // (Two passes rather than std::stable_partition, whose libstdc++ 12
+    // implementation uses the deprecated std::get_temporary_buffer.)
+    SmallVector<File *> order;
+    for (bool cLast : {false, true})
+      for (File &file : files)
+        if (!file.inPlace && (sys::path::extension(file.path) == ".c") == cLast)
+          order.push_back(&file);
+    for (File *file : order) {
+      if (::rename(file->temp.c_str(), file->path.c_str()) != 0)
+        return fail("cannot write '" + file->path + "': " + errnoMessage());
+      file->temp.clear();
+    }
+    createdDirs.clear();
+    return 0;
+  }
+
+  void cleanup() {
+    for (File &file : files)
+      if (!file.temp.empty()) {
+        ::unlink(file.temp.c_str());
+        file.temp.clear();
+      }
+    for (const std::string &dir : llvm::reverse(createdDirs))
+      ::rmdir(dir.c_str());
+    createdDirs.clear();
+  }
+};
+
+std::string printModuleText(mlir::ModuleOp module) {
+  std::string text;
+  raw_string_ostream os(text);
+  module.print(os);
+  os << "\n";
+  return text;
 }
 
 /// The name of the pass that failed, for the internal-error line.
@@ -388,6 +637,22 @@ int compile(int argc, char **argv) {
   bnnc::ImportOptions importOptions;
   if (!parseImportOptions(importOptions))
     return 1;
+  for (auto [flag, option, limit, given] :
+       {std::tuple<StringRef, cl::opt<std::string> *, int64_t *, bool *>{
+            "--max-model-bytes", &maxModelBytes, &importOptions.maxModelBytes,
+            &importOptions.maxModelBytesGiven},
+        {"--max-nodes", &maxNodes, &importOptions.maxNodes,
+         &importOptions.maxNodesGiven},
+        {"--max-subgraph-depth", &maxSubgraphDepth,
+         &importOptions.maxSubgraphDepth,
+         &importOptions.maxSubgraphDepthGiven}}) {
+    if (!option->getNumOccurrences())
+      continue;
+    if (!parseBytes(*option, *limit))
+      return fail(flag + "='" + *option +
+                  "' is not a count (e.g. 65536 or 64K)");
+    *given = true;
+  }
   if (checkSupport) {
     switch (bnnc::checkOnnxSupport(inputFile, importOptions, errs())) {
     case bnnc::Support::Invalid:
@@ -423,6 +688,35 @@ int compile(int argc, char **argv) {
   if (name != bnnc::sanitizeIdentifier(name))
     return fail("--name '" + name + "' is not a C identifier");
 
+  // Every output is known now: none may be an input, or named twice.
+  SmallVector<std::string> inputs = {inputFile};
+  for (const auto &entry : importOptions.constInputs)
+    inputs.push_back(entry.second);
+  SmallString<256> hPath(outputFile.getValue());
+  sys::path::replace_extension(hPath, ".h");
+  bool toStdout = outputFile.empty() || outputFile == "-";
+  {
+    OutputSet planned;
+    if (emitStage == Stage::C) {
+      planned.addFile(std::string(hPath), "");
+      planned.addFile(outputFile, "");
+    } else if (!toStdout) {
+      planned.addFile(outputFile, "");
+    }
+    if (!reportFile.empty())
+      planned.addFile(reportFile, "");
+    if (int status = planned.check(inputs))
+      return status;
+  }
+  OutputSet outputs;
+  auto addStage = [&](mlir::ModuleOp module) {
+    if (toStdout)
+      outputs.addStdout(printModuleText(module));
+    else
+      outputs.addFile(outputFile, printModuleText(module));
+    return outputs.commit(inputs);
+  };
+
   mlir::DialectRegistry registry;
   bnnc::registerBnncDialects(registry);
   mlir::MLIRContext context(registry);
@@ -434,7 +728,7 @@ int compile(int argc, char **argv) {
   if (!module)
     return 1;
   if (emitStage == Stage::OnnxMlir)
-    return printModule(*module);
+    return addStage(*module);
 
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
@@ -449,21 +743,22 @@ int compile(int argc, char **argv) {
   bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
   if (mlir::failed(pm.run(*module)))
     return 1;
+  // The report is an output like the others: written at the end, and only
+  // if the compilation succeeds.
   if (reportFile.getNumOccurrences()) {
     uint64_t onnxBytes = 0;
     (void)sys::fs::file_size(inputFile, onnxBytes);
-    if (reportFile.empty()) {
-      bnnc::writeReport(*module, onnxBytes, errs(), /*json=*/false);
-    } else {
-      std::error_code ec;
-      raw_fd_ostream os(reportFile, ec);
-      if (ec)
-        return fail("cannot write '" + reportFile + "': " + ec.message());
-      bnnc::writeReport(*module, onnxBytes, os, /*json=*/true);
-    }
+    std::string text;
+    raw_string_ostream os(text);
+    bnnc::writeReport(*module, onnxBytes, os, /*json=*/!reportFile.empty());
+    os.flush();
+    if (reportFile.empty())
+      outputs.addStderr(std::move(text));
+    else
+      outputs.addFile(reportFile, std::move(text));
   }
   if (emitStage == Stage::BnnMlir)
-    return printModule(*module);
+    return addStage(*module);
 
   // Resource limits, before any C is generated.
   bnnc::ResourceUse use = bnnc::measureResources(*module);
@@ -493,19 +788,14 @@ int compile(int argc, char **argv) {
   options.name = name;
   options.target = targetName;
   options.modelFile = sys::path::filename(inputFile).str();
-  SmallString<256> hPath(outputFile.getValue());
-  sys::path::replace_extension(hPath, ".h");
   options.headerFile = sys::path::filename(hPath).str();
   std::string header, source;
   if (mlir::failed(bnnc::emitModelC(*module, options, header, source)))
     return 1;
 
-  if (std::error_code ec = sys::fs::create_directories(
-          sys::path::parent_path(outputFile.getValue()).empty()
-              ? "."
-              : sys::path::parent_path(outputFile.getValue())))
-    return fail("cannot create the output directory: " + ec.message());
-  return writeOutputs(outputFile, hPath, source, header);
+  outputs.addFile(std::string(hPath), std::move(header));
+  outputs.addFile(outputFile, std::move(source));
+  return outputs.commit(inputs);
 }
 
 } // namespace
