@@ -611,11 +611,11 @@ LogicalResult CEmitter::run(std::string &header, std::string &source) {
   raw_string_ostream headerOS(header), sourceOS(source);
   emitHeader(headerOS);
   emitSource(sourceOS);
+  stampGeneration(header, source);
   if (header.size() + source.size() > opts.maxCBytes)
     return func.emitError("the generated C would be ")
            << header.size() + source.size() << " bytes, more than the limit of "
            << opts.maxCBytes << " bytes (--max-c-bytes)";
-  stampGeneration(header, source);
   return success();
 }
 

@@ -63,11 +63,14 @@ cl::opt<std::string> outputFile(
     "o", cl::desc("Output file: <dir>/<name>.c (the .h is written beside "
                   "it); '-' or absent prints MLIR stages to stdout"),
     cl::value_desc("file"), cl::cat(bnncCategory));
-cl::opt<std::string> targetName(
-    "target",
-    cl::desc("Code generation target (generic, aarch64, cortex-m0plus, "
-             "cortex-m4, cortex-m7, cortex-m33, cortex-m55)"),
-    cl::init("generic"), cl::cat(bnncCategory));
+/// "Code generation target (generic, aarch64, ...)", from Targets.def.
+const std::string &targetHelp() {
+  static const std::string text = "Code generation target (" +
+                                  join(bnnc::targetNames(), ", ") + ")";
+  return text;
+}
+cl::opt<std::string> targetName("target", cl::desc(targetHelp()),
+                                cl::init("generic"), cl::cat(bnncCategory));
 cl::opt<std::string> modelName(
     "name", cl::desc("Symbol prefix of the generated API (default: the "
                      "output file's stem)"),
@@ -163,6 +166,12 @@ cl::opt<std::string> maxNodes(
              "functions, before parsing it (suffixes K, M, G; default "
              "100000)"),
     cl::value_desc("n"), cl::cat(bnncCategory));
+cl::opt<std::string> maxCBytes(
+    "max-c-bytes",
+    cl::desc("Fail if the generated .c and .h together would exceed BYTES, "
+             "before spelling out the constant that does not fit (suffixes "
+             "K, M, G; default 1G)"),
+    cl::value_desc("bytes"), cl::cat(bnncCategory));
 cl::opt<std::string> maxSubgraphDepth(
     "max-subgraph-depth",
     cl::desc("Refuse a model whose subgraphs (If, Loop, Scan bodies) nest "
@@ -675,10 +684,12 @@ int compile(int argc, char **argv) {
       return fail("output file '" + outputFile + "' must end in .c");
   }
   int64_t arenaLimit = kDefaultMaxBytes, flashLimit = kDefaultMaxBytes;
+  int64_t cBytesLimit = bnnc::EmitOptions::kDefaultMaxCBytes;
   for (auto [flag, text, limit] :
        {std::tuple<StringRef, StringRef, int64_t *>{"--max-arena", maxArena,
                                                     &arenaLimit},
-        {"--max-flash", maxFlash, &flashLimit}})
+        {"--max-flash", maxFlash, &flashLimit},
+        {"--max-c-bytes", maxCBytes, &cBytesLimit}})
     if (!text.empty() && !parseBytes(text, *limit))
       return fail(flag + "='" + text +
                   "' is not a byte count (e.g. 65536 or 64K)");
@@ -687,6 +698,12 @@ int compile(int argc, char **argv) {
                          : modelName.getValue();
   if (name != bnnc::sanitizeIdentifier(name))
     return fail("--name '" + name + "' is not a C identifier");
+  std::string reserved = bnnc::reservedPrefixReason(name);
+  if (!reserved.empty())
+    return fail((modelName.empty() ? "the symbol prefix '" + name +
+                                         "' (the output file's stem)"
+                                   : "--name '" + name + "'") +
+                " cannot be used: " + reserved + "; choose another with --name");
 
   // Every output is known now: none may be an input, or named twice.
   SmallVector<std::string> inputs = {inputFile};
@@ -789,6 +806,7 @@ int compile(int argc, char **argv) {
   options.target = targetName;
   options.modelFile = sys::path::filename(inputFile).str();
   options.headerFile = sys::path::filename(hPath).str();
+  options.maxCBytes = static_cast<uint64_t>(cBytesLimit);
   std::string header, source;
   if (mlir::failed(bnnc::emitModelC(*module, options, header, source)))
     return 1;
