@@ -137,9 +137,7 @@ void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
       }
       l.inputShapes = join(ins, ", ");
       l.outputShape = shapeText(op.getResult(0).getType());
-      l.binary = isa<bnn::BConv2DOp, bnn::PackOp, bnn::BMaxPool2DOp,
-                     bnn::PackLayerNormOp, bnn::BinAttentionScoresOp,
-                     bnn::BinAttentionContextOp>(op);
+      l.binary = op.hasTrait<bnn::OpTrait::BinaryKernel>();
       l.macs = macsOf(&op);
       if (hasBinarizedInput(&op))
         l.note = "binarized input kept real: weights not +-alpha per channel "

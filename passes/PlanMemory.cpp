@@ -34,19 +34,16 @@ namespace {
 
 int64_t alignTo(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
-/// The operands `op` may overwrite with its result: same type as the result
-/// (so no broadcasting), read element by element.
+/// The operands `op` may overwrite with its result: an in-place elementwise
+/// kernel's operands of the result's type (so no broadcasting).
 SmallVector<Value> inPlaceCandidates(Operation *op) {
   SmallVector<Value> candidates;
+  if (!op->hasTrait<bnn::OpTrait::InPlaceElementwise>())
+    return candidates;
   Type result = op->getResult(0).getType();
-  if (auto ew = dyn_cast<bnn::ElementwiseOp>(op)) {
-    for (Value v : ew.getInputs())
-      if (v.getType() == result)
-        candidates.push_back(v);
-  } else if (auto affine = dyn_cast<bnn::ChannelAffineOp>(op)) {
-    if (affine.getInput().getType() == result)
-      candidates.push_back(affine.getInput());
-  }
+  for (Value v : op->getOperands())
+    if (v.getType() == result)
+      candidates.push_back(v);
   return candidates;
 }
 

@@ -11,6 +11,20 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace bnnc::bnn::OpTrait {
+/// The kernel reads or writes bit-packed tensors: the report counts it as
+/// binary work (ODS: Bnn_BinaryKernel).
+template <typename ConcreteType>
+class BinaryKernel
+    : public mlir::OpTrait::TraitBase<ConcreteType, BinaryKernel> {};
+/// The kernel reads each operand element once, at the index of the result
+/// element it writes, so its result may overwrite an operand of the
+/// result's type that dies there (ODS: Bnn_InPlaceElementwise).
+template <typename ConcreteType>
+class InPlaceElementwise
+    : public mlir::OpTrait::TraitBase<ConcreteType, InPlaceElementwise> {};
+} // namespace bnnc::bnn::OpTrait
+
 #include "dialects/bnn/BnnDialect.h.inc"
 #include "dialects/bnn/BnnEnums.h.inc"
 

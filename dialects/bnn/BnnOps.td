@@ -30,6 +30,13 @@ class Bnn_Op<string mnemonic, list<Trait> traits = []>
 
 def Bnn_F32Tensor : RankedTensorOf<[F32]>;
 
+// Op properties the passes and the report read (BnnDialect.h).
+class Bnn_OpTrait<string name> : NativeOpTrait<name> {
+  let cppNamespace = "::bnnc::bnn::OpTrait";
+}
+def Bnn_BinaryKernel : Bnn_OpTrait<"BinaryKernel">;
+def Bnn_InPlaceElementwise : Bnn_OpTrait<"InPlaceElementwise">;
+
 //===----------------------------------------------------------------------===//
 // Enums
 //===----------------------------------------------------------------------===//
@@ -126,7 +133,7 @@ def Bnn_MatMulOp : Bnn_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Bnn_ElementwiseOp : Bnn_Op<"elementwise", [Pure]> {
+def Bnn_ElementwiseOp : Bnn_Op<"elementwise", [Pure, Bnn_InPlaceElementwise]> {
   let summary = "Elementwise function of 1-3 broadcast operands, any dtype";
   let description = [{
     `kind` names the function (see dialects/bnn/ElementwiseKinds.h: "add",
@@ -290,7 +297,7 @@ def Bnn_MaxPool2DOp : Bnn_Op<"maxpool2d", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Bnn_ChannelAffineOp : Bnn_Op<"channel_affine", [Pure]> {
+def Bnn_ChannelAffineOp : Bnn_Op<"channel_affine", [Pure, Bnn_InPlaceElementwise]> {
   let summary = "Per-channel y = x * scale[c] + shift[c] (channel axis 1)";
   let description = [{
     What remains of a BatchNormalization that could not be folded into a
@@ -308,7 +315,7 @@ def Bnn_ChannelAffineOp : Bnn_Op<"channel_affine", [Pure]> {
 // Binary kernels (runtime/bnnc/kernels_binary.h, docs/binary-kernels.md)
 //===----------------------------------------------------------------------===//
 
-def Bnn_PackOp : Bnn_Op<"pack", [Pure]> {
+def Bnn_PackOp : Bnn_Op<"pack", [Pure, Bnn_BinaryKernel]> {
   let summary = "Binarize a float NCHW tensor into packed channels-last bits";
   let description = [{
     bit = 1 (value -1) iff x < threshold[c] (0 without a threshold), so
@@ -326,7 +333,7 @@ def Bnn_PackOp : Bnn_Op<"pack", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, AttrSizedOperandSegments]> {
+def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandSegments]> {
   let summary = "Binary 2-D convolution (xor-popcount) with its epilogue";
   let description = [{
     dot = K_valid - 2 * popcount(x XOR w) over the in-bounds taps (ONNX zero
@@ -372,7 +379,7 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, AttrSizedOperandSegments]> {
   }];
 }
 
-def Bnn_BMaxPool2DOp : Bnn_Op<"bmaxpool2d", [Pure]> {
+def Bnn_BMaxPool2DOp : Bnn_Op<"bmaxpool2d", [Pure, Bnn_BinaryKernel]> {
   let summary = "Max pooling on packed bits: the AND of the window's words";
   let description = [{
     With +1 as bit 0 and -1 as bit 1, the maximum of +-1 values is -1 only
@@ -400,7 +407,7 @@ def Bnn_BMaxPool2DOp : Bnn_Op<"bmaxpool2d", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Bnn_PackLayerNormOp : Bnn_Op<"pack_layernorm", [Pure]> {
+def Bnn_PackLayerNormOp : Bnn_Op<"pack_layernorm", [Pure, Bnn_BinaryKernel]> {
   let summary = "Binarize LayerNorm(x) over the last axis without computing it";
   let description = [{
     bit_i = ((x_i - mean) < t_i * s) XOR flip_i per row of D values, with
@@ -418,7 +425,7 @@ def Bnn_PackLayerNormOp : Bnn_Op<"pack_layernorm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Bnn_BinAttentionScoresOp : Bnn_Op<"bin_attention_scores", [Pure]> {
+def Bnn_BinAttentionScoresOp : Bnn_Op<"bin_attention_scores", [Pure, Bnn_BinaryKernel]> {
   let summary = "BiBERT scores: P = [sign(Q) sign(K)^T > 0] as packed bits";
   let description = [{
     `queries` and `keys` are bnn.pack results of Q and K viewed as
@@ -437,7 +444,7 @@ def Bnn_BinAttentionScoresOp : Bnn_Op<"bin_attention_scores", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Bnn_BinAttentionContextOp : Bnn_Op<"bin_attention_context", [Pure]> {
+def Bnn_BinAttentionContextOp : Bnn_Op<"bin_attention_context", [Pure, Bnn_BinaryKernel]> {
   let summary = "BiBERT context: C = P sign(V) by and-popcount";
   let description = [{
     `scores` is a bin_attention_scores result [G, L, words(S)]; `values`
