@@ -43,10 +43,6 @@ std::string shapeText(Type type) {
          }();
 }
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
 /// Multiply-accumulates of the layers that have them (binary ones count
 /// binary MACs: one per weight bit per output).
 int64_t macsOf(Operation *op) {

@@ -7,14 +7,11 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
+#include "dialects/onnx/ShapeUtils.h"
+
 #include <optional>
 
 namespace bnnc {
-
-/// The ranked tensor type of a value (every tensor in bnnc's IR is ranked).
-inline mlir::RankedTensorType tensorType(mlir::Value v) {
-  return llvm::cast<mlir::RankedTensorType>(v.getType());
-}
 
 namespace onnx {
 class BatchNormalizationOp;

@@ -20,12 +20,9 @@
 
 using namespace mlir;
 using namespace bnnc::bnn;
+using bnnc::tensorType;
 
 namespace {
-
-RankedTensorType rankedType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
 
 /// "[a, b, ...]", for diagnostics.
 std::string bracketed(ArrayRef<int64_t> values) {
@@ -145,7 +142,7 @@ LogicalResult verifyPool2D(Operation *op, Value input, Value output,
                            const Window &w) {
   if (failed(verifyStaticShapes(op)))
     return failure();
-  auto x = rankedType(input), y = rankedType(output);
+  auto x = tensorType(input), y = tensorType(output);
   if (x.getRank() != 4 || y.getRank() != 4 ||
       x.getShape().take_front(2) != y.getShape().take_front(2))
     return op->emitOpError("expects NCHW input and output with equal N and C");
@@ -198,7 +195,7 @@ LogicalResult verifyFloatActivation(Operation *op, Activation a) {
 /// exponent of another type, as ONNX's Pow does).
 LogicalResult verifyElementwiseOperandTypes(ElementwiseOp op) {
   auto element = [&](unsigned i) {
-    return rankedType(op.getInputs()[i]).getElementType();
+    return tensorType(op.getInputs()[i]).getElementType();
   };
   StringRef kind = op.getKind();
   if (kind == "where") {
@@ -249,7 +246,7 @@ LogicalResult ConstantOp::verify() {
 LogicalResult ReshapeOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  auto in = tensorType(getInput()), out = tensorType(getOutput());
   if (in.getElementType() != out.getElementType() ||
       in.getNumElements() != out.getNumElements())
     return emitOpError("cannot view ") << in << " as " << out;
@@ -264,8 +261,8 @@ LogicalResult Conv2DOp::verify() {
   if (failed(verifyStaticShapes(*this)) ||
       failed(verifyFloatActivation(*this, getActivation())))
     return failure();
-  auto x = rankedType(getInput()), w = rankedType(getWeight());
-  auto y = rankedType(getOutput());
+  auto x = tensorType(getInput()), w = tensorType(getWeight());
+  auto y = tensorType(getOutput());
   if (x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
     return emitOpError("expects 4-D input, weight and output");
   int64_t kernel[] = {w.getDimSize(2), w.getDimSize(3)};
@@ -281,7 +278,7 @@ LogicalResult Conv2DOp::verify() {
   if (y.getDimSize(0) != x.getDimSize(0))
     return emitOpError("input and output batch sizes differ");
   if (getBias() &&
-      rankedType(getBias()).getShape() != ArrayRef<int64_t>{w.getDimSize(0)})
+      tensorType(getBias()).getShape() != ArrayRef<int64_t>{w.getDimSize(0)})
     return emitOpError("bias must have one value per output channel");
   return verifyWindowOutput(*this, window, x.getShape().drop_front(2),
                             y.getShape().drop_front(2),
@@ -292,8 +289,8 @@ LogicalResult GemmOp::verify() {
   if (failed(verifyStaticShapes(*this)) ||
       failed(verifyFloatActivation(*this, getActivation())))
     return failure();
-  auto a = rankedType(getA()), b = rankedType(getB());
-  auto y = rankedType(getOutput());
+  auto a = tensorType(getA()), b = tensorType(getB());
+  auto y = tensorType(getOutput());
   if (a.getRank() != 2 || b.getRank() != 2 || y.getRank() != 2)
     return emitOpError("expects 2-D operands");
   int64_t m = a.getDimSize(getTransA() ? 1 : 0);
@@ -304,7 +301,7 @@ LogicalResult GemmOp::verify() {
     return emitOpError("operand shapes do not form a ")
            << m << "x" << n << " product";
   if (getC()) {
-    auto c = rankedType(getC());
+    auto c = tensorType(getC());
     auto shape = bnnc::broadcastShapes(c.getShape(), {m, n});
     if (c.getRank() > 2 || !shape || ArrayRef<int64_t>(*shape) != y.getShape())
       return emitOpError("c does not broadcast to the result");
@@ -315,8 +312,8 @@ LogicalResult GemmOp::verify() {
 LogicalResult MatMulOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto a = rankedType(getA()), b = rankedType(getB());
-  auto y = rankedType(getOutput());
+  auto a = tensorType(getA()), b = tensorType(getB());
+  auto y = tensorType(getOutput());
   if (a.getRank() < 2 || b.getRank() < 2)
     return emitOpError("expects operands of rank >= 2");
   auto batch = bnnc::broadcastShapes(a.getShape().drop_back(2),
@@ -344,22 +341,22 @@ LogicalResult ElementwiseOp::verify() {
     return failure();
   SmallVector<int64_t> shape;
   for (Value input : getInputs()) {
-    auto broadcast = bnnc::broadcastShapes(shape, rankedType(input).getShape());
+    auto broadcast = bnnc::broadcastShapes(shape, tensorType(input).getShape());
     if (!broadcast)
       return emitOpError("operands are not broadcast-compatible");
     shape = *broadcast;
   }
-  auto result = rankedType(getOutput());
+  auto result = tensorType(getOutput());
   if (result.getShape() != ArrayRef<int64_t>(shape))
     return emitOpError("result is not the broadcast of the operands");
   Type element = result.getElementType();
   switch (kind->result) {
   case ResultRule::SameAsFirst:
-    if (element != rankedType(getInputs()[0]).getElementType())
+    if (element != tensorType(getInputs()[0]).getElementType())
       return emitOpError("result element type must be the first operand's");
     break;
   case ResultRule::SameAsSecond:
-    if (element != rankedType(getInputs()[1]).getElementType())
+    if (element != tensorType(getInputs()[1]).getElementType())
       return emitOpError("result element type must be the second operand's");
     break;
   case ResultRule::Bool:
@@ -375,7 +372,7 @@ LogicalResult ElementwiseOp::verify() {
 LogicalResult StridedCopyOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  auto in = tensorType(getInput()), out = tensorType(getOutput());
   if (getStrides().size() != static_cast<size_t>(out.getRank()))
     return emitOpError("needs one stride per result dimension");
   if (in.getElementType() != out.getElementType())
@@ -394,7 +391,7 @@ LogicalResult StridedCopyOp::verify() {
 LogicalResult ConcatOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto out = rankedType(getOutput());
+  auto out = tensorType(getOutput());
   int64_t axis = getAxis();
   if (failed(verifyAxis(*this, axis, out.getRank())))
     return failure();
@@ -407,7 +404,7 @@ LogicalResult ConcatOp::verify() {
   }
   int64_t total = 0;
   for (Value v : getInputs()) {
-    auto in = rankedType(v);
+    auto in = tensorType(v);
     if (in.getRank() != out.getRank() ||
         in.getElementType() != out.getElementType())
       return emitOpError("input ") << in << " does not match the result " << out
@@ -428,7 +425,7 @@ LogicalResult ConcatOp::verify() {
 LogicalResult PadOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  auto in = tensorType(getInput()), out = tensorType(getOutput());
   int64_t rank = in.getRank();
   ArrayRef<int64_t> pads = getPads();
   StringRef mode = getMode();
@@ -447,7 +444,7 @@ LogicalResult PadOp::verify() {
   if (out.getShape() != ArrayRef<int64_t>(expected))
     return emitOpError("result shape must be ") << bracketed(expected);
   if (Value c = getConstantValue()) {
-    auto t = rankedType(c);
+    auto t = tensorType(c);
     if (t.getNumElements() != 1 || t.getElementType() != in.getElementType())
       return emitOpError("constant_value must be one element of the input's "
                          "element type");
@@ -473,8 +470,8 @@ LogicalResult PadOp::verify() {
 LogicalResult GatherOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto data = rankedType(getData()), indices = rankedType(getIndices());
-  auto out = rankedType(getOutput());
+  auto data = tensorType(getData()), indices = tensorType(getIndices());
+  auto out = tensorType(getOutput());
   int64_t axis = getAxis();
   if (failed(verifyAxis(*this, axis, data.getRank())))
     return failure();
@@ -498,7 +495,7 @@ LogicalResult ReduceOp::verify() {
   if (!llvm::is_contained({"sum", "mean", "max", "min"}, kind))
     return emitOpError("kind must be sum, mean, max or min, got '")
            << kind << "'";
-  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  auto in = tensorType(getInput()), out = tensorType(getOutput());
   ArrayRef<int64_t> axes = getAxes();
   for (auto [i, a] : llvm::enumerate(axes)) {
     if (failed(verifyAxis(*this, a, in.getRank())))
@@ -521,7 +518,7 @@ LogicalResult ArgReduceOp::verify() {
     return failure();
   if (getKind() != "max" && getKind() != "min")
     return emitOpError("kind must be max or min, got '") << getKind() << "'";
-  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  auto in = tensorType(getInput()), out = tensorType(getOutput());
   if (failed(verifyAxis(*this, getAxis(), in.getRank())))
     return failure();
   if (!out.getElementType().isInteger(64))
@@ -538,7 +535,7 @@ LogicalResult ArgReduceOp::verify() {
 /// (softmax, cumsum).
 template <typename OpT> LogicalResult verifyAlongAxis(OpT op) {
   if (failed(verifyStaticShapes(op)) ||
-      failed(verifyAxis(op, op.getAxis(), rankedType(op.getInput()).getRank())))
+      failed(verifyAxis(op, op.getAxis(), tensorType(op.getInput()).getRank())))
     return failure();
   return verifySameType(op, op.getInput(), op.getOutput());
 }
@@ -548,15 +545,15 @@ LogicalResult SoftmaxOp::verify() { return verifyAlongAxis(*this); }
 LogicalResult LayerNormOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto x = rankedType(getInput());
+  auto x = tensorType(getInput());
   int64_t axis = getAxis();
   if (failed(verifyAxis(*this, axis, x.getRank())) ||
       failed(verifySameType(*this, getInput(), getOutput())))
     return failure();
   // The lowering views scale and bias as one value per normalized element.
   int64_t normalized[] = {bnnc::shapeProduct(x.getShape().drop_front(axis))};
-  if (rankedType(getScale()).getShape() != ArrayRef(normalized) ||
-      (getBias() && rankedType(getBias()).getShape() != ArrayRef(normalized)))
+  if (tensorType(getScale()).getShape() != ArrayRef(normalized) ||
+      (getBias() && tensorType(getBias()).getShape() != ArrayRef(normalized)))
     return emitOpError("scale and bias must be [")
            << normalized[0] << "]: one value per normalized element";
   return success();
@@ -574,7 +571,7 @@ LogicalResult GeluOp::verify() {
 LogicalResult TopKOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  auto in = tensorType(getInput()), out = tensorType(getOutput());
   int64_t axis = getAxis();
   if (failed(verifyAxis(*this, axis, in.getRank())))
     return failure();
@@ -610,12 +607,12 @@ LogicalResult MaxPool2DOp::verify() {
 LogicalResult ChannelAffineOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto x = rankedType(getInput());
+  auto x = tensorType(getInput());
   if (x.getRank() < 2 || getOutput().getType() != x)
     return emitOpError("expects rank >= 2 and a result of the input type");
   int64_t channels[] = {x.getDimSize(1)};
-  if (rankedType(getScale()).getShape() != ArrayRef(channels) ||
-      rankedType(getShift()).getShape() != ArrayRef(channels))
+  if (tensorType(getScale()).getShape() != ArrayRef(channels) ||
+      tensorType(getShift()).getShape() != ArrayRef(channels))
     return emitOpError("scale and shift need one value per channel");
   return success();
 }
@@ -627,7 +624,7 @@ LogicalResult ChannelAffineOp::verify() {
 LogicalResult PackOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto x = rankedType(getInput()), y = rankedType(getOutput());
+  auto x = tensorType(getInput()), y = tensorType(getOutput());
   int64_t group = getGroup();
   if (x.getRank() != 4 || y.getRank() != 4 || group < 1 ||
       x.getDimSize(1) % group != 0)
@@ -638,7 +635,7 @@ LogicalResult PackOp::verify() {
   if (y.getShape() != ArrayRef<int64_t>(expected))
     return emitOpError("result must be [N, H, W, words] = ")
            << bracketed(expected);
-  if (getThreshold() && rankedType(getThreshold()).getShape() !=
+  if (getThreshold() && tensorType(getThreshold()).getShape() !=
                             ArrayRef<int64_t>{x.getDimSize(1)})
     return emitOpError("threshold needs one value per channel");
   return success();
@@ -646,11 +643,11 @@ LogicalResult PackOp::verify() {
 
 /// Per-output-channel operands and the activation of a bconv2d epilogue.
 static LogicalResult verifyEpilogue(BConv2DOp op) {
-  auto y = rankedType(op.getOutput());
+  auto y = tensorType(op.getOutput());
   int64_t m = op.getOutChannels();
   for (Value v : {op.getScale(), op.getBias(), op.getThreshold(), op.getFlip(),
                   op.getSlope()})
-    if (v && rankedType(v).getShape() != ArrayRef<int64_t>{m})
+    if (v && tensorType(v).getShape() != ArrayRef<int64_t>{m})
       return op.emitOpError(
           "epilogue constants need one value per output channel");
   if (op.writesBits()) {
@@ -682,7 +679,7 @@ static LogicalResult verifyEpilogue(BConv2DOp op) {
 /// The weights: float +-1 OIHW [M, C/group, kh, kw] before bnn-bitpack,
 /// packed OHWI words [M, kh, kw, words(C/group)] after.
 static LogicalResult verifyBinaryWeights(BConv2DOp op) {
-  auto w = rankedType(op.getWeight());
+  auto w = tensorType(op.getWeight());
   if (w.getRank() != 4)
     return op.emitOpError("weights must be 4-D, got ") << w;
   int64_t group = op.getGroup(), cg = op.getChannels() / group;
@@ -713,12 +710,12 @@ LogicalResult BConv2DOp::verify() {
   if (failed(verifyWindowAttrs(*this, window)) ||
       failed(verifyPackedChannels(*this, getChannels(), getGroup())))
     return failure();
-  auto x = rankedType(getInput());
+  auto x = tensorType(getInput());
   if (failed(verifyPackedShape(*this, "input", x, getChannels(), getGroup())) ||
       failed(verifyBinaryWeights(*this)) || failed(verifyEpilogue(*this)))
     return failure();
   // A float result is NCHW, a bits result [N, OH, OW, words].
-  auto y = rankedType(getOutput());
+  auto y = tensorType(getOutput());
   ArrayRef<int64_t> spatial =
       writesBits() ? y.getShape().slice(1, 2) : y.getShape().drop_front(2);
   if (y.getDimSize(0) != x.getDimSize(0))
@@ -734,7 +731,7 @@ LogicalResult BMaxPool2DOp::verify() {
   if (failed(verifyWindowAttrs(*this, window)) ||
       failed(verifyPackedChannels(*this, getChannels(), getGroup())))
     return failure();
-  auto x = rankedType(getInput()), y = rankedType(getOutput());
+  auto x = tensorType(getInput()), y = tensorType(getOutput());
   if (failed(verifyPackedShape(*this, "input", x, getChannels(), getGroup())) ||
       failed(verifyPackedShape(*this, "result", y, getChannels(), getGroup())))
     return failure();
@@ -742,7 +739,7 @@ LogicalResult BMaxPool2DOp::verify() {
     return emitOpError("input and output batch sizes differ");
   // or_mask: one packed pixel, the channels that pool with OR (min).
   if (getOrMask() &&
-      rankedType(getOrMask()).getShape() !=
+      tensorType(getOrMask()).getShape() !=
           ArrayRef<int64_t>{packedWords(getChannels(), getGroup())})
     return emitOpError("or_mask must be one packed pixel of ")
            << packedWords(getChannels(), getGroup()) << " words";
@@ -753,19 +750,19 @@ LogicalResult BMaxPool2DOp::verify() {
 LogicalResult PackLayerNormOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  auto x = rankedType(getInput());
+  auto x = tensorType(getInput());
   if (x.getRank() < 1 || x.getShape().back() < 1)
     return emitOpError("input needs a non-empty last axis");
   int64_t d = x.getShape().back();
-  if (rankedType(getThreshold()).getShape() != ArrayRef<int64_t>{d} ||
-      rankedType(getFlip()).getShape() != ArrayRef<int64_t>{d})
+  if (tensorType(getThreshold()).getShape() != ArrayRef<int64_t>{d} ||
+      tensorType(getFlip()).getShape() != ArrayRef<int64_t>{d})
     return emitOpError("threshold and flip need one value per element of "
                        "the last axis (")
            << d << ")";
   // The rows of the last axis, packed as bnn.pack packs [rows, D, 1, 1].
   int64_t rows = x.getNumElements() / d;
   SmallVector<int64_t> expected = {rows, 1, 1, packedWords(d, 1)};
-  if (rankedType(getOutput()).getShape() != ArrayRef<int64_t>(expected))
+  if (tensorType(getOutput()).getShape() != ArrayRef<int64_t>(expected))
     return emitOpError("result must be [rows, 1, 1, words] = ")
            << bracketed(expected);
   return success();
@@ -777,8 +774,8 @@ LogicalResult BinAttentionScoresOp::verify() {
   int64_t dim = getDim();
   if (dim < 1)
     return emitOpError("dim must be positive, got ") << dim;
-  auto q = rankedType(getQueries()), k = rankedType(getKeys());
-  auto p = rankedType(getOutput());
+  auto q = tensorType(getQueries()), k = tensorType(getKeys());
+  auto p = tensorType(getOutput());
   if (failed(verifyPackedRows(*this, "queries", q, dim)) ||
       failed(verifyPackedRows(*this, "keys", k, dim)))
     return failure();
@@ -802,8 +799,8 @@ LogicalResult BinAttentionContextOp::verify() {
   int64_t keys = getKeys();
   if (keys < 1)
     return emitOpError("keys must be positive, got ") << keys;
-  auto p = rankedType(getScores()), v = rankedType(getValues());
-  auto c = rankedType(getOutput());
+  auto p = tensorType(getScores()), v = tensorType(getValues());
+  auto c = tensorType(getOutput());
   if (p.getRank() != 3 || p.getDimSize(2) != packedWords(keys, 1))
     return emitOpError("scores must be [G, L, ")
            << packedWords(keys, 1) << "], got " << p;

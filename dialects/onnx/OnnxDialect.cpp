@@ -10,6 +10,12 @@
 using namespace mlir;
 using namespace bnnc::onnx;
 
+/// The ranked tensor type of a value, or null: onnx ops may carry unranked
+/// tensors until their verifiers have run.
+static RankedTensorType rankedOrNull(Value v) {
+  return dyn_cast<RankedTensorType>(v.getType());
+}
+
 #include "dialects/onnx/OnnxDialect.cpp.inc"
 
 void OnnxDialect::initialize() {
@@ -49,10 +55,6 @@ std::string bnnc::describeNode(Operation *op) {
 
 bool bnnc::isNoValue(Value v) { return isa<NoneType>(v.getType()); }
 
-static RankedTensorType rankedType(Value v) {
-  return dyn_cast<RankedTensorType>(v.getType());
-}
-
 //===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
@@ -75,8 +77,8 @@ LogicalResult ConstantOp::verify() {
 /// logic give bool.
 static LogicalResult verifyBroadcastBinary(Operation *op, bool sameOperands,
                                            bool boolResult) {
-  auto a = rankedType(op->getOperand(0)), b = rankedType(op->getOperand(1));
-  auto c = rankedType(op->getResult(0));
+  auto a = rankedOrNull(op->getOperand(0)), b = rankedOrNull(op->getOperand(1));
+  auto c = rankedOrNull(op->getResult(0));
   if (sameOperands && a.getElementType() != b.getElementType())
     return op->emitOpError("operand element types must match, got ")
            << a.getElementType() << " and " << b.getElementType();
@@ -119,9 +121,9 @@ static FailureOr<SmallVector<int64_t>> broadcastAll(Operation *op,
                                                     ValueRange operands) {
   if (operands.empty())
     return op->emitOpError("needs at least one input");
-  SmallVector<int64_t> shape(rankedType(operands[0]).getShape());
+  SmallVector<int64_t> shape(rankedOrNull(operands[0]).getShape());
   for (auto [i, v] : llvm::enumerate(operands.drop_front())) {
-    auto next = bnnc::broadcastShapes(shape, rankedType(v).getShape());
+    auto next = bnnc::broadcastShapes(shape, rankedOrNull(v).getShape());
     if (!next)
       return op->emitOpError("input ")
              << i + 1 << " of type " << v.getType()
@@ -134,11 +136,11 @@ static FailureOr<SmallVector<int64_t>> broadcastAll(Operation *op,
 /// Variadic Max/Min: one element type, numpy broadcasting (a lowering that
 /// trusted this without a verifier crashed on a fuzzed model).
 static LogicalResult verifyVariadicBroadcast(Operation *op) {
-  auto result = rankedType(op->getResult(0));
+  auto result = rankedOrNull(op->getResult(0));
   for (Value v : op->getOperands())
-    if (rankedType(v).getElementType() != result.getElementType())
+    if (rankedOrNull(v).getElementType() != result.getElementType())
       return op->emitOpError("input element type ")
-             << rankedType(v).getElementType()
+             << rankedOrNull(v).getElementType()
              << " differs from the result's " << result.getElementType();
   auto shape = broadcastAll(op, op->getOperands());
   if (failed(shape))
@@ -153,8 +155,8 @@ LogicalResult MaxOp::verify() { return verifyVariadicBroadcast(*this); }
 LogicalResult MinOp::verify() { return verifyVariadicBroadcast(*this); }
 
 LogicalResult WhereOp::verify() {
-  auto c = rankedType(getCondition()), x = rankedType(getX()),
-       y = rankedType(getY()), out = rankedType(getOutput());
+  auto c = rankedOrNull(getCondition()), x = rankedOrNull(getX()),
+       y = rankedOrNull(getY()), out = rankedOrNull(getOutput());
   if (!c.getElementType().isInteger(1))
     return emitOpError("condition must be bool, got ") << c.getElementType();
   if (x.getElementType() != out.getElementType() ||
@@ -208,7 +210,7 @@ BNNC_VERIFY_UNARY(HardSigmoidOp)
 //===----------------------------------------------------------------------===//
 
 LogicalResult ConvOp::verify() {
-  auto x = rankedType(getX()), w = rankedType(getW()), y = rankedType(getY());
+  auto x = rankedOrNull(getX()), w = rankedOrNull(getW()), y = rankedOrNull(getY());
   if (x.getRank() < 3 || w.getRank() != x.getRank())
     return emitOpError("expects X and W of equal rank >= 3, got ")
            << x << " and " << w;
@@ -220,7 +222,7 @@ LogicalResult ConvOp::verify() {
            << x.getDimSize(1) << ", W expects " << w.getDimSize(1)
            << " per group with group = " << group;
   if (!bnnc::isNoValue(getB())) {
-    auto b = rankedType(getB());
+    auto b = rankedOrNull(getB());
     if (b.getRank() != 1 || b.getDimSize(0) != w.getDimSize(0))
       return emitOpError("bias must have shape [") << w.getDimSize(0) << "]";
   }
@@ -241,7 +243,7 @@ LogicalResult ConvOp::verify() {
 }
 
 LogicalResult GemmOp::verify() {
-  auto a = rankedType(getA()), b = rankedType(getB()), y = rankedType(getY());
+  auto a = rankedOrNull(getA()), b = rankedOrNull(getB()), y = rankedOrNull(getY());
   if (a.getRank() != 2 || b.getRank() != 2)
     return emitOpError("expects 2-D A and B");
   int64_t m = a.getDimSize(getTransA() ? 1 : 0);
@@ -254,7 +256,7 @@ LogicalResult GemmOp::verify() {
     return emitOpError("result must be ") << m << "x" << n;
   if (!bnnc::isNoValue(getC())) {
     // C is unidirectionally broadcast to [M, N].
-    auto c = rankedType(getC());
+    auto c = rankedOrNull(getC());
     auto shape = bnnc::broadcastShapes(c.getShape(), {m, n});
     if (c.getRank() > 2 || !shape || (*shape)[0] != m || (*shape)[1] != n)
       return emitOpError("C of type ") << c << " does not broadcast to "
@@ -264,7 +266,7 @@ LogicalResult GemmOp::verify() {
 }
 
 LogicalResult MatMulOp::verify() {
-  auto a = rankedType(getA()), b = rankedType(getB()), y = rankedType(getY());
+  auto a = rankedOrNull(getA()), b = rankedOrNull(getB()), y = rankedOrNull(getY());
   if (a.getRank() < 1 || b.getRank() < 1)
     return emitOpError("operands must have rank >= 1");
   // numpy.matmul: a 1-D A is a row vector, a 1-D B a column vector; the
@@ -292,14 +294,14 @@ LogicalResult MatMulOp::verify() {
 }
 
 LogicalResult BatchNormalizationOp::verify() {
-  auto x = rankedType(getX());
+  auto x = rankedOrNull(getX());
   if (x.getRank() < 2)
     return emitOpError("expects X of rank >= 2");
   if (getTrainingMode() != 0)
     return emitOpError("training_mode = 1 is not supported for inference");
   int64_t c = x.getDimSize(1);
   for (Value v : {getScale(), getB(), getInputMean(), getInputVar()})
-    if (rankedType(v).getShape() != ArrayRef<int64_t>{c})
+    if (rankedOrNull(v).getShape() != ArrayRef<int64_t>{c})
       return emitOpError("scale, B, mean and var must have shape [")
              << c << "]";
   if (getY().getType() != x)
@@ -312,7 +314,7 @@ LogicalResult BatchNormalizationOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult MaxPoolOp::verify() {
-  auto x = rankedType(getX()), y = rankedType(getY());
+  auto x = rankedOrNull(getX()), y = rankedOrNull(getY());
   if (x.getRank() < 3)
     return emitOpError("expects X of rank >= 3");
   if (getStorageOrder() != 0)
@@ -343,7 +345,7 @@ LogicalResult MaxPoolOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FlattenOp::verify() {
-  auto x = rankedType(getInput());
+  auto x = rankedOrNull(getInput());
   int64_t rank = x.getRank(), axis = getAxis();
   if (axis < -rank || axis > rank)
     return emitOpError("axis ") << axis << " out of range for rank " << rank;
@@ -351,16 +353,16 @@ LogicalResult FlattenOp::verify() {
     axis += rank;
   int64_t outer = bnnc::shapeProduct(x.getShape().take_front(axis));
   int64_t inner = bnnc::shapeProduct(x.getShape().drop_front(axis));
-  if (rankedType(getOutput()).getShape() != ArrayRef<int64_t>{outer, inner})
+  if (rankedOrNull(getOutput()).getShape() != ArrayRef<int64_t>{outer, inner})
     return emitOpError("result must be ") << outer << "x" << inner;
   return success();
 }
 
 LogicalResult ReshapeOp::verify() {
-  auto shape = rankedType(getShape());
+  auto shape = rankedOrNull(getShape());
   if (shape.getRank() != 1 || !shape.getElementType().isInteger(64))
     return emitOpError("shape must be a 1-D int64 tensor");
-  auto in = rankedType(getData()), out = rankedType(getReshaped());
+  auto in = rankedOrNull(getData()), out = rankedOrNull(getReshaped());
   if (in.getElementType() != out.getElementType() ||
       in.getNumElements() != out.getNumElements())
     return emitOpError("cannot reshape ") << in << " to " << out;
@@ -374,7 +376,7 @@ LogicalResult ReshapeOp::verify() {
 /// Inputs of the result's rank (at least 1) and element type, equal except
 /// along `axis`, whose extents add up to the result's.
 LogicalResult ConcatOp::verify() {
-  auto out = rankedType(getConcatResult());
+  auto out = rankedOrNull(getConcatResult());
   int64_t rank = out.getRank(), axis = getAxis();
   if (getInputs().empty())
     return emitOpError("needs at least one input");
@@ -386,7 +388,7 @@ LogicalResult ConcatOp::verify() {
     axis += rank;
   int64_t extent = 0;
   for (Value v : getInputs()) {
-    auto in = rankedType(v);
+    auto in = rankedOrNull(v);
     if (in.getRank() != rank || in.getElementType() != out.getElementType())
       return emitOpError("input ")
              << in << " does not match the result " << out
@@ -412,7 +414,7 @@ LogicalResult ConcatOp::verify() {
 /// perm must be a permutation of [0, rank) (absent: the dimensions
 /// reversed), and the result shape the input's permuted.
 LogicalResult TransposeOp::verify() {
-  auto in = rankedType(getData()), out = rankedType(getTransposed());
+  auto in = rankedOrNull(getData()), out = rankedOrNull(getTransposed());
   int64_t rank = in.getRank();
   SmallVector<int64_t> perm;
   if (auto p = getPerm())

@@ -9,6 +9,8 @@
 #ifndef BNNC_DIALECTS_ONNX_SHAPEUTILS_H
 #define BNNC_DIALECTS_ONNX_SHAPEUTILS_H
 
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -17,6 +19,15 @@
 #include <string>
 
 namespace bnnc {
+
+/// The ranked tensor type of a value (every tensor in bnnc's IR is ranked;
+/// the verifiers check it) and its shape.
+inline mlir::RankedTensorType tensorType(mlir::Value v) {
+  return llvm::cast<mlir::RankedTensorType>(v.getType());
+}
+inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
+  return tensorType(v).getShape();
+}
 
 /// Number of elements of a static shape.
 int64_t shapeProduct(llvm::ArrayRef<int64_t> shape);

@@ -27,10 +27,6 @@ using namespace llvm;
 namespace bnnc {
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
 /// The elements of an operand defined by a constant, or nullopt. (A constant
 /// behind a view is emitted when the view is, so a copy in another layout
 /// would leave it unused.)

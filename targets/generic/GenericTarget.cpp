@@ -22,16 +22,8 @@ using namespace llvm;
 namespace bnnc {
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-RankedTensorType tensorOf(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
 std::string elementType(Value v) {
-  return CEmitter::cType(tensorOf(v).getElementType());
+  return CEmitter::cType(tensorType(v).getElementType());
 }
 
 /// Kinds with a meaning on integers.
@@ -46,8 +38,8 @@ bool lookupElementwiseKindIsIntegerSafe(StringRef kind) {
 /// operand elements); the math follows the ONNX operator definitions.
 std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
   StringRef kind = op.getKind();
-  Type in = tensorOf(op.getInputs()[0]).getElementType();
-  Type out = tensorOf(op.getOutput()).getElementType();
+  Type in = tensorType(op.getInputs()[0]).getElementType();
+  Type out = tensorType(op.getOutput()).getElementType();
   bool isFloat = in.isF32();
   std::string alpha =
       op.getAlpha()
@@ -368,13 +360,13 @@ LogicalResult GenericKernels::elementwise(bnn::ElementwiseOp op, CEmitter &e) {
   if (!expr)
     return op.emitError("the generic target has no '")
            << op.getKind() << "' for element type "
-           << tensorOf(op.getInputs()[0]).getElementType();
-  auto shape = tensorOf(op.getOutput()).getShape();
+           << tensorType(op.getInputs()[0]).getElementType();
+  auto shape = tensorType(op.getOutput()).getShape();
   SmallVector<Access> accesses = {rowMajorAccess(shape)};
   SmallVector<std::string> operands;
   for (Value v : op.getInputs()) {
     accesses.push_back(
-        Access{0, broadcastStrides(tensorOf(v).getShape(), shape)});
+        Access{0, broadcastStrides(tensorType(v).getShape(), shape)});
     operands.push_back(e.input(v));
   }
   std::string y = e.output(op.getOutput());
@@ -392,7 +384,7 @@ LogicalResult GenericKernels::elementwise(bnn::ElementwiseOp op, CEmitter &e) {
 }
 
 LogicalResult GenericKernels::stridedCopy(bnn::StridedCopyOp op, CEmitter &e) {
-  auto shape = tensorOf(op.getOutput()).getShape();
+  auto shape = tensorType(op.getOutput()).getShape();
   std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
   copyLoop(e, y, x, shape, rowMajorAccess(shape),
            Access{static_cast<int64_t>(op.getOffset()),
@@ -402,12 +394,12 @@ LogicalResult GenericKernels::stridedCopy(bnn::StridedCopyOp op, CEmitter &e) {
 
 /// Each input is copied into its slab of the output along `axis`.
 LogicalResult GenericKernels::concat(bnn::ConcatOp op, CEmitter &e) {
-  auto outShape = tensorOf(op.getOutput()).getShape();
+  auto outShape = tensorType(op.getOutput()).getShape();
   auto outStrides = rowMajorStrides(outShape);
   int64_t axis = op.getAxis(), start = 0;
   std::string y = e.output(op.getOutput());
   for (Value v : op.getInputs()) {
-    auto shape = tensorOf(v).getShape();
+    auto shape = tensorType(v).getShape();
     copyLoop(e, y, e.input(v), shape,
              Access{start * outStrides[axis], outStrides},
              rowMajorAccess(shape));
@@ -417,8 +409,8 @@ LogicalResult GenericKernels::concat(bnn::ConcatOp op, CEmitter &e) {
 }
 
 LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
-  auto in = tensorOf(op.getInput()).getShape();
-  auto out = tensorOf(op.getOutput()).getShape();
+  auto in = tensorType(op.getInput()).getShape();
+  auto out = tensorType(op.getOutput()).getShape();
   auto inStrides = rowMajorStrides(in);
   ArrayRef<int64_t> pads = op.getPads();
   int64_t rank = in.size();
@@ -429,7 +421,7 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
   std::string value =
       op.getConstantValue()
           ? e.input(op.getConstantValue(), "pad_value") + "[0]"
-      : tensorOf(op.getOutput()).getElementType().isF32()
+      : tensorType(op.getOutput()).getElementType().isF32()
           ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
           : std::to_string(
                 static_cast<int64_t>(op.getValue().convertToDouble()));
@@ -480,11 +472,11 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
 /// Out-of-range indices make the model return BNNC_ERROR_INDEX instead of
 /// reading outside the tensor.
 LogicalResult GenericKernels::gather(bnn::GatherOp op, CEmitter &e) {
-  auto data = tensorOf(op.getData()).getShape();
+  auto data = tensorType(op.getData()).getShape();
   int64_t axis = op.getAxis();
   int64_t outer = shapeProduct(data.take_front(axis));
   int64_t inner = shapeProduct(data.drop_front(axis + 1));
-  int64_t count = tensorOf(op.getIndices()).getNumElements();
+  int64_t count = tensorType(op.getIndices()).getNumElements();
   std::string x = e.input(op.getData()), idx = e.input(op.getIndices());
   std::string y = e.output(op.getOutput());
   raw_ostream &os = e.body();
@@ -522,8 +514,8 @@ static std::string reduceIdentity(StringRef kind, Type element) {
 /// Initialize with the identity, fold every input element into its output
 /// element (reduced axes have stride 0), then divide for the mean.
 LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
-  auto in = tensorOf(op.getInput()).getShape();
-  auto outType = tensorOf(op.getOutput());
+  auto in = tensorType(op.getInput()).getShape();
+  auto outType = tensorType(op.getOutput());
   std::string type = elementType(op.getOutput());
   StringRef kind = op.getKind();
   std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
@@ -562,7 +554,7 @@ LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
 
 LogicalResult GenericKernels::argReduce(bnn::ArgReduceOp op, CEmitter &e) {
   auto [outer, n, inner] =
-      around(tensorOf(op.getInput()).getShape(), op.getAxis());
+      around(tensorType(op.getInput()).getShape(), op.getAxis());
   emitKernelCall(e, "bnnc_argreduce_f32",
                  {std::to_string(outer), std::to_string(n),
                   std::to_string(inner), op.getKind() == "min" ? "1" : "0",
@@ -573,7 +565,7 @@ LogicalResult GenericKernels::argReduce(bnn::ArgReduceOp op, CEmitter &e) {
 
 LogicalResult GenericKernels::softmax(bnn::SoftmaxOp op, CEmitter &e) {
   auto [outer, n, inner] =
-      around(tensorOf(op.getInput()).getShape(), op.getAxis());
+      around(tensorType(op.getInput()).getShape(), op.getAxis());
   emitKernelCall(e, "bnnc_softmax_f32",
                  {std::to_string(outer), std::to_string(n),
                   std::to_string(inner), op.getLog() ? "1" : "0",
@@ -582,7 +574,7 @@ LogicalResult GenericKernels::softmax(bnn::SoftmaxOp op, CEmitter &e) {
 }
 
 LogicalResult GenericKernels::layerNorm(bnn::LayerNormOp op, CEmitter &e) {
-  auto shape = tensorOf(op.getInput()).getShape();
+  auto shape = tensorType(op.getInput()).getShape();
   int64_t axis = op.getAxis();
   emitKernelCall(
       e, "bnnc_layernorm_f32",
@@ -597,7 +589,7 @@ LogicalResult GenericKernels::layerNorm(bnn::LayerNormOp op, CEmitter &e) {
 
 LogicalResult GenericKernels::gelu(bnn::GeluOp op, CEmitter &e) {
   emitKernelCall(e, "bnnc_gelu_f32",
-                 {std::to_string(tensorOf(op.getInput()).getNumElements()),
+                 {std::to_string(tensorType(op.getInput()).getNumElements()),
                   op.getApproximate() == "tanh" ? "1" : "0",
                   e.input(op.getInput()), e.output(op.getOutput())});
   return success();
@@ -605,9 +597,9 @@ LogicalResult GenericKernels::gelu(bnn::GeluOp op, CEmitter &e) {
 
 LogicalResult GenericKernels::binAttentionScores(bnn::BinAttentionScoresOp op,
                                                  CEmitter &e) {
-  auto p = tensorOf(op.getOutput()).getShape();
+  auto p = tensorType(op.getOutput()).getShape();
   int64_t groups = p[0], queries = p[1];
-  int64_t keys = tensorOf(op.getKeys()).getDimSize(0) / groups;
+  int64_t keys = tensorType(op.getKeys()).getDimSize(0) / groups;
   emitKernelCall(e, "bnnc_battn_scores",
                  {std::to_string(groups), std::to_string(queries),
                   std::to_string(keys), std::to_string(op.getDim()),
@@ -619,7 +611,7 @@ LogicalResult GenericKernels::binAttentionScores(bnn::BinAttentionScoresOp op,
 
 LogicalResult GenericKernels::binAttentionContext(bnn::BinAttentionContextOp op,
                                                   CEmitter &e) {
-  auto c = tensorOf(op.getOutput()).getShape();
+  auto c = tensorType(op.getOutput()).getShape();
   emitKernelCall(e, "bnnc_battn_context",
                  {std::to_string(c[0]), std::to_string(c[1]),
                   std::to_string(op.getKeys()), std::to_string(c[2]),
@@ -631,7 +623,7 @@ LogicalResult GenericKernels::binAttentionContext(bnn::BinAttentionContextOp op,
 
 LogicalResult GenericKernels::cumsum(bnn::CumSumOp op, CEmitter &e) {
   auto [outer, n, inner] =
-      around(tensorOf(op.getInput()).getShape(), op.getAxis());
+      around(tensorType(op.getInput()).getShape(), op.getAxis());
   std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
   std::string type = elementType(op.getOutput());
   // Walk the axis forwards or backwards; exclusive sums store before adding.
@@ -654,8 +646,8 @@ LogicalResult GenericKernels::cumsum(bnn::CumSumOp op, CEmitter &e) {
 
 LogicalResult GenericKernels::topk(bnn::TopKOp op, CEmitter &e) {
   auto [outer, n, inner] =
-      around(tensorOf(op.getInput()).getShape(), op.getAxis());
-  int64_t k = tensorOf(op.getOutput()).getDimSize(op.getAxis());
+      around(tensorType(op.getInput()).getShape(), op.getAxis());
+  int64_t k = tensorType(op.getOutput()).getDimSize(op.getAxis());
   std::string y = e.output(op.getOutput());
   emitKernelCall(e, "bnnc_topk_f32",
                  {std::to_string(outer), std::to_string(n),
