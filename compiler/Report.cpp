@@ -108,181 +108,246 @@ ResourceUse measureResources(ModuleOp module) {
   return use;
 }
 
-void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
-                 bool json) {
+namespace {
+
+/// A recorded ln-gamma-migration decision (the function's
+/// bnn.gamma_migration attribute).
+struct Migration {
+  std::string node, form, note;
+  double maxAbsBefore = 0, maxAbsAfter = 0;
+};
+
+/// Token pruning: where tokens are dropped, and each module's MACs.
+struct PruneStage {
+  int64_t block = 0, tokensBefore = 0, tokensAfter = 0;
+  std::string node;
+};
+struct PruneMacs {
+  std::string module;
+  int64_t before = 0, after = 0;
+};
+
+/// Everything a report shows, gathered once for every output format.
+struct ReportData {
   SmallVector<Layer> layers;
-  int64_t arena = 0, arenaBound = 0, weights = 0, macs = 0, binaryMacs = 0;
+  int64_t onnxFileBytes = 0, arena = 0, arenaBound = 0, weights = 0, macs = 0,
+          binaryMacs = 0;
+  SmallVector<Migration> migrations;
+  bool pruning = false;
+  SmallVector<PruneStage> pruneStages;
+  SmallVector<PruneMacs> pruneMacs;
+
+  double binaryShare() const { return macs ? 100.0 * binaryMacs / macs : 0.0; }
+};
+
+Layer describeLayer(Operation &op) {
+  Layer l;
+  l.op = op.getName().stripDialect().str();
+  l.nodes = join(bnn::nodeNames(op.getLoc()), ", ");
+  SmallVector<std::string> ins;
+  for (Value v : op.getOperands()) {
+    if (v.getDefiningOp() &&
+        v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>())
+      l.weightBytes += bnn::tensorBytes(v.getType());
+    else
+      ins.push_back(shapeText(v.getType()));
+  }
+  l.inputShapes = join(ins, ", ");
+  l.outputShape = shapeText(op.getResult(0).getType());
+  l.binary = op.hasTrait<bnn::OpTrait::BinaryKernel>();
+  l.macs = macsOf(&op);
+  if (hasBinarizedInput(&op))
+    l.note = "binarized input kept real: weights not +-alpha per channel "
+             "or no exact binary form";
+  if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
+    l.accumulatorBits = accumulatorBits(conv);
+  l.bytes = bnn::tensorBytes(op.getResult(0).getType());
+  if (auto off = op.getAttrOfType<IntegerAttr>(bnn::kOffsetAttr))
+    l.offset = off.getInt();
+  return l;
+}
+
+std::string textOf(DictionaryAttr d, StringRef key) {
+  auto s = d.getAs<StringAttr>(key);
+  return s ? s.str() : "";
+}
+double numberOf(DictionaryAttr d, StringRef key) {
+  auto f = d.getAs<FloatAttr>(key);
+  return f ? f.getValueAsDouble() : 0.0;
+}
+int64_t integerOf(DictionaryAttr d, StringRef key) {
+  auto i = d.getAs<IntegerAttr>(key);
+  return i ? i.getInt() : 0;
+}
+
+/// The dictionaries of an array attribute (empty if absent).
+SmallVector<DictionaryAttr> dictionaries(DictionaryAttr d, StringRef key) {
+  SmallVector<DictionaryAttr> list;
+  if (auto a = d ? d.getAs<ArrayAttr>(key) : nullptr)
+    for (Attribute e : a)
+      list.push_back(cast<DictionaryAttr>(e));
+  return list;
+}
+
+/// The decisions of the transformer passes, recorded on the function.
+void collectPassRecords(func::FuncOp func, ReportData &r) {
+  if (auto a = func->getAttrOfType<ArrayAttr>("bnn.gamma_migration"))
+    for (Attribute e : a) {
+      auto d = cast<DictionaryAttr>(e);
+      r.migrations.push_back({textOf(d, "node"), textOf(d, "form"),
+                              textOf(d, "note"), numberOf(d, "max_abs_before"),
+                              numberOf(d, "max_abs_after")});
+    }
+  auto pruning = func->getAttrOfType<DictionaryAttr>("bnn.token_prune");
+  if (!pruning)
+    return;
+  r.pruning = true;
+  r.pruneStages.clear();
+  r.pruneMacs.clear();
+  for (DictionaryAttr d : dictionaries(pruning, "stages"))
+    r.pruneStages.push_back({integerOf(d, "block"),
+                             integerOf(d, "tokens_before"),
+                             integerOf(d, "tokens_after"), textOf(d, "node")});
+  for (DictionaryAttr d : dictionaries(pruning, "macs"))
+    r.pruneMacs.push_back({textOf(d, "block"), integerOf(d, "macs_before"),
+                           integerOf(d, "macs_after")});
+}
+
+ReportData collectReport(ModuleOp module, int64_t onnxFileBytes) {
+  ReportData r;
+  r.onnxFileBytes = onnxFileBytes;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaSizeAttr))
-      arena = a.getInt();
+      r.arena = a.getInt();
     if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaLowerBoundAttr))
-      arenaBound = a.getInt();
+      r.arenaBound = a.getInt();
     for (Operation &op : func.getBody().front().without_terminator()) {
       if (op.hasTrait<OpTrait::ConstantLike>() || bnn::isView(&op))
         continue;
-      Layer l;
-      l.op = op.getName().stripDialect().str();
-      l.nodes = join(bnn::nodeNames(op.getLoc()), ", ");
-      SmallVector<std::string> ins;
-      for (Value v : op.getOperands()) {
-        if (v.getDefiningOp() &&
-            v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>())
-          l.weightBytes += bnn::tensorBytes(v.getType());
-        else
-          ins.push_back(shapeText(v.getType()));
-      }
-      l.inputShapes = join(ins, ", ");
-      l.outputShape = shapeText(op.getResult(0).getType());
-      l.binary = op.hasTrait<bnn::OpTrait::BinaryKernel>();
-      l.macs = macsOf(&op);
-      if (hasBinarizedInput(&op))
-        l.note = "binarized input kept real: weights not +-alpha per channel "
-                 "or no exact binary form";
-      if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
-        l.accumulatorBits = accumulatorBits(conv);
-      l.bytes = bnn::tensorBytes(op.getResult(0).getType());
-      if (auto off = op.getAttrOfType<IntegerAttr>(bnn::kOffsetAttr))
-        l.offset = off.getInt();
-      weights += l.weightBytes;
-      macs += l.macs;
+      Layer l = describeLayer(op);
+      r.weights += l.weightBytes;
+      r.macs += l.macs;
       if (l.binary)
-        binaryMacs += l.macs;
-      layers.push_back(l);
+        r.binaryMacs += l.macs;
+      r.layers.push_back(std::move(l));
     }
   }
-  double binaryShare = macs ? 100.0 * binaryMacs / macs : 0.0;
-  // Decisions of the transformer passes, recorded on the function.
-  SmallVector<DictionaryAttr> migrations;
   for (auto func : module.getOps<func::FuncOp>())
-    if (auto a = func->getAttrOfType<ArrayAttr>("bnn.gamma_migration"))
-      for (Attribute e : a)
-        migrations.push_back(cast<DictionaryAttr>(e));
-  auto text = [](DictionaryAttr d, StringRef key) -> std::string {
-    auto s = d.getAs<StringAttr>(key);
-    return s ? s.str() : "";
-  };
-  auto number = [](DictionaryAttr d, StringRef key) {
-    auto f = d.getAs<FloatAttr>(key);
-    return f ? f.getValueAsDouble() : 0.0;
-  };
-  auto integer = [](DictionaryAttr d, StringRef key) -> int64_t {
-    auto i = d.getAs<IntegerAttr>(key);
-    return i ? i.getInt() : 0;
-  };
-  DictionaryAttr pruning;
-  for (auto func : module.getOps<func::FuncOp>())
-    if (auto a = func->getAttrOfType<DictionaryAttr>("bnn.token_prune"))
-      pruning = a;
-  auto pruneList = [&](StringRef key) {
-    SmallVector<DictionaryAttr> list;
-    if (pruning)
-      if (auto a = pruning.getAs<ArrayAttr>(key))
-        for (Attribute e : a)
-          list.push_back(cast<DictionaryAttr>(e));
-    return list;
-  };
-  if (json) {
-    json::Array rows;
-    for (const Layer &l : layers)
-      rows.push_back(json::Object{
-          {"op", l.op}, {"nodes", l.nodes}, {"inputs", l.inputShapes},
-          {"output", l.outputShape}, {"binary", l.binary}, {"macs", l.macs},
-          {"weight_bytes", l.weightBytes},
-          {"arena_offset", l.offset < 0 ? json::Value(nullptr)
-                                        : json::Value(l.offset)},
-          {"output_bytes", l.bytes},
-          {"note", l.note.empty() ? json::Value(nullptr) : json::Value(l.note)},
-          {"accumulator_bits", l.accumulatorBits ? json::Value(l.accumulatorBits)
-                                                 : json::Value(nullptr)}});
-    json::Object totals{{"weight_bytes", weights},
-                        {"onnx_file_bytes", onnxFileBytes},
-                        {"arena_bytes", arena},
-                        {"arena_lower_bound_bytes", arenaBound},
-                        {"macs", macs},
-                        {"binary_macs", binaryMacs},
-                        {"binary_mac_percent", binaryShare}};
-    json::Object root{{"layers", std::move(rows)},
-                      {"totals", std::move(totals)}};
-    if (!migrations.empty()) {
-      json::Array entries;
-      for (DictionaryAttr d : migrations)
-        entries.push_back(
-            json::Object{{"node", text(d, "node")},
-                         {"form", text(d, "form")},
-                         {"max_abs_before", number(d, "max_abs_before")},
-                         {"max_abs_after", number(d, "max_abs_after")},
-                         {"note", text(d, "note")}});
-      root["gamma_migration"] = std::move(entries);
-    }
-    if (pruning) {
-      json::Array stages, blocks;
-      for (DictionaryAttr d : pruneList("stages"))
-        stages.push_back(
-            json::Object{{"block", integer(d, "block")},
-                         {"after_node", text(d, "node")},
-                         {"tokens_before", integer(d, "tokens_before")},
-                         {"tokens_after", integer(d, "tokens_after")}});
-      for (DictionaryAttr d : pruneList("macs"))
-        blocks.push_back(
-            json::Object{{"module", text(d, "block")},
-                         {"macs_before", integer(d, "macs_before")},
-                         {"macs_after", integer(d, "macs_after")}});
-      root["token_prune"] = json::Object{{"stages", std::move(stages)},
-                                         {"macs", std::move(blocks)}};
-    }
-    os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
+    collectPassRecords(func, r);
+  return r;
+}
+
+json::Value orNull(int64_t v, bool present) {
+  return present ? json::Value(v) : json::Value(nullptr);
+}
+
+void writeJson(const ReportData &r, raw_ostream &os) {
+  json::Array rows;
+  for (const Layer &l : r.layers)
+    rows.push_back(json::Object{
+        {"op", l.op}, {"nodes", l.nodes}, {"inputs", l.inputShapes},
+        {"output", l.outputShape}, {"binary", l.binary}, {"macs", l.macs},
+        {"weight_bytes", l.weightBytes},
+        {"arena_offset", orNull(l.offset, l.offset >= 0)},
+        {"output_bytes", l.bytes},
+        {"note", l.note.empty() ? json::Value(nullptr) : json::Value(l.note)},
+        {"accumulator_bits", orNull(l.accumulatorBits, l.accumulatorBits)}});
+  json::Object totals{{"weight_bytes", r.weights},
+                      {"onnx_file_bytes", r.onnxFileBytes},
+                      {"arena_bytes", r.arena},
+                      {"arena_lower_bound_bytes", r.arenaBound},
+                      {"macs", r.macs},
+                      {"binary_macs", r.binaryMacs},
+                      {"binary_mac_percent", r.binaryShare()}};
+  json::Object root{{"layers", std::move(rows)}, {"totals", std::move(totals)}};
+  if (!r.migrations.empty()) {
+    json::Array entries;
+    for (const Migration &m : r.migrations)
+      entries.push_back(json::Object{{"node", m.node},
+                                     {"form", m.form},
+                                     {"max_abs_before", m.maxAbsBefore},
+                                     {"max_abs_after", m.maxAbsAfter},
+                                     {"note", m.note}});
+    root["gamma_migration"] = std::move(entries);
+  }
+  if (r.pruning) {
+    json::Array stages, blocks;
+    for (const PruneStage &s : r.pruneStages)
+      stages.push_back(json::Object{{"block", s.block},
+                                    {"after_node", s.node},
+                                    {"tokens_before", s.tokensBefore},
+                                    {"tokens_after", s.tokensAfter}});
+    for (const PruneMacs &m : r.pruneMacs)
+      blocks.push_back(json::Object{{"module", m.module},
+                                    {"macs_before", m.before},
+                                    {"macs_after", m.after}});
+    root["token_prune"] = json::Object{{"stages", std::move(stages)},
+                                       {"macs", std::move(blocks)}};
+  }
+  os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
+}
+
+void writeTextPassRecords(const ReportData &r, raw_ostream &os) {
+  if (!r.migrations.empty()) {
+    os << "ln-gamma-migration (max |LayerNorm output| over all inputs: "
+          "max_i |gamma_i| sqrt(D-1) + |beta_i|):\n";
+    for (const Migration &m : r.migrations)
+      os << format("  %-12s before %9.3f  after %9.3f  %s%s\n",
+                   m.form.c_str(), m.maxAbsBefore, m.maxAbsAfter,
+                   m.node.c_str(),
+                   m.note.empty() ? "" : ("  [" + m.note + "]").c_str());
+  }
+  if (!r.pruning)
     return;
+  os << "token-prune:\n";
+  for (const PruneStage &s : r.pruneStages)
+    os << format("  block %lld: %lld -> %lld tokens after %s\n",
+                 (long long)s.block, (long long)s.tokensBefore,
+                 (long long)s.tokensAfter, s.node.c_str());
+  int64_t totalBefore = 0, totalAfter = 0;
+  os << "  module            MACs before   MACs after\n";
+  for (const PruneMacs &m : r.pruneMacs) {
+    totalBefore += m.before;
+    totalAfter += m.after;
+    os << format("  %-16s %12lld %12lld\n", m.module.c_str(),
+                 (long long)m.before, (long long)m.after);
   }
+  os << format("  %-16s %12lld %12lld (%.1f%%)\n", (const char *)"total",
+               (long long)totalBefore, (long long)totalAfter,
+               totalBefore ? 100.0 * totalAfter / totalBefore : 0.0);
+}
+
+void writeText(const ReportData &r, raw_ostream &os) {
   os << "kernel     kind           MACs  weights B    arena @  output"
         "                    ONNX nodes\n";
-  for (const Layer &l : layers)
+  for (const Layer &l : r.layers)
     os << format("%-10s %-6s %12lld %10lld %10s  %-24s %s\n", l.op.c_str(),
                  l.binary ? "binary" : "real", (long long)l.macs,
                  (long long)l.weightBytes,
                  l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
                  l.outputShape.c_str(),
                  (l.nodes + (l.note.empty() ? "" : "  [" + l.note + "]")).c_str());
-  if (!migrations.empty()) {
-    os << "ln-gamma-migration (max |LayerNorm output| over all inputs: "
-          "max_i |gamma_i| sqrt(D-1) + |beta_i|):\n";
-    for (DictionaryAttr d : migrations)
-      os << format("  %-12s before %9.3f  after %9.3f  %s%s\n",
-                   text(d, "form").c_str(), number(d, "max_abs_before"),
-                   number(d, "max_abs_after"), text(d, "node").c_str(),
-                   text(d, "note").empty()
-                       ? ""
-                       : ("  [" + text(d, "note") + "]").c_str());
-  }
-  if (pruning) {
-    os << "token-prune:\n";
-    for (DictionaryAttr d : pruneList("stages"))
-      os << format("  block %lld: %lld -> %lld tokens after %s\n",
-                   (long long)integer(d, "block"),
-                   (long long)integer(d, "tokens_before"),
-                   (long long)integer(d, "tokens_after"),
-                   text(d, "node").c_str());
-    int64_t totalBefore = 0, totalAfter = 0;
-    os << "  module            MACs before   MACs after\n";
-    for (DictionaryAttr d : pruneList("macs")) {
-      totalBefore += integer(d, "macs_before");
-      totalAfter += integer(d, "macs_after");
-      os << format("  %-16s %12lld %12lld\n", text(d, "block").c_str(),
-                   (long long)integer(d, "macs_before"),
-                   (long long)integer(d, "macs_after"));
-    }
-    os << format("  %-16s %12lld %12lld (%.1f%%)\n", (const char *)"total",
-                 (long long)totalBefore, (long long)totalAfter,
-                 totalBefore ? 100.0 * totalAfter / totalBefore : 0.0);
-  }
+  writeTextPassRecords(r, os);
   os << format("weights: %lld bytes (ONNX file: %lld bytes, %.1fx smaller); "
                "arena: %lld bytes; MACs: %lld, %.1f%% binary\n",
-               (long long)weights, (long long)onnxFileBytes,
-               weights ? double(onnxFileBytes) / weights : 0.0,
-               (long long)arena, (long long)macs, binaryShare);
+               (long long)r.weights, (long long)r.onnxFileBytes,
+               r.weights ? double(r.onnxFileBytes) / r.weights : 0.0,
+               (long long)r.arena, (long long)r.macs, r.binaryShare());
   os << format("arena: %lld bytes planned, lower bound %lld bytes (the "
                "largest total of tensors live at once), %.3fx\n",
-               (long long)arena, (long long)arenaBound,
-               arenaBound ? double(arena) / arenaBound : 1.0);
+               (long long)r.arena, (long long)r.arenaBound,
+               r.arenaBound ? double(r.arena) / r.arenaBound : 1.0);
+}
+
+} // namespace
+
+void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
+                 bool json) {
+  ReportData r = collectReport(module, onnxFileBytes);
+  if (json)
+    writeJson(r, os);
+  else
+    writeText(r, os);
 }
 
 } // namespace bnnc
