@@ -45,7 +45,13 @@ using namespace llvm;
 
 namespace {
 
-cl::OptionCategory bnncCategory("bnnc options");
+// --help shows these groups only; LLVM's and MLIR's own options (which the
+// linked libraries register globally) stay behind --help-hidden.
+cl::OptionCategory outputCategory("Output");
+cl::OptionCategory targetCategory("Target and inputs");
+cl::OptionCategory passCategory("Passes");
+cl::OptionCategory limitCategory("Limits");
+cl::OptionCategory diagnosticCategory("Diagnostics");
 
 /// Error lines printed so far: a non-zero exit without one is a bug that
 /// main() turns into an "internal error" line (never a silent failure).
@@ -58,11 +64,11 @@ int fail(const Twine &message) {
 }
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::cat(bnncCategory));
+                               cl::cat(outputCategory));
 cl::opt<std::string> outputFile(
     "o", cl::desc("Output file: <dir>/<name>.c (the .h is written beside "
                   "it); '-' or absent prints MLIR stages to stdout"),
-    cl::value_desc("file"), cl::cat(bnncCategory));
+    cl::value_desc("file"), cl::cat(outputCategory));
 /// "Code generation target (generic, aarch64, ...)", from Targets.def.
 const std::string &targetHelp() {
   static const std::string text = "Code generation target (" +
@@ -70,11 +76,11 @@ const std::string &targetHelp() {
   return text;
 }
 cl::opt<std::string> targetName("target", cl::desc(targetHelp()),
-                                cl::init("generic"), cl::cat(bnncCategory));
+                                cl::init("generic"), cl::cat(targetCategory));
 cl::opt<std::string> modelName(
     "name", cl::desc("Symbol prefix of the generated API (default: the "
                      "output file's stem)"),
-    cl::cat(bnncCategory));
+    cl::cat(outputCategory));
 enum class Stage { OnnxMlir, BnnMlir, C };
 cl::opt<Stage> emitStage(
     "emit", cl::desc("Stage to stop at and print"), cl::init(Stage::C),
@@ -83,100 +89,100 @@ cl::opt<Stage> emitStage(
                clEnumValN(Stage::BnnMlir, "bnn-mlir",
                           "the planned bnn dialect"),
                clEnumValN(Stage::C, "c", "C source and header (default)")),
-    cl::cat(bnncCategory));
+    cl::cat(outputCategory));
 cl::opt<bool> printRuntimeDir(
     "print-runtime-dir",
     cl::desc("Print the include directory of the runtime headers that "
              "generated C needs, then exit"),
-    cl::cat(bnncCategory));
+    cl::cat(diagnosticCategory));
 
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input with symbolic dimensions, "
              "NAME=1x3x32x32 (repeatable)"),
-    cl::value_desc("name=dims"), cl::cat(bnncCategory));
+    cl::value_desc("name=dims"), cl::cat(targetCategory));
 cl::list<std::string> constInputs(
     "const-input",
     cl::desc("Compile a graph input as a constant with the value of an ONNX "
              "TensorProto file, NAME=tensor.pb (repeatable)"),
-    cl::value_desc("name=file"), cl::cat(bnncCategory));
+    cl::value_desc("name=file"), cl::cat(targetCategory));
 cl::opt<bool> checkSupport(
     "check-support",
     cl::desc("Exit 0 if every node's operator, opset and element types are "
              "supported, 3 if not (listed on stderr), 1 if the model is "
              "invalid; writes nothing"),
-    cl::cat(bnncCategory));
+    cl::cat(diagnosticCategory));
 cl::opt<bool> noBinarize(
     "no-binarize",
     cl::desc("Keep binarized layers on the float path (for comparison)"),
-    cl::cat(bnncCategory));
+    cl::cat(passCategory));
 cl::opt<bool> assumeNonzeroInputs(
     "assume-nonzero-inputs",
     cl::desc("Binarize Sign layers of graph inputs as if the inputs never "
              "hold an exact 0 (ONNX Sign(0) = 0 has no +-1 bit; every layer "
              "that relies on this warns)"),
-    cl::cat(bnncCategory));
+    cl::cat(passCategory));
 cl::opt<bool> gammaMigration(
     "ln-gamma-migration",
     cl::desc("Move LayerNorm gamma/beta into the consuming linear layers "
              "(Outlier Suppression's Gamma Migration; docs/transformers.md)"),
-    cl::cat(bnncCategory));
+    cl::cat(passCategory));
 cl::opt<std::string> tokenPrune(
     "token-prune",
     cl::desc("Keep the CLS token and the top-k tokens by CLS attention after "
              "the given ViT blocks: BLOCK:KEEP[,BLOCK:KEEP...], KEEP a count "
              "or a ratio such as 0.5 (docs/transformers.md)"),
-    cl::value_desc("block:keep,..."), cl::cat(bnncCategory));
+    cl::value_desc("block:keep,..."), cl::cat(passCategory));
 cl::opt<bool> tokenPruneFuse(
     "token-prune-fuse",
     cl::desc("With --token-prune: fuse the pruned tokens into one package "
              "token (EViT)"),
-    cl::cat(bnncCategory));
+    cl::cat(passCategory));
 cl::opt<std::string> reportFile(
     "report", cl::ValueOptional,
     cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
              "totals: a table on stderr, or JSON with --report=FILE.json "
              "(written only if the compilation succeeds)"),
-    cl::value_desc("file.json"), cl::cat(bnncCategory));
+    cl::value_desc("file.json"), cl::cat(diagnosticCategory));
 cl::opt<bool> listSupportedOps(
     "list-supported-ops",
     cl::desc("Print '<Op> <min opset> <max opset> <dtypes>' per supported "
              "operator, then exit"),
-    cl::cat(bnncCategory));
+    cl::cat(diagnosticCategory));
 
 cl::opt<std::string> maxArena(
     "max-arena",
     cl::desc("Fail if the model needs a larger arena than BYTES (suffixes "
              "K, M, G: powers of 1024; default 2G-1)"),
-    cl::value_desc("bytes"), cl::cat(bnncCategory));
+    cl::value_desc("bytes"), cl::cat(limitCategory));
 cl::opt<std::string> maxFlash(
     "max-flash",
     cl::desc("Fail if the generated C holds more than BYTES of constant data "
              "(weights and tables; suffixes K, M, G; default 2G-1)"),
-    cl::value_desc("bytes"), cl::cat(bnncCategory));
+    cl::value_desc("bytes"), cl::cat(limitCategory));
 cl::opt<std::string> maxModelBytes(
     "max-model-bytes",
     cl::desc("Refuse a model whose file and external data together exceed "
              "BYTES, and a larger --const-input file, before reading them "
              "(suffixes K, M, G; default 1G)"),
-    cl::value_desc("bytes"), cl::cat(bnncCategory));
+    cl::value_desc("bytes"), cl::cat(limitCategory));
 cl::opt<std::string> maxNodes(
     "max-nodes",
     cl::desc("Refuse a model with more than N nodes, counting subgraphs and "
              "functions, before parsing it (suffixes K, M, G; default "
              "100000)"),
-    cl::value_desc("n"), cl::cat(bnncCategory));
+    cl::value_desc("n"), cl::cat(limitCategory));
 cl::opt<std::string> maxCBytes(
     "max-c-bytes",
     cl::desc("Fail if the generated .c and .h together would exceed BYTES, "
              "before spelling out the constant that does not fit (suffixes "
              "K, M, G; default 1G)"),
-    cl::value_desc("bytes"), cl::cat(bnncCategory));
+    cl::value_desc("bytes"), cl::cat(limitCategory));
 cl::opt<std::string> maxSubgraphDepth(
     "max-subgraph-depth",
     cl::desc("Refuse a model whose subgraphs (If, Loop, Scan bodies) nest "
              "deeper than N, before parsing it (default 16)"),
-    cl::value_desc("n"), cl::cat(bnncCategory));
+    cl::value_desc("n"), cl::cat(limitCategory));
 
 int anchor;
 
@@ -614,6 +620,25 @@ int main(int argc, char **argv) {
 
 namespace {
 
+/// Moves every option outside bnnc's categories (LLVM's code generation
+/// flags, MLIR's IR printing and timing) behind --help-hidden, where they
+/// stay usable. (cl::HideUnrelatedOptions would make them ReallyHidden,
+/// invisible even there.)
+void hideForeignOptions() {
+  const cl::OptionCategory *ours[] = {&outputCategory, &targetCategory,
+                                      &passCategory, &limitCategory,
+                                      &diagnosticCategory};
+  for (auto &entry : cl::getRegisteredOptions()) {
+    cl::Option *option = entry.second;
+    bool mine = llvm::any_of(option->Categories, [&](cl::OptionCategory *c) {
+      return is_contained(ours, c);
+    });
+    bool help = is_contained({"help", "help-list", "version"}, entry.first());
+    if (!mine && !help && option->getOptionHiddenFlag() == cl::NotHidden)
+      option->setHiddenFlag(cl::Hidden);
+  }
+}
+
 int compile(int argc, char **argv) {
   // Passes first: --mlir-print-ir-after=<pass> parses against the registry.
   bnnc::registerAllBnncPasses();
@@ -623,8 +648,13 @@ int compile(int argc, char **argv) {
   mlir::registerDefaultTimingManagerCLOptions();
   cl::SetVersionPrinter([](raw_ostream &os) {
     os << "bnnc " << BNNC_VERSION << " (built with LLVM/MLIR "
-       << LLVM_VERSION_STRING << ")\n";
+       << LLVM_VERSION_STRING << ")\n"
+       << "ONNX opsets " << bnnc::kMinOpset << " to " << bnnc::kMaxOpset
+       << " (default domain)\ntargets:\n";
+    for (const bnnc::TargetInfo &t : bnnc::targets())
+      os << "  " << left_justify(t.name, 14) << " " << t.description << "\n";
   });
+  hideForeignOptions();
   cl::ParseCommandLineOptions(
       argc, argv,
       "bnnc: compile an ONNX model of a binarized or real-valued network to "
