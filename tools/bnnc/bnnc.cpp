@@ -639,7 +639,7 @@ void hideForeignOptions() {
   }
 }
 
-int compile(int argc, char **argv) {
+void parseCommandLine(int argc, char **argv) {
   // Passes first: --mlir-print-ir-after=<pass> parses against the registry.
   bnnc::registerAllBnncPasses();
   mlir::registerMLIRContextCLOptions();
@@ -659,9 +659,13 @@ int compile(int argc, char **argv) {
       argc, argv,
       "bnnc: compile an ONNX model of a binarized or real-valued network to "
       "standalone C\n\n  bnnc model.onnx -o out/net.c\n");
+}
 
+/// --print-runtime-dir and --list-supported-ops: an exit status, or nullopt
+/// when neither was given.
+std::optional<int> runInformationalMode(const char *argv0) {
   if (printRuntimeDir) {
-    std::string dir = findRuntimeDir(argv[0]);
+    std::string dir = findRuntimeDir(argv0);
     if (dir.empty())
       return fail("runtime headers not found next to the bnnc executable");
     outs() << dir << "\n";
@@ -671,11 +675,12 @@ int compile(int argc, char **argv) {
     bnnc::printSupportedOps(outs());
     return 0;
   }
-  if (inputFile.empty())
-    return fail("no input file (usage: bnnc model.onnx -o out/net.c)");
-  bnnc::ImportOptions importOptions;
-  if (!parseImportOptions(importOptions))
-    return 1;
+  return std::nullopt;
+}
+
+/// The limits on what bnnc reads (--max-model-bytes, --max-nodes,
+/// --max-subgraph-depth) into the import options.
+bool parseReadLimits(bnnc::ImportOptions &importOptions) {
   for (auto [flag, option, limit, given] :
        {std::tuple<StringRef, cl::opt<std::string> *, int64_t *, bool *>{
             "--max-model-bytes", &maxModelBytes, &importOptions.maxModelBytes,
@@ -687,99 +692,117 @@ int compile(int argc, char **argv) {
          &importOptions.maxSubgraphDepthGiven}}) {
     if (!option->getNumOccurrences())
       continue;
-    if (!parseBytes(*option, *limit))
-      return fail(flag + "='" + *option +
-                  "' is not a count (e.g. 65536 or 64K)");
+    if (!parseBytes(*option, *limit)) {
+      fail(flag + "='" + *option + "' is not a count (e.g. 65536 or 64K)");
+      return false;
+    }
     *given = true;
   }
-  if (checkSupport) {
-    switch (bnnc::checkOnnxSupport(inputFile, importOptions, errs())) {
-    case bnnc::Support::Invalid:
-      ++errorsPrinted; // the report's "bnnc: error:" line
-      return 1;
-    case bnnc::Support::Unsupported:
-      fail(inputFile + ": not supported (the reasons are listed above)");
-      return 3;
-    case bnnc::Support::Supported:
-      return 0;
-    }
+  return true;
+}
+
+int runCheckSupport(const bnnc::ImportOptions &importOptions) {
+  switch (bnnc::checkOnnxSupport(inputFile, importOptions, errs())) {
+  case bnnc::Support::Invalid:
+    ++errorsPrinted; // the report's "bnnc: error:" line
+    return 1;
+  case bnnc::Support::Unsupported:
+    fail(inputFile + ": not supported (the reasons are listed above)");
+    return 3;
+  case bnnc::Support::Supported:
+    break;
   }
-  if (!is_contained(bnnc::targetNames(), targetName))
-    return fail("unknown target '" + targetName + "' (supported: " +
-                join(bnnc::targetNames(), ", ") + ")");
-  if (emitStage == Stage::C) {
-    if (outputFile.empty() || outputFile == "-")
-      return fail("C output needs -o <dir>/<name>.c");
-    if (sys::path::extension(outputFile) != ".c")
-      return fail("output file '" + outputFile + "' must end in .c");
-  }
-  int64_t arenaLimit = kDefaultMaxBytes, flashLimit = kDefaultMaxBytes;
-  int64_t cBytesLimit = bnnc::EmitOptions::kDefaultMaxCBytes;
+  return 0;
+}
+
+/// The limits on what bnnc generates.
+struct GenerationLimits {
+  int64_t arena = kDefaultMaxBytes, flash = kDefaultMaxBytes;
+  int64_t cBytes = bnnc::EmitOptions::kDefaultMaxCBytes;
+};
+
+bool parseGenerationLimits(GenerationLimits &limits) {
   for (auto [flag, text, limit] :
        {std::tuple<StringRef, StringRef, int64_t *>{"--max-arena", maxArena,
-                                                    &arenaLimit},
-        {"--max-flash", maxFlash, &flashLimit},
-        {"--max-c-bytes", maxCBytes, &cBytesLimit}})
-    if (!text.empty() && !parseBytes(text, *limit))
-      return fail(flag + "='" + text +
-                  "' is not a byte count (e.g. 65536 or 64K)");
+                                                    &limits.arena},
+        {"--max-flash", maxFlash, &limits.flash},
+        {"--max-c-bytes", maxCBytes, &limits.cBytes}})
+    if (!text.empty() && !parseBytes(text, *limit)) {
+      fail(flag + "='" + text + "' is not a byte count (e.g. 65536 or 64K)");
+      return false;
+    }
+  return true;
+}
+
+/// The target and the -o file the requested stage needs.
+bool checkTargetAndOutput() {
+  if (!is_contained(bnnc::targetNames(), targetName)) {
+    fail("unknown target '" + targetName + "' (supported: " +
+         join(bnnc::targetNames(), ", ") + ")");
+    return false;
+  }
+  if (emitStage != Stage::C)
+    return true;
+  if (outputFile.empty() || outputFile == "-") {
+    fail("C output needs -o <dir>/<name>.c");
+    return false;
+  }
+  if (sys::path::extension(outputFile) != ".c") {
+    fail("output file '" + outputFile + "' must end in .c");
+    return false;
+  }
+  return true;
+}
+
+/// --name, or the output file's stem made an identifier; nullopt (after an
+/// error line) when it cannot prefix the generated names.
+std::optional<std::string> symbolPrefix() {
   std::string name = modelName.empty()
                          ? bnnc::sanitizeIdentifier(sys::path::stem(outputFile))
                          : modelName.getValue();
-  if (name != bnnc::sanitizeIdentifier(name))
-    return fail("--name '" + name + "' is not a C identifier");
+  if (name != bnnc::sanitizeIdentifier(name)) {
+    fail("--name '" + name + "' is not a C identifier");
+    return std::nullopt;
+  }
   std::string reserved = bnnc::reservedPrefixReason(name);
-  if (!reserved.empty())
-    return fail((modelName.empty() ? "the symbol prefix '" + name +
-                                         "' (the output file's stem)"
-                                   : "--name '" + name + "'") +
-                " cannot be used: " + reserved + "; choose another with --name");
+  if (!reserved.empty()) {
+    fail((modelName.empty()
+              ? "the symbol prefix '" + name + "' (the output file's stem)"
+              : "--name '" + name + "'") +
+         " cannot be used: " + reserved + "; choose another with --name");
+    return std::nullopt;
+  }
+  return name;
+}
 
-  // Every output is known now: none may be an input, or named twice.
-  SmallVector<std::string> inputs = {inputFile};
-  for (const auto &entry : importOptions.constInputs)
-    inputs.push_back(entry.second);
+std::string headerPath() {
   SmallString<256> hPath(outputFile.getValue());
   sys::path::replace_extension(hPath, ".h");
-  bool toStdout = outputFile.empty() || outputFile == "-";
-  {
-    OutputSet planned;
-    if (emitStage == Stage::C) {
-      planned.addFile(std::string(hPath), "");
-      planned.addFile(outputFile, "");
-    } else if (!toStdout) {
-      planned.addFile(outputFile, "");
-    }
-    if (!reportFile.empty())
-      planned.addFile(reportFile, "");
-    if (int status = planned.check(inputs))
-      return status;
+  return std::string(hPath);
+}
+
+bool writesToStdout() { return outputFile.empty() || outputFile == "-"; }
+
+/// Every output is known before any work: none may be an input, or named
+/// twice.
+int checkPlannedOutputs(ArrayRef<std::string> inputs) {
+  OutputSet planned;
+  if (emitStage == Stage::C) {
+    planned.addFile(headerPath(), "");
+    planned.addFile(outputFile, "");
+  } else if (!writesToStdout()) {
+    planned.addFile(outputFile, "");
   }
-  OutputSet outputs;
-  auto addStage = [&](mlir::ModuleOp module) {
-    if (toStdout)
-      outputs.addStdout(printModuleText(module));
-    else
-      outputs.addFile(outputFile, printModuleText(module));
-    return outputs.commit(inputs);
-  };
+  if (!reportFile.empty())
+    planned.addFile(reportFile, "");
+  return planned.check(inputs);
+}
 
-  mlir::DialectRegistry registry;
-  bnnc::registerBnncDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.printOpOnDiagnostic(false);
-  mlir::ScopedDiagnosticHandler handler(&context, printDiagnostic);
-
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      bnnc::importOnnxFile(context, inputFile, importOptions);
-  if (!module)
-    return 1;
-  if (emitStage == Stage::OnnxMlir)
-    return addStage(*module);
-
+mlir::LogicalResult runPipeline(mlir::MLIRContext &context,
+                                mlir::ModuleOp module) {
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-    return 1;
+    return mlir::failure();
   pm.addInstrumentation(std::make_unique<FailedPassRecorder>(&failedPass));
   bnnc::PipelineOptions pipelineOptions;
   pipelineOptions.binarize = !noBinarize;
@@ -788,32 +811,35 @@ int compile(int argc, char **argv) {
   pipelineOptions.tokenPrune = tokenPrune;
   pipelineOptions.tokenPruneFuse = tokenPruneFuse;
   bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
-  if (mlir::failed(pm.run(*module)))
-    return 1;
-  // The report is an output like the others: written at the end, and only
-  // if the compilation succeeds.
-  if (reportFile.getNumOccurrences()) {
-    uint64_t onnxBytes = 0;
-    (void)sys::fs::file_size(inputFile, onnxBytes);
-    std::string text;
-    raw_string_ostream os(text);
-    bnnc::writeReport(*module, onnxBytes, os, /*json=*/!reportFile.empty());
-    os.flush();
-    if (reportFile.empty())
-      outputs.addStderr(std::move(text));
-    else
-      outputs.addFile(reportFile, std::move(text));
-  }
-  if (emitStage == Stage::BnnMlir)
-    return addStage(*module);
+  return pm.run(module);
+}
 
-  // Resource limits, before any C is generated.
-  bnnc::ResourceUse use = bnnc::measureResources(*module);
+/// The report is an output like the others: written at the end, and only
+/// if the compilation succeeds.
+void addReport(mlir::ModuleOp module, OutputSet &outputs) {
+  if (!reportFile.getNumOccurrences())
+    return;
+  uint64_t onnxBytes = 0;
+  (void)sys::fs::file_size(inputFile, onnxBytes);
+  std::string text;
+  raw_string_ostream os(text);
+  bnnc::writeReport(module, onnxBytes, os, /*json=*/!reportFile.empty());
+  os.flush();
+  if (reportFile.empty())
+    outputs.addStderr(std::move(text));
+  else
+    outputs.addFile(reportFile, std::move(text));
+}
+
+/// --max-arena and --max-flash, before any C is generated.
+bool checkResourceLimits(mlir::ModuleOp module,
+                         const GenerationLimits &limits) {
+  bnnc::ResourceUse use = bnnc::measureResources(module);
   for (auto [flag, limitText, limit, need, what] :
        {std::tuple<StringRef, StringRef, int64_t, int64_t, StringRef>{
-            "--max-arena", maxArena, arenaLimit, use.arenaBytes,
+            "--max-arena", maxArena, limits.arena, use.arenaBytes,
             "an arena of"},
-        {"--max-flash", maxFlash, flashLimit, use.constantBytes,
+        {"--max-flash", maxFlash, limits.flash, use.constantBytes,
          "constant data of"}}) {
     bool given = !limitText.empty();
     if (need <= limit)
@@ -828,21 +854,79 @@ int compile(int argc, char **argv) {
     if (flag == "--max-arena" && use.largestValue)
       message += "; largest tensor: " + bnnc::describeNode(use.largestValue) +
                  " output of " + std::to_string(use.largestBytes) + " bytes";
-    return fail(message);
+    fail(message);
+    return false;
   }
+  return true;
+}
 
+bool emitC(mlir::ModuleOp module, StringRef name,
+           const GenerationLimits &limits, OutputSet &outputs) {
   bnnc::EmitOptions options;
-  options.name = name;
+  options.name = name.str();
   options.target = targetName;
   options.modelFile = sys::path::filename(inputFile).str();
-  options.headerFile = sys::path::filename(hPath).str();
-  options.maxCBytes = static_cast<uint64_t>(cBytesLimit);
+  options.headerFile = sys::path::filename(headerPath()).str();
+  options.maxCBytes = static_cast<uint64_t>(limits.cBytes);
   std::string header, source;
-  if (mlir::failed(bnnc::emitModelC(*module, options, header, source)))
-    return 1;
-
-  outputs.addFile(std::string(hPath), std::move(header));
+  if (mlir::failed(bnnc::emitModelC(module, options, header, source)))
+    return false;
+  outputs.addFile(headerPath(), std::move(header));
   outputs.addFile(outputFile, std::move(source));
+  return true;
+}
+
+int compile(int argc, char **argv) {
+  parseCommandLine(argc, argv);
+  if (std::optional<int> status = runInformationalMode(argv[0]))
+    return *status;
+  if (inputFile.empty())
+    return fail("no input file (usage: bnnc model.onnx -o out/net.c)");
+  bnnc::ImportOptions importOptions;
+  if (!parseImportOptions(importOptions) || !parseReadLimits(importOptions))
+    return 1;
+  if (checkSupport)
+    return runCheckSupport(importOptions);
+  GenerationLimits limits;
+  if (!checkTargetAndOutput() || !parseGenerationLimits(limits))
+    return 1;
+  std::optional<std::string> name = symbolPrefix();
+  if (!name)
+    return 1;
+  SmallVector<std::string> inputs = {inputFile};
+  for (const auto &entry : importOptions.constInputs)
+    inputs.push_back(entry.second);
+  if (int status = checkPlannedOutputs(inputs))
+    return status;
+
+  OutputSet outputs;
+  auto addStage = [&](mlir::ModuleOp module) {
+    if (writesToStdout())
+      outputs.addStdout(printModuleText(module));
+    else
+      outputs.addFile(outputFile, printModuleText(module));
+    return outputs.commit(inputs);
+  };
+  mlir::DialectRegistry registry;
+  bnnc::registerBnncDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  mlir::ScopedDiagnosticHandler handler(&context, printDiagnostic);
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      bnnc::importOnnxFile(context, inputFile, importOptions);
+  if (!module)
+    return 1;
+  if (emitStage == Stage::OnnxMlir)
+    return addStage(*module);
+  if (mlir::failed(runPipeline(context, *module)))
+    return 1;
+  addReport(*module, outputs);
+  if (emitStage == Stage::BnnMlir)
+    return addStage(*module);
+  if (!checkResourceLimits(*module, limits) ||
+      !emitC(*module, *name, limits, outputs))
+    return 1;
   return outputs.commit(inputs);
 }
 
