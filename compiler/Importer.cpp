@@ -1222,76 +1222,75 @@ private:
     return true;
   }
 
-  /// Shape subgraphs (Shape -> Gather -> Concat -> Reshape, ConstantOfShape
-  /// chains, ...) compute constants that ONNX shape inference cannot always
-  /// evaluate. Nodes whose inputs are all constants are imported on their
-  /// own, folded with bnnc's folders, and replaced by initializers holding
-  /// their values, so the next round of inference sees them.
-  LogicalResult foldConstantNodes(::onnx::ModelProto &model, bool &changed) {
-    ::onnx::GraphProto *graph = model.mutable_graph();
-    collectValueTypes(*graph);
+  /// The static dimensions of a value's declared or inferred type, if all are
+  /// known and in range (shapes out of range are reported when the graph is
+  /// imported).
+  std::optional<SmallVector<int64_t>> staticDims(const std::string &name) {
+    auto it = valueTypes.find(name);
+    if (it == valueTypes.end() || !it->second->tensor_type().has_shape())
+      return std::nullopt;
+    SmallVector<int64_t> dims;
+    for (const auto &d : it->second->tensor_type().shape().dim()) {
+      if (!d.has_dim_value())
+        return std::nullopt;
+      dims.push_back(d.dim_value());
+    }
+    if (!boundedElementCount(dims, 8))
+      return std::nullopt;
+    return dims;
+  }
+
+  /// The nodes whose outputs are constants: default-domain nodes of
+  /// supported ops with constant inputs and static output types, and Shape
+  /// of a statically shaped tensor (a constant whatever the tensor's values:
+  /// this is what makes dynamic-batch exports fold).
+  SmallVector<int> foldCandidates(const ::onnx::GraphProto &graph) {
     llvm::StringSet<> constant;
-    for (const auto &init : graph->initializer())
+    for (const auto &init : graph.initializer())
       constant.insert(init.name());
-    auto staticDims =
-        [&](const std::string &n) -> std::optional<SmallVector<int64_t>> {
+    auto staticType = [&](const std::string &n) {
       auto it = valueTypes.find(n);
-      if (it == valueTypes.end() || !it->second->tensor_type().has_shape())
-        return std::nullopt;
-      SmallVector<int64_t> dims;
-      for (const auto &d : it->second->tensor_type().shape().dim()) {
-        if (!d.has_dim_value())
-          return std::nullopt;
-        dims.push_back(d.dim_value());
-      }
-      // Shapes out of range are reported when the graph is imported.
-      if (!boundedElementCount(dims, 8))
-        return std::nullopt;
-      return dims;
+      if (n.empty() || it == valueTypes.end())
+        return false;
+      const auto &tt = it->second->tensor_type();
+      return tt.has_shape() &&
+             llvm::all_of(tt.shape().dim(),
+                          [](const auto &d) { return d.has_dim_value(); });
     };
     SmallVector<int> candidates;
-    for (auto [i, node] : llvm::enumerate(graph->node())) {
+    for (auto [i, node] : llvm::enumerate(graph.node())) {
       bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-      // Shape of a statically shaped tensor is a constant whatever the
-      // tensor's values (this is what makes dynamic-batch exports fold).
-      if (defaultDomain && node.op_type() == "Shape" &&
-          staticDims(node.input(0))) {
-        candidates.push_back(i);
-        constant.insert(node.output(0));
-        continue;
-      }
+      bool isShape = defaultDomain && node.op_type() == "Shape" &&
+                     staticDims(node.input(0));
       bool inputsConstant =
           llvm::all_of(node.input(), [&](const std::string &n) {
             return n.empty() || constant.contains(n);
           });
-      bool typed = llvm::all_of(node.output(), [&](const std::string &n) {
-        auto it = valueTypes.find(n);
-        if (n.empty() || it == valueTypes.end())
-          return false;
-        const auto &tt = it->second->tensor_type();
-        return tt.has_shape() &&
-               llvm::all_of(tt.shape().dim(),
-                            [](const auto &d) { return d.has_dim_value(); });
-      });
-      if (!defaultDomain || !inputsConstant ||
-          (node.op_type() != "Constant" && !typed) ||
-          !opSupported(node.op_type(), opset))
+      bool typed = llvm::all_of(node.output(), staticType);
+      if (!isShape &&
+          (!defaultDomain || !inputsConstant ||
+           (node.op_type() != "Constant" && !typed) ||
+           !opSupported(node.op_type(), opset)))
         continue;
       candidates.push_back(i);
       for (const std::string &n : node.output())
         constant.insert(n);
     }
-    if (candidates.empty())
-      return success();
+    return candidates;
+  }
 
-    // Import the candidates into a scratch function returning their outputs.
+  /// Imports the candidates into a scratch function returning their outputs
+  /// (named in `names`) and folds it with bnnc's folders.
+  FailureOr<func::FuncOp> foldInScratch(const ::onnx::GraphProto &graph,
+                                        ArrayRef<int> candidates,
+                                        ModuleOp scratch,
+                                        SmallVector<std::string> &names) {
     values.clear();
-    OwningOpRef<ModuleOp> scratch = ModuleOp::create(fileLoc);
-    builder.setInsertionPointToEnd(scratch->getBody());
+    builder.setInsertionPointToEnd(scratch.getBody());
     auto func = builder.create<func::FuncOp>(fileLoc, "fold",
                                              builder.getFunctionType({}, {}));
     builder.setInsertionPointToEnd(func.addEntryBlock());
-    for (const auto &init : graph->initializer()) {
+    for (const auto &init : graph.initializer()) {
       auto value = tensorAttr(init, "initializer '" + init.name() + "'");
       if (failed(value))
         return failure();
@@ -1301,7 +1300,7 @@ private:
     // Shape only reads its input's type: a zero tensor of that type stands
     // in for a run-time input.
     for (int i : candidates) {
-      const auto &node = graph->node(i);
+      const auto &node = graph.node(i);
       if (node.op_type() != "Shape" || values.count(node.input(0)))
         continue;
       auto it = valueTypes.find(node.input(0));
@@ -1314,10 +1313,9 @@ private:
           fileLoc, type,
           DenseElementsAttr::get(type, builder.getZeroAttr(*element)));
     }
-    SmallVector<std::string> names;
     SmallVector<Value> results;
     for (int i : candidates) {
-      const auto &node = graph->node(i);
+      const auto &node = graph.node(i);
       std::string name = node.name().empty()
                              ? node.op_type() + "_" + std::to_string(i)
                              : node.name();
@@ -1338,27 +1336,54 @@ private:
         return failure();
     RewritePatternSet noPatterns(&ctx);
     (void)applyPatternsAndFoldGreedily(func, std::move(noPatterns));
+    return func;
+  }
+
+  /// Adds an initializer (and, before IR version 4, the graph input every
+  /// initializer needs) holding a folded value.
+  static void addFoldedInitializer(::onnx::ModelProto &model,
+                                   const ::onnx::TensorProto &t) {
+    ::onnx::GraphProto *graph = model.mutable_graph();
+    *graph->add_initializer() = t;
+    if (model.ir_version() >= 4)
+      return;
+    auto *input = graph->add_input();
+    input->set_name(t.name());
+    auto *tt = input->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(t.data_type());
+    auto *shape = tt->mutable_shape();
+    for (int64_t d : t.dims())
+      shape->add_dim()->set_dim_value(d);
+  }
+
+  /// Shape subgraphs (Shape -> Gather -> Concat -> Reshape, ConstantOfShape
+  /// chains, ...) compute constants that ONNX shape inference cannot always
+  /// evaluate. Nodes whose inputs are all constants are imported on their
+  /// own, folded with bnnc's folders, and replaced by initializers holding
+  /// their values, so the next round of inference sees them.
+  LogicalResult foldConstantNodes(::onnx::ModelProto &model, bool &changed) {
+    ::onnx::GraphProto *graph = model.mutable_graph();
+    collectValueTypes(*graph);
+    SmallVector<int> candidates = foldCandidates(*graph);
+    if (candidates.empty())
+      return success();
+    OwningOpRef<ModuleOp> scratch = ModuleOp::create(fileLoc);
+    SmallVector<std::string> names;
+    FailureOr<func::FuncOp> func =
+        foldInScratch(*graph, candidates, *scratch, names);
+    if (failed(func))
+      return failure();
 
     // Outputs that folded become initializers; their nodes go away.
-    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    auto ret = cast<func::ReturnOp>(func->getBody().front().getTerminator());
     llvm::StringSet<> folded;
     for (auto [name, v] : llvm::zip(names, ret.getOperands())) {
       auto c = v.getDefiningOp<onnx::ConstantOp>();
       auto attr = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
       ::onnx::TensorProto t;
       if (attr && toTensorProto(attr, name, t)) {
-        *graph->add_initializer() = t;
+        addFoldedInitializer(model, t);
         folded.insert(name);
-        // Before IR version 4 every initializer must also be an input.
-        if (model.ir_version() < 4) {
-          auto *input = graph->add_input();
-          input->set_name(name);
-          auto *tt = input->mutable_type()->mutable_tensor_type();
-          tt->set_elem_type(t.data_type());
-          auto *shape = tt->mutable_shape();
-          for (int64_t d : t.dims())
-            shape->add_dim()->set_dim_value(d);
-        }
       }
     }
     google::protobuf::RepeatedPtrField<::onnx::NodeProto> kept;
