@@ -156,39 +156,15 @@ public:
              << " of the " << n - 1 << " patch tokens of block " << stage.block;
     Location loc = residual->getLoc();
     b.setInsertionPointAfter(residual);
-    Type f32 = b.getF32Type(), i64 = b.getI64Type();
-    auto ty = [&](ArrayRef<int64_t> shape, Type e) {
-      return RankedTensorType::get(shape, e);
-    };
-
-    // CLS attention, averaged over the heads: [B, N-1] patch scores.
-    Value row =
-        b.create<onnx::GatherOp>(loc, ty({batch, p.getDimSize(1), n}, f32),
-                                 softmax.getOutput(), ints({}, {0}), 2);
-    Value cls = b.create<onnx::ReduceMeanOp>(loc, ty({batch, n}, f32), row,
-                                             b.getDenseI64ArrayAttr({1}), 0);
-    SmallVector<int64_t> patches;
-    for (int64_t j = 1; j < n; ++j)
-      patches.push_back(j);
-    Value score = b.create<onnx::GatherOp>(loc, ty({batch, n - 1}, f32), cls,
-                                           ints({n - 1}, patches), 1);
-    // Top k (ties to the lower index), then back into token order.
-    auto topk = b.create<onnx::TopKOp>(
-        loc, TypeRange{ty({batch, k}, f32), ty({batch, k}, i64)}, score,
-        ints({1}, {k}), -1, 1, 1, IntegerAttr());
-    Value asFloat =
-        b.create<onnx::CastOp>(loc, ty({batch, k}, f32), topk.getIndices(), 1);
-    auto ascending = b.create<onnx::TopKOp>(
-        loc, TypeRange{ty({batch, k}, f32), ty({batch, k}, i64)}, asFloat,
-        ints({1}, {k}), -1, 0, 1, IntegerAttr());
-    Value idx = b.create<onnx::CastOp>(loc, ty({batch, k}, i64),
-                                       ascending.getValues(), 7);
+    Geometry g{batch, p.getDimSize(1), n, d, k};
+    Value score, idx = topPatchIndices(loc, softmax.getOutput(), g, score);
     // Row indices into x viewed as [B*N, D]: CLS, then 1 + idx.
     SmallVector<int64_t> base, baseCls;
     for (int64_t i = 0; i < batch; ++i) {
       base.push_back(i * n + 1);
       baseCls.push_back(i * n);
     }
+    Type f32 = b.getF32Type(), i64 = b.getI64Type();
     Value rows = b.create<onnx::AddOp>(loc, ty({batch, k}, i64), idx,
                                        ints({batch, 1}, base));
     Value all = b.create<onnx::ConcatOp>(
@@ -200,34 +176,7 @@ public:
         b.create<onnx::GatherOp>(loc, ty({batch, k + 1, d}, f32), flat, all, 0);
     int64_t tokens = k + 1;
     if (fuse) {
-      // Package token: sum_j a_j x_j over the pruned j = all - kept.
-      Value patchRows = b.create<onnx::GatherOp>(
-          loc, ty({batch, n - 1, d}, f32), x, ints({n - 1}, patches), 1);
-      Value score3 =
-          b.create<onnx::ReshapeOp>(loc, ty({batch, 1, n - 1}, f32), score,
-                                    ints({3}, {batch, 1, n - 1}), 0);
-      Value total = b.create<onnx::MatMulOp>(loc, ty({batch, 1, d}, f32),
-                                             score3, patchRows);
-      SmallVector<int64_t> scoreBase;
-      for (int64_t i = 0; i < batch; ++i)
-        scoreBase.push_back(i * (n - 1));
-      Value scoreRows = b.create<onnx::AddOp>(loc, ty({batch, k}, i64), idx,
-                                              ints({batch, 1}, scoreBase));
-      Value scoreFlat =
-          b.create<onnx::ReshapeOp>(loc, ty({batch * (n - 1)}, f32), score,
-                                    ints({1}, {batch * (n - 1)}), 0);
-      Value keptScore = b.create<onnx::GatherOp>(loc, ty({batch, k}, f32),
-                                                 scoreFlat, scoreRows, 0);
-      Value keptScore3 = b.create<onnx::ReshapeOp>(
-          loc, ty({batch, 1, k}, f32), keptScore, ints({3}, {batch, 1, k}), 0);
-      Value keptRows =
-          b.create<onnx::GatherOp>(loc, ty({batch, k, d}, f32), flat, rows, 0);
-      Value keptSum = b.create<onnx::MatMulOp>(loc, ty({batch, 1, d}, f32),
-                                               keptScore3, keptRows);
-      Value package =
-          b.create<onnx::SubOp>(loc, ty({batch, 1, d}, f32), total, keptSum);
-      kept = b.create<onnx::ConcatOp>(loc, ty({batch, k + 2, d}, f32),
-                                      ValueRange{kept, package}, 1);
+      kept = appendPackageToken(loc, g, x, flat, score, idx, rows, kept);
       tokens = k + 2;
     }
     // Later users read the pruned tokens.
@@ -250,6 +199,84 @@ private:
   func::FuncOp f;
   OpBuilder b;
   bool fuse;
+
+  /// Batch, heads, tokens (CLS first), model width and patch tokens kept.
+  struct Geometry {
+    int64_t batch, heads, n, d, k;
+  };
+
+  static RankedTensorType ty(ArrayRef<int64_t> shape, Type element) {
+    return RankedTensorType::get(shape, element);
+  }
+
+  /// The patch indices 0..n-2 as an i64 list.
+  static SmallVector<int64_t> patchIndices(int64_t n) {
+    SmallVector<int64_t> patches;
+    for (int64_t j = 1; j < n; ++j)
+      patches.push_back(j);
+    return patches;
+  }
+
+  /// The k patches with the most CLS attention, averaged over the heads
+  /// ([B, N-1] into `score`), as patch indices in token order ([B, k]).
+  Value topPatchIndices(Location loc, Value probabilities, const Geometry &g,
+                        Value &score) {
+    Type f32 = b.getF32Type(), i64 = b.getI64Type();
+    int64_t batch = g.batch, n = g.n, k = g.k;
+    Value row = b.create<onnx::GatherOp>(loc, ty({batch, g.heads, n}, f32),
+                                         probabilities, ints({}, {0}), 2);
+    Value cls = b.create<onnx::ReduceMeanOp>(loc, ty({batch, n}, f32), row,
+                                             b.getDenseI64ArrayAttr({1}), 0);
+    score = b.create<onnx::GatherOp>(loc, ty({batch, n - 1}, f32), cls,
+                                     ints({n - 1}, patchIndices(n)), 1);
+    // Top k (ties to the lower index), then back into token order.
+    auto topk = b.create<onnx::TopKOp>(
+        loc, TypeRange{ty({batch, k}, f32), ty({batch, k}, i64)}, score,
+        ints({1}, {k}), -1, 1, 1, IntegerAttr());
+    Value asFloat =
+        b.create<onnx::CastOp>(loc, ty({batch, k}, f32), topk.getIndices(), 1);
+    auto ascending = b.create<onnx::TopKOp>(
+        loc, TypeRange{ty({batch, k}, f32), ty({batch, k}, i64)}, asFloat,
+        ints({1}, {k}), -1, 0, 1, IntegerAttr());
+    return b.create<onnx::CastOp>(loc, ty({batch, k}, i64),
+                                  ascending.getValues(), 7);
+  }
+
+  /// EViT's package token, sum_j a_j x_j over the pruned patches j (all
+  /// patches' weighted sum minus the kept ones'), appended to `kept`.
+  Value appendPackageToken(Location loc, const Geometry &g, Value x,
+                           Value flat, Value score, Value idx, Value rows,
+                           Value kept) {
+    Type f32 = b.getF32Type(), i64 = b.getI64Type();
+    int64_t batch = g.batch, n = g.n, d = g.d, k = g.k;
+    Value patchRows = b.create<onnx::GatherOp>(
+        loc, ty({batch, n - 1, d}, f32), x, ints({n - 1}, patchIndices(n)), 1);
+    Value score3 =
+        b.create<onnx::ReshapeOp>(loc, ty({batch, 1, n - 1}, f32), score,
+                                  ints({3}, {batch, 1, n - 1}), 0);
+    Value total = b.create<onnx::MatMulOp>(loc, ty({batch, 1, d}, f32), score3,
+                                           patchRows);
+    SmallVector<int64_t> scoreBase;
+    for (int64_t i = 0; i < batch; ++i)
+      scoreBase.push_back(i * (n - 1));
+    Value scoreRows = b.create<onnx::AddOp>(loc, ty({batch, k}, i64), idx,
+                                            ints({batch, 1}, scoreBase));
+    Value scoreFlat =
+        b.create<onnx::ReshapeOp>(loc, ty({batch * (n - 1)}, f32), score,
+                                  ints({1}, {batch * (n - 1)}), 0);
+    Value keptScore = b.create<onnx::GatherOp>(loc, ty({batch, k}, f32),
+                                               scoreFlat, scoreRows, 0);
+    Value keptScore3 = b.create<onnx::ReshapeOp>(
+        loc, ty({batch, 1, k}, f32), keptScore, ints({3}, {batch, 1, k}), 0);
+    Value keptRows =
+        b.create<onnx::GatherOp>(loc, ty({batch, k, d}, f32), flat, rows, 0);
+    Value keptSum = b.create<onnx::MatMulOp>(loc, ty({batch, 1, d}, f32),
+                                             keptScore3, keptRows);
+    Value package =
+        b.create<onnx::SubOp>(loc, ty({batch, 1, d}, f32), total, keptSum);
+    return b.create<onnx::ConcatOp>(loc, ty({batch, k + 2, d}, f32),
+                                    ValueRange{kept, package}, 1);
+  }
 
   Value ints(ArrayRef<int64_t> shape, ArrayRef<int64_t> values) {
     auto type = RankedTensorType::get(shape, b.getI64Type());
