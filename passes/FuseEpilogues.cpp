@@ -336,74 +336,117 @@ struct PackBeforeMaxPool final : OpRewritePattern<bnn::PackOp> {
 /// order the exporter put the pool and the BatchNorm in.
 struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(bnn::PackOp pack,
-                                PatternRewriter &rewriter) const override {
+
+  /// f = (s, t) composed from the pack upwards to the pool, and the ops it
+  /// replaces.
+  struct AffineChain {
+    SmallVector<float> s, t;
+    SmallVector<Operation *> ops;
+    bnn::MaxPool2DOp pool;
+
+    /// f(g(y)) for the next op g = (gs, gt) is (s * gs) y + (s * gt + t).
+    void compose(ArrayRef<float> gs, ArrayRef<float> gt) {
+      for (size_t i = 0; i < s.size(); ++i) {
+        t[i] = s[i] * gt[i] + t[i];
+        s[i] = s[i] * gs[i];
+      }
+    }
+  };
+
+  /// The operand of `def` that f continues through, after composing `def`'s
+  /// per-channel affine map into `a`; null if `def` is no such map.
+  static Value composeStep(Operation *def, RankedTensorType type,
+                           AffineChain &a) {
+    int64_t c = type.getDimSize(1);
+    if (auto affine = dyn_cast<bnn::ChannelAffineOp>(def)) {
+      auto gs = getConstantFloats(affine.getScale());
+      auto gt = getConstantFloats(affine.getShift());
+      if (!gs || !gt || static_cast<int64_t>(gs->size()) != c ||
+          static_cast<int64_t>(gt->size()) != c ||
+          affine.getInput().getType() != type)
+        return Value();
+      a.compose(*gs, *gt);
+      return affine.getInput();
+    }
+    auto ew = dyn_cast<bnn::ElementwiseOp>(def);
+    if (!ew || ew.getInputs().size() != 2)
+      return Value();
+    StringRef kind = ew.getKind();
+    bool isMul = kind == "mul", isAdd = kind == "add", isSub = kind == "sub";
+    if (!isMul && !isAdd && !isSub)
+      return Value();
+    SmallVector<float> ones(c, 1.0f), zeros(c, 0.0f);
+    for (int k = 0; k < (isSub ? 1 : 2); ++k) {
+      Value x = ew.getInputs()[k];
+      auto values = perChannel(ew.getInputs()[1 - k], c, type.getRank());
+      if (!values || x.getType() != type)
+        continue;
+      if (isSub)
+        for (float &value : *values)
+          value = -value;
+      a.compose(isMul ? ArrayRef<float>(*values) : ArrayRef<float>(ones),
+                isMul ? ArrayRef<float>(zeros) : ArrayRef<float>(*values));
+      return x;
+    }
+    return Value();
+  }
+
+  /// Walks single-use per-channel affine ops from the pack up to a max pool.
+  static LogicalResult matchChain(bnn::PackOp pack, AffineChain &a,
+                                  PatternRewriter &rewriter) {
     auto type = cast<RankedTensorType>(pack.getInput().getType());
-    int64_t c = type.getDimSize(1), group = pack.getGroup();
-    // f = (s, t) so far, composed from the pack upwards: f(g(y)) for the
-    // next op g = (gs, gt) is (s * gs) y + (s * gt + t).
-    SmallVector<float> s(c, 1.0f), t(c, 0.0f);
+    int64_t c = type.getDimSize(1);
+    a.s.assign(c, 1.0f);
+    a.t.assign(c, 0.0f);
     if (pack.getThreshold()) {
       auto thr = getConstantFloats(pack.getThreshold());
       if (!thr || static_cast<int64_t>(thr->size()) != c)
         return rewriter.notifyMatchFailure(pack, "threshold is not constant");
       for (int64_t i = 0; i < c; ++i)
-        t[i] = -(*thr)[i]; // b(z - thr): the threshold is a shift
+        a.t[i] = -(*thr)[i]; // b(z - thr): the threshold is a shift
     }
-    auto compose = [&](ArrayRef<float> gs, ArrayRef<float> gt) {
-      for (int64_t i = 0; i < c; ++i) {
-        t[i] = s[i] * gt[i] + t[i];
-        s[i] = s[i] * gs[i];
-      }
-    };
-    SmallVector<Operation *> chain;
     Value v = pack.getInput();
-    bnn::MaxPool2DOp pool;
-    while (!pool) {
+    while (true) {
       Operation *def = v.getDefiningOp();
       if (!def || !def->hasOneUse())
         return rewriter.notifyMatchFailure(pack, "no single-use affine chain");
-      if ((pool = dyn_cast<bnn::MaxPool2DOp>(def)))
-        break;
-      SmallVector<float> ones(c, 1.0f), zeros(c, 0.0f);
-      if (auto affine = dyn_cast<bnn::ChannelAffineOp>(def)) {
-        auto gs = getConstantFloats(affine.getScale());
-        auto gt = getConstantFloats(affine.getShift());
-        if (!gs || !gt || static_cast<int64_t>(gs->size()) != c ||
-            static_cast<int64_t>(gt->size()) != c ||
-            affine.getInput().getType() != type)
-          return rewriter.notifyMatchFailure(pack, "affine not per channel");
-        compose(*gs, *gt);
-        v = affine.getInput();
-      } else if (auto ew = dyn_cast<bnn::ElementwiseOp>(def)) {
-        StringRef kind = ew.getKind();
-        bool isMul = kind == "mul", isAdd = kind == "add",
-             isSub = kind == "sub";
-        if ((!isMul && !isAdd && !isSub) || ew.getInputs().size() != 2)
-          return rewriter.notifyMatchFailure(pack, "not mul/add/sub");
-        Value next;
-        for (int k = 0; k < (isSub ? 1 : 2) && !next; ++k) {
-          Value x = ew.getInputs()[k];
-          auto values = perChannel(ew.getInputs()[1 - k], c, type.getRank());
-          if (!values || x.getType() != type)
-            continue;
-          if (isSub)
-            for (float &value : *values)
-              value = -value;
-          compose(isMul ? ArrayRef<float>(*values) : ArrayRef<float>(ones),
-                  isMul ? ArrayRef<float>(zeros) : ArrayRef<float>(*values));
-          next = x;
-        }
-        if (!next)
-          return rewriter.notifyMatchFailure(pack,
-                                             "not by a per-channel constant");
-        v = next;
-      } else {
-        return rewriter.notifyMatchFailure(pack, "not a per-channel affine op");
-      }
-      chain.push_back(def);
+      if ((a.pool = dyn_cast<bnn::MaxPool2DOp>(def)))
+        return success();
+      v = composeStep(def, type, a);
+      if (!v)
+        return rewriter.notifyMatchFailure(
+            pack, "not a per-channel affine op by constants");
+      a.ops.push_back(def);
     }
-    if (chain.empty() && !pack.getThreshold())
+  }
+
+  /// Channels whose map decreases (s_c < 0) pool by min: OR on bits.
+  static Value orMaskOf(const AffineChain &a, int64_t group, Location loc,
+                        PatternRewriter &rewriter) {
+    int64_t c = a.s.size(), words = bnn::packedWords(c, group),
+            cg = c / group, wg = words / group;
+    SmallVector<int32_t> mask(words, 0);
+    bool anyMin = false;
+    for (int64_t i = 0; i < c; ++i)
+      if (a.s[i] < 0.0f) {
+        int64_t j = i % cg;
+        mask[(i / cg) * wg + j / 32] |= static_cast<int32_t>(1u << (j % 32));
+        anyMin = true;
+      }
+    if (!anyMin)
+      return Value();
+    auto maskType = RankedTensorType::get({words}, rewriter.getI32Type());
+    return rewriter.create<bnn::ConstantOp>(
+        loc, maskType, DenseElementsAttr::get(maskType, ArrayRef<int32_t>(mask)));
+  }
+
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    AffineChain a;
+    if (failed(matchChain(pack, a, rewriter)))
+      return failure();
+    bnn::MaxPool2DOp pool = a.pool;
+    if (a.ops.empty() && !pack.getThreshold())
       return rewriter.notifyMatchFailure(pack,
                                          "no affine map (PackBeforeMaxPool)");
     // Only where f folds into a binary convolution's epilogue: elsewhere f
@@ -412,6 +455,7 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
       return rewriter.notifyMatchFailure(pack, "no float binary conv producer");
 
     auto in = cast<RankedTensorType>(pool.getInput().getType());
+    int64_t c = in.getDimSize(1);
     rewriter.setInsertionPoint(pack);
     auto f32 = [&](ArrayRef<float> values) -> Value {
       auto attr = makeF32Attr(getContext(), {c}, values);
@@ -419,40 +463,25 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
                                               attr);
     };
     SmallVector<Location> locs;
-    for (Operation *op : llvm::reverse(chain))
+    for (Operation *op : llvm::reverse(a.ops))
       locs.push_back(op->getLoc());
     Location loc = locs.empty() ? pack.getLoc() : rewriter.getFusedLoc(locs);
     Value affine = rewriter.create<bnn::ChannelAffineOp>(
-        loc, in, pool.getInput(), f32(s), f32(t));
-    int64_t words = bnn::packedWords(c, group), cg = c / group,
-            wg = words / group;
+        loc, in, pool.getInput(), f32(a.s), f32(a.t));
     auto bitsType = RankedTensorType::get(
-        {in.getDimSize(0), in.getDimSize(2), in.getDimSize(3), words},
+        {in.getDimSize(0), in.getDimSize(2), in.getDimSize(3),
+         bnn::packedWords(c, pack.getGroup())},
         rewriter.getI32Type());
     Value bits = rewriter.create<bnn::PackOp>(pack.getLoc(), bitsType, affine,
                                               Value(), pack.getGroupAttr());
-    SmallVector<int32_t> mask(words, 0);
-    bool anyMin = false;
-    for (int64_t i = 0; i < c; ++i)
-      if (s[i] < 0.0f) {
-        int64_t j = i % cg;
-        mask[(i / cg) * wg + j / 32] |= static_cast<int32_t>(1u << (j % 32));
-        anyMin = true;
-      }
-    Value orMask;
-    if (anyMin) {
-      auto maskType = RankedTensorType::get({words}, rewriter.getI32Type());
-      orMask = rewriter.create<bnn::ConstantOp>(
-          pool.getLoc(), maskType,
-          DenseElementsAttr::get(maskType, ArrayRef<int32_t>(mask)));
-    }
+    Value orMask = orMaskOf(a, pack.getGroup(), pool.getLoc(), rewriter);
     auto bpool = rewriter.create<bnn::BMaxPool2DOp>(
         pool.getLoc(), pack.getOutput().getType(), bits, orMask,
         rewriter.getI64IntegerAttr(c), pack.getGroupAttr(),
         pool.getKernelAttr(), pool.getStridesAttr(), pool.getPadsAttr(),
         pool.getDilationsAttr());
     rewriter.replaceOp(pack, bpool.getOutput());
-    for (Operation *op : chain)
+    for (Operation *op : a.ops)
       rewriter.eraseOp(op);
     rewriter.eraseOp(pool);
     return success();
