@@ -252,7 +252,8 @@ typedef struct {
   int32_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
 } bnnc_pool2d_params;
 
-/* Max over each window; taps in the padding are ignored. */
+/* Max over each window (a NaN tap makes it NaN, like PyTorch's max_pool2d
+ * and numpy's max); taps in the padding are ignored. */
 static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
                                       const float *x, float *y) {
   const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;
@@ -272,7 +273,7 @@ static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
             if (ix < 0 || ix >= p->w)
               continue;
             const float v = xp[(size_t)iy * in_w + (size_t)ix];
-            if (v > best)
+            if (v > best || v != v) /* NaN propagates, as in ReduceMax */
               best = v;
           }
         }

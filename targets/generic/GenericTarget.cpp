@@ -16,6 +16,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace llvm;
 
@@ -40,6 +42,19 @@ std::string saturateSuffix(Type type) {
   if (integer.getWidth() == 8)
     return integer.isUnsigned() ? "u8" : "i8";
   return "i" + std::to_string(integer.getWidth());
+}
+
+/// A C literal of `v` converted to int64 as the generated casts convert:
+/// truncated, saturated, NaN -> 0 (a plain static_cast of NaN or of 2^63
+/// would be undefined behaviour in the compiler).
+std::string integerLiteral(double v) {
+  if (std::isnan(v))
+    return "0";
+  if (v >= 0x1p63)
+    return "INT64_MAX";
+  if (v <= -0x1p63)
+    return "INT64_MIN";
+  return std::to_string(static_cast<int64_t>(v));
 }
 
 /// Kinds with a meaning on integers.
@@ -462,8 +477,7 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
           ? e.input(op.getConstantValue(), "pad_value") + "[0]"
       : tensorOf(op.getOutput()).getElementType().isF32()
           ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
-          : std::to_string(
-                static_cast<int64_t>(op.getValue().convertToDouble()));
+          : integerLiteral(op.getValue().convertToDouble());
   // Per dimension, the source coordinate s_d of output coordinate i_d:
   // shifted by the leading pad, then clamped (edge), mirrored without
   // repeating the border (reflect), or flagged as outside (constant).
