@@ -17,6 +17,7 @@
 #include "llvm/ADT/APFloat.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace bnnc::onnx;
@@ -65,8 +66,27 @@ std::optional<Scalars> unpack(Attribute attr) {
   return std::nullopt;
 }
 
+/// A float converted to an integer type of `width` bits: truncated toward
+/// zero and saturated at the type's bounds, NaN -> 0 (the generated C's
+/// bnnc_f32_to_* helpers of runtime/bnnc/kernels_f32.h do the same).
+int64_t saturate(double v, unsigned width, bool isUnsigned) {
+  if (std::isnan(v))
+    return 0;
+  double lo = isUnsigned ? 0.0 : -std::ldexp(1.0, width - 1);
+  double hi = std::ldexp(1.0, isUnsigned ? width : width - 1);
+  if (v <= lo)
+    return isUnsigned ? 0 : std::numeric_limits<int64_t>::min() >> (64 - width);
+  if (v >= hi)
+    return isUnsigned ? static_cast<int64_t>(width >= 64
+                                                 ? ~uint64_t(0)
+                                                 : (uint64_t(1) << width) - 1)
+                      : std::numeric_limits<int64_t>::max() >> (64 - width);
+  return static_cast<int64_t>(v);
+}
+
 /// Values in the domain of `type`: floats round from double, integers
-/// truncate (as a C cast does); bool is "not zero".
+/// truncate (as a C cast does), floats saturate into integers (`saturate`);
+/// bool is "not zero".
 Attribute pack(ShapedType type, const Scalars &s) {
   Type elementType = type.getElementType();
   if (auto floatType = dyn_cast<FloatType>(elementType)) {
@@ -88,10 +108,11 @@ Attribute pack(ShapedType type, const Scalars &s) {
     int64_t v;
     if (intType.getWidth() == 1)
       v = s.isFloat ? s.f[k] != 0.0 : s.i[k] != 0;
-    else if (s.isFloat && !(std::fabs(s.f[k]) < 0x1p63))
-      return {}; // NaN, inf or beyond int64: C leaves it undefined; keep the op
+    else if (s.isFloat)
+      v = saturate(s.f[k], std::min(intType.getWidth(), 64u),
+                   intType.isUnsigned());
     else
-      v = s.isFloat ? static_cast<int64_t>(s.f[k]) : s.i[k];
+      v = s.i[k];
     values.push_back(APInt(intType.getWidth(), v, /*isSigned=*/true));
   }
   return DenseElementsAttr::get(type, values);

@@ -21,6 +21,87 @@ static inline float bnnc_activate_f32(float v, int32_t relu) {
   return (relu && v < 0.0f) ? 0.0f : v;
 }
 
+/* ---- Integer arithmetic and conversions, defined for every value ------- *
+ *
+ * The generated C calls these for int32 and int64 elementwise ops, sums and
+ * casts, so that no input value reaches undefined behaviour (see
+ * docs/reliability.md, "The generated C"); the compiler's constant folders
+ * (dialects/onnx/OnnxFolders.cpp) compute the same results:
+ * - Add, Sub, Mul, Neg, Abs, sums: two's-complement wrap-around (numpy's
+ *   fixed-width integers), computed in unsigned arithmetic;
+ * - Div truncates toward zero; x / 0 = 0; MIN / -1 = MIN (wraps);
+ * - Pow by repeated squaring, wrapping; a negative exponent gives the exact
+ *   power truncated toward zero (1 for base 1, +-1 for base -1, else 0);
+ * - float -> integer conversion truncates toward zero and saturates at the
+ *   type's bounds; NaN -> 0.
+ * The unsigned-to-signed step is written out so that it does not rely on
+ * implementation-defined conversion; compilers reduce it to a move. 8-bit
+ * arithmetic needs no helper: it is done in int, where it cannot overflow,
+ * and the result converts back modulo 2^8 (as gcc, clang and armcc define
+ * it). */
+#define BNNC_DEFINE_INT_OPS(S, T, UT, MIN, MAX)                               \
+  static inline T bnnc_wrap_##S(UT v) {                                        \
+    return v <= (UT)MAX ? (T)v : (T)(-(T)(UT)(~v) - 1);                        \
+  }                                                                            \
+  static inline T bnnc_add_##S(T a, T b) {                                     \
+    return bnnc_wrap_##S((UT)((UT)a + (UT)b));                                 \
+  }                                                                            \
+  static inline T bnnc_sub_##S(T a, T b) {                                     \
+    return bnnc_wrap_##S((UT)((UT)a - (UT)b));                                 \
+  }                                                                            \
+  static inline T bnnc_mul_##S(T a, T b) {                                     \
+    return bnnc_wrap_##S((UT)((UT)a * (UT)b));                                 \
+  }                                                                            \
+  static inline T bnnc_neg_##S(T a) {                                          \
+    return bnnc_wrap_##S((UT)((UT)0 - (UT)a));                                 \
+  }                                                                            \
+  static inline T bnnc_abs_##S(T a) { return a < 0 ? bnnc_neg_##S(a) : a; }   \
+  static inline T bnnc_div_##S(T a, T b) {                                     \
+    return b == 0 ? (T)0 : b == -1 ? bnnc_neg_##S(a) : (T)(a / b);             \
+  }                                                                            \
+  static inline T bnnc_pow_##S(T a, T b) {                                     \
+    T result = 1;                                                              \
+    if (b < 0)                                                                 \
+      return a == 1 ? (T)1 : a == -1 ? (T)((b & 1) ? -1 : 1) : (T)0;          \
+    for (; b; b = (T)(b >> 1), a = bnnc_mul_##S(a, a))                         \
+      if (b & 1)                                                               \
+        result = bnnc_mul_##S(result, a);                                      \
+    return result;                                                             \
+  }
+BNNC_DEFINE_INT_OPS(i32, int32_t, uint32_t, INT32_MIN, INT32_MAX)
+BNNC_DEFINE_INT_OPS(i64, int64_t, uint64_t, INT64_MIN, INT64_MAX)
+#undef BNNC_DEFINE_INT_OPS
+
+/* Saturating float -> integer conversion, truncating toward zero, NaN -> 0.
+ * The bounds are powers of two, exact in float and double. */
+#define BNNC_DEFINE_SATURATE(NAME, F, T, MIN, MAX, LO, HI)                     \
+  static inline T NAME(F v) {                                                  \
+    if (v != v)                                                                \
+      return 0;                                                                \
+    if (v <= (F)(LO))                                                          \
+      return MIN;                                                              \
+    if (v >= (F)(HI))                                                          \
+      return MAX;                                                              \
+    return (T)v;                                                               \
+  }
+BNNC_DEFINE_SATURATE(bnnc_f32_to_i64, float, int64_t, INT64_MIN, INT64_MAX,
+                     -9223372036854775808.0, 9223372036854775808.0)
+BNNC_DEFINE_SATURATE(bnnc_f32_to_i32, float, int32_t, INT32_MIN, INT32_MAX,
+                     -2147483648.0, 2147483648.0)
+BNNC_DEFINE_SATURATE(bnnc_f32_to_i8, float, int8_t, INT8_MIN, INT8_MAX,
+                     -128.0, 128.0)
+BNNC_DEFINE_SATURATE(bnnc_f32_to_u8, float, uint8_t, 0, UINT8_MAX, 0.0,
+                     256.0)
+BNNC_DEFINE_SATURATE(bnnc_f64_to_i64, double, int64_t, INT64_MIN, INT64_MAX,
+                     -9223372036854775808.0, 9223372036854775808.0)
+BNNC_DEFINE_SATURATE(bnnc_f64_to_i32, double, int32_t, INT32_MIN, INT32_MAX,
+                     -2147483648.0, 2147483648.0)
+BNNC_DEFINE_SATURATE(bnnc_f64_to_i8, double, int8_t, INT8_MIN, INT8_MAX,
+                     -128.0, 128.0)
+BNNC_DEFINE_SATURATE(bnnc_f64_to_u8, double, uint8_t, 0, UINT8_MAX, 0.0,
+                     256.0)
+#undef BNNC_DEFINE_SATURATE
+
 /* ---- Convolution ------------------------------------------------------- */
 
 typedef struct {
@@ -171,7 +252,8 @@ typedef struct {
   int32_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
 } bnnc_pool2d_params;
 
-/* Max over each window; taps in the padding are ignored. */
+/* Max over each window (a NaN tap makes it NaN, like PyTorch's max_pool2d
+ * and numpy's max); taps in the padding are ignored. */
 static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
                                       const float *x, float *y) {
   const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;
@@ -191,7 +273,7 @@ static inline void bnnc_maxpool2d_f32(const bnnc_pool2d_params *p,
             if (ix < 0 || ix >= p->w)
               continue;
             const float v = xp[(size_t)iy * in_w + (size_t)ix];
-            if (v > best)
+            if (v > best || v != v) /* NaN propagates, as in ReduceMax */
               best = v;
           }
         }
@@ -251,6 +333,8 @@ static inline void bnnc_softmax_f32(int32_t outer, int32_t n, int32_t inner,
                                     int32_t log_softmax, const float *x,
                                     float *y) {
   const size_t len = (size_t)n, stride = (size_t)inner;
+  if (len == 0) /* an empty axis: no element to read or write */
+    return;
   for (size_t o = 0; o < (size_t)outer; ++o)
     for (size_t i = 0; i < stride; ++i) {
       const size_t base = o * len * stride + i;
@@ -306,8 +390,23 @@ static inline void bnnc_layernorm_f32(int32_t outer, int32_t n,
   }
 }
 
-/* Index of the max (or min) over the middle axis of [outer, n, inner];
- * the first occurrence wins unless select_last. */
+/* The order of ArgMax, ArgMin and TopK: IEEE order with every NaN above
+ * +Inf (NaN is the largest value, as in numpy's sort and PyTorch's topk and
+ * argmax), all NaNs equal to each other, -0.0 equal to 0.0. A total order,
+ * so the index scans below are well defined for every input. */
+static inline int bnnc_order_greater_f32(float a, float b) {
+  if (a != a)
+    return b == b; /* NaN > any number; NaN vs NaN: equal */
+  return a > b;    /* false when b is NaN */
+}
+
+static inline int bnnc_order_equal_f32(float a, float b) {
+  return a == b || (a != a && b != b);
+}
+
+/* Index of the max (or min) over the middle axis of [outer, n, inner] in
+ * the order above (so ArgMax picks a NaN, ArgMin never does unless the whole
+ * row is NaN); the first occurrence wins unless select_last. */
 static inline void bnnc_argreduce_f32(int32_t outer, int32_t n, int32_t inner,
                                       int32_t find_min, int32_t select_last,
                                       const float *x, int64_t *y) {
@@ -315,12 +414,17 @@ static inline void bnnc_argreduce_f32(int32_t outer, int32_t n, int32_t inner,
   for (size_t o = 0; o < (size_t)outer; ++o)
     for (size_t i = 0; i < stride; ++i) {
       const size_t base = o * (size_t)n * stride + i;
-      float best = x[base];
       int64_t index = 0;
+      if (n <= 0) { /* an empty axis: no element to read */
+        y[o * stride + i] = 0;
+        continue;
+      }
+      float best = x[base];
       for (int32_t k = 1; k < n; ++k) {
         const float v = x[base + (size_t)k * stride];
-        const int better = find_min ? v < best : v > best;
-        if (better || (select_last && v == best)) {
+        const int better = find_min ? bnnc_order_greater_f32(best, v)
+                                    : bnnc_order_greater_f32(v, best);
+        if (better || (select_last && bnnc_order_equal_f32(v, best))) {
           best = v;
           index = k;
         }
@@ -330,13 +434,17 @@ static inline void bnnc_argreduce_f32(int32_t outer, int32_t n, int32_t inner,
 }
 
 /* The k first elements along the middle axis of [outer, n, inner] in the
- * order "better value first, then lower index" (ONNX TopK, sorted). The j-th
- * pick is the best element that comes after the (j-1)-th in that order, so
- * no scratch memory is needed (O(n*k)). values or indices may be NULL. */
+ * order "better value first, then lower index" (ONNX TopK, sorted), values
+ * compared in the order above (largest: NaNs first; smallest: NaNs last).
+ * The j-th pick is the best element that comes after the (j-1)-th in that
+ * order, so no scratch memory is needed (O(n*k)). As the order is total and
+ * k <= n, every pick exists; the guard only keeps a broken caller in bounds.
+ * values or indices may be NULL. */
 static inline int bnnc_topk_before(float va, int32_t ia, float vb, int32_t ib,
                                    int32_t largest) {
-  if (va != vb)
-    return largest ? va > vb : va < vb;
+  if (!bnnc_order_equal_f32(va, vb))
+    return largest ? bnnc_order_greater_f32(va, vb)
+                   : bnnc_order_greater_f32(vb, va);
   return ia < ib;
 }
 
@@ -360,6 +468,8 @@ static inline void bnnc_topk_f32(int32_t outer, int32_t n, int32_t inner,
                                largest))
             best = m;
         }
+        if (best < 0) /* unreachable for k <= n */
+          best = prev_i < 0 ? 0 : prev_i;
         const size_t out = (o * (size_t)k + j) * stride + i;
         prev_i = best;
         prev_v = x[base + (size_t)best * stride];

@@ -16,6 +16,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace llvm;
 
@@ -24,6 +26,27 @@ namespace {
 
 std::string elementType(Value v) {
   return CEmitter::cType(tensorType(v).getElementType());
+}
+
+/// The suffix of the saturating float-to-`type` helpers of kernels_f32.h.
+std::string saturateSuffix(Type type) {
+  auto integer = cast<IntegerType>(type);
+  if (integer.getWidth() == 8)
+    return integer.isUnsigned() ? "u8" : "i8";
+  return "i" + std::to_string(integer.getWidth());
+}
+
+/// A C literal of `v` converted to int64 as the generated casts convert:
+/// truncated, saturated, NaN -> 0 (a plain static_cast of NaN or of 2^63
+/// would be undefined behaviour in the compiler).
+std::string integerLiteral(double v) {
+  if (std::isnan(v))
+    return "0";
+  if (v >= 0x1p63)
+    return "INT64_MAX";
+  if (v <= -0x1p63)
+    return "INT64_MIN";
+  return std::to_string(static_cast<int64_t>(v));
 }
 
 /// Kinds with a meaning on integers.
@@ -54,6 +77,15 @@ std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
       return std::nullopt;
     return (fn + "(a0)").str();
   };
+  // int32 and int64 arithmetic goes through the wrapping helpers of
+  // kernels_f32.h (signed overflow is undefined in C); 8-bit operands are
+  // promoted to int, where the same expressions cannot overflow.
+  std::string wide = in.isInteger(32)   ? "i32"
+                     : in.isInteger(64) ? "i64"
+                                        : "";
+  auto helper = [&](StringRef fn, StringRef args) {
+    return ("bnnc_" + fn + "_" + wide + "(" + args + ")").str();
+  };
   if (kind == "relu")
     return std::string("a0 < 0 ? 0 : a0");
   if (kind == "bipolar") // b(x): QONNX BipolarQuant before its scale
@@ -64,10 +96,11 @@ std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
                                  "(a0 == 0.0f ? 0.0f : a0))")
                    : std::string("(a0 > 0) - (a0 < 0)");
   if (kind == "abs")
-    return isFloat ? std::string("fabsf(a0)")
-                   : std::string("a0 < 0 ? -a0 : a0");
+    return isFloat         ? std::string("fabsf(a0)")
+           : !wide.empty() ? helper("abs", "a0")
+                           : std::string("a0 < 0 ? -a0 : a0");
   if (kind == "neg")
-    return std::string("-a0");
+    return !wide.empty() ? helper("neg", "a0") : std::string("-a0");
   if (kind == "ceil")
     return f("ceilf");
   if (kind == "floor")
@@ -109,24 +142,37 @@ std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
   if (kind == "cast") {
     if (out.isInteger(1))
       return std::string("a0 != 0");
+    // float -> integer saturates, NaN -> 0 (C leaves out-of-range
+    // conversions undefined); integer narrowing wraps.
+    if (isFloat && isa<IntegerType>(out))
+      return "bnnc_f32_to_" + saturateSuffix(out) + "(a0)";
     return "(" + CEmitter::cType(out) + ")a0";
   }
   if (kind == "add")
-    return std::string("a0 + a1");
+    return !wide.empty() ? helper("add", "a0, a1") : std::string("a0 + a1");
   if (kind == "sub")
-    return std::string("a0 - a1");
+    return !wide.empty() ? helper("sub", "a0, a1") : std::string("a0 - a1");
   if (kind == "mul")
-    return std::string("a0 * a1");
-  if (kind == "div") // integer division by zero is undefined in C: yield 0
-    return isFloat ? std::string("a0 / a1")
-                   : std::string("a1 == 0 ? 0 : a0 / a1");
+    return !wide.empty() ? helper("mul", "a0, a1") : std::string("a0 * a1");
+  // Integer division by zero is undefined in C: it yields 0; MIN / -1 wraps.
+  if (kind == "div")
+    return isFloat         ? std::string("a0 / a1")
+           : !wide.empty() ? helper("div", "a0, a1")
+                           : std::string("a1 == 0 ? 0 : a0 / a1");
   if (kind == "pow") {
+    Type exponent = tensorOf(op.getInputs()[1]).getElementType();
     if (isFloat)
       return std::string("powf(a0, (float)a1)");
-    return "(" + CEmitter::cType(out) + ")pow((double)a0, (double)a1)";
+    // An integer base: a float exponent computes in double and saturates
+    // into the base's type; an integer one wraps (as the folder does).
+    if (isa<FloatType>(exponent))
+      return "bnnc_f64_to_" + saturateSuffix(out) +
+             "(pow((double)a0, (double)a1))";
+    return std::string("bnnc_pow_i64((int64_t)a0, (int64_t)a1)");
   }
   if (kind == "prelu")
-    return std::string("a0 < 0 ? a0 * a1 : a0");
+    return !wide.empty() ? "a0 < 0 ? " + helper("mul", "a0, a1") + " : a0"
+                         : std::string("a0 < 0 ? a0 * a1 : a0");
   // max/min propagate NaN like numpy.maximum/minimum.
   if (kind == "max")
     return isFloat ? std::string("(a0 != a0 || a0 > a1) ? a0 : a1")
@@ -423,8 +469,7 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
           ? e.input(op.getConstantValue(), "pad_value") + "[0]"
       : tensorType(op.getOutput()).getElementType().isF32()
           ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
-          : std::to_string(
-                static_cast<int64_t>(op.getValue().convertToDouble()));
+          : integerLiteral(op.getValue().convertToDouble());
   // Per dimension, the source coordinate s_d of output coordinate i_d:
   // shifted by the leading pad, then clamped (edge), mirrored without
   // repeating the border (reflect), or flagged as outside (constant).
@@ -470,7 +515,9 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
 }
 
 /// Out-of-range indices make the model return BNNC_ERROR_INDEX instead of
-/// reading outside the tensor.
+/// reading outside the tensor. The test is done on the index's own value
+/// (as int64_t): a narrower ptrdiff_t (32-bit targets) could otherwise wrap
+/// 2^32 + 1 into range.
 LogicalResult GenericKernels::gather(bnn::GatherOp op, CEmitter &e) {
   auto data = tensorType(op.getData()).getShape();
   int64_t axis = op.getAxis();
@@ -482,10 +529,11 @@ LogicalResult GenericKernels::gather(bnn::GatherOp op, CEmitter &e) {
   raw_ostream &os = e.body();
   os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o) {\n"
      << "    for (ptrdiff_t j = 0; j < " << count << "; ++j) {\n"
-     << "      ptrdiff_t k = (ptrdiff_t)" << idx << "[j];\n"
-     << "      if (k < 0)\n        k += " << data[axis] << ";\n"
-     << "      if (k < 0 || k >= " << data[axis] << ")\n"
+     << "      int64_t id = (int64_t)" << idx << "[j];\n"
+     << "      if (id < 0)\n        id += " << data[axis] << ";\n"
+     << "      if (id < 0 || id >= " << data[axis] << ")\n"
      << "        return BNNC_ERROR_INDEX;\n"
+     << "      const ptrdiff_t k = (ptrdiff_t)id;\n"
      << "      for (ptrdiff_t i = 0; i < " << inner << "; ++i)\n"
      << "        " << y << "[(o * " << count << " + j) * " << inner
      << " + i] = " << x << "[(o * " << data[axis] << " + k) * " << inner
@@ -530,12 +578,20 @@ LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
   // compilers warn about the always-false self-comparison.
   std::string nan =
       isa<FloatType>(outType.getElementType()) ? "v != v || " : "";
+  // int32 and int64 sums wrap (kernels_f32.h); narrower ones cannot
+  // overflow in int.
+  std::string wrap = outType.getElementType().isInteger(32)   ? "i32"
+                     : outType.getElementType().isInteger(64) ? "i64"
+                                                              : "";
   emitLoopNest(os, in, {out, rowMajorAccess(in)},
                [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
                  std::string acc = y + "[" + idx[0] + "]";
                  os.indent(indent) << "const " << type << " v = " << x << "["
                                    << idx[1] << "];\n";
-                 if (kind == "sum" || kind == "mean")
+                 if ((kind == "sum" || kind == "mean") && !wrap.empty())
+                   os.indent(indent) << acc << " = bnnc_add_" << wrap << "("
+                                     << acc << ", v);\n";
+                 else if (kind == "sum" || kind == "mean")
                    os.indent(indent) << acc << " += v;\n";
                  else if (kind == "max")
                    os.indent(indent) << "if (" << nan << "v > " << acc << ")\n";
@@ -635,11 +691,22 @@ LogicalResult GenericKernels::cumsum(bnn::CumSumOp op, CEmitter &e) {
      << "      for (ptrdiff_t j = 0; j < " << n << "; ++j) {\n"
      << "        const ptrdiff_t at = (o * " << n << " + " << k << ") * "
      << inner << " + i;\n";
+  // int32 and int64 sums wrap (kernels_f32.h).
+  Type element = tensorOf(op.getOutput()).getElementType();
+  std::string add = element.isInteger(32)   ? "bnnc_add_i32"
+                    : element.isInteger(64) ? "bnnc_add_i64"
+                                            : "";
+  auto accumulate = [&](StringRef v) {
+    return add.empty() ? ("sum += " + v + ";").str()
+                       : ("sum = " + add + "(sum, " + v + ");").str();
+  };
   if (op.getExclusive())
     os << "        const " << type << " v = " << x << "[at];\n"
-       << "        " << y << "[at] = sum;\n        sum += v;\n";
+       << "        " << y << "[at] = sum;\n        " << accumulate("v")
+       << "\n";
   else
-    os << "        sum += " << x << "[at];\n        " << y << "[at] = sum;\n";
+    os << "        " << accumulate(x + "[at]") << "\n        " << y
+       << "[at] = sum;\n";
   os << "      }\n    }\n";
   return success();
 }

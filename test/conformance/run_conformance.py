@@ -41,6 +41,18 @@ TOLERANCE. Float outputs pass when |y - ref| <= atol + rtol * |ref|
   TOLERANCE_OVERRIDES widens it per operator (the widest entry of any operator
   in the model applies), each entry with its justification.
 
+SANITIZER PASS (--sanitize-cc, docs/reliability.md "The generated C"). Each
+  passing test in the sanitizer slice (all of them with the default
+  --sanitize-every 1; with N > 1 those whose hash plus --sanitize-seed is
+  divisible by N) is built once more per --sanitize-cc compiler with
+  -fsanitize=address,undefined -fno-sanitize-recover=all (same -O1) and run
+  on the harness's SANITIZE_PATTERNS extreme-value input patterns
+  (harness.c --extreme: NaN, +-Inf, +-FLT_MAX, denormals, +-0, integer
+  limits, out-of-range ids, ...) next to the plain build: no sanitizer
+  report, and per pattern the same run status and output digest (NaN ==
+  NaN). A test that fails this fails. Bound inputs (const-input rule) keep
+  their data set values.
+
 Output: one line per failing test, the number of tests not selected with the
 top reasons, and finally exactly "N selected, N passed, N failed". Exit status
 1 if a selected test failed (or fewer than --min-selected were selected), 2 on
@@ -99,6 +111,14 @@ CONST_RETRY_RE = re.compile(
     r"symbolic|static|dynamic|constant|compile[- ]time", re.IGNORECASE)
 
 INTEGER_CONST_DTYPES = {6, 7}  # int32, int64: bound by the const-input rule
+
+# harness.c --extreme patterns of the sanitizer pass (all three families:
+# rotating mixes, constant tensors, mixes with small valid integer ids).
+SANITIZE_PATTERNS = 48
+SANITIZE_FLAGS = ["-O1", "-g", "-fno-omit-frame-pointer",
+                  "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+SANITIZE_ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=1",
+                    UBSAN_OPTIONS="print_stacktrace=1")
 
 # Timeouts in seconds of one bnnc / C compiler / harness process.
 TIMEOUT_BNNC = 300
@@ -212,12 +232,12 @@ def read_model(path):
 # --- helpers --------------------------------------------------------------------
 
 
-def run(cmd, timeout, cwd=None):
+def run(cmd, timeout, cwd=None, env=None):
     """Runs cmd; returns (exit status, stdout, stderr). A timeout or a missing
     program is reported as exit status None with the reason in stderr."""
     try:
         p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
-                           errors="replace", timeout=timeout)
+                           errors="replace", timeout=timeout, env=env)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired:
         return None, "", "timed out after %d s: %s" % (timeout,
@@ -301,9 +321,41 @@ class Runner:
         rc, out, err = run(cmd, TIMEOUT_BNNC)
         return rc, err + out, cmd
 
-    def build(self, out_dir):
-        exe = os.path.join(out_dir, "run")
-        cmd = self.cc + ["-std=c99", "-O1", "-w", "-I" + self.args.runtime_dir,
+    def in_sanitize_slice(self, tid):
+        every = self.args.sanitize_every
+        if not self.args.sanitize_cc or every < 1:
+            return False
+        h = int(hashlib.sha256(tid.encode()).hexdigest()[:8], 16)
+        return (h + self.args.sanitize_seed) % every == 0
+
+    def sanitize(self, out_dir, exe, result):
+        """The sanitizer pass of one build (see SANITIZER PASS above)."""
+        n = str(SANITIZE_PATTERNS)
+        rc, plain, err = run([exe, "--extreme", n], TIMEOUT_RUN)
+        if rc != 0 or err.strip():
+            raise TestFailure("plain --extreme run: %s: %s" % (
+                status_text(rc), one_line(err + plain)), detail=plain + err)
+        for k, cc in enumerate(self.args.sanitize_cc):
+            san = self.build(out_dir, shlex.split(cc), SANITIZE_FLAGS,
+                             "run-san%d" % k)
+            rc, out, err = run([san, "--extreme", n], TIMEOUT_RUN,
+                               env=SANITIZE_ENV)
+            if rc != 0 or err.strip():
+                raise TestFailure("sanitizer (%s, extreme inputs): %s: %s" % (
+                    cc, status_text(rc), one_line(err)), detail=out + err)
+            if out != plain:
+                diff = [a + " | " + b for a, b in zip(plain.splitlines(),
+                                                      out.splitlines())
+                        if a != b]
+                raise TestFailure("sanitized build (%s) differs on extreme "
+                                  "inputs: %s" % (cc, "; ".join(diff[:2])),
+                                  detail=plain + "\n" + out)
+        result["sanitized"] = result.get("sanitized", 0) + 1
+
+    def build(self, out_dir, cc=None, flags=("-O1", "-w"), name="run"):
+        exe = os.path.join(out_dir, name)
+        cmd = (cc or self.cc) + ["-std=c99"] + list(flags) + [
+                         "-I" + self.args.runtime_dir,
                          "-I" + out_dir, os.path.join(out_dir, "m.c"),
                          self.args.harness, "-DMODEL_HEADER=\"m.h\"",
                          "-DMODEL=m", "-DMODEL_MACRO=M", "-o", exe, "-lm"]
@@ -389,11 +441,14 @@ class Runner:
         result["rtol"], result["atol"] = rtol, atol
         plain = os.path.join(work, "plain")
         rc, log = first if first else self.bnnc_compile(model, plain)[:2]
+        sanitize = self.in_sanitize_slice(result["test"])
         if rc == 0:
             exe = self.build(plain)
             for ds in data_sets:
                 self.run_data_set(exe, plain, os.path.join(tdir, ds), work,
                                   ds, set(), rtol, atol)
+            if sanitize:
+                self.sanitize(plain, exe, result)
             result["passed"] = True
             return
         if rc is None or rc < 0 or not CONST_RETRY_RE.search(log):
@@ -439,6 +494,9 @@ class Runner:
             self.run_data_set(exe, out_dir, ds_dir, work, ds,
                               {n for n, _ in bound}, rtol, atol,
                               info["inputs"])
+        if sanitize:
+            for exe, out_dir in builds.values():
+                self.sanitize(out_dir, exe, result)
         result["passed"] = True
 
     def run_data_set(self, exe, out_dir, ds_dir, work, ds, bound, rtol,
@@ -653,6 +711,14 @@ def main():
     ap.add_argument("--min-selected", type=int, default=0)
     ap.add_argument("--keep-work", action="store_true",
                     help="keep the scratch files of passing tests too")
+    ap.add_argument("--sanitize-cc", action="append", default=[],
+                    help="C compiler of the sanitizer pass over extreme "
+                    "input values (repeatable; none: no sanitizer pass)")
+    ap.add_argument("--sanitize-every", type=int, default=1,
+                    help="sanitize a slice of one in N passing tests "
+                    "(default 1: all)")
+    ap.add_argument("--sanitize-seed", type=int, default=0,
+                    help="which slice, with --sanitize-every N > 1")
     ap.add_argument("--emulate-check-support", action="store_true",
                     help="development stop-gap for a bnnc without "
                     "--check-support: compile every test; errors matching "
@@ -745,6 +811,12 @@ def main():
                 "results": results,
             }, f, indent=1)
 
+    if args.sanitize_cc:
+        sanitized = sum(1 for r in results if r.get("sanitized"))
+        print("sanitizer pass (%s; %d extreme-value patterns; slice: one in "
+              "%d, seed %d): %d passing tests sanitizer-clean" % (
+                  ", ".join(args.sanitize_cc), SANITIZE_PATTERNS,
+                  args.sanitize_every, args.sanitize_seed, sanitized))
     status = 0
     if len(selected) < args.min_selected:
         print("error: only %d tests selected, --min-selected %d" % (

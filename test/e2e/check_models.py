@@ -12,8 +12,14 @@ test_data_set_0, and the two examples), binarized and with --no-binarize:
                reference inputs. The sanitized run must exit 0 with nothing
                on stderr, and its outputs must be bit-identical to the plain
                build's (same compiler, no fast-math: only the sanitizers
-               differ). Accuracy against the references is the e2e tests'
-               business; this checks memory and UB safety.
+               differ). Then both builds run on EXTREME_PATTERNS generated
+               inputs of extreme values (harness.c --extreme: NaN, +-Inf,
+               +-FLT_MAX, denormals, +-0, out-of-range ids, integer
+               limits, ...; the examples get a harness build for this):
+               again no report, and per pattern the same run status and
+               output digest (NaN == NaN). Accuracy against the references
+               is the e2e tests' business; this checks memory and UB
+               safety.
   determinism  compiles each model twice, from two different working
                directories, with the model given by an absolute and by a
                relative path, under different TZ/LANG and at different
@@ -77,6 +83,11 @@ def find_models():
     return models
 
 
+# harness.c --extreme: 16 rotating mixes, 16 constant tensors, 16 mixes with
+# valid small integer ids.
+EXTREME_PATTERNS = 48
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, **kw)
@@ -101,9 +112,9 @@ def compile_variant(args, model_id, onnx, stem, variant, work):
     return out, ("bnnc failed: " + r.stderr.strip()) if r.returncode else None
 
 
-def build(args, cc, out_dir, stem, runner, flags, tag):
+def build(args, cc, out_dir, stem, runner, flags, tag, harness=False):
     exe = os.path.join(out_dir, "run-" + tag)
-    if runner[0] == "harness":
+    if runner[0] == "harness" or harness:
         extra = [os.path.join(HERE, "harness.c"),
                  "-DMODEL_HEADER=\"%s.h\"" % stem, "-DMODEL=" + stem,
                  "-DMODEL_MACRO=" + stem.upper()]
@@ -170,6 +181,44 @@ def check_sanitize(args, model_id, onnx, stem, runner, variant, work):
         if not ok or s.stderr.strip():
             return "%s: sanitized run differs or reports:\n%s%s" % (
                 cc, s.stdout[-2000:], s.stderr[-4000:])
+        if runner[0] != "harness":
+            # The examples' own drivers read their data files: build the
+            # harness around the same model C for the extreme inputs.
+            plain, r = build(args, cc, out, stem, runner, ["-O2"],
+                             "xplain%d" % k, harness=True)
+            if r.returncode:
+                return "%s: plain harness build failed: %s" % (
+                    cc, r.stderr.strip()[:500])
+            san, r = build(args, cc, out, stem, runner,
+                           ["-O1", "-g", "-fno-omit-frame-pointer",
+                            "-fsanitize=address,undefined",
+                            "-fno-sanitize-recover=all"], "xsan%d" % k,
+                           harness=True)
+            if r.returncode:
+                return "%s: sanitized harness build failed: %s" % (
+                    cc, r.stderr.strip()[:500])
+        err = check_extreme(cc, plain, san, env)
+        if err:
+            return err
+    return None
+
+
+def check_extreme(cc, plain, san, env):
+    """Both builds on the harness's extreme patterns: clean, same lines."""
+    n = str(EXTREME_PATTERNS)
+    p = run([plain, "--extreme", n])
+    if p.returncode or p.stderr.strip():
+        return "%s: plain --extreme run failed (%s):\n%s%s" % (
+            cc, p.returncode, p.stdout[-1000:], p.stderr[-3000:])
+    s = run([san, "--extreme", n], env=env)
+    if s.returncode or s.stderr.strip():
+        return "%s: sanitized --extreme run reports (%s):\n%s%s" % (
+            cc, s.returncode, s.stdout[-1000:], s.stderr[-4000:])
+    if s.stdout != p.stdout or len(p.stdout.splitlines()) != EXTREME_PATTERNS:
+        diff = [a + " | " + b for a, b in zip(p.stdout.splitlines(),
+                                              s.stdout.splitlines()) if a != b]
+        return "%s: --extreme outputs of -O2 and sanitized builds differ: %s" % (
+            cc, "; ".join(diff[:3]) or "line counts")
     return None
 
 

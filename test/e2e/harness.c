@@ -18,6 +18,21 @@
  * Prints one line per output (plus the first mismatching element of an output
  * that fails) and PASS or FAIL; exit status 0 on PASS.
  *
+ *   ./run --extreme N
+ *
+ * runs the model on N generated input patterns of extreme values instead
+ * (pattern p < EXTREME_VALUES: each element from a rotating table of the
+ * input's type, offset by p, with the inputs' rotations drifting against
+ * each other so that every pair of table values meets; p in [16, 32):
+ * every element the table's value p - 16; p in [32, 48): float inputs as
+ * for p - 32, integer ones in {0, 1, 2} (valid ids, so that the ops after a
+ * Gather run too); patterns repeat with period 48). Float tables hold
+ * NaN, +-Inf, +-FLT_MAX, denormals, +-0, values beyond int32 and int64,
+ * halves; integer ones the type's limits, -1, 0, 1, shift widths and large
+ * ids. For each pattern it prints "extreme P: status S digest D", D a hash
+ * of all output bytes with every float NaN made canonical, and exits 0: the
+ * caller compares the lines of two builds (test/e2e/check_models.py).
+ *
  * The same file runs bare metal on Cortex-M under QEMU (test/cortexm/), where
  * newlib's printf has no %zu: sizes are printed as unsigned long.
  */
@@ -116,11 +131,99 @@ static int compare(int index, const bnnc_tensor_desc *d, const void *y,
   return bad == 0;
 }
 
+/* ---- --extreme ---------------------------------------------------------- */
+
+#define EXTREME_VALUES 16
+#define SMALL_IDS 16 /* tables hold 0, 1, 2 at SMALL_IDS and after */
+
+static void extreme_fill(const bnnc_tensor_desc *d, void *p, int input,
+                         int pattern) {
+  static const float f32[EXTREME_VALUES + 3] = {
+      NAN, INFINITY, -INFINITY, 3.40282347e38f, -3.40282347e38f,
+      1e-40f /* denormal */, -1.4e-45f /* smallest denormal */, 0.0f, -0.0f,
+      1.0f, -1.0f, 3e9f /* > INT32_MAX */, -1e19f /* < INT64_MIN */, 2.5f,
+      -0.5f, 255.5f, 0.0f, 1.0f, 2.0f};
+  static const int64_t i64[EXTREME_VALUES + 3] = {
+      INT64_MIN, INT64_MAX, -1, 0, 1, INT32_MIN, INT32_MAX,
+      (int64_t)1 << 40, -((int64_t)1 << 33) - 1, 1000000, -1000000, 63, 64,
+      2, -2, 3, 0, 1, 2};
+  static const int32_t i32[EXTREME_VALUES + 3] = {
+      INT32_MIN, INT32_MAX, -1, 0, 1, INT32_MIN + 1, 65536, 46341,
+      1000000, -1000000, 31, 32, 2, -2, 3, -3, 0, 1, 2};
+  static const int8_t i8[EXTREME_VALUES + 3] = {
+      -128, 127, -1, 0, 1, 7, 8, -127, 64, -64, 2, -2, 3, -3, 100, -100,
+      0, 1, 2};
+  static const uint8_t u8[EXTREME_VALUES + 3] = {
+      0, 255, 1, 128, 127, 2, 7, 8, 16, 64, 200, 3, 100, 254, 9, 10, 0, 1, 2};
+  for (size_t j = 0; j < d->count; ++j) {
+    const int is_float = d->dtype == BNNC_FLOAT32 || d->dtype == BNNC_FLOAT64;
+    size_t k;
+    if (pattern >= 2 * EXTREME_VALUES && !is_float)
+      k = SMALL_IDS + j % 3; /* 0, 1, 2 in every integer table below */
+    else if (pattern >= EXTREME_VALUES && pattern < 2 * EXTREME_VALUES)
+      k = (size_t)(pattern - EXTREME_VALUES);
+    else /* input i drifts by i per block of EXTREME_VALUES elements */
+      k = (j + (size_t)pattern + (j / EXTREME_VALUES) * (size_t)input) %
+          EXTREME_VALUES;
+    switch (d->dtype) {
+    case BNNC_FLOAT32: ((float *)p)[j] = f32[k]; break;
+    case BNNC_FLOAT64: ((double *)p)[j] = f32[k]; break;
+    case BNNC_INT64: ((int64_t *)p)[j] = i64[k]; break;
+    case BNNC_INT32: ((int32_t *)p)[j] = i32[k]; break;
+    case BNNC_INT8: ((int8_t *)p)[j] = i8[k]; break;
+    case BNNC_BOOL: ((uint8_t *)p)[j] = (uint8_t)(k & 1); break;
+    default: ((uint8_t *)p)[j] = u8[k]; break;
+    }
+  }
+}
+
+/* FNV-1a over the output bytes, every float32 NaN hashed as 0x7fc00000. */
+static uint64_t digest(uint64_t h, const bnnc_tensor_desc *d, const void *p) {
+  const unsigned char *b = (const unsigned char *)p;
+  static const float canonical_nan = NAN;
+  for (size_t i = 0; i < d->bytes; ++i) {
+    unsigned char c = b[i];
+    if (d->dtype == BNNC_FLOAT32 && isnan(((const float *)p)[i / 4]))
+      c = ((const unsigned char *)&canonical_nan)[i % 4];
+    h = (h ^ c) * 1099511628211ull;
+  }
+  return h;
+}
+
+static int run_extreme(long patterns) {
+  void *inputs[ATLEAST1(NUM_INPUTS)];
+  void *outputs[ATLEAST1(NUM_OUTPUTS)];
+  for (int i = 0; i < NUM_INPUTS; ++i)
+    inputs[i] = malloc(SYM(_inputs)[i].bytes ? SYM(_inputs)[i].bytes : 1);
+  for (int i = 0; i < NUM_OUTPUTS; ++i)
+    outputs[i] = malloc(SYM(_outputs)[i].bytes ? SYM(_outputs)[i].bytes : 1);
+  for (long p = 0; p < patterns; ++p) {
+    for (int i = 0; i < NUM_INPUTS; ++i)
+      extreme_fill(&SYM(_inputs)[i], inputs[i], i,
+                   (int)(p % (3 * EXTREME_VALUES)));
+    for (int i = 0; i < NUM_OUTPUTS; ++i)
+      memset(outputs[i], 0xA5, SYM(_outputs)[i].bytes);
+    int status = SYM(_run)((const void *const *)inputs, outputs);
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < NUM_OUTPUTS; ++i)
+      h = digest(h, &SYM(_outputs)[i], outputs[i]);
+    printf("extreme %ld: status %d digest %016llx\n", p, status,
+           (unsigned long long)h);
+  }
+  for (int i = 0; i < NUM_INPUTS; ++i)
+    free(inputs[i]);
+  for (int i = 0; i < NUM_OUTPUTS; ++i)
+    free(outputs[i]);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   tolerance tol = {1e-5, 0.0, 1};
   int arg = 1, relative = 0;
   const char *save = NULL, *argmax = NULL;
   long repeat = 1;
+  if (argc == 3 && strcmp(argv[1], "--extreme") == 0)
+    return run_extreme(strtol(argv[2], NULL, 10));
   while (arg + 1 < argc && strncmp(argv[arg], "--", 2) == 0 &&
          argv[arg][2] != '\0') {
     double value = atof(argv[arg + 1]);

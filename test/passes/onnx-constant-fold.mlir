@@ -91,3 +91,25 @@ func.func @int_wraparound() -> (tensor<3xi64>, tensor<i64>, tensor<1xi64>, tenso
   %p = onnx.Pow %base, %exp : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
   return %m, %d, %n, %p : tensor<3xi64>, tensor<i64>, tensor<1xi64>, tensor<3xi64>
 }
+
+// -----
+
+// Float-to-integer Cast folds truncate toward zero and saturate at the
+// result type's bounds, NaN -> 0: what the generated C's bnnc_f32_to_*
+// helpers compute at run time (runtime/bnnc/kernels_f32.h), so folded and
+// run-time casts agree for every value, NaN, infinities and values beyond
+// int64 included.
+// CHECK-LABEL: func.func @cast_saturates
+// CHECK-DAG: onnx.Constant dense<[0, 2147483647, -2147483648, 2147483647, -2147483648, -2, 2, 0]> : tensor<8xi32>
+// CHECK-DAG: onnx.Constant dense<[0, 9223372036854775807, -9223372036854775808, 3000000000, -9223372036854775808, -2, 2, 0]> : tensor<8xi64>
+// CHECK-DAG: onnx.Constant dense<[0, 127, -128, 127, -128, -2, 2, 0]> : tensor<8xi8>
+// CHECK-DAG: onnx.Constant dense<[0, 255, 0, 255, 0, 0, 2, 0]> : tensor<8xui8>
+// CHECK-NOT: onnx.Cast
+func.func @cast_saturates() -> (tensor<8xi32>, tensor<8xi64>, tensor<8xi8>, tensor<8xui8>) {
+  %x = onnx.Constant dense<[0x7FC00000, 0x7F800000, 0xFF800000, 3.0e9, -1.0e19, -2.5, 2.9, -0.0]> : tensor<8xf32>
+  %a = onnx.Cast %x {to = 6 : i64} : tensor<8xf32> -> tensor<8xi32>
+  %b = onnx.Cast %x {to = 7 : i64} : tensor<8xf32> -> tensor<8xi64>
+  %c = onnx.Cast %x {to = 3 : i64} : tensor<8xf32> -> tensor<8xi8>
+  %d = onnx.Cast %x {to = 2 : i64} : tensor<8xf32> -> tensor<8xui8>
+  return %a, %b, %c, %d : tensor<8xi32>, tensor<8xi64>, tensor<8xi8>, tensor<8xui8>
+}
