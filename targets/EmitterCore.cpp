@@ -468,10 +468,6 @@ void CEmitter::emitDescriptors(raw_ostream &os, StringRef which,
        << (t.getRank() ? shapeString(t, ", ") : "0") << "}, "
        << t.getNumElements() << ", " << bnn::tensorBytes(t) << "},\n";
   }
-  // The one placeholder entry of an empty list (ISO C has no empty
-  // initializer braces).
-  if (types.empty())
-    os << "    {0},\n";
   os << "};\n";
 }
 

@@ -160,7 +160,7 @@ std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
            : !wide.empty() ? helper("div", "a0, a1")
                            : std::string("a1 == 0 ? 0 : a0 / a1");
   if (kind == "pow") {
-    Type exponent = tensorOf(op.getInputs()[1]).getElementType();
+    Type exponent = tensorType(op.getInputs()[1]).getElementType();
     if (isFloat)
       return std::string("powf(a0, (float)a1)");
     // An integer base: a float exponent computes in double and saturates
@@ -692,7 +692,7 @@ LogicalResult GenericKernels::cumsum(bnn::CumSumOp op, CEmitter &e) {
      << "        const ptrdiff_t at = (o * " << n << " + " << k << ") * "
      << inner << " + i;\n";
   // int32 and int64 sums wrap (kernels_f32.h).
-  Type element = tensorOf(op.getOutput()).getElementType();
+  Type element = tensorType(op.getOutput()).getElementType();
   std::string add = element.isInteger(32)   ? "bnnc_add_i32"
                     : element.isInteger(64) ? "bnnc_add_i64"
                                             : "";
