@@ -131,6 +131,35 @@ typedef struct {
     }                                                                          \
   } while (0)
 
+/* Depthwise: channel j has its own input plane (xp + off_j) and weight. */
+#define BNNC_CMF_DW_UNIT1(j, xp, off)                                              \
+  {                                                                            \
+    BNNC_CMF_LOAD4_X((xp) + (off), x0, x1, x2, x3);                            \
+    BNNC_CMF_MAC4(j, w##j)                                                     \
+  }
+#define BNNC_CMF_TAP_DW_UNIT(xp, wp)                                           \
+  do {                                                                         \
+    BNNC_CMF_LOAD4_W(wp, w0, w1, w2, w3);                                      \
+    BNNC_CMF_DW_UNIT1(0, xp, 0)                                                    \
+    BNNC_CMF_DW_UNIT1(1, xp, off1)                                                 \
+    BNNC_CMF_DW_UNIT1(2, xp, off2)                                                 \
+    BNNC_CMF_DW_UNIT1(3, xp, off3)                                                 \
+  } while (0)
+#define BNNC_CMF_DW_STRIDED1(j, xp, off)                                           \
+  {                                                                            \
+    const float *xj = (xp) + (off);                                            \
+    const float x0 = xj[0], x1 = xj[ps], x2 = xj[2 * ps], x3 = xj[3 * ps];     \
+    BNNC_CMF_MAC4(j, w##j)                                                     \
+  }
+#define BNNC_CMF_TAP_DW_STRIDED(xp, wp)                                        \
+  do {                                                                         \
+    BNNC_CMF_LOAD4_W(wp, w0, w1, w2, w3);                                      \
+    BNNC_CMF_DW_STRIDED1(0, xp, 0)                                                 \
+    BNNC_CMF_DW_STRIDED1(1, xp, off1)                                              \
+    BNNC_CMF_DW_STRIDED1(2, xp, off2)                                              \
+    BNNC_CMF_DW_STRIDED1(3, xp, off3)                                              \
+  } while (0)
+
 #if defined(__GNUC__)
 #define BNNC_CMF_OUT_OF_LINE static __attribute__((noinline, unused))
 #else
@@ -146,7 +175,11 @@ typedef struct {
   const float *bias; /* the block's first channel's bias, or NULL */
   float *y;          /* the block's first channel's output plane */
   size_t in_plane, out_plane;
-  int32_t cg, count;
+  /* Depthwise blocks: channel j's input is at + off[j] (off[0] = 0, the
+   * plane of channel j, or of the last valid channel past count); all 0
+   * for ordinary convolutions, whose 4 channels share the input. */
+  size_t off1, off2, off3;
+  int32_t cg, count, depthwise;
 } bnnc_cmf_conv_ctx;
 
 BNNC_CMF_INLINE float bnnc_cmf_out(const bnnc_cmf_conv_ctx *c, int32_t j,
@@ -179,7 +212,11 @@ BNNC_CMF_INLINE float bnnc_cmf_out(const bnnc_cmf_conv_ctx *c, int32_t j,
                       (size_t)(ix + kx0 * p->dilation_w);                      \
     const float *wc = c->wb + (size_t)ky0 * kw4 + (size_t)kx0 * 4;            \
     const int32_t rows = ky1 - ky0, cols = kx1 - kx0, cg = c->cg;             \
+    const size_t off1 = c->off1, off2 = c->off2, off3 = c->off3;               \
     (void)ps;                                                                  \
+    (void)off1;                                                                \
+    (void)off2;                                                                \
+    (void)off3;                                                                \
     if (rows == 1 && cols == 1) { /* 1x1 kernels: one tap per channel */      \
       for (int32_t ci = 0; ci < cg; ++ci, xc += in_plane, wc += taps4)         \
         TAP(xc, wc);                                                           \
@@ -210,6 +247,8 @@ BNNC_CMF_INLINE float bnnc_cmf_out(const bnnc_cmf_conv_ctx *c, int32_t j,
   }
 BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_conv_block_unit, BNNC_CMF_TAP_UNIT)
 BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_conv_block_strided, BNNC_CMF_TAP_STRIDED)
+BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_dw_block_unit, BNNC_CMF_TAP_DW_UNIT)
+BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_dw_block_strided, BNNC_CMF_TAP_DW_STRIDED)
 #undef BNNC_CMF_STORE4
 
 /* 4 channels x 1 pixel at output (oy, ox), its own in-bounds taps. */
@@ -236,12 +275,13 @@ static inline void bnnc_cmf_conv_pixel(const bnnc_cmf_conv_ctx *c, int32_t oy,
       for (int32_t ky = ky0; ky < ky1; ++ky, xr += dh, wr += kw4) {
         const float *xt = xr, *wt = wr;
         for (int32_t kx = kx0; kx < kx1; ++kx, xt += dw, wt += 4) {
-          const float xv = xt[0];
+          const float xv0 = xt[0], xv1 = xt[c->off1], xv2 = xt[c->off2],
+                      xv3 = xt[c->off3];
           BNNC_CMF_LOAD4_W(wt, w0, w1, w2, w3);
-          BNNC_CMF_MLA(a0, xv, w0);
-          BNNC_CMF_MLA(a1, xv, w1);
-          BNNC_CMF_MLA(a2, xv, w2);
-          BNNC_CMF_MLA(a3, xv, w3);
+          BNNC_CMF_MLA(a0, xv0, w0);
+          BNNC_CMF_MLA(a1, xv1, w1);
+          BNNC_CMF_MLA(a2, xv2, w2);
+          BNNC_CMF_MLA(a3, xv3, w3);
         }
       }
     }
@@ -289,18 +329,26 @@ BNNC_CMF_INLINE void bnnc_cmf_conv_row(const bnnc_cmf_conv_ctx *c, int32_t oy,
   }
   for (int32_t b = 0; b < blocks; ++b) {
     const int32_t ox = lo + 4 * b;
-    (ps == 1 ? bnnc_cmf_conv_block_unit : bnnc_cmf_conv_block_strided)(c, oy * p->stride_h - p->pad_top,
+    (c->depthwise
+         ? (ps == 1 ? bnnc_cmf_dw_block_unit : bnnc_cmf_dw_block_strided)
+         : (ps == 1 ? bnnc_cmf_conv_block_unit
+                    : bnnc_cmf_conv_block_strided))(c, oy * p->stride_h - p->pad_top,
                         ox * p->stride_w - p->pad_left, ky0, ky1, 0, p->kw, ps,
                         (size_t)oy * (size_t)p->ow + (size_t)ox, 1);
   }
 }
 
-/* y = act(conv(x, w) + bias) as bnnc_conv2d_f32 (bit-identical), w in the
- * o4 layout (bnnc_layout_o4). */
-static inline void bnnc_cm_conv2d_f32_o4(const bnnc_conv2d_params *p,
-                                         const float *x, const float *w,
-                                         const float *bias, float *y) {
-  const int32_t cg = p->c / p->group, mg = p->m / p->group;
+/* The convolution driver of bnnc_cm_conv2d_f32_o4 and
+ * bnnc_cm_dwconv2d_f32_o4. */
+static inline void bnnc_cmf_conv_impl(const bnnc_conv2d_params *p,
+                                      const float *x, const float *w,
+                                      const float *bias, float *y,
+                                      int32_t depthwise) {
+  /* Depthwise: the c channels as one group of 4-channel blocks, each
+   * channel on its own input plane. */
+  const int32_t groups = depthwise ? 1 : p->group;
+  const int32_t cg = depthwise ? 1 : p->c / p->group;
+  const int32_t mg = depthwise ? p->m : p->m / p->group;
   const int32_t blocks = (mg + 3) / 4;
   const size_t in_plane = (size_t)p->h * (size_t)p->w;
   const size_t out_plane = (size_t)p->oh * (size_t)p->ow;
@@ -317,12 +365,13 @@ static inline void bnnc_cm_conv2d_f32_o4(const bnnc_conv2d_params *p,
     const int32_t yend = ylo + 4 * col_blocks;
     const size_t col_step = (size_t)p->stride_h * (size_t)p->w;
     for (int32_t n = 0; n < p->n; ++n)
-      for (int32_t g = 0; g < p->group; ++g)
+      for (int32_t g = 0; g < groups; ++g)
         for (int32_t ob = 0; ob < blocks; ++ob) {
           const int32_t o0 = g * mg + 4 * ob;
           bnnc_cmf_conv_ctx c;
           c.p = p;
-          c.xg = x + ((size_t)n * (size_t)p->c + (size_t)g * (size_t)cg) *
+          c.xg = x + ((size_t)n * (size_t)p->c +
+                      (size_t)(depthwise ? o0 : g * cg)) *
                          in_plane;
           c.wb = w + ((size_t)g * (size_t)blocks + (size_t)ob) * wblock;
           c.bias = bias ? bias + o0 : NULL;
@@ -331,6 +380,12 @@ static inline void bnnc_cm_conv2d_f32_o4(const bnnc_conv2d_params *p,
           c.out_plane = out_plane;
           c.cg = cg;
           c.count = mg - 4 * ob < 4 ? mg - 4 * ob : 4;
+          c.depthwise = depthwise;
+          c.off1 = depthwise ? (size_t)(c.count > 1 ? 1 : 0) * in_plane : 0;
+          c.off2 = depthwise ? (size_t)(c.count > 2 ? 2 : c.count - 1) * in_plane
+                             : 0;
+          c.off3 = depthwise ? (size_t)(c.count > 3 ? 3 : c.count - 1) * in_plane
+                             : 0;
           /* Rows: blocks along the row where the window is horizontally
            * inside. */
           if (row_blocks > 0) {
@@ -356,7 +411,8 @@ static inline void bnnc_cm_conv2d_f32_o4(const bnnc_conv2d_params *p,
               if (oy == ylo && col_blocks > 0 && kx1 > kx0) {
                 for (int32_t b = 0; b < col_blocks; ++b) {
                   const int32_t y0 = ylo + 4 * b;
-                  bnnc_cmf_conv_block_strided(
+                  (c.depthwise ? bnnc_cmf_dw_block_strided
+                               : bnnc_cmf_conv_block_strided)(
                       &c, y0 * p->stride_h - p->pad_top,
                       ox * p->stride_w - p->pad_left, 0, p->kh, kx0, kx1,
                       col_step, (size_t)y0 * (size_t)p->ow + (size_t)ox,
@@ -370,6 +426,24 @@ static inline void bnnc_cm_conv2d_f32_o4(const bnnc_conv2d_params *p,
           }
         }
   }
+}
+
+/* y = act(conv(x, w) + bias) as bnnc_conv2d_f32 (bit-identical), w in the
+ * o4 layout (bnnc_layout_o4). */
+static inline void bnnc_cm_conv2d_f32_o4(const bnnc_conv2d_params *p,
+                                         const float *x, const float *w,
+                                         const float *bias, float *y) {
+  bnnc_cmf_conv_impl(p, x, w, bias, y, 0);
+}
+
+/* Depthwise (group = c = m: one input and one output channel per group) as
+ * bnnc_conv2d_f32 (bit-identical): 4 channels x 4 pixels per block, each
+ * channel on its own plane; w in the o4 layout of a group-1 convolution
+ * with one input channel, bnnc_layout_o4(m, 1, kh * kw, 1, ...). */
+static inline void bnnc_cm_dwconv2d_f32_o4(const bnnc_conv2d_params *p,
+                                           const float *x, const float *w,
+                                           const float *bias, float *y) {
+  bnnc_cmf_conv_impl(p, x, w, bias, y, 1);
 }
 
 /* ---- Depthwise convolution: 8 pixels of a row ---------------------------- */

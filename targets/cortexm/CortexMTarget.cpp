@@ -145,17 +145,36 @@ LogicalResult CortexMKernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
   std::string x = e.input(op.getInput());
   std::string bias = optionalInput(e, op.getBias(), "bias");
   std::string y = e.output(op.getOutput());
+  std::optional<SmallVector<float>> values = constantFloats(op.getWeight());
+  bool haveWeights =
+      w.size() == 4 && values &&
+      static_cast<int64_t>(values->size()) == w[0] * w[1] * w[2] * w[3];
+  if (haveWeights && w[1] == 1 && group > 1 && w[0] == group) {
+    // Depthwise, one output channel per group: 4 channels x 4 pixels per
+    // block, weights in the o4 layout of a 1-input-channel convolution.
+    int32_t m = static_cast<int32_t>(w[0]),
+            taps = static_cast<int32_t>(w[2] * w[3]);
+    SmallVector<float> o4(bnnc_layout_o4_floats(m, 1, taps, 1));
+    bnnc_layout_o4(m, 1, taps, 1, values->data(), o4.data());
+    std::string node = e.currentNodeId();
+    std::string params = conv2dParams(op, e);
+    std::string weight = e.defineArray(
+        node + "_weight_dw4",
+        "weights of " + node + ", depthwise o4 layout (out/4, kh, kw, 4)", o4);
+    e.body() << "  /* Cortex-M depthwise conv: 4 channels x 4 pixels per "
+                "block */\n";
+    emitKernelCall(e, "bnnc_cm_dwconv2d_f32_o4", {params, x, weight, bias, y});
+    return success();
+  }
   if (w.size() == 4 && w[1] == 1 && group > 1) {
-    // Depthwise (one input channel per group): weights as they are.
+    // Depthwise with a channel multiplier: weights as they are.
     e.body() << "  /* Cortex-M depthwise conv: 8 pixels of a row per block */\n";
     emitKernelCall(e, "bnnc_cm_dwconv2d_f32",
                    {conv2dParams(op, e), x, e.input(op.getWeight(), "weight"),
                     bias, y});
     return success();
   }
-  std::optional<SmallVector<float>> values = constantFloats(op.getWeight());
-  if (w.size() != 4 || !values ||
-      static_cast<int64_t>(values->size()) != w[0] * w[1] * w[2] * w[3]) {
+  if (!haveWeights) {
     emitKernelCall(e, "bnnc_cm_conv2d_f32",
                    {conv2dParams(op, e), x, e.input(op.getWeight(), "weight"),
                     bias, y});

@@ -64,7 +64,7 @@ static int sweep_conv(int kind, char *msg, size_t msg_size) {
     if (kind == 1) { /* depthwise: one input channel per group */
       p.group = sweep_range(1, 12);
       cg = 1;
-      mg = sweep_range(1, 3);
+      mg = sweep_range(0, 1) ? 1 : sweep_range(2, 3);
       p.h = sweep_range(1, 20);
       p.w = sweep_range(1, 20);
     } else if (kind == 2) { /* an STFT-like 1 x K strided conv */
@@ -108,8 +108,11 @@ static int sweep_conv(int kind, char *msg, size_t msg_size) {
       sweep_got[i] = -1.0f;
     }
     bnnc_conv2d_f32(&p, sweep_x, sweep_w, bias, sweep_ref);
-    if (kind == 1) {
+    if (kind == 1 && mg > 1) {
       bnnc_cm_dwconv2d_f32(&p, sweep_x, sweep_w, bias, sweep_got);
+    } else if (kind == 1) { /* one output channel per input channel */
+      bnnc_layout_o4(p.m, 1, p.kh * p.kw, 1, sweep_w, sweep_wl);
+      bnnc_cm_dwconv2d_f32_o4(&p, sweep_x, sweep_wl, bias, sweep_got);
     } else {
       bnnc_layout_o4(p.m, cg, p.kh * p.kw, p.group, sweep_w, sweep_wl);
       bnnc_cm_conv2d_f32_o4(&p, sweep_x, sweep_wl, bias, sweep_got);
