@@ -251,8 +251,10 @@ BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_dw_block_unit, BNNC_CMF_TAP_DW_UNIT)
 BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_dw_block_strided, BNNC_CMF_TAP_DW_STRIDED)
 #undef BNNC_CMF_STORE4
 
-/* 4 channels x 1 pixel at output (oy, ox), its own in-bounds taps. */
-static inline void bnnc_cmf_conv_pixel(const bnnc_cmf_conv_ctx *c, int32_t oy,
+/* 4 channels x 1 pixel at output (oy, ox), its own in-bounds taps. Out of
+ * line: small images are mostly border pixels, and its loops then get all
+ * registers. */
+BNNC_CMF_OUT_OF_LINE void bnnc_cmf_conv_pixel(const bnnc_cmf_conv_ctx *c, int32_t oy,
                                        int32_t ox) {
   const bnnc_conv2d_params *p = c->p;
   const size_t in_w = (size_t)p->w, kw4 = (size_t)p->kw * 4;
@@ -274,15 +276,25 @@ static inline void bnnc_cmf_conv_pixel(const bnnc_cmf_conv_ctx *c, int32_t oy,
       const float *xr = xc, *wr = wc;
       for (int32_t ky = ky0; ky < ky1; ++ky, xr += dh, wr += kw4) {
         const float *xt = xr, *wt = wr;
-        for (int32_t kx = kx0; kx < kx1; ++kx, xt += dw, wt += 4) {
-          const float xv0 = xt[0], xv1 = xt[c->off1], xv2 = xt[c->off2],
-                      xv3 = xt[c->off3];
-          BNNC_CMF_LOAD4_W(wt, w0, w1, w2, w3);
-          BNNC_CMF_MLA(a0, xv0, w0);
-          BNNC_CMF_MLA(a1, xv1, w1);
-          BNNC_CMF_MLA(a2, xv2, w2);
-          BNNC_CMF_MLA(a3, xv3, w3);
-        }
+        if (c->depthwise)
+          for (int32_t kx = kx0; kx < kx1; ++kx, xt += dw, wt += 4) {
+            const float xv0 = xt[0], xv1 = xt[c->off1], xv2 = xt[c->off2],
+                        xv3 = xt[c->off3];
+            BNNC_CMF_LOAD4_W(wt, w0, w1, w2, w3);
+            BNNC_CMF_MLA(a0, xv0, w0);
+            BNNC_CMF_MLA(a1, xv1, w1);
+            BNNC_CMF_MLA(a2, xv2, w2);
+            BNNC_CMF_MLA(a3, xv3, w3);
+          }
+        else
+          for (int32_t kx = kx0; kx < kx1; ++kx, xt += dw, wt += 4) {
+            const float xv = xt[0];
+            BNNC_CMF_LOAD4_W(wt, w0, w1, w2, w3);
+            BNNC_CMF_MLA(a0, xv, w0);
+            BNNC_CMF_MLA(a1, xv, w1);
+            BNNC_CMF_MLA(a2, xv, w2);
+            BNNC_CMF_MLA(a3, xv, w3);
+          }
       }
     }
   }
