@@ -93,6 +93,25 @@ static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
           transposed ? w[j * depth + kk] : w[kk * cols + j];
 }
 
+/* Dense weights -> "n8": (ceil(n / 8), k, 8), 8 output columns side by side
+ * per k, zero past n (the Cortex-M dense kernel, bnnc_cm_dense_f32). `w` is
+ * (n, k) when transposed, else (k, n). */
+static inline size_t bnnc_layout_n8_floats(int32_t n, int32_t k) {
+  return (size_t)((n + 7) / 8) * 8 * (size_t)k;
+}
+
+static inline void bnnc_layout_n8(int32_t n, int32_t k, int32_t transposed,
+                                  const float *w, float *out) {
+  const size_t cols = (size_t)n, depth = (size_t)k;
+  size_t i;
+  for (i = 0; i < bnnc_layout_n8_floats(n, k); ++i)
+    out[i] = 0.0f;
+  for (size_t j = 0; j < cols; ++j)
+    for (size_t kk = 0; kk < depth; ++kk)
+      out[(j / 8 * depth + kk) * 8 + j % 8] =
+          transposed ? w[j * depth + kk] : w[kk * cols + j];
+}
+
 /* Popcount thresholds of the NEON bits epilogue for K valid bits: bit =
  * (K - 2 pop < t) <=> pop >= floor((K - t) / 2) + 1, saturated to [0, 65535]
  * (0: always 1; above K: never), for `count` thresholds t. */

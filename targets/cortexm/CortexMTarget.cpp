@@ -5,15 +5,18 @@
 // layers and activation packing taken over by runtime/bnnc/kernels_cortexm.h
 // (Harley-Seal popcount, USADA8 byte sums where the DSP extension exists,
 // patch gathering, threshold words built in registers). The cores differ
-// only in the compiler flags the C is built with (docs/cortex-m.md); real
-// layers are the generic single-precision loops, which use the FPU of
-// M4/M7/M33/M55 and soft float on M0+.
+// only in the compiler flags the C is built with (docs/cortex-m.md). Real
+// convolutions, depthwise convolutions and dense Gemms take the
+// register-blocked float kernels of runtime/bnnc/kernels_cortexm_f32.h
+// (VMLA and VLDM on M4/M7/M33/M55, plain C with soft float on M0+), the
+// other real ops are the generic single-precision loops.
 //
 //===----------------------------------------------------------------------===//
 
 #include "targets/generic/GenericKernels.h"
 
 #include "dialects/bnn/BnnDialect.h"
+#include "dialects/onnx/ShapeUtils.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -31,9 +34,9 @@ public:
   explicit CortexMKernels(StringRef core) : core(core) {}
 
   ArrayRef<StringRef> runtimeHeaders() const override {
-    static const StringRef headers[] = {"bnnc/kernels_f32.h",
-                                        "bnnc/kernels_binary.h",
-                                        "bnnc/kernels_cortexm.h"};
+    static const StringRef headers[] = {
+        "bnnc/kernels_f32.h", "bnnc/kernels_binary.h",
+        "bnnc/kernels_cortexm.h", "bnnc/kernels_cortexm_f32.h"};
     return headers;
   }
 
@@ -41,6 +44,7 @@ protected:
   LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e) override;
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
   LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
+  LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
 
 private:
   /// The core of the --target (Targets.def). The emitted C is the same for
@@ -121,11 +125,101 @@ LogicalResult CortexMKernels::pack(bnn::PackOp op, CEmitter &e) {
   return success();
 }
 
+/// The float elements of a constant operand, or nullopt.
+std::optional<SmallVector<float>> constantFloats(Value v) {
+  Operation *def = v ? v.getDefiningOp() : nullptr;
+  if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+    return std::nullopt;
+  auto attr = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value"));
+  if (!attr || !attr.getElementType().isF32())
+    return std::nullopt;
+  SmallVector<float> values;
+  for (const APFloat &f : attr.getValues<APFloat>())
+    values.push_back(f.convertToFloat());
+  return values;
+}
+
 LogicalResult CortexMKernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
-  emitKernelCall(e, "bnnc_cm_conv2d_f32",
-                 {conv2dParams(op, e), e.input(op.getInput()),
-                  e.input(op.getWeight(), "weight"),
-                  optionalInput(e, op.getBias(), "bias"),
+  auto w = shapeOf(op.getWeight()); // (m, cg, kh, kw)
+  int64_t group = op.getGroup();
+  std::string x = e.input(op.getInput());
+  std::string bias = optionalInput(e, op.getBias(), "bias");
+  std::string y = e.output(op.getOutput());
+  std::optional<SmallVector<float>> values = constantFloats(op.getWeight());
+  bool haveWeights =
+      w.size() == 4 && values &&
+      static_cast<int64_t>(values->size()) == w[0] * w[1] * w[2] * w[3];
+  if (haveWeights && w[1] == 1 && group > 1 && w[0] == group) {
+    // Depthwise, one output channel per group: 4 channels x 4 pixels per
+    // block, weights in the o4 layout of a 1-input-channel convolution.
+    int32_t m = static_cast<int32_t>(w[0]),
+            taps = static_cast<int32_t>(w[2] * w[3]);
+    SmallVector<float> o4(bnnc_layout_o4_floats(m, 1, taps, 1));
+    bnnc_layout_o4(m, 1, taps, 1, values->data(), o4.data());
+    std::string node = e.currentNodeId();
+    std::string params = conv2dParams(op, e);
+    std::string weight = e.defineArray(
+        node + "_weight_dw4",
+        "weights of " + node + ", depthwise o4 layout (out/4, kh, kw, 4)", o4);
+    e.body() << "  /* Cortex-M depthwise conv: 4 channels x 4 pixels per "
+                "block */\n";
+    emitKernelCall(e, "bnnc_cm_dwconv2d_f32_o4", {params, x, weight, bias, y});
+    return success();
+  }
+  if (w.size() == 4 && w[1] == 1 && group > 1) {
+    // Depthwise with a channel multiplier: weights as they are.
+    e.body() << "  /* Cortex-M depthwise conv: 8 pixels of a row per block */\n";
+    emitKernelCall(e, "bnnc_cm_dwconv2d_f32",
+                   {conv2dParams(op, e), x, e.input(op.getWeight(), "weight"),
+                    bias, y});
+    return success();
+  }
+  if (!haveWeights) {
+    emitKernelCall(e, "bnnc_cm_conv2d_f32",
+                   {conv2dParams(op, e), x, e.input(op.getWeight(), "weight"),
+                    bias, y});
+    return success();
+  }
+  int32_t m = static_cast<int32_t>(w[0]), cg = static_cast<int32_t>(w[1]),
+          taps = static_cast<int32_t>(w[2] * w[3]),
+          g = static_cast<int32_t>(group);
+  SmallVector<float> o4(bnnc_layout_o4_floats(m, cg, taps, g));
+  bnnc_layout_o4(m, cg, taps, g, values->data(), o4.data());
+  std::string node = e.currentNodeId();
+  std::string params = conv2dParams(op, e);
+  std::string weight = e.defineArray(
+      node + "_weight_o4",
+      "weights of " + node + ", o4 layout (group, out/4, in, kh, kw, 4)", o4);
+  e.body() << "  /* Cortex-M conv: 4 channels x 4 pixels per block */\n";
+  emitKernelCall(e, "bnnc_cm_conv2d_f32_o4", {params, x, weight, bias, y});
+  return success();
+}
+
+LogicalResult CortexMKernels::gemm(bnn::GemmOp op, CEmitter &e) {
+  // The dense kernel: y = act(A * B + bias), A untransposed, B a constant,
+  // alpha = 1, C absent or a row vector of N with beta = 1.
+  std::optional<SmallVector<float>> b = constantFloats(op.getB());
+  auto y = shapeOf(op.getOutput());
+  int64_t m = y[0], n = y[1], k = shapeOf(op.getA())[1];
+  bool rowBias = !op.getC() || (op.getBeta().convertToDouble() == 1.0 &&
+                                shapeProduct(shapeOf(op.getC())) == n &&
+                                shapeOf(op.getC()).back() == n);
+  if (!b || op.getTransA() || op.getAlpha().convertToDouble() != 1.0 ||
+      !rowBias || static_cast<int64_t>(b->size()) != n * k)
+    return GenericKernels::gemm(op, e);
+  SmallVector<float> n8(bnnc_layout_n8_floats(static_cast<int32_t>(n),
+                                              static_cast<int32_t>(k)));
+  bnnc_layout_n8(static_cast<int32_t>(n), static_cast<int32_t>(k),
+                 op.getTransB(), b->data(), n8.data());
+  std::string node = e.currentNodeId();
+  std::string weight =
+      e.defineArray(node + "_weight_n8",
+                    "weights of " + node + ", n8 layout (out/8, in, 8)", n8);
+  emitKernelCall(e, "bnnc_cm_dense_f32",
+                 {std::to_string(m), std::to_string(n), std::to_string(k),
+                  e.input(op.getA()), weight,
+                  optionalInput(e, op.getC(), "bias"),
+                  op.getActivation() == bnn::Activation::relu ? "1" : "0",
                   e.output(op.getOutput())});
   return success();
 }

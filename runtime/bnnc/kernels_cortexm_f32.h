@@ -1,0 +1,594 @@
+/*
+ * bnnc/kernels_cortexm_f32.h - register-blocked float kernels of the
+ * Cortex-M targets (convolution, depthwise convolution, dense).
+ *
+ * The FPU of Cortex-M4/M7/M33/M55 has 32 single-precision registers and a
+ * multiply-accumulate (VMLA: multiply, round, add, round, i.e. the same bits
+ * as a separate multiply and add). The portable loops pay address
+ * arithmetic, a bounds test and a loop test around every multiply-add; the
+ * kernels here keep a block of accumulators in FPU registers and load each
+ * weight and input once per block:
+ *
+ * - bnnc_cm_conv2d_f32_o4: 4 output channels x 4 output pixels (16
+ *   accumulators) per block, weights in the "o4" layout of bnnc/layouts.h
+ *   (the 4 channels' weights of one tap side by side). Blocks run along a
+ *   row over the pixels whose kernel window is horizontally inside the
+ *   image, and down a column over the remaining columns' pixels whose window
+ *   is vertically inside; the rest (corners, narrow images) go one pixel x 4
+ *   channels at a time. Any kernel size, stride, dilation, padding, group.
+ * - bnnc_cm_dwconv2d_f32: one input channel per group; 8 output pixels of a
+ *   row per block.
+ * - bnnc_cm_dense_f32: y = act(a * B + bias) with B in the "n8" layout of
+ *   bnnc/layouts.h, 8 output columns per block, 2 rows at a time when the
+ *   batch allows.
+ *
+ * With GCC on a core with a single-precision FPU, groups of 4 (8) consecutive
+ * floats are loaded by one VLDM (inline assembly into fixed registers
+ * s16-s31); everywhere else (M0+ soft float, the host tests) by plain C.
+ *
+ * Every output is summed in exactly the generic kernels' order (input
+ * channel, kernel row, kernel column over the in-bounds taps, starting from
+ * +0.0f; bias added last), so the results are bit-identical to
+ * bnnc_conv2d_f32 and bnnc_gemm_f32 (alpha = beta = 1) when neither side
+ * contracts multiply-adds into fused ones (generated C is compiled -std=c99:
+ * -ffp-contract=off). Stack: the accumulators only (no arrays).
+ */
+#ifndef BNNC_KERNELS_CORTEXM_F32_H
+#define BNNC_KERNELS_CORTEXM_F32_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnnc/kernels_binary.h" /* bnnc_bvalid_taps */
+#include "bnnc/kernels_f32.h"
+#include "bnnc/runtime.h"
+
+#if defined(__GNUC__)
+#define BNNC_CMF_INLINE static inline __attribute__((always_inline))
+#else
+#define BNNC_CMF_INLINE static inline
+#endif
+
+/* VLDM of 4 floats into s24-s27 (weights) or s28-s31 (inputs). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_ARCH_PROFILE) && \
+    __ARM_ARCH_PROFILE == 'M' && defined(__ARM_FP) && (__ARM_FP & 4) &&      \
+    !defined(BNNC_CM_NO_VLDM)
+#define BNNC_CM_VLDM 1
+typedef struct {
+  float v[4];
+} bnnc_cmf_quad;
+typedef struct {
+  float v[8];
+} bnnc_cmf_octet;
+#define BNNC_CMF_LOAD4_W(p, a, b, c, d)                                        \
+  register float a __asm__("s24");                                            \
+  register float b __asm__("s25");                                            \
+  register float c __asm__("s26");                                            \
+  register float d __asm__("s27");                                            \
+  __asm__("vldmia %4, {s24-s27}"                                               \
+          : "=t"(a), "=t"(b), "=t"(c), "=t"(d)                                 \
+          : "r"(p), "m"(*(const bnnc_cmf_quad *)(p)))
+#define BNNC_CMF_LOAD4_X(p, a, b, c, d)                                        \
+  register float a __asm__("s28");                                            \
+  register float b __asm__("s29");                                            \
+  register float c __asm__("s30");                                            \
+  register float d __asm__("s31");                                            \
+  __asm__("vldmia %4, {s28-s31}"                                               \
+          : "=t"(a), "=t"(b), "=t"(c), "=t"(d)                                 \
+          : "r"(p), "m"(*(const bnnc_cmf_quad *)(p)))
+#define BNNC_CMF_LOAD8_W(p, a, b, c, d, e, f, g, h)                            \
+  register float a __asm__("s24");                                            \
+  register float b __asm__("s25");                                            \
+  register float c __asm__("s26");                                            \
+  register float d __asm__("s27");                                            \
+  register float e __asm__("s28");                                            \
+  register float f __asm__("s29");                                            \
+  register float g __asm__("s30");                                            \
+  register float h __asm__("s31");                                            \
+  __asm__("vldmia %8, {s24-s31}"                                               \
+          : "=t"(a), "=t"(b), "=t"(c), "=t"(d), "=t"(e), "=t"(f), "=t"(g),     \
+            "=t"(h)                                                            \
+          : "r"(p), "m"(*(const bnnc_cmf_octet *)(p)))
+/* acc += a * b by VMLA: multiply, round, add, round (not fused), the bits
+ * of the C expression, which GCC itself emits as VMUL + VADD under
+ * -ffp-contract=off. */
+#define BNNC_CMF_MLA(acc, a, b)                                                \
+  __asm__("vmla.f32 %0, %1, %2" : "+t"(acc) : "t"(a), "t"(b))
+#else
+#define BNNC_CM_VLDM 0
+#define BNNC_CMF_MLA(acc, a, b) ((acc) += (a) * (b))
+#define BNNC_CMF_LOAD4_W(p, a, b, c, d)                                        \
+  const float a = (p)[0], b = (p)[1], c = (p)[2], d = (p)[3]
+#define BNNC_CMF_LOAD4_X BNNC_CMF_LOAD4_W
+#define BNNC_CMF_LOAD8_W(p, a, b, c, d, e, f, g, h)                            \
+  const float a = (p)[0], b = (p)[1], c = (p)[2], d = (p)[3], e = (p)[4],      \
+              f = (p)[5], g = (p)[6], h = (p)[7]
+#endif
+
+/* ---- Convolution: 4 output channels x 4 pixels ----------------------------- */
+
+/* One tap of a block: 4 weights (w0..w3, channels) times 4 inputs. */
+#define BNNC_CMF_MAC4(j, wj)                                                   \
+  BNNC_CMF_MLA(a##j##0, x0, wj);                                               \
+  BNNC_CMF_MLA(a##j##1, x1, wj);                                               \
+  BNNC_CMF_MLA(a##j##2, x2, wj);                                               \
+  BNNC_CMF_MLA(a##j##3, x3, wj);
+#define BNNC_CMF_TAP_UNIT(xp, wp)                                              \
+  do {                                                                         \
+    BNNC_CMF_LOAD4_W(wp, w0, w1, w2, w3);                                      \
+    BNNC_CMF_LOAD4_X(xp, x0, x1, x2, x3);                                      \
+    BNNC_CMF_MAC4(0, w0) BNNC_CMF_MAC4(1, w1) BNNC_CMF_MAC4(2, w2)             \
+        BNNC_CMF_MAC4(3, w3)                                                   \
+  } while (0)
+#define BNNC_CMF_TAP_STRIDED(xp, wp)                                           \
+  do {                                                                         \
+    BNNC_CMF_LOAD4_W(wp, w0, w1, w2, w3);                                      \
+    {                                                                          \
+      const float x0 = (xp)[0], x1 = (xp)[ps], x2 = (xp)[2 * ps],              \
+                  x3 = (xp)[3 * ps];                                           \
+      BNNC_CMF_MAC4(0, w0) BNNC_CMF_MAC4(1, w1) BNNC_CMF_MAC4(2, w2)           \
+          BNNC_CMF_MAC4(3, w3)                                                 \
+    }                                                                          \
+  } while (0)
+
+/* Depthwise: channel j has its own input plane (xp + off_j) and weight. */
+#define BNNC_CMF_DW_UNIT1(j, xp, off)                                              \
+  {                                                                            \
+    BNNC_CMF_LOAD4_X((xp) + (off), x0, x1, x2, x3);                            \
+    BNNC_CMF_MAC4(j, w##j)                                                     \
+  }
+#define BNNC_CMF_TAP_DW_UNIT(xp, wp)                                           \
+  do {                                                                         \
+    BNNC_CMF_LOAD4_W(wp, w0, w1, w2, w3);                                      \
+    BNNC_CMF_DW_UNIT1(0, xp, 0)                                                    \
+    BNNC_CMF_DW_UNIT1(1, xp, off1)                                                 \
+    BNNC_CMF_DW_UNIT1(2, xp, off2)                                                 \
+    BNNC_CMF_DW_UNIT1(3, xp, off3)                                                 \
+  } while (0)
+#define BNNC_CMF_DW_STRIDED1(j, xp, off)                                           \
+  {                                                                            \
+    const float *xj = (xp) + (off);                                            \
+    const float x0 = xj[0], x1 = xj[ps], x2 = xj[2 * ps], x3 = xj[3 * ps];     \
+    BNNC_CMF_MAC4(j, w##j)                                                     \
+  }
+#define BNNC_CMF_TAP_DW_STRIDED(xp, wp)                                        \
+  do {                                                                         \
+    BNNC_CMF_LOAD4_W(wp, w0, w1, w2, w3);                                      \
+    BNNC_CMF_DW_STRIDED1(0, xp, 0)                                                 \
+    BNNC_CMF_DW_STRIDED1(1, xp, off1)                                              \
+    BNNC_CMF_DW_STRIDED1(2, xp, off2)                                              \
+    BNNC_CMF_DW_STRIDED1(3, xp, off3)                                              \
+  } while (0)
+
+#if defined(__GNUC__)
+#define BNNC_CMF_OUT_OF_LINE static __attribute__((noinline, unused))
+#else
+#define BNNC_CMF_OUT_OF_LINE static inline
+#endif
+
+/* Where a block's results go: output channel j, pixel i at
+ * y[j * out_plane + i * ys], count channels valid. */
+typedef struct {
+  const bnnc_conv2d_params *p;
+  const float *xg;   /* the group's first input channel */
+  const float *wb;   /* the block's o4 weights (cg, kh, kw, 4) */
+  const float *bias; /* the block's first channel's bias, or NULL */
+  float *y;          /* the block's first channel's output plane */
+  size_t in_plane, out_plane;
+  /* Depthwise blocks: channel j's input is at + off[j] (off[0] = 0, the
+   * plane of channel j, or of the last valid channel past count); all 0
+   * for ordinary convolutions, whose 4 channels share the input. */
+  size_t off1, off2, off3;
+  int32_t cg, count, depthwise;
+} bnnc_cmf_conv_ctx;
+
+BNNC_CMF_INLINE float bnnc_cmf_out(const bnnc_cmf_conv_ctx *c, int32_t j,
+                                   float acc) {
+  if (c->bias)
+    acc += c->bias[j];
+  return bnnc_activate_f32(acc, c->p->relu);
+}
+
+/* 4 channels x 4 pixels whose in-bounds taps are the same rectangle
+ * [ky0, ky1) x [kx0, kx1); pixel i's window starts at input row iy, column
+ * ix (of pixel 0) plus i * ps elements; its output at y0 + i * ys. Two
+ * out-of-line variants (the loops get all registers): unit pixel step (one
+ * VLDM per tap for the 4 inputs) and any step. */
+#define BNNC_CMF_DEFINE_BLOCK(NAME, TAP)                                       \
+  BNNC_CMF_OUT_OF_LINE void NAME(const bnnc_cmf_conv_ctx *c, int32_t iy,      \
+                                 int32_t ix, int32_t ky0, int32_t ky1,         \
+                                 int32_t kx0, int32_t kx1, size_t ps,          \
+                                 size_t y0, size_t ys) {                       \
+    const bnnc_conv2d_params *p = c->p;                                        \
+    const size_t in_w = (size_t)p->w, kw4 = (size_t)p->kw * 4;                 \
+    const size_t taps4 = (size_t)p->kh * kw4, in_plane = c->in_plane;         \
+    const size_t dh = (size_t)p->dilation_h * in_w;                            \
+    const size_t dw = (size_t)p->dilation_w;                                   \
+    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f;                      \
+    float a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;                      \
+    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f;                      \
+    float a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;                      \
+    const float *xc = c->xg + (size_t)(iy + ky0 * p->dilation_h) * in_w +     \
+                      (size_t)(ix + kx0 * p->dilation_w);                      \
+    const float *wc = c->wb + (size_t)ky0 * kw4 + (size_t)kx0 * 4;            \
+    const int32_t rows = ky1 - ky0, cols = kx1 - kx0, cg = c->cg;             \
+    const size_t off1 = c->off1, off2 = c->off2, off3 = c->off3;               \
+    (void)ps;                                                                  \
+    (void)off1;                                                                \
+    (void)off2;                                                                \
+    (void)off3;                                                                \
+    if (rows == 1 && cols == 1) { /* 1x1 kernels: one tap per channel */      \
+      for (int32_t ci = 0; ci < cg; ++ci, xc += in_plane, wc += taps4)         \
+        TAP(xc, wc);                                                           \
+    } else {                                                                   \
+      for (int32_t ci = 0; ci < cg; ++ci, xc += in_plane, wc += taps4) {       \
+        const float *xr = xc, *wr = wc;                                        \
+        for (int32_t ky = 0; ky < rows; ++ky, xr += dh, wr += kw4) {           \
+          const float *xt = xr, *wt = wr;                                      \
+          for (int32_t kx = 0; kx < cols; ++kx, xt += dw, wt += 4)             \
+            TAP(xt, wt);                                                       \
+        }                                                                      \
+      }                                                                        \
+    }                                                                          \
+    {                                                                          \
+      float *y = c->y + y0;                                                    \
+      const size_t op = c->out_plane;                                          \
+      BNNC_CMF_STORE4(0) BNNC_CMF_STORE4(1) BNNC_CMF_STORE4(2)                 \
+          BNNC_CMF_STORE4(3)                                                   \
+    }                                                                          \
+  }
+#define BNNC_CMF_STORE4(j)                                                     \
+  if (j < c->count) {                                                          \
+    float *yj = y + (size_t)j * op;                                            \
+    yj[0] = bnnc_cmf_out(c, j, a##j##0);                                       \
+    yj[ys] = bnnc_cmf_out(c, j, a##j##1);                                      \
+    yj[2 * ys] = bnnc_cmf_out(c, j, a##j##2);                                  \
+    yj[3 * ys] = bnnc_cmf_out(c, j, a##j##3);                                  \
+  }
+BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_conv_block_unit, BNNC_CMF_TAP_UNIT)
+BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_conv_block_strided, BNNC_CMF_TAP_STRIDED)
+BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_dw_block_unit, BNNC_CMF_TAP_DW_UNIT)
+BNNC_CMF_DEFINE_BLOCK(bnnc_cmf_dw_block_strided, BNNC_CMF_TAP_DW_STRIDED)
+#undef BNNC_CMF_STORE4
+
+/* 4 channels x 1 pixel at output (oy, ox), its own in-bounds taps. Out of
+ * line: small images are mostly border pixels, and its loops then get all
+ * registers. */
+BNNC_CMF_OUT_OF_LINE void bnnc_cmf_conv_pixel(const bnnc_cmf_conv_ctx *c, int32_t oy,
+                                       int32_t ox) {
+  const bnnc_conv2d_params *p = c->p;
+  const size_t in_w = (size_t)p->w, kw4 = (size_t)p->kw * 4;
+  const size_t taps4 = (size_t)p->kh * kw4;
+  const size_t dh = (size_t)p->dilation_h * in_w, dw = (size_t)p->dilation_w;
+  int32_t ky0, ky1, kx0, kx1;
+  float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+  bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh, p->h,
+                   &ky0, &ky1);
+  bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
+                   &kx0, &kx1);
+  if (ky1 > ky0 && kx1 > kx0) {
+    const float *xc =
+        c->xg +
+        (size_t)(oy * p->stride_h - p->pad_top + ky0 * p->dilation_h) * in_w +
+        (size_t)(ox * p->stride_w - p->pad_left + kx0 * p->dilation_w);
+    const float *wc = c->wb + (size_t)ky0 * kw4 + (size_t)kx0 * 4;
+    for (int32_t ci = 0; ci < c->cg; ++ci, xc += c->in_plane, wc += taps4) {
+      const float *xr = xc, *wr = wc;
+      for (int32_t ky = ky0; ky < ky1; ++ky, xr += dh, wr += kw4) {
+        const float *xt = xr, *wt = wr;
+        if (c->depthwise)
+          for (int32_t kx = kx0; kx < kx1; ++kx, xt += dw, wt += 4) {
+            const float xv0 = xt[0], xv1 = xt[c->off1], xv2 = xt[c->off2],
+                        xv3 = xt[c->off3];
+            BNNC_CMF_LOAD4_W(wt, w0, w1, w2, w3);
+            BNNC_CMF_MLA(a0, xv0, w0);
+            BNNC_CMF_MLA(a1, xv1, w1);
+            BNNC_CMF_MLA(a2, xv2, w2);
+            BNNC_CMF_MLA(a3, xv3, w3);
+          }
+        else
+          for (int32_t kx = kx0; kx < kx1; ++kx, xt += dw, wt += 4) {
+            const float xv = xt[0];
+            BNNC_CMF_LOAD4_W(wt, w0, w1, w2, w3);
+            BNNC_CMF_MLA(a0, xv, w0);
+            BNNC_CMF_MLA(a1, xv, w1);
+            BNNC_CMF_MLA(a2, xv, w2);
+            BNNC_CMF_MLA(a3, xv, w3);
+          }
+      }
+    }
+  }
+  {
+    float *y = c->y + (size_t)oy * (size_t)p->ow + (size_t)ox;
+    const size_t op = c->out_plane;
+    y[0] = bnnc_cmf_out(c, 0, a0);
+    if (c->count > 1)
+      y[op] = bnnc_cmf_out(c, 1, a1);
+    if (c->count > 2)
+      y[2 * op] = bnnc_cmf_out(c, 2, a2);
+    if (c->count > 3)
+      y[3 * op] = bnnc_cmf_out(c, 3, a3);
+  }
+}
+
+/* The output positions [lo, hi) along one axis whose kernel window lies
+ * inside the input along it (all taps in bounds). */
+static inline void bnnc_cmf_inside(int32_t out, int32_t stride, int32_t pad,
+                                   int32_t dilation, int32_t kernel,
+                                   int32_t size, int32_t *lo, int32_t *hi) {
+  const int32_t span = (kernel - 1) * dilation + 1;
+  const int32_t last = size - span + pad; /* the last window start + pad */
+  *lo = (pad + stride - 1) / stride;
+  *hi = last < 0 ? 0 : last / stride + 1;
+  if (*hi > out)
+    *hi = out;
+  if (*lo > *hi)
+    *lo = *hi;
+}
+
+/* The row blocks of output row oy over columns [lo, lo + 4 * q): ps is the
+ * input step between the block's pixels. */
+BNNC_CMF_INLINE void bnnc_cmf_conv_row(const bnnc_cmf_conv_ctx *c, int32_t oy,
+                                       int32_t lo, int32_t blocks, size_t ps) {
+  const bnnc_conv2d_params *p = c->p;
+  int32_t ky0, ky1;
+  bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh, p->h,
+                   &ky0, &ky1);
+  if (ky1 <= ky0) { /* no row in bounds: bias and activation only */
+    for (int32_t ox = lo; ox < lo + 4 * blocks; ++ox)
+      bnnc_cmf_conv_pixel(c, oy, ox);
+    return;
+  }
+  for (int32_t b = 0; b < blocks; ++b) {
+    const int32_t ox = lo + 4 * b;
+    (c->depthwise
+         ? (ps == 1 ? bnnc_cmf_dw_block_unit : bnnc_cmf_dw_block_strided)
+         : (ps == 1 ? bnnc_cmf_conv_block_unit
+                    : bnnc_cmf_conv_block_strided))(c, oy * p->stride_h - p->pad_top,
+                        ox * p->stride_w - p->pad_left, ky0, ky1, 0, p->kw, ps,
+                        (size_t)oy * (size_t)p->ow + (size_t)ox, 1);
+  }
+}
+
+/* The convolution driver of bnnc_cm_conv2d_f32_o4 and
+ * bnnc_cm_dwconv2d_f32_o4. */
+static inline void bnnc_cmf_conv_impl(const bnnc_conv2d_params *p,
+                                      const float *x, const float *w,
+                                      const float *bias, float *y,
+                                      int32_t depthwise) {
+  /* Depthwise: the c channels as one group of 4-channel blocks, each
+   * channel on its own input plane. */
+  const int32_t groups = depthwise ? 1 : p->group;
+  const int32_t cg = depthwise ? 1 : p->c / p->group;
+  const int32_t mg = depthwise ? p->m : p->m / p->group;
+  const int32_t blocks = (mg + 3) / 4;
+  const size_t in_plane = (size_t)p->h * (size_t)p->w;
+  const size_t out_plane = (size_t)p->oh * (size_t)p->ow;
+  const size_t wblock = (size_t)cg * (size_t)p->kh * (size_t)p->kw * 4;
+  int32_t ylo, yhi, xlo, xhi;
+  bnnc_cmf_inside(p->oh, p->stride_h, p->pad_top, p->dilation_h, p->kh, p->h,
+                  &ylo, &yhi);
+  bnnc_cmf_inside(p->ow, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
+                  &xlo, &xhi);
+  {
+    const int32_t row_blocks = (xhi - xlo) / 4;
+    const int32_t xend = xlo + 4 * row_blocks; /* row blocks cover [xlo, xend) */
+    const int32_t col_blocks = (yhi - ylo) / 4;
+    const int32_t yend = ylo + 4 * col_blocks;
+    const size_t col_step = (size_t)p->stride_h * (size_t)p->w;
+    for (int32_t n = 0; n < p->n; ++n)
+      for (int32_t g = 0; g < groups; ++g)
+        for (int32_t ob = 0; ob < blocks; ++ob) {
+          const int32_t o0 = g * mg + 4 * ob;
+          bnnc_cmf_conv_ctx c;
+          c.p = p;
+          c.xg = x + ((size_t)n * (size_t)p->c +
+                      (size_t)(depthwise ? o0 : g * cg)) *
+                         in_plane;
+          c.wb = w + ((size_t)g * (size_t)blocks + (size_t)ob) * wblock;
+          c.bias = bias ? bias + o0 : NULL;
+          c.y = y + ((size_t)n * (size_t)p->m + (size_t)o0) * out_plane;
+          c.in_plane = in_plane;
+          c.out_plane = out_plane;
+          c.cg = cg;
+          c.count = mg - 4 * ob < 4 ? mg - 4 * ob : 4;
+          c.depthwise = depthwise;
+          c.off1 = depthwise ? (size_t)(c.count > 1 ? 1 : 0) * in_plane : 0;
+          c.off2 = depthwise ? (size_t)(c.count > 2 ? 2 : c.count - 1) * in_plane
+                             : 0;
+          c.off3 = depthwise ? (size_t)(c.count > 3 ? 3 : c.count - 1) * in_plane
+                             : 0;
+          /* Rows: blocks along the row where the window is horizontally
+           * inside. */
+          if (row_blocks > 0) {
+            if (p->stride_w == 1)
+              for (int32_t oy = 0; oy < p->oh; ++oy)
+                bnnc_cmf_conv_row(&c, oy, xlo, row_blocks, 1);
+            else
+              for (int32_t oy = 0; oy < p->oh; ++oy)
+                bnnc_cmf_conv_row(&c, oy, xlo, row_blocks,
+                                  (size_t)p->stride_w);
+          }
+          /* The other columns: blocks down the column where the window is
+           * vertically inside, single pixels elsewhere. */
+          for (int32_t ox = 0; ox < p->ow; ++ox) {
+            int32_t kx0, kx1;
+            if (ox == xlo && row_blocks > 0) {
+              ox = xend - 1;
+              continue;
+            }
+            bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w,
+                             p->kw, p->w, &kx0, &kx1);
+            for (int32_t oy = 0; oy < p->oh; ++oy) {
+              if (oy == ylo && col_blocks > 0 && kx1 > kx0) {
+                for (int32_t b = 0; b < col_blocks; ++b) {
+                  const int32_t y0 = ylo + 4 * b;
+                  (c.depthwise ? bnnc_cmf_dw_block_strided
+                               : bnnc_cmf_conv_block_strided)(
+                      &c, y0 * p->stride_h - p->pad_top,
+                      ox * p->stride_w - p->pad_left, 0, p->kh, kx0, kx1,
+                      col_step, (size_t)y0 * (size_t)p->ow + (size_t)ox,
+                      (size_t)p->ow);
+                }
+                oy = yend - 1;
+                continue;
+              }
+              bnnc_cmf_conv_pixel(&c, oy, ox);
+            }
+          }
+        }
+  }
+}
+
+/* y = act(conv(x, w) + bias) as bnnc_conv2d_f32 (bit-identical), w in the
+ * o4 layout (bnnc_layout_o4). */
+static inline void bnnc_cm_conv2d_f32_o4(const bnnc_conv2d_params *p,
+                                         const float *x, const float *w,
+                                         const float *bias, float *y) {
+  bnnc_cmf_conv_impl(p, x, w, bias, y, 0);
+}
+
+/* Depthwise (group = c = m: one input and one output channel per group) as
+ * bnnc_conv2d_f32 (bit-identical): 4 channels x 4 pixels per block, each
+ * channel on its own plane; w in the o4 layout of a group-1 convolution
+ * with one input channel, bnnc_layout_o4(m, 1, kh * kw, 1, ...). */
+static inline void bnnc_cm_dwconv2d_f32_o4(const bnnc_conv2d_params *p,
+                                           const float *x, const float *w,
+                                           const float *bias, float *y) {
+  bnnc_cmf_conv_impl(p, x, w, bias, y, 1);
+}
+
+/* ---- Depthwise convolution: 8 pixels of a row ---------------------------- */
+
+#define BNNC_CMF_EACH8(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7)
+
+/* y = act(conv(x, w) + bias) as bnnc_conv2d_f32 (bit-identical) for one
+ * input channel per group (cg = 1; mg output channels per group), w as
+ * given (OIHW: m, 1, kh, kw). */
+static inline void bnnc_cm_dwconv2d_f32(const bnnc_conv2d_params *p,
+                                        const float *x, const float *w,
+                                        const float *bias, float *y) {
+  const int32_t mg = p->m / p->group;
+  const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;
+  const size_t ow = (size_t)p->ow, out_plane = (size_t)p->oh * ow;
+  const size_t kw = (size_t)p->kw, taps = (size_t)p->kh * kw;
+  const size_t dh = (size_t)p->dilation_h * in_w, dw = (size_t)p->dilation_w;
+  const size_t sw = (size_t)p->stride_w;
+  int32_t xlo, xhi;
+  bnnc_cmf_inside(p->ow, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
+                  &xlo, &xhi);
+  for (int32_t n = 0; n < p->n; ++n)
+    for (int32_t o = 0; o < p->m; ++o) {
+      const float *xc =
+          x + ((size_t)n * (size_t)p->c + (size_t)(o / mg)) * in_plane;
+      const float *wo = w + (size_t)o * taps;
+      float *yo = y + ((size_t)n * (size_t)p->m + (size_t)o) * out_plane;
+      const float b = bias ? bias[o] : 0.0f;
+      for (int32_t oy = 0; oy < p->oh; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_top;
+        int32_t ky0, ky1;
+        float *yr = yo + (size_t)oy * ow;
+        int32_t ox = 0;
+        bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,
+                         p->h, &ky0, &ky1);
+        for (; ox < p->ow; ++ox) {
+          int32_t kx0, kx1;
+          float acc = 0.0f;
+          if (ox >= xlo && xhi - ox >= 8) { /* 8 pixels, all columns inside */
+#define BNNC_CMF_ZERO(i) float s##i = 0.0f;
+#define BNNC_CMF_DWMAC(i)                                                      \
+  {                                                                            \
+    const float xv##i = xt[(size_t)i * sw];                                    \
+    BNNC_CMF_MLA(s##i, xv##i, wv);                                             \
+  }
+#define BNNC_CMF_DWOUT(i)                                                      \
+  if (bias)                                                                    \
+    s##i += b;                                                                 \
+  yr[ox + i] = bnnc_activate_f32(s##i, p->relu);
+            BNNC_CMF_EACH8(BNNC_CMF_ZERO)
+            if (ky1 > ky0) {
+              const float *xr = xc + (size_t)(iy0 + ky0 * p->dilation_h) * in_w +
+                                (size_t)(ox * p->stride_w - p->pad_left);
+              const float *wr = wo + (size_t)ky0 * kw;
+              for (int32_t ky = ky0; ky < ky1; ++ky, xr += dh, wr += kw) {
+                const float *xt = xr;
+                for (size_t kx = 0; kx < kw; ++kx, xt += dw) {
+                  const float wv = wr[kx];
+                  BNNC_CMF_EACH8(BNNC_CMF_DWMAC)
+                }
+              }
+            }
+            BNNC_CMF_EACH8(BNNC_CMF_DWOUT)
+#undef BNNC_CMF_ZERO
+#undef BNNC_CMF_DWMAC
+#undef BNNC_CMF_DWOUT
+            ox += 7;
+            continue;
+          }
+          bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw,
+                           p->w, &kx0, &kx1);
+          for (int32_t ky = ky0; ky < ky1; ++ky) {
+            const float *xr = xc + (size_t)(iy0 + ky * p->dilation_h) * in_w +
+                              (size_t)(ox * p->stride_w - p->pad_left +
+                                       kx0 * p->dilation_w);
+            const float *wr = wo + (size_t)ky * kw + (size_t)kx0;
+            for (int32_t k = 0; k < kx1 - kx0; ++k)
+            {
+              const float xv = xr[(size_t)k * dw], wv = wr[k];
+              BNNC_CMF_MLA(acc, xv, wv);
+            }
+          }
+          if (bias)
+            acc += b;
+          yr[ox] = bnnc_activate_f32(acc, p->relu);
+        }
+      }
+    }
+}
+
+/* ---- Dense: 8 output columns ------------------------------------------------ */
+
+/* y[m, n] = act(a[m, k] * B + bias[n]) as bnnc_gemm_f32 with alpha = 1 and
+ * a row bias with beta = 1 (bit-identical), B in the n8 layout
+ * (bnnc_layout_n8: (ceil(n / 8), k, 8)). */
+static inline void bnnc_cm_dense_f32(int32_t m, int32_t n, int32_t k,
+                                     const float *a, const float *w8,
+                                     const float *bias, int32_t relu,
+                                     float *y) {
+  const size_t nn = (size_t)n, kk = (size_t)k;
+  for (int32_t jb = 0; jb < n; jb += 8) {
+    const float *wb = w8 + (size_t)jb * kk;
+    const int32_t count = n - jb < 8 ? n - jb : 8;
+    for (int32_t i = 0; i < m; ++i) {
+      const float *ai = a + (size_t)i * kk;
+      const float *wt = wb;
+      float *yi = y + (size_t)i * nn + (size_t)jb;
+#define BNNC_CMF_Z(j) float s##j = 0.0f;
+      BNNC_CMF_EACH8(BNNC_CMF_Z)
+#undef BNNC_CMF_Z
+      for (int32_t t = 0; t < k; ++t, wt += 8) {
+        const float av = ai[t];
+        BNNC_CMF_LOAD8_W(wt, w0, w1, w2, w3, w4, w5, w6, w7);
+        BNNC_CMF_MLA(s0, av, w0);
+        BNNC_CMF_MLA(s1, av, w1);
+        BNNC_CMF_MLA(s2, av, w2);
+        BNNC_CMF_MLA(s3, av, w3);
+        BNNC_CMF_MLA(s4, av, w4);
+        BNNC_CMF_MLA(s5, av, w5);
+        BNNC_CMF_MLA(s6, av, w6);
+        BNNC_CMF_MLA(s7, av, w7);
+      }
+#define BNNC_CMF_DOUT(j)                                                       \
+  if (j < count) {                                                             \
+    float v = s##j;                                                            \
+    if (bias)                                                                  \
+      v += bias[jb + j];                                                       \
+    yi[j] = bnnc_activate_f32(v, relu);                                        \
+  }
+      BNNC_CMF_EACH8(BNNC_CMF_DOUT)
+#undef BNNC_CMF_DOUT
+    }
+  }
+}
+
+#endif /* BNNC_KERNELS_CORTEXM_F32_H */

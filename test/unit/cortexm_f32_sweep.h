@@ -1,0 +1,190 @@
+/*
+ * cortexm_f32_sweep.h - randomized sweep of the Cortex-M float kernels
+ * (bnnc/kernels_cortexm_f32.h) against the generic ones (kernels_f32.h),
+ * bit for bit. C99 and C++ both: the host GoogleTest
+ * (CortexMFloatKernelsTest.cpp) and the bare-metal firmware run under QEMU
+ * on Cortex-M4, -M7 and the soft-float M3 (test/cortexm/f32-kernels.test,
+ * Inputs/f32_sweep_main.c) run the same cases. Static buffers, no heap.
+ */
+#ifndef BNNC_TEST_CORTEXM_F32_SWEEP_H
+#define BNNC_TEST_CORTEXM_F32_SWEEP_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bnnc/kernels_cortexm_f32.h"
+#include "bnnc/layouts.h"
+
+#define SWEEP_BUF 16384
+
+static uint64_t sweep_state;
+static uint32_t sweep_next(void) {
+  uint64_t z = (sweep_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+static int32_t sweep_range(int32_t lo, int32_t hi) {
+  return lo + (int32_t)(sweep_next() % (uint32_t)(hi - lo + 1));
+}
+static float sweep_float(void) {
+  return (float)(int32_t)sweep_next() * 0x1p-31f;
+}
+
+static float sweep_x[SWEEP_BUF], sweep_w[SWEEP_BUF], sweep_wl[SWEEP_BUF],
+    sweep_b[256], sweep_ref[SWEEP_BUF], sweep_got[SWEEP_BUF];
+
+static void sweep_fill(float *v, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    v[i] = sweep_float();
+}
+
+/* One random convolution; kind 0 = general (o4 kernel), 1 = depthwise,
+ * 2 = one input channel, long strided 1-D kernel. Returns 0 when the
+ * kernel's output equals the generic one bit for bit, else 1 and a message.
+ * Shapes that do not fit the buffers are redrawn. */
+static int sweep_conv(int kind, char *msg, size_t msg_size) {
+  bnnc_conv2d_params p;
+  size_t xs, ws, ys;
+  int32_t cg, mg, pb, pr;
+  for (;;) {
+    memset(&p, 0, sizeof p);
+    p.n = sweep_range(1, 2);
+    p.group = kind == 0 ? sweep_range(1, 3) : 1;
+    cg = sweep_range(1, 9);
+    mg = sweep_range(1, 11);
+    p.kh = sweep_range(1, 5);
+    p.kw = sweep_range(1, 5);
+    p.h = sweep_range(1, 12);
+    p.w = sweep_range(1, 12);
+    p.stride_h = sweep_range(1, 3);
+    p.stride_w = sweep_range(1, 3);
+    p.dilation_h = sweep_range(1, 2);
+    p.dilation_w = sweep_range(1, 2);
+    if (kind == 1) { /* depthwise: one input channel per group */
+      p.group = sweep_range(1, 12);
+      cg = 1;
+      mg = sweep_range(0, 1) ? 1 : sweep_range(2, 3);
+      p.h = sweep_range(1, 20);
+      p.w = sweep_range(1, 20);
+    } else if (kind == 2) { /* an STFT-like 1 x K strided conv */
+      cg = 1;
+      p.h = 1;
+      p.kh = 1;
+      p.w = sweep_range(64, 900);
+      p.kw = sweep_range(1, 80);
+      p.stride_w = sweep_range(1, 40);
+      p.dilation_h = p.dilation_w = 1;
+    }
+    p.c = cg * p.group;
+    p.m = mg * p.group;
+    p.pad_top = sweep_range(0, p.kh - 1);
+    p.pad_left = sweep_range(0, p.kw - 1);
+    pb = sweep_range(0, p.kh - 1);
+    pr = sweep_range(0, p.kw - 1);
+    {
+      const int32_t sh = (p.kh - 1) * p.dilation_h + 1;
+      const int32_t sw = (p.kw - 1) * p.dilation_w + 1;
+      if (p.h + p.pad_top + pb < sh || p.w + p.pad_left + pr < sw)
+        continue;
+      p.oh = (p.h + p.pad_top + pb - sh) / p.stride_h + 1;
+      p.ow = (p.w + p.pad_left + pr - sw) / p.stride_w + 1;
+    }
+    p.relu = sweep_range(0, 1);
+    xs = (size_t)p.n * (size_t)p.c * (size_t)p.h * (size_t)p.w;
+    ws = (size_t)p.m * (size_t)cg * (size_t)p.kh * (size_t)p.kw;
+    ys = (size_t)p.n * (size_t)p.m * (size_t)p.oh * (size_t)p.ow;
+    if (xs <= SWEEP_BUF && ys <= SWEEP_BUF && p.m <= 256 &&
+        bnnc_layout_o4_floats(p.m, cg, p.kh * p.kw, p.group) <= SWEEP_BUF)
+      break;
+  }
+  sweep_fill(sweep_x, xs);
+  sweep_fill(sweep_w, ws);
+  sweep_fill(sweep_b, (size_t)p.m);
+  {
+    const float *bias = sweep_range(0, 3) ? sweep_b : NULL;
+    for (size_t i = 0; i < ys; ++i) {
+      sweep_ref[i] = 1.0f;
+      sweep_got[i] = -1.0f;
+    }
+    bnnc_conv2d_f32(&p, sweep_x, sweep_w, bias, sweep_ref);
+    if (kind == 1 && mg > 1) {
+      bnnc_cm_dwconv2d_f32(&p, sweep_x, sweep_w, bias, sweep_got);
+    } else if (kind == 1) { /* one output channel per input channel */
+      bnnc_layout_o4(p.m, 1, p.kh * p.kw, 1, sweep_w, sweep_wl);
+      bnnc_cm_dwconv2d_f32_o4(&p, sweep_x, sweep_wl, bias, sweep_got);
+    } else {
+      bnnc_layout_o4(p.m, cg, p.kh * p.kw, p.group, sweep_w, sweep_wl);
+      bnnc_cm_conv2d_f32_o4(&p, sweep_x, sweep_wl, bias, sweep_got);
+    }
+    if (memcmp(sweep_ref, sweep_got, ys * sizeof(float)) != 0) {
+      snprintf(msg, msg_size,
+               "conv kind %d: n=%d c=%d h=%d w=%d m=%d k=%dx%d stride=%d,%d "
+               "pad=%d,%d dil=%d,%d group=%d out=%dx%d relu=%d bias=%d",
+               kind, (int)p.n, (int)p.c, (int)p.h, (int)p.w, (int)p.m,
+               (int)p.kh, (int)p.kw, (int)p.stride_h, (int)p.stride_w,
+               (int)p.pad_top, (int)p.pad_left, (int)p.dilation_h,
+               (int)p.dilation_w, (int)p.group, (int)p.oh, (int)p.ow,
+               (int)p.relu, bias != NULL);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* One random dense layer against bnnc_gemm_f32 (alpha = beta = 1, row
+ * bias or none, B transposed or not). */
+static int sweep_dense(char *msg, size_t msg_size) {
+  bnnc_gemm_params g;
+  const float *bias;
+  size_t ys;
+  memset(&g, 0, sizeof g);
+  g.m = sweep_range(1, 5);
+  g.n = sweep_range(1, 40);
+  g.k = sweep_range(1, 120);
+  g.trans_b = sweep_range(0, 1);
+  g.alpha = 1.0f;
+  g.beta = 1.0f;
+  g.c_row_stride = 0;
+  g.c_col_stride = 1;
+  g.relu = sweep_range(0, 1);
+  bias = sweep_range(0, 3) ? sweep_b : NULL;
+  sweep_fill(sweep_x, (size_t)g.m * (size_t)g.k);
+  sweep_fill(sweep_w, (size_t)g.n * (size_t)g.k);
+  sweep_fill(sweep_b, (size_t)g.n);
+  ys = (size_t)g.m * (size_t)g.n;
+  for (size_t i = 0; i < ys; ++i) {
+    sweep_ref[i] = 1.0f;
+    sweep_got[i] = -1.0f;
+  }
+  bnnc_gemm_f32(&g, sweep_x, sweep_w, bias, sweep_ref);
+  bnnc_layout_n8(g.n, g.k, g.trans_b, sweep_w, sweep_wl);
+  bnnc_cm_dense_f32(g.m, g.n, g.k, sweep_x, sweep_wl, bias, g.relu,
+                    sweep_got);
+  if (memcmp(sweep_ref, sweep_got, ys * sizeof(float)) != 0) {
+    snprintf(msg, msg_size, "dense: m=%d n=%d k=%d trans_b=%d relu=%d bias=%d",
+             (int)g.m, (int)g.n, (int)g.k, (int)g.trans_b, (int)g.relu,
+             bias != NULL);
+    return 1;
+  }
+  return 0;
+}
+
+/* The whole sweep: `cases` of each kind; the number of failures (the first
+ * one described in msg). */
+static int sweep_all(uint64_t seed, int cases, char *msg, size_t msg_size) {
+  int failures = 0;
+  sweep_state = seed;
+  msg[0] = '\0';
+  for (int i = 0; i < cases; ++i)
+    for (int kind = 0; kind < 4; ++kind) {
+      char m[256];
+      const int bad = kind < 3 ? sweep_conv(kind, m, sizeof m)
+                               : sweep_dense(m, sizeof m);
+      if (bad && !failures++)
+        snprintf(msg, msg_size, "%s", m);
+    }
+  return failures;
+}
+
+#endif /* BNNC_TEST_CORTEXM_F32_SWEEP_H */
