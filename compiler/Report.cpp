@@ -80,7 +80,7 @@ bool hasBinarizedInput(Operation *op) {
   if (!isa<bnn::Conv2DOp, bnn::GemmOp, bnn::MatMulOp>(op))
     return false;
   auto e = bnn::viewSource(op->getOperand(0)).getDefiningOp<bnn::ElementwiseOp>();
-  return e && (e.getKind() == "sign" || e.getKind() == "bipolar");
+  return e && (e.getKind() == bnn::ElementwiseKind::Sign || e.getKind() == bnn::ElementwiseKind::Bipolar);
 }
 
 

@@ -10,7 +10,9 @@ using namespace llvm;
 
 namespace bnnc {
 
-ArrayRef<SupportedOp> supportedOps() {
+/// The operators with their own lowering; the float unary ones come from
+/// dialects/ElementwiseKinds.def.
+static ArrayRef<SupportedOp> handListedOps() {
   constexpr int64_t lo = kMinOpset, hi = kMaxOpset;
   static const SupportedOp ops[] = {
       {"Abs", lo, hi, kNumeric},
@@ -21,7 +23,6 @@ ArrayRef<SupportedOp> supportedOps() {
       {"AveragePool", lo, hi, kFloat},
       {"BatchNormalization", lo, hi, kFloat},
       {"Cast", lo, hi, kAllTypes},
-      {"Ceil", lo, hi, kFloat},
       {"Clip", lo, hi, kNumeric},
       {"Concat", lo, hi, kAllTypes},
       {"Constant", lo, hi, kAllTypes},
@@ -30,27 +31,19 @@ ArrayRef<SupportedOp> supportedOps() {
       {"CumSum", 11, hi, kFloat | kInt64 | kInt32},
       {"Div", lo, hi, kNumeric},
       {"Dropout", lo, hi, kFloat | kBool},
-      {"Elu", lo, hi, kFloat},
       {"Equal", lo, hi, kAllTypes},
-      {"Erf", 9, hi, kFloat},
-      {"Exp", lo, hi, kFloat},
       {"Expand", 8, hi, kAllTypes},
       {"Flatten", lo, hi, kAllTypes},
-      {"Floor", lo, hi, kFloat},
       {"Gather", lo, hi, kAllTypes},
       {"Gemm", lo, hi, kFloat},
       {"GlobalAveragePool", lo, hi, kFloat},
       {"GlobalMaxPool", lo, hi, kFloat},
       {"Greater", lo, hi, kNumeric | kBool},
       {"GreaterOrEqual", 12, hi, kNumeric | kBool},
-      {"HardSigmoid", lo, hi, kFloat},
-      {"HardSwish", 14, hi, kFloat},
       {"Identity", lo, hi, kAllTypes},
       {"LayerNormalization", 17, hi, kFloat},
-      {"LeakyRelu", lo, hi, kFloat},
       {"Less", lo, hi, kNumeric | kBool},
       {"LessOrEqual", 12, hi, kNumeric | kBool},
-      {"Log", lo, hi, kFloat},
       {"LogSoftmax", lo, hi, kFloat},
       {"MatMul", lo, hi, kFloat},
       {"Max", lo, hi, kNumeric},
@@ -64,32 +57,39 @@ ArrayRef<SupportedOp> supportedOps() {
       {"Pow", lo, hi, kFloat | kInt64 | kInt32},
       {"PRelu", lo, hi, kFloat},
       {"Range", 11, hi, kFloat | kInt64 | kInt32},
-      {"Reciprocal", lo, hi, kFloat},
       {"ReduceMax", lo, hi, kFloat | kInt64 | kInt32},
       {"ReduceMean", lo, hi, kFloat | kInt64 | kInt32},
       {"ReduceMin", lo, hi, kFloat | kInt64 | kInt32},
       {"ReduceSum", lo, hi, kFloat | kInt64 | kInt32},
       {"Relu", lo, hi, kFloat | kInt64 | kInt32 | kInt8},
       {"Reshape", lo, hi, kAllTypes},
-      {"Round", 11, hi, kFloat},
-      {"Selu", lo, hi, kFloat},
       {"Shape", lo, hi, kAllTypes},
-      {"Sigmoid", lo, hi, kFloat},
       {"Sign", 9, hi, kNumeric},
       {"Slice", lo, hi, kAllTypes},
       {"Softmax", lo, hi, kFloat},
-      {"Softplus", lo, hi, kFloat},
       {"Split", lo, hi, kAllTypes},
-      {"Sqrt", lo, hi, kFloat},
       {"Squeeze", lo, hi, kAllTypes},
       {"Sub", lo, hi, kNumeric},
-      {"Tanh", lo, hi, kFloat},
       {"Tile", lo, hi, kAllTypes},
       {"TopK", lo, hi, kFloat | kInt64},
       {"Transpose", lo, hi, kAllTypes},
       {"Unsqueeze", lo, hi, kAllTypes},
       {"Where", 9, hi, kAllTypes},
   };
+  return ops;
+}
+
+ArrayRef<SupportedOp> supportedOps() {
+  static const SmallVector<SupportedOp> ops = [] {
+    SmallVector<SupportedOp> all(handListedOps().begin(), handListedOps().end());
+#define BNNC_FLOAT_UNARY(ENUM, NAME, ONNX, OPSET, ALPHA, BETA, C_EXPR, FOLD)   \
+  all.push_back({#ONNX, std::max<int64_t>(OPSET, kMinOpset), kMaxOpset, kFloat});
+#include "dialects/ElementwiseKinds.def"
+    llvm::sort(all, [](const SupportedOp &a, const SupportedOp &b) {
+      return a.name.compare_insensitive(b.name) < 0;
+    });
+    return all;
+  }();
   return ops;
 }
 

@@ -30,7 +30,7 @@ struct FuseRelu final : OpRewritePattern<bnn::ElementwiseOp> {
   using OpRewritePattern<bnn::ElementwiseOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(bnn::ElementwiseOp relu,
                                 PatternRewriter &rewriter) const override {
-    if (relu.getKind() != "relu")
+    if (relu.getKind() != bnn::ElementwiseKind::Relu)
       return rewriter.notifyMatchFailure(relu, "not a relu");
     auto kernel = relu.getInputs()[0].template getDefiningOp<KernelOp>();
     if (!kernel || !kernel->hasOneUse() ||
@@ -195,7 +195,7 @@ struct FuseScaleIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(bnn::ElementwiseOp op,
                                 PatternRewriter &rewriter) const override {
-    bool isMul = op.getKind() == "mul", isAdd = op.getKind() == "add";
+    bool isMul = op.getKind() == bnn::ElementwiseKind::Mul, isAdd = op.getKind() == bnn::ElementwiseKind::Add;
     if (!isMul && !isAdd)
       return rewriter.notifyMatchFailure(op, "not mul/add");
     auto outType = cast<RankedTensorType>(op.getOutput().getType());
@@ -231,7 +231,7 @@ struct FusePReluOrClampIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
   LogicalResult matchAndRewrite(bnn::ElementwiseOp op,
                                 PatternRewriter &rewriter) const override {
     auto outType = cast<RankedTensorType>(op.getOutput().getType());
-    if (op.getKind() == "prelu") {
+    if (op.getKind() == bnn::ElementwiseKind::PRelu) {
       auto conv = producingBConv(op.getInputs()[0]);
       if (!conv || op.getInputs()[0].getType() != outType)
         return rewriter.notifyMatchFailure(op, "no binary conv producer");
@@ -251,11 +251,11 @@ struct FusePReluOrClampIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
       return success();
     }
     // min(max(conv, lo), hi) with scalar bounds.
-    if (op.getKind() != "min")
+    if (op.getKind() != bnn::ElementwiseKind::Min)
       return rewriter.notifyMatchFailure(op, "not prelu or clamp");
     auto lower = op.getInputs()[0].getDefiningOp<bnn::ElementwiseOp>();
     auto hi = getConstantFloats(op.getInputs()[1]);
-    if (!lower || lower.getKind() != "max" || !lower->hasOneUse() || !hi ||
+    if (!lower || lower.getKind() != bnn::ElementwiseKind::Max || !lower->hasOneUse() || !hi ||
         hi->size() != 1)
       return rewriter.notifyMatchFailure(op, "not a clamp");
     auto lo = getConstantFloats(lower.getInputs()[1]);
@@ -280,7 +280,7 @@ struct FuseReluIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(bnn::ElementwiseOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getKind() != "relu")
+    if (op.getKind() != bnn::ElementwiseKind::Relu)
       return rewriter.notifyMatchFailure(op, "not a relu");
     auto conv = producingBConv(op.getInputs()[0]);
     if (!conv)
@@ -371,8 +371,10 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
     auto ew = dyn_cast<bnn::ElementwiseOp>(def);
     if (!ew || ew.getInputs().size() != 2)
       return Value();
-    StringRef kind = ew.getKind();
-    bool isMul = kind == "mul", isAdd = kind == "add", isSub = kind == "sub";
+    bnn::ElementwiseKind kind = ew.getKind();
+    bool isMul = kind == bnn::ElementwiseKind::Mul,
+         isAdd = kind == bnn::ElementwiseKind::Add,
+         isSub = kind == bnn::ElementwiseKind::Sub;
     if (!isMul && !isAdd && !isSub)
       return Value();
     SmallVector<float> ones(c, 1.0f), zeros(c, 0.0f);
@@ -497,11 +499,11 @@ struct FoldShiftIntoPack final : OpRewritePattern<bnn::PackOp> {
                                 PatternRewriter &rewriter) const override {
     auto shift = pack.getInput().getDefiningOp<bnn::ElementwiseOp>();
     if (!shift || pack.getThreshold() || !shift->hasOneUse() ||
-        (shift.getKind() != "sub" && shift.getKind() != "add"))
+        (shift.getKind() != bnn::ElementwiseKind::Sub && shift.getKind() != bnn::ElementwiseKind::Add))
       return rewriter.notifyMatchFailure(pack, "no per-channel shift");
     auto type = cast<RankedTensorType>(pack.getInput().getType());
     int64_t c = type.getDimSize(1);
-    bool isSub = shift.getKind() == "sub";
+    bool isSub = shift.getKind() == bnn::ElementwiseKind::Sub;
     for (int k = 0; k < (isSub ? 1 : 2); ++k) {
       Value x = shift.getInputs()[k], t = shift.getInputs()[1 - k];
       auto values = perChannel(t, c, type.getRank());

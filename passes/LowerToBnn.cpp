@@ -46,47 +46,47 @@ std::string typeString(Type t) {
   return s;
 }
 
-/// Elementwise ONNX ops and the bnn.elementwise kind each becomes.
-const llvm::StringMap<StringRef> &elementwiseKindOf() {
-  static const llvm::StringMap<StringRef> kinds = {
-      {"onnx.Add", "add"},
-      {"onnx.Sub", "sub"},
-      {"onnx.Mul", "mul"},
-      {"onnx.Div", "div"},
-      {"onnx.Pow", "pow"},
-      {"onnx.PRelu", "prelu"},
-      {"onnx.Equal", "equal"},
-      {"onnx.Greater", "greater"},
-      {"onnx.GreaterOrEqual", "greater_equal"},
-      {"onnx.Less", "less"},
-      {"onnx.LessOrEqual", "less_equal"},
-      {"onnx.And", "and"},
-      {"onnx.Or", "or"},
-      {"onnx.Where", "where"},
-      {"onnx.Relu", "relu"},
-      {"onnx.Sign", "sign"},
-      {"onnx.Abs", "abs"},
-      {"onnx.Neg", "neg"},
-      {"onnx.Ceil", "ceil"},
-      {"onnx.Floor", "floor"},
-      {"onnx.Round", "round"},
-      {"onnx.Exp", "exp"},
-      {"onnx.Log", "log"},
-      {"onnx.Sqrt", "sqrt"},
-      {"onnx.Reciprocal", "reciprocal"},
-      {"onnx.Sigmoid", "sigmoid"},
-      {"onnx.Tanh", "tanh"},
-      {"onnx.Erf", "erf"},
-      {"onnx.Softplus", "softplus"},
-      {"onnx.HardSwish", "hard_swish"},
-      {"onnx.Not", "not"},
-      {"onnx.Elu", "elu"},
-      {"onnx.LeakyRelu", "leaky_relu"},
-      {"onnx.Selu", "selu"},
-      {"onnx.HardSigmoid", "hard_sigmoid"},
-      {"onnx.Cast", "cast"},
+/// Elementwise ONNX ops and the bnn.elementwise kind each becomes: the
+/// float unary ones from the table, the others by hand.
+const llvm::StringMap<bnn::ElementwiseKind> &elementwiseKindOf() {
+  static const llvm::StringMap<bnn::ElementwiseKind> kinds = {
+      {"onnx.Add", bnn::ElementwiseKind::Add},
+      {"onnx.Sub", bnn::ElementwiseKind::Sub},
+      {"onnx.Mul", bnn::ElementwiseKind::Mul},
+      {"onnx.Div", bnn::ElementwiseKind::Div},
+      {"onnx.Pow", bnn::ElementwiseKind::Pow},
+      {"onnx.PRelu", bnn::ElementwiseKind::PRelu},
+      {"onnx.Equal", bnn::ElementwiseKind::Equal},
+      {"onnx.Greater", bnn::ElementwiseKind::Greater},
+      {"onnx.GreaterOrEqual", bnn::ElementwiseKind::GreaterEqual},
+      {"onnx.Less", bnn::ElementwiseKind::Less},
+      {"onnx.LessOrEqual", bnn::ElementwiseKind::LessEqual},
+      {"onnx.And", bnn::ElementwiseKind::And},
+      {"onnx.Or", bnn::ElementwiseKind::Or},
+      {"onnx.Where", bnn::ElementwiseKind::Where},
+      {"onnx.Relu", bnn::ElementwiseKind::Relu},
+      {"onnx.Sign", bnn::ElementwiseKind::Sign},
+      {"onnx.Abs", bnn::ElementwiseKind::Abs},
+      {"onnx.Neg", bnn::ElementwiseKind::Neg},
+      {"onnx.Not", bnn::ElementwiseKind::Not},
+      {"onnx.Cast", bnn::ElementwiseKind::Cast},
+#define BNNC_FLOAT_UNARY(ENUM, NAME, ONNX, OPSET, ALPHA, BETA, C_EXPR, FOLD)   \
+  {onnx::ONNX##Op::getOperationName(), bnn::ElementwiseKind::ENUM},
+#include "dialects/ElementwiseKinds.def"
   };
   return kinds;
+}
+
+/// The alpha and beta of a float unary kind: the ONNX op's attributes the
+/// table names (their defaults included, which the op does not store).
+std::pair<FloatAttr, FloatAttr> unaryParameters(Operation *op) {
+#define BNNC_FLOAT_UNARY(ENUM, NAME, ONNX, OPSET, ALPHA, BETA, C_EXPR, FOLD)   \
+  if (auto o = dyn_cast<onnx::ONNX##Op>(op)) {                                 \
+    (void)o;                                                                   \
+    return {ALPHA, BETA};                                                      \
+  }
+#include "dialects/ElementwiseKinds.def"
+  return {FloatAttr(), FloatAttr()};
 }
 
 class Lowering {
@@ -220,11 +220,13 @@ private:
     return rewriter.create<bnn::ReshapeOp>(loc, type, v);
   }
 
-  Value elementwise(Location loc, StringRef kind, ValueRange inputs,
+  Value elementwise(Location loc, bnn::ElementwiseKind kind, ValueRange inputs,
                     Type resultType, FloatAttr alpha = {},
                     FloatAttr beta = {}) {
     return rewriter.create<bnn::ElementwiseOp>(
-        loc, resultType, inputs, rewriter.getStringAttr(kind), alpha, beta);
+        loc, resultType, inputs,
+        bnn::ElementwiseKindAttr::get(rewriter.getContext(), kind), alpha,
+        beta);
   }
 
   LogicalResult lowerConstant(onnx::ConstantOp op) {
@@ -250,28 +252,13 @@ private:
     return success();
   }
 
-  LogicalResult lowerElementwise(Operation *op, StringRef kind) {
+  LogicalResult lowerElementwise(Operation *op, bnn::ElementwiseKind kind) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    if (kind == "cast" &&
+    if (kind == bnn::ElementwiseKind::Cast &&
         op->getOperand(0).getType() == op->getResult(0).getType())
       return replace(op, op->getOperand(0));
-    FloatAttr alpha = op->getAttrOfType<FloatAttr>("alpha");
-    FloatAttr beta = op->getAttrOfType<FloatAttr>("beta");
-    if (kind == "selu")
-      beta = op->getAttrOfType<FloatAttr>("gamma");
-    // Defaults of optional ONNX attributes are not materialized on the op.
-    if (auto elu = dyn_cast<onnx::EluOp>(op))
-      alpha = elu.getAlphaAttr();
-    else if (auto leaky = dyn_cast<onnx::LeakyReluOp>(op))
-      alpha = leaky.getAlphaAttr();
-    else if (auto selu = dyn_cast<onnx::SeluOp>(op)) {
-      alpha = selu.getAlphaAttr();
-      beta = selu.getGammaAttr();
-    } else if (auto hs = dyn_cast<onnx::HardSigmoidOp>(op)) {
-      alpha = hs.getAlphaAttr();
-      beta = hs.getBetaAttr();
-    }
+    auto [alpha, beta] = unaryParameters(op);
     Value result = elementwise(op->getLoc(), kind, op->getOperands(),
                                op->getResult(0).getType(), alpha, beta);
     return replace(op, result);
@@ -281,7 +268,8 @@ private:
   LogicalResult lowerVariadicMinMax(Operation *op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    StringRef kind = isa<onnx::MaxOp>(op) ? "max" : "min";
+    bnn::ElementwiseKind kind =
+        isa<onnx::MaxOp>(op) ? bnn::ElementwiseKind::Max : bnn::ElementwiseKind::Min;
     Value acc = op->getOperand(0);
     for (Value next : op->getOperands().drop_front()) {
       auto shape = *broadcastShapes(tensorType(acc).getShape(),
@@ -309,9 +297,9 @@ private:
     };
     Value x = op.getInput();
     if (Value lo = bound(op.getMinT(), op.getMin()))
-      x = elementwise(loc, "max", {x, lo}, type);
+      x = elementwise(loc, bnn::ElementwiseKind::Max, {x, lo}, type);
     if (Value hi = bound(op.getMaxT(), op.getMax()))
-      x = elementwise(loc, "min", {x, hi}, type);
+      x = elementwise(loc, bnn::ElementwiseKind::Min, {x, hi}, type);
     return replace(op, x);
   }
 
@@ -431,15 +419,15 @@ private:
     auto epsType = RankedTensorType::get({}, type.getElementType());
     Value eps = constant(loc, DenseElementsAttr::get(epsType, op.getEpsilon()));
     Value centered =
-        elementwise(loc, "sub", {op.getX(), channel(op.getInputMean())}, type);
+        elementwise(loc, bnn::ElementwiseKind::Sub, {op.getX(), channel(op.getInputMean())}, type);
     Value var =
-        elementwise(loc, "add", {channel(op.getInputVar()), eps}, cType);
-    Value stddev = elementwise(loc, "sqrt", {var}, cType);
-    Value normalized = elementwise(loc, "div", {centered, stddev}, type);
+        elementwise(loc, bnn::ElementwiseKind::Add, {channel(op.getInputVar()), eps}, cType);
+    Value stddev = elementwise(loc, bnn::ElementwiseKind::Sqrt, {var}, cType);
+    Value normalized = elementwise(loc, bnn::ElementwiseKind::Div, {centered, stddev}, type);
     Value scaled =
-        elementwise(loc, "mul", {normalized, channel(op.getScale())}, type);
+        elementwise(loc, bnn::ElementwiseKind::Mul, {normalized, channel(op.getScale())}, type);
     return replace(op,
-                   elementwise(loc, "add", {scaled, channel(op.getB())}, type));
+                   elementwise(loc, bnn::ElementwiseKind::Add, {scaled, channel(op.getB())}, type));
   }
 
   template <typename PoolOp> LogicalResult lowerPool(PoolOp op, bool average) {
@@ -658,13 +646,13 @@ private:
     if (failed(requireF32(op)))
       return failure();
     auto type = tensorType(op.getX());
-    Value b = elementwise(op.getLoc(), "bipolar", {op.getX()}, type);
+    Value b = elementwise(op.getLoc(), bnn::ElementwiseKind::Bipolar, {op.getX()}, type);
     auto shape =
         broadcastShapes(type.getShape(), tensorType(op.getScale()).getShape());
     if (!shape || ArrayRef<int64_t>(*shape) != type.getShape())
       return fail(op, "scale must broadcast to the input");
     return replace(op,
-                   elementwise(op.getLoc(), "mul", {b, op.getScale()}, type));
+                   elementwise(op.getLoc(), bnn::ElementwiseKind::Mul, {b, op.getScale()}, type));
   }
 
   LogicalResult lowerTopK(onnx::TopKOp op) {
@@ -846,8 +834,8 @@ private:
                          ? Attribute(rewriter.getFloatAttr(element, i))
                          : Attribute(rewriter.getIntegerAttr(element, i)));
     Value steps = constant(loc, DenseElementsAttr::get(type, iota));
-    Value offsets = elementwise(loc, "mul", {steps, op.getDelta()}, type);
-    return replace(op, elementwise(loc, "add", {offsets, op.getStart()}, type));
+    Value offsets = elementwise(loc, bnn::ElementwiseKind::Mul, {steps, op.getDelta()}, type);
+    return replace(op, elementwise(loc, bnn::ElementwiseKind::Add, {offsets, op.getStart()}, type));
   }
 
   LogicalResult lowerPad(onnx::PadOp op) {

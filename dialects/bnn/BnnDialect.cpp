@@ -41,38 +41,50 @@ Operation *BnnDialect::materializeConstant(OpBuilder &builder, Attribute value,
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
-ArrayRef<ElementwiseKind> bnnc::bnn::elementwiseKinds() {
-  using R = ResultRule;
-  static const ElementwiseKind kinds[] = {
-      {"relu", 1, R::SameAsFirst},        {"sign", 1, R::SameAsFirst},
-      {"abs", 1, R::SameAsFirst},         {"neg", 1, R::SameAsFirst},
-      {"ceil", 1, R::SameAsFirst},        {"floor", 1, R::SameAsFirst},
-      {"round", 1, R::SameAsFirst},       {"exp", 1, R::SameAsFirst},
-      {"log", 1, R::SameAsFirst},         {"sqrt", 1, R::SameAsFirst},
-      {"reciprocal", 1, R::SameAsFirst},  {"sigmoid", 1, R::SameAsFirst},
-      {"tanh", 1, R::SameAsFirst},        {"erf", 1, R::SameAsFirst},
-      {"softplus", 1, R::SameAsFirst},    {"hard_swish", 1, R::SameAsFirst},
-      {"elu", 1, R::SameAsFirst},         {"leaky_relu", 1, R::SameAsFirst},
-      {"selu", 1, R::SameAsFirst},        {"hard_sigmoid", 1, R::SameAsFirst},
-      {"not", 1, R::Bool},                {"cast", 1, R::Any},
-      {"bipolar", 1, R::SameAsFirst},
-      {"add", 2, R::SameAsFirst},         {"sub", 2, R::SameAsFirst},
-      {"mul", 2, R::SameAsFirst},         {"div", 2, R::SameAsFirst},
-      {"pow", 2, R::SameAsFirst},         {"prelu", 2, R::SameAsFirst},
-      {"max", 2, R::SameAsFirst},         {"min", 2, R::SameAsFirst},
-      {"equal", 2, R::Bool},              {"greater", 2, R::Bool},
-      {"greater_equal", 2, R::Bool},      {"less", 2, R::Bool},
-      {"less_equal", 2, R::Bool},         {"and", 2, R::Bool},
-      {"or", 2, R::Bool},                 {"where", 3, R::SameAsSecond},
+ArrayRef<ElementwiseKindInfo> bnnc::bnn::elementwiseKinds() {
+  static const ElementwiseKindInfo kinds[] = {
+#define BNNC_ELEMENTWISE(ENUM, NAME, ARITY, RESULT, INTEGER_SAFE)              \
+  {ElementwiseKind::ENUM, NAME, ARITY, ResultRule::RESULT, INTEGER_SAFE, ""},
+#define BNNC_FLOAT_UNARY(ENUM, NAME, ONNX, OPSET, ALPHA, BETA, C_EXPR, FOLD)   \
+  {ElementwiseKind::ENUM, NAME, 1, ResultRule::SameAsFirst, false, C_EXPR},
+#include "dialects/ElementwiseKinds.def"
   };
   return kinds;
 }
 
-const ElementwiseKind *bnnc::bnn::lookupElementwiseKind(StringRef name) {
-  for (const ElementwiseKind &kind : elementwiseKinds())
-    if (kind.name == name)
-      return &kind;
-  return nullptr;
+const ElementwiseKindInfo &bnnc::bnn::infoOf(ElementwiseKind kind) {
+  return elementwiseKinds()[static_cast<size_t>(kind)];
+}
+
+std::optional<ElementwiseKind>
+bnnc::bnn::symbolizeElementwiseKind(StringRef name) {
+  for (const ElementwiseKindInfo &info : elementwiseKinds())
+    if (info.name == name)
+      return info.kind;
+  return std::nullopt;
+}
+
+StringRef bnnc::bnn::stringifyElementwiseKind(ElementwiseKind kind) {
+  return infoOf(kind).name;
+}
+
+/// The kind as a quoted string, "relu": the IR reads as it did when kinds
+/// were string attributes.
+void ElementwiseKindAttr::print(AsmPrinter &printer) const {
+  printer << '"' << stringifyElementwiseKind(getValue()) << '"';
+}
+
+Attribute ElementwiseKindAttr::parse(AsmParser &parser, Type) {
+  std::string name;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseString(&name))
+    return {};
+  std::optional<ElementwiseKind> kind = symbolizeElementwiseKind(name);
+  if (!kind) {
+    parser.emitError(loc, "unknown elementwise kind '") << name << "'";
+    return {};
+  }
+  return ElementwiseKindAttr::get(parser.getContext(), *kind);
 }
 
 Value bnnc::bnn::viewSource(Value v, bool singleUse) {

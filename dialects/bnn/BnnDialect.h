@@ -25,6 +25,8 @@ class InPlaceElementwise
     : public mlir::OpTrait::TraitBase<ConcreteType, InPlaceElementwise> {};
 } // namespace bnnc::bnn::OpTrait
 
+#include "dialects/bnn/ElementwiseKinds.h"
+
 #include "dialects/bnn/BnnDialect.h.inc"
 #include "dialects/bnn/BnnEnums.h.inc"
 

@@ -51,6 +51,18 @@ def Bnn_Activation : I32EnumAttr<"Activation",
   let genSpecializedAttr = 0;
   let cppNamespace = "::bnnc::bnn";
 }
+// The kind of bnn.elementwise: a C++ enum from dialects/ElementwiseKinds.def
+// (the one table of kinds), printed as its quoted name, "relu".
+def Bnn_ElementwiseKindAttr : AttrDef<Bnn_Dialect, "ElementwiseKind"> {
+  let mnemonic = "elementwise_kind";
+  let parameters = (ins "::bnnc::bnn::ElementwiseKind":$value);
+  let hasCustomAssemblyFormat = 1;
+  let returnType = "::bnnc::bnn::ElementwiseKind";
+  let convertFromStorage = "$_self.getValue()";
+  let constBuilderCall =
+      "::bnnc::bnn::ElementwiseKindAttr::get($_builder.getContext(), $0)";
+}
+
 def Bnn_ActivationAttr : EnumAttr<Bnn_Dialect, Bnn_Activation, "activation"> {
   let assemblyFormat = "`<` $value `>`";
 }
@@ -136,7 +148,7 @@ def Bnn_MatMulOp : Bnn_Op<"matmul", [Pure]> {
 def Bnn_ElementwiseOp : Bnn_Op<"elementwise", [Pure, Bnn_InPlaceElementwise]> {
   let summary = "Elementwise function of 1-3 broadcast operands, any dtype";
   let description = [{
-    `kind` names the function (see dialects/bnn/ElementwiseKinds.h: "add",
+    `kind` names the function (dialects/ElementwiseKinds.def: "add",
     "relu", "where", "cast", ...); `alpha`/`beta` are its float parameters
     where it has any. Operands broadcast numpy-style to the result shape;
     the result element type follows from the kind (bool for comparisons,
@@ -146,7 +158,8 @@ def Bnn_ElementwiseOp : Bnn_Op<"elementwise", [Pure, Bnn_InPlaceElementwise]> {
            : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, StrAttr:$kind,
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs,
+                   Bnn_ElementwiseKindAttr:$kind,
                    OptionalAttr<F32Attr>:$alpha, OptionalAttr<F32Attr>:$beta);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{

@@ -197,17 +197,18 @@ LogicalResult verifyElementwiseOperandTypes(ElementwiseOp op) {
   auto element = [&](unsigned i) {
     return tensorType(op.getInputs()[i]).getElementType();
   };
-  StringRef kind = op.getKind();
-  if (kind == "where") {
+  ElementwiseKind kind = op.getKind();
+  if (kind == ElementwiseKind::Where) {
     if (!element(0).isInteger(1))
       return op.emitOpError("'where' condition must be i1, got ") << element(0);
     if (element(1) != element(2))
       return op.emitOpError("'where' values must have one element type");
     return success();
   }
-  if (op.getInputs().size() == 2 && kind != "pow" && element(0) != element(1))
+  if (op.getInputs().size() == 2 && kind != ElementwiseKind::Pow &&
+      element(0) != element(1))
     return op.emitOpError("'")
-           << kind << "' operands must have one element type, got "
+           << stringifyElementwiseKind(kind) << "' operands must have one element type, got "
            << element(0) << " and " << element(1);
   return success();
 }
@@ -331,11 +332,9 @@ LogicalResult MatMulOp::verify() {
 LogicalResult ElementwiseOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  const ElementwiseKind *kind = lookupElementwiseKind(getKind());
-  if (!kind)
-    return emitOpError("unknown elementwise kind '") << getKind() << "'";
+  const ElementwiseKindInfo *kind = &infoOf(getKind());
   if (getInputs().size() != kind->arity)
-    return emitOpError("'") << getKind() << "' takes " << kind->arity
+    return emitOpError("'") << kind->name << "' takes " << kind->arity
                             << " operands, got " << getInputs().size();
   if (failed(verifyElementwiseOperandTypes(*this)))
     return failure();

@@ -1,7 +1,7 @@
 //===- ElementwiseKinds.h - The functions bnn.elementwise computes --------===//
 //
-// One table shared by the verifier (arity, result type rule), the lowering
-// (ONNX op -> kind) and the C emitters (kind -> C expression).
+// The ElementwiseKind enum and each kind's arity and result-type rule, from
+// the one table dialects/ElementwiseKinds.def.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,7 +11,14 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <optional>
+
 namespace bnnc::bnn {
+
+enum class ElementwiseKind {
+#define BNNC_ELEMENTWISE(ENUM, NAME, ARITY, RESULT, INTEGER_SAFE) ENUM,
+#include "dialects/ElementwiseKinds.def"
+};
 
 enum class ResultRule {
   SameAsFirst,  // arithmetic: the first operand's element type
@@ -20,17 +27,23 @@ enum class ResultRule {
   Any,          // cast: the result type is the target type
 };
 
-struct ElementwiseKind {
-  llvm::StringLiteral name;
+struct ElementwiseKindInfo {
+  ElementwiseKind kind;
+  llvm::StringLiteral name; // the IR spelling: "add", "hard_swish", ...
   unsigned arity;
   ResultRule result;
+  bool integerSafe; // has a meaning on integer operands
+  /// The C expression of a float unary kind ("" for the others).
+  llvm::StringLiteral floatC;
 };
 
-/// Every kind, in a fixed order.
-llvm::ArrayRef<ElementwiseKind> elementwiseKinds();
+/// Every kind, in the order of ElementwiseKinds.def.
+llvm::ArrayRef<ElementwiseKindInfo> elementwiseKinds();
+const ElementwiseKindInfo &infoOf(ElementwiseKind kind);
 
-/// The kind called `name`, or null.
-const ElementwiseKind *lookupElementwiseKind(llvm::StringRef name);
+/// The kind spelled `name`, or nullopt.
+std::optional<ElementwiseKind> symbolizeElementwiseKind(llvm::StringRef name);
+llvm::StringRef stringifyElementwiseKind(ElementwiseKind kind);
 
 } // namespace bnnc::bnn
 

@@ -131,7 +131,7 @@ class Onnx_UnaryOp<string mnemonic> : Onnx_Op<mnemonic, [Pure]> {
 
 foreach op = ["Relu", "Sign", "Abs", "Neg", "Ceil", "Floor", "Round", "Exp",
               "Log", "Sqrt", "Reciprocal", "Sigmoid", "Tanh", "Erf",
-              "Softplus", "HardSwish", "Not"] in
+              "Softplus", "HardSwish", "Not", "Softsign"] in
 def Onnx_#op#Op : Onnx_UnaryOp<op>;
 
 // Unary ops with float parameters.
@@ -146,6 +146,8 @@ def Onnx_LeakyReluOp : Onnx_ParamUnaryOp<"LeakyRelu",
 def Onnx_SeluOp : Onnx_ParamUnaryOp<"Selu",
     (ins DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
          DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma)>;
+def Onnx_CeluOp : Onnx_ParamUnaryOp<"Celu",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
 def Onnx_HardSigmoidOp : Onnx_ParamUnaryOp<"HardSigmoid",
     (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha,
          DefaultValuedAttr<F32Attr, "0.5">:$beta)>;

@@ -49,97 +49,66 @@ std::string integerLiteral(double v) {
   return std::to_string(static_cast<int64_t>(v));
 }
 
-/// Kinds with a meaning on integers.
-bool lookupElementwiseKindIsIntegerSafe(StringRef kind) {
-  return llvm::is_contained({"add", "sub", "mul", "div", "pow", "prelu", "max",
-                             "min", "equal", "greater", "greater_equal", "less",
-                             "less_equal", "and", "or"},
-                            kind);
+/// A float unary kind's C expression from ElementwiseKinds.def, with the
+/// parameters' literals for {alpha} and {beta}.
+std::string tableExpr(StringRef pattern, StringRef alpha, StringRef beta) {
+  std::string expr;
+  while (!pattern.empty()) {
+    size_t at = pattern.find('{');
+    expr += pattern.take_front(at).str();
+    if (at == StringRef::npos)
+      break;
+    pattern = pattern.drop_front(at);
+    StringRef value = pattern.consume_front("{alpha}") ? alpha
+                      : pattern.consume_front("{beta}") ? beta
+                                                         : StringRef();
+    if (value.empty()) { // not a placeholder: copy the brace
+      expr += '{';
+      pattern = pattern.drop_front();
+    }
+    expr += value.str();
+  }
+  return expr;
 }
 
-/// The C expression of `kind` applied to a0, a1, a2 (locals holding the
-/// operand elements); the math follows the ONNX operator definitions.
-std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
-  StringRef kind = op.getKind();
+/// The C expression of an integer-safe kind on a0, a1, a2. int32 and int64
+/// arithmetic goes through the wrapping helpers of kernels_f32.h (signed
+/// overflow is undefined in C); 8-bit operands are promoted to int, where
+/// the same expressions cannot overflow.
+std::optional<std::string> handWrittenExpr(bnn::ElementwiseOp op) {
+  using K = bnn::ElementwiseKind;
   Type in = tensorType(op.getInputs()[0]).getElementType();
   Type out = tensorType(op.getOutput()).getElementType();
   bool isFloat = in.isF32();
-  std::string alpha =
-      op.getAlpha()
-          ? CEmitter::floatLiteral(op.getAlpha()->convertToDouble(), false)
-          : "0.0f";
-  std::string beta =
-      op.getBeta()
-          ? CEmitter::floatLiteral(op.getBeta()->convertToDouble(), false)
-          : "0.0f";
-  auto f = [&](StringRef fn) -> std::optional<std::string> {
-    if (!isFloat)
-      return std::nullopt;
-    return (fn + "(a0)").str();
-  };
-  // int32 and int64 arithmetic goes through the wrapping helpers of
-  // kernels_f32.h (signed overflow is undefined in C); 8-bit operands are
-  // promoted to int, where the same expressions cannot overflow.
   std::string wide = in.isInteger(32)   ? "i32"
                      : in.isInteger(64) ? "i64"
                                         : "";
   auto helper = [&](StringRef fn, StringRef args) {
     return ("bnnc_" + fn + "_" + wide + "(" + args + ")").str();
   };
-  if (kind == "relu")
+  // An operator, or the wrapping helper for int32/int64.
+  auto arithmetic = [&](StringRef fn, StringRef op2) {
+    return !wide.empty() ? helper(fn, "a0, a1") : ("a0 " + op2 + " a1").str();
+  };
+  switch (op.getKind()) {
+  case K::Relu:
     return std::string("a0 < 0 ? 0 : a0");
-  if (kind == "bipolar") // b(x): QONNX BipolarQuant before its scale
+  case K::Bipolar: // b(x): QONNX BipolarQuant before its scale
     return std::string(isFloat ? "a0 < 0.0f ? -1.0f : 1.0f"
                                : "a0 < 0 ? -1 : 1");
-  if (kind == "sign")
+  case K::Sign:
     return isFloat ? std::string("a0 > 0.0f ? 1.0f : (a0 < 0.0f ? -1.0f : "
                                  "(a0 == 0.0f ? 0.0f : a0))")
                    : std::string("(a0 > 0) - (a0 < 0)");
-  if (kind == "abs")
+  case K::Abs:
     return isFloat         ? std::string("fabsf(a0)")
            : !wide.empty() ? helper("abs", "a0")
                            : std::string("a0 < 0 ? -a0 : a0");
-  if (kind == "neg")
+  case K::Neg:
     return !wide.empty() ? helper("neg", "a0") : std::string("-a0");
-  if (kind == "ceil")
-    return f("ceilf");
-  if (kind == "floor")
-    return f("floorf");
-  if (kind == "round") // nearbyintf: to nearest, ties to even (ONNX Round)
-    return f("nearbyintf");
-  if (kind == "exp")
-    return f("expf");
-  if (kind == "log")
-    return f("logf");
-  if (kind == "sqrt")
-    return f("sqrtf");
-  if (kind == "tanh")
-    return f("tanhf");
-  if (kind == "erf")
-    return f("erff");
-  if (!isFloat && kind != "not" && kind != "cast" && kind != "where" &&
-      !lookupElementwiseKindIsIntegerSafe(kind))
-    return std::nullopt;
-  if (kind == "reciprocal")
-    return std::string("1.0f / a0");
-  if (kind == "sigmoid")
-    return std::string("1.0f / (1.0f + expf(-a0))");
-  if (kind == "softplus")
-    return std::string("logf(expf(a0) + 1.0f)");
-  if (kind == "hard_swish")
-    return std::string("a0 * fmaxf(0.0f, fminf(1.0f, a0 / 6.0f + 0.5f))");
-  if (kind == "elu")
-    return "a0 < 0.0f ? " + alpha + " * (expf(a0) - 1.0f) : a0";
-  if (kind == "leaky_relu")
-    return "a0 < 0.0f ? " + alpha + " * a0 : a0";
-  if (kind == "selu")
-    return beta + " * (a0 <= 0.0f ? " + alpha + " * expf(a0) - " + alpha +
-           " : a0)";
-  if (kind == "hard_sigmoid")
-    return "fmaxf(0.0f, fminf(1.0f, " + alpha + " * a0 + " + beta + "))";
-  if (kind == "not")
+  case K::Not:
     return std::string("!a0");
-  if (kind == "cast") {
+  case K::Cast:
     if (out.isInteger(1))
       return std::string("a0 != 0");
     // float -> integer saturates, NaN -> 0 (C leaves out-of-range
@@ -147,19 +116,18 @@ std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
     if (isFloat && isa<IntegerType>(out))
       return "bnnc_f32_to_" + saturateSuffix(out) + "(a0)";
     return "(" + CEmitter::cType(out) + ")a0";
-  }
-  if (kind == "add")
-    return !wide.empty() ? helper("add", "a0, a1") : std::string("a0 + a1");
-  if (kind == "sub")
-    return !wide.empty() ? helper("sub", "a0, a1") : std::string("a0 - a1");
-  if (kind == "mul")
-    return !wide.empty() ? helper("mul", "a0, a1") : std::string("a0 * a1");
+  case K::Add:
+    return arithmetic("add", "+");
+  case K::Sub:
+    return arithmetic("sub", "-");
+  case K::Mul:
+    return arithmetic("mul", "*");
   // Integer division by zero is undefined in C: it yields 0; MIN / -1 wraps.
-  if (kind == "div")
+  case K::Div:
     return isFloat         ? std::string("a0 / a1")
            : !wide.empty() ? helper("div", "a0, a1")
                            : std::string("a1 == 0 ? 0 : a0 / a1");
-  if (kind == "pow") {
+  case K::Pow: {
     Type exponent = tensorType(op.getInputs()[1]).getElementType();
     if (isFloat)
       return std::string("powf(a0, (float)a1)");
@@ -170,33 +138,51 @@ std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
              "(pow((double)a0, (double)a1))";
     return std::string("bnnc_pow_i64((int64_t)a0, (int64_t)a1)");
   }
-  if (kind == "prelu")
+  case K::PRelu:
     return !wide.empty() ? "a0 < 0 ? " + helper("mul", "a0, a1") + " : a0"
                          : std::string("a0 < 0 ? a0 * a1 : a0");
   // max/min propagate NaN like numpy.maximum/minimum.
-  if (kind == "max")
+  case K::Max:
     return isFloat ? std::string("(a0 != a0 || a0 > a1) ? a0 : a1")
                    : std::string("a0 > a1 ? a0 : a1");
-  if (kind == "min")
+  case K::Min:
     return isFloat ? std::string("(a0 != a0 || a0 < a1) ? a0 : a1")
                    : std::string("a0 < a1 ? a0 : a1");
-  if (kind == "equal")
+  case K::Equal:
     return std::string("a0 == a1");
-  if (kind == "greater")
+  case K::Greater:
     return std::string("a0 > a1");
-  if (kind == "greater_equal")
+  case K::GreaterEqual:
     return std::string("a0 >= a1");
-  if (kind == "less")
+  case K::Less:
     return std::string("a0 < a1");
-  if (kind == "less_equal")
+  case K::LessEqual:
     return std::string("a0 <= a1");
-  if (kind == "and")
+  case K::And:
     return std::string("a0 && a1");
-  if (kind == "or")
+  case K::Or:
     return std::string("a0 || a1");
-  if (kind == "where")
+  case K::Where:
     return std::string("a0 ? a1 : a2");
-  return std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// The C expression of `kind` applied to a0, a1, a2 (locals holding the
+/// operand elements); the math follows the ONNX operator definitions.
+std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
+  const bnn::ElementwiseKindInfo &info = bnn::infoOf(op.getKind());
+  if (info.floatC.empty())
+    return handWrittenExpr(op);
+  if (!tensorType(op.getInputs()[0]).getElementType().isF32())
+    return std::nullopt;
+  auto literal = [](std::optional<APFloat> v) {
+    return v ? CEmitter::floatLiteral(v->convertToDouble(), false)
+             : std::string("0.0f");
+  };
+  return tableExpr(info.floatC, literal(op.getAlpha()),
+                   literal(op.getBeta()));
 }
 
 
@@ -405,7 +391,7 @@ LogicalResult GenericKernels::elementwise(bnn::ElementwiseOp op, CEmitter &e) {
   auto expr = elementwiseExpr(op);
   if (!expr)
     return op.emitError("the generic target has no '")
-           << op.getKind() << "' for element type "
+           << bnn::stringifyElementwiseKind(op.getKind()) << "' for element type "
            << tensorType(op.getInputs()[0]).getElementType();
   auto shape = tensorType(op.getOutput()).getShape();
   SmallVector<Access> accesses = {rowMajorAccess(shape)};
