@@ -272,14 +272,10 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
   // The NEON dense kernel: y = act(A * B' + bias) with A untransposed, B a
   // constant, alpha = 1 and C absent or a [N] row vector (beta = 1).
   auto b = constantOf(op.getB());
-  auto y = shapeOf(op.getOutput());
-  int64_t m = y[0], n = y[1], k = shapeOf(op.getA())[1];
-  bool rowBias = !op.getC() || (op.getBeta().convertToDouble() == 1.0 &&
-                                shapeProduct(shapeOf(op.getC())) == n &&
-                                shapeOf(op.getC()).back() == n);
-  if (!b || op.getTransA() || op.getAlpha().convertToDouble() != 1.0 ||
-      !rowBias)
+  auto dense = denseLayerShape(op);
+  if (!b || !dense)
     return GenericKernels::gemm(op, e);
+  auto [m, n, k] = *dense;
   SmallVector<float> values = floatsOf(*b);
   SmallVector<float> n4(bnnc_layout_n4_floats(n, k));
   bnnc_layout_n4(n, k, op.getTransB(), values.data(), n4.data());

@@ -199,14 +199,10 @@ LogicalResult CortexMKernels::gemm(bnn::GemmOp op, CEmitter &e) {
   // The dense kernel: y = act(A * B + bias), A untransposed, B a constant,
   // alpha = 1, C absent or a row vector of N with beta = 1.
   std::optional<SmallVector<float>> b = constantFloats(op.getB());
-  auto y = shapeOf(op.getOutput());
-  int64_t m = y[0], n = y[1], k = shapeOf(op.getA())[1];
-  bool rowBias = !op.getC() || (op.getBeta().convertToDouble() == 1.0 &&
-                                shapeProduct(shapeOf(op.getC())) == n &&
-                                shapeOf(op.getC()).back() == n);
-  if (!b || op.getTransA() || op.getAlpha().convertToDouble() != 1.0 ||
-      !rowBias || static_cast<int64_t>(b->size()) != n * k)
+  auto dense = denseLayerShape(op);
+  if (!b || !dense || static_cast<int64_t>(b->size()) != (*dense)[1] * (*dense)[2])
     return GenericKernels::gemm(op, e);
+  auto [m, n, k] = *dense;
   SmallVector<float> n8(bnnc_layout_n8_floats(static_cast<int32_t>(n),
                                               static_cast<int32_t>(k)));
   bnnc_layout_n8(static_cast<int32_t>(n), static_cast<int32_t>(k),

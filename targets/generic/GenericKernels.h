@@ -17,6 +17,9 @@
 
 #include "llvm/ADT/SmallVector.h"
 
+#include <array>
+#include <optional>
+
 namespace bnnc {
 
 /// Writes `static const <type> <name> = {.field = value, ...};` at file scope
@@ -45,6 +48,11 @@ void emitKernelCall(CEmitter &e, llvm::StringRef fn,
                     llvm::ArrayRef<std::string> args);
 /// The C expression of an optional operand, or "NULL".
 std::string optionalInput(CEmitter &e, mlir::Value v, llvm::StringRef role);
+
+/// [M, N, K] of a Gemm the SIMD dense kernels take: y = act(A * B + bias)
+/// with A untransposed, alpha = 1 and C absent or a row vector of N with
+/// beta = 1 (B may be transposed); nullopt otherwise.
+std::optional<std::array<int64_t, 3>> denseLayerShape(bnn::GemmOp op);
 
 class GenericKernels : public TargetKernels {
 public:

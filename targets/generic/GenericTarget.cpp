@@ -220,6 +220,17 @@ std::string poolFields(ArrayRef<int64_t> x, ArrayRef<int64_t> y,
 
 } // namespace
 
+std::optional<std::array<int64_t, 3>> denseLayerShape(bnn::GemmOp op) {
+  auto y = shapeOf(op.getOutput());
+  int64_t m = y[0], n = y[1], k = shapeOf(op.getA())[1];
+  bool rowBias = !op.getC() || (op.getBeta().convertToDouble() == 1.0 &&
+                                shapeProduct(shapeOf(op.getC())) == n &&
+                                shapeOf(op.getC()).back() == n);
+  if (op.getTransA() || op.getAlpha().convertToDouble() != 1.0 || !rowBias)
+    return std::nullopt;
+  return std::array<int64_t, 3>{m, n, k};
+}
+
 ParamStruct::ParamStruct(CEmitter &emitter, StringRef type)
     : emitter(emitter), type(type),
       name(emitter.freshName(emitter.currentNodeId() + "_params")) {}
