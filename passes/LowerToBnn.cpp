@@ -176,32 +176,33 @@ private:
     return success();
   }
 
-  /// Float kernels exist for float32 tensors only.
-  LogicalResult requireF32(Operation *op) {
+  /// Fails, naming the element type and `why`, unless every tensor the op
+  /// reads or writes has an element type `allowed` accepts.
+  LogicalResult requireElementTypes(Operation *op,
+                                    function_ref<bool(Type)> allowed,
+                                    StringRef why) {
     SmallVector<Type> types(op->getOperandTypes());
     llvm::append_range(types, op->getResultTypes());
     for (Type t : types) {
       auto tensor = dyn_cast<RankedTensorType>(t);
-      if (tensor && !tensor.getElementType().isF32())
+      if (tensor && !allowed(tensor.getElementType()))
         return fail(op, "element type " + typeString(tensor.getElementType()) +
-                            " is not supported (float kernels need float32)");
+                            " is not supported" + why);
     }
     return success();
   }
 
+  /// Float kernels exist for float32 tensors only.
+  LogicalResult requireF32(Operation *op) {
+    return requireElementTypes(
+        op, [](Type e) { return e.isF32(); },
+        " (float kernels need float32)");
+  }
+
   /// Element types the generated C handles: f32 and the integer/bool types.
   LogicalResult requireSupportedTypes(Operation *op) {
-    SmallVector<Type> types(op->getOperandTypes());
-    llvm::append_range(types, op->getResultTypes());
-    for (Type t : types) {
-      auto tensor = dyn_cast<RankedTensorType>(t);
-      if (!tensor)
-        continue;
-      Type e = tensor.getElementType();
-      if (!e.isF32() && !isa<IntegerType>(e))
-        return fail(op, "element type " + typeString(e) + " is not supported");
-    }
-    return success();
+    return requireElementTypes(
+        op, [](Type e) { return e.isF32() || isa<IntegerType>(e); }, "");
   }
 
   bnn::ActivationAttr noActivation() {
