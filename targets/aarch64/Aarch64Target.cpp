@@ -187,11 +187,6 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
       << " = {\n    .threshold = " << t << ", .pop_threshold = " << pt
       << ", .flip_bits = " << f << ",\n};\n\n";
   } else {
-    static const char *activations[] = {"BNNC_BACT_NONE", "BNNC_BACT_RELU",
-                                        "BNNC_BACT_PRELU", "BNNC_BACT_CLAMP"};
-    auto literal = [](std::optional<APFloat> v) {
-      return CEmitter::floatLiteral(v ? v->convertToDouble() : 0.0, false);
-    };
     std::string s =
         e.defineArray(node + "_scale8", "scales of " + node, *scale);
     std::string b = e.defineArray(node + "_bias8", "biases of " + node, *bias);
@@ -200,9 +195,9 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
     g << "static const bnnc_neon_bepilogue " << epilogue
       << " = {\n    .scale = " << s << ", .bias = " << b << ", .slope = " << sl
       << ",\n    .activation = "
-      << activations[static_cast<int>(op.getActivation())]
-      << ", .clamp_lo = " << literal(op.getClampLo())
-      << ", .clamp_hi = " << literal(op.getClampHi()) << ",\n};\n\n";
+      << activationConstant(op.getActivation())
+      << ", .clamp_lo = " << floatOrZero(op.getClampLo())
+      << ", .clamp_hi = " << floatOrZero(op.getClampHi()) << ",\n};\n\n";
   }
   std::string x = "(const uint32_t *)" + e.input(op.getInput());
   std::string y = e.output(op.getOutput());

@@ -49,6 +49,12 @@ void emitKernelCall(CEmitter &e, llvm::StringRef fn,
 /// The C expression of an optional operand, or "NULL".
 std::string optionalInput(CEmitter &e, mlir::Value v, llvm::StringRef role);
 
+/// The runtime's constant for a fused activation: BNNC_BACT_<NAME>, from
+/// the enum's own spelling (never its numeric value).
+std::string activationConstant(bnn::Activation activation);
+/// A float literal of an optional float parameter, 0.0f when absent.
+std::string floatOrZero(std::optional<llvm::APFloat> value);
+
 /// [M, N, K] of a Gemm the SIMD dense kernels take: y = act(A * B + bias)
 /// with A untransposed, alpha = 1 and C absent or a row vector of N with
 /// beta = 1 (B may be transposed); nullopt otherwise.

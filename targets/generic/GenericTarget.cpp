@@ -220,6 +220,14 @@ std::string poolFields(ArrayRef<int64_t> x, ArrayRef<int64_t> y,
 
 } // namespace
 
+std::string activationConstant(bnn::Activation activation) {
+  return "BNNC_BACT_" + bnn::stringifyActivation(activation).upper();
+}
+
+std::string floatOrZero(std::optional<APFloat> value) {
+  return CEmitter::floatLiteral(value ? value->convertToDouble() : 0.0, false);
+}
+
 std::optional<std::array<int64_t, 3>> denseLayerShape(bnn::GemmOp op) {
   auto y = shapeOf(op.getOutput());
   int64_t m = y[0], n = y[1], k = shapeOf(op.getA())[1];
@@ -823,19 +831,14 @@ std::string GenericKernels::floatEpilogue(bnn::BConv2DOp op, CEmitter &e) {
   std::string epilogue = e.freshName(e.currentNodeId() + "_epilogue");
   std::string scale = op.getScale() ? e.input(op.getScale(), "scale") : "NULL";
   std::string bias = op.getBias() ? e.input(op.getBias(), "bias") : "NULL";
-  static const char *activations[] = {"BNNC_BACT_NONE", "BNNC_BACT_RELU",
-                                      "BNNC_BACT_PRELU", "BNNC_BACT_CLAMP"};
   std::string slope = op.getSlope() ? e.input(op.getSlope(), "slope") : "NULL";
-  auto literal = [](std::optional<APFloat> v) {
-    return CEmitter::floatLiteral(v ? v->convertToDouble() : 0.0, false);
-  };
   e.globals() << "static const bnnc_bfloat_epilogue " << epilogue
               << " = {\n    .scale = " << scale << ", .bias = " << bias
               << ",\n    .activation = "
-              << activations[static_cast<int>(op.getActivation())]
+              << activationConstant(op.getActivation())
               << ", .slope = " << slope
-              << ",\n    .clamp_lo = " << literal(op.getClampLo())
-              << ", .clamp_hi = " << literal(op.getClampHi()) << ",\n};\n\n";
+              << ",\n    .clamp_lo = " << floatOrZero(op.getClampLo())
+              << ", .clamp_hi = " << floatOrZero(op.getClampHi()) << ",\n};\n\n";
   return "&" + epilogue;
 }
 
