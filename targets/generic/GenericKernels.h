@@ -32,6 +32,11 @@ public:
   ParamStruct &floatField(llvm::StringRef key, float value);
   ParamStruct &raw(llvm::StringRef key, llvm::StringRef initializer);
   ParamStruct &array(llvm::StringRef key, llvm::ArrayRef<int64_t> values);
+  /// The sliding-window fields of the runtime's 2-D params structs:
+  /// stride_h/_w, pad_top/_left and dilation_h/_w.
+  ParamStruct &window(llvm::ArrayRef<int64_t> strides,
+                      llvm::ArrayRef<int64_t> pads,
+                      llvm::ArrayRef<int64_t> dilations);
 
   /// Emits the definition, fields packed into lines of at most 80 columns,
   /// and returns "&name" for the kernel call.

@@ -259,6 +259,17 @@ ParamStruct &ParamStruct::raw(StringRef key, StringRef initializer) {
   return *this;
 }
 
+ParamStruct &ParamStruct::window(ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> pads,
+                                 ArrayRef<int64_t> dilations) {
+  return field("stride_h", strides[0])
+      .field("stride_w", strides[1])
+      .field("pad_top", pads[0])
+      .field("pad_left", pads[1])
+      .field("dilation_h", dilations[0])
+      .field("dilation_w", dilations[1]);
+}
+
 ParamStruct &ParamStruct::array(StringRef key, ArrayRef<int64_t> values) {
   fields.push_back(
       ("." + key + " = {" +
@@ -341,10 +352,7 @@ std::string GenericKernels::conv2dParams(bnn::Conv2DOp op, CEmitter &e) {
   p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
   p.field("m", w[0]).field("kh", w[2]).field("kw", w[3]);
   p.field("oh", y[2]).field("ow", y[3]);
-  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-  p.field("dilation_h", op.getDilations()[0])
-      .field("dilation_w", op.getDilations()[1]);
+  p.window(op.getStrides(), op.getPads(), op.getDilations());
   p.field("group", static_cast<int64_t>(op.getGroup()));
   p.field("relu", int64_t(op.getActivation() == bnn::Activation::relu));
   return p.finish();
@@ -774,10 +782,7 @@ LogicalResult GenericKernels::bmaxpool(bnn::BMaxPool2DOp op, CEmitter &e) {
       .field("group", op.getGroup());
   p.field("oh", y[1]).field("ow", y[2]);
   p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
-  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-  p.field("dilation_h", op.getDilations()[0])
-      .field("dilation_w", op.getDilations()[1]);
+  p.window(op.getStrides(), op.getPads(), op.getDilations());
   std::string params = p.finish();
   std::string in = "(const uint32_t *)" + e.input(op.getInput());
   std::string out = "(uint32_t *)" + e.output(op.getOutput());
@@ -806,10 +811,7 @@ std::string GenericKernels::bconv2dParams(bnn::BConv2DOp op, CEmitter &e) {
       .field("kh", op.getKernel()[0])
       .field("kw", op.getKernel()[1]);
   p.field("oh", oh).field("ow", ow);
-  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-  p.field("dilation_h", op.getDilations()[0])
-      .field("dilation_w", op.getDilations()[1]);
+  p.window(op.getStrides(), op.getPads(), op.getDilations());
   p.field("group", op.getGroup()).field("pad_value", int64_t(0));
   p.field("out_channels_last", int64_t(0));
   return p.finish();
@@ -880,10 +882,7 @@ LogicalResult GenericKernels::maxpool(bnn::MaxPool2DOp op, CEmitter &e) {
   p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
   p.field("oh", y[2]).field("ow", y[3]);
   p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
-  p.field("stride_h", op.getStrides()[0]).field("stride_w", op.getStrides()[1]);
-  p.field("pad_top", op.getPads()[0]).field("pad_left", op.getPads()[1]);
-  p.field("dilation_h", op.getDilations()[0])
-      .field("dilation_w", op.getDilations()[1]);
+  p.window(op.getStrides(), op.getPads(), op.getDilations());
   emitKernelCall(
       e, "bnnc_maxpool2d_f32",
       {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
