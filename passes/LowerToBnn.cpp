@@ -620,8 +620,14 @@ private:
   LogicalResult lowerGelu(onnx::GeluOp op) {
     if (failed(requireF32(op)))
       return failure();
-    rewriter.replaceOpWithNewOp<bnn::GeluOp>(op, op.getType(), op.getX(),
-                                             op.getApproximateAttr());
+    std::optional<bnn::GeluApproximation> approximate =
+        bnn::symbolizeGeluApproximation(op.getApproximate());
+    if (!approximate)
+      return fail(op, "approximate '" + op.getApproximate() +
+                          "' is not supported (none or tanh)");
+    rewriter.replaceOpWithNewOp<bnn::GeluOp>(
+        op, op.getType(), op.getX(),
+        bnn::GeluApproximationAttr::get(rewriter.getContext(), *approximate));
     return success();
   }
 
@@ -859,12 +865,13 @@ private:
       else
         runtimeValue = op.getConstantValue();
     }
-    StringRef mode = op.getMode();
-    if (mode != "constant" && mode != "reflect" && mode != "edge")
-      return fail(op, "pad mode '" + mode + "' is not supported");
+    std::optional<bnn::PadMode> mode = bnn::symbolizePadMode(op.getMode());
+    if (!mode)
+      return fail(op, "pad mode '" + op.getMode() + "' is not supported");
     rewriter.replaceOpWithNewOp<bnn::PadOp>(
         op, op.getType(), op.getData(), runtimeValue,
-        rewriter.getDenseI64ArrayAttr(pads), rewriter.getStringAttr(mode),
+        rewriter.getDenseI64ArrayAttr(pads),
+        bnn::PadModeAttr::get(rewriter.getContext(), *mode),
         rewriter.getF64FloatAttr(value));
     return success();
   }

@@ -63,6 +63,31 @@ def Bnn_ElementwiseKindAttr : AttrDef<Bnn_Dialect, "ElementwiseKind"> {
       "::bnnc::bnn::ElementwiseKindAttr::get($_builder.getContext(), $0)";
 }
 
+def Bnn_PadMode : I32EnumAttr<"PadMode", "how bnn.pad fills (ONNX Pad's mode)", [
+      I32EnumAttrCase<"constant", 0>,
+      I32EnumAttrCase<"reflect", 1>,
+      I32EnumAttrCase<"edge", 2>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::bnnc::bnn";
+}
+def Bnn_PadModeAttr : EnumAttr<Bnn_Dialect, Bnn_PadMode, "pad_mode"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Bnn_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "bnn.gelu's formula (ONNX Gelu's approximate)", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"tanh", 1>
+    ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::bnnc::bnn";
+}
+def Bnn_GeluApproximationAttr
+    : EnumAttr<Bnn_Dialect, Bnn_GeluApproximation, "gelu_approximation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Bnn_ActivationAttr : EnumAttr<Bnn_Dialect, Bnn_Activation, "activation"> {
   let assemblyFormat = "`<` $value `>`";
 }
@@ -193,7 +218,8 @@ def Bnn_PadOp : Bnn_Op<"pad", [Pure]> {
   }];
   let arguments = (ins AnyRankedTensor:$input,
                    Optional<AnyRankedTensor>:$constant_value,
-                   DenseI64ArrayAttr:$pads, StrAttr:$mode, F64Attr:$value);
+                   DenseI64ArrayAttr:$pads, Bnn_PadModeAttr:$mode,
+                   F64Attr:$value);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{
     $input (`,` $constant_value^)? attr-dict `:` functional-type(operands, results)
@@ -261,7 +287,8 @@ def Bnn_GeluOp : Bnn_Op<"gelu", [Pure, SameOperandsAndResultType]> {
     `approximate = "none"`: y = 0.5 x (1 + erf(x / sqrt(2)));
     `"tanh"`: y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
   }];
-  let arguments = (ins Bnn_F32Tensor:$input, StrAttr:$approximate);
+  let arguments = (ins Bnn_F32Tensor:$input,
+                   Bnn_GeluApproximationAttr:$approximate);
   let results = (outs Bnn_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;

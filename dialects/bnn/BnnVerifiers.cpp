@@ -427,10 +427,7 @@ LogicalResult PadOp::verify() {
   auto in = tensorType(getInput()), out = tensorType(getOutput());
   int64_t rank = in.getRank();
   ArrayRef<int64_t> pads = getPads();
-  StringRef mode = getMode();
-  if (mode != "constant" && mode != "reflect" && mode != "edge")
-    return emitOpError("mode must be constant, reflect or edge, got '")
-           << mode << "'";
+  PadMode mode = getMode();
   if (static_cast<int64_t>(pads.size()) != 2 * rank)
     return emitOpError("needs 2 * rank = ") << 2 * rank << " pads";
   if (!allInRange(pads, 0))
@@ -450,16 +447,16 @@ LogicalResult PadOp::verify() {
   }
   // Edge and reflect padding read the input at mirrored or clamped
   // coordinates: reflect (no border repeat) needs pads < dim, edge dim > 0.
-  if (mode == "constant" || out.getNumElements() == 0)
+  if (mode == PadMode::constant || out.getNumElements() == 0)
     return success();
   for (int64_t d = 0; d < rank; ++d) {
     int64_t dim = in.getDimSize(d);
     if (pads[d] == 0 && pads[rank + d] == 0)
       continue;
-    if (mode == "edge" && dim == 0)
+    if (mode == PadMode::edge && dim == 0)
       return emitOpError("edge padding of dimension ")
              << d << " needs a non-empty dimension";
-    if (mode == "reflect" && (pads[d] >= dim || pads[rank + d] >= dim))
+    if (mode == PadMode::reflect && (pads[d] >= dim || pads[rank + d] >= dim))
       return emitOpError("reflect pads of dimension ")
              << d << " must be smaller than its size " << dim;
   }
@@ -561,9 +558,6 @@ LogicalResult LayerNormOp::verify() {
 LogicalResult GeluOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  if (getApproximate() != "none" && getApproximate() != "tanh")
-    return emitOpError("approximate must be \"none\" or \"tanh\", got \"")
-           << getApproximate() << "\"";
   return success();
 }
 

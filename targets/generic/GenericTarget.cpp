@@ -475,7 +475,7 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
   int64_t rank = in.size();
   std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
   std::string type = elementType(op.getOutput());
-  StringRef mode = op.getMode();
+  bnn::PadMode mode = op.getMode();
   raw_ostream &os = e.body();
   std::string value =
       op.getConstantValue()
@@ -493,11 +493,11 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
                       << out[d] << "; ++i" << d << ") {\n";
     os.indent(indent + 2) << "ptrdiff_t s" << d << " = i" << d << " - "
                           << pads[d] << ";\n";
-    if (mode == "edge")
+    if (mode == bnn::PadMode::edge)
       os.indent(indent + 2)
           << "s" << d << " = s" << d << " < 0 ? 0 : (s" << d << " >= " << in[d]
           << " ? " << in[d] - 1 << " : s" << d << ");\n";
-    else if (mode == "reflect")
+    else if (mode == bnn::PadMode::reflect)
       os.indent(indent + 2)
           << "s" << d << " = s" << d << " < 0 ? -s" << d << " : (s" << d
           << " >= " << in[d] << " ? " << 2 * (in[d] - 1) << " - s" << d
@@ -516,7 +516,7 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
     source = "0";
     inside = "1";
   }
-  if (mode == "constant")
+  if (mode == bnn::PadMode::constant)
     os.indent(indent) << y << "[at++] = (" << inside << ") ? " << x << "["
                       << source << "] : (" << type << ")" << value << ";\n";
   else
@@ -659,7 +659,8 @@ LogicalResult GenericKernels::layerNorm(bnn::LayerNormOp op, CEmitter &e) {
 LogicalResult GenericKernels::gelu(bnn::GeluOp op, CEmitter &e) {
   emitKernelCall(e, "bnnc_gelu_f32",
                  {std::to_string(tensorType(op.getInput()).getNumElements()),
-                  op.getApproximate() == "tanh" ? "1" : "0",
+                  op.getApproximate() == bnn::GeluApproximation::tanh ? "1"
+                                                                     : "0",
                   e.input(op.getInput()), e.output(op.getOutput())});
   return success();
 }

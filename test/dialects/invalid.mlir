@@ -441,8 +441,10 @@ func.func @bnn_concat_no_inputs() -> tensor<2x4xf32> {
 // -----
 
 func.func @bnn_pad_mode(%x: tensor<2x3xf32>) -> tensor<2x5xf32> {
-  // expected-error @+1 {{'bnn.pad' op mode must be constant, reflect or edge, got 'wrap'}}
-  %y = bnn.pad %x {mode = "wrap", pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x5xf32>
+  // An unknown mode does not parse (the mode is an enum attribute).
+  // expected-error @+2 {{expected ::bnnc::bnn::PadMode to be one of: constant, reflect, edge}}
+  // expected-error @+1 {{failed to parse Bnn_PadModeAttr parameter 'value'}}
+  %y = bnn.pad %x {mode = #bnn.pad_mode<wrap>, pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x5xf32>
   return %y : tensor<2x5xf32>
 }
 
@@ -450,7 +452,7 @@ func.func @bnn_pad_mode(%x: tensor<2x3xf32>) -> tensor<2x5xf32> {
 
 func.func @bnn_pad_count(%x: tensor<2x3xf32>) -> tensor<2x5xf32> {
   // expected-error @+1 {{'bnn.pad' op needs 2 * rank = 4 pads}}
-  %y = bnn.pad %x {mode = "constant", pads = array<i64: 1, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x5xf32>
+  %y = bnn.pad %x {mode = #bnn.pad_mode<constant>, pads = array<i64: 1, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x5xf32>
   return %y : tensor<2x5xf32>
 }
 
@@ -458,7 +460,7 @@ func.func @bnn_pad_count(%x: tensor<2x3xf32>) -> tensor<2x5xf32> {
 
 func.func @bnn_pad_negative(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
   // expected-error @+1 {{'bnn.pad' op pads must be in [0, 2^31), got [0, -1, 0, -1]}}
-  %y = bnn.pad %x {mode = "constant", pads = array<i64: 0, -1, 0, -1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  %y = bnn.pad %x {mode = #bnn.pad_mode<constant>, pads = array<i64: 0, -1, 0, -1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x1xf32>
   return %y : tensor<2x1xf32>
 }
 
@@ -466,7 +468,7 @@ func.func @bnn_pad_negative(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
 
 func.func @bnn_pad_result(%x: tensor<2x3xf32>) -> tensor<2x6xf32> {
   // expected-error @+1 {{'bnn.pad' op result shape must be [2, 5]}}
-  %y = bnn.pad %x {mode = "constant", pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x6xf32>
+  %y = bnn.pad %x {mode = #bnn.pad_mode<constant>, pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x6xf32>
   return %y : tensor<2x6xf32>
 }
 
@@ -474,7 +476,7 @@ func.func @bnn_pad_result(%x: tensor<2x3xf32>) -> tensor<2x6xf32> {
 
 func.func @bnn_pad_element_type(%x: tensor<2x3xf32>) -> tensor<2x5xi32> {
   // expected-error @+1 {{'bnn.pad' op input and result element types must match}}
-  %y = bnn.pad %x {mode = "constant", pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x5xi32>
+  %y = bnn.pad %x {mode = #bnn.pad_mode<constant>, pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x5xi32>
   return %y : tensor<2x5xi32>
 }
 
@@ -482,7 +484,7 @@ func.func @bnn_pad_element_type(%x: tensor<2x3xf32>) -> tensor<2x5xi32> {
 
 func.func @bnn_pad_constant_value(%x: tensor<2x3xf32>, %v: tensor<2xf32>) -> tensor<2x5xf32> {
   // expected-error @+1 {{'bnn.pad' op constant_value must be one element of the input's element type}}
-  %y = bnn.pad %x, %v {mode = "constant", pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x5xf32>
+  %y = bnn.pad %x, %v {mode = #bnn.pad_mode<constant>, pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x5xf32>
   return %y : tensor<2x5xf32>
 }
 
@@ -490,7 +492,7 @@ func.func @bnn_pad_constant_value(%x: tensor<2x3xf32>, %v: tensor<2xf32>) -> ten
 
 func.func @bnn_pad_reflect(%x: tensor<2x3xf32>) -> tensor<2x9xf32> {
   // expected-error @+1 {{'bnn.pad' op reflect pads of dimension 1 must be smaller than its size 3}}
-  %y = bnn.pad %x {mode = "reflect", pads = array<i64: 0, 3, 0, 3>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x9xf32>
+  %y = bnn.pad %x {mode = #bnn.pad_mode<reflect>, pads = array<i64: 0, 3, 0, 3>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<2x9xf32>
   return %y : tensor<2x9xf32>
 }
 
@@ -498,7 +500,7 @@ func.func @bnn_pad_reflect(%x: tensor<2x3xf32>) -> tensor<2x9xf32> {
 
 func.func @bnn_pad_edge_empty(%x: tensor<2x0xf32>) -> tensor<2x2xf32> {
   // expected-error @+1 {{'bnn.pad' op edge padding of dimension 1 needs a non-empty dimension}}
-  %y = bnn.pad %x {mode = "edge", pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x0xf32>) -> tensor<2x2xf32>
+  %y = bnn.pad %x {mode = #bnn.pad_mode<edge>, pads = array<i64: 0, 1, 0, 1>, value = 0.0 : f64} : (tensor<2x0xf32>) -> tensor<2x2xf32>
   return %y : tensor<2x2xf32>
 }
 
@@ -665,8 +667,9 @@ func.func @bnn_layernorm_result(%x: tensor<2x3xf32>, %s: tensor<3xf32>) -> tenso
 // -----
 
 func.func @bnn_gelu_approximate(%x: tensor<2xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{'bnn.gelu' op approximate must be "none" or "tanh", got "exact"}}
-  %y = bnn.gelu %x {approximate = "exact"} : tensor<2xf32>
+  // expected-error @+2 {{expected ::bnnc::bnn::GeluApproximation to be one of: none, tanh}}
+  // expected-error @+1 {{failed to parse Bnn_GeluApproximationAttr parameter 'value'}}
+  %y = bnn.gelu %x {approximate = #bnn.gelu_approximation<exact>} : tensor<2xf32>
   return %y : tensor<2xf32>
 }
 

@@ -53,14 +53,14 @@ func.func @bnn_float_kernels(%x: tensor<1x2x5x5xf32>, %v: tensor<2x3xf32>, %i: t
   %p = bnn.avgpool2d %x {count_include_pad = false, dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
   %r = bnn.strided_copy %v {offset = 5 : i64, strides = array<i64: -2>} : tensor<2x3xf32> -> tensor<3xf32>
   %t = bnn.strided_copy %v {offset = 0 : i64, strides = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
-  %q = bnn.pad %v {mode = "reflect", pads = array<i64: 1, 2, 1, 2>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<4x7xf32>
+  %q = bnn.pad %v {mode = #bnn.pad_mode<reflect>, pads = array<i64: 1, 2, 1, 2>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<4x7xf32>
   %k = bnn.concat %v, %v {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
   %g = bnn.gather %k, %i {axis = 0 : i64} : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
   %m = bnn.reduce "max" %v {axes = array<i64: 1>} : tensor<2x3xf32> -> tensor<2x1xf32>
   %a = bnn.arg_reduce "min" %v {axis = 1 : i64, select_last_index = true} : tensor<2x3xf32> -> tensor<2x1xi64>
   %s = bnn.softmax %v {axis = 1 : i64, log = false} : tensor<2x3xf32> -> tensor<2x3xf32>
   %l = bnn.layernorm %v, %r {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
-  %u = bnn.gelu %v {approximate = "tanh"} : tensor<2x3xf32>
+  %u = bnn.gelu %v {approximate = #bnn.gelu_approximation<tanh>} : tensor<2x3xf32>
   %o = bnn.topk %v {axis = 1 : i64, largest = true, values = false} : tensor<2x3xf32> -> tensor<2x2xi64>
   %z = bnn.cumsum %e {axis = 1 : i64, exclusive = true, reverse = false} : tensor<2x3xi64> -> tensor<2x3xi64>
   %w = bnn.elementwise "where" %c, %v, %s : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
