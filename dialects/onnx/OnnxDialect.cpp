@@ -174,23 +174,6 @@ LogicalResult WhereOp::verify() {
 }
 
 /// Unary elementwise ops keep the shape; Not works on bool.
-static LogicalResult verifyUnary(Operation *op) {
-  if (op->getOperand(0).getType() != op->getResult(0).getType())
-    return op->emitOpError("result type must equal the operand type");
-  return success();
-}
-
-#define BNNC_VERIFY_UNARY(Op)                                                  \
-  LogicalResult Op::verify() { return verifyUnary(*this); }
-BNNC_VERIFY_UNARY(ReluOp)
-BNNC_VERIFY_UNARY(SignOp)
-BNNC_VERIFY_UNARY(AbsOp)
-BNNC_VERIFY_UNARY(NegOp)
-BNNC_VERIFY_UNARY(NotOp)
-#define BNNC_FLOAT_UNARY(ENUM, NAME, ONNX, OPSET, ALPHA, BETA, C_EXPR, FOLD)   \
-  BNNC_VERIFY_UNARY(ONNX##Op)
-#include "dialects/ElementwiseKinds.def"
-#undef BNNC_VERIFY_UNARY
 
 //===----------------------------------------------------------------------===//
 // Conv, Gemm, MatMul, BatchNormalization

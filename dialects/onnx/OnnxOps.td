@@ -120,13 +120,13 @@ def Onnx_WhereOp : Onnx_Op<"Where", [Pure]> {
   let hasVerifier = 1;
 }
 
-class Onnx_UnaryOp<string mnemonic> : Onnx_Op<mnemonic, [Pure]> {
+class Onnx_UnaryOp<string mnemonic>
+    : Onnx_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = "ONNX " # mnemonic # " (elementwise)";
   let arguments = (ins AnyRankedTensor:$X);
   let results = (outs AnyRankedTensor:$Y);
   let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
   let hasFolder = 1;
-  let hasVerifier = 1;
 }
 
 foreach op = ["Relu", "Sign", "Abs", "Neg", "Ceil", "Floor", "Round", "Exp",
