@@ -131,7 +131,9 @@ class Onnx_UnaryOp<string mnemonic> : Onnx_Op<mnemonic, [Pure]> {
 
 foreach op = ["Relu", "Sign", "Abs", "Neg", "Ceil", "Floor", "Round", "Exp",
               "Log", "Sqrt", "Reciprocal", "Sigmoid", "Tanh", "Erf",
-              "Softplus", "HardSwish", "Not", "Softsign"] in
+              "Softplus", "HardSwish", "Not", "Softsign", "Sin", "Cos", "Tan",
+              "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",
+              "Atanh"] in
 def Onnx_#op#Op : Onnx_UnaryOp<op>;
 
 // Unary ops with float parameters.
@@ -148,6 +150,11 @@ def Onnx_SeluOp : Onnx_ParamUnaryOp<"Selu",
          DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma)>;
 def Onnx_CeluOp : Onnx_ParamUnaryOp<"Celu",
     (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Onnx_ThresholdedReluOp : Onnx_ParamUnaryOp<"ThresholdedRelu",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Onnx_ShrinkOp : Onnx_ParamUnaryOp<"Shrink",
+    (ins DefaultValuedAttr<F32Attr, "0.0">:$bias,
+         DefaultValuedAttr<F32Attr, "0.5">:$lambd)>;
 def Onnx_HardSigmoidOp : Onnx_ParamUnaryOp<"HardSigmoid",
     (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha,
          DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
