@@ -41,6 +41,8 @@ static ArrayRef<SupportedOp> handListedOps() {
       {"Greater", lo, hi, kNumeric | kBool},
       {"GreaterOrEqual", 12, hi, kNumeric | kBool},
       {"Identity", lo, hi, kAllTypes},
+      {"IsInf", 10, hi, kFloat | kBool},
+      {"IsNaN", 9, hi, kFloat | kBool},
       {"LayerNormalization", 17, hi, kFloat},
       {"Less", lo, hi, kNumeric | kBool},
       {"LessOrEqual", 12, hi, kNumeric | kBool},
@@ -75,6 +77,7 @@ static ArrayRef<SupportedOp> handListedOps() {
       {"Transpose", lo, hi, kAllTypes},
       {"Unsqueeze", lo, hi, kAllTypes},
       {"Where", 9, hi, kAllTypes},
+      {"Xor", lo, hi, kBool},
   };
   return ops;
 }

@@ -63,6 +63,8 @@ const llvm::StringMap<bnn::ElementwiseKind> &elementwiseKindOf() {
       {"onnx.LessOrEqual", bnn::ElementwiseKind::LessEqual},
       {"onnx.And", bnn::ElementwiseKind::And},
       {"onnx.Or", bnn::ElementwiseKind::Or},
+      {"onnx.Xor", bnn::ElementwiseKind::Xor},
+      {"onnx.IsNaN", bnn::ElementwiseKind::IsNaN},
       {"onnx.Where", bnn::ElementwiseKind::Where},
       {"onnx.Relu", bnn::ElementwiseKind::Relu},
       {"onnx.Sign", bnn::ElementwiseKind::Sign},
@@ -108,6 +110,7 @@ public:
         .Case<onnx::MaxOp, onnx::MinOp>(
             [&](Operation *o) { return lowerVariadicMinMax(o); })
         .Case([&](onnx::ClipOp c) { return lowerClip(c); })
+        .Case([&](onnx::IsInfOp c) { return lowerIsInf(c); })
         .Case([&](onnx::ConvOp c) { return lowerConv(c); })
         .Case([&](onnx::GemmOp c) { return lowerGemm(c); })
         .Case([&](onnx::MatMulOp c) { return lowerMatMul(c); })
@@ -261,6 +264,21 @@ private:
     auto [alpha, beta] = unaryParameters(op);
     Value result = elementwise(op->getLoc(), kind, op->getOperands(),
                                op->getResult(0).getType(), alpha, beta);
+    return replace(op, result);
+  }
+
+  /// IsInf: "is_inf" with detect_positive and detect_negative as its alpha
+  /// and beta (1 or 0).
+  LogicalResult lowerIsInf(onnx::IsInfOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto flag = [&](int64_t detect) {
+      return rewriter.getF32FloatAttr(detect != 0 ? 1.0f : 0.0f);
+    };
+    Value result = elementwise(op.getLoc(), bnn::ElementwiseKind::IsInf,
+                               op.getX(), op.getY().getType(),
+                               flag(op.getDetectPositive()),
+                               flag(op.getDetectNegative()));
     return replace(op, result);
   }
 

@@ -113,6 +113,7 @@ BNNC_VERIFY_BINARY(LessOp, true, true)
 BNNC_VERIFY_BINARY(LessOrEqualOp, true, true)
 BNNC_VERIFY_BINARY(AndOp, true, true)
 BNNC_VERIFY_BINARY(OrOp, true, true)
+BNNC_VERIFY_BINARY(XorOp, true, true)
 #undef BNNC_VERIFY_BINARY
 
 /// Numpy broadcast of all operand shapes, or an error naming the first
@@ -191,6 +192,18 @@ BNNC_VERIFY_UNARY(NotOp)
   BNNC_VERIFY_UNARY(ONNX##Op)
 #include "dialects/ElementwiseKinds.def"
 #undef BNNC_VERIFY_UNARY
+
+/// IsNaN and IsInf: a float operand, a bool result of its shape.
+static LogicalResult verifyFloatTest(Operation *op) {
+  auto x = rankedOrNull(op->getOperand(0)), y = rankedOrNull(op->getResult(0));
+  if (!isa<FloatType>(x.getElementType()))
+    return op->emitOpError("operand must be float, got ") << x.getElementType();
+  if (!y.getElementType().isInteger(1) || x.getShape() != y.getShape())
+    return op->emitOpError("result must be the operand's shape in i1");
+  return success();
+}
+LogicalResult IsNaNOp::verify() { return verifyFloatTest(*this); }
+LogicalResult IsInfOp::verify() { return verifyFloatTest(*this); }
 
 //===----------------------------------------------------------------------===//
 // Conv, Gemm, MatMul, BatchNormalization

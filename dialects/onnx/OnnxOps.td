@@ -91,7 +91,7 @@ def Onnx_#op#Op : Onnx_BroadcastBinaryOp<op> {
 
 // Comparisons and logic: boolean result.
 foreach op = ["Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual",
-              "And", "Or"] in
+              "And", "Or", "Xor"] in
 def Onnx_#op#Op : Onnx_BroadcastBinaryOp<op> {
   let summary = "ONNX " # op # " with numpy broadcasting, bool result";
 }
@@ -158,6 +158,26 @@ def Onnx_ShrinkOp : Onnx_ParamUnaryOp<"Shrink",
 def Onnx_HardSigmoidOp : Onnx_ParamUnaryOp<"HardSigmoid",
     (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha,
          DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
+
+// Float -> bool tests.
+def Onnx_IsNaNOp : Onnx_Op<"IsNaN", [Pure]> {
+  let summary = "ONNX IsNaN (elementwise, bool result)";
+  let arguments = (ins AnyRankedTensor:$X);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+def Onnx_IsInfOp : Onnx_Op<"IsInf", [Pure]> {
+  let summary = "ONNX IsInf (elementwise, bool result)";
+  let arguments = (ins AnyRankedTensor:$X,
+                   DefaultValuedAttr<I64Attr, "1">:$detect_negative,
+                   DefaultValuedAttr<I64Attr, "1">:$detect_positive);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
 
 def Onnx_BipolarQuantOp : Onnx_Op<"BipolarQuant", [Pure]> {
   let summary = "QONNX BipolarQuant (domain qonnx.custom_op.general)";
