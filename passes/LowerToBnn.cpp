@@ -107,8 +107,8 @@ public:
         .Case([&](onnx::DropoutOp c) { return lowerDropout(c); })
         .Case<onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
               onnx::UnsqueezeOp>([&](Operation *o) { return lowerView(o); })
-        .Case<onnx::MaxOp, onnx::MinOp>(
-            [&](Operation *o) { return lowerVariadicMinMax(o); })
+        .Case<onnx::MaxOp, onnx::MinOp, onnx::MeanOp, onnx::SumOp>(
+            [&](Operation *o) { return lowerVariadic(o); })
         .Case([&](onnx::ClipOp c) { return lowerClip(c); })
         .Case([&](onnx::IsInfOp c) { return lowerIsInf(c); })
         .Case([&](onnx::ConvOp c) { return lowerConv(c); })
@@ -282,18 +282,31 @@ private:
     return replace(op, result);
   }
 
-  /// Max/Min of n inputs: a chain of broadcasting binary ops.
-  LogicalResult lowerVariadicMinMax(Operation *op) {
+  /// Max/Min/Sum of n inputs: a chain of broadcasting binary ops in input
+  /// order; Mean: their sum divided by n (as the ONNX reference computes).
+  LogicalResult lowerVariadic(Operation *op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    bnn::ElementwiseKind kind =
-        isa<onnx::MaxOp>(op) ? bnn::ElementwiseKind::Max : bnn::ElementwiseKind::Min;
+    bnn::ElementwiseKind kind = isa<onnx::MaxOp>(op)   ? bnn::ElementwiseKind::Max
+                                : isa<onnx::MinOp>(op) ? bnn::ElementwiseKind::Min
+                                                       : bnn::ElementwiseKind::Add;
+    Location loc = op->getLoc();
     Value acc = op->getOperand(0);
     for (Value next : op->getOperands().drop_front()) {
       auto shape = *broadcastShapes(tensorType(acc).getShape(),
                                     tensorType(next).getShape());
-      acc = elementwise(op->getLoc(), kind, {acc, next},
-                        tensorType(acc).clone(shape));
+      acc = elementwise(loc, kind, {acc, next}, tensorType(acc).clone(shape));
+    }
+    if (isa<onnx::MeanOp>(op) && op->getNumOperands() > 1) {
+      auto type = tensorType(acc);
+      if (!type.getElementType().isF32())
+        return fail(op, "Mean needs float inputs, got " +
+                            typeString(type.getElementType()));
+      auto scalar = RankedTensorType::get({}, type.getElementType());
+      Value n = constant(
+          loc, DenseElementsAttr::get(
+                   scalar, static_cast<float>(op->getNumOperands())));
+      acc = elementwise(loc, bnn::ElementwiseKind::Div, {acc, n}, type);
     }
     return replace(op, acc);
   }

@@ -154,6 +154,8 @@ static LogicalResult verifyVariadicBroadcast(Operation *op) {
 
 LogicalResult MaxOp::verify() { return verifyVariadicBroadcast(*this); }
 LogicalResult MinOp::verify() { return verifyVariadicBroadcast(*this); }
+LogicalResult MeanOp::verify() { return verifyVariadicBroadcast(*this); }
+LogicalResult SumOp::verify() { return verifyVariadicBroadcast(*this); }
 
 LogicalResult WhereOp::verify() {
   auto c = rankedOrNull(getCondition()), x = rankedOrNull(getX()),

@@ -100,8 +100,8 @@ def Onnx_PReluOp : Onnx_BroadcastBinaryOp<"PRelu"> {
   let summary = "ONNX PRelu: the slope B broadcasts to X";
 }
 
-// Variadic Max/Min (at least one input), numpy broadcasting.
-foreach op = ["Max", "Min"] in
+// Variadic Max/Min/Mean/Sum (at least one input), numpy broadcasting.
+foreach op = ["Max", "Min", "Mean", "Sum"] in
 def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
   let summary = "ONNX " # op # " of any number of inputs";
   let arguments = (ins Variadic<AnyRankedTensor>:$data_0);
