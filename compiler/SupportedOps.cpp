@@ -68,6 +68,7 @@ static ArrayRef<SupportedOp> handListedOps() {
       {"Reshape", lo, hi, kAllTypes},
       {"Shape", lo, hi, kAllTypes},
       {"Sign", 9, hi, kNumeric},
+      {"Size", lo, hi, kAllTypes},
       {"Slice", lo, hi, kAllTypes},
       {"Softmax", lo, hi, kFloat},
       {"Split", lo, hi, kAllTypes},
