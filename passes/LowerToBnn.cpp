@@ -140,6 +140,25 @@ public:
         .Case([&](onnx::ConcatOp c) { return lowerConcat(c); })
         .Case([&](onnx::GatherOp c) { return lowerGather(c); })
         .Case([&](onnx::TransposeOp c) { return lowerTranspose(c); })
+        .Case([&](onnx::DepthToSpaceOp c) {
+          int64_t b = c.getBlocksize();
+          auto s = tensorType(c.getInput()).getShape();
+          int64_t n = s[0], ch = s[1], h = s[2], w = s[3], cb = ch / (b * b);
+          // DCR: [N, b, b, C/b², H, W]; CRD: [N, C/b², b, b, H, W]; both
+          // transposed to [N, C/b², H, b, W, b].
+          if (c.getMode() == "CRD")
+            return lowerBlockRearrangement(c, {n, cb, b, b, h, w},
+                                           {0, 1, 4, 2, 5, 3});
+          return lowerBlockRearrangement(c, {n, b, b, cb, h, w},
+                                         {0, 3, 4, 1, 5, 2});
+        })
+        .Case([&](onnx::SpaceToDepthOp c) {
+          int64_t b = c.getBlocksize();
+          auto s = tensorType(c.getInput()).getShape();
+          // [N, C, H/b, b, W/b, b] to [N, b, b, C, H/b, W/b].
+          return lowerBlockRearrangement(
+              c, {s[0], s[1], s[2] / b, b, s[3] / b, b}, {0, 3, 5, 1, 2, 4});
+        })
         .Case([&](onnx::SliceOp c) { return lowerSlice(c); })
         .Case([&](onnx::SplitOp c) { return lowerSplit(c); })
         .Case([&](onnx::ExpandOp c) { return lowerExpand(c); })
@@ -761,6 +780,24 @@ private:
     auto v = transposeView(tensorType(op.getData()).getShape(), perm);
     return replace(op, stridedCopy(op.getLoc(), op.getData(), v,
                                    tensorType(op.getTransposed())));
+  }
+
+  /// DepthToSpace/SpaceToDepth: the input viewed as `split` (6-D), one
+  /// strided copy transposing it by `perm`, viewed as the result.
+  LogicalResult lowerBlockRearrangement(Operation *op,
+                                        ArrayRef<int64_t> split,
+                                        ArrayRef<int64_t> perm) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    Location loc = op->getLoc();
+    Value x = view(loc, op->getOperand(0), split);
+    SmallVector<int64_t> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(split[p]);
+    auto v = transposeView(split, perm);
+    Value t = stridedCopy(loc, x, v, tensorType(x).clone(permuted));
+    auto out = tensorType(op->getResult(0));
+    return replace(op, view(loc, t, out.getShape()));
   }
 
   LogicalResult lowerSlice(onnx::SliceOp op) {

@@ -157,6 +157,47 @@ LogicalResult MinOp::verify() { return verifyVariadicBroadcast(*this); }
 LogicalResult MeanOp::verify() { return verifyVariadicBroadcast(*this); }
 LogicalResult SumOp::verify() { return verifyVariadicBroadcast(*this); }
 
+/// DepthToSpace and SpaceToDepth: NCHW, a block size that divides what it
+/// must, the element type kept and the shape the block rearrangement gives.
+static LogicalResult verifyBlockRearrangement(Operation *op, int64_t b,
+                                              bool toSpace) {
+  auto in = rankedOrNull(op->getOperand(0)), out = rankedOrNull(op->getResult(0));
+  if (in.getRank() != 4)
+    return op->emitOpError("input must be NCHW (rank 4), got rank ")
+           << in.getRank();
+  if (b < 1 || b > (int64_t(1) << 16))
+    return op->emitOpError("blocksize must be in [1, 65536], got ") << b;
+  if (in.getElementType() != out.getElementType())
+    return op->emitOpError("result element type must be the input's");
+  int64_t n = in.getDimSize(0), c = in.getDimSize(1), h = in.getDimSize(2),
+          w = in.getDimSize(3);
+  SmallVector<int64_t> expected;
+  if (toSpace) {
+    if (c % (b * b) != 0)
+      return op->emitOpError("channels ")
+             << c << " are not a multiple of blocksize^2 = " << b * b;
+    expected = {n, c / (b * b), h * b, w * b};
+  } else {
+    if (h % b != 0 || w % b != 0)
+      return op->emitOpError("height ")
+             << h << " and width " << w << " must be multiples of blocksize "
+             << b;
+    expected = {n, c * b * b, h / b, w / b};
+  }
+  if (out.getShape() != ArrayRef<int64_t>(expected))
+    return op->emitOpError("result type ") << out << " does not match the input";
+  return success();
+}
+
+LogicalResult DepthToSpaceOp::verify() {
+  if (getMode() != "DCR" && getMode() != "CRD")
+    return emitOpError("mode must be DCR or CRD, got '") << getMode() << "'";
+  return verifyBlockRearrangement(*this, getBlocksize(), /*toSpace=*/true);
+}
+LogicalResult SpaceToDepthOp::verify() {
+  return verifyBlockRearrangement(*this, getBlocksize(), /*toSpace=*/false);
+}
+
 LogicalResult WhereOp::verify() {
   auto c = rankedOrNull(getCondition()), x = rankedOrNull(getX()),
        y = rankedOrNull(getY()), out = rankedOrNull(getOutput());

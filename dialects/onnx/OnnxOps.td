@@ -543,6 +543,23 @@ def Onnx_ShapeOp : Onnx_Op<"Shape", [Pure]> {
   let hasFolder = 1;
 }
 
+def Onnx_DepthToSpaceOp : Onnx_Op<"DepthToSpace", [Pure]> {
+  let summary = "ONNX DepthToSpace (NCHW; DCR or CRD order)";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$blocksize,
+                   DefaultValuedStrAttr<StrAttr, "DCR">:$mode);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Onnx_SpaceToDepthOp : Onnx_Op<"SpaceToDepth", [Pure]> {
+  let summary = "ONNX SpaceToDepth (NCHW)";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$blocksize);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 def Onnx_SizeOp : Onnx_Op<"Size", [Pure]> {
   let summary = "ONNX Size: the element count, a compile-time constant";
   let arguments = (ins AnyRankedTensor:$data);

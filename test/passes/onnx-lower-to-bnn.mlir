@@ -143,3 +143,17 @@ func.func @is_inf_nan_xor(%x: tensor<4xf32>) -> (tensor<4xi1>, tensor<4xi1>) {
   %y = onnx.Xor %i, %n : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
   return %i, %y : tensor<4xi1>, tensor<4xi1>
 }
+
+// -----
+
+// DepthToSpace (CRD) and SpaceToDepth: a 6-D view, one strided copy, a view.
+// CHECK-LABEL: func.func @depth_space
+// CHECK: %[[V:.*]] = bnn.reshape %arg0 : tensor<1x8x2x3xf32> -> tensor<1x2x2x2x2x3xf32>
+// CHECK: %[[T:.*]] = bnn.strided_copy %[[V]] {offset = 0 : i64, strides = array<i64: 48, 24, 3, 12, 1, 6>} : tensor<1x2x2x2x2x3xf32> -> tensor<1x2x2x2x3x2xf32>
+// CHECK: bnn.reshape %[[T]] : tensor<1x2x2x2x3x2xf32> -> tensor<1x2x4x6xf32>
+// CHECK: bnn.strided_copy %{{.*}} {offset = 0 : i64, strides = array<i64: 48, 6, 1, 24, 12, 2>} : tensor<1x2x2x2x3x2xf32> -> tensor<1x2x2x2x2x3xf32>
+func.func @depth_space(%x: tensor<1x8x2x3xf32>, %y: tensor<1x2x4x6xf32>) -> (tensor<1x2x4x6xf32>, tensor<1x8x2x3xf32>) {
+  %d = onnx.DepthToSpace %x {blocksize = 2 : i64, mode = "CRD"} : tensor<1x8x2x3xf32> -> tensor<1x2x4x6xf32>
+  %s = onnx.SpaceToDepth %y {blocksize = 2 : i64} : tensor<1x2x4x6xf32> -> tensor<1x8x2x3xf32>
+  return %d, %s : tensor<1x2x4x6xf32>, tensor<1x8x2x3xf32>
+}
