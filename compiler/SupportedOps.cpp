@@ -69,7 +69,6 @@ static ArrayRef<SupportedOp> handListedOps() {
       {"Reshape", lo, hi, kAllTypes},
       {"Shape", lo, hi, kAllTypes},
       {"Sign", 9, hi, kNumeric},
-      {"Size", lo, hi, kAllTypes},
       {"Slice", lo, hi, kAllTypes},
       {"Softmax", lo, hi, kFloat},
       {"SpaceToDepth", lo, hi, kAllTypes},

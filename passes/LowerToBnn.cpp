@@ -165,8 +165,7 @@ public:
         .Case([&](onnx::TileOp c) { return lowerTile(c); })
         .Case([&](onnx::PadOp c) { return lowerPad(c); })
         .Case([&](onnx::RangeOp c) { return lowerRange(c); })
-        .Case<onnx::ShapeOp, onnx::SizeOp, onnx::ConstantOfShapeOp>(
-            [&](Operation *o) {
+        .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp>([&](Operation *o) {
           return fail(o, "inputs must be compile-time constants");
         })
         .Default([&](Operation *o) {

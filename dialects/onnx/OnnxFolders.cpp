@@ -420,15 +420,6 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
   return DenseElementsAttr::get(type, ArrayRef<int64_t>(dims));
 }
 
-OpFoldResult SizeOp::fold(FoldAdaptor) {
-  auto in = shapedType(getData());
-  auto type = shapedType(getSize());
-  if (!in.hasStaticShape() || type.getNumElements() != 1 ||
-      !type.getElementType().isInteger(64))
-    return {};
-  return DenseElementsAttr::get(type, in.getNumElements());
-}
-
 OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor adaptor) {
   if (!adaptor.getInput())
     return {};

@@ -560,14 +560,6 @@ def Onnx_SpaceToDepthOp : Onnx_Op<"SpaceToDepth", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Onnx_SizeOp : Onnx_Op<"Size", [Pure]> {
-  let summary = "ONNX Size: the element count, a compile-time constant";
-  let arguments = (ins AnyRankedTensor:$data);
-  let results = (outs AnyRankedTensor:$size);
-  let assemblyFormat = "$data attr-dict `:` type($data) `->` type($size)";
-  let hasFolder = 1;
-}
-
 def Onnx_ConstantOfShapeOp : Onnx_Op<"ConstantOfShape", [Pure]> {
   let summary = "ONNX ConstantOfShape (the shape must be a constant)";
   let arguments = (ins AnyRankedTensor:$input, OptionalAttr<ElementsAttr>:$value);
