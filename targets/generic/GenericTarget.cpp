@@ -175,7 +175,7 @@ std::optional<std::string> handWrittenExpr(bnn::ElementwiseOp op) {
     return std::string(positive && negative ? "isinf(a0) != 0"
                        : positive           ? "a0 == INFINITY"
                        : negative           ? "a0 == -INFINITY"
-                                            : "0");
+                                            : "((void)a0, 0)");
   }
   case K::Where:
     return std::string("a0 ? a1 : a2");
