@@ -523,8 +523,17 @@ private:
         return error() << "--input-shape: input '" << name << "' has rank "
                        << shape->dim_size() << ", got " << dims.size()
                        << " dimensions";
-      for (auto [i, d] : llvm::enumerate(dims))
-        shape->mutable_dim(i)->set_dim_value(d);
+      // Only symbolic dimensions are bound: a declared size is part of the
+      // model, and replacing it would compile a different network.
+      for (auto [i, d] : llvm::enumerate(dims)) {
+        auto *dim = shape->mutable_dim(i);
+        if (dim->has_dim_value() && dim->dim_value() != d)
+          return error() << "--input-shape: input '" << name
+                         << "' declares dimension " << i << " as "
+                         << dim->dim_value() << ", got " << d
+                         << " (only symbolic dimensions can be given)";
+        dim->set_dim_value(d);
+      }
     }
     for (const auto &[name, file] : options.constInputs) {
       if (!findInput(name))
@@ -1609,6 +1618,25 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
         report << "bnnc: unsupported: graph value '" << v.name()
                << "' is not a tensor\n";
       }
+  // The compile refuses symbolic input dimensions that --input-shape does
+  // not bind (the options are already applied to the model).
+  llvm::StringSet<> initializerNames;
+  for (const auto &t : graph.initializer())
+    initializerNames.insert(t.name());
+  for (const auto &v : graph.input()) {
+    if (!v.type().has_tensor_type() || initializerNames.contains(v.name()))
+      continue;
+    for (auto [i, dim] : llvm::enumerate(v.type().tensor_type().shape().dim()))
+      if (!dim.has_dim_value()) {
+        supported = false;
+        report << "bnnc: unsupported: graph input '" << printableText(v.name())
+               << "' has a symbolic dimension " << i;
+        if (dim.has_dim_param())
+          report << " ('" << printableText(dim.dim_param()) << "')";
+        report << "; bnnc needs static shapes (give them with --input-shape "
+                  "NAME=1x3x32x32)\n";
+      }
+  }
   for (auto [i, node] : llvm::enumerate(graph.node())) {
     std::string name = printableText(
         node.name().empty() ? node.op_type() + "_" + std::to_string(i)

@@ -63,6 +63,8 @@ const llvm::StringMap<bnn::ElementwiseKind> &elementwiseKindOf() {
       {"onnx.LessOrEqual", bnn::ElementwiseKind::LessEqual},
       {"onnx.And", bnn::ElementwiseKind::And},
       {"onnx.Or", bnn::ElementwiseKind::Or},
+      {"onnx.Xor", bnn::ElementwiseKind::Xor},
+      {"onnx.IsNaN", bnn::ElementwiseKind::IsNaN},
       {"onnx.Where", bnn::ElementwiseKind::Where},
       {"onnx.Relu", bnn::ElementwiseKind::Relu},
       {"onnx.Sign", bnn::ElementwiseKind::Sign},
@@ -105,9 +107,10 @@ public:
         .Case([&](onnx::DropoutOp c) { return lowerDropout(c); })
         .Case<onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
               onnx::UnsqueezeOp>([&](Operation *o) { return lowerView(o); })
-        .Case<onnx::MaxOp, onnx::MinOp>(
-            [&](Operation *o) { return lowerVariadicMinMax(o); })
+        .Case<onnx::MaxOp, onnx::MinOp, onnx::MeanOp, onnx::SumOp>(
+            [&](Operation *o) { return lowerVariadic(o); })
         .Case([&](onnx::ClipOp c) { return lowerClip(c); })
+        .Case([&](onnx::IsInfOp c) { return lowerIsInf(c); })
         .Case([&](onnx::ConvOp c) { return lowerConv(c); })
         .Case([&](onnx::GemmOp c) { return lowerGemm(c); })
         .Case([&](onnx::MatMulOp c) { return lowerMatMul(c); })
@@ -137,6 +140,25 @@ public:
         .Case([&](onnx::ConcatOp c) { return lowerConcat(c); })
         .Case([&](onnx::GatherOp c) { return lowerGather(c); })
         .Case([&](onnx::TransposeOp c) { return lowerTranspose(c); })
+        .Case([&](onnx::DepthToSpaceOp c) {
+          int64_t b = c.getBlocksize();
+          auto s = tensorType(c.getInput()).getShape();
+          int64_t n = s[0], ch = s[1], h = s[2], w = s[3], cb = ch / (b * b);
+          // DCR: [N, b, b, C/b², H, W]; CRD: [N, C/b², b, b, H, W]; both
+          // transposed to [N, C/b², H, b, W, b].
+          if (c.getMode() == "CRD")
+            return lowerBlockRearrangement(c, {n, cb, b, b, h, w},
+                                           {0, 1, 4, 2, 5, 3});
+          return lowerBlockRearrangement(c, {n, b, b, cb, h, w},
+                                         {0, 3, 4, 1, 5, 2});
+        })
+        .Case([&](onnx::SpaceToDepthOp c) {
+          int64_t b = c.getBlocksize();
+          auto s = tensorType(c.getInput()).getShape();
+          // [N, C, H/b, b, W/b, b] to [N, b, b, C, H/b, W/b].
+          return lowerBlockRearrangement(
+              c, {s[0], s[1], s[2] / b, b, s[3] / b, b}, {0, 3, 5, 1, 2, 4});
+        })
         .Case([&](onnx::SliceOp c) { return lowerSlice(c); })
         .Case([&](onnx::SplitOp c) { return lowerSplit(c); })
         .Case([&](onnx::ExpandOp c) { return lowerExpand(c); })
@@ -265,18 +287,46 @@ private:
     return replace(op, result);
   }
 
-  /// Max/Min of n inputs: a chain of broadcasting binary ops.
-  LogicalResult lowerVariadicMinMax(Operation *op) {
+  /// IsInf: "is_inf" with detect_positive and detect_negative as its alpha
+  /// and beta (1 or 0).
+  LogicalResult lowerIsInf(onnx::IsInfOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    bnn::ElementwiseKind kind =
-        isa<onnx::MaxOp>(op) ? bnn::ElementwiseKind::Max : bnn::ElementwiseKind::Min;
+    auto flag = [&](int64_t detect) {
+      return rewriter.getF32FloatAttr(detect != 0 ? 1.0f : 0.0f);
+    };
+    Value result = elementwise(op.getLoc(), bnn::ElementwiseKind::IsInf,
+                               op.getX(), op.getY().getType(),
+                               flag(op.getDetectPositive()),
+                               flag(op.getDetectNegative()));
+    return replace(op, result);
+  }
+
+  /// Max/Min/Sum of n inputs: a chain of broadcasting binary ops in input
+  /// order; Mean: their sum divided by n (as the ONNX reference computes).
+  LogicalResult lowerVariadic(Operation *op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    bnn::ElementwiseKind kind = isa<onnx::MaxOp>(op)   ? bnn::ElementwiseKind::Max
+                                : isa<onnx::MinOp>(op) ? bnn::ElementwiseKind::Min
+                                                       : bnn::ElementwiseKind::Add;
+    Location loc = op->getLoc();
     Value acc = op->getOperand(0);
     for (Value next : op->getOperands().drop_front()) {
       auto shape = *broadcastShapes(tensorType(acc).getShape(),
                                     tensorType(next).getShape());
-      acc = elementwise(op->getLoc(), kind, {acc, next},
-                        tensorType(acc).clone(shape));
+      acc = elementwise(loc, kind, {acc, next}, tensorType(acc).clone(shape));
+    }
+    if (isa<onnx::MeanOp>(op) && op->getNumOperands() > 1) {
+      auto type = tensorType(acc);
+      if (!type.getElementType().isF32())
+        return fail(op, "Mean needs float inputs, got " +
+                            typeString(type.getElementType()));
+      auto scalar = RankedTensorType::get({}, type.getElementType());
+      Value n = constant(
+          loc, DenseElementsAttr::get(
+                   scalar, static_cast<float>(op->getNumOperands())));
+      acc = elementwise(loc, bnn::ElementwiseKind::Div, {acc, n}, type);
     }
     return replace(op, acc);
   }
@@ -736,6 +786,24 @@ private:
     auto v = transposeView(tensorType(op.getData()).getShape(), perm);
     return replace(op, stridedCopy(op.getLoc(), op.getData(), v,
                                    tensorType(op.getTransposed())));
+  }
+
+  /// DepthToSpace/SpaceToDepth: the input viewed as `split` (6-D), one
+  /// strided copy transposing it by `perm`, viewed as the result.
+  LogicalResult lowerBlockRearrangement(Operation *op,
+                                        ArrayRef<int64_t> split,
+                                        ArrayRef<int64_t> perm) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    Location loc = op->getLoc();
+    Value x = view(loc, op->getOperand(0), split);
+    SmallVector<int64_t> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(split[p]);
+    auto v = transposeView(split, perm);
+    Value t = stridedCopy(loc, x, v, tensorType(x).clone(permuted));
+    auto out = tensorType(op->getResult(0));
+    return replace(op, view(loc, t, out.getShape()));
   }
 
   LogicalResult lowerSlice(onnx::SliceOp op) {

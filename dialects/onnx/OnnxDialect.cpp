@@ -113,6 +113,7 @@ BNNC_VERIFY_BINARY(LessOp, true, true)
 BNNC_VERIFY_BINARY(LessOrEqualOp, true, true)
 BNNC_VERIFY_BINARY(AndOp, true, true)
 BNNC_VERIFY_BINARY(OrOp, true, true)
+BNNC_VERIFY_BINARY(XorOp, true, true)
 #undef BNNC_VERIFY_BINARY
 
 /// Numpy broadcast of all operand shapes, or an error naming the first
@@ -153,6 +154,49 @@ static LogicalResult verifyVariadicBroadcast(Operation *op) {
 
 LogicalResult MaxOp::verify() { return verifyVariadicBroadcast(*this); }
 LogicalResult MinOp::verify() { return verifyVariadicBroadcast(*this); }
+LogicalResult MeanOp::verify() { return verifyVariadicBroadcast(*this); }
+LogicalResult SumOp::verify() { return verifyVariadicBroadcast(*this); }
+
+/// DepthToSpace and SpaceToDepth: NCHW, a block size that divides what it
+/// must, the element type kept and the shape the block rearrangement gives.
+static LogicalResult verifyBlockRearrangement(Operation *op, int64_t b,
+                                              bool toSpace) {
+  auto in = rankedOrNull(op->getOperand(0)), out = rankedOrNull(op->getResult(0));
+  if (in.getRank() != 4)
+    return op->emitOpError("input must be NCHW (rank 4), got rank ")
+           << in.getRank();
+  if (b < 1 || b > (int64_t(1) << 16))
+    return op->emitOpError("blocksize must be in [1, 65536], got ") << b;
+  if (in.getElementType() != out.getElementType())
+    return op->emitOpError("result element type must be the input's");
+  int64_t n = in.getDimSize(0), c = in.getDimSize(1), h = in.getDimSize(2),
+          w = in.getDimSize(3);
+  SmallVector<int64_t> expected;
+  if (toSpace) {
+    if (c % (b * b) != 0)
+      return op->emitOpError("channels ")
+             << c << " are not a multiple of blocksize^2 = " << b * b;
+    expected = {n, c / (b * b), h * b, w * b};
+  } else {
+    if (h % b != 0 || w % b != 0)
+      return op->emitOpError("height ")
+             << h << " and width " << w << " must be multiples of blocksize "
+             << b;
+    expected = {n, c * b * b, h / b, w / b};
+  }
+  if (out.getShape() != ArrayRef<int64_t>(expected))
+    return op->emitOpError("result type ") << out << " does not match the input";
+  return success();
+}
+
+LogicalResult DepthToSpaceOp::verify() {
+  if (getMode() != "DCR" && getMode() != "CRD")
+    return emitOpError("mode must be DCR or CRD, got '") << getMode() << "'";
+  return verifyBlockRearrangement(*this, getBlocksize(), /*toSpace=*/true);
+}
+LogicalResult SpaceToDepthOp::verify() {
+  return verifyBlockRearrangement(*this, getBlocksize(), /*toSpace=*/false);
+}
 
 LogicalResult WhereOp::verify() {
   auto c = rankedOrNull(getCondition()), x = rankedOrNull(getX()),
@@ -174,6 +218,18 @@ LogicalResult WhereOp::verify() {
 }
 
 /// Unary elementwise ops keep the shape; Not works on bool.
+
+/// IsNaN and IsInf: a float operand, a bool result of its shape.
+static LogicalResult verifyFloatTest(Operation *op) {
+  auto x = rankedOrNull(op->getOperand(0)), y = rankedOrNull(op->getResult(0));
+  if (!isa<FloatType>(x.getElementType()))
+    return op->emitOpError("operand must be float, got ") << x.getElementType();
+  if (!y.getElementType().isInteger(1) || x.getShape() != y.getShape())
+    return op->emitOpError("result must be the operand's shape in i1");
+  return success();
+}
+LogicalResult IsNaNOp::verify() { return verifyFloatTest(*this); }
+LogicalResult IsInfOp::verify() { return verifyFloatTest(*this); }
 
 //===----------------------------------------------------------------------===//
 // Conv, Gemm, MatMul, BatchNormalization

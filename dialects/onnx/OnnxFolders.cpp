@@ -284,6 +284,7 @@ BNNC_FOLD_BINARY(LessOp, a < b, a < b)
 BNNC_FOLD_BINARY(LessOrEqualOp, a <= b, a <= b)
 BNNC_FOLD_BINARY(AndOp, a != 0 && b != 0, a != 0 && b != 0)
 BNNC_FOLD_BINARY(OrOp, a != 0 || b != 0, a != 0 || b != 0)
+BNNC_FOLD_BINARY(XorOp, (a != 0) != (b != 0), (a != 0) != (b != 0))
 #undef BNNC_FOLD_BINARY
 
 OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
@@ -365,6 +366,18 @@ static double attrValue(FloatAttr attr) {
                           [&](double v) -> double { return FOLD; });           \
   }
 #include "dialects/ElementwiseKinds.def"
+
+OpFoldResult IsNaNOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(*this, adaptor.getX(),
+                        [](double v) { return double(std::isnan(v)); });
+}
+
+OpFoldResult IsInfOp::fold(FoldAdaptor adaptor) {
+  bool positive = getDetectPositive() != 0, negative = getDetectNegative() != 0;
+  return foldFloatUnary(*this, adaptor.getX(), [&](double v) {
+    return double(std::isinf(v) && (v > 0 ? positive : negative));
+  });
+}
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getOutput().getType())

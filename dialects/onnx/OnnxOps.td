@@ -91,7 +91,7 @@ def Onnx_#op#Op : Onnx_BroadcastBinaryOp<op> {
 
 // Comparisons and logic: boolean result.
 foreach op = ["Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual",
-              "And", "Or"] in
+              "And", "Or", "Xor"] in
 def Onnx_#op#Op : Onnx_BroadcastBinaryOp<op> {
   let summary = "ONNX " # op # " with numpy broadcasting, bool result";
 }
@@ -100,8 +100,8 @@ def Onnx_PReluOp : Onnx_BroadcastBinaryOp<"PRelu"> {
   let summary = "ONNX PRelu: the slope B broadcasts to X";
 }
 
-// Variadic Max/Min (at least one input), numpy broadcasting.
-foreach op = ["Max", "Min"] in
+// Variadic Max/Min/Mean/Sum (at least one input), numpy broadcasting.
+foreach op = ["Max", "Min", "Mean", "Sum"] in
 def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
   let summary = "ONNX " # op # " of any number of inputs";
   let arguments = (ins Variadic<AnyRankedTensor>:$data_0);
@@ -131,7 +131,9 @@ class Onnx_UnaryOp<string mnemonic>
 
 foreach op = ["Relu", "Sign", "Abs", "Neg", "Ceil", "Floor", "Round", "Exp",
               "Log", "Sqrt", "Reciprocal", "Sigmoid", "Tanh", "Erf",
-              "Softplus", "HardSwish", "Not", "Softsign"] in
+              "Softplus", "HardSwish", "Not", "Softsign", "Sin", "Cos", "Tan",
+              "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",
+              "Atanh"] in
 def Onnx_#op#Op : Onnx_UnaryOp<op>;
 
 // Unary ops with float parameters.
@@ -148,9 +150,34 @@ def Onnx_SeluOp : Onnx_ParamUnaryOp<"Selu",
          DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma)>;
 def Onnx_CeluOp : Onnx_ParamUnaryOp<"Celu",
     (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Onnx_ThresholdedReluOp : Onnx_ParamUnaryOp<"ThresholdedRelu",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Onnx_ShrinkOp : Onnx_ParamUnaryOp<"Shrink",
+    (ins DefaultValuedAttr<F32Attr, "0.0">:$bias,
+         DefaultValuedAttr<F32Attr, "0.5">:$lambd)>;
 def Onnx_HardSigmoidOp : Onnx_ParamUnaryOp<"HardSigmoid",
     (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha,
          DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
+
+// Float -> bool tests.
+def Onnx_IsNaNOp : Onnx_Op<"IsNaN", [Pure]> {
+  let summary = "ONNX IsNaN (elementwise, bool result)";
+  let arguments = (ins AnyRankedTensor:$X);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+def Onnx_IsInfOp : Onnx_Op<"IsInf", [Pure]> {
+  let summary = "ONNX IsInf (elementwise, bool result)";
+  let arguments = (ins AnyRankedTensor:$X,
+                   DefaultValuedAttr<I64Attr, "1">:$detect_negative,
+                   DefaultValuedAttr<I64Attr, "1">:$detect_positive);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "$X attr-dict `:` type($X) `->` type($Y)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
 
 def Onnx_BipolarQuantOp : Onnx_Op<"BipolarQuant", [Pure]> {
   let summary = "QONNX BipolarQuant (domain qonnx.custom_op.general)";
@@ -514,6 +541,23 @@ def Onnx_ShapeOp : Onnx_Op<"Shape", [Pure]> {
   let results = (outs AnyRankedTensor:$shape);
   let assemblyFormat = "$data attr-dict `:` type($data) `->` type($shape)";
   let hasFolder = 1;
+}
+
+def Onnx_DepthToSpaceOp : Onnx_Op<"DepthToSpace", [Pure]> {
+  let summary = "ONNX DepthToSpace (NCHW; DCR or CRD order)";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$blocksize,
+                   DefaultValuedStrAttr<StrAttr, "DCR">:$mode);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Onnx_SpaceToDepthOp : Onnx_Op<"SpaceToDepth", [Pure]> {
+  let summary = "ONNX SpaceToDepth (NCHW)";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$blocksize);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def Onnx_ConstantOfShapeOp : Onnx_Op<"ConstantOfShape", [Pure]> {

@@ -162,6 +162,21 @@ std::optional<std::string> handWrittenExpr(bnn::ElementwiseOp op) {
     return std::string("a0 && a1");
   case K::Or:
     return std::string("a0 || a1");
+  case K::Xor:
+    return std::string("!a0 != !a1");
+  case K::IsNaN:
+    return isFloat ? std::optional<std::string>("isnan(a0) != 0")
+                   : std::nullopt;
+  case K::IsInf: { // alpha: detect_positive, beta: detect_negative
+    if (!isFloat)
+      return std::nullopt;
+    bool positive = op.getAlpha() && !op.getAlpha()->isZero();
+    bool negative = op.getBeta() && !op.getBeta()->isZero();
+    return std::string(positive && negative ? "isinf(a0) != 0"
+                       : positive           ? "a0 == INFINITY"
+                       : negative           ? "a0 == -INFINITY"
+                                            : "((void)a0, 0)");
+  }
   case K::Where:
     return std::string("a0 ? a1 : a2");
   default:

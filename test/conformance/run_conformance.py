@@ -40,6 +40,9 @@ TOLERANCE. Float outputs pass when |y - ref| <= atol + rtol * |ref|
   integer and bool outputs must be bit-exact. Default rtol 1e-4, atol 1e-5;
   TOLERANCE_OVERRIDES widens it per operator (the widest entry of any operator
   in the model applies), each entry with its justification.
+  REFERENCE_ERRATA widens it for tests whose reference outputs were not
+  computed from the model's own definition (each entry: which tests, the
+  reference's mistake and the bound on the error it makes).
 
 SANITIZER PASS (--sanitize-cc, docs/reliability.md "The generated C"). Each
   passing test in the sanitizer slice (all of them with the default
@@ -91,6 +94,21 @@ DEFAULT_ATOL = 1e-5
 # 1-2 ulp differences between C's libm (expf, tanhf, ...) and numpy.
 TOLERANCE_OVERRIDES = {
     # (none needed by the operators bnnc currently supports)
+}
+
+# Tests whose reference outputs do not follow the model: {test name regex:
+# (rtol, atol, why)}. Never a way to hide a bnnc error: `why` names the
+# reference's own mistake, and the tolerance is the bound of that mistake.
+REFERENCE_ERRATA = {
+    # The window functions' outputs were generated with pi = 3.1415
+    # (onnx/backend/test/case/node/{hann,hamming,blackman}window.py) while
+    # the _expanded models' Tau constant is 2*pi in float32: the references
+    # are off by up to 7.4e-5 for their size 10 (cos of an argument short by
+    # 9.3e-5 * 2n/N, times coefficients <= 0.5); bnnc's outputs are the
+    # float32 evaluation of the models.
+    r"node/test_(hann|hamming|blackman)window(_symmetric)?_expanded":
+        (DEFAULT_RTOL, 1e-4,
+         "reference computed with pi = 3.1415, the model uses 2*pi"),
 }
 
 # --emulate-check-support: bnnc errors standing in for --check-support's exit
@@ -263,11 +281,14 @@ def status_text(rc):
     return "exit %d" % rc
 
 
-def tolerance_for(ops):
+def tolerance_for(ops, test=""):
     rtol, atol = DEFAULT_RTOL, DEFAULT_ATOL
     for op in ops:
         if op in TOLERANCE_OVERRIDES:
             r, a = TOLERANCE_OVERRIDES[op]
+            rtol, atol = max(rtol, r), max(atol, a)
+    for pattern, (r, a, _) in REFERENCE_ERRATA.items():
+        if re.fullmatch(pattern, test):
             rtol, atol = max(rtol, r), max(atol, a)
     return rtol, atol
 
@@ -437,7 +458,7 @@ class Runner:
                         first=None):
         if not data_sets:
             raise TestFailure("no test_data_set_* directory")
-        rtol, atol = tolerance_for(result["ops"])
+        rtol, atol = tolerance_for(result["ops"], result["test"])
         result["rtol"], result["atol"] = rtol, atol
         plain = os.path.join(work, "plain")
         rc, log = first if first else self.bnnc_compile(model, plain)[:2]
@@ -801,6 +822,8 @@ def main():
                 "default_tolerance": {"rtol": DEFAULT_RTOL,
                                       "atol": DEFAULT_ATOL},
                 "tolerance_overrides": TOLERANCE_OVERRIDES,
+                "reference_errata": {k: v[2] for k, v in
+                                     REFERENCE_ERRATA.items()},
                 "counts": {"tests": len(results),
                            "selected": len(selected),
                            "passed": len(passed), "failed": len(failed),

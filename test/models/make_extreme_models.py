@@ -21,6 +21,11 @@ Writes <name>/model.onnx and <name>/test_data_set_0/{input,output}_N.pb for
                 truncation toward zero saturating at the type's bounds,
                 NaN -> 0 (bool: x != 0, so NaN -> true); Cast int64 -> int32
                 wraps.
+  float_tests   IsNaN, IsInf (the four detect_positive/detect_negative
+                combinations), Xor of their results, Shrink with a negative
+                lambd and bias and ThresholdedRelu with a negative alpha over
+                NaN, +-Inf, +-FLT_MAX, +-0 and ordinary values (NaN fails
+                every comparison: Shrink and ThresholdedRelu give 0).
 
 The expected values are computed here from those definitions (numpy for the
 wrap-around), not by running bnnc. test/e2e/extreme-values.test runs them.
@@ -222,8 +227,41 @@ def make_cast_extreme():
     save("cast_extreme", nodes, [("x", x), ("big", big)], outputs)
 
 
+def make_float_tests():
+    x = np.array([NAN, INF, -INF, FMAX, -FMAX, -0.0, 0.0, 0.25, -0.25, 0.5,
+                  -0.5, 0.75, -0.75, 1.0, -2.0, -3.0, 1e-40],
+                 dtype=np.float32)
+    isinf = lambda pos, neg: (np.isposinf(x) & pos) | (np.isneginf(x) & neg)
+    outputs = [("nan", np.isnan(x))]
+    nodes = [helper.make_node("IsNaN", ["x"], ["nan"])]
+    for pos in (1, 0):
+        for neg in (1, 0):
+            name = "inf_p%d_n%d" % (pos, neg)
+            nodes.append(helper.make_node("IsInf", ["x"], [name],
+                                          detect_positive=pos,
+                                          detect_negative=neg))
+            outputs.append((name, isinf(bool(pos), bool(neg))))
+    nodes.append(helper.make_node("Xor", ["nan", "inf_p1_n0"], ["xor"]))
+    outputs.append(("xor", np.isnan(x) ^ np.isposinf(x)))
+    # Shrink: x < -lambd ? x + bias : (x > lambd ? x - bias : 0).
+    lambd, bias = np.float32(-0.5), np.float32(-1.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        shrink = np.where(x < -lambd, x + bias,
+                          np.where(x > lambd, x - bias, np.float32(0)))
+    nodes.append(helper.make_node("Shrink", ["x"], ["shrink"],
+                                  lambd=float(lambd), bias=float(bias)))
+    outputs.append(("shrink", shrink.astype(np.float32)))
+    alpha = np.float32(-2.0)
+    nodes.append(helper.make_node("ThresholdedRelu", ["x"], ["trelu"],
+                                  alpha=float(alpha)))
+    outputs.append(("trelu", np.where(x > alpha, x, np.float32(0))
+                    .astype(np.float32)))
+    save("float_tests", nodes, [("x", x)], outputs)
+
+
 if __name__ == "__main__":
     make_topk_nan()
     make_int_wrap(np.int32, "int_wrap_i32")
     make_int_wrap(np.int64, "int_wrap_i64")
     make_cast_extreme()
+    make_float_tests()

@@ -333,6 +333,11 @@ def make_bad_models():
     yn = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])
     save_model("dynamic_batch", [helper.make_node("Relu", ["x"], ["y"], name="relu0")],
                [xn], [yn])
+    # One symbolic dimension among fixed ones: --input-shape may bind W only.
+    xw = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 48, "W"])
+    yw = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 48, "W"])
+    save_model("symbolic_width", [helper.make_node("Relu", ["image"], ["y"], name="relu0")],
+               [xw], [yw])
     # Conv with 3-D spatial input: valid ONNX, but bnnc has 1-D and 2-D only.
     x3 = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4, 4])
     y3 = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 2, 2, 2])

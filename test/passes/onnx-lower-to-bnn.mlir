@@ -112,3 +112,48 @@ func.func @gather_axis_out_of_range(%x: tensor<2x3xf32>) -> tensor<1x3xf32> {
   %y = onnx.Gather %x, %i {axis = 2 : i64} : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<1x3xf32>
   return %y : tensor<1x3xf32>
 }
+
+// -----
+
+// Sum is a chain of broadcasting adds; Mean divides it by the input count.
+// CHECK-LABEL: func.func @sum_mean
+// CHECK: %[[S1:.*]] = bnn.elementwise "add" %arg0, %arg1 : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+// CHECK: %[[S2:.*]] = bnn.elementwise "add" %[[S1]], %arg2 : (tensor<2x3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
+// CHECK: %[[M1:.*]] = bnn.elementwise "add" %arg0, %arg1
+// CHECK: %[[M2:.*]] = bnn.elementwise "add" %[[M1]], %arg2
+// CHECK: %[[N:.*]] = bnn.constant dense<3.000000e+00> : tensor<f32>
+// CHECK: bnn.elementwise "div" %[[M2]], %[[N]]
+func.func @sum_mean(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %c: tensor<2x1xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %s = onnx.Sum %a, %b, %c : (tensor<2x3xf32>, tensor<3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  %m = onnx.Mean %a, %b, %c : (tensor<2x3xf32>, tensor<3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  return %s, %m : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// IsInf keeps detect_positive and detect_negative as alpha and beta; IsNaN
+// and Xor map to their kinds.
+// CHECK-LABEL: func.func @is_inf_nan_xor
+// CHECK: bnn.elementwise "is_inf" %arg0 {alpha = 1.000000e+00 : f32, beta = 0.000000e+00 : f32} : (tensor<4xf32>) -> tensor<4xi1>
+// CHECK: bnn.elementwise "is_nan" %arg0 : (tensor<4xf32>) -> tensor<4xi1>
+// CHECK: bnn.elementwise "xor"
+func.func @is_inf_nan_xor(%x: tensor<4xf32>) -> (tensor<4xi1>, tensor<4xi1>) {
+  %i = onnx.IsInf %x {detect_negative = 0 : i64} : tensor<4xf32> -> tensor<4xi1>
+  %n = onnx.IsNaN %x : tensor<4xf32> -> tensor<4xi1>
+  %y = onnx.Xor %i, %n : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
+  return %i, %y : tensor<4xi1>, tensor<4xi1>
+}
+
+// -----
+
+// DepthToSpace (CRD) and SpaceToDepth: a 6-D view, one strided copy, a view.
+// CHECK-LABEL: func.func @depth_space
+// CHECK: %[[V:.*]] = bnn.reshape %arg0 : tensor<1x8x2x3xf32> -> tensor<1x2x2x2x2x3xf32>
+// CHECK: %[[T:.*]] = bnn.strided_copy %[[V]] {offset = 0 : i64, strides = array<i64: 48, 24, 3, 12, 1, 6>} : tensor<1x2x2x2x2x3xf32> -> tensor<1x2x2x2x3x2xf32>
+// CHECK: bnn.reshape %[[T]] : tensor<1x2x2x2x3x2xf32> -> tensor<1x2x4x6xf32>
+// CHECK: bnn.strided_copy %{{.*}} {offset = 0 : i64, strides = array<i64: 48, 6, 1, 24, 12, 2>} : tensor<1x2x2x2x3x2xf32> -> tensor<1x2x2x2x2x3xf32>
+func.func @depth_space(%x: tensor<1x8x2x3xf32>, %y: tensor<1x2x4x6xf32>) -> (tensor<1x2x4x6xf32>, tensor<1x8x2x3xf32>) {
+  %d = onnx.DepthToSpace %x {blocksize = 2 : i64, mode = "CRD"} : tensor<1x8x2x3xf32> -> tensor<1x2x4x6xf32>
+  %s = onnx.SpaceToDepth %y {blocksize = 2 : i64} : tensor<1x2x4x6xf32> -> tensor<1x8x2x3xf32>
+  return %d, %s : tensor<1x2x4x6xf32>, tensor<1x8x2x3xf32>
+}

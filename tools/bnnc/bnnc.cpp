@@ -99,7 +99,7 @@ cl::opt<bool> printRuntimeDir(
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input with symbolic dimensions, "
-             "NAME=1x3x32x32 (repeatable)"),
+             "NAME=1x3x32x32; binds only the symbolic ones (repeatable)"),
     cl::value_desc("name=dims"), cl::cat(targetCategory));
 cl::list<std::string> constInputs(
     "const-input",
