@@ -1576,30 +1576,13 @@ OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &context, StringRef contents,
   return OnnxImporter(context, name, options, contents).run();
 }
 
-Support checkOnnxSupport(StringRef path, const ImportOptions &options,
-                         raw_ostream &report) {
-  MLIRContext context;
-  std::string invalid;
-  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-    invalid = printableText(diag.str());
-    return success();
-  });
-  OnnxImporter importer(context, path, options);
-  importer.foldShapes = false;
-  ::onnx::ModelProto model;
-  if (failed(importer.load(model))) {
-    report << (importer.opsetUnsupported ? "bnnc: unsupported: "
-                                         : "bnnc: error: ")
-           << printableText(path) << ": " << invalid << "\n";
-    return importer.opsetUnsupported ? Support::Unsupported : Support::Invalid;
-  }
-  // Element type of every value the graph names.
+/// The element type of every value the graph names.
+static llvm::StringMap<int32_t> valueElementTypes(const ::onnx::GraphProto &graph) {
   llvm::StringMap<int32_t> dtypes;
   auto record = [&](const ::onnx::ValueInfoProto &v) {
     if (v.type().has_tensor_type())
       dtypes[v.name()] = v.type().tensor_type().elem_type();
   };
-  const auto &graph = model.graph();
   for (const auto &v : graph.input())
     record(v);
   for (const auto &v : graph.output())
@@ -1608,9 +1591,16 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
     record(v);
   for (const auto &t : graph.initializer())
     dtypes[t.name()] = t.data_type();
+  return dtypes;
+}
+
+/// Graph inputs and outputs must be tensors (no sequences or optionals),
+/// and the compile refuses symbolic input dimensions that --input-shape
+/// does not bind (the options are already applied to the model). Reports
+/// each problem; true if there is none.
+static bool checkGraphValues(const ::onnx::GraphProto &graph,
+                             raw_ostream &report) {
   bool supported = true;
-  int64_t opset = importer.getOpset();
-  // Graph inputs and outputs must be tensors (no sequences or optionals).
   for (const auto *values : {&graph.input(), &graph.output()})
     for (const auto &v : *values)
       if (!v.type().has_tensor_type()) {
@@ -1618,8 +1608,6 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
         report << "bnnc: unsupported: graph value '" << v.name()
                << "' is not a tensor\n";
       }
-  // The compile refuses symbolic input dimensions that --input-shape does
-  // not bind (the options are already applied to the model).
   llvm::StringSet<> initializerNames;
   for (const auto &t : graph.initializer())
     initializerNames.insert(t.name());
@@ -1637,66 +1625,97 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
                   "NAME=1x3x32x32)\n";
       }
   }
-  for (auto [i, node] : llvm::enumerate(graph.node())) {
-    std::string name = printableText(
-        node.name().empty() ? node.op_type() + "_" + std::to_string(i)
-                            : node.name());
-    std::string opType = printableText(node.op_type());
-    auto problem = [&]() -> raw_ostream & {
-      supported = false;
-      return report << "bnnc: unsupported: node '" << name << "' (" << opType
-                    << "): ";
-    };
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-    static const SupportedOp bipolarQuant = {"BipolarQuant", 1, kMaxOpset,
-                                             kFloat};
-    const SupportedOp *op =
-        OnnxImporter::isBipolarQuant(node) ? &bipolarQuant
-        : defaultDomain && OnnxImporter::opSupported(node.op_type(), opset)
-            ? findSupportedOp(node.op_type(), std::max(opset, kMinOpset))
-            : nullptr;
-    if (!op) {
-      problem() << "operator not supported at opset " << opset << "\n";
-      continue;
-    }
-    // Optional extra outputs (BN training statistics, MaxPool indices,
-    // Dropout mask, LayerNorm mean/inv-std) have no kernel.
-    int nonEmptyOutputs = llvm::count_if(
-        node.output(), [](const std::string &o) { return !o.empty(); });
-    if (node.op_type() != "Split" && node.op_type() != "TopK" &&
-        nonEmptyOutputs > 1)
-      problem() << "only the first output is supported, the node has "
-                << nonEmptyOutputs << "\n";
-    // Random training-mode Dropout has no deterministic inference form.
-    if (node.op_type() == "Dropout" && node.input_size() > 2 &&
-        !node.input(2).empty())
-      problem() << "training_mode input is not supported\n";
-    // Windows (Conv, pooling) are 1-D or 2-D.
-    bool windowed = node.op_type() == "Conv" || node.op_type() == "MaxPool" ||
-                    node.op_type() == "AveragePool";
-    for (const auto &v : graph.input())
-      if (windowed && v.name() == node.input(0) &&
-          v.type().tensor_type().shape().dim_size() > 4)
-        problem() << "only 1-D and 2-D windows are supported\n";
-    for (const auto &v : graph.value_info())
-      if (windowed && v.name() == node.input(0) &&
-          v.type().tensor_type().shape().dim_size() > 4)
-        problem() << "only 1-D and 2-D windows are supported\n";
-    SmallVector<std::string> names(node.input().begin(), node.input().end());
-    names.append(node.output().begin(), node.output().end());
-    for (const std::string &value : names) {
-      auto it = dtypes.find(value);
-      if (value.empty() || it == dtypes.end())
-        continue;
-      if (!(dtypeBit(it->second) & op->dtypes))
-        problem() << "element type "
-                  << ::onnx::TensorProto::DataType_Name(
-                         static_cast<::onnx::TensorProto::DataType>(it->second))
-                  << " of '" << value
-                  << "' is not supported (supported: " << dtypeNames(op->dtypes)
-                  << ")\n";
-    }
+  return supported;
+}
+
+/// Checks one node against the operator table: operator and opset, its
+/// outputs, training-mode Dropout, window rank and element types. Reports
+/// each problem; true if there is none.
+static bool checkNode(const ::onnx::NodeProto &node, size_t index,
+                      int64_t opset, const ::onnx::GraphProto &graph,
+                      const llvm::StringMap<int32_t> &dtypes,
+                      raw_ostream &report) {
+  bool supported = true;
+  std::string name = printableText(
+      node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                          : node.name());
+  std::string opType = printableText(node.op_type());
+  auto problem = [&]() -> raw_ostream & {
+    supported = false;
+    return report << "bnnc: unsupported: node '" << name << "' (" << opType
+                  << "): ";
+  };
+  bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  static const SupportedOp bipolarQuant = {"BipolarQuant", 1, kMaxOpset,
+                                           kFloat};
+  const SupportedOp *op =
+      OnnxImporter::isBipolarQuant(node) ? &bipolarQuant
+      : defaultDomain && OnnxImporter::opSupported(node.op_type(), opset)
+          ? findSupportedOp(node.op_type(), std::max(opset, kMinOpset))
+          : nullptr;
+  if (!op) {
+    problem() << "operator not supported at opset " << opset << "\n";
+    return false;
   }
+  // Optional extra outputs (BN training statistics, MaxPool indices,
+  // Dropout mask, LayerNorm mean/inv-std) have no kernel.
+  int nonEmptyOutputs = llvm::count_if(
+      node.output(), [](const std::string &o) { return !o.empty(); });
+  if (node.op_type() != "Split" && node.op_type() != "TopK" &&
+      nonEmptyOutputs > 1)
+    problem() << "only the first output is supported, the node has "
+              << nonEmptyOutputs << "\n";
+  // Random training-mode Dropout has no deterministic inference form.
+  if (node.op_type() == "Dropout" && node.input_size() > 2 &&
+      !node.input(2).empty())
+    problem() << "training_mode input is not supported\n";
+  // Windows (Conv, pooling) are 1-D or 2-D.
+  bool windowed = node.op_type() == "Conv" || node.op_type() == "MaxPool" ||
+                  node.op_type() == "AveragePool";
+  for (const auto *values : {&graph.input(), &graph.value_info()})
+    for (const auto &v : *values)
+      if (windowed && v.name() == node.input(0) &&
+          v.type().tensor_type().shape().dim_size() > 4)
+        problem() << "only 1-D and 2-D windows are supported\n";
+  SmallVector<std::string> names(node.input().begin(), node.input().end());
+  names.append(node.output().begin(), node.output().end());
+  for (const std::string &value : names) {
+    auto it = dtypes.find(value);
+    if (value.empty() || it == dtypes.end())
+      continue;
+    if (!(dtypeBit(it->second) & op->dtypes))
+      problem() << "element type "
+                << ::onnx::TensorProto::DataType_Name(
+                       static_cast<::onnx::TensorProto::DataType>(it->second))
+                << " of '" << value
+                << "' is not supported (supported: " << dtypeNames(op->dtypes)
+                << ")\n";
+  }
+  return supported;
+}
+
+Support checkOnnxSupport(StringRef path, const ImportOptions &options,
+                         raw_ostream &report) {
+  MLIRContext context;
+  std::string invalid;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    invalid = printableText(diag.str());
+    return success();
+  });
+  OnnxImporter importer(context, path, options);
+  importer.foldShapes = false;
+  ::onnx::ModelProto model;
+  if (failed(importer.load(model))) {
+    report << (importer.opsetUnsupported ? "bnnc: unsupported: "
+                                         : "bnnc: error: ")
+           << printableText(path) << ": " << invalid << "\n";
+    return importer.opsetUnsupported ? Support::Unsupported : Support::Invalid;
+  }
+  const auto &graph = model.graph();
+  llvm::StringMap<int32_t> dtypes = valueElementTypes(graph);
+  bool supported = checkGraphValues(graph, report);
+  for (auto [i, node] : llvm::enumerate(graph.node()))
+    supported &= checkNode(node, i, importer.getOpset(), graph, dtypes, report);
   return supported ? Support::Supported : Support::Unsupported;
 }
 
