@@ -734,7 +734,9 @@ private:
     return source(layer->getOperand(0), depth + 1);
   }
 
-  /// Whether real data `u` can be exactly 0.
+  /// Whether real data `u` can be exactly 0. (Longer than 100 lines on
+  /// purpose: one TypeSwitch case per op kind, the whole rule table of
+  /// docs/binarization.md "Sign(0)" in one place.)
   std::optional<std::string> realZero(Value u, int depth) {
     Operation *def = u.getDefiningOp();
     if (!def && nonzeroInputs) {
