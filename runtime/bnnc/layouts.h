@@ -74,42 +74,43 @@ static inline void bnnc_layout_o4(int32_t m, int32_t cg, int32_t taps,
   }
 }
 
-/* Dense weights -> "n4": (ceil(n / 4), k, 4), 4 output columns side by side
- * per k, zero past n. `w` is (n, k) when transposed (PyTorch Linear, Gemm
- * transB = 1), else (k, n). */
-static inline size_t bnnc_layout_n4_floats(int32_t n, int32_t k) {
-  return (size_t)((n + 3) / 4) * 4 * (size_t)k;
+/* Dense weights -> panels of `width` output columns: (ceil(n / width), k,
+ * width), the panel's columns side by side per k, zero past n. `w` is
+ * (n, k) when transposed (PyTorch Linear, Gemm transB = 1), else (k, n). */
+static inline size_t bnnc_layout_panel_floats(int32_t width, int32_t n,
+                                              int32_t k) {
+  return (size_t)((n + width - 1) / width) * (size_t)width * (size_t)k;
 }
 
+static inline void bnnc_layout_panel(int32_t width, int32_t n, int32_t k,
+                                     int32_t transposed, const float *w,
+                                     float *out) {
+  const size_t cols = (size_t)n, depth = (size_t)k, wd = (size_t)width;
+  size_t i;
+  for (i = 0; i < bnnc_layout_panel_floats(width, n, k); ++i)
+    out[i] = 0.0f;
+  for (size_t j = 0; j < cols; ++j)
+    for (size_t kk = 0; kk < depth; ++kk)
+      out[(j / wd * depth + kk) * wd + j % wd] =
+          transposed ? w[j * depth + kk] : w[kk * cols + j];
+}
+
+/* "n4": 4-column panels (the NEON dense kernel, bnnc_neon_dense_f32). */
+static inline size_t bnnc_layout_n4_floats(int32_t n, int32_t k) {
+  return bnnc_layout_panel_floats(4, n, k);
+}
 static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
                                   const float *w, float *out) {
-  const size_t cols = (size_t)n, depth = (size_t)k;
-  size_t i;
-  for (i = 0; i < bnnc_layout_n4_floats(n, k); ++i)
-    out[i] = 0.0f;
-  for (size_t j = 0; j < cols; ++j)
-    for (size_t kk = 0; kk < depth; ++kk)
-      out[(j / 4 * depth + kk) * 4 + j % 4] =
-          transposed ? w[j * depth + kk] : w[kk * cols + j];
+  bnnc_layout_panel(4, n, k, transposed, w, out);
 }
 
-/* Dense weights -> "n8": (ceil(n / 8), k, 8), 8 output columns side by side
- * per k, zero past n (the Cortex-M dense kernel, bnnc_cm_dense_f32). `w` is
- * (n, k) when transposed, else (k, n). */
+/* "n8": 8-column panels (the Cortex-M dense kernel, bnnc_cm_dense_f32). */
 static inline size_t bnnc_layout_n8_floats(int32_t n, int32_t k) {
-  return (size_t)((n + 7) / 8) * 8 * (size_t)k;
+  return bnnc_layout_panel_floats(8, n, k);
 }
-
 static inline void bnnc_layout_n8(int32_t n, int32_t k, int32_t transposed,
                                   const float *w, float *out) {
-  const size_t cols = (size_t)n, depth = (size_t)k;
-  size_t i;
-  for (i = 0; i < bnnc_layout_n8_floats(n, k); ++i)
-    out[i] = 0.0f;
-  for (size_t j = 0; j < cols; ++j)
-    for (size_t kk = 0; kk < depth; ++kk)
-      out[(j / 8 * depth + kk) * 8 + j % 8] =
-          transposed ? w[j * depth + kk] : w[kk * cols + j];
+  bnnc_layout_panel(8, n, k, transposed, w, out);
 }
 
 /* Popcount thresholds of the NEON bits epilogue for K valid bits: bit =

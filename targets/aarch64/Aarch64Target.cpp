@@ -278,12 +278,7 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
   std::string weight = e.defineArray(
       node + "_weight_n4",
       "weights of " + node + ", NEON n4 layout (out/4, in, 4)", n4);
-  emitKernelCall(e, "bnnc_neon_dense_f32",
-                 {std::to_string(m), std::to_string(n), std::to_string(k),
-                  e.input(op.getA()), weight,
-                  optionalInput(e, op.getC(), "bias"),
-                  op.getActivation() == bnn::Activation::relu ? "1" : "0",
-                  e.output(op.getOutput())});
+  emitDenseCall(e, op, "bnnc_neon_dense_f32", *dense, weight);
   return success();
 }
 

@@ -211,12 +211,7 @@ LogicalResult CortexMKernels::gemm(bnn::GemmOp op, CEmitter &e) {
   std::string weight =
       e.defineArray(node + "_weight_n8",
                     "weights of " + node + ", n8 layout (out/8, in, 8)", n8);
-  emitKernelCall(e, "bnnc_cm_dense_f32",
-                 {std::to_string(m), std::to_string(n), std::to_string(k),
-                  e.input(op.getA()), weight,
-                  optionalInput(e, op.getC(), "bias"),
-                  op.getActivation() == bnn::Activation::relu ? "1" : "0",
-                  e.output(op.getOutput())});
+  emitDenseCall(e, op, "bnnc_cm_dense_f32", *dense, weight);
   return success();
 }
 

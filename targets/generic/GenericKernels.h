@@ -64,6 +64,11 @@ std::string floatOrZero(std::optional<llvm::APFloat> value);
 /// with A untransposed, alpha = 1 and C absent or a row vector of N with
 /// beta = 1 (B may be transposed); nullopt otherwise.
 std::optional<std::array<int64_t, 3>> denseLayerShape(bnn::GemmOp op);
+/// `fn(m, n, k, a, weight, bias, relu, y)`: the call of a SIMD dense kernel
+/// whose panel-layout weights are the array `weight`.
+void emitDenseCall(CEmitter &e, bnn::GemmOp op, llvm::StringRef fn,
+                   const std::array<int64_t, 3> &shape,
+                   const std::string &weight);
 
 class GenericKernels : public TargetKernels {
 public:

@@ -243,6 +243,17 @@ std::string floatOrZero(std::optional<APFloat> value) {
   return CEmitter::floatLiteral(value ? value->convertToDouble() : 0.0, false);
 }
 
+void emitDenseCall(CEmitter &e, bnn::GemmOp op, StringRef fn,
+                   const std::array<int64_t, 3> &shape,
+                   const std::string &weight) {
+  emitKernelCall(e, fn,
+                 {std::to_string(shape[0]), std::to_string(shape[1]),
+                  std::to_string(shape[2]), e.input(op.getA()), weight,
+                  optionalInput(e, op.getC(), "bias"),
+                  op.getActivation() == bnn::Activation::relu ? "1" : "0",
+                  e.output(op.getOutput())});
+}
+
 std::optional<std::array<int64_t, 3>> denseLayerShape(bnn::GemmOp op) {
   auto y = shapeOf(op.getOutput());
   int64_t m = y[0], n = y[1], k = shapeOf(op.getA())[1];
