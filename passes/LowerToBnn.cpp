@@ -118,18 +118,49 @@ public:
         .Case([&](onnx::MaxPoolOp c) { return lowerMaxPool(c); })
         .Case([&](onnx::AveragePoolOp c) { return lowerAveragePool(c); })
         .Case([&](onnx::GlobalAveragePoolOp c) {
-          return lowerGlobalPool(c, "mean");
+          return lowerGlobalPool(c, bnn::ReduceKind::mean);
         })
         .Case(
-            [&](onnx::GlobalMaxPoolOp c) { return lowerGlobalPool(c, "max"); })
+            [&](onnx::GlobalMaxPoolOp c) {
+              return lowerGlobalPool(c, bnn::ReduceKind::max);
+            })
         .Case([&](onnx::ReduceSumOp c) {
-          return lowerReduce(c, "sum", c.getAxesT(), c.getNoopWithEmptyAxes());
+          return lowerReduce(c, bnn::ReduceKind::sum, c.getAxesT(),
+                             c.getNoopWithEmptyAxes());
         })
-        .Case([&](onnx::ReduceMeanOp c) { return lowerReduce(c, "mean"); })
-        .Case([&](onnx::ReduceMaxOp c) { return lowerReduce(c, "max"); })
-        .Case([&](onnx::ReduceMinOp c) { return lowerReduce(c, "min"); })
-        .Case([&](onnx::ArgMaxOp c) { return lowerArgReduce(c, "max"); })
-        .Case([&](onnx::ArgMinOp c) { return lowerArgReduce(c, "min"); })
+        .Case([&](onnx::ReduceMeanOp c) {
+          return lowerReduce(c, bnn::ReduceKind::mean);
+        })
+        .Case([&](onnx::ReduceMaxOp c) {
+          return lowerReduce(c, bnn::ReduceKind::max);
+        })
+        .Case([&](onnx::ReduceMinOp c) {
+          return lowerReduce(c, bnn::ReduceKind::min);
+        })
+        .Case([&](onnx::ReduceProdOp c) {
+          return lowerReduce(c, bnn::ReduceKind::prod);
+        })
+        .Case([&](onnx::ReduceSumSquareOp c) {
+          return lowerReduce(c, bnn::ReduceKind::sum_square);
+        })
+        .Case([&](onnx::ReduceL1Op c) {
+          return lowerReduce(c, bnn::ReduceKind::l1);
+        })
+        .Case([&](onnx::ReduceL2Op c) {
+          return lowerReduce(c, bnn::ReduceKind::l2);
+        })
+        .Case([&](onnx::ReduceLogSumOp c) {
+          return lowerReduce(c, bnn::ReduceKind::log_sum);
+        })
+        .Case([&](onnx::ReduceLogSumExpOp c) {
+          return lowerReduce(c, bnn::ReduceKind::log_sum_exp);
+        })
+        .Case([&](onnx::ArgMaxOp c) {
+          return lowerArgReduce(c, bnn::ReduceKind::max);
+        })
+        .Case([&](onnx::ArgMinOp c) {
+          return lowerArgReduce(c, bnn::ReduceKind::min);
+        })
         .Case([&](onnx::SoftmaxOp c) { return lowerSoftmax(c, false); })
         .Case([&](onnx::LogSoftmaxOp c) { return lowerSoftmax(c, true); })
         .Case([&](onnx::LayerNormalizationOp c) { return lowerLayerNorm(c); })
@@ -523,19 +554,18 @@ private:
   }
 
   /// Reduction to the keepdims shape, then a view to the ONNX result shape.
-  Value reduce(Location loc, Value input, StringRef kind,
+  Value reduce(Location loc, Value input, bnn::ReduceKind kind,
                ArrayRef<int64_t> axes, Type resultType) {
     auto type = tensorType(input);
     SmallVector<int64_t> kept(type.getShape());
     for (int64_t a : axes)
       kept[a] = 1;
     Value r = rewriter.create<bnn::ReduceOp>(
-        loc, type.clone(kept), input, rewriter.getStringAttr(kind),
-        rewriter.getDenseI64ArrayAttr(axes));
+        loc, type.clone(kept), input, kind, rewriter.getDenseI64ArrayAttr(axes));
     return view(loc, r, cast<RankedTensorType>(resultType).getShape());
   }
 
-  LogicalResult lowerGlobalPool(Operation *op, StringRef kind) {
+  LogicalResult lowerGlobalPool(Operation *op, bnn::ReduceKind kind) {
     if (failed(requireF32(op)))
       return failure();
     int64_t rank = tensorType(op->getOperand(0)).getRank();
@@ -548,7 +578,8 @@ private:
 
   /// `axesInput` is ReduceSum's opset-13 axes input (null otherwise).
   template <typename ReduceOp>
-  LogicalResult lowerReduce(ReduceOp op, StringRef kind, Value axesInput = {},
+  LogicalResult lowerReduce(ReduceOp op, bnn::ReduceKind kind,
+                            Value axesInput = {},
                             bool noopWithEmptyAxes = false) {
     if (failed(requireSupportedTypes(op)))
       return failure();
@@ -581,7 +612,7 @@ private:
   }
 
   template <typename ArgOp>
-  LogicalResult lowerArgReduce(ArgOp op, StringRef kind) {
+  LogicalResult lowerArgReduce(ArgOp op, bnn::ReduceKind kind) {
     auto type = tensorType(op.getData());
     if (!type.getElementType().isF32())
       return fail(op, "only float32 input is supported");
@@ -593,8 +624,7 @@ private:
     kept[axis] = 1;
     Value r = rewriter.create<bnn::ArgReduceOp>(
         op.getLoc(), tensorType(op.getReduced()).clone(kept), op.getData(),
-        rewriter.getStringAttr(kind), rewriter.getI64IntegerAttr(axis),
-        rewriter.getBoolAttr(op.getSelectLastIndex() != 0));
+        kind, axis, op.getSelectLastIndex() != 0);
     return replace(
         op, view(op.getLoc(), r, tensorType(op.getReduced()).getShape()));
   }

@@ -88,6 +88,24 @@ def Bnn_GeluApproximationAttr
   let assemblyFormat = "`<` $value `>`";
 }
 
+// The kind of bnn.reduce and bnn.arg_reduce, printed as a bare keyword
+// (`bnn.reduce sum %x`); runtime/bnnc/kernels_data.h has one kernel per kind
+// and element type, bnnc_reduce_<kind>_<type>.
+def Bnn_ReduceKind : I32EnumAttr<"ReduceKind", "what bnn.reduce computes", [
+      I32EnumAttrCase<"sum", 0>,
+      I32EnumAttrCase<"mean", 1>,
+      I32EnumAttrCase<"max", 2>,
+      I32EnumAttrCase<"min", 3>,
+      I32EnumAttrCase<"prod", 4>,
+      I32EnumAttrCase<"sum_square", 5>,
+      I32EnumAttrCase<"l1", 6>,
+      I32EnumAttrCase<"l2", 7>,
+      I32EnumAttrCase<"log_sum", 8>,
+      I32EnumAttrCase<"log_sum_exp", 9>
+    ]> {
+  let cppNamespace = "::bnnc::bnn";
+}
+
 def Bnn_ActivationAttr : EnumAttr<Bnn_Dialect, Bnn_Activation, "activation"> {
   let assemblyFormat = "`<` $value `>`";
 }
@@ -237,15 +255,16 @@ def Bnn_GatherOp : Bnn_Op<"gather", [Pure]> {
 }
 
 def Bnn_ReduceOp : Bnn_Op<"reduce", [Pure]> {
-  let summary = "Reduction (sum, mean, max, min) over `axes`";
+  let summary = "Reduction (sum, mean, max, min, prod, sum_square, l1, l2, log_sum, log_sum_exp) over `axes`";
   let description = [{
     The result has the input's rank with the reduced axes of size 1 (the
     keepdims form; a bnn.reshape views it as a result without those axes).
     `axes` are strictly increasing. Every reduction starts from the identity
-    of its kind and element type (0 for sum and mean, the type's lowest
-    value for max, its highest for min; -inf and +inf for floats).
+    of its kind and element type (0 for the sums and mean, 1 for prod, the
+    type's lowest value for max, its highest for min; -inf and +inf for
+    floats). l2, log_sum and log_sum_exp are float only.
   }];
-  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind,
+  let arguments = (ins AnyRankedTensor:$input, Bnn_ReduceKind:$kind,
                    DenseI64ArrayAttr:$axes);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($output)";
@@ -254,7 +273,7 @@ def Bnn_ReduceOp : Bnn_Op<"reduce", [Pure]> {
 
 def Bnn_ArgReduceOp : Bnn_Op<"arg_reduce", [Pure]> {
   let summary = "Index (int64) of the max or min along `axis`";
-  let arguments = (ins Bnn_F32Tensor:$input, StrAttr:$kind, I64Attr:$axis,
+  let arguments = (ins Bnn_F32Tensor:$input, Bnn_ReduceKind:$kind, I64Attr:$axis,
                    BoolAttr:$select_last_index);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($output)";

@@ -487,11 +487,13 @@ LogicalResult GatherOp::verify() {
 LogicalResult ReduceOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  StringRef kind = getKind();
-  if (!llvm::is_contained({"sum", "mean", "max", "min"}, kind))
-    return emitOpError("kind must be sum, mean, max or min, got '")
-           << kind << "'";
   auto in = tensorType(getInput()), out = tensorType(getOutput());
+  ReduceKind kind = getKind();
+  bool floatOnly = kind == ReduceKind::l2 || kind == ReduceKind::log_sum ||
+                   kind == ReduceKind::log_sum_exp;
+  if (floatOnly && !in.getElementType().isF32())
+    return emitOpError("reduction ")
+           << stringifyReduceKind(kind) << " needs a float32 input";
   ArrayRef<int64_t> axes = getAxes();
   for (auto [i, a] : llvm::enumerate(axes)) {
     if (failed(verifyAxis(*this, a, in.getRank())))
@@ -512,8 +514,9 @@ LogicalResult ReduceOp::verify() {
 LogicalResult ArgReduceOp::verify() {
   if (failed(verifyStaticShapes(*this)))
     return failure();
-  if (getKind() != "max" && getKind() != "min")
-    return emitOpError("kind must be max or min, got '") << getKind() << "'";
+  if (getKind() != ReduceKind::max && getKind() != ReduceKind::min)
+    return emitOpError("kind must be max or min, got '")
+           << stringifyReduceKind(getKind()) << "'";
   auto in = tensorType(getInput()), out = tensorType(getOutput());
   if (failed(verifyAxis(*this, getAxis(), in.getRank())))
     return failure();

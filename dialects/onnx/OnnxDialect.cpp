@@ -17,6 +17,7 @@ static RankedTensorType rankedOrNull(Value v) {
 }
 
 #include "dialects/onnx/OnnxDialect.cpp.inc"
+#include "dialects/onnx/OnnxInterfaces.cpp.inc"
 
 void OnnxDialect::initialize() {
   addOperations<

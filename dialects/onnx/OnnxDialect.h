@@ -12,6 +12,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/onnx/OnnxDialect.h.inc"
+#include "dialects/onnx/OnnxInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/onnx/OnnxOps.h.inc"

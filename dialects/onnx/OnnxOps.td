@@ -31,6 +31,29 @@ class Onnx_Op<string mnemonic, list<Trait> traits = []>
 
 def Onnx_TensorOrNone : AnyTypeOf<[AnyRankedTensor, NoneType]>;
 
+// The shape function of an op: its result's static shape from its operands'
+// current types alone. The importer takes shapes from ONNX's shape
+// inference; passes that re-type a graph after import (onnx-token-prune
+// shortens the token axis) recompute them with this. The default is the
+// elementwise rule, the first operand's shape; ops with another rule
+// declare `inferResultShape` (dialects/onnx/OnnxShapes.cpp).
+def Onnx_ResultShapeOpInterface : OpInterface<"ResultShapeOpInterface"> {
+  let cppNamespace = "::bnnc::onnx";
+  let methods = [
+    InterfaceMethod<
+      "The shape of result 0, or nullopt if the operand types do not determine it.",
+      "std::optional<::llvm::SmallVector<int64_t>>", "inferResultShape", (ins),
+      /*methodBody=*/[{}], /*defaultImplementation=*/[{
+        return ::llvm::SmallVector<int64_t>(
+            ::llvm::cast<::mlir::ShapedType>($_op->getOperand(0).getType())
+                .getShape());
+      }]>
+  ];
+}
+def Onnx_ElementwiseShape : DeclareOpInterfaceMethods<Onnx_ResultShapeOpInterface>;
+def Onnx_OwnShapeFunction
+    : DeclareOpInterfaceMethods<Onnx_ResultShapeOpInterface, ["inferResultShape"]>;
+
 //===----------------------------------------------------------------------===//
 // Values
 //===----------------------------------------------------------------------===//
@@ -59,7 +82,7 @@ def Onnx_NoValueOp : Onnx_Op<"NoValue", [ConstantLike, Pure]> {
   let hasFolder = 1;
 }
 
-def Onnx_IdentityOp : Onnx_Op<"Identity", [Pure]> {
+def Onnx_IdentityOp : Onnx_Op<"Identity", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX Identity";
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$output);
@@ -73,7 +96,7 @@ def Onnx_IdentityOp : Onnx_Op<"Identity", [Pure]> {
 
 // Numpy-style broadcasting binary ops.
 class Onnx_BroadcastBinaryOp<string mnemonic>
-    : Onnx_Op<mnemonic, [Pure]> {
+    : Onnx_Op<mnemonic, [Pure, Onnx_OwnShapeFunction]> {
   let arguments = (ins AnyRankedTensor:$A, AnyRankedTensor:$B);
   let results = (outs AnyRankedTensor:$C);
   let assemblyFormat = [{
@@ -121,7 +144,7 @@ def Onnx_WhereOp : Onnx_Op<"Where", [Pure]> {
 }
 
 class Onnx_UnaryOp<string mnemonic>
-    : Onnx_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : Onnx_Op<mnemonic, [Pure, Onnx_ElementwiseShape, SameOperandsAndResultType]> {
   let summary = "ONNX " # mnemonic # " (elementwise)";
   let arguments = (ins AnyRankedTensor:$X);
   let results = (outs AnyRankedTensor:$Y);
@@ -190,7 +213,7 @@ def Onnx_BipolarQuantOp : Onnx_Op<"BipolarQuant", [Pure]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
-def Onnx_CastOp : Onnx_Op<"Cast", [Pure]> {
+def Onnx_CastOp : Onnx_Op<"Cast", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX Cast to the element type `to`";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$to);
   let results = (outs AnyRankedTensor:$output);
@@ -198,7 +221,7 @@ def Onnx_CastOp : Onnx_Op<"Cast", [Pure]> {
   let hasFolder = 1;
 }
 
-def Onnx_ClipOp : Onnx_Op<"Clip", [Pure]> {
+def Onnx_ClipOp : Onnx_Op<"Clip", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX Clip (bounds are attributes before opset 11, inputs since)";
   let arguments = (ins AnyRankedTensor:$input, Onnx_TensorOrNone:$min_t,
                    Onnx_TensorOrNone:$max_t, OptionalAttr<F32Attr>:$min,
@@ -207,7 +230,7 @@ def Onnx_ClipOp : Onnx_Op<"Clip", [Pure]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
-def Onnx_DropoutOp : Onnx_Op<"Dropout", [Pure]> {
+def Onnx_DropoutOp : Onnx_Op<"Dropout", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX Dropout at inference: the identity (no mask output)";
   let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$ratio,
                    Onnx_TensorOrNone:$training_mode);
@@ -237,7 +260,7 @@ def Onnx_ConvOp : Onnx_Op<"Conv", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Onnx_GemmOp : Onnx_Op<"Gemm", [Pure]> {
+def Onnx_GemmOp : Onnx_Op<"Gemm", [Pure, Onnx_OwnShapeFunction]> {
   let summary = "ONNX Gemm: Y = alpha * A' * B' + beta * C";
   let arguments = (ins AnyRankedTensor:$A, AnyRankedTensor:$B,
                    Onnx_TensorOrNone:$C,
@@ -252,7 +275,7 @@ def Onnx_GemmOp : Onnx_Op<"Gemm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Onnx_MatMulOp : Onnx_Op<"MatMul", [Pure]> {
+def Onnx_MatMulOp : Onnx_Op<"MatMul", [Pure, Onnx_OwnShapeFunction]> {
   let summary = "ONNX MatMul with numpy semantics (batched, broadcast)";
   let arguments = (ins AnyRankedTensor:$A, AnyRankedTensor:$B);
   let results = (outs AnyRankedTensor:$Y);
@@ -329,7 +352,7 @@ def Onnx_ReshapeOp : Onnx_Op<"Reshape", [Pure]> {
 // Normalization, softmax, reductions
 //===----------------------------------------------------------------------===//
 
-def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure]> {
+def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX LayerNormalization (opset 17) over the axes from `axis`";
   let arguments = (ins AnyRankedTensor:$X, AnyRankedTensor:$Scale,
                    Onnx_TensorOrNone:$B,
@@ -340,7 +363,7 @@ def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
-def Onnx_GeluOp : Onnx_Op<"Gelu", [Pure]> {
+def Onnx_GeluOp : Onnx_Op<"Gelu", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX Gelu (opset 20), as recognized by onnx-fuse-transformer";
   let description = [{
     Not imported (bnnc reads opsets up to 17); `onnx-fuse-transformer`
@@ -359,7 +382,7 @@ def Onnx_GeluOp : Onnx_Op<"Gelu", [Pure]> {
 // at `axis` (default 1); since, the op works along the single `axis`
 // (default -1). The importer records the opset in `onnx.opset`.
 foreach op = ["Softmax", "LogSoftmax"] in
-def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+def Onnx_#op#Op : Onnx_Op<op, [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX " # op;
   let arguments = (ins AnyRankedTensor:$input, OptionalAttr<I64Attr>:$axis);
   let results = (outs AnyRankedTensor:$output);
@@ -367,7 +390,7 @@ def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
 }
 
 // Reductions. ReduceSum takes its axes as an optional input since opset 13;
-// the others keep the attribute through opset 17.
+// the others keep the attribute through opset 17 (bnnc's newest).
 def Onnx_ReduceSumOp : Onnx_Op<"ReduceSum", [Pure]> {
   let summary = "ONNX ReduceSum";
   let arguments = (ins AnyRankedTensor:$data, Onnx_TensorOrNone:$axes_t,
@@ -378,8 +401,10 @@ def Onnx_ReduceSumOp : Onnx_Op<"ReduceSum", [Pure]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
-foreach op = ["ReduceMean", "ReduceMax", "ReduceMin"] in
-def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
+foreach op = ["ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
+              "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum",
+              "ReduceLogSumExp"] in
+def Onnx_#op#Op : Onnx_Op<op, [Pure, Onnx_OwnShapeFunction]> {
   let summary = "ONNX " # op;
   let arguments = (ins AnyRankedTensor:$data,
                    OptionalAttr<DenseI64ArrayAttr>:$axes,
@@ -449,7 +474,7 @@ def Onnx_#op#Op : Onnx_Op<op, [Pure]> {
 // Data movement and shape computation
 //===----------------------------------------------------------------------===//
 
-def Onnx_ConcatOp : Onnx_Op<"Concat", [Pure]> {
+def Onnx_ConcatOp : Onnx_Op<"Concat", [Pure, Onnx_OwnShapeFunction]> {
   let summary = "ONNX Concat along `axis`";
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$concat_result);
@@ -458,7 +483,7 @@ def Onnx_ConcatOp : Onnx_Op<"Concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Onnx_GatherOp : Onnx_Op<"Gather", [Pure]> {
+def Onnx_GatherOp : Onnx_Op<"Gather", [Pure, Onnx_OwnShapeFunction]> {
   let summary = "ONNX Gather along `axis` (negative indices count from the end)";
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
                    DefaultValuedAttr<I64Attr, "0">:$axis);
@@ -467,7 +492,7 @@ def Onnx_GatherOp : Onnx_Op<"Gather", [Pure]> {
   let hasFolder = 1;
 }
 
-def Onnx_TransposeOp : Onnx_Op<"Transpose", [Pure]> {
+def Onnx_TransposeOp : Onnx_Op<"Transpose", [Pure, Onnx_OwnShapeFunction]> {
   let summary = "ONNX Transpose (default: reverse the dimensions)";
   let arguments = (ins AnyRankedTensor:$data,
                    OptionalAttr<DenseI64ArrayAttr>:$perm);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bnnc/kernels_data.h"
 #include "bnnc/runtime.h"
 
 /* Fused activation of a kernel epilogue. `v < 0` keeps NaN like ONNX Relu. */
@@ -21,59 +22,10 @@ static inline float bnnc_activate_f32(float v, int32_t relu) {
   return (relu && v < 0.0f) ? 0.0f : v;
 }
 
-/* ---- Integer arithmetic and conversions, defined for every value ------- *
- *
- * The generated C calls these for int32 and int64 elementwise ops, sums and
- * casts, so that no input value reaches undefined behaviour (see
- * docs/reliability.md, "The generated C"); the compiler's constant folders
- * (dialects/onnx/OnnxFolders.cpp) compute the same results:
- * - Add, Sub, Mul, Neg, Abs, sums: two's-complement wrap-around (numpy's
- *   fixed-width integers), computed in unsigned arithmetic;
- * - Div truncates toward zero; x / 0 = 0; MIN / -1 = MIN (wraps);
- * - Pow by repeated squaring, wrapping; a negative exponent gives the exact
- *   power truncated toward zero (1 for base 1, +-1 for base -1, else 0);
- * - float -> integer conversion truncates toward zero and saturates at the
- *   type's bounds; NaN -> 0.
- * The unsigned-to-signed step is written out so that it does not rely on
- * implementation-defined conversion; compilers reduce it to a move. 8-bit
- * arithmetic needs no helper: it is done in int, where it cannot overflow,
- * and the result converts back modulo 2^8 (as gcc, clang and armcc define
- * it). */
-#define BNNC_DEFINE_INT_OPS(S, T, UT, MIN, MAX)                               \
-  static inline T bnnc_wrap_##S(UT v) {                                        \
-    return v <= (UT)MAX ? (T)v : (T)(-(T)(UT)(~v) - 1);                        \
-  }                                                                            \
-  static inline T bnnc_add_##S(T a, T b) {                                     \
-    return bnnc_wrap_##S((UT)((UT)a + (UT)b));                                 \
-  }                                                                            \
-  static inline T bnnc_sub_##S(T a, T b) {                                     \
-    return bnnc_wrap_##S((UT)((UT)a - (UT)b));                                 \
-  }                                                                            \
-  static inline T bnnc_mul_##S(T a, T b) {                                     \
-    return bnnc_wrap_##S((UT)((UT)a * (UT)b));                                 \
-  }                                                                            \
-  static inline T bnnc_neg_##S(T a) {                                          \
-    return bnnc_wrap_##S((UT)((UT)0 - (UT)a));                                 \
-  }                                                                            \
-  static inline T bnnc_abs_##S(T a) { return a < 0 ? bnnc_neg_##S(a) : a; }   \
-  static inline T bnnc_div_##S(T a, T b) {                                     \
-    return b == 0 ? (T)0 : b == -1 ? bnnc_neg_##S(a) : (T)(a / b);             \
-  }                                                                            \
-  static inline T bnnc_pow_##S(T a, T b) {                                     \
-    T result = 1;                                                              \
-    if (b < 0)                                                                 \
-      return a == 1 ? (T)1 : a == -1 ? (T)((b & 1) ? -1 : 1) : (T)0;          \
-    for (; b; b = (T)(b >> 1), a = bnnc_mul_##S(a, a))                         \
-      if (b & 1)                                                               \
-        result = bnnc_mul_##S(result, a);                                      \
-    return result;                                                             \
-  }
-BNNC_DEFINE_INT_OPS(i32, int32_t, uint32_t, INT32_MIN, INT32_MAX)
-BNNC_DEFINE_INT_OPS(i64, int64_t, uint64_t, INT64_MIN, INT64_MAX)
-#undef BNNC_DEFINE_INT_OPS
-
-/* Saturating float -> integer conversion, truncating toward zero, NaN -> 0.
- * The bounds are powers of two, exact in float and double. */
+/* Saturating float -> integer conversion, truncating toward zero, NaN -> 0,
+ * defined for every value (the integer arithmetic helpers, bnnc_add_i32 and
+ * the rest, are in kernels_data.h). The bounds are powers of two, exact in
+ * float and double. */
 #define BNNC_DEFINE_SATURATE(NAME, F, T, MIN, MAX, LO, HI)                     \
   static inline T NAME(F v) {                                                  \
     if (v != v)                                                                \

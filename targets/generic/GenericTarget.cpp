@@ -28,12 +28,35 @@ std::string elementType(Value v) {
   return CEmitter::cType(tensorType(v).getElementType());
 }
 
-/// The suffix of the saturating float-to-`type` helpers of kernels_f32.h.
-std::string saturateSuffix(Type type) {
+/// The type suffix of the runtime's typed kernels and helpers: f32, i8 ..
+/// i64, u8 .. u64 (an ONNX bool is a uint8_t holding 0 or 1: u8).
+std::string typeSuffix(Type type) {
+  if (type.isF32())
+    return "f32";
   auto integer = cast<IntegerType>(type);
-  if (integer.getWidth() == 8)
-    return integer.isUnsigned() ? "u8" : "i8";
-  return "i" + std::to_string(integer.getWidth());
+  if (integer.getWidth() == 1)
+    return "u8";
+  return (integer.isUnsigned() ? "u" : "i") +
+         std::to_string(integer.getWidth());
+}
+
+std::string typeSuffix(Value v) {
+  return typeSuffix(tensorType(v).getElementType());
+}
+
+/// The runtime's parameter structs hold at most BNNC_MAX_RANK dimensions.
+LogicalResult checkKernelRank(Operation *op, size_t rank) {
+  constexpr size_t maxRank = 8; // BNNC_MAX_RANK, runtime/bnnc/runtime.h
+  if (rank <= maxRank)
+    return success();
+  return op->emitError("needs ")
+         << rank << " dimensions in its kernel, more than the runtime's "
+         << maxRank;
+}
+
+/// The runtime's BNNC_PAD_* constant of `mode`.
+std::string padModeConstant(bnn::PadMode mode) {
+  return "BNNC_PAD_" + bnn::stringifyPadMode(mode).upper();
 }
 
 /// A C literal of `v` converted to int64 as the generated casts convert:
@@ -114,7 +137,7 @@ std::optional<std::string> handWrittenExpr(bnn::ElementwiseOp op) {
     // float -> integer saturates, NaN -> 0 (C leaves out-of-range
     // conversions undefined); integer narrowing wraps.
     if (isFloat && isa<IntegerType>(out))
-      return "bnnc_f32_to_" + saturateSuffix(out) + "(a0)";
+      return "bnnc_f32_to_" + typeSuffix(out) + "(a0)";
     return "(" + CEmitter::cType(out) + ")a0";
   case K::Add:
     return arithmetic("add", "+");
@@ -134,7 +157,7 @@ std::optional<std::string> handWrittenExpr(bnn::ElementwiseOp op) {
     // An integer base: a float exponent computes in double and saturates
     // into the base's type; an integer one wraps (as the folder does).
     if (isa<FloatType>(exponent))
-      return "bnnc_f64_to_" + saturateSuffix(out) +
+      return "bnnc_f64_to_" + typeSuffix(out) +
              "(pow((double)a0, (double)a1))";
     return std::string("bnnc_pow_i64((int64_t)a0, (int64_t)a1)");
   }
@@ -496,154 +519,100 @@ LogicalResult GenericKernels::concat(bnn::ConcatOp op, CEmitter &e) {
 LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
   auto in = tensorType(op.getInput()).getShape();
   auto out = tensorType(op.getOutput()).getShape();
-  auto inStrides = rowMajorStrides(in);
-  ArrayRef<int64_t> pads = op.getPads();
-  int64_t rank = in.size();
-  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
-  std::string type = elementType(op.getOutput());
-  bnn::PadMode mode = op.getMode();
-  raw_ostream &os = e.body();
+  if (failed(checkKernelRank(op, in.size())))
+    return failure();
+  // A scalar pads as a one-element vector (its pads are empty).
+  SmallVector<int64_t> inShape(in), outShape(out), begin(
+                                                     op.getPads().take_front(
+                                                         in.size()));
+  if (in.empty()) {
+    inShape = outShape = {1};
+    begin = {0};
+  }
   std::string value =
       op.getConstantValue()
           ? e.input(op.getConstantValue(), "pad_value") + "[0]"
       : tensorType(op.getOutput()).getElementType().isF32()
           ? CEmitter::floatLiteral(op.getValue().convertToDouble(), false)
-          : integerLiteral(op.getValue().convertToDouble());
-  // Per dimension, the source coordinate s_d of output coordinate i_d:
-  // shifted by the leading pad, then clamped (edge), mirrored without
-  // repeating the border (reflect), or flagged as outside (constant).
-  os << "  {\n    ptrdiff_t at = 0;\n";
-  for (int64_t d = 0; d < rank; ++d) {
-    int indent = 4 + 2 * d;
-    os.indent(indent) << "for (ptrdiff_t i" << d << " = 0; i" << d << " < "
-                      << out[d] << "; ++i" << d << ") {\n";
-    os.indent(indent + 2) << "ptrdiff_t s" << d << " = i" << d << " - "
-                          << pads[d] << ";\n";
-    if (mode == bnn::PadMode::edge)
-      os.indent(indent + 2)
-          << "s" << d << " = s" << d << " < 0 ? 0 : (s" << d << " >= " << in[d]
-          << " ? " << in[d] - 1 << " : s" << d << ");\n";
-    else if (mode == bnn::PadMode::reflect)
-      os.indent(indent + 2)
-          << "s" << d << " = s" << d << " < 0 ? -s" << d << " : (s" << d
-          << " >= " << in[d] << " ? " << 2 * (in[d] - 1) << " - s" << d
-          << " : s" << d << ");\n";
-  }
-  int indent = 4 + 2 * rank;
-  std::string source, inside;
-  for (int64_t d = 0; d < rank; ++d) {
-    source += (d ? " + s" : "s") + std::to_string(d) + " * " +
-              std::to_string(inStrides[d]);
-    inside +=
-        (d ? " && " : "") + ("s" + std::to_string(d) + " >= 0 && s" +
-                             std::to_string(d) + " < " + std::to_string(in[d]));
-  }
-  if (rank == 0) {
-    source = "0";
-    inside = "1";
-  }
-  if (mode == bnn::PadMode::constant)
-    os.indent(indent) << y << "[at++] = (" << inside << ") ? " << x << "["
-                      << source << "] : (" << type << ")" << value << ";\n";
-  else
-    os.indent(indent) << y << "[at++] = " << x << "[" << source << "];\n";
-  for (int64_t d = rank - 1; d >= 0; --d)
-    os.indent(4 + 2 * d) << "}\n";
-  os << "  }\n";
+          : "(" + elementType(op.getOutput()) + ")" +
+                integerLiteral(op.getValue().convertToDouble());
+  ParamStruct p(e, "bnnc_pad_params");
+  p.field("rank", static_cast<int64_t>(inShape.size()))
+      .raw("mode", padModeConstant(op.getMode()))
+      .array("in_shape", inShape)
+      .array("out_shape", outShape)
+      .array("pad_begin", begin);
+  emitKernelCall(e, "bnnc_pad_" + typeSuffix(op.getOutput()),
+                 {p.finish(), e.input(op.getInput()), value,
+                  e.output(op.getOutput())});
   return success();
 }
 
 /// Out-of-range indices make the model return BNNC_ERROR_INDEX instead of
-/// reading outside the tensor. The test is done on the index's own value
-/// (as int64_t): a narrower ptrdiff_t (32-bit targets) could otherwise wrap
-/// 2^32 + 1 into range.
+/// reading outside the tensor (the kernel checks them all first).
 LogicalResult GenericKernels::gather(bnn::GatherOp op, CEmitter &e) {
-  auto data = tensorType(op.getData()).getShape();
-  int64_t axis = op.getAxis();
-  int64_t outer = shapeProduct(data.take_front(axis));
-  int64_t inner = shapeProduct(data.drop_front(axis + 1));
+  auto [outer, n, inner] =
+      around(tensorType(op.getData()).getShape(), op.getAxis());
   int64_t count = tensorType(op.getIndices()).getNumElements();
-  std::string x = e.input(op.getData()), idx = e.input(op.getIndices());
+  std::string fn = "bnnc_gather_" + typeSuffix(op.getOutput()) + "_" +
+                   typeSuffix(op.getIndices());
+  // input() and output() may declare their buffers: call them first.
+  std::string x = e.input(op.getData()), ids = e.input(op.getIndices());
   std::string y = e.output(op.getOutput());
-  raw_ostream &os = e.body();
-  os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o) {\n"
-     << "    for (ptrdiff_t j = 0; j < " << count << "; ++j) {\n"
-     << "      int64_t id = (int64_t)" << idx << "[j];\n"
-     << "      if (id < 0)\n        id += " << data[axis] << ";\n"
-     << "      if (id < 0 || id >= " << data[axis] << ")\n"
-     << "        return BNNC_ERROR_INDEX;\n"
-     << "      const ptrdiff_t k = (ptrdiff_t)id;\n"
-     << "      for (ptrdiff_t i = 0; i < " << inner << "; ++i)\n"
-     << "        " << y << "[(o * " << count << " + j) * " << inner
-     << " + i] = " << x << "[(o * " << data[axis] << " + k) * " << inner
-     << " + i];\n    }\n  }\n";
+  e.body() << "  if (" << fn << "(" << outer << ", " << n << ", " << inner
+           << ", " << count << ", " << x << ", " << ids << ", " << y
+           << ") != BNNC_OK)\n    return BNNC_ERROR_INDEX;\n";
   return success();
 }
 
-/// The C expression of the identity of reduction `kind` over `element`: the
-/// accumulator's start, which no element can lose to (a wider type's limit
-/// converted to a narrower one would wrap, e.g. (int32_t)INT64_MIN == 0).
-static std::string reduceIdentity(StringRef kind, Type element) {
-  if (kind != "max" && kind != "min")
-    return "0";
-  bool max = kind == "max";
-  if (isa<FloatType>(element))
-    return max ? "-INFINITY" : "INFINITY";
-  auto integer = cast<IntegerType>(element);
-  if (integer.getWidth() == 1) // bool, stored as uint8_t 0 or 1
-    return max ? "0" : "1";
-  std::string width = std::to_string(integer.getWidth());
-  if (integer.isUnsigned())
-    return max ? "0" : "UINT" + width + "_MAX";
-  return "INT" + width + (max ? "_MIN" : "_MAX");
+/// The reduction's input dimensions with the result's stride along each (0
+/// where reduced). Unit dimensions are dropped and neighbours one loop can
+/// walk are merged (both reduced, or both kept and contiguous in the
+/// result), which keeps the walk in row-major input order.
+static std::pair<SmallVector<int64_t>, SmallVector<int64_t>>
+reductionView(ArrayRef<int64_t> in, ArrayRef<int64_t> axes) {
+  SmallVector<int64_t> kept(in);
+  for (int64_t a : axes)
+    kept[a] = 1;
+  SmallVector<int64_t> keptStrides = rowMajorStrides(kept);
+  for (int64_t a : axes)
+    keptStrides[a] = 0;
+  SmallVector<int64_t> shape, strides;
+  for (auto [dim, stride] : llvm::zip(in, keptStrides)) {
+    if (dim == 1)
+      continue;
+    if (!shape.empty() && strides.back() == stride * dim) {
+      shape.back() *= dim;
+      strides.back() = stride;
+      continue;
+    }
+    shape.push_back(dim);
+    strides.push_back(stride);
+  }
+  if (shape.empty())
+    return {{1}, {0}};
+  return {shape, strides};
 }
 
-/// Initialize with the identity, fold every input element into its output
-/// element (reduced axes have stride 0), then divide for the mean.
+/// The runtime kernel bnnc_reduce_<kind>_<type> (kernels_data.h).
 LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
   auto in = tensorType(op.getInput()).getShape();
-  auto outType = tensorType(op.getOutput());
-  std::string type = elementType(op.getOutput());
-  StringRef kind = op.getKind();
-  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
-  int64_t outCount = outType.getNumElements();
-  raw_ostream &os = e.body();
-  os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
-     << "[i] = " << reduceIdentity(kind, outType.getElementType()) << ";\n";
-  Access out{0, rowMajorStrides(outType.getShape())};
-  for (int64_t a : op.getAxes())
-    out.strides[a] = 0;
-  // A float NaN wins (numpy propagates it); integers have none, and
-  // compilers warn about the always-false self-comparison.
-  std::string nan =
-      isa<FloatType>(outType.getElementType()) ? "v != v || " : "";
-  // int32 and int64 sums wrap (kernels_f32.h); narrower ones cannot
-  // overflow in int.
-  std::string wrap = outType.getElementType().isInteger(32)   ? "i32"
-                     : outType.getElementType().isInteger(64) ? "i64"
-                                                              : "";
-  emitLoopNest(os, in, {out, rowMajorAccess(in)},
-               [&](raw_ostream &os, ArrayRef<std::string> idx, int indent) {
-                 std::string acc = y + "[" + idx[0] + "]";
-                 os.indent(indent) << "const " << type << " v = " << x << "["
-                                   << idx[1] << "];\n";
-                 if ((kind == "sum" || kind == "mean") && !wrap.empty())
-                   os.indent(indent) << acc << " = bnnc_add_" << wrap << "("
-                                     << acc << ", v);\n";
-                 else if (kind == "sum" || kind == "mean")
-                   os.indent(indent) << acc << " += v;\n";
-                 else if (kind == "max")
-                   os.indent(indent) << "if (" << nan << "v > " << acc << ")\n";
-                 else
-                   os.indent(indent) << "if (" << nan << "v < " << acc << ")\n";
-                 if (kind == "max" || kind == "min")
-                   os.indent(indent + 2) << acc << " = v;\n";
-               });
-  if (kind == "mean") {
-    int64_t n = shapeProduct(in) / std::max<int64_t>(outCount, 1);
-    os << "  for (ptrdiff_t i = 0; i < " << outCount << "; ++i)\n    " << y
-       << "[i] /= (" << type << ")" << n << ";\n";
-  }
+  auto [shape, outStrides] = reductionView(in, op.getAxes());
+  if (failed(checkKernelRank(op, shape.size())))
+    return failure();
+  int64_t outCount = tensorType(op.getOutput()).getNumElements();
+  ParamStruct p(e, "bnnc_reduce_params");
+  p.field("rank", static_cast<int64_t>(shape.size()))
+      .array("shape", shape)
+      .array("out_strides", outStrides)
+      .field("out_count", outCount)
+      .field("count", outCount ? shapeProduct(in) / outCount : 0);
+  emitKernelCall(e,
+                 ("bnnc_reduce_" + bnn::stringifyReduceKind(op.getKind()) +
+                  "_" + typeSuffix(op.getOutput()))
+                     .str(),
+                 {p.finish(), e.input(op.getInput()),
+                  e.output(op.getOutput())});
   return success();
 }
 
@@ -652,7 +621,8 @@ LogicalResult GenericKernels::argReduce(bnn::ArgReduceOp op, CEmitter &e) {
       around(tensorType(op.getInput()).getShape(), op.getAxis());
   emitKernelCall(e, "bnnc_argreduce_f32",
                  {std::to_string(outer), std::to_string(n),
-                  std::to_string(inner), op.getKind() == "min" ? "1" : "0",
+                  std::to_string(inner),
+                  op.getKind() == bnn::ReduceKind::min ? "1" : "0",
                   op.getSelectLastIndex() ? "1" : "0", e.input(op.getInput()),
                   e.output(op.getOutput())});
   return success();
@@ -720,34 +690,11 @@ LogicalResult GenericKernels::binAttentionContext(bnn::BinAttentionContextOp op,
 LogicalResult GenericKernels::cumsum(bnn::CumSumOp op, CEmitter &e) {
   auto [outer, n, inner] =
       around(tensorType(op.getInput()).getShape(), op.getAxis());
-  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
-  std::string type = elementType(op.getOutput());
-  // Walk the axis forwards or backwards; exclusive sums store before adding.
-  std::string k = op.getReverse() ? "(" + std::to_string(n - 1) + " - j)" : "j";
-  raw_ostream &os = e.body();
-  os << "  for (ptrdiff_t o = 0; o < " << outer << "; ++o)\n"
-     << "    for (ptrdiff_t i = 0; i < " << inner << "; ++i) {\n"
-     << "      " << type << " sum = 0;\n"
-     << "      for (ptrdiff_t j = 0; j < " << n << "; ++j) {\n"
-     << "        const ptrdiff_t at = (o * " << n << " + " << k << ") * "
-     << inner << " + i;\n";
-  // int32 and int64 sums wrap (kernels_f32.h).
-  Type element = tensorType(op.getOutput()).getElementType();
-  std::string add = element.isInteger(32)   ? "bnnc_add_i32"
-                    : element.isInteger(64) ? "bnnc_add_i64"
-                                            : "";
-  auto accumulate = [&](StringRef v) {
-    return add.empty() ? ("sum += " + v + ";").str()
-                       : ("sum = " + add + "(sum, " + v + ");").str();
-  };
-  if (op.getExclusive())
-    os << "        const " << type << " v = " << x << "[at];\n"
-       << "        " << y << "[at] = sum;\n        " << accumulate("v")
-       << "\n";
-  else
-    os << "        " << accumulate(x + "[at]") << "\n        " << y
-       << "[at] = sum;\n";
-  os << "      }\n    }\n";
+  emitKernelCall(e, "bnnc_cumsum_" + typeSuffix(op.getOutput()),
+                 {std::to_string(outer), std::to_string(n),
+                  std::to_string(inner), op.getExclusive() ? "1" : "0",
+                  op.getReverse() ? "1" : "0", e.input(op.getInput()),
+                  e.output(op.getOutput())});
   return success();
 }
 

@@ -539,8 +539,8 @@ func.func @bnn_gather_result_shape(%d: tensor<4x3xf32>, %i: tensor<5x2xi64>) -> 
 // -----
 
 func.func @bnn_reduce_kind(%x: tensor<2x3xi32>) -> tensor<2x1xi32> {
-  // expected-error @+1 {{'bnn.reduce' op kind must be sum, mean, max or min, got 'prod'}}
-  %y = bnn.reduce "prod" %x {axes = array<i64: 1>} : tensor<2x3xi32> -> tensor<2x1xi32>
+  // expected-error @+1 {{'bnn.reduce' op reduction l2 needs a float32 input}}
+  %y = bnn.reduce l2 %x {axes = array<i64: 1>} : tensor<2x3xi32> -> tensor<2x1xi32>
   return %y : tensor<2x1xi32>
 }
 
@@ -548,7 +548,7 @@ func.func @bnn_reduce_kind(%x: tensor<2x3xi32>) -> tensor<2x1xi32> {
 
 func.func @bnn_reduce_axis(%x: tensor<2x3xi32>) -> tensor<2x3xi32> {
   // expected-error @+1 {{'bnn.reduce' op axis 2 is out of range [0, 2)}}
-  %y = bnn.reduce "max" %x {axes = array<i64: 2>} : tensor<2x3xi32> -> tensor<2x3xi32>
+  %y = bnn.reduce max %x {axes = array<i64: 2>} : tensor<2x3xi32> -> tensor<2x3xi32>
   return %y : tensor<2x3xi32>
 }
 
@@ -556,7 +556,7 @@ func.func @bnn_reduce_axis(%x: tensor<2x3xi32>) -> tensor<2x3xi32> {
 
 func.func @bnn_reduce_axes_order(%x: tensor<2x3xi32>) -> tensor<1x1xi32> {
   // expected-error @+1 {{'bnn.reduce' op axes must be strictly increasing}}
-  %y = bnn.reduce "sum" %x {axes = array<i64: 1, 0>} : tensor<2x3xi32> -> tensor<1x1xi32>
+  %y = bnn.reduce sum %x {axes = array<i64: 1, 0>} : tensor<2x3xi32> -> tensor<1x1xi32>
   return %y : tensor<1x1xi32>
 }
 
@@ -564,7 +564,7 @@ func.func @bnn_reduce_axes_order(%x: tensor<2x3xi32>) -> tensor<1x1xi32> {
 
 func.func @bnn_reduce_element_type(%x: tensor<2x3xi32>) -> tensor<2x1xi64> {
   // expected-error @+1 {{'bnn.reduce' op input and result element types must match}}
-  %y = bnn.reduce "sum" %x {axes = array<i64: 1>} : tensor<2x3xi32> -> tensor<2x1xi64>
+  %y = bnn.reduce sum %x {axes = array<i64: 1>} : tensor<2x3xi32> -> tensor<2x1xi64>
   return %y : tensor<2x1xi64>
 }
 
@@ -572,7 +572,7 @@ func.func @bnn_reduce_element_type(%x: tensor<2x3xi32>) -> tensor<2x1xi64> {
 
 func.func @bnn_reduce_dropped_axes(%x: tensor<2x3xi32>) -> tensor<2xi32> {
   // expected-error @+1 {{'bnn.reduce' op result shape must be [2, 1] (the reduced axes kept as 1)}}
-  %y = bnn.reduce "min" %x {axes = array<i64: 1>} : tensor<2x3xi32> -> tensor<2xi32>
+  %y = bnn.reduce min %x {axes = array<i64: 1>} : tensor<2x3xi32> -> tensor<2xi32>
   return %y : tensor<2xi32>
 }
 
@@ -580,7 +580,7 @@ func.func @bnn_reduce_dropped_axes(%x: tensor<2x3xi32>) -> tensor<2xi32> {
 
 func.func @bnn_arg_reduce_kind(%x: tensor<2x3xf32>) -> tensor<2x1xi64> {
   // expected-error @+1 {{'bnn.arg_reduce' op kind must be max or min, got 'sum'}}
-  %y = bnn.arg_reduce "sum" %x {axis = 1 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<2x1xi64>
+  %y = bnn.arg_reduce sum %x {axis = 1 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<2x1xi64>
   return %y : tensor<2x1xi64>
 }
 
@@ -588,7 +588,7 @@ func.func @bnn_arg_reduce_kind(%x: tensor<2x3xf32>) -> tensor<2x1xi64> {
 
 func.func @bnn_arg_reduce_axis(%x: tensor<2x3xf32>) -> tensor<2x3xi64> {
   // expected-error @+1 {{'bnn.arg_reduce' op axis 3 is out of range [0, 2)}}
-  %y = bnn.arg_reduce "max" %x {axis = 3 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<2x3xi64>
+  %y = bnn.arg_reduce max %x {axis = 3 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<2x3xi64>
   return %y : tensor<2x3xi64>
 }
 
@@ -596,7 +596,7 @@ func.func @bnn_arg_reduce_axis(%x: tensor<2x3xf32>) -> tensor<2x3xi64> {
 
 func.func @bnn_arg_reduce_result_type(%x: tensor<2x3xf32>) -> tensor<2x1xi32> {
   // expected-error @+1 {{'bnn.arg_reduce' op result must hold i64 indices}}
-  %y = bnn.arg_reduce "max" %x {axis = 1 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<2x1xi32>
+  %y = bnn.arg_reduce max %x {axis = 1 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<2x1xi32>
   return %y : tensor<2x1xi32>
 }
 
@@ -604,7 +604,7 @@ func.func @bnn_arg_reduce_result_type(%x: tensor<2x3xf32>) -> tensor<2x1xi32> {
 
 func.func @bnn_arg_reduce_result_shape(%x: tensor<2x3xf32>) -> tensor<1x3xi64> {
   // expected-error @+1 {{'bnn.arg_reduce' op result shape must be [2, 1] (the reduced axis kept as 1)}}
-  %y = bnn.arg_reduce "min" %x {axis = 1 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<1x3xi64>
+  %y = bnn.arg_reduce min %x {axis = 1 : i64, select_last_index = false} : tensor<2x3xf32> -> tensor<1x3xi64>
   return %y : tensor<1x3xi64>
 }
 

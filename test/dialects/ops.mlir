@@ -40,8 +40,8 @@ func.func @bnn_ops(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x2x2xf32> {
 // CHECK: bnn.pad
 // CHECK: bnn.concat
 // CHECK: bnn.gather
-// CHECK: bnn.reduce "max"
-// CHECK: bnn.arg_reduce "min"
+// CHECK: bnn.reduce max
+// CHECK: bnn.arg_reduce min
 // CHECK: bnn.softmax
 // CHECK: bnn.layernorm
 // CHECK: bnn.gelu
@@ -56,8 +56,8 @@ func.func @bnn_float_kernels(%x: tensor<1x2x5x5xf32>, %v: tensor<2x3xf32>, %i: t
   %q = bnn.pad %v {mode = #bnn.pad_mode<reflect>, pads = array<i64: 1, 2, 1, 2>, value = 0.0 : f64} : (tensor<2x3xf32>) -> tensor<4x7xf32>
   %k = bnn.concat %v, %v {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
   %g = bnn.gather %k, %i {axis = 0 : i64} : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
-  %m = bnn.reduce "max" %v {axes = array<i64: 1>} : tensor<2x3xf32> -> tensor<2x1xf32>
-  %a = bnn.arg_reduce "min" %v {axis = 1 : i64, select_last_index = true} : tensor<2x3xf32> -> tensor<2x1xi64>
+  %m = bnn.reduce max %v {axes = array<i64: 1>} : tensor<2x3xf32> -> tensor<2x1xf32>
+  %a = bnn.arg_reduce min %v {axis = 1 : i64, select_last_index = true} : tensor<2x3xf32> -> tensor<2x1xi64>
   %s = bnn.softmax %v {axis = 1 : i64, log = false} : tensor<2x3xf32> -> tensor<2x3xf32>
   %l = bnn.layernorm %v, %r {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   %u = bnn.gelu %v {approximate = #bnn.gelu_approximation<tanh>} : tensor<2x3xf32>
