@@ -4,8 +4,9 @@
 Checks the --report of every end-to-end model (the models check_models.py
 finds and test/models/transformers/*), binarized and with --no-binarize:
 
-  flash  compiles each model with --report=r.json, builds the generated .c
-         into an object with one section per object (cc -std=c99 -O0
+  flash  compiles each model with --report=r.json (for --target, default
+         generic; aarch64 and cortex-m4 build with their cross compilers),
+         builds the generated .c into an object with one section per object (cc -std=c99 -O0
          -fdata-sections -fmerge-constants -c; -O0 because at -O2 gcc folds
          a one-scalar array into the code that reads it) and reads the
          object's section sizes (size -A). What is compared:
@@ -14,16 +15,20 @@ finds and test/models/transformers/*), binarized and with --no-binarize:
              section, whose size equals the report's bytes exactly;
            - every other .rodata.<name> section is a kernel parameter
              struct ("static const <struct type> <name> = {" in the .c),
-             which the report does not count: its size is the C ABI's;
+             which the report does not count (its size is the C ABI's),
+             or no model data: the input/output descriptors
+             <prefix>_inputs/_outputs (in .rodata without PIE), the char
+             array of a tensor name longer than a C99 string literal, a
+             runtime header's function-local static table ("name.N");
            - totals.weight_bytes = the sum of the layers' weight_bytes and
              output_constant_bytes, each layer's weight_bytes the sum of
              its arrays.
          So the report's flash total is exactly the bytes of model data in
          the object. The other read-only bytes (printed, not part of the
-         total) are no model data: .rodata.str1.* / .rodata.cst* hold the
-         tensor-name string literals and the kernel code's floating-point
+         total) are no model data: plain .rodata, .rodata.str1.* and
+         .rodata.cst* hold the tensor-name string literals and the code's
          literals, .data.rel.ro* the input/output descriptors and the
-         parameter structs that hold pointers.
+         parameter structs that hold pointers (under PIE).
   html   writes --report=r.json and --report=r.html and renders the HTML in
          headless Chromium (--dump-dom, and --screenshot with --png): the
          page's script must have run (data-rendered="1"), no script error
@@ -51,6 +56,13 @@ sys.path.insert(0, HERE)
 import check_models  # noqa: E402  (find_models, EXTRA_ARGS)
 
 
+# The C compiler of each --target's object files (flash).
+CROSS_CC = {
+    "aarch64": ["aarch64-linux-gnu-gcc"],
+    "cortex-m4": ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb",
+                  "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+}
+
 # check_models.py's extra bnnc arguments, and the batch of the transformer
 # model with a symbolic one (as test/e2e/transformers/vit.test gives it).
 EXTRA_ARGS = dict(check_models.EXTRA_ARGS,
@@ -67,7 +79,8 @@ def compile_model(args, model_id, onnx, stem, variant, work, reports):
     os.makedirs(out, exist_ok=True)
     cmd = ([args.bnnc, onnx, "-o", os.path.join(out, stem + ".c")] +
            EXTRA_ARGS.get(os.path.basename(model_id), []) +
-           (["--no-binarize"] if variant == "float" else []))
+           (["--no-binarize"] if variant == "float" else []) +
+           ["--target=" + args.target])
     for report in reports:
         r = run(cmd + ["--report=" + os.path.join(out, report)])
         if r.returncode:
@@ -126,7 +139,8 @@ def check_flash(args, model_id, onnx, stem, variant, work):
             l["weight_bytes"] for l in report["layers"]):
         return False, "totals.weight_bytes is not the layers' sum"
     obj = os.path.join(out, stem + ".o")
-    r = run(["cc", "-std=c99", "-O0", "-fdata-sections", "-fmerge-constants",
+    r = run(CROSS_CC.get(args.target, ["cc"]) + [
+             "-std=c99", "-O0", "-fdata-sections", "-fmerge-constants",
              "-c", "-I" + args.runtime, "-I" + out,
              os.path.join(out, stem + ".c"), "-o", obj])
     if r.returncode:
@@ -147,23 +161,34 @@ def check_flash(args, model_id, onnx, stem, variant, work):
         if objects[name] != size:
             return False, "array %s: report %d bytes, object %d bytes" % (
                 name, size, objects[name])
-    struct_bytes = 0
+    struct_bytes = other_bytes = 0
     for name, size in objects.items():
         if name in arrays:
             continue
-        if name not in structs:
-            return False, ".rodata.%s is neither a reported array nor a "\
-                "parameter struct" % name
-        struct_bytes += size
-    if sizes.get(".rodata", 0):
-        return False, "unexpected plain .rodata section"
-    literals = sum(v for k, v in sizes.items()
-                   if re.match(r"\.rodata\.(str|cst)\d", k))
+        if name in structs:
+            struct_bytes += size
+        elif (name in (stem + "_inputs", stem + "_outputs") or
+              re.match(r"\w+__(inputs|outputs)_name(_\d+)?$", name) or
+              "." in name):
+            # The input/output descriptors (in .rodata where the target
+            # has no PIE), the char array of a tensor name longer than a
+            # C99 string literal, and the runtime headers' function-local
+            # static tables (named "<local>.<n>" by the compiler): no
+            # model data.
+            other_bytes += size
+        else:
+            return False, ".rodata.%s is neither a reported array, a "\
+                "parameter struct nor a descriptor" % name
+    # Plain .rodata (some targets' -O0 literal pools), .rodata.str1.* and
+    # .rodata.cst*: the code's literals.
+    literals = sizes.get(".rodata", 0) + sum(
+        v for k, v in sizes.items() if re.match(r"\.rodata\.(str|cst)\d", k))
     relro = sum(v for k, v in sizes.items() if k.startswith(".data.rel.ro"))
     return True, ("report %d B = the %d arrays' .rodata sections; also "
-                  "read-only: parameter structs %d, literals %d, "
-                  ".data.rel.ro %d" % (totals["weight_bytes"], len(arrays),
-                                        struct_bytes, literals, relro))
+                  "read-only: parameter structs %d, descriptors and "
+                  "runtime tables %d, literals %d, .data.rel.ro %d" % (
+                      totals["weight_bytes"], len(arrays), struct_bytes,
+                      other_bytes, literals, relro))
 
 
 class DomReader(html.parser.HTMLParser):
@@ -287,6 +312,10 @@ def main():
     p.add_argument("--runtime", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--chromium", default="chromium")
+    p.add_argument("--target", default="generic",
+                   choices=["generic"] + sorted(CROSS_CC),
+                   help="flash: the bnnc target, whose object is built "
+                   "with its cross compiler")
     p.add_argument("--png", action="store_true",
                    help="html: also render a screenshot of each page")
     p.add_argument("--only", action="append", default=[],
