@@ -173,14 +173,15 @@ Layer describeLayer(Operation &op, const ReportInputs &in) {
     l.note = "binarized input kept real: weights not +-alpha per channel "
              "or no exact binary form";
   if (l.binary && l.macs)
-    l.decision = "binarized: +-1 weights and inputs, XNOR-popcount dot "
-                 "products";
+    l.decision = "binarized: +-1 operands packed as bits, XNOR-popcount "
+                 "dot products";
   else if (!l.note.empty())
     l.decision = "kept real: " + l.note;
   else if (isa<bnn::Conv2DOp, bnn::GemmOp, bnn::MatMulOp>(op))
     l.decision = in.binarize ? "kept real: its input is not binarized (no "
                                "Sign or bipolar quantizer feeds it)"
-                             : "kept real: --no-binarize";
+                             : "real: --no-binarize keeps every layer "
+                               "real";
   if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
     l.accumulatorBits = accumulatorBits(conv);
   l.bytes = bnn::tensorBytes(op.getResult(0).getType());
