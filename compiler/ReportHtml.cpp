@@ -305,7 +305,9 @@ void writeDecisions(const ReportData &r, raw_ostream &os) {
           "</th><th class=n>before</th><th class=n>after</th><th>note</th>"
           "</tr>\n";
     for (const Migration &m : r.migrations)
-      os << "<tr><td>" << esc(m.node) << "</td><td>" << esc(m.form)
+      os << "<tr data-gamma-node=\"" << esc(m.node) << "\" data-before=\""
+         << exact(m.maxAbsBefore) << "\" data-after=\"" << exact(m.maxAbsAfter)
+         << "\"><td>" << esc(m.node) << "</td><td>" << esc(m.form)
          << "</td><td class=n>" << format("%.3f", m.maxAbsBefore)
          << "</td><td class=n>" << format("%.3f", m.maxAbsAfter)
          << "</td><td>" << esc(m.note) << "</td></tr>\n";

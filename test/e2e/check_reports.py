@@ -37,7 +37,10 @@ finds and test/models/transformers/*), binarized and with --no-binarize:
          Content-Security-Policy is default-src 'none'; no src/href to
          another resource), and every number in a data attribute equals
          the JSON report's: the totals, and per kernel op, kind, MACs,
-         weight bytes, arena offset and output bytes.
+         weight bytes, arena offset and output bytes; the token-pruning
+         MACs per module and the gamma-migration bounds, where present.
+  page   the html checks on one page: --json r.json --html r.html (both
+         written by the same bnnc command line, e.g. with --token-prune).
 
 Prints one line per model and variant and a summary; exits 1 on a failure.
 """
@@ -197,6 +200,7 @@ class DomReader(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.totals, self.layers, self.flash = {}, [], {}
+        self.prune, self.gamma = {}, []
         self.root, self.errors_text, self.loads = {}, "", []
         self._in_errors = False
         self._in_layers = False
@@ -217,6 +221,12 @@ class DomReader(html.parser.HTMLParser):
             self._in_layers = True
         if tag == "tr" and self._in_layers and "data-step" in a:
             self.layers.append(a)
+        if "data-module" in a:
+            self.prune[a["data-module"]] = (int(a["data-before"]),
+                                            int(a["data-after"]))
+        if "data-gamma-node" in a:
+            self.gamma.append((a["data-gamma-node"], float(a["data-before"]),
+                               float(a["data-after"])))
         if "data-flash-step" in a:
             self.flash[int(a["data-flash-step"])] = int(a["data-bytes"])
         self._in_errors = a.get("id") == "errors"
@@ -236,9 +246,15 @@ def check_html(args, model_id, onnx, stem, variant, work):
                              ["r.json", "r.html"])
     if err:
         return False, err
-    with open(os.path.join(out, "r.json")) as f:
+    return check_page(args, os.path.join(out, "r.json"),
+                      os.path.join(out, "r.html"), out)
+
+
+def check_page(args, json_path, html_path, out):
+    """Renders one page and compares it with its JSON report."""
+    with open(json_path) as f:
         report = json.load(f)
-    page = "file://" + os.path.join(out, "r.html")
+    page = "file://" + os.path.abspath(html_path)
     base = [args.chromium, "--headless", "--no-sandbox", "--disable-gpu",
             "--no-first-run", "--user-data-dir=" + os.path.join(out, "chrome")]
     r = run(base + ["--dump-dom", page], timeout=120)
@@ -288,8 +304,20 @@ def check_html(args, model_id, onnx, stem, variant, work):
         if l["weight_bytes"] and dom.flash.get(i) != l["weight_bytes"]:
             return False, "kernel %d: flash bar %r, JSON %d" % (
                 i, dom.flash.get(i), l["weight_bytes"])
-    return True, "%d kernels, totals and rows equal the JSON, no errors" % len(
-        dom.layers)
+    prune = {m["module"]: (m["macs_before"], m["macs_after"])
+             for m in report.get("token_prune", {}).get("macs", [])}
+    if prune != dom.prune:
+        return False, "token-prune MACs: DOM %r, JSON %r" % (dom.prune, prune)
+    gamma = [(m["node"], m["max_abs_before"], m["max_abs_after"])
+             for m in report.get("gamma_migration", [])]
+    if gamma != dom.gamma:
+        return False, "gamma migration: DOM %r, JSON %r" % (dom.gamma, gamma)
+    extra = ""
+    if prune or gamma:
+        extra = "; %d token-prune modules, %d gamma migrations" % (len(prune),
+                                                                   len(gamma))
+    return True, "%d kernels, totals and rows equal the JSON, no errors%s" % (
+        len(dom.layers), extra)
 
 
 def find_models():
@@ -307,7 +335,9 @@ def find_models():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["flash", "html"])
+    p.add_argument("mode", choices=["flash", "html", "page"])
+    p.add_argument("--json", help="page: the JSON report")
+    p.add_argument("--html", help="page: the HTML report of the same run")
     p.add_argument("--bnnc", required=True)
     p.add_argument("--runtime", required=True)
     p.add_argument("--work", required=True)
@@ -323,6 +353,10 @@ def main():
     p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    if args.mode == "page":
+        ok, msg = check_page(args, args.json, args.html, args.work)
+        print("%s %s: %s" % ("ok  " if ok else "FAIL", args.html, msg))
+        return 0 if ok else 1
     check = check_flash if args.mode == "flash" else check_html
     models = [m for m in find_models() if not args.only or m[0] in args.only]
     if args.only and len(models) != len(args.only):
