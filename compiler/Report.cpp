@@ -1,6 +1,7 @@
 //===- Report.cpp - Per-layer report of a compiled model ------------------===//
 
 #include "compiler/Report.h"
+#include "compiler/ReportData.h"
 
 #include "dialects/bnn/BnnDialect.h"
 #include "dialects/onnx/ShapeUtils.h"
@@ -9,19 +10,14 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace llvm;
+using namespace bnnc::report;
 
 namespace bnnc {
 namespace {
-
-struct Layer {
-  std::string op, nodes, inputShapes, outputShape, note;
-  bool binary = false;
-  int64_t macs = 0, weightBytes = 0, offset = -1, bytes = 0;
-  int64_t accumulatorBits = 0; // binary layers: the narrowest safe width
-};
 
 /// |dot| <= K, so K bounds the accumulator: 8 bits up to K = 127, 16 up to
 /// 32767, else 32 (the SIMD targets use it; the generic kernels use int32).
@@ -96,10 +92,8 @@ ResourceUse measureResources(ModuleOp module) {
           !isa<RankedTensorType>(op->getResult(0).getType()))
         return;
       int64_t bytes = bnn::tensorBytes(op->getResult(0).getType());
-      if (op->hasTrait<OpTrait::ConstantLike>()) {
-        if (!op->use_empty())
-          use.constantBytes += bytes;
-      } else if (op->hasAttr(bnn::kOffsetAttr) && bytes > use.largestBytes) {
+      if (!op->hasTrait<OpTrait::ConstantLike>() &&
+          op->hasAttr(bnn::kOffsetAttr) && bytes > use.largestBytes) {
         use.largestBytes = bytes;
         use.largestValue = op;
       }
@@ -110,55 +104,84 @@ ResourceUse measureResources(ModuleOp module) {
 
 namespace {
 
-/// A recorded ln-gamma-migration decision (the function's
-/// bnn.gamma_migration attribute).
-struct Migration {
-  std::string node, form, note;
-  double maxAbsBefore = 0, maxAbsAfter = 0;
-};
+/// "binary" for the binary kernels, "real" for those with float data (any
+/// float operand or result), else "integer".
+std::string kindOf(Operation &op) {
+  if (op.hasTrait<bnn::OpTrait::BinaryKernel>())
+    return "binary";
+  auto isFloat = [](Type t) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    return tensor && isa<FloatType>(tensor.getElementType());
+  };
+  return llvm::any_of(op.getOperandTypes(), isFloat) ||
+                 llvm::any_of(op.getResultTypes(), isFloat)
+             ? "real"
+             : "integer";
+}
 
-/// Token pruning: where tokens are dropped, and each module's MACs.
-struct PruneStage {
-  int64_t block = 0, tokensBefore = 0, tokensAfter = 0;
-  std::string node;
-};
-struct PruneMacs {
-  std::string module;
-  int64_t before = 0, after = 0;
-};
+/// The op's own attributes, "name=value" (large values shortened).
+std::string detailsOf(Operation &op) {
+  SmallVector<std::string> parts;
+  for (NamedAttribute a : op.getAttrs()) {
+    StringRef name = a.getName().strref();
+    if (name.starts_with("bnn.") || name == "operandSegmentSizes" ||
+        name == "value")
+      continue;
+    std::string text;
+    raw_string_ostream os(text);
+    a.getValue().print(os, /*elideType=*/true);
+    // "#bnn.activation<relu>" -> "relu"; no activation is not shown.
+    StringRef value(text);
+    if (value.consume_front("#bnn.") && value.contains('<') &&
+        value.ends_with(">"))
+      text = value.drop_until([](char c) { return c == '<'; })
+                 .drop_front()
+                 .drop_back()
+                 .str();
+    if (text == "none")
+      continue;
+    if (text.size() > 48)
+      text = text.substr(0, 45) + "...";
+    parts.push_back((name + "=" + text).str());
+  }
+  return join(parts, " ");
+}
 
-/// Everything a report shows, gathered once for every output format.
-struct ReportData {
-  SmallVector<Layer> layers;
-  int64_t onnxFileBytes = 0, arena = 0, arenaBound = 0, weights = 0, macs = 0,
-          binaryMacs = 0;
-  SmallVector<Migration> migrations;
-  bool pruning = false;
-  SmallVector<PruneStage> pruneStages;
-  SmallVector<PruneMacs> pruneMacs;
-
-  double binaryShare() const { return macs ? 100.0 * binaryMacs / macs : 0.0; }
-};
-
-Layer describeLayer(Operation &op) {
+Layer describeLayer(Operation &op, const ReportInputs &in) {
   Layer l;
   l.op = op.getName().stripDialect().str();
-  l.nodes = join(bnn::nodeNames(op.getLoc()), ", ");
+  l.nodeList = bnn::nodeNames(op.getLoc());
+  l.nodes = join(l.nodeList, ", ");
   SmallVector<std::string> ins;
-  for (Value v : op.getOperands()) {
-    if (v.getDefiningOp() &&
-        v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>())
-      l.weightBytes += bnn::tensorBytes(v.getType());
-    else
+  for (Value v : op.getOperands())
+    if (!v.getDefiningOp() ||
+        !v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>())
       ins.push_back(shapeText(v.getType()));
+  if (in.emitted) {
+    auto it = in.emitted->kernelArrays.find(&op);
+    if (it != in.emitted->kernelArrays.end())
+      l.arrays = it->second;
+    l.weightBytes = in.emitted->kernelBytes(&op);
   }
   l.inputShapes = join(ins, ", ");
   l.outputShape = shapeText(op.getResult(0).getType());
   l.binary = op.hasTrait<bnn::OpTrait::BinaryKernel>();
+  l.kind = kindOf(op);
+  l.details = detailsOf(op);
   l.macs = macsOf(&op);
   if (hasBinarizedInput(&op))
     l.note = "binarized input kept real: weights not +-alpha per channel "
              "or no exact binary form";
+  if (l.binary && l.macs)
+    l.decision = "binarized: +-1 operands packed as bits, XNOR-popcount "
+                 "dot products";
+  else if (!l.note.empty())
+    l.decision = "kept real: " + l.note;
+  else if (isa<bnn::Conv2DOp, bnn::GemmOp, bnn::MatMulOp>(op))
+    l.decision = in.binarize ? "kept real: its input is not binarized (no "
+                               "Sign or bipolar quantizer feeds it)"
+                             : "real: --no-binarize keeps every layer "
+                               "real";
   if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
     l.accumulatorBits = accumulatorBits(conv);
   l.bytes = bnn::tensorBytes(op.getResult(0).getType());
@@ -213,24 +236,59 @@ void collectPassRecords(func::FuncOp func, ReportData &r) {
                            integerOf(d, "macs_after")});
 }
 
-ReportData collectReport(ModuleOp module, int64_t onnxFileBytes) {
+ReportData collectReport(ModuleOp module, const ReportInputs &in) {
   ReportData r;
-  r.onnxFileBytes = onnxFileBytes;
+  r.onnxFileBytes = in.onnxFileBytes;
+  r.modelName = in.modelName;
+  r.target = in.target;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaSizeAttr))
       r.arena = a.getInt();
     if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaLowerBoundAttr))
       r.arenaBound = a.getInt();
-    for (Operation &op : func.getBody().front().without_terminator()) {
+    Block &body = func.getBody().front();
+    // Kernels are numbered in program order (their steps); a result lives
+    // until the last kernel that reads it, directly or through views.
+    llvm::DenseMap<Value, int64_t> stepOf;
+    SmallVector<Operation *> kernels;
+    for (Operation &op : body.without_terminator()) {
       if (op.hasTrait<OpTrait::ConstantLike>() || bnn::isView(&op))
         continue;
-      Layer l = describeLayer(op);
-      r.weights += l.weightBytes;
+      stepOf[op.getResult(0)] = static_cast<int64_t>(kernels.size());
+      kernels.push_back(&op);
+    }
+    size_t first = r.layers.size();
+    for (Operation *op : kernels) {
+      Layer l = describeLayer(*op, in);
+      l.liveUntil = stepOf.lookup(op->getResult(0));
+      for (Value v : op->getOperands()) {
+        auto it = stepOf.find(bnn::viewSource(v));
+        if (it != stepOf.end() && !llvm::is_contained(l.producers, it->second))
+          l.producers.push_back(it->second);
+      }
       r.macs += l.macs;
       if (l.binary)
         r.binaryMacs += l.macs;
       r.layers.push_back(std::move(l));
     }
+    auto extend = [&](Value v, int64_t step) {
+      auto it = stepOf.find(bnn::viewSource(v));
+      if (it != stepOf.end()) {
+        Layer &l = r.layers[first + it->second];
+        l.liveUntil = std::max(l.liveUntil, step);
+      }
+    };
+    for (auto [step, op] : llvm::enumerate(kernels))
+      for (Value v : op->getOperands())
+        extend(v, static_cast<int64_t>(step));
+    for (Value v : body.getTerminator()->getOperands())
+      extend(v, static_cast<int64_t>(kernels.size()));
+  }
+  if (in.emitted) {
+    r.outputArrays = in.emitted->outputArrays;
+    r.weights = in.emitted->totalBytes();
+    for (const EmittedArray &a : r.outputArrays)
+      r.outputConstantBytes += a.bytes;
   }
   for (auto func : module.getOps<func::FuncOp>())
     collectPassRecords(func, r);
@@ -239,6 +297,13 @@ ReportData collectReport(ModuleOp module, int64_t onnxFileBytes) {
 
 json::Value orNull(int64_t v, bool present) {
   return present ? json::Value(v) : json::Value(nullptr);
+}
+
+json::Array arraysJson(ArrayRef<EmittedArray> arrays) {
+  json::Array list;
+  for (const EmittedArray &a : arrays)
+    list.push_back(json::Object{{"name", a.name}, {"bytes", a.bytes}});
+  return list;
 }
 
 void writeJson(const ReportData &r, raw_ostream &os) {
@@ -251,15 +316,27 @@ void writeJson(const ReportData &r, raw_ostream &os) {
         {"arena_offset", orNull(l.offset, l.offset >= 0)},
         {"output_bytes", l.bytes},
         {"note", l.note.empty() ? json::Value(nullptr) : json::Value(l.note)},
-        {"accumulator_bits", orNull(l.accumulatorBits, l.accumulatorBits)}});
+        {"accumulator_bits", orNull(l.accumulatorBits, l.accumulatorBits)},
+        {"kind", l.kind},
+        {"decision",
+         l.decision.empty() ? json::Value(nullptr) : json::Value(l.decision)},
+        {"attributes", l.details},
+        {"live_until_step", l.liveUntil},
+        {"inputs_from_steps", json::Array(l.producers)},
+        {"constants", arraysJson(l.arrays)}});
   json::Object totals{{"weight_bytes", r.weights},
+                      {"output_constant_bytes", r.outputConstantBytes},
                       {"onnx_file_bytes", r.onnxFileBytes},
                       {"arena_bytes", r.arena},
                       {"arena_lower_bound_bytes", r.arenaBound},
                       {"macs", r.macs},
                       {"binary_macs", r.binaryMacs},
                       {"binary_mac_percent", r.binaryShare()}};
-  json::Object root{{"layers", std::move(rows)}, {"totals", std::move(totals)}};
+  json::Object root{{"model", r.modelName},
+                    {"target", r.target},
+                    {"layers", std::move(rows)},
+                    {"output_constants", arraysJson(r.outputArrays)},
+                    {"totals", std::move(totals)}};
   if (!r.migrations.empty()) {
     json::Array entries;
     for (const Migration &m : r.migrations)
@@ -327,6 +404,9 @@ void writeText(const ReportData &r, raw_ostream &os) {
                  l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
                  l.outputShape.c_str(),
                  (l.nodes + (l.note.empty() ? "" : "  [" + l.note + "]")).c_str());
+  if (r.outputConstantBytes)
+    os << format("constant data returned as graph outputs: %lld bytes\n",
+                 (long long)r.outputConstantBytes);
   writeTextPassRecords(r, os);
   os << format("weights: %lld bytes (ONNX file: %lld bytes, %.1fx smaller); "
                "arena: %lld bytes; MACs: %lld, %.1f%% binary\n",
@@ -341,13 +421,24 @@ void writeText(const ReportData &r, raw_ostream &os) {
 
 } // namespace
 
-void writeReport(ModuleOp module, int64_t onnxFileBytes, raw_ostream &os,
-                 bool json) {
-  ReportData r = collectReport(module, onnxFileBytes);
-  if (json)
-    writeJson(r, os);
-  else
-    writeText(r, os);
+ReportFormat reportFormatOf(StringRef file) {
+  StringRef ext = sys::path::extension(file);
+  return ext.equals_insensitive(".html") || ext.equals_insensitive(".htm")
+             ? ReportFormat::Html
+             : ReportFormat::Json;
+}
+
+void writeReport(ModuleOp module, const ReportInputs &inputs, raw_ostream &os,
+                 ReportFormat format) {
+  ReportData r = collectReport(module, inputs);
+  switch (format) {
+  case ReportFormat::Json:
+    return writeJson(r, os);
+  case ReportFormat::Html:
+    return writeHtml(r, os);
+  case ReportFormat::Text:
+    return writeText(r, os);
+  }
 }
 
 } // namespace bnnc

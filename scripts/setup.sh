@@ -13,6 +13,7 @@ PACKAGES=(
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   libclang-rt-19-dev
+  chromium
 )
 
 install_missing_packages() {

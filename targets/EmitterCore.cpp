@@ -214,6 +214,13 @@ std::string CEmitter::currentNodeId() const {
 /// Stands for the generation stamp until both files are complete.
 static constexpr StringLiteral kGenerationPlaceholder = "@BNNC_GENERATION@";
 
+/// sizeof of cType(t) on every target bnnc emits for.
+static int64_t cTypeBytes(Type t) {
+  if (t.isInteger(1))
+    return 1;
+  return (t.getIntOrFloatBitWidth() + 7) / 8;
+}
+
 /// C has no zero-size arrays (-pedantic): an empty constant is one unused
 /// element, which no kernel reads (its tensor has no elements).
 static int64_t arrayLength(int64_t elements) {
@@ -232,6 +239,8 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
   std::string stem = names.empty() ? currentNodeId() + "_" + role.str()
                                    : identifierFragment(names.front());
   std::string name = freshName(stem);
+  recordArray(name, static_cast<int64_t>(cTypeBytes(element)) *
+                        arrayLength(type.getNumElements()));
   constantsOS << "/* " << commentSafe(names.empty() ? stem : join(names, ", "))
               << ": "
               << shapeString(type) << " */\nstatic const " << cType(element)
@@ -284,6 +293,8 @@ static std::string defineArrayOf(CEmitter &e, raw_ostream &os, StringRef stem,
                                  StringRef comment, StringRef type,
                                  ArrayRef<T> values, Format format) {
   std::string name = e.freshName(stem);
+  e.recordArray(name, static_cast<int64_t>(sizeof(T)) *
+                          arrayLength(static_cast<int64_t>(values.size())));
   os << "/* " << commentSafe(comment) << " */\nstatic const " << type << " "
      << name << "[" << arrayLength(values.size()) << "] = {";
   if (values.empty())
@@ -320,6 +331,39 @@ std::string CEmitter::defineArray(StringRef stem, StringRef comment,
                        [](uint16_t v) { return std::to_string(v); });
 }
 
+std::string CEmitter::defineArray(StringRef stem, StringRef comment,
+                                  ArrayRef<int16_t> values) {
+  return defineArrayOf(*this, constantsOS, stem, comment, "int16_t", values,
+                       [](int16_t v) { return std::to_string(v); });
+}
+
+void CEmitter::recordArray(StringRef name, int64_t bytes) {
+  EmittedArray array{name.str(), bytes};
+  if (inKernel)
+    emitted.kernelArrays[currentOp].push_back(std::move(array));
+  else
+    pendingArrays[definingConstant] = std::move(array);
+}
+
+int64_t EmissionRecord::kernelBytes(Operation *kernel) const {
+  int64_t bytes = 0;
+  auto it = kernelArrays.find(kernel);
+  if (it != kernelArrays.end())
+    for (const EmittedArray &a : it->second)
+      bytes += a.bytes;
+  return bytes;
+}
+
+int64_t EmissionRecord::totalBytes() const {
+  int64_t bytes = 0;
+  for (const auto &entry : kernelArrays)
+    for (const EmittedArray &a : entry.second)
+      bytes += a.bytes;
+  for (const EmittedArray &a : outputArrays)
+    bytes += a.bytes;
+  return bytes;
+}
+
 std::string CEmitter::request(const std::string &expr) {
   if (bindings.contains(expr))
     kernelRequests.push_back(expr);
@@ -342,6 +386,7 @@ std::string CEmitter::input(Value v, StringRef role) {
     bindingOrder.push_back(expr);
     request(expr);
   } else {
+    definingConstant = v;
     expr = defineConstant(v.getDefiningOp(), role);
   }
   exprs[v] = expr;
@@ -409,7 +454,19 @@ LogicalResult CEmitter::emitBody() {
     currentOp = &op;
     kernelRequests.clear();
     uint64_t before = bodyOS.tell();
-    if (failed(kernels.emitKernel(&op, *this)))
+    inKernel = true;
+    // A constant defined when a view of it was met is this kernel's if this
+    // is the first kernel to read it.
+    for (Value operand : op.getOperands()) {
+      auto it = pendingArrays.find(bnn::viewSource(operand));
+      if (it != pendingArrays.end()) {
+        emitted.kernelArrays[&op].push_back(std::move(it->second));
+        pendingArrays.erase(it);
+      }
+    }
+    LogicalResult emittedKernel = kernels.emitKernel(&op, *this);
+    inKernel = false;
+    if (failed(emittedKernel))
       return failure();
     // A kernel on an empty tensor emits no statement: the bindings it asked
     // for stay unused unless another kernel reads them.
@@ -425,6 +482,14 @@ LogicalResult CEmitter::emitBody() {
     bodyOS << "  memcpy(outputs[" << i << "], " << from << ", "
            << bnn::tensorBytes(v.getType()) << ");\n";
   }
+  // Constants no kernel reads: graph outputs copied from constant data.
+  for (auto &entry : pendingArrays)
+    emitted.outputArrays.push_back(entry.second);
+  llvm::sort(emitted.outputArrays,
+             [](const EmittedArray &a, const EmittedArray &b) {
+               return a.name < b.name;
+             });
+  pendingArrays.clear();
   return success();
 }
 
@@ -677,7 +742,8 @@ static std::string headerNameProblem(StringRef name) {
 }
 
 LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
-                         std::string &header, std::string &source) {
+                         std::string &header, std::string &source,
+                         EmissionRecord *record) {
   auto funcs = module.getOps<func::FuncOp>();
   if (std::distance(funcs.begin(), funcs.end()) != 1)
     return module.emitError("expected exactly one function to emit");
@@ -698,7 +764,11 @@ LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
            << opts.headerFile << "' cannot be used: " << why
            << "; choose another output file name";
   CEmitter emitter(*funcs.begin(), opts, *kernels);
-  return emitter.run(header, source);
+  if (failed(emitter.run(header, source)))
+    return failure();
+  if (record)
+    *record = emitter.record();
+  return success();
 }
 
 } // namespace bnnc

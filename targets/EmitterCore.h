@@ -45,6 +45,8 @@ public:
            TargetKernels &kernels);
 
   mlir::LogicalResult run(std::string &header, std::string &source);
+  /// The constant arrays written by run().
+  const EmissionRecord &record() const { return emitted; }
 
   /// C expression of an operand's data (a pointer to const). Constants are
   /// defined as static data at file scope on first use, named after their
@@ -63,6 +65,11 @@ public:
                           llvm::ArrayRef<uint8_t> values);
   std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
                           llvm::ArrayRef<uint16_t> values);
+  std::string defineArray(llvm::StringRef stem, llvm::StringRef comment,
+                          llvm::ArrayRef<int16_t> values);
+  /// Records a constant array of `bytes` bytes that the kernel being
+  /// emitted defined (defineArray and constants do this themselves).
+  void recordArray(llvm::StringRef name, int64_t bytes);
   /// A fresh file-scope name "<model>__<stem>".
   std::string freshName(llvm::StringRef stem);
   /// The ONNX node name of the kernel being emitted, as an identifier.
@@ -106,6 +113,13 @@ private:
   llvm::SmallVector<std::string> bindingOrder, kernelRequests;
   int64_t arenaSize = 0, arenaLowerBound = 0;
   bool usesArena = false;
+  /// The constant arrays written, by kernel; constants defined outside a
+  /// kernel's emission (through a view, or for an output copy) wait in
+  /// `pendingArrays` for the first kernel that reads them.
+  EmissionRecord emitted;
+  llvm::DenseMap<mlir::Value, EmittedArray> pendingArrays;
+  mlir::Value definingConstant;
+  bool inKernel = false;
   /// The first constant that did not fit in opts.maxCBytes, if any.
   std::string overBudget;
   std::string constantsText, globalsText, bodyText, prologueText;

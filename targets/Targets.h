@@ -5,6 +5,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
@@ -37,10 +39,37 @@ struct TargetInfo {
 llvm::ArrayRef<TargetInfo> targets();
 llvm::ArrayRef<llvm::StringRef> targetNames();
 
+/// One constant array of the generated C: its name and its exact size in
+/// bytes (elements times the C element type's size).
+struct EmittedArray {
+  std::string name;
+  int64_t bytes = 0;
+};
+
+/// What the emitter wrote into the generated C's constant data, so that a
+/// report can say what each kernel costs in flash from what was emitted,
+/// not from an estimate. Each array is attributed to the kernel whose
+/// emission defined it, or, for a constant that reaches its kernel through
+/// a view, to the first kernel that reads the view. Arrays that no kernel
+/// reads (a constant returned as a graph output) are listed apart.
+/// Kernel parameter structs and the input/output descriptors are not
+/// arrays of model data and are not listed (their size is the C ABI's).
+struct EmissionRecord {
+  llvm::DenseMap<mlir::Operation *, llvm::SmallVector<EmittedArray, 2>>
+      kernelArrays;
+  llvm::SmallVector<EmittedArray> outputArrays;
+
+  int64_t kernelBytes(mlir::Operation *kernel) const;
+  /// All the arrays' bytes: what the C holds as constant model data.
+  int64_t totalBytes() const;
+};
+
 /// Emits `<name>.h` and `<name>.c` for a module whose function is fully
 /// lowered to bnn ops and memory-planned. Diagnostics go through the context.
+/// `record`, if given, receives the constant arrays written.
 mlir::LogicalResult emitModelC(mlir::ModuleOp module, const EmitOptions &opts,
-                               std::string &header, std::string &source);
+                               std::string &header, std::string &source,
+                               EmissionRecord *record = nullptr);
 
 /// Turns an arbitrary string into a C identifier ("my-net" -> "my_net").
 std::string sanitizeIdentifier(llvm::StringRef name);

@@ -38,10 +38,11 @@ if cross[bnnc_target]:
                                          "test-" + bnnc_target)
     llvm_config.add_tool_substitutions(
         [ToolSubst("bnnc", extra_args=["--target=" + bnnc_target])], tool_dirs)
-    llvm_config.add_tool_substitutions(["bnnc-opt", "bnnc-pb2raw"], tool_dirs)
-else:
-    llvm_config.add_tool_substitutions(["bnnc", "bnnc-opt", "bnnc-pb2raw"],
+    llvm_config.add_tool_substitutions(["bnnc-opt", "bnnc-pb2raw", "bnnc-eval"],
                                        tool_dirs)
+else:
+    llvm_config.add_tool_substitutions(["bnnc", "bnnc-opt", "bnnc-pb2raw",
+                                        "bnnc-eval"], tool_dirs)
 
 # Compiling generated C: the contract is -std=c99 -Wall -Wextra -Werror with
 # only the runtime include directory added.

@@ -74,17 +74,13 @@ std::string tapOnesTable(bnn::BConv2DOp op, CEmitter &e) {
           words = bnn::packedWords(op.getChannels(), 1);
   if (attr.getNumElements() != m * taps * words || op.getChannels() > 32767)
     return "";
-  SmallVector<int64_t> ones(m * taps, 0);
+  SmallVector<int16_t> ones(m * taps, 0);
   int64_t i = 0;
   for (const APInt &v : attr.getValues<APInt>())
-    ones[i++ / words] += v.popcount();
-  std::string name = e.freshName(e.currentNodeId() + "_tap_ones");
-  raw_ostream &os = e.globals();
-  os << "/* popcount of each (output channel, kernel tap)'s weight words */\n"
-     << "static const int16_t " << name << "[" << ones.size() << "] = {";
-  for (auto [j, v] : llvm::enumerate(ones))
-    os << (j % 16 == 0 ? "\n    " : " ") << v << ",";
-  os << "\n};\n\n";
+    ones[i++ / words] += static_cast<int16_t>(v.popcount());
+  std::string name = e.defineArray(
+      e.currentNodeId() + "_tap_ones",
+      "popcount of each (output channel, kernel tap)'s weight words", ones);
   return name;
 }
 

@@ -141,9 +141,10 @@ cl::opt<bool> tokenPruneFuse(
 cl::opt<std::string> reportFile(
     "report", cl::ValueOptional,
     cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
-             "totals: a table on stderr, or JSON with --report=FILE.json "
-             "(written only if the compilation succeeds)"),
-    cl::value_desc("file.json"), cl::cat(diagnosticCategory));
+             "totals: a table on stderr, JSON with --report=FILE.json, or "
+             "a self-contained page with --report=FILE.html (written only "
+             "if the compilation succeeds)"),
+    cl::value_desc("file.json|file.html"), cl::cat(diagnosticCategory));
 cl::opt<bool> listSupportedOps(
     "list-supported-ops",
     cl::desc("Print '<Op> <min opset> <max opset> <dtypes>' per supported "
@@ -815,15 +816,24 @@ mlir::LogicalResult runPipeline(mlir::MLIRContext &context,
 }
 
 /// The report is an output like the others: written at the end, and only
-/// if the compilation succeeds.
-void addReport(mlir::ModuleOp module, OutputSet &outputs) {
+/// if the compilation succeeds. Its flash numbers are those of `emitted`.
+void addReport(mlir::ModuleOp module, const bnnc::EmissionRecord &emitted,
+               OutputSet &outputs) {
   if (!reportFile.getNumOccurrences())
     return;
+  bnnc::ReportInputs in;
   uint64_t onnxBytes = 0;
   (void)sys::fs::file_size(inputFile, onnxBytes);
+  in.onnxFileBytes = static_cast<int64_t>(onnxBytes);
+  in.emitted = &emitted;
+  in.binarize = !noBinarize;
+  in.modelName = inputFile;
+  in.target = targetName;
   std::string text;
   raw_string_ostream os(text);
-  bnnc::writeReport(module, onnxBytes, os, /*json=*/!reportFile.empty());
+  bnnc::writeReport(module, in, os,
+                    reportFile.empty() ? bnnc::ReportFormat::Text
+                                       : bnnc::reportFormatOf(reportFile));
   os.flush();
   if (reportFile.empty())
     outputs.addStderr(std::move(text));
@@ -831,45 +841,56 @@ void addReport(mlir::ModuleOp module, OutputSet &outputs) {
     outputs.addFile(reportFile, std::move(text));
 }
 
-/// --max-arena and --max-flash, before any C is generated.
-bool checkResourceLimits(mlir::ModuleOp module,
-                         const GenerationLimits &limits) {
-  bnnc::ResourceUse use = bnnc::measureResources(module);
-  for (auto [flag, limitText, limit, need, what] :
-       {std::tuple<StringRef, StringRef, int64_t, int64_t, StringRef>{
-            "--max-arena", maxArena, limits.arena, use.arenaBytes,
-            "an arena of"},
-        {"--max-flash", maxFlash, limits.flash, use.constantBytes,
-         "constant data of"}}) {
-    bool given = !limitText.empty();
-    if (need <= limit)
-      continue;
-    std::string message = (inputFile + ": the model needs " + what + " " +
-                           Twine(need) + " bytes, more than " +
-                           (given ? flag + "=" + Twine(limit)
-                                  : Twine("the default limit of ") +
-                                        Twine(limit) + " bytes (" + flag +
-                                        " sets another)"))
-                              .str();
-    if (flag == "--max-arena" && use.largestValue)
-      message += "; largest tensor: " + bnnc::describeNode(use.largestValue) +
-                 " output of " + std::to_string(use.largestBytes) + " bytes";
-    fail(message);
-    return false;
-  }
-  return true;
+/// Fails (with a diagnostic) if `need` bytes exceed a --max-arena or
+/// --max-flash limit.
+bool checkLimit(StringRef flag, StringRef limitText, int64_t limit,
+                int64_t need, StringRef what, const Twine &detail = "") {
+  if (need <= limit)
+    return true;
+  bool given = !limitText.empty();
+  fail(inputFile + ": the model needs " + what + " " + Twine(need) +
+       " bytes, more than " +
+       (given ? flag + "=" + Twine(limit)
+              : Twine("the default limit of ") + Twine(limit) + " bytes (" +
+                    flag + " sets another)") +
+       detail);
+  return false;
 }
 
-bool emitC(mlir::ModuleOp module, StringRef name,
-           const GenerationLimits &limits, OutputSet &outputs) {
+/// --max-arena, before any C is generated.
+bool checkArenaLimit(mlir::ModuleOp module, const GenerationLimits &limits) {
+  bnnc::ResourceUse use = bnnc::measureResources(module);
+  std::string largest =
+      use.largestValue
+          ? "; largest tensor: " + bnnc::describeNode(use.largestValue) +
+                " output of " + std::to_string(use.largestBytes) + " bytes"
+          : "";
+  return checkLimit("--max-arena", maxArena, limits.arena, use.arenaBytes,
+                    "an arena of", largest);
+}
+
+/// Generates the C in memory; `emitted` receives its constant arrays.
+bool generateC(mlir::ModuleOp module, StringRef name,
+               const GenerationLimits &limits, std::string &header,
+               std::string &source, bnnc::EmissionRecord &emitted) {
   bnnc::EmitOptions options;
   options.name = name.str();
   options.target = targetName;
   options.modelFile = sys::path::filename(inputFile).str();
   options.headerFile = sys::path::filename(headerPath()).str();
   options.maxCBytes = static_cast<uint64_t>(limits.cBytes);
+  return mlir::succeeded(
+      bnnc::emitModelC(module, options, header, source, &emitted));
+}
+
+/// Emits the C and checks --max-flash against the constant data it holds.
+bool emitC(mlir::ModuleOp module, StringRef name,
+           const GenerationLimits &limits, OutputSet &outputs,
+           bnnc::EmissionRecord &emitted) {
   std::string header, source;
-  if (mlir::failed(bnnc::emitModelC(module, options, header, source)))
+  if (!generateC(module, name, limits, header, source, emitted) ||
+      !checkLimit("--max-flash", maxFlash, limits.flash, emitted.totalBytes(),
+                  "constant data of"))
     return false;
   outputs.addFile(headerPath(), std::move(header));
   outputs.addFile(outputFile, std::move(source));
@@ -921,12 +942,20 @@ int compile(int argc, char **argv) {
     return addStage(*module);
   if (mlir::failed(runPipeline(context, *module)))
     return 1;
-  addReport(*module, outputs);
-  if (emitStage == Stage::BnnMlir)
+  bnnc::EmissionRecord emitted;
+  if (emitStage == Stage::BnnMlir) {
+    // The report's flash numbers are those of the C this module gives.
+    std::string header, source;
+    if (reportFile.getNumOccurrences() &&
+        !generateC(*module, *name, limits, header, source, emitted))
+      return 1;
+    addReport(*module, emitted, outputs);
     return addStage(*module);
-  if (!checkResourceLimits(*module, limits) ||
-      !emitC(*module, *name, limits, outputs))
+  }
+  if (!checkArenaLimit(*module, limits) ||
+      !emitC(*module, *name, limits, outputs, emitted))
     return 1;
+  addReport(*module, emitted, outputs);
   return outputs.commit(inputs);
 }
 
