@@ -17,6 +17,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace bnnc {
@@ -91,6 +92,21 @@ std::pair<FloatAttr, FloatAttr> unaryParameters(Operation *op) {
   return {FloatAttr(), FloatAttr()};
 }
 
+
+/// The bnn.reduce kind of an ONNX reduction with an `axes` attribute.
+bnn::ReduceKind reduceKindOf(Operation *op) {
+  return StringSwitch<bnn::ReduceKind>(op->getName().stripDialect())
+      .Case("ReduceMean", bnn::ReduceKind::mean)
+      .Case("ReduceMax", bnn::ReduceKind::max)
+      .Case("ReduceMin", bnn::ReduceKind::min)
+      .Case("ReduceProd", bnn::ReduceKind::prod)
+      .Case("ReduceSumSquare", bnn::ReduceKind::sum_square)
+      .Case("ReduceL1", bnn::ReduceKind::l1)
+      .Case("ReduceL2", bnn::ReduceKind::l2)
+      .Case("ReduceLogSum", bnn::ReduceKind::log_sum)
+      .Case("ReduceLogSumExp", bnn::ReduceKind::log_sum_exp);
+}
+
 class Lowering {
 public:
   Lowering(MLIRContext *ctx, int64_t opset) : rewriter(ctx), opset(opset) {}
@@ -128,33 +144,10 @@ public:
           return lowerReduce(c, bnn::ReduceKind::sum, c.getAxesT(),
                              c.getNoopWithEmptyAxes());
         })
-        .Case([&](onnx::ReduceMeanOp c) {
-          return lowerReduce(c, bnn::ReduceKind::mean);
-        })
-        .Case([&](onnx::ReduceMaxOp c) {
-          return lowerReduce(c, bnn::ReduceKind::max);
-        })
-        .Case([&](onnx::ReduceMinOp c) {
-          return lowerReduce(c, bnn::ReduceKind::min);
-        })
-        .Case([&](onnx::ReduceProdOp c) {
-          return lowerReduce(c, bnn::ReduceKind::prod);
-        })
-        .Case([&](onnx::ReduceSumSquareOp c) {
-          return lowerReduce(c, bnn::ReduceKind::sum_square);
-        })
-        .Case([&](onnx::ReduceL1Op c) {
-          return lowerReduce(c, bnn::ReduceKind::l1);
-        })
-        .Case([&](onnx::ReduceL2Op c) {
-          return lowerReduce(c, bnn::ReduceKind::l2);
-        })
-        .Case([&](onnx::ReduceLogSumOp c) {
-          return lowerReduce(c, bnn::ReduceKind::log_sum);
-        })
-        .Case([&](onnx::ReduceLogSumExpOp c) {
-          return lowerReduce(c, bnn::ReduceKind::log_sum_exp);
-        })
+        .Case<onnx::ReduceMeanOp, onnx::ReduceMaxOp, onnx::ReduceMinOp,
+              onnx::ReduceProdOp, onnx::ReduceSumSquareOp, onnx::ReduceL1Op,
+              onnx::ReduceL2Op, onnx::ReduceLogSumOp, onnx::ReduceLogSumExpOp>(
+            [&](auto c) { return lowerReduce(c, reduceKindOf(c)); })
         .Case([&](onnx::ArgMaxOp c) {
           return lowerArgReduce(c, bnn::ReduceKind::max);
         })

@@ -167,13 +167,7 @@ typedef struct {
 /* Binary 2-D convolution. Input packed (n, h, w, bnnc_bwords(c, group, B)),
  * weights packed as bnnc_bweights_params with cg = c / group. */
 typedef struct {
-  int32_t n, c, h, w; /* input, logical NCHW */
-  int32_t m, kh, kw;  /* output channels, kernel size */
-  int32_t oh, ow;     /* output size */
-  int32_t stride_h, stride_w;
-  int32_t pad_top, pad_left; /* bottom/right padding is implied by oh/ow */
-  int32_t dilation_h, dilation_w;
-  int32_t group;
+  BNNC_CONV2D_GEOMETRY /* the input's logical NCHW shape */
   int32_t pad_value;         /* 0: ONNX zero padding; +1 or -1: that value */
   int32_t out_channels_last; /* int32/float output NHWC instead of NCHW */
 } bnnc_bconv2d_params;

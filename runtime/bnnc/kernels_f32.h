@@ -36,35 +36,25 @@ static inline float bnnc_activate_f32(float v, int32_t relu) {
       return MAX;                                                              \
     return (T)v;                                                               \
   }
-BNNC_DEFINE_SATURATE(bnnc_f32_to_i64, float, int64_t, INT64_MIN, INT64_MAX,
-                     -9223372036854775808.0, 9223372036854775808.0)
-BNNC_DEFINE_SATURATE(bnnc_f32_to_i32, float, int32_t, INT32_MIN, INT32_MAX,
-                     -2147483648.0, 2147483648.0)
-BNNC_DEFINE_SATURATE(bnnc_f32_to_i8, float, int8_t, INT8_MIN, INT8_MAX,
-                     -128.0, 128.0)
-BNNC_DEFINE_SATURATE(bnnc_f32_to_u8, float, uint8_t, 0, UINT8_MAX, 0.0,
-                     256.0)
-BNNC_DEFINE_SATURATE(bnnc_f64_to_i64, double, int64_t, INT64_MIN, INT64_MAX,
-                     -9223372036854775808.0, 9223372036854775808.0)
-BNNC_DEFINE_SATURATE(bnnc_f64_to_i32, double, int32_t, INT32_MIN, INT32_MAX,
-                     -2147483648.0, 2147483648.0)
-BNNC_DEFINE_SATURATE(bnnc_f64_to_i8, double, int8_t, INT8_MIN, INT8_MAX,
-                     -128.0, 128.0)
-BNNC_DEFINE_SATURATE(bnnc_f64_to_u8, double, uint8_t, 0, UINT8_MAX, 0.0,
-                     256.0)
+/* The four integer types float and double values convert to. */
+#define BNNC_DEFINE_SATURATES(S, F)                                            \
+  BNNC_DEFINE_SATURATE(bnnc_##S##_to_i64, F, int64_t, INT64_MIN, INT64_MAX,    \
+                       -9223372036854775808.0, 9223372036854775808.0)          \
+  BNNC_DEFINE_SATURATE(bnnc_##S##_to_i32, F, int32_t, INT32_MIN, INT32_MAX,    \
+                       -2147483648.0, 2147483648.0)                            \
+  BNNC_DEFINE_SATURATE(bnnc_##S##_to_i8, F, int8_t, INT8_MIN, INT8_MAX,        \
+                       -128.0, 128.0)                                          \
+  BNNC_DEFINE_SATURATE(bnnc_##S##_to_u8, F, uint8_t, 0, UINT8_MAX, 0.0, 256.0)
+BNNC_DEFINE_SATURATES(f32, float)
+BNNC_DEFINE_SATURATES(f64, double)
+#undef BNNC_DEFINE_SATURATES
 #undef BNNC_DEFINE_SATURATE
 
 /* ---- Convolution ------------------------------------------------------- */
 
 typedef struct {
-  int32_t n, c, h, w;               /* input, NCHW */
-  int32_t m, kh, kw;                /* output channels, kernel size */
-  int32_t oh, ow;                   /* output size */
-  int32_t stride_h, stride_w;
-  int32_t pad_top, pad_left;        /* bottom/right padding is implied by oh/ow */
-  int32_t dilation_h, dilation_w;
-  int32_t group;
-  int32_t relu;                     /* fused ReLU epilogue */
+  BNNC_CONV2D_GEOMETRY
+  int32_t relu; /* fused ReLU epilogue */
 } bnnc_conv2d_params;
 
 /* y = act(conv(x, w) + bias); padded taps contribute 0 (ONNX semantics). */

@@ -43,6 +43,18 @@ typedef enum {
  * input row or column before its bounds test) stay int32_t and are cast
  * after the test. So the headers compile cleanly with -Wsign-conversion. */
 
+/* The geometry fields every 2-D convolution's parameter struct starts
+ * with (bnnc_conv2d_params, bnnc_bconv2d_params), so that the float and
+ * binary kernels, and the compiler that fills them in, name each the same. */
+#define BNNC_CONV2D_GEOMETRY                                                   \
+  int32_t n, c, h, w;        /* input, NCHW */                                 \
+  int32_t m, kh, kw;         /* output channels, kernel size */                \
+  int32_t oh, ow;            /* output size */                                 \
+  int32_t stride_h, stride_w;                                                  \
+  int32_t pad_top, pad_left; /* bottom/right padding is implied by oh/ow */     \
+  int32_t dilation_h, dilation_w;                                              \
+  int32_t group;
+
 /* One model input or output: a contiguous row-major buffer. */
 typedef struct {
   const char *name;        /* ONNX graph input/output name */

@@ -65,30 +65,31 @@ int fail(const Twine &message) {
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                cl::cat(outputCategory));
-cl::opt<std::string> outputFile(
-    "o", cl::desc("Output file: <dir>/<name>.c (the .h is written beside "
-                  "it); '-' or absent prints MLIR stages to stdout"),
-    cl::value_desc("file"), cl::cat(outputCategory));
+cl::opt<std::string>
+    outputFile("o",
+               cl::desc("Output file: <dir>/<name>.c (the .h is written beside "
+                        "it); '-' or absent prints MLIR stages to stdout"),
+               cl::value_desc("file"), cl::cat(outputCategory));
 /// "Code generation target (generic, aarch64, ...)", from Targets.def.
 const std::string &targetHelp() {
-  static const std::string text = "Code generation target (" +
-                                  join(bnnc::targetNames(), ", ") + ")";
+  static const std::string text =
+      "Code generation target (" + join(bnnc::targetNames(), ", ") + ")";
   return text;
 }
 cl::opt<std::string> targetName("target", cl::desc(targetHelp()),
                                 cl::init("generic"), cl::cat(targetCategory));
-cl::opt<std::string> modelName(
-    "name", cl::desc("Symbol prefix of the generated API (default: the "
-                     "output file's stem)"),
-    cl::cat(outputCategory));
+cl::opt<std::string>
+    modelName("name",
+              cl::desc("Symbol prefix of the generated API (default: the "
+                       "output file's stem)"),
+              cl::cat(outputCategory));
 enum class Stage { OnnxMlir, BnnMlir, C };
 cl::opt<Stage> emitStage(
     "emit", cl::desc("Stage to stop at and print"), cl::init(Stage::C),
-    cl::values(clEnumValN(Stage::OnnxMlir, "onnx-mlir",
-                          "the imported onnx dialect"),
-               clEnumValN(Stage::BnnMlir, "bnn-mlir",
-                          "the planned bnn dialect"),
-               clEnumValN(Stage::C, "c", "C source and header (default)")),
+    cl::values(
+        clEnumValN(Stage::OnnxMlir, "onnx-mlir", "the imported onnx dialect"),
+        clEnumValN(Stage::BnnMlir, "bnn-mlir", "the planned bnn dialect"),
+        clEnumValN(Stage::C, "c", "C source and header (default)")),
     cl::cat(outputCategory));
 cl::opt<bool> printRuntimeDir(
     "print-runtime-dir",
@@ -151,39 +152,42 @@ cl::opt<bool> listSupportedOps(
              "operator, then exit"),
     cl::cat(diagnosticCategory));
 
-cl::opt<std::string> maxArena(
-    "max-arena",
-    cl::desc("Fail if the model needs a larger arena than BYTES (suffixes "
-             "K, M, G: powers of 1024; default 2G-1)"),
-    cl::value_desc("bytes"), cl::cat(limitCategory));
-cl::opt<std::string> maxFlash(
-    "max-flash",
-    cl::desc("Fail if the generated C holds more than BYTES of constant data "
-             "(weights and tables; suffixes K, M, G; default 2G-1)"),
-    cl::value_desc("bytes"), cl::cat(limitCategory));
-cl::opt<std::string> maxModelBytes(
-    "max-model-bytes",
-    cl::desc("Refuse a model whose file and external data together exceed "
-             "BYTES, and a larger --const-input file, before reading them "
-             "(suffixes K, M, G; default 1G)"),
-    cl::value_desc("bytes"), cl::cat(limitCategory));
-cl::opt<std::string> maxNodes(
-    "max-nodes",
-    cl::desc("Refuse a model with more than N nodes, counting subgraphs and "
+/// A --max-* limit: a count or size with optional K, M, G suffixes, in the
+/// limits category of --help.
+struct LimitOption : cl::opt<std::string> {
+  LimitOption(const char *name, const char *valueDesc, const char *desc)
+      : cl::opt<std::string>(StringRef(name), cl::desc(desc),
+                             cl::value_desc(valueDesc),
+                             cl::cat(limitCategory)) {}
+};
+
+LimitOption
+    maxArena("max-arena", "bytes",
+             "Fail if the model needs a larger arena than BYTES (suffixes "
+             "K, M, G: powers of 1024; default 2G-1)");
+LimitOption
+    maxFlash("max-flash", "bytes",
+             "Fail if the generated C holds more than BYTES of constant data "
+             "(weights and tables; suffixes K, M, G; default 2G-1)");
+LimitOption
+    maxModelBytes("max-model-bytes", "bytes",
+                  "Refuse a model whose file and external data together exceed "
+                  "BYTES, and a larger --const-input file, before reading them "
+                  "(suffixes K, M, G; default 1G)");
+LimitOption
+    maxNodes("max-nodes", "n",
+             "Refuse a model with more than N nodes, counting subgraphs and "
              "functions, before parsing it (suffixes K, M, G; default "
-             "100000)"),
-    cl::value_desc("n"), cl::cat(limitCategory));
-cl::opt<std::string> maxCBytes(
-    "max-c-bytes",
-    cl::desc("Fail if the generated .c and .h together would exceed BYTES, "
-             "before spelling out the constant that does not fit (suffixes "
-             "K, M, G; default 1G)"),
-    cl::value_desc("bytes"), cl::cat(limitCategory));
-cl::opt<std::string> maxSubgraphDepth(
-    "max-subgraph-depth",
-    cl::desc("Refuse a model whose subgraphs (If, Loop, Scan bodies) nest "
-             "deeper than N, before parsing it (default 16)"),
-    cl::value_desc("n"), cl::cat(limitCategory));
+             "100000)");
+LimitOption
+    maxCBytes("max-c-bytes", "bytes",
+              "Fail if the generated .c and .h together would exceed BYTES, "
+              "before spelling out the constant that does not fit (suffixes "
+              "K, M, G; default 1G)");
+LimitOption maxSubgraphDepth(
+    "max-subgraph-depth", "n",
+    "Refuse a model whose subgraphs (If, Loop, Scan bodies) nest "
+    "deeper than N, before parsing it (default 16)");
 
 int anchor;
 
@@ -275,7 +279,8 @@ std::string findRuntimeDir(const char *argv0) {
 mlir::LogicalResult printDiagnostic(mlir::Diagnostic &diag) {
   std::string file, node;
   diag.getLocation()->walk([&](mlir::Location loc) {
-    if (auto fileLoc = dyn_cast<mlir::FileLineColLoc>(loc); fileLoc && file.empty())
+    if (auto fileLoc = dyn_cast<mlir::FileLineColLoc>(loc);
+        fileLoc && file.empty())
       file = fileLoc.getFilename().str();
     if (auto nameLoc = dyn_cast<mlir::NameLoc>(loc); nameLoc && node.empty())
       node = nameLoc.getName().str();
@@ -485,18 +490,25 @@ private:
       }
       if (fd < 0)
         return fail("cannot write '" + file.path + "': " + errnoMessage());
-      bool written = writeAll(fd, file.text);
-      int writeErrno = errno;
-      if (::close(fd) != 0 && written) {
-        written = false;
-        writeErrno = errno;
-      }
-      if (!written) {
-        errno = writeErrno;
-        return fail("cannot write '" + file.path + "': " + errnoMessage());
-      }
+      if (int status = writeAndClose(fd, file))
+        return status;
     }
     return 0;
+  }
+
+  /// Writes the file's text to `fd` and closes it: 0, or the failure
+  /// (a close error counts: NFS reports a full disk there).
+  int writeAndClose(int fd, const File &file) {
+    bool written = writeAll(fd, file.text);
+    int writeErrno = errno;
+    if (::close(fd) != 0 && written) {
+      written = false;
+      writeErrno = errno;
+    }
+    if (written)
+      return 0;
+    errno = writeErrno;
+    return fail("cannot write '" + file.path + "': " + errnoMessage());
   }
 
   /// Standard output and error, then devices written in place, then the
@@ -522,16 +534,8 @@ private:
       while (fd < 0 && errno == EINTR);
       if (fd < 0)
         return fail("cannot write '" + file.path + "': " + errnoMessage());
-      bool written = writeAll(fd, file.text);
-      int writeErrno = errno;
-      if (::close(fd) != 0 && written) {
-        written = false;
-        writeErrno = errno;
-      }
-      if (!written) {
-        errno = writeErrno;
-        return fail("cannot write '" + file.path + "': " + errnoMessage());
-      }
+      if (int status = writeAndClose(fd, file))
+        return status;
     }
     // Lock each destination directory, in a fixed order.
     SmallVector<std::string> dirs;
@@ -738,8 +742,8 @@ bool parseGenerationLimits(GenerationLimits &limits) {
 /// The target and the -o file the requested stage needs.
 bool checkTargetAndOutput() {
   if (!is_contained(bnnc::targetNames(), targetName)) {
-    fail("unknown target '" + targetName + "' (supported: " +
-         join(bnnc::targetNames(), ", ") + ")");
+    fail("unknown target '" + targetName +
+         "' (supported: " + join(bnnc::targetNames(), ", ") + ")");
     return false;
   }
   if (emitStage != Stage::C)
