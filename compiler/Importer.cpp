@@ -1159,8 +1159,15 @@ private:
       while (!variadic && state.operands.size() < formal.size())
         state.operands.push_back(noValue(loc));
     }
+    int recurrentOutputs = recurrentOutputCount(node.op_type());
+    if (recurrentOutputs) {
+      auto types = recurrentTypes(node, state.operands, recurrentOutputs, what);
+      if (failed(types))
+        return failure();
+      state.types.append(types->begin(), types->end());
+    }
     for (const std::string &output : node.output()) {
-      if (output.empty())
+      if (output.empty() || recurrentOutputs)
         continue;
       auto it = valueTypes.find(output);
       // ONNX cannot infer custom-domain ops; BipolarQuant is elementwise.
@@ -1189,10 +1196,56 @@ private:
     if (failed(verify(op)))
       return failure();
     unsigned next = 0;
-    for (const std::string &output : node.output())
+    for (auto [i, output] : llvm::enumerate(node.output()))
       if (!output.empty())
-        values[output] = op->getResult(next++);
+        values[output] = op->getResult(recurrentOutputs ? i : next++);
     return success();
+  }
+
+  //===--------------------------------------------------------------===//
+  // LSTM, GRU, RNN: every output is optional; the op always has all of
+  // them, typed from the inputs (an omitted one has no inferred type).
+  //===--------------------------------------------------------------===//
+
+  static int recurrentOutputCount(StringRef opType) {
+    return opType == "LSTM" ? 3 : opType == "GRU" || opType == "RNN" ? 2 : 0;
+  }
+
+  FailureOr<SmallVector<Type>> recurrentTypes(const ::onnx::NodeProto &node,
+                                              ArrayRef<Value> operands,
+                                              int count, StringRef what) {
+    if (node.output_size() > count)
+      return error() << what << ": has " << node.output_size()
+                     << " outputs, the operator " << count;
+    auto x = operands.size() > 1
+                 ? dyn_cast<RankedTensorType>(operands[0].getType())
+                 : nullptr;
+    auto w = x ? dyn_cast<RankedTensorType>(operands[1].getType()) : nullptr;
+    if (!x || !w || x.getRank() != 3 || w.getRank() != 3)
+      return error() << what << ": X and W must be 3-D tensors";
+    int64_t gates = node.op_type() == "LSTM" ? 4 : node.op_type() == "GRU" ? 3
+                                                                           : 1;
+    int64_t layout = 0;
+    for (const auto &a : node.attribute())
+      if (a.name() == "layout")
+        layout = a.i();
+    if (w.getDimSize(1) % gates != 0)
+      return error() << what << ": W's second dimension " << w.getDimSize(1)
+                     << " is not " << gates << " x hidden_size";
+    int64_t dirs = w.getDimSize(0), hidden = w.getDimSize(1) / gates;
+    int64_t seq = x.getDimSize(layout ? 1 : 0);
+    int64_t batch = x.getDimSize(layout ? 0 : 1);
+    Type f = x.getElementType();
+    SmallVector<int64_t> y = layout ? SmallVector<int64_t>{batch, seq, dirs, hidden}
+                                    : SmallVector<int64_t>{seq, dirs, batch, hidden};
+    SmallVector<int64_t> state = layout ? SmallVector<int64_t>{batch, dirs, hidden}
+                                        : SmallVector<int64_t>{dirs, batch, hidden};
+    if (failed(checkSize(y, f, what)))
+      return failure();
+    SmallVector<Type> types = {RankedTensorType::get(y, f)};
+    for (int i = 1; i < count; ++i)
+      types.push_back(RankedTensorType::get(state, f));
+    return types;
   }
 
   /// Imports the nodes of an If branch into the current block (they may
@@ -1966,8 +2019,11 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
   // Dropout mask, LayerNorm mean/inv-std) have no kernel.
   int nonEmptyOutputs = llvm::count_if(
       node.output(), [](const std::string &o) { return !o.empty(); });
-  if (node.op_type() != "Split" && node.op_type() != "TopK" &&
-      node.op_type() != "If" && nonEmptyOutputs > 1)
+  bool multipleOutputs = node.op_type() == "Split" ||
+                         node.op_type() == "TopK" || node.op_type() == "If" ||
+                         node.op_type() == "LSTM" || node.op_type() == "GRU" ||
+                         node.op_type() == "RNN";
+  if (!multipleOutputs && nonEmptyOutputs > 1)
     problem() << "only the first output is supported, the node has "
               << nonEmptyOutputs << "\n";
   // Random training-mode Dropout has no deterministic inference form.

@@ -94,6 +94,11 @@ static ArrayRef<SupportedOp> controlFlowAndRecurrentOps() {
       // Constant condition: the branch taken is inlined; otherwise both
       // branches run and Where selects (Importer.cpp, importIf).
       {"If", lo, hi, kAllTypes},
+      // float32, int32 sequence_lens (a compile-time constant); one bnn
+      // recurrent kernel per node (LowerToBnn.cpp, lowerRecurrent).
+      {"GRU", lo, hi, kFloat | kInt32},
+      {"LSTM", lo, hi, kFloat | kInt32},
+      {"RNN", lo, hi, kFloat | kInt32},
   };
   return ops;
 }

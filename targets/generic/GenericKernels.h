@@ -105,6 +105,7 @@ protected:
   virtual mlir::LogicalResult maxpool(bnn::MaxPool2DOp op, CEmitter &e);
   virtual mlir::LogicalResult channelAffine(bnn::ChannelAffineOp op,
                                             CEmitter &e);
+  virtual mlir::LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e);
 
   /// The portable kernels' parameter structs and epilogues, shared with the
   /// targets whose kernels take the same descriptions. Each returns the C
@@ -115,6 +116,7 @@ protected:
   static std::string conv2dParams(bnn::Conv2DOp op, CEmitter &e);
   static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
   static std::string packParams(bnn::PackOp op, CEmitter &e);
+  static std::string recurrentParams(bnn::RecurrentOp op, CEmitter &e);
 };
 
 } // namespace bnnc
