@@ -22,6 +22,10 @@ kws_lstm, kws_gru: keyword-spotting nets exported by PyTorch: 40 x T
   model's own state of the first call back in). The weights are PyTorch's
   initialization (the tests compare numbers, not accuracy).
 
+bad/lstm_runtime_lengths.onnx: sequence_lens a graph input (bnnc needs it
+  constant); bad/gru_activation.onnx: an activation ONNX does not list
+  (test/errors/recurrent.test).
+
 Run with Debian's Python (it has torch, onnx and numpy):
     /usr/bin/python3 make_rnn_models.py
 """
@@ -278,9 +282,9 @@ class KwsGru(nn.Module):
         return self.fc(y[-1]), hn
 
 
-def kws_model(name, module, hidden, lstm):
+def kws_model(name, make, hidden, lstm):
     torch.manual_seed(16)
-    module = module.eval()
+    module = make(hidden).eval()
     # Smooth "filterbank" frames: a random walk, as log-mel features are.
     x = torch.cumsum(torch.randn(2 * CHUNK, 1, FEATS) * 0.3, 0)
     zero = torch.zeros(1, 1, hidden)
@@ -312,10 +316,42 @@ def kws_model(name, module, hidden, lstm):
     print(name, ops)
 
 
+def bad_models():
+    f32 = TensorProto.FLOAT
+    rng = np.random.default_rng(7)
+    w = lambda *s: numpy_helper.from_array(
+        rng.standard_normal(s).astype(np.float32), "")
+
+    def save_bad(name, node, inputs, outputs, inits):
+        g = helper.make_graph([node], name, inputs, outputs, inits)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+        m.ir_version = 8
+        onnx.checker.check_model(m)
+        onnx.save(m, os.path.join(HERE, "bad", name + ".onnx"))
+
+    W, R = w(1, 12, 2), w(1, 12, 3)
+    W.name, R.name = "W", "R"
+    save_bad("lstm_runtime_lengths",
+             helper.make_node("LSTM", ["X", "W", "R", "", "lens"],
+                              ["", "Y_h"], name="lstm_lens", hidden_size=3),
+             [helper.make_tensor_value_info("X", f32, [4, 2, 2]),
+              helper.make_tensor_value_info("lens", TensorProto.INT32, [2])],
+             [helper.make_tensor_value_info("Y_h", f32, [1, 2, 3])], [W, R])
+    W, R = w(1, 9, 2), w(1, 9, 3)
+    W.name, R.name = "W", "R"
+    save_bad("gru_activation",
+             helper.make_node("GRU", ["X", "W", "R"], ["", "Y_h"],
+                              name="gru_swish", hidden_size=3,
+                              activations=["Sigmoid", "Swish"]),
+             [helper.make_tensor_value_info("X", f32, [4, 2, 2])],
+             [helper.make_tensor_value_info("Y_h", f32, [1, 2, 3])], [W, R])
+
+
 def main():
+    bad_models()
     cell_models()
-    kws_model("kws_lstm", KwsLstm(48), 48, True)
-    kws_model("kws_gru", KwsGru(64), 64, False)
+    kws_model("kws_lstm", KwsLstm, 48, True)
+    kws_model("kws_gru", KwsGru, 64, False)
 
 
 if __name__ == "__main__":
