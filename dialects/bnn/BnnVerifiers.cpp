@@ -839,6 +839,10 @@ LogicalResult RecurrentOp::verify() {
   if (x.size() != 3 || w.size() != 3 || r.size() != 3)
     return emitOpError("input, weight and recurrence must be 3-D");
   int64_t seq = x[0], batch = x[1], in = x[2], dirs = w[0];
+  // The runtime's parameters are int32.
+  for (int64_t d : {seq, batch, in, w[1]})
+    if (d > INT32_MAX)
+      return emitOpError("dimensions must be below 2^31");
   if (dirs != 1 && dirs != 2)
     return emitOpError("needs 1 or 2 directions, got ") << dirs;
   if (getReverse() && dirs != 1)
@@ -884,11 +888,22 @@ LogicalResult RecurrentOp::verify() {
   for (int32_t a : getActivations())
     if (a < 0 || a >= kRecurrentActivationKinds)
       return emitOpError("unknown activation code ") << a;
-  int64_t state = dirs * batch * hidden;
-  int64_t total = seq * state + 2 * state + (gates + 1) * hidden;
+  // Y [T, D, B, H], Y_h and Y_c [D, B, H], (G + 1) * H of scratch.
+  std::optional<int64_t> state = llvm::checkedMul(dirs * batch, hidden);
+  std::optional<int64_t> y = state ? llvm::checkedMul(seq, *state) : state;
+  std::optional<int64_t> scratch = llvm::checkedMul(gates + 1, hidden);
+  std::optional<int64_t> states =
+      state ? llvm::checkedMul(int64_t(2), *state) : state;
+  std::optional<int64_t> total = y && states && scratch
+                                     ? llvm::checkedAdd(*y, *states)
+                                     : std::nullopt;
+  if (total)
+    total = llvm::checkedAdd(*total, *scratch);
+  if (!total)
+    return emitOpError("result size overflows int64");
   auto out = tensorType(getOutput());
-  if (out.getRank() != 1 || out.getDimSize(0) != total)
+  if (out.getRank() != 1 || out.getDimSize(0) != *total)
     return emitOpError("result must be 1-D of ")
-           << total << " elements (Y, Y_h, Y_c and scratch)";
+           << *total << " elements (Y, Y_h, Y_c and scratch)";
   return success();
 }
