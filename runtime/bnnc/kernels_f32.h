@@ -564,6 +564,9 @@ static inline float bnnc_rnn_activate_f32(int32_t kind, float alpha,
   }
 }
 
+/* The dot products of the gates: a[0..n) . b[0..n). */
+typedef float (*bnnc_rnn_dot_fn)(const float *a, const float *b, size_t n);
+
 static inline float bnnc_rnn_dot_f32(const float *a, const float *b,
                                      size_t n) {
   float sum = 0.0f;
@@ -586,13 +589,12 @@ static inline float bnnc_rnn_clip_f32(const bnnc_recurrent_params *p,
  * [T, D, B, H] (zero past each sequence's length), Y_h and Y_c [D, B, H]
  * (the state after each sequence's last step; the running state while the
  * kernel works) and (G + 1) * H floats of scratch. The equations are
- * ONNX's; the clip applies to every gate's input before its activation. */
-static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
-                                      const float *x, const float *w,
-                                      const float *r, const float *bias,
-                                      const float *h0, const float *c0,
-                                      const float *peep, const int32_t *lens,
-                                      float *out) {
+ * ONNX's; the clip applies to every gate's input before its activation.
+ * `dot` computes the dot products (a SIMD target passes its own). */
+static inline void bnnc_recurrent_dot_f32(
+    const bnnc_recurrent_params *p, bnnc_rnn_dot_fn dot, const float *x,
+    const float *w, const float *r, const float *bias, const float *h0,
+    const float *c0, const float *peep, const int32_t *lens, float *out) {
   const size_t T = (size_t)p->seq, B = (size_t)p->batch;
   const size_t I = (size_t)p->input, H = (size_t)p->hidden;
   const size_t D = (size_t)p->dirs, G = (size_t)p->gates;
@@ -628,9 +630,9 @@ static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
         /* GRU's h gate gets its recurrent term below. */
         const size_t recurrent = G == 3 ? 2 * H : G * H;
         for (size_t k = 0; k < G * H; ++k) {
-          float v = bnnc_rnn_dot_f32(xt, wd + k * I, I) + (wb ? wb[k] : 0.0f);
+          float v = dot(xt, wd + k * I, I) + (wb ? wb[k] : 0.0f);
           if (k < recurrent)
-            v += bnnc_rnn_dot_f32(h, rd + k * H, H) + (rb ? rb[k] : 0.0f);
+            v += dot(h, rd + k * H, H) + (rb ? rb[k] : 0.0f);
           gate[k] = v;
         }
         if (G == 1) {
@@ -650,8 +652,8 @@ static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
             const float rbh = rb ? rb[2 * H + j] : 0.0f;
             const float v =
                 p->linear_before_reset
-                    ? hg[j] + rg[j] * (bnnc_rnn_dot_f32(h, rh, H) + rbh)
-                    : hg[j] + bnnc_rnn_dot_f32(tmp, rh, H) + rbh;
+                    ? hg[j] + rg[j] * (dot(h, rh, H) + rbh)
+                    : hg[j] + dot(tmp, rh, H) + rbh;
             hg[j] = bnnc_rnn_activate_f32(act[1], al[1], be[1],
                                           bnnc_rnn_clip_f32(p, v));
           }
@@ -691,6 +693,17 @@ static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
       }
     }
   }
+}
+
+/* The portable kernel: bnnc_recurrent_dot_f32 with bnnc_rnn_dot_f32. */
+static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
+                                      const float *x, const float *w,
+                                      const float *r, const float *bias,
+                                      const float *h0, const float *c0,
+                                      const float *peep, const int32_t *lens,
+                                      float *out) {
+  bnnc_recurrent_dot_f32(p, bnnc_rnn_dot_f32, x, w, r, bias, h0, c0, peep,
+                         lens, out);
 }
 
 #endif /* BNNC_KERNELS_F32_H */

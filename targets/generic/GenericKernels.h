@@ -117,6 +117,10 @@ protected:
   static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
   static std::string packParams(bnn::PackOp op, CEmitter &e);
   static std::string recurrentParams(bnn::RecurrentOp op, CEmitter &e);
+  /// `fn(params, x, w, r, bias, h0, c0, peephole, seq_lens, out)`: the call
+  /// of a recurrent kernel with the portable kernel's arguments.
+  static void emitRecurrentCall(bnn::RecurrentOp op, CEmitter &e,
+                                llvm::StringRef fn);
 };
 
 } // namespace bnnc

@@ -964,7 +964,13 @@ std::string GenericKernels::recurrentParams(bnn::RecurrentOp op, CEmitter &e) {
 }
 
 LogicalResult GenericKernels::recurrent(bnn::RecurrentOp op, CEmitter &e) {
-  emitKernelCall(e, "bnnc_recurrent_f32",
+  emitRecurrentCall(op, e, "bnnc_recurrent_f32");
+  return success();
+}
+
+void GenericKernels::emitRecurrentCall(bnn::RecurrentOp op, CEmitter &e,
+                                       StringRef fn) {
+  emitKernelCall(e, fn,
                  {recurrentParams(op, e), e.input(op.getInput()),
                   e.input(op.getWeight(), "weight"),
                   e.input(op.getRecurrence(), "recurrence"),
@@ -974,7 +980,6 @@ LogicalResult GenericKernels::recurrent(bnn::RecurrentOp op, CEmitter &e) {
                   optionalInput(e, op.getPeephole(), "peephole"),
                   optionalInput(e, op.getSeqLens(), "seq_lens"),
                   e.output(op.getOutput())});
-  return success();
 }
 
 } // namespace bnnc
