@@ -378,6 +378,16 @@ public:
         model = before;
         break;
       }
+      // An If whose condition has become a constant is replaced by the
+      // branch it takes (its own round, so a failure keeps the folds).
+      if (hasConstantIf(model.graph())) {
+        ::onnx::ModelProto beforeIf = model;
+        if (failed(inlineConstantIfs(model)) || failed(inferShapes(model))) {
+          model = beforeIf;
+          break;
+        }
+        changed = true;
+      }
       if (!changed)
         break;
     }
@@ -1088,6 +1098,8 @@ private:
   LogicalResult importNode(const ::onnx::NodeProto &node, StringRef name) {
     std::string what = describe(node, name);
     Location loc = nodeLoc(name);
+    if (isIf(node))
+      return importIf(node, name);
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx" ||
                          isBipolarQuant(node);
     std::string opName = "onnx." + node.op_type();
@@ -1147,8 +1159,15 @@ private:
       while (!variadic && state.operands.size() < formal.size())
         state.operands.push_back(noValue(loc));
     }
+    int recurrentOutputs = recurrentOutputCount(node.op_type());
+    if (recurrentOutputs) {
+      auto types = recurrentTypes(node, state.operands, recurrentOutputs, what);
+      if (failed(types))
+        return failure();
+      state.types.append(types->begin(), types->end());
+    }
     for (const std::string &output : node.output()) {
-      if (output.empty())
+      if (output.empty() || recurrentOutputs)
         continue;
       auto it = valueTypes.find(output);
       // ONNX cannot infer custom-domain ops; BipolarQuant is elementwise.
@@ -1177,9 +1196,167 @@ private:
     if (failed(verify(op)))
       return failure();
     unsigned next = 0;
-    for (const std::string &output : node.output())
+    for (auto [i, output] : llvm::enumerate(node.output()))
       if (!output.empty())
-        values[output] = op->getResult(next++);
+        values[output] = op->getResult(recurrentOutputs ? i : next++);
+    return success();
+  }
+
+  //===--------------------------------------------------------------===//
+  // LSTM, GRU, RNN: every output is optional; the op always has all of
+  // them, typed from the inputs (an omitted one has no inferred type).
+  //===--------------------------------------------------------------===//
+
+  static int recurrentOutputCount(StringRef opType) {
+    return opType == "LSTM" ? 3 : opType == "GRU" || opType == "RNN" ? 2 : 0;
+  }
+
+  FailureOr<SmallVector<Type>> recurrentTypes(const ::onnx::NodeProto &node,
+                                              ArrayRef<Value> operands,
+                                              int count, StringRef what) {
+    if (node.output_size() > count)
+      return error() << what << ": has " << node.output_size()
+                     << " outputs, the operator " << count;
+    auto x = operands.size() > 1
+                 ? dyn_cast<RankedTensorType>(operands[0].getType())
+                 : nullptr;
+    auto w = x ? dyn_cast<RankedTensorType>(operands[1].getType()) : nullptr;
+    if (!x || !w || x.getRank() != 3 || w.getRank() != 3)
+      return error() << what << ": X and W must be 3-D tensors";
+    int64_t gates = node.op_type() == "LSTM" ? 4 : node.op_type() == "GRU" ? 3
+                                                                           : 1;
+    int64_t layout = 0;
+    for (const auto &a : node.attribute())
+      if (a.name() == "layout")
+        layout = a.i();
+    if (w.getDimSize(1) % gates != 0)
+      return error() << what << ": W's second dimension " << w.getDimSize(1)
+                     << " is not " << gates << " x hidden_size";
+    int64_t dirs = w.getDimSize(0), hidden = w.getDimSize(1) / gates;
+    int64_t seq = x.getDimSize(layout ? 1 : 0);
+    int64_t batch = x.getDimSize(layout ? 0 : 1);
+    Type f = x.getElementType();
+    SmallVector<int64_t> y = layout ? SmallVector<int64_t>{batch, seq, dirs, hidden}
+                                    : SmallVector<int64_t>{seq, dirs, batch, hidden};
+    SmallVector<int64_t> state = layout ? SmallVector<int64_t>{batch, dirs, hidden}
+                                        : SmallVector<int64_t>{dirs, batch, hidden};
+    if (failed(checkSize(y, f, what)))
+      return failure();
+    SmallVector<Type> types = {RankedTensorType::get(y, f)};
+    for (int i = 1; i < count; ++i)
+      types.push_back(RankedTensorType::get(state, f));
+    return types;
+  }
+
+  /// Imports the nodes of an If branch into the current block (they may
+  /// read every value of the enclosing scopes) and returns its outputs.
+  /// The branch's own names are visible only inside it.
+  FailureOr<SmallVector<Value>> importBranch(const ::onnx::GraphProto &branch,
+                                             StringRef ifName,
+                                             StringRef which) {
+    llvm::StringMap<Value> outerValues = values;
+    llvm::StringMap<const ::onnx::TypeProto *> outerTypes = valueTypes;
+    auto restore = llvm::make_scope_exit([&] {
+      values = std::move(outerValues);
+      valueTypes = std::move(outerTypes);
+    });
+    for (const auto &info : branch.value_info())
+      valueTypes[info.name()] = &info.type();
+    for (const auto &output : branch.output())
+      valueTypes[output.name()] = &output.type();
+    for (const auto &init : branch.initializer()) {
+      auto value = tensorAttr(init, ("initializer '" + init.name() + "' of " +
+                                     which + " of If '" + ifName + "'")
+                                        .str());
+      if (failed(value))
+        return failure();
+      values[init.name()] = builder.create<onnx::ConstantOp>(
+          nodeLoc(init.name()), value->getType(), *value);
+    }
+    for (auto [i, inner] : llvm::enumerate(branch.node())) {
+      std::string innerName =
+          (ifName + "/" + which + "/" +
+           (inner.name().empty() ? inner.op_type() + "_" + std::to_string(i)
+                                 : inner.name()))
+              .str();
+      if (failed(importNode(inner, innerName)))
+        return failure();
+    }
+    SmallVector<Value> results;
+    for (const auto &output : branch.output()) {
+      auto it = values.find(output.name());
+      if (it == values.end())
+        return error() << "node '" << ifName << "' (If): " << which
+                       << " output '" << output.name()
+                       << "' is not produced by any node";
+      results.push_back(it->second);
+    }
+    return results;
+  }
+
+  /// An If whose condition is known only at run time: both branches run and
+  /// Where selects each output, which needs both branches to give the same
+  /// static type. (A constant condition never gets here: inlineConstantIfs
+  /// has replaced the If by its branch.)
+  LogicalResult importIf(const ::onnx::NodeProto &node, StringRef name) {
+    std::string what = describe(node, name);
+    Location loc = nodeLoc(name);
+    if (!opSupported("If", opset))
+      return error() << what << ": unsupported operator 'If' (opset " << opset
+                     << "); see docs/supported-ops.md";
+    const auto *thenBranch = branchOf(node, "then_branch");
+    const auto *elseBranch = branchOf(node, "else_branch");
+    if (node.input_size() != 1 || !thenBranch || !elseBranch)
+      return error() << what
+                     << ": needs one condition input and both branches";
+    auto cond = values.find(node.input(0));
+    if (cond == values.end())
+      return error() << what << ": input '" << node.input(0)
+                     << "' is not produced by any node, graph input or "
+                        "initializer";
+    Value condition = cond->second;
+    auto condType = cast<RankedTensorType>(condition.getType());
+    if (!condType.getElementType().isInteger(1) ||
+        condType.getNumElements() != 1)
+      return error() << what << ": the condition must hold one bool, got "
+                     << condType;
+    auto thenValues = importBranch(*thenBranch, name, "then_branch");
+    if (failed(thenValues))
+      return failure();
+    auto elseValues = importBranch(*elseBranch, name, "else_branch");
+    if (failed(elseValues))
+      return failure();
+    if (thenValues->size() != static_cast<size_t>(node.output_size()) ||
+        elseValues->size() != thenValues->size())
+      return error() << what << ": the branches have "
+                     << thenValues->size() << " and " << elseValues->size()
+                     << " outputs, the node " << node.output_size();
+    for (auto [i, result] : llvm::enumerate(node.output())) {
+      Value a = (*thenValues)[i], b = (*elseValues)[i];
+      auto type = cast<RankedTensorType>(a.getType());
+      if (a.getType() != b.getType())
+        return error() << what << ": output " << i << " ('" << result
+                       << "') is " << a.getType() << " in then_branch and "
+                       << b.getType()
+                       << " in else_branch; a condition known only at run "
+                          "time needs both branches to give the same static "
+                          "type (both run, Where selects)";
+      if (result.empty())
+        continue;
+      // The condition as a scalar, which broadcasts to any result shape.
+      Value c = condition;
+      if (condType.getRank() != 0) {
+        auto shapeType = RankedTensorType::get({0}, builder.getI64Type());
+        Value shape = builder.create<onnx::ConstantOp>(
+            loc, shapeType,
+            DenseElementsAttr::get(shapeType, ArrayRef<int64_t>()));
+        c = builder.create<onnx::ReshapeOp>(
+            loc, RankedTensorType::get({}, condType.getElementType()), c,
+            shape, builder.getI64IntegerAttr(0));
+      }
+      Value selected = builder.create<onnx::WhereOp>(loc, type, c, a, b);
+      values[result] = selected;
+    }
     return success();
   }
 
@@ -1276,6 +1453,13 @@ private:
             return n.empty() || constant.contains(n);
           });
       bool typed = llvm::all_of(node.output(), staticType);
+      // If (and any node with a subgraph) reads values of the enclosing
+      // scope; a constant If condition is handled by inlineConstantIfs.
+      bool hasSubgraph = llvm::any_of(node.attribute(), [](const auto &a) {
+        return a.has_g() || a.graphs_size() > 0;
+      });
+      if (hasSubgraph)
+        continue;
       if (!isShape &&
           (!defaultDomain || !inputsConstant ||
            (node.op_type() != "Constant" && !typed) ||
@@ -1410,6 +1594,164 @@ private:
     return success();
   }
 
+  //===--------------------------------------------------------------===//
+  // If (ONNX control flow): a constant condition inlines the branch taken;
+  // otherwise both branches are imported and their outputs selected with
+  // Where (importIf).
+  //===--------------------------------------------------------------===//
+
+  static bool isIf(const ::onnx::NodeProto &node) {
+    return node.op_type() == "If" &&
+           (node.domain().empty() || node.domain() == "ai.onnx");
+  }
+
+  static const ::onnx::GraphProto *branchOf(const ::onnx::NodeProto &node,
+                                            StringRef which) {
+    for (const auto &a : node.attribute())
+      if (a.name() == which && a.has_g())
+        return &a.g();
+    return nullptr;
+  }
+
+  /// The value of a one-element bool (or numeric) initializer, if `name`
+  /// is one.
+  static std::optional<bool> constantCondition(const ::onnx::GraphProto &graph,
+                                               const std::string &name) {
+    for (const auto &t : graph.initializer()) {
+      if (t.name() != name)
+        continue;
+      int64_t count = 1;
+      for (int64_t d : t.dims())
+        count *= d;
+      if (count != 1 || t.data_location() == ::onnx::TensorProto::EXTERNAL)
+        return std::nullopt;
+      if (t.has_raw_data())
+        return llvm::any_of(t.raw_data(), [](char c) { return c != 0; });
+      if (t.int32_data_size() == 1)
+        return t.int32_data(0) != 0;
+      if (t.int64_data_size() == 1)
+        return t.int64_data(0) != 0;
+      return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  static bool hasConstantIf(const ::onnx::GraphProto &graph) {
+    return llvm::any_of(graph.node(), [&](const ::onnx::NodeProto &node) {
+      return isIf(node) && node.input_size() == 1 &&
+             constantCondition(graph, node.input(0)) &&
+             branchOf(node, "then_branch") && branchOf(node, "else_branch");
+    });
+  }
+
+  /// Renames the values a branch defines that collide with names of the
+  /// enclosing graph (ONNX allows a subgraph to shadow nothing, but names
+  /// of sibling branches may repeat), in the branch and its subgraphs.
+  static void renameInGraph(::onnx::GraphProto &g,
+                            const llvm::StringMap<std::string> &renamed) {
+    auto apply = [&](std::string *name) {
+      if (auto it = renamed.find(*name); it != renamed.end())
+        *name = it->second;
+    };
+    for (auto &node : *g.mutable_node()) {
+      for (auto &n : *node.mutable_input())
+        apply(&n);
+      for (auto &n : *node.mutable_output())
+        apply(&n);
+      for (auto &a : *node.mutable_attribute()) {
+        if (a.has_g())
+          renameInGraph(*a.mutable_g(), renamed);
+        for (auto &sub : *a.mutable_graphs())
+          renameInGraph(sub, renamed);
+      }
+    }
+    for (auto &v : *g.mutable_output())
+      apply(v.mutable_name());
+    for (auto &v : *g.mutable_value_info())
+      apply(v.mutable_name());
+    for (auto &t : *g.mutable_initializer())
+      apply(t.mutable_name());
+  }
+
+  /// Replaces every top-level If whose condition is an initializer by the
+  /// nodes of the branch it takes, followed by an Identity per output. The
+  /// branch's initializers and value types move to the main graph.
+  LogicalResult inlineConstantIfs(::onnx::ModelProto &model) {
+    ::onnx::GraphProto *graph = model.mutable_graph();
+    llvm::StringSet<> defined;
+    auto define = [&](const std::string &n) {
+      if (!n.empty())
+        defined.insert(n);
+    };
+    for (const auto &v : graph->input())
+      define(v.name());
+    for (const auto &t : graph->initializer())
+      define(t.name());
+    for (const auto &node : graph->node())
+      for (const auto &o : node.output())
+        define(o);
+    google::protobuf::RepeatedPtrField<::onnx::NodeProto> nodes;
+    int64_t fresh = 0;
+    for (const auto &node : graph->node()) {
+      std::optional<bool> cond =
+          isIf(node) && node.input_size() == 1
+              ? constantCondition(*graph, node.input(0))
+              : std::nullopt;
+      const ::onnx::GraphProto *taken =
+          cond ? branchOf(node, *cond ? "then_branch" : "else_branch")
+               : nullptr;
+      if (!taken || taken->output_size() != node.output_size()) {
+        *nodes.Add() = node;
+        continue;
+      }
+      ::onnx::GraphProto branch = *taken;
+      llvm::StringMap<std::string> renamed;
+      auto rename = [&](const std::string &n) {
+        if (n.empty() || !defined.contains(n) || renamed.count(n))
+          return;
+        std::string name;
+        do
+          name = n + "__if" + std::to_string(fresh++);
+        while (defined.contains(name));
+        renamed[n] = name;
+        defined.insert(name);
+      };
+      for (const auto &t : branch.initializer())
+        rename(t.name());
+      for (const auto &inner : branch.node())
+        for (const auto &o : inner.output())
+          rename(o);
+      renameInGraph(branch, renamed);
+      for (const auto &t : branch.initializer()) {
+        define(t.name());
+        addFoldedInitializer(model, t);
+      }
+      for (auto &inner : *branch.mutable_node()) {
+        for (const auto &o : inner.output())
+          define(o);
+        if (!inner.name().empty())
+          inner.set_name(node.name() + "/" + inner.name());
+        *nodes.Add() = std::move(inner);
+      }
+      for (const auto &info : branch.value_info())
+        *graph->add_value_info() = info;
+      for (auto [out, result] : llvm::zip(branch.output(), node.output())) {
+        if (result.empty())
+          continue;
+        auto *identity = nodes.Add();
+        identity->set_op_type("Identity");
+        identity->set_name(node.name() + "/" + result);
+        identity->add_input(out.name());
+        identity->add_output(result);
+      }
+    }
+    graph->mutable_node()->Swap(&nodes);
+    // The If's outputs get the branch's types from inference.
+    for (auto &info : *graph->mutable_value_info())
+      info.mutable_type()->mutable_tensor_type()->clear_shape();
+    return success();
+  }
+
   OwningOpRef<ModuleOp> build(const ::onnx::GraphProto &graph) {
     collectValueTypes(graph);
 
@@ -1433,12 +1775,22 @@ private:
     }
     SmallVector<Type> resultTypes;
     llvm::StringMap<std::string> producers;
+    llvm::StringSet<> ifOutputs;
     for (auto [i, node] : llvm::enumerate(graph.node()))
-      for (const std::string &o : node.output())
+      for (const std::string &o : node.output()) {
         producers[o] = describe(
             node, node.name().empty() ? node.op_type() + "_" + std::to_string(i)
                                       : node.name());
+        if (isIf(node))
+          ifOutputs.insert(o);
+      }
     for (const auto &output : graph.output()) {
+      // An If's output type is the one its branches compute (checked by
+      // importIf); ONNX's merge of the two can be symbolic.
+      if (ifOutputs.contains(output.name())) {
+        resultTypes.push_back(Type());
+        continue;
+      }
       std::string what = "graph output '" + output.name() + "'";
       if (auto it = producers.find(output.name()); it != producers.end())
         what += " of " + it->second;
@@ -1449,8 +1801,11 @@ private:
     }
 
     builder.setInsertionPointToEnd(module->getBody());
+    SmallVector<Type> knownResultTypes;
+    for (Type t : resultTypes)
+      knownResultTypes.push_back(t ? t : builder.getNoneType());
     auto func = builder.create<func::FuncOp>(
-        fileLoc, "main", builder.getFunctionType(argTypes, resultTypes));
+        fileLoc, "main", builder.getFunctionType(argTypes, knownResultTypes));
     // Some semantics depend on the opset (Softmax's axis before/after 13).
     func->setAttr("onnx.opset", builder.getI64IntegerAttr(opset));
     Block *body = func.addEntryBlock();
@@ -1482,6 +1837,8 @@ private:
                 << "' is not produced by any node";
         return nullptr;
       }
+      if (!resultTypes[i])
+        resultTypes[i] = it->second.getType();
       if (it->second.getType() != resultTypes[i]) {
         error() << "graph output '" << output.name() << "' is declared as "
                 << resultTypes[i] << " but computed as "
@@ -1493,6 +1850,7 @@ private:
       results.push_back(it->second);
     }
     builder.create<func::ReturnOp>(fileLoc, results);
+    func.setType(builder.getFunctionType(argTypes, resultTypes));
     if (failed(verify(*module)))
       return nullptr;
     return module;
@@ -1634,7 +1992,7 @@ static bool checkGraphValues(const ::onnx::GraphProto &graph,
 static bool checkNode(const ::onnx::NodeProto &node, size_t index,
                       int64_t opset, const ::onnx::GraphProto &graph,
                       const llvm::StringMap<int32_t> &dtypes,
-                      raw_ostream &report) {
+                      raw_ostream &report, StringRef scope = "") {
   bool supported = true;
   std::string name = printableText(
       node.name().empty() ? node.op_type() + "_" + std::to_string(index)
@@ -1643,7 +2001,7 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
   auto problem = [&]() -> raw_ostream & {
     supported = false;
     return report << "bnnc: unsupported: node '" << name << "' (" << opType
-                  << "): ";
+                  << ")" << scope << ": ";
   };
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
   static const SupportedOp bipolarQuant = {"BipolarQuant", 1, kMaxOpset,
@@ -1661,8 +2019,11 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
   // Dropout mask, LayerNorm mean/inv-std) have no kernel.
   int nonEmptyOutputs = llvm::count_if(
       node.output(), [](const std::string &o) { return !o.empty(); });
-  if (node.op_type() != "Split" && node.op_type() != "TopK" &&
-      nonEmptyOutputs > 1)
+  bool multipleOutputs = node.op_type() == "Split" ||
+                         node.op_type() == "TopK" || node.op_type() == "If" ||
+                         node.op_type() == "LSTM" || node.op_type() == "GRU" ||
+                         node.op_type() == "RNN";
+  if (!multipleOutputs && nonEmptyOutputs > 1)
     problem() << "only the first output is supported, the node has "
               << nonEmptyOutputs << "\n";
   // Random training-mode Dropout has no deterministic inference form.
@@ -1694,6 +2055,37 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
   return supported;
 }
 
+/// Checks every node of `graph` and, recursively, of the subgraphs of its
+/// nodes (If branches, Loop and Scan bodies), so that the innermost
+/// unsupported node is named. `outer` holds the element types of the
+/// enclosing scopes; `scope` says where `graph` is (" in then_branch of
+/// node 'if0'"). Nesting is bounded by --max-subgraph-depth (checked on
+/// the wire format before parsing).
+static bool checkGraphNodes(const ::onnx::GraphProto &graph, int64_t opset,
+                            const llvm::StringMap<int32_t> &outer,
+                            const std::string &scope, raw_ostream &report) {
+  llvm::StringMap<int32_t> dtypes = outer;
+  for (const auto &[name, type] : valueElementTypes(graph))
+    dtypes[name] = type;
+  bool supported = true;
+  for (auto [i, node] : llvm::enumerate(graph.node())) {
+    supported &= checkNode(node, i, opset, graph, dtypes, report, scope);
+    std::string name = printableText(
+        node.name().empty() ? node.op_type() + "_" + std::to_string(i)
+                            : node.name());
+    for (const auto &a : node.attribute()) {
+      std::string inner = " in " + printableText(a.name()) + " of node '" +
+                          name + "' (" + printableText(node.op_type()) + ")" +
+                          scope;
+      if (a.has_g())
+        supported &= checkGraphNodes(a.g(), opset, dtypes, inner, report);
+      for (const auto &g : a.graphs())
+        supported &= checkGraphNodes(g, opset, dtypes, inner, report);
+    }
+  }
+  return supported;
+}
+
 Support checkOnnxSupport(StringRef path, const ImportOptions &options,
                          raw_ostream &report) {
   MLIRContext context;
@@ -1712,10 +2104,9 @@ Support checkOnnxSupport(StringRef path, const ImportOptions &options,
     return importer.opsetUnsupported ? Support::Unsupported : Support::Invalid;
   }
   const auto &graph = model.graph();
-  llvm::StringMap<int32_t> dtypes = valueElementTypes(graph);
   bool supported = checkGraphValues(graph, report);
-  for (auto [i, node] : llvm::enumerate(graph.node()))
-    supported &= checkNode(node, i, importer.getOpset(), graph, dtypes, report);
+  supported &= checkGraphNodes(graph, importer.getOpset(),
+                               llvm::StringMap<int32_t>(), "", report);
   return supported ? Support::Supported : Support::Unsupported;
 }
 

@@ -67,6 +67,13 @@ int64_t macsOf(Operation *op) {
   }
   if (auto c = dyn_cast<bnn::BinAttentionContextOp>(op))
     return shapeProduct(shapeOf(c.getOutput())) * c.getKeys();
+  // RNN, GRU, LSTM: per step, direction and batch element, the G*H gate
+  // rows dot the input (I) and the hidden state (H). (Steps past a
+  // sequence_lens value are skipped at run time; this counts all of them.)
+  if (auto r = dyn_cast<bnn::RecurrentOp>(op)) {
+    auto x = shapeOf(r.getInput()), w = shapeOf(r.getWeight());
+    return x[0] * x[1] * w[0] * w[1] * (x[2] + w[1] / r.getGateCount());
+  }
   return 0;
 }
 

@@ -92,9 +92,28 @@ static ArrayRef<SupportedOp> handListedOps() {
   return ops;
 }
 
+/// Control flow (If) and recurrent layers (issue 16): their own block, so
+/// that operator additions elsewhere in the table merge without conflicts.
+static ArrayRef<SupportedOp> controlFlowAndRecurrentOps() {
+  constexpr int64_t lo = kMinOpset, hi = kMaxOpset;
+  static const SupportedOp ops[] = {
+      // Constant condition: the branch taken is inlined; otherwise both
+      // branches run and Where selects (Importer.cpp, importIf).
+      {"If", lo, hi, kAllTypes},
+      // float32, int32 sequence_lens (a compile-time constant); one bnn
+      // recurrent kernel per node (LowerToBnn.cpp, lowerRecurrent).
+      {"GRU", lo, hi, kFloat | kInt32},
+      {"LSTM", lo, hi, kFloat | kInt32},
+      {"RNN", lo, hi, kFloat | kInt32},
+  };
+  return ops;
+}
+
 ArrayRef<SupportedOp> supportedOps() {
   static const SmallVector<SupportedOp> ops = [] {
     SmallVector<SupportedOp> all(handListedOps().begin(), handListedOps().end());
+    all.append(controlFlowAndRecurrentOps().begin(),
+               controlFlowAndRecurrentOps().end());
 #define BNNC_FLOAT_UNARY(ENUM, NAME, ONNX, OPSET, ALPHA, BETA, C_EXPR, FOLD)   \
   all.push_back({#ONNX, std::max<int64_t>(OPSET, kMinOpset), kMaxOpset, kFloat});
 #include "dialects/ElementwiseKinds.def"

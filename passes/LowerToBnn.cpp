@@ -189,6 +189,8 @@ public:
         .Case([&](onnx::TileOp c) { return lowerTile(c); })
         .Case([&](onnx::PadOp c) { return lowerPad(c); })
         .Case([&](onnx::RangeOp c) { return lowerRange(c); })
+        .Case<onnx::LSTMOp, onnx::GRUOp, onnx::RNNOp>(
+            [&](Operation *o) { return lowerRecurrent(o); })
         .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp>([&](Operation *o) {
           return fail(o, "inputs must be compile-time constants");
         })
@@ -964,6 +966,231 @@ private:
         rewriter.getDenseI64ArrayAttr(pads),
         bnn::PadModeAttr::get(rewriter.getContext(), *mode),
         rewriter.getF64FloatAttr(value));
+    return success();
+  }
+
+  //===--------------------------------------------------------------===//
+  // LSTM, GRU, RNN (issue 16): one bnn.recurrent kernel over the whole
+  // sequence; its flat result holds Y, Y_h and Y_c, copied out (and
+  // transposed for layout 1) by strided copies.
+  //===--------------------------------------------------------------===//
+
+  /// ONNX's activation names, the runtime's codes (BNNC_RNN_ACT_*), which
+  /// of alpha and beta each takes from activation_alpha/_beta (consumed in
+  /// order by the activations that take them, as onnxruntime does) and
+  /// their defaults (those of the ONNX operators of the same name).
+  struct RecurrentActivation {
+    StringRef name;
+    int32_t code;
+    bool takesAlpha, takesBeta;
+    float alpha, beta;
+  };
+
+  static const RecurrentActivation *recurrentActivation(StringRef name) {
+    static const RecurrentActivation table[] = {
+        {"relu", 0, false, false, 0.0f, 0.0f},
+        {"tanh", 1, false, false, 0.0f, 0.0f},
+        {"sigmoid", 2, false, false, 0.0f, 0.0f},
+        {"affine", 3, true, true, 1.0f, 0.0f},
+        {"leakyrelu", 4, true, false, 0.01f, 0.0f},
+        {"thresholdedrelu", 5, true, false, 1.0f, 0.0f},
+        {"scaledtanh", 6, true, true, 1.0f, 1.0f},
+        {"hardsigmoid", 7, true, true, 0.2f, 0.5f},
+        {"elu", 8, true, false, 1.0f, 0.0f},
+        {"softsign", 9, false, false, 0.0f, 0.0f},
+        {"softplus", 10, false, false, 0.0f, 0.0f},
+    };
+    for (const auto &a : table)
+      if (name.equals_insensitive(a.name))
+        return &a;
+    return nullptr;
+  }
+
+  /// Checks an optional operand's shape; false (after the error) if wrong.
+  LogicalResult expectShape(Operation *op, Value v, ArrayRef<int64_t> shape,
+                            StringRef name) {
+    if (isNoValue(v))
+      return success();
+    auto type = tensorType(v);
+    if (!type.getElementType().isF32() && name != "sequence_lens")
+      return fail(op, name + " must be float32");
+    if (type.getShape() == shape)
+      return success();
+    std::string want;
+    llvm::raw_string_ostream os(want);
+    os << "[";
+    llvm::interleave(shape, os, ", ");
+    os << "]";
+    return fail(op, name + " has type " + typeString(type) +
+                        ", expected shape " + os.str());
+  }
+
+  LogicalResult lowerRecurrent(Operation *op) {
+    Location loc = op->getLoc();
+    StringRef name = op->getName().stripDialect();
+    int64_t gates = name == "LSTM" ? 4 : name == "GRU" ? 3 : 1;
+    int64_t perDirection = name == "LSTM" ? 3 : name == "GRU" ? 2 : 1;
+    Value x = op->getOperand(0), w = op->getOperand(1), r = op->getOperand(2);
+    Value b = op->getOperand(3), lens = op->getOperand(4);
+    Value h0 = op->getOperand(5);
+    Value c0 = name == "LSTM" ? op->getOperand(6) : Value();
+    Value p = name == "LSTM" ? op->getOperand(7) : Value();
+    auto intAttr = [&](StringRef attr, int64_t dflt) {
+      auto a = op->getAttrOfType<IntegerAttr>(attr);
+      return a ? a.getInt() : dflt;
+    };
+    int64_t layout = intAttr("layout", 0);
+    if (layout != 0 && layout != 1)
+      return fail(op, "layout must be 0 or 1, got " + std::to_string(layout));
+    for (Value v : {x, w, r})
+      if (!tensorType(v).getElementType().isF32())
+        return fail(op, "X, W and R must be float32");
+    auto xs = tensorType(x).getShape(), ws = tensorType(w).getShape();
+    if (xs.size() != 3 || ws.size() != 3)
+      return fail(op, "X and W must be 3-D");
+    int64_t seq = xs[layout ? 1 : 0], batch = xs[layout ? 0 : 1];
+    int64_t in = xs[2], dirs = ws[0];
+    if (ws[1] % gates != 0 || ws[1] == 0)
+      return fail(op, "W's second dimension must be a positive multiple of " +
+                          std::to_string(gates));
+    int64_t hidden = ws[1] / gates;
+    if (auto hs = op->getAttrOfType<IntegerAttr>("hidden_size");
+        hs && hs.getInt() != hidden)
+      return fail(op, "hidden_size " + std::to_string(hs.getInt()) +
+                          " does not match W (" + std::to_string(hidden) +
+                          ")");
+    StringRef direction = "forward";
+    if (auto d = op->getAttrOfType<StringAttr>("direction"))
+      direction = d.getValue();
+    if (direction != "forward" && direction != "reverse" &&
+        direction != "bidirectional")
+      return fail(op, "direction '" + direction.str() +
+                          "' is not forward, reverse or bidirectional");
+    if (dirs != (direction == "bidirectional" ? 2 : 1))
+      return fail(op, "W has " + std::to_string(dirs) +
+                          " directions, direction is '" + direction.str() +
+                          "'");
+    SmallVector<int64_t> state =
+        layout ? SmallVector<int64_t>{batch, dirs, hidden}
+               : SmallVector<int64_t>{dirs, batch, hidden};
+    if (failed(expectShape(op, w, {dirs, gates * hidden, in}, "W")) ||
+        failed(expectShape(op, r, {dirs, gates * hidden, hidden}, "R")) ||
+        failed(expectShape(op, b, {dirs, 2 * gates * hidden}, "B")) ||
+        failed(expectShape(op, h0, state, "initial_h")) ||
+        (c0 && failed(expectShape(op, c0, state, "initial_c"))) ||
+        (p && failed(expectShape(op, p, {dirs, 3 * hidden}, "P"))) ||
+        failed(expectShape(op, lens, {batch}, "sequence_lens")))
+      return failure();
+
+    // Activations, with ONNX's defaults, and their alpha/beta.
+    SmallVector<StringRef> names;
+    if (auto acts = op->getAttrOfType<ArrayAttr>("activations")) {
+      for (Attribute a : acts)
+        names.push_back(cast<StringAttr>(a).getValue());
+    } else {
+      for (int64_t d = 0; d < dirs; ++d) {
+        if (name == "LSTM")
+          names.append({"Sigmoid", "Tanh", "Tanh"});
+        else if (name == "GRU")
+          names.append({"Sigmoid", "Tanh"});
+        else
+          names.push_back("Tanh");
+      }
+    }
+    if (static_cast<int64_t>(names.size()) != perDirection * dirs)
+      return fail(op, "needs " + std::to_string(perDirection * dirs) +
+                          " activations (" + std::to_string(perDirection) +
+                          " per direction), got " +
+                          std::to_string(names.size()));
+    ArrayRef<float> alphas, betas;
+    if (auto a = op->getAttrOfType<DenseF32ArrayAttr>("activation_alpha"))
+      alphas = a.asArrayRef();
+    if (auto a = op->getAttrOfType<DenseF32ArrayAttr>("activation_beta"))
+      betas = a.asArrayRef();
+    SmallVector<int32_t> codes;
+    SmallVector<float> alpha, beta;
+    size_t nextAlpha = 0, nextBeta = 0;
+    for (StringRef n : names) {
+      const RecurrentActivation *a = recurrentActivation(n);
+      if (!a)
+        return fail(op, "activation '" + n.str() + "' is not supported");
+      codes.push_back(a->code);
+      alpha.push_back(a->takesAlpha && nextAlpha < alphas.size()
+                          ? alphas[nextAlpha++]
+                          : a->alpha);
+      beta.push_back(a->takesBeta && nextBeta < betas.size() ? betas[nextBeta++]
+                                                            : a->beta);
+    }
+    if (nextAlpha != alphas.size() || nextBeta != betas.size())
+      return fail(op, "activation_alpha/activation_beta have more values than "
+                      "the activations take");
+
+    std::optional<FloatAttr> clip;
+    if (auto c = op->getAttrOfType<FloatAttr>("clip")) {
+      if (!(c.getValueAsDouble() >= 0.0))
+        return fail(op, "clip must be non-negative");
+      clip = c;
+    }
+
+    // Constant sequence lengths (all T: none).
+    Value seqLens;
+    if (!isNoValue(lens)) {
+      auto values = getConstantInts(lens);
+      if (!values)
+        return fail(op, "sequence_lens must be a compile-time constant");
+      SmallVector<int32_t> l;
+      for (int64_t v : *values) {
+        if (v < 0 || v > seq)
+          return fail(op, "sequence_lens value " + std::to_string(v) +
+                              " is outside [0, " + std::to_string(seq) + "]");
+        l.push_back(static_cast<int32_t>(v));
+      }
+      if (llvm::any_of(l, [&](int32_t v) { return v != seq; })) {
+        auto type = RankedTensorType::get({batch}, rewriter.getI32Type());
+        seqLens = constant(loc, DenseElementsAttr::get(type, ArrayRef(l)));
+      }
+    }
+
+    // Layout 1 ([B, T, I], states [B, D, H]) is transposed to layout 0.
+    auto toLayout0 = [&](Value v) -> Value {
+      if (!v || isNoValue(v) || layout == 0)
+        return v && !isNoValue(v) ? v : Value();
+      auto shape = tensorType(v).getShape();
+      SmallVector<int64_t> swapped = {shape[1], shape[0], shape[2]};
+      return stridedCopy(loc, v, transposeView(shape, {1, 0, 2}),
+                         tensorType(v).clone(swapped));
+    };
+    auto optional = [](Value v) { return v && !isNoValue(v) ? v : Value(); };
+    int64_t stateSize = dirs * batch * hidden;
+    int64_t total = seq * stateSize + 2 * stateSize + (gates + 1) * hidden;
+    auto flatType = RankedTensorType::get({total}, rewriter.getF32Type());
+    auto kernel = rewriter.create<bnn::RecurrentOp>(
+        loc, flatType, toLayout0(x), w, r, optional(b), toLayout0(h0),
+        c0 ? toLayout0(c0) : Value(), p ? optional(p) : Value(), seqLens,
+        rewriter.getStringAttr(name.lower()),
+        rewriter.getBoolAttr(direction == "reverse"),
+        rewriter.getBoolAttr(intAttr("linear_before_reset", 0) != 0),
+        rewriter.getBoolAttr(intAttr("input_forget", 0) != 0),
+        clip ? *clip : FloatAttr(), rewriter.getDenseI32ArrayAttr(codes),
+        rewriter.getDenseF32ArrayAttr(alpha),
+        rewriter.getDenseF32ArrayAttr(beta));
+
+    // Y [T, D, B, H] (layout 1: [B, T, D, H]); Y_h, Y_c [D, B, H] (layout
+    // 1: [B, D, H]), after Y in the flat buffer.
+    SmallVector<Value> results;
+    int64_t bh = batch * hidden;
+    SmallVector<int64_t> yStrides =
+        layout ? SmallVector<int64_t>{hidden, stateSize, bh, 1}
+               : SmallVector<int64_t>{stateSize, bh, hidden, 1};
+    SmallVector<int64_t> stateStrides =
+        layout ? SmallVector<int64_t>{hidden, bh, 1}
+               : SmallVector<int64_t>{bh, hidden, 1};
+    for (auto [i, result] : llvm::enumerate(op->getResults())) {
+      StridedView v{i == 0 ? 0 : seq * stateSize + (int64_t(i) - 1) * stateSize,
+                    i == 0 ? yStrides : stateStrides};
+      results.push_back(stridedCopy(loc, kernel, v, tensorType(result)));
+    }
+    rewriter.replaceOp(op, results);
     return success();
   }
 };

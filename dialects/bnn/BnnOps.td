@@ -521,4 +521,50 @@ def Bnn_BinAttentionContextOp : Bnn_Op<"bin_attention_context", [Pure, Bnn_Binar
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Recurrent layers (issue 16)
+//===----------------------------------------------------------------------===//
+
+def Bnn_RecurrentOp : Bnn_Op<"recurrent", [Pure, AttrSizedOperandSegments]> {
+  let summary = "ONNX RNN, GRU or LSTM over a whole sequence (one kernel)";
+  let description = [{
+    `input` [T, B, I], `weight` [D, G*H, I], `recurrence` [D, G*H, H] with
+    G = 1 (rnn), 3 (gru: z, r, h) or 4 (lstm: i, o, f, c); optional `bias`
+    [D, 2*G*H], `initial_h` and `initial_c` [D, B, H], `peephole` [D, 3*H]
+    and `seq_lens` [B] (int32, each in [0, T]); an absent one counts as
+    zeros (seq_lens: T). D = 2 is bidirectional; D = 1 runs backwards when
+    `reverse`. `activations` holds G' codes per direction (rnn 1, gru 2,
+    lstm 3; runtime/bnnc/kernels_f32.h, BNNC_RNN_ACT_*) with their alpha and
+    beta. The result is one flat buffer: Y [T, D, B, H], then Y_h and Y_c
+    [D, B, H], then (G + 1) * H floats of scratch; the lowering copies the
+    ONNX outputs out of it.
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, Bnn_F32Tensor:$weight,
+                   Bnn_F32Tensor:$recurrence, Optional<Bnn_F32Tensor>:$bias,
+                   Optional<Bnn_F32Tensor>:$initial_h,
+                   Optional<Bnn_F32Tensor>:$initial_c,
+                   Optional<Bnn_F32Tensor>:$peephole,
+                   Optional<RankedTensorOf<[I32]>>:$seq_lens,
+                   StrAttr:$cell, BoolAttr:$reverse,
+                   BoolAttr:$linear_before_reset, BoolAttr:$input_forget,
+                   OptionalAttr<F32Attr>:$clip,
+                   DenseI32ArrayAttr:$activations,
+                   DenseF32ArrayAttr:$activation_alpha,
+                   DenseF32ArrayAttr:$activation_beta);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = [{
+    $cell $input `,` $weight `,` $recurrence
+    (`bias` $bias^)? (`initial_h` $initial_h^)? (`initial_c` $initial_c^)?
+    (`peephole` $peephole^)? (`seq_lens` $seq_lens^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Gates per step: 1 (rnn), 3 (gru), 4 (lstm); 0 for an unknown cell.
+    int64_t getGateCount();
+    /// Activations per direction: 1 (rnn), 2 (gru), 3 (lstm).
+    int64_t getActivationsPerDirection();
+  }];
+}
+
 #endif // BNNC_BNN_OPS

@@ -14,6 +14,7 @@
 #include "dialects/bnn/ElementwiseKinds.h"
 #include "dialects/onnx/ShapeUtils.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/CheckedArithmetic.h"
 
 #include <climits>
@@ -808,5 +809,104 @@ LogicalResult BinAttentionContextOp::verify() {
       c.getDimSize(1) != p.getDimSize(1) || v.getDimSize(0) % groups != 0 ||
       v.getDimSize(0) / groups != c.getDimSize(2))
     return emitOpError("result must be [G, L, D] with values of G * D rows");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RecurrentOp (issue 16)
+//===----------------------------------------------------------------------===//
+
+int64_t RecurrentOp::getGateCount() {
+  StringRef cell = getCell();
+  return cell == "lstm" ? 4 : cell == "gru" ? 3 : cell == "rnn" ? 1 : 0;
+}
+
+int64_t RecurrentOp::getActivationsPerDirection() {
+  StringRef cell = getCell();
+  return cell == "lstm" ? 3 : cell == "gru" ? 2 : cell == "rnn" ? 1 : 0;
+}
+
+/// The number of activation kinds the runtime knows (BNNC_RNN_ACT_*).
+static constexpr int32_t kRecurrentActivationKinds = 11;
+
+LogicalResult RecurrentOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  int64_t gates = getGateCount();
+  if (gates == 0)
+    return emitOpError("cell must be rnn, gru or lstm, got '")
+           << getCell() << "'";
+  auto x = tensorType(getInput()).getShape();
+  auto w = tensorType(getWeight()).getShape();
+  auto r = tensorType(getRecurrence()).getShape();
+  if (x.size() != 3 || w.size() != 3 || r.size() != 3)
+    return emitOpError("input, weight and recurrence must be 3-D");
+  int64_t seq = x[0], batch = x[1], in = x[2], dirs = w[0];
+  // The runtime's parameters are int32.
+  for (int64_t d : {seq, batch, in, w[1]})
+    if (d > INT32_MAX)
+      return emitOpError("dimensions must be below 2^31");
+  if (dirs != 1 && dirs != 2)
+    return emitOpError("needs 1 or 2 directions, got ") << dirs;
+  if (getReverse() && dirs != 1)
+    return emitOpError("reverse applies to one direction only");
+  if (w[1] % gates != 0 || w[1] == 0)
+    return emitOpError("weight's second dimension must be a positive "
+                       "multiple of ")
+           << gates;
+  int64_t hidden = w[1] / gates;
+  auto expect = [&](Value v, ArrayRef<int64_t> shape,
+                    StringRef name) -> LogicalResult {
+    if (!v || tensorType(v).getShape() == shape)
+      return success();
+    return emitOpError() << name << " must have shape ["
+                         << llvm::make_range(shape.begin(), shape.end())
+                         << "]";
+  };
+  if (failed(expect(getWeight(), {dirs, gates * hidden, in}, "weight")) ||
+      failed(expect(getRecurrence(), {dirs, gates * hidden, hidden},
+                    "recurrence")) ||
+      failed(expect(getBias(), {dirs, 2 * gates * hidden}, "bias")) ||
+      failed(expect(getInitialH(), {dirs, batch, hidden}, "initial_h")) ||
+      failed(expect(getInitialC(), {dirs, batch, hidden}, "initial_c")) ||
+      failed(expect(getPeephole(), {dirs, 3 * hidden}, "peephole")) ||
+      failed(expect(getSeqLens(), {batch}, "seq_lens")))
+    return failure();
+  if ((getInitialC() || getPeephole() || getInputForget()) && gates != 4)
+    return emitOpError("initial_c, peephole and input_forget are LSTM's");
+  if (getLinearBeforeReset() && gates != 3)
+    return emitOpError("linear_before_reset is GRU's");
+  // A constant seq_lens is checked here; the kernel clamps any value to
+  // [0, T] as well, so no length can index outside the sequence.
+  DenseIntElementsAttr lens;
+  if (getSeqLens() && matchPattern(getSeqLens(), m_Constant(&lens)))
+    for (const APInt &len : lens.getValues<APInt>())
+      if (len.getSExtValue() < 0 || len.getSExtValue() > seq)
+        return emitOpError("seq_lens must lie in [0, ") << seq << "]";
+  size_t acts = static_cast<size_t>(dirs * getActivationsPerDirection());
+  if (getActivations().size() != acts ||
+      getActivationAlpha().size() != acts || getActivationBeta().size() != acts)
+    return emitOpError("needs ")
+           << acts << " activations, alphas and betas";
+  for (int32_t a : getActivations())
+    if (a < 0 || a >= kRecurrentActivationKinds)
+      return emitOpError("unknown activation code ") << a;
+  // Y [T, D, B, H], Y_h and Y_c [D, B, H], (G + 1) * H of scratch.
+  std::optional<int64_t> state = llvm::checkedMul(dirs * batch, hidden);
+  std::optional<int64_t> y = state ? llvm::checkedMul(seq, *state) : state;
+  std::optional<int64_t> scratch = llvm::checkedMul(gates + 1, hidden);
+  std::optional<int64_t> states =
+      state ? llvm::checkedMul(int64_t(2), *state) : state;
+  std::optional<int64_t> total = y && states && scratch
+                                     ? llvm::checkedAdd(*y, *states)
+                                     : std::nullopt;
+  if (total)
+    total = llvm::checkedAdd(*total, *scratch);
+  if (!total)
+    return emitOpError("result size overflows int64");
+  auto out = tensorType(getOutput());
+  if (out.getRank() != 1 || out.getDimSize(0) != *total)
+    return emitOpError("result must be 1-D of ")
+           << *total << " elements (Y, Y_h, Y_c and scratch)";
   return success();
 }

@@ -602,4 +602,41 @@ def Onnx_RangeOp : Onnx_Op<"Range", [Pure]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Recurrent layers (issue 16). Every output is present in the IR (the
+// importer types omitted ones from the inputs) and unused ones are dropped
+// after lowering; omitted optional inputs are `none`.
+//===----------------------------------------------------------------------===//
+
+class Onnx_RecurrentOp<string name, dag extraInputs, dag extraAttrs,
+                       dag outs>
+    : Onnx_Op<name, [Pure]> {
+  let summary = "ONNX " # name # " (opsets 7 and 14: `layout` since 14)";
+  let arguments = !con(
+      (ins AnyRankedTensor:$X, AnyRankedTensor:$W, AnyRankedTensor:$R,
+           Onnx_TensorOrNone:$B, Onnx_TensorOrNone:$sequence_lens,
+           Onnx_TensorOrNone:$initial_h),
+      extraInputs,
+      (ins OptionalAttr<DenseF32ArrayAttr>:$activation_alpha,
+           OptionalAttr<DenseF32ArrayAttr>:$activation_beta,
+           OptionalAttr<StrArrayAttr>:$activations,
+           OptionalAttr<F32Attr>:$clip,
+           DefaultValuedStrAttr<StrAttr, "forward">:$direction,
+           OptionalAttr<I64Attr>:$hidden_size,
+           DefaultValuedAttr<I64Attr, "0">:$layout),
+      extraAttrs);
+  let results = outs;
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_LSTMOp : Onnx_RecurrentOp<"LSTM",
+    (ins Onnx_TensorOrNone:$initial_c, Onnx_TensorOrNone:$P),
+    (ins DefaultValuedAttr<I64Attr, "0">:$input_forget),
+    (outs AnyRankedTensor:$Y, AnyRankedTensor:$Y_h, AnyRankedTensor:$Y_c)>;
+def Onnx_GRUOp : Onnx_RecurrentOp<"GRU", (ins),
+    (ins DefaultValuedAttr<I64Attr, "0">:$linear_before_reset),
+    (outs AnyRankedTensor:$Y, AnyRankedTensor:$Y_h)>;
+def Onnx_RNNOp : Onnx_RecurrentOp<"RNN", (ins), (ins),
+    (outs AnyRankedTensor:$Y, AnyRankedTensor:$Y_h)>;
+
 #endif // BNNC_ONNX_OPS

@@ -440,4 +440,212 @@ static inline void bnnc_gelu_f32(size_t n, int32_t tanh_approx,
   }
 }
 
+/* ---- Recurrent layers: ONNX RNN, GRU and LSTM (issue 16) --------------- *
+ *
+ * One call runs a whole sequence, every direction and batch element. The
+ * activations the ONNX operators take by name, with their alpha and beta
+ * (defaults filled in by the compiler): */
+enum {
+  BNNC_RNN_ACT_RELU = 0,
+  BNNC_RNN_ACT_TANH = 1,
+  BNNC_RNN_ACT_SIGMOID = 2,
+  BNNC_RNN_ACT_AFFINE = 3,           /* alpha x + beta */
+  BNNC_RNN_ACT_LEAKY_RELU = 4,       /* x < 0 ? alpha x : x */
+  BNNC_RNN_ACT_THRESHOLDED_RELU = 5, /* x > alpha ? x : 0 */
+  BNNC_RNN_ACT_SCALED_TANH = 6,      /* alpha tanh(beta x) */
+  BNNC_RNN_ACT_HARD_SIGMOID = 7,     /* min(1, max(0, alpha x + beta)) */
+  BNNC_RNN_ACT_ELU = 8,              /* x < 0 ? alpha (e^x - 1) : x */
+  BNNC_RNN_ACT_SOFTSIGN = 9,         /* x / (1 + |x|) */
+  BNNC_RNN_ACT_SOFTPLUS = 10         /* log(1 + e^x) */
+};
+
+/* At most 3 activations per direction (LSTM's f, g, h), 2 directions. */
+#define BNNC_RNN_MAX_ACTIVATIONS 6
+
+typedef struct {
+  int32_t gates; /* 1 RNN, 3 GRU (z, r, h), 4 LSTM (i, o, f, c) */
+  int32_t seq, batch, input, hidden, dirs;
+  int32_t reverse;             /* one direction, run backwards */
+  int32_t linear_before_reset; /* GRU */
+  int32_t input_forget;        /* LSTM: f = 1 - i */
+  int32_t has_clip;
+  float clip;
+  int32_t act[BNNC_RNN_MAX_ACTIVATIONS];
+  float alpha[BNNC_RNN_MAX_ACTIVATIONS], beta[BNNC_RNN_MAX_ACTIVATIONS];
+} bnnc_recurrent_params;
+
+static inline float bnnc_rnn_activate_f32(int32_t kind, float alpha,
+                                          float beta, float x) {
+  switch (kind) {
+  case BNNC_RNN_ACT_RELU:
+    return x < 0.0f ? 0.0f : x;
+  case BNNC_RNN_ACT_TANH:
+    return tanhf(x);
+  case BNNC_RNN_ACT_SIGMOID:
+    return 1.0f / (1.0f + expf(-x));
+  case BNNC_RNN_ACT_AFFINE:
+    return alpha * x + beta;
+  case BNNC_RNN_ACT_LEAKY_RELU:
+    return x < 0.0f ? alpha * x : x;
+  case BNNC_RNN_ACT_THRESHOLDED_RELU:
+    return x > alpha ? x : 0.0f;
+  case BNNC_RNN_ACT_SCALED_TANH:
+    return alpha * tanhf(beta * x);
+  case BNNC_RNN_ACT_HARD_SIGMOID: {
+    const float v = alpha * x + beta;
+    return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+  }
+  case BNNC_RNN_ACT_ELU:
+    return x < 0.0f ? alpha * (expf(x) - 1.0f) : x;
+  case BNNC_RNN_ACT_SOFTSIGN:
+    return x / (1.0f + fabsf(x));
+  case BNNC_RNN_ACT_SOFTPLUS: /* log(1 + e^x) without overflowing e^x */
+    return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x));
+  default:
+    return x;
+  }
+}
+
+/* The dot products of the gates: a[0..n) . b[0..n). */
+typedef float (*bnnc_rnn_dot_fn)(const float *a, const float *b, size_t n);
+
+static inline float bnnc_rnn_dot_f32(const float *a, const float *b,
+                                     size_t n) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i)
+    sum += a[i] * b[i];
+  return sum;
+}
+
+/* NaN stays NaN, as in ONNX's clip of the gate inputs. */
+static inline float bnnc_rnn_clip_f32(const bnnc_recurrent_params *p,
+                                      float v) {
+  if (!p->has_clip)
+    return v;
+  return v < -p->clip ? -p->clip : v > p->clip ? p->clip : v;
+}
+
+/* x [T, B, I], w [D, G*H, I], r [D, G*H, H]; optional (NULL = zeros):
+ * bias [D, 2*G*H] (Wb then Rb), h0 and c0 [D, B, H], peep [D, 3*H]
+ * (i, o, f), lens [B] (NULL = T; clamped to [0, T]). `out` holds Y
+ * [T, D, B, H] (zero past each sequence's length), Y_h and Y_c [D, B, H]
+ * (the state after each sequence's last step; the running state while the
+ * kernel works) and (G + 1) * H floats of scratch. The equations are
+ * ONNX's; the clip applies to every gate's input before its activation.
+ * `dot` computes the dot products (a SIMD target passes its own). */
+static inline void bnnc_recurrent_dot_f32(
+    const bnnc_recurrent_params *p, bnnc_rnn_dot_fn dot, const float *x,
+    const float *w, const float *r, const float *bias, const float *h0,
+    const float *c0, const float *peep, const int32_t *lens, float *out) {
+  const size_t T = (size_t)p->seq, B = (size_t)p->batch;
+  const size_t I = (size_t)p->input, H = (size_t)p->hidden;
+  const size_t D = (size_t)p->dirs, G = (size_t)p->gates;
+  const size_t nact = G == 4 ? 3 : G == 3 ? 2 : 1;
+  const size_t state = D * B * H;
+  float *y = out;
+  float *yh = out + T * state;
+  float *yc = yh + state;
+  float *gate = yc + state; /* [G * H] pre-activations */
+  float *tmp = gate + G * H; /* [H] */
+  for (size_t i = 0; i < T * state; ++i)
+    y[i] = 0.0f;
+  for (size_t i = 0; i < state; ++i) {
+    yh[i] = h0 ? h0[i] : 0.0f;
+    yc[i] = c0 ? c0[i] : 0.0f;
+  }
+  for (size_t d = 0; d < D; ++d) {
+    const int back = D == 2 ? d == 1 : p->reverse != 0;
+    const float *wd = w + d * G * H * I, *rd = r + d * G * H * H;
+    const float *wb = bias ? bias + d * 2 * G * H : NULL;
+    const float *rb = wb ? wb + G * H : NULL;
+    const float *pd = peep ? peep + d * 3 * H : NULL;
+    const int32_t *act = p->act + d * nact;
+    const float *al = p->alpha + d * nact, *be = p->beta + d * nact;
+    for (size_t b = 0; b < B; ++b) {
+      size_t len = T;
+      if (lens)
+        len = lens[b] < 0 ? 0 : (size_t)lens[b] > T ? T : (size_t)lens[b];
+      float *h = yh + (d * B + b) * H, *c = yc + (d * B + b) * H;
+      for (size_t s = 0; s < len; ++s) {
+        const size_t t = back ? len - 1 - s : s;
+        const float *xt = x + (t * B + b) * I;
+        /* GRU's h gate gets its recurrent term below. */
+        const size_t recurrent = G == 3 ? 2 * H : G * H;
+        for (size_t k = 0; k < G * H; ++k) {
+          float v = dot(xt, wd + k * I, I) + (wb ? wb[k] : 0.0f);
+          if (k < recurrent)
+            v += dot(h, rd + k * H, H) + (rb ? rb[k] : 0.0f);
+          gate[k] = v;
+        }
+        if (G == 1) {
+          for (size_t j = 0; j < H; ++j)
+            h[j] = bnnc_rnn_activate_f32(act[0], al[0], be[0],
+                                         bnnc_rnn_clip_f32(p, gate[j]));
+        } else if (G == 3) {
+          float *z = gate, *rg = gate + H, *hg = gate + 2 * H;
+          for (size_t j = 0; j < H; ++j)
+            rg[j] = bnnc_rnn_activate_f32(act[0], al[0], be[0],
+                                          bnnc_rnn_clip_f32(p, rg[j]));
+          if (!p->linear_before_reset)
+            for (size_t j = 0; j < H; ++j)
+              tmp[j] = rg[j] * h[j];
+          for (size_t j = 0; j < H; ++j) {
+            const float *rh = rd + (2 * H + j) * H;
+            const float rbh = rb ? rb[2 * H + j] : 0.0f;
+            const float v =
+                p->linear_before_reset
+                    ? hg[j] + rg[j] * (dot(h, rh, H) + rbh)
+                    : hg[j] + dot(tmp, rh, H) + rbh;
+            hg[j] = bnnc_rnn_activate_f32(act[1], al[1], be[1],
+                                          bnnc_rnn_clip_f32(p, v));
+          }
+          for (size_t j = 0; j < H; ++j) {
+            const float zj = bnnc_rnn_activate_f32(
+                act[0], al[0], be[0], bnnc_rnn_clip_f32(p, z[j]));
+            h[j] = (1.0f - zj) * hg[j] + zj * h[j];
+          }
+        } else {
+          const float *gi = gate, *go = gate + H, *gf = gate + 2 * H;
+          const float *gc = gate + 3 * H;
+          for (size_t j = 0; j < H; ++j) {
+            const float prev = c[j];
+            const float i = bnnc_rnn_activate_f32(
+                act[0], al[0], be[0],
+                bnnc_rnn_clip_f32(p, gi[j] + (pd ? pd[j] * prev : 0.0f)));
+            const float f =
+                p->input_forget
+                    ? 1.0f - i
+                    : bnnc_rnn_activate_f32(
+                          act[0], al[0], be[0],
+                          bnnc_rnn_clip_f32(
+                              p, gf[j] + (pd ? pd[2 * H + j] * prev : 0.0f)));
+            const float g = bnnc_rnn_activate_f32(act[1], al[1], be[1],
+                                                  bnnc_rnn_clip_f32(p, gc[j]));
+            const float cn = f * prev + i * g;
+            const float o = bnnc_rnn_activate_f32(
+                act[0], al[0], be[0],
+                bnnc_rnn_clip_f32(p, go[j] + (pd ? pd[H + j] * cn : 0.0f)));
+            c[j] = cn;
+            h[j] = o * bnnc_rnn_activate_f32(act[2], al[2], be[2], cn);
+          }
+        }
+        float *yt = y + ((t * D + d) * B + b) * H;
+        for (size_t j = 0; j < H; ++j)
+          yt[j] = h[j];
+      }
+    }
+  }
+}
+
+/* The portable kernel: bnnc_recurrent_dot_f32 with bnnc_rnn_dot_f32. */
+static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
+                                      const float *x, const float *w,
+                                      const float *r, const float *bias,
+                                      const float *h0, const float *c0,
+                                      const float *peep, const int32_t *lens,
+                                      float *out) {
+  bnnc_recurrent_dot_f32(p, bnnc_rnn_dot_f32, x, w, r, bias, h0, c0, peep,
+                         lens, out);
+}
+
 #endif /* BNNC_KERNELS_F32_H */

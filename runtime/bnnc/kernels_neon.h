@@ -1012,4 +1012,35 @@ static inline void bnnc_neon_dense_f32(int32_t m, int32_t n, int32_t k,
   }
 }
 
+/* ---- Recurrent layers (issue 16) ---------------------------------------- *
+ * The portable recurrent kernel (kernels_f32.h) with NEON dot products:
+ * two 4-lane fused multiply-add accumulators, then a scalar tail. */
+static inline float bnnc_neon_rnn_dot_f32(const float *a, const float *b,
+                                          size_t n) {
+  float32x4_t acc0 = vdupq_n_f32(0.0f), acc1 = vdupq_n_f32(0.0f);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    acc0 = vfmaq_f32(acc0, vld1q_f32(a + i), vld1q_f32(b + i));
+    acc1 = vfmaq_f32(acc1, vld1q_f32(a + i + 4), vld1q_f32(b + i + 4));
+  }
+  if (i + 4 <= n) {
+    acc0 = vfmaq_f32(acc0, vld1q_f32(a + i), vld1q_f32(b + i));
+    i += 4;
+  }
+  float sum = vaddvq_f32(vaddq_f32(acc0, acc1));
+  for (; i < n; ++i)
+    sum += a[i] * b[i];
+  return sum;
+}
+
+static inline void bnnc_neon_recurrent_f32(const bnnc_recurrent_params *p,
+                                           const float *x, const float *w,
+                                           const float *r, const float *bias,
+                                           const float *h0, const float *c0,
+                                           const float *peep,
+                                           const int32_t *lens, float *out) {
+  bnnc_recurrent_dot_f32(p, bnnc_neon_rnn_dot_f32, x, w, r, bias, h0, c0,
+                         peep, lens, out);
+}
+
 #endif /* BNNC_KERNELS_NEON_H */

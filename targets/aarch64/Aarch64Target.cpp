@@ -105,6 +105,11 @@ protected:
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
   LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
   LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
+  LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e) override {
+    // The portable kernel with NEON dot products.
+    emitRecurrentCall(op, e, "bnnc_neon_recurrent_f32");
+    return success();
+  }
 
 private:
   static void variantComment(CEmitter &e, StringRef text) {

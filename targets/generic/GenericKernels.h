@@ -105,6 +105,7 @@ protected:
   virtual mlir::LogicalResult maxpool(bnn::MaxPool2DOp op, CEmitter &e);
   virtual mlir::LogicalResult channelAffine(bnn::ChannelAffineOp op,
                                             CEmitter &e);
+  virtual mlir::LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e);
 
   /// The portable kernels' parameter structs and epilogues, shared with the
   /// targets whose kernels take the same descriptions. Each returns the C
@@ -115,6 +116,11 @@ protected:
   static std::string conv2dParams(bnn::Conv2DOp op, CEmitter &e);
   static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
   static std::string packParams(bnn::PackOp op, CEmitter &e);
+  static std::string recurrentParams(bnn::RecurrentOp op, CEmitter &e);
+  /// `fn(params, x, w, r, bias, h0, c0, peephole, seq_lens, out)`: the call
+  /// of a recurrent kernel with the portable kernel's arguments.
+  static void emitRecurrentCall(bnn::RecurrentOp op, CEmitter &e,
+                                llvm::StringRef fn);
 };
 
 } // namespace bnnc

@@ -388,6 +388,7 @@ LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
       .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
       .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
       .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
+      .Case([&](bnn::RecurrentOp k) { return recurrent(k, e); })
       .Default([](Operation *o) {
         return o->emitError("the generic target has no kernel for ")
                << o->getName();
@@ -875,6 +876,57 @@ LogicalResult GenericKernels::channelAffine(bnn::ChannelAffineOp op,
 }
 std::unique_ptr<TargetKernels> createGenericKernels(StringRef /*core*/) {
   return std::make_unique<GenericKernels>();
+}
+
+//===----------------------------------------------------------------------===//
+// Recurrent layers (issue 16)
+//===----------------------------------------------------------------------===//
+
+std::string GenericKernels::recurrentParams(bnn::RecurrentOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
+  int64_t gates = op.getGateCount();
+  ParamStruct p(e, "bnnc_recurrent_params");
+  p.field("gates", gates).field("seq", x[0]).field("batch", x[1]);
+  p.field("input", x[2]).field("hidden", w[1] / gates).field("dirs", w[0]);
+  p.field("reverse", op.getReverse());
+  p.field("linear_before_reset", op.getLinearBeforeReset());
+  p.field("input_forget", op.getInputForget());
+  p.field("has_clip", op.getClip().has_value());
+  p.floatField("clip", op.getClip() ? op.getClip()->convertToFloat() : 0.0f);
+  SmallVector<int64_t> acts(op.getActivations().begin(),
+                            op.getActivations().end());
+  p.array("act", acts);
+  auto floats = [](ArrayRef<float> values) {
+    return "{" +
+           join(map_range(values,
+                          [](float v) {
+                            return CEmitter::floatLiteral(v, false);
+                          }),
+                ", ") +
+           "}";
+  };
+  p.raw("alpha", floats(op.getActivationAlpha()));
+  p.raw("beta", floats(op.getActivationBeta()));
+  return p.finish();
+}
+
+LogicalResult GenericKernels::recurrent(bnn::RecurrentOp op, CEmitter &e) {
+  emitRecurrentCall(op, e, "bnnc_recurrent_f32");
+  return success();
+}
+
+void GenericKernels::emitRecurrentCall(bnn::RecurrentOp op, CEmitter &e,
+                                       StringRef fn) {
+  emitKernelCall(e, fn,
+                 {recurrentParams(op, e), e.input(op.getInput()),
+                  e.input(op.getWeight(), "weight"),
+                  e.input(op.getRecurrence(), "recurrence"),
+                  optionalInput(e, op.getBias(), "bias"),
+                  optionalInput(e, op.getInitialH(), "initial_h"),
+                  optionalInput(e, op.getInitialC(), "initial_c"),
+                  optionalInput(e, op.getPeephole(), "peephole"),
+                  optionalInput(e, op.getSeqLens(), "seq_lens"),
+                  e.output(op.getOutput())});
 }
 
 } // namespace bnnc

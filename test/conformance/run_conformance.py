@@ -584,7 +584,10 @@ def input_files(ds_dir):
         key=lambda f: int(f[6:-3]))]
 
 
-UNSUPPORTED_RE = re.compile(r"unsupported: node '(.*?)' \((.*?)\): (.*)$")
+# A node inside a subgraph is followed by where it is: " in then_branch of
+# node 'if0' (If)".
+UNSUPPORTED_RE = re.compile(
+    r"unsupported: node '(.*?)' \((.*?)\)(?: in .*?)?: (.*)$")
 # Emulated selection: `bnnc: error: <model>: node 'n' (Op): reason` or
 # `bnnc: error: <model>: reason`.
 ERROR_NODE_RE = re.compile(r"error: .*?: node '(.*?)' \((.*?)\): (.*?)"

@@ -1209,3 +1209,71 @@ func.func @bnn_reshape_dynamic(%x: tensor<?xf32>) -> tensor<2x3xf32> {
   %y = bnn.reshape %x : tensor<?xf32> -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+// bnn.recurrent (issue 16): every index the kernel computes follows from
+// these shapes, so each rule is checked.
+func.func @bnn_recurrent_cell(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>) -> tensor<24xf32> {
+  // expected-error @+1 {{'bnn.recurrent' op cell must be rnn, gru or lstm, got 'lstmx'}}
+  %y = bnn.recurrent "lstmx" %x, %w, %r {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = array<i32: 1>, input_forget = false, linear_before_reset = false, reverse = false} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> tensor<24xf32>
+  return %y : tensor<24xf32>
+}
+
+// -----
+
+func.func @bnn_recurrent_recurrence(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x3xf32>) -> tensor<24xf32> {
+  // expected-error @+1 {{'bnn.recurrent' op recurrence must have shape [1, 4, 4]}}
+  %y = bnn.recurrent "rnn" %x, %w, %r {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = array<i32: 1>, input_forget = false, linear_before_reset = false, reverse = false} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x3xf32>) -> tensor<24xf32>
+  return %y : tensor<24xf32>
+}
+
+// -----
+
+func.func @bnn_recurrent_state(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>, %h: tensor<1x2x4xf32>) -> tensor<24xf32> {
+  // expected-error @+1 {{'bnn.recurrent' op initial_h must have shape [1, 1, 4]}}
+  %y = bnn.recurrent "rnn" %x, %w, %r initial_h %h {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = array<i32: 1>, input_forget = false, linear_before_reset = false, reverse = false} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<1x2x4xf32>) -> tensor<24xf32>
+  return %y : tensor<24xf32>
+}
+
+// -----
+
+func.func @bnn_recurrent_lengths(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>) -> tensor<24xf32> {
+  %l = bnn.constant dense<3> : tensor<1xi32>
+  // expected-error @+1 {{'bnn.recurrent' op seq_lens must lie in [0, 2]}}
+  %y = bnn.recurrent "rnn" %x, %w, %r seq_lens %l {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = array<i32: 1>, input_forget = false, linear_before_reset = false, reverse = false} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<1xi32>) -> tensor<24xf32>
+  return %y : tensor<24xf32>
+}
+
+// -----
+
+func.func @bnn_recurrent_activation(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>) -> tensor<24xf32> {
+  // expected-error @+1 {{'bnn.recurrent' op unknown activation code 11}}
+  %y = bnn.recurrent "rnn" %x, %w, %r {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = array<i32: 11>, input_forget = false, linear_before_reset = false, reverse = false} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> tensor<24xf32>
+  return %y : tensor<24xf32>
+}
+
+// -----
+
+func.func @bnn_recurrent_peephole(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>, %p: tensor<1x12xf32>) -> tensor<24xf32> {
+  // expected-error @+1 {{'bnn.recurrent' op initial_c, peephole and input_forget are LSTM's}}
+  %y = bnn.recurrent "rnn" %x, %w, %r peephole %p {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = array<i32: 1>, input_forget = false, linear_before_reset = false, reverse = false} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<1x12xf32>) -> tensor<24xf32>
+  return %y : tensor<24xf32>
+}
+
+// -----
+
+// Y (2*1*1*4) + Y_h + Y_c (4 each) + scratch (2 * 4) = 24 floats.
+func.func @bnn_recurrent_result(%x: tensor<2x1x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>) -> tensor<23xf32> {
+  // expected-error @+1 {{'bnn.recurrent' op result must be 1-D of 24 elements (Y, Y_h, Y_c and scratch)}}
+  %y = bnn.recurrent "rnn" %x, %w, %r {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = array<i32: 1>, input_forget = false, linear_before_reset = false, reverse = false} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> tensor<23xf32>
+  return %y : tensor<23xf32>
+}
+
+// -----
+
+func.func @bnn_recurrent_reverse(%x: tensor<2x1x3xf32>, %w: tensor<2x4x3xf32>, %r: tensor<2x4x4xf32>) -> tensor<40xf32> {
+  // expected-error @+1 {{'bnn.recurrent' op reverse applies to one direction only}}
+  %y = bnn.recurrent "rnn" %x, %w, %r {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = array<i32: 1, 1>, input_forget = false, linear_before_reset = false, reverse = true} : (tensor<2x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32>) -> tensor<40xf32>
+  return %y : tensor<40xf32>
+}

@@ -54,6 +54,7 @@ EXTRA_ARGS = {"mlp_dynamic": ["--input-shape", "features=4x3x20"],
               "binarynet_bn1d": ["--input-shape", "x=397x64"],
               "bifsmn_pad": ["--input-shape", "x=400x20x32"],
               "xnor_pool_bn": ["--input-shape", "x=8x1x16x16"],
+              "if_const": ["--input-shape", "x=2x16"],
               "bifsmn_kws": ["--assume-nonzero-inputs"],
               "binary_shapes": ["--assume-nonzero-inputs"],
               "binary_epilogues": ["--assume-nonzero-inputs"]}

@@ -157,3 +157,71 @@ func.func @depth_space(%x: tensor<1x8x2x3xf32>, %y: tensor<1x2x4x6xf32>) -> (ten
   %s = onnx.SpaceToDepth %y {blocksize = 2 : i64} : tensor<1x2x4x6xf32> -> tensor<1x8x2x3xf32>
   return %d, %s : tensor<1x2x4x6xf32>, tensor<1x8x2x3xf32>
 }
+
+// -----
+
+// LSTM (issue 16), layout 1 and bidirectional: X [B, T, I] and the initial
+// states [B, D, H] are transposed to layout 0 for the one recurrent
+// kernel; Y [B, T, D, H] and Y_h, Y_c [B, D, H] are strided copies out of
+// its flat result (Y [T, D, B, H] = 3*2*2*4 = 48 floats, then Y_h and Y_c
+// 16 each, then 5 * 4 of scratch: 100). Constant sequence lengths become an
+// int32 constant; the default activations are (sigmoid, tanh, tanh) per
+// direction.
+// CHECK-LABEL: func @lstm_layout1
+func.func @lstm_layout1(%x: tensor<2x3x5xf32>, %h: tensor<2x2x4xf32>, %c: tensor<2x2x4xf32>) -> (tensor<2x3x2x4xf32>, tensor<2x2x4xf32>, tensor<2x2x4xf32>) {
+  %w = onnx.Constant dense<0.5> : tensor<2x16x5xf32>
+  %r = onnx.Constant dense<0.25> : tensor<2x16x4xf32>
+  %lens = onnx.Constant dense<[3, 1]> : tensor<2xi32>
+  %n = onnx.NoValue
+  // CHECK-DAG: %[[X:.*]] = bnn.strided_copy %arg0 {offset = 0 : i64, strides = array<i64: 5, 15, 1>} : tensor<2x3x5xf32> -> tensor<3x2x5xf32>
+  // CHECK-DAG: %[[H:.*]] = bnn.strided_copy %arg1 {offset = 0 : i64, strides = array<i64: 4, 8, 1>} : tensor<2x2x4xf32> -> tensor<2x2x4xf32>
+  // CHECK-DAG: %[[L:.*]] = bnn.constant dense<[3, 1]> : tensor<2xi32>
+  // CHECK: %[[K:.*]] = bnn.recurrent "lstm" %[[X]], %{{.*}}, %{{.*}} initial_h %[[H]] initial_c %{{.*}} seq_lens %[[L]] {activation_alpha = array<f32: 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00>, activation_beta = array<f32: 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00>, activations = array<i32: 2, 1, 1, 2, 1, 1>, input_forget = false, linear_before_reset = false, reverse = false}
+  // CHECK-SAME: -> tensor<100xf32>
+  // CHECK: bnn.strided_copy %[[K]] {offset = 0 : i64, strides = array<i64: 4, 16, 8, 1>} : tensor<100xf32> -> tensor<2x3x2x4xf32>
+  // CHECK: bnn.strided_copy %[[K]] {offset = 48 : i64, strides = array<i64: 4, 8, 1>} : tensor<100xf32> -> tensor<2x2x4xf32>
+  // CHECK: bnn.strided_copy %[[K]] {offset = 64 : i64, strides = array<i64: 4, 8, 1>} : tensor<100xf32> -> tensor<2x2x4xf32>
+  %y, %yh, %yc = onnx.LSTM %x, %w, %r, %n, %lens, %h, %c, %n {direction = "bidirectional", hidden_size = 4 : i64, layout = 1 : i64} : (tensor<2x3x5xf32>, tensor<2x16x5xf32>, tensor<2x16x4xf32>, none, tensor<2xi32>, tensor<2x2x4xf32>, tensor<2x2x4xf32>, none) -> (tensor<2x3x2x4xf32>, tensor<2x2x4xf32>, tensor<2x2x4xf32>)
+  return %y, %yh, %yc : tensor<2x3x2x4xf32>, tensor<2x2x4xf32>, tensor<2x2x4xf32>
+}
+
+// -----
+
+// GRU: activation_alpha/beta are consumed in order by the activations
+// that take them (Affine: alpha and beta; Sigmoid: none); clip and
+// linear_before_reset carry over; reverse is one direction run backwards.
+// CHECK-LABEL: func @gru_attributes
+func.func @gru_attributes(%x: tensor<4x1x2xf32>, %w: tensor<1x9x2xf32>, %r: tensor<1x9x3xf32>) -> tensor<1x1x3xf32> {
+  %n = onnx.NoValue
+  // CHECK: bnn.recurrent "gru" %arg0, %arg1, %arg2 {activation_alpha = array<f32: 0.000000e+00, 5.000000e-01>, activation_beta = array<f32: 0.000000e+00, 2.500000e-01>, activations = array<i32: 2, 3>, clip = 2.000000e+00 : f32, input_forget = false, linear_before_reset = true, reverse = true}
+  %y, %yh = onnx.GRU %x, %w, %r, %n, %n, %n {activations = ["Sigmoid", "Affine"], activation_alpha = array<f32: 0.5>, activation_beta = array<f32: 0.25>, clip = 2.0 : f32, direction = "reverse", linear_before_reset = 1 : i64} : (tensor<4x1x2xf32>, tensor<1x9x2xf32>, tensor<1x9x3xf32>, none, none, none) -> (tensor<4x1x1x3xf32>, tensor<1x1x3xf32>)
+  return %yh : tensor<1x1x3xf32>
+}
+
+// -----
+
+func.func @rnn_runtime_lengths(%x: tensor<4x2x2xf32>, %w: tensor<1x3x2xf32>, %r: tensor<1x3x3xf32>, %lens: tensor<2xi32>) -> tensor<1x2x3xf32> {
+  %n = onnx.NoValue
+  // expected-error @+1 {{unnamed node (RNN): sequence_lens must be a compile-time constant}}
+  %y, %yh = onnx.RNN %x, %w, %r, %n, %lens, %n : (tensor<4x2x2xf32>, tensor<1x3x2xf32>, tensor<1x3x3xf32>, none, tensor<2xi32>, none) -> (tensor<4x1x2x3xf32>, tensor<1x2x3xf32>)
+  return %yh : tensor<1x2x3xf32>
+}
+
+// -----
+
+func.func @rnn_unknown_activation(%x: tensor<4x2x2xf32>, %w: tensor<1x3x2xf32>, %r: tensor<1x3x3xf32>) -> tensor<1x2x3xf32> {
+  %n = onnx.NoValue
+  // expected-error @+1 {{unnamed node (RNN): activation 'Swish' is not supported}}
+  %y, %yh = onnx.RNN %x, %w, %r, %n, %n, %n {activations = ["Swish"]} : (tensor<4x2x2xf32>, tensor<1x3x2xf32>, tensor<1x3x3xf32>, none, none, none) -> (tensor<4x1x2x3xf32>, tensor<1x2x3xf32>)
+  return %yh : tensor<1x2x3xf32>
+}
+
+// -----
+
+func.func @lstm_lengths_range(%x: tensor<4x2x2xf32>, %w: tensor<1x12x2xf32>, %r: tensor<1x12x3xf32>) -> tensor<1x2x3xf32> {
+  %n = onnx.NoValue
+  %lens = onnx.Constant dense<[4, 5]> : tensor<2xi32>
+  // expected-error @+1 {{unnamed node (LSTM): sequence_lens value 5 is outside [0, 4]}}
+  %y, %yh, %yc = onnx.LSTM %x, %w, %r, %n, %lens, %n, %n, %n : (tensor<4x2x2xf32>, tensor<1x12x2xf32>, tensor<1x12x3xf32>, none, tensor<2xi32>, none, none, none) -> (tensor<4x1x2x3xf32>, tensor<1x2x3xf32>, tensor<1x2x3xf32>)
+  return %yh : tensor<1x2x3xf32>
+}

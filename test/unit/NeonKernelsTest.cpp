@@ -316,4 +316,61 @@ TEST(NeonDenseF32, MatchesPortable) {
       }
 }
 
+// The recurrent kernel with NEON dot products against the portable one:
+// every cell, one and two directions, lengths that are not multiples of the
+// vector width, sequence lengths, all activations. Only the order of the
+// dot products' additions differs.
+TEST(NeonRecurrentF32, MatchesPortable) {
+  Rng rng(16);
+  for (int32_t gates : {1, 3, 4})
+    for (int32_t dirs : {1, 2})
+      for (int32_t input : {1, 5, 13})
+        for (int32_t hidden : {1, 4, 9}) {
+          const int32_t seq = 4, batch = 2;
+          const size_t g = (size_t)gates * hidden;
+          std::vector<float> x((size_t)seq * batch * input),
+              w(dirs * g * input), r(dirs * g * hidden), bias(dirs * 2 * g),
+              h0((size_t)dirs * batch * hidden), c0(h0.size()),
+              peep((size_t)dirs * 3 * hidden);
+          for (auto *v : {&x, &w, &r, &bias, &h0, &c0, &peep})
+            for (float &f : *v)
+              f = rng.uniform(-1.0f, 1.0f);
+          const int32_t lens[2] = {4, 2};
+          bnnc_recurrent_params p = {};
+          p.gates = gates;
+          p.seq = seq;
+          p.batch = batch;
+          p.input = input;
+          p.hidden = hidden;
+          p.dirs = dirs;
+          p.reverse = dirs == 1 && hidden == 4;
+          p.linear_before_reset = gates == 3 && input == 5;
+          p.has_clip = input == 13;
+          p.clip = 0.7f;
+          for (int i = 0; i < BNNC_RNN_MAX_ACTIVATIONS; ++i) {
+            p.act[i] = (i + gates + hidden) % 11;
+            p.alpha[i] = 0.3f;
+            p.beta[i] = 0.6f;
+          }
+          const bool lstm = gates == 4;
+          const size_t total = (size_t)seq * h0.size() + 2 * h0.size() +
+                               (size_t)(gates + 1) * hidden;
+          std::vector<float> ref(total), got(total, -99.0f);
+          bnnc_recurrent_f32(&p, x.data(), w.data(), r.data(), bias.data(),
+                             h0.data(), lstm ? c0.data() : nullptr,
+                             lstm ? peep.data() : nullptr, lens, ref.data());
+          bnnc_neon_recurrent_f32(&p, x.data(), w.data(), r.data(),
+                                  bias.data(), h0.data(),
+                                  lstm ? c0.data() : nullptr,
+                                  lstm ? peep.data() : nullptr, lens,
+                                  got.data());
+          // Y, Y_h and Y_c (the scratch after them is not compared).
+          const size_t outputs = (size_t)seq * h0.size() + 2 * h0.size();
+          for (size_t i = 0; i < outputs; ++i)
+            ASSERT_NEAR(ref[i], got[i], 1e-4f * (1.0f + std::fabs(ref[i])))
+                << "gates " << gates << " dirs " << dirs << " input "
+                << input << " hidden " << hidden << " at " << i;
+        }
+}
+
 } // namespace

@@ -1,0 +1,1 @@
+Blstm_rev_peep_clip_Y_hJ$»÷>‘≠ÇΩ‰b	?. Ô=uK®=|ÚuΩJ‰«æ»,√<[ûdΩ
