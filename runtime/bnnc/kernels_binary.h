@@ -1,9 +1,21 @@
 /*
  * bnnc/kernels_binary.h - portable C99 binary (xor-popcount) kernels of the
- * generic target.
+ * generic target, on 32-bit words (uint32_t).
  *
- * Every binary bnn kernel op of the compiler is one function here, in a 32-bit
- * word variant (suffix 32, uint32_t) and a 64-bit one (suffix 64, uint64_t).
+ * What is here is what the compiler uses, at run time or at compile time:
+ *
+ * - emitted by the generic target: the packers bnnc_pack_f32_nchw_to_nhwc32,
+ *   bnnc_pack_threshold_f32_nchw_to_nhwc32 and bnnc_pack_layernorm_f32, the
+ *   convolution bnnc_bconv2d32_float / bnnc_bconv2d32_bits (binary conv1d
+ *   and dense layers are lowered to it with h = kh = 1, see passes/
+ *   Binarize.cpp), and the pools bnnc_bmaxpool2d32 / bnnc_bminmaxpool2d32;
+ * - called by passes at compile time: bnnc_pack_weights_oihw_f32_to_ohwi32
+ *   (Bitpack) and bnnc_bthreshold_from_affine (FuseEpilogues);
+ * - shared with kernels_neon.h, kernels_cortexm.h and kernels_attention.h:
+ *   the popcount, the layout helpers (bnnc_bwords32, bnnc_bmask32,
+ *   bnnc_bvalid_taps, bnnc_pack_f32_run32), the parameter structs and the
+ *   epilogue helpers (bnnc_bfloat_apply, bnnc_bbit).
+ *
  * Shapes and attributes come in a `const` parameter struct that generated code
  * defines as a static constant. All functions are static inline; nothing
  * allocates, nothing touches stdio. docs/binary-kernels.md is the long form of
@@ -17,13 +29,13 @@
  *
  * - Packing. Activations are channels-last: a tensor of logical shape
  *   (N, C, H, W) is stored as (N, H, W, words) with the channel axis packed,
- *   B = 32 or 64 channels per word, bit j of word w = channel B*w + j.
+ *   32 channels per word, bit j of word w = channel 32*w + j.
  *   A packed tensor may be split into G "pack groups" of Cg = C/G channels;
- *   each group is packed on its own, so a pixel holds G * ceil(Cg/B) words,
- *   channel c sits in word (c / Cg) * ceil(Cg/B) + (c % Cg) / B at bit
- *   (c % Cg) % B. G = 1 is the plain layout; a grouped convolution consumes
+ *   each group is packed on its own, so a pixel holds G * ceil(Cg/32) words,
+ *   channel c sits in word (c / Cg) * ceil(Cg/32) + (c % Cg) / 32 at bit
+ *   (c % Cg) % 32. G = 1 is the plain layout; a grouped convolution consumes
  *   G = its group count, so every group starts on a word boundary and has
- *   its own tail. When Cg is a multiple of B both layouts are the same bits.
+ *   its own tail. When Cg is a multiple of 32 both layouts are the same bits.
  *
  * - Tail bits (bits past a group's true channel count) are 0 in activations
  *   and weights alike. 0 XOR 0 = 0, so they never reach a popcount, and K
@@ -48,6 +60,10 @@
  *   assumes |dot| <= BNNC_BDOT_MAX = 2^29, far above any real layer. No
  *   narrower accumulator is offered: in portable scalar C an int16 sum is
  *   not faster, and the width choice belongs to the SIMD targets.
+ *
+ * Not offered (removed as never emitted, issue 15): 64-bit words, int32
+ * ("raw") outputs, channels-last float outputs, separate conv1d/dense entry
+ * points and an unpack kernel.
  */
 #ifndef BNNC_KERNELS_BINARY_H
 #define BNNC_KERNELS_BINARY_H
@@ -71,14 +87,6 @@ static inline int32_t bnnc_popcount32_swar(uint32_t x) {
   return (int32_t)((uint32_t)(x * 0x01010101u) >> 24);
 }
 
-static inline int32_t bnnc_popcount64_swar(uint64_t x) {
-  x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
-  x = (x & UINT64_C(0x3333333333333333)) +
-      ((x >> 2) & UINT64_C(0x3333333333333333));
-  x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-  return (int32_t)((uint64_t)(x * UINT64_C(0x0101010101010101)) >> 56);
-}
-
 /* The builtin is used only where it is known to be an instruction (x86 with
  * -mpopcnt, AArch64 CNT); define BNNC_USE_BUILTIN_POPCOUNT to 0 or 1 to
  * override. */
@@ -94,30 +102,18 @@ static inline int32_t bnnc_popcount64_swar(uint64_t x) {
 static inline int32_t bnnc_popcount32(uint32_t x) {
   return (int32_t)__builtin_popcountl((unsigned long)x);
 }
-static inline int32_t bnnc_popcount64(uint64_t x) {
-  return (int32_t)__builtin_popcountll((unsigned long long)x);
-}
 #else
 static inline int32_t bnnc_popcount32(uint32_t x) {
   return bnnc_popcount32_swar(x);
-}
-static inline int32_t bnnc_popcount64(uint64_t x) {
-  return bnnc_popcount64_swar(x);
 }
 #endif
 
 /* ---- Packed layout helpers --------------------------------------------- */
 
-/* Words per pixel of `c` channels in `group` pack groups of `bits`-bit words:
- * group * ceil((c / group) / bits). `c` must be a multiple of `group`. */
-static inline int32_t bnnc_bwords(int32_t c, int32_t group, int32_t bits) {
-  return group * ((c / group + bits - 1) / bits);
-}
+/* Words per pixel of `c` channels in `group` pack groups:
+ * group * ceil((c / group) / 32). `c` must be a multiple of `group`. */
 static inline int32_t bnnc_bwords32(int32_t c, int32_t group) {
-  return bnnc_bwords(c, group, 32);
-}
-static inline int32_t bnnc_bwords64(int32_t c, int32_t group) {
-  return bnnc_bwords(c, group, 64);
+  return group * ((c / group + 31) / 32);
 }
 
 /* Mask of the channel bits of word `word` of a group of `cg` channels: all
@@ -125,10 +121,6 @@ static inline int32_t bnnc_bwords64(int32_t c, int32_t group) {
 static inline uint32_t bnnc_bmask32(int32_t cg, int32_t word) {
   const int32_t left = cg - 32 * word;
   return left >= 32 ? ~(uint32_t)0 : (((uint32_t)1 << left) - 1u);
-}
-static inline uint64_t bnnc_bmask64(int32_t cg, int32_t word) {
-  const int32_t left = cg - 64 * word;
-  return left >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << left) - 1u);
 }
 
 /* The kernel taps k in [*lo, *hi) of one axis whose input coordinate
@@ -151,49 +143,34 @@ static inline void bnnc_bvalid_taps(int32_t out, int32_t stride, int32_t pad,
 /* ---- Parameters -------------------------------------------------------- */
 
 /* A float NCHW tensor and its packed channels-last image: (n, h, w, words),
- * words = bnnc_bwords(c, group, B). */
+ * words = bnnc_bwords32(c, group). */
 typedef struct {
   int32_t n, c, h, w;
   int32_t group; /* pack groups; 1 = plain layout */
 } bnnc_bpack_params;
 
 /* Binary weights: ONNX OIHW (m, c/group, kh, kw), packed OHWI as
- * (m, kh, kw, ceil(cg / B)): each (o, ky, kx) tap holds the cg input
+ * (m, kh, kw, ceil(cg / 32)): each (o, ky, kx) tap holds the cg input
  * channels of o's group in its own words, tail bits 0. */
 typedef struct {
   int32_t m, cg, kh, kw;
 } bnnc_bweights_params;
 
-/* Binary 2-D convolution. Input packed (n, h, w, bnnc_bwords(c, group, B)),
- * weights packed as bnnc_bweights_params with cg = c / group. */
+/* Binary 2-D convolution. Input packed (n, h, w, bnnc_bwords32(c, group)),
+ * weights packed as bnnc_bweights_params with cg = c / group. A 1-D
+ * convolution or a dense layer is this with h = kh = 1.
+ *
+ * pad_value: 0 is ONNX zero padding (only the in-bounds taps count); +1 or
+ * -1 pads with that value. The compiler emits 0 today; +1 is LCE's
+ * one-padding (pad_values = 1), which the TFLite/LCE importer (issue 20)
+ * needs. Only this portable kernel honours it: kernels_neon.h and
+ * kernels_cortexm.h assume 0. */
 typedef struct {
   BNNC_CONV2D_GEOMETRY /* the input's logical NCHW shape */
-  int32_t pad_value;         /* 0: ONNX zero padding; +1 or -1: that value */
-  int32_t out_channels_last; /* int32/float output NHWC instead of NCHW */
+  int32_t pad_value; /* 0: ONNX zero padding; +1 or -1: that value */
 } bnnc_bconv2d_params;
 
-/* Binary 1-D convolution: conv2d with h = kh = 1. Input packed (n, l, words),
- * weights (m, k, ceil(cg / B)), int32/float output (n, m, ol) or (n, ol, m). */
-typedef struct {
-  int32_t n, c, l;
-  int32_t m, k, ol;
-  int32_t stride, pad_left, dilation;
-  int32_t group;
-  int32_t pad_value;
-  int32_t out_channels_last;
-} bnnc_bconv1d_params;
-
-/* Binary dense: y[i][j] = dot(a row i, w row j) over k. Rows of a (m) and of
- * w (n) are packed alike: k values in `k_segments` equal segments, each
- * packed on its own, i.e. bnnc_bwords(k, k_segments, B) words per row. One
- * segment is the plain layout; a flattened packed (C, H, W) feature map is
- * k = C*H*W in H*W segments (see docs/binary-kernels.md). */
-typedef struct {
-  int32_t m, n, k;
-  int32_t k_segments;
-} bnnc_bdense_params;
-
-/* Binary max pool on a packed (n, h, w, bnnc_bwords(c, group, B)) tensor. */
+/* Binary max pool on a packed (n, h, w, bnnc_bwords32(c, group)) tensor. */
 typedef struct {
   int32_t n, c, h, w;
   int32_t group; /* pack groups of input and output */
@@ -320,373 +297,68 @@ static inline void bnnc_bthreshold_from_affine(float scale, float bias,
   *threshold = t;
 }
 
-/* ---- Kernels, per word width ------------------------------------------- */
+/* ---- Kernels ------------------------------------------------------------ */
 
-/* Packs `count` floats x[0], x[stride], ... into ceil(count / B) words, tail
+/* Packs `count` floats x[0], x[stride], ... into ceil(count / 32) words, tail
  * bits 0. bit = (x < threshold) XOR flip per element; threshold NULL means 0
  * (the plain binarizer b), flip NULL means no flip. A per-channel threshold
  * folds a learned input shift (ReActNet RSign: b(x + theta) = b(x - (-theta))
  * exactly, since rounding keeps the sign of x + theta). */
-#define BNNC_DEFINE_BPACK(B)                                                   \
-  static inline void bnnc_pack_f32_run##B(                                     \
-      int32_t count, const float *x, ptrdiff_t stride, const float *threshold, \
-      const uint8_t *flip, uint##B##_t *y) {                                   \
-    for (int32_t w = 0; w * (B) < count; ++w) {                                \
-      const int32_t base = w * (B);                                            \
-      const int32_t bits = count - base < (B) ? count - base : (B);            \
-      uint##B##_t word = 0;                                                    \
-      for (int32_t j = 0; j < bits; ++j) {                                     \
-        const int32_t i = base + j;                                            \
-        const float t = threshold ? threshold[i] : 0.0f;                       \
-        uint##B##_t bit = x[(ptrdiff_t)i * stride] < t ? 1u : 0u;              \
-        if (flip)                                                              \
-          bit ^= (uint##B##_t)(flip[i] & 1u);                                  \
-        word |= bit << j;                                                      \
-      }                                                                        \
-      y[w] = word;                                                             \
-    }                                                                          \
-  }                                                                            \
-                                                                               \
-  /* NCHW float -> packed channels-last; threshold/flip per channel [c]. */    \
-  static inline void bnnc_pack_threshold_f32_nchw_to_nhwc##B(                  \
-      const bnnc_bpack_params *p, const float *x, const float *threshold,      \
-      const uint8_t *flip, uint##B##_t *y) {                                   \
-    const int32_t cg = p->c / p->group;                                        \
-    const size_t channels = (size_t)p->c, group = (size_t)p->group;            \
-    const size_t wg = (size_t)bnnc_bwords(cg, 1, B);                           \
-    const size_t plane = (size_t)p->h * (size_t)p->w;                          \
-    for (size_t n = 0; n < (size_t)p->n; ++n)                                  \
-      for (size_t pix = 0; pix < plane; ++pix)                                 \
-        for (size_t g = 0; g < group; ++g) {                                   \
-          const size_t c0 = g * (size_t)cg;                                    \
-          bnnc_pack_f32_run##B(                                                \
-              cg, x + (n * channels + c0) * plane + pix, (ptrdiff_t)plane,     \
-              threshold ? threshold + c0 : NULL, flip ? flip + c0 : NULL,      \
-              y + ((n * plane + pix) * group + g) * wg);                       \
-        }                                                                      \
-  }                                                                            \
-                                                                               \
-  static inline void bnnc_pack_f32_nchw_to_nhwc##B(                            \
-      const bnnc_bpack_params *p, const float *x, uint##B##_t *y) {            \
-    bnnc_pack_threshold_f32_nchw_to_nhwc##B(p, x, NULL, NULL, y);              \
-  }                                                                            \
-                                                                               \
-  /* Packed channels-last -> NCHW float of +1.0f / -1.0f. */                   \
-  static inline void bnnc_unpack_nhwc##B##_to_f32_nchw(                        \
-      const bnnc_bpack_params *p, const uint##B##_t *x, float *y) {            \
-    const int32_t cg = p->c / p->group;                                        \
-    const size_t channels = (size_t)p->c;                                      \
-    const size_t wg = (size_t)bnnc_bwords(cg, 1, B);                           \
-    const size_t pixel = (size_t)p->group * wg;                                \
-    const size_t plane = (size_t)p->h * (size_t)p->w;                          \
-    for (size_t n = 0; n < (size_t)p->n; ++n)                                  \
-      for (size_t pix = 0; pix < plane; ++pix)                                 \
-        for (int32_t c = 0; c < p->c; ++c) {                                   \
-          const int32_t g = c / cg, cc = c % cg;                               \
-          const uint##B##_t word = x[(n * plane + pix) * pixel +               \
-                                     (size_t)g * wg + (size_t)(cc / (B))];     \
-          y[(n * channels + (size_t)c) * plane + pix] =                        \
-              ((word >> (cc % (B))) & 1u) ? -1.0f : 1.0f;                      \
-        }                                                                      \
-  }                                                                            \
-                                                                               \
-  /* OIHW float weights -> packed OHWI (m, kh, kw, ceil(cg / B)), by b(w).     \
-   * The compiler packs constant weights with this at compile time. */         \
-  static inline void bnnc_pack_weights_oihw_f32_to_ohwi##B(                    \
-      const bnnc_bweights_params *p, const float *w, uint##B##_t *y) {         \
-    const size_t wg = (size_t)bnnc_bwords(p->cg, 1, B);                        \
-    const size_t cg = (size_t)p->cg, taps = (size_t)p->kh * (size_t)p->kw;     \
-    for (size_t o = 0; o < (size_t)p->m; ++o)                                  \
-      for (size_t tap = 0; tap < taps; ++tap)                                  \
-        bnnc_pack_f32_run##B(p->cg, w + o * cg * taps + tap, (ptrdiff_t)taps,  \
-                             NULL, NULL, y + (o * taps + tap) * wg);           \
+static inline void bnnc_pack_f32_run32(int32_t count, const float *x,
+                                       ptrdiff_t stride, const float *threshold,
+                                       const uint8_t *flip, uint32_t *y) {
+  for (int32_t w = 0; w * 32 < count; ++w) {
+    const int32_t base = w * 32;
+    const int32_t bits = count - base < 32 ? count - base : 32;
+    uint32_t word = 0;
+    for (int32_t j = 0; j < bits; ++j) {
+      const int32_t i = base + j;
+      const float t = threshold ? threshold[i] : 0.0f;
+      uint32_t bit = x[(ptrdiff_t)i * stride] < t ? 1u : 0u;
+      if (flip)
+        bit ^= (uint32_t)(flip[i] & 1u);
+      word |= bit << j;
+    }
+    y[w] = word;
   }
-
-/* The convolution. One output position's taps come from bnnc_bvalid_taps;
- * the dot over them is K - 2 * popcount with K = valid taps * cg, plus the
- * padded taps' weight sums when pad_value != 0. The three public entry
- * points share one loop nest and differ in the store. */
-#define BNNC_DEFINE_BCONV(B)                                                   \
-  /* Sum of the weights of the taps of filter `wo` outside [ky0,ky1) x         \
-   * [kx0,kx1): per tap, cg - 2 * popcount(weight bits). */                    \
-  static inline int32_t bnnc_bconv2d##B##_padded_sum(                          \
-      const bnnc_bconv2d_params *p, const uint##B##_t *wo, int32_t cg,         \
-      int32_t ky0, int32_t ky1, int32_t kx0, int32_t kx1) {                    \
-    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
-    int32_t sum = 0;                                                           \
-    for (int32_t ky = 0; ky < p->kh; ++ky)                                     \
-      for (int32_t kx = 0; kx < p->kw; ++kx) {                                 \
-        const uint##B##_t *wt =                                                \
-            wo + ((size_t)ky * (size_t)p->kw + (size_t)kx) * (size_t)wg;       \
-        int32_t ones = 0;                                                      \
-        if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1)                    \
-          continue;                                                            \
-        for (int32_t i = 0; i < wg; ++i)                                       \
-          ones += bnnc_popcount##B(wt[i]);                                     \
-        sum += cg - 2 * ones;                                                  \
-      }                                                                        \
-    return sum;                                                                \
-  }                                                                            \
-                                                                               \
-  static inline void bnnc_bconv2d##B##_impl(                                   \
-      const bnnc_bconv2d_params *p, const uint##B##_t *x,                      \
-      const uint##B##_t *w, int32_t *y_raw, const bnnc_bfloat_epilogue *fe,    \
-      float *y_float, const bnnc_bbits_epilogue *be, uint##B##_t *y_bits) {    \
-    const int32_t cg = p->c / p->group, mg = p->m / p->group;                  \
-    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
-    /* Offsets in size_t (see runtime.h), cast in place: size_t locals         \
-     * hoisted out of the loop nest cost stack (336 -> 480 bytes, x86-64). */  \
-    const size_t in_pixel = (size_t)p->group * (size_t)wg;                     \
-    const size_t filter = (size_t)p->kh * (size_t)p->kw * (size_t)wg;          \
-    const int32_t out_group = be ? be->out_group : 1;                          \
-    const int32_t out_mg = p->m / out_group;                                   \
-    const int32_t out_wg = bnnc_bwords(out_mg, 1, B);                          \
-    const size_t out_pixel = (size_t)out_group * (size_t)out_wg;               \
-    for (int32_t n = 0; n < p->n; ++n) {                                       \
-      const uint##B##_t *xn =                                                  \
-          x + (size_t)n * (size_t)p->h * (size_t)p->w * in_pixel;              \
-      for (int32_t oy = 0; oy < p->oh; ++oy) {                                 \
-        const int32_t iy0 = oy * p->stride_h - p->pad_top;                     \
-        int32_t ky0, ky1;                                                      \
-        bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,    \
-                         p->h, &ky0, &ky1);                                    \
-        for (int32_t ox = 0; ox < p->ow; ++ox) {                               \
-          const int32_t ix0 = ox * p->stride_w - p->pad_left;                  \
-          const size_t pos =                                                   \
-              ((size_t)n * (size_t)p->oh + (size_t)oy) * (size_t)p->ow +       \
-              (size_t)ox;                                                      \
-          uint##B##_t *yb = y_bits ? y_bits + pos * out_pixel : NULL;          \
-          int32_t kx0, kx1;                                                    \
-          bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, \
-                           p->w, &kx0, &kx1);                                  \
-          if (yb)                                                              \
-            for (size_t i = 0; i < out_pixel; ++i)                             \
-              yb[i] = 0;                                                       \
-          for (int32_t o = 0; o < p->m; ++o) {                                 \
-            const uint##B##_t *xg = xn + (size_t)(o / mg) * (size_t)wg;        \
-            const uint##B##_t *wo = w + (size_t)o * filter;                    \
-            int32_t ones = 0, dot;                                             \
-            for (int32_t ky = ky0; ky < ky1; ++ky) {                           \
-              const int32_t iy = iy0 + ky * p->dilation_h;                     \
-              for (int32_t kx = kx0; kx < kx1; ++kx) {                         \
-                const int32_t ix = ix0 + kx * p->dilation_w;                   \
-                const uint##B##_t *xt =                                        \
-                    xg + ((size_t)iy * (size_t)p->w + (size_t)ix) * in_pixel;  \
-                const uint##B##_t *wt =                                        \
-                    wo + ((size_t)ky * (size_t)p->kw + (size_t)kx) *           \
-                             (size_t)wg;                                       \
-                for (int32_t i = 0; i < wg; ++i)                               \
-                  ones += bnnc_popcount##B(xt[i] ^ wt[i]);                     \
-              }                                                                \
-            }                                                                  \
-            dot = (ky1 - ky0) * (kx1 - kx0) * cg - 2 * ones;                   \
-            if (p->pad_value != 0)                                             \
-              dot += p->pad_value * bnnc_bconv2d##B##_padded_sum(              \
-                                        p, wo, cg, ky0, ky1, kx0, kx1);        \
-            if (yb) {                                                          \
-              const int32_t og = o / out_mg, oc = o % out_mg;                  \
-              yb[(size_t)og * (size_t)out_wg + (size_t)(oc / (B))] |=          \
-                  (uint##B##_t)bnnc_bbit(be, o, dot) << (oc % (B));            \
-            } else {                                                           \
-              const size_t at =                                                \
-                  p->out_channels_last                                         \
-                      ? pos * (size_t)p->m + (size_t)o                         \
-                      : (((size_t)n * (size_t)p->m + (size_t)o) *              \
-                             (size_t)p->oh + (size_t)oy) * (size_t)p->ow +     \
-                            (size_t)ox;                                        \
-              if (y_raw)                                                       \
-                y_raw[at] = dot;                                               \
-              else                                                             \
-                y_float[at] = bnnc_bfloat_apply(fe, o, dot);                   \
-            }                                                                  \
-          }                                                                    \
-        }                                                                      \
-      }                                                                        \
-    }                                                                          \
-  }                                                                            \
-                                                                               \
-  /* int32 dot products, NCHW (or NHWC with out_channels_last). */             \
-  static inline void bnnc_bconv2d##B##_raw(const bnnc_bconv2d_params *p,       \
-                                           const uint##B##_t *x,               \
-                                           const uint##B##_t *w, int32_t *y) { \
-    bnnc_bconv2d##B##_impl(p, x, w, y, NULL, NULL, NULL, NULL);                \
-  }                                                                            \
-                                                                               \
-  /* Float epilogue, NCHW (or NHWC with out_channels_last). */                 \
-  static inline void bnnc_bconv2d##B##_float(                                  \
-      const bnnc_bconv2d_params *p, const uint##B##_t *x,                      \
-      const uint##B##_t *w, const bnnc_bfloat_epilogue *e, float *y) {         \
-    bnnc_bconv2d##B##_impl(p, x, w, NULL, e, y, NULL, NULL);                   \
-  }                                                                            \
-                                                                               \
-  /* Threshold epilogue: packed (n, oh, ow, bnnc_bwords(m, e->out_group, B)).  \
-   */                                                                          \
-  static inline void bnnc_bconv2d##B##_bits(                                   \
-      const bnnc_bconv2d_params *p, const uint##B##_t *x,                      \
-      const uint##B##_t *w, const bnnc_bbits_epilogue *e, uint##B##_t *y) {    \
-    bnnc_bconv2d##B##_impl(p, x, w, NULL, NULL, NULL, e, y);                   \
-  }                                                                            \
-                                                                               \
-  static inline void bnnc_bconv1d##B##_raw(const bnnc_bconv1d_params *p,       \
-                                           const uint##B##_t *x,               \
-                                           const uint##B##_t *w, int32_t *y) { \
-    const bnnc_bconv2d_params q = bnnc_bconv1d_as_2d(p);                       \
-    bnnc_bconv2d##B##_raw(&q, x, w, y);                                        \
-  }                                                                            \
-  static inline void bnnc_bconv1d##B##_float(                                  \
-      const bnnc_bconv1d_params *p, const uint##B##_t *x,                      \
-      const uint##B##_t *w, const bnnc_bfloat_epilogue *e, float *y) {         \
-    const bnnc_bconv2d_params q = bnnc_bconv1d_as_2d(p);                       \
-    bnnc_bconv2d##B##_float(&q, x, w, e, y);                                   \
-  }                                                                            \
-  static inline void bnnc_bconv1d##B##_bits(                                   \
-      const bnnc_bconv1d_params *p, const uint##B##_t *x,                      \
-      const uint##B##_t *w, const bnnc_bbits_epilogue *e, uint##B##_t *y) {    \
-    const bnnc_bconv2d_params q = bnnc_bconv1d_as_2d(p);                       \
-    bnnc_bconv2d##B##_bits(&q, x, w, e, y);                                    \
-  }                                                                            \
-                                                                               \
-  /* Dense: y (m, n) row-major for raw/float; packed (m, bnnc_bwords(n,        \
-   * e->out_group, B)) for bits. */                                            \
-  static inline void bnnc_bdense##B##_raw(const bnnc_bdense_params *p,         \
-                                          const uint##B##_t *a,                \
-                                          const uint##B##_t *w, int32_t *y) {  \
-    const bnnc_bconv2d_params q = bnnc_bdense_as_2d(p);                        \
-    bnnc_bconv2d##B##_raw(&q, a, w, y);                                        \
-  }                                                                            \
-  static inline void bnnc_bdense##B##_float(                                   \
-      const bnnc_bdense_params *p, const uint##B##_t *a, const uint##B##_t *w, \
-      const bnnc_bfloat_epilogue *e, float *y) {                               \
-    const bnnc_bconv2d_params q = bnnc_bdense_as_2d(p);                        \
-    bnnc_bconv2d##B##_float(&q, a, w, e, y);                                   \
-  }                                                                            \
-  static inline void bnnc_bdense##B##_bits(                                    \
-      const bnnc_bdense_params *p, const uint##B##_t *a, const uint##B##_t *w, \
-      const bnnc_bbits_epilogue *e, uint##B##_t *y) {                          \
-    const bnnc_bconv2d_params q = bnnc_bdense_as_2d(p);                        \
-    bnnc_bconv2d##B##_bits(&q, a, w, e, y);                                    \
-  }
-
-/* Max pool. max over +-1 values is +1 iff some value is +1, else -1. With
- * +1 <-> 0 and -1 <-> 1 the output bit is 1 iff every input bit is 1: the
- * bitwise AND of the window's words (per channel, so per bit). Padded taps
- * are skipped, as ONNX MaxPool ignores them; tail bits stay 0 because 0 AND
- * anything is 0. A window with no valid tap (possible only with dilation)
- * is -inf in ONNX, whose binarization is -1: all channel bits 1, tails 0.
- *
- * bnnc_bminmaxpool2d takes the minimum instead on the channels whose bit is
- * set in or_mask (one packed pixel: p->group * bnnc_bwords(c / group, 1, B)
- * words, tail bits 0): min over +-1 values is -1 iff some value is -1, the
- * bitwise OR, computed as NOT AND NOT: y = AND(x XOR m) XOR m. That is the
- * pooled sign of s_c * y + t_c for s_c < 0, where the affine map turns the
- * max into a min. An empty window gives the binarized +inf there, bit 0.
- * or_mask NULL is bnnc_bmaxpool2d. */
-#define BNNC_DEFINE_BMAXPOOL(B)                                                \
-  static inline void bnnc_bminmaxpool2d##B(const bnnc_bpool2d_params *p,       \
-                                           const uint##B##_t *or_mask,         \
-                                           const uint##B##_t *x,               \
-                                           uint##B##_t *y) {                   \
-    const int32_t cg = p->c / p->group;                                        \
-    const int32_t wg = bnnc_bwords(cg, 1, B);                                  \
-    const int32_t words = p->group * wg;                                       \
-    const size_t in_h = (size_t)p->h, in_w = (size_t)p->w;                     \
-    const size_t oh = (size_t)p->oh, ow = (size_t)p->ow;                       \
-    const size_t pixel = (size_t)words;                                        \
-    for (int32_t n = 0; n < p->n; ++n)                                         \
-      for (int32_t oy = 0; oy < p->oh; ++oy) {                                 \
-        const int32_t iy0 = oy * p->stride_h - p->pad_top;                     \
-        int32_t ky0, ky1;                                                      \
-        bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,    \
-                         p->h, &ky0, &ky1);                                    \
-        for (int32_t ox = 0; ox < p->ow; ++ox) {                               \
-          const int32_t ix0 = ox * p->stride_w - p->pad_left;                  \
-          uint##B##_t *yp =                                                    \
-              y + (((size_t)n * oh + (size_t)oy) * ow + (size_t)ox) * pixel;   \
-          int32_t kx0, kx1;                                                    \
-          bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, \
-                           p->w, &kx0, &kx1);                                  \
-          for (int32_t i = 0; i < words; ++i)                                  \
-            yp[i] = bnnc_bmask##B(cg, i % wg);                                 \
-          for (int32_t ky = ky0; ky < ky1; ++ky)                               \
-            for (int32_t kx = kx0; kx < kx1; ++kx) {                           \
-              const int32_t iy = iy0 + ky * p->dilation_h;                     \
-              const int32_t ix = ix0 + kx * p->dilation_w;                     \
-              const uint##B##_t *xp =                                          \
-                  x + (((size_t)n * in_h + (size_t)iy) * in_w + (size_t)ix) *  \
-                          pixel;                                               \
-              if (or_mask)                                                     \
-                for (int32_t i = 0; i < words; ++i)                            \
-                  yp[i] &= xp[i] ^ or_mask[i];                                 \
-              else                                                             \
-                for (int32_t i = 0; i < words; ++i)                            \
-                  yp[i] &= xp[i];                                              \
-            }                                                                  \
-          if (or_mask)                                                         \
-            for (int32_t i = 0; i < words; ++i)                                \
-              yp[i] ^= or_mask[i];                                             \
-        }                                                                      \
-      }                                                                        \
-  }                                                                            \
-  static inline void bnnc_bmaxpool2d##B(                                       \
-      const bnnc_bpool2d_params *p, const uint##B##_t *x, uint##B##_t *y) {    \
-    bnnc_bminmaxpool2d##B(p, (const uint##B##_t *)0, x, y);                    \
-  }
-
-/* conv1d is conv2d with h = kh = 1: packed (n, 1, l, words) is (n, l, words)
- * and weights (m, 1, k, wg) are (m, k, wg). */
-static inline bnnc_bconv2d_params
-bnnc_bconv1d_as_2d(const bnnc_bconv1d_params *p) {
-  bnnc_bconv2d_params q;
-  q.n = p->n;
-  q.c = p->c;
-  q.h = 1;
-  q.w = p->l;
-  q.m = p->m;
-  q.kh = 1;
-  q.kw = p->k;
-  q.oh = 1;
-  q.ow = p->ol;
-  q.stride_h = 1;
-  q.stride_w = p->stride;
-  q.pad_top = 0;
-  q.pad_left = p->pad_left;
-  q.dilation_h = 1;
-  q.dilation_w = p->dilation;
-  q.group = p->group;
-  q.pad_value = p->pad_value;
-  q.out_channels_last = p->out_channels_last;
-  return q;
 }
 
-/* Dense is a convolution whose kernel covers the whole input: each a row is
- * one image of 1 x k_segments pixels of k / k_segments channels, each w row a
- * 1 x k_segments filter, the output 1 x 1 with n channels. */
-static inline bnnc_bconv2d_params
-bnnc_bdense_as_2d(const bnnc_bdense_params *p) {
-  bnnc_bconv2d_params q;
-  q.n = p->m;
-  q.c = p->k / p->k_segments;
-  q.h = 1;
-  q.w = p->k_segments;
-  q.m = p->n;
-  q.kh = 1;
-  q.kw = p->k_segments;
-  q.oh = 1;
-  q.ow = 1;
-  q.stride_h = 1;
-  q.stride_w = 1;
-  q.pad_top = 0;
-  q.pad_left = 0;
-  q.dilation_h = 1;
-  q.dilation_w = 1;
-  q.group = 1;
-  q.pad_value = 0;
-  q.out_channels_last = 0;
-  return q;
+/* NCHW float -> packed channels-last; threshold/flip per channel [c]. */
+static inline void bnnc_pack_threshold_f32_nchw_to_nhwc32(
+    const bnnc_bpack_params *p, const float *x, const float *threshold,
+    const uint8_t *flip, uint32_t *y) {
+  const int32_t cg = p->c / p->group;
+  const size_t channels = (size_t)p->c, group = (size_t)p->group;
+  const size_t wg = (size_t)bnnc_bwords32(cg, 1);
+  const size_t plane = (size_t)p->h * (size_t)p->w;
+  for (size_t n = 0; n < (size_t)p->n; ++n)
+    for (size_t pix = 0; pix < plane; ++pix)
+      for (size_t g = 0; g < group; ++g) {
+        const size_t c0 = g * (size_t)cg;
+        bnnc_pack_f32_run32(cg, x + (n * channels + c0) * plane + pix,
+                            (ptrdiff_t)plane, threshold ? threshold + c0 : NULL,
+                            flip ? flip + c0 : NULL,
+                            y + ((n * plane + pix) * group + g) * wg);
+      }
 }
 
-BNNC_DEFINE_BPACK(32)
-BNNC_DEFINE_BPACK(64)
+static inline void bnnc_pack_f32_nchw_to_nhwc32(const bnnc_bpack_params *p,
+                                                const float *x, uint32_t *y) {
+  bnnc_pack_threshold_f32_nchw_to_nhwc32(p, x, NULL, NULL, y);
+}
+
+/* OIHW float weights -> packed OHWI (m, kh, kw, ceil(cg / 32)), by b(w).
+ * The compiler packs constant weights with this at compile time. */
+static inline void
+bnnc_pack_weights_oihw_f32_to_ohwi32(const bnnc_bweights_params *p,
+                                     const float *w, uint32_t *y) {
+  const size_t wg = (size_t)bnnc_bwords32(p->cg, 1);
+  const size_t cg = (size_t)p->cg, taps = (size_t)p->kh * (size_t)p->kw;
+  for (size_t o = 0; o < (size_t)p->m; ++o)
+    for (size_t tap = 0; tap < taps; ++tap)
+      bnnc_pack_f32_run32(p->cg, w + o * cg * taps + tap, (ptrdiff_t)taps, NULL,
+                          NULL, y + (o * taps + tap) * wg);
+}
 
 /* Binarized LayerNorm (techniques.md section 1.4): for each of `rows` rows
  * of d values, b(gamma_i * (x_i - mean) / s + beta_i) with s = sqrt(var +
@@ -714,10 +386,184 @@ static inline void bnnc_pack_layernorm_f32(int32_t rows, int32_t d,
     }
   }
 }
-BNNC_DEFINE_BCONV(32)
-BNNC_DEFINE_BCONV(64)
-BNNC_DEFINE_BMAXPOOL(32)
-BNNC_DEFINE_BMAXPOOL(64)
+
+/* Sum of the weights of the taps of filter `wo` outside [ky0,ky1) x
+ * [kx0,kx1): per tap, cg - 2 * popcount(weight bits). */
+static inline int32_t
+bnnc_bconv2d32_padded_sum(const bnnc_bconv2d_params *p, const uint32_t *wo,
+                          int32_t cg, int32_t ky0, int32_t ky1, int32_t kx0,
+                          int32_t kx1) {
+  const int32_t wg = bnnc_bwords32(cg, 1);
+  int32_t sum = 0;
+  for (int32_t ky = 0; ky < p->kh; ++ky)
+    for (int32_t kx = 0; kx < p->kw; ++kx) {
+      const uint32_t *wt =
+          wo + ((size_t)ky * (size_t)p->kw + (size_t)kx) * (size_t)wg;
+      int32_t ones = 0;
+      if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1)
+        continue;
+      for (int32_t i = 0; i < wg; ++i)
+        ones += bnnc_popcount32(wt[i]);
+      sum += cg - 2 * ones;
+    }
+  return sum;
+}
+
+/* The convolution. One output position's taps come from bnnc_bvalid_taps;
+ * the dot over them is K - 2 * popcount with K = valid taps * cg, plus the
+ * padded taps' weight sums when pad_value != 0. The two public entry points
+ * share this loop nest and differ in the store: exactly one of y_float (with
+ * fe) and y_bits (with be) is non-NULL. */
+static inline void bnnc_bconv2d32_impl(const bnnc_bconv2d_params *p,
+                                       const uint32_t *x, const uint32_t *w,
+                                       const bnnc_bfloat_epilogue *fe,
+                                       float *y_float,
+                                       const bnnc_bbits_epilogue *be,
+                                       uint32_t *y_bits) {
+  const int32_t cg = p->c / p->group, mg = p->m / p->group;
+  const int32_t wg = bnnc_bwords32(cg, 1);
+  /* Offsets in size_t (see runtime.h), cast in place: size_t locals hoisted
+   * out of the loop nest cost stack (336 -> 480 bytes, x86-64). */
+  const size_t in_pixel = (size_t)p->group * (size_t)wg;
+  const size_t filter = (size_t)p->kh * (size_t)p->kw * (size_t)wg;
+  const int32_t out_group = be ? be->out_group : 1;
+  const int32_t out_mg = p->m / out_group;
+  const int32_t out_wg = bnnc_bwords32(out_mg, 1);
+  const size_t out_pixel = (size_t)out_group * (size_t)out_wg;
+  for (int32_t n = 0; n < p->n; ++n) {
+    const uint32_t *xn = x + (size_t)n * (size_t)p->h * (size_t)p->w * in_pixel;
+    for (int32_t oy = 0; oy < p->oh; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      int32_t ky0, ky1;
+      bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh, p->h,
+                       &ky0, &ky1);
+      for (int32_t ox = 0; ox < p->ow; ++ox) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        const size_t pos =
+            ((size_t)n * (size_t)p->oh + (size_t)oy) * (size_t)p->ow +
+            (size_t)ox;
+        uint32_t *yb = y_bits ? y_bits + pos * out_pixel : NULL;
+        int32_t kx0, kx1;
+        bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw,
+                         p->w, &kx0, &kx1);
+        if (yb)
+          for (size_t i = 0; i < out_pixel; ++i)
+            yb[i] = 0;
+        for (int32_t o = 0; o < p->m; ++o) {
+          const uint32_t *xg = xn + (size_t)(o / mg) * (size_t)wg;
+          const uint32_t *wo = w + (size_t)o * filter;
+          int32_t ones = 0, dot;
+          for (int32_t ky = ky0; ky < ky1; ++ky) {
+            const int32_t iy = iy0 + ky * p->dilation_h;
+            for (int32_t kx = kx0; kx < kx1; ++kx) {
+              const int32_t ix = ix0 + kx * p->dilation_w;
+              const uint32_t *xt =
+                  xg + ((size_t)iy * (size_t)p->w + (size_t)ix) * in_pixel;
+              const uint32_t *wt =
+                  wo + ((size_t)ky * (size_t)p->kw + (size_t)kx) * (size_t)wg;
+              for (int32_t i = 0; i < wg; ++i)
+                ones += bnnc_popcount32(xt[i] ^ wt[i]);
+            }
+          }
+          dot = (ky1 - ky0) * (kx1 - kx0) * cg - 2 * ones;
+          if (p->pad_value != 0)
+            dot += p->pad_value *
+                   bnnc_bconv2d32_padded_sum(p, wo, cg, ky0, ky1, kx0, kx1);
+          if (yb) {
+            const int32_t og = o / out_mg, oc = o % out_mg;
+            yb[(size_t)og * (size_t)out_wg + (size_t)(oc / 32)] |=
+                bnnc_bbit(be, o, dot) << (oc % 32);
+          } else {
+            y_float[(((size_t)n * (size_t)p->m + (size_t)o) * (size_t)p->oh +
+                      (size_t)oy) *
+                         (size_t)p->ow +
+                     (size_t)ox] = bnnc_bfloat_apply(fe, o, dot);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Float epilogue, NCHW output (n, m, oh, ow). */
+static inline void bnnc_bconv2d32_float(const bnnc_bconv2d_params *p,
+                                        const uint32_t *x, const uint32_t *w,
+                                        const bnnc_bfloat_epilogue *e,
+                                        float *y) {
+  bnnc_bconv2d32_impl(p, x, w, e, y, NULL, NULL);
+}
+
+/* Threshold epilogue: packed (n, oh, ow, bnnc_bwords32(m, e->out_group)). */
+static inline void bnnc_bconv2d32_bits(const bnnc_bconv2d_params *p,
+                                       const uint32_t *x, const uint32_t *w,
+                                       const bnnc_bbits_epilogue *e,
+                                       uint32_t *y) {
+  bnnc_bconv2d32_impl(p, x, w, NULL, NULL, e, y);
+}
+
+/* Max pool. max over +-1 values is +1 iff some value is +1, else -1. With
+ * +1 <-> 0 and -1 <-> 1 the output bit is 1 iff every input bit is 1: the
+ * bitwise AND of the window's words (per channel, so per bit). Padded taps
+ * are skipped, as ONNX MaxPool ignores them; tail bits stay 0 because 0 AND
+ * anything is 0. A window with no valid tap (possible only with dilation)
+ * is -inf in ONNX, whose binarization is -1: all channel bits 1, tails 0.
+ *
+ * bnnc_bminmaxpool2d32 takes the minimum instead on the channels whose bit
+ * is set in or_mask (one packed pixel: p->group * bnnc_bwords32(c / group, 1)
+ * words, tail bits 0): min over +-1 values is -1 iff some value is -1, the
+ * bitwise OR, computed as NOT AND NOT: y = AND(x XOR m) XOR m. That is the
+ * pooled sign of s_c * y + t_c for s_c < 0, where the affine map turns the
+ * max into a min. An empty window gives the binarized +inf there, bit 0.
+ * or_mask NULL is bnnc_bmaxpool2d32. */
+static inline void bnnc_bminmaxpool2d32(const bnnc_bpool2d_params *p,
+                                        const uint32_t *or_mask,
+                                        const uint32_t *x, uint32_t *y) {
+  const int32_t cg = p->c / p->group;
+  const int32_t wg = bnnc_bwords32(cg, 1);
+  const int32_t words = p->group * wg;
+  const size_t in_h = (size_t)p->h, in_w = (size_t)p->w;
+  const size_t oh = (size_t)p->oh, ow = (size_t)p->ow;
+  const size_t pixel = (size_t)words;
+  for (int32_t n = 0; n < p->n; ++n)
+    for (int32_t oy = 0; oy < p->oh; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      int32_t ky0, ky1;
+      bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh, p->h,
+                       &ky0, &ky1);
+      for (int32_t ox = 0; ox < p->ow; ++ox) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        uint32_t *yp =
+            y + (((size_t)n * oh + (size_t)oy) * ow + (size_t)ox) * pixel;
+        int32_t kx0, kx1;
+        bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw,
+                         p->w, &kx0, &kx1);
+        for (int32_t i = 0; i < words; ++i)
+          yp[i] = bnnc_bmask32(cg, i % wg);
+        for (int32_t ky = ky0; ky < ky1; ++ky)
+          for (int32_t kx = kx0; kx < kx1; ++kx) {
+            const int32_t iy = iy0 + ky * p->dilation_h;
+            const int32_t ix = ix0 + kx * p->dilation_w;
+            const uint32_t *xp =
+                x + (((size_t)n * in_h + (size_t)iy) * in_w + (size_t)ix) *
+                        pixel;
+            if (or_mask)
+              for (int32_t i = 0; i < words; ++i)
+                yp[i] &= xp[i] ^ or_mask[i];
+            else
+              for (int32_t i = 0; i < words; ++i)
+                yp[i] &= xp[i];
+          }
+        if (or_mask)
+          for (int32_t i = 0; i < words; ++i)
+            yp[i] ^= or_mask[i];
+      }
+    }
+}
+
+static inline void bnnc_bmaxpool2d32(const bnnc_bpool2d_params *p,
+                                     const uint32_t *x, uint32_t *y) {
+  bnnc_bminmaxpool2d32(p, (const uint32_t *)0, x, y);
+}
 
 /* Bi-Attention kernels (they use the popcount above). */
 #include "bnnc/kernels_attention.h"
