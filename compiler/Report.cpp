@@ -71,6 +71,12 @@ int64_t macsOf(Operation *op) {
   }
   if (auto c = dyn_cast<bnn::BinAttentionContextOp>(op))
     return shapeProduct(shapeOf(c.getOutput())) * c.getKeys();
+  // Transposed convolution: every input element meets every tap of its
+  // group's M / group output channels.
+  if (auto c = dyn_cast<bnn::ConvTransposeOp>(op)) {
+    auto w = shapeOf(c.getWeight());
+    return shapeProduct(shapeOf(c.getInput())) * shapeProduct(w.drop_front(1));
+  }
   return 0;
 }
 

@@ -365,6 +365,15 @@ LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
       .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
       .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
       .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
+      // Issue 16 (ResampleIndexKernels.cpp).
+      .Case([&](bnn::ResizeOp k) { return resize(k, e); })
+      .Case([&](bnn::ConvTransposeOp k) { return convTranspose(k, e); })
+      .Case([&](bnn::GatherElementsOp k) { return gatherElements(k, e); })
+      .Case([&](bnn::GatherNDOp k) { return gatherND(k, e); })
+      .Case([&](bnn::ScatterNDOp k) { return scatterND(k, e); })
+      .Case([&](bnn::OneHotOp k) { return oneHot(k, e); })
+      .Case([&](bnn::TriluOp k) { return trilu(k, e); })
+      .Case([&](bnn::LpNormOp k) { return lpNorm(k, e); })
       .Default([](Operation *o) {
         return o->emitError("the generic target has no kernel for ")
                << o->getName();
