@@ -1669,7 +1669,13 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
   // Dropout mask, LayerNorm mean/inv-std) have no kernel.
   int nonEmptyOutputs = llvm::count_if(
       node.output(), [](const std::string &o) { return !o.empty(); });
-  if (node.op_type() != "Split" && node.op_type() != "TopK" &&
+  // LayerNormalization's Mean and InvStdDev are computed when they are a
+  // prefix of the outputs (the dialect op lists the present ones in order).
+  bool statsPrefix = node.op_type() == "LayerNormalization" &&
+                     llvm::none_of(node.output(), [](const std::string &o) {
+                       return o.empty();
+                     });
+  if (node.op_type() != "Split" && node.op_type() != "TopK" && !statsPrefix &&
       nonEmptyOutputs > 1)
     problem() << "only the first output is supported, the node has "
               << nonEmptyOutputs << "\n";

@@ -684,10 +684,49 @@ private:
         return failure();
       bias = *b;
     }
-    rewriter.replaceOpWithNewOp<bnn::LayerNormOp>(
-        op, type, op.getX(), *scale, bias, rewriter.getI64IntegerAttr(axis),
-        op.getEpsilonAttr());
+    SmallVector<Value> results = {rewriter.create<bnn::LayerNormOp>(
+        loc, type, op.getX(), *scale, bias, rewriter.getI64IntegerAttr(axis),
+        op.getEpsilonAttr())};
+    if (!op.getStats().empty())
+      llvm::append_range(results, layerNormStats(op, axis));
+    rewriter.replaceOp(op, results);
     return success();
+  }
+
+  /// LayerNormalization's optional outputs, as the ONNX function defines
+  /// them: Mean = mean(x) and InvStdDev = 1 / sqrt(mean((x - Mean)^2) +
+  /// epsilon) over the normalized axes (kept as 1s).
+  SmallVector<Value> layerNormStats(onnx::LayerNormalizationOp op,
+                                    int64_t axis) {
+    Location loc = op.getLoc();
+    auto type = tensorType(op.getX());
+    SmallVector<int64_t> axes, kept(type.getShape());
+    for (int64_t a = axis; a < type.getRank(); ++a) {
+      axes.push_back(a);
+      kept[a] = 1;
+    }
+    auto statType = type.clone(kept);
+    auto mean = [&](Value v) -> Value {
+      return rewriter.create<bnn::ReduceOp>(loc, statType, v,
+                                            rewriter.getStringAttr("mean"),
+                                            rewriter.getDenseI64ArrayAttr(axes));
+    };
+    using K = bnn::ElementwiseKind;
+    Value mu = mean(op.getX());
+    Value d = elementwise(loc, K::Sub, {op.getX(), mu}, type);
+    Value var = mean(elementwise(loc, K::Mul, {d, d}, type));
+    Value eps = constant(
+        loc, makeF32Attr(rewriter.getContext(), {},
+                         {op.getEpsilon().convertToFloat()}));
+    Value root = elementwise(loc, K::Sqrt,
+                             {elementwise(loc, K::Add, {var, eps}, statType)},
+                             statType);
+    Value inv = elementwise(loc, K::Reciprocal, {root}, statType);
+    SmallVector<Value> stats = {mu, inv};
+    stats.resize(op.getStats().size());
+    for (auto [v, result] : llvm::zip(stats, op.getStats()))
+      v = view(loc, v, tensorType(result).getShape());
+    return stats;
   }
 
   LogicalResult lowerGelu(onnx::GeluOp op) {

@@ -336,7 +336,8 @@ def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure]> {
                    DefaultValuedAttr<I64Attr, "-1">:$axis,
                    DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
                    DefaultValuedAttr<I64Attr, "1">:$stash_type);
-  let results = (outs AnyRankedTensor:$Y);
+  // The optional Mean and InvStdDev outputs, when the node has them.
+  let results = (outs AnyRankedTensor:$Y, Variadic<AnyRankedTensor>:$stats);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 

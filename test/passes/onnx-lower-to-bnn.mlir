@@ -260,3 +260,24 @@ func.func @onehot_runtime_depth(%i: tensor<3xi64>, %d: tensor<i64>, %v: tensor<2
   %y = onnx.OneHot %i, %d, %v : (tensor<3xi64>, tensor<i64>, tensor<2xf32>) -> tensor<3x4xf32>
   return %y : tensor<3x4xf32>
 }
+
+// -----
+
+// LayerNormalization with its Mean and InvStdDev outputs: the normalized
+// output stays one kernel; the statistics are reductions over the
+// normalized axes.
+// CHECK-LABEL: func.func @layernorm_stats
+// CHECK: bnn.layernorm %arg0
+// CHECK: %[[M:.*]] = bnn.reduce "mean" %arg0 {axes = array<i64: 1>} : tensor<3x4xf32> -> tensor<3x1xf32>
+// CHECK: %[[D:.*]] = bnn.elementwise "sub" %arg0, %[[M]]
+// CHECK: %[[S:.*]] = bnn.elementwise "mul" %[[D]], %[[D]]
+// CHECK: %[[V:.*]] = bnn.reduce "mean" %[[S]]
+// CHECK: %[[A:.*]] = bnn.elementwise "add" %[[V]]
+// CHECK: %[[R:.*]] = bnn.elementwise "sqrt" %[[A]]
+// CHECK: %[[I:.*]] = bnn.elementwise "reciprocal" %[[R]]
+// CHECK: return %{{.*}}, %[[M]], %[[I]]
+func.func @layernorm_stats(%x: tensor<3x4xf32>, %g: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>) {
+  %n = onnx.NoValue
+  %y:3 = onnx.LayerNormalization %x, %g, %n {axis = 1 : i64} : (tensor<3x4xf32>, tensor<4xf32>, none) -> (tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>)
+  return %y#0, %y#1, %y#2 : tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>
+}
