@@ -13,6 +13,11 @@ a [2,3,4], b [2,4,5], q [1,2,3,8], k [1,2,5,8] and int64 ids [2,3]:
     picked   gather(a[0], 1, ids)   (ids in [0, 4))           GatherElements
     onehot   one_hot(ids, 4) as float                         OneHot
     upper    triu(a[0] + 1, diagonal=1), tril(..., -1)        Trilu
+and lpnorm, LpNormalization (which PyTorch does not export: F.normalize
+becomes ReduceL2 + Div) built with onnx.helper at opset 13 and checked
+against torch.nn.functional.normalize with eps = 0 (x / ||x||_p):
+    l2       LpNormalization p = 2, axis 1 of x [2,3,4]
+    l1       LpNormalization p = 1, axis -1 of x
 """
 import os
 
@@ -65,6 +70,33 @@ def main():
         save(os.path.join(data, "output_%d.pb" % i), t, n)
     ops = sorted({n.op_type for n in onnx.load(path).graph.node})
     print("wrote", path, ops)
+    make_lpnorm()
+
+
+def make_lpnorm():
+    from onnx import TensorProto, helper
+    directory = os.path.join(HERE, "lpnorm")
+    data = os.path.join(directory, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+    path = os.path.join(directory, "model.onnx")
+    graph = helper.make_graph(
+        [helper.make_node("LpNormalization", ["x"], ["l2"], axis=1, p=2),
+         helper.make_node("LpNormalization", ["x"], ["l1"], axis=-1, p=1)],
+        "lpnorm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+        [helper.make_tensor_value_info("l2", TensorProto.FLOAT, [2, 3, 4]),
+         helper.make_tensor_value_info("l1", TensorProto.FLOAT, [2, 3, 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    torch.manual_seed(1)
+    x = torch.randn(2, 3, 4)
+    save(os.path.join(data, "input_0.pb"), x, "x")
+    save(os.path.join(data, "output_0.pb"), F.normalize(x, 2.0, 1, eps=0.0),
+         "l2")
+    save(os.path.join(data, "output_1.pb"), F.normalize(x, 1.0, -1, eps=0.0),
+         "l1")
+    print("wrote", path)
 
 
 if __name__ == "__main__":
