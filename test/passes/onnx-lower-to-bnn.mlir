@@ -281,3 +281,24 @@ func.func @layernorm_stats(%x: tensor<3x4xf32>, %g: tensor<4xf32>) -> (tensor<3x
   %y:3 = onnx.LayerNormalization %x, %g, %n {axis = 1 : i64} : (tensor<3x4xf32>, tensor<4xf32>, none) -> (tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>)
   return %y#0, %y#1, %y#2 : tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>
 }
+
+// -----
+
+// Upsample at opset 7 (scales an attribute): asymmetric coordinates, linear
+// mode (x_ori = x / 2: 0, 0.5, 1, 1.5, the last clamped to the edge).
+// CHECK-LABEL: func.func @upsample_attr
+// CHECK: bnn.resize %arg0 {extrapolation_value = 0.000000e+00 : f32, indices = array<i32: 0, 0, 0, 0, 1, 0, 1, 1, 1>, taps = array<i64: 1, 2>, weights = array<f32: 1.000000e+00, 0.000000e+00, 1.000000e+00, 5.000000e-01, 5.000000e-01, 0.000000e+00, 1.000000e+00, 5.000000e-01, 5.000000e-01>}
+func.func @upsample_attr(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %n = onnx.NoValue
+  %y = onnx.Upsample %x, %n {mode = "linear", scales = array<f32: 1.0, 2.0>} : (tensor<1x2xf32>, none) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @upsample_bad_mode(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %n = onnx.NoValue
+  // expected-error @+1 {{unnamed node (Upsample): mode 'cubic' is not supported (nearest or linear)}}
+  %y = onnx.Upsample %x, %n {mode = "cubic", scales = array<f32: 1.0, 2.0>} : (tensor<1x2xf32>, none) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
