@@ -1043,6 +1043,17 @@ private:
   LogicalResult emitResize(Operation *op, Value x, Value y,
                            ArrayRef<ResizeAxisSpec> specs,
                            float extrapolation) {
+    // The tables hold at most 4 taps per output coordinate of each axis;
+    // bound them before building any (a hostile scale can ask for an axis
+    // of 2^38 coordinates, which the arena limit would only reject later).
+    constexpr int64_t kMaxTableEntries = int64_t(1) << 24;
+    int64_t entries = 0;
+    for (const ResizeAxisSpec &spec : specs)
+      entries += 4 * spec.outSize;
+    if (entries > kMaxTableEntries)
+      return fail(op, "the result is too large to resample (more than " +
+                          std::to_string(kMaxTableEntries / 4) +
+                          " output coordinates over all axes)");
     SmallVector<int64_t> taps;
     SmallVector<int32_t> indices;
     SmallVector<float> weights;

@@ -302,3 +302,13 @@ func.func @upsample_bad_mode(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
   %y = onnx.Upsample %x, %n {mode = "cubic", scales = array<f32: 1.0, 2.0>} : (tensor<1x2xf32>, none) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
+
+// -----
+
+func.func @resize_too_large(%x: tensor<1x2xf32>) -> tensor<1x20000000xf32> {
+  %n = onnx.NoValue
+  %s = onnx.Constant dense<[1, 20000000]> : tensor<2xi64>
+  // expected-error @+1 {{unnamed node (Resize): the result is too large to resample (more than 4194304 output coordinates over all axes)}}
+  %y = onnx.Resize %x, %n, %n, %s : (tensor<1x2xf32>, none, none, tensor<2xi64>) -> tensor<1x20000000xf32>
+  return %y : tensor<1x20000000xf32>
+}
