@@ -74,6 +74,12 @@ int64_t macsOf(Operation *op) {
     auto x = shapeOf(r.getInput()), w = shapeOf(r.getWeight());
     return x[0] * x[1] * w[0] * w[1] * (x[2] + w[1] / r.getGateCount());
   }
+  // Transposed convolution: every input element meets every tap of its
+  // group's M / group output channels.
+  if (auto c = dyn_cast<bnn::ConvTransposeOp>(op)) {
+    auto w = shapeOf(c.getWeight());
+    return shapeProduct(shapeOf(c.getInput())) * shapeProduct(w.drop_front(1));
+  }
   return 0;
 }
 

@@ -88,6 +88,20 @@ static ArrayRef<SupportedOp> handListedOps() {
       {"Unsqueeze", lo, hi, kAllTypes},
       {"Where", 9, hi, kAllTypes},
       {"Xor", lo, hi, kBool},
+      // Issue 16: resampling, transposed convolution, normalizations and
+      // indexing.
+      {"ConvTranspose", lo, hi, kFloat},
+      {"Einsum", 12, hi, kFloat},
+      {"GatherElements", 11, hi, kAllTypes},
+      {"GatherND", 11, hi, kAllTypes},
+      {"InstanceNormalization", lo, hi, kFloat},
+      {"LpNormalization", lo, hi, kFloat},
+      {"OneHot", 9, hi, kNumeric},
+      {"Resize", 10, hi, kFloat | kInt64},
+      {"ScatterND", 11, hi, kAllTypes},
+      {"Size", lo, hi, kAllTypes},
+      {"Trilu", 14, hi, kAllTypes},
+      {"Upsample", lo, 9, kFloat},
   };
   return ops;
 }

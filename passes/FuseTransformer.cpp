@@ -262,7 +262,7 @@ struct OnnxFuseTransformerPass final
       if (!beta)
         beta = rewriter.create<onnx::NoValueOp>(loc, rewriter.getNoneType());
       auto ln = rewriter.create<onnx::LayerNormalizationOp>(
-          loc, type, m->x, gamma, beta, rewriter.getI64IntegerAttr(-1),
+          loc, type, TypeRange(), m->x, gamma, beta, rewriter.getI64IntegerAttr(-1),
           rewriter.getF32FloatAttr(static_cast<float>(m->epsilon)),
           rewriter.getI64IntegerAttr(1));
       rewriter.replaceAllUsesWith(m->root->getResult(0), ln.getY());

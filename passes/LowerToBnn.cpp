@@ -13,12 +13,17 @@
 #include "dialects/onnx/ShapeUtils.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
+#include "passes/ResizeTables.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <map>
 
 namespace bnnc {
 #define GEN_PASS_DEF_ONNXLOWERTOBNN
@@ -92,7 +97,6 @@ std::pair<FloatAttr, FloatAttr> unaryParameters(Operation *op) {
   return {FloatAttr(), FloatAttr()};
 }
 
-
 /// The bnn.reduce kind of an ONNX reduction with an `axes` attribute.
 bnn::ReduceKind reduceKindOf(Operation *op) {
   return StringSwitch<bnn::ReduceKind>(op->getName().stripDialect())
@@ -136,10 +140,9 @@ public:
         .Case([&](onnx::GlobalAveragePoolOp c) {
           return lowerGlobalPool(c, bnn::ReduceKind::mean);
         })
-        .Case(
-            [&](onnx::GlobalMaxPoolOp c) {
-              return lowerGlobalPool(c, bnn::ReduceKind::max);
-            })
+        .Case([&](onnx::GlobalMaxPoolOp c) {
+          return lowerGlobalPool(c, bnn::ReduceKind::max);
+        })
         .Case([&](onnx::ReduceSumOp c) {
           return lowerReduce(c, bnn::ReduceKind::sum, c.getAxesT(),
                              c.getNoopWithEmptyAxes());
@@ -191,6 +194,24 @@ public:
         .Case([&](onnx::RangeOp c) { return lowerRange(c); })
         .Case<onnx::LSTMOp, onnx::GRUOp, onnx::RNNOp>(
             [&](Operation *o) { return lowerRecurrent(o); })
+        // Issue 16: resampling, transposed convolution, normalizations,
+        // indexing.
+        .Case([&](onnx::ResizeOp c) { return lowerResize(c); })
+        .Case([&](onnx::UpsampleOp c) { return lowerUpsample(c); })
+        .Case([&](onnx::ConvTransposeOp c) { return lowerConvTranspose(c); })
+        .Case([&](onnx::InstanceNormalizationOp c) {
+          return lowerInstanceNorm(c);
+        })
+        .Case([&](onnx::LpNormalizationOp c) { return lowerLpNorm(c); })
+        .Case([&](onnx::GatherElementsOp c) { return lowerGatherElements(c); })
+        .Case([&](onnx::GatherNDOp c) { return lowerGatherND(c); })
+        .Case([&](onnx::ScatterNDOp c) { return lowerScatterND(c); })
+        .Case([&](onnx::OneHotOp c) { return lowerOneHot(c); })
+        .Case([&](onnx::TriluOp c) { return lowerTrilu(c); })
+        .Case([&](onnx::EinsumOp c) { return lowerEinsum(c); })
+        .Case([&](onnx::SizeOp o) {
+          return fail(o, "input must have a static shape");
+        })
         .Case<onnx::ShapeOp, onnx::ConstantOfShapeOp>([&](Operation *o) {
           return fail(o, "inputs must be compile-time constants");
         })
@@ -243,8 +264,7 @@ private:
   /// Float kernels exist for float32 tensors only.
   LogicalResult requireF32(Operation *op) {
     return requireElementTypes(
-        op, [](Type e) { return e.isF32(); },
-        " (float kernels need float32)");
+        op, [](Type e) { return e.isF32(); }, " (float kernels need float32)");
   }
 
   /// Element types the generated C handles: f32 and the integer/bool types.
@@ -321,10 +341,10 @@ private:
     auto flag = [&](int64_t detect) {
       return rewriter.getF32FloatAttr(detect != 0 ? 1.0f : 0.0f);
     };
-    Value result = elementwise(op.getLoc(), bnn::ElementwiseKind::IsInf,
-                               op.getX(), op.getY().getType(),
-                               flag(op.getDetectPositive()),
-                               flag(op.getDetectNegative()));
+    Value result =
+        elementwise(op.getLoc(), bnn::ElementwiseKind::IsInf, op.getX(),
+                    op.getY().getType(), flag(op.getDetectPositive()),
+                    flag(op.getDetectNegative()));
     return replace(op, result);
   }
 
@@ -333,9 +353,10 @@ private:
   LogicalResult lowerVariadic(Operation *op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
-    bnn::ElementwiseKind kind = isa<onnx::MaxOp>(op)   ? bnn::ElementwiseKind::Max
-                                : isa<onnx::MinOp>(op) ? bnn::ElementwiseKind::Min
-                                                       : bnn::ElementwiseKind::Add;
+    bnn::ElementwiseKind kind = isa<onnx::MaxOp>(op) ? bnn::ElementwiseKind::Max
+                                : isa<onnx::MinOp>(op)
+                                    ? bnn::ElementwiseKind::Min
+                                    : bnn::ElementwiseKind::Add;
     Location loc = op->getLoc();
     Value acc = op->getOperand(0);
     for (Value next : op->getOperands().drop_front()) {
@@ -349,9 +370,9 @@ private:
         return fail(op, "Mean needs float inputs, got " +
                             typeString(type.getElementType()));
       auto scalar = RankedTensorType::get({}, type.getElementType());
-      Value n = constant(
-          loc, DenseElementsAttr::get(
-                   scalar, static_cast<float>(op->getNumOperands())));
+      Value n =
+          constant(loc, DenseElementsAttr::get(
+                            scalar, static_cast<float>(op->getNumOperands())));
       acc = elementwise(loc, bnn::ElementwiseKind::Div, {acc, n}, type);
     }
     return replace(op, acc);
@@ -495,16 +516,17 @@ private:
     auto cType = type.clone(channelShape);
     auto epsType = RankedTensorType::get({}, type.getElementType());
     Value eps = constant(loc, DenseElementsAttr::get(epsType, op.getEpsilon()));
-    Value centered =
-        elementwise(loc, bnn::ElementwiseKind::Sub, {op.getX(), channel(op.getInputMean())}, type);
-    Value var =
-        elementwise(loc, bnn::ElementwiseKind::Add, {channel(op.getInputVar()), eps}, cType);
+    Value centered = elementwise(loc, bnn::ElementwiseKind::Sub,
+                                 {op.getX(), channel(op.getInputMean())}, type);
+    Value var = elementwise(loc, bnn::ElementwiseKind::Add,
+                            {channel(op.getInputVar()), eps}, cType);
     Value stddev = elementwise(loc, bnn::ElementwiseKind::Sqrt, {var}, cType);
-    Value normalized = elementwise(loc, bnn::ElementwiseKind::Div, {centered, stddev}, type);
-    Value scaled =
-        elementwise(loc, bnn::ElementwiseKind::Mul, {normalized, channel(op.getScale())}, type);
-    return replace(op,
-                   elementwise(loc, bnn::ElementwiseKind::Add, {scaled, channel(op.getB())}, type));
+    Value normalized =
+        elementwise(loc, bnn::ElementwiseKind::Div, {centered, stddev}, type);
+    Value scaled = elementwise(loc, bnn::ElementwiseKind::Mul,
+                               {normalized, channel(op.getScale())}, type);
+    return replace(op, elementwise(loc, bnn::ElementwiseKind::Add,
+                                   {scaled, channel(op.getB())}, type));
   }
 
   template <typename PoolOp> LogicalResult lowerPool(PoolOp op, bool average) {
@@ -555,8 +577,9 @@ private:
     SmallVector<int64_t> kept(type.getShape());
     for (int64_t a : axes)
       kept[a] = 1;
-    Value r = rewriter.create<bnn::ReduceOp>(
-        loc, type.clone(kept), input, kind, rewriter.getDenseI64ArrayAttr(axes));
+    Value r =
+        rewriter.create<bnn::ReduceOp>(loc, type.clone(kept), input, kind,
+                                       rewriter.getDenseI64ArrayAttr(axes));
     return view(loc, r, cast<RankedTensorType>(resultType).getShape());
   }
 
@@ -686,10 +709,48 @@ private:
         return failure();
       bias = *b;
     }
-    rewriter.replaceOpWithNewOp<bnn::LayerNormOp>(
-        op, type, op.getX(), *scale, bias, rewriter.getI64IntegerAttr(axis),
-        op.getEpsilonAttr());
+    SmallVector<Value> results = {rewriter.create<bnn::LayerNormOp>(
+        loc, type, op.getX(), *scale, bias, rewriter.getI64IntegerAttr(axis),
+        op.getEpsilonAttr())};
+    if (!op.getStats().empty())
+      llvm::append_range(results, layerNormStats(op, axis));
+    rewriter.replaceOp(op, results);
     return success();
+  }
+
+  /// LayerNormalization's optional outputs, as the ONNX function defines
+  /// them: Mean = mean(x) and InvStdDev = 1 / sqrt(mean((x - Mean)^2) +
+  /// epsilon) over the normalized axes (kept as 1s).
+  SmallVector<Value> layerNormStats(onnx::LayerNormalizationOp op,
+                                    int64_t axis) {
+    Location loc = op.getLoc();
+    auto type = tensorType(op.getX());
+    SmallVector<int64_t> axes, kept(type.getShape());
+    for (int64_t a = axis; a < type.getRank(); ++a) {
+      axes.push_back(a);
+      kept[a] = 1;
+    }
+    auto statType = type.clone(kept);
+    auto mean = [&](Value v) -> Value {
+      return rewriter.create<bnn::ReduceOp>(
+          loc, statType, v, bnn::ReduceKind::mean,
+          rewriter.getDenseI64ArrayAttr(axes));
+    };
+    using K = bnn::ElementwiseKind;
+    Value mu = mean(op.getX());
+    Value d = elementwise(loc, K::Sub, {op.getX(), mu}, type);
+    Value var = mean(elementwise(loc, K::Mul, {d, d}, type));
+    Value eps = constant(loc, makeF32Attr(rewriter.getContext(), {},
+                                          {op.getEpsilon().convertToFloat()}));
+    Value root =
+        elementwise(loc, K::Sqrt,
+                    {elementwise(loc, K::Add, {var, eps}, statType)}, statType);
+    Value inv = elementwise(loc, K::Reciprocal, {root}, statType);
+    SmallVector<Value> stats = {mu, inv};
+    stats.resize(op.getStats().size());
+    for (auto [v, result] : llvm::zip(stats, op.getStats()))
+      v = view(loc, v, tensorType(result).getShape());
+    return stats;
   }
 
   LogicalResult lowerGelu(onnx::GeluOp op) {
@@ -728,13 +789,14 @@ private:
     if (failed(requireF32(op)))
       return failure();
     auto type = tensorType(op.getX());
-    Value b = elementwise(op.getLoc(), bnn::ElementwiseKind::Bipolar, {op.getX()}, type);
+    Value b = elementwise(op.getLoc(), bnn::ElementwiseKind::Bipolar,
+                          {op.getX()}, type);
     auto shape =
         broadcastShapes(type.getShape(), tensorType(op.getScale()).getShape());
     if (!shape || ArrayRef<int64_t>(*shape) != type.getShape())
       return fail(op, "scale must broadcast to the input");
-    return replace(op,
-                   elementwise(op.getLoc(), bnn::ElementwiseKind::Mul, {b, op.getScale()}, type));
+    return replace(op, elementwise(op.getLoc(), bnn::ElementwiseKind::Mul,
+                                   {b, op.getScale()}, type));
   }
 
   LogicalResult lowerTopK(onnx::TopKOp op) {
@@ -815,8 +877,7 @@ private:
 
   /// DepthToSpace/SpaceToDepth: the input viewed as `split` (6-D), one
   /// strided copy transposing it by `perm`, viewed as the result.
-  LogicalResult lowerBlockRearrangement(Operation *op,
-                                        ArrayRef<int64_t> split,
+  LogicalResult lowerBlockRearrangement(Operation *op, ArrayRef<int64_t> split,
                                         ArrayRef<int64_t> perm) {
     if (failed(requireSupportedTypes(op)))
       return failure();
@@ -934,8 +995,10 @@ private:
                          ? Attribute(rewriter.getFloatAttr(element, i))
                          : Attribute(rewriter.getIntegerAttr(element, i)));
     Value steps = constant(loc, DenseElementsAttr::get(type, iota));
-    Value offsets = elementwise(loc, bnn::ElementwiseKind::Mul, {steps, op.getDelta()}, type);
-    return replace(op, elementwise(loc, bnn::ElementwiseKind::Add, {offsets, op.getStart()}, type));
+    Value offsets = elementwise(loc, bnn::ElementwiseKind::Mul,
+                                {steps, op.getDelta()}, type);
+    return replace(op, elementwise(loc, bnn::ElementwiseKind::Add,
+                                   {offsets, op.getStart()}, type));
   }
 
   LogicalResult lowerPad(onnx::PadOp op) {
@@ -1057,8 +1120,7 @@ private:
     if (auto hs = op->getAttrOfType<IntegerAttr>("hidden_size");
         hs && hs.getInt() != hidden)
       return fail(op, "hidden_size " + std::to_string(hs.getInt()) +
-                          " does not match W (" + std::to_string(hidden) +
-                          ")");
+                          " does not match W (" + std::to_string(hidden) + ")");
     StringRef direction = "forward";
     if (auto d = op->getAttrOfType<StringAttr>("direction"))
       direction = d.getValue();
@@ -1119,7 +1181,7 @@ private:
                           ? alphas[nextAlpha++]
                           : a->alpha);
       beta.push_back(a->takesBeta && nextBeta < betas.size() ? betas[nextBeta++]
-                                                            : a->beta);
+                                                             : a->beta);
     }
     if (nextAlpha != alphas.size() || nextBeta != betas.size())
       return fail(op, "activation_alpha/activation_beta have more values than "
@@ -1192,6 +1254,517 @@ private:
     }
     rewriter.replaceOp(op, results);
     return success();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Resampling, transposed convolution, normalizations, indexing (issue 16)
+  //===--------------------------------------------------------------------===//
+
+  /// " (graph input 'NAME'; --const-input binds it)" when `v` is a graph
+  /// input, so that the user (and the conformance runner) learns which
+  /// input to bind.
+  static std::string graphInputHint(Value v) {
+    auto arg = dyn_cast_or_null<BlockArgument>(v);
+    if (!arg)
+      return "";
+    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    if (!func)
+      return "";
+    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                  bnn::kOnnxNameAttr);
+    if (!name)
+      return "";
+    return (" (graph input '" + name.getValue() + "'; --const-input binds it)")
+        .str();
+  }
+
+  /// Float data in and out; index-like operands may be anything.
+  LogicalResult requireF32Data(Operation *op, Value in, Value out) {
+    if (!tensorType(in).getElementType().isF32() ||
+        !tensorType(out).getElementType().isF32())
+      return fail(op, "element type " +
+                          typeString(tensorType(in).getElementType()) +
+                          " is not supported (float kernels need float32)");
+    return success();
+  }
+
+  /// Builds bnn.resize from per-axis specs (scale and sizes filled in).
+  LogicalResult emitResize(Operation *op, Value x, Value y,
+                           ArrayRef<ResizeAxisSpec> specs,
+                           float extrapolation) {
+    // The tables hold at most 4 taps per output coordinate of each axis;
+    // bound them before building any (a hostile scale can ask for an axis
+    // of 2^38 coordinates, which the arena limit would only reject later).
+    constexpr int64_t kMaxTableEntries = int64_t(1) << 24;
+    int64_t entries = 0;
+    for (const ResizeAxisSpec &spec : specs)
+      entries += 4 * spec.outSize;
+    if (entries > kMaxTableEntries)
+      return fail(op, "the result is too large to resample (more than " +
+                          std::to_string(kMaxTableEntries / 4) +
+                          " output coordinates over all axes)");
+    SmallVector<int64_t> taps;
+    SmallVector<int32_t> indices;
+    SmallVector<float> weights;
+    for (const ResizeAxisSpec &spec : specs) {
+      ResizeAxisTable table;
+      std::string error;
+      if (!computeResizeAxis(spec, table, error))
+        return fail(op, error);
+      taps.push_back(table.taps);
+      llvm::append_range(indices, table.indices);
+      llvm::append_range(weights, table.weights);
+    }
+    rewriter.replaceOpWithNewOp<bnn::ResizeOp>(
+        op, y.getType(), x, rewriter.getDenseI64ArrayAttr(taps),
+        rewriter.getDenseI32ArrayAttr(indices),
+        rewriter.getDenseF32ArrayAttr(weights),
+        rewriter.getF32FloatAttr(extrapolation));
+    return success();
+  }
+
+  /// Per-axis specs of a resize by constant `scales` or `sizes` (exactly one
+  /// given), checked against the inferred result shape.
+  FailureOr<SmallVector<ResizeAxisSpec>>
+  resizeSpecs(Operation *op, Value x, Value y, Value scales, Value sizes,
+              const ResizeAxisSpec &base) {
+    auto in = tensorType(x).getShape(), out = tensorType(y).getShape();
+    int64_t rank = in.size();
+    std::optional<SmallVector<float>> scaleValues;
+    std::optional<SmallVector<int64_t>> sizeValues;
+    if (scales && !isNoValue(scales) && tensorType(scales).getNumElements()) {
+      scaleValues = getConstantFloats(scales);
+      if (!scaleValues)
+        return fail(op, "scales must be a compile-time constant" +
+                            graphInputHint(scales));
+    }
+    if (sizes && !isNoValue(sizes) && tensorType(sizes).getNumElements()) {
+      sizeValues = getConstantInts(sizes);
+      if (!sizeValues)
+        return fail(op, "sizes must be a compile-time constant" +
+                            graphInputHint(sizes));
+    }
+    if (!scaleValues == !sizeValues)
+      return fail(op, "needs exactly one of scales and sizes");
+    size_t count = scaleValues ? scaleValues->size() : sizeValues->size();
+    if (static_cast<int64_t>(count) != rank)
+      return fail(op, "scales or sizes must have one value per axis");
+    SmallVector<ResizeAxisSpec> specs;
+    for (int64_t d = 0; d < rank; ++d) {
+      ResizeAxisSpec spec = base;
+      spec.inSize = in[d];
+      spec.outSize = out[d];
+      if (sizeValues && (*sizeValues)[d] != out[d])
+        return fail(op, "sizes disagree with the inferred result shape");
+      if (in[d] < 1 && out[d] > 0)
+        return fail(op, "cannot resize an empty axis");
+      spec.scale = scaleValues ? static_cast<double>((*scaleValues)[d])
+                   : in[d] > 0 ? static_cast<double>(out[d]) / in[d]
+                               : 1.0;
+      specs.push_back(spec);
+    }
+    return specs;
+  }
+
+  LogicalResult lowerResize(onnx::ResizeOp op) {
+    if (failed(requireF32Data(op, op.getX(), op.getY())))
+      return failure();
+    ResizeAxisSpec base;
+    base.mode = op.getMode();
+    base.coordinateMode = op.getCoordinateTransformationMode();
+    base.nearestMode = op.getNearestMode();
+    base.cubicCoeffA = op.getCubicCoeffA().convertToDouble();
+    base.excludeOutside = op.getExcludeOutside() != 0;
+    Value roi = op.getRoi(), scales = op.getScales(), sizes = op.getSizes();
+    if (opset < 11) {
+      // Resize-10 is (X, scales), with Upsample's asymmetric coordinates
+      // and nearest rule.
+      scales = roi;
+      roi = Value();
+      base.coordinateMode = "asymmetric";
+      base.nearestMode = "simple";
+      if (base.mode == "cubic")
+        return fail(op, "mode 'cubic' needs opset 11");
+    }
+    auto specs = resizeSpecs(op, op.getX(), op.getY(), scales, sizes, base);
+    if (failed(specs))
+      return failure();
+    if (base.coordinateMode == "tf_crop_and_resize") {
+      std::optional<SmallVector<float>> roiValues;
+      if (roi && !isNoValue(roi))
+        roiValues = getConstantFloats(roi);
+      if (!roiValues)
+        return fail(op, "roi must be a compile-time constant" +
+                            graphInputHint(roi));
+      if (roiValues->size() != 2 * specs->size())
+        return fail(op, "roi must have 2 * rank values");
+      for (size_t d = 0; d < specs->size(); ++d) {
+        (*specs)[d].roiStart = (*roiValues)[d];
+        (*specs)[d].roiEnd = (*roiValues)[d + specs->size()];
+      }
+    }
+    return emitResize(op, op.getX(), op.getY(), *specs,
+                      op.getExtrapolationValue().convertToFloat());
+  }
+
+  LogicalResult lowerUpsample(onnx::UpsampleOp op) {
+    if (failed(requireF32Data(op, op.getX(), op.getY())))
+      return failure();
+    ResizeAxisSpec base;
+    base.mode = op.getMode();
+    if (base.mode != "nearest" && base.mode != "linear")
+      return fail(op, "mode '" + op.getMode() +
+                          "' is not supported (nearest or linear)");
+    base.coordinateMode = "asymmetric";
+    base.nearestMode = "simple";
+    Value scales = op.getScalesT();
+    if (auto attr = op.getScales()) {
+      SmallVector<float> values(attr->begin(), attr->end());
+      scales =
+          constant(op.getLoc(),
+                   makeF32Attr(rewriter.getContext(),
+                               {static_cast<int64_t>(values.size())}, values));
+    }
+    auto specs = resizeSpecs(op, op.getX(), op.getY(), scales, Value(), base);
+    if (failed(specs))
+      return failure();
+    return emitResize(op, op.getX(), op.getY(), *specs, 0.0f);
+  }
+
+  LogicalResult lowerConvTranspose(onnx::ConvTransposeOp op) {
+    if (failed(requireF32(op)))
+      return failure();
+    auto x = tensorType(op.getX()), w = tensorType(op.getW());
+    auto y = tensorType(op.getY());
+    int64_t rank = x.getRank(), spatial = rank - 2;
+    if (rank < 3 || rank > 5 || w.getRank() != rank || y.getRank() != rank)
+      return fail(op, "needs 1-D to 3-D input and weight of the same rank");
+    auto attrOr = [&](std::optional<ArrayRef<int64_t>> a, int64_t size,
+                      int64_t fill) -> FailureOr<SmallVector<int64_t>> {
+      if (!a)
+        return SmallVector<int64_t>(size, fill);
+      if (static_cast<int64_t>(a->size()) != size) {
+        (void)fail(op, "an attribute has " + std::to_string(a->size()) +
+                           " values, expected " + std::to_string(size));
+        return failure();
+      }
+      return SmallVector<int64_t>(a->begin(), a->end());
+    };
+    auto strides = attrOr(op.getStrides(), spatial, 1);
+    auto dilations = attrOr(op.getDilations(), spatial, 1);
+    auto pads = attrOr(op.getPads(), 2 * spatial, 0);
+    auto outputPadding = attrOr(op.getOutputPadding(), spatial, 0);
+    if (failed(strides) || failed(dilations) || failed(pads) ||
+        failed(outputPadding))
+      return failure();
+    if (auto k = op.getKernelShape())
+      if (ArrayRef<int64_t>(*k) != w.getShape().drop_front(2))
+        return fail(op, "kernel_shape disagrees with W");
+    StringRef autoPad = op.getAutoPad();
+    if (!llvm::is_contained({"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"},
+                            autoPad))
+      return fail(op, "auto_pad '" + autoPad + "' is not supported");
+    bool fromTotal = op.getOutputShape().has_value() ||
+                     autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+    SmallVector<int64_t> begin(3, 0), s3(3, 1), d3(3, 1);
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = x.getDimSize(2 + i), k = w.getDimSize(2 + i);
+      int64_t s = (*strides)[i], d = (*dilations)[i];
+      if (s < 1 || d < 1)
+        return fail(op, "strides and dilations must be positive");
+      int64_t at = 3 - spatial + i;
+      s3[at] = s;
+      d3[at] = d;
+      if (fromTotal) {
+        // The padding that makes the result the requested size (the ONNX
+        // split: SAME_UPPER puts the odd one at the end), never negative: a
+        // larger result than the natural one is extended at the end, as
+        // onnxruntime does.
+        int64_t total =
+            std::max<int64_t>(0, s * (in - 1) + (*outputPadding)[i] +
+                                     (k - 1) * d + 1 - y.getDimSize(2 + i));
+        begin[at] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      } else if (autoPad == "NOTSET") {
+        begin[at] = (*pads)[i];
+      }
+    }
+    Location loc = op.getLoc();
+    auto as5D = [&](Value v) {
+      SmallVector<int64_t> shape(tensorType(v).getShape().take_front(2));
+      shape.append(5 - rank, 1);
+      llvm::append_range(shape, tensorType(v).getShape().drop_front(2));
+      return view(loc, v, shape);
+    };
+    Value bias = isNoValue(op.getB()) ? Value() : op.getB();
+    SmallVector<int64_t> yShape(y.getShape().take_front(2));
+    yShape.append(5 - rank, 1);
+    llvm::append_range(yShape, y.getShape().drop_front(2));
+    Value result = rewriter.create<bnn::ConvTransposeOp>(
+        loc, y.clone(yShape), as5D(op.getX()), as5D(op.getW()), bias,
+        rewriter.getDenseI64ArrayAttr(s3), rewriter.getDenseI64ArrayAttr(begin),
+        rewriter.getDenseI64ArrayAttr(d3),
+        rewriter.getI64IntegerAttr(op.getGroup()));
+    return replace(op, view(loc, result, y.getShape()));
+  }
+
+  /// InstanceNormalization: LayerNorm of each [N * C] row of the spatial
+  /// elements (unit scale), then the per-channel scale and bias.
+  LogicalResult lowerInstanceNorm(onnx::InstanceNormalizationOp op) {
+    if (failed(requireF32(op)))
+      return failure();
+    auto type = tensorType(op.getInput());
+    if (type.getRank() < 3)
+      return fail(op, "needs an input of rank 3 or more");
+    int64_t n = type.getDimSize(0), c = type.getDimSize(1);
+    int64_t spatial = shapeProduct(type.getShape().drop_front(2));
+    if (tensorType(op.getScale()).getNumElements() != c ||
+        tensorType(op.getB()).getNumElements() != c)
+      return fail(op, "scale and B must have one value per channel");
+    Location loc = op.getLoc();
+    Value rows = view(loc, op.getInput(), {n * c, spatial});
+    SmallVector<float> ones(spatial, 1.0f);
+    Value unit =
+        constant(loc, makeF32Attr(rewriter.getContext(), {spatial}, ones));
+    Value normalized = rewriter.create<bnn::LayerNormOp>(
+        loc, tensorType(rows), rows, unit, Value(),
+        rewriter.getI64IntegerAttr(1), op.getEpsilonAttr());
+    Value back = view(loc, normalized, type.getShape());
+    Value result = rewriter.create<bnn::ChannelAffineOp>(
+        loc, type, back, view(loc, op.getScale(), {c}),
+        view(loc, op.getB(), {c}));
+    return replace(op, result);
+  }
+
+  LogicalResult lowerLpNorm(onnx::LpNormalizationOp op) {
+    if (failed(requireF32(op)))
+      return failure();
+    auto type = tensorType(op.getInput());
+    auto axis = checkedAxis(op, op.getAxis(), type.getRank());
+    if (failed(axis))
+      return failure();
+    if (op.getP() != 1 && op.getP() != 2)
+      return fail(op, "p must be 1 or 2");
+    rewriter.replaceOpWithNewOp<bnn::LpNormOp>(
+        op, type, op.getInput(), rewriter.getI64IntegerAttr(*axis),
+        rewriter.getI64IntegerAttr(op.getP()));
+    return success();
+  }
+
+  LogicalResult lowerGatherElements(onnx::GatherElementsOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto axis =
+        checkedAxis(op, op.getAxis(), tensorType(op.getData()).getRank());
+    if (failed(axis))
+      return failure();
+    rewriter.replaceOpWithNewOp<bnn::GatherElementsOp>(
+        op, op.getType(), op.getData(), op.getIndices(),
+        rewriter.getI64IntegerAttr(*axis));
+    return success();
+  }
+
+  LogicalResult lowerGatherND(onnx::GatherNDOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    rewriter.replaceOpWithNewOp<bnn::GatherNDOp>(
+        op, op.getType(), op.getData(), op.getIndices(),
+        rewriter.getI64IntegerAttr(op.getBatchDims()));
+    return success();
+  }
+
+  LogicalResult lowerScatterND(onnx::ScatterNDOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    StringRef reduction = op.getReduction();
+    if (!llvm::is_contained({"none", "add", "mul"}, reduction))
+      return fail(op, "reduction '" + reduction +
+                          "' is not supported (none, add or mul)");
+    if (reduction != "none" &&
+        tensorType(op.getData()).getElementType().isInteger(1))
+      return fail(op, "reduction '" + reduction + "' needs numbers, not bool");
+    rewriter.replaceOpWithNewOp<bnn::ScatterNDOp>(
+        op, op.getType(), op.getData(), op.getIndices(), op.getUpdates(),
+        rewriter.getStringAttr(reduction));
+    return success();
+  }
+
+  LogicalResult lowerOneHot(onnx::OneHotOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    auto depth = constantScalar(op.getDepth());
+    if (!depth)
+      return fail(op, "depth must be a compile-time constant" +
+                          graphInputHint(op.getDepth()));
+    auto out = tensorType(op.getOutput());
+    auto axis = checkedAxis(op, op.getAxis(), out.getRank());
+    if (failed(axis))
+      return failure();
+    // ONNX truncates a float depth.
+    int64_t d = static_cast<int64_t>(*depth);
+    if (d < 1 || out.getDimSize(*axis) != d)
+      return fail(op, "depth " + std::to_string(d) +
+                          " must be positive and match the result shape");
+    rewriter.replaceOpWithNewOp<bnn::OneHotOp>(
+        op, out, op.getIndices(), op.getValues(), rewriter.getI64IntegerAttr(d),
+        rewriter.getI64IntegerAttr(*axis));
+    return success();
+  }
+
+  LogicalResult lowerTrilu(onnx::TriluOp op) {
+    if (failed(requireSupportedTypes(op)))
+      return failure();
+    int64_t k = 0;
+    if (!isNoValue(op.getK())) {
+      auto values = getConstantInts(op.getK());
+      if (!values || values->size() != 1)
+        return fail(op, "k must be a compile-time constant" +
+                            graphInputHint(op.getK()));
+      k = (*values)[0];
+    }
+    rewriter.replaceOpWithNewOp<bnn::TriluOp>(
+        op, op.getType(), op.getInput(), rewriter.getI64IntegerAttr(k),
+        rewriter.getBoolAttr(op.getUpper() != 0));
+    return success();
+  }
+
+  /// `v` with its dimensions permuted (a strided copy unless the identity).
+  Value permute(Location loc, Value v, ArrayRef<int64_t> perm) {
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+      return v;
+    auto shape = tensorType(v).getShape();
+    SmallVector<int64_t> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(shape[p]);
+    return stridedCopy(loc, v, transposeView(shape, perm),
+                       tensorType(v).clone(permuted));
+  }
+
+  /// Sums `v` (labelled `term`) over the labels not in `keep`; returns the
+  /// value and its remaining labels.
+  std::pair<Value, std::string> sumOutLabels(Location loc, Value v,
+                                             StringRef term,
+                                             function_ref<bool(char)> keep) {
+    SmallVector<int64_t> axes, kept(tensorType(v).getShape()), remaining;
+    std::string labels;
+    for (auto [i, c] : llvm::enumerate(term)) {
+      if (keep(c)) {
+        labels.push_back(c);
+        remaining.push_back(kept[i]);
+        continue;
+      }
+      axes.push_back(i);
+      kept[i] = 1;
+    }
+    if (axes.empty())
+      return {v, term.str()};
+    Value r = rewriter.create<bnn::ReduceOp>(
+        loc, tensorType(v).clone(kept), v, bnn::ReduceKind::sum,
+        rewriter.getDenseI64ArrayAttr(axes));
+    return {view(loc, r, remaining), labels};
+  }
+
+  /// Einsum of one or two operands without ellipses or repeated labels in
+  /// a term: sums over labels only one operand has, then one batched
+  /// matmul over the shared labels the output drops, then a transpose.
+  LogicalResult lowerEinsum(onnx::EinsumOp op) {
+    if (failed(requireF32(op)))
+      return failure();
+    std::string equation;
+    for (char c : op.getEquation())
+      if (c != ' ')
+        equation.push_back(c);
+    auto reject = [&](const Twine &why) {
+      return fail(op, "equation '" + op.getEquation() +
+                          "' is not supported: " + why);
+    };
+    StringRef eq(equation);
+    auto [lhs, rhs] = eq.split("->");
+    bool explicitOutput = eq.contains("->");
+    SmallVector<StringRef> terms;
+    lhs.split(terms, ',');
+    if (terms.size() != op.getInputs().size() || terms.size() > 2)
+      return reject("one or two operands, one term each");
+    llvm::StringMap<int64_t> sizes;
+    std::map<char, int> counts;
+    for (auto [term, input] : llvm::zip(terms, op.getInputs())) {
+      auto shape = tensorType(input).getShape();
+      if (term.size() != shape.size())
+        return reject("term '" + term + "' does not match the operand rank");
+      for (auto [i, c] : llvm::enumerate(term)) {
+        if (!llvm::isAlpha(c))
+          return reject("only letters (no '...')");
+        if (term.take_front(i).contains(c))
+          return reject("repeated label '" + Twine(c) + "' (a diagonal)");
+        auto [it, inserted] = sizes.try_emplace(StringRef(&c, 1), shape[i]);
+        if (!inserted && it->second != shape[i])
+          return reject("label '" + Twine(c) + "' has two sizes");
+        ++counts[c];
+      }
+    }
+    std::string out;
+    if (explicitOutput) {
+      out = rhs.str();
+      for (auto [i, c] : llvm::enumerate(out))
+        if (!counts.count(c) || StringRef(out).take_front(i).contains(c))
+          return reject("output label '" + Twine(c) +
+                        "' is repeated or in no operand");
+    } else {
+      for (auto [c, n] : counts)
+        if (n == 1)
+          out.push_back(c);
+    }
+    Location loc = op.getLoc();
+    auto inOut = [&](char c) { return StringRef(out).contains(c); };
+    auto resultShape = tensorType(op.getOutput()).getShape();
+    if (terms.size() == 1) {
+      auto [v, labels] = sumOutLabels(loc, op.getInputs()[0], terms[0], inOut);
+      SmallVector<int64_t> perm;
+      for (char c : out)
+        perm.push_back(StringRef(labels).find(c));
+      return replace(op, view(loc, permute(loc, v, perm), resultShape));
+    }
+    StringRef ta = terms[0], tb = terms[1];
+    auto [a, la] = sumOutLabels(loc, op.getInputs()[0], ta, [&](char c) {
+      return inOut(c) || tb.contains(c);
+    });
+    auto [b, lb] = sumOutLabels(loc, op.getInputs()[1], tb, [&](char c) {
+      return inOut(c) || ta.contains(c);
+    });
+    std::string batch, free_a, free_b, contract;
+    for (char c : out) {
+      bool inA = StringRef(la).contains(c), inB = StringRef(lb).contains(c);
+      (inA && inB ? batch : inA ? free_a : free_b).push_back(c);
+    }
+    for (char c : la)
+      if (!inOut(c))
+        contract.push_back(c);
+    auto dims = [&](StringRef labels) {
+      int64_t n = 1;
+      for (char c : labels)
+        n *= sizes[StringRef(&c, 1)];
+      return n;
+    };
+    auto order = [&](StringRef labels, StringRef wanted) {
+      SmallVector<int64_t> perm;
+      for (char c : wanted)
+        perm.push_back(labels.find(c));
+      return perm;
+    };
+    int64_t nb = dims(batch), m = dims(free_a), n = dims(free_b),
+            k = dims(contract);
+    Value am = view(loc, permute(loc, a, order(la, batch + free_a + contract)),
+                    {nb, m, k});
+    Value bm = view(loc, permute(loc, b, order(lb, batch + contract + free_b)),
+                    {nb, k, n});
+    Value prod = rewriter.create<bnn::MatMulOp>(
+        loc, tensorType(am).clone({nb, m, n}), am, bm);
+    std::string produced = batch + free_a + free_b;
+    SmallVector<int64_t> producedShape;
+    for (char c : produced)
+      producedShape.push_back(sizes[StringRef(&c, 1)]);
+    Value r = view(loc, prod, producedShape);
+    return replace(
+        op, view(loc, permute(loc, r, order(produced, out)), resultShape));
   }
 };
 

@@ -39,8 +39,8 @@ ArrayRef<TargetInfo> targets() {
 }
 
 ArrayRef<StringRef> targetNames() {
-  static const SmallVector<StringRef> names = llvm::to_vector(
-      map_range(targetEntries(), [](const TargetEntry &e) { return e.info.name; }));
+  static const SmallVector<StringRef> names = llvm::to_vector(map_range(
+      targetEntries(), [](const TargetEntry &e) { return e.info.name; }));
   return names;
 }
 
@@ -257,8 +257,7 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
               << (asBits ? ", as IEEE-754 bit patterns" : "") << " */\n";
   if (asBits)
     constantsOS << "static const union { uint32_t bits[" << length
-                << "]; float values[" << length << "]; } " << name
-                << " = {{";
+                << "]; float values[" << length << "]; } " << name << " = {{";
   else
     constantsOS << "static const " << cType(element) << " " << name << "["
                 << length << "] = {";
@@ -282,8 +281,8 @@ std::string CEmitter::defineConstant(Operation *op, StringRef role) {
     // 8 words per line, no spaces: 2.9 bytes of C per weight byte.
     for (const APFloat &v : attr.getValues<APFloat>()) {
       constantsOS << (i++ % 8 == 0 ? "\n    " : "");
-      constantsOS << format("0x%08x,", static_cast<uint32_t>(
-                                           v.bitcastToAPInt().getZExtValue()));
+      constantsOS << format(
+          "0x%08x,", static_cast<uint32_t>(v.bitcastToAPInt().getZExtValue()));
     }
   } else if (isa<FloatType>(element)) {
     for (const APFloat &v : attr.getValues<APFloat>()) {
@@ -552,11 +551,9 @@ void CEmitter::emitDescriptors(raw_ostream &os, StringRef which,
        << which << " */\n";
   for (auto [type, name] : llvm::zip(types, nameExprs)) {
     auto t = cast<RankedTensorType>(type);
-    os << "    {" << name << ", "
-       << onnxDtypeName(t.getElementType())
-       << ", " << t.getRank() << ", {"
-       << (t.getRank() ? shapeString(t, ", ") : "0") << "}, "
-       << t.getNumElements() << ", " << bnn::tensorBytes(t) << "},\n";
+    os << "    {" << name << ", " << onnxDtypeName(t.getElementType()) << ", "
+       << t.getRank() << ", {" << (t.getRank() ? shapeString(t, ", ") : "0")
+       << "}, " << t.getNumElements() << ", " << bnn::tensorBytes(t) << "},\n";
   }
   os << "};\n";
 }
@@ -591,8 +588,8 @@ void CEmitter::emitHeader(raw_ostream &os) {
      << "#define " << m << "_ARENA_SIZE " << arenaSize << "\n"
      << "#define " << m << "_ARENA_ALIGN 16\n"
      << "/* Identifies this pair of files; the .c generated with this header "
-        "checks it. */\n#define " << m << "_GENERATION "
-     << kGenerationPlaceholder << "ULL\n\n";
+        "checks it. */\n#define "
+     << m << "_GENERATION " << kGenerationPlaceholder << "ULL\n\n";
   auto describe = [&](StringRef kind, TypeRange types,
                       ArrayRef<std::string> names) {
     for (auto [i, t] : llvm::enumerate(types)) {
@@ -757,9 +754,9 @@ static std::string headerNameProblem(StringRef name) {
       return "an #include cannot spell its '\\x" +
              llvm::utohexstr(u, /*LowerCase=*/true, 2) + "' byte";
   }
-  for (StringRef standard : {"string.h", "math.h", "stdint.h", "stddef.h",
-                             "stdio.h", "stdlib.h", "limits.h", "float.h",
-                             "arm_neon.h", "arm_acle.h", "arm_mve.h"})
+  for (StringRef standard :
+       {"string.h", "math.h", "stdint.h", "stddef.h", "stdio.h", "stdlib.h",
+        "limits.h", "float.h", "arm_neon.h", "arm_acle.h", "arm_mve.h"})
     if (name.equals_insensitive(standard))
       return "it would hide the C library's <" + standard.str() +
              ">, which the generated code includes";
@@ -772,9 +769,10 @@ LogicalResult emitModelC(ModuleOp module, const EmitOptions &opts,
   auto funcs = module.getOps<func::FuncOp>();
   if (std::distance(funcs.begin(), funcs.end()) != 1)
     return module.emitError("expected exactly one function to emit");
-  const TargetEntry *entry = llvm::find_if(
-      targetEntries(),
-      [&](const TargetEntry &e) { return e.info.name == opts.target; });
+  const TargetEntry *entry =
+      llvm::find_if(targetEntries(), [&](const TargetEntry &e) {
+        return e.info.name == opts.target;
+      });
   if (entry == targetEntries().end())
     return module.emitError("unknown target '") << opts.target << "'";
   std::unique_ptr<TargetKernels> kernels = entry->create(entry->info.core);

@@ -567,4 +567,105 @@ def Bnn_RecurrentOp : Bnn_Op<"recurrent", [Pure, AttrSizedOperandSegments]> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Resampling, transposed convolution and indexing (issue 16)
+//===----------------------------------------------------------------------===//
+
+def Bnn_ResizeOp : Bnn_Op<"resize", [Pure]> {
+  let summary = "Separable resampling through per-axis tap tables";
+  let description = [{
+    For every axis d, output coordinate o has `taps[d]` taps: input indices
+    `indices[base_d + o * taps[d] + t]` and weights `weights[...]` at the
+    same position (base_d: the tables of the axes before d, out_e * taps[e]
+    each). y[o] = sum over every tap combination of the product of the
+    weights times x at the indices. A first tap index of -1 marks a
+    coordinate outside the crop (tf_crop_and_resize): the output is
+    `extrapolation_value` then. Nearest, linear and cubic Resize and
+    Upsample all become tables at compile time (runtime bnnc_resize_f32).
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, DenseI64ArrayAttr:$taps,
+                   DenseI32ArrayAttr:$indices, DenseF32ArrayAttr:$weights,
+                   F32Attr:$extrapolation_value);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Bnn_ConvTransposeOp : Bnn_Op<"conv_transpose", [Pure]> {
+  let summary = "Float transposed 3-D convolution (NCDHW; 1-D and 2-D as views)";
+  let description = [{
+    y[n, m, o] = bias[m] + sum over the group's channels c and taps k of
+    x[n, c, i] * w[c, m % (M / group), k] where o = i * stride - pad_begin +
+    k * dilation, per spatial axis. The output size is the result type's
+    (output_padding and output_shape are folded into it and into `pads`,
+    the three leading pads).
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, Bnn_F32Tensor:$weight,
+                   Optional<Bnn_F32Tensor>:$bias, DenseI64ArrayAttr:$strides,
+                   DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+                   I64Attr:$group);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Bnn_GatherElementsOp : Bnn_Op<"gather_elements", [Pure]> {
+  let summary = "ONNX GatherElements; indices checked at run time";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_GatherNDOp : Bnn_Op<"gather_nd", [Pure]> {
+  let summary = "ONNX GatherND; indices checked at run time";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   I64Attr:$batch_dims);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_ScatterNDOp : Bnn_Op<"scatter_nd", [Pure]> {
+  let summary = "ONNX ScatterND (reduction none, add or mul); indices checked";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   AnyRankedTensor:$updates, StrAttr:$reduction);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_OneHotOp : Bnn_Op<"one_hot", [Pure]> {
+  let summary = "ONNX OneHot with a constant depth inserted at `axis`";
+  let description = [{
+    `values` holds [off, on]; an index i (i + depth if negative) selects on
+    at position i of the new axis; indices outside [-depth, depth) give an
+    all-off row.
+  }];
+  let arguments = (ins AnyRankedTensor:$indices, AnyRankedTensor:$values,
+                   I64Attr:$depth, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_TriluOp : Bnn_Op<"trilu", [Pure]> {
+  let summary = "Keep the upper (j - i >= k) or lower (j - i <= k) triangle";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$k, BoolAttr:$upper);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Bnn_LpNormOp : Bnn_Op<"lp_norm", [Pure]> {
+  let summary = "x / ||x||_p along `axis` (p = 1 or 2)";
+  let arguments = (ins Bnn_F32Tensor:$input, I64Attr:$axis, I64Attr:$p);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 #endif // BNNC_BNN_OPS

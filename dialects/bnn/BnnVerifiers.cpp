@@ -910,3 +910,196 @@ LogicalResult RecurrentOp::verify() {
            << *total << " elements (Y, Y_h, Y_c and scratch)";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Resampling, transposed convolution and indexing (issue 16)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The integer index types the indexing kernels read.
+LogicalResult verifyIndexType(Operation *op, Value indices) {
+  Type index = tensorType(indices).getElementType();
+  if (!index.isInteger(32) && !index.isInteger(64))
+    return op->emitOpError("indices must be i32 or i64, got ") << index;
+  return success();
+}
+
+LogicalResult verifySameElementType(Operation *op, Value a, Value b) {
+  if (tensorType(a).getElementType() != tensorType(b).getElementType())
+    return op->emitOpError("result element type must be the data's");
+  return success();
+}
+
+/// The runtime's kernels take at most this many dimensions.
+constexpr int64_t kMaxKernelRank = 8;
+
+} // namespace
+
+LogicalResult ResizeOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto x = tensorType(getInput()), y = tensorType(getOutput());
+  int64_t rank = x.getRank();
+  if (y.getRank() != rank || rank < 1 || rank > kMaxKernelRank)
+    return emitOpError("input and output must have the same rank in [1, ")
+           << kMaxKernelRank << "]";
+  ArrayRef<int64_t> taps = getTaps();
+  if (static_cast<int64_t>(taps.size()) != rank)
+    return emitOpError("needs one tap count per axis");
+  int64_t entries = 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (taps[d] < 1 || taps[d] > 4)
+      return emitOpError("tap counts must be in [1, 4], got ") << taps[d];
+    if (y.getDimSize(d) > 0 && x.getDimSize(d) < 1)
+      return emitOpError("cannot resample an empty axis ") << d;
+    entries += y.getDimSize(d) * taps[d];
+  }
+  ArrayRef<int32_t> indices = getIndices();
+  if (static_cast<int64_t>(indices.size()) != entries ||
+      static_cast<int64_t>(getWeights().size()) != entries)
+    return emitOpError("tables must have ") << entries << " entries";
+  int64_t at = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    for (int64_t e = 0; e < y.getDimSize(d) * taps[d]; ++e, ++at)
+      if (indices[at] < -1 || indices[at] >= x.getDimSize(d))
+        return emitOpError("index ")
+               << indices[at] << " of axis " << d << " is out of range";
+  return success();
+}
+
+LogicalResult ConvTransposeOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto x = tensorType(getInput()), w = tensorType(getWeight());
+  auto y = tensorType(getOutput());
+  if (x.getRank() != 5 || w.getRank() != 5 || y.getRank() != 5)
+    return emitOpError("expects 5-D input, weight and output");
+  if (getStrides().size() != 3 || getPads().size() != 3 ||
+      getDilations().size() != 3)
+    return emitOpError("strides, pads and dilations need 3 values each");
+  for (int64_t d = 0; d < 3; ++d)
+    if (getStrides()[d] < 1 || getDilations()[d] < 1 ||
+        getStrides()[d] > (int64_t(1) << 20) ||
+        getDilations()[d] > (int64_t(1) << 20) ||
+        std::abs(getPads()[d]) > (int64_t(1) << 20))
+      return emitOpError("strides and dilations must be in [1, 2^20], pads "
+                         "in [-2^20, 2^20]");
+  int64_t group = getGroup();
+  if (group < 1 || x.getDimSize(1) != w.getDimSize(0) ||
+      x.getDimSize(1) % group != 0 ||
+      y.getDimSize(1) != w.getDimSize(1) * group)
+    return emitOpError("channel counts do not match group ") << group;
+  if (y.getDimSize(0) != x.getDimSize(0))
+    return emitOpError("input and output batch sizes differ");
+  if (getBias() &&
+      tensorType(getBias()).getShape() != ArrayRef<int64_t>{y.getDimSize(1)})
+    return emitOpError("bias must have one value per output channel");
+  // The kernel computes o + pad - k * dilation in int32.
+  for (int64_t d = 0; d < 3; ++d)
+    if (y.getDimSize(2 + d) + std::abs(getPads()[d]) +
+            (w.getDimSize(2 + d) - 1) * getDilations()[d] >=
+        (int64_t(1) << 30))
+      return emitOpError("spatial extent too large for the kernel");
+  return success();
+}
+
+LogicalResult GatherElementsOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifyIndexType(*this, getIndices())) ||
+      failed(verifySameElementType(*this, getData(), getOutput())))
+    return failure();
+  auto data = tensorType(getData()), indices = tensorType(getIndices());
+  if (failed(verifyAxis(*this, getAxis(), data.getRank())))
+    return failure();
+  if (indices.getRank() != data.getRank() ||
+      tensorType(getOutput()).getShape() != indices.getShape())
+    return emitOpError("indices must have the data's rank and the result's "
+                       "shape");
+  // The other coordinates are used as they are: they must fit the data.
+  for (int64_t d = 0; d < data.getRank(); ++d)
+    if (d != static_cast<int64_t>(getAxis()) &&
+        indices.getDimSize(d) > data.getDimSize(d))
+      return emitOpError("indices dimension ")
+             << d << " exceeds the data's " << data.getDimSize(d);
+  return success();
+}
+
+LogicalResult GatherNDOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifyIndexType(*this, getIndices())) ||
+      failed(verifySameElementType(*this, getData(), getOutput())))
+    return failure();
+  auto data = tensorType(getData()).getShape();
+  auto indices = tensorType(getIndices()).getShape();
+  int64_t b = getBatchDims();
+  if (indices.empty() || b < 0 || b >= static_cast<int64_t>(indices.size()) ||
+      b >= static_cast<int64_t>(data.size()) ||
+      data.take_front(b) != indices.take_front(b))
+    return emitOpError("batch_dims ") << b << " does not fit the shapes";
+  int64_t k = indices.back();
+  if (k < 1 || b + k > static_cast<int64_t>(data.size()))
+    return emitOpError("index tuples of ")
+           << k << " do not fit data of rank " << data.size();
+  SmallVector<int64_t> expected(indices.drop_back());
+  llvm::append_range(expected, data.drop_front(b + k));
+  if (tensorType(getOutput()).getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape must be ") << bracketed(expected);
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifyIndexType(*this, getIndices())) ||
+      failed(verifySameType(*this, getData(), getOutput())) ||
+      failed(verifySameElementType(*this, getUpdates(), getOutput())))
+    return failure();
+  if (!llvm::is_contained({"none", "add", "mul"}, getReduction()))
+    return emitOpError("reduction must be none, add or mul");
+  auto data = tensorType(getData()).getShape();
+  auto indices = tensorType(getIndices()).getShape();
+  if (indices.empty() || indices.back() < 1 ||
+      indices.back() > static_cast<int64_t>(data.size()))
+    return emitOpError("index tuples do not fit the data's rank");
+  SmallVector<int64_t> expected(indices.drop_back());
+  llvm::append_range(expected, data.drop_front(indices.back()));
+  if (tensorType(getUpdates()).getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("updates shape must be ") << bracketed(expected);
+  return success();
+}
+
+LogicalResult OneHotOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameElementType(*this, getValues(), getOutput())))
+    return failure();
+  auto indices = tensorType(getIndices());
+  if (tensorType(getValues()).getNumElements() != 2)
+    return emitOpError("values must hold [off, on]");
+  int64_t axis = getAxis();
+  if (failed(verifyAxis(*this, axis, indices.getRank() + 1)))
+    return failure();
+  SmallVector<int64_t> expected(indices.getShape());
+  expected.insert(expected.begin() + axis, getDepth());
+  if (tensorType(getOutput()).getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape must be ") << bracketed(expected);
+  return success();
+}
+
+LogicalResult TriluOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameType(*this, getInput(), getOutput())))
+    return failure();
+  if (tensorType(getInput()).getRank() < 2)
+    return emitOpError("needs a rank of at least 2");
+  return success();
+}
+
+LogicalResult LpNormOp::verify() {
+  if (failed(verifyStaticShapes(*this)) ||
+      failed(verifySameType(*this, getInput(), getOutput())) ||
+      failed(verifyAxis(*this, getAxis(), tensorType(getInput()).getRank())))
+    return failure();
+  if (getP() != 1 && getP() != 2)
+    return emitOpError("p must be 1 or 2");
+  return success();
+}

@@ -420,6 +420,16 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
   return DenseElementsAttr::get(type, ArrayRef<int64_t>(dims));
 }
 
+/// Size: the element count of a static shape.
+OpFoldResult SizeOp::fold(FoldAdaptor) {
+  auto in = shapedType(getData());
+  auto type = shapedType(getSize());
+  if (!in.hasStaticShape() || type.getNumElements() != 1 ||
+      !type.getElementType().isInteger(64))
+    return {};
+  return DenseElementsAttr::get(type, in.getNumElements());
+}
+
 OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor adaptor) {
   if (!adaptor.getInput())
     return {};

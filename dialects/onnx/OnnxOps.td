@@ -359,7 +359,8 @@ def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure, Onnx_Elemen
                    DefaultValuedAttr<I64Attr, "-1">:$axis,
                    DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
                    DefaultValuedAttr<I64Attr, "1">:$stash_type);
-  let results = (outs AnyRankedTensor:$Y);
+  // The optional Mean and InvStdDev outputs, when the node has them.
+  let results = (outs AnyRankedTensor:$Y, Variadic<AnyRankedTensor>:$stats);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
@@ -638,5 +639,127 @@ def Onnx_GRUOp : Onnx_RecurrentOp<"GRU", (ins),
     (outs AnyRankedTensor:$Y, AnyRankedTensor:$Y_h)>;
 def Onnx_RNNOp : Onnx_RecurrentOp<"RNN", (ins), (ins),
     (outs AnyRankedTensor:$Y, AnyRankedTensor:$Y_h)>;
+
+//===----------------------------------------------------------------------===//
+// Resampling, transposed convolution, normalizations, indexing (issue 16)
+//===----------------------------------------------------------------------===//
+
+def Onnx_ResizeOp : Onnx_Op<"Resize", [Pure]> {
+  let summary = "ONNX Resize (opsets 10-13 forms; scales/sizes/roi constant)";
+  let description = [{
+    Operands follow the newest schema (X, roi, scales, sizes); at opset 10
+    the node has (X, scales), so `roi` holds the scales there.
+  }];
+  let arguments = (ins AnyRankedTensor:$X, Onnx_TensorOrNone:$roi,
+                   Onnx_TensorOrNone:$scales, Onnx_TensorOrNone:$sizes,
+                   DefaultValuedStrAttr<StrAttr, "half_pixel">:$coordinate_transformation_mode,
+                   DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
+                   DefaultValuedAttr<I64Attr, "0">:$exclude_outside,
+                   DefaultValuedAttr<F32Attr, "0.0">:$extrapolation_value,
+                   DefaultValuedStrAttr<StrAttr, "nearest">:$mode,
+                   DefaultValuedStrAttr<StrAttr, "round_prefer_floor">:$nearest_mode);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_UpsampleOp : Onnx_Op<"Upsample", [Pure]> {
+  let summary = "ONNX Upsample (scales an attribute at opset 7, an input at 9)";
+  let arguments = (ins AnyRankedTensor:$X, Onnx_TensorOrNone:$scales_t,
+                   DefaultValuedStrAttr<StrAttr, "nearest">:$mode,
+                   OptionalAttr<DenseF32ArrayAttr>:$scales);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_ConvTransposeOp : Onnx_Op<"ConvTranspose", [Pure]> {
+  let summary = "ONNX ConvTranspose (1-D to 3-D, NCHW)";
+  let arguments = (ins AnyRankedTensor:$X, AnyRankedTensor:$W,
+                   Onnx_TensorOrNone:$B,
+                   DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+                   OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$group,
+                   OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$output_padding,
+                   OptionalAttr<DenseI64ArrayAttr>:$output_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   OptionalAttr<DenseI64ArrayAttr>:$strides);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_InstanceNormalizationOp : Onnx_Op<"InstanceNormalization", [Pure]> {
+  let summary = "ONNX InstanceNormalization (per sample and channel)";
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                   AnyRankedTensor:$B,
+                   DefaultValuedAttr<F32Attr, "1e-05">:$epsilon);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_LpNormalizationOp : Onnx_Op<"LpNormalization", [Pure]> {
+  let summary = "ONNX LpNormalization (p = 1 or 2) along `axis`";
+  let arguments = (ins AnyRankedTensor:$input,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<I64Attr, "2">:$p);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_GatherElementsOp : Onnx_Op<"GatherElements", [Pure]> {
+  let summary = "ONNX GatherElements along `axis`";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_GatherNDOp : Onnx_Op<"GatherND", [Pure]> {
+  let summary = "ONNX GatherND";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_ScatterNDOp : Onnx_Op<"ScatterND", [Pure]> {
+  let summary = "ONNX ScatterND (reduction none, add or mul)";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                   AnyRankedTensor:$updates,
+                   DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_OneHotOp : Onnx_Op<"OneHot", [Pure]> {
+  let summary = "ONNX OneHot (depth a compile-time constant)";
+  let arguments = (ins AnyRankedTensor:$indices, AnyRankedTensor:$depth,
+                   AnyRankedTensor:$values,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_TriluOp : Onnx_Op<"Trilu", [Pure]> {
+  let summary = "ONNX Trilu (k a compile-time constant)";
+  let arguments = (ins AnyRankedTensor:$input, Onnx_TensorOrNone:$k,
+                   DefaultValuedAttr<I64Attr, "1">:$upper);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_SizeOp : Onnx_Op<"Size", [Pure]> {
+  let summary = "ONNX Size: always a compile-time constant in bnnc";
+  let arguments = (ins AnyRankedTensor:$data);
+  let results = (outs AnyRankedTensor:$size);
+  let assemblyFormat = "$data attr-dict `:` type($data) `->` type($size)";
+  let hasFolder = 1;
+}
+
+def Onnx_EinsumOp : Onnx_Op<"Einsum", [Pure]> {
+  let summary = "ONNX Einsum (matmul, batched matmul, transpose, reduction forms)";
+  let arguments = (ins Variadic<AnyRankedTensor>:$Inputs, StrAttr:$equation);
+  let results = (outs AnyRankedTensor:$Output);
+  let assemblyFormat = "$Inputs attr-dict `:` functional-type(operands, results)";
+}
 
 #endif // BNNC_ONNX_OPS

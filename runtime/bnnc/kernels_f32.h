@@ -637,6 +637,83 @@ static inline void bnnc_recurrent_dot_f32(
   }
 }
 
+/* ---- Resize (ONNX Resize and Upsample) --------------------------------- */
+
+/* Separable resampling through tap tables computed by the compiler
+ * (passes/ResizeTables.cpp). Axis d of the output has out_dims[d]
+ * coordinates with taps[d] taps each; its tables start after those of the
+ * axes before it in `idx` (input indices) and `w` (weights). y is the sum
+ * over every combination of one tap per axis of the product of the weights
+ * times x at the indices; a first index below 0 on any axis (outside the
+ * crop of tf_crop_and_resize) gives extrapolation_value instead. Every
+ * index is clamped into its axis, so no table value reads outside x. */
+typedef struct {
+  int32_t rank;
+  int32_t in_dims[BNNC_MAX_RANK];
+  int32_t out_dims[BNNC_MAX_RANK];
+  int32_t taps[BNNC_MAX_RANK];
+  float extrapolation_value;
+} bnnc_resize_params;
+
+static inline void bnnc_resize_f32(const bnnc_resize_params *p,
+                                   const int32_t *idx, const float *w,
+                                   const float *x, float *y) {
+  size_t table[BNNC_MAX_RANK], in_stride[BNNC_MAX_RANK];
+  size_t coord[BNNC_MAX_RANK], tap[BNNC_MAX_RANK];
+  size_t total = 1, stride = 1, at = 0;
+  const int32_t rank =
+      p->rank < 1 ? 1 : p->rank > BNNC_MAX_RANK ? BNNC_MAX_RANK : p->rank;
+  for (int32_t d = 0; d < rank; ++d) {
+    table[d] = at;
+    at += (size_t)p->out_dims[d] * (size_t)p->taps[d];
+    total *= (size_t)p->out_dims[d];
+    coord[d] = 0;
+  }
+  for (int32_t d = rank - 1; d >= 0; --d) {
+    in_stride[d] = stride;
+    stride *= (size_t)p->in_dims[d];
+  }
+  for (size_t o = 0; o < total; ++o) {
+    int32_t outside = 0;
+    for (int32_t d = 0; d < rank; ++d) {
+      tap[d] = 0;
+      if (idx[table[d] + coord[d] * (size_t)p->taps[d]] < 0)
+        outside = 1;
+    }
+    if (outside) {
+      y[o] = p->extrapolation_value;
+    } else {
+      float acc = 0.0f;
+      for (;;) {
+        float weight = 1.0f;
+        size_t offset = 0;
+        int32_t d;
+        for (d = 0; d < rank; ++d) {
+          const size_t e = table[d] + coord[d] * (size_t)p->taps[d] + tap[d];
+          int32_t i = idx[e];
+          i = i < 0 ? 0 : i >= p->in_dims[d] ? p->in_dims[d] - 1 : i;
+          offset += (size_t)i * in_stride[d];
+          weight *= w[e];
+        }
+        acc += weight * x[offset];
+        for (d = rank - 1; d >= 0; --d) {
+          if (++tap[d] < (size_t)p->taps[d])
+            break;
+          tap[d] = 0;
+        }
+        if (d < 0)
+          break;
+      }
+      y[o] = acc;
+    }
+    for (int32_t d = rank - 1; d >= 0; --d) {
+      if (++coord[d] < (size_t)p->out_dims[d])
+        break;
+      coord[d] = 0;
+    }
+  }
+}
+
 /* The portable kernel: bnnc_recurrent_dot_f32 with bnnc_rnn_dot_f32. */
 static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
                                       const float *x, const float *w,
@@ -646,6 +723,76 @@ static inline void bnnc_recurrent_f32(const bnnc_recurrent_params *p,
                                       float *out) {
   bnnc_recurrent_dot_f32(p, bnnc_rnn_dot_f32, x, w, r, bias, h0, c0, peep,
                          lens, out);
+}
+
+/* ---- Transposed convolution (ONNX ConvTranspose) ----------------------- */
+
+/* NCDHW; 1-D and 2-D are views with leading spatial sizes of 1. */
+typedef struct {
+  int32_t n, c, m, group;
+  int32_t in[3], out[3], kernel[3];
+  int32_t stride[3], pad[3], dilation[3];
+} bnnc_conv_transpose_params;
+
+/* y[n, m, o] = bias[m] + sum over the group's input channels c and kernel
+ * taps k with o = i * stride - pad + k * dilation (per axis) of
+ * x[n, c, i] * w[c, m % (M / group), k]: each output gathers the inputs
+ * that reach it, so it is written once. */
+static inline void bnnc_conv_transpose_f32(const bnnc_conv_transpose_params *p,
+                                           const float *x, const float *w,
+                                           const float *bias, float *y) {
+  const size_t cg = (size_t)p->c / (size_t)p->group;
+  const size_t mg = (size_t)p->m / (size_t)p->group;
+  const size_t in_plane =
+      (size_t)p->in[0] * (size_t)p->in[1] * (size_t)p->in[2];
+  const size_t out_plane =
+      (size_t)p->out[0] * (size_t)p->out[1] * (size_t)p->out[2];
+  const size_t ksize =
+      (size_t)p->kernel[0] * (size_t)p->kernel[1] * (size_t)p->kernel[2];
+  for (size_t n = 0; n < (size_t)p->n; ++n)
+    for (size_t m = 0; m < (size_t)p->m; ++m) {
+      const size_t g = m / mg, mm = m % mg;
+      float *ym = y + (n * (size_t)p->m + m) * out_plane;
+      size_t at = 0;
+      for (int32_t od = 0; od < p->out[0]; ++od)
+        for (int32_t oh = 0; oh < p->out[1]; ++oh)
+          for (int32_t ow = 0; ow < p->out[2]; ++ow, ++at) {
+            float acc = bias ? bias[m] : 0.0f;
+            for (size_t ci = 0; ci < cg; ++ci) {
+              const size_t c = g * cg + ci;
+              const float *xc = x + (n * (size_t)p->c + c) * in_plane;
+              const float *wc = w + (c * mg + mm) * ksize;
+              for (int32_t kd = 0; kd < p->kernel[0]; ++kd) {
+                const int32_t td = od + p->pad[0] - kd * p->dilation[0];
+                if (td < 0 || td % p->stride[0] != 0 ||
+                    td / p->stride[0] >= p->in[0])
+                  continue;
+                const size_t id = (size_t)(td / p->stride[0]);
+                for (int32_t kh = 0; kh < p->kernel[1]; ++kh) {
+                  const int32_t th = oh + p->pad[1] - kh * p->dilation[1];
+                  if (th < 0 || th % p->stride[1] != 0 ||
+                      th / p->stride[1] >= p->in[1])
+                    continue;
+                  const size_t ih = (size_t)(th / p->stride[1]);
+                  for (int32_t kw = 0; kw < p->kernel[2]; ++kw) {
+                    const int32_t tw = ow + p->pad[2] - kw * p->dilation[2];
+                    if (tw < 0 || tw % p->stride[2] != 0 ||
+                        tw / p->stride[2] >= p->in[2])
+                      continue;
+                    const size_t iw = (size_t)(tw / p->stride[2]);
+                    acc += xc[(id * (size_t)p->in[1] + ih) * (size_t)p->in[2] +
+                              iw] *
+                           wc[((size_t)kd * (size_t)p->kernel[1] +
+                               (size_t)kh) *
+                                  (size_t)p->kernel[2] +
+                              (size_t)kw];
+                  }
+                }
+              }
+            }
+            ym[at] = acc;
+          }
+    }
 }
 
 #endif /* BNNC_KERNELS_F32_H */

@@ -106,6 +106,17 @@ protected:
   virtual mlir::LogicalResult channelAffine(bnn::ChannelAffineOp op,
                                             CEmitter &e);
   virtual mlir::LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e);
+  // Issue 16 (targets/generic/ResampleIndexKernels.cpp).
+  virtual mlir::LogicalResult resize(bnn::ResizeOp op, CEmitter &e);
+  virtual mlir::LogicalResult convTranspose(bnn::ConvTransposeOp op,
+                                            CEmitter &e);
+  virtual mlir::LogicalResult gatherElements(bnn::GatherElementsOp op,
+                                             CEmitter &e);
+  virtual mlir::LogicalResult gatherND(bnn::GatherNDOp op, CEmitter &e);
+  virtual mlir::LogicalResult scatterND(bnn::ScatterNDOp op, CEmitter &e);
+  virtual mlir::LogicalResult oneHot(bnn::OneHotOp op, CEmitter &e);
+  virtual mlir::LogicalResult trilu(bnn::TriluOp op, CEmitter &e);
+  virtual mlir::LogicalResult lpNorm(bnn::LpNormOp op, CEmitter &e);
 
   /// The portable kernels' parameter structs and epilogues, shared with the
   /// targets whose kernels take the same descriptions. Each returns the C

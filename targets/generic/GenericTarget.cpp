@@ -82,9 +82,9 @@ std::string tableExpr(StringRef pattern, StringRef alpha, StringRef beta) {
     if (at == StringRef::npos)
       break;
     pattern = pattern.drop_front(at);
-    StringRef value = pattern.consume_front("{alpha}") ? alpha
+    StringRef value = pattern.consume_front("{alpha}")  ? alpha
                       : pattern.consume_front("{beta}") ? beta
-                                                         : StringRef();
+                                                        : StringRef();
     if (value.empty()) { // not a placeholder: copy the brace
       expr += '{';
       pattern = pattern.drop_front();
@@ -103,9 +103,7 @@ std::optional<std::string> handWrittenExpr(bnn::ElementwiseOp op) {
   Type in = tensorType(op.getInputs()[0]).getElementType();
   Type out = tensorType(op.getOutput()).getElementType();
   bool isFloat = in.isF32();
-  std::string wide = in.isInteger(32)   ? "i32"
-                     : in.isInteger(64) ? "i64"
-                                        : "";
+  std::string wide = in.isInteger(32) ? "i32" : in.isInteger(64) ? "i64" : "";
   auto helper = [&](StringRef fn, StringRef args) {
     return ("bnnc_" + fn + "_" + wide + "(" + args + ")").str();
   };
@@ -157,8 +155,7 @@ std::optional<std::string> handWrittenExpr(bnn::ElementwiseOp op) {
     // An integer base: a float exponent computes in double and saturates
     // into the base's type; an integer one wraps (as the folder does).
     if (isa<FloatType>(exponent))
-      return "bnnc_f64_to_" + typeSuffix(out) +
-             "(pow((double)a0, (double)a1))";
+      return "bnnc_f64_to_" + typeSuffix(out) + "(pow((double)a0, (double)a1))";
     return std::string("bnnc_pow_i64((int64_t)a0, (int64_t)a1)");
   }
   case K::PRelu:
@@ -219,10 +216,8 @@ std::optional<std::string> elementwiseExpr(bnn::ElementwiseOp op) {
     return v ? CEmitter::floatLiteral(v->convertToDouble(), false)
              : std::string("0.0f");
   };
-  return tableExpr(info.floatC, literal(op.getAlpha()),
-                   literal(op.getBeta()));
+  return tableExpr(info.floatC, literal(op.getAlpha()), literal(op.getBeta()));
 }
-
 
 /// [outer, n, inner] around `axis`.
 std::array<int64_t, 3> around(ArrayRef<int64_t> shape, int64_t axis) {
@@ -389,6 +384,15 @@ LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
       .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
       .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
       .Case([&](bnn::RecurrentOp k) { return recurrent(k, e); })
+      // Issue 16 (ResampleIndexKernels.cpp).
+      .Case([&](bnn::ResizeOp k) { return resize(k, e); })
+      .Case([&](bnn::ConvTransposeOp k) { return convTranspose(k, e); })
+      .Case([&](bnn::GatherElementsOp k) { return gatherElements(k, e); })
+      .Case([&](bnn::GatherNDOp k) { return gatherND(k, e); })
+      .Case([&](bnn::ScatterNDOp k) { return scatterND(k, e); })
+      .Case([&](bnn::OneHotOp k) { return oneHot(k, e); })
+      .Case([&](bnn::TriluOp k) { return trilu(k, e); })
+      .Case([&](bnn::LpNormOp k) { return lpNorm(k, e); })
       .Default([](Operation *o) {
         return o->emitError("the generic target has no kernel for ")
                << o->getName();
@@ -468,7 +472,8 @@ LogicalResult GenericKernels::elementwise(bnn::ElementwiseOp op, CEmitter &e) {
   auto expr = elementwiseExpr(op);
   if (!expr)
     return op.emitError("the generic target has no '")
-           << bnn::stringifyElementwiseKind(op.getKind()) << "' for element type "
+           << bnn::stringifyElementwiseKind(op.getKind())
+           << "' for element type "
            << tensorType(op.getInputs()[0]).getElementType();
   auto shape = tensorType(op.getOutput()).getShape();
   SmallVector<Access> accesses = {rowMajorAccess(shape)};
@@ -523,9 +528,8 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
   if (failed(checkKernelRank(op, in.size())))
     return failure();
   // A scalar pads as a one-element vector (its pads are empty).
-  SmallVector<int64_t> inShape(in), outShape(out), begin(
-                                                     op.getPads().take_front(
-                                                         in.size()));
+  SmallVector<int64_t> inShape(in), outShape(out),
+      begin(op.getPads().take_front(in.size()));
   if (in.empty()) {
     inShape = outShape = {1};
     begin = {0};
@@ -543,9 +547,9 @@ LogicalResult GenericKernels::pad(bnn::PadOp op, CEmitter &e) {
       .array("in_shape", inShape)
       .array("out_shape", outShape)
       .array("pad_begin", begin);
-  emitKernelCall(e, "bnnc_pad_" + typeSuffix(op.getOutput()),
-                 {p.finish(), e.input(op.getInput()), value,
-                  e.output(op.getOutput())});
+  emitKernelCall(
+      e, "bnnc_pad_" + typeSuffix(op.getOutput()),
+      {p.finish(), e.input(op.getInput()), value, e.output(op.getOutput())});
   return success();
 }
 
@@ -608,12 +612,12 @@ LogicalResult GenericKernels::reduce(bnn::ReduceOp op, CEmitter &e) {
       .array("out_strides", outStrides)
       .field("out_count", outCount)
       .field("count", outCount ? shapeProduct(in) / outCount : 0);
-  emitKernelCall(e,
-                 ("bnnc_reduce_" + bnn::stringifyReduceKind(op.getKind()) +
-                  "_" + typeSuffix(op.getOutput()))
-                     .str(),
-                 {p.finish(), e.input(op.getInput()),
-                  e.output(op.getOutput())});
+  emitKernelCall(
+      e,
+      ("bnnc_reduce_" + bnn::stringifyReduceKind(op.getKind()) + "_" +
+       typeSuffix(op.getOutput()))
+          .str(),
+      {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
   return success();
 }
 
@@ -654,11 +658,11 @@ LogicalResult GenericKernels::layerNorm(bnn::LayerNormOp op, CEmitter &e) {
 }
 
 LogicalResult GenericKernels::gelu(bnn::GeluOp op, CEmitter &e) {
-  emitKernelCall(e, "bnnc_gelu_f32",
-                 {std::to_string(tensorType(op.getInput()).getNumElements()),
-                  op.getApproximate() == bnn::GeluApproximation::tanh ? "1"
-                                                                     : "0",
-                  e.input(op.getInput()), e.output(op.getOutput())});
+  emitKernelCall(
+      e, "bnnc_gelu_f32",
+      {std::to_string(tensorType(op.getInput()).getNumElements()),
+       op.getApproximate() == bnn::GeluApproximation::tanh ? "1" : "0",
+       e.input(op.getInput()), e.output(op.getOutput())});
   return success();
 }
 
@@ -816,7 +820,8 @@ std::string GenericKernels::floatEpilogue(bnn::BConv2DOp op, CEmitter &e) {
               << activationConstant(op.getActivation())
               << ", .slope = " << slope
               << ",\n    .clamp_lo = " << floatOrZero(op.getClampLo())
-              << ", .clamp_hi = " << floatOrZero(op.getClampHi()) << ",\n};\n\n";
+              << ", .clamp_hi = " << floatOrZero(op.getClampHi())
+              << ",\n};\n\n";
   return "&" + epilogue;
 }
 
@@ -899,10 +904,9 @@ std::string GenericKernels::recurrentParams(bnn::RecurrentOp op, CEmitter &e) {
   p.array("act", acts);
   auto floats = [](ArrayRef<float> values) {
     return "{" +
-           join(map_range(values,
-                          [](float v) {
-                            return CEmitter::floatLiteral(v, false);
-                          }),
+           join(map_range(
+                    values,
+                    [](float v) { return CEmitter::floatLiteral(v, false); }),
                 ", ") +
            "}";
   };

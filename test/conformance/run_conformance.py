@@ -32,8 +32,12 @@ CONST-INPUT RULE. bnnc compiles static shapes, so graph inputs that determine
   again, once per data set, with `--const-input NAME=<data set>/input_k.pb`
   for EVERY graph input of integer element type (int64, int32); those inputs
   disappear from the generated C's inputs and the remaining ones are passed to
-  the harness in the model's order. Float inputs are never bound. The report
-  marks such tests "const-inputs".
+  the harness in the model's order. A float input is bound only when bnnc's
+  error names it as one that must be constant ("graph input 'NAME';
+  --const-input binds it": Resize's scales and roi, Upsample's scales, which
+  determine the output shape or the sampling grid like an integer shape input
+  does); data inputs are never bound. The report marks such tests
+  "const-inputs".
 
 TOLERANCE. Float outputs pass when |y - ref| <= atol + rtol * |ref|
   elementwise, NaN matches NaN only, an infinity only the same infinity;
@@ -129,6 +133,8 @@ CONST_RETRY_RE = re.compile(
     r"symbolic|static|dynamic|constant|compile[- ]time", re.IGNORECASE)
 
 INTEGER_CONST_DTYPES = {6, 7}  # int32, int64: bound by the const-input rule
+# Inputs of any type bnnc's error names as needing a compile-time constant.
+NAMED_CONST_RE = re.compile(r"graph input '([^']+)'; --const-input binds it")
 
 # harness.c --extreme patterns of the sanitizer pass (all three families:
 # rotating mixes, constant tensors, mixes with small valid integer ids).
@@ -477,6 +483,7 @@ class Runner:
                                                one_line(log)), detail=log)
         # The const-input rule: bind every integer graph input, per data set.
         builds = {}  # hash of the bound values -> (exe, dir)
+        named = set(NAMED_CONST_RE.findall(log))
         for ds in data_sets:
             ds_dir = os.path.join(tdir, ds)
             inputs = input_files(ds_dir)
@@ -486,7 +493,7 @@ class Runner:
                 if not name and k < len(info["inputs"]):
                     # input_k.pb holds the k-th graph input (not initializer)
                     name = info["inputs"][k][0]
-                if dtype in INTEGER_CONST_DTYPES:
+                if dtype in INTEGER_CONST_DTYPES or name in named:
                     if not name:
                         raise TestFailure("%s has no name to bind with "
                                           "--const-input" % pb)
@@ -505,6 +512,18 @@ class Runner:
             if key not in builds:
                 out_dir = os.path.join(work, "const-%d" % len(builds))
                 crc, clog, _ = self.bnnc_compile(model, out_dir, bound)
+                # Binding one input can reveal the next one bnnc names
+                # (sizes, then roi): bind those too, once per name.
+                more = set(NAMED_CONST_RE.findall(clog)) - named
+                if crc != 0 and more:
+                    named |= more
+                    bound += [(self.pb_meta(pb)[0] or info["inputs"][k][0],
+                               pb) for k, pb in enumerate(inputs)
+                              if (self.pb_meta(pb)[0] or
+                                  (info["inputs"][k][0]
+                                   if k < len(info["inputs"]) else ""))
+                              in more]
+                    crc, clog, _ = self.bnnc_compile(model, out_dir, bound)
                 if crc != 0:
                     raise TestFailure(
                         "bnnc with --const-input %s (%s): %s" % (

@@ -1277,3 +1277,91 @@ func.func @bnn_recurrent_reverse(%x: tensor<2x1x3xf32>, %w: tensor<2x4x3xf32>, %
   %y = bnn.recurrent "rnn" %x, %w, %r {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = array<i32: 1, 1>, input_forget = false, linear_before_reset = false, reverse = true} : (tensor<2x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32>) -> tensor<40xf32>
   return %y : tensor<40xf32>
 }
+
+// -----
+
+func.func @resize_index_range(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'bnn.resize' op index 2 of axis 0 is out of range}}
+  %y = bnn.resize %x {extrapolation_value = 0.0 : f32, indices = array<i32: 0, 2>, taps = array<i64: 1>, weights = array<f32: 1.0, 1.0>} : tensor<2xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+func.func @resize_table_size(%x: tensor<2xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'bnn.resize' op tables must have 8 entries}}
+  %y = bnn.resize %x {extrapolation_value = 0.0 : f32, indices = array<i32: 0, 1, 0, 1>, taps = array<i64: 2>, weights = array<f32: 1.0, 0.0, 1.0, 0.0>} : tensor<2xf32> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @resize_taps(%x: tensor<2xf32>) -> tensor<1xf32> {
+  // expected-error @+1 {{'bnn.resize' op tap counts must be in [1, 4], got 5}}
+  %y = bnn.resize %x {extrapolation_value = 0.0 : f32, indices = array<i32: 0, 0, 0, 0, 0>, taps = array<i64: 5>, weights = array<f32: 1.0, 0.0, 0.0, 0.0, 0.0>} : tensor<2xf32> -> tensor<1xf32>
+  return %y : tensor<1xf32>
+}
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x2x1x3x3xf32>, %w: tensor<1x2x1x3x3xf32>) -> tensor<1x2x1x5x5xf32> {
+  // expected-error @+1 {{'bnn.conv_transpose' op channel counts do not match group 1}}
+  %y = bnn.conv_transpose %x, %w {dilations = array<i64: 1, 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0>, strides = array<i64: 1, 1, 1>} : (tensor<1x2x1x3x3xf32>, tensor<1x2x1x3x3xf32>) -> tensor<1x2x1x5x5xf32>
+  return %y : tensor<1x2x1x5x5xf32>
+}
+
+// -----
+
+func.func @conv_transpose_stride(%x: tensor<1x1x1x3x3xf32>, %w: tensor<1x2x1x3x3xf32>) -> tensor<1x2x1x5x5xf32> {
+  // expected-error @+1 {{'bnn.conv_transpose' op strides and dilations must be in [1, 2^20]}}
+  %y = bnn.conv_transpose %x, %w {dilations = array<i64: 1, 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0>, strides = array<i64: 1, 0, 1>} : (tensor<1x1x1x3x3xf32>, tensor<1x2x1x3x3xf32>) -> tensor<1x2x1x5x5xf32>
+  return %y : tensor<1x2x1x5x5xf32>
+}
+
+// -----
+
+func.func @gather_elements_dims(%x: tensor<2x2xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{'bnn.gather_elements' op indices dimension 0 exceeds the data's 2}}
+  %y = bnn.gather_elements %x, %i {axis = 1 : i64} : (tensor<2x2xf32>, tensor<3x2xi64>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @gather_nd_tuple(%x: tensor<2x2xf32>, %i: tensor<1x3xi64>) -> tensor<1xf32> {
+  // expected-error @+1 {{'bnn.gather_nd' op index tuples of 3 do not fit data of rank 2}}
+  %y = bnn.gather_nd %x, %i {batch_dims = 0 : i64} : (tensor<2x2xf32>, tensor<1x3xi64>) -> tensor<1xf32>
+  return %y : tensor<1xf32>
+}
+
+// -----
+
+func.func @scatter_nd_updates(%x: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x3xf32>) -> tensor<4x4xf32> {
+  // expected-error @+1 {{'bnn.scatter_nd' op updates shape must be [2, 4]}}
+  %y = bnn.scatter_nd %x, %i, %u {reduction = "none"} : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x3xf32>) -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @one_hot_values(%i: tensor<3xi64>, %v: tensor<3xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'bnn.one_hot' op values must hold [off, on]}}
+  %y = bnn.one_hot %i, %v {axis = 1 : i64, depth = 4 : i64} : (tensor<3xi64>, tensor<3xf32>) -> tensor<3x4xf32>
+  return %y : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @trilu_rank(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'bnn.trilu' op needs a rank of at least 2}}
+  %y = bnn.trilu %x {k = 0 : i64, upper = true} : tensor<4xf32> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @lp_norm_p(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'bnn.lp_norm' op p must be 1 or 2}}
+  %y = bnn.lp_norm %x {axis = 0 : i64, p = 3 : i64} : tensor<4xf32> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}

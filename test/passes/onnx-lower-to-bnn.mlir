@@ -225,3 +225,158 @@ func.func @lstm_lengths_range(%x: tensor<4x2x2xf32>, %w: tensor<1x12x2xf32>, %r:
   %y, %yh, %yc = onnx.LSTM %x, %w, %r, %n, %lens, %n, %n, %n : (tensor<4x2x2xf32>, tensor<1x12x2xf32>, tensor<1x12x3xf32>, none, tensor<2xi32>, none, none, none) -> (tensor<4x1x2x3xf32>, tensor<1x2x3xf32>, tensor<1x2x3xf32>)
   return %yh : tensor<1x2x3xf32>
 }
+
+// -----
+
+// Resize by constant scales: one tap per axis for nearest (scale-1 axes and
+// the 2x axis alike), input index floor-or-round of (x + 0.5) / 2 - 0.5.
+// CHECK-LABEL: func.func @resize_nearest
+// CHECK: bnn.resize %arg0 {extrapolation_value = 0.000000e+00 : f32, indices = array<i32: 0, 0, 0, 0, 0, 1, 1>, taps = array<i64: 1, 1, 1, 1>, weights = array<f32: 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00>}
+func.func @resize_nearest(%x: tensor<1x1x1x2xf32>) -> tensor<1x1x1x4xf32> {
+  %n = onnx.NoValue
+  %s = onnx.Constant dense<[1.0, 1.0, 1.0, 2.0]> : tensor<4xf32>
+  %y = onnx.Resize %x, %n, %s, %n {mode = "nearest"} : (tensor<1x1x1x2xf32>, none, tensor<4xf32>, none) -> tensor<1x1x1x4xf32>
+  return %y : tensor<1x1x1x4xf32>
+}
+
+// -----
+
+// Linear with align_corners, 2 -> 3: x_ori = 0, 0.5, 1 (an integer x_ori
+// takes the tap left of it with weight 0, as the ONNX reference does); the
+// identity axis collapses to one tap.
+// CHECK-LABEL: func.func @resize_linear
+// CHECK: bnn.resize %arg0 {extrapolation_value = 0.000000e+00 : f32, indices = array<i32: 0, 0, 0, 0, 1, 0, 1>, taps = array<i64: 1, 2>, weights = array<f32: 1.000000e+00, 0.000000e+00, 1.000000e+00, 5.000000e-01, 5.000000e-01, 0.000000e+00, 1.000000e+00>}
+func.func @resize_linear(%x: tensor<1x2xf32>) -> tensor<1x3xf32> {
+  %n = onnx.NoValue
+  %s = onnx.Constant dense<[1, 3]> : tensor<2xi64>
+  %y = onnx.Resize %x, %n, %n, %s {mode = "linear", coordinate_transformation_mode = "align_corners"} : (tensor<1x2xf32>, none, none, tensor<2xi64>) -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
+
+// -----
+
+func.func @resize_runtime_scales(%x: tensor<1x2xf32>, %s: tensor<2xf32>) -> tensor<1x4xf32> {
+  %n = onnx.NoValue
+  // expected-error @+1 {{unnamed node (Resize): scales must be a compile-time constant}}
+  %y = onnx.Resize %x, %n, %s, %n : (tensor<1x2xf32>, none, tensor<2xf32>, none) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// ConvTranspose 2-D: viewed as 3-D with a leading spatial 1; explicit pads
+// keep their leading values.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: bnn.conv_transpose %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1, 1>, group = 1 : i64, pads = array<i64: 0, 1, 2>, strides = array<i64: 1, 3, 2>} : (tensor<1x1x1x3x3xf32>, tensor<1x2x1x3x3xf32>) -> tensor<1x2x1x7x3xf32>
+func.func @conv_transpose(%x: tensor<1x1x3x3xf32>, %w: tensor<1x2x3x3xf32>) -> tensor<1x2x7x3xf32> {
+  %n = onnx.NoValue
+  %y = onnx.ConvTranspose %x, %w, %n {pads = array<i64: 1, 2, 1, 2>, strides = array<i64: 3, 2>} : (tensor<1x1x3x3xf32>, tensor<1x2x3x3xf32>, none) -> tensor<1x2x7x3xf32>
+  return %y : tensor<1x2x7x3xf32>
+}
+
+// -----
+
+// InstanceNormalization: layernorm of the [N * C, H * W] rows, then the
+// per-channel scale and bias.
+// CHECK-LABEL: func.func @instance_norm
+// CHECK: %[[R:.*]] = bnn.reshape %arg0 : tensor<2x3x4x5xf32> -> tensor<6x20xf32>
+// CHECK: %[[L:.*]] = bnn.layernorm %[[R]], %{{.*}} {axis = 1 : i64, epsilon = 0.00999999977 : f32}
+// CHECK: %[[B:.*]] = bnn.reshape %[[L]] : tensor<6x20xf32> -> tensor<2x3x4x5xf32>
+// CHECK: bnn.channel_affine %[[B]], %arg1, %arg2
+func.func @instance_norm(%x: tensor<2x3x4x5xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<2x3x4x5xf32> {
+  %y = onnx.InstanceNormalization %x, %s, %b {epsilon = 0.01 : f32} : (tensor<2x3x4x5xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x5xf32>
+  return %y : tensor<2x3x4x5xf32>
+}
+
+// -----
+
+// Einsum "bhid,bhjd->bhij": B is transposed to [b*h, d, j], one batched
+// matmul.
+// CHECK-LABEL: func.func @einsum_attention
+// CHECK: %[[A:.*]] = bnn.reshape %arg0 : tensor<2x3x4x8xf32> -> tensor<6x4x8xf32>
+// CHECK: %[[T:.*]] = bnn.strided_copy %arg1 {{.*}} : tensor<2x3x5x8xf32> -> tensor<2x3x8x5xf32>
+// CHECK: %[[B:.*]] = bnn.reshape %[[T]] : tensor<2x3x8x5xf32> -> tensor<6x8x5xf32>
+// CHECK: %[[M:.*]] = bnn.matmul %[[A]], %[[B]] : (tensor<6x4x8xf32>, tensor<6x8x5xf32>) -> tensor<6x4x5xf32>
+// CHECK: bnn.reshape %[[M]] : tensor<6x4x5xf32> -> tensor<2x3x4x5xf32>
+func.func @einsum_attention(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x5x8xf32>) -> tensor<2x3x4x5xf32> {
+  %y = onnx.Einsum %q, %k {equation = "bhid,bhjd->bhij"} : (tensor<2x3x4x8xf32>, tensor<2x3x5x8xf32>) -> tensor<2x3x4x5xf32>
+  return %y : tensor<2x3x4x5xf32>
+}
+
+// -----
+
+// Einsum "ij->ji" is one transpose.
+// CHECK-LABEL: func.func @einsum_transpose
+// CHECK: bnn.strided_copy %arg0 {offset = 0 : i64, strides = array<i64: 1, 3>} : tensor<2x3xf32> -> tensor<3x2xf32>
+func.func @einsum_transpose(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  %y = onnx.Einsum %x {equation = "ij->ji"} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @einsum_diagonal(%x: tensor<3x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{unnamed node (Einsum): equation 'ii->i' is not supported: repeated label 'i' (a diagonal)}}
+  %y = onnx.Einsum %x {equation = "ii->i"} : (tensor<3x3xf32>) -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+
+// -----
+
+func.func @onehot_runtime_depth(%i: tensor<3xi64>, %d: tensor<i64>, %v: tensor<2xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{unnamed node (OneHot): depth must be a compile-time constant}}
+  %y = onnx.OneHot %i, %d, %v : (tensor<3xi64>, tensor<i64>, tensor<2xf32>) -> tensor<3x4xf32>
+  return %y : tensor<3x4xf32>
+}
+
+// -----
+
+// LayerNormalization with its Mean and InvStdDev outputs: the normalized
+// output stays one kernel; the statistics are reductions over the
+// normalized axes.
+// CHECK-LABEL: func.func @layernorm_stats
+// CHECK: bnn.layernorm %arg0
+// CHECK: %[[M:.*]] = bnn.reduce mean %arg0 {axes = array<i64: 1>} : tensor<3x4xf32> -> tensor<3x1xf32>
+// CHECK: %[[D:.*]] = bnn.elementwise "sub" %arg0, %[[M]]
+// CHECK: %[[S:.*]] = bnn.elementwise "mul" %[[D]], %[[D]]
+// CHECK: %[[V:.*]] = bnn.reduce mean %[[S]]
+// CHECK: %[[A:.*]] = bnn.elementwise "add" %[[V]]
+// CHECK: %[[R:.*]] = bnn.elementwise "sqrt" %[[A]]
+// CHECK: %[[I:.*]] = bnn.elementwise "reciprocal" %[[R]]
+// CHECK: return %{{.*}}, %[[M]], %[[I]]
+func.func @layernorm_stats(%x: tensor<3x4xf32>, %g: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>) {
+  %n = onnx.NoValue
+  %y:3 = onnx.LayerNormalization %x, %g, %n {axis = 1 : i64} : (tensor<3x4xf32>, tensor<4xf32>, none) -> (tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>)
+  return %y#0, %y#1, %y#2 : tensor<3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>
+}
+
+// -----
+
+// Upsample at opset 7 (scales an attribute): asymmetric coordinates, linear
+// mode (x_ori = x / 2: 0, 0.5, 1, 1.5, the last clamped to the edge).
+// CHECK-LABEL: func.func @upsample_attr
+// CHECK: bnn.resize %arg0 {extrapolation_value = 0.000000e+00 : f32, indices = array<i32: 0, 0, 0, 0, 1, 0, 1, 1, 1>, taps = array<i64: 1, 2>, weights = array<f32: 1.000000e+00, 0.000000e+00, 1.000000e+00, 5.000000e-01, 5.000000e-01, 0.000000e+00, 1.000000e+00, 5.000000e-01, 5.000000e-01>}
+func.func @upsample_attr(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %n = onnx.NoValue
+  %y = onnx.Upsample %x, %n {mode = "linear", scales = array<f32: 1.0, 2.0>} : (tensor<1x2xf32>, none) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @upsample_bad_mode(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %n = onnx.NoValue
+  // expected-error @+1 {{unnamed node (Upsample): mode 'cubic' is not supported (nearest or linear)}}
+  %y = onnx.Upsample %x, %n {mode = "cubic", scales = array<f32: 1.0, 2.0>} : (tensor<1x2xf32>, none) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @resize_too_large(%x: tensor<1x2xf32>) -> tensor<1x20000000xf32> {
+  %n = onnx.NoValue
+  %s = onnx.Constant dense<[1, 20000000]> : tensor<2xi64>
+  // expected-error @+1 {{unnamed node (Resize): the result is too large to resample (more than 4194304 output coordinates over all axes)}}
+  %y = onnx.Resize %x, %n, %n, %s : (tensor<1x2xf32>, none, none, tensor<2xi64>) -> tensor<1x20000000xf32>
+  return %y : tensor<1x20000000xf32>
+}
