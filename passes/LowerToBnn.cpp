@@ -165,7 +165,9 @@ public:
         .Case([&](onnx::TopKOp c) { return lowerTopK(c); })
         .Case([&](onnx::BipolarQuantOp c) { return lowerBipolarQuant(c); })
         .Case([&](onnx::ConcatOp c) { return lowerConcat(c); })
-        .Case([&](onnx::GatherOp c) { return lowerGather(c); })
+        .Case([&](onnx::GatherOp c) {
+          return lowerGatherAlongAxis<bnn::GatherOp>(c);
+        })
         .Case([&](onnx::TransposeOp c) { return lowerTranspose(c); })
         .Case([&](onnx::DepthToSpaceOp c) {
           int64_t b = c.getBlocksize();
@@ -203,7 +205,9 @@ public:
           return lowerInstanceNorm(c);
         })
         .Case([&](onnx::LpNormalizationOp c) { return lowerLpNorm(c); })
-        .Case([&](onnx::GatherElementsOp c) { return lowerGatherElements(c); })
+        .Case([&](onnx::GatherElementsOp c) {
+          return lowerGatherAlongAxis<bnn::GatherElementsOp>(c);
+        })
         .Case([&](onnx::GatherNDOp c) { return lowerGatherND(c); })
         .Case([&](onnx::ScatterNDOp c) { return lowerScatterND(c); })
         .Case([&](onnx::OneHotOp c) { return lowerOneHot(c); })
@@ -844,16 +848,18 @@ private:
     return success();
   }
 
-  LogicalResult lowerGather(onnx::GatherOp op) {
+  /// Gather and GatherElements: data, indices and the checked axis.
+  template <typename BnnOp, typename OnnxOp>
+  LogicalResult lowerGatherAlongAxis(OnnxOp op) {
     if (failed(requireSupportedTypes(op)))
       return failure();
     auto axis =
         checkedAxis(op, op.getAxis(), tensorType(op.getData()).getRank());
     if (failed(axis))
       return failure();
-    rewriter.replaceOpWithNewOp<bnn::GatherOp>(
-        op, op.getType(), op.getData(), op.getIndices(),
-        rewriter.getI64IntegerAttr(*axis));
+    rewriter.replaceOpWithNewOp<BnnOp>(op, op.getType(), op.getData(),
+                                       op.getIndices(),
+                                       rewriter.getI64IntegerAttr(*axis));
     return success();
   }
 
@@ -1547,19 +1553,6 @@ private:
     rewriter.replaceOpWithNewOp<bnn::LpNormOp>(
         op, type, op.getInput(), rewriter.getI64IntegerAttr(*axis),
         rewriter.getI64IntegerAttr(op.getP()));
-    return success();
-  }
-
-  LogicalResult lowerGatherElements(onnx::GatherElementsOp op) {
-    if (failed(requireSupportedTypes(op)))
-      return failure();
-    auto axis =
-        checkedAxis(op, op.getAxis(), tensorType(op.getData()).getRank());
-    if (failed(axis))
-      return failure();
-    rewriter.replaceOpWithNewOp<bnn::GatherElementsOp>(
-        op, op.getType(), op.getData(), op.getIndices(),
-        rewriter.getI64IntegerAttr(*axis));
     return success();
   }
 

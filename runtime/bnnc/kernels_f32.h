@@ -734,6 +734,17 @@ typedef struct {
   int32_t stride[3], pad[3], dilation[3];
 } bnnc_conv_transpose_params;
 
+/* The input index i along `axis` with o = i * stride - pad + k * dilation,
+ * or -1 when tap k of output o meets no input there. */
+static inline int32_t
+bnnc_conv_transpose_source(const bnnc_conv_transpose_params *p, int axis,
+                           int32_t o, int32_t k) {
+  const int32_t t = o + p->pad[axis] - k * p->dilation[axis];
+  if (t < 0 || t % p->stride[axis] != 0 || t / p->stride[axis] >= p->in[axis])
+    return -1;
+  return t / p->stride[axis];
+}
+
 /* y[n, m, o] = bias[m] + sum over the group's input channels c and kernel
  * taps k with o = i * stride - pad + k * dilation (per axis) of
  * x[n, c, i] * w[c, m % (M / group), k]: each output gathers the inputs
@@ -763,25 +774,20 @@ static inline void bnnc_conv_transpose_f32(const bnnc_conv_transpose_params *p,
               const float *xc = x + (n * (size_t)p->c + c) * in_plane;
               const float *wc = w + (c * mg + mm) * ksize;
               for (int32_t kd = 0; kd < p->kernel[0]; ++kd) {
-                const int32_t td = od + p->pad[0] - kd * p->dilation[0];
-                if (td < 0 || td % p->stride[0] != 0 ||
-                    td / p->stride[0] >= p->in[0])
+                const int32_t id = bnnc_conv_transpose_source(p, 0, od, kd);
+                if (id < 0)
                   continue;
-                const size_t id = (size_t)(td / p->stride[0]);
                 for (int32_t kh = 0; kh < p->kernel[1]; ++kh) {
-                  const int32_t th = oh + p->pad[1] - kh * p->dilation[1];
-                  if (th < 0 || th % p->stride[1] != 0 ||
-                      th / p->stride[1] >= p->in[1])
+                  const int32_t ih = bnnc_conv_transpose_source(p, 1, oh, kh);
+                  if (ih < 0)
                     continue;
-                  const size_t ih = (size_t)(th / p->stride[1]);
                   for (int32_t kw = 0; kw < p->kernel[2]; ++kw) {
-                    const int32_t tw = ow + p->pad[2] - kw * p->dilation[2];
-                    if (tw < 0 || tw % p->stride[2] != 0 ||
-                        tw / p->stride[2] >= p->in[2])
+                    const int32_t iw = bnnc_conv_transpose_source(p, 2, ow, kw);
+                    if (iw < 0)
                       continue;
-                    const size_t iw = (size_t)(tw / p->stride[2]);
-                    acc += xc[(id * (size_t)p->in[1] + ih) * (size_t)p->in[2] +
-                              iw] *
+                    acc += xc[((size_t)id * (size_t)p->in[1] + (size_t)ih) *
+                                  (size_t)p->in[2] +
+                              (size_t)iw] *
                            wc[((size_t)kd * (size_t)p->kernel[1] +
                                (size_t)kh) *
                                   (size_t)p->kernel[2] +
