@@ -334,6 +334,212 @@ private:
   }
 };
 
+/// The static result shapes that ONNX 1.12's shape inference leaves open
+/// (OnnxImporter::completeShapes).
+class ShapeCompletion {
+public:
+  explicit ShapeCompletion(::onnx::ModelProto &model)
+      : graph(model.mutable_graph()) {
+    for (auto *list : {graph->mutable_input(), graph->mutable_value_info(),
+                       graph->mutable_output()})
+      for (auto &v : *list)
+        types[v.name()] = v.mutable_type();
+    for (const auto &init : graph->initializer())
+      initializerDims[init.name()] =
+          std::vector<int64_t>(init.dims().begin(), init.dims().end());
+  }
+
+  /// True if a shape was written.
+  bool run() {
+    bool changed = false;
+    for (const auto &node : graph->node()) {
+      if (node.output_size() != 1 || node.output(0).empty() ||
+          staticShape(node.output(0)))
+        continue;
+      std::optional<std::vector<int64_t>> dims =
+          node.op_type() == "OneHot"   ? oneHotShape(node)
+          : node.op_type() == "Einsum" ? einsumShape(node)
+                                       : std::nullopt;
+      if (!dims)
+        continue;
+      setShape(node, *dims);
+      changed = true;
+    }
+    return changed;
+  }
+
+private:
+  std::optional<std::vector<int64_t>> staticShape(const std::string &name) {
+    if (auto it = initializerDims.find(name); it != initializerDims.end())
+      return it->second;
+    auto it = types.find(name);
+    if (it == types.end() || !it->second->tensor_type().has_shape())
+      return std::nullopt;
+    std::vector<int64_t> dims;
+    for (const auto &d : it->second->tensor_type().shape().dim()) {
+      if (!d.has_dim_value())
+        return std::nullopt;
+      dims.push_back(d.dim_value());
+    }
+    return dims;
+  }
+
+  /// The one value of a scalar integer or float tensor, truncated.
+  static std::optional<int64_t> scalarOf(const ::onnx::TensorProto &init) {
+    int64_t count = 1;
+    for (int64_t d : init.dims())
+      count *= d;
+    if (count != 1)
+      return std::nullopt;
+    const std::string &raw = init.raw_data();
+    switch (init.data_type()) {
+    case ::onnx::TensorProto::INT64: {
+      int64_t v;
+      if (raw.size() == sizeof v)
+        return std::memcpy(&v, raw.data(), sizeof v), v;
+      return init.int64_data_size() ? std::optional(init.int64_data(0))
+                                    : std::nullopt;
+    }
+    case ::onnx::TensorProto::INT32: {
+      int32_t v;
+      if (raw.size() == sizeof v)
+        return std::memcpy(&v, raw.data(), sizeof v), int64_t(v);
+      return init.int32_data_size()
+                 ? std::optional<int64_t>(init.int32_data(0))
+                 : std::nullopt;
+    }
+    case ::onnx::TensorProto::FLOAT: {
+      float v;
+      if (raw.size() == sizeof v)
+        std::memcpy(&v, raw.data(), sizeof v);
+      else if (init.float_data_size())
+        v = init.float_data(0);
+      else
+        return std::nullopt;
+      if (!(v >= 1.0f && v < 1e9f))
+        return std::nullopt;
+      return static_cast<int64_t>(v);
+    }
+    default:
+      return std::nullopt;
+    }
+  }
+
+  /// ... of an initializer or a Constant node's `value`/`value_int`.
+  std::optional<int64_t> scalarInitializer(const std::string &name) {
+    for (const auto &init : graph->initializer())
+      if (init.name() == name)
+        return scalarOf(init);
+    for (const auto &node : graph->node()) {
+      if (node.op_type() != "Constant" || node.output_size() != 1 ||
+          node.output(0) != name || node.attribute_size() != 1)
+        continue;
+      const auto &a = node.attribute(0);
+      if (a.name() == "value")
+        return scalarOf(a.t());
+      if (a.name() == "value_int")
+        return a.i();
+      return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  /// Indices' shape with the depth inserted at `axis`.
+  std::optional<std::vector<int64_t>>
+  oneHotShape(const ::onnx::NodeProto &node) {
+    if (node.input_size() != 3)
+      return std::nullopt;
+    auto indices = staticShape(node.input(0));
+    auto depth = scalarInitializer(node.input(1));
+    int64_t axis = -1;
+    for (const auto &a : node.attribute())
+      if (a.name() == "axis")
+        axis = a.i();
+    int64_t rank = indices ? static_cast<int64_t>(indices->size()) + 1 : 0;
+    if (!indices || !depth || axis < -rank || axis >= rank)
+      return std::nullopt;
+    std::vector<int64_t> dims = *indices;
+    dims.insert(dims.begin() + (axis < 0 ? axis + rank : axis), *depth);
+    return dims;
+  }
+
+  /// The sizes of the output letters (explicit "->", or the letters that
+  /// occur once, in order).
+  std::optional<std::vector<int64_t>>
+  einsumShape(const ::onnx::NodeProto &node) {
+    std::string equation;
+    for (const auto &a : node.attribute())
+      if (a.name() == "equation")
+        for (char c : a.s())
+          if (c != ' ')
+            equation.push_back(c);
+    StringRef eq(equation);
+    auto [lhs, rhs] = eq.split("->");
+    SmallVector<StringRef> terms;
+    lhs.split(terms, ',');
+    if (terms.size() != static_cast<size_t>(node.input_size()))
+      return std::nullopt;
+    std::map<char, int64_t> sizes;
+    std::map<char, int> counts;
+    for (auto [term, input] : llvm::zip(terms, node.input())) {
+      auto shape = staticShape(input);
+      if (!shape || shape->size() != term.size())
+        return std::nullopt;
+      for (auto [i, c] : llvm::enumerate(term)) {
+        if (!llvm::isAlpha(c))
+          return std::nullopt;
+        sizes[c] = (*shape)[i];
+        ++counts[c];
+      }
+    }
+    std::string out;
+    if (eq.contains("->")) {
+      out = rhs.str();
+    } else {
+      for (auto [c, n] : counts)
+        if (n == 1)
+          out.push_back(c);
+    }
+    if (!llvm::all_of(out, [&](char c) { return sizes.count(c) != 0; }))
+      return std::nullopt;
+    std::vector<int64_t> dims;
+    for (char c : out)
+      dims.push_back(sizes[c]);
+    return dims;
+  }
+
+  void setShape(const ::onnx::NodeProto &node, ArrayRef<int64_t> dims) {
+    ::onnx::TypeProto *type;
+    if (auto it = types.find(node.output(0)); it != types.end()) {
+      type = it->second;
+    } else {
+      auto *info = graph->add_value_info();
+      info->set_name(node.output(0));
+      type = info->mutable_type();
+      types[node.output(0)] = type;
+    }
+    auto *tensor = type->mutable_tensor_type();
+    if (!tensor->has_elem_type()) {
+      // Einsum's result has its inputs' type, OneHot's its values' type.
+      const std::string &from =
+          node.op_type() == "OneHot" ? node.input(2) : node.input(0);
+      if (auto it = types.find(from); it != types.end())
+        tensor->set_elem_type(it->second->tensor_type().elem_type());
+      for (const auto &init : graph->initializer())
+        if (init.name() == from)
+          tensor->set_elem_type(init.data_type());
+    }
+    auto *shape = tensor->mutable_shape();
+    shape->clear_dim();
+    for (int64_t d : dims)
+      shape->add_dim()->set_dim_value(d);
+  }
+
+  ::onnx::GraphProto *graph;
+  std::map<std::string, ::onnx::TypeProto *> types;
+  std::map<std::string, std::vector<int64_t>> initializerDims;
+};
+
 class OnnxImporter {
 public:
   /// Reads `path`, or `contents` if given (then `path` only names it in
@@ -849,194 +1055,10 @@ private:
   /// Writes the static result shape of every Einsum whose inputs have
   /// static shapes and whose result does not, for equations of letters
   /// (the forms bnnc lowers), and of every OneHot with static indices and
-  /// a constant depth; true if one was written.
+  /// a constant depth; true if one was written. (ONNX 1.12 infers only an
+  /// Einsum's rank and leaves OneHot's depth symbolic.)
   static bool completeShapes(::onnx::ModelProto &model) {
-    auto *graph = model.mutable_graph();
-    std::map<std::string, ::onnx::TypeProto *> types;
-    for (auto *list : {graph->mutable_input(), graph->mutable_value_info(),
-                       graph->mutable_output()})
-      for (auto &v : *list)
-        types[v.name()] = v.mutable_type();
-    std::map<std::string, std::vector<int64_t>> initializerDims;
-    for (const auto &init : graph->initializer())
-      initializerDims[init.name()] =
-          std::vector<int64_t>(init.dims().begin(), init.dims().end());
-    auto staticShape =
-        [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
-      if (auto it = initializerDims.find(name); it != initializerDims.end())
-        return it->second;
-      auto it = types.find(name);
-      if (it == types.end() || !it->second->tensor_type().has_shape())
-        return std::nullopt;
-      std::vector<int64_t> dims;
-      for (const auto &d : it->second->tensor_type().shape().dim()) {
-        if (!d.has_dim_value())
-          return std::nullopt;
-        dims.push_back(d.dim_value());
-      }
-      return dims;
-    };
-    /// The one value of a scalar integer or float tensor, truncated.
-    auto scalarOf =
-        [](const ::onnx::TensorProto &init) -> std::optional<int64_t> {
-      {
-        int64_t count = 1;
-        for (int64_t d : init.dims())
-          count *= d;
-        if (count != 1)
-          return std::nullopt;
-        const std::string &raw = init.raw_data();
-        switch (init.data_type()) {
-        case ::onnx::TensorProto::INT64: {
-          int64_t v;
-          if (raw.size() == sizeof v)
-            return std::memcpy(&v, raw.data(), sizeof v), v;
-          return init.int64_data_size() ? std::optional(init.int64_data(0))
-                                        : std::nullopt;
-        }
-        case ::onnx::TensorProto::INT32: {
-          int32_t v;
-          if (raw.size() == sizeof v)
-            return std::memcpy(&v, raw.data(), sizeof v), int64_t(v);
-          return init.int32_data_size()
-                     ? std::optional<int64_t>(init.int32_data(0))
-                     : std::nullopt;
-        }
-        case ::onnx::TensorProto::FLOAT: {
-          float v;
-          if (raw.size() == sizeof v)
-            std::memcpy(&v, raw.data(), sizeof v);
-          else if (init.float_data_size())
-            v = init.float_data(0);
-          else
-            return std::nullopt;
-          if (!(v >= 1.0f && v < 1e9f))
-            return std::nullopt;
-          return static_cast<int64_t>(v);
-        }
-        default:
-          return std::nullopt;
-        }
-      }
-    };
-    /// ... of an initializer or a Constant node's `value`/`value_int`.
-    auto scalarInitializer =
-        [&](const std::string &name) -> std::optional<int64_t> {
-      for (const auto &init : graph->initializer())
-        if (init.name() == name)
-          return scalarOf(init);
-      for (const auto &node : graph->node()) {
-        if (node.op_type() != "Constant" || node.output_size() != 1 ||
-            node.output(0) != name || node.attribute_size() != 1)
-          continue;
-        const auto &a = node.attribute(0);
-        if (a.name() == "value")
-          return scalarOf(a.t());
-        if (a.name() == "value_int")
-          return a.i();
-        return std::nullopt;
-      }
-      return std::nullopt;
-    };
-    auto setShape = [&](const ::onnx::NodeProto &node,
-                        ArrayRef<int64_t> dims) {
-      ::onnx::TypeProto *type;
-      if (auto it = types.find(node.output(0)); it != types.end()) {
-        type = it->second;
-      } else {
-        auto *info = graph->add_value_info();
-        info->set_name(node.output(0));
-        type = info->mutable_type();
-        types[node.output(0)] = type;
-      }
-      auto *tensor = type->mutable_tensor_type();
-      if (!tensor->has_elem_type()) {
-        // Einsum's result has its inputs' type, OneHot's its values' type.
-        const std::string &from =
-            node.op_type() == "OneHot" ? node.input(2) : node.input(0);
-        if (auto it = types.find(from); it != types.end())
-          tensor->set_elem_type(it->second->tensor_type().elem_type());
-        for (const auto &init : graph->initializer())
-          if (init.name() == from)
-            tensor->set_elem_type(init.data_type());
-      }
-      auto *shape = tensor->mutable_shape();
-      shape->clear_dim();
-      for (int64_t d : dims)
-        shape->add_dim()->set_dim_value(d);
-    };
-    bool changed = false;
-    for (const auto &node : graph->node()) {
-      if (node.op_type() == "OneHot" && node.input_size() == 3 &&
-          node.output_size() == 1 && !node.output(0).empty() &&
-          !staticShape(node.output(0))) {
-        auto indices = staticShape(node.input(0));
-        auto depth = scalarInitializer(node.input(1));
-        int64_t axis = -1;
-        for (const auto &a : node.attribute())
-          if (a.name() == "axis")
-            axis = a.i();
-        int64_t rank = indices ? static_cast<int64_t>(indices->size()) + 1 : 0;
-        if (!indices || !depth || axis < -rank || axis >= rank)
-          continue;
-        std::vector<int64_t> dims = *indices;
-        dims.insert(dims.begin() + (axis < 0 ? axis + rank : axis), *depth);
-        setShape(node, dims);
-        changed = true;
-        continue;
-      }
-      if (node.op_type() != "Einsum" || node.output_size() != 1 ||
-          node.output(0).empty() || staticShape(node.output(0)))
-        continue;
-      std::string equation;
-      for (const auto &a : node.attribute())
-        if (a.name() == "equation")
-          for (char c : a.s())
-            if (c != ' ')
-              equation.push_back(c);
-      StringRef eq(equation);
-      auto [lhs, rhs] = eq.split("->");
-      SmallVector<StringRef> terms;
-      lhs.split(terms, ',');
-      if (terms.size() != static_cast<size_t>(node.input_size()))
-        continue;
-      std::map<char, int64_t> sizes;
-      std::map<char, int> counts;
-      bool ok = true;
-      for (auto [term, input] : llvm::zip(terms, node.input())) {
-        auto shape = staticShape(input);
-        if (!shape || shape->size() != term.size()) {
-          ok = false;
-          break;
-        }
-        for (auto [i, c] : llvm::enumerate(term)) {
-          if (!llvm::isAlpha(c)) {
-            ok = false;
-            break;
-          }
-          sizes[c] = (*shape)[i];
-          ++counts[c];
-        }
-      }
-      if (!ok)
-        continue;
-      std::string out;
-      if (eq.contains("->")) {
-        out = rhs.str();
-      } else {
-        for (auto [c, n] : counts)
-          if (n == 1)
-            out.push_back(c);
-      }
-      if (!llvm::all_of(out, [&](char c) { return sizes.count(c) != 0; }))
-        continue;
-      std::vector<int64_t> dims;
-      for (char c : out)
-        dims.push_back(sizes[c]);
-      setShape(node, dims);
-      changed = true;
-    }
-    return changed;
+    return ShapeCompletion(model).run();
   }
 
   /// ONNX's "[ShapeInferenceError] Shape inference error(s): (op_type:Op,

@@ -1094,11 +1094,85 @@ private:
                         ", expected shape " + os.str());
   }
 
+  /// The activations (ONNX's defaults when absent) as runtime codes, with
+  /// their alpha and beta.
+  LogicalResult recurrentActivations(Operation *op, int64_t dirs,
+                                     SmallVectorImpl<int32_t> &codes,
+                                     SmallVectorImpl<float> &alpha,
+                                     SmallVectorImpl<float> &beta) {
+    StringRef name = op->getName().stripDialect();
+    int64_t perDirection = name == "LSTM" ? 3 : name == "GRU" ? 2 : 1;
+    SmallVector<StringRef> names;
+    if (auto acts = op->getAttrOfType<ArrayAttr>("activations")) {
+      for (Attribute a : acts)
+        names.push_back(cast<StringAttr>(a).getValue());
+    } else {
+      for (int64_t d = 0; d < dirs; ++d) {
+        if (name == "LSTM")
+          names.append({"Sigmoid", "Tanh", "Tanh"});
+        else if (name == "GRU")
+          names.append({"Sigmoid", "Tanh"});
+        else
+          names.push_back("Tanh");
+      }
+    }
+    if (static_cast<int64_t>(names.size()) != perDirection * dirs)
+      return fail(op, "needs " + std::to_string(perDirection * dirs) +
+                          " activations (" + std::to_string(perDirection) +
+                          " per direction), got " +
+                          std::to_string(names.size()));
+    ArrayRef<float> alphas, betas;
+    if (auto a = op->getAttrOfType<DenseF32ArrayAttr>("activation_alpha"))
+      alphas = a.asArrayRef();
+    if (auto a = op->getAttrOfType<DenseF32ArrayAttr>("activation_beta"))
+      betas = a.asArrayRef();
+    size_t nextAlpha = 0, nextBeta = 0;
+    for (StringRef n : names) {
+      const RecurrentActivation *a = recurrentActivation(n);
+      if (!a)
+        return fail(op, "activation '" + n.str() + "' is not supported");
+      codes.push_back(a->code);
+      alpha.push_back(a->takesAlpha && nextAlpha < alphas.size()
+                          ? alphas[nextAlpha++]
+                          : a->alpha);
+      beta.push_back(a->takesBeta && nextBeta < betas.size() ? betas[nextBeta++]
+                                                             : a->beta);
+    }
+    if (nextAlpha != alphas.size() || nextBeta != betas.size())
+      return fail(op, "activation_alpha/activation_beta have more values than "
+                      "the activations take");
+
+    return success();
+  }
+
+  /// Constant sequence lengths as an int32 tensor; null when every length
+  /// is T (the kernel's default).
+  LogicalResult recurrentSeqLens(Operation *op, Value lens, int64_t seq,
+                                 int64_t batch, Value &seqLens) {
+    if (!isNoValue(lens)) {
+      auto values = getConstantInts(lens);
+      if (!values)
+        return fail(op, "sequence_lens must be a compile-time constant");
+      SmallVector<int32_t> l;
+      for (int64_t v : *values) {
+        if (v < 0 || v > seq)
+          return fail(op, "sequence_lens value " + std::to_string(v) +
+                              " is outside [0, " + std::to_string(seq) + "]");
+        l.push_back(static_cast<int32_t>(v));
+      }
+      if (llvm::any_of(l, [&](int32_t v) { return v != seq; })) {
+        auto type = RankedTensorType::get({batch}, rewriter.getI32Type());
+        seqLens =
+            constant(op->getLoc(), DenseElementsAttr::get(type, ArrayRef(l)));
+      }
+    }
+    return success();
+  }
+
   LogicalResult lowerRecurrent(Operation *op) {
     Location loc = op->getLoc();
     StringRef name = op->getName().stripDialect();
     int64_t gates = name == "LSTM" ? 4 : name == "GRU" ? 3 : 1;
-    int64_t perDirection = name == "LSTM" ? 3 : name == "GRU" ? 2 : 1;
     Value x = op->getOperand(0), w = op->getOperand(1), r = op->getOperand(2);
     Value b = op->getOperand(3), lens = op->getOperand(4);
     Value h0 = op->getOperand(5);
@@ -1150,48 +1224,10 @@ private:
         failed(expectShape(op, lens, {batch}, "sequence_lens")))
       return failure();
 
-    // Activations, with ONNX's defaults, and their alpha/beta.
-    SmallVector<StringRef> names;
-    if (auto acts = op->getAttrOfType<ArrayAttr>("activations")) {
-      for (Attribute a : acts)
-        names.push_back(cast<StringAttr>(a).getValue());
-    } else {
-      for (int64_t d = 0; d < dirs; ++d) {
-        if (name == "LSTM")
-          names.append({"Sigmoid", "Tanh", "Tanh"});
-        else if (name == "GRU")
-          names.append({"Sigmoid", "Tanh"});
-        else
-          names.push_back("Tanh");
-      }
-    }
-    if (static_cast<int64_t>(names.size()) != perDirection * dirs)
-      return fail(op, "needs " + std::to_string(perDirection * dirs) +
-                          " activations (" + std::to_string(perDirection) +
-                          " per direction), got " +
-                          std::to_string(names.size()));
-    ArrayRef<float> alphas, betas;
-    if (auto a = op->getAttrOfType<DenseF32ArrayAttr>("activation_alpha"))
-      alphas = a.asArrayRef();
-    if (auto a = op->getAttrOfType<DenseF32ArrayAttr>("activation_beta"))
-      betas = a.asArrayRef();
     SmallVector<int32_t> codes;
     SmallVector<float> alpha, beta;
-    size_t nextAlpha = 0, nextBeta = 0;
-    for (StringRef n : names) {
-      const RecurrentActivation *a = recurrentActivation(n);
-      if (!a)
-        return fail(op, "activation '" + n.str() + "' is not supported");
-      codes.push_back(a->code);
-      alpha.push_back(a->takesAlpha && nextAlpha < alphas.size()
-                          ? alphas[nextAlpha++]
-                          : a->alpha);
-      beta.push_back(a->takesBeta && nextBeta < betas.size() ? betas[nextBeta++]
-                                                             : a->beta);
-    }
-    if (nextAlpha != alphas.size() || nextBeta != betas.size())
-      return fail(op, "activation_alpha/activation_beta have more values than "
-                      "the activations take");
+    if (failed(recurrentActivations(op, dirs, codes, alpha, beta)))
+      return failure();
 
     std::optional<FloatAttr> clip;
     if (auto c = op->getAttrOfType<FloatAttr>("clip")) {
@@ -1200,24 +1236,9 @@ private:
       clip = c;
     }
 
-    // Constant sequence lengths (all T: none).
     Value seqLens;
-    if (!isNoValue(lens)) {
-      auto values = getConstantInts(lens);
-      if (!values)
-        return fail(op, "sequence_lens must be a compile-time constant");
-      SmallVector<int32_t> l;
-      for (int64_t v : *values) {
-        if (v < 0 || v > seq)
-          return fail(op, "sequence_lens value " + std::to_string(v) +
-                              " is outside [0, " + std::to_string(seq) + "]");
-        l.push_back(static_cast<int32_t>(v));
-      }
-      if (llvm::any_of(l, [&](int32_t v) { return v != seq; })) {
-        auto type = RankedTensorType::get({batch}, rewriter.getI32Type());
-        seqLens = constant(loc, DenseElementsAttr::get(type, ArrayRef(l)));
-      }
-    }
+    if (failed(recurrentSeqLens(op, lens, seq, batch, seqLens)))
+      return failure();
 
     // Layout 1 ([B, T, I], states [B, D, H]) is transposed to layout 0.
     auto toLayout0 = [&](Value v) -> Value {
