@@ -76,47 +76,11 @@ public:
   mlir::LogicalResult emitKernel(mlir::Operation *op, CEmitter &e) override;
 
 protected:
-  // One hook per op; a derived target overrides the ones it accelerates.
-  virtual mlir::LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e);
-  virtual mlir::LogicalResult gemm(bnn::GemmOp op, CEmitter &e);
-  virtual mlir::LogicalResult matmul(bnn::MatMulOp op, CEmitter &e);
-  virtual mlir::LogicalResult elementwise(bnn::ElementwiseOp op, CEmitter &e);
-  virtual mlir::LogicalResult stridedCopy(bnn::StridedCopyOp op, CEmitter &e);
-  virtual mlir::LogicalResult concat(bnn::ConcatOp op, CEmitter &e);
-  virtual mlir::LogicalResult pad(bnn::PadOp op, CEmitter &e);
-  virtual mlir::LogicalResult gather(bnn::GatherOp op, CEmitter &e);
-  virtual mlir::LogicalResult reduce(bnn::ReduceOp op, CEmitter &e);
-  virtual mlir::LogicalResult argReduce(bnn::ArgReduceOp op, CEmitter &e);
-  virtual mlir::LogicalResult softmax(bnn::SoftmaxOp op, CEmitter &e);
-  virtual mlir::LogicalResult layerNorm(bnn::LayerNormOp op, CEmitter &e);
-  virtual mlir::LogicalResult gelu(bnn::GeluOp op, CEmitter &e);
-  virtual mlir::LogicalResult binAttentionScores(bnn::BinAttentionScoresOp op,
-                                                 CEmitter &e);
-  virtual mlir::LogicalResult binAttentionContext(bnn::BinAttentionContextOp op,
-                                                  CEmitter &e);
-  virtual mlir::LogicalResult cumsum(bnn::CumSumOp op, CEmitter &e);
-  virtual mlir::LogicalResult topk(bnn::TopKOp op, CEmitter &e);
-  virtual mlir::LogicalResult pack(bnn::PackOp op, CEmitter &e);
-  virtual mlir::LogicalResult packLayerNorm(bnn::PackLayerNormOp op,
-                                            CEmitter &e);
-  virtual mlir::LogicalResult bmaxpool(bnn::BMaxPool2DOp op, CEmitter &e);
-  virtual mlir::LogicalResult bconv2d(bnn::BConv2DOp op, CEmitter &e);
-  virtual mlir::LogicalResult avgpool(bnn::AvgPool2DOp op, CEmitter &e);
-  virtual mlir::LogicalResult maxpool(bnn::MaxPool2DOp op, CEmitter &e);
-  virtual mlir::LogicalResult channelAffine(bnn::ChannelAffineOp op,
-                                            CEmitter &e);
-  virtual mlir::LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e);
-  // Issue 16 (targets/generic/ResampleIndexKernels.cpp).
-  virtual mlir::LogicalResult resize(bnn::ResizeOp op, CEmitter &e);
-  virtual mlir::LogicalResult convTranspose(bnn::ConvTransposeOp op,
-                                            CEmitter &e);
-  virtual mlir::LogicalResult gatherElements(bnn::GatherElementsOp op,
-                                             CEmitter &e);
-  virtual mlir::LogicalResult gatherND(bnn::GatherNDOp op, CEmitter &e);
-  virtual mlir::LogicalResult scatterND(bnn::ScatterNDOp op, CEmitter &e);
-  virtual mlir::LogicalResult oneHot(bnn::OneHotOp op, CEmitter &e);
-  virtual mlir::LogicalResult trilu(bnn::TriluOp op, CEmitter &e);
-  virtual mlir::LogicalResult lpNorm(bnn::LpNormOp op, CEmitter &e);
+  // One hook per kernel op (KernelOps.def); a derived target overrides the
+  // ones it accelerates.
+#define BNNC_KERNEL_OP(OP, METHOD)                                             \
+  virtual mlir::LogicalResult METHOD(bnn::OP op, CEmitter &e);
+#include "targets/generic/KernelOps.def"
 
   /// The portable kernels' parameter structs and epilogues, shared with the
   /// targets whose kernels take the same descriptions. Each returns the C

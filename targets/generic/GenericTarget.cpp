@@ -355,48 +355,14 @@ ArrayRef<StringRef> GenericKernels::runtimeHeaders() const {
 }
 
 LogicalResult GenericKernels::emitKernel(Operation *op, CEmitter &e) {
-  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](bnn::Conv2DOp k) { return conv2d(k, e); })
-      .Case([&](bnn::GemmOp k) { return gemm(k, e); })
-      .Case([&](bnn::MatMulOp k) { return matmul(k, e); })
-      .Case([&](bnn::ElementwiseOp k) { return elementwise(k, e); })
-      .Case([&](bnn::StridedCopyOp k) { return stridedCopy(k, e); })
-      .Case([&](bnn::ConcatOp k) { return concat(k, e); })
-      .Case([&](bnn::PadOp k) { return pad(k, e); })
-      .Case([&](bnn::GatherOp k) { return gather(k, e); })
-      .Case([&](bnn::ReduceOp k) { return reduce(k, e); })
-      .Case([&](bnn::ArgReduceOp k) { return argReduce(k, e); })
-      .Case([&](bnn::SoftmaxOp k) { return softmax(k, e); })
-      .Case([&](bnn::LayerNormOp k) { return layerNorm(k, e); })
-      .Case([&](bnn::GeluOp k) { return gelu(k, e); })
-      .Case(
-          [&](bnn::BinAttentionScoresOp k) { return binAttentionScores(k, e); })
-      .Case([&](bnn::BinAttentionContextOp k) {
-        return binAttentionContext(k, e);
-      })
-      .Case([&](bnn::CumSumOp k) { return cumsum(k, e); })
-      .Case([&](bnn::TopKOp k) { return topk(k, e); })
-      .Case([&](bnn::PackOp k) { return pack(k, e); })
-      .Case([&](bnn::BConv2DOp k) { return bconv2d(k, e); })
-      .Case([&](bnn::BMaxPool2DOp k) { return bmaxpool(k, e); })
-      .Case([&](bnn::PackLayerNormOp k) { return packLayerNorm(k, e); })
-      .Case([&](bnn::AvgPool2DOp k) { return avgpool(k, e); })
-      .Case([&](bnn::MaxPool2DOp k) { return maxpool(k, e); })
-      .Case([&](bnn::ChannelAffineOp k) { return channelAffine(k, e); })
-      .Case([&](bnn::RecurrentOp k) { return recurrent(k, e); })
-      // Issue 16 (ResampleIndexKernels.cpp).
-      .Case([&](bnn::ResizeOp k) { return resize(k, e); })
-      .Case([&](bnn::ConvTransposeOp k) { return convTranspose(k, e); })
-      .Case([&](bnn::GatherElementsOp k) { return gatherElements(k, e); })
-      .Case([&](bnn::GatherNDOp k) { return gatherND(k, e); })
-      .Case([&](bnn::ScatterNDOp k) { return scatterND(k, e); })
-      .Case([&](bnn::OneHotOp k) { return oneHot(k, e); })
-      .Case([&](bnn::TriluOp k) { return trilu(k, e); })
-      .Case([&](bnn::LpNormOp k) { return lpNorm(k, e); })
-      .Default([](Operation *o) {
-        return o->emitError("the generic target has no kernel for ")
-               << o->getName();
-      });
+  llvm::TypeSwitch<Operation *, LogicalResult> dispatch(op);
+#define BNNC_KERNEL_OP(OP, METHOD)                                             \
+  dispatch.Case([&](bnn::OP k) { return METHOD(k, e); });
+#include "targets/generic/KernelOps.def"
+  return dispatch.Default([](Operation *o) {
+    return o->emitError("the generic target has no kernel for ")
+           << o->getName();
+  });
 }
 
 std::string GenericKernels::conv2dParams(bnn::Conv2DOp op, CEmitter &e) {

@@ -147,6 +147,24 @@ void checkBConv(const BConvCase &t, uint64_t seed) {
 // 1, 2, 3, 4, 7 and 8 words per tap: every segment combination.
 const int32_t kChannels[] = {1, 7, 32, 33, 50, 64, 72, 97, 128, 200, 256};
 
+/// Strides, dilations and pads of sweep case `i` for the kernel and input
+/// size already in `p`, and the output size; false if the output is empty.
+bool chooseWindow(bnnc_conv2d_params &p, Rng &rng, int i) {
+  p.stride_h = p.stride_w = i % 3 == 2 ? 2 : 1;
+  p.dilation_h = p.dilation_w = i % 5 == 4 ? 2 : 1;
+  p.pad_top = p.pad_left = rng.range(0, p.kh / 2);
+  p.oh = (p.h + 2 * p.pad_top - (p.kh - 1) * p.dilation_h - 1) / p.stride_h + 1;
+  p.ow = (p.w + 2 * p.pad_left - (p.kw - 1) * p.dilation_w - 1) / p.stride_w + 1;
+  return p.oh > 0 && p.ow > 0;
+}
+
+/// Every element of each vector, in order, uniform in [-1, 1].
+void fillUniform(Rng &rng, std::initializer_list<std::vector<float> *> vectors) {
+  for (std::vector<float> *v : vectors)
+    for (float &x : *v)
+      x = rng.uniform(-1.0f, 1.0f);
+}
+
 TEST(NeonBConv2d, GeometrySweep) {
   Rng rng(42);
   int cases = 0;
@@ -222,23 +240,13 @@ TEST(NeonConv2dF32, MatchesPortable) {
     p.kh = p.kw = rng.range(1, 2) * 2 - 1;
     p.h = rng.range(p.kh, 12);
     p.w = rng.range(p.kw, 40);
-    p.stride_h = p.stride_w = i % 3 == 2 ? 2 : 1;
-    p.dilation_h = p.dilation_w = i % 5 == 4 ? 2 : 1;
-    p.pad_top = p.pad_left = rng.range(0, p.kh / 2);
-    p.oh = (p.h + 2 * p.pad_top - (p.kh - 1) * p.dilation_h - 1) / p.stride_h + 1;
-    p.ow = (p.w + 2 * p.pad_left - (p.kw - 1) * p.dilation_w - 1) / p.stride_w + 1;
-    if (p.oh <= 0 || p.ow <= 0)
+    if (!chooseWindow(p, rng, i))
       continue;
     p.relu = i % 2;
     const int32_t cg = p.c / p.group, taps = p.kh * p.kw;
     std::vector<float> x((size_t)p.n * p.c * p.h * p.w), w((size_t)p.m * cg * taps),
         bias(p.m);
-    for (float &v : x)
-      v = rng.uniform(-1.0f, 1.0f);
-    for (float &v : w)
-      v = rng.uniform(-1.0f, 1.0f);
-    for (float &v : bias)
-      v = rng.uniform(-1.0f, 1.0f);
+    fillUniform(rng, {&x, &w, &bias});
     std::vector<float> w4(bnnc_layout_o4_floats(p.m, cg, taps, p.group));
     bnnc_layout_o4(p.m, cg, taps, p.group, w.data(), w4.data());
     const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
@@ -263,23 +271,13 @@ TEST(NeonDepthwiseF32, MatchesPortable) {
     p.kw = i % 4 == 0 ? 1 : p.kh;
     p.h = rng.range(p.kh, 10);
     p.w = rng.range(p.kw, 40);
-    p.stride_h = p.stride_w = i % 3 == 2 ? 2 : 1;
-    p.dilation_h = p.dilation_w = i % 5 == 4 ? 2 : 1;
-    p.pad_top = p.pad_left = rng.range(0, p.kh / 2);
-    p.oh = (p.h + 2 * p.pad_top - (p.kh - 1) * p.dilation_h - 1) / p.stride_h + 1;
-    p.ow = (p.w + 2 * p.pad_left - (p.kw - 1) * p.dilation_w - 1) / p.stride_w + 1;
-    if (p.oh <= 0 || p.ow <= 0)
+    if (!chooseWindow(p, rng, i))
       continue;
     p.relu = i % 2;
     const int32_t taps = p.kh * p.kw;
     std::vector<float> x((size_t)p.n * p.c * p.h * p.w), w((size_t)p.m * taps),
         bias(p.m);
-    for (float &v : x)
-      v = rng.uniform(-1.0f, 1.0f);
-    for (float &v : w)
-      v = rng.uniform(-1.0f, 1.0f);
-    for (float &v : bias)
-      v = rng.uniform(-1.0f, 1.0f);
+    fillUniform(rng, {&x, &w, &bias});
     const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
     std::vector<float> ref(outs), got(outs, -99.0f);
     bnnc_conv2d_f32(&p, x.data(), w.data(), bias.data(), ref.data());
