@@ -47,6 +47,12 @@ public:
   mlir::LogicalResult run(std::string &header, std::string &source);
   /// The constant arrays written by run().
   const EmissionRecord &record() const { return emitted; }
+  /// --weights=bin: whether a constant of this many elements goes to the
+  /// weights file, and its extern declaration and stub entry there.
+  bool weightsToFile(int64_t elements) const;
+  void declareExternalConstant(llvm::StringRef name, llvm::StringRef comment,
+                               llvm::StringRef cTypeName, int64_t count,
+                               llvm::ArrayRef<char> bytes);
 
   /// C expression of an operand's data (a pointer to const). Constants are
   /// defined as static data at file scope on first use, named after their

@@ -26,6 +26,10 @@ struct EmitOptions {
   /// output is refused before it is built (docs/reliability.md, limits).
   uint64_t maxCBytes = kDefaultMaxCBytes;
   static constexpr uint64_t kDefaultMaxCBytes = uint64_t(1) << 30;
+  /// If set (--weights=bin), the file name of the binary that holds the
+  /// large constants: the C declares them `extern` and an assembly stub
+  /// defines them with `.incbin` (EmissionRecord::weightsBlob/Stub).
+  std::string weightsFile;
 };
 
 /// A code generation target (targets/Targets.def).
@@ -58,6 +62,11 @@ struct EmissionRecord {
   llvm::DenseMap<mlir::Operation *, llvm::SmallVector<EmittedArray, 2>>
       kernelArrays;
   llvm::SmallVector<EmittedArray> outputArrays;
+
+  /// With EmitOptions::weightsFile: the constants' bytes (little-endian,
+  /// each at a 16-byte aligned offset) and the GNU assembler stub whose
+  /// `.incbin` lines define one symbol per constant over them.
+  std::string weightsBlob, weightsStub;
 
   int64_t kernelBytes(mlir::Operation *kernel) const;
   /// All the arrays' bytes: what the C holds as constant model data.

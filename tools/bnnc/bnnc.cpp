@@ -139,6 +139,12 @@ cl::opt<bool> tokenPruneFuse(
     cl::desc("With --token-prune: fuse the pruned tokens into one package "
              "token (EViT)"),
     cl::cat(passCategory));
+cl::opt<std::string> weightsMode(
+    "weights", cl::init("c"),
+    cl::desc("Where large constants go: 'c' (in the .c file) or 'bin' (a "
+             "<name>.weights.bin file beside it, defined by the .incbin "
+             "assembly stub <name>_weights.S; docs/c-contract.md)"),
+    cl::value_desc("c|bin"), cl::cat(outputCategory));
 cl::opt<std::string> reportFile(
     "report", cl::ValueOptional,
     cl::desc("Per-layer report (kind, MACs, weight bytes, arena offsets) and "
@@ -746,8 +752,15 @@ bool checkTargetAndOutput() {
          "' (supported: " + join(bnnc::targetNames(), ", ") + ")");
     return false;
   }
-  if (emitStage != Stage::C)
-    return true;
+  if (weightsMode != "c" && weightsMode != "bin") {
+    fail("--weights must be 'c' or 'bin', got '" + weightsMode + "'");
+    return false;
+  }
+  if (emitStage != Stage::C) {
+    if (weightsMode == "bin")
+      fail("--weights=bin applies to C output only");
+    return weightsMode != "bin";
+  }
   if (outputFile.empty() || outputFile == "-") {
     fail("C output needs -o <dir>/<name>.c");
     return false;
@@ -780,6 +793,18 @@ std::optional<std::string> symbolPrefix() {
   return name;
 }
 
+/// <dir>/<stem><suffix> beside the output .c file.
+std::string siblingPath(StringRef suffix) {
+  SmallString<256> path(outputFile.getValue());
+  sys::path::replace_extension(path, "");
+  path += suffix;
+  return std::string(path);
+}
+
+/// --weights=bin's binary and assembly stub.
+std::string weightsBinPath() { return siblingPath(".weights.bin"); }
+std::string weightsStubPath() { return siblingPath("_weights.S"); }
+
 std::string headerPath() {
   SmallString<256> hPath(outputFile.getValue());
   sys::path::replace_extension(hPath, ".h");
@@ -795,6 +820,10 @@ int checkPlannedOutputs(ArrayRef<std::string> inputs) {
   if (emitStage == Stage::C) {
     planned.addFile(headerPath(), "");
     planned.addFile(outputFile, "");
+    if (weightsMode == "bin") {
+      planned.addFile(weightsBinPath(), "");
+      planned.addFile(weightsStubPath(), "");
+    }
   } else if (!writesToStdout()) {
     planned.addFile(outputFile, "");
   }
@@ -883,6 +912,8 @@ bool generateC(mlir::ModuleOp module, StringRef name,
   options.modelFile = sys::path::filename(inputFile).str();
   options.headerFile = sys::path::filename(headerPath()).str();
   options.maxCBytes = static_cast<uint64_t>(limits.cBytes);
+  if (weightsMode == "bin")
+    options.weightsFile = sys::path::filename(weightsBinPath()).str();
   return mlir::succeeded(
       bnnc::emitModelC(module, options, header, source, &emitted));
 }
@@ -896,6 +927,10 @@ bool emitC(mlir::ModuleOp module, StringRef name,
       !checkLimit("--max-flash", maxFlash, limits.flash, emitted.totalBytes(),
                   "constant data of"))
     return false;
+  if (weightsMode == "bin") {
+    outputs.addFile(weightsBinPath(), std::move(emitted.weightsBlob));
+    outputs.addFile(weightsStubPath(), std::move(emitted.weightsStub));
+  }
   outputs.addFile(headerPath(), std::move(header));
   outputs.addFile(outputFile, std::move(source));
   return true;
