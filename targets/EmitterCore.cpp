@@ -386,8 +386,23 @@ std::string CEmitter::defineArray(StringRef stem, StringRef comment,
 
 std::string CEmitter::defineArray(StringRef stem, StringRef comment,
                                   ArrayRef<float> values) {
-  return defineArrayOf(*this, constantsOS, stem, comment, "float", values,
-                       [](float v) { return floatLiteral(v, false); });
+  int64_t count = static_cast<int64_t>(values.size());
+  if (count <= kMaxFloatLiterals || weightsToFile(count))
+    return defineArrayOf(*this, constantsOS, stem, comment, "float", values,
+                         [](float v) { return floatLiteral(v, false); });
+  // Large float tables are bit patterns, as in defineConstant.
+  std::string name = freshName(stem);
+  recordArray(name, static_cast<int64_t>(sizeof(float)) * count);
+  constantsOS << "/* " << commentSafe(comment)
+              << ", as IEEE-754 bit patterns */\nstatic const union { "
+                 "uint32_t bits["
+              << count << "]; float values[" << count << "]; } " << name
+              << " = {{";
+  for (auto [i, v] : llvm::enumerate(values))
+    constantsOS << (i % 8 == 0 ? "\n    " : "")
+                << format("0x%08x,", llvm::bit_cast<uint32_t>(v));
+  constantsOS << "\n}};\n\n";
+  return name + ".values";
 }
 
 std::string CEmitter::defineArray(StringRef stem, StringRef comment,
