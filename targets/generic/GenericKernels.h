@@ -57,6 +57,9 @@ std::string optionalInput(CEmitter &e, mlir::Value v, llvm::StringRef role);
 /// The runtime's constant for a fused activation: BNNC_BACT_<NAME>, from
 /// the enum's own spelling (never its numeric value).
 std::string activationConstant(bnn::Activation activation);
+/// The C element type of tensor value `v` ("float", "int64_t", ...).
+std::string elementType(mlir::Value v);
+
 /// A float literal of an optional float parameter, 0.0f when absent.
 std::string floatOrZero(std::optional<llvm::APFloat> value);
 

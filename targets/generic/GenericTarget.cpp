@@ -22,11 +22,11 @@ using namespace mlir;
 using namespace llvm;
 
 namespace bnnc {
-namespace {
-
 std::string elementType(Value v) {
   return CEmitter::cType(tensorType(v).getElementType());
 }
+
+namespace {
 
 /// The type suffix of the runtime's typed kernels and helpers: f32, i8 ..
 /// i64, u8 .. u64 (an ONNX bool is a uint8_t holding 0 or 1: u8).

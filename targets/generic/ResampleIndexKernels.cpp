@@ -22,10 +22,6 @@ using namespace llvm;
 namespace bnnc {
 namespace {
 
-std::string cTypeOf(Value v) {
-  return CEmitter::cType(tensorType(v).getElementType());
-}
-
 /// Writes the statements that read index `expr` (of an integer tensor),
 /// normalize a negative one by `size` and return BNNC_ERROR_INDEX outside
 /// [0, size); the checked value is `name` (ptrdiff_t).
@@ -253,7 +249,7 @@ LogicalResult GenericKernels::trilu(bnn::TriluOp op, CEmitter &e) {
      << " + j;\n"
      << "        " << y << "[at] = (int64_t)(j - i) " << keep << " "
      << kText << " ? " << x << "[at] : ("
-     << cTypeOf(op.getOutput()) << ")0;\n      }\n";
+     << elementType(op.getOutput()) << ")0;\n      }\n";
   return success();
 }
 
