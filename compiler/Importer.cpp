@@ -8,6 +8,7 @@
 
 #include "compiler/Importer.h"
 #include "compiler/SupportedOps.h"
+#include "compiler/TfliteImporter.h"
 
 #include "dialects/bnn/BnnDialect.h"
 #include "dialects/onnx/OnnxDialect.h"
@@ -633,24 +634,9 @@ private:
                      options.maxModelBytesGiven, " bytes");
   }
 
-  LogicalResult parse(::onnx::ModelProto &model) {
-    std::string file;
-    if (!contents) {
-      std::string why;
-      if (!readRegularFile(path, options.maxModelBytes, modelBytesLimit(), file,
-                           why))
-        return error() << why;
-    }
-    StringRef bytes = contents ? *contents : StringRef(file);
-    if (contents && static_cast<uint64_t>(bytes.size()) >
-                        static_cast<uint64_t>(options.maxModelBytes))
-      return error() << "file is " << bytes.size() << " bytes, more than "
-                     << modelBytesLimit();
-    modelFileBytes = static_cast<int64_t>(bytes.size());
-    if (bytes.size() > static_cast<size_t>(INT32_MAX))
-      return error() << "file is larger than 2 GiB, more than protobuf can "
-                        "parse (store the weights as external data)";
-    // Node count and nesting on the wire format, before protobuf allocates.
+  /// Parses ONNX protobuf `bytes` after checking the node count and nesting
+  /// on the wire format, before protobuf allocates.
+  LogicalResult parseOnnx(StringRef bytes, ::onnx::ModelProto &model) {
     switch (
         WireScanner(options.maxNodes, options.maxSubgraphDepth).scan(bytes)) {
     case WireScanner::Result::TooManyNodes:
@@ -669,6 +655,33 @@ private:
     if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
       return error() << "not a valid ONNX model (protobuf parse failed: "
                         "truncated or not an ONNX file)";
+    return success();
+  }
+
+  LogicalResult parse(::onnx::ModelProto &model) {
+    std::string file;
+    if (!contents) {
+      std::string why;
+      if (!readRegularFile(path, options.maxModelBytes, modelBytesLimit(), file,
+                           why))
+        return error() << why;
+    }
+    StringRef bytes = contents ? *contents : StringRef(file);
+    if (contents && static_cast<uint64_t>(bytes.size()) >
+                        static_cast<uint64_t>(options.maxModelBytes))
+      return error() << "file is " << bytes.size() << " bytes, more than "
+                     << modelBytesLimit();
+    modelFileBytes = static_cast<int64_t>(bytes.size());
+    if (bytes.size() > static_cast<size_t>(INT32_MAX))
+      return error() << "file is larger than 2 GiB, more than protobuf can "
+                        "parse (store the weights as external data)";
+    if (isTfliteModel(bytes)) {
+      // A .tflite file becomes the equivalent ONNX model (docs/tflite.md).
+      if (auto why = convertTfliteToOnnx(bytes, options.maxNodes, model))
+        return error() << *why;
+    } else if (failed(parseOnnx(bytes, model))) {
+      return failure();
+    }
     file.clear();
     file.shrink_to_fit();
     if (!model.has_graph() || model.ir_version() <= 0)

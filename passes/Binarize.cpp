@@ -67,7 +67,8 @@ public:
               ArrayRef<int64_t> weightShape, ArrayRef<float> scale,
               Value bias, ArrayRef<int64_t> outShape,
               ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-              ArrayRef<int64_t> dilations, int64_t group) {
+              ArrayRef<int64_t> dilations, int64_t group,
+              int64_t padValue = 0) {
     Value weight = constant(weightShape, signs);
     Value scaleValue;
     if (llvm::any_of(scale, [](float a) { return a != 1.0f; }))
@@ -82,7 +83,8 @@ public:
         rewriter.getDenseI64ArrayAttr(dilations),
         rewriter.getI64IntegerAttr(group),
         bnn::ActivationAttr::get(rewriter.getContext(), bnn::Activation::none),
-        rewriter.getI64IntegerAttr(1), FloatAttr(), FloatAttr());
+        rewriter.getI64IntegerAttr(1), FloatAttr(), FloatAttr(),
+        rewriter.getI64IntegerAttr(padValue));
   }
 
 private:
@@ -107,6 +109,9 @@ struct BinarizedInput {
   Value real;
   float scale = 1.0f;
   SmallVector<int64_t> padBegin, padEnd;
+  /// The value of the padded taps: 0 (zero padding), or +1/-1 when the graph
+  /// pads the +-1 tensor itself with that value (LCE's one-padding).
+  int64_t padValue = 0;
   /// The graph input assumed never 0 (--assume-nonzero-inputs), if any.
   std::string assumedInput;
 };
@@ -129,6 +134,9 @@ std::optional<BinarizedInput> binarizedInput(Value x, bool allowPads,
   }
   // Zeros padded around +-1 values are padded taps: exact as conv padding.
   Value y = allowPads ? peelZeroPad(x, in.padBegin, in.padEnd) : x;
+  // So are +-1 values padded around them, with the kernel's pad_value.
+  if (allowPads && y == x)
+    y = peelSignPad(x, in.padBegin, in.padEnd, in.padValue);
   auto binarizer = matchBinarizer(y);
   if (!binarizer)
     return std::nullopt;
@@ -139,7 +147,7 @@ std::optional<BinarizedInput> binarizedInput(Value x, bool allowPads,
   }
   Value a = binarizer->input;
   // Sign(Pad(a, 0)) = Pad(Sign(a), 0): the same padded taps.
-  if (allowPads && binarizer->atZero == ZeroImage::Zero)
+  if (allowPads && in.padValue == 0 && binarizer->atZero == ZeroImage::Zero)
     a = peelZeroPad(a, in.padBegin, in.padEnd);
   if (!tensorType(a).getElementType().isF32() ||
       tensorType(binarizer->input).getShape() != tensorType(y).getShape())
@@ -220,6 +228,12 @@ struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
                            false, error);
     if (!g)
       return rewriter.notifyMatchFailure(op, error);
+    // A kernel pads with one value: +-1 padding in the graph cannot join
+    // the convolution's own zero padding.
+    if (in->padValue != 0 &&
+        (llvm::any_of(g->padsBegin, [](int64_t p) { return p != 0; }) ||
+         llvm::any_of(g->padsEnd, [](int64_t p) { return p != 0; })))
+      return rewriter.notifyMatchFailure(op, "mixes zero and +-1 padding");
     // Zero padding in the graph joins the convolution's own: both are taps
     // that contribute 0.
     for (size_t d = 0; d < in->padBegin.size(); ++d) {
@@ -238,7 +252,7 @@ struct BinarizeConv final : OpRewritePattern<onnx::ConvOp> {
     auto outShape = tensorType(op.getY()).getShape();
     Value y = b.bconv(bits, x.getDimSize(1), signsOf(*weights),
                       asNCHW(wType.getShape()), *alpha, bias, asNCHW(outShape),
-                      w2.strides, w2.pads, w2.dilations, group);
+                      w2.strides, w2.pads, w2.dilations, group, in->padValue);
     warnAssumption(op, *in);
     rewriter.replaceOp(op, b.view(y, outShape));
     return success();

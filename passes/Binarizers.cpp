@@ -120,39 +120,71 @@ std::optional<Binarizer> matchBinarizer(Value x) {
                    valueAt(0) == 1 ? ZeroImage::Plus : ZeroImage::Minus};
 }
 
-Value peelZeroPad(Value x, SmallVectorImpl<int64_t> &begin,
-                  SmallVectorImpl<int64_t> &end) {
-  auto pad = x.getDefiningOp<onnx::PadOp>();
-  if (!pad || pad.getMode() != "constant")
-    return x;
+/// The spatial padding of a constant-mode Pad of a rank >= 3 tensor, added to
+/// `begin`/`end`, and its value; nullopt if it pads other axes or is not
+/// constant.
+static std::optional<float> spatialPad(onnx::PadOp pad,
+                                       SmallVectorImpl<int64_t> &begin,
+                                       SmallVectorImpl<int64_t> &end) {
+  if (pad.getMode() != "constant")
+    return std::nullopt;
   int64_t rank = tensorType(pad.getData()).getRank();
   auto padAmounts = getPadAmounts(pad);
   if (!padAmounts)
-    return x;
+    return std::nullopt;
   SmallVector<int64_t> pads = std::move(*padAmounts);
   float value = pad.getValue().convertToFloat();
   if (!isNoValue(pad.getConstantValue())) {
     auto v = getConstantFloats(pad.getConstantValue());
     if (!v || v->size() != 1)
-      return x;
+      return std::nullopt;
     value = (*v)[0];
   }
-  if (value != 0.0f || rank < 3 || static_cast<int64_t>(pads.size()) != 2 * rank)
-    return x;
+  if (rank < 3 || static_cast<int64_t>(pads.size()) != 2 * rank)
+    return std::nullopt;
   for (int64_t d = 0; d < rank; ++d)
     if (pads[d] < 0 || pads[rank + d] < 0 ||
         (d < 2 && (pads[d] != 0 || pads[rank + d] != 0)))
-      return x;
+      return std::nullopt;
   if (begin.empty()) {
     begin.assign(rank - 2, 0);
     end.assign(rank - 2, 0);
   }
   if (static_cast<int64_t>(begin.size()) != rank - 2)
-    return x;
+    return std::nullopt;
   for (int64_t d = 2; d < rank; ++d) {
     begin[d - 2] += pads[d];
     end[d - 2] += pads[rank + d];
   }
+  return value;
+}
+
+Value peelZeroPad(Value x, SmallVectorImpl<int64_t> &begin,
+                  SmallVectorImpl<int64_t> &end) {
+  auto pad = x.getDefiningOp<onnx::PadOp>();
+  if (!pad)
+    return x;
+  SmallVector<int64_t> b(begin.begin(), begin.end()), e(end.begin(), end.end());
+  auto value = spatialPad(pad, b, e);
+  if (!value || *value != 0.0f)
+    return x;
+  begin.assign(b.begin(), b.end());
+  end.assign(e.begin(), e.end());
+  return pad.getData();
+}
+
+Value peelSignPad(Value x, SmallVectorImpl<int64_t> &begin,
+                  SmallVectorImpl<int64_t> &end, int64_t &padValue) {
+  auto pad = x.getDefiningOp<onnx::PadOp>();
+  if (!pad || !matchBinarizer(pad.getData()))
+    return x;
+  SmallVector<int64_t> b(begin.begin(), begin.end()), e(end.begin(), end.end());
+  auto value = spatialPad(pad, b, e);
+  if (!value || (*value != 1.0f && *value != -1.0f))
+    return x;
+  begin.assign(b.begin(), b.end());
+  end.assign(e.begin(), e.end());
+  padValue = static_cast<int64_t>(*value);
   return pad.getData();
 }
 

@@ -61,6 +61,13 @@ std::optional<Binarizer> matchBinarizer(mlir::Value x);
 mlir::Value peelZeroPad(mlir::Value x, llvm::SmallVectorImpl<int64_t> &begin,
                         llvm::SmallVectorImpl<int64_t> &end);
 
+/// `x` without a constant Pad of +1 or -1 on the spatial axes of a binarizer
+/// output (+-1 values padded with +-1: LCE's one-padding), adding its
+/// padding to `begin`/`end` and setting `padValue`; `x` itself otherwise.
+mlir::Value peelSignPad(mlir::Value x, llvm::SmallVectorImpl<int64_t> &begin,
+                        llvm::SmallVectorImpl<int64_t> &end,
+                        int64_t &padValue);
+
 struct ZeroAssumptions {
   /// Weight tolerance with which upstream binary layers are recognized.
   double tolerance = kDefaultWeightTolerance;

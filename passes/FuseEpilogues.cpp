@@ -118,7 +118,7 @@ struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
         Value(), threshold, flip, Value(), conv.getChannelsAttr(),
         conv.getKernelAttr(), conv.getStridesAttr(), conv.getPadsAttr(),
         conv.getDilationsAttr(), conv.getGroupAttr(), conv.getActivationAttr(),
-        pack.getGroupAttr(), FloatAttr(), FloatAttr());
+        pack.getGroupAttr(), FloatAttr(), FloatAttr(), conv.getPadValueAttr());
     rewriter.replaceOp(pack, bits.getOutput());
     return success();
   }

@@ -14,6 +14,7 @@ PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   libclang-rt-19-dev
   chromium
+  flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
 )
 
 install_missing_packages() {

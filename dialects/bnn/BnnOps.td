@@ -404,6 +404,10 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
     b(dot * scale[o] + bias[o]) in exact arithmetic. `weight` is the float
     +-1 OIHW constant before `bnn-bitpack`, its packed OHWI i32 words after.
     Dense layers are 1x1 convolutions over H = W = 1.
+
+    `pad_value` +1 or -1 pads with that value instead (LCE's one-padding,
+    pad_values = 1, is +1): every tap counts, K = kh * kw * C / group, and a
+    padded tap contributes pad_value times the sum of its weights.
   }];
   let arguments = (ins RankedTensorOf<[I32]>:$input, AnyRankedTensor:$weight,
                    Optional<Bnn_F32Tensor>:$scale,
@@ -416,7 +420,8 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
                    I64Attr:$group, Bnn_ActivationAttr:$activation,
                    DefaultValuedAttr<I64Attr, "1">:$out_group,
                    OptionalAttr<F32Attr>:$clamp_lo,
-                   OptionalAttr<F32Attr>:$clamp_hi);
+                   OptionalAttr<F32Attr>:$clamp_hi,
+                   DefaultValuedAttr<I64Attr, "0">:$pad_value);
   let results = (outs RankedTensorOf<[F32, I32]>:$output);
   let assemblyFormat = [{
     $input `,` $weight (`scale` $scale^)? (`bias` $bias^)?

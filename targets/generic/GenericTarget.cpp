@@ -757,9 +757,9 @@ std::string GenericKernels::bconv2dParams(bnn::BConv2DOp op, CEmitter &e) {
       .field("kw", op.getKernel()[1]);
   p.field("oh", oh).field("ow", ow);
   p.window(op.getStrides(), op.getPads(), op.getDilations());
-  // pad_value 0 is ONNX zero padding; +1 (LCE's one-padding) awaits the
-  // TFLite/LCE importer (issue 20).
-  p.field("group", op.getGroup()).field("pad_value", int64_t(0));
+  // pad_value 0 is ONNX zero padding (only in-bounds taps count); +1 is
+  // LCE's one-padding (every tap counts, padded ones as +1 inputs).
+  p.field("group", op.getGroup()).field("pad_value", static_cast<int64_t>(op.getPadValue()));
   return p.finish();
 }
 

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Builds the TFLite test models (test/models/tflite_*/) and their references.
+
+    /usr/bin/python3 test/models/tflite/make_tflite_models.py
+
+Each model directory gets model.tflite, input_0.bin (float32, NHWC as the
+model declares it) and output_<i>.bin: the outputs of the independent NumPy
+evaluator tflite_ref.py (float32, little-endian). Weights are random with
+fixed seeds; inputs are redrawn until no LceQuantize input is within 1e-3
+of 0, so that the reference's float64 layers and bnnc's float32 layers give
+the same signs.
+
+- tflite_cnn: float builtins (CONV_2D with RELU6 and stride 2,
+  DEPTHWISE_CONV_2D with depth multiplier 2, ADD/SUB/MUL with broadcast
+  constants, AVERAGE_POOL_2D SAME, MAX_POOL_2D VALID, PAD, PADV2,
+  CONCATENATION, HARD_SWISH, LOGISTIC, TANH, RELU, MEAN, RESHAPE, SQUEEZE,
+  FULLY_CONNECTED with RELU, SOFTMAX with beta 0.5).
+- tflite_quicknet: a QuickNet-style BNN with LCE ops as the LCE converter
+  emits them: a float stem conv, LceQuantize, LceBconv2d with one-padding
+  (pad_values 1) and float output plus a real shortcut ADD, LceBconv2d with
+  bit-packed output (output_threshold), LceBMaxPool2d, a VALID LceBconv2d,
+  a zero-padded (SAME, pad_values 0) float-output LceBconv2d, LceDequantize,
+  MEAN, FULLY_CONNECTED, SOFTMAX. A second output is the LceDequantize of a
+  bit-packed layer: +-1 values that must match bit for bit.
+"""
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import tflite_ref  # noqa: E402
+from tflite_writer import *  # noqa: E402,F401,F403
+
+MODELS = os.path.dirname(HERE)
+
+
+def rand(rng, *shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def float_cnn():
+    rng = np.random.default_rng(20)
+    m = Model("bnnc float CNN test model")
+    x = m.input([1, 12, 12, 3], "image")
+    t = m.tensor
+    c1 = t([1, 6, 6, 8], name="stem")
+    m.op(CONV_2D, [x, m.const(rand(rng, 8, 3, 3, 3, scale=0.5)),
+                   m.const(rand(rng, 8, scale=0.1))], [c1],
+         conv2d_options(SAME, 2, 2, ACT_RELU6))
+    d1 = t([1, 6, 6, 16], name="dw")
+    m.op(DEPTHWISE_CONV_2D, [c1, m.const(rand(rng, 1, 3, 3, 16, scale=0.5)),
+                             m.const(rand(rng, 16, scale=0.1))], [d1],
+         depthwise_options(SAME, 1, 1, 2))
+    a1 = t([1, 6, 6, 16], name="shift")
+    m.op(ADD, [d1, m.const(rand(rng, 16, scale=0.2))], [a1],
+         act_options("AddOptions", ACT_RELU))
+    p1 = t([1, 6, 6, 16], name="avg")
+    m.op(AVERAGE_POOL_2D, [a1], [p1], pool_options(SAME, 1, 1, 3, 3))
+    hs = t([1, 6, 6, 16], name="hswish")
+    m.op(HARD_SWISH, [p1], [hs])
+    pd = t([1, 8, 8, 16], name="padded")
+    m.op(PAD, [hs, m.const(np.array([[0, 0], [1, 1], [1, 1], [0, 0]], np.int32))],
+         [pd])
+    c2 = t([1, 8, 8, 8], name="pw")
+    m.op(CONV_2D, [pd, m.const(rand(rng, 8, 1, 1, 16, scale=0.3)), -1], [c2],
+         conv2d_options(VALID, 1, 1))
+    sg = t([1, 8, 8, 8], name="gate")
+    m.op(LOGISTIC, [c2], [sg])
+    mu = t([1, 8, 8, 8], name="gated")
+    m.op(MUL, [c2, sg], [mu], act_options("MulOptions"))
+    th = t([1, 8, 8, 8], name="tanh")
+    m.op(TANH, [c2], [th])
+    cat = t([1, 8, 8, 16], name="cat")
+    m.op(CONCATENATION, [mu, th], [cat], concat_options(3))
+    mp = t([1, 4, 4, 16], name="maxpool")
+    m.op(MAX_POOL_2D, [cat], [mp], pool_options(VALID, 2, 2, 2, 2))
+    p2 = t([1, 5, 5, 16], name="padv2")
+    m.op(PADV2, [mp, m.const(np.array([[0, 0], [0, 1], [1, 0], [0, 0]], np.int32)),
+                 m.const(np.array(-0.25, np.float32))], [p2])
+    sb = t([1, 5, 5, 16], name="sub")
+    m.op(SUB, [p2, m.const(rand(rng, 5, 16, scale=0.1))], [sb],
+         act_options("SubOptions", ACT_RELU_N1_TO_1))
+    mean = t([1, 1, 1, 16], name="mean")
+    m.op(MEAN, [sb, m.const(np.array([1, 2], np.int32))], [mean],
+         reducer_options(True))
+    sq = t([1, 16], name="squeeze")
+    m.op(SQUEEZE, [mean], [sq], squeeze_options([1, 2]))
+    fc = t([1, 12], name="fc")
+    m.op(FULLY_CONNECTED, [sq, m.const(rand(rng, 12, 16, scale=0.5)),
+                           m.const(rand(rng, 12, scale=0.1))], [fc],
+         fc_options(ACT_RELU))
+    # A second head: the flattened feature map (NHWC order) through a dense
+    # layer, after a RESHAPE.
+    flat = t([1, 400], name="flat")
+    m.op(RESHAPE, [sb, m.const(np.array([1, 400], np.int32))], [flat],
+         reshape_options([1, 400]))
+    fc2 = t([1, 10], name="fc2")
+    m.op(FULLY_CONNECTED, [flat, m.const(rand(rng, 10, 400, scale=0.1)), -1],
+         [fc2], fc_options())
+    probs = t([1, 12], name="probs")
+    m.op(SOFTMAX, [fc], [probs], softmax_options(0.5))
+    m.output(probs)
+    m.output(fc2)
+    return m, rng
+
+
+def quicknet():
+    rng = np.random.default_rng(21)
+    m = Model("bnnc QuickNet-style LCE test model")
+    x = m.input([1, 8, 8, 3], "image")
+    t = m.tensor
+
+    def bconv_options(cin, padding, pad_values, stride=1, act=NONE):
+        return {"channels_in": cin, "dilation_height_factor": 1,
+                "dilation_width_factor": 1, "fused_activation_function": act,
+                "pad_values": pad_values, "padding": padding,
+                "stride_height": stride, "stride_width": stride}
+
+    def signs(*shape):
+        return np.where(rng.standard_normal(shape) < 0, -1.0, 1.0)
+
+    stem = t([1, 8, 8, 32], name="stem")
+    m.op(CONV_2D, [x, m.const(rand(rng, 32, 3, 3, 3, scale=0.5)),
+                   m.const(rand(rng, 32, scale=0.1))], [stem],
+         conv2d_options(SAME, 1, 1))
+    q1 = t([1, 8, 8, 1], np.int32, name="q1")
+    m.custom("LceQuantize", [stem], [q1])
+    # One-padded binary conv with float output (multiplier, bias) and a real
+    # shortcut, QuickNet's residual block.
+    b1 = t([1, 8, 8, 32], name="b1")
+    m.custom("LceBconv2d",
+             [q1, m.const(pack_bits(signs(32, 3, 3, 32))),
+              m.const(rand(rng, 32, scale=0.05) + 0.1),
+              m.const(rand(rng, 32, scale=0.3)), -1], [b1],
+             bconv_options(32, SAME, 1))
+    r1 = t([1, 8, 8, 32], name="res1")
+    m.op(ADD, [b1, stem], [r1], act_options("AddOptions"))
+    q2 = t([1, 8, 8, 1], np.int32, name="q2")
+    m.custom("LceQuantize", [r1], [q2])
+    # Bit-packed output: a threshold per channel (popcount > t gives -1).
+    b2 = t([1, 8, 8, 2], np.int32, name="b2")
+    m.custom("LceBconv2d",
+             [q2, m.const(pack_bits(signs(64, 3, 3, 32))), -1, -1,
+              m.const(rng.integers(120, 170, 64).astype(np.int32))], [b2],
+             bconv_options(32, SAME, 1))
+    mp = t([1, 4, 4, 2], np.int32, name="bpool")
+    m.custom("LceBMaxPool2d", [b2], [mp],
+             {"padding": VALID, "stride_width": 2, "stride_height": 2,
+              "filter_width": 2, "filter_height": 2})
+    # VALID binary conv, packed output.
+    b3 = t([1, 2, 2, 2], np.int32, name="b3")
+    m.custom("LceBconv2d",
+             [mp, m.const(pack_bits(signs(48, 3, 3, 64))), -1, -1,
+              m.const(rng.integers(280, 300, 48).astype(np.int32))], [b3],
+             bconv_options(64, VALID, 0))
+    bits_out = t([1, 2, 2, 48], name="bits")
+    m.custom("LceDequantize", [b3], [bits_out])
+    # Zero-padded (SAME, pad_values 0) binary conv with float output.
+    b4 = t([1, 4, 4, 16], name="b4")
+    m.custom("LceBconv2d",
+             [mp, m.const(pack_bits(signs(16, 3, 3, 64))),
+              m.const(rand(rng, 16, scale=0.02) + 0.05),
+              m.const(rand(rng, 16, scale=0.2)), -1], [b4],
+             bconv_options(64, SAME, 0))
+    mean = t([1, 16], name="pooled")
+    m.op(MEAN, [b4, m.const(np.array([1, 2], np.int32))], [mean],
+         reducer_options(False))
+    fc = t([1, 10], name="logits")
+    m.op(FULLY_CONNECTED, [mean, m.const(rand(rng, 10, 16, scale=0.3)),
+                           m.const(rand(rng, 10, scale=0.1))], [fc],
+         fc_options())
+    probs = t([1, 10], name="probs")
+    m.op(SOFTMAX, [fc], [probs], softmax_options(1.0))
+    m.output(probs)
+    m.output(bits_out)
+    return m, rng
+
+
+def write(name, builder):
+    m, rng = builder()
+    data = m.serialize()
+    shape = m.tensors[m.inputs[0]][0]
+    for _ in range(100):
+        x = rng.standard_normal(shape).astype(np.float32)
+        stats = {}
+        outputs = tflite_ref.run(data, [x], stats)
+        if stats.get("min_abs_quantized", np.inf) > 1e-3:
+            break
+    else:
+        raise SystemExit("%s: no input keeps the binarized values away from 0"
+                         % name)
+    out = os.path.join(MODELS, name)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "model.tflite"), "wb") as f:
+        f.write(data)
+    x.tofile(os.path.join(out, "input_0.bin"))
+    for i, y in enumerate(outputs):
+        np.asarray(y, np.float32).tofile(os.path.join(out, "output_%d.bin" % i))
+    print(name, len(data), "bytes;", [list(np.shape(y)) for y in outputs])
+
+
+if __name__ == "__main__":
+    write("tflite_cnn", float_cnn)
+    write("tflite_quicknet", quicknet)
