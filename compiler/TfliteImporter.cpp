@@ -36,6 +36,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <map>
 
@@ -79,34 +80,47 @@ enum Builtin : int32_t {
   kHardSwish = 117,
 };
 
-StringRef builtinName(int32_t code) {
-  switch (code) {
-  case kAdd: return "ADD";
-  case kAveragePool2D: return "AVERAGE_POOL_2D";
-  case kConcatenation: return "CONCATENATION";
-  case kConv2D: return "CONV_2D";
-  case kDepthwiseConv2D: return "DEPTHWISE_CONV_2D";
-  case kDequantize: return "DEQUANTIZE";
-  case kFullyConnected: return "FULLY_CONNECTED";
-  case kLogistic: return "LOGISTIC";
-  case kMaxPool2D: return "MAX_POOL_2D";
-  case kMul: return "MUL";
-  case kRelu: return "RELU";
-  case kReluN1To1: return "RELU_N1_TO_1";
-  case kRelu6: return "RELU6";
-  case kReshape: return "RESHAPE";
-  case kSoftmax: return "SOFTMAX";
-  case kTanh: return "TANH";
-  case kPad: return "PAD";
-  case kMean: return "MEAN";
-  case kSub: return "SUB";
-  case kDiv: return "DIV";
-  case kSqueeze: return "SQUEEZE";
-  case kPadV2: return "PADV2";
-  case kQuantize: return "QUANTIZE";
-  case kHardSwish: return "HARD_SWISH";
-  default: return "";
-  }
+/// BuiltinOperator names 0-161 (the format's enum), for messages.
+constexpr const char *kBuiltinNames[] = {
+    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+    "DEPTH_TO_SPACE", "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR",
+    "FULLY_CONNECTED", "HASHTABLE_LOOKUP", "L2_NORMALIZATION", "L2_POOL_2D",
+    "LOCAL_RESPONSE_NORMALIZATION", "LOGISTIC", "LSH_PROJECTION", "LSTM",
+    "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1", "RELU6", "RESHAPE",
+    "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH",
+    "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL", "CUSTOM",
+    "EMBEDDING_LOOKUP_SPARSE", "PAD", "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER",
+    "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB",
+    "DIV", "SQUEEZE", "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE",
+    "BIDIRECTIONAL_SEQUENCE_RNN", "EXP", "TOPK_V2", "SPLIT", "LOG_SOFTMAX",
+    "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM",
+    "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL",
+    "LESS_EQUAL", "SELECT", "SLICE", "SIN", "TRANSPOSE_CONV",
+    "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL", "NOT_EQUAL", "LOG",
+    "SUM", "SQRT", "RSQRT", "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT",
+    "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT",
+    "LOGICAL_AND", "LOGICAL_NOT", "UNPACK", "REDUCE_MIN", "FLOOR_DIV",
+    "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL", "FLOOR_MOD", "RANGE",
+    "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE",
+    "MIRROR_PAD", "ABS", "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N",
+    "GATHER_ND", "COS", "WHERE", "RANK", "ELU", "REVERSE_SEQUENCE",
+    "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG", "ROUND", "HARD_SWISH", "IF",
+    "WHILE", "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5", "SCATTER_ND",
+    "SELECT_V2", "DENSIFY", "SEGMENT_SUM", "BATCH_MATMUL",
+    "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE",
+    "BROADCAST_TO", "RFFT2D", "CONV_3D", "IMAG", "REAL", "COMPLEX_ABS",
+    "HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT", "HASHTABLE_SIZE",
+    "REDUCE_ALL", "CONV_3D_TRANSPOSE", "VAR_HANDLE", "READ_VARIABLE",
+    "ASSIGN_VARIABLE", "BROADCAST_ARGS", "RANDOM_STANDARD_NORMAL",
+    "BUCKETIZE", "RANDOM_UNIFORM", "MULTINOMIAL", "GELU",
+    "DYNAMIC_UPDATE_SLICE", "RELU_0_TO_1", "UNSORTED_SEGMENT_PROD",
+    "UNSORTED_SEGMENT_MAX", "UNSORTED_SEGMENT_SUM", "ATAN2",
+    "UNSORTED_SEGMENT_MIN", "SIGN", "BITCAST", "BITWISE_XOR", "RIGHT_SHIFT"};
+
+std::string builtinName(int32_t code) {
+  if (code >= 0 && code < static_cast<int32_t>(std::size(kBuiltinNames)))
+    return kBuiltinNames[code];
+  return "builtin operator " + std::to_string(code);
 }
 
 /// Largest dimension and element count accepted from a TFLite shape (the
@@ -130,6 +144,12 @@ struct Val {
   /// b(maxpool(r)) = maxpool(b(r)) as b is monotone, which is the order in
   /// which bnnc's binarize pass pools packed bits.
   std::string preSign;
+  /// For the packed output of a binary convolution, its dot products and the
+  /// per-channel threshold constant: preSign = dots - threshold. A max pool
+  /// then pools the dot products, which commutes with subtracting a
+  /// per-channel constant, so the binary layer, the pool and the threshold
+  /// become bnnc's packed-bits pool.
+  std::string dots, threshold;
 };
 
 /// A convolution window along one spatial axis, TFLite rules.
@@ -658,9 +678,7 @@ bool Converter::convertOperator(const tfl::Operator &op) {
   int32_t builtin = std::max<int32_t>(code->builtin_code(),
                                       code->deprecated_builtin_code());
   std::string custom = code->custom_code() ? code->custom_code()->str() : "";
-  opType = builtin == kCustom ? custom : builtinName(builtin).str();
-  if (opType.empty())
-    opType = "builtin operator " + std::to_string(builtin);
+  opType = builtin == kCustom ? custom : builtinName(builtin);
   int32_t o = outIndex(op);
   if (!tensor(o))
     return fail("the operator has no valid output tensor");
@@ -1240,14 +1258,22 @@ bool Converter::convertLceBMaxPool(const tfl::Operator &op) {
   // known, then binarize. Padded taps are ignored, as ONNX MaxPool ignores
   // them. Otherwise the +-1 values are pooled (and binarized again, which
   // keeps them).
-  const std::string &real = values[xi]->nchw && !values[xi]->preSign.empty()
-                                ? values[xi]->preSign
-                                : *x;
+  const Val &in = *values[xi];
+  bool fromDots = in.nchw && !in.dots.empty();
+  const std::string &real = fromDots                              ? in.dots
+                            : in.nchw && !in.preSign.empty() ? in.preSign
+                                                             : *x;
   std::string pooled = output("pool");
   auto *n = node("MaxPool", {real}, pooled, "pool");
   intsAttr(n, "kernel_shape", {ah.kernel, aw.kernel});
   intsAttr(n, "strides", {ah.stride, aw.stride});
   intsAttr(n, "pads", {ah.padBegin, aw.padBegin, ah.padEnd, aw.padEnd});
+  if (fromDots) {
+    // max(d) - t = max(d - t): fl(d - t) is monotone in d.
+    std::string centered = output("centered");
+    node("Sub", {pooled, in.threshold}, centered, "threshold");
+    pooled = centered;
+  }
   define(outIndex(op),
          Val{binarize(pooled, ""), /*nchw=*/true, channels, pooled});
   return true;
@@ -1383,11 +1409,12 @@ bool Converter::convertLceBconv(const tfl::Operator &op) {
     for (int64_t o = 0; o < outC; ++o)
       shift[o] = static_cast<float>(std::clamp<int64_t>(
           k - 2 * (*thresholds)[o], -k - 1, k + 1));
+    std::string threshold =
+        floatConstant(opName + "/threshold", {1, outC, 1, 1}, shift);
     std::string centered = output("centered");
-    node("Sub", {conv, floatConstant(opName + "/threshold", {outC, 1, 1}, shift)},
-         centered, "threshold");
-    define(outIndex(op),
-           Val{binarize(centered, "signs"), /*nchw=*/true, outC, centered});
+    node("Sub", {conv, threshold}, centered, "threshold");
+    define(outIndex(op), Val{binarize(centered, "signs"), /*nchw=*/true, outC,
+                             centered, conv, threshold});
     return true;
   }
   // Float output: act(d) * multiplier + bias, the activation clamping the
@@ -1405,10 +1432,10 @@ bool Converter::convertLceBconv(const tfl::Operator &op) {
   std::string scaled = output("multiplier");
   node("Mul",
        {*activated,
-        floatConstant(opName + "/multiplier", {outC, 1, 1}, *mul)},
+        floatConstant(opName + "/multiplier", {1, outC, 1, 1}, *mul)},
        scaled, "multiplier");
   std::string y = output("bias");
-  node("Add", {scaled, floatConstant(opName + "/bias", {outC, 1, 1}, *bias)},
+  node("Add", {scaled, floatConstant(opName + "/bias", {1, outC, 1, 1}, *bias)},
        y, "bias");
   define(outIndex(op), Val{y, /*nchw=*/true});
   return true;

@@ -84,7 +84,8 @@ public:
         rewriter.getI64IntegerAttr(group),
         bnn::ActivationAttr::get(rewriter.getContext(), bnn::Activation::none),
         rewriter.getI64IntegerAttr(1), FloatAttr(), FloatAttr(),
-        rewriter.getI64IntegerAttr(padValue));
+        // Zero padding is the default: no attribute, the IR unchanged.
+        padValue ? rewriter.getI64IntegerAttr(padValue) : IntegerAttr());
   }
 
 private:

@@ -580,6 +580,31 @@ struct FuseLayerNormIntoPack final : OpRewritePattern<bnn::PackOp> {
   }
 };
 
+/// Two packs of the same tensor (binarize packs a binarized tensor once per
+/// binary consumer) -> one. Then a tensor that feeds several binary layers
+/// is a single-use chain for the fusions above (pool on bits, threshold
+/// epilogues). Only packs are merged here: merging other identical ops
+/// (two binary layers with one input and one filter) before their epilogues
+/// are fused would leave one conv with two different epilogues to fuse.
+struct MergeDuplicatePacks final : OpRewritePattern<bnn::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    for (Operation *user : pack.getInput().getUsers()) {
+      auto other = dyn_cast<bnn::PackOp>(user);
+      if (!other || other == pack || other->getBlock() != pack->getBlock() ||
+          !other->isBeforeInBlock(pack) ||
+          other->getOperands() != pack->getOperands() ||
+          other->getAttrDictionary() != pack->getAttrDictionary() ||
+          other.getOutput().getType() != pack.getOutput().getType())
+        continue;
+      rewriter.replaceOp(pack, other.getOutput());
+      return success();
+    }
+    return rewriter.notifyMatchFailure(pack, "no earlier identical pack");
+  }
+};
+
 struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
@@ -587,6 +612,7 @@ struct BnnFuseEpiloguesPass final
     patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
                  FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
                  FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
+                 MergeDuplicatePacks,
                  FoldShiftIntoPack, FuseLayerNormIntoPack,
                  FusePReluOrClampIntoBConv>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),

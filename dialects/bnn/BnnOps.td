@@ -405,7 +405,7 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
     +-1 OIHW constant before `bnn-bitpack`, its packed OHWI i32 words after.
     Dense layers are 1x1 convolutions over H = W = 1.
 
-    `pad_value` +1 or -1 pads with that value instead (LCE's one-padding,
+    `pad_value` (absent: 0) +1 or -1 pads with that value instead (LCE's one-padding,
     pad_values = 1, is +1): every tap counts, K = kh * kw * C / group, and a
     padded tap contributes pad_value times the sum of its weights.
   }];
@@ -421,7 +421,7 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
                    DefaultValuedAttr<I64Attr, "1">:$out_group,
                    OptionalAttr<F32Attr>:$clamp_lo,
                    OptionalAttr<F32Attr>:$clamp_hi,
-                   DefaultValuedAttr<I64Attr, "0">:$pad_value);
+                   OptionalAttr<I64Attr>:$pad_value);
   let results = (outs RankedTensorOf<[F32, I32]>:$output);
   let assemblyFormat = [{
     $input `,` $weight (`scale` $scale^)? (`bias` $bias^)?
@@ -439,6 +439,11 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
     int64_t getOutChannels() {
       return ::llvm::cast<::mlir::RankedTensorType>(getWeight().getType())
           .getDimSize(0);
+    }
+    /// The value of padded taps: 0 (zero padding, the attribute absent),
+    /// +1 or -1.
+    int64_t padValue() {
+      return static_cast<int64_t>(getPadValue().value_or(0));
     }
   }];
 }

@@ -711,7 +711,7 @@ LogicalResult BConv2DOp::verify() {
   if (failed(verifyPackedShape(*this, "input", x, getChannels(), getGroup())) ||
       failed(verifyBinaryWeights(*this)) || failed(verifyEpilogue(*this)))
     return failure();
-  int64_t padValue = static_cast<int64_t>(getPadValue());
+  int64_t padValue = this->padValue();
   if (padValue < -1 || padValue > 1)
     return emitOpError("pad_value must be 0 (zero padding), +1 or -1");
   // A float result is NCHW, a bits result [N, OH, OW, words].

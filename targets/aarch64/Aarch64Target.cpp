@@ -135,7 +135,7 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   // The NEON variants: group 1, 16-bit accumulators (K < 2^16), packed
   // output in one pack group, zero padding (one-padding is portable only).
   bool fits = weights && wshape.size() == 4 && op.getGroup() == 1 &&
-              op.getPadValue() == 0 &&
+              op.padValue() == 0 &&
               kh * kw * c < 65535 &&
               (!op.writesBits() || op.getOutGroup() == 1);
   std::optional<SmallVector<float>> scale, bias, slope;

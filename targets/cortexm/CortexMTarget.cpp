@@ -89,7 +89,7 @@ LogicalResult CortexMKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   std::optional<int64_t> words = patchWords(op);
   // One-padding (pad_value != 0) runs in the portable kernel.
   if (!w.getElementType().isInteger(32) || !words ||
-      *words > BNNC_CM_PATCH_WORDS || op.getPadValue() != 0)
+      *words > BNNC_CM_PATCH_WORDS || op.padValue() != 0)
     return GenericKernels::bconv2d(op, e);
   std::string params = bconv2dParams(op, e);
   std::string x = "(const uint32_t *)" + e.input(op.getInput());

@@ -759,7 +759,7 @@ std::string GenericKernels::bconv2dParams(bnn::BConv2DOp op, CEmitter &e) {
   p.window(op.getStrides(), op.getPads(), op.getDilations());
   // pad_value 0 is ONNX zero padding (only in-bounds taps count); +1 is
   // LCE's one-padding (every tap counts, padded ones as +1 inputs).
-  p.field("group", op.getGroup()).field("pad_value", static_cast<int64_t>(op.getPadValue()));
+  p.field("group", op.getGroup()).field("pad_value", op.padValue());
   return p.finish();
 }
 

@@ -4,6 +4,10 @@
 // default) and C emission for the generic target, on arbitrary bytes.
 // Meant for small models (run.sh caps inputs with -max_len).
 //
+// Built a second time as bnnc-fuzz-tflite with BNNC_FUZZ_FORCE_TFLITE: the
+// input's bytes 4-7 are set to the TFLite identifier "TFL3", so every input
+// goes through the flatbuffers verifier and the TFLite converter.
+//
 //===----------------------------------------------------------------------===//
 
 #include "FuzzCommon.h"
@@ -16,10 +20,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bnnc::fuzz::FuzzContext fuzz;
+#ifdef BNNC_FUZZ_FORCE_TFLITE
+  std::string copy(reinterpret_cast<const char *>(data), size);
+  if (copy.size() >= 8)
+    copy.replace(4, 4, "TFL3");
+  llvm::StringRef bytes(copy);
+#else
   llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);
+#endif
   auto module = bnnc::importOnnxBuffer(fuzz.context, bytes, "fuzz.onnx");
   if (!module) {
     fuzz.expectError("import");

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test/fuzz/run.sh [RUNS] [TARGET...]: builds the libFuzzer targets in
 # build-fuzz/ (clang-19, -DBNNC_FUZZ=ON; the normal build is untouched) and
-# runs each target for RUNS executions (default 100000) at nice 19, on a
-# corpus seeded with the e2e models, the malformed-input corpus
-# (test/models/bad) and every 8th ONNX backend node test, inputs of at most
+# runs each target (import, compile, tflite: the compile target with every
+# input made a TFLite file) for RUNS executions (default 100000) at nice 19,
+# on a corpus seeded with the e2e models (ONNX and TFLite), the
+# malformed-input corpus (test/models/bad) and every 8th ONNX backend node
+# test, inputs of at most
 # 16 KiB. The corpus grows
 # across runs in build-fuzz/fuzz/corpus-<target>; crashes go to
 # build-fuzz/fuzz/artifacts/. Every file of test/fuzz/regressions/ (past
@@ -43,7 +45,8 @@ rm -rf "$SEEDS" && mkdir -p "$SEEDS" "$BUILD/fuzz/artifacts"
 MAXLEN=16384
 i=0
 for f in "$ROOT"/test/models/*/model.onnx "$ROOT"/test/models/bnn/*/model.onnx \
-         "$ROOT"/test/models/bad/*.onnx "$ROOT"/examples/*/*.onnx; do
+         "$ROOT"/test/models/bad/*.onnx "$ROOT"/examples/*/*.onnx \
+         "$ROOT"/test/models/*/model.tflite "$ROOT"/test/models/bad/*.tflite; do
   [ "$(stat -c %s "$f")" -le $MAXLEN ] && cp "$f" "$SEEDS/seed-$i.onnx"
   i=$((i + 1))
 done

@@ -2,6 +2,8 @@
 """Builds the TFLite test models (test/models/tflite_*/) and their references.
 
     /usr/bin/python3 test/models/tflite/make_tflite_models.py
+    /usr/bin/python3 test/models/tflite/make_tflite_models.py --bad
+        (the malformed models test/models/bad/tfl_*.tflite)
 
 Each model directory gets model.tflite, input_0.bin (float32, NHWC as the
 model declares it) and output_<i>.bin: the outputs of the independent NumPy
@@ -64,7 +66,8 @@ def float_cnn():
     m.op(PAD, [hs, m.const(np.array([[0, 0], [1, 1], [1, 1], [0, 0]], np.int32))],
          [pd])
     c2 = t([1, 8, 8, 8], name="pw")
-    m.op(CONV_2D, [pd, m.const(rand(rng, 8, 1, 1, 16, scale=0.3)), -1], [c2],
+    m.op(CONV_2D, [pd, m.const(rand(rng, 8, 1, 1, 16, scale=0.3)),
+                   m.const(rand(rng, 8, scale=0.1))], [c2],
          conv2d_options(VALID, 1, 1))
     sg = t([1, 8, 8, 8], name="gate")
     m.op(LOGISTIC, [c2], [sg])
@@ -201,6 +204,81 @@ def write(name, builder):
     print(name, len(data), "bytes;", [list(np.shape(y)) for y in outputs])
 
 
+
+
+# ---- malformed models (test/models/bad/*.tflite, test/errors/tflite.test) ----
+def tiny(**kw):
+    """A one-conv float model, with one defect chosen by the keywords."""
+    rng = np.random.default_rng(22)
+    m = Model()
+    x = m.input([1, 4, 4, 2], "x")
+    w = m.const(kw.get("filter", rand(rng, 3, 3, 3, 2)), "w")
+    y = m.tensor([1, 4, 4, 3], name="y")
+    m.op(kw.get("code", CONV_2D), [x, w, kw.get("bias", -1)], [y],
+         kw.get("options", conv2d_options(SAME, 1, 1)))
+    m.output(y)
+    return m
+
+
+def bad_models():
+    out = os.path.join(MODELS, "bad")
+    good = tiny().serialize()
+    cases = {}
+    # Bytes that fail the flatbuffers verifier.
+    cases["tfl_truncated"] = good[:200]
+    corrupt = bytearray(good)
+    corrupt[0:4] = (len(good) + 1000).to_bytes(4, "little")
+    cases["tfl_root_offset"] = bytes(corrupt)
+    cases["tfl_header_only"] = b"\x08\x00\x00\x00TFL3"
+    # Well-formed flatbuffers with a defect the converter names.
+    m = tiny()
+    m.ops[0] = (m.ops[0][0], [0, 1, 57], m.ops[0][2], m.ops[0][3], None)
+    cases["tfl_tensor_index"] = m.serialize()
+    m = tiny()
+    m.buffers[1] = m.buffers[1][:-4]
+    cases["tfl_buffer_size"] = m.serialize()
+    cases["tfl_unsupported_op"] = tiny(code=GATHER, options=None).serialize()
+    m = tiny()
+    m.custom("Foo", [m.inputs[0]], [m.tensor([1, 4, 4, 2], name="foo")])
+    cases["tfl_unknown_custom"] = m.serialize()
+    m = tiny()
+    m.tensors[0] = ([1, 4, 4, 2], INT8, 0, "x")
+    cases["tfl_int8_input"] = m.serialize()
+    cases["tfl_zero_stride"] = tiny(options=conv2d_options(SAME, 0, 1)).serialize()
+    cases["tfl_filter_channels"] = tiny(filter=rand(np.random.default_rng(1), 3, 3, 3, 5)).serialize()
+    m = Model()
+    x = m.input([1, 4, 4, 32], "x")
+    q = m.tensor([1, 4, 4, 1], np.int32, name="q")
+    m.custom("LceQuantize", [x], [q])
+    y = m.tensor([1, 4, 4, 8], name="y")
+    m.custom("LceBconv2d", [q, m.const(pack_bits(np.ones((8, 3, 3, 32)))),
+                            m.const(np.ones(8, np.float32)),
+                            m.const(np.zeros(8, np.float32)), -1], [y],
+             {"channels_in": 32, "dilation_height_factor": 1,
+              "dilation_width_factor": 1, "fused_activation_function": 0,
+              "pad_values": 2, "padding": SAME, "stride_height": 1,
+              "stride_width": 1})
+    m.output(y)
+    cases["tfl_bconv_pad_values"] = m.serialize()
+    for name, data in cases.items():
+        with open(os.path.join(out, name + ".tflite"), "wb") as f:
+            f.write(data)
+    # Schema version 2: patch the Model.version field of a good file.
+    from flatbuffers import encode
+    from flatbuffers import number_types as N
+    from flatbuffers.table import Table
+    raw = bytearray(good)
+    root = Table(raw, encode.Get(N.UOffsetTFlags.packer_type, raw, 0))
+    pos = root.Offset(4) + root.Pos
+    raw[pos:pos + 4] = (2).to_bytes(4, "little")
+    with open(os.path.join(out, "tfl_schema_version.tflite"), "wb") as f:
+        f.write(bytes(raw))
+    print("bad models:", sorted(cases) + ["tfl_schema_version"])
+
+
 if __name__ == "__main__":
-    write("tflite_cnn", float_cnn)
-    write("tflite_quicknet", quicknet)
+    if "--bad" in sys.argv:
+        bad_models()
+    else:
+        write("tflite_cnn", float_cnn)
+        write("tflite_quicknet", quicknet)
