@@ -19,8 +19,9 @@
  * - bnnc_cm_dwconv2d_f32: one input channel per group; 8 output pixels of a
  *   row per block.
  * - bnnc_cm_dense_f32: y = act(a * B + bias) with B in the "n8" layout of
- *   bnnc/layouts.h, 8 output columns per block, 2 rows at a time when the
- *   batch allows.
+ *   bnnc/layouts.h, 8 output columns per block, k unrolled by 4.
+ * - bnnc_cm_recurrent_f32: LSTM, GRU and RNN (kernels_f32.h's driver) with
+ *   the gates' matrix-vector products 4 rows at a time.
  *
  * With GCC on a core with a single-precision FPU, groups of 4 (8) consecutive
  * floats are loaded by one VLDM (inline assembly into fixed registers
@@ -646,6 +647,92 @@ static inline void bnnc_cm_dense_f32(int32_t m, int32_t n, int32_t k,
 #undef BNNC_CMF_DOUT
     }
   }
+}
+
+/* ---- Recurrent layers: the gates' matrix-vector products --------------- */
+
+/* Row `row`'s 4 multiply-adds with the inputs x0..x3 (the weights at mp,
+ * which advances by 4). */
+#define BNNC_CMF_RNN_ROW(acc, mp)                                              \
+  {                                                                            \
+    BNNC_CMF_LOAD4_W_INC(mp, w0, w1, w2, w3);                                 \
+    BNNC_CMF_MLA(acc, x0, w0);                                                 \
+    BNNC_CMF_MLA(acc, x1, w1);                                                 \
+    BNNC_CMF_MLA(acc, x2, w2);                                                 \
+    BNNC_CMF_MLA(acc, x3, w3);                                                 \
+  }
+
+/* y[k] from the dot product d of row k, as bnnc_rnn_matvec_dot_f32. */
+BNNC_CMF_INLINE void bnnc_cmf_rnn_out(float *y, size_t k, float d,
+                                      const float *bias, int mode) {
+  if (mode == BNNC_RNN_MV_ACC)
+    y[k] = y[k] + d;
+  else if (mode == BNNC_RNN_MV_ADD)
+    y[k] = y[k] + (d + (bias ? bias[k] : 0.0f));
+  else
+    y[k] = d + (bias ? bias[k] : 0.0f);
+}
+
+/* bnnc_rnn_matvec_fn of the Cortex-M targets, bit-identical to the
+ * portable one (each row summed in index order from +0.0f): 4 rows per
+ * block over the weights as they are (row-major, so no repacked copy), one
+ * VLDM of 4 inputs and 4 VLDMs of 4 weights with write-back and 16 VMLA
+ * per 4 columns, i.e. 23 instructions per 16 multiply-adds with the loop
+ * test. Remaining rows one at a time. */
+static void bnnc_cm_rnn_matvec_f32(bnnc_rnn_dot_fn dot, const float *v,
+                                   const float *m, size_t n, size_t rows,
+                                   const float *bias, int mode, float *y) {
+  const float *const vend = v + n, *const v4 = v + (n & ~(size_t)3);
+  size_t k = 0;
+  (void)dot;
+  for (; k + 4 <= rows; k += 4) {
+    const float *m0 = m + k * n, *m1 = m0 + n, *m2 = m1 + n, *m3 = m2 + n;
+    const float *vp = v;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    while (vp < v4) {
+      BNNC_CMF_LOAD4_X_INC(vp, x0, x1, x2, x3);
+      BNNC_CMF_RNN_ROW(a0, m0)
+      BNNC_CMF_RNN_ROW(a1, m1)
+      BNNC_CMF_RNN_ROW(a2, m2)
+      BNNC_CMF_RNN_ROW(a3, m3)
+    }
+    for (; vp < vend; ++vp) {
+      const float xv = *vp, b0 = *m0++, b1 = *m1++, b2 = *m2++, b3 = *m3++;
+      BNNC_CMF_MLA(a0, xv, b0);
+      BNNC_CMF_MLA(a1, xv, b1);
+      BNNC_CMF_MLA(a2, xv, b2);
+      BNNC_CMF_MLA(a3, xv, b3);
+    }
+    bnnc_cmf_rnn_out(y, k, a0, bias, mode);
+    bnnc_cmf_rnn_out(y, k + 1, a1, bias, mode);
+    bnnc_cmf_rnn_out(y, k + 2, a2, bias, mode);
+    bnnc_cmf_rnn_out(y, k + 3, a3, bias, mode);
+  }
+  for (; k < rows; ++k) {
+    const float *m0 = m + k * n, *vp = v;
+    float a0 = 0.0f;
+    while (vp < v4) {
+      BNNC_CMF_LOAD4_X_INC(vp, x0, x1, x2, x3);
+      BNNC_CMF_RNN_ROW(a0, m0)
+    }
+    for (; vp < vend; ++vp) {
+      const float xv = *vp, b0 = *m0++;
+      BNNC_CMF_MLA(a0, xv, b0);
+    }
+    bnnc_cmf_rnn_out(y, k, a0, bias, mode);
+  }
+}
+
+/* The recurrent kernel (LSTM, GRU, RNN) of bnnc_recurrent_f32 with the
+ * blocked products above; bit-identical to it. */
+static inline void bnnc_cm_recurrent_f32(const bnnc_recurrent_params *p,
+                                         const float *x, const float *w,
+                                         const float *r, const float *bias,
+                                         const float *h0, const float *c0,
+                                         const float *peep,
+                                         const int32_t *lens, float *out) {
+  bnnc_recurrent_mv_f32(p, bnnc_cm_rnn_matvec_f32, bnnc_rnn_dot_f32, x, w, r,
+                        bias, h0, c0, peep, lens, out);
 }
 
 #endif /* BNNC_KERNELS_CORTEXM_F32_H */
