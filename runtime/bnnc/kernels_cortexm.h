@@ -545,6 +545,32 @@ static inline uint32_t bnnc_cm_sign_bit(const float *v) {
   return (uint32_t)(u - 0x80000001u) < 0x7f800000u ? 1u : 0u;
 }
 
+/* The packed word of `bits` (1..32) channels of one pixel, channel j at
+ * xc + j * plane: bit j = b(channel j), tail bits 0. Channels go from the
+ * last to the first, each shifting its bit in from the bottom. On Thumb-2
+ * cores the bit costs 3 instructions: u + 0x7fffffff >= 0x7f800000 is the
+ * complement of bnnc_cm_sign_bit, which CMP leaves in the carry flag and
+ * ADC w, w, w shifts in (the word is complemented at the end). */
+static inline uint32_t bnnc_cm_pack_word(const float *xc, size_t plane,
+                                         int32_t bits) {
+  const float *xp = xc + (size_t)(bits - 1) * plane;
+  const uint32_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1u;
+  uint32_t w = 0;
+  for (int32_t j = bits; j > 0; --j, xp -= plane) {
+#if defined(__GNUC__) && defined(__thumb2__)
+    uint32_t u;
+    memcpy(&u, xp, sizeof u);
+    __asm__("cmp %1, #0x7f800000\n\tadc %0, %0, %0"
+            : "+r"(w)
+            : "r"(u + 0x7fffffffu)
+            : "cc");
+#else
+    w = (w << 1) | (bnnc_cm_sign_bit(xp) ^ 1u);
+#endif
+  }
+  return ~w & mask;
+}
+
 /* NCHW float -> packed channels-last by b(x), as
  * bnnc_pack_f32_nchw_to_nhwc32 (pack groups included). */
 static inline void bnnc_cm_pack_f32_nchw_to_nhwc(const bnnc_bpack_params *p,
@@ -561,13 +587,8 @@ static inline void bnnc_cm_pack_f32_nchw_to_nhwc(const bnnc_bpack_params *p,
         const float *xc =
             x + ((size_t)n * (size_t)p->c + (size_t)g * (size_t)cg) * plane +
             pix;
-        for (int32_t base = 0; base < cg; base += 32) {
-          const int32_t bits = cg - base < 32 ? cg - base : 32;
-          uint32_t word = 0;
-          for (int32_t j = 0; j < bits; ++j, xc += plane)
-            word |= bnnc_cm_sign_bit(xc) << j;
-          *out++ = word;
-        }
+        for (int32_t base = 0; base < cg; base += 32, xc += 32 * plane)
+          *out++ = bnnc_cm_pack_word(xc, plane, cg - base < 32 ? cg - base : 32);
       }
     }
 }

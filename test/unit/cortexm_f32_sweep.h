@@ -1,7 +1,7 @@
 /*
  * cortexm_f32_sweep.h - randomized sweep of the Cortex-M float kernels
- * (bnnc/kernels_cortexm_f32.h: convolutions, dense, recurrent) against the
- * generic ones (kernels_f32.h),
+ * (bnnc/kernels_cortexm_f32.h: convolutions, dense, recurrent; and the
+ * float -> bits packing of kernels_cortexm.h) against the generic ones,
  * bit for bit. C99 and C++ both: the host GoogleTest
  * (CortexMFloatKernelsTest.cpp) and the bare-metal firmware run under QEMU
  * on Cortex-M4, -M7 and the soft-float M3 (test/cortexm/f32-kernels.test,
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bnnc/kernels_cortexm.h" /* bnnc_cm_pack_f32_nchw_to_nhwc */
 #include "bnnc/kernels_cortexm_f32.h"
 #include "bnnc/layouts.h"
 
@@ -173,6 +174,19 @@ static int sweep_dense(char *msg, size_t msg_size) {
 
 static float sweep_aux[1024], sweep_ref2[SWEEP_BUF];
 
+/* a[0..n) and b[0..n) bit for bit, except that any two NaNs are equal:
+ * unbounded gate activations (affine, relu) overflow to inf - inf within
+ * a few steps, and C leaves the sign of the NaN that makes open (the
+ * soft-float library returns the first operand's, and the compiler may
+ * swap the operands of a commutative multiply). */
+static int sweep_same(const float *a, const float *b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (memcmp(&a[i], &b[i], sizeof(float)) != 0 &&
+        !(a[i] != a[i] && b[i] != b[i]))
+      return 0;
+  return 1;
+}
+
 /* One random LSTM / GRU / RNN layer against bnnc_recurrent_f32: gate count,
  * direction(s), sizes (odd ones and those below one 4-row block
  * included), activations, clip, GRU's linear_before_reset, LSTM's coupled
@@ -236,7 +250,7 @@ static int sweep_recurrent(char *msg, size_t msg_size) {
                           l, sweep_got);
     /* The scratch tail is the kernels' own; compare Y, Y_h and Y_c. */
     outs -= (G + 1) * H;
-    if (memcmp(sweep_ref2, sweep_got, outs * sizeof(float)) != 0) {
+    if (!sweep_same(sweep_ref2, sweep_got, outs)) {
       snprintf(msg, msg_size,
                "recurrent: gates=%d seq=%d batch=%d input=%d hidden=%d "
                "dirs=%d reverse=%d lbr=%d input_forget=%d clip=%d bias=%d "
@@ -252,8 +266,47 @@ static int sweep_recurrent(char *msg, size_t msg_size) {
   return 0;
 }
 
-/* The kinds of sweep_all: 3 convolutions, dense, recurrent. */
-#define SWEEP_KINDS 5
+/* One random float -> packed bits layer (bnnc_cm_pack_f32_nchw_to_nhwc)
+ * against bnnc_pack_f32_nchw_to_nhwc32: any bit pattern (NaNs of both
+ * signs, infinities, subnormals, -0), channel counts around the 32-bit
+ * words, pack groups. */
+static int sweep_pack(char *msg, size_t msg_size) {
+  static uint32_t ref[4096], got[4096];
+  bnnc_bpack_params p;
+  size_t xs, ws;
+  p.n = sweep_range(1, 2);
+  p.group = sweep_range(1, 3);
+  p.c = p.group * sweep_range(1, 70);
+  p.h = sweep_range(1, 6);
+  p.w = sweep_range(1, 6);
+  xs = (size_t)p.n * (size_t)p.c * (size_t)p.h * (size_t)p.w;
+  ws = (size_t)p.n * (size_t)p.h * (size_t)p.w * (size_t)bnnc_bwords32(p.c, p.group);
+  for (size_t i = 0; i < xs; ++i) {
+    const uint32_t r = sweep_next();
+    /* Half the values a random bit pattern, half near the special ones. */
+    const uint32_t special[] = {0x00000000u, 0x80000000u, 0x7f800000u,
+                                0xff800000u, 0x7fc00000u, 0xffc00000u,
+                                0x00000001u, 0x80000001u, 0x7f7fffffu,
+                                0xff7fffffu, 0x7f800001u, 0xff800001u};
+    const uint32_t u = r & 1u ? sweep_next() : special[(r >> 1) % 12u];
+    memcpy(&sweep_x[i], &u, sizeof u);
+  }
+  for (size_t i = 0; i < ws; ++i) {
+    ref[i] = 0xa5a5a5a5u;
+    got[i] = 0x5a5a5a5au;
+  }
+  bnnc_pack_f32_nchw_to_nhwc32(&p, sweep_x, ref);
+  bnnc_cm_pack_f32_nchw_to_nhwc(&p, sweep_x, got);
+  if (memcmp(ref, got, ws * sizeof(uint32_t)) != 0) {
+    snprintf(msg, msg_size, "pack: n=%d c=%d h=%d w=%d group=%d", (int)p.n,
+             (int)p.c, (int)p.h, (int)p.w, (int)p.group);
+    return 1;
+  }
+  return 0;
+}
+
+/* The kinds of sweep_all: 3 convolutions, dense, recurrent, pack. */
+#define SWEEP_KINDS 6
 
 /* The whole sweep: `cases` of each kind; the number of failures (the first
  * one described in msg). */
@@ -266,7 +319,8 @@ static int sweep_all(uint64_t seed, int cases, char *msg, size_t msg_size) {
       char m[256];
       const int bad = kind < 3    ? sweep_conv(kind, m, sizeof m)
                       : kind == 3 ? sweep_dense(m, sizeof m)
-                                  : sweep_recurrent(m, sizeof m);
+                      : kind == 4 ? sweep_recurrent(m, sizeof m)
+                                  : sweep_pack(m, sizeof m);
       if (bad && !failures++)
         snprintf(msg, msg_size, "%s", m);
     }
