@@ -355,6 +355,31 @@ static inline uint32_t bnnc_cm_threshold_word(const int32_t *ones,
   return word;
 }
 
+/* The float epilogue of one output pixel's channels o0.. o0 + count - 1
+ * (channel j's output at y[j * plane]), bit for bit bnnc_bfloat_apply: the
+ * tests of scale, bias and activation are hoisted out of the channel loop
+ * for the usual epilogues (scale and bias with no activation or ReLU). */
+static inline void bnnc_cm_bfloat_chunk(const bnnc_bfloat_epilogue *e,
+                                        int32_t o0, int32_t count,
+                                        int32_t k_valid, const int32_t *ones,
+                                        float *y, size_t plane) {
+  if (e->scale && e->bias &&
+      (e->activation == BNNC_BACT_NONE || e->activation == BNNC_BACT_RELU)) {
+    const float *sc = e->scale + o0, *bi = e->bias + o0;
+    if (e->activation == BNNC_BACT_RELU)
+      for (int32_t j = 0; j < count; ++j, y += plane) {
+        const float v = (float)(k_valid - 2 * ones[j]) * sc[j] + bi[j];
+        *y = v < 0.0f ? 0.0f : v;
+      }
+    else
+      for (int32_t j = 0; j < count; ++j, y += plane)
+        *y = (float)(k_valid - 2 * ones[j]) * sc[j] + bi[j];
+    return;
+  }
+  for (int32_t j = 0; j < count; ++j, y += plane)
+    *y = bnnc_bfloat_apply(e, o0 + j, k_valid - 2 * ones[j]);
+}
+
 /* One binary convolution (group 1, ONNX zero padding; dense layers are 1x1
  * convolutions over a 1x1 image) with the parameters of the generic kernel.
  * tap_ones[o * kh * kw + tap] = popcount of filter o's words at that tap, or
@@ -410,15 +435,22 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
           for (int32_t ky = 0; ky < p->kh; ++ky)
             for (int32_t kx = 0; kx < p->kw; ++kx) {
               uint32_t *dst = patch + (ky * p->kw + kx) * wg;
+              /* Taps of one word (up to 32 channels) are copied inline: a
+               * memcpy call costs several times the copy. */
               if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) {
                 const int32_t iy = iy0 + ky * p->dilation_h;
                 const int32_t ix = ix0 + kx * p->dilation_w;
-                memcpy(dst,
-                       xn + ((size_t)iy * (size_t)p->w + (size_t)ix) *
-                                (size_t)wg,
-                       (size_t)wg * sizeof(uint32_t));
+                const uint32_t *src =
+                    xn + ((size_t)iy * (size_t)p->w + (size_t)ix) * (size_t)wg;
+                if (wg == 1)
+                  dst[0] = src[0];
+                else
+                  memcpy(dst, src, (size_t)wg * sizeof(uint32_t));
               } else {
-                memset(dst, 0, (size_t)wg * sizeof(uint32_t));
+                if (wg == 1)
+                  dst[0] = 0;
+                else
+                  memset(dst, 0, (size_t)wg * sizeof(uint32_t));
                 padded[invalid++] = (uint16_t)(ky * p->kw + kx);
               }
             }
@@ -442,11 +474,11 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                          be->threshold + o0,
                                          be->flip ? be->flip + o0 : NULL);
             } else {
-              float *yf = y_float + ((size_t)n * (size_t)p->m + (size_t)o0) *
-                                        plane +
-                          (size_t)oy * (size_t)p->ow + (size_t)ox;
-              for (int32_t j = 0; j < count; ++j, yf += plane)
-                *yf = bnnc_bfloat_apply(fe, o0 + j, k_valid - 2 * ones[j]);
+              bnnc_cm_bfloat_chunk(
+                  fe, o0, count, k_valid, ones,
+                  y_float + ((size_t)n * (size_t)p->m + (size_t)o0) * plane +
+                      (size_t)oy * (size_t)p->ow + (size_t)ox,
+                  plane);
             }
           }
       }
