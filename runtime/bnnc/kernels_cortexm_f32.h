@@ -308,6 +308,12 @@ typedef struct {
           TAP(xr + 2 * dw, wr + 8);                                            \
         }                                                                      \
       }                                                                        \
+    } else if (cols == 1) { /* 3x1, 5x1 ...: no kx loop */                   \
+      for (int32_t ci = 0; ci < cg; ++ci, xc += in_plane, wc += taps4) {       \
+        const float *xr = xc, *wr = wc;                                        \
+        for (int32_t ky = 0; ky < rows; ++ky, xr += dh, wr += kw4)             \
+          TAP(xr, wr);                                                         \
+      }                                                                        \
     } else if (cols == 2) {                                                    \
       for (int32_t ci = 0; ci < cg; ++ci, xc += in_plane, wc += taps4) {       \
         const float *xr = xc, *wr = wc;                                        \
