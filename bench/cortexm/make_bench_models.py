@@ -9,6 +9,13 @@ weights, fixed seed; instruction counts do not depend on accuracy):
                    2048->10.
   bconv3x3.onnx    one binary layer: Sign -> 3x3 conv 64->64 @8x8, pad 1.
   dense.onnx       one binary layer: Sign -> Gemm 1024->256.
+  bireal16.onnx    a Bi-Real-style CNN of issue 17 on 3x16x16 inputs: real
+                   3x3 conv 3->32 + BatchNorm, two blocks x + BN(bconv3x3(
+                   Sign(x))) at 32 channels @16x16, a downsampling block
+                   (binary 3x3 stride-2 conv 32->64 + BN, shortcut 2x2
+                   average pool + real 1x1 conv 32->64 + BN), one block at
+                   64 channels @8x8, global average pool, real dense
+                   64->10 (8.26M binary MACs, 353k real ones).
 
 and a random raw float32 input file <model>.in0.bin
 for each. Usage: make_bench_models.py OUTDIR (needs python3-onnx and
@@ -83,6 +90,29 @@ def xnor_cnn16(out):
     g.save(os.path.join(out, "xnor_cnn16"), "xnor_cnn16", [1, 1, 16, 16], y, [1, 10])
 
 
+def bireal16(out):
+    g = Graph()
+
+    def block(x, c_in, c_out, stride=1):
+        w = pm1(c_out, c_in, 3, 3)
+        y = g.bn(g.op("Conv", [g.op("Sign", [x]), g.const(w)], kernel_shape=[3, 3],
+                      pads=[1, 1, 1, 1], strides=[stride, stride]), c_out)
+        if stride != 1:
+            x = g.op("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2])
+            w1 = (rng.standard_normal((c_out, c_in, 1, 1)) / np.sqrt(c_in)).astype(np.float32)
+            x = g.bn(g.op("Conv", [x, g.const(w1)], kernel_shape=[1, 1]), c_out)
+        return g.op("Add", [y, x])
+
+    h = g.bn(g.conv("x", (rng.standard_normal((32, 3, 3, 3)) / 3).astype(np.float32)), 32)
+    h = block(block(h, 32, 32), 32, 32)
+    h = block(h, 32, 64, stride=2)
+    h = block(h, 64, 64)
+    h = g.op("Flatten", [g.op("GlobalAveragePool", [h])], axis=1)
+    y = g.op("Gemm", [h, g.const((rng.standard_normal((10, 64)) / 8).astype(np.float32)),
+                      g.const(np.zeros(10, np.float32), "b")], transB=1)
+    g.save(os.path.join(out, "bireal16"), "bireal16", [1, 3, 16, 16], y, [1, 10])
+
+
 def bconv3x3(out):
     g = Graph()
     y = g.conv(g.op("Sign", ["x"]), pm1(64, 64, 3, 3))
@@ -97,5 +127,5 @@ def dense(out):
 
 if __name__ == "__main__":
     os.makedirs(sys.argv[1], exist_ok=True)
-    for make in (xnor_cnn16, bconv3x3, dense):
+    for make in (xnor_cnn16, bconv3x3, dense, bireal16):
         make(sys.argv[1])

@@ -210,7 +210,8 @@ def main():
              ("layer: binary 3x3 conv 64->64 @8x8", "bconv3x3",
               ["--assume-nonzero-inputs"]),
              ("layer: binary dense 1024->256", "dense",
-              ["--assume-nonzero-inputs"])]
+              ["--assume-nonzero-inputs"]),
+             ("bireal16 (issue 17 Bi-Real CNN)", "bireal16", [])]
     models += [(n, os.path.join(gen, f + ".onnx"), fl,
                 [os.path.join(gen, f + ".in0.bin")]) for n, f, fl in extra]
     rows = []

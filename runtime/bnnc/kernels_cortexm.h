@@ -355,6 +355,31 @@ static inline uint32_t bnnc_cm_threshold_word(const int32_t *ones,
   return word;
 }
 
+/* The float epilogue of one output pixel's channels o0.. o0 + count - 1
+ * (channel j's output at y[j * plane]), bit for bit bnnc_bfloat_apply: the
+ * tests of scale, bias and activation are hoisted out of the channel loop
+ * for the usual epilogues (scale and bias with no activation or ReLU). */
+static inline void bnnc_cm_bfloat_chunk(const bnnc_bfloat_epilogue *e,
+                                        int32_t o0, int32_t count,
+                                        int32_t k_valid, const int32_t *ones,
+                                        float *y, size_t plane) {
+  if (e->scale && e->bias &&
+      (e->activation == BNNC_BACT_NONE || e->activation == BNNC_BACT_RELU)) {
+    const float *sc = e->scale + o0, *bi = e->bias + o0;
+    if (e->activation == BNNC_BACT_RELU)
+      for (int32_t j = 0; j < count; ++j, y += plane) {
+        const float v = (float)(k_valid - 2 * ones[j]) * sc[j] + bi[j];
+        *y = v < 0.0f ? 0.0f : v;
+      }
+    else
+      for (int32_t j = 0; j < count; ++j, y += plane)
+        *y = (float)(k_valid - 2 * ones[j]) * sc[j] + bi[j];
+    return;
+  }
+  for (int32_t j = 0; j < count; ++j, y += plane)
+    *y = bnnc_bfloat_apply(e, o0 + j, k_valid - 2 * ones[j]);
+}
+
 /* One binary convolution (group 1, ONNX zero padding; dense layers are 1x1
  * convolutions over a 1x1 image) with the parameters of the generic kernel.
  * tap_ones[o * kh * kw + tap] = popcount of filter o's words at that tap, or
@@ -410,15 +435,22 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
           for (int32_t ky = 0; ky < p->kh; ++ky)
             for (int32_t kx = 0; kx < p->kw; ++kx) {
               uint32_t *dst = patch + (ky * p->kw + kx) * wg;
+              /* Taps of one word (up to 32 channels) are copied inline: a
+               * memcpy call costs several times the copy. */
               if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) {
                 const int32_t iy = iy0 + ky * p->dilation_h;
                 const int32_t ix = ix0 + kx * p->dilation_w;
-                memcpy(dst,
-                       xn + ((size_t)iy * (size_t)p->w + (size_t)ix) *
-                                (size_t)wg,
-                       (size_t)wg * sizeof(uint32_t));
+                const uint32_t *src =
+                    xn + ((size_t)iy * (size_t)p->w + (size_t)ix) * (size_t)wg;
+                if (wg == 1)
+                  dst[0] = src[0];
+                else
+                  memcpy(dst, src, (size_t)wg * sizeof(uint32_t));
               } else {
-                memset(dst, 0, (size_t)wg * sizeof(uint32_t));
+                if (wg == 1)
+                  dst[0] = 0;
+                else
+                  memset(dst, 0, (size_t)wg * sizeof(uint32_t));
                 padded[invalid++] = (uint16_t)(ky * p->kw + kx);
               }
             }
@@ -442,11 +474,11 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                          be->threshold + o0,
                                          be->flip ? be->flip + o0 : NULL);
             } else {
-              float *yf = y_float + ((size_t)n * (size_t)p->m + (size_t)o0) *
-                                        plane +
-                          (size_t)oy * (size_t)p->ow + (size_t)ox;
-              for (int32_t j = 0; j < count; ++j, yf += plane)
-                *yf = bnnc_bfloat_apply(fe, o0 + j, k_valid - 2 * ones[j]);
+              bnnc_cm_bfloat_chunk(
+                  fe, o0, count, k_valid, ones,
+                  y_float + ((size_t)n * (size_t)p->m + (size_t)o0) * plane +
+                      (size_t)oy * (size_t)p->ow + (size_t)ox,
+                  plane);
             }
           }
       }
@@ -545,6 +577,32 @@ static inline uint32_t bnnc_cm_sign_bit(const float *v) {
   return (uint32_t)(u - 0x80000001u) < 0x7f800000u ? 1u : 0u;
 }
 
+/* The packed word of `bits` (1..32) channels of one pixel, channel j at
+ * xc + j * plane: bit j = b(channel j), tail bits 0. Channels go from the
+ * last to the first, each shifting its bit in from the bottom. On Thumb-2
+ * cores the bit costs 3 instructions: u + 0x7fffffff >= 0x7f800000 is the
+ * complement of bnnc_cm_sign_bit, which CMP leaves in the carry flag and
+ * ADC w, w, w shifts in (the word is complemented at the end). */
+static inline uint32_t bnnc_cm_pack_word(const float *xc, size_t plane,
+                                         int32_t bits) {
+  const float *xp = xc + (size_t)(bits - 1) * plane;
+  const uint32_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1u;
+  uint32_t w = 0;
+  for (int32_t j = bits; j > 0; --j, xp -= plane) {
+#if defined(__GNUC__) && defined(__thumb2__)
+    uint32_t u;
+    memcpy(&u, xp, sizeof u);
+    __asm__("cmp %1, #0x7f800000\n\tadc %0, %0, %0"
+            : "+r"(w)
+            : "r"(u + 0x7fffffffu)
+            : "cc");
+#else
+    w = (w << 1) | (bnnc_cm_sign_bit(xp) ^ 1u);
+#endif
+  }
+  return ~w & mask;
+}
+
 /* NCHW float -> packed channels-last by b(x), as
  * bnnc_pack_f32_nchw_to_nhwc32 (pack groups included). */
 static inline void bnnc_cm_pack_f32_nchw_to_nhwc(const bnnc_bpack_params *p,
@@ -561,13 +619,8 @@ static inline void bnnc_cm_pack_f32_nchw_to_nhwc(const bnnc_bpack_params *p,
         const float *xc =
             x + ((size_t)n * (size_t)p->c + (size_t)g * (size_t)cg) * plane +
             pix;
-        for (int32_t base = 0; base < cg; base += 32) {
-          const int32_t bits = cg - base < 32 ? cg - base : 32;
-          uint32_t word = 0;
-          for (int32_t j = 0; j < bits; ++j, xc += plane)
-            word |= bnnc_cm_sign_bit(xc) << j;
-          *out++ = word;
-        }
+        for (int32_t base = 0; base < cg; base += 32, xc += 32 * plane)
+          *out++ = bnnc_cm_pack_word(xc, plane, cg - base < 32 ? cg - base : 32);
       }
     }
 }

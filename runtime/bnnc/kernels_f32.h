@@ -517,6 +517,35 @@ static inline float bnnc_rnn_dot_f32(const float *a, const float *b,
   return sum;
 }
 
+/* The gates' matrix-vector products: for each of `rows` rows k of m
+ * (row-major, n columns), with d = the row's dot product with v[0..n)
+ * summed in index order from +0.0f and bk = bias ? bias[k] : 0.0f,
+ *   BNNC_RNN_MV_SET: y[k] = d + bk
+ *   BNNC_RNN_MV_ADD: y[k] = y[k] + (d + bk)
+ *   BNNC_RNN_MV_ACC: y[k] = y[k] + d (bias unused).
+ * The portable one calls `dot` per row; a target passes its own blocked
+ * product (which ignores `dot`). */
+enum { BNNC_RNN_MV_SET = 0, BNNC_RNN_MV_ADD = 1, BNNC_RNN_MV_ACC = 2 };
+typedef void (*bnnc_rnn_matvec_fn)(bnnc_rnn_dot_fn dot, const float *v,
+                                   const float *m, size_t n, size_t rows,
+                                   const float *bias, int mode, float *y);
+
+static inline void bnnc_rnn_matvec_dot_f32(bnnc_rnn_dot_fn dot,
+                                           const float *v, const float *m,
+                                           size_t n, size_t rows,
+                                           const float *bias, int mode,
+                                           float *y) {
+  for (size_t k = 0; k < rows; ++k) {
+    const float d = dot(v, m + k * n, n);
+    if (mode == BNNC_RNN_MV_ACC)
+      y[k] = y[k] + d;
+    else if (mode == BNNC_RNN_MV_ADD)
+      y[k] = y[k] + (d + (bias ? bias[k] : 0.0f));
+    else
+      y[k] = d + (bias ? bias[k] : 0.0f);
+  }
+}
+
 /* NaN stays NaN, as in ONNX's clip of the gate inputs. */
 static inline float bnnc_rnn_clip_f32(const bnnc_recurrent_params *p,
                                       float v) {
@@ -532,11 +561,13 @@ static inline float bnnc_rnn_clip_f32(const bnnc_recurrent_params *p,
  * (the state after each sequence's last step; the running state while the
  * kernel works) and (G + 1) * H floats of scratch. The equations are
  * ONNX's; the clip applies to every gate's input before its activation.
- * `dot` computes the dot products (a SIMD target passes its own). */
-static inline void bnnc_recurrent_dot_f32(
-    const bnnc_recurrent_params *p, bnnc_rnn_dot_fn dot, const float *x,
-    const float *w, const float *r, const float *bias, const float *h0,
-    const float *c0, const float *peep, const int32_t *lens, float *out) {
+ * `matvec` computes the gates' matrix-vector products (with `dot`); a
+ * target passes its own. */
+static inline void bnnc_recurrent_mv_f32(
+    const bnnc_recurrent_params *p, bnnc_rnn_matvec_fn matvec,
+    bnnc_rnn_dot_fn dot, const float *x, const float *w, const float *r,
+    const float *bias, const float *h0, const float *c0, const float *peep,
+    const int32_t *lens, float *out) {
   const size_t T = (size_t)p->seq, B = (size_t)p->batch;
   const size_t I = (size_t)p->input, H = (size_t)p->hidden;
   const size_t D = (size_t)p->dirs, G = (size_t)p->gates;
@@ -571,12 +602,8 @@ static inline void bnnc_recurrent_dot_f32(
         const float *xt = x + (t * B + b) * I;
         /* GRU's h gate gets its recurrent term below. */
         const size_t recurrent = G == 3 ? 2 * H : G * H;
-        for (size_t k = 0; k < G * H; ++k) {
-          float v = dot(xt, wd + k * I, I) + (wb ? wb[k] : 0.0f);
-          if (k < recurrent)
-            v += dot(h, rd + k * H, H) + (rb ? rb[k] : 0.0f);
-          gate[k] = v;
-        }
+        matvec(dot, xt, wd, I, G * H, wb, BNNC_RNN_MV_SET, gate);
+        matvec(dot, h, rd, H, recurrent, rb, BNNC_RNN_MV_ADD, gate);
         if (G == 1) {
           for (size_t j = 0; j < H; ++j)
             h[j] = bnnc_rnn_activate_f32(act[0], al[0], be[0],
@@ -586,16 +613,20 @@ static inline void bnnc_recurrent_dot_f32(
           for (size_t j = 0; j < H; ++j)
             rg[j] = bnnc_rnn_activate_f32(act[0], al[0], be[0],
                                           bnnc_rnn_clip_f32(p, rg[j]));
-          if (!p->linear_before_reset)
+          /* linear_before_reset: hg + rg * (Rh h + Rbh), with Rh h + Rbh
+           * in tmp; else (hg + Rh (rg * h)) + Rbh, rg * h in tmp. */
+          if (p->linear_before_reset) {
+            matvec(dot, h, rd + 2 * H * H, H, H, rb ? rb + 2 * H : NULL,
+                   BNNC_RNN_MV_SET, tmp);
+          } else {
             for (size_t j = 0; j < H; ++j)
               tmp[j] = rg[j] * h[j];
+            matvec(dot, tmp, rd + 2 * H * H, H, H, NULL, BNNC_RNN_MV_ACC, hg);
+          }
           for (size_t j = 0; j < H; ++j) {
-            const float *rh = rd + (2 * H + j) * H;
             const float rbh = rb ? rb[2 * H + j] : 0.0f;
-            const float v =
-                p->linear_before_reset
-                    ? hg[j] + rg[j] * (dot(h, rh, H) + rbh)
-                    : hg[j] + dot(tmp, rh, H) + rbh;
+            const float v = p->linear_before_reset ? hg[j] + rg[j] * tmp[j]
+                                                   : hg[j] + rbh;
             hg[j] = bnnc_rnn_activate_f32(act[1], al[1], be[1],
                                           bnnc_rnn_clip_f32(p, v));
           }
@@ -635,6 +666,16 @@ static inline void bnnc_recurrent_dot_f32(
       }
     }
   }
+}
+
+/* The recurrent kernel with the row-by-row products of `dot` (a SIMD
+ * target passes its own dot product). */
+static inline void bnnc_recurrent_dot_f32(
+    const bnnc_recurrent_params *p, bnnc_rnn_dot_fn dot, const float *x,
+    const float *w, const float *r, const float *bias, const float *h0,
+    const float *c0, const float *peep, const int32_t *lens, float *out) {
+  bnnc_recurrent_mv_f32(p, bnnc_rnn_matvec_dot_f32, dot, x, w, r, bias, h0,
+                        c0, peep, lens, out);
 }
 
 /* ---- Resize (ONNX Resize and Upsample) --------------------------------- */

@@ -8,8 +8,9 @@
 // only in the compiler flags the C is built with (docs/cortex-m.md). Real
 // convolutions, depthwise convolutions and dense Gemms take the
 // register-blocked float kernels of runtime/bnnc/kernels_cortexm_f32.h
-// (VMLA and VLDM on M4/M7/M33/M55, plain C with soft float on M0+), the
-// other real ops are the generic single-precision loops.
+// (VMLA and VLDM on M4/M7/M33/M55, plain C with soft float on M0+), and so
+// do the gates' products of LSTM, GRU and RNN; the other real ops are the
+// generic single-precision loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +46,12 @@ protected:
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
   LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
   LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
+  LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e) override {
+    // The portable kernel's driver with the gate products 4 rows at a time
+    // (VLDM/VMLA on FPU cores, plain C on M0+); bit-identical to it.
+    emitRecurrentCall(op, e, "bnnc_cm_recurrent_f32");
+    return success();
+  }
 
 private:
   /// The core of the --target (Targets.def). The emitted C is the same for

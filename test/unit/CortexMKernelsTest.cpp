@@ -207,12 +207,26 @@ void checkConv(const ConvCase &t) {
   size_t positions = size_t(t.n) * p.oh * p.ow;
   for (const int16_t *table : {(const int16_t *)nullptr,
                                (const int16_t *)tapOnes.data()}) {
-    std::vector<float> refF(positions * t.m, 7.0f), gotF(positions * t.m, -7.0f);
-    bnnc_bconv2d32_float(&p, x.data(), w.data(), &fe, refF.data());
-    bnnc_cm_bconv2d_float(&p, x.data(), w.data(), table, &fe, gotF.data());
-    for (size_t i = 0; i < refF.size(); ++i)
-      ASSERT_EQ(std::memcmp(&refF[i], &gotF[i], sizeof(float)), 0)
-          << "float output " << i << ": " << gotF[i] << " vs " << refF[i];
+    // The epilogue's hoisted paths (scale and bias, none or ReLU) and the
+    // general one (no scale, PReLU).
+    for (int variant = 0; variant < 3; ++variant) {
+      bnnc_bfloat_epilogue e = fe;
+      if (variant == 1)
+        e.activation = BNNC_BACT_NONE;
+      if (variant == 2) {
+        e.scale = nullptr;
+        e.activation = BNNC_BACT_PRELU;
+        e.slope = scale.data();
+      }
+      std::vector<float> refF(positions * t.m, 7.0f),
+          gotF(positions * t.m, -7.0f);
+      bnnc_bconv2d32_float(&p, x.data(), w.data(), &e, refF.data());
+      bnnc_cm_bconv2d_float(&p, x.data(), w.data(), table, &e, gotF.data());
+      for (size_t i = 0; i < refF.size(); ++i)
+        ASSERT_EQ(std::memcmp(&refF[i], &gotF[i], sizeof(float)), 0)
+            << "float output " << i << ", epilogue " << variant << ": "
+            << gotF[i] << " vs " << refF[i];
+    }
     size_t outWords = positions * bnnc_bwords32(t.m, t.outGroup);
     std::vector<uint32_t> refB(outWords, 0xa5a5a5a5u),
         gotB(outWords, 0x5a5a5a5au);

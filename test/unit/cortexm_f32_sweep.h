@@ -1,6 +1,7 @@
 /*
  * cortexm_f32_sweep.h - randomized sweep of the Cortex-M float kernels
- * (bnnc/kernels_cortexm_f32.h) against the generic ones (kernels_f32.h),
+ * (bnnc/kernels_cortexm_f32.h: convolutions, dense, recurrent; and the
+ * float -> bits packing of kernels_cortexm.h) against the generic ones,
  * bit for bit. C99 and C++ both: the host GoogleTest
  * (CortexMFloatKernelsTest.cpp) and the bare-metal firmware run under QEMU
  * on Cortex-M4, -M7 and the soft-float M3 (test/cortexm/f32-kernels.test,
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bnnc/kernels_cortexm.h" /* bnnc_cm_pack_f32_nchw_to_nhwc */
 #include "bnnc/kernels_cortexm_f32.h"
 #include "bnnc/layouts.h"
 
@@ -170,6 +172,142 @@ static int sweep_dense(char *msg, size_t msg_size) {
   return 0;
 }
 
+static float sweep_aux[1024], sweep_ref2[SWEEP_BUF];
+
+/* a[0..n) and b[0..n) bit for bit, except that any two NaNs are equal:
+ * unbounded gate activations (affine, relu) overflow to inf - inf within
+ * a few steps, and C leaves the sign of the NaN that makes open (the
+ * soft-float library returns the first operand's, and the compiler may
+ * swap the operands of a commutative multiply). */
+static int sweep_same(const float *a, const float *b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (memcmp(&a[i], &b[i], sizeof(float)) != 0 &&
+        !(a[i] != a[i] && b[i] != b[i]))
+      return 0;
+  return 1;
+}
+
+/* One random LSTM / GRU / RNN layer against bnnc_recurrent_f32: gate count,
+ * direction(s), sizes (odd ones and those below one 4-row block
+ * included), activations, clip, GRU's linear_before_reset, LSTM's coupled
+ * input-forget gate, optional bias, h0, c0, peepholes and lengths. */
+static int sweep_recurrent(char *msg, size_t msg_size) {
+  static const int32_t acts[] = {BNNC_RNN_ACT_SIGMOID, BNNC_RNN_ACT_TANH,
+                                 BNNC_RNN_ACT_RELU, BNNC_RNN_ACT_HARD_SIGMOID,
+                                 BNNC_RNN_ACT_SOFTSIGN, BNNC_RNN_ACT_AFFINE};
+  bnnc_recurrent_params p;
+  int32_t lens[4];
+  size_t G, H, I, D, B, T, outs, i;
+  const float *bias, *h0, *c0, *peep;
+  for (;;) {
+    memset(&p, 0, sizeof p);
+    p.gates = sweep_range(0, 2) == 0 ? 1 : sweep_range(0, 1) ? 3 : 4;
+    p.seq = sweep_range(1, 5);
+    p.batch = sweep_range(1, 3);
+    p.input = sweep_range(1, 23);
+    p.hidden = sweep_range(1, 21);
+    p.dirs = sweep_range(1, 2);
+    p.reverse = p.dirs == 1 ? sweep_range(0, 1) : 0;
+    p.linear_before_reset = p.gates == 3 ? sweep_range(0, 1) : 0;
+    p.input_forget = p.gates == 4 ? sweep_range(0, 3) == 0 : 0;
+    p.has_clip = sweep_range(0, 2) == 0;
+    p.clip = 0.25f + (float)sweep_range(0, 3) * 0.25f;
+    for (i = 0; i < BNNC_RNN_MAX_ACTIVATIONS; ++i) {
+      p.act[i] = acts[sweep_range(0, 5)];
+      p.alpha[i] = 0.5f + sweep_float() * 0.25f;
+      p.beta[i] = sweep_float() * 0.5f;
+    }
+    G = (size_t)p.gates, H = (size_t)p.hidden, I = (size_t)p.input;
+    D = (size_t)p.dirs, B = (size_t)p.batch, T = (size_t)p.seq;
+    outs = T * D * B * H + 2 * D * B * H + (G + 1) * H;
+    if (T * B * I <= SWEEP_BUF && D * G * H * I <= SWEEP_BUF &&
+        D * G * H * H <= SWEEP_BUF && outs <= SWEEP_BUF &&
+        2 * D * G * H + 2 * D * B * H + 3 * D * H <= 1024)
+      break;
+  }
+  sweep_fill(sweep_x, T * B * I);
+  sweep_fill(sweep_w, D * G * H * I);
+  sweep_fill(sweep_wl, D * G * H * H);
+  sweep_fill(sweep_aux, 1024);
+  bias = sweep_range(0, 3) ? sweep_aux : NULL;
+  h0 = sweep_range(0, 1) ? sweep_aux + 2 * D * G * H : NULL;
+  c0 = p.gates == 4 && sweep_range(0, 1) ? sweep_aux + 2 * D * G * H + D * B * H
+                                         : NULL;
+  peep = p.gates == 4 && sweep_range(0, 1)
+             ? sweep_aux + 2 * D * G * H + 2 * D * B * H
+             : NULL;
+  for (i = 0; i < B; ++i)
+    lens[i] = sweep_range(0, 3) ? (int32_t)T : sweep_range(-1, (int32_t)T + 1);
+  for (i = 0; i < outs; ++i) {
+    sweep_ref2[i] = 1.0f;
+    sweep_got[i] = -1.0f;
+  }
+  {
+    const int32_t *l = sweep_range(0, 1) ? lens : NULL;
+    bnnc_recurrent_f32(&p, sweep_x, sweep_w, sweep_wl, bias, h0, c0, peep, l,
+                       sweep_ref2);
+    bnnc_cm_recurrent_f32(&p, sweep_x, sweep_w, sweep_wl, bias, h0, c0, peep,
+                          l, sweep_got);
+    /* The scratch tail is the kernels' own; compare Y, Y_h and Y_c. */
+    outs -= (G + 1) * H;
+    if (!sweep_same(sweep_ref2, sweep_got, outs)) {
+      snprintf(msg, msg_size,
+               "recurrent: gates=%d seq=%d batch=%d input=%d hidden=%d "
+               "dirs=%d reverse=%d lbr=%d input_forget=%d clip=%d bias=%d "
+               "h0=%d c0=%d peep=%d lens=%d",
+               (int)p.gates, (int)p.seq, (int)p.batch, (int)p.input,
+               (int)p.hidden, (int)p.dirs, (int)p.reverse,
+               (int)p.linear_before_reset, (int)p.input_forget,
+               (int)p.has_clip, bias != NULL, h0 != NULL, c0 != NULL,
+               peep != NULL, l != NULL);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* One random float -> packed bits layer (bnnc_cm_pack_f32_nchw_to_nhwc)
+ * against bnnc_pack_f32_nchw_to_nhwc32: any bit pattern (NaNs of both
+ * signs, infinities, subnormals, -0), channel counts around the 32-bit
+ * words, pack groups. */
+static int sweep_pack(char *msg, size_t msg_size) {
+  static uint32_t ref[4096], got[4096];
+  bnnc_bpack_params p;
+  size_t xs, ws;
+  p.n = sweep_range(1, 2);
+  p.group = sweep_range(1, 3);
+  p.c = p.group * sweep_range(1, 70);
+  p.h = sweep_range(1, 6);
+  p.w = sweep_range(1, 6);
+  xs = (size_t)p.n * (size_t)p.c * (size_t)p.h * (size_t)p.w;
+  ws = (size_t)p.n * (size_t)p.h * (size_t)p.w * (size_t)bnnc_bwords32(p.c, p.group);
+  for (size_t i = 0; i < xs; ++i) {
+    const uint32_t r = sweep_next();
+    /* Half the values a random bit pattern, half near the special ones. */
+    const uint32_t special[] = {0x00000000u, 0x80000000u, 0x7f800000u,
+                                0xff800000u, 0x7fc00000u, 0xffc00000u,
+                                0x00000001u, 0x80000001u, 0x7f7fffffu,
+                                0xff7fffffu, 0x7f800001u, 0xff800001u};
+    const uint32_t u = r & 1u ? sweep_next() : special[(r >> 1) % 12u];
+    memcpy(&sweep_x[i], &u, sizeof u);
+  }
+  for (size_t i = 0; i < ws; ++i) {
+    ref[i] = 0xa5a5a5a5u;
+    got[i] = 0x5a5a5a5au;
+  }
+  bnnc_pack_f32_nchw_to_nhwc32(&p, sweep_x, ref);
+  bnnc_cm_pack_f32_nchw_to_nhwc(&p, sweep_x, got);
+  if (memcmp(ref, got, ws * sizeof(uint32_t)) != 0) {
+    snprintf(msg, msg_size, "pack: n=%d c=%d h=%d w=%d group=%d", (int)p.n,
+             (int)p.c, (int)p.h, (int)p.w, (int)p.group);
+    return 1;
+  }
+  return 0;
+}
+
+/* The kinds of sweep_all: 3 convolutions, dense, recurrent, pack. */
+#define SWEEP_KINDS 6
+
 /* The whole sweep: `cases` of each kind; the number of failures (the first
  * one described in msg). */
 static int sweep_all(uint64_t seed, int cases, char *msg, size_t msg_size) {
@@ -177,10 +315,12 @@ static int sweep_all(uint64_t seed, int cases, char *msg, size_t msg_size) {
   sweep_state = seed;
   msg[0] = '\0';
   for (int i = 0; i < cases; ++i)
-    for (int kind = 0; kind < 4; ++kind) {
+    for (int kind = 0; kind < SWEEP_KINDS; ++kind) {
       char m[256];
-      const int bad = kind < 3 ? sweep_conv(kind, m, sizeof m)
-                               : sweep_dense(m, sizeof m);
+      const int bad = kind < 3    ? sweep_conv(kind, m, sizeof m)
+                      : kind == 3 ? sweep_dense(m, sizeof m)
+                      : kind == 4 ? sweep_recurrent(m, sizeof m)
+                                  : sweep_pack(m, sizeof m);
       if (bad && !failures++)
         snprintf(msg, msg_size, "%s", m);
     }

@@ -8,7 +8,7 @@ int main(void) {
   const int cases = 300;
   const int failures = sweep_all(0x5eed5eedull, cases, msg, sizeof msg);
   printf("f32 sweep (VLDM/VMLA %s): %d cases, %d failures%s%s\n",
-         BNNC_CM_VLDM ? "on" : "off", 4 * cases, failures,
+         BNNC_CM_VLDM ? "on" : "off", SWEEP_KINDS * cases, failures,
          failures ? ", first: " : "", msg);
   return failures != 0;
 }
