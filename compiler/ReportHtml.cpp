@@ -295,7 +295,8 @@ void writeDeadTokens(const DeadTokens &d, raw_ostream &os) {
         "data-before=\""
      << before << "\" data-after=\"" << after << "\">" << d.narrowedOps
      << " ops narrowed to the rows the outputs read, " << d.splitProjections
-     << " projections split: " << grouped(before - after) << " MACs saved ("
+     << " fused projection" << (d.splitProjections == 1 ? "" : "s")
+     << " split: " << grouped(before - after) << " MACs saved ("
      << format("%.1f", before ? 100.0 * after / before : 0.0)
      << "% of the MACs remain).</p>\n<table id=dte-selections><tr><th>node"
         "</th><th class=n>rows read</th><th class=n>of</th></tr>\n";
