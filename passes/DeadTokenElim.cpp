@@ -158,6 +158,13 @@ bool isElementwise(Operation *op) {
 /// result's rows along `axis` (nullopt: the operand is read unchanged).
 using OperandAxes = SmallVector<std::optional<int64_t>>;
 
+/// The rows `rows` of an operand's axis `axis`.
+struct OperandRows {
+  int64_t axis;
+  SmallVector<int64_t> rows;
+};
+using OperandPlan = SmallVector<std::optional<OperandRows>>;
+
 class Narrower {
 public:
   Narrower(func::FuncOp f, int64_t opset)
@@ -196,10 +203,10 @@ public:
     if (auto g = dyn_cast<onnx::GatherOp>(producer))
       if (splitProjection(g))
         return true;
-    auto operandAxes = ruleFor(producer, *axis);
-    if (!operandAxes)
+    auto plan = planFor(producer, *axis, rows);
+    if (!plan)
       return false;
-    Value narrowed = rebuild(producer, *axis, rows, *operandAxes);
+    Value narrowed = rebuild(producer, *axis, rows, *plan);
     for (Operation *user : llvm::make_early_inc_range(y.getUsers()))
       readNarrowed(user, y, narrowed, rows);
     forget(producer);
@@ -233,8 +240,7 @@ private:
 
   /// Operands aligned to the result by numpy broadcasting: an operand is
   /// narrowed along the result's `axis` unless it broadcasts along it.
-  static std::optional<OperandAxes> broadcastAxes(Operation *op,
-                                                  int64_t axis) {
+  static std::optional<OperandAxes> broadcastAxes(Operation *op, int64_t axis) {
     int64_t rank = tensorType(op->getResult(0)).getRank();
     OperandAxes axes;
     for (Value v : op->getOperands()) {
@@ -246,6 +252,75 @@ private:
         axes.push_back(aligned);
     }
     return axes;
+  }
+
+  /// Which rows of which operands `op` reads to compute the rows `rows` of
+  /// its result's `axis`, or nullopt if it reads others too.
+  std::optional<OperandPlan> planFor(Operation *op, int64_t axis,
+                                     ArrayRef<int64_t> rows) {
+    if (auto r = dyn_cast<onnx::ReshapeOp>(op)) {
+      auto in = reshapeRows(shapeOf(r.getData()), shapeOf(r.getReshaped()),
+                            axis, rows);
+      if (!in)
+        return std::nullopt;
+      return OperandPlan{std::move(*in), std::nullopt};
+    }
+    auto axes = ruleFor(op, axis);
+    if (!axes)
+      return std::nullopt;
+    OperandPlan plan;
+    for (std::optional<int64_t> a : *axes)
+      plan.push_back(a ? std::optional<OperandRows>(
+                             OperandRows{*a, SmallVector<int64_t>(rows)})
+                       : std::nullopt);
+    return plan;
+  }
+
+  /// The input rows a Reshape reads for the rows `rows` of its result's
+  /// `axis` (row-major, so a row is a contiguous block of elements):
+  /// - the axes up to `axis` unchanged: the same rows of the same axis;
+  /// - the input merges the result's axes 0..axis into its axis 0 (a
+  ///   [B*N, D] token matrix viewed as [B, N, D]): those rows of every
+  ///   block of N;
+  /// - the result merges the input's axes 0..k into its axis 0 ([B, N, D]
+  ///   viewed as [B*N, D]) and `rows` are the same rows U of every block
+  ///   of N = in[k]: U on axis k.
+  static std::optional<OperandRows> reshapeRows(ArrayRef<int64_t> in,
+                                                ArrayRef<int64_t> out,
+                                                int64_t axis,
+                                                ArrayRef<int64_t> rows) {
+    int64_t inRank = static_cast<int64_t>(in.size());
+    if (inRank > axis && in.take_front(axis + 1) == out.take_front(axis + 1))
+      return OperandRows{axis, SmallVector<int64_t>(rows)};
+    if (axis > 0 && in.drop_front() == out.drop_front(axis + 1) &&
+        in[0] == shapeProduct(out.take_front(axis + 1))) {
+      OperandRows r{0, {}};
+      for (int64_t block = 0; block < shapeProduct(out.take_front(axis));
+           ++block)
+        for (int64_t row : rows)
+          r.rows.push_back(block * out[axis] + row);
+      return r;
+    }
+    if (axis != 0)
+      return std::nullopt;
+    for (int64_t k = 1; k < inRank; ++k) {
+      if (shapeProduct(in.take_front(k + 1)) != out[0] ||
+          in.drop_front(k + 1) != out.drop_front())
+        continue;
+      int64_t n = in[k];
+      SmallVector<int64_t> within;
+      for (int64_t row : rows)
+        if (row < n)
+          within.push_back(row);
+      SmallVector<int64_t> expected;
+      for (int64_t block = 0; block < out[0] / n; ++block)
+        for (int64_t row : within)
+          expected.push_back(block * n + row);
+      if (expected != rows)
+        return std::nullopt;
+      return OperandRows{k, std::move(within)};
+    }
+    return std::nullopt;
   }
 
   /// How `op` is narrowed to rows of its result's `axis`, or nullopt if
@@ -272,15 +347,6 @@ private:
     if (auto t = dyn_cast<onnx::TransposeOp>(op)) {
       int64_t from = t.getPerm() ? (*t.getPerm())[axis] : rank - 1 - axis;
       return OperandAxes{from};
-    }
-    if (auto r = dyn_cast<onnx::ReshapeOp>(op)) {
-      // Rows of `axis` are rows of the input when the axes up to it are
-      // unchanged.
-      auto in = shapeOf(r.getData()), out = shapeOf(r.getReshaped());
-      if (static_cast<int64_t>(in.size()) <= axis ||
-          in.take_front(axis + 1) != out.take_front(axis + 1))
-        return std::nullopt;
-      return OperandAxes{axis, std::nullopt};
     }
     if (auto g = dyn_cast<onnx::GatherOp>(op))
       return gatherAxes(g, axis);
@@ -337,8 +403,7 @@ private:
 
   /// A Gather along another axis with constant indices: the result's axis
   /// is an axis of the data (not one of the indices' axes).
-  static std::optional<OperandAxes> gatherAxes(onnx::GatherOp g,
-                                               int64_t axis) {
+  static std::optional<OperandAxes> gatherAxes(onnx::GatherOp g, int64_t axis) {
     if (!getConstantInts(g.getIndices()))
       return std::nullopt;
     int64_t at = normalizeAxis(g.getAxis(), tensorType(g.getData()).getRank());
@@ -350,23 +415,23 @@ private:
     return std::nullopt;
   }
 
-  /// `op` rebuilt on the rows `rows` of its operands along `operandAxes`;
-  /// its result has `rows.size()` rows along `axis`.
+  /// `op` rebuilt on the operand rows of `plan`; its result has
+  /// `rows.size()` rows along `axis`.
   Value rebuild(Operation *op, int64_t axis, ArrayRef<int64_t> rows,
-                const OperandAxes &operandAxes) {
+                const OperandPlan &plan) {
     b.setInsertionPoint(op);
     Location loc = op->getLoc();
-    Value indices = ints({static_cast<int64_t>(rows.size())}, rows);
     SmallVector<Value> operands;
-    for (auto [v, a] : llvm::zip(op->getOperands(), operandAxes)) {
-      if (!a) {
+    for (auto [v, r] : llvm::zip(op->getOperands(), plan)) {
+      if (!r) {
         operands.push_back(v);
         continue;
       }
+      int64_t count = static_cast<int64_t>(r->rows.size());
       SmallVector<int64_t> shape(shapeOf(v));
-      shape[*a] = static_cast<int64_t>(rows.size());
+      shape[r->axis] = count;
       operands.push_back(b.createOrFold<onnx::GatherOp>(
-          loc, tensorType(v).clone(shape), v, indices, *a));
+          loc, tensorType(v).clone(shape), v, ints({count}, r->rows), r->axis));
     }
     SmallVector<int64_t> shape(shapeOf(op->getResult(0)));
     shape[axis] = static_cast<int64_t>(rows.size());
@@ -374,8 +439,7 @@ private:
       operands[1] = ints({static_cast<int64_t>(shape.size())}, shape);
     Operation *narrowed = b.clone(*op);
     narrowed->setOperands(operands);
-    narrowed->getResult(0).setType(
-        tensorType(op->getResult(0)).clone(shape));
+    narrowed->getResult(0).setType(tensorType(op->getResult(0)).clone(shape));
     return narrowed->getResult(0);
   }
 
@@ -385,15 +449,15 @@ private:
                     ArrayRef<int64_t> rows) {
     Selection s = *selectionOf(user, y);
     if (originalSelections.contains(user))
-      cuts.push_back({describeNode(user),
-                      static_cast<int64_t>(s.picked.size()),
+      cuts.push_back({describeNode(user), static_cast<int64_t>(s.picked.size()),
                       tensorType(y).getDimSize(s.axis)});
     SmallVector<int64_t> positions;
     for (int64_t r : s.picked)
       positions.push_back(llvm::lower_bound(rows, r) - rows.begin());
-    bool identity = s.keepsAxis && positions.size() == rows.size() &&
-                    llvm::equal(positions, llvm::seq<int64_t>(
-                                               0, static_cast<int64_t>(rows.size())));
+    bool identity =
+        s.keepsAxis && positions.size() == rows.size() &&
+        llvm::equal(positions,
+                    llvm::seq<int64_t>(0, static_cast<int64_t>(rows.size())));
     Value replacement = narrowed;
     b.setInsertionPoint(user);
     auto resultType = tensorType(user->getResult(0));
@@ -406,9 +470,8 @@ private:
       SmallVector<int64_t> shape;
       if (s.keepsAxis)
         shape.push_back(static_cast<int64_t>(positions.size()));
-      replacement = b.create<onnx::GatherOp>(user->getLoc(), resultType,
-                                             narrowed, ints(shape, positions),
-                                             s.axis);
+      replacement = b.create<onnx::GatherOp>(
+          user->getLoc(), resultType, narrowed, ints(shape, positions), s.axis);
     }
     user->getResult(0).replaceAllUsesWith(replacement);
     forget(user);
@@ -443,8 +506,8 @@ private:
     for (Operation *user : p.transpose->getUsers()) {
       auto other = dyn_cast<onnx::GatherOp>(user);
       if (!other || other.getData() != p.transpose.getResult() ||
-          normalizeAxis(other.getAxis(), tensorType(other.getData()).getRank()) !=
-              at ||
+          normalizeAxis(other.getAxis(),
+                        tensorType(other.getData()).getRank()) != at ||
           !getConstantInts(other.getIndices()) ||
           tensorType(other.getIndices()).getRank() != 0)
         return std::nullopt;
@@ -466,7 +529,8 @@ private:
     Value product = projected;
     if (auto add = dyn_cast<onnx::AddOp>(producer)) {
       p.bias = add;
-      bool biasFirst = static_cast<bool>(add.getB().getDefiningOp<onnx::MatMulOp>());
+      bool biasFirst =
+          static_cast<bool>(add.getB().getDefiningOp<onnx::MatMulOp>());
       Value bias = biasFirst ? add.getA() : add.getB();
       product = biasFirst ? add.getB() : add.getA();
       auto values = getConstantFloats(bias);
@@ -494,8 +558,7 @@ private:
 
   /// The columns [first, first + count) of a row-major [k, n] matrix.
   static SmallVector<float> columnsOf(ArrayRef<float> m, int64_t k, int64_t n,
-                                      int64_t first, int64_t count,
-                                      bool keep) {
+                                      int64_t first, int64_t count, bool keep) {
     SmallVector<float> out;
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < n; ++j)
@@ -515,18 +578,19 @@ private:
     shape.back() = cols;
     b.setInsertionPoint(p.matmul);
     auto wConst = b.create<onnx::ConstantOp>(
-        p.matmul.getB().getLoc(), RankedTensorType::get({p.k, cols}, b.getF32Type()),
+        p.matmul.getB().getLoc(),
+        RankedTensorType::get({p.k, cols}, b.getF32Type()),
         makeF32Attr(ctx, {p.k, cols}, w));
-    Value y = b.create<onnx::MatMulOp>(p.matmul.getLoc(),
-                                       tensorType(p.matmul.getY()).clone(shape),
-                                       x, wConst);
+    Value y = b.create<onnx::MatMulOp>(
+        p.matmul.getLoc(), tensorType(p.matmul.getY()).clone(shape), x, wConst);
     if (p.bias) {
       auto bConst = b.create<onnx::ConstantOp>(
           p.bias->getLoc(), RankedTensorType::get({cols}, b.getF32Type()),
           makeF32Attr(ctx, {cols}, bias));
-      bool biasFirst =
-          static_cast<bool>(p.bias->getOperand(1).getDefiningOp<onnx::MatMulOp>());
-      Value lhs = biasFirst ? Value(bConst) : y, rhs = biasFirst ? y : Value(bConst);
+      bool biasFirst = static_cast<bool>(
+          p.bias->getOperand(1).getDefiningOp<onnx::MatMulOp>());
+      Value lhs = biasFirst ? Value(bConst) : y,
+            rhs = biasFirst ? y : Value(bConst);
       y = b.create<onnx::AddOp>(p.bias->getLoc(), tensorType(y), lhs, rhs);
     }
     // The Reshape target and the Transpose order without (split == 0) or
@@ -660,8 +724,7 @@ struct DeadTokenElimPass final
                             b.getI64IntegerAttr(narrower.narrowedOps)),
              b.getNamedAttr("split_projections",
                             b.getI64IntegerAttr(narrower.splitProjections)),
-             b.getNamedAttr("macs",
-                            macsRecord(b, before, macsPerModule(f)))}));
+             b.getNamedAttr("macs", macsRecord(b, before, macsPerModule(f)))}));
   }
 };
 

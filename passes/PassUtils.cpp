@@ -127,8 +127,9 @@ ArrayAttr macsRecord(Builder &b, const std::map<std::string, int64_t> &before,
     macs.push_back(b.getDictionaryAttr(
         {b.getNamedAttr("block", b.getStringAttr(module)),
          b.getNamedAttr("macs_before", b.getI64IntegerAttr(m)),
-         b.getNamedAttr("macs_after", b.getI64IntegerAttr(
-                                          it == after.end() ? 0 : it->second))}));
+         b.getNamedAttr(
+             "macs_after",
+             b.getI64IntegerAttr(it == after.end() ? 0 : it->second))}));
   }
   return b.getArrayAttr(macs);
 }

@@ -98,8 +98,9 @@ def DeadTokenElim : Pass<"dead-token-elim", "::mlir::func::FuncOp"> {
     row of that axis from the same rows of their operands: elementwise ops
     with numpy broadcasting, LayerNormalization over later axes, Softmax
     along another axis, MatMul and Gemm rows (and columns), Transpose,
-    Reshapes that keep the axes up to the selected one, Gather and Concat
-    along other axes. When every user of a value selects rows of one axis,
+    Reshapes that keep the axes up to the selected one or view a [B*N, D]
+    token matrix as [B, N, D] and back, Gather and Concat along other
+    axes. When every user of a value selects rows of one axis,
     its producer is rebuilt on the union of those rows; an operand that
     other ops read in full is selected where it is read and stays whole.
     When a ViT's head reads only the CLS token, the last block's queries,

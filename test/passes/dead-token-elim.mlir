@@ -159,6 +159,53 @@ func.func @slice_rows(%x: tensor<2x6x4xf32>) -> (tensor<2x2x3xf32>, tensor<2x3x3
 
 // -----
 
+// A BERT-style layer on the token matrix [B*N, D] (B = 2, N = 3) and a CLS
+// readout of it viewed as [B, N, D]: the rows 0 and 3 of the matrix (the CLS
+// row of each sequence), i.e. the CLS row of the input.
+// CHECK-LABEL: func.func @flattened_tokens
+// CHECK-SAME: macs_after = 32 : i64, macs_before = 96 : i64
+// CHECK: %[[X:.*]] = onnx.Gather %arg0, %{{.*}} {axis = 1 : i64} : (tensor<2x3x4xf32>, tensor<1xi64>) -> tensor<2x1x4xf32>
+// CHECK: %[[F:.*]] = onnx.Reshape %[[X]], %{{.*}} : (tensor<2x1x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
+// CHECK: %[[LN:.*]] = onnx.LayerNormalization %[[F]], {{.*}} -> tensor<2x4xf32>
+// CHECK: %[[G:.*]] = onnx.Gemm %[[LN]], {{.*}} -> tensor<2x4xf32>
+// CHECK: %[[Y:.*]] = onnx.Add %[[F]], %[[G]] : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+// CHECK: %[[Y3:.*]] = onnx.Reshape %[[Y]], %{{.*}} : (tensor<2x4xf32>, tensor<3xi64>) -> tensor<2x1x4xf32>
+// CHECK: %[[OUT:.*]] = onnx.Reshape %[[Y3]], %{{.*}} : (tensor<2x1x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
+// CHECK: return %[[OUT]]
+func.func @flattened_tokens(%x: tensor<2x3x4xf32>) -> tensor<2x4xf32> {
+  %g = onnx.Constant dense<1.0> : tensor<4xf32>
+  %w = onnx.Constant dense<0.5> : tensor<4x4xf32>
+  %none = onnx.NoValue
+  %s2 = onnx.Constant dense<[6, 4]> : tensor<2xi64>
+  %s3 = onnx.Constant dense<[2, 3, 4]> : tensor<3xi64>
+  %i0 = onnx.Constant dense<0> : tensor<i64>
+  %flat = onnx.Reshape %x, %s2 : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<6x4xf32>
+  %ln = onnx.LayerNormalization %flat, %g, %none {axis = -1 : i64} : (tensor<6x4xf32>, tensor<4xf32>, none) -> tensor<6x4xf32>
+  %lin = onnx.Gemm %ln, %w, %none : (tensor<6x4xf32>, tensor<4x4xf32>, none) -> tensor<6x4xf32>
+  %y = onnx.Add %flat, %lin : (tensor<6x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %y3 = onnx.Reshape %y, %s3 : (tensor<6x4xf32>, tensor<3xi64>) -> tensor<2x3x4xf32>
+  %cls = onnx.Gather %y3, %i0 {axis = 1 : i64} : (tensor<2x3x4xf32>, tensor<i64>) -> tensor<2x4xf32>
+  return %cls : tensor<2x4xf32>
+}
+
+// -----
+
+// Rows that are not the same in every block of a flattened [B*N, D] matrix
+// are not rows of [B, N, D]: the first 2 of 6 rows stay a selection there.
+// CHECK-LABEL: func.func @flattened_uneven
+// CHECK: onnx.Reshape %arg0, %{{.*}} -> tensor<6x4xf32>
+// CHECK: onnx.Relu %{{.*}} : tensor<2x4xf32> -> tensor<2x4xf32>
+func.func @flattened_uneven(%x: tensor<2x3x4xf32>) -> tensor<2x4xf32> {
+  %s2 = onnx.Constant dense<[6, 4]> : tensor<2xi64>
+  %rows = onnx.Constant dense<[0, 1]> : tensor<2xi64>
+  %flat = onnx.Reshape %x, %s2 : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<6x4xf32>
+  %r = onnx.Relu %flat : tensor<6x4xf32> -> tensor<6x4xf32>
+  %y = onnx.Gather %r, %rows {axis = 0 : i64} : (tensor<6x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
 // Nothing to do: BiBERT-style mean pooling reads every token.
 // CHECK-LABEL: func.func @mean_pool
 // CHECK-NOT: bnn.dead_token_elim
