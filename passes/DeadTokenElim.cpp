@@ -402,12 +402,16 @@ private:
   }
 
   /// A Gather along another axis with constant indices: the result's axis
-  /// is an axis of the data (not one of the indices' axes).
+  /// is an axis of the data (not one of the indices' axes). Not one with a
+  /// 1-D index list: the selection moved above it is itself such a Gather,
+  /// and two of them on different axes would swap places forever. (Scalar
+  /// indices, as q/k/v's component Gathers have, are fine: the selection
+  /// moved above is 1-D, and stays there.)
   static std::optional<OperandAxes> gatherAxes(onnx::GatherOp g, int64_t axis) {
-    if (!getConstantInts(g.getIndices()))
+    int64_t indexRank = tensorType(g.getIndices()).getRank();
+    if (!getConstantInts(g.getIndices()) || indexRank == 1)
       return std::nullopt;
     int64_t at = normalizeAxis(g.getAxis(), tensorType(g.getData()).getRank());
-    int64_t indexRank = tensorType(g.getIndices()).getRank();
     if (axis < at)
       return OperandAxes{axis, std::nullopt};
     if (axis >= at + indexRank)

@@ -246,3 +246,54 @@ func.func @all_rows_read(%x: tensor<1x5x4xf32>) -> (tensor<1x5x4xf32>, tensor<1x
   %r = onnx.Gather %n, %perm {axis = 1 : i64} : (tensor<1x5x4xf32>, tensor<5xi64>) -> tensor<1x5x4xf32>
   return %m, %c, %sc, %r : tensor<1x5x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x5x4xf32>
 }
+
+// -----
+
+// More row-wise ops: Concat along another axis, a Gemm with transA and a
+// per-row C, MatMul columns (a selection along B's last axis) and then its
+// rows.
+// CHECK-LABEL: func.func @more_rules
+// CHECK-DAG: %[[A:.*]] = onnx.Gather %arg0, %{{.*}} {axis = 1 : i64} : (tensor<3x5xf32>, tensor<2xi64>) -> tensor<3x2xf32>
+// CHECK-DAG: %[[C:.*]] = onnx.Gather %arg1, %{{.*}} : (tensor<5x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
+// CHECK: %[[G:.*]] = onnx.Gemm %[[A]], %{{.*}}, %[[C]] {transA = 1 : i64} : (tensor<3x2xf32>, tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+// CHECK: %[[B:.*]] = onnx.Gather %arg2, %{{.*}} {axis = 1 : i64} : (tensor<4x6xf32>, tensor<1xi64>) -> tensor<4x1xf32>
+// CHECK: onnx.MatMul %[[G]], %[[B]] : (tensor<2x4xf32>, tensor<4x1xf32>) -> tensor<2x1xf32>
+// A selection does not move above another 1-D one (two such Gathers on
+// different axes would swap places forever).
+// CHECK: %[[X:.*]] = onnx.Gather %arg3, %{{.*}} {axis = 2 : i64} : (tensor<2x5x3xf32>, tensor<2xi64>) -> tensor<2x5x2xf32>
+// CHECK: %[[Y:.*]] = onnx.Gather %[[X]], %{{.*}} {axis = 1 : i64} : (tensor<2x5x2xf32>, tensor<1xi64>) -> tensor<2x1x2xf32>
+// CHECK: %[[Z:.*]] = onnx.Gather %arg4, %{{.*}} {axis = 1 : i64} : (tensor<2x5x1xf32>, tensor<1xi64>) -> tensor<2x1x1xf32>
+// CHECK: onnx.Concat %[[Y]], %[[Z]] {axis = 2 : i64} : (tensor<2x1x2xf32>, tensor<2x1x1xf32>) -> tensor<2x1x3xf32>
+func.func @more_rules(%a: tensor<3x5xf32>, %c: tensor<5x4xf32>, %b: tensor<4x6xf32>, %x: tensor<2x5x3xf32>, %z: tensor<2x5x1xf32>) -> (tensor<2x1xf32>, tensor<2x1x3xf32>) {
+  %w = onnx.Constant dense<0.5> : tensor<3x4xf32>
+  %rows = onnx.Constant dense<[1, 3]> : tensor<2xi64>
+  %col = onnx.Constant dense<[5]> : tensor<1xi64>
+  %cols = onnx.Constant dense<[0, 2]> : tensor<2xi64>
+  %tok = onnx.Constant dense<[4]> : tensor<1xi64>
+  %gemm = onnx.Gemm %a, %w, %c {transA = 1 : i64} : (tensor<3x5xf32>, tensor<3x4xf32>, tensor<5x4xf32>) -> tensor<5x4xf32>
+  %mm = onnx.MatMul %gemm, %b : (tensor<5x4xf32>, tensor<4x6xf32>) -> tensor<5x6xf32>
+  %mc = onnx.Gather %mm, %col {axis = 1 : i64} : (tensor<5x6xf32>, tensor<1xi64>) -> tensor<5x1xf32>
+  %mr = onnx.Gather %mc, %rows {axis = 0 : i64} : (tensor<5x1xf32>, tensor<2xi64>) -> tensor<2x1xf32>
+  %xs = onnx.Gather %x, %cols {axis = 2 : i64} : (tensor<2x5x3xf32>, tensor<2xi64>) -> tensor<2x5x2xf32>
+  %cat = onnx.Concat %xs, %z {axis = 2 : i64} : (tensor<2x5x2xf32>, tensor<2x5x1xf32>) -> tensor<2x5x3xf32>
+  %t = onnx.Gather %cat, %tok {axis = 1 : i64} : (tensor<2x5x3xf32>, tensor<1xi64>) -> tensor<2x1x3xf32>
+  return %mr, %t : tensor<2x1xf32>, tensor<2x1x3xf32>
+}
+
+// -----
+
+// Before opset 13, Softmax normalizes over all axes from `axis` (default
+// 1): rows of an earlier axis narrow, rows of a later one do not.
+// CHECK-LABEL: func.func @softmax_opset11
+// CHECK: %[[X:.*]] = onnx.Gather %arg0, %{{.*}} : (tensor<3x5x4xf32>, tensor<1xi64>) -> tensor<1x5x4xf32>
+// CHECK: onnx.Softmax %[[X]] : tensor<1x5x4xf32> -> tensor<1x5x4xf32>
+// CHECK: %[[S:.*]] = onnx.Softmax %arg1 : tensor<3x5x4xf32> -> tensor<3x5x4xf32>
+// CHECK: onnx.Gather %[[S]], %{{.*}} {axis = 2 : i64} : (tensor<3x5x4xf32>, tensor<1xi64>) -> tensor<3x5x1xf32>
+func.func @softmax_opset11(%x: tensor<3x5x4xf32>, %y: tensor<3x5x4xf32>) -> (tensor<1x5x4xf32>, tensor<3x5x1xf32>) attributes {onnx.opset = 11 : i64} {
+  %i = onnx.Constant dense<[2]> : tensor<1xi64>
+  %s = onnx.Softmax %x : tensor<3x5x4xf32> -> tensor<3x5x4xf32>
+  %r = onnx.Gather %s, %i {axis = 0 : i64} : (tensor<3x5x4xf32>, tensor<1xi64>) -> tensor<1x5x4xf32>
+  %t = onnx.Softmax %y : tensor<3x5x4xf32> -> tensor<3x5x4xf32>
+  %u = onnx.Gather %t, %i {axis = 2 : i64} : (tensor<3x5x4xf32>, tensor<1xi64>) -> tensor<3x5x1xf32>
+  return %r, %u : tensor<1x5x4xf32>, tensor<3x5x1xf32>
+}
