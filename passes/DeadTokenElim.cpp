@@ -689,10 +689,22 @@ struct DeadTokenElimPass final
       opset = attr.getInt();
     auto before = macsPerModule(f);
     Narrower narrower(f, opset);
-    // Each step narrows one op and moves the selection to its operands;
-    // repeat until no selection moves. Every step removes rows from an op,
-    // so this terminates.
+    // Each step narrows one op and moves the selection to its operands
+    // (towards the inputs: a step never creates a selection below the op
+    // it narrows that could move again), or splits a fused projection;
+    // repeat until no selection moves. Each step keeps the function's
+    // meaning, so the cap, a guard against a cycle nobody foresaw, only
+    // costs MACs; it warns.
+    int64_t ops = 0;
+    f.walk([&](Operation *) { ++ops; });
+    int64_t steps = 0, maxSteps = 8 * ops + 64;
     for (bool progress = true; progress;) {
+      if (++steps > maxSteps) {
+        f.emitWarning() << "dead-token-elim: stopped after " << maxSteps
+                        << " steps; the remaining selections stay where "
+                           "they are";
+        break;
+      }
       progress = false;
       SmallVector<Value> selected;
       f.walk([&](Operation *op) {
