@@ -29,6 +29,10 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   if (!options.tokenPrune.empty())
     func.addPass(createTokenPrune(
         TokenPruneOptions{options.tokenPrune, options.tokenPruneFuse}));
+  // After token-prune, which finds blocks by their [B, H, N, N] attention;
+  // before binarize, so that the narrowed layers are the ones binarized.
+  if (options.deadTokenElim)
+    func.addPass(createDeadTokenElim());
   // Before BatchNorm folding, which would scale binary weights away from +-1.
   if (options.binarize)
     func.addPass(createBinarize(

@@ -28,6 +28,9 @@ struct PipelineOptions {
   std::string tokenPrune;
   /// Append EViT's package token (--token-prune-fuse).
   bool tokenPruneFuse = false;
+  /// Run dead-token-elim (--no-dead-token-elim turns it off, for
+  /// comparison: the outputs are the same either way).
+  bool deadTokenElim = true;
 };
 
 /// onnx dialect -> memory-planned bnn dialect, ready for a C emitter.

@@ -234,6 +234,18 @@ void collectPassRecords(func::FuncOp func, ReportData &r) {
                               textOf(d, "note"), numberOf(d, "max_abs_before"),
                               numberOf(d, "max_abs_after")});
     }
+  if (auto dte = func->getAttrOfType<DictionaryAttr>("bnn.dead_token_elim")) {
+    r.deadTokens = true;
+    r.dte = {};
+    for (DictionaryAttr d : dictionaries(dte, "selections"))
+      r.dte.cuts.push_back(
+          {textOf(d, "node"), integerOf(d, "rows"), integerOf(d, "of")});
+    r.dte.narrowedOps = integerOf(dte, "narrowed_ops");
+    r.dte.splitProjections = integerOf(dte, "split_projections");
+    for (DictionaryAttr d : dictionaries(dte, "macs"))
+      r.dte.macs.push_back({textOf(d, "block"), integerOf(d, "macs_before"),
+                            integerOf(d, "macs_after")});
+  }
   auto pruning = func->getAttrOfType<DictionaryAttr>("bnn.token_prune");
   if (!pruning)
     return;
@@ -374,6 +386,24 @@ void writeJson(const ReportData &r, raw_ostream &os) {
     root["token_prune"] = json::Object{{"stages", std::move(stages)},
                                        {"macs", std::move(blocks)}};
   }
+  if (r.deadTokens) {
+    json::Array cuts, blocks;
+    for (const DeadTokenCut &c : r.dte.cuts)
+      cuts.push_back(
+          json::Object{{"node", c.node}, {"rows", c.rows}, {"of", c.of}});
+    for (const PruneMacs &m : r.dte.macs)
+      blocks.push_back(json::Object{{"module", m.module},
+                                    {"macs_before", m.before},
+                                    {"macs_after", m.after}});
+    root["dead_token_elim"] =
+        json::Object{{"selections", std::move(cuts)},
+                     {"narrowed_ops", r.dte.narrowedOps},
+                     {"split_projections", r.dte.splitProjections},
+                     {"macs_before", r.dte.before()},
+                     {"macs_after", r.dte.after()},
+                     {"macs_saved", r.dte.before() - r.dte.after()},
+                     {"macs", std::move(blocks)}};
+  }
   os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
 }
 
@@ -386,6 +416,23 @@ void writeTextPassRecords(const ReportData &r, raw_ostream &os) {
                    m.form.c_str(), m.maxAbsBefore, m.maxAbsAfter,
                    m.node.c_str(),
                    m.note.empty() ? "" : ("  [" + m.note + "]").c_str());
+  }
+  if (r.deadTokens) {
+    os << "dead-token-elim: " << r.dte.narrowedOps << " ops narrowed, "
+       << r.dte.splitProjections << " fused projection"
+       << (r.dte.splitProjections == 1 ? "" : "s") << " split\n";
+    for (const DeadTokenCut &c : r.dte.cuts)
+      os << format("  %s reads %lld of %lld rows\n", c.node.c_str(),
+                   (long long)c.rows, (long long)c.of);
+    os << "  module            MACs before   MACs after\n";
+    for (const PruneMacs &m : r.dte.macs)
+      os << format("  %-16s %12lld %12lld\n", m.module.c_str(),
+                   (long long)m.before, (long long)m.after);
+    int64_t before = r.dte.before(), after = r.dte.after();
+    os << format("  %-16s %12lld %12lld (%.1f%%), %lld MACs saved\n",
+                 (const char *)"total", (long long)before, (long long)after,
+                 before ? 100.0 * after / before : 0.0,
+                 (long long)(before - after));
   }
   if (!r.pruning)
     return;

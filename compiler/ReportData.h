@@ -58,6 +58,30 @@ struct PruneMacs {
   int64_t before = 0, after = 0;
 };
 
+/// Dead-token elimination: the selections moved up (what the outputs read)
+/// and each module's MACs.
+struct DeadTokenCut {
+  std::string node;
+  int64_t rows = 0, of = 0;
+};
+struct DeadTokens {
+  llvm::SmallVector<DeadTokenCut> cuts;
+  int64_t narrowedOps = 0, splitProjections = 0;
+  llvm::SmallVector<PruneMacs> macs;
+  int64_t before() const {
+    int64_t n = 0;
+    for (const PruneMacs &m : macs)
+      n += m.before;
+    return n;
+  }
+  int64_t after() const {
+    int64_t n = 0;
+    for (const PruneMacs &m : macs)
+      n += m.after;
+    return n;
+  }
+};
+
 /// Everything a report shows, gathered once for every output format.
 struct ReportData {
   std::vector<Layer> layers;
@@ -70,6 +94,8 @@ struct ReportData {
   bool pruning = false;
   llvm::SmallVector<PruneStage> pruneStages;
   llvm::SmallVector<PruneMacs> pruneMacs;
+  bool deadTokens = false;
+  DeadTokens dte;
 
   double binaryShare() const { return macs ? 100.0 * binaryMacs / macs : 0.0; }
 };

@@ -288,6 +288,31 @@ void writeFlash(const ReportData &r, raw_ostream &os) {
      << grouped(r.weights) << "</b></td><td></td><td></td></tr>\n</table>\n";
 }
 
+/// dead-token-elim: what the outputs read, and the MACs it saved.
+void writeDeadTokens(const DeadTokens &d, raw_ostream &os) {
+  int64_t before = d.before(), after = d.after();
+  os << "<h3>Dead-token elimination</h3>\n<p class=sub id=dte-saved "
+        "data-before=\""
+     << before << "\" data-after=\"" << after << "\">" << d.narrowedOps
+     << " ops narrowed to the rows the outputs read, " << d.splitProjections
+     << " fused projection" << (d.splitProjections == 1 ? "" : "s")
+     << " split: " << grouped(before - after) << " MACs saved ("
+     << format("%.1f", before ? 100.0 * after / before : 0.0)
+     << "% of the MACs remain).</p>\n<table id=dte-selections><tr><th>node"
+        "</th><th class=n>rows read</th><th class=n>of</th></tr>\n";
+  for (const DeadTokenCut &c : d.cuts)
+    os << "<tr><td>" << esc(c.node) << "</td><td class=n>" << c.rows
+       << "</td><td class=n>" << c.of << "</td></tr>\n";
+  os << "</table>\n<table id=dte-macs><tr><th>module</th><th class=n>MACs "
+        "before</th><th class=n>MACs after</th></tr>\n";
+  for (const PruneMacs &m : d.macs)
+    os << "<tr data-dte-module=\"" << esc(m.module) << "\" data-before=\""
+       << m.before << "\" data-after=\"" << m.after << "\"><td>"
+       << esc(m.module) << "</td><td class=n>" << grouped(m.before)
+       << "</td><td class=n>" << grouped(m.after) << "</td></tr>\n";
+  os << "</table>\n";
+}
+
 void writeDecisions(const ReportData &r, raw_ostream &os) {
   os << "<h2>Pass decisions</h2>\n<table id=decisions><tr><th>step</th>"
         "<th>kernel</th><th>ONNX nodes</th><th>decision</th></tr>\n";
@@ -330,6 +355,8 @@ void writeDecisions(const ReportData &r, raw_ostream &os) {
          << "</td><td class=n>" << grouped(m.after) << "</td></tr>\n";
     os << "</table>\n";
   }
+  if (r.deadTokens)
+    writeDeadTokens(r.dte, os);
 }
 
 /// Every row of the JSON report, with its numbers as data attributes.

@@ -1,7 +1,10 @@
 //===- PassUtils.cpp - Helpers shared by bnnc passes ----------------------===//
 
 #include "passes/PassUtils.h"
+#include "dialects/bnn/BnnDialect.h"
 #include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -73,6 +76,62 @@ std::optional<ChannelAffine> getBatchNormAffine(onnx::BatchNormalizationOp bn) {
     affine.shift.push_back(static_cast<float>((*beta)[c] - s * (*mean)[c]));
   }
   return affine;
+}
+
+std::string moduleOf(Operation *op) {
+  auto names = bnn::nodeNames(op->getLoc());
+  if (names.empty())
+    return "(unnamed)";
+  StringRef name = StringRef(names.front()).ltrim('/');
+  auto [head, rest] = name.split('/');
+  return rest.empty() ? "(top)" : head.str();
+}
+
+int64_t onnxMacsOf(Operation *op) {
+  if (auto mm = dyn_cast<onnx::MatMulOp>(op)) {
+    auto a = tensorType(mm.getA()).getShape();
+    auto y = tensorType(mm.getY());
+    if (a.empty())
+      return 0;
+    return y.getNumElements() * a.back();
+  }
+  if (auto gemm = dyn_cast<onnx::GemmOp>(op)) {
+    auto a = tensorType(gemm.getA()).getShape();
+    int64_t k = gemm.getTransA() ? a[0] : a[1];
+    return tensorType(gemm.getY()).getNumElements() * k;
+  }
+  if (auto conv = dyn_cast<onnx::ConvOp>(op)) {
+    auto w = tensorType(conv.getW()).getShape();
+    int64_t perOutput = 1;
+    for (int64_t d : w.drop_front(1))
+      perOutput *= d;
+    return tensorType(conv.getY()).getNumElements() * perOutput;
+  }
+  return 0;
+}
+
+std::map<std::string, int64_t> macsPerModule(func::FuncOp f) {
+  std::map<std::string, int64_t> m;
+  f.walk([&](Operation *op) {
+    if (int64_t macs = onnxMacsOf(op))
+      m[moduleOf(op)] += macs;
+  });
+  return m;
+}
+
+ArrayAttr macsRecord(Builder &b, const std::map<std::string, int64_t> &before,
+                     const std::map<std::string, int64_t> &after) {
+  SmallVector<Attribute> macs;
+  for (auto &[module, m] : before) {
+    auto it = after.find(module);
+    macs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("block", b.getStringAttr(module)),
+         b.getNamedAttr("macs_before", b.getI64IntegerAttr(m)),
+         b.getNamedAttr(
+             "macs_after",
+             b.getI64IntegerAttr(it == after.end() ? 0 : it->second))}));
+  }
+  return b.getArrayAttr(macs);
 }
 
 } // namespace bnnc

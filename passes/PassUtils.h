@@ -9,7 +9,15 @@
 #include "mlir/IR/Value.h"
 #include "dialects/onnx/ShapeUtils.h"
 
+#include <map>
 #include <optional>
+#include <string>
+
+namespace mlir {
+namespace func {
+class FuncOp;
+} // namespace func
+} // namespace mlir
 
 namespace bnnc {
 
@@ -50,6 +58,23 @@ struct ChannelAffine {
   llvm::SmallVector<float> scale, shift;
 };
 std::optional<ChannelAffine> getBatchNormAffine(onnx::BatchNormalizationOp bn);
+
+/// The top-level module an op's ONNX node name starts with
+/// ("/blocks.0/attn/MatMul" -> "blocks.0"): the unit the graph passes
+/// (token-prune, dead-token-elim) report MACs per.
+std::string moduleOf(mlir::Operation *op);
+
+/// Multiply-accumulates of an onnx MatMul, Gemm or Conv; 0 for other ops.
+int64_t onnxMacsOf(mlir::Operation *op);
+
+/// The MACs of a function's onnx ops, per module (moduleOf).
+std::map<std::string, int64_t> macsPerModule(mlir::func::FuncOp f);
+
+/// MACs per module before and after a pass, as the array of
+/// {block, macs_before, macs_after} dictionaries the report reads.
+mlir::ArrayAttr macsRecord(mlir::Builder &b,
+                           const std::map<std::string, int64_t> &before,
+                           const std::map<std::string, int64_t> &after);
 
 } // namespace bnnc
 

@@ -90,6 +90,34 @@ def TokenPrune : Pass<"token-prune", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
 }
 
+def DeadTokenElim : Pass<"dead-token-elim", "::mlir::func::FuncOp"> {
+  let summary = "Compute only the rows (tokens) that the outputs read";
+  let description = [{
+    Moves row selections (a Gather with constant indices, a Slice with
+    constant bounds along one axis) up through the ops that compute each
+    row of that axis from the same rows of their operands: elementwise ops
+    with numpy broadcasting, LayerNormalization over later axes, Softmax
+    along another axis, MatMul and Gemm rows (and columns), Transpose,
+    Reshapes that keep the axes up to the selected one or view a [B*N, D]
+    token matrix as [B, N, D] and back, Gather and Concat along other
+    axes. When every user of a value selects rows of one axis,
+    its producer is rebuilt on the union of those rows; an operand that
+    other ops read in full is selected where it is read and stays whole.
+    When a ViT's head reads only the CLS token, the last block's queries,
+    attention output, MLP and LayerNorms run on that one row while its keys
+    and values keep every token: a fused q/k/v projection
+    (Transpose(Reshape(x W + b)) split by Gathers) first gives the selected
+    component its own projection with W's and b's columns of that
+    component. Every kept row is computed by the same kernel in the same
+    order as before, so the outputs are bit-identical. Where all rows are
+    read (BiBERT's mean pool) nothing changes. The selections moved and the
+    MatMul/Gemm/Conv MACs per top-level module before and after are
+    recorded in the function attribute `bnn.dead_token_elim` for the
+    report.
+  }];
+  let dependentDialects = ["::bnnc::onnx::OnnxDialect"];
+}
+
 def Binarize : Pass<"binarize", "::mlir::func::FuncOp"> {
   let summary = "Recognize binarized layers and rewrite them to binary kernels";
   let description = [{

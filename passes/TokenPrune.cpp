@@ -83,49 +83,6 @@ std::optional<SmallVector<Stage>> parseStages(StringRef spec,
   return stages;
 }
 
-/// The module path an ONNX node name starts with ("/blocks.0/attn/MatMul"
-/// -> "blocks.0"), the unit MACs are reported per.
-std::string blockOf(Operation *op) {
-  auto names = bnn::nodeNames(op->getLoc());
-  if (names.empty())
-    return "(unnamed)";
-  StringRef name = StringRef(names.front()).ltrim('/');
-  auto [head, rest] = name.split('/');
-  return rest.empty() ? "(top)" : head.str();
-}
-
-int64_t macsOf(Operation *op) {
-  if (auto mm = dyn_cast<onnx::MatMulOp>(op)) {
-    auto a = tensorType(mm.getA()).getShape();
-    auto y = tensorType(mm.getY());
-    if (a.empty())
-      return 0;
-    return y.getNumElements() * a.back();
-  }
-  if (auto gemm = dyn_cast<onnx::GemmOp>(op)) {
-    auto a = tensorType(gemm.getA()).getShape();
-    int64_t k = gemm.getTransA() ? a[0] : a[1];
-    return tensorType(gemm.getY()).getNumElements() * k;
-  }
-  if (auto conv = dyn_cast<onnx::ConvOp>(op)) {
-    auto w = tensorType(conv.getW()).getShape();
-    int64_t perOutput = 1;
-    for (int64_t d : w.drop_front(1))
-      perOutput *= d;
-    return tensorType(conv.getY()).getNumElements() * perOutput;
-  }
-  return 0;
-}
-
-std::map<std::string, int64_t> macsPerBlock(func::FuncOp f) {
-  std::map<std::string, int64_t> m;
-  f.walk([&](Operation *op) {
-    if (int64_t macs = macsOf(op))
-      m[blockOf(op)] += macs;
-  });
-  return m;
-}
-
 class Pruner {
 public:
   Pruner(func::FuncOp f, bool fuse) : f(f), b(f.getContext()), fuse(fuse) {}
@@ -400,7 +357,7 @@ struct TokenPrunePass final : bnnc::impl::TokenPruneBase<TokenPrunePass> {
       if (t.getRank() == 4 && t.getDimSize(2) == t.getDimSize(3))
         attention.push_back(s);
     });
-    auto before = macsPerBlock(f);
+    auto before = macsPerModule(f);
     SmallVector<Attribute> records;
     Pruner pruner(f, fuse);
     for (const Stage &stage : *stages) {
@@ -415,18 +372,12 @@ struct TokenPrunePass final : bnnc::impl::TokenPruneBase<TokenPrunePass> {
         return signalPassFailure();
       records.push_back(record);
     }
-    auto after = macsPerBlock(f);
+    auto after = macsPerModule(f);
     Builder b(&getContext());
-    SmallVector<Attribute> macs;
-    for (auto &[block, m] : before)
-      macs.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("block", b.getStringAttr(block)),
-           b.getNamedAttr("macs_before", b.getI64IntegerAttr(m)),
-           b.getNamedAttr("macs_after", b.getI64IntegerAttr(after[block]))}));
     f->setAttr(
         "bnn.token_prune",
         b.getDictionaryAttr({b.getNamedAttr("stages", b.getArrayAttr(records)),
-                             b.getNamedAttr("macs", b.getArrayAttr(macs))}));
+                             b.getNamedAttr("macs", macsRecord(b, before, after))}));
   }
 };
 

@@ -4,6 +4,7 @@ tests (docs/difftest.md).
 
     /usr/bin/python3 gen.py --seed S --count N --out DIR [--start K]
                             [--family mlp,cnn,fsmn,bert] [--profile ci|full]
+                            [--bert-pool mean|cls|mix]
 
 Needs torch and onnx (Debian's /usr/bin/python3). Writes one directory per
 model, DIR/s<S>_<i>/:
@@ -51,6 +52,7 @@ NEAR_FACTOR = 16.0
 NEAR_FLOOR = 1e-6
 QONNX = "qonnx.custom_op.general"
 UNTRAINED_PERCENT = 10  # share of "untrained" models (--untrained-percent)
+BERT_POOL = "mean"  # the BERT family's readout (--bert-pool)
 MAX_ONNX_BYTES = {"ci": 16 * 1024, "full": 48 * 1024}
 
 STYLES = ["sign", "ste", "htanh", "where_ge", "where_lt", "where_gt", "bipolar"]
@@ -639,7 +641,12 @@ class Bert(nn.Module):
         y = self.ln1(flat + self.o(ctx))
         if self.ffn:
             y = self.ln2(y + self.fc2(F.gelu(self.fc1(y))))
-        return self.cls(y.reshape(b, n, d).mean(dim=1))
+        y = y.reshape(b, n, d)
+        # The readout: the mean of all tokens, or the first (CLS) token, of
+        # which bnnc's dead-token-elim computes the last layer alone.
+        if self.spec.get("pool", "mean") == "cls":
+            return self.cls(y[:, 0])
+        return self.cls(y.mean(dim=1))
 
 
 def build(spec):
@@ -1224,6 +1231,12 @@ def generate(seed, index, out_dir, profile, families=None):
         spec = gen_spec(rng, ms, profile, families)
         if spec is None:
             continue
+        if spec["family"] == "bert" and BERT_POOL != "mean":
+            # Its own random stream: the other draws, and so every model of
+            # the default (mean) generation, stay as they were.
+            pool_rng = random.Random("%d:pool" % ms)
+            spec["pool"] = (BERT_POOL if BERT_POOL != "mix" else
+                            pick(pool_rng, ["mean", "cls"]))
         try:
             meta = generate_one(spec, out_dir, np.random.default_rng(ms))
         except Exception as e:  # an exporter limitation: draw another spec
@@ -1249,9 +1262,14 @@ def main():
     ap.add_argument("--untrained-percent", type=int, default=10,
                     help="share of models with PyTorch's default (untrained) BatchNorm "
                          "statistics, which make exact zeros (default 10)")
+    ap.add_argument("--bert-pool", choices=["mean", "cls", "mix"],
+                    default="mean",
+                    help="the BERT family's readout: the mean of the tokens "
+                         "(default), the first (CLS) token, or either")
     a = ap.parse_args()
-    global UNTRAINED_PERCENT
+    global UNTRAINED_PERCENT, BERT_POOL
     UNTRAINED_PERCENT = a.untrained_percent
+    BERT_POOL = a.bert_pool
     torch.set_num_threads(1)
     fams = a.family.split(",") if a.family else None
     os.makedirs(a.out, exist_ok=True)

@@ -38,7 +38,8 @@ finds and test/models/transformers/*), binarized and with --no-binarize:
          another resource), and every number in a data attribute equals
          the JSON report's: the totals, and per kernel op, kind, MACs,
          weight bytes, arena offset and output bytes; the token-pruning
-         MACs per module and the gamma-migration bounds, where present.
+         and dead-token-elim MACs per module and the gamma-migration
+         bounds, where present.
   page   the html checks on one page: --json r.json --html r.html (both
          written by the same bnnc command line, e.g. with --token-prune).
 
@@ -200,7 +201,7 @@ class DomReader(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.totals, self.layers, self.flash = {}, [], {}
-        self.prune, self.gamma = {}, []
+        self.prune, self.gamma, self.dte = {}, [], {}
         self.root, self.errors_text, self.loads = {}, "", []
         self._in_errors = False
         self._in_layers = False
@@ -224,6 +225,9 @@ class DomReader(html.parser.HTMLParser):
         if "data-module" in a:
             self.prune[a["data-module"]] = (int(a["data-before"]),
                                             int(a["data-after"]))
+        if "data-dte-module" in a:
+            self.dte[a["data-dte-module"]] = (int(a["data-before"]),
+                                              int(a["data-after"]))
         if "data-gamma-node" in a:
             self.gamma.append((a["data-gamma-node"], float(a["data-before"]),
                                float(a["data-after"])))
@@ -312,10 +316,16 @@ def check_page(args, json_path, html_path, out):
              for m in report.get("gamma_migration", [])]
     if gamma != dom.gamma:
         return False, "gamma migration: DOM %r, JSON %r" % (dom.gamma, gamma)
+    dte = {m["module"]: (m["macs_before"], m["macs_after"])
+           for m in report.get("dead_token_elim", {}).get("macs", [])}
+    if dte != dom.dte:
+        return False, "dead-token-elim MACs: DOM %r, JSON %r" % (dom.dte, dte)
     extra = ""
     if prune or gamma:
         extra = "; %d token-prune modules, %d gamma migrations" % (len(prune),
                                                                    len(gamma))
+    if dte:
+        extra += "; %d dead-token-elim modules" % len(dte)
     return True, "%d kernels, totals and rows equal the JSON, no errors%s" % (
         len(dom.layers), extra)
 

@@ -139,6 +139,12 @@ cl::opt<bool> tokenPruneFuse(
     cl::desc("With --token-prune: fuse the pruned tokens into one package "
              "token (EViT)"),
     cl::cat(passCategory));
+cl::opt<bool> noDeadTokenElim(
+    "no-dead-token-elim",
+    cl::desc("Compute every token even where the outputs read only some "
+             "(e.g. a ViT head reading the CLS token): for comparison, the "
+             "outputs are the same (docs/transformers.md)"),
+    cl::cat(passCategory));
 cl::opt<std::string> weightsMode(
     "weights", cl::init("c"),
     cl::desc("Where large constants go: 'c' (in the .c file) or 'bin' (a "
@@ -844,6 +850,7 @@ mlir::LogicalResult runPipeline(mlir::MLIRContext &context,
   pipelineOptions.gammaMigration = gammaMigration;
   pipelineOptions.tokenPrune = tokenPrune;
   pipelineOptions.tokenPruneFuse = tokenPruneFuse;
+  pipelineOptions.deadTokenElim = !noDeadTokenElim;
   bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
   return pm.run(module);
 }
