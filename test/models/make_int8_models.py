@@ -1,0 +1,440 @@
+#!/usr/bin/python3
+"""Builds the int8 test models of docs/int8.md (issue 18) with onnx.helper
+and their reference outputs from onnxruntime.
+
+Run with Debian's Python (numpy, onnx) and onnxruntime-node from npm:
+    (cd /tmp/ort && npm install --ignore-scripts onnxruntime-node)
+    NODE_PATH=/tmp/ort/node_modules /usr/bin/python3 make_int8_models.py
+Writes <name>/model.onnx and <name>/test_data_set_0/{input,output}_N.pb for
+
+  qlinear_ops   The operator format at opset 13: QuantizeLinear (uint8
+                per-tensor, int8 per-axis), QLinearConv (uint8 input, int8
+                per-channel weights, int32 bias, pads; then grouped, strided
+                and dilated), ConvInteger (uint8, zero points), QLinearMatMul
+                (int8, batched), MatMulInteger (per-column b zero point) and
+                DequantizeLinear (per-tensor and per-axis). Inputs include
+                exact rounding ties (x / scale = k + 1/2) and values beyond
+                the int8 range.
+
+  qdq_cnn       A QDQ model exported by PyTorch (torch.onnx, opset 13) from
+                manual fake quantization (torch.fake_quantize_per_tensor_affine
+                on activations, ..._per_channel_affine on weights): int8
+                Conv+ReLU x2 (padding, stride 2), then Linear; each bias
+                becomes an int32 initializer with DequantizeLinear(scale =
+                s_in * s_w), as quantization tools write it. Reference:
+                onnxruntime with its graph optimizations (its QDQ fusion runs
+                the layers as QLinearConv/QGemm), which bnnc must match bit
+                for bit; the float32 graph (optimizations off) is reported.
+
+For qlinear_ops, two oracles must agree before anything is written, bit for bit on every
+integer output: onnxruntime (ort_reference.js, graph optimizations off, so
+each node runs its own CPU kernel) and a numpy transcription of the
+semantics bnnc implements (docs/int8.md): float32 x / scale rounded half to
+even (np.rint) and saturated; int32 accumulation; requantization
+float32(acc) * ((s_in * s_w) / s_out) in float32, rounded half to even.
+The float outputs (DequantizeLinear) are compared exactly too. The
+expected outputs written are onnxruntime's.
+"""
+import json
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPSET = 13
+F32 = np.float32
+DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.int8): "int8",
+          np.dtype(np.uint8): "uint8", np.dtype(np.int32): "int32",
+          np.dtype(np.int64): "int64"}
+
+
+def const(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def build(name, nodes, inputs, outputs, initializers):
+    """inputs: [(name, array)]; outputs: [(name, numpy dtype, shape)]."""
+    vi = lambda n, dt, shape: helper.make_tensor_value_info(
+        n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.dtype(dt)], list(shape))
+    graph = helper.make_graph(
+        nodes, name, [vi(n, a.dtype, a.shape) for n, a in inputs],
+        [vi(n, dt, s) for n, dt, s in outputs], initializer=initializers)
+    model = helper.make_model(graph, producer_name="make_int8_models.py",
+                              opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 7
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def run_ort(model, inputs, optimize="disabled"):
+    """The outputs of onnxruntime-node, in graph output order."""
+    script = os.path.join(HERE, "ort_reference.js")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        onnx.save(model, path)
+        job = {"model": path, "optimize": optimize, "inputs": [], "outputs": []}
+        for k, (n, a) in enumerate(inputs):
+            f = os.path.join(tmp, "in%d.bin" % k)
+            a.tofile(f)
+            job["inputs"].append({"name": n, "dtype": DTYPES[a.dtype],
+                                  "shape": list(a.shape), "file": f})
+        outs = model.graph.output
+        for k in range(len(outs)):
+            job["outputs"].append(os.path.join(tmp, "out%d.bin" % k))
+        with open(os.path.join(tmp, "job.json"), "w") as f:
+            json.dump(job, f)
+        subprocess.run(["node", script, os.path.join(tmp, "job.json")],
+                       check=True)
+        results = []
+        for k, o in enumerate(outs):
+            dt = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[o.type.tensor_type.elem_type]
+            shape = [d.dim_value for d in o.type.tensor_type.shape.dim]
+            results.append(np.fromfile(job["outputs"][k], dtype=dt)
+                           .reshape(shape))
+        return results
+
+
+def save(name, model, inputs, outputs):
+    d = os.path.join(HERE, name)
+    data = os.path.join(d, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+    onnx.save(model, os.path.join(d, "model.onnx"))
+    for kind, tensors in (("input", inputs), ("output", outputs)):
+        for k, (n, a) in enumerate(tensors):
+            with open(os.path.join(data, "%s_%d.pb" % (kind, k)), "wb") as f:
+                f.write(numpy_helper.from_array(a, n).SerializeToString())
+
+
+# --- the semantics bnnc implements (docs/int8.md), in numpy ----------------
+
+def bounds(dtype):
+    info = np.iinfo(dtype)
+    return info.min, info.max
+
+
+def quantize(x, scale, zp, axis=1):
+    """saturate(rint(x / scale) + zp), float32 division, ties to even."""
+    shape = [1] * x.ndim
+    if np.size(scale) > 1:
+        shape[axis] = -1
+    s = np.asarray(scale, F32).reshape(shape)
+    z = np.asarray(zp).astype(np.int64).reshape(shape)
+    q = np.rint((x.astype(F32) / s).astype(F32)).astype(np.float64) + z
+    lo, hi = bounds(np.asarray(zp).dtype)
+    return np.clip(q, lo, hi).astype(np.asarray(zp).dtype)
+
+
+def dequantize(q, scale, zp, axis=1):
+    shape = [1] * q.ndim
+    if np.size(scale) > 1:
+        shape[axis] = -1
+    d = (q.astype(np.int64) - np.asarray(zp).astype(np.int64).reshape(shape))
+    return (d.astype(F32) * np.asarray(scale, F32).reshape(shape)).astype(F32)
+
+
+def requantize(acc, s_in, s_w, s_out, zp, axis):
+    """float32(acc) * ((s_in * s_w) / s_out) in float32, ties to even."""
+    shape = [1] * acc.ndim
+    if np.size(s_w) > 1:
+        shape[axis] = -1
+    m = ((F32(s_in) * np.asarray(s_w, F32)).astype(F32) / F32(s_out)).astype(F32)
+    v = (acc.astype(F32) * m.reshape(shape)).astype(F32)
+    q = np.rint(v).astype(np.float64) + int(zp)
+    lo, hi = bounds(np.asarray(zp).dtype)
+    return np.clip(q, lo, hi).astype(np.asarray(zp).dtype)
+
+
+def conv_int(x, xz, w, wz, bias=None, pads=(0, 0, 0, 0), strides=(1, 1),
+             dilations=(1, 1), group=1):
+    """int64 reference of ConvInteger: padding with the zero point."""
+    x = x.astype(np.int64) - int(xz)
+    wz = np.asarray(wz).astype(np.int64).reshape(-1, 1, 1, 1)
+    w = w.astype(np.int64) - wz
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    x = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    oh = (x.shape[2] - (dilations[0] * (kh - 1) + 1)) // strides[0] + 1
+    ow = (x.shape[3] - (dilations[1] * (kw - 1) + 1)) // strides[1] + 1
+    y = np.zeros((n, m, oh, ow), np.int64)
+    mg = m // group
+    for o in range(m):
+        g = o // mg
+        for i in range(oh):
+            for j in range(ow):
+                patch = x[:, g * cg:(g + 1) * cg,
+                          i * strides[0]:i * strides[0] + dilations[0] * (kh - 1) + 1:dilations[0],
+                          j * strides[1]:j * strides[1] + dilations[1] * (kw - 1) + 1:dilations[1]]
+                y[:, o, i, j] = (patch * w[o]).sum(axis=(1, 2, 3))
+    if bias is not None:
+        y += bias.astype(np.int64).reshape(1, -1, 1, 1)
+    assert np.all(np.abs(y) < 2**31)
+    return y.astype(np.int32)
+
+
+def matmul_int(a, az, b, bz):
+    a = a.astype(np.int64) - np.asarray(az).astype(np.int64).reshape(-1, 1)
+    b = b.astype(np.int64) - np.asarray(bz).astype(np.int64).reshape(1, -1)
+    return np.matmul(a, b).astype(np.int32)
+
+
+# --- qlinear_ops ------------------------------------------------------------
+
+def with_ties(rng, shape, scale, lo, hi):
+    """Values k * scale / 2 (many exact ties of x / scale), some beyond the
+    quantized range, and ordinary random ones."""
+    halves = rng.integers(2 * lo, 2 * hi, size=shape).astype(F32) * F32(0.5)
+    x = (halves * F32(scale)).astype(F32)
+    noise = rng.uniform(lo, hi, size=shape).astype(F32) * F32(scale)
+    pick = rng.random(shape) < 0.3
+    return np.where(pick, noise, x).astype(F32)
+
+
+def qlinear_ops():
+    rng = np.random.default_rng(18)
+    sx, zx = F32(0.05), np.uint8(120)
+    x = with_ties(rng, (1, 3, 8, 8), sx, -140, 150)
+    # int8 per-axis quantization of x (axis 1).
+    sq = np.array([0.02, 0.05, 0.1], F32)
+    zq = np.array([-5, 0, 7], np.int8)
+
+    w1 = rng.integers(-127, 128, size=(8, 3, 3, 3)).astype(np.int8)
+    sw1 = rng.uniform(0.002, 0.02, size=8).astype(F32)
+    zw1 = np.zeros(8, np.int8)
+    b1 = rng.integers(-3000, 3000, size=8).astype(np.int32)
+    sy1, zy1 = F32(0.37), np.uint8(100)
+
+    w2 = rng.integers(-127, 128, size=(8, 4, 3, 3)).astype(np.int8)
+    sw2 = rng.uniform(0.002, 0.01, size=8).astype(F32)
+    zw2 = np.zeros(8, np.int8)
+    sy2, zy2 = F32(0.11), np.uint8(128)
+    sd2 = np.array([0.5], F32)
+
+    w3 = rng.integers(0, 256, size=(4, 3, 2, 2)).astype(np.uint8)
+    zw3 = np.uint8(131)
+
+    a = with_ties(rng, (2, 5, 16), F32(0.04), -130, 130)
+    sa, za = F32(0.04), np.int8(-3)
+    bm = rng.integers(-128, 128, size=(16, 6)).astype(np.int8)
+    sb, zb = F32(0.013), np.int8(2)
+    sym, zym = F32(0.21), np.int8(-7)
+    b2 = rng.integers(-128, 128, size=(16, 4)).astype(np.int8)
+    zb2 = rng.integers(-4, 5, size=4).astype(np.int8)
+
+    inits = [const(n, v) for n, v in [
+        ("sx", sx), ("zx", zx), ("sq", sq), ("zq", zq),
+        ("w1", w1), ("sw1", sw1), ("zw1", zw1), ("b1", b1), ("sy1", sy1),
+        ("zy1", zy1), ("w2", w2), ("sw2", sw2), ("zw2", zw2), ("sy2", sy2),
+        ("zy2", zy2), ("w3", w3), ("zw3", zw3), ("sa", sa), ("za", za),
+        ("bm", bm), ("sb", sb), ("zb", zb), ("sym", sym), ("zym", zym),
+        ("b2", b2), ("zb2", zb2)]]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+        helper.make_node("QuantizeLinear", ["x", "sq", "zq"], ["xq_axis"],
+                         axis=1),
+        helper.make_node("DequantizeLinear", ["xq_axis", "sq", "zq"],
+                         ["xd_axis"], axis=1),
+        helper.make_node("QLinearConv", ["xq", "sx", "zx", "w1", "sw1", "zw1",
+                                         "sy1", "zy1", "b1"], ["y1"],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("QLinearConv", ["y1", "sy1", "zy1", "w2", "sw2",
+                                         "zw2", "sy2", "zy2"], ["y2"],
+                         group=2, strides=[2, 2], dilations=[2, 1],
+                         pads=[2, 1, 1, 0]),
+        helper.make_node("DequantizeLinear", ["y2", "sy2", "zy2"], ["y2f"]),
+        helper.make_node("ConvInteger", ["xq", "w3", "zx", "zw3"], ["ci"],
+                         strides=[2, 1]),
+        helper.make_node("QuantizeLinear", ["a", "sa", "za"], ["aq"]),
+        helper.make_node("QLinearMatMul", ["aq", "sa", "za", "bm", "sb", "zb",
+                                           "sym", "zym"], ["ym"]),
+        helper.make_node("MatMulInteger", ["aq", "b2", "za", "zb2"], ["mi"]),
+    ]
+    outputs = [("xq", np.uint8, (1, 3, 8, 8)), ("xq_axis", np.int8, (1, 3, 8, 8)),
+               ("xd_axis", F32, (1, 3, 8, 8)), ("y1", np.uint8, (1, 8, 8, 8)),
+               ("y2f", F32, (1, 8, 4, 4)), ("ci", np.int32, (1, 4, 4, 7)),
+               ("ym", np.int8, (2, 5, 6)), ("mi", np.int32, (2, 5, 4))]
+    inputs = [("x", x), ("a", a)]
+    model = build("qlinear_ops", nodes, inputs, outputs, inits)
+
+    # The numpy transcription of bnnc's semantics.
+    xq = quantize(x, sx, zx)
+    xq_axis = quantize(x, sq, zq, axis=1)
+    y1 = requantize(conv_int(xq, zx, w1, zw1, b1, pads=(1, 1, 1, 1)),
+                    sx, sw1, sy1, zy1, 1)
+    y2 = requantize(conv_int(y1, zy1, w2, zw2, group=2, strides=(2, 2),
+                             dilations=(2, 1), pads=(2, 1, 1, 0)),
+                    sy1, sw2, sy2, zy2, 1)
+    aq = quantize(a, sa, za)
+    expected = [xq, xq_axis, dequantize(xq_axis, sq, zq, axis=1), y1,
+                dequantize(y2, sy2, zy2),
+                conv_int(xq, zx, w3, zw3, strides=(2, 1)),
+                requantize(matmul_int(aq, za, bm, zb), sa, sb, sym, zym, 2),
+                matmul_int(aq, za, b2, zb2)]
+    got = run_ort(model, inputs)
+    for (n, _, _), e, g in zip(outputs, expected, got):
+        assert e.shape == g.shape and e.dtype == g.dtype, n
+        if not np.array_equal(e, g):
+            raise SystemExit("%s: onnxruntime and the numpy semantics differ "
+                             "at %d of %d elements" % (n, np.sum(e != g), e.size))
+    ties = np.sum(np.abs((x / sx).astype(F32) % 1 - 0.5) == 0)
+    print("qlinear_ops: onnxruntime == numpy semantics on all %d outputs "
+          "(%d exact ties in x / sx)" % (len(outputs), ties))
+    save("qlinear_ops", model, inputs, [(n, g) for (n, _, _), g in
+                                        zip(outputs, got)])
+
+
+# --- qdq_cnn ----------------------------------------------------------------
+
+BATCH = 64
+
+
+def qdq_cnn():
+    import torch
+    import torch.nn.functional as F
+    torch.manual_seed(18)
+    conv1 = torch.nn.Conv2d(1, 8, 3, padding=1)
+    conv2 = torch.nn.Conv2d(8, 16, 3, stride=2, padding=1)
+    fc = torch.nn.Linear(16 * 4 * 4, 10)
+    calib = torch.randn(16, 1, 8, 8)
+
+    def act_scale(t, relu):
+        """int8 per-tensor parameters covering t: zp -128 after a ReLU
+        (range [0, max]), else symmetric (zp 0)."""
+        if relu:
+            return float(t.max()) / 255.0, -128
+        return float(t.abs().max()) / 127.0, 0
+
+    def weight_scales(w):
+        return w.detach().reshape(w.shape[0], -1).abs().max(1).values / 127.0
+
+    # Calibrate the activation scales on float activations.
+    with torch.no_grad():
+        a1 = F.relu(conv1(calib))
+        a2 = F.relu(conv2(a1))
+        a3 = fc(a2.flatten(1))
+    params = {"x": act_scale(calib, False), "a1": act_scale(a1, True),
+              "a2": act_scale(a2, True), "y": act_scale(a3, False)}
+    sw = [weight_scales(m.weight) for m in (conv1, conv2, fc)]
+    # Float32 scales: the exported graph holds them as float tensors.
+    sw = [s.float() for s in sw]
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            # Submodules, so that the weights are initializers that the
+            # fake quantization reads (QuantizeLinear in the graph).
+            self.conv1, self.conv2, self.fc = conv1, conv2, fc
+
+        def forward(self, x):
+            def fq(t, name):
+                s, z = params[name]
+                return torch.fake_quantize_per_tensor_affine(t, s, z, -128, 127)
+
+            def fw(m, k):
+                return torch.fake_quantize_per_channel_affine(
+                    m.weight, sw[k], torch.zeros(sw[k].shape[0], dtype=torch.int32),
+                    0, -128, 127)
+            x = fq(x, "x")
+            x = fq(F.relu(F.conv2d(x, fw(conv1, 0), conv1.bias, padding=1)), "a1")
+            x = fq(F.relu(F.conv2d(x, fw(conv2, 1), conv2.bias, stride=2,
+                                   padding=1)), "a2")
+            return fq(F.linear(x.flatten(1), fw(fc, 2), fc.bias), "y")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.onnx")
+        torch.onnx.export(Net(), torch.zeros(BATCH, 1, 8, 8), path, opset_version=13,
+                          input_names=["x"], output_names=["logits"],
+                          do_constant_folding=False)
+        model = onnx.load(path)
+    fold_constants(model)
+    quantize_biases(model)
+    onnx.checker.check_model(model, full_check=True)
+
+    x = (torch.randn(BATCH, 1, 8, 8) * 1.2).numpy().astype(F32)
+    inputs = [("x", x)]
+    fused = run_ort(model, inputs, optimize="all")[0]
+    floats = run_ort(model, inputs, optimize="disabled")[0]
+    s_y = F32(params["y"][0])
+    diff = np.rint((fused - floats) / s_y).astype(np.int64)
+    print("qdq_cnn: %d of %d outputs of the float32 graph differ from the "
+          "fused one (max %d LSB)" % (np.count_nonzero(diff), diff.size,
+                                      np.abs(diff).max()))
+    save("qdq_cnn", model, inputs, [("logits", fused)])
+
+
+def fold_constants(model):
+    """torch.onnx writes the scales and zero points as (double) Constants
+    and Casts, which bnnc does not import (no float64): every Constant and
+    Cast of a Constant becomes an initializer of the cast type."""
+    g = model.graph
+    values = {}
+    kept = []
+    for n in g.node:
+        if n.op_type == "Constant":
+            values[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+        elif n.op_type == "Cast" and n.input[0] in values:
+            dt = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[n.attribute[0].i]
+            values[n.output[0]] = values[n.input[0]].astype(dt)
+        else:
+            kept.append(n)
+    used = {i for n in kept for i in n.input}
+    g.initializer.extend(numpy_helper.from_array(np.asarray(v), k)
+                         for k, v in values.items() if k in used)
+    del g.node[:]
+    g.node.extend(kept)
+
+
+def quantize_biases(model):
+    """Each float bias B of a Conv/Gemm whose input and weights are
+    DequantizeLinear outputs becomes int32 round(B / (s_in * s_w)) with a
+    DequantizeLinear on the scale s_in * s_w (float32 product), the form
+    onnxruntime's quantizer writes and bnn-fuse-qdq fuses."""
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    producers = {o: n for n in g.node for o in n.output}
+
+    def constant(name):
+        if name in inits:
+            return numpy_helper.to_array(inits[name])
+        n = producers.get(name)
+        if n is not None and n.op_type == "Constant":
+            return numpy_helper.to_array(n.attribute[0].t)
+        raise KeyError(name)
+
+    new_nodes = []
+    for node in list(g.node):
+        if node.op_type not in ("Conv", "Gemm") or len(node.input) < 3:
+            continue
+        dq_x, dq_w = producers[node.input[0]], producers[node.input[1]]
+        while dq_x.op_type in ("Flatten", "Reshape"):
+            dq_x = producers[dq_x.input[0]]
+        assert dq_x.op_type == dq_w.op_type == "DequantizeLinear"
+        s_in = constant(dq_x.input[1]).astype(F32)
+        s_w = constant(dq_w.input[1]).astype(F32)
+        scale = (s_in * s_w).astype(F32)
+        bias = constant(node.input[2]).astype(F32)
+        q = np.rint(bias / scale).astype(np.int32)
+        name = node.input[2] + "_int32"
+        g.initializer.extend([numpy_helper.from_array(q, name),
+                              numpy_helper.from_array(scale, name + "_scale")])
+        new_nodes.append(helper.make_node(
+            "DequantizeLinear", [name, name + "_scale"], [name + "_dq"],
+            axis=0, name=name + "_dq"))
+        g.initializer.remove(inits[node.input[2]])
+        node.input[2] = name + "_dq"
+    g.node.extend(new_nodes)
+    # Keep the graph topologically sorted: the new nodes read initializers
+    # only, so they can go first.
+    nodes = list(g.node)
+    order = [n for n in nodes if n in new_nodes] + \
+            [n for n in nodes if n not in new_nodes]
+    del g.node[:]
+    g.node.extend(order)
+
+
+if __name__ == "__main__":
+    qlinear_ops()
+    qdq_cnn()
