@@ -435,6 +435,34 @@ def quantize_biases(model):
     g.node.extend(order)
 
 
+# --- forms bnnc rejects (test/errors/int8.test) ------------------------------
+
+def bad_models():
+    """Valid ONNX that bnnc rejects with an error naming the node: a
+    per-channel input zero point of QLinearConv and a per-column output
+    scale of QLinearMatMul (the kernels take one value)."""
+    u8, f32 = np.uint8, F32
+    conv = build("bad_qconv", [helper.make_node(
+        "QLinearConv", ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy"], ["y"],
+        name="qconv0")], [("x", np.zeros((1, 2, 3, 3), u8))],
+        [("y", u8, (1, 2, 3, 3))],
+        [const("sx", np.array([0.5, 0.25], f32)), const("zx", np.array([1, 2], u8)),
+         const("w", np.ones((2, 2, 1, 1), u8)), const("sw", f32(0.5)),
+         const("zw", u8(0)), const("sy", f32(1.0)), const("zy", u8(0))])
+    matmul = build("bad_qmatmul", [helper.make_node(
+        "QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"], ["y"],
+        name="qmm0")], [("a", np.zeros((2, 3), np.int8))],
+        [("y", np.int8, (2, 4))],
+        [const("sa", f32(0.5)), const("za", np.int8(0)),
+         const("b", np.ones((3, 4), np.int8)), const("sb", f32(0.5)),
+         const("zb", np.int8(0)), const("sy", np.full(4, 0.5, f32)),
+         const("zy", np.zeros(4, np.int8))])
+    d = os.path.join(HERE, "bad")
+    onnx.save(conv, os.path.join(d, "qlinearconv_x_zero_point_axis.onnx"))
+    onnx.save(matmul, os.path.join(d, "qlinearmatmul_y_scale_axis.onnx"))
+
+
 if __name__ == "__main__":
     qlinear_ops()
     qdq_cnn()
+    bad_models()
