@@ -23,7 +23,9 @@
 // max(yq, zo): quantization is monotonic and maps 0 to zo.
 //
 // Weights that are a bnn.quantize of a float constant (PyTorch fake-quant
-// exports) are quantized here with the kernel's formula. A layer whose
+// exports) are quantized here with the kernel's formula. A quantize of a
+// dequantize with the same parameters (through views) is the identity and
+// goes first, so that a re-quantized Flatten does not stop the fusion. A layer whose
 // bias is not an int32 tensor on the scale sx * sw stays float, with a
 // remark naming the node.
 //
@@ -154,6 +156,8 @@ public:
   /// Rewrites the layer that `q` quantizes; a remark says why not when the
   /// layer looks quantized but cannot be fused exactly.
   void run(bnn::QuantizeOp q) {
+    if (succeeded(foldRoundTrip(q)))
+      return;
     Layer layer{nullptr, {}, q};
     Value y = q.getInput();
     if (auto relu = y.getDefiningOp<bnn::ElementwiseOp>();
@@ -174,6 +178,33 @@ public:
 
 private:
   IRRewriter rewriter;
+
+  /// quantize(view(dequantize(q, s, z)), s, z) -> view(q): requantizing
+  /// with the parameters it was dequantized with (PyTorch's fake quant
+  /// after a Flatten) is the identity. k = q - z has |k| <= 255, and
+  /// float32 k * s / s is within 255 * 2^-23 of k, so it rounds back to k.
+  LogicalResult foldRoundTrip(bnn::QuantizeOp q) {
+    Value v = q.getInput();
+    while (auto view = v.getDefiningOp<bnn::ReshapeOp>())
+      v = view.getInput();
+    auto dq = matchDequantize(v);
+    auto qs = getConstantFloats(q.getScale());
+    std::optional<SmallVector<int64_t>> qz =
+        q.getZeroPoint() ? integerConstant(q.getZeroPoint())
+                         : SmallVector<int64_t>{0};
+    if (!dq || !qs || !qz || dq->scales.size() != 1 || *qs != dq->scales ||
+        *qz != dq->zeroPoints ||
+        tensorType(dq->quantized()).getElementType() !=
+            tensorType(q.getOutput()).getElementType())
+      return failure();
+    rewriter.setInsertionPoint(q);
+    Value same = reshape(q.getLoc(), dq->quantized(),
+                         shapeOf(q.getOutput()));
+    Operation *input = q.getInput().getDefiningOp();
+    rewriter.replaceOp(q, same);
+    eraseIfDead(input);
+    return success();
+  }
 
   /// The operands common to Conv and Gemm, checked; "" or why not.
   std::string fuse(Layer &layer) {

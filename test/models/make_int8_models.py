@@ -70,13 +70,15 @@ def build(name, nodes, inputs, outputs, initializers):
     return model
 
 
-def run_ort(model, inputs, optimize="disabled"):
-    """The outputs of onnxruntime-node, in graph output order."""
+def run_ort(model, inputs, optimize="disabled", ops=None):
+    """The outputs of onnxruntime-node, in graph output order; `ops`, a
+    list, receives the op types of the graph onnxruntime ran."""
     script = os.path.join(HERE, "ort_reference.js")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.onnx")
         onnx.save(model, path)
-        job = {"model": path, "optimize": optimize, "inputs": [], "outputs": []}
+        job = {"model": path, "optimize": optimize, "inputs": [], "outputs": [],
+               "optimized_model": os.path.join(tmp, "optimized.onnx")}
         for k, (n, a) in enumerate(inputs):
             f = os.path.join(tmp, "in%d.bin" % k)
             a.tofile(f)
@@ -89,6 +91,9 @@ def run_ort(model, inputs, optimize="disabled"):
             json.dump(job, f)
         subprocess.run(["node", script, os.path.join(tmp, "job.json")],
                        check=True)
+        if ops is not None:
+            ops.extend(n.op_type for n in
+                       onnx.load(job["optimized_model"]).graph.node)
         results = []
         for k, o in enumerate(outs):
             dt = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[o.type.tensor_type.elem_type]
@@ -301,11 +306,11 @@ def qdq_cnn():
     calib = torch.randn(16, 1, 8, 8)
 
     def act_scale(t, relu):
-        """int8 per-tensor parameters covering t: zp -128 after a ReLU
-        (range [0, max]), else symmetric (zp 0)."""
+        """uint8 per-tensor parameters covering t: zp 0 after a ReLU (range
+        [0, max]), else symmetric around zp 128."""
         if relu:
-            return float(t.max()) / 255.0, -128
-        return float(t.abs().max()) / 127.0, 0
+            return float(t.max()) / 255.0, 0
+        return float(t.abs().max()) / 127.0, 128
 
     def weight_scales(w):
         return w.detach().reshape(w.shape[0], -1).abs().max(1).values / 127.0
@@ -331,7 +336,7 @@ def qdq_cnn():
         def forward(self, x):
             def fq(t, name):
                 s, z = params[name]
-                return torch.fake_quantize_per_tensor_affine(t, s, z, -128, 127)
+                return torch.fake_quantize_per_tensor_affine(t, s, z, 0, 255)
 
             def fw(m, k):
                 return torch.fake_quantize_per_channel_affine(
@@ -341,7 +346,11 @@ def qdq_cnn():
             x = fq(F.relu(F.conv2d(x, fw(conv1, 0), conv1.bias, padding=1)), "a1")
             x = fq(F.relu(F.conv2d(x, fw(conv2, 1), conv2.bias, stride=2,
                                    padding=1)), "a2")
-            return fq(F.linear(x.flatten(1), fw(fc, 2), fc.bias), "y")
+            # Re-quantizing after the Flatten (same parameters) puts a
+            # DequantizeLinear right before the Gemm, the form onnxruntime
+            # fuses (QGemm).
+            x = fq(x.flatten(1), "a2")
+            return fq(F.linear(x, fw(fc, 2), fc.bias), "y")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "m.onnx")
@@ -355,7 +364,9 @@ def qdq_cnn():
 
     x = (torch.randn(BATCH, 1, 8, 8) * 1.2).numpy().astype(F32)
     inputs = [("x", x)]
-    fused = run_ort(model, inputs, optimize="all")[0]
+    ops = []
+    fused = run_ort(model, inputs, optimize="all", ops=ops)[0]
+    print("qdq_cnn: onnxruntime ran %s" % " ".join(ops))
     floats = run_ort(model, inputs, optimize="disabled")[0]
     s_y = F32(params["y"][0])
     diff = np.rint((fused - floats) / s_y).astype(np.int64)
@@ -435,6 +446,48 @@ def quantize_biases(model):
     g.node.extend(order)
 
 
+# --- the float32 graph vs the fused layer (docs/int8.md) -------------------
+
+def float_graph_gap():
+    """Measures, without writing anything, how often the float32 QDQ graph
+    rounds differently from the fused integer layer: one QDQ Conv (uint8
+    activations, 64 input channels, 3x3: K = 576), 256 random inputs.
+    onnxruntime with optimizations must equal the numpy transcription of
+    bnnc's semantics on every output; the float32 graph may not."""
+    rng = np.random.default_rng(5)
+    c, h, w, o, n = 64, 6, 6, 16, 256
+    sx, zx, so, zo = F32(0.02), np.uint8(128), F32(0.37), np.uint8(130)
+    wq = rng.integers(-127, 128, size=(o, c, 3, 3)).astype(np.int8)
+    sw = rng.uniform(0.001, 0.01, size=o).astype(F32)
+    bq = rng.integers(-5000, 5000, size=o).astype(np.int32)
+    inits = [const(k, v) for k, v in [
+        ("sx", sx), ("zx", zx), ("wq", wq), ("sw", sw), ("bq", bq),
+        ("sb", (sx * sw).astype(F32)), ("so", so), ("zo", zo)]]
+    nodes = [helper.make_node("DequantizeLinear", ["xq", "sx", "zx"], ["xf"]),
+             helper.make_node("DequantizeLinear", ["wq", "sw"], ["wf"], axis=0),
+             helper.make_node("DequantizeLinear", ["bq", "sb"], ["bf"], axis=0),
+             helper.make_node("Conv", ["xf", "wf", "bf"], ["y"],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("QuantizeLinear", ["y", "so", "zo"], ["yq"])]
+    xq = rng.integers(0, 256, size=(n, c, h, w)).astype(np.uint8)
+    model = build("gap", nodes, [("xq", xq)], [("yq", np.uint8, (n, o, h, w))],
+                  inits)
+    fused = run_ort(model, [("xq", xq)], optimize="all")[0]
+    floats = run_ort(model, [("xq", xq)], optimize="disabled")[0]
+    acc = conv_int(xq, zx, wq, np.zeros(o, np.int8), bq, pads=(1, 1, 1, 1))
+    assert np.array_equal(fused, requantize(acc, sx, sw, so, zo, 1))
+    exact = acc.astype(np.float64) * (np.float64(sx) * sw.astype(np.float64)
+                                      .reshape(1, -1, 1, 1)) / np.float64(so)
+    gap = np.abs(exact - np.floor(exact) - 0.5)
+    differ = fused != floats
+    print("float_graph_gap: fused onnxruntime == bnnc semantics on %d "
+          "outputs; the float32 graph differs at %d (by 1 step), whose exact "
+          "value is at most %.2g from a rounding boundary (median over all "
+          "outputs %.2g)" % (fused.size, np.count_nonzero(differ),
+                             gap[differ].max() if differ.any() else 0,
+                             np.median(gap)))
+
+
 # --- forms bnnc rejects (test/errors/int8.test) ------------------------------
 
 def bad_models():
@@ -465,4 +518,5 @@ def bad_models():
 if __name__ == "__main__":
     qlinear_ops()
     qdq_cnn()
+    float_graph_gap()
     bad_models()

@@ -4,7 +4,8 @@
 //   NODE_PATH=<dir with onnxruntime-node> node ort_reference.js job.json
 // job.json: {"model": "m.onnx", "optimize": "disabled" | "all",
 //            "inputs": [{"name", "dtype", "shape", "file"}],
-//            "outputs": ["out0.bin", ...]}   (files in graph output order)
+//            "outputs": ["out0.bin", ...],   (files in graph output order)
+//            "optimized_model": "opt.onnx"}  (optional: the graph ORT ran)
 // dtype: float32, int8, uint8, int32, int64.
 'use strict';
 const fs = require('fs');
@@ -17,7 +18,8 @@ async function main() {
   const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const session = await ort.InferenceSession.create(job.model, {
     graphOptimizationLevel: job.optimize || 'disabled', intraOpNumThreads: 1,
-    interOpNumThreads: 1, executionMode: 'sequential'});
+    interOpNumThreads: 1, executionMode: 'sequential',
+    ...(job.optimized_model ? {optimizedModelFilePath: job.optimized_model} : {})});
   const feeds = {};
   for (const input of job.inputs) {
     const buf = fs.readFileSync(input.file);

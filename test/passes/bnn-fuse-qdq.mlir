@@ -86,3 +86,18 @@ func.func @do_not_fuse_shared(%xq: tensor<1x1x2x2xi8>) -> (tensor<1x1x2x2xi8>, t
   %q = bnn.quantize %y, %s {axis = 0 : i64} : (tensor<1x1x2x2xf32>, tensor<f32>) -> tensor<1x1x2x2xi8>
   return %q, %y : tensor<1x1x2x2xi8>, tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// quantize(view(dequantize(q))) with the same parameters is q viewed.
+// CHECK-LABEL: func.func @round_trip
+// CHECK-NEXT: %[[V:.*]] = bnn.reshape %arg0 : tensor<2x2x2xui8> -> tensor<2x4xui8>
+// CHECK-NEXT: return %[[V]]
+func.func @round_trip(%q: tensor<2x2x2xui8>) -> tensor<2x4xui8> {
+  %s = bnn.constant dense<3.700000e-01> : tensor<f32>
+  %z = bnn.constant dense<7> : tensor<ui8>
+  %d = bnn.dequantize %q, %s, %z {axis = 0 : i64} : (tensor<2x2x2xui8>, tensor<f32>, tensor<ui8>) -> tensor<2x2x2xf32>
+  %v = bnn.reshape %d : tensor<2x2x2xf32> -> tensor<2x4xf32>
+  %r = bnn.quantize %v, %s, %z {axis = 0 : i64} : (tensor<2x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x4xui8>
+  return %r : tensor<2x4xui8>
+}
