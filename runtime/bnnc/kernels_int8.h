@@ -252,9 +252,29 @@ typedef struct {
   int32_t w_zp_step; /* 1: a weight zero point per output channel */
 } bnnc_qconv2d_params;
 
+/* The output positions o in [0, n_out) whose input position
+ * o * stride - pad + tap lies in [0, n_in): [*lo, *hi) (empty: lo >= hi). */
+static inline void bnnc_valid_range(int32_t n_in, int32_t n_out, int32_t stride,
+                                    int32_t offset, int32_t *lo, int32_t *hi) {
+  /* offset = tap - pad; need 0 <= o * stride + offset <= n_in - 1. */
+  int32_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int32_t last = n_in - 1 - offset; /* o * stride <= last */
+  *lo = first;
+  *hi = last < 0 ? 0 : last / stride + 1;
+  if (*hi > n_out)
+    *hi = n_out;
+}
+
 /* acc = bias[m] + sum (x - x_zp) * (w - w_zp[m]) over the window; a padded
  * tap is x = x_zp and contributes 0. Each product has |.| <= 255 * 255, so
- * it is exact in int32; the sum wraps modulo 2^32. */
+ * it is exact in int32; the sums wrap modulo 2^32 (they are kept in the
+ * output viewed as uint32_t, which may alias int32_t).
+ *
+ * Weight-stationary loop order: for each output channel, input channel and
+ * tap, the weight is one register and the loop runs over the output
+ * positions whose input is inside the image, with no bounds test in the
+ * inner loop. A layer whose window covers its whole input with one output
+ * position (a dense layer as a 1x1 convolution) is a dot product instead. */
 #define BNNC_DEFINE_QCONV2D(XS, XT, WS, WT)                                    \
   static inline void bnnc_qconv2d_##XS##_##WS(                                 \
       const bnnc_qconv2d_params *p, const XT *x, const WT *w, const XT *x_zp,  \
@@ -262,39 +282,48 @@ typedef struct {
     const size_t c = (size_t)p->c, m = (size_t)p->m;                           \
     const size_t cg = c / (size_t)p->group, mg = m / (size_t)p->group;         \
     const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;          \
-    const size_t out_plane = (size_t)p->oh * (size_t)p->ow;                    \
+    const size_t out_w = (size_t)p->ow, out_plane = (size_t)p->oh * out_w;     \
     const size_t ksize = (size_t)p->kh * (size_t)p->kw;                        \
     const int32_t xz = x_zp ? (int32_t)x_zp[0] : 0;                            \
+    const int dense = p->oh == 1 && p->ow == 1 && p->kh == p->h &&             \
+                      p->kw == p->w && p->pad_top == 0 && p->pad_left == 0;    \
     for (size_t n = 0; n < (size_t)p->n; ++n) {                                \
       for (size_t o = 0; o < m; ++o) {                                         \
         const WT *wo = w + o * cg * ksize;                                     \
         const XT *xg = x + (n * c + o / mg * cg) * in_plane;                   \
         const int32_t wz = w_zp ? (int32_t)w_zp[o * (size_t)p->w_zp_step] : 0; \
-        int32_t *yo = y + (n * m + o) * out_plane;                             \
-        for (int32_t oy = 0; oy < p->oh; ++oy) {                               \
-          for (int32_t ox = 0; ox < p->ow; ++ox) {                             \
-            uint32_t acc = bias ? (uint32_t)bias[o] : 0u;                      \
-            for (size_t ci = 0; ci < cg; ++ci) {                               \
-              const XT *xc = xg + ci * in_plane;                               \
-              const WT *wc = wo + ci * ksize;                                  \
-              for (int32_t ky = 0; ky < p->kh; ++ky) {                         \
-                const int32_t iy =                                             \
-                    oy * p->stride_h - p->pad_top + ky * p->dilation_h;        \
-                if (iy < 0 || iy >= p->h)                                      \
-                  continue;                                                    \
-                for (int32_t kx = 0; kx < p->kw; ++kx) {                       \
-                  const int32_t ix =                                           \
-                      ox * p->stride_w - p->pad_left + kx * p->dilation_w;     \
-                  if (ix < 0 || ix >= p->w)                                    \
-                    continue;                                                  \
-                  const int32_t xv =                                           \
-                      (int32_t)xc[(size_t)iy * in_w + (size_t)ix] - xz;        \
-                  const int32_t wv = (int32_t)wc[ky * p->kw + kx] - wz;        \
-                  acc += (uint32_t)(xv * wv);                                  \
-                }                                                              \
+        uint32_t *yo = (uint32_t *)(y + (n * m + o) * out_plane);              \
+        const uint32_t b = bias ? (uint32_t)bias[o] : 0u;                      \
+        if (dense) {                                                           \
+          uint32_t acc = b;                                                    \
+          for (size_t k = 0; k < cg * ksize; ++k)                              \
+            acc += (uint32_t)(((int32_t)xg[k] - xz) * ((int32_t)wo[k] - wz));  \
+          yo[0] = acc;                                                         \
+          continue;                                                            \
+        }                                                                      \
+        for (size_t i = 0; i < out_plane; ++i)                                 \
+          yo[i] = b;                                                           \
+        for (size_t ci = 0; ci < cg; ++ci) {                                   \
+          const XT *xc = xg + ci * in_plane;                                   \
+          const WT *wc = wo + ci * ksize;                                      \
+          for (int32_t ky = 0; ky < p->kh; ++ky) {                             \
+            int32_t oy0, oy1;                                                  \
+            const int32_t dy = ky * p->dilation_h - p->pad_top;                \
+            bnnc_valid_range(p->h, p->oh, p->stride_h, dy, &oy0, &oy1);        \
+            for (int32_t kx = 0; kx < p->kw; ++kx) {                           \
+              int32_t ox0, ox1;                                                \
+              const int32_t dx = kx * p->dilation_w - p->pad_left;             \
+              const int32_t wv = (int32_t)wc[ky * p->kw + kx] - wz;            \
+              bnnc_valid_range(p->w, p->ow, p->stride_w, dx, &ox0, &ox1);      \
+              for (int32_t oy = oy0; oy < oy1; ++oy) {                         \
+                const XT *xr =                                                 \
+                    xc + (size_t)(oy * p->stride_h + dy) * in_w;               \
+                uint32_t *yr = yo + (size_t)oy * out_w;                        \
+                for (int32_t ox = ox0; ox < ox1; ++ox)                         \
+                  yr[ox] += (uint32_t)(                                        \
+                      ((int32_t)xr[ox * p->stride_w + dx] - xz) * wv);         \
               }                                                                \
             }                                                                  \
-            yo[(size_t)oy * (size_t)p->ow + (size_t)ox] = bnnc_wrap_i32(acc);  \
           }                                                                    \
         }                                                                      \
       }                                                                        \

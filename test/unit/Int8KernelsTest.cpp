@@ -221,7 +221,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(ConvCase{3, 8, 8, 8, 3, 3, 1, 1, 1, 1, true},
                       ConvCase{8, 7, 5, 8, 3, 3, 2, 1, 1, 2, false},
                       ConvCase{4, 9, 9, 4, 3, 3, 1, 2, 2, 4, true},
-                      ConvCase{32, 6, 6, 16, 1, 1, 1, 0, 1, 1, true}));
+                      ConvCase{32, 6, 6, 16, 1, 1, 1, 0, 1, 1, true},
+                      // A dense layer as a 1x1 convolution (the dot-product
+                      // path), and a narrow kernel with stride 3.
+                      ConvCase{16, 4, 4, 10, 4, 4, 1, 0, 1, 1, true},
+                      ConvCase{5, 10, 3, 6, 3, 2, 3, 1, 1, 1, false}));
 
 TEST(QMatMul, BatchedWithRowAndColumnZeroPoints) {
   const int m = 5, k = 37, n = 6;
