@@ -25,7 +25,9 @@
 // Weights that are a bnn.quantize of a float constant (PyTorch fake-quant
 // exports) are quantized here with the kernel's formula. A quantize of a
 // dequantize with the same parameters (through views) is the identity and
-// goes first, so that a re-quantized Flatten does not stop the fusion. A layer whose
+// goes first, so that a re-quantized Flatten does not stop the fusion.
+// A binarizer of a dequantized tensor (bnn.pack) packs the integers
+// directly: bit = q < zp (mixed binary + int8 graphs). A layer whose
 // bias is not an int32 tensor on the scale sx * sw stays float, with a
 // remark naming the node.
 //
@@ -140,6 +142,23 @@ std::optional<SmallVector<int64_t>> weightValues(Value q) {
   if (auto quantize = q.getDefiningOp<bnn::QuantizeOp>())
     return foldQuantize(quantize);
   return std::nullopt;
+}
+
+/// Erases `op` if it has no users, and then every producer chain left
+/// without users.
+void eraseDeadChain(RewriterBase &rewriter, Operation *op) {
+  SmallVector<Operation *> work = {op};
+  while (!work.empty()) {
+    Operation *o = work.pop_back_val();
+    if (!o || !o->use_empty() || isa<func::FuncOp>(o))
+      continue;
+    SmallVector<Operation *> producers;
+    for (Value v : o->getOperands())
+      if (Operation *p = v.getDefiningOp())
+        producers.push_back(p);
+    rewriter.eraseOp(o);
+    work.append(producers.begin(), producers.end());
+  }
 }
 
 /// A float layer that a quantize reads, possibly through a ReLU.
@@ -355,22 +374,29 @@ private:
     eraseIfDead(op);
   }
 
-  /// Erases `op` and then every producer chain left without users.
-  void eraseIfDead(Operation *op) {
-    SmallVector<Operation *> work = {op};
-    while (!work.empty()) {
-      Operation *o = work.pop_back_val();
-      if (!o->use_empty() || isa<func::FuncOp>(o))
-        continue;
-      SmallVector<Operation *> producers;
-      for (Value v : o->getOperands())
-        if (Operation *p = v.getDefiningOp())
-          producers.push_back(p);
-      rewriter.eraseOp(o);
-      work.append(producers.begin(), producers.end());
-    }
-  }
+  void eraseIfDead(Operation *op) { eraseDeadChain(rewriter, op); }
 };
+
+/// pack(dequantize(q, s, zp)) -> pack_quantized(q, zp) for a constant
+/// per-tensor s > 0 and zp: b((q - zp) * s) is -1 exactly when q < zp (a
+/// nonzero integer times a positive float32 cannot round to 0), so the
+/// binary layer reads the int8 tensor and no float tensor is made.
+void packFromIntegers(bnn::PackOp pack) {
+  if (pack.getThreshold())
+    return;
+  auto dq = matchDequantize(pack.getInput());
+  if (!dq || dq->scales.size() != 1 || dq->zeroPoints.size() != 1 ||
+      !(dq->scales[0] > 0.0f) || !std::isfinite(dq->scales[0]) ||
+      !tensorType(dq->quantized()).getElementType().isInteger(8))
+    return;
+  IRRewriter rewriter(pack.getContext());
+  rewriter.setInsertionPoint(pack);
+  Operation *input = pack.getInput().getDefiningOp();
+  rewriter.replaceOpWithNewOp<bnn::PackQuantizedOp>(
+      pack, pack.getType(), dq->quantized(),
+      rewriter.getI64IntegerAttr(dq->zeroPoints[0]), pack.getGroupAttr());
+  eraseDeadChain(rewriter, input);
+}
 
 struct BnnFuseQdqPass final : bnnc::impl::BnnFuseQdqBase<BnnFuseQdqPass> {
   void runOnOperation() override {
@@ -379,6 +405,10 @@ struct BnnFuseQdqPass final : bnnc::impl::BnnFuseQdqBase<BnnFuseQdqPass> {
     Fuser fuser(&getContext());
     for (bnn::QuantizeOp q : quantizes)
       fuser.run(q);
+    SmallVector<bnn::PackOp> packs;
+    getOperation().walk([&](bnn::PackOp p) { packs.push_back(p); });
+    for (bnn::PackOp p : packs)
+      packFromIntegers(p);
   }
 };
 

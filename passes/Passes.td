@@ -147,7 +147,9 @@ def BnnFuseQdq : Pass<"bnn-fuse-qdq", "::mlir::func::FuncOp"> {
     onnxruntime's fused QDQ graph (QLinearConv) bit for bit; see
     docs/int8.md for how it relates to the float32 graph. Layers that match
     the shape but not the conditions stay float with a remark saying why.
-    Runs before bnn-fuse-epilogues.
+    A bnn.pack of a dequantized tensor (per-tensor constant positive scale)
+    becomes bnn.pack_quantized, which packs q < zero_point from the
+    integers. Runs before bnn-fuse-epilogues.
   }];
 }
 

@@ -10,8 +10,9 @@ model costs without quantization), on Cortex-M4 (FPU, QEMU mps2-an386) and
 on the cortex-m0plus target (no FPU: soft float, run on QEMU's Cortex-M3
 board mps2-an385, as test/cortexm does). Instructions per inference are
 exact QEMU TCG-plugin counts (bench_main.c: one inference minus none);
-flash is text + rodata of the model object. The kernels are the portable
-generic ones on every target (no DSP/NEON int8 kernels yet).
+flash is text + rodata of the model object. The int8 kernels are the
+portable generic ones on every target (no DSP int8 kernels yet); the float
+twin uses the target's float kernels.
 Benchmarks are measurements, not tests: nothing here asserts.
 
     /usr/bin/python3 bench/cortexm/int8_bench.py [--build build]
@@ -130,8 +131,10 @@ def main():
            "integer-only requantization) and its float twin (dequantized "
            "weights, no Quantize/DequantizeLinear). Instructions are exact "
            "QEMU TCG-plugin counts of one inference; flash is text + rodata "
-           "of the model object; RAM is the arena (.bss). All kernels are the "
-           "portable generic ones (no DSP/NEON int8 kernels yet)."
+           "of the model object; RAM is the arena (.bss). The int8 kernels are "
+           "the portable generic ones on every target (no DSP int8 kernels "
+           "yet); the float twin uses each target's float kernels (Cortex-M4: "
+           "kernels_cortexm_f32.h)."
            % "{:,}".format(rows[0][1]["macs"]), "",
            "| core | int8 instructions | float instructions | float / int8 | "
            "int8 instructions per MAC | int8 flash | float flash | int8 arena | float arena |",

@@ -771,6 +771,21 @@ def Bnn_QMatMulOp : Bnn_Op<"qmatmul", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def Bnn_PackQuantizedOp : Bnn_Op<"pack_quantized", [Pure, Bnn_BinaryKernel]> {
+  let summary = "Binarize an int8/uint8 NCHW tensor into packed channels-last bits";
+  let description = [{
+    bit = 1 (value -1) iff q < zero_point: the binarizer b((q - zp) * s) of
+    the dequantized value for a positive scale s, read from the integers
+    (bnn-fuse-qdq). The layout is bnn.pack's: [N, H, W, words], each of
+    `group` groups of C/group channels packed on its own, tail bits 0.
+  }];
+  let arguments = (ins Bnn_QuantTensor:$input, I64Attr:$zero_point,
+                   I64Attr:$group);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Bnn_RequantizeOp : Bnn_Op<"requantize", [Pure]> {
   let summary = "int32 accumulator -> int8/uint8 (QLinearConv/QLinearMatMul output)";
   let description = [{

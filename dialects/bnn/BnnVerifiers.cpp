@@ -1251,3 +1251,25 @@ LogicalResult QMatMulOp::verify() {
       failed(verifyZeroPointCount(*this, "b zero point", getBZeroPoint(),
                                   b.getShape().back(), getB())));
 }
+
+LogicalResult PackQuantizedOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto x = tensorType(getInput()), y = tensorType(getOutput());
+  int64_t group = getGroup();
+  if (x.getRank() != 4 || y.getRank() != 4 || group < 1 ||
+      x.getDimSize(1) % group != 0)
+    return emitOpError("expects NCHW input with channels divisible by group");
+  SmallVector<int64_t> expected = {x.getDimSize(0), x.getDimSize(2),
+                                   x.getDimSize(3),
+                                   packedWords(x.getDimSize(1), group)};
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result must be [N, H, W, words] = ")
+           << bracketed(expected);
+  // The kernel compares with the zero point in the input's range.
+  bool isUnsigned = x.getElementType().isUnsignedInteger();
+  int64_t zp = getZeroPoint();
+  if (zp < (isUnsigned ? 0 : -128) || zp > (isUnsigned ? 255 : 127))
+    return emitOpError("zero point ") << zp << " is outside the input type";
+  return success();
+}

@@ -20,7 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bnnc/kernels_data.h" /* bnnc_wrap_i32 */
+#include "bnnc/kernels_binary.h" /* bnnc_bpack_params, bnnc_bwords32 */
+#include "bnnc/kernels_data.h"   /* bnnc_wrap_i32 */
 #include "bnnc/runtime.h"
 
 /* ---- Rounding and saturation ------------------------------------------- */
@@ -388,5 +389,37 @@ BNNC_DEFINE_QMATMUL(i8, int8_t, u8, uint8_t)
 BNNC_DEFINE_QMATMUL(u8, uint8_t, i8, int8_t)
 BNNC_DEFINE_QMATMUL(u8, uint8_t, u8, uint8_t)
 #undef BNNC_DEFINE_QMATMUL
+
+/* ---- Packing binarized int8 ------------------------------------------- */
+
+/* NCHW int8/uint8 -> packed channels-last bits (kernels_binary.h layout):
+ * bit = 1 (value -1) iff q < zp, the binarizer b((q - zp) * s) of the
+ * dequantized value for any positive scale s. */
+#define BNNC_DEFINE_PACK_Q8(S, T)                                              \
+  static inline void bnnc_pack_##S##_nchw_to_nhwc32(                           \
+      const bnnc_bpack_params *p, const T *x, int32_t zp, uint32_t *y) {       \
+    const int32_t cg = p->c / p->group;                                        \
+    const size_t channels = (size_t)p->c, group = (size_t)p->group;            \
+    const size_t wg = (size_t)bnnc_bwords32(cg, 1);                            \
+    const size_t plane = (size_t)p->h * (size_t)p->w;                          \
+    for (size_t n = 0; n < (size_t)p->n; ++n)                                  \
+      for (size_t pix = 0; pix < plane; ++pix)                                 \
+        for (size_t g = 0; g < group; ++g) {                                   \
+          const T *xc = x + (n * channels + g * (size_t)cg) * plane + pix;     \
+          uint32_t *yw = y + ((n * plane + pix) * group + g) * wg;             \
+          for (int32_t w = 0; w * 32 < cg; ++w) {                              \
+            const int32_t bits = cg - w * 32 < 32 ? cg - w * 32 : 32;          \
+            uint32_t word = 0;                                                 \
+            for (int32_t j = 0; j < bits; ++j)                                 \
+              word |= (uint32_t)((int32_t)xc[(size_t)(w * 32 + j) * plane] <   \
+                                 zp)                                           \
+                      << j;                                                    \
+            yw[w] = word;                                                      \
+          }                                                                    \
+        }                                                                      \
+  }
+BNNC_DEFINE_PACK_Q8(i8, int8_t)
+BNNC_DEFINE_PACK_Q8(u8, uint8_t)
+#undef BNNC_DEFINE_PACK_Q8
 
 #endif /* BNNC_KERNELS_INT8_H */

@@ -226,4 +226,18 @@ LogicalResult GenericKernels::qmatmul(bnn::QMatMulOp op, CEmitter &e) {
   return success();
 }
 
+LogicalResult GenericKernels::packQuantized(bnn::PackQuantizedOp op,
+                                            CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  auto x = shapeOf(op.getInput());
+  ParamStruct p(e, "bnnc_bpack_params");
+  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+  p.field("group", op.getGroup());
+  emitKernelCall(e, "bnnc_pack_" + suffixOf(op.getInput()) + "_nchw_to_nhwc32",
+                 {p.finish(), e.input(op.getInput()),
+                  std::to_string(op.getZeroPoint()),
+                  "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
 } // namespace bnnc

@@ -446,6 +446,88 @@ def quantize_biases(model):
     g.node.extend(order)
 
 
+# --- qdq_bnn: int8 first and last layers around a binary layer --------------
+
+def qdq_bnn():
+    """A BNN whose first and last layers are QDQ int8 (issue 18, item 2):
+    Conv 3->16 (int8, per-channel), the binarizer Where(x >= 0, 1, -1) of
+    its dequantized output, a binary Conv 16->16 with weights +-0.25, then
+    Flatten and a Linear 1024->10 (int8). bnnc packs the first layer's
+    uint8 output straight into bits (q < zp) and runs no float layer. The
+    binary layer's output is 0.25 * (an integer dot product), exact in
+    float32 on both sides; onnxruntime fuses the first layer; the expected
+    logits are the fused semantics of the last layer (numpy) applied to
+    onnxruntime's input of it."""
+    rng = np.random.default_rng(181)
+    n = 4
+    sx, zx = F32(0.03), np.uint8(128)
+    w1 = rng.integers(-127, 128, size=(16, 3, 3, 3)).astype(np.int8)
+    sw1 = rng.uniform(0.002, 0.01, size=16).astype(F32)
+    b1 = rng.integers(-2000, 2000, size=16).astype(np.int32)
+    s1, z1 = F32(0.05), np.uint8(120)
+    w2 = np.where(rng.random((16, 16, 3, 3)) < 0.5, -0.25, 0.25).astype(F32)
+    s2, z2 = F32(0.5), np.uint8(128)
+    w3 = rng.integers(-127, 128, size=(10, 1024)).astype(np.int8)
+    sw3 = rng.uniform(0.0005, 0.002, size=10).astype(F32)
+    b3 = rng.integers(-3000, 3000, size=10).astype(np.int32)
+    so, zo = F32(0.2), np.uint8(128)
+    inits = [const(k, v) for k, v in [
+        ("sx", sx), ("zx", zx), ("w1", w1), ("sw1", sw1), ("b1", b1),
+        ("sb1", (sx * sw1).astype(F32)), ("s1", s1), ("z1", z1),
+        ("zero", F32(0)), ("one", F32(1)), ("minus_one", F32(-1)),
+        ("w2", w2), ("s2", s2), ("z2", z2), ("sw3", sw3),
+        ("zw3", np.zeros(10, np.int8)),
+        ("w3float", (w3.astype(F32) * sw3.reshape(-1, 1)).astype(F32)),
+        ("b3", b3), ("sb3", (s2 * sw3).astype(F32)), ("so", so), ("zo", zo)]]
+    mk = helper.make_node
+    nodes = [
+        mk("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+        mk("DequantizeLinear", ["xq", "sx", "zx"], ["xf"]),
+        mk("DequantizeLinear", ["w1", "sw1"], ["w1f"], axis=0),
+        mk("DequantizeLinear", ["b1", "sb1"], ["b1f"], axis=0),
+        mk("Conv", ["xf", "w1f", "b1f"], ["y1"], pads=[1, 1, 1, 1], name="conv1"),
+        mk("QuantizeLinear", ["y1", "s1", "z1"], ["y1q"]),
+        mk("DequantizeLinear", ["y1q", "s1", "z1"], ["y1f"]),
+        mk("GreaterOrEqual", ["y1f", "zero"], ["nonneg"]),
+        mk("Where", ["nonneg", "one", "minus_one"], ["bits"]),
+        mk("Conv", ["bits", "w2"], ["y2"], pads=[1, 1, 1, 1], name="bconv2"),
+        mk("QuantizeLinear", ["y2", "s2", "z2"], ["y2q"]),
+        mk("DequantizeLinear", ["y2q", "s2", "z2"], ["y2f"]),
+        mk("Flatten", ["y2f"], ["flat"]),
+        mk("QuantizeLinear", ["flat", "s2", "z2"], ["flatq"]),
+        mk("DequantizeLinear", ["flatq", "s2", "z2"], ["flatf"]),
+        # Weights as PyTorch exports them: QuantizeLinear of the float
+        # weights (w3 * sw3, which quantize back to w3 exactly).
+        mk("QuantizeLinear", ["w3float", "sw3", "zw3"], ["w3q"], axis=0),
+        mk("DequantizeLinear", ["w3q", "sw3", "zw3"], ["w3f"], axis=0),
+        mk("DequantizeLinear", ["b3", "sb3"], ["b3f"], axis=0),
+        mk("Gemm", ["flatf", "w3f", "b3f"], ["y3"], transB=1, name="fc3"),
+        mk("QuantizeLinear", ["y3", "so", "zo"], ["y3q"]),
+        mk("DequantizeLinear", ["y3q", "so", "zo"], ["logits"]),
+    ]
+    x = (rng.standard_normal((n, 3, 8, 8)) * 1.5).astype(F32)
+    inputs = [("x", x)]
+    model = build("qdq_bnn", nodes, inputs, [("logits", F32, (n, 10))], inits)
+    ops = []
+    fused = run_ort(model, inputs, optimize="all", ops=ops)[0]
+    # onnxruntime runs the Linear in float32 here (it fuses only the first
+    # layer), so the reference of the last layer is the numpy
+    # transcription of the fused semantics, fed with onnxruntime's uint8
+    # input of that layer (y2q, exposed as a second output of a copy).
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    probe.graph.output.extend([helper.make_tensor_value_info(
+        "y2q", onnx.TensorProto.UINT8, [n, 16, 8, 8])])
+    y2q = run_ort(probe, inputs, optimize="disabled")[1]
+    acc = matmul_int(y2q.reshape(n, -1), z2, w3.T, np.zeros(10, np.int8)) + b3
+    expected = dequantize(requantize(acc, s2, sw3, so, zo, 1), so, zo)
+    print("qdq_bnn: onnxruntime ran %s; its logits differ from the fused "
+          "semantics at %d of %d" % (" ".join(ops),
+                                     np.count_nonzero(fused != expected),
+                                     fused.size))
+    save("qdq_bnn", model, inputs, [("logits", expected)])
+
+
 # --- the float32 graph vs the fused layer (docs/int8.md) -------------------
 
 def float_graph_gap():
@@ -518,5 +600,6 @@ def bad_models():
 if __name__ == "__main__":
     qlinear_ops()
     qdq_cnn()
+    qdq_bnn()
     float_graph_gap()
     bad_models()

@@ -101,3 +101,29 @@ func.func @round_trip(%q: tensor<2x2x2xui8>) -> tensor<2x4xui8> {
   %r = bnn.quantize %v, %s, %z {axis = 0 : i64} : (tensor<2x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x4xui8>
   return %r : tensor<2x4xui8>
 }
+
+// -----
+
+// A binarizer of a dequantized tensor packs the integers: bit = q < zp.
+// CHECK-LABEL: func.func @pack_from_integers
+// CHECK-NEXT: %[[B:.*]] = bnn.pack_quantized %arg0 {group = 1 : i64, zero_point = 120 : i64} : (tensor<1x40x2x2xui8>) -> tensor<1x2x2x2xi32>
+// CHECK-NEXT: return %[[B]]
+func.func @pack_from_integers(%q: tensor<1x40x2x2xui8>) -> tensor<1x2x2x2xi32> {
+  %s = bnn.constant dense<5.000000e-02> : tensor<f32>
+  %z = bnn.constant dense<120> : tensor<ui8>
+  %d = bnn.dequantize %q, %s, %z {axis = 0 : i64} : (tensor<1x40x2x2xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x40x2x2xf32>
+  %b = bnn.pack %d {group = 1 : i64} : (tensor<1x40x2x2xf32>) -> tensor<1x2x2x2xi32>
+  return %b : tensor<1x2x2x2xi32>
+}
+
+// -----
+
+// A negative scale flips the sign: the float pack stays.
+// CHECK-LABEL: func.func @do_not_pack_negative_scale
+// CHECK: bnn.pack %
+func.func @do_not_pack_negative_scale(%q: tensor<1x8x1x1xi8>) -> tensor<1x1x1x1xi32> {
+  %s = bnn.constant dense<-5.000000e-02> : tensor<f32>
+  %d = bnn.dequantize %q, %s {axis = 0 : i64} : (tensor<1x8x1x1xi8>, tensor<f32>) -> tensor<1x8x1x1xf32>
+  %b = bnn.pack %d {group = 1 : i64} : (tensor<1x8x1x1xf32>) -> tensor<1x1x1x1xi32>
+  return %b : tensor<1x1x1x1xi32>
+}

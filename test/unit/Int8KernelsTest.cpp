@@ -252,4 +252,40 @@ TEST(QMatMul, BatchedWithRowAndColumnZeroPoints) {
       }
 }
 
+//===----------------------------------------------------------------------===//
+// Packing int8 = packing the dequantized floats
+//===----------------------------------------------------------------------===//
+
+TEST(PackQuantized, EqualsFloatPackOfDequantized) {
+  Rng rng(99);
+  for (int trial = 0; trial < 20; ++trial) {
+    const int c = rng.range(1, 70), h = rng.range(1, 4), w = rng.range(1, 4);
+    const int group = c % 2 == 0 && trial % 2 ? 2 : 1;
+    bnnc_bpack_params p = {2, c, h, w, group};
+    const size_t count = static_cast<size_t>(2 * c * h * w);
+    std::vector<uint8_t> qu(count);
+    std::vector<int8_t> qs(count);
+    for (size_t i = 0; i < count; ++i) {
+      qu[i] = static_cast<uint8_t>(rng.range(0, 255));
+      qs[i] = static_cast<int8_t>(rng.range(-128, 127));
+    }
+    const int32_t zu = rng.range(0, 255), zs = rng.range(-128, 127);
+    const float scale = rng.uniform(1e-6f, 2.0f);
+    std::vector<float> fu(count), fs(count);
+    for (size_t i = 0; i < count; ++i) {
+      fu[i] = static_cast<float>(qu[i] - zu) * scale;
+      fs[i] = static_cast<float>(qs[i] - zs) * scale;
+    }
+    const size_t words =
+        static_cast<size_t>(2 * h * w * group * bnnc_bwords32(c / group, 1));
+    std::vector<uint32_t> a(words), b(words);
+    bnnc_pack_u8_nchw_to_nhwc32(&p, qu.data(), zu, a.data());
+    bnnc_pack_f32_nchw_to_nhwc32(&p, fu.data(), b.data());
+    EXPECT_EQ(a, b) << "uint8, trial " << trial;
+    bnnc_pack_i8_nchw_to_nhwc32(&p, qs.data(), zs, a.data());
+    bnnc_pack_f32_nchw_to_nhwc32(&p, fs.data(), b.data());
+    EXPECT_EQ(a, b) << "int8, trial " << trial;
+  }
+}
+
 } // namespace
