@@ -145,7 +145,10 @@ BNNC_DEFINE_REQUANTIZE(u8, uint8_t, 0, 255)
 /* The number of significant bits of x (0 for 0). */
 static inline int32_t bnnc_bit_length_u64(uint64_t x) {
 #if defined(__GNUC__) || defined(__clang__)
-  return x ? 64 - __builtin_clzll(x) : 0;
+  /* 32-bit count-leading-zeros: one instruction on every ARM core with
+   * CLZ, where a 64-bit one may be a library call. */
+  const uint32_t hi = (uint32_t)(x >> 32), lo = (uint32_t)x;
+  return hi ? 64 - __builtin_clz(hi) : (lo ? 32 - __builtin_clz(lo) : 0);
 #else
   int32_t n = 0;
   while (x) {
@@ -180,7 +183,8 @@ static inline int32_t bnnc_requantize_fixed(int32_t acc, int32_t mant,
   const uint64_t a = acc < 0 ? (uint64_t)0 - (uint64_t)(int64_t)acc
                              : (uint64_t)acc;
   int32_t e = exp;
-  const uint64_t f = bnnc_round_to_f32_u64(a, &e); /* float(acc) */
+  /* float(acc): exact below 2^24, the common case. */
+  const uint64_t f = a < ((uint64_t)1 << 24) ? a : bnnc_round_to_f32_u64(a, &e);
   const uint64_t v = bnnc_round_to_f32_u64(f * (uint64_t)mant, &e);
   /* |result| = round(v * 2^e); v < 2^25 (a rounding carry may reach 2^24). */
   int64_t r;
