@@ -106,9 +106,7 @@ std::optional<SmallVector<int64_t>> foldQuantize(bnn::QuantizeOp q) {
       continue;
     }
     float v = r + float(z);
-    values.push_back(v <= float(lo)   ? lo
-                     : v >= float(hi) ? hi
-                                      : int64_t(v));
+    values.push_back(v <= float(lo) ? lo : v >= float(hi) ? hi : int64_t(v));
   }
   return values;
 }
@@ -217,8 +215,7 @@ private:
             tensorType(q.getOutput()).getElementType())
       return failure();
     rewriter.setInsertionPoint(q);
-    Value same = reshape(q.getLoc(), dq->quantized(),
-                         shapeOf(q.getOutput()));
+    Value same = reshape(q.getLoc(), dq->quantized(), shapeOf(q.getOutput()));
     Operation *input = q.getInput().getDefiningOp();
     rewriter.replaceOp(q, same);
     eraseIfDead(input);
@@ -235,8 +232,8 @@ private:
       x = conv.getInput(), w = conv.getWeight(), bias = conv.getBias();
     } else {
       auto gemm = cast<bnn::GemmOp>(layer.op);
-      if (gemm.getActivation() != bnn::Activation::none ||
-          gemm.getTransA() || !gemm.getAlpha().isExactlyValue(1.0) ||
+      if (gemm.getActivation() != bnn::Activation::none || gemm.getTransA() ||
+          !gemm.getAlpha().isExactlyValue(1.0) ||
           (gemm.getC() && !gemm.getBeta().isExactlyValue(1.0)))
         return "only Gemm with alpha = beta = 1 and no transA is fused";
       x = gemm.getA(), w = gemm.getB(), bias = gemm.getC();
@@ -261,13 +258,11 @@ private:
         !tensorType(xd->quantized()).getElementType().isInteger(8))
       return "the input is not int8 or uint8";
     auto weights = weightValues(wd->quantized());
-    if (!weights ||
-        !tensorType(wd->quantized()).getElementType().isInteger(8))
+    if (!weights || !tensorType(wd->quantized()).getElementType().isInteger(8))
       return "the weights are not constant int8 or uint8";
     int64_t channels = tensorType(w).getDimSize(weightAxis);
-    if (wd->scales.size() != 1 &&
-        ((int64_t)wd->op.getAxis() != weightAxis ||
-         (int64_t)wd->scales.size() != channels))
+    if (wd->scales.size() != 1 && ((int64_t)wd->op.getAxis() != weightAxis ||
+                                   (int64_t)wd->scales.size() != channels))
       return "the weights are not quantized per output channel";
     // The bias must already be on the accumulator's scale sx * sw[c]: an
     // int32 tensor dequantized with exactly those float32 scales.
@@ -299,8 +294,8 @@ private:
     SmallVector<APInt> bits;
     for (int64_t v : values)
       bits.push_back(APInt(width, v, /*isSigned=*/true));
-    return rewriter.create<bnn::ConstantOp>(
-        loc, type, DenseElementsAttr::get(type, bits));
+    return rewriter.create<bnn::ConstantOp>(loc, type,
+                                            DenseElementsAttr::get(type, bits));
   }
 
   Value reshape(Location loc, Value v, ArrayRef<int64_t> shape) {
@@ -313,8 +308,8 @@ private:
              ArrayRef<int64_t> weights, int64_t weightAxis,
              const std::optional<SmallVector<int64_t>> &bias) {
     Operation *op = layer.op;
-    Location loc = rewriter.getFusedLoc(
-        {op->getLoc(), layer.quantize.getLoc()});
+    Location loc =
+        rewriter.getFusedLoc({op->getLoc(), layer.quantize.getLoc()});
     rewriter.setInsertionPoint(layer.quantize);
     Type wElement = tensorType(wd.quantized()).getElementType();
     Value xq = xd.quantized();
@@ -329,8 +324,7 @@ private:
       xq = reshape(loc, xq, shapeOf(conv.getInput()));
       strides.assign(conv.getStrides().begin(), conv.getStrides().end());
       pads.assign(conv.getPads().begin(), conv.getPads().end());
-      dilations.assign(conv.getDilations().begin(),
-                       conv.getDilations().end());
+      dilations.assign(conv.getDilations().begin(), conv.getDilations().end());
       group = conv.getGroup();
     } else {
       // Gemm [M, K] x W -> [M, N]: a 1x1 convolution of [M, K, 1, 1] with

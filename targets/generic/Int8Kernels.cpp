@@ -149,22 +149,21 @@ LogicalResult GenericKernels::requantize(bnn::RequantizeOp op, CEmitter &e) {
     std::string mant = e.defineArray(
         "requant_mant", "requantization multipliers (float32 significands)",
         ArrayRef<int32_t>(fixed->first));
-    std::string exp = e.defineArray(
-        "requant_exp", "requantization shifts (float32 exponents)",
-        ArrayRef<int32_t>(fixed->second));
-    emitKernelCall(e, "bnnc_requantize_fixed_i32_" + suffixOf(op.getOutput()),
-                   {quantParams(e, shapeOf(op.getInput()), op.getAxis(),
-                                op.getWScale(), op.getZeroPoint(),
-                                op.getRelu()),
-                    e.input(op.getInput()), mant, exp,
-                    optionalInput(e, op.getZeroPoint(), "zero_point"),
-                    e.output(op.getOutput())});
+    std::string exp = e.defineArray("requant_exp",
+                                    "requantization shifts (float32 exponents)",
+                                    ArrayRef<int32_t>(fixed->second));
+    emitKernelCall(
+        e, "bnnc_requantize_fixed_i32_" + suffixOf(op.getOutput()),
+        {quantParams(e, shapeOf(op.getInput()), op.getAxis(), op.getWScale(),
+                     op.getZeroPoint(), op.getRelu()),
+         e.input(op.getInput()), mant, exp,
+         optionalInput(e, op.getZeroPoint(), "zero_point"),
+         e.output(op.getOutput())});
     return success();
   }
   emitKernelCall(e, "bnnc_requantize_i32_" + suffixOf(op.getOutput()),
                  {quantParams(e, shapeOf(op.getInput()), op.getAxis(),
-                              op.getWScale(), op.getZeroPoint(),
-                              op.getRelu()),
+                              op.getWScale(), op.getZeroPoint(), op.getRelu()),
                   e.input(op.getInput()), e.input(op.getInScale(), "in_scale"),
                   e.input(op.getWScale(), "w_scale"),
                   e.input(op.getOutScale(), "out_scale"),
@@ -185,15 +184,14 @@ LogicalResult GenericKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
   p.field("group", static_cast<int64_t>(op.getGroup()));
   Value wZp = op.getWeightZeroPoint();
   p.field("w_zp_step", wZp && tensorType(wZp).getNumElements() > 1 ? 1 : 0);
-  emitKernelCall(e,
-                 "bnnc_qconv2d_" + suffixOf(op.getInput()) + "_" +
-                     suffixOf(op.getWeight()),
-                 {p.finish(), e.input(op.getInput()),
-                  e.input(op.getWeight(), "weight"),
-                  optionalInput(e, op.getInputZeroPoint(), "x_zero_point"),
-                  optionalInput(e, wZp, "w_zero_point"),
-                  optionalInput(e, op.getBias(), "bias"),
-                  e.output(op.getOutput())});
+  emitKernelCall(
+      e,
+      "bnnc_qconv2d_" + suffixOf(op.getInput()) + "_" +
+          suffixOf(op.getWeight()),
+      {p.finish(), e.input(op.getInput()), e.input(op.getWeight(), "weight"),
+       optionalInput(e, op.getInputZeroPoint(), "x_zero_point"),
+       optionalInput(e, wZp, "w_zero_point"),
+       optionalInput(e, op.getBias(), "bias"), e.output(op.getOutput())});
   return success();
 }
 
@@ -216,13 +214,12 @@ LogicalResult GenericKernels::qmatmul(bnn::QMatMulOp op, CEmitter &e) {
   };
   p.field("a_zp_step", step(op.getAZeroPoint()))
       .field("b_zp_step", step(op.getBZeroPoint()));
-  emitKernelCall(e,
-                 "bnnc_qmatmul_" + suffixOf(op.getA()) + "_" +
-                     suffixOf(op.getB()),
-                 {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
-                  optionalInput(e, op.getAZeroPoint(), "a_zero_point"),
-                  optionalInput(e, op.getBZeroPoint(), "b_zero_point"),
-                  e.output(op.getOutput())});
+  emitKernelCall(
+      e, "bnnc_qmatmul_" + suffixOf(op.getA()) + "_" + suffixOf(op.getB()),
+      {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
+       optionalInput(e, op.getAZeroPoint(), "a_zero_point"),
+       optionalInput(e, op.getBZeroPoint(), "b_zero_point"),
+       e.output(op.getOutput())});
   return success();
 }
 

@@ -33,9 +33,22 @@ namespace {
 
 TEST(Int8Rounding, HalfToEvenMatchesNearbyint) {
   ASSERT_EQ(std::fegetround(), FE_TONEAREST);
-  const float edges[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 0.49999997f,
-                         -0.49999997f, 8388607.5f, -8388607.5f, 8388608.0f,
-                         1e30f, -1e30f, 0.0f, -0.0f, 1e-40f,
+  const float edges[] = {0.5f,
+                         1.5f,
+                         2.5f,
+                         -0.5f,
+                         -1.5f,
+                         -2.5f,
+                         0.49999997f,
+                         -0.49999997f,
+                         8388607.5f,
+                         -8388607.5f,
+                         8388608.0f,
+                         1e30f,
+                         -1e30f,
+                         0.0f,
+                         -0.0f,
+                         1e-40f,
                          std::numeric_limits<float>::infinity(),
                          -std::numeric_limits<float>::infinity()};
   for (float v : edges)
@@ -114,8 +127,8 @@ void splitMultiplier(float m, int32_t &mant, int32_t &exp) {
 
 int32_t floatRequantize(int32_t acc, float m, int32_t zp, int32_t lo,
                         int32_t hi) {
-  return bnnc_saturate_q(
-      bnnc_round_half_even_f32(static_cast<float>(acc) * m), zp, lo, hi);
+  return bnnc_saturate_q(bnnc_round_half_even_f32(static_cast<float>(acc) * m),
+                         zp, lo, hi);
 }
 
 class FixedRequantize : public ::testing::TestWithParam<float> {};
@@ -127,11 +140,10 @@ TEST_P(FixedRequantize, EqualsFloatOnEveryAccumulator) {
   ASSERT_GT(mant, 0);
   int64_t mismatches = 0;
   auto check = [&](int32_t acc) {
-    mismatches +=
-        bnnc_requantize_fixed(acc, mant, exp, 3, -128, 127) !=
-            floatRequantize(acc, m, 3, -128, 127) ||
-        bnnc_requantize_fixed(acc, mant, exp, 0, 0, 255) !=
-            floatRequantize(acc, m, 0, 0, 255);
+    mismatches += bnnc_requantize_fixed(acc, mant, exp, 3, -128, 127) !=
+                      floatRequantize(acc, m, 3, -128, 127) ||
+                  bnnc_requantize_fixed(acc, mant, exp, 0, 0, 255) !=
+                      floatRequantize(acc, m, 0, 0, 255);
   };
   for (int32_t acc = -(1 << 20); acc <= (1 << 20); ++acc)
     check(acc);
@@ -145,9 +157,9 @@ TEST_P(FixedRequantize, EqualsFloatOnEveryAccumulator) {
 }
 
 std::vector<float> multipliers() {
-  std::vector<float> ms = {1.0f,  0.5f,     3.0f,  0.75f, 1e-3f,  2.5e-4f,
-                           1e-9f, 1e-30f,   1e-42f, 0.999999f, 255.0f,
-                           0.3f,  0.0625f, 1.0f / 3.0f};
+  std::vector<float> ms = {1.0f,    0.5f,  3.0f,    0.75f,      1e-3f,
+                           2.5e-4f, 1e-9f, 1e-30f,  1e-42f,     0.999999f,
+                           255.0f,  0.3f,  0.0625f, 1.0f / 3.0f};
   Rng rng(2026);
   for (int i = 0; i < 16; ++i)
     ms.push_back(rng.uniform(0.5f, 1.0f) * std::ldexp(1.0f, -rng.range(0, 24)));
@@ -187,9 +199,23 @@ TEST_P(QConv2D, MatchesInt64Reference) {
   for (auto &v : bias)
     v = rng.range(-100000, 100000);
   const uint8_t xzp = static_cast<uint8_t>(rng.range(0, 255));
-  bnnc_qconv2d_params p = {2, k.c, k.h, k.w, k.m, k.kh, k.kw, oh, ow,
-                           k.stride, k.stride, k.pad, k.pad, k.dilation,
-                           k.dilation, k.group, k.perChannelZp ? 1 : 0};
+  bnnc_qconv2d_params p = {2,
+                           k.c,
+                           k.h,
+                           k.w,
+                           k.m,
+                           k.kh,
+                           k.kw,
+                           oh,
+                           ow,
+                           k.stride,
+                           k.stride,
+                           k.pad,
+                           k.pad,
+                           k.dilation,
+                           k.dilation,
+                           k.group,
+                           k.perChannelZp ? 1 : 0};
   std::vector<int32_t> y(static_cast<size_t>(2 * k.m * oh * ow));
   bnnc_qconv2d_u8_i8(&p, x.data(), w.data(), &xzp, wzp.data(), bias.data(),
                      y.data());
@@ -230,7 +256,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(QMatMul, BatchedWithRowAndColumnZeroPoints) {
   const int m = 5, k = 37, n = 6;
   Rng rng(7);
-  std::vector<int8_t> a(static_cast<size_t>(3 * m * k)), b(static_cast<size_t>(k * n));
+  std::vector<int8_t> a(static_cast<size_t>(3 * m * k)),
+      b(static_cast<size_t>(k * n));
   std::vector<int8_t> azp(m), bzp(n);
   for (auto *v : {&a, &b, &azp, &bzp})
     for (auto &e : *v)
