@@ -2265,7 +2265,8 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
   bool multipleOutputs = node.op_type() == "Split" ||
                          node.op_type() == "TopK" || node.op_type() == "If" ||
                          node.op_type() == "LSTM" || node.op_type() == "GRU" ||
-                         node.op_type() == "RNN";
+                         node.op_type() == "RNN" ||
+                         node.op_type() == "DynamicQuantizeLinear";
   // LayerNormalization's Mean and InvStdDev are computed when they are a
   // prefix of the outputs (the dialect op lists the present ones in order).
   bool statsPrefix = node.op_type() == "LayerNormalization" &&
@@ -2281,7 +2282,9 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
     problem() << "training_mode input is not supported\n";
   // Windows (Conv, pooling) are 1-D or 2-D.
   bool windowed = node.op_type() == "Conv" || node.op_type() == "MaxPool" ||
-                  node.op_type() == "AveragePool";
+                  node.op_type() == "AveragePool" ||
+                  node.op_type() == "QLinearConv" ||
+                  node.op_type() == "ConvInteger";
   for (const auto *values : {&graph.input(), &graph.value_info()})
     for (const auto &v : *values)
       if (windowed && v.name() == node.input(0) &&

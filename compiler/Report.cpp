@@ -59,6 +59,13 @@ int64_t macsOf(Operation *op) {
            shapeOf(g.getA())[g.getTransA() ? 0 : 1];
   if (auto m = dyn_cast<bnn::MatMulOp>(op))
     return shapeProduct(shapeOf(m.getOutput())) * shapeOf(m.getA()).back();
+  // int8 layers (docs/int8.md): one 8-bit MAC per weight per output.
+  if (auto c = dyn_cast<bnn::QConv2DOp>(op)) {
+    auto w = shapeOf(c.getWeight());
+    return shapeProduct(shapeOf(c.getOutput())) * w[1] * w[2] * w[3];
+  }
+  if (auto m = dyn_cast<bnn::QMatMulOp>(op))
+    return shapeProduct(shapeOf(m.getOutput())) * shapeOf(m.getA()).back();
   // Bi-Attention: [G, L, S] +-1 dot products of length D, and [G, L, D]
   // sums over S keys.
   if (auto s = dyn_cast<bnn::BinAttentionScoresOp>(op)) {
@@ -190,6 +197,9 @@ Layer describeLayer(Operation &op, const ReportInputs &in) {
                  "dot products";
   else if (!l.note.empty())
     l.decision = "kept real: " + l.note;
+  else if (isa<bnn::QConv2DOp, bnn::QMatMulOp>(op))
+    l.decision = "int8: integer kernel with int32 accumulation "
+                 "(docs/int8.md)";
   else if (isa<bnn::Conv2DOp, bnn::GemmOp, bnn::MatMulOp>(op))
     l.decision = in.binarize ? "kept real: its input is not binarized (no "
                                "Sign or bipolar quantizer feeds it)"

@@ -123,11 +123,29 @@ static ArrayRef<SupportedOp> controlFlowAndRecurrentOps() {
   return ops;
 }
 
+/// Quantized tensors (issue 18, docs/int8.md): the QDQ pair and the
+/// integer operators. Scales are float32; int32 is a bias or an
+/// accumulator.
+static ArrayRef<SupportedOp> quantizationOps() {
+  constexpr int64_t hi = kMaxOpset;
+  static const SupportedOp ops[] = {
+      {"ConvInteger", 10, hi, kInt8 | kUint8 | kInt32},
+      {"DequantizeLinear", 10, hi, kFloat | kInt8 | kUint8 | kInt32},
+      {"DynamicQuantizeLinear", 11, hi, kFloat | kUint8},
+      {"MatMulInteger", 10, hi, kInt8 | kUint8 | kInt32},
+      {"QLinearConv", 10, hi, kFloat | kInt8 | kUint8 | kInt32},
+      {"QLinearMatMul", 10, hi, kFloat | kInt8 | kUint8},
+      {"QuantizeLinear", 10, hi, kFloat | kInt8 | kUint8},
+  };
+  return ops;
+}
+
 ArrayRef<SupportedOp> supportedOps() {
   static const SmallVector<SupportedOp> ops = [] {
     SmallVector<SupportedOp> all(handListedOps().begin(), handListedOps().end());
     all.append(controlFlowAndRecurrentOps().begin(),
                controlFlowAndRecurrentOps().end());
+    all.append(quantizationOps().begin(), quantizationOps().end());
 #define BNNC_FLOAT_UNARY(ENUM, NAME, ONNX, OPSET, ALPHA, BETA, C_EXPR, FOLD)   \
   all.push_back({#ONNX, std::max<int64_t>(OPSET, kMinOpset), kMaxOpset, kFloat});
 #include "dialects/ElementwiseKinds.def"

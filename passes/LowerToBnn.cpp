@@ -213,6 +213,17 @@ public:
         .Case([&](onnx::OneHotOp c) { return lowerOneHot(c); })
         .Case([&](onnx::TriluOp c) { return lowerTrilu(c); })
         .Case([&](onnx::EinsumOp c) { return lowerEinsum(c); })
+        .Case([&](onnx::QuantizeLinearOp c) { return lowerQuantizeLinear(c); })
+        .Case([&](onnx::DequantizeLinearOp c) {
+          return lowerDequantizeLinear(c);
+        })
+        .Case([&](onnx::DynamicQuantizeLinearOp c) {
+          return lowerDynamicQuantizeLinear(c);
+        })
+        .Case([&](onnx::ConvIntegerOp c) { return lowerConvInteger(c); })
+        .Case([&](onnx::QLinearConvOp c) { return lowerQLinearConv(c); })
+        .Case([&](onnx::MatMulIntegerOp c) { return lowerMatMulInteger(c); })
+        .Case([&](onnx::QLinearMatMulOp c) { return lowerQLinearMatMul(c); })
         .Case([&](onnx::SizeOp o) {
           return fail(o, "input must have a static shape");
         })
@@ -1779,6 +1790,208 @@ private:
     Value r = view(loc, prod, producedShape);
     return replace(
         op, view(loc, permute(loc, r, order(produced, out)), resultShape));
+  }
+  //===--------------------------------------------------------------===//
+  // Quantized tensors (issue 18, docs/int8.md). Scales and zero points may
+  // be graph inputs; the kernels read them at run time.
+  //===--------------------------------------------------------------===//
+
+  static bool isQuantType(Type t) { return t.isInteger(8); }
+
+  /// The element types QuantizeLinear and friends accept: float32 scales
+  /// and data, int8/uint8 quantized data, int32 (dequantized bias).
+  LogicalResult requireQuantTypes(Operation *op) {
+    return requireElementTypes(
+        op, [](Type e) { return e.isF32() || e.isInteger(8) || e.isInteger(32); },
+        " (quantized tensors are int8 or uint8 with float32 scales)");
+  }
+
+  /// The axis of a per-axis scale, non-negative; a single-value scale
+  /// makes it irrelevant (0).
+  FailureOr<int64_t> quantAxis(Operation *op, Value scale, int64_t axis,
+                               int64_t rank) {
+    if (tensorType(scale).getNumElements() == 1)
+      return 0;
+    if (opset < 13)
+      return fail(op, "a per-axis scale needs opset 13 (opset " +
+                          Twine(opset) + " has per-tensor scales only)");
+    return checkedAxis(op, axis, rank);
+  }
+
+  static Value optional(Value v) { return isNoValue(v) ? Value() : v; }
+
+  LogicalResult lowerQuantizeLinear(onnx::QuantizeLinearOp op) {
+    if (failed(requireQuantTypes(op)))
+      return failure();
+    if (!tensorType(op.getX()).getElementType().isF32())
+      return fail(op, "quantizes float32 inputs only");
+    auto axis = quantAxis(op, op.getScale(), op.getAxis(),
+                          tensorType(op.getX()).getRank());
+    if (failed(axis))
+      return failure();
+    rewriter.replaceOpWithNewOp<bnn::QuantizeOp>(
+        op, op.getType(), op.getX(), op.getScale(),
+        optional(op.getZeroPoint()), rewriter.getI64IntegerAttr(*axis));
+    return success();
+  }
+
+  LogicalResult lowerDequantizeLinear(onnx::DequantizeLinearOp op) {
+    if (failed(requireQuantTypes(op)))
+      return failure();
+    auto axis = quantAxis(op, op.getScale(), op.getAxis(),
+                          tensorType(op.getX()).getRank());
+    if (failed(axis))
+      return failure();
+    rewriter.replaceOpWithNewOp<bnn::DequantizeOp>(
+        op, op.getType(), op.getX(), op.getScale(),
+        optional(op.getZeroPoint()), rewriter.getI64IntegerAttr(*axis));
+    return success();
+  }
+
+  LogicalResult lowerDynamicQuantizeLinear(onnx::DynamicQuantizeLinearOp op) {
+    if (failed(requireQuantTypes(op)))
+      return failure();
+    auto q = rewriter.create<bnn::DynamicQuantizeOp>(
+        op.getLoc(), op.getResultTypes(), op.getX());
+    rewriter.replaceOp(op, q.getResults());
+    return success();
+  }
+
+  /// The int32 convolution of ConvInteger and QLinearConv, as NCHW (a 1-D
+  /// convolution is viewed as 2-D like Conv); returns it in the shape of
+  /// `result` with an int32 element type.
+  FailureOr<Value> quantizedConv(Operation *op, Value x, Value w, Value xZp,
+                                 Value wZp, Value bias, Value result,
+                                 StringRef autoPad,
+                                 std::optional<ArrayRef<int64_t>> strides,
+                                 std::optional<ArrayRef<int64_t>> dilations,
+                                 std::optional<ArrayRef<int64_t>> pads,
+                                 int64_t group) {
+    auto xt = tensorType(x), wt = tensorType(w);
+    if (!isQuantType(xt.getElementType()) || !isQuantType(wt.getElementType()))
+      return fail(op, "input and weight must be int8 or uint8");
+    if (xZp && tensorType(xZp).getNumElements() != 1)
+      return fail(op, "the input zero point must be a single value");
+    auto g = window2D(op, xt.getShape(), wt.getShape().drop_front(2), strides,
+                      dilations, pads, autoPad, false);
+    if (!g)
+      return failure();
+    Location loc = op->getLoc();
+    bool is1D = xt.getRank() == 3;
+    auto resultShape = tensorType(result).getShape();
+    Value input = is1D ? view(loc, x, asNCHW(xt.getShape())) : x;
+    Value weight = is1D ? view(loc, w, asNCHW(wt.getShape())) : w;
+    auto accType = RankedTensorType::get(is1D ? asNCHW(resultShape)
+                                              : SmallVector<int64_t>(resultShape),
+                                         rewriter.getI32Type());
+    Value acc = rewriter.create<bnn::QConv2DOp>(
+        loc, accType, input, weight, xZp, wZp, bias,
+        rewriter.getDenseI64ArrayAttr(g->strides),
+        rewriter.getDenseI64ArrayAttr(g->pads),
+        rewriter.getDenseI64ArrayAttr(g->dilations),
+        rewriter.getI64IntegerAttr(group));
+    return view(loc, acc, resultShape);
+  }
+
+  LogicalResult lowerConvInteger(onnx::ConvIntegerOp op) {
+    auto acc = quantizedConv(op, op.getX(), op.getW(),
+                             optional(op.getXZeroPoint()),
+                             optional(op.getWZeroPoint()), Value(), op.getY(),
+                             op.getAutoPad(), op.getStrides(),
+                             op.getDilations(), op.getPads(), op.getGroup());
+    return failed(acc) ? failure() : replace(op, *acc);
+  }
+
+  /// y = requantize(acc) per output channel `axis` of `w_scale`.
+  LogicalResult requantize(Operation *op, Value acc, Value inScale,
+                           Value wScale, Value outScale, Value zp,
+                           int64_t axis) {
+    for (Value s : {inScale, outScale, zp})
+      if (tensorType(s).getNumElements() != 1)
+        return fail(op, "input and output scales and zero points must be "
+                        "single values");
+    if (!tensorType(inScale).getElementType().isF32() ||
+        !tensorType(wScale).getElementType().isF32() ||
+        !tensorType(outScale).getElementType().isF32())
+      return fail(op, "scales must be float32");
+    int64_t channels = tensorType(acc).getDimSize(axis);
+    int64_t count = tensorType(wScale).getNumElements();
+    if (count != 1 && count != channels)
+      return fail(op, "the weight scale must hold 1 or " + Twine(channels) +
+                          " values, got " + Twine(count));
+    auto yType = cast<RankedTensorType>(op->getResult(0).getType());
+    rewriter.replaceOpWithNewOp<bnn::RequantizeOp>(
+        op, yType, acc, inScale, wScale, outScale, zp,
+        rewriter.getI64IntegerAttr(axis), /*relu=*/UnitAttr());
+    return success();
+  }
+
+  LogicalResult lowerQLinearConv(onnx::QLinearConvOp op) {
+    if (failed(requireQuantTypes(op)))
+      return failure();
+    Value bias = optional(op.getB());
+    if (bias && !tensorType(bias).getElementType().isInteger(32))
+      return fail(op, "the bias must be int32");
+    auto acc = quantizedConv(op, op.getX(), op.getW(), op.getXZeroPoint(),
+                             op.getWZeroPoint(), bias, op.getY(),
+                             op.getAutoPad(), op.getStrides(),
+                             op.getDilations(), op.getPads(), op.getGroup());
+    if (failed(acc))
+      return failure();
+    return requantize(op, *acc, op.getXScale(), op.getWScale(),
+                      op.getYScale(), op.getYZeroPoint(), /*axis=*/1);
+  }
+
+  /// The int32 product of MatMulInteger and QLinearMatMul, with numpy's
+  /// 1-D promotions as views (see lowerMatMul).
+  FailureOr<Value> quantizedMatMul(Operation *op, Value a, Value b, Value aZp,
+                                   Value bZp, Value result) {
+    if (!isQuantType(tensorType(a).getElementType()) ||
+        !isQuantType(tensorType(b).getElementType()))
+      return fail(op, "both operands must be int8 or uint8");
+    Location loc = op->getLoc();
+    auto promote = [&](Value v, bool isLhs) -> Value {
+      auto t = tensorType(v);
+      if (t.getRank() != 1)
+        return v;
+      SmallVector<int64_t> shape = {1, t.getDimSize(0)};
+      if (!isLhs)
+        std::swap(shape[0], shape[1]);
+      return view(loc, v, shape);
+    };
+    Value pa = promote(a, true), pb = promote(b, false);
+    auto at = tensorType(pa), bt = tensorType(pb);
+    auto batch = broadcastShapes(at.getShape().drop_back(2),
+                                 bt.getShape().drop_back(2));
+    if (!batch)
+      return fail(op, "batch dimensions do not broadcast");
+    SmallVector<int64_t> shape(*batch);
+    shape.push_back(at.getDimSize(at.getRank() - 2));
+    shape.push_back(bt.getShape().back());
+    Value acc = rewriter.create<bnn::QMatMulOp>(
+        loc, RankedTensorType::get(shape, rewriter.getI32Type()), pa, pb, aZp,
+        bZp);
+    return view(loc, acc, tensorType(result).getShape());
+  }
+
+  LogicalResult lowerMatMulInteger(onnx::MatMulIntegerOp op) {
+    auto acc = quantizedMatMul(op, op.getA(), op.getB(),
+                               optional(op.getAZeroPoint()),
+                               optional(op.getBZeroPoint()), op.getY());
+    return failed(acc) ? failure() : replace(op, *acc);
+  }
+
+  LogicalResult lowerQLinearMatMul(onnx::QLinearMatMulOp op) {
+    if (failed(requireQuantTypes(op)))
+      return failure();
+    auto acc = quantizedMatMul(op, op.getA(), op.getB(), op.getAZeroPoint(),
+                               op.getBZeroPoint(), op.getY());
+    if (failed(acc))
+      return failure();
+    int64_t rank = tensorType(*acc).getRank();
+    return requantize(op, *acc, op.getAScale(), op.getBScale(),
+                      op.getYScale(), op.getYZeroPoint(),
+                      std::max<int64_t>(rank - 1, 0));
   }
 };
 

@@ -164,6 +164,23 @@ def OnnxLowerToBnn : Pass<"onnx-lower-to-bnn", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::bnnc::bnn::BnnDialect"];
 }
 
+def BnnFuseQdq : Pass<"bnn-fuse-qdq", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite QDQ-wrapped float Conv/Gemm layers to int8 kernels";
+  let description = [{
+    A bnn.conv2d or bnn.gemm whose input and constant weights are
+    bnn.dequantize results, whose bias (if any) is an int32 constant on the
+    scale input x weight, and whose only user is a bnn.quantize (possibly
+    through a ReLU) becomes bnn.qconv2d (int32 accumulation) followed by
+    bnn.requantize; a Gemm becomes a 1x1 convolution. The result equals
+    onnxruntime's fused QDQ graph (QLinearConv) bit for bit; see
+    docs/int8.md for how it relates to the float32 graph. Layers that match
+    the shape but not the conditions stay float with a remark saying why.
+    A bnn.pack of a dequantized tensor (per-tensor constant positive scale)
+    becomes bnn.pack_quantized, which packs q < zero_point from the
+    integers. Runs before bnn-fuse-epilogues.
+  }];
+}
+
 def BnnFuseEpilogues : Pass<"bnn-fuse-epilogues", "::mlir::func::FuncOp"> {
   let summary = "Fuse activations, scales and BatchNorm into producing kernels";
   let description = [{

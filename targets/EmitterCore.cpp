@@ -678,6 +678,12 @@ void CEmitter::emitHeader(raw_ostream &os) {
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << m << "_H */\n";
 }
 
+void CEmitter::requireRuntimeHeader(StringRef header) {
+  if (!llvm::is_contained(extraHeaders, header) &&
+      !llvm::is_contained(kernels.runtimeHeaders(), header))
+    extraHeaders.push_back(header.str());
+}
+
 void CEmitter::emitSource(raw_ostream &os) {
   std::string m = macroPrefix();
   FunctionType type = func.getFunctionType();
@@ -693,6 +699,8 @@ void CEmitter::emitSource(raw_ostream &os) {
      << " was not generated together with this file: regenerate both\"\n"
      << "#endif\n\n#include <string.h>\n\n";
   for (StringRef header : kernels.runtimeHeaders())
+    os << "#include \"" << header << "\"\n";
+  for (const std::string &header : extraHeaders)
     os << "#include \"" << header << "\"\n";
   os << "\n";
   emitDescriptors(os, "inputs", type.getInputs(), inputNames);

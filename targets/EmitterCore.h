@@ -80,6 +80,10 @@ public:
   std::string freshName(llvm::StringRef stem);
   /// The ONNX node name of the kernel being emitted, as an identifier.
   std::string currentNodeId() const;
+  /// Includes a runtime header beyond the target's runtimeHeaders(), for
+  /// kernels only some models use (bnnc/kernels_int8.h), so that the C of
+  /// other models stays the same. Included in first-request order.
+  void requireRuntimeHeader(llvm::StringRef header);
   /// File-scope definitions (parameter structs) and function statements.
   llvm::raw_ostream &globals() { return globalsOS; }
   llvm::raw_ostream &body() { return bodyOS; }
@@ -119,6 +123,7 @@ private:
   llvm::SmallVector<std::string> bindingOrder, kernelRequests;
   int64_t arenaSize = 0, arenaLowerBound = 0;
   bool usesArena = false;
+  llvm::SmallVector<std::string> extraHeaders;
   /// The constant arrays written, by kernel; constants defined outside a
   /// kernel's emission (through a view, or for an output copy) wait in
   /// `pendingArrays` for the first kernel that reads them.

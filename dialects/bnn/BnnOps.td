@@ -678,4 +678,141 @@ def Bnn_LpNormOp : Bnn_Op<"lp_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Quantized tensors (issue 18; runtime/bnnc/kernels_int8.h, docs/int8.md)
+//
+// Scales and zero points are tensors (graph inputs or constants): one value,
+// or one per index of `axis`. Rounding is half to even and saturation is at
+// the bounds of the quantized type, as ONNX QuantizeLinear defines them.
+//===----------------------------------------------------------------------===//
+
+def Bnn_QuantTensor : RankedTensorOf<[I8, UI8]>;
+def Bnn_I32Tensor : RankedTensorOf<[I32]>;
+
+def Bnn_QuantizeOp : Bnn_Op<"quantize", [Pure]> {
+  let summary = "float32 -> int8/uint8: saturate(round_half_even(x / scale) + zp)";
+  let description = [{
+    `x / scale` is one float32 division; the quotient is rounded half to
+    even, the zero point (0 when absent) added and the sum saturated to the
+    result type's range. NaN quantizes to the zero point.
+    ```mlir
+    %q = bnn.quantize %x, %s, %zp {axis = 1 : i64}
+         : (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3xi8>) -> tensor<1x3x4x4xi8>
+    ```
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input, Bnn_F32Tensor:$scale,
+                   Optional<Bnn_QuantTensor>:$zero_point, I64Attr:$axis);
+  let results = (outs Bnn_QuantTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_DequantizeOp : Bnn_Op<"dequantize", [Pure]> {
+  let summary = "int8/uint8/int32 -> float32: (x - zp) * scale";
+  let description = [{
+    `x - zp` is exact in int64, converted to float32 and multiplied by the
+    scale in float32 (one rounding), as ONNX DequantizeLinear computes it.
+  }];
+  let arguments = (ins RankedTensorOf<[I8, UI8, I32]>:$input,
+                   Bnn_F32Tensor:$scale,
+                   Optional<RankedTensorOf<[I8, UI8, I32]>>:$zero_point,
+                   I64Attr:$axis);
+  let results = (outs Bnn_F32Tensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_DynamicQuantizeOp : Bnn_Op<"dynamic_quantize", [Pure]> {
+  let summary = "ONNX DynamicQuantizeLinear: uint8 with a scale from the data's range";
+  let description = [{
+    scale = (max(0, max x) - min(0, min x)) / 255, zp = round_half_even(
+    saturate(0 - min(0, min x) / scale)), y = quantize(x, scale, zp); all
+    float32 steps in the order of the ONNX definition. An all-zero input
+    (scale 0) gives scale 0, zp 0 and y 0.
+  }];
+  let arguments = (ins Bnn_F32Tensor:$input);
+  let results = (outs RankedTensorOf<[UI8]>:$output, Bnn_F32Tensor:$scale,
+                      RankedTensorOf<[UI8]>:$zero_point);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_QConv2DOp : Bnn_Op<"qconv2d", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Integer 2-D convolution with int32 accumulation";
+  let description = [{
+    `acc[n,m,y,x] = bias[m] + sum (x - x_zp) * (w - w_zp[m])` over the
+    window (NCHW input, OIHW weights); padded taps contribute 0, i.e. the
+    input is padded with its zero point as ONNX ConvInteger does. Absent
+    zero points and bias are 0; `weight_zero_point` holds one value or one
+    per output channel. The sum wraps modulo 2^32 (two's complement int32),
+    so no input overflows.
+  }];
+  let arguments = (ins Bnn_QuantTensor:$input, Bnn_QuantTensor:$weight,
+                   Optional<Bnn_QuantTensor>:$input_zero_point,
+                   Optional<Bnn_QuantTensor>:$weight_zero_point,
+                   Optional<Bnn_I32Tensor>:$bias,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   DenseI64ArrayAttr:$dilations, I64Attr:$group);
+  let results = (outs Bnn_I32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight
+    (`input_zero_point` $input_zero_point^)?
+    (`weight_zero_point` $weight_zero_point^)? (`bias` $bias^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Bnn_QMatMulOp : Bnn_Op<"qmatmul", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Integer batched matmul with int32 accumulation";
+  let description = [{
+    `acc[..., i, j] = sum_k (a[..., i, k] - a_zp[i]) * (b[..., k, j] -
+    b_zp[j])`, batch dimensions broadcast; a zero point holds one value or
+    one per row of `a` / column of `b` (0 when absent). Wraps modulo 2^32.
+  }];
+  let arguments = (ins Bnn_QuantTensor:$a, Bnn_QuantTensor:$b,
+                   Optional<Bnn_QuantTensor>:$a_zero_point,
+                   Optional<Bnn_QuantTensor>:$b_zero_point);
+  let results = (outs Bnn_I32Tensor:$output);
+  let assemblyFormat = [{
+    $a `,` $b (`a_zero_point` $a_zero_point^)? (`b_zero_point` $b_zero_point^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Bnn_PackQuantizedOp : Bnn_Op<"pack_quantized", [Pure, Bnn_BinaryKernel]> {
+  let summary = "Binarize an int8/uint8 NCHW tensor into packed channels-last bits";
+  let description = [{
+    bit = 1 (value -1) iff q < zero_point: the binarizer b((q - zp) * s) of
+    the dequantized value for a positive scale s, read from the integers
+    (bnn-fuse-qdq). The layout is bnn.pack's: [N, H, W, words], each of
+    `group` groups of C/group channels packed on its own, tail bits 0.
+  }];
+  let arguments = (ins Bnn_QuantTensor:$input, I64Attr:$zero_point,
+                   I64Attr:$group);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_RequantizeOp : Bnn_Op<"requantize", [Pure]> {
+  let summary = "int32 accumulator -> int8/uint8 (QLinearConv/QLinearMatMul output)";
+  let description = [{
+    `y = saturate(round_half_even(float(acc) * m[c]) + y_zp)` with the
+    multiplier `m[c] = (in_scale * w_scale[c]) / out_scale` in float32,
+    `c` the index along `axis` (`w_scale` holds one value or one per
+    index). Every step is a float32 operation in onnxruntime's order, so
+    the result equals its QLinearConv and QLinearMatMul bit for bit. With
+    `relu`, y = max(y, y_zp): a ReLU before the quantization (bnn-fuse-qdq).
+  }];
+  let arguments = (ins Bnn_I32Tensor:$input, Bnn_F32Tensor:$in_scale,
+                   Bnn_F32Tensor:$w_scale, Bnn_F32Tensor:$out_scale,
+                   Optional<Bnn_QuantTensor>:$zero_point, I64Attr:$axis,
+                   UnitAttr:$relu);
+  let results = (outs Bnn_QuantTensor:$output);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // BNNC_BNN_OPS

@@ -1106,3 +1106,173 @@ LogicalResult LpNormOp::verify() {
     return emitOpError("p must be 1 or 2");
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Quantized tensors (issue 18)
+//===----------------------------------------------------------------------===//
+
+/// A scale or zero point of one value, or of one value per index of `axis`
+/// of a tensor of `shape` (the kernels index it by that coordinate).
+static LogicalResult verifyQuantParam(Operation *op, StringRef what, Value v,
+                                      ArrayRef<int64_t> shape, int64_t axis) {
+  if (!v)
+    return success();
+  int64_t count = tensorType(v).getNumElements();
+  if (count == 1 || (axis >= 0 && axis < (int64_t)shape.size() &&
+                     count == shape[axis] && tensorType(v).getRank() == 1))
+    return success();
+  return op->emitOpError() << what << " must hold one value or one per index "
+                           << "of axis " << axis << " (" << count
+                           << " values)";
+}
+
+/// quantize / dequantize / requantize: same shape in and out, parameters
+/// per tensor or per `axis`.
+static LogicalResult verifyAffine(Operation *op, Value input, Value output,
+                                  int64_t axis,
+                                  ArrayRef<std::pair<StringRef, Value>> params) {
+  if (failed(verifyStaticShapes(op)))
+    return failure();
+  auto shape = tensorType(input).getShape();
+  if (tensorType(output).getShape() != shape)
+    return op->emitOpError("result shape must be the input shape ")
+           << bracketed(shape);
+  if (failed(verifyAxis(op, axis, std::max<int64_t>(shape.size(), 1))))
+    return failure();
+  for (auto [what, v] : params)
+    if (failed(verifyQuantParam(op, what, v, shape, axis)))
+      return failure();
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  if (getZeroPoint() && tensorType(getZeroPoint()).getElementType() !=
+                            tensorType(getOutput()).getElementType())
+    return emitOpError("zero point and result element types differ");
+  return verifyAffine(*this, getInput(), getOutput(), getAxis(),
+                      {{"scale", getScale()}, {"zero point", getZeroPoint()}});
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (getZeroPoint() && tensorType(getZeroPoint()).getElementType() !=
+                            tensorType(getInput()).getElementType())
+    return emitOpError("zero point and input element types differ");
+  return verifyAffine(*this, getInput(), getOutput(), getAxis(),
+                      {{"scale", getScale()}, {"zero point", getZeroPoint()}});
+}
+
+LogicalResult DynamicQuantizeOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  if (tensorType(getOutput()).getShape() != tensorType(getInput()).getShape())
+    return emitOpError("result shape must be the input shape");
+  if (tensorType(getScale()).getNumElements() != 1 ||
+      tensorType(getZeroPoint()).getNumElements() != 1)
+    return emitOpError("scale and zero point must be scalars");
+  return success();
+}
+
+LogicalResult RequantizeOp::verify() {
+  for (Value s : {getInScale(), getOutScale()})
+    if (tensorType(s).getNumElements() != 1)
+      return emitOpError("input and output scales must be single values");
+  return verifyAffine(*this, getInput(), getOutput(), getAxis(),
+                      {{"weight scale", getWScale()},
+                       {"zero point", getZeroPoint()}});
+}
+
+/// An optional zero point of one value or of `count` values, of the
+/// element type of the tensor it shifts (the kernel reads it as that type).
+static LogicalResult verifyZeroPointCount(Operation *op, StringRef what,
+                                          Value zp, int64_t count,
+                                          Value shifted) {
+  if (!zp)
+    return success();
+  if (tensorType(zp).getElementType() != tensorType(shifted).getElementType())
+    return op->emitOpError() << what << " must have the element type "
+                             << tensorType(shifted).getElementType();
+  int64_t n = tensorType(zp).getNumElements();
+  if (n == 1 || (n == count && tensorType(zp).getRank() == 1))
+    return success();
+  return op->emitOpError() << what << " must hold 1 or " << count
+                           << " values, got " << n;
+}
+
+LogicalResult QConv2DOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto x = tensorType(getInput()), w = tensorType(getWeight());
+  auto y = tensorType(getOutput());
+  if (x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
+    return emitOpError("expects 4-D input, weight and output");
+  int64_t kernel[] = {w.getDimSize(2), w.getDimSize(3)};
+  Window window{kernel, getStrides(), getPads(), getDilations()};
+  if (failed(verifyWindowAttrs(*this, window)))
+    return failure();
+  int64_t group = getGroup();
+  if (group < 1 || x.getDimSize(1) % group != 0 ||
+      x.getDimSize(1) / group != w.getDimSize(1) ||
+      w.getDimSize(0) % group != 0 || y.getDimSize(1) != w.getDimSize(0))
+    return emitOpError("channel counts do not match group ") << group;
+  if (y.getDimSize(0) != x.getDimSize(0))
+    return emitOpError("input and output batch sizes differ");
+  if (failed(verifyZeroPointCount(*this, "input zero point",
+                                  getInputZeroPoint(), 1, getInput())) ||
+      failed(verifyZeroPointCount(*this, "weight zero point",
+                                  getWeightZeroPoint(), w.getDimSize(0),
+                                  getWeight())))
+    return failure();
+  if (getBias() &&
+      tensorType(getBias()).getShape() != ArrayRef<int64_t>{w.getDimSize(0)})
+    return emitOpError("bias must have one value per output channel");
+  return verifyWindowOutput(*this, window, x.getShape().drop_front(2),
+                            y.getShape().drop_front(2),
+                            /*allowCeilMode=*/false);
+}
+
+LogicalResult QMatMulOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto a = tensorType(getA()), b = tensorType(getB());
+  auto y = tensorType(getOutput());
+  if (a.getRank() < 2 || b.getRank() < 2)
+    return emitOpError("expects operands of rank >= 2");
+  auto batch = bnnc::broadcastShapes(a.getShape().drop_back(2),
+                                     b.getShape().drop_back(2));
+  if (!batch || a.getShape().back() != b.getShape()[b.getRank() - 2])
+    return emitOpError("operands are not matmul-compatible");
+  if (batch->size() > 8)
+    return emitOpError("more than 8 batch dimensions");
+  SmallVector<int64_t> expected(*batch);
+  expected.push_back(a.getShape()[a.getRank() - 2]);
+  expected.push_back(b.getShape().back());
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape does not match the operands");
+  return failure(
+      failed(verifyZeroPointCount(*this, "a zero point", getAZeroPoint(),
+                                  a.getShape()[a.getRank() - 2], getA())) ||
+      failed(verifyZeroPointCount(*this, "b zero point", getBZeroPoint(),
+                                  b.getShape().back(), getB())));
+}
+
+LogicalResult PackQuantizedOp::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto x = tensorType(getInput()), y = tensorType(getOutput());
+  int64_t group = getGroup();
+  if (x.getRank() != 4 || y.getRank() != 4 || group < 1 ||
+      x.getDimSize(1) % group != 0)
+    return emitOpError("expects NCHW input with channels divisible by group");
+  SmallVector<int64_t> expected = {x.getDimSize(0), x.getDimSize(2),
+                                   x.getDimSize(3),
+                                   packedWords(x.getDimSize(1), group)};
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result must be [N, H, W, words] = ")
+           << bracketed(expected);
+  // The kernel compares with the zero point in the input's range.
+  bool isUnsigned = x.getElementType().isUnsignedInteger();
+  int64_t zp = getZeroPoint();
+  if (zp < (isUnsigned ? 0 : -128) || zp > (isUnsigned ? 255 : 127))
+    return emitOpError("zero point ") << zp << " is outside the input type";
+  return success();
+}

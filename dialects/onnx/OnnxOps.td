@@ -762,4 +762,84 @@ def Onnx_EinsumOp : Onnx_Op<"Einsum", [Pure]> {
   let assemblyFormat = "$Inputs attr-dict `:` functional-type(operands, results)";
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization (issue 18; docs/int8.md). Scales are float32, zero points
+// and quantized tensors int8 or uint8 (int32 for a dequantized bias).
+//===----------------------------------------------------------------------===//
+
+// Opset 10 has no `axis` (per-tensor only); 13 adds per-axis scales. The
+// `saturate` (19) and `block_size` (21) forms are newer than bnnc's opset.
+class Onnx_QuantizeLinearBase<string mnemonic, string summaryText>
+    : Onnx_Op<mnemonic, [Pure, Onnx_ElementwiseShape]> {
+  let summary = summaryText;
+  let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$scale,
+                   Onnx_TensorOrNone:$zero_point,
+                   DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+def Onnx_QuantizeLinearOp : Onnx_QuantizeLinearBase<"QuantizeLinear",
+    "ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zero_point)">;
+def Onnx_DequantizeLinearOp : Onnx_QuantizeLinearBase<"DequantizeLinear",
+    "ONNX DequantizeLinear: (x - zero_point) * scale">;
+
+def Onnx_DynamicQuantizeLinearOp : Onnx_Op<"DynamicQuantizeLinear", [Pure]> {
+  let summary = "ONNX DynamicQuantizeLinear: uint8 with a run-time scale";
+  let arguments = (ins AnyRankedTensor:$x);
+  let results = (outs AnyRankedTensor:$y, AnyRankedTensor:$y_scale,
+                      AnyRankedTensor:$y_zero_point);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_QLinearConvOp : Onnx_Op<"QLinearConv", [Pure]> {
+  let summary = "ONNX QLinearConv: integer convolution, requantized output";
+  let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$x_scale,
+                   AnyRankedTensor:$x_zero_point, AnyRankedTensor:$w,
+                   AnyRankedTensor:$w_scale, AnyRankedTensor:$w_zero_point,
+                   AnyRankedTensor:$y_scale, AnyRankedTensor:$y_zero_point,
+                   Onnx_TensorOrNone:$B,
+                   DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+                   OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$group,
+                   OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   OptionalAttr<DenseI64ArrayAttr>:$strides);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_ConvIntegerOp : Onnx_Op<"ConvInteger", [Pure]> {
+  let summary = "ONNX ConvInteger: int32 convolution of zero-point-shifted inputs";
+  let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$w,
+                   Onnx_TensorOrNone:$x_zero_point,
+                   Onnx_TensorOrNone:$w_zero_point,
+                   DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+                   OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$group,
+                   OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   OptionalAttr<DenseI64ArrayAttr>:$strides);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_QLinearMatMulOp : Onnx_Op<"QLinearMatMul", [Pure]> {
+  let summary = "ONNX QLinearMatMul: integer matmul, requantized output";
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$a_scale,
+                   AnyRankedTensor:$a_zero_point, AnyRankedTensor:$b,
+                   AnyRankedTensor:$b_scale, AnyRankedTensor:$b_zero_point,
+                   AnyRankedTensor:$y_scale, AnyRankedTensor:$y_zero_point);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_MatMulIntegerOp : Onnx_Op<"MatMulInteger", [Pure]> {
+  let summary = "ONNX MatMulInteger: int32 matmul of zero-point-shifted inputs";
+  let arguments = (ins AnyRankedTensor:$A, AnyRankedTensor:$B,
+                   Onnx_TensorOrNone:$a_zero_point,
+                   Onnx_TensorOrNone:$b_zero_point);
+  let results = (outs AnyRankedTensor:$Y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 #endif // BNNC_ONNX_OPS

@@ -1365,3 +1365,51 @@ func.func @lp_norm_p(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = bnn.lp_norm %x {axis = 0 : i64, p = 3 : i64} : tensor<4xf32> -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+func.func @quantize_scale_count(%x: tensor<2x3xf32>, %s: tensor<2xf32>) -> tensor<2x3xi8> {
+  // expected-error @+1 {{'bnn.quantize' op scale must hold one value or one per index of axis 1 (2 values)}}
+  %y = bnn.quantize %x, %s {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x3xi8>
+  return %y : tensor<2x3xi8>
+}
+
+// -----
+
+func.func @quantize_zero_point_type(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<ui8>) -> tensor<4xi8> {
+  // expected-error @+1 {{'bnn.quantize' op zero point and result element types differ}}
+  %y = bnn.quantize %x, %s, %z {axis = 0 : i64} : (tensor<4xf32>, tensor<f32>, tensor<ui8>) -> tensor<4xi8>
+  return %y : tensor<4xi8>
+}
+
+// -----
+
+func.func @qconv2d_weight_zero_point(%x: tensor<1x2x3x3xui8>, %w: tensor<4x2x1x1xi8>, %z: tensor<3xi8>) -> tensor<1x4x3x3xi32> {
+  // expected-error @+1 {{'bnn.qconv2d' op weight zero point must hold 1 or 4 values, got 3}}
+  %y = bnn.qconv2d %x, %w weight_zero_point %z {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xui8>, tensor<4x2x1x1xi8>, tensor<3xi8>) -> tensor<1x4x3x3xi32>
+  return %y : tensor<1x4x3x3xi32>
+}
+
+// -----
+
+func.func @qconv2d_zero_point_type(%x: tensor<1x2x3x3xui8>, %w: tensor<4x2x1x1xi8>, %z: tensor<i8>) -> tensor<1x4x3x3xi32> {
+  // expected-error @+1 {{'bnn.qconv2d' op input zero point must have the element type 'ui8'}}
+  %y = bnn.qconv2d %x, %w input_zero_point %z {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xui8>, tensor<4x2x1x1xi8>, tensor<i8>) -> tensor<1x4x3x3xi32>
+  return %y : tensor<1x4x3x3xi32>
+}
+
+// -----
+
+func.func @qmatmul_shapes(%a: tensor<2x3xi8>, %b: tensor<4x5xi8>) -> tensor<2x5xi32> {
+  // expected-error @+1 {{'bnn.qmatmul' op operands are not matmul-compatible}}
+  %y = bnn.qmatmul %a, %b : (tensor<2x3xi8>, tensor<4x5xi8>) -> tensor<2x5xi32>
+  return %y : tensor<2x5xi32>
+}
+
+// -----
+
+func.func @requantize_scales(%acc: tensor<1x2xi32>, %s: tensor<2xf32>) -> tensor<1x2xi8> {
+  // expected-error @+1 {{'bnn.requantize' op input and output scales must be single values}}
+  %y = bnn.requantize %acc, %s, %s, %s {axis = 1 : i64} : (tensor<1x2xi32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xi8>
+  return %y : tensor<1x2xi8>
+}

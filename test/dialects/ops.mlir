@@ -90,3 +90,20 @@ func.func @bnn_binary_kernels(%x: tensor<1x40x5x5xf32>, %t: tensor<40xf32>, %h: 
   %a = bnn.bin_attention_context %s, %v {keys = 3 : i64} : (tensor<2x3x1xi32>, tensor<8x1x1x1xi32>) -> tensor<2x3x4xf32>
   return %m, %d, %l, %a : tensor<1x3x3x2xi32>, tensor<1x4x1x1xf32>, tensor<6x1x1x1xi32>, tensor<2x3x4xf32>
 }
+
+// CHECK-LABEL: func.func @bnn_int8_kernels
+// CHECK: bnn.quantize
+// CHECK: bnn.dequantize
+// CHECK: bnn.dynamic_quantize
+// CHECK: bnn.qconv2d %{{.*}}, %{{.*}} input_zero_point %{{.*}} weight_zero_point %{{.*}} bias %{{.*}} {
+// CHECK: bnn.requantize {{.*}} {axis = 1 : i64, relu}
+// CHECK: bnn.qmatmul %{{.*}}, %{{.*}} b_zero_point %{{.*}} :
+func.func @bnn_int8_kernels(%x: tensor<1x2x3x3xf32>, %s: tensor<f32>, %zx: tensor<ui8>, %w: tensor<4x2x1x1xi8>, %sw: tensor<4xf32>, %zw: tensor<4xi8>, %b: tensor<4xi32>, %zy: tensor<i8>, %a: tensor<3x4xi8>, %m: tensor<4x2xi8>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xui8>, tensor<1x4x3x3xi8>, tensor<3x2xi32>) {
+  %q = bnn.quantize %x, %s, %zx {axis = 0 : i64} : (tensor<1x2x3x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x3x3xui8>
+  %d = bnn.dequantize %q, %s, %zx {axis = 0 : i64} : (tensor<1x2x3x3xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x3x3xf32>
+  %dq, %ds, %dz = bnn.dynamic_quantize %x : (tensor<1x2x3x3xf32>) -> (tensor<1x2x3x3xui8>, tensor<f32>, tensor<ui8>)
+  %acc = bnn.qconv2d %q, %w input_zero_point %zx weight_zero_point %zw bias %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xui8>, tensor<4x2x1x1xi8>, tensor<ui8>, tensor<4xi8>, tensor<4xi32>) -> tensor<1x4x3x3xi32>
+  %y = bnn.requantize %acc, %s, %sw, %s, %zy {axis = 1 : i64, relu} : (tensor<1x4x3x3xi32>, tensor<f32>, tensor<4xf32>, tensor<f32>, tensor<i8>) -> tensor<1x4x3x3xi8>
+  %mm = bnn.qmatmul %a, %m b_zero_point %zy : (tensor<3x4xi8>, tensor<4x2xi8>, tensor<i8>) -> tensor<3x2xi32>
+  return %d, %dq, %y, %mm : tensor<1x2x3x3xf32>, tensor<1x2x3x3xui8>, tensor<1x4x3x3xi8>, tensor<3x2xi32>
+}

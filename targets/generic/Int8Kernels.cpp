@@ -1,0 +1,240 @@
+//===- Int8Kernels.cpp - Generic C of the quantized (int8) kernels --------===//
+//
+// The generic target's emitters of the issue 18 kernels: quantize,
+// dequantize, dynamic_quantize, requantize, qconv2d and qmatmul, each one
+// call of runtime/bnnc/kernels_int8.h, typed by the element types of the
+// quantized operands (i8, u8, i32 suffixes). The header is included only by
+// models that use one of these kernels. The SIMD targets inherit them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/generic/GenericKernels.h"
+
+#include "dialects/bnn/BnnDialect.h"
+#include "dialects/onnx/ShapeUtils.h"
+
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace llvm;
+
+namespace bnnc {
+namespace {
+
+constexpr StringLiteral kInt8Header = "bnnc/kernels_int8.h";
+
+/// The kernels' suffix of an element type: i8, u8, i32 or f32.
+std::string suffixOf(Value v) {
+  Type t = tensorType(v).getElementType();
+  if (t.isF32())
+    return "f32";
+  return (t.isUnsignedInteger() ? "u" : "i") +
+         std::to_string(t.getIntOrFloatBitWidth());
+}
+
+/// bnnc_quant_params of a tensor of `shape` seen as [outer, channels,
+/// inner] around `axis`, with the steps of a scale and a zero point (one
+/// value: step 0; one per channel: step 1).
+std::string quantParams(CEmitter &e, ArrayRef<int64_t> shape, int64_t axis,
+                        Value scale, Value zeroPoint, bool relu = false) {
+  auto step = [](Value v) -> int64_t {
+    return v && tensorType(v).getNumElements() > 1 ? 1 : 0;
+  };
+  int64_t outer = 1, channels = 1, inner = 1;
+  // A per-tensor operation is one run over all elements.
+  bool perAxis = step(scale) || step(zeroPoint);
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    if (!perAxis || (int64_t)d > axis)
+      inner *= size;
+    else if ((int64_t)d < axis)
+      outer *= size;
+    else
+      channels = size;
+  }
+  ParamStruct p(e, "bnnc_quant_params");
+  p.field("outer", outer).field("channels", channels).field("inner", inner);
+  p.field("scale_step", step(scale)).field("zp_step", step(zeroPoint));
+  if (relu)
+    p.field("relu", 1);
+  return p.finish();
+}
+
+} // namespace
+
+LogicalResult GenericKernels::quantize(bnn::QuantizeOp op, CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  emitKernelCall(e, "bnnc_quantize_f32_" + suffixOf(op.getOutput()),
+                 {quantParams(e, shapeOf(op.getInput()), op.getAxis(),
+                              op.getScale(), op.getZeroPoint()),
+                  e.input(op.getInput()), e.input(op.getScale(), "scale"),
+                  optionalInput(e, op.getZeroPoint(), "zero_point"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::dequantize(bnn::DequantizeOp op, CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  emitKernelCall(e, "bnnc_dequantize_" + suffixOf(op.getInput()) + "_f32",
+                 {quantParams(e, shapeOf(op.getInput()), op.getAxis(),
+                              op.getScale(), op.getZeroPoint()),
+                  e.input(op.getInput()), e.input(op.getScale(), "scale"),
+                  optionalInput(e, op.getZeroPoint(), "zero_point"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::dynamicQuantize(bnn::DynamicQuantizeOp op,
+                                              CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  int64_t n = tensorType(op.getInput()).getNumElements();
+  emitKernelCall(e, "bnnc_dynamic_quantize_f32",
+                 {std::to_string(n), e.input(op.getInput()),
+                  e.output(op.getOutput()), e.output(op.getScale()),
+                  e.output(op.getZeroPoint())});
+  return success();
+}
+
+namespace {
+
+/// The float32 values of a constant tensor, or nullopt.
+std::optional<SmallVector<float>> constantFloats(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isF32())
+    return std::nullopt;
+  return SmallVector<float>(attr.getValues<float>());
+}
+
+/// The requantization multipliers (in_scale * w_scale[c]) / out_scale,
+/// computed in float32 as the float kernel computes them, split into
+/// significand and exponent (m = mant * 2^exp, mant < 2^24); nullopt unless
+/// the scales are constants and every multiplier is finite and positive.
+std::optional<std::pair<SmallVector<int32_t>, SmallVector<int32_t>>>
+fixedPointMultipliers(bnn::RequantizeOp op) {
+  auto in = constantFloats(op.getInScale());
+  auto w = constantFloats(op.getWScale());
+  auto out = constantFloats(op.getOutScale());
+  if (!in || !w || !out)
+    return std::nullopt;
+  SmallVector<int32_t> mants, exps;
+  for (float ws : *w) {
+    // volatile: each step rounds to float32 whatever the host's
+    // FLT_EVAL_METHOD, exactly as the C kernel's float expression does.
+    volatile float product = (*in)[0] * ws;
+    volatile float m = product / (*out)[0];
+    float mv = m;
+    if (!std::isfinite(mv) || !(mv > 0.0f))
+      return std::nullopt;
+    uint32_t bits;
+    std::memcpy(&bits, &mv, sizeof bits);
+    int32_t biased = static_cast<int32_t>((bits >> 23) & 0xff);
+    int32_t fraction = static_cast<int32_t>(bits & 0x7fffff);
+    mants.push_back(biased ? fraction | 0x800000 : fraction);
+    exps.push_back(biased ? biased - 150 : -149);
+  }
+  return std::make_pair(mants, exps);
+}
+
+} // namespace
+
+/// Constant scales: the integer-only kernel with per-channel multipliers
+/// and shifts computed here, bit-exact with the float32 kernel (kernels_int8.h
+/// says why), so cores without an FPU need no soft-float. Run-time scales
+/// (graph inputs) use the float32 kernel.
+LogicalResult GenericKernels::requantize(bnn::RequantizeOp op, CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  if (auto fixed = fixedPointMultipliers(op)) {
+    std::string mant = e.defineArray(
+        "requant_mant", "requantization multipliers (float32 significands)",
+        ArrayRef<int32_t>(fixed->first));
+    std::string exp = e.defineArray("requant_exp",
+                                    "requantization shifts (float32 exponents)",
+                                    ArrayRef<int32_t>(fixed->second));
+    emitKernelCall(
+        e, "bnnc_requantize_fixed_i32_" + suffixOf(op.getOutput()),
+        {quantParams(e, shapeOf(op.getInput()), op.getAxis(), op.getWScale(),
+                     op.getZeroPoint(), op.getRelu()),
+         e.input(op.getInput()), mant, exp,
+         optionalInput(e, op.getZeroPoint(), "zero_point"),
+         e.output(op.getOutput())});
+    return success();
+  }
+  emitKernelCall(e, "bnnc_requantize_i32_" + suffixOf(op.getOutput()),
+                 {quantParams(e, shapeOf(op.getInput()), op.getAxis(),
+                              op.getWScale(), op.getZeroPoint(), op.getRelu()),
+                  e.input(op.getInput()), e.input(op.getInScale(), "in_scale"),
+                  e.input(op.getWScale(), "w_scale"),
+                  e.input(op.getOutScale(), "out_scale"),
+                  optionalInput(e, op.getZeroPoint(), "zero_point"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
+  auto y = shapeOf(op.getOutput());
+  ParamStruct p(e, "bnnc_qconv2d_params");
+  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+  p.field("m", w[0]).field("kh", w[2]).field("kw", w[3]);
+  p.field("oh", y[2]).field("ow", y[3]);
+  p.window(op.getStrides(), op.getPads(), op.getDilations());
+  p.field("group", static_cast<int64_t>(op.getGroup()));
+  Value wZp = op.getWeightZeroPoint();
+  p.field("w_zp_step", wZp && tensorType(wZp).getNumElements() > 1 ? 1 : 0);
+  emitKernelCall(
+      e,
+      "bnnc_qconv2d_" + suffixOf(op.getInput()) + "_" +
+          suffixOf(op.getWeight()),
+      {p.finish(), e.input(op.getInput()), e.input(op.getWeight(), "weight"),
+       optionalInput(e, op.getInputZeroPoint(), "x_zero_point"),
+       optionalInput(e, wZp, "w_zero_point"),
+       optionalInput(e, op.getBias(), "bias"), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::qmatmul(bnn::QMatMulOp op, CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  auto a = shapeOf(op.getA()), b = shapeOf(op.getB());
+  auto y = shapeOf(op.getOutput());
+  ArrayRef<int64_t> batch = y.drop_back(2);
+  ParamStruct p(e, "bnnc_qmatmul_params");
+  p.field("m", a[a.size() - 2]).field("k", a.back()).field("n", b.back());
+  p.field("batch_rank", static_cast<int64_t>(batch.size()));
+  if (!batch.empty()) {
+    // Batch strides count whole matrices; broadcast dimensions stride 0.
+    p.array("batch_shape", batch);
+    p.array("a_batch_strides", broadcastStrides(a.drop_back(2), batch));
+    p.array("b_batch_strides", broadcastStrides(b.drop_back(2), batch));
+  }
+  auto step = [](Value v) -> int64_t {
+    return v && tensorType(v).getNumElements() > 1 ? 1 : 0;
+  };
+  p.field("a_zp_step", step(op.getAZeroPoint()))
+      .field("b_zp_step", step(op.getBZeroPoint()));
+  emitKernelCall(
+      e, "bnnc_qmatmul_" + suffixOf(op.getA()) + "_" + suffixOf(op.getB()),
+      {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
+       optionalInput(e, op.getAZeroPoint(), "a_zero_point"),
+       optionalInput(e, op.getBZeroPoint(), "b_zero_point"),
+       e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult GenericKernels::packQuantized(bnn::PackQuantizedOp op,
+                                            CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  auto x = shapeOf(op.getInput());
+  ParamStruct p(e, "bnnc_bpack_params");
+  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+  p.field("group", op.getGroup());
+  emitKernelCall(e, "bnnc_pack_" + suffixOf(op.getInput()) + "_nchw_to_nhwc32",
+                 {p.finish(), e.input(op.getInput()),
+                  std::to_string(op.getZeroPoint()),
+                  "(uint32_t *)" + e.output(op.getOutput())});
+  return success();
+}
+
+} // namespace bnnc

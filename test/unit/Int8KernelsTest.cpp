@@ -1,0 +1,318 @@
+//===- Int8KernelsTest.cpp - bnnc/kernels_int8.h vs exact references ------===//
+//
+// The quantized kernels against references written from the definitions
+// (docs/int8.md): rounding half to even against the C library's nearbyint
+// in the default rounding mode, the integer convolution and matmul against
+// int64 sums, and the fixed-point requantization against the float32 one,
+// exhaustively over accumulators in [-2^20, 2^20] and at random over the
+// whole int32 range, for multipliers from 2^-140 to 2^8.
+//
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+#include "bnnc/kernels_int8.h"
+}
+
+#include "TestRandom.h"
+
+#include <gtest/gtest.h>
+
+#include <cfenv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+using bnnc_test::Rng;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Rounding and quantization
+//===----------------------------------------------------------------------===//
+
+TEST(Int8Rounding, HalfToEvenMatchesNearbyint) {
+  ASSERT_EQ(std::fegetround(), FE_TONEAREST);
+  const float edges[] = {0.5f,
+                         1.5f,
+                         2.5f,
+                         -0.5f,
+                         -1.5f,
+                         -2.5f,
+                         0.49999997f,
+                         -0.49999997f,
+                         8388607.5f,
+                         -8388607.5f,
+                         8388608.0f,
+                         1e30f,
+                         -1e30f,
+                         0.0f,
+                         -0.0f,
+                         1e-40f,
+                         std::numeric_limits<float>::infinity(),
+                         -std::numeric_limits<float>::infinity()};
+  for (float v : edges)
+    EXPECT_EQ(bnnc_round_half_even_f32(v), std::nearbyint(v)) << v;
+  Rng rng(18);
+  for (int i = 0; i < 1000000; ++i) {
+    // Random bit patterns of finite floats, plus exact k + 1/2.
+    uint32_t bits = static_cast<uint32_t>(rng.next());
+    float v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (!std::isfinite(v))
+      continue;
+    float tie = static_cast<float>(rng.range(-100000, 100000)) + 0.5f;
+    EXPECT_EQ(bnnc_round_half_even_f32(v), std::nearbyint(v)) << v;
+    EXPECT_EQ(bnnc_round_half_even_f32(tie), std::nearbyint(tie)) << tie;
+  }
+  EXPECT_TRUE(std::isnan(bnnc_round_half_even_f32(NAN)));
+}
+
+TEST(Int8Quantize, TiesSaturationAndNaN) {
+  const float x[] = {2.5f, 3.5f, -2.5f, -3.5f, 1000.0f, -1000.0f, NAN, 0.0f};
+  const float scale = 1.0f;
+  const int8_t zp = 1;
+  int8_t y[8];
+  bnnc_quant_params p = {1, 1, 8, 0, 0, 0};
+  bnnc_quantize_f32_i8(&p, x, &scale, &zp, y);
+  const int8_t expected[] = {3, 5, -1, -3, 127, -128, 1, 1};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(y[i], expected[i]) << i;
+  uint8_t u[8];
+  const uint8_t uzp = 128;
+  bnnc_quantize_f32_u8(&p, x, &scale, &uzp, u);
+  const uint8_t uexpected[] = {130, 132, 126, 124, 255, 0, 128, 128};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(u[i], uexpected[i]) << i;
+}
+
+TEST(Int8Quantize, PerAxis) {
+  // [2, 3, 2] along axis 1: scales 1, 2, 4 and zero points 0, 1, -1.
+  float x[12];
+  for (int i = 0; i < 12; ++i)
+    x[i] = static_cast<float>(i) * 3.0f;
+  const float scale[] = {1.0f, 2.0f, 4.0f};
+  const int8_t zp[] = {0, 1, -1};
+  int8_t y[12];
+  bnnc_quant_params p = {2, 3, 2, 1, 1, 0};
+  bnnc_quantize_f32_i8(&p, x, scale, zp, y);
+  for (int i = 0; i < 12; ++i) {
+    int c = (i / 2) % 3;
+    float q = std::nearbyint(x[i] / scale[c]) + zp[c];
+    EXPECT_EQ(y[i], static_cast<int8_t>(std::fmin(127.0f, q))) << i;
+  }
+}
+
+TEST(Int8Wrap, TwosComplement) {
+  EXPECT_EQ(bnnc_wrap_i32(0u), 0);
+  EXPECT_EQ(bnnc_wrap_i32(0x7fffffffu), INT32_MAX);
+  EXPECT_EQ(bnnc_wrap_i32(0x80000000u), INT32_MIN);
+  EXPECT_EQ(bnnc_wrap_i32(0xffffffffu), -1);
+}
+
+//===----------------------------------------------------------------------===//
+// Fixed-point requantization == float32 requantization
+//===----------------------------------------------------------------------===//
+
+/// The significand and exponent of a positive float32, m = mant * 2^exp:
+/// the split bnnc's emitter makes (targets/generic/Int8Kernels.cpp).
+void splitMultiplier(float m, int32_t &mant, int32_t &exp) {
+  uint32_t bits;
+  std::memcpy(&bits, &m, sizeof bits);
+  int32_t biased = static_cast<int32_t>((bits >> 23) & 0xff);
+  int32_t fraction = static_cast<int32_t>(bits & 0x7fffff);
+  mant = biased ? fraction | 0x800000 : fraction;
+  exp = biased ? biased - 150 : -149;
+}
+
+int32_t floatRequantize(int32_t acc, float m, int32_t zp, int32_t lo,
+                        int32_t hi) {
+  return bnnc_saturate_q(bnnc_round_half_even_f32(static_cast<float>(acc) * m),
+                         zp, lo, hi);
+}
+
+class FixedRequantize : public ::testing::TestWithParam<float> {};
+
+TEST_P(FixedRequantize, EqualsFloatOnEveryAccumulator) {
+  float m = GetParam();
+  int32_t mant, exp;
+  splitMultiplier(m, mant, exp);
+  ASSERT_GT(mant, 0);
+  int64_t mismatches = 0;
+  auto check = [&](int32_t acc) {
+    mismatches += bnnc_requantize_fixed(acc, mant, exp, 3, -128, 127) !=
+                      floatRequantize(acc, m, 3, -128, 127) ||
+                  bnnc_requantize_fixed(acc, mant, exp, 0, 0, 255) !=
+                      floatRequantize(acc, m, 0, 0, 255);
+  };
+  for (int32_t acc = -(1 << 20); acc <= (1 << 20); ++acc)
+    check(acc);
+  Rng rng(static_cast<uint64_t>(mant) * 31 + static_cast<uint64_t>(exp + 200));
+  for (int i = 0; i < 200000; ++i)
+    check(static_cast<int32_t>(static_cast<uint32_t>(rng.next())));
+  for (int32_t acc : {INT32_MIN, INT32_MIN + 1, INT32_MAX, (1 << 24) + 1,
+                      -(1 << 24) - 1, (1 << 25) + 3})
+    check(acc);
+  EXPECT_EQ(mismatches, 0) << "multiplier " << m;
+}
+
+std::vector<float> multipliers() {
+  std::vector<float> ms = {1.0f,    0.5f,  3.0f,    0.75f,      1e-3f,
+                           2.5e-4f, 1e-9f, 1e-30f,  1e-42f,     0.999999f,
+                           255.0f,  0.3f,  0.0625f, 1.0f / 3.0f};
+  Rng rng(2026);
+  for (int i = 0; i < 16; ++i)
+    ms.push_back(rng.uniform(0.5f, 1.0f) * std::ldexp(1.0f, -rng.range(0, 24)));
+  return ms;
+}
+
+INSTANTIATE_TEST_SUITE_P(Multipliers, FixedRequantize,
+                         ::testing::ValuesIn(multipliers()));
+
+//===----------------------------------------------------------------------===//
+// Integer convolution and matmul
+//===----------------------------------------------------------------------===//
+
+struct ConvCase {
+  int c, h, w, m, kh, kw, stride, pad, dilation, group;
+  bool perChannelZp;
+};
+
+class QConv2D : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(QConv2D, MatchesInt64Reference) {
+  const ConvCase k = GetParam();
+  Rng rng(static_cast<uint64_t>(k.c * 1000 + k.m * 10 + k.group));
+  const int cg = k.c / k.group, mg = k.m / k.group;
+  const int oh = (k.h + 2 * k.pad - k.dilation * (k.kh - 1) - 1) / k.stride + 1;
+  const int ow = (k.w + 2 * k.pad - k.dilation * (k.kw - 1) - 1) / k.stride + 1;
+  std::vector<uint8_t> x(static_cast<size_t>(2 * k.c * k.h * k.w));
+  std::vector<int8_t> w(static_cast<size_t>(k.m * cg * k.kh * k.kw));
+  std::vector<int8_t> wzp(static_cast<size_t>(k.m));
+  std::vector<int32_t> bias(static_cast<size_t>(k.m));
+  for (auto &v : x)
+    v = static_cast<uint8_t>(rng.range(0, 255));
+  for (auto &v : w)
+    v = static_cast<int8_t>(rng.range(-128, 127));
+  for (auto &v : wzp)
+    v = static_cast<int8_t>(rng.range(-128, 127));
+  for (auto &v : bias)
+    v = rng.range(-100000, 100000);
+  const uint8_t xzp = static_cast<uint8_t>(rng.range(0, 255));
+  bnnc_qconv2d_params p = {2,
+                           k.c,
+                           k.h,
+                           k.w,
+                           k.m,
+                           k.kh,
+                           k.kw,
+                           oh,
+                           ow,
+                           k.stride,
+                           k.stride,
+                           k.pad,
+                           k.pad,
+                           k.dilation,
+                           k.dilation,
+                           k.group,
+                           k.perChannelZp ? 1 : 0};
+  std::vector<int32_t> y(static_cast<size_t>(2 * k.m * oh * ow));
+  bnnc_qconv2d_u8_i8(&p, x.data(), w.data(), &xzp, wzp.data(), bias.data(),
+                     y.data());
+  size_t i = 0;
+  for (int n = 0; n < 2; ++n)
+    for (int o = 0; o < k.m; ++o)
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox, ++i) {
+          int64_t acc = bias[o];
+          int64_t wz = k.perChannelZp ? wzp[o] : wzp[0];
+          for (int ci = 0; ci < cg; ++ci)
+            for (int ky = 0; ky < k.kh; ++ky)
+              for (int kx = 0; kx < k.kw; ++kx) {
+                int iy = oy * k.stride - k.pad + ky * k.dilation;
+                int ix = ox * k.stride - k.pad + kx * k.dilation;
+                if (iy < 0 || iy >= k.h || ix < 0 || ix >= k.w)
+                  continue;
+                int c = o / mg * cg + ci;
+                int64_t xv = x[((n * k.c + c) * k.h + iy) * k.w + ix] - xzp;
+                int64_t wv = w[((o * cg + ci) * k.kh + ky) * k.kw + kx] - wz;
+                acc += xv * wv;
+              }
+          ASSERT_EQ(y[i], acc) << "n " << n << " o " << o;
+        }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, QConv2D,
+    ::testing::Values(ConvCase{3, 8, 8, 8, 3, 3, 1, 1, 1, 1, true},
+                      ConvCase{8, 7, 5, 8, 3, 3, 2, 1, 1, 2, false},
+                      ConvCase{4, 9, 9, 4, 3, 3, 1, 2, 2, 4, true},
+                      ConvCase{32, 6, 6, 16, 1, 1, 1, 0, 1, 1, true},
+                      // A dense layer as a 1x1 convolution (the dot-product
+                      // path), and a narrow kernel with stride 3.
+                      ConvCase{16, 4, 4, 10, 4, 4, 1, 0, 1, 1, true},
+                      ConvCase{5, 10, 3, 6, 3, 2, 3, 1, 1, 1, false}));
+
+TEST(QMatMul, BatchedWithRowAndColumnZeroPoints) {
+  const int m = 5, k = 37, n = 6;
+  Rng rng(7);
+  std::vector<int8_t> a(static_cast<size_t>(3 * m * k)),
+      b(static_cast<size_t>(k * n));
+  std::vector<int8_t> azp(m), bzp(n);
+  for (auto *v : {&a, &b, &azp, &bzp})
+    for (auto &e : *v)
+      e = static_cast<int8_t>(rng.range(-128, 127));
+  bnnc_qmatmul_params p = {};
+  p.m = m, p.k = k, p.n = n, p.batch_rank = 1;
+  p.batch_shape[0] = 3, p.a_batch_strides[0] = 1, p.b_batch_strides[0] = 0;
+  p.a_zp_step = 1, p.b_zp_step = 1;
+  std::vector<int32_t> y(static_cast<size_t>(3 * m * n));
+  bnnc_qmatmul_i8_i8(&p, a.data(), b.data(), azp.data(), bzp.data(), y.data());
+  for (int bt = 0; bt < 3; ++bt)
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) {
+        int64_t acc = 0;
+        for (int kk = 0; kk < k; ++kk)
+          acc += int64_t(a[(bt * m + i) * k + kk] - azp[i]) *
+                 (b[kk * n + j] - bzp[j]);
+        EXPECT_EQ(y[(bt * m + i) * n + j], acc);
+      }
+}
+
+//===----------------------------------------------------------------------===//
+// Packing int8 = packing the dequantized floats
+//===----------------------------------------------------------------------===//
+
+TEST(PackQuantized, EqualsFloatPackOfDequantized) {
+  Rng rng(99);
+  for (int trial = 0; trial < 20; ++trial) {
+    const int c = rng.range(1, 70), h = rng.range(1, 4), w = rng.range(1, 4);
+    const int group = c % 2 == 0 && trial % 2 ? 2 : 1;
+    bnnc_bpack_params p = {2, c, h, w, group};
+    const size_t count = static_cast<size_t>(2 * c * h * w);
+    std::vector<uint8_t> qu(count);
+    std::vector<int8_t> qs(count);
+    for (size_t i = 0; i < count; ++i) {
+      qu[i] = static_cast<uint8_t>(rng.range(0, 255));
+      qs[i] = static_cast<int8_t>(rng.range(-128, 127));
+    }
+    const int32_t zu = rng.range(0, 255), zs = rng.range(-128, 127);
+    const float scale = rng.uniform(1e-6f, 2.0f);
+    std::vector<float> fu(count), fs(count);
+    for (size_t i = 0; i < count; ++i) {
+      fu[i] = static_cast<float>(qu[i] - zu) * scale;
+      fs[i] = static_cast<float>(qs[i] - zs) * scale;
+    }
+    const size_t words =
+        static_cast<size_t>(2 * h * w * group * bnnc_bwords32(c / group, 1));
+    std::vector<uint32_t> a(words), b(words);
+    bnnc_pack_u8_nchw_to_nhwc32(&p, qu.data(), zu, a.data());
+    bnnc_pack_f32_nchw_to_nhwc32(&p, fu.data(), b.data());
+    EXPECT_EQ(a, b) << "uint8, trial " << trial;
+    bnnc_pack_i8_nchw_to_nhwc32(&p, qs.data(), zs, a.data());
+    bnnc_pack_f32_nchw_to_nhwc32(&p, fs.data(), b.data());
+    EXPECT_EQ(a, b) << "int8, trial " << trial;
+  }
+}
+
+} // namespace
