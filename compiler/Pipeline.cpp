@@ -37,6 +37,7 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   // BN folding creates constants that may enable further folding.
   func.addPass(createOnnxConstantFold());
   func.addPass(createOnnxLowerToBnn());
+  func.addPass(createBnnFoldMatMulTranspose());
   func.addPass(createBnnFuseEpilogues());
   func.addPass(createBnnBitpack());
   func.addPass(mlir::createCSEPass());
