@@ -1,9 +1,11 @@
 /*
  * bnnc/kernels_neon_transformer.h - ARMv8-A NEON kernels of the aarch64
  * target for the float ops of transformers: batched MatMul (A B and A B^T),
- * softmax over the last axis, LayerNorm and GELU (exact and tanh forms).
+ * softmax over the last axis, LayerNorm and GELU (exact and tanh forms);
+ * and the packing of [rows, C] activations into bits for the binarized
+ * linear layers of a BiBERT-style encoder (bit-identical).
  *
- * None of them is bit-identical to the portable kernel of kernels_f32.h:
+ * The float kernels are not bit-identical to the portable ones of kernels_f32.h:
  * sums run in 4 lanes (another order), products are fused (FMA), and exp
  * and erfc are the vector approximations below instead of libm's expf and
  * erff. docs/aarch64.md ("Transformer kernels") states each kernel's
@@ -70,8 +72,9 @@ static inline void bnnc_neon_store_tail(float *p, int32_t count,
  * and FMAX propagate NaN, which every later step keeps.
  * Measured (NeonTransformerKernelsTest, 400k points of [-87.3, 88.72]
  * against double exp): at most 0.93 ulp on normal results. */
-static inline float32x4_t bnnc_neon_exp_f32x4(float32x4_t x) {
-  x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-110.0f)), vdupq_n_f32(89.0f));
+/* e^x for x in [-170, 89] (n >= -245: both scalings stay normal) or NaN;
+ * callers that know their argument's range skip the clamp. */
+static inline float32x4_t bnnc_neon_exp_in_range_f32x4(float32x4_t x) {
   const float32x4_t t = vrndnq_f32(vmulq_n_f32(x, 1.44269504088896341f));
   const int32x4_t n = vcvtq_s32_f32(t);
   float32x4_t r = vfmsq_f32(x, t, vdupq_n_f32(0.693147182464599609375f));
@@ -91,6 +94,11 @@ static inline float32x4_t bnnc_neon_exp_f32x4(float32x4_t x) {
   const float32x4_t s2 = vreinterpretq_f32_s32(
       vshlq_n_s32(vaddq_s32(n2, vdupq_n_s32(127)), 23));
   return vmulq_f32(vmulq_f32(p, s1), s2);
+}
+
+static inline float32x4_t bnnc_neon_exp_f32x4(float32x4_t x) {
+  return bnnc_neon_exp_in_range_f32x4(
+      vminq_f32(vmaxq_f32(x, vdupq_n_f32(-110.0f)), vdupq_n_f32(89.0f)));
 }
 
 /* ---- erfc, erf ----------------------------------------------------------- *
@@ -125,7 +133,8 @@ static inline float32x4_t bnnc_neon_erfc_nonneg_f32x4(float32x4_t z) {
    * exponent. */
   const float32x4_t zz = vmulq_f32(z, z);
   const float32x4_t lo = vfmaq_f32(vnegq_f32(zz), z, z);
-  const float32x4_t e = bnnc_neon_exp_f32x4(vsubq_f32(p, zz));
+  /* p - zz is in [-111.6, 0] (P(1) = 0, P(t) > -1.27, z <= 10.5). */
+  const float32x4_t e = bnnc_neon_exp_in_range_f32x4(vsubq_f32(p, zz));
   return vmulq_f32(t, vfmsq_f32(e, e, lo));
 }
 
@@ -218,8 +227,8 @@ static inline void bnnc_neon_softmax_f32(int32_t outer, int32_t n,
     const float32x4_t inv = vdupq_n_f32(1.0f / vaddvq_f32(sum));
     for (int32_t k = 0; k < body; k += 4)
       vst1q_f32(yr + k, vmulq_f32(vld1q_f32(yr + k), inv));
-    for (int32_t k = body; k < n; ++k)
-      yr[k] *= vgetq_lane_f32(inv, 0);
+    for (int32_t r = 0; r < rest; ++r)
+      yr[body + r] *= vgetq_lane_f32(inv, 0);
   }
 }
 
@@ -248,22 +257,18 @@ static inline void bnnc_neon_layernorm_f32(int32_t outer, int32_t n,
       var = vfmaq_f32(var, d, d);
     }
     const float inv = 1.0f / sqrtf(vaddvq_f32(var) / (float)n + epsilon);
-    for (int32_t k = 0; k < n; k += 4) {
-      const int32_t count = n - k < 4 ? n - k : 4;
-      const int full = count == 4;
-      const float32x4_t xv =
-          full ? vld1q_f32(xr + k) : bnnc_neon_load_tail(xr + k, count, 0.0f);
-      const float32x4_t sv = full ? vld1q_f32(scale + k)
-                                  : bnnc_neon_load_tail(scale + k, count, 0.0f);
-      float32x4_t bv = vdupq_n_f32(0.0f);
-      if (bias)
-        bv = full ? vld1q_f32(bias + k) : bnnc_neon_load_tail(bias + k, count, 0.0f);
-      const float32x4_t norm = vmulq_n_f32(vsubq_f32(xv, vmean), inv);
-      const float32x4_t out = vfmaq_f32(bv, norm, sv);
-      if (full)
-        vst1q_f32(yr + k, out);
-      else
-        bnnc_neon_store_tail(yr + k, count, out);
+    for (int32_t k = 0; k < body; k += 4) {
+      const float32x4_t norm = vmulq_n_f32(vsubq_f32(vld1q_f32(xr + k), vmean), inv);
+      const float32x4_t bv = bias ? vld1q_f32(bias + k) : vdupq_n_f32(0.0f);
+      vst1q_f32(yr + k, vfmaq_f32(bv, norm, vld1q_f32(scale + k)));
+    }
+    if (rest) {
+      const float32x4_t norm = vmulq_n_f32(
+          vsubq_f32(bnnc_neon_load_tail(xr + body, rest, 0.0f), vmean), inv);
+      const float32x4_t bv = bias ? bnnc_neon_load_tail(bias + body, rest, 0.0f)
+                                  : vdupq_n_f32(0.0f);
+      const float32x4_t sv = bnnc_neon_load_tail(scale + body, rest, 0.0f);
+      bnnc_neon_store_tail(yr + body, rest, vfmaq_f32(bv, norm, sv));
     }
   }
 }
@@ -299,8 +304,8 @@ static inline void bnnc_neon_matmul_block4x8_f32(size_t k, size_t n,
                                                  const float *bj, float *yi) {
   float32x4_t c00 = vdupq_n_f32(0.0f), c01 = c00, c10 = c00, c11 = c00;
   float32x4_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  size_t kk = 0;
-  for (; kk + 4 <= k; kk += 4) {
+  const size_t k4 = k & ~(size_t)3;
+  for (size_t kk = 0; kk < k4; kk += 4) {
     const float32x4_t a0 = vld1q_f32(ai + kk), a1 = vld1q_f32(ai + k + kk);
     const float32x4_t a2 = vld1q_f32(ai + 2 * k + kk);
     const float32x4_t a3 = vld1q_f32(ai + 3 * k + kk);
@@ -309,7 +314,10 @@ static inline void bnnc_neon_matmul_block4x8_f32(size_t k, size_t n,
     BNNC_NEON_NN_STEP(2);
     BNNC_NEON_NN_STEP(3);
   }
-  for (; kk < k; ++kk) {
+  /* The last k % 4 values (counted from 0, so the bound is plain to the
+   * compiler's loop analysis). */
+  for (size_t rest = 0; rest < (k & 3); ++rest) {
+    const size_t kk = k4 + rest;
     const float32x4_t b0 = vld1q_f32(bj + kk * n);
     const float32x4_t b1 = vld1q_f32(bj + kk * n + 4);
     c00 = vfmaq_n_f32(c00, b0, ai[kk]);
@@ -440,6 +448,105 @@ static inline void bnnc_neon_matmul_f32(const bnnc_matmul_params *p,
       ia -= (size_t)p->a_batch_strides[d] * (size_t)p->batch_shape[d];
       ib -= (size_t)p->b_batch_strides[d] * (size_t)p->batch_shape[d];
       index[d] = 0;
+    }
+  }
+}
+
+/* ---- Copies ---------------------------------------------------------------- */
+
+/* y[0, n) = x[0, n), 4 floats per load and store: the contiguous runs of
+ * a strided copy (attention's head split and merge), which the compiler
+ * does not vectorize on its own since both sides live in the arena. */
+static inline void bnnc_neon_copy_f32(float *y, const float *x, size_t n) {
+  const size_t n4 = n & ~(size_t)3;
+  for (size_t i = 0; i < n4; i += 4)
+    vst1q_f32(y + i, vld1q_f32(x + i));
+  /* The last n % 4, counted from 0: a bound gcc's loop analysis sees (a
+   * loop continuing from n4 draws a false -Waggressive-loop-optimizations
+   * once inlined with constant n). */
+  for (size_t r = 0; r < (n & 3); ++r)
+    y[n4 + r] = x[n4 + r];
+}
+
+/* y[0, n) = x[0], x[stride], x[2 stride], ...: the runs of a strided copy
+ * whose output is contiguous but whose input steps (BiBERT's sign(V)^T),
+ * 4 lane loads and one store per 4 floats. */
+static inline void bnnc_neon_copy_strided_f32(float *y, const float *x,
+                                              size_t n, size_t stride) {
+  const size_t n4 = n & ~(size_t)3;
+  for (size_t i = 0; i < n4; i += 4) {
+    const float *xi = x + i * stride;
+    float32x4_t v = vld1q_dup_f32(xi);
+    v = vld1q_lane_f32(xi + stride, v, 1);
+    v = vld1q_lane_f32(xi + 2 * stride, v, 2);
+    v = vld1q_lane_f32(xi + 3 * stride, v, 3);
+    vst1q_f32(y + i, v);
+  }
+  for (size_t r = 0; r < (n & 3); ++r)
+    y[n4 + r] = x[(n4 + r) * stride];
+}
+
+/* ---- Sign ------------------------------------------------------------------- */
+
+/* ONNX Sign of n floats, as the generic target's expression: 1 for x > 0,
+ * -1 for x < 0, +0 for +-0, NaN stays NaN. Bit-identical. (BiBERT's float
+ * layers that read Sign(C) or Sign(GELU(x)), which can be exactly 0.) */
+static inline float32x4_t bnnc_neon_sign_f32x4(float32x4_t v) {
+  const float32x4_t zeroed = vbslq_f32(vceqzq_f32(v), vdupq_n_f32(0.0f), v);
+  const float32x4_t neg = vbslq_f32(vcltzq_f32(v), vdupq_n_f32(-1.0f), zeroed);
+  return vbslq_f32(vcgtzq_f32(v), vdupq_n_f32(1.0f), neg);
+}
+
+static inline void bnnc_neon_sign_f32(size_t n, const float *x, float *y) {
+  const size_t n4 = n & ~(size_t)3;
+  for (size_t i = 0; i < n4; i += 4)
+    vst1q_f32(y + i, bnnc_neon_sign_f32x4(vld1q_f32(x + i)));
+  if (n4 < n) {
+    const int32_t rest = (int32_t)(n - n4);
+    bnnc_neon_store_tail(y + n4, rest,
+                         bnnc_neon_sign_f32x4(bnnc_neon_load_tail(x + n4, rest, 0.0f)));
+  }
+}
+
+/* ---- Packing rows -------------------------------------------------------- *
+ *
+ * The input of a binarized linear layer in a transformer is a [rows, C]
+ * tensor (NCHW with h = w = 1): each row's C channels are contiguous, so a
+ * word is 32 consecutive floats. Per 4 channels: one load, one compare
+ * (all-ones lanes where x < threshold), one AND with the lanes' bit values
+ * and one OR; the 4 lanes hold disjoint bits, so their sum (ADDV) is the
+ * word. Bit-identical to bnnc_pack_f32_run32: bit = (x < threshold), NaN
+ * and -0.0 give 0, tail bits 0. */
+static inline void bnnc_neon_pack_rows_f32(int32_t rows, int32_t c,
+                                           const float *x,
+                                           const float *threshold,
+                                           uint32_t *y) {
+  const uint32_t lane_bits[4] = {1u, 2u, 4u, 8u};
+  const uint32x4_t bit0 = vld1q_u32(lane_bits);
+  const int32_t words = (c + 31) / 32, full = c & ~3;
+  for (int32_t r = 0; r < rows; ++r) {
+    const float *xr = x + (size_t)r * (size_t)c;
+    uint32_t *yr = y + (size_t)r * (size_t)words;
+    for (int32_t w = 0; w < words; ++w) {
+      uint32x4_t acc = vdupq_n_u32(0);
+      uint32x4_t bits = bit0; /* bit values of channels g .. g + 3 */
+      const int32_t end = 32 * w + 32 < full ? 32 * w + 32 : full;
+      int32_t g = 32 * w;
+      for (; g < end; g += 4) {
+        const float32x4_t t =
+            threshold ? vld1q_f32(threshold + g) : vdupq_n_f32(0.0f);
+        acc = vorrq_u32(acc, vandq_u32(vcltq_f32(vld1q_f32(xr + g), t), bits));
+        bits = vshlq_n_u32(bits, 4);
+      }
+      if (g < c && g < 32 * w + 32) {
+        /* The last c % 4 channels; padding lanes compare 0 < 0: bit 0. */
+        const float32x4_t t = threshold
+                                  ? bnnc_neon_load_tail(threshold + g, c - g, 0.0f)
+                                  : vdupq_n_f32(0.0f);
+        const float32x4_t v = bnnc_neon_load_tail(xr + g, c - g, 0.0f);
+        acc = vorrq_u32(acc, vandq_u32(vcltq_f32(v, t), bits));
+      }
+      yr[w] = vaddvq_u32(acc);
     }
   }
 }

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bnnc/kernels_binary.h"
 #include "bnnc/kernels_neon_transformer.h"
 
 #include "TestRandom.h"
@@ -373,6 +374,85 @@ TEST(NeonMatMul, TransformerShapes) {
     p.batch_shape[0] = s.batch;
     p.a_batch_strides[0] = p.b_batch_strides[0] = 1;
     checkMatMul(p, rng);
+  }
+}
+
+// ---- Copies ------------------------------------------------------------------
+
+TEST(NeonCopy, ContiguousAndStridedRuns) {
+  Rng rng(1708);
+  std::vector<float> x(400);
+  for (float &v : x)
+    v = rng.uniform(-1.0f, 1.0f);
+  for (size_t n = 0; n <= 23; ++n)
+    for (size_t stride = 1; stride <= 16; stride += 3) {
+      std::vector<float> got(n + 1, 12345.0f);
+      if (stride == 1)
+        bnnc_neon_copy_f32(got.data(), x.data() + 1, n);
+      else
+        bnnc_neon_copy_strided_f32(got.data(), x.data() + 1, n, stride);
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(got[i], x[1 + i * stride]) << "n " << n << " stride " << stride;
+      EXPECT_EQ(got[n], 12345.0f) << "wrote past the end";
+    }
+}
+
+// ---- Sign --------------------------------------------------------------------
+
+/// Bit for bit the generic target's Sign expression, on random values with
+/// +-0, +-inf and NaN mixed in, every length 0-40 (tails).
+TEST(NeonSign, MatchesGenericExpression) {
+  Rng rng(1707);
+  for (size_t n = 0; n <= 40; ++n) {
+    std::vector<float> x(n), got(n + 1, 12345.0f);
+    for (float &v : x) {
+      const int32_t r = rng.range(0, 9);
+      v = r == 0 ? NAN : r == 1 ? INFINITY : r == 2 ? -INFINITY : rng.activation();
+    }
+    bnnc_neon_sign_f32(n, x.data(), got.data());
+    for (size_t i = 0; i < n; ++i) {
+      const float a0 = x[i];
+      // The expression GenericTarget.cpp emits for "sign".
+      const float want =
+          a0 > 0.0f ? 1.0f : (a0 < 0.0f ? -1.0f : (a0 == 0.0f ? 0.0f : a0));
+      uint32_t gotBits, wantBits;
+      std::memcpy(&gotBits, &got[i], 4);
+      std::memcpy(&wantBits, &want, 4);
+      if (std::isnan(want))
+        EXPECT_TRUE(std::isnan(got[i])) << "n " << n << " i " << i;
+      else
+        EXPECT_EQ(gotBits, wantBits) << "n " << n << " i " << i << " x " << a0;
+    }
+    EXPECT_EQ(got[n], 12345.0f) << "wrote past the end";
+  }
+}
+
+// ---- Packing rows ----------------------------------------------------------
+
+/// Bit for bit the portable packing (h = w = 1, group 1), with and without
+/// thresholds; activations include +0.0, -0.0 and NaN.
+TEST(NeonPackRows, MatchesPortable) {
+  Rng rng(1706);
+  for (int trial = 0; trial < 300; ++trial) {
+    bnnc_bpack_params p{};
+    p.n = rng.range(1, 9);
+    p.c = rng.range(1, 100);
+    p.h = p.w = 1;
+    p.group = 1;
+    const bool withThreshold = trial % 2 == 1;
+    std::vector<float> x(size_t(p.n) * p.c), t(p.c);
+    for (float &v : x)
+      v = rng.range(0, 40) == 0 ? NAN : rng.activation();
+    for (float &v : t)
+      v = rng.uniform(-1.0f, 1.0f);
+    const float *th = withThreshold ? t.data() : nullptr;
+    const size_t words = size_t(bnnc_bwords32(p.c, 1));
+    std::vector<uint32_t> ref(p.n * words), got(p.n * words + 1, 0xdeadbeefu);
+    bnnc_pack_threshold_f32_nchw_to_nhwc32(&p, x.data(), th, nullptr, ref.data());
+    bnnc_neon_pack_rows_f32(p.n, p.c, x.data(), th, got.data());
+    for (size_t i = 0; i < ref.size(); ++i)
+      ASSERT_EQ(got[i], ref[i]) << "n " << p.n << " c " << p.c << " word " << i;
+    EXPECT_EQ(got.back(), 0xdeadbeefu) << "wrote past the end";
   }
 }
 
