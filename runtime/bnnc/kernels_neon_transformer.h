@@ -2,8 +2,10 @@
  * bnnc/kernels_neon_transformer.h - ARMv8-A NEON kernels of the aarch64
  * target for the float ops of transformers: batched MatMul (A B and A B^T),
  * softmax over the last axis, LayerNorm and GELU (exact and tanh forms);
- * and the packing of [rows, C] activations into bits for the binarized
- * linear layers of a BiBERT-style encoder (bit-identical).
+ * and, bit-identical to the generic target, the packing of [rows, C]
+ * activations into bits for the binarized linear layers of a BiBERT-style
+ * encoder, the contiguous runs of strided copies (head split and merge) and
+ * float Sign.
  *
  * The float kernels are not bit-identical to the portable ones of kernels_f32.h:
  * sums run in 4 lanes (another order), products are fused (FMA), and exp
