@@ -8,7 +8,8 @@
 # here passes or fails on a number.
 #
 #   bench/aarch64-transformers.sh                  # needs a built bnnc
-#   BNNC_BASELINE=<bnnc> BNNC_BASELINE_RUNTIME=<dir> bench/aarch64-transformers.sh
+#   BNNC_BASELINE=<bnnc> BNNC_BASELINE_RUNTIME=<dir> [BNNC_BASELINE_LABEL=<text>] \
+#     bench/aarch64-transformers.sh
 #       adds a "before" column from another build of bnnc (its binary and
 #       its runtime/ headers), e.g. the commit before issue 17's kernels.
 set -euo pipefail
@@ -22,6 +23,7 @@ CFLAGS="-std=c99 -O2 -Wall -Wextra -Werror -static"
 RUNTIME="$("$BUILD/bin/bnnc" --print-runtime-dir)"
 BASELINE="${BNNC_BASELINE:-}"
 BASELINE_RUNTIME="${BNNC_BASELINE_RUNTIME:-}"
+BASELINE_LABEL="${BNNC_BASELINE_LABEL:-$BASELINE}" # what "before" was built from
 mkdir -p "$WORK" "$(dirname "$OUT")"
 
 gcc -O2 -shared -fPIC "$ROOT/bench/qemu-insncount.c" -o "$WORK/libinsncount.so"
@@ -87,7 +89,7 @@ done
 {
   echo
   if [ -n "$BASELINE" ]; then
-    echo "\"before\" is \`$BASELINE\` with the runtime headers of \`$BASELINE_RUNTIME\`."
+    echo "\"before\" is $BASELINE_LABEL (its bnnc and its runtime headers)."
   fi
   echo "vit_o13/vit_o17: the tiny pre-LN ViT (4 heads, 17 tokens, dim 32), opset 13 (tanh"
   echo "GELU) and 17 (exact GELU); bibert: the BiBERT-style encoder, binarized and"
