@@ -42,6 +42,7 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   func.addPass(createOnnxConstantFold());
   func.addPass(createOnnxLowerToBnn());
   func.addPass(createBnnFuseQdq());
+  func.addPass(createBnnFoldMatMulTranspose());
   func.addPass(createBnnFuseEpilogues());
   func.addPass(createBnnBitpack());
   func.addPass(mlir::createCSEPass());

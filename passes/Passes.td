@@ -181,6 +181,26 @@ def BnnFuseQdq : Pass<"bnn-fuse-qdq", "::mlir::func::FuncOp"> {
   }];
 }
 
+def BnnFoldMatMulTranspose : Pass<"bnn-fold-matmul-transpose",
+                                  "::mlir::func::FuncOp"> {
+  let summary = "Read B^T of a bnn.matmul from B's rows instead of a copy";
+  let description = [{
+    A bnn.matmul whose B is a bnn.strided_copy that only exchanges the last
+    two dimensions of its input (offset 0, the input's row-major strides
+    with the last two swapped) reads that input instead, with `trans_b`:
+    attention's q k^T becomes dot products of rows of q and k, and the copy
+    of k^T disappears when nothing else reads it. Any other strided copy is
+    left alone.
+    ```mlir
+    %kt = bnn.strided_copy %k {offset = 0 : i64, strides = array<i64: 136, 1, 8>}
+        : tensor<4x17x8xf32> -> tensor<4x8x17xf32>
+    %s = bnn.matmul %q, %kt : (tensor<4x17x8xf32>, tensor<4x8x17xf32>) -> tensor<4x17x17xf32>
+    // becomes
+    %s = bnn.matmul %q, %k {trans_b} : (tensor<4x17x8xf32>, tensor<4x17x8xf32>) -> tensor<4x17x17xf32>
+    ```
+  }];
+}
+
 def BnnFuseEpilogues : Pass<"bnn-fuse-epilogues", "::mlir::func::FuncOp"> {
   let summary = "Fuse activations, scales and BatchNorm into producing kernels";
   let description = [{

@@ -180,7 +180,12 @@ def Bnn_GemmOp : Bnn_Op<"gemm", [Pure]> {
 
 def Bnn_MatMulOp : Bnn_Op<"matmul", [Pure]> {
   let summary = "Float batched matmul [..., M, K] x [..., K, N], broadcast batch";
-  let arguments = (ins Bnn_F32Tensor:$a, Bnn_F32Tensor:$b);
+  let description = [{
+    With `trans_b`, `b` holds [..., N, K] and the product is a b^T: the
+    q k^T of attention reading k's rows, with no transposed copy
+    (bnn-fold-matmul-transpose sets it).
+  }];
+  let arguments = (ins Bnn_F32Tensor:$a, Bnn_F32Tensor:$b, UnitAttr:$trans_b);
   let results = (outs Bnn_F32Tensor:$output);
   let assemblyFormat = [{
     $a `,` $b attr-dict `:` functional-type(operands, results)

@@ -320,11 +320,14 @@ LogicalResult MatMulOp::verify() {
     return emitOpError("expects operands of rank >= 2");
   auto batch = bnnc::broadcastShapes(a.getShape().drop_back(2),
                                      b.getShape().drop_back(2));
-  if (!batch || a.getShape().back() != b.getShape()[b.getRank() - 2])
+  // b is [..., K, N], or [..., N, K] with trans_b.
+  int64_t kb = b.getShape()[b.getRank() - (getTransB() ? 1 : 2)];
+  int64_t n = b.getShape()[b.getRank() - (getTransB() ? 2 : 1)];
+  if (!batch || a.getShape().back() != kb)
     return emitOpError("operands are not matmul-compatible");
   SmallVector<int64_t> expected(*batch);
   expected.push_back(a.getShape()[a.getRank() - 2]);
-  expected.push_back(b.getShape().back());
+  expected.push_back(n);
   if (y.getShape() != ArrayRef<int64_t>(expected))
     return emitOpError("result shape does not match the operands");
   return success();

@@ -133,13 +133,15 @@ static inline void bnnc_gemm_f32(const bnnc_gemm_params *p, const float *a,
 
 typedef struct {
   int32_t m, k, n;
+  int32_t trans_b; /* b holds [N, K] matrices: y = a b^T (bnn.matmul trans_b) */
   int32_t batch_rank;                          /* broadcast batch dims */
   int32_t batch_shape[BNNC_MAX_RANK];
   int32_t a_batch_strides[BNNC_MAX_RANK];      /* in matrices; 0 = broadcast */
   int32_t b_batch_strides[BNNC_MAX_RANK];
 } bnnc_matmul_params;
 
-/* y[b] = a[b] * b[b] for every batch index b of the broadcast batch shape. */
+/* y[b] = a[b] * b[b] (a[b] * b[b]^T with trans_b) for every batch index b
+ * of the broadcast batch shape. */
 static inline void bnnc_matmul_f32(const bnnc_matmul_params *p, const float *a,
                                    const float *b, float *y) {
   int32_t index[BNNC_MAX_RANK] = {0};
@@ -151,11 +153,13 @@ static inline void bnnc_matmul_f32(const bnnc_matmul_params *p, const float *a,
   for (size_t batch = 0; batch < batches; ++batch) {
     const float *am = a + ia * a_size, *bm = b + ib * b_size;
     float *ym = y + batch * m * n;
+    /* B's element (kk, j) and the step to (kk + 1, j). */
+    const size_t b_col = p->trans_b ? k : 1, b_row = p->trans_b ? 1 : n;
     for (size_t i = 0; i < m; ++i) {
       for (size_t j = 0; j < n; ++j) {
         float acc = 0.0f;
         for (size_t kk = 0; kk < k; ++kk)
-          acc += am[i * k + kk] * bm[kk * n + j];
+          acc += am[i * k + kk] * bm[kk * b_row + j * b_col];
         ym[i * n + j] = acc;
       }
     }

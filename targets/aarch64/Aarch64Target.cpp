@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/generic/GenericKernels.h"
+#include "targets/generic/Loops.h"
 
 #include "dialects/onnx/ShapeUtils.h"
 
@@ -96,7 +97,8 @@ class Aarch64Kernels final : public GenericKernels {
 public:
   ArrayRef<StringRef> runtimeHeaders() const override {
     static const StringRef headers[] = {
-        "bnnc/kernels_f32.h", "bnnc/kernels_binary.h", "bnnc/kernels_neon.h"};
+        "bnnc/kernels_f32.h", "bnnc/kernels_binary.h", "bnnc/kernels_neon.h",
+        "bnnc/kernels_neon_transformer.h"};
     return headers;
   }
 
@@ -105,6 +107,13 @@ protected:
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
   LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
   LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
+  // Transformer ops (bnnc/kernels_neon_transformer.h).
+  LogicalResult matmul(bnn::MatMulOp op, CEmitter &e) override;
+  LogicalResult softmax(bnn::SoftmaxOp op, CEmitter &e) override;
+  LogicalResult layerNorm(bnn::LayerNormOp op, CEmitter &e) override;
+  LogicalResult gelu(bnn::GeluOp op, CEmitter &e) override;
+  LogicalResult stridedCopy(bnn::StridedCopyOp op, CEmitter &e) override;
+  LogicalResult elementwise(bnn::ElementwiseOp op, CEmitter &e) override;
   LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e) override {
     // The portable kernel with NEON dot products.
     emitRecurrentCall(op, e, "bnnc_neon_recurrent_f32");
@@ -221,6 +230,17 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
 LogicalResult Aarch64Kernels::pack(bnn::PackOp op, CEmitter &e) {
   if (op.getGroup() != 1)
     return GenericKernels::pack(op, e);
+  auto x = shapeOf(op.getInput()); // (n, c, h, w)
+  if (x.size() == 4 && x[2] * x[3] == 1) {
+    // Rows of contiguous channels: the input of a binarized linear layer.
+    variantComment(e, "NEON pack of [rows, channels]: 4 channels per step");
+    emitKernelCall(
+        e, "bnnc_neon_pack_rows_f32",
+        {std::to_string(x[0]), std::to_string(x[1]), e.input(op.getInput()),
+         op.getThreshold() ? e.input(op.getThreshold(), "threshold") : "NULL",
+         "(uint32_t *)" + e.output(op.getOutput())});
+    return success();
+  }
   std::string params = packParams(op, e);
   emitKernelCall(
       e, "bnnc_neon_pack_f32",
@@ -286,6 +306,104 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
       "weights of " + node + ", NEON n4 layout (out/4, in, 4)", n4);
   emitDenseCall(e, op, "bnnc_neon_dense_f32", *dense, weight);
   return success();
+}
+
+LogicalResult Aarch64Kernels::matmul(bnn::MatMulOp op, CEmitter &e) {
+  if (shapeOf(op.getOutput()).size() > 10)
+    return GenericKernels::matmul(op, e); // which reports the error
+  variantComment(e, op.getTransB()
+                        ? "NEON matmul a b^T: dot products of rows, 4 "
+                          "columns per step"
+                        : "NEON matmul a b: 4x8 blocks, FMA by lane");
+  emitKernelCall(e, "bnnc_neon_matmul_f32",
+                 {matmulParams(op, e, /*batchAsRows=*/true),
+                  e.input(op.getA()), e.input(op.getB(), "weight"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult Aarch64Kernels::softmax(bnn::SoftmaxOp op, CEmitter &e) {
+  auto shape = tensorType(op.getInput()).getShape();
+  int64_t axis = op.getAxis();
+  // The NEON kernel takes contiguous rows: softmax over the last axis.
+  if (op.getLog() || axis != static_cast<int64_t>(shape.size()) - 1)
+    return GenericKernels::softmax(op, e);
+  emitKernelCall(e, "bnnc_neon_softmax_f32",
+                 {std::to_string(shapeProduct(shape.drop_back())),
+                  std::to_string(shape.back()), e.input(op.getInput()),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult Aarch64Kernels::layerNorm(bnn::LayerNormOp op, CEmitter &e) {
+  auto shape = tensorType(op.getInput()).getShape();
+  int64_t axis = op.getAxis();
+  emitKernelCall(
+      e, "bnnc_neon_layernorm_f32",
+      {std::to_string(shapeProduct(shape.take_front(axis))),
+       std::to_string(shapeProduct(shape.drop_front(axis))),
+       e.input(op.getInput()), e.input(op.getScale(), "scale"),
+       optionalInput(e, op.getBias(), "bias"),
+       CEmitter::floatLiteral(op.getEpsilon().convertToDouble(), false),
+       e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult Aarch64Kernels::gelu(bnn::GeluOp op, CEmitter &e) {
+  emitKernelCall(
+      e, "bnnc_neon_gelu_f32",
+      {std::to_string(tensorType(op.getInput()).getNumElements()),
+       op.getApproximate() == bnn::GeluApproximation::tanh ? "1" : "0",
+       e.input(op.getInput()), e.output(op.getOutput())});
+  return success();
+}
+
+LogicalResult Aarch64Kernels::stridedCopy(bnn::StridedCopyOp op,
+                                          CEmitter &e) {
+  auto shape = tensorType(op.getOutput()).getShape();
+  ArrayRef<int64_t> strides = op.getStrides();
+  // Float copies with runs of at least 4 along the innermost dimension
+  // (contiguous in the output, stepping forward in the input): loops over
+  // the other dimensions, a NEON copy of each run.
+  if (!tensorType(op.getOutput()).getElementType().isF32() || shape.empty() ||
+      strides.back() < 1 || shape.back() < 4)
+    return GenericKernels::stridedCopy(op, e);
+  Access out = rowMajorAccess(shape);
+  Access in{static_cast<int64_t>(op.getOffset()),
+            SmallVector<int64_t>(strides)};
+  out.strides.pop_back();
+  in.strides.pop_back();
+  std::string x = e.input(op.getInput()), y = e.output(op.getOutput());
+  std::string run = std::to_string(shape.back());
+  bool contiguous = strides.back() == 1;
+  std::string step = contiguous ? "" : ", " + std::to_string(strides.back());
+  variantComment(e, "NEON copy of runs of " + run + " floats" +
+                        (contiguous ? "" : ", input stride " +
+                                               std::to_string(strides.back())));
+  emitLoopNest(e.body(), shape.drop_back(), {out, in},
+               [&](raw_ostream &os, ArrayRef<std::string> at, int indent) {
+                 os.indent(indent)
+                     << (contiguous ? "bnnc_neon_copy_f32("
+                                    : "bnnc_neon_copy_strided_f32(")
+                     << y << " + " << at[0] << ", " << x << " + " << at[1]
+                     << ", " << run << step << ");\n";
+               });
+  return success();
+}
+
+LogicalResult Aarch64Kernels::elementwise(bnn::ElementwiseOp op,
+                                          CEmitter &e) {
+  // Float Sign (BiBERT's float layers that read Sign of a value that can be
+  // exactly 0): NEON, bit-identical to the generic expression.
+  if (op.getKind() == bnn::ElementwiseKind::Sign &&
+      tensorType(op.getOutput()).getElementType().isF32() &&
+      op.getInputs()[0].getType() == op.getOutput().getType()) {
+    emitKernelCall(e, "bnnc_neon_sign_f32",
+                   {std::to_string(tensorType(op.getOutput()).getNumElements()),
+                    e.input(op.getInputs()[0]), e.output(op.getOutput())});
+    return success();
+  }
+  return GenericKernels::elementwise(op, e);
 }
 
 } // namespace

@@ -93,6 +93,10 @@ protected:
   static std::string floatEpilogue(bnn::BConv2DOp op, CEmitter &e);
   static std::string conv2dParams(bnn::Conv2DOp op, CEmitter &e);
   static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
+  /// With `batchAsRows`, a product whose b is one matrix for the whole
+  /// batch is described as one matrix of batch * M rows.
+  static std::string matmulParams(bnn::MatMulOp op, CEmitter &e,
+                                  bool batchAsRows = false);
   static std::string packParams(bnn::PackOp op, CEmitter &e);
   static std::string recurrentParams(bnn::RecurrentOp op, CEmitter &e);
   /// `fn(params, x, w, r, bias, h0, c0, peephole, seq_lens, out)`: the call

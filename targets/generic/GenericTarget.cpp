@@ -413,14 +413,22 @@ LogicalResult GenericKernels::gemm(bnn::GemmOp op, CEmitter &e) {
   return success();
 }
 
-LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
+std::string GenericKernels::matmulParams(bnn::MatMulOp op, CEmitter &e,
+                                         bool batchAsRows) {
   auto a = shapeOf(op.getA()), b = shapeOf(op.getB());
   auto y = shapeOf(op.getOutput());
   ArrayRef<int64_t> batch = y.drop_back(2);
-  if (batch.size() > 8)
-    return op.emitError("more than 8 batch dimensions");
+  int64_t m = a[a.size() - 2];
+  // One matrix b for every batch index, and the a and y matrices one after
+  // the other: the batch is m * batch rows of one product.
+  if (batchAsRows && b.size() == 2 && a.drop_back(2) == batch) {
+    m *= shapeProduct(batch);
+    batch = {};
+  }
   ParamStruct p(e, "bnnc_matmul_params");
-  p.field("m", a[a.size() - 2]).field("k", a.back()).field("n", b.back());
+  p.field("m", m).field("k", a.back()).field("n", y.back());
+  if (op.getTransB())
+    p.field("trans_b", 1); // b holds [..., N, K]: y = a b^T
   p.field("batch_rank", static_cast<int64_t>(batch.size()));
   if (!batch.empty()) {
     // Batch strides count whole matrices; broadcast dimensions stride 0.
@@ -428,9 +436,15 @@ LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
     p.array("a_batch_strides", broadcastStrides(a.drop_back(2), batch));
     p.array("b_batch_strides", broadcastStrides(b.drop_back(2), batch));
   }
+  return p.finish();
+}
+
+LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
+  if (shapeOf(op.getOutput()).size() > 10)
+    return op.emitError("more than 8 batch dimensions");
   emitKernelCall(e, "bnnc_matmul_f32",
-                 {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
-                  e.output(op.getOutput())});
+                 {matmulParams(op, e), e.input(op.getA()),
+                  e.input(op.getB(), "weight"), e.output(op.getOutput())});
   return success();
 }
 

@@ -286,6 +286,15 @@ func.func @bnn_matmul_rank(%a: tensor<3xf32>, %b: tensor<3x5xf32>) -> tensor<5xf
 
 // -----
 
+// With trans_b, b is [N, K]: a [K, N] b no longer fits.
+func.func @bnn_matmul_trans_b(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{'bnn.matmul' op operands are not matmul-compatible}}
+  %y = bnn.matmul %a, %b {trans_b} : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
 // The kind is an attribute of the table's kinds (dialects/ElementwiseKinds.def):
 // an unknown one is a parse error.
 func.func @bnn_elementwise_kind(%a0: tensor<2xf32>) -> tensor<2xf32> {
