@@ -74,6 +74,41 @@ static inline void bnnc_layout_o4(int32_t m, int32_t cg, int32_t taps,
   }
 }
 
+/* Float OIHW conv weights -> "o16" (the NEON direct convolution,
+ * bnnc_neon_conv2d_f32): per group, blocks of `width` output channels
+ * (bnnc_layout_o16_width: 16, or 4 * ceil(mg / 4) for groups of fewer than
+ * 16 channels), each (cg, taps, width), the block's channels side by side
+ * per tap, zero past the group's channels. */
+static inline int32_t bnnc_layout_o16_width(int32_t mg) {
+  return mg >= 16 ? 16 : (mg + 3) / 4 * 4;
+}
+
+static inline size_t bnnc_layout_o16_floats(int32_t m, int32_t cg, int32_t taps,
+                                            int32_t group) {
+  const int32_t mg = m / group, width = bnnc_layout_o16_width(mg);
+  return (size_t)group * (size_t)((mg + width - 1) / width) * (size_t)width *
+         (size_t)cg * (size_t)taps;
+}
+
+static inline void bnnc_layout_o16(int32_t m, int32_t cg, int32_t taps,
+                                   int32_t group, const float *oihw,
+                                   float *out) {
+  const size_t mg = (size_t)(m / group);
+  const size_t width = (size_t)bnnc_layout_o16_width((int32_t)mg);
+  const size_t blocks = (mg + width - 1) / width;
+  const size_t ncg = (size_t)cg, ntaps = (size_t)taps;
+  size_t i;
+  for (i = 0; i < bnnc_layout_o16_floats(m, cg, taps, group); ++i)
+    out[i] = 0.0f;
+  for (size_t o = 0; o < (size_t)m; ++o) {
+    const size_t g = o / mg, j = o % mg;
+    for (size_t ci = 0; ci < ncg; ++ci)
+      for (size_t t = 0; t < ntaps; ++t)
+        out[(((g * blocks + j / width) * ncg + ci) * ntaps + t) * width +
+            j % width] = oihw[(o * ncg + ci) * ntaps + t];
+  }
+}
+
 /* Dense weights -> panels of `width` output columns: (ceil(n / width), k,
  * width), the panel's columns side by side per k, zero past n. `w` is
  * (n, k) when transposed (PyTorch Linear, Gemm transB = 1), else (k, n). */
