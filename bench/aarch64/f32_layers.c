@@ -170,6 +170,11 @@ int main(int argc, char **argv) {
   const float *wk = w;
   const int direct = !l->gemm && p.group != p.c &&
                      !(p.kh == 1 && p.kw == 1 && p.stride_w == 1 && p.pad_left == 0);
+  if (!naive && l->gemm) { /* a constant B: the compiler's n16 panels */
+    float *panel = malloc(bnnc_layout_n16_floats(l->m, l->h) * sizeof *panel);
+    bnnc_layout_n16(l->m, l->h, 0, w, panel);
+    wk = panel;
+  }
   if (!naive && direct) { /* the compiler's o16 panels */
     const int32_t cg = p.c / p.group;
     float *panel = malloc(bnnc_layout_o16_floats(p.m, cg, p.kh * p.kw, p.group) *

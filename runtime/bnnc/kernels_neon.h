@@ -727,9 +727,13 @@ BNNC_NEON_INLINE float32x4x4_t bnnc_neon_ld1x(const float *p, const int32_t cv) 
   const float32x4_t w##3 = (cv) > 3 ? vld1q_f32((WT) + 12) : w##0;
 
 /* ---- GEMM: y = act(A B + bias) ---------------------------------------------
- * A (m x k) and B (k x n) are read in place, row-major with any row stride:
- * no packed copy of either operand, so a run-time B (MatMul) costs no
- * scratch. A tile is `rows` (4, 2 or 1) rows x 16 (or 4) columns; per 4
+ * A (m x k) is read in place, row-major with any row stride. B (k x n) is
+ * either row-major with any row stride, read in place (a run-time B:
+ * MatMul, 1x1 convolutions; no packed copy, so no scratch), or in "n16"
+ * panels that the compiler writes for a constant B (bnnc/layouts.h:
+ * (ceil(n / 16), k, 16), zero past n): consecutive k of a panel are
+ * adjacent, so the B stream is one LD1 x4 with post-increment per k and
+ * no address arithmetic. A tile is `rows` (4, 2 or 1) rows x 16 (or 4) columns; per 4
  * values of k it loads 4 k of each A row (one LD1 per row), 4 B rows of 16
  * columns (one LD1 x4 each) and issues 16 FMLA by element per B row. The
  * last tile of a row overlaps the previous one when n is not a multiple of
@@ -740,6 +744,7 @@ typedef struct {
   ptrdiff_t lda;
   const float *b;
   ptrdiff_t ldb;
+  int32_t b_panels;      /* B in "n16" panels (ldb = 16), else row-major */
   const float *row_bias; /* [m] added to row i, or NULL */
   const float *col_bias; /* [n] added to column j, or NULL */
   int32_t relu;
@@ -749,6 +754,12 @@ typedef struct {
 
 /* x<r>: 4 values of k of A row r. */
 #define BNNC_NEON_XA(r) ((r) == 0 ? x0 : (r) == 1 ? x1 : (r) == 2 ? x2 : x3)
+/* B column j at k = 0 (column j at k is at + k * ldb). */
+BNNC_NEON_INLINE const float *bnnc_neon_gemm_col(const bnnc_neon_gemm_args *g,
+                                                 ptrdiff_t j) {
+  return g->b_panels ? g->b + j / 16 * 16 * (ptrdiff_t)g->k + j % 16 : g->b + j;
+}
+
 /* s<r><v> += B row (vector v) * lane t of A row r. */
 #define BNNC_NEON_GEMM_FMA(i)                                                  \
   if ((i) / 4 < rows && (i) % 4 < cv)                                          \
@@ -757,7 +768,7 @@ typedef struct {
   {                                                                            \
     enum { t = T };                                                            \
     const float32x4x4_t bv = bnnc_neon_ld1x(bp, cv);                           \
-    bp += g->ldb;                                                              \
+    bp += ldb;                                                                 \
     BNNC_NEON_EACH16(BNNC_NEON_GEMM_FMA)                                       \
   }
 #define BNNC_NEON_ZERO_ACC(i) float32x4_t s##i = vdupq_n_f32(0.0f);
@@ -773,30 +784,216 @@ typedef struct {
     vst1q_f32(g->y + (i0 + (i) / 4) * g->ldy + j0 + 4 * ((i) % 4), v);         \
   }
 
-/* Rows i0..i0+rows-1 x columns j0..j0+4cv-1; rows and cv are constants. */
+/* The k loop of a 4-row x 16-column tile, 4 k per iteration, in inline
+ * assembly for the reason of bnnc_neon_conv3x3_a16 (GCC 12 adds moves and
+ * address arithmetic to the intrinsics): the accumulators live in v0..v15
+ * (row r's vector v in v(4r+v)) and are stored to acc at the end. Per 4 k:
+ * one LDR of 4 k per A row (post-increment), one LD1 x4 of 16 B columns per
+ * k (post-increment by the row stride: 64 bytes for n16 panels), 64 FMLA
+ * by element: 74 instructions per 256 MACs with the loop control. */
+static inline void bnnc_neon_gemm_4x16(const float *a0, const float *a1,
+                                       const float *a2, const float *a3,
+                                       const float *b, ptrdiff_t ldb,
+                                       int32_t steps, float *acc) {
+  ldb *= (ptrdiff_t)sizeof(float); /* bytes */
+  __asm__ volatile(
+      "movi v0.16b, #0\n\tmovi v1.16b, #0\n\tmovi v2.16b, #0\n\t"
+      "movi v3.16b, #0\n\tmovi v4.16b, #0\n\tmovi v5.16b, #0\n\t"
+      "movi v6.16b, #0\n\tmovi v7.16b, #0\n\tmovi v8.16b, #0\n\t"
+      "movi v9.16b, #0\n\tmovi v10.16b, #0\n\tmovi v11.16b, #0\n\t"
+      "movi v12.16b, #0\n\tmovi v13.16b, #0\n\tmovi v14.16b, #0\n\t"
+      "movi v15.16b, #0\n\t"
+      "1:\n\t"
+      "ldr q20, [%[a0]], #16\n\t"
+      "ldr q21, [%[a1]], #16\n\t"
+      "ldr q22, [%[a2]], #16\n\t"
+      "ldr q23, [%[a3]], #16\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[0]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[0]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[0]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[0]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[0]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[0]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[0]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[0]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[0]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[0]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[0]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[0]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[0]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[0]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[0]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[0]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[1]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[1]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[1]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[1]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[1]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[1]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[1]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[1]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[1]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[1]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[1]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[1]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[1]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[1]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[1]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[1]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[2]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[2]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[2]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[2]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[2]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[2]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[2]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[2]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[2]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[2]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[2]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[2]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[2]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[2]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[2]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[2]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[3]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[3]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[3]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[3]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[3]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[3]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[3]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[3]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[3]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[3]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[3]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[3]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[3]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[3]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[3]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[3]\n\t"
+      "subs %w[n], %w[n], #1\n\t"
+      "b.ne 1b\n\t"
+      "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[acc]], #64\n\t"
+      "st1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[acc]], #64\n\t"
+      "st1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[acc]], #64\n\t"
+      "st1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[acc]]\n\t"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+        [b] "+r"(b), [n] "+r"(steps), [acc] "+r"(acc)
+      : [ldb] "r"(ldb)
+      : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+        "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
+        "v21", "v22", "v23", "cc", "memory");
+}
+
+/* The same for a 1-row x 16-column tile (dense layers of batch 1), 8 k
+ * per iteration: one LDP of 8 k of the A row, 8 LD1 x4 of B, 32 FMLA:
+ * 43 instructions per 128 MACs. Accumulators v0..v3. */
+static inline void bnnc_neon_gemm_1x16(const float *a0, const float *b,
+                                       ptrdiff_t ldb, int32_t steps,
+                                       float *acc) {
+  ldb *= (ptrdiff_t)sizeof(float); /* bytes */
+  __asm__ volatile(
+      "movi v0.16b, #0\n\tmovi v1.16b, #0\n\tmovi v2.16b, #0\n\t"
+      "movi v3.16b, #0\n\t"
+      "1:\n\t"
+      "ldp q20, q21, [%[a0]], #32\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[0]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[0]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[0]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[0]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[1]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[1]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[1]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[1]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[2]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[2]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[2]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[2]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[3]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[3]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[3]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[3]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[0]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[0]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[0]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[0]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[1]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[1]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[1]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[1]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[2]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[2]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[2]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[2]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[3]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[3]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[3]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[3]\n\t"
+      "subs %w[n], %w[n], #1\n\t"
+      "b.ne 1b\n\t"
+      "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[acc]]\n\t"
+      : [a0] "+r"(a0), [b] "+r"(b), [n] "+r"(steps)
+      : [ldb] "r"(ldb), [acc] "r"(acc)
+      : "v0", "v1", "v2", "v3", "v16", "v17", "v18", "v19", "v20", "v21",
+        "cc", "memory");
+}
+
+/* Rows i0..i0+rows-1 x columns j0..j0+4cv-1; rows, cv and panels (B in
+ * n16 panels: a constant row stride of 16) are constants. */
 BNNC_NEON_INLINE void bnnc_neon_gemm_tile(const bnnc_neon_gemm_args *g,
                                           ptrdiff_t i0, ptrdiff_t j0,
-                                          const int32_t rows, const int32_t cv) {
+                                          const int32_t rows, const int32_t cv,
+                                          const int32_t panels) {
   /* Rows past `rows` alias row 0; their products are never issued. */
   const float *a0 = g->a + i0 * g->lda;
   const float *a1 = rows > 1 ? a0 + g->lda : a0;
   const float *a2 = rows > 2 ? a1 + g->lda : a0;
   const float *a3 = rows > 3 ? a2 + g->lda : a0;
-  const float *bp = g->b + j0;
+  const ptrdiff_t ldb = panels ? 16 : g->ldb;
+  const float *bp = bnnc_neon_gemm_col(g, j0);
   BNNC_NEON_EACH16(BNNC_NEON_ZERO_ACC)
   float32x4_t x0, x1, x2, x3;
-  int32_t kk = 0;
-  for (; kk + 4 <= g->k; kk += 4) {
-    x0 = vld1q_f32(a0 + kk);
-    x1 = rows > 1 ? vld1q_f32(a1 + kk) : x0;
-    x2 = rows > 2 ? vld1q_f32(a2 + kk) : x0;
-    x3 = rows > 3 ? vld1q_f32(a3 + kk) : x0;
+  const float *const a_end = a0 + (g->k & ~3);
+  if (rows == 4 && cv == 4 && a0 != a_end) {
+    float acc[64];
+    bnnc_neon_gemm_4x16(a0, a1, a2, a3, bp, ldb, g->k / 4, acc);
+#define BNNC_NEON_LOAD_S(i) s##i = vld1q_f32(acc + 4 * (i));
+    BNNC_NEON_EACH16(BNNC_NEON_LOAD_S)
+#undef BNNC_NEON_LOAD_S
+    a0 = a_end, a1 += g->k & ~3, a2 += g->k & ~3, a3 += g->k & ~3;
+    bp += (g->k & ~3) * ldb;
+  } else if (rows == 1 && cv == 4 && g->k >= 8) {
+    float acc[16];
+    bnnc_neon_gemm_1x16(a0, bp, ldb, g->k / 8, acc);
+    s0 = vld1q_f32(acc), s1 = vld1q_f32(acc + 4);
+    s2 = vld1q_f32(acc + 8), s3 = vld1q_f32(acc + 12);
+    a0 += g->k & ~7;
+    bp += (g->k & ~7) * ldb;
+  }
+  for (; a0 != a_end; a0 += 4, a1 += 4, a2 += 4, a3 += 4) {
+    x0 = vld1q_f32(a0);
+    x1 = rows > 1 ? vld1q_f32(a1) : x0;
+    x2 = rows > 2 ? vld1q_f32(a2) : x0;
+    x3 = rows > 3 ? vld1q_f32(a3) : x0;
     BNNC_NEON_GEMM_STEP(0)
     BNNC_NEON_GEMM_STEP(1)
     BNNC_NEON_GEMM_STEP(2)
     BNNC_NEON_GEMM_STEP(3)
   }
-  for (; kk < g->k; ++kk) {
+  for (int32_t kk = 0; kk < (g->k & 3); ++kk) {
     x0 = vld1q_dup_f32(a0 + kk);
     x1 = rows > 1 ? vld1q_dup_f32(a1 + kk) : x0;
     x2 = rows > 2 ? vld1q_dup_f32(a2 + kk) : x0;
@@ -812,7 +1009,7 @@ BNNC_NEON_INLINE void bnnc_neon_gemm_one(const bnnc_neon_gemm_args *g,
                                          ptrdiff_t i, ptrdiff_t j) {
   float acc = 0.0f;
   for (int32_t kk = 0; kk < g->k; ++kk)
-    acc = fmaf(g->a[i * g->lda + kk], g->b[kk * g->ldb + j], acc);
+    acc = fmaf(g->a[i * g->lda + kk], bnnc_neon_gemm_col(g, j)[kk * g->ldb], acc);
   if (g->row_bias)
     acc += g->row_bias[i];
   if (g->col_bias)
@@ -822,40 +1019,58 @@ BNNC_NEON_INLINE void bnnc_neon_gemm_one(const bnnc_neon_gemm_args *g,
 
 /* Rows i0..i0+rows-1, every column. */
 BNNC_NEON_INLINE void bnnc_neon_gemm_rows(const bnnc_neon_gemm_args *g,
-                                          ptrdiff_t i0, const int32_t rows) {
+                                          ptrdiff_t i0, const int32_t rows,
+                                          const int32_t panels) {
   ptrdiff_t j = 0;
   for (; j + 16 <= g->n; j += 16)
-    bnnc_neon_gemm_tile(g, i0, j, rows, 4);
+    bnnc_neon_gemm_tile(g, i0, j, rows, 4, panels);
   for (; j + 4 <= g->n; j += 4)
-    bnnc_neon_gemm_tile(g, i0, j, rows, 1);
-  if (j < g->n && g->n >= 4)
-    bnnc_neon_gemm_tile(g, i0, g->n - 4, rows, 1);
+    bnnc_neon_gemm_tile(g, i0, j, rows, 1, panels);
+  /* A panel's last 4-column tile may not cross into the next panel. */
+  if (j < g->n && g->n >= 4 && (!panels || (g->n - 4) / 16 == (g->n - 1) / 16))
+    bnnc_neon_gemm_tile(g, i0, g->n - 4, rows, 1, panels);
   else
     for (; j < g->n; ++j)
       for (int32_t r = 0; r < rows; ++r)
         bnnc_neon_gemm_one(g, i0 + r, j);
 }
 
-static inline void bnnc_neon_gemm_f32(const bnnc_neon_gemm_args *g) {
+BNNC_NEON_INLINE void bnnc_neon_gemm_run(const bnnc_neon_gemm_args *g,
+                                         const int32_t panels) {
   ptrdiff_t i = 0;
   for (; i + 4 <= g->m; i += 4)
-    bnnc_neon_gemm_rows(g, i, 4);
+    bnnc_neon_gemm_rows(g, i, 4, panels);
   for (; i + 2 <= g->m; i += 2)
-    bnnc_neon_gemm_rows(g, i, 2);
+    bnnc_neon_gemm_rows(g, i, 2, panels);
   for (; i < g->m; ++i)
-    bnnc_neon_gemm_rows(g, i, 1);
+    bnnc_neon_gemm_rows(g, i, 1, panels);
+}
+
+static inline void bnnc_neon_gemm_f32(const bnnc_neon_gemm_args *g) {
+  if (g->b_panels)
+    bnnc_neon_gemm_run(g, 1);
+  else
+    bnnc_neon_gemm_run(g, 0);
 }
 
 /* ---- Wrappers of the GEMM: dense layers, 1x1 convolutions, MatMul ------- */
 
-/* y = act(a (m x k) * B + bias) with B (k x n) row-major: the compiler
- * writes a constant Gemm B in this layout (transposed when transB is set),
- * a run-time untransposed B is passed as it is. bias is NULL or [n]. */
+/* y = act(a (m x k) * B + bias) with B (k x n) in n16 panels (a constant
+ * Gemm B, written by the compiler). bias is NULL or [n]. */
 static inline void bnnc_neon_dense_f32(int32_t m, int32_t n, int32_t k,
                                        const float *a, const float *b,
                                        const float *bias, int32_t relu,
                                        float *y) {
-  const bnnc_neon_gemm_args g = {m, n, k, a, k, b, n, NULL, bias, relu, y, n};
+  const bnnc_neon_gemm_args g = {m, n, k, a, k, b, 16, 1, NULL, bias, relu, y, n};
+  bnnc_neon_gemm_f32(&g);
+}
+
+/* The same with B (k x n) row-major, read in place (a run-time B). */
+static inline void bnnc_neon_gemm_rowmajor_f32(int32_t m, int32_t n, int32_t k,
+                                               const float *a, const float *b,
+                                               const float *bias, int32_t relu,
+                                               float *y) {
+  const bnnc_neon_gemm_args g = {m, n, k, a, k, b, n, 0, NULL, bias, relu, y, n};
   bnnc_neon_gemm_f32(&g);
 }
 
@@ -876,6 +1091,7 @@ static inline void bnnc_neon_conv1x1_f32(const bnnc_conv2d_params *p,
           cg,
           x + ((ptrdiff_t)n * p->c + (ptrdiff_t)g * cg) * plane,
           plane,
+          0,
           bias ? bias + (ptrdiff_t)g * mg : NULL,
           NULL,
           p->relu,
@@ -898,7 +1114,7 @@ static inline void bnnc_neon_matmul_f32(const bnnc_matmul_params *p,
     batches *= (size_t)p->batch_shape[d];
   for (size_t batch = 0; batch < batches; ++batch) {
     const bnnc_neon_gemm_args g = {p->m, p->n, p->k, a + ia * a_size, p->k,
-                                   b + ib * b_size, p->n, NULL, NULL, 0,
+                                   b + ib * b_size, p->n, 0, NULL, NULL, 0,
                                    y + batch * (size_t)p->m * (size_t)p->n,
                                    p->n};
     bnnc_neon_gemm_f32(&g);
@@ -997,6 +1213,10 @@ typedef struct {
   "ldur q16, [%[" X "], #" XOFF "]\n\t"                                        \
   "ldp q17, q18, [%[w], #" WOFF "]\n\t"                                        \
   "ldp q19, q20, [%[w], #" WOFF " + 32]\n\t" BNNC_NEON_A16_FMLA
+/* The template (one string literal for C) is longer than the 4095
+ * characters C99 promises to support; GCC and clang take it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 static inline void bnnc_neon_conv3x3_a16(const float *x, const float *w,
                                          int32_t cg, ptrdiff_t row,
                                          ptrdiff_t plane, ptrdiff_t wstep,
@@ -1036,6 +1256,7 @@ static inline void bnnc_neon_conv3x3_a16(const float *x, const float *w,
         "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
         "cc", "memory");
 }
+#pragma GCC diagnostic pop
 #undef BNNC_NEON_A16_TAP
 #undef BNNC_NEON_A16_FMLA
 

@@ -139,6 +139,15 @@ static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
   bnnc_layout_panel(4, n, k, transposed, w, out);
 }
 
+/* "n16": 16-column panels (the NEON GEMM, bnnc_neon_dense_f32). */
+static inline size_t bnnc_layout_n16_floats(int32_t n, int32_t k) {
+  return bnnc_layout_panel_floats(16, n, k);
+}
+static inline void bnnc_layout_n16(int32_t n, int32_t k, int32_t transposed,
+                                   const float *w, float *out) {
+  bnnc_layout_panel(16, n, k, transposed, w, out);
+}
+
 /* "n8": 8-column panels (the Cortex-M dense kernel, bnnc_cm_dense_f32). */
 static inline size_t bnnc_layout_n8_floats(int32_t n, int32_t k) {
   return bnnc_layout_panel_floats(8, n, k);

@@ -93,6 +93,9 @@ protected:
   static std::string floatEpilogue(bnn::BConv2DOp op, CEmitter &e);
   static std::string conv2dParams(bnn::Conv2DOp op, CEmitter &e);
   static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
+  /// The bnnc_matmul_params of a MatMul; empty (after an error) when the
+  /// batch has more than 8 dimensions.
+  static std::string matmulParams(bnn::MatMulOp op, CEmitter &e);
   static std::string packParams(bnn::PackOp op, CEmitter &e);
   static std::string recurrentParams(bnn::RecurrentOp op, CEmitter &e);
   /// `fn(params, x, w, r, bias, h0, c0, peephole, seq_lens, out)`: the call

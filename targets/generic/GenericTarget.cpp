@@ -413,12 +413,14 @@ LogicalResult GenericKernels::gemm(bnn::GemmOp op, CEmitter &e) {
   return success();
 }
 
-LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
+std::string GenericKernels::matmulParams(bnn::MatMulOp op, CEmitter &e) {
   auto a = shapeOf(op.getA()), b = shapeOf(op.getB());
   auto y = shapeOf(op.getOutput());
   ArrayRef<int64_t> batch = y.drop_back(2);
-  if (batch.size() > 8)
-    return op.emitError("more than 8 batch dimensions");
+  if (batch.size() > 8) {
+    op.emitError("more than 8 batch dimensions");
+    return "";
+  }
   ParamStruct p(e, "bnnc_matmul_params");
   p.field("m", a[a.size() - 2]).field("k", a.back()).field("n", b.back());
   p.field("batch_rank", static_cast<int64_t>(batch.size()));
@@ -428,8 +430,15 @@ LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
     p.array("a_batch_strides", broadcastStrides(a.drop_back(2), batch));
     p.array("b_batch_strides", broadcastStrides(b.drop_back(2), batch));
   }
+  return p.finish();
+}
+
+LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
+  std::string params = matmulParams(op, e);
+  if (params.empty())
+    return failure();
   emitKernelCall(e, "bnnc_matmul_f32",
-                 {p.finish(), e.input(op.getA()), e.input(op.getB(), "weight"),
+                 {params, e.input(op.getA()), e.input(op.getB(), "weight"),
                   e.output(op.getOutput())});
   return success();
 }
