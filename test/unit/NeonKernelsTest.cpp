@@ -412,6 +412,28 @@ TEST(NeonDepthwiseF32, RandomGeometries) {
   EXPECT_GT(cases, 80);
 }
 
+// "Same" 3x3 depthwise (stride 1, padding 1), the MobileNet case: whole
+// planes in 8-pixel x 4-row steps with edge steps at both ends of a row,
+// top and bottom rows, and 2- and 1-row groups for the remaining rows.
+TEST(NeonDepthwiseF32, SameThreeByThree) {
+  Rng rng(19);
+  for (int32_t h : {1, 2, 3, 5, 6, 7, 9})
+    for (int32_t w : {8, 9, 15, 16, 17, 56}) {
+      bnnc_conv2d_params p{};
+      p.n = 1;
+      p.c = p.m = p.group = 3;
+      p.h = p.oh = h;
+      p.w = p.ow = w;
+      p.kh = p.kw = 3;
+      p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+      p.pad_top = p.pad_left = 1;
+      p.relu = (h + w) % 2;
+      expectConvMatches(rng, p, true, convName(p),
+                        [&](const float *x, const float *wt, const float *b,
+                            float *y) { bnnc_neon_dwconv2d_f32(&p, x, wt, b, y); });
+    }
+}
+
 /// y = relu?(a * op(B) + bias) by the portable Gemm, B (n x k) transposed.
 std::vector<float> portableGemm(int32_t m, int32_t n, int32_t k,
                                 const std::vector<float> &a,
