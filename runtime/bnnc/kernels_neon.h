@@ -2,7 +2,9 @@
  * bnnc/kernels_neon.h - ARMv8-A NEON kernels of the aarch64 target.
  *
  * The aarch64 target calls these for binary convolutions and dense layers,
- * activation packing, and real-valued convolutions and Gemm; every other op
+ * activation packing, and real-valued convolutions, Gemm and MatMul (issue
+ * 17: register-blocked, fused multiply-add in the portable summation
+ * order; see "Real-valued kernels" below); every other op
  * uses the portable kernels (kernels_f32.h, kernels_binary.h), which the
  * compiler vectorizes on its own. docs/aarch64.md is the long form of this
  * comment: layouts, variant selection, instruction counts.
@@ -730,8 +732,9 @@ BNNC_NEON_INLINE float32x4x4_t bnnc_neon_ld1x(const float *p, const int32_t cv) 
  * A (m x k) is read in place, row-major with any row stride. B (k x n) is
  * either row-major with any row stride, read in place (a run-time B:
  * MatMul, 1x1 convolutions; no packed copy, so no scratch), or in "n16"
- * panels that the compiler writes for a constant B (bnnc/layouts.h:
- * (ceil(n / 16), k, 16), zero past n): consecutive k of a panel are
+ * panels that the compiler writes for a constant B (bnnc/layouts.h: per
+ * 16 columns (k, 16), a last partial panel 4 * ceil(r / 4) wide, zero past
+ * n): consecutive k of a panel are
  * adjacent, so the B stream is one LD1 x4 with post-increment per k and
  * no address arithmetic. A tile is `rows` (4, 2 or 1) rows x 16 (or 4) columns; per 4
  * values of k it loads 4 k of each A row (one LD1 per row), 4 B rows of 16
@@ -744,7 +747,7 @@ typedef struct {
   ptrdiff_t lda;
   const float *b;
   ptrdiff_t ldb;
-  int32_t b_panels;      /* B in "n16" panels (ldb = 16), else row-major */
+  int32_t b_panels;      /* B in "n16" panels (ldb: the last one's width) */
   const float *row_bias; /* [m] added to row i, or NULL */
   const float *col_bias; /* [n] added to column j, or NULL */
   int32_t relu;
@@ -754,10 +757,16 @@ typedef struct {
 
 /* x<r>: 4 values of k of A row r. */
 #define BNNC_NEON_XA(r) ((r) == 0 ? x0 : (r) == 1 ? x1 : (r) == 2 ? x2 : x3)
-/* B column j at k = 0 (column j at k is at + k * ldb). */
+/* B column j at k = 0, and the distance between its consecutive k: the row
+ * stride, or in n16 panels 16 in full panels and the last panel's width
+ * (ldb) in a partial one. */
 BNNC_NEON_INLINE const float *bnnc_neon_gemm_col(const bnnc_neon_gemm_args *g,
                                                  ptrdiff_t j) {
   return g->b_panels ? g->b + j / 16 * 16 * (ptrdiff_t)g->k + j % 16 : g->b + j;
+}
+BNNC_NEON_INLINE ptrdiff_t bnnc_neon_gemm_kstep(const bnnc_neon_gemm_args *g,
+                                                ptrdiff_t j) {
+  return g->b_panels && j / 16 < g->n / 16 ? 16 : g->ldb;
 }
 
 /* s<r><v> += B row (vector v) * lane t of A row r. */
@@ -962,7 +971,8 @@ BNNC_NEON_INLINE void bnnc_neon_gemm_tile(const bnnc_neon_gemm_args *g,
   const float *a1 = rows > 1 ? a0 + g->lda : a0;
   const float *a2 = rows > 2 ? a1 + g->lda : a0;
   const float *a3 = rows > 3 ? a2 + g->lda : a0;
-  const ptrdiff_t ldb = panels ? 16 : g->ldb;
+  /* 16-column tiles of panels are in full panels: a constant stride. */
+  const ptrdiff_t ldb = panels && cv == 4 ? 16 : bnnc_neon_gemm_kstep(g, j0);
   const float *bp = bnnc_neon_gemm_col(g, j0);
   BNNC_NEON_EACH16(BNNC_NEON_ZERO_ACC)
   float32x4_t x0, x1, x2, x3;
@@ -1009,7 +1019,8 @@ BNNC_NEON_INLINE void bnnc_neon_gemm_one(const bnnc_neon_gemm_args *g,
                                          ptrdiff_t i, ptrdiff_t j) {
   float acc = 0.0f;
   for (int32_t kk = 0; kk < g->k; ++kk)
-    acc = fmaf(g->a[i * g->lda + kk], bnnc_neon_gemm_col(g, j)[kk * g->ldb], acc);
+    acc = fmaf(g->a[i * g->lda + kk],
+               bnnc_neon_gemm_col(g, j)[kk * bnnc_neon_gemm_kstep(g, j)], acc);
   if (g->row_bias)
     acc += g->row_bias[i];
   if (g->col_bias)
@@ -1061,7 +1072,8 @@ static inline void bnnc_neon_dense_f32(int32_t m, int32_t n, int32_t k,
                                        const float *a, const float *b,
                                        const float *bias, int32_t relu,
                                        float *y) {
-  const bnnc_neon_gemm_args g = {m, n, k, a, k, b, 16, 1, NULL, bias, relu, y, n};
+  const int32_t last = n % 16 ? (n % 16 + 3) / 4 * 4 : 16; /* partial panel */
+  const bnnc_neon_gemm_args g = {m, n, k, a, k, b, last, 1, NULL, bias, relu, y, n};
   bnnc_neon_gemm_f32(&g);
 }
 

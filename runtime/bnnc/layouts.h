@@ -139,13 +139,26 @@ static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
   bnnc_layout_panel(4, n, k, transposed, w, out);
 }
 
-/* "n16": 16-column panels (the NEON GEMM, bnnc_neon_dense_f32). */
+/* "n16" (the NEON GEMM, bnnc_neon_dense_f32): panels of 16 output columns,
+ * (k, 16) each, the last panel only 4 * ceil(r / 4) columns wide when r =
+ * n mod 16 columns remain (as much padding as the "n4" layout), zero past
+ * n. `w` is (n, k) when transposed, else (k, n). */
 static inline size_t bnnc_layout_n16_floats(int32_t n, int32_t k) {
-  return bnnc_layout_panel_floats(16, n, k);
+  return (size_t)((n + 3) / 4 * 4) * (size_t)k;
 }
 static inline void bnnc_layout_n16(int32_t n, int32_t k, int32_t transposed,
                                    const float *w, float *out) {
-  bnnc_layout_panel(16, n, k, transposed, w, out);
+  const size_t cols = (size_t)n, depth = (size_t)k, full = cols / 16;
+  const size_t last = (cols % 16 + 3) / 4 * 4; /* width of a partial panel */
+  size_t i;
+  for (i = 0; i < bnnc_layout_n16_floats(n, k); ++i)
+    out[i] = 0.0f;
+  for (size_t j = 0; j < cols; ++j) {
+    const size_t width = j / 16 < full ? 16 : last;
+    for (size_t kk = 0; kk < depth; ++kk)
+      out[j / 16 * 16 * depth + kk * width + j % 16] =
+          transposed ? w[j * depth + kk] : w[kk * cols + j];
+  }
 }
 
 /* "n8": 8-column panels (the Cortex-M dense kernel, bnnc_cm_dense_f32). */

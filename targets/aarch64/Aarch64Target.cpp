@@ -319,7 +319,8 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
   std::string node = e.currentNodeId();
   std::string weight = e.defineArray(
       node + "_weight_n16",
-      "weights of " + node + ", NEON n16 layout (out/16, in, 16)", n16);
+      "weights of " + node + ", NEON n16 layout (out/16, in, 16; a partial last panel 4k wide)",
+      n16);
   variantComment(e, "NEON GEMM, B in n16 panels");
   emitDenseCall(e, op, "bnnc_neon_dense_f32", *dense, weight);
   return success();
@@ -331,10 +332,10 @@ LogicalResult Aarch64Kernels::matmul(bnn::MatMulOp op, CEmitter &e) {
   std::string params = matmulParams(op, e);
   if (params.empty())
     return failure();
+  std::string a = e.input(op.getA()), b = e.input(op.getB(), "weight");
+  std::string y = e.output(op.getOutput());
   variantComment(e, "NEON GEMM per batch index, operands read in place");
-  emitKernelCall(e, "bnnc_neon_matmul_f32",
-                 {params, e.input(op.getA()), e.input(op.getB(), "weight"),
-                  e.output(op.getOutput())});
+  emitKernelCall(e, "bnnc_neon_matmul_f32", {params, a, b, y});
   return success();
 }
 
