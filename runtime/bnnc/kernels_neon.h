@@ -1145,9 +1145,9 @@ static inline void bnnc_neon_matmul_f32(const bnnc_matmul_params *p,
 
 /* ---- Direct convolution ----------------------------------------------------
  * NCHW, weights in the "o16" panel layout (bnnc/layouts.h): per group,
- * blocks of up to 16 output channels, each (cg, kh, kw, width) with the
- * block's channels side by side per tap (width = 16, or 4 * ceil(mg / 4)
- * when a group has fewer than 16 channels; zero past the channels).
+ * blocks of 16 output channels, each (cg, kh, kw, width) with the block's
+ * channels side by side per tap (width 16, a last partial block
+ * 4 * ceil(r / 4); zero past the channels).
  *
  * - 4 pixels x 16 channels (16 accumulators, one per channel, 4 pixels in
  *   the lanes): pixels whose taps all lie inside the row, stride 1 (LD1 of
@@ -1485,23 +1485,23 @@ static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p,
                                         const float *x, const float *wp,
                                         const float *bias, float *y) {
   const int32_t cg = p->c / p->group, mg = p->m / p->group;
-  const int32_t width = bnnc_layout_o16_width(mg);
-  const int32_t blocks = (mg + width - 1) / width;
+  const int32_t blocks = (mg + 15) / 16;
   const ptrdiff_t in_plane = (ptrdiff_t)p->h * p->w;
   const ptrdiff_t out_plane = (ptrdiff_t)p->oh * p->ow;
-  const ptrdiff_t panel = (ptrdiff_t)cg * p->kh * p->kw * width;
+  const ptrdiff_t taps = (ptrdiff_t)p->kh * p->kw;
+  const ptrdiff_t group_floats = (ptrdiff_t)(mg + 3) / 4 * 4 * cg * taps;
   const int32_t s2 = p->stride_w == 2;
   bnnc_neon_conv_block b;
   b.p = p;
-  b.width = width;
   b.cg = cg;
   for (int32_t n = 0; n < p->n; ++n)
     for (int32_t g = 0; g < p->group; ++g)
       for (int32_t k = 0; k < blocks; ++k) {
-        const int32_t o0 = g * mg + k * width;
-        b.valid = mg - k * width < width ? mg - k * width : width;
+        const int32_t o0 = g * mg + k * 16;
+        b.valid = mg - k * 16 < 16 ? mg - k * 16 : 16;
+        b.width = bnnc_layout_o16_width(mg, k);
         b.x = x + ((ptrdiff_t)n * p->c + (ptrdiff_t)g * cg) * in_plane;
-        b.w = wp + ((ptrdiff_t)g * blocks + k) * panel;
+        b.w = wp + g * group_floats + (ptrdiff_t)k * 16 * cg * taps;
         b.y = y + ((ptrdiff_t)n * p->m + o0) * out_plane;
         for (int32_t j = 0; j < 16; ++j)
           b.bias[j] = bias && j < b.valid ? bias[o0 + j] : 0.0f;

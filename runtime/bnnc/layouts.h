@@ -75,37 +75,38 @@ static inline void bnnc_layout_o4(int32_t m, int32_t cg, int32_t taps,
 }
 
 /* Float OIHW conv weights -> "o16" (the NEON direct convolution,
- * bnnc_neon_conv2d_f32): per group, blocks of `width` output channels
- * (bnnc_layout_o16_width: 16, or 4 * ceil(mg / 4) for groups of fewer than
- * 16 channels), each (cg, taps, width), the block's channels side by side
- * per tap, zero past the group's channels. */
-static inline int32_t bnnc_layout_o16_width(int32_t mg) {
-  return mg >= 16 ? 16 : (mg + 3) / 4 * 4;
+ * bnnc_neon_conv2d_f32): per group, blocks of 16 output channels, the last
+ * one 4 * ceil(r / 4) wide when r = mg mod 16 channels remain (the padding
+ * of "o4"); each block (cg, taps, width), the block's channels side by side
+ * per tap, zero past the group's channels. A group takes
+ * 4 * ceil(mg / 4) * cg * taps floats. */
+static inline int32_t bnnc_layout_o16_width(int32_t mg, int32_t block) {
+  const int32_t rest = mg - 16 * block;
+  return rest >= 16 ? 16 : (rest + 3) / 4 * 4;
 }
 
 static inline size_t bnnc_layout_o16_floats(int32_t m, int32_t cg, int32_t taps,
                                             int32_t group) {
-  const int32_t mg = m / group, width = bnnc_layout_o16_width(mg);
-  return (size_t)group * (size_t)((mg + width - 1) / width) * (size_t)width *
-         (size_t)cg * (size_t)taps;
+  return (size_t)group * (size_t)((m / group + 3) / 4 * 4) * (size_t)cg *
+         (size_t)taps;
 }
 
 static inline void bnnc_layout_o16(int32_t m, int32_t cg, int32_t taps,
                                    int32_t group, const float *oihw,
                                    float *out) {
-  const size_t mg = (size_t)(m / group);
-  const size_t width = (size_t)bnnc_layout_o16_width((int32_t)mg);
-  const size_t blocks = (mg + width - 1) / width;
-  const size_t ncg = (size_t)cg, ntaps = (size_t)taps;
+  const size_t mg = (size_t)(m / group), ncg = (size_t)cg, ntaps = (size_t)taps;
+  const size_t group_floats = (mg + 3) / 4 * 4 * ncg * ntaps;
   size_t i;
   for (i = 0; i < bnnc_layout_o16_floats(m, cg, taps, group); ++i)
     out[i] = 0.0f;
   for (size_t o = 0; o < (size_t)m; ++o) {
     const size_t g = o / mg, j = o % mg;
+    const size_t width =
+        (size_t)bnnc_layout_o16_width((int32_t)mg, (int32_t)(j / 16));
+    float *block = out + g * group_floats + j / 16 * 16 * ncg * ntaps;
     for (size_t ci = 0; ci < ncg; ++ci)
       for (size_t t = 0; t < ntaps; ++t)
-        out[(((g * blocks + j / width) * ncg + ci) * ntaps + t) * width +
-            j % width] = oihw[(o * ncg + ci) * ntaps + t];
+        block[(ci * ntaps + t) * width + j % 16] = oihw[(o * ncg + ci) * ntaps + t];
   }
 }
 

@@ -274,13 +274,13 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
   SmallVector<float> values = floatsOf(*weights);
   SmallVector<float> o16(bnnc_layout_o16_floats(m, cg, taps, group));
   bnnc_layout_o16(m, cg, taps, group, values.data(), o16.data());
-  int64_t width = bnnc_layout_o16_width(static_cast<int32_t>(m / group));
+  int64_t width = bnnc_layout_o16_width(static_cast<int32_t>(m / group), 0);
   std::string node = e.currentNodeId();
   std::string params = conv2dParams(op, e);
   std::string weight = e.defineArray(
       node + "_weight_o16",
       ("weights of " + node + ", NEON o16 layout (group, out/" + Twine(width) +
-       ", in, kh, kw, " + Twine(width) + ")")
+       ", in, kh, kw, " + Twine(width) + "; a partial last block 4k wide)")
           .str(),
       o16);
   std::string x = e.input(op.getInput());
