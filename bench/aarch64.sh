@@ -32,7 +32,7 @@ loop() { # loop <region>: a hot loop body of kernels_neon.h, with llvm-mca
   /usr/bin/python3 "$ROOT/bench/aarch64/innerloop.py" "$WORK/layers.s" "$1" \
     --mca llvm-mca-19 --cpu cortex-a53 --cpu cortex-a72
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 {
   echo "# aarch64 benchmarks"
@@ -75,6 +75,43 @@ done
 
   echo '```'
 } >> "$OUT"
+
+# ---- Real-valued layers: bnnc's NEON kernel vs onnx2c-style naive C -------
+$CC $CFLAGS -I"$RUNTIME" "$ROOT/bench/aarch64/f32_layers.c" -o "$WORK/f32_layers"
+f32_call() { # f32_call <layer> <impl>: instructions of one call
+  echo $(( $(insns "$WORK/f32_layers" "$1" "$2" 1) - $(insns "$WORK/f32_layers" "$1" "$2" 0) ))
+}
+{
+  echo
+  echo "## Real-valued layers (one call; bench/aarch64/f32_layers.c)"
+  echo
+  echo "NEON: the kernel the aarch64 target selects for the shape (docs/aarch64.md),"
+  echo "ReLU and bias fused, weights in the compiler's layouts. Naive: the C onnx2c"
+  echo "emits for the layer (constant dimensions, a bounds test per tap), built with"
+  echo "the same flags. MACs: oh x ow x m x kh x kw x c/group, padded taps included"
+  echo "(m x n x k for GEMMs)."
+  echo
+  echo "| layer | MACs | NEON insns | NEON MACs/insn | naive insns | naive / NEON |"
+  echo "|---|---|---|---|---|---|"
+} >> "$OUT"
+for layer in conv56:115605504:"conv 3x3 64->64 @ 56x56" \
+             conv14:115605504:"conv 3x3 256->256 @ 14x14" \
+             conv3x3_16:589824:"conv 3x3 16->16 @ 16x16" \
+             conv3x3_32_s2:589824:"conv 3x3 32->32 stride 2 @ 16x16" \
+             conv1x1_256:12845056:"conv 1x1 256->256 @ 14x14" \
+             conv1x1_32:262144:"conv 1x1 32->32 @ 16x16" \
+             gemm256:16777216:"GEMM 256x256x256 (constant B)" \
+             dense1024:1048576:"dense 1024->1024, batch 1" \
+             dw3x3_64:1806336:"depthwise 3x3, 64 ch @ 56x56" \
+             dw3x3_32:73728:"depthwise 3x3, 32 ch @ 16x16" \
+             dw5x5_32:204800:"depthwise 5x5, 32 ch @ 16x16" \
+             conv3x1_16:196608:"conv 3x1 16->16 @ 16x16" \
+             conv1x3_16:196608:"conv 1x3 16->16 @ 16x16" \
+             stft:1540096:"1 ch 1x512 stride 160 (STFT), 64 out, 8000 samples"; do
+  IFS=: read -r name macs label <<< "$layer"
+  n=$(f32_call "$name" neon); v=$(f32_call "$name" naive)
+  echo "| $label | $macs | $n | $(ratio "$macs" "$n") | $v | $(ratio "$v" "$n") |" >> "$OUT"
+done
 
 # ---- End-to-end models: binary vs --no-binarize ---------------------------
 {

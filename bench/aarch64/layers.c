@@ -144,8 +144,8 @@ int main(int argc, char **argv) {
   } else if (s->hw == 1) {
     float *x = fill_floats((size_t)s->c);
     float *w = fill_floats((size_t)s->m * s->c);
-    float *w4 = malloc(bnnc_layout_n4_floats(s->m, s->c) * sizeof *w4);
-    bnnc_layout_n4(s->m, s->c, 1, w, w4);
+    float *w4 = malloc(bnnc_layout_n16_floats(s->m, s->c) * sizeof *w4);
+    bnnc_layout_n16(s->m, s->c, 1, w, w4);
     float *y = calloc((size_t)s->m, sizeof *y);
     for (int i = 0; i < calls; ++i)
       bench_fdense(s->m, s->c, x, w4, NULL, y);
@@ -167,8 +167,8 @@ int main(int argc, char **argv) {
     fp.group = 1;
     float *x = fill_floats(pixels * (size_t)s->c);
     float *w = fill_floats((size_t)s->m * s->c * taps);
-    float *w4 = malloc(bnnc_layout_o4_floats(s->m, s->c, taps, 1) * sizeof *w4);
-    bnnc_layout_o4(s->m, s->c, taps, 1, w, w4);
+    float *w4 = malloc(bnnc_layout_o16_floats(s->m, s->c, taps, 1) * sizeof *w4);
+    bnnc_layout_o16(s->m, s->c, taps, 1, w, w4);
     float *y = calloc(out_pixels * (size_t)s->m, sizeof *y);
     for (int i = 0; i < calls; ++i)
       bench_fconv(&fp, x, w4, NULL, y);

@@ -2,7 +2,9 @@
  * bnnc/kernels_neon.h - ARMv8-A NEON kernels of the aarch64 target.
  *
  * The aarch64 target calls these for binary convolutions and dense layers,
- * activation packing, and real-valued convolutions and Gemm; every other op
+ * activation packing, and real-valued convolutions, Gemm and MatMul (issue
+ * 17: register-blocked, fused multiply-add in the portable summation
+ * order; see "Real-valued kernels" below); every other op
  * uses the portable kernels (kernels_f32.h, kernels_binary.h), which the
  * compiler vectorizes on its own. docs/aarch64.md is the long form of this
  * comment: layouts, variant selection, instruction counts.
@@ -44,6 +46,7 @@
 
 #include "bnnc/kernels_binary.h"
 #include "bnnc/kernels_f32.h"
+#include "bnnc/layouts.h"
 
 /* Epilogue of the NEON binary convolution; every array has ceil(m/8)*8
  * entries, padded by the compiler (scale 1, bias 0, slope 0, threshold
@@ -673,344 +676,1154 @@ static inline void bnnc_neon_pack_f32(const bnnc_bpack_params *p, const float *x
   }
 }
 
-/* ---- Real-valued convolution ----------------------------------------------
- * NCHW, weights in the "o4" layout (bnnc/layouts.h): the 4 output channels
- * of a block side by side per (input channel, tap), so one LD1 gives the
- * multipliers of all four. Along a row, pixels whose whole window is inside
- * the image (stride 1) run 16 at a time (16 accumulators: 4 channels x 4
- * vectors; per tap one weight load, one LD1 x4 of inputs, 16 FMLA by lane),
- * then 4 at a time; the others (borders, strides > 1) run one pixel x 4
- * channels with FMLA by scalar over the valid taps. */
+/* ---- Real-valued kernels (issue 17) ----------------------------------------
+ * Every float kernel below accumulates each output in the portable kernel's
+ * order (input channel, kernel row, kernel column, skipping padded taps; k
+ * ascending for GEMM), starting from 0 and adding the bias last, like
+ * kernels_f32.h. The one difference is the fused multiply-add (FMLA): each
+ * step rounds once instead of twice, so results are within the documented
+ * tolerance of the generic target, not bit-identical (docs/aarch64.md). No
+ * kernel allocates or keeps scratch beyond a few registers' worth of locals.
+ *
+ * Register blocking: an output tile is 16 accumulators (4 lanes each). Per
+ * multiply step one operand is a vector along the output's contiguous axis
+ * (pixels of a row, columns of a matrix row) and the other is broadcast from
+ * a lane (FMLA by element), so one LD1 of each side feeds 16 FMLA: 18
+ * instructions per 64 MACs in the inner loops. */
 
-/* acc += x (4 pixels) * lane j of wv, for the 4 channels j. */
-#define BNNC_NEON_FMA4(q, xv)                                                  \
-  c0##q = vfmaq_laneq_f32(c0##q, xv, wv, 0);                                   \
-  c1##q = vfmaq_laneq_f32(c1##q, xv, wv, 1);                                   \
-  c2##q = vfmaq_laneq_f32(c2##q, xv, wv, 2);                                   \
-  c3##q = vfmaq_laneq_f32(c3##q, xv, wv, 3);
+/* The 16 channels (or rows x vectors) of a tile. */
+#define BNNC_NEON_EACH16(F)                                                    \
+  F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13)   \
+      F(14) F(15)
 
-/* The valid taps of one output position, input channel by channel, with
- * pointers stepped instead of recomputed: X0 is the input at the first
- * valid row's column of tap KX0 for channel 0. STEP sees xs (input) and wt
- * (the tap's 4 weights). */
-#define BNNC_NEON_CONV_TAPS(X0, KX0, KX1, STEP)                                \
-  {                                                                            \
-    const float *xc = (X0) + (ptrdiff_t)(iy0 + r->ky0 * dh) * p->w;            \
-    const float *wc = r->wb + ((ptrdiff_t)r->ky0 * kw + (KX0)) * 4;            \
-    for (int32_t ci = 0; ci < r->cg;                                           \
-         ++ci, xc += in_plane, wc += (ptrdiff_t)kh * kw * 4) {                 \
-      const float *xr = xc, *wr = wc;                                          \
-      for (int32_t ky = r->ky0; ky < r->ky1;                                   \
-           ++ky, xr += (ptrdiff_t)dh * p->w, wr += (ptrdiff_t)kw * 4) {        \
-        if ((KX1) - (KX0) == 3) { /* 3-wide rows unrolled */                   \
-          {                                                                    \
-            const float *xs = xr, *wt = wr;                                    \
-            STEP                                                               \
-          }                                                                    \
-          {                                                                    \
-            const float *xs = xr + dw, *wt = wr + 4;                           \
-            STEP                                                               \
-          }                                                                    \
-          {                                                                    \
-            const float *xs = xr + 2 * dw, *wt = wr + 8;                       \
-            STEP                                                               \
-          }                                                                    \
-        } else {                                                               \
-          const float *xs = xr, *wt = wr;                                      \
-          for (int32_t kx = (KX0); kx < (KX1); ++kx, xs += dw, wt += 4) {      \
-            STEP                                                               \
-          }                                                                    \
-        }                                                                      \
-      }                                                                        \
-    }                                                                          \
+/* The first `cv` 4-float vectors at p (cv is a constant after inlining),
+ * the others zero, with one LD1 (for streams whose address moves by a
+ * register). */
+BNNC_NEON_INLINE float32x4x4_t bnnc_neon_ld1x(const float *p, const int32_t cv) {
+  float32x4x4_t v;
+  if (cv == 4)
+    return vld1q_f32_x4(p);
+  v.val[3] = vdupq_n_f32(0.0f);
+  if (cv == 3) {
+    const float32x4x3_t t = vld1q_f32_x3(p);
+    v.val[0] = t.val[0], v.val[1] = t.val[1], v.val[2] = t.val[2];
+  } else if (cv == 2) {
+    const float32x4x2_t t = vld1q_f32_x2(p);
+    v.val[0] = t.val[0], v.val[1] = t.val[1], v.val[2] = v.val[3];
+  } else {
+    v.val[0] = vld1q_f32(p), v.val[1] = v.val[2] = v.val[3];
   }
+  return v;
+}
+
+/* Vector v of 4 variables named P0..P3 (v a constant). */
+#define BNNC_NEON_PICK(P, v)                                                   \
+  ((v) == 0 ? P##0 : (v) == 1 ? P##1 : (v) == 2 ? P##2 : P##3)
+/* w0..w3 = the first cv vectors at WT (the others repeat w0), as separate
+ * variables: GCC 12 keeps a float32x4x4_t in 4 consecutive registers and
+ * moves vectors in and out of it on every use. */
+#define BNNC_NEON_LDQ(w, WT, cv)                                               \
+  const float32x4_t w##0 = vld1q_f32(WT);                                      \
+  const float32x4_t w##1 = (cv) > 1 ? vld1q_f32((WT) + 4) : w##0;              \
+  const float32x4_t w##2 = (cv) > 2 ? vld1q_f32((WT) + 8) : w##0;              \
+  const float32x4_t w##3 = (cv) > 3 ? vld1q_f32((WT) + 12) : w##0;
+
+/* ---- GEMM: y = act(A B + bias) ---------------------------------------------
+ * A (m x k) is read in place, row-major with any row stride. B (k x n) is
+ * either row-major with any row stride, read in place (a run-time B:
+ * MatMul, 1x1 convolutions; no packed copy, so no scratch), or in "n16"
+ * panels that the compiler writes for a constant B (bnnc/layouts.h: per
+ * 16 columns (k, 16), a last partial panel 4 * ceil(r / 4) wide, zero past
+ * n): consecutive k of a panel are
+ * adjacent, so the B stream is one LD1 x4 with post-increment per k and
+ * no address arithmetic. A tile is `rows` (4, 2 or 1) rows x 16 (or 4) columns; per 4
+ * values of k it loads 4 k of each A row (one LD1 per row), 4 B rows of 16
+ * columns (one LD1 x4 each) and issues 16 FMLA by element per B row. The
+ * last tile of a row overlaps the previous one when n is not a multiple of
+ * 4 (the shared outputs are computed twice, identically). */
+typedef struct {
+  int32_t m, n, k;
+  const float *a;
+  ptrdiff_t lda;
+  const float *b;
+  ptrdiff_t ldb;
+  int32_t b_panels;      /* B in "n16" panels (ldb: the last one's width) */
+  const float *row_bias; /* [m] added to row i, or NULL */
+  const float *col_bias; /* [n] added to column j, or NULL */
+  int32_t relu;
+  float *y;
+  ptrdiff_t ldy;
+} bnnc_neon_gemm_args;
+
+/* x<r>: 4 values of k of A row r. */
+#define BNNC_NEON_XA(r) ((r) == 0 ? x0 : (r) == 1 ? x1 : (r) == 2 ? x2 : x3)
+/* B column j at k = 0, and the distance between its consecutive k: the row
+ * stride, or in n16 panels 16 in full panels and the last panel's width
+ * (ldb) in a partial one. */
+BNNC_NEON_INLINE const float *bnnc_neon_gemm_col(const bnnc_neon_gemm_args *g,
+                                                 ptrdiff_t j) {
+  return g->b_panels ? g->b + j / 16 * 16 * (ptrdiff_t)g->k + j % 16 : g->b + j;
+}
+BNNC_NEON_INLINE ptrdiff_t bnnc_neon_gemm_kstep(const bnnc_neon_gemm_args *g,
+                                                ptrdiff_t j) {
+  return g->b_panels && j / 16 < g->n / 16 ? 16 : g->ldb;
+}
+
+/* s<r><v> += B row (vector v) * lane t of A row r. */
+#define BNNC_NEON_GEMM_FMA(i)                                                  \
+  if ((i) / 4 < rows && (i) % 4 < cv)                                          \
+    s##i = vfmaq_laneq_f32(s##i, bv.val[(i) % 4], BNNC_NEON_XA((i) / 4), t);
+#define BNNC_NEON_GEMM_STEP(T)                                                 \
+  {                                                                            \
+    enum { t = T };                                                            \
+    const float32x4x4_t bv = bnnc_neon_ld1x(bp, cv);                           \
+    bp += ldb;                                                                 \
+    BNNC_NEON_EACH16(BNNC_NEON_GEMM_FMA)                                       \
+  }
+#define BNNC_NEON_ZERO_ACC(i) float32x4_t s##i = vdupq_n_f32(0.0f);
+#define BNNC_NEON_GEMM_OUT(i)                                                  \
+  if ((i) / 4 < rows && (i) % 4 < cv) {                                        \
+    float32x4_t v = s##i;                                                      \
+    if (g->row_bias)                                                           \
+      v = vaddq_f32(v, vdupq_n_f32(g->row_bias[i0 + (i) / 4]));                \
+    if (g->col_bias)                                                           \
+      v = vaddq_f32(v, vld1q_f32(g->col_bias + j0 + 4 * ((i) % 4)));           \
+    if (g->relu)                                                               \
+      v = vmaxq_f32(v, vdupq_n_f32(0.0f));                                     \
+    vst1q_f32(g->y + (i0 + (i) / 4) * g->ldy + j0 + 4 * ((i) % 4), v);         \
+  }
+
+/* The k loop of a 4-row x 16-column tile, 4 k per iteration, in inline
+ * assembly for the reason of bnnc_neon_conv3x3_a16 (GCC 12 adds moves and
+ * address arithmetic to the intrinsics): the accumulators live in v0..v15
+ * (row r's vector v in v(4r+v)) and are stored to acc at the end. Per 4 k:
+ * one LDR of 4 k per A row (post-increment), one LD1 x4 of 16 B columns per
+ * k (post-increment by the row stride: 64 bytes for n16 panels), 64 FMLA
+ * by element: 74 instructions per 256 MACs with the loop control. */
+static inline void bnnc_neon_gemm_4x16(const float *a0, const float *a1,
+                                       const float *a2, const float *a3,
+                                       const float *b, ptrdiff_t ldb,
+                                       int32_t steps, float *acc) {
+  ldb *= (ptrdiff_t)sizeof(float); /* bytes */
+  __asm__ volatile(
+      "movi v0.16b, #0\n\tmovi v1.16b, #0\n\tmovi v2.16b, #0\n\t"
+      "movi v3.16b, #0\n\tmovi v4.16b, #0\n\tmovi v5.16b, #0\n\t"
+      "movi v6.16b, #0\n\tmovi v7.16b, #0\n\tmovi v8.16b, #0\n\t"
+      "movi v9.16b, #0\n\tmovi v10.16b, #0\n\tmovi v11.16b, #0\n\t"
+      "movi v12.16b, #0\n\tmovi v13.16b, #0\n\tmovi v14.16b, #0\n\t"
+      "movi v15.16b, #0\n\t"
+      "1:\n\t"
+      "ldr q20, [%[a0]], #16\n\t"
+      "ldr q21, [%[a1]], #16\n\t"
+      "ldr q22, [%[a2]], #16\n\t"
+      "ldr q23, [%[a3]], #16\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[0]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[0]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[0]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[0]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[0]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[0]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[0]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[0]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[0]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[0]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[0]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[0]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[0]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[0]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[0]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[0]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[1]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[1]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[1]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[1]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[1]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[1]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[1]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[1]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[1]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[1]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[1]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[1]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[1]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[1]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[1]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[1]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[2]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[2]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[2]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[2]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[2]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[2]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[2]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[2]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[2]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[2]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[2]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[2]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[2]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[2]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[2]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[2]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[3]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[3]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[3]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[3]\n\t"
+      "fmla v4.4s, v16.4s, v21.s[3]\n\t"
+      "fmla v5.4s, v17.4s, v21.s[3]\n\t"
+      "fmla v6.4s, v18.4s, v21.s[3]\n\t"
+      "fmla v7.4s, v19.4s, v21.s[3]\n\t"
+      "fmla v8.4s, v16.4s, v22.s[3]\n\t"
+      "fmla v9.4s, v17.4s, v22.s[3]\n\t"
+      "fmla v10.4s, v18.4s, v22.s[3]\n\t"
+      "fmla v11.4s, v19.4s, v22.s[3]\n\t"
+      "fmla v12.4s, v16.4s, v23.s[3]\n\t"
+      "fmla v13.4s, v17.4s, v23.s[3]\n\t"
+      "fmla v14.4s, v18.4s, v23.s[3]\n\t"
+      "fmla v15.4s, v19.4s, v23.s[3]\n\t"
+      "subs %w[n], %w[n], #1\n\t"
+      "b.ne 1b\n\t"
+      "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[acc]], #64\n\t"
+      "st1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[acc]], #64\n\t"
+      "st1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[acc]], #64\n\t"
+      "st1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[acc]]\n\t"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+        [b] "+r"(b), [n] "+r"(steps), [acc] "+r"(acc)
+      : [ldb] "r"(ldb)
+      : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+        "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
+        "v21", "v22", "v23", "cc", "memory");
+}
+
+/* The same for a 1-row x 16-column tile (dense layers of batch 1), 8 k
+ * per iteration: one LDP of 8 k of the A row, 8 LD1 x4 of B, 32 FMLA:
+ * 43 instructions per 128 MACs. Accumulators v0..v3. */
+static inline void bnnc_neon_gemm_1x16(const float *a0, const float *b,
+                                       ptrdiff_t ldb, int32_t steps,
+                                       float *acc) {
+  ldb *= (ptrdiff_t)sizeof(float); /* bytes */
+  __asm__ volatile(
+      "movi v0.16b, #0\n\tmovi v1.16b, #0\n\tmovi v2.16b, #0\n\t"
+      "movi v3.16b, #0\n\t"
+      "1:\n\t"
+      "ldp q20, q21, [%[a0]], #32\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[0]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[0]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[0]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[0]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[1]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[1]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[1]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[1]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[2]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[2]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[2]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[2]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v20.s[3]\n\t"
+      "fmla v1.4s, v17.4s, v20.s[3]\n\t"
+      "fmla v2.4s, v18.4s, v20.s[3]\n\t"
+      "fmla v3.4s, v19.4s, v20.s[3]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[0]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[0]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[0]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[0]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[1]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[1]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[1]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[1]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[2]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[2]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[2]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[2]\n\t"
+      "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[ldb]\n\t"
+      "fmla v0.4s, v16.4s, v21.s[3]\n\t"
+      "fmla v1.4s, v17.4s, v21.s[3]\n\t"
+      "fmla v2.4s, v18.4s, v21.s[3]\n\t"
+      "fmla v3.4s, v19.4s, v21.s[3]\n\t"
+      "subs %w[n], %w[n], #1\n\t"
+      "b.ne 1b\n\t"
+      "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[acc]]\n\t"
+      : [a0] "+r"(a0), [b] "+r"(b), [n] "+r"(steps)
+      : [ldb] "r"(ldb), [acc] "r"(acc)
+      : "v0", "v1", "v2", "v3", "v16", "v17", "v18", "v19", "v20", "v21",
+        "cc", "memory");
+}
+
+/* Rows i0..i0+rows-1 x columns j0..j0+4cv-1; rows, cv and panels (B in
+ * n16 panels: a constant row stride of 16) are constants. */
+BNNC_NEON_INLINE void bnnc_neon_gemm_tile(const bnnc_neon_gemm_args *g,
+                                          ptrdiff_t i0, ptrdiff_t j0,
+                                          const int32_t rows, const int32_t cv,
+                                          const int32_t panels) {
+  /* Rows past `rows` alias row 0; their products are never issued. */
+  const float *a0 = g->a + i0 * g->lda;
+  const float *a1 = rows > 1 ? a0 + g->lda : a0;
+  const float *a2 = rows > 2 ? a1 + g->lda : a0;
+  const float *a3 = rows > 3 ? a2 + g->lda : a0;
+  /* 16-column tiles of panels are in full panels: a constant stride. */
+  const ptrdiff_t ldb = panels && cv == 4 ? 16 : bnnc_neon_gemm_kstep(g, j0);
+  const float *bp = bnnc_neon_gemm_col(g, j0);
+  BNNC_NEON_EACH16(BNNC_NEON_ZERO_ACC)
+  float32x4_t x0, x1, x2, x3;
+  const float *const a_end = a0 + (g->k & ~3);
+  if (rows == 4 && cv == 4 && a0 != a_end) {
+    float acc[64];
+    bnnc_neon_gemm_4x16(a0, a1, a2, a3, bp, ldb, g->k / 4, acc);
+#define BNNC_NEON_LOAD_S(i) s##i = vld1q_f32(acc + 4 * (i));
+    BNNC_NEON_EACH16(BNNC_NEON_LOAD_S)
+#undef BNNC_NEON_LOAD_S
+    a0 = a_end, a1 += g->k & ~3, a2 += g->k & ~3, a3 += g->k & ~3;
+    bp += (g->k & ~3) * ldb;
+  } else if (rows == 1 && cv == 4 && g->k >= 8) {
+    float acc[16];
+    bnnc_neon_gemm_1x16(a0, bp, ldb, g->k / 8, acc);
+    s0 = vld1q_f32(acc), s1 = vld1q_f32(acc + 4);
+    s2 = vld1q_f32(acc + 8), s3 = vld1q_f32(acc + 12);
+    a0 += g->k & ~7;
+    bp += (g->k & ~7) * ldb;
+  }
+  for (; a0 != a_end; a0 += 4, a1 += 4, a2 += 4, a3 += 4) {
+    x0 = vld1q_f32(a0);
+    x1 = rows > 1 ? vld1q_f32(a1) : x0;
+    x2 = rows > 2 ? vld1q_f32(a2) : x0;
+    x3 = rows > 3 ? vld1q_f32(a3) : x0;
+    BNNC_NEON_GEMM_STEP(0)
+    BNNC_NEON_GEMM_STEP(1)
+    BNNC_NEON_GEMM_STEP(2)
+    BNNC_NEON_GEMM_STEP(3)
+  }
+  for (int32_t kk = 0; kk < (g->k & 3); ++kk) {
+    x0 = vld1q_dup_f32(a0 + kk);
+    x1 = rows > 1 ? vld1q_dup_f32(a1 + kk) : x0;
+    x2 = rows > 2 ? vld1q_dup_f32(a2 + kk) : x0;
+    x3 = rows > 3 ? vld1q_dup_f32(a3 + kk) : x0;
+    BNNC_NEON_GEMM_STEP(0)
+  }
+  BNNC_NEON_EACH16(BNNC_NEON_GEMM_OUT)
+}
+
+/* One output (matrices less than 4 columns wide), in k order, fused like
+ * the vector tiles. */
+BNNC_NEON_INLINE void bnnc_neon_gemm_one(const bnnc_neon_gemm_args *g,
+                                         ptrdiff_t i, ptrdiff_t j) {
+  float acc = 0.0f;
+  for (int32_t kk = 0; kk < g->k; ++kk)
+    acc = fmaf(g->a[i * g->lda + kk],
+               bnnc_neon_gemm_col(g, j)[kk * bnnc_neon_gemm_kstep(g, j)], acc);
+  if (g->row_bias)
+    acc += g->row_bias[i];
+  if (g->col_bias)
+    acc += g->col_bias[j];
+  g->y[i * g->ldy + j] = bnnc_activate_f32(acc, g->relu);
+}
+
+/* Rows i0..i0+rows-1, every column. */
+BNNC_NEON_INLINE void bnnc_neon_gemm_rows(const bnnc_neon_gemm_args *g,
+                                          ptrdiff_t i0, const int32_t rows,
+                                          const int32_t panels) {
+  ptrdiff_t j = 0;
+  for (; j + 16 <= g->n; j += 16)
+    bnnc_neon_gemm_tile(g, i0, j, rows, 4, panels);
+  for (; j + 4 <= g->n; j += 4)
+    bnnc_neon_gemm_tile(g, i0, j, rows, 1, panels);
+  /* A panel's last 4-column tile may not cross into the next panel. */
+  if (j < g->n && g->n >= 4 && (!panels || (g->n - 4) / 16 == (g->n - 1) / 16))
+    bnnc_neon_gemm_tile(g, i0, g->n - 4, rows, 1, panels);
+  else
+    for (; j < g->n; ++j)
+      for (int32_t r = 0; r < rows; ++r)
+        bnnc_neon_gemm_one(g, i0 + r, j);
+}
+
+BNNC_NEON_INLINE void bnnc_neon_gemm_run(const bnnc_neon_gemm_args *g,
+                                         const int32_t panels) {
+  ptrdiff_t i = 0;
+  for (; i + 4 <= g->m; i += 4)
+    bnnc_neon_gemm_rows(g, i, 4, panels);
+  for (; i + 2 <= g->m; i += 2)
+    bnnc_neon_gemm_rows(g, i, 2, panels);
+  for (; i < g->m; ++i)
+    bnnc_neon_gemm_rows(g, i, 1, panels);
+}
+
+static inline void bnnc_neon_gemm_f32(const bnnc_neon_gemm_args *g) {
+  if (g->b_panels)
+    bnnc_neon_gemm_run(g, 1);
+  else
+    bnnc_neon_gemm_run(g, 0);
+}
+
+/* ---- Wrappers of the GEMM: dense layers, 1x1 convolutions, MatMul ------- */
+
+/* y = act(a (m x k) * B + bias) with B (k x n) in n16 panels (a constant
+ * Gemm B, written by the compiler). bias is NULL or [n]. */
+static inline void bnnc_neon_dense_f32(int32_t m, int32_t n, int32_t k,
+                                       const float *a, const float *b,
+                                       const float *bias, int32_t relu,
+                                       float *y) {
+  const int32_t last = n % 16 ? (n % 16 + 3) / 4 * 4 : 16; /* partial panel */
+  const bnnc_neon_gemm_args g = {m, n, k, a, k, b, last, 1, NULL, bias, relu, y, n};
+  bnnc_neon_gemm_f32(&g);
+}
+
+/* The same with B (k x n) row-major, read in place (a run-time B). */
+static inline void bnnc_neon_gemm_rowmajor_f32(int32_t m, int32_t n, int32_t k,
+                                               const float *a, const float *b,
+                                               const float *bias, int32_t relu,
+                                               float *y) {
+  const bnnc_neon_gemm_args g = {m, n, k, a, k, b, n, 0, NULL, bias, relu, y, n};
+  bnnc_neon_gemm_f32(&g);
+}
+
+/* 1x1 convolution, stride 1, no padding: per image and group the GEMM
+ * y (mg x hw) = w (mg x cg, ONNX order) * x (cg x hw). */
+static inline void bnnc_neon_conv1x1_f32(const bnnc_conv2d_params *p,
+                                         const float *x, const float *w,
+                                         const float *bias, float *y) {
+  const int32_t cg = p->c / p->group, mg = p->m / p->group;
+  const ptrdiff_t plane = (ptrdiff_t)p->h * p->w;
+  for (int32_t n = 0; n < p->n; ++n)
+    for (int32_t g = 0; g < p->group; ++g) {
+      const bnnc_neon_gemm_args args = {
+          mg,
+          (int32_t)plane,
+          cg,
+          w + (ptrdiff_t)g * mg * cg,
+          cg,
+          x + ((ptrdiff_t)n * p->c + (ptrdiff_t)g * cg) * plane,
+          plane,
+          0,
+          bias ? bias + (ptrdiff_t)g * mg : NULL,
+          NULL,
+          p->relu,
+          y + ((ptrdiff_t)n * p->m + (ptrdiff_t)g * mg) * plane,
+          plane};
+      bnnc_neon_gemm_f32(&args);
+    }
+}
+
+/* ---- Direct convolution ----------------------------------------------------
+ * NCHW, weights in the "o16" panel layout (bnnc/layouts.h): per group,
+ * blocks of 16 output channels, each (cg, kh, kw, width) with the block's
+ * channels side by side per tap (width 16, a last partial block
+ * 4 * ceil(r / 4); zero past the channels).
+ *
+ * - 4 pixels x 16 channels (16 accumulators, one per channel, 4 pixels in
+ *   the lanes): pixels whose taps all lie inside the row, stride 1 (LD1 of
+ *   4 neighbours) or 2 (LD2, even lanes). Per tap one LD1 of inputs, one
+ *   LD1 x4 of the 16 weights, 16 FMLA by element; 3x3 kernels fully
+ *   unrolled per input channel. The last tile of a row may overlap the
+ *   previous one.
+ * - 1 pixel x 16 channels (4 accumulators, channels in the lanes): the
+ *   other pixels (row borders, other strides), over the valid taps; runs of
+ *   4 neighbouring taps load 4 inputs at once and multiply them by lane
+ *   (so a 1-channel 1x512 strided conv runs 16 FMLA per 5 loads).
+ * Blocks of fewer channels issue 4 FMLA per 4 channels that exist. */
 
 typedef struct {
   const bnnc_conv2d_params *p;
-  const float *xg;   /* the group's input channels of image n */
-  const float *wb;   /* the block's o4 weights */
-  float *yo[4];      /* the 4 channels' output rows (oy) */
-  float bias[4];
-  int32_t valid;     /* channels of the block that exist */
-  int32_t cg, oy, ky0, ky1;
-} bnnc_neon_conv_row;
+  const float *x;  /* image n, the group's first input channel */
+  const float *w;  /* the block's panel: (cg, kh, kw, width) */
+  float *y;        /* image n, the block's first output channel */
+  int32_t width;   /* floats per tap in the panel */
+  int32_t valid;   /* output channels of the block, 1..16 */
+  int32_t cg;
+  float bias[16];  /* the block's biases, zero past `valid` */
+} bnnc_neon_conv_block;
 
-/* Pixels ox..ox+15 (all taps horizontally inside the image, stride 1). */
-BNNC_NEON_INLINE void bnnc_neon_conv_16(const bnnc_neon_conv_row *r, int32_t ox) {
-  const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * (size_t)p->w;
-  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
-  float32x4_t c00 = vdupq_n_f32(r->bias[0]), c01 = c00, c02 = c00, c03 = c00;
-  float32x4_t c10 = vdupq_n_f32(r->bias[1]), c11 = c10, c12 = c10, c13 = c10;
-  float32x4_t c20 = vdupq_n_f32(r->bias[2]), c21 = c20, c22 = c20, c23 = c20;
-  float32x4_t c30 = vdupq_n_f32(r->bias[3]), c31 = c30, c32 = c30, c33 = c30;
-  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
-  BNNC_NEON_CONV_TAPS(r->xg + (ox - p->pad_left), 0, kw, {
-                        const float32x4_t wv = vld1q_f32(wt);
-                        const float32x4x4_t xv = vld1q_f32_x4(xs);
-                        BNNC_NEON_FMA4(0, xv.val[0])
-                        BNNC_NEON_FMA4(1, xv.val[1])
-                        BNNC_NEON_FMA4(2, xv.val[2])
-                        BNNC_NEON_FMA4(3, xv.val[3])
-                      })
-  const float32x4_t zero = vdupq_n_f32(0.0f);
-#define BNNC_NEON_STORE16(j)                                                   \
-  if (j < r->valid) {                                                          \
-    if (p->relu) {                                                             \
-      c##j##0 = vmaxq_f32(c##j##0, zero);                                      \
-      c##j##1 = vmaxq_f32(c##j##1, zero);                                      \
-      c##j##2 = vmaxq_f32(c##j##2, zero);                                      \
-      c##j##3 = vmaxq_f32(c##j##3, zero);                                      \
-    }                                                                          \
-    vst1q_f32(r->yo[j] + ox, c##j##0);                                         \
-    vst1q_f32(r->yo[j] + ox + 4, c##j##1);                                     \
-    vst1q_f32(r->yo[j] + ox + 8, c##j##2);                                     \
-    vst1q_f32(r->yo[j] + ox + 12, c##j##3);                                    \
+/* a<c> += inputs (4 pixels) * weight of channel c. */
+#define BNNC_NEON_PX4_FMA(c)                                                   \
+  if ((c) < 4 * cv)                                                            \
+    a##c = vfmaq_laneq_f32(a##c, xv, BNNC_NEON_PICK(wv, (c) / 4), (c) % 4);
+#define BNNC_NEON_PX4_TAP(XS, WT)                                              \
+  {                                                                            \
+    const float32x4_t xv = s2 ? vld2q_f32(XS).val[0] : vld1q_f32(XS);          \
+    BNNC_NEON_LDQ(wv, WT, cv)                                                  \
+    BNNC_NEON_EACH16(BNNC_NEON_PX4_FMA)                                        \
   }
-  BNNC_NEON_STORE16(0) BNNC_NEON_STORE16(1) BNNC_NEON_STORE16(2)
-  BNNC_NEON_STORE16(3)
-#undef BNNC_NEON_STORE16
-}
-
-/* Pixels ox..ox+7 and ox..ox+3 (as above, 8 and 4 accumulators). */
-BNNC_NEON_INLINE void bnnc_neon_conv_8(const bnnc_neon_conv_row *r, int32_t ox) {
-  const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * (size_t)p->w;
-  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
-  float32x4_t c00 = vdupq_n_f32(r->bias[0]), c01 = c00;
-  float32x4_t c10 = vdupq_n_f32(r->bias[1]), c11 = c10;
-  float32x4_t c20 = vdupq_n_f32(r->bias[2]), c21 = c20;
-  float32x4_t c30 = vdupq_n_f32(r->bias[3]), c31 = c30;
-  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
-  BNNC_NEON_CONV_TAPS(r->xg + (ox - p->pad_left), 0, kw, {
-    const float32x4_t wv = vld1q_f32(wt);
-    const float32x4x2_t xv = vld1q_f32_x2(xs);
-    BNNC_NEON_FMA4(0, xv.val[0])
-    BNNC_NEON_FMA4(1, xv.val[1])
-  })
-  const float32x4_t zero = vdupq_n_f32(0.0f);
-#define BNNC_NEON_STORE8(j)                                                    \
-  if (j < r->valid) {                                                          \
-    vst1q_f32(r->yo[j] + ox, p->relu ? vmaxq_f32(c##j##0, zero) : c##j##0);    \
-    vst1q_f32(r->yo[j] + ox + 4, p->relu ? vmaxq_f32(c##j##1, zero) : c##j##1);\
+#define BNNC_NEON_ZERO_A(c) float32x4_t a##c = vdupq_n_f32(0.0f);
+/* bias + relu + store of channel c's 4 pixels. fma(1, b, a) = a + b
+ * exactly (one rounding), one instruction instead of DUP + FADD. */
+#define BNNC_NEON_PX4_OUT(c)                                                   \
+  if ((c) < 4 * cv && (c) < b->valid) {                                        \
+    float32x4_t v = vfmaq_laneq_f32(a##c, ones, bias.val[(c) / 4], (c) % 4);   \
+    if (p->relu)                                                               \
+      v = vmaxq_f32(v, vdupq_n_f32(0.0f));                                     \
+    vst1q_f32(yp + (c) * out_plane, v);                                        \
   }
-  BNNC_NEON_STORE8(0) BNNC_NEON_STORE8(1) BNNC_NEON_STORE8(2)
-  BNNC_NEON_STORE8(3)
-#undef BNNC_NEON_STORE8
+
+/* 4 pixels x 16 channels over full 3x3 windows of every input channel, in
+ * inline assembly: GCC 12 compiles the same intrinsics with ~10% more
+ * instructions (it moves accumulators between registers on every tap and
+ * does not pair all weight loads), and an asm statement cannot take 16
+ * read-write vector operands, so the accumulators live in v0..v15 for the
+ * whole channel loop and are stored to `acc` (channel c's 4 pixels at
+ * acc + 4c) at the end. Per tap: LDUR of the 4 pixels' inputs, two LDP of
+ * the 16 channels' weights (immediate offsets from the panel pointer), 16
+ * FMLA by element: 19 instructions per 64 MACs, plus 6 per channel. Same
+ * order of operations as the intrinsics it replaces. */
+#define BNNC_NEON_A16_FMLA \
+  "fmla v0.4s, v16.4s, v17.s[0]\n\t" \
+  "fmla v1.4s, v16.4s, v17.s[1]\n\t" \
+  "fmla v2.4s, v16.4s, v17.s[2]\n\t" \
+  "fmla v3.4s, v16.4s, v17.s[3]\n\t" \
+  "fmla v4.4s, v16.4s, v18.s[0]\n\t" \
+  "fmla v5.4s, v16.4s, v18.s[1]\n\t" \
+  "fmla v6.4s, v16.4s, v18.s[2]\n\t" \
+  "fmla v7.4s, v16.4s, v18.s[3]\n\t" \
+  "fmla v8.4s, v16.4s, v19.s[0]\n\t" \
+  "fmla v9.4s, v16.4s, v19.s[1]\n\t" \
+  "fmla v10.4s, v16.4s, v19.s[2]\n\t" \
+  "fmla v11.4s, v16.4s, v19.s[3]\n\t" \
+  "fmla v12.4s, v16.4s, v20.s[0]\n\t" \
+  "fmla v13.4s, v16.4s, v20.s[1]\n\t" \
+  "fmla v14.4s, v16.4s, v20.s[2]\n\t" \
+  "fmla v15.4s, v16.4s, v20.s[3]\n\t" \
+
+#define BNNC_NEON_A16_TAP(X, XOFF, WOFF)                                       \
+  "ldur q16, [%[" X "], #" XOFF "]\n\t"                                        \
+  "ldp q17, q18, [%[w], #" WOFF "]\n\t"                                        \
+  "ldp q19, q20, [%[w], #" WOFF " + 32]\n\t" BNNC_NEON_A16_FMLA
+/* The template (one string literal for C) is longer than the 4095
+ * characters C99 promises to support; GCC and clang take it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+static inline void bnnc_neon_conv3x3_a16(const float *x, const float *w,
+                                         int32_t cg, ptrdiff_t row,
+                                         ptrdiff_t plane, ptrdiff_t wstep,
+                                         float *acc) {
+  const float *x1, *x2;
+  /* Byte strides, as the address arithmetic uses them. */
+  row *= (ptrdiff_t)sizeof(float);
+  plane *= (ptrdiff_t)sizeof(float);
+  wstep *= (ptrdiff_t)sizeof(float);
+  __asm__ volatile(
+      "movi v0.16b, #0\n\tmovi v1.16b, #0\n\tmovi v2.16b, #0\n\t"
+      "movi v3.16b, #0\n\tmovi v4.16b, #0\n\tmovi v5.16b, #0\n\t"
+      "movi v6.16b, #0\n\tmovi v7.16b, #0\n\tmovi v8.16b, #0\n\t"
+      "movi v9.16b, #0\n\tmovi v10.16b, #0\n\tmovi v11.16b, #0\n\t"
+      "movi v12.16b, #0\n\tmovi v13.16b, #0\n\tmovi v14.16b, #0\n\t"
+      "movi v15.16b, #0\n\t"
+      "1:\n\t"
+      "add %[x1], %[x0], %[row]\n\t"
+      "add %[x2], %[x1], %[row]\n\t"
+      BNNC_NEON_A16_TAP("x0", "0", "0") BNNC_NEON_A16_TAP("x0", "4", "64")
+      BNNC_NEON_A16_TAP("x0", "8", "128") BNNC_NEON_A16_TAP("x1", "0", "192")
+      BNNC_NEON_A16_TAP("x1", "4", "256") BNNC_NEON_A16_TAP("x1", "8", "320")
+      BNNC_NEON_A16_TAP("x2", "0", "384") BNNC_NEON_A16_TAP("x2", "4", "448")
+      BNNC_NEON_A16_TAP("x2", "8", "512")
+      "add %[x0], %[x0], %[plane]\n\t"
+      "add %[w], %[w], %[wstep]\n\t"
+      "subs %w[n], %w[n], #1\n\t"
+      "b.ne 1b\n\t"
+      "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[acc]], #64\n\t"
+      "st1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[acc]], #64\n\t"
+      "st1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[acc]], #64\n\t"
+      "st1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[acc]]\n\t"
+      : [x0] "+r"(x), [w] "+r"(w), [n] "+r"(cg), [acc] "+r"(acc),
+        [x1] "=&r"(x1), [x2] "=&r"(x2)
+      : [row] "r"(row), [plane] "r"(plane), [wstep] "r"(wstep)
+      : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+        "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
+        "cc", "memory");
+}
+#pragma GCC diagnostic pop
+#undef BNNC_NEON_A16_TAP
+#undef BNNC_NEON_A16_FMLA
+
+/* Pixels ox..ox+3 of row oy, kernel rows ky0..ky1-1 (the valid ones); all
+ * columns' taps inside the row. cv (channel vectors), s2 (stride 2, else
+ * 1) and full3 (a 3x3 window, all rows valid, dilation_w 1) are constants:
+ * with the two loop nests in one function GCC's register allocator moves
+ * the accumulators between registers on every tap. */
+BNNC_NEON_INLINE void bnnc_neon_conv_px4(const bnnc_neon_conv_block *b,
+                                         int32_t oy, int32_t ox, int32_t ky0,
+                                         int32_t ky1, const int32_t cv,
+                                         const int32_t s2, const int32_t full3) {
+  const bnnc_conv2d_params *p = b->p;
+  /* 16-channel blocks have 16-float panels: a constant W makes every tap's
+   * weights an immediate offset from one pointer. */
+  const ptrdiff_t in_plane = (ptrdiff_t)p->h * p->w, W = cv == 4 ? 16 : b->width;
+  const ptrdiff_t kw = p->kw, dw = p->dilation_w;
+  const ptrdiff_t row = (ptrdiff_t)p->dilation_h * p->w;
+  const ptrdiff_t wstep = (ptrdiff_t)p->kh * kw * W;
+  const float *xc = b->x +
+                    (ptrdiff_t)(oy * p->stride_h - p->pad_top + ky0 * p->dilation_h) * p->w +
+                    (ox * p->stride_w - p->pad_left);
+  const float *wc = b->w + ky0 * kw * W;
+  BNNC_NEON_EACH16(BNNC_NEON_ZERO_A)
+  if (full3 && cv == 4 && !s2) {
+    float acc[64];
+    bnnc_neon_conv3x3_a16(xc, wc, b->cg, row, in_plane, wstep, acc);
+#define BNNC_NEON_LOAD_A(c) a##c = vld1q_f32(acc + 4 * (c));
+    BNNC_NEON_EACH16(BNNC_NEON_LOAD_A)
+#undef BNNC_NEON_LOAD_A
+  } else if (full3) {
+    for (int32_t ci = 0; ci < b->cg; ++ci, xc += in_plane, wc += wstep) {
+      BNNC_NEON_PX4_TAP(xc, wc)
+      BNNC_NEON_PX4_TAP(xc + 1, wc + W)
+      BNNC_NEON_PX4_TAP(xc + 2, wc + 2 * W)
+      BNNC_NEON_PX4_TAP(xc + row, wc + 3 * W)
+      BNNC_NEON_PX4_TAP(xc + row + 1, wc + 4 * W)
+      BNNC_NEON_PX4_TAP(xc + row + 2, wc + 5 * W)
+      BNNC_NEON_PX4_TAP(xc + 2 * row, wc + 6 * W)
+      BNNC_NEON_PX4_TAP(xc + 2 * row + 1, wc + 7 * W)
+      BNNC_NEON_PX4_TAP(xc + 2 * row + 2, wc + 8 * W)
+    }
+  } else {
+    for (int32_t ci = 0; ci < b->cg; ++ci, xc += in_plane, wc += wstep) {
+      const float *xr = xc, *wr = wc;
+      for (int32_t ky = ky0; ky < ky1; ++ky, xr += row, wr += kw * W) {
+        if (kw == 3) {
+          BNNC_NEON_PX4_TAP(xr, wr)
+          BNNC_NEON_PX4_TAP(xr + dw, wr + W)
+          BNNC_NEON_PX4_TAP(xr + 2 * dw, wr + 2 * W)
+        } else {
+          const float *xs = xr, *wt = wr;
+          for (ptrdiff_t kx = 0; kx < kw; ++kx, xs += dw, wt += W)
+            BNNC_NEON_PX4_TAP(xs, wt)
+        }
+      }
+    }
+  }
+  const ptrdiff_t out_plane = (ptrdiff_t)p->oh * p->ow;
+  float *yp = b->y + (ptrdiff_t)oy * p->ow + ox;
+  const float32x4_t ones = vdupq_n_f32(1.0f);
+  const float32x4x4_t bias = vld1q_f32_x4(b->bias);
+  BNNC_NEON_EACH16(BNNC_NEON_PX4_OUT)
 }
 
-BNNC_NEON_INLINE void bnnc_neon_conv_4(const bnnc_neon_conv_row *r, int32_t ox) {
-  const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * (size_t)p->w;
-  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
-  float32x4_t c00 = vdupq_n_f32(r->bias[0]), c10 = vdupq_n_f32(r->bias[1]);
-  float32x4_t c20 = vdupq_n_f32(r->bias[2]), c30 = vdupq_n_f32(r->bias[3]);
-  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
-  BNNC_NEON_CONV_TAPS(r->xg + (ox - p->pad_left), 0, kw, {
-    const float32x4_t wv = vld1q_f32(wt);
-    BNNC_NEON_FMA4(0, vld1q_f32(xs))
-  })
-  const float32x4_t zero = vdupq_n_f32(0.0f);
-#define BNNC_NEON_STORE4(j)                                                    \
-  if (j < r->valid)                                                            \
-    vst1q_f32(r->yo[j] + ox, p->relu ? vmaxq_f32(c##j##0, zero) : c##j##0);
-  BNNC_NEON_STORE4(0) BNNC_NEON_STORE4(1) BNNC_NEON_STORE4(2)
-  BNNC_NEON_STORE4(3)
-#undef BNNC_NEON_STORE4
-}
+/* c<j> (channels 4j..4j+3) += weights of tap T of a 4-tap run * input T. */
+#define BNNC_NEON_PX1_RUN_TAP(T)                                               \
+  {                                                                            \
+    BNNC_NEON_LDQ(wv, wt + (T) * W, cv)                                        \
+    c0 = vfmaq_laneq_f32(c0, wv0, xv, T);                                      \
+    if (cv > 1)                                                                \
+      c1 = vfmaq_laneq_f32(c1, wv1, xv, T);                                    \
+    if (cv > 2)                                                                \
+      c2 = vfmaq_laneq_f32(c2, wv2, xv, T);                                    \
+    if (cv > 3)                                                                \
+      c3 = vfmaq_laneq_f32(c3, wv3, xv, T);                                    \
+  }
 
-/* One pixel x 4 channels over its valid taps. */
-BNNC_NEON_INLINE void bnnc_neon_conv_1(const bnnc_neon_conv_row *r, int32_t ox) {
-  const bnnc_conv2d_params *p = r->p;
-  const size_t in_plane = (size_t)p->h * (size_t)p->w;
-  const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
+/* Pixel (oy, ox) x the block's channels, over its valid taps. */
+BNNC_NEON_INLINE void bnnc_neon_conv_px1(const bnnc_neon_conv_block *b,
+                                         int32_t oy, int32_t ox, int32_t ky0,
+                                         int32_t ky1, const int32_t cv) {
+  const bnnc_conv2d_params *p = b->p;
+  const ptrdiff_t in_plane = (ptrdiff_t)p->h * p->w, W = cv == 4 ? 16 : b->width;
+  const ptrdiff_t kw = p->kw, dw = p->dilation_w;
+  const ptrdiff_t row = (ptrdiff_t)p->dilation_h * p->w;
+  const ptrdiff_t wstep = (ptrdiff_t)p->kh * kw * W;
   int32_t kx0, kx1;
   bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
                    &kx0, &kx1);
-  const int32_t iy0 = r->oy * p->stride_h - p->pad_top;
-  const int32_t ix0 = ox * p->stride_w - p->pad_left;
-  float32x4_t acc = vld1q_f32(r->bias);
-  BNNC_NEON_CONV_TAPS(r->xg + ix0 + kx0 * dw, kx0, kx1,
-                      { acc = vfmaq_n_f32(acc, vld1q_f32(wt), *xs); })
-  if (p->relu)
-    acc = vmaxq_f32(acc, vdupq_n_f32(0.0f));
-  float v[4];
-  vst1q_f32(v, acc);
-  for (int32_t j = 0; j < r->valid; ++j)
-    r->yo[j][ox] = v[j];
+  const float *xc =
+      b->x + (ptrdiff_t)(oy * p->stride_h - p->pad_top + ky0 * p->dilation_h) * p->w +
+      ((ox * p->stride_w - p->pad_left) + kx0 * dw);
+  const float *wc = b->w + (ky0 * kw + kx0) * W;
+  float32x4_t c0 = vdupq_n_f32(0.0f), c1 = c0, c2 = c0, c3 = c0;
+  if (kx1 - kx0 == 2 && dw == 1) {
+    /* Two valid taps per kernel row (the border pixels of 3x3 windows):
+     * both inputs in one 64-bit load, multiplied by lane. */
+    for (int32_t ci = 0; ci < b->cg; ++ci, xc += in_plane, wc += wstep) {
+      const float *xr = xc, *wr = wc;
+      for (int32_t ky = ky0; ky < ky1; ++ky, xr += row, wr += kw * W) {
+        const float32x2_t xv = vld1_f32(xr);
+        BNNC_NEON_LDQ(wa, wr, cv)
+        BNNC_NEON_LDQ(wb, wr + W, cv)
+        c0 = vfmaq_lane_f32(vfmaq_lane_f32(c0, wa0, xv, 0), wb0, xv, 1);
+        if (cv > 1)
+          c1 = vfmaq_lane_f32(vfmaq_lane_f32(c1, wa1, xv, 0), wb1, xv, 1);
+        if (cv > 2)
+          c2 = vfmaq_lane_f32(vfmaq_lane_f32(c2, wa2, xv, 0), wb2, xv, 1);
+        if (cv > 3)
+          c3 = vfmaq_lane_f32(vfmaq_lane_f32(c3, wa3, xv, 0), wb3, xv, 1);
+      }
+    }
+  } else
+  for (int32_t ci = 0; ci < b->cg; ++ci, xc += in_plane, wc += wstep) {
+    const float *xr = xc, *wr = wc;
+    for (int32_t ky = ky0; ky < ky1; ++ky, xr += row, wr += kw * W) {
+      const float *xs = xr, *wt = wr;
+      int32_t kx = kx0;
+      if (dw == 1)
+        for (; kx + 4 <= kx1; kx += 4, xs += 4, wt += 4 * W) {
+          const float32x4_t xv = vld1q_f32(xs);
+          BNNC_NEON_PX1_RUN_TAP(0)
+          BNNC_NEON_PX1_RUN_TAP(1)
+          BNNC_NEON_PX1_RUN_TAP(2)
+          BNNC_NEON_PX1_RUN_TAP(3)
+        }
+      for (; kx < kx1; ++kx, xs += dw, wt += W) {
+        const float32x4_t xv = vld1q_dup_f32(xs);
+        BNNC_NEON_PX1_RUN_TAP(0)
+      }
+    }
+  }
+  const float32x4x4_t bias = vld1q_f32_x4(b->bias);
+  float v[16];
+  vst1q_f32(v, vaddq_f32(c0, bias.val[0]));
+  vst1q_f32(v + 4, vaddq_f32(c1, bias.val[1]));
+  vst1q_f32(v + 8, vaddq_f32(c2, bias.val[2]));
+  vst1q_f32(v + 12, vaddq_f32(c3, bias.val[3]));
+  const ptrdiff_t out_plane = (ptrdiff_t)p->oh * p->ow;
+  float *yp = b->y + (ptrdiff_t)oy * p->ow + ox;
+  for (int32_t c = 0; c < b->valid; ++c)
+    yp[c * out_plane] = bnnc_activate_f32(v[c], p->relu);
 }
 
-static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p, const float *x,
-                                        const float *w4, const float *bias,
-                                        float *y) {
+/* The columns [*lo, *hi) whose taps a 4-pixel tile of stride `stride` (1
+ * or 2; else none) loads inside the row: for stride 2 the LD2 reads one
+ * element past the last tap. */
+static inline void bnnc_neon_inner_columns(const bnnc_conv2d_params *p,
+                                           int32_t stride, int32_t *lo,
+                                           int32_t *hi) {
+  const int32_t span = (p->kw - 1) * p->dilation_w + 1 + (stride == 2);
+  const int32_t last = p->w - span + p->pad_left; /* last window start */
+  *lo = (p->pad_left + stride - 1) / stride;
+  *hi = (stride == 1 || stride == 2) && last >= 0 ? last / stride + 1 : 0;
+  if (*hi > p->ow)
+    *hi = p->ow;
+  if (*lo > *hi)
+    *lo = *hi;
+}
+
+/* Every output pixel of one channel block; cv and s2 are constants. */
+BNNC_NEON_INLINE void bnnc_neon_conv_block_run(const bnnc_neon_conv_block *b,
+                                               const int32_t cv,
+                                               const int32_t s2) {
+  const bnnc_conv2d_params *p = b->p;
+  int32_t lo, hi;
+  bnnc_neon_inner_columns(p, p->stride_w, &lo, &hi);
+  for (int32_t oy = 0; oy < p->oh; ++oy) {
+    int32_t ky0, ky1, ox = 0;
+    bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh, p->h,
+                     &ky0, &ky1);
+    for (; ox < lo; ++ox)
+      bnnc_neon_conv_px1(b, oy, ox, ky0, ky1, cv);
+    if (hi - lo >= 4) {
+      const int32_t full3 = p->kh == 3 && p->kw == 3 && ky1 - ky0 == 3 &&
+                            p->dilation_w == 1;
+      for (; ox < hi; ox += 4) {
+        const int32_t at = ox + 4 <= hi ? ox : hi - 4; /* may overlap */
+        if (full3)
+          bnnc_neon_conv_px4(b, oy, at, ky0, ky1, cv, s2, 1);
+        else
+          bnnc_neon_conv_px4(b, oy, at, ky0, ky1, cv, s2, 0);
+      }
+      ox = hi;
+    }
+    for (; ox < p->ow; ++ox)
+      bnnc_neon_conv_px1(b, oy, ox, ky0, ky1, cv);
+  }
+}
+
+/* One function per (channel vectors, stride) variant, so that cv and s2
+ * are constants in each. GCC's pre-register-allocation scheduler would
+ * hoist the loads of later taps ahead of the FMLAs, run out of vector
+ * registers and move accumulators around on every tap; the variants are
+ * compiled without it, as bnnc_neon_bconv_block. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define BNNC_NEON_NO_SCHED __attribute__((optimize("no-schedule-insns")))
+#else
+#define BNNC_NEON_NO_SCHED
+#endif
+#define BNNC_NEON_CONV_VARIANT(CV, S2)                                         \
+  BNNC_NEON_NO_SCHED static void bnnc_neon_conv_block_##CV##_##S2(            \
+      const bnnc_neon_conv_block *b) {                                         \
+    bnnc_neon_conv_block_run(b, CV, S2);                                       \
+  }
+BNNC_NEON_CONV_VARIANT(4, 0) BNNC_NEON_CONV_VARIANT(4, 1)
+BNNC_NEON_CONV_VARIANT(3, 0) BNNC_NEON_CONV_VARIANT(3, 1)
+BNNC_NEON_CONV_VARIANT(2, 0) BNNC_NEON_CONV_VARIANT(2, 1)
+BNNC_NEON_CONV_VARIANT(1, 0) BNNC_NEON_CONV_VARIANT(1, 1)
+#undef BNNC_NEON_CONV_VARIANT
+
+static inline void bnnc_neon_conv2d_f32(const bnnc_conv2d_params *p,
+                                        const float *x, const float *wp,
+                                        const float *bias, float *y) {
   const int32_t cg = p->c / p->group, mg = p->m / p->group;
-  const int32_t blocks = (mg + 3) / 4;
-  const size_t in_plane = (size_t)p->h * (size_t)p->w;
-  const size_t out_plane = (size_t)p->oh * (size_t)p->ow;
-  const size_t wblock = (size_t)cg * (size_t)p->kh * (size_t)p->kw * 4;
-  /* Columns whose window is inside the image horizontally: [lo, hi). */
-  const int32_t span = (p->kw - 1) * p->dilation_w + 1;
-  int32_t lo = p->pad_left, hi = p->w - span + p->pad_left + 1;
-  if (p->stride_w != 1 || hi > p->ow)
-    hi = p->stride_w != 1 ? 0 : p->ow;
-  if (lo > hi)
-    lo = hi;
-  bnnc_neon_conv_row r;
-  r.p = p;
-  r.cg = cg;
+  const int32_t blocks = (mg + 15) / 16;
+  const ptrdiff_t in_plane = (ptrdiff_t)p->h * p->w;
+  const ptrdiff_t out_plane = (ptrdiff_t)p->oh * p->ow;
+  const ptrdiff_t taps = (ptrdiff_t)p->kh * p->kw;
+  const ptrdiff_t group_floats = (ptrdiff_t)(mg + 3) / 4 * 4 * cg * taps;
+  const int32_t s2 = p->stride_w == 2;
+  bnnc_neon_conv_block b;
+  b.p = p;
+  b.cg = cg;
   for (int32_t n = 0; n < p->n; ++n)
     for (int32_t g = 0; g < p->group; ++g)
-      for (int32_t b = 0; b < blocks; ++b) {
-        const int32_t o0 = g * mg + 4 * b;
-        r.wb = w4 + ((size_t)g * (size_t)blocks + (size_t)b) * wblock;
-        r.valid = mg - 4 * b < 4 ? mg - 4 * b : 4;
-        r.xg = x + ((size_t)n * (size_t)p->c + (size_t)g * (size_t)cg) *
-                       in_plane;
-        for (int32_t j = 0; j < 4; ++j)
-          r.bias[j] = bias && j < r.valid ? bias[o0 + j] : 0.0f;
-        for (int32_t oy = 0; oy < p->oh; ++oy) {
-          int32_t ox = 0;
-          bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, p->dilation_h, p->kh,
-                           p->h, &r.ky0, &r.ky1);
-          r.oy = oy;
-          for (int32_t j = 0; j < 4; ++j) {
-            const int32_t o = o0 + (j < r.valid ? j : 0);
-            r.yo[j] = y + ((size_t)n * (size_t)p->m + (size_t)o) * out_plane +
-                      (size_t)oy * (size_t)p->ow;
-          }
-          for (; ox < lo; ++ox)
-            bnnc_neon_conv_1(&r, ox);
-          for (; ox + 16 <= hi; ox += 16)
-            bnnc_neon_conv_16(&r, ox);
-          for (; ox + 8 <= hi; ox += 8)
-            bnnc_neon_conv_8(&r, ox);
-          for (; ox + 4 <= hi; ox += 4)
-            bnnc_neon_conv_4(&r, ox);
-          if (ox < hi && hi - lo >= 4) { /* overlaps the previous 4 */
-            bnnc_neon_conv_4(&r, hi - 4);
-            ox = hi;
-          }
-          for (; ox < p->ow; ++ox)
-            bnnc_neon_conv_1(&r, ox);
+      for (int32_t k = 0; k < blocks; ++k) {
+        const int32_t o0 = g * mg + k * 16;
+        b.valid = mg - k * 16 < 16 ? mg - k * 16 : 16;
+        b.width = bnnc_layout_o16_width(mg, k);
+        b.x = x + ((ptrdiff_t)n * p->c + (ptrdiff_t)g * cg) * in_plane;
+        b.w = wp + g * group_floats + (ptrdiff_t)k * 16 * cg * taps;
+        b.y = y + ((ptrdiff_t)n * p->m + o0) * out_plane;
+        for (int32_t j = 0; j < 16; ++j)
+          b.bias[j] = bias && j < b.valid ? bias[o0 + j] : 0.0f;
+        switch (((b.valid + 3) / 4) * 2 + s2) {
+        case 8: bnnc_neon_conv_block_4_0(&b); break;
+        case 9: bnnc_neon_conv_block_4_1(&b); break;
+        case 6: bnnc_neon_conv_block_3_0(&b); break;
+        case 7: bnnc_neon_conv_block_3_1(&b); break;
+        case 4: bnnc_neon_conv_block_2_0(&b); break;
+        case 5: bnnc_neon_conv_block_2_1(&b); break;
+        case 3: bnnc_neon_conv_block_1_1(&b); break;
+        default: bnnc_neon_conv_block_1_0(&b); break;
         }
       }
 }
 
-#undef BNNC_NEON_FMA4
+#undef BNNC_NEON_PX4_FMA
+#undef BNNC_NEON_PX4_TAP
+#undef BNNC_NEON_PX4_OUT
+#undef BNNC_NEON_PX1_RUN_TAP
 
 /* ---- Depthwise real convolution ------------------------------------------
- * group = c = m (one input channel per output channel), weights as ONNX
- * stores them (m, 1, kh, kw). Inside the image (stride 1) 8 pixels per step:
- * per tap two loads and two FMLA by the tap's weight; elsewhere one pixel
- * over its valid taps. */
+ * group = c = m, weights as ONNX stores them (m, 1, kh, kw). Inside the
+ * image (stride 1) 16 pixels per step, then 4: per tap one LD1 x4 (x1) of
+ * inputs and 4 (1) FMLA by the tap's weight, in the generic order (kernel
+ * row, then column). A full 3x3 window keeps the 9 weights in 3 registers
+ * and multiplies by lane; other windows read each weight once per step.
+ * The remaining pixels (borders, other strides) run one at a time, scalar
+ * and fused like the vector steps. */
+
+#define BNNC_NEON_DW_FMA(q, w)                                                 \
+  if ((q) < pv)                                                                \
+    a##q = vfmaq_n_f32(a##q, BNNC_NEON_PICK(xv, q), w);
+#define BNNC_NEON_DW_FMA_LANE(q, wv, lane)                                     \
+  if ((q) < pv)                                                                \
+    a##q = vfmaq_laneq_f32(a##q, BNNC_NEON_PICK(xv, q), wv, lane);
+#define BNNC_NEON_DW_TAP(XS, W)                                                \
+  {                                                                            \
+    BNNC_NEON_LDQ(xv, XS, pv)                                                  \
+    BNNC_NEON_DW_FMA(0, W) BNNC_NEON_DW_FMA(1, W) BNNC_NEON_DW_FMA(2, W)       \
+    BNNC_NEON_DW_FMA(3, W)                                                     \
+  }
+#define BNNC_NEON_DW_TAP_LANE(XS, WV, LANE)                                    \
+  {                                                                            \
+    BNNC_NEON_LDQ(xv, XS, pv)                                                  \
+    BNNC_NEON_DW_FMA_LANE(0, WV, LANE) BNNC_NEON_DW_FMA_LANE(1, WV, LANE)      \
+    BNNC_NEON_DW_FMA_LANE(2, WV, LANE) BNNC_NEON_DW_FMA_LANE(3, WV, LANE)      \
+  }
+#define BNNC_NEON_DW_OUT(q)                                                    \
+  if ((q) < pv) {                                                              \
+    float32x4_t v = vaddq_f32(a##q, vdupq_n_f32(bias));                        \
+    if (relu)                                                                  \
+      v = vmaxq_f32(v, vdupq_n_f32(0.0f));                                     \
+    vst1q_f32(yr + 4 * (q), v);                                                \
+  }
+
+/* 4 pv pixels from xr (input row of kernel row ky0, first tap's column) of
+ * one channel; w = the channel's weights from kernel row ky0; wv0..wv2 the
+ * 9 weights of a full 3x3 window (used when full3). pv is a constant. */
+BNNC_NEON_INLINE void bnnc_neon_dw_tile(const bnnc_conv2d_params *p,
+                                        const float *xr, const float *w,
+                                        int32_t rows, int32_t full3,
+                                        float32x4_t wv0, float32x4_t wv1,
+                                        float32x4_t wv2, float bias,
+                                        float *yr, const int32_t pv) {
+  const ptrdiff_t row = (ptrdiff_t)p->dilation_h * p->w, dw = p->dilation_w;
+  const int32_t kw = p->kw, relu = p->relu;
+  float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  if (full3) {
+    BNNC_NEON_DW_TAP_LANE(xr, wv0, 0)
+    BNNC_NEON_DW_TAP_LANE(xr + 1, wv0, 1)
+    BNNC_NEON_DW_TAP_LANE(xr + 2, wv0, 2)
+    BNNC_NEON_DW_TAP_LANE(xr + row, wv0, 3)
+    BNNC_NEON_DW_TAP_LANE(xr + row + 1, wv1, 0)
+    BNNC_NEON_DW_TAP_LANE(xr + row + 2, wv1, 1)
+    BNNC_NEON_DW_TAP_LANE(xr + 2 * row, wv1, 2)
+    BNNC_NEON_DW_TAP_LANE(xr + 2 * row + 1, wv1, 3)
+    BNNC_NEON_DW_TAP_LANE(xr + 2 * row + 2, wv2, 0)
+  } else {
+    for (int32_t ky = 0; ky < rows; ++ky, xr += row, w += kw) {
+      if (kw == 5 && dw == 1) {
+        BNNC_NEON_DW_TAP(xr, w[0])
+        BNNC_NEON_DW_TAP(xr + 1, w[1])
+        BNNC_NEON_DW_TAP(xr + 2, w[2])
+        BNNC_NEON_DW_TAP(xr + 3, w[3])
+        BNNC_NEON_DW_TAP(xr + 4, w[4])
+      } else if (kw == 3) {
+        BNNC_NEON_DW_TAP(xr, w[0])
+        BNNC_NEON_DW_TAP(xr + dw, w[1])
+        BNNC_NEON_DW_TAP(xr + 2 * dw, w[2])
+      } else {
+        for (int32_t kx = 0; kx < kw; ++kx)
+          BNNC_NEON_DW_TAP(xr + kx * dw, w[kx])
+      }
+    }
+  }
+  BNNC_NEON_DW_OUT(0) BNNC_NEON_DW_OUT(1) BNNC_NEON_DW_OUT(2)
+  BNNC_NEON_DW_OUT(3)
+}
+
+/* 8 pixels x `rows` (1..4) output rows of a 3x3 window, stride and
+ * dilation 1, using window rows ky_lo..ky_hi-1 (the others are padding:
+ * the top and bottom rows of a plane); x is the input at the first output
+ * row's window row ky_lo, the first pixel's column. rows, ky_lo, ky_hi
+ * and edge are constants. Each input vector is
+ * loaded once and used by the up to 3 output rows whose windows contain
+ * its row: 6 input rows x 3 columns x 2 loads for 72 FMLA by lane (288
+ * MACs), against one load per FMLA for a single row. Every output still
+ * sums its taps in window order (row by row, left to right). */
+#define BNNC_NEON_DW4_W(t) ((t) < 4 ? wv0 : (t) < 8 ? wv1 : wv2)
+/* The first product of an output is a multiply: fma(x, w, 0) = x * w
+ * (up to the sign of a zero), and the accumulators need no zeroing. */
+#define BNNC_NEON_DW4_ACC(R, i, kx)                                            \
+  if ((R) < rows && (i) - (R) >= ky_lo && (i) - (R) < ky_hi) {                 \
+    const float32x4_t wv = BNNC_NEON_DW4_W(((i) - (R)) * 3 + (kx));            \
+    enum { lane = (((i) - (R)) * 3 + (kx)) & 3 };                              \
+    if ((i) - (R) == ky_lo && (kx) == 0) {                                     \
+      o##R##a = vmulq_laneq_f32(xa, wv, lane);                                 \
+      o##R##b = vmulq_laneq_f32(xb, wv, lane);                                 \
+    } else {                                                                   \
+      o##R##a = vfmaq_laneq_f32(o##R##a, xa, wv, lane);                        \
+      o##R##b = vfmaq_laneq_f32(o##R##b, xb, wv, lane);                        \
+    }                                                                          \
+  }
+/* The inputs of tap column kx for the 8 pixels, x at the pixels' centre
+ * column. edge 1 (the first 8 pixels of a row, left padding 1) and edge 2
+ * (the last 8, right padding 1) build the vector that would reach into the
+ * padding from an in-row load and zeros (EXT): padded taps then add
+ * 0 * weight, which leaves the sum unchanged for finite weights. */
+#define BNNC_NEON_DW4_TAP(i, kx)                                               \
+  if ((i) >= ky_lo && (i) < rows - 1 + ky_hi) {                                \
+    const float *xs = x + ((i) - ky_lo) * row;                                 \
+    float32x4_t xa, xb;                                                        \
+    if (edge == 1 && (kx) == 0) {                                              \
+      const float32x4_t v0 = vld1q_f32(xs), v1 = vld1q_f32(xs + 4);            \
+      xa = vextq_f32(vdupq_n_f32(0.0f), v0, 3);                                \
+      xb = vextq_f32(v0, v1, 3);                                               \
+    } else if (edge == 2 && (kx) == 2) {                                       \
+      const float32x4_t v0 = vld1q_f32(xs), v1 = vld1q_f32(xs + 4);            \
+      xa = vextq_f32(v0, v1, 1);                                               \
+      xb = vextq_f32(v1, vdupq_n_f32(0.0f), 1);                                \
+    } else {                                                                   \
+      xa = vld1q_f32(xs + (kx) - 1);                                           \
+      xb = vld1q_f32(xs + (kx) + 3);                                           \
+    }                                                                          \
+    BNNC_NEON_DW4_ACC(0, i, kx) BNNC_NEON_DW4_ACC(1, i, kx)                    \
+    BNNC_NEON_DW4_ACC(2, i, kx) BNNC_NEON_DW4_ACC(3, i, kx)                    \
+  }
+#define BNNC_NEON_DW4_ROW(i)                                                   \
+  BNNC_NEON_DW4_TAP(i, 0) BNNC_NEON_DW4_TAP(i, 1) BNNC_NEON_DW4_TAP(i, 2)
+#define BNNC_NEON_DW4_OUT(R)                                                   \
+  if ((R) < rows) {                                                            \
+    float32x4_t va = vaddq_f32(o##R##a, vdupq_n_f32(bias));                    \
+    float32x4_t vb = vaddq_f32(o##R##b, vdupq_n_f32(bias));                    \
+    if (relu) {                                                                \
+      va = vmaxq_f32(va, vdupq_n_f32(0.0f));                                   \
+      vb = vmaxq_f32(vb, vdupq_n_f32(0.0f));                                   \
+    }                                                                          \
+    vst1q_f32(y + (R) * ow, va);                                               \
+    vst1q_f32(y + (R) * ow + 4, vb);                                           \
+  }
+BNNC_NEON_INLINE void bnnc_neon_dw3x3_8x4(const float *x, ptrdiff_t row,
+                                          float32x4_t wv0, float32x4_t wv1,
+                                          float32x4_t wv2, float bias,
+                                          int32_t relu, float *y, ptrdiff_t ow,
+                                          const int32_t edge, const int32_t rows,
+                                          const int32_t ky_lo,
+                                          const int32_t ky_hi) {
+  float32x4_t o0a = vdupq_n_f32(0.0f), o0b = o0a, o1a = o0a, o1b = o0a;
+  float32x4_t o2a = o0a, o2b = o0a, o3a = o0a, o3b = o0a;
+  BNNC_NEON_DW4_ROW(0) BNNC_NEON_DW4_ROW(1) BNNC_NEON_DW4_ROW(2)
+  BNNC_NEON_DW4_ROW(3) BNNC_NEON_DW4_ROW(4) BNNC_NEON_DW4_ROW(5)
+  BNNC_NEON_DW4_OUT(0) BNNC_NEON_DW4_OUT(1) BNNC_NEON_DW4_OUT(2)
+  BNNC_NEON_DW4_OUT(3)
+}
+#undef BNNC_NEON_DW4_W
+#undef BNNC_NEON_DW4_ACC
+#undef BNNC_NEON_DW4_TAP
+#undef BNNC_NEON_DW4_ROW
+#undef BNNC_NEON_DW4_OUT
+
+/* One output pixel of one channel over its valid taps, scalar and fused
+ * like the vector steps (borders and strides the vector steps skip). */
+BNNC_NEON_INLINE float bnnc_neon_dw_pixel(const bnnc_conv2d_params *p,
+                                          const float *xp, const float *wc,
+                                          int32_t oy, int32_t ox, int32_t ky0,
+                                          int32_t ky1) {
+  int32_t kx0, kx1;
+  bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw, p->w,
+                   &kx0, &kx1);
+  const ptrdiff_t row = (ptrdiff_t)p->dilation_h * p->w, dw = p->dilation_w;
+  const float *xr = xp + (ptrdiff_t)(oy * p->stride_h - p->pad_top + ky0 * p->dilation_h) * p->w +
+                    ((ox * p->stride_w - p->pad_left) + kx0 * dw);
+  const float *wr = wc + ky0 * p->kw + kx0;
+  float acc = 0.0f;
+  for (int32_t ky = ky0; ky < ky1; ++ky, xr += row, wr += p->kw)
+    for (int32_t kx = 0; kx < kx1 - kx0; ++kx)
+      acc = fmaf(xr[kx * dw], wr[kx], acc);
+  return acc;
+}
+
+/* Output rows oy..oy+rows-1 of one channel, whole rows, in 8-pixel steps
+ * (3x3 window, stride and dilation 1, padding 1 on both sides, rows of at
+ * least 9 pixels): edge steps at both ends, the last overlapping the
+ * previous one. xr is the input row of the first output row's window row
+ * ky_lo. rows, ky_lo and ky_hi are constants. */
+BNNC_NEON_INLINE void bnnc_neon_dw3x3_span(const bnnc_conv2d_params *p,
+                                           const float *xr, float32x4_t wv0,
+                                           float32x4_t wv1, float32x4_t wv2,
+                                           float b, float *yr,
+                                           const int32_t rows,
+                                           const int32_t ky_lo,
+                                           const int32_t ky_hi) {
+  const int32_t ow = p->ow;
+  for (int32_t ox = 0; ox < ow; ox += 8) {
+    const int32_t at = ox + 8 <= ow ? ox : ow - 8;
+    if (at == 0)
+      bnnc_neon_dw3x3_8x4(xr, p->w, wv0, wv1, wv2, b, p->relu, yr, ow, 1,
+                          rows, ky_lo, ky_hi);
+    else if (at == ow - 8)
+      bnnc_neon_dw3x3_8x4(xr + at, p->w, wv0, wv1, wv2, b, p->relu, yr + at,
+                          ow, 2, rows, ky_lo, ky_hi);
+    else
+      bnnc_neon_dw3x3_8x4(xr + at, p->w, wv0, wv1, wv2, b, p->relu, yr + at,
+                          ow, 0, rows, ky_lo, ky_hi);
+  }
+}
+
+/* A whole plane of a 3x3 depthwise conv with stride 1, dilation 1 and
+ * padding 1 on every side ("same"), h >= 2 and w >= 9: the top row, groups
+ * of 4 rows (then 2, then 1), the bottom row, all in 8-pixel steps. */
+static inline void bnnc_neon_dw3x3_plane(const bnnc_conv2d_params *p,
+                                         const float *xp, float32x4_t wv0,
+                                         float32x4_t wv1, float32x4_t wv2,
+                                         float b, float *yp) {
+  const ptrdiff_t w = p->w, ow = p->ow;
+  int32_t oy = 1;
+  bnnc_neon_dw3x3_span(p, xp, wv0, wv1, wv2, b, yp, 1, 1, 3);
+  for (; oy + 4 <= p->oh - 1; oy += 4)
+    bnnc_neon_dw3x3_span(p, xp + (oy - 1) * w, wv0, wv1, wv2, b, yp + oy * ow,
+                         4, 0, 3);
+  for (; oy + 2 <= p->oh - 1; oy += 2)
+    bnnc_neon_dw3x3_span(p, xp + (oy - 1) * w, wv0, wv1, wv2, b, yp + oy * ow,
+                         2, 0, 3);
+  for (; oy < p->oh - 1; ++oy)
+    bnnc_neon_dw3x3_span(p, xp + (oy - 1) * w, wv0, wv1, wv2, b, yp + oy * ow,
+                         1, 0, 3);
+  bnnc_neon_dw3x3_span(p, xp + (oy - 1) * w, wv0, wv1, wv2, b, yp + oy * ow, 1,
+                       0, 2);
+}
+
+/* Rows oy..oy+3 of one channel with full 3x3 windows (stride and dilation
+ * 1): 8x4 steps on the columns [lo, hi), single pixels elsewhere. */
+BNNC_NEON_INLINE void bnnc_neon_dw3x3_rows4(const bnnc_conv2d_params *p,
+                                            const float *xp, const float *wc,
+                                            float32x4_t wv0, float32x4_t wv1,
+                                            float32x4_t wv2, float b,
+                                            float *yp, int32_t oy, int32_t lo,
+                                            int32_t hi) {
+  const float *xr = xp + (ptrdiff_t)(oy - p->pad_top) * p->w;
+  float *yr = yp + (ptrdiff_t)oy * p->ow;
+  const int32_t ow = p->ow;
+  for (int32_t ox = 0; ox < ow;) {
+    if (ox >= lo && ox < hi && hi - lo >= 8) {
+      const int32_t at = ox + 8 <= hi ? ox : hi - 8;
+      /* x at the pixels' centre column: at - pad_left + 1 >= 1 */
+      bnnc_neon_dw3x3_8x4(xr + (at - p->pad_left + 1), p->w, wv0, wv1, wv2, b,
+                          p->relu, yr + at, ow, 0, 4, 0, 3);
+      ox = at + 8;
+      continue;
+    }
+    for (int32_t r = 0; r < 4; ++r)
+      yr[(ptrdiff_t)r * ow + ox] = bnnc_activate_f32(
+          bnnc_neon_dw_pixel(p, xp, wc, oy + r, ox, 0, 3) + b, p->relu);
+    ++ox;
+  }
+}
+
 static inline void bnnc_neon_dwconv2d_f32(const bnnc_conv2d_params *p,
                                           const float *x, const float *w,
                                           const float *bias, float *y) {
-  const size_t in_plane = (size_t)p->h * (size_t)p->w;
-  const size_t out_plane = (size_t)p->oh * (size_t)p->ow;
+  const ptrdiff_t in_plane = (ptrdiff_t)p->h * p->w;
+  const ptrdiff_t out_plane = (ptrdiff_t)p->oh * p->ow;
   const int32_t kh = p->kh, kw = p->kw, dh = p->dilation_h, dw = p->dilation_w;
-  const int32_t span = (kw - 1) * dw + 1;
-  int32_t lo = p->pad_left, hi = p->w - span + p->pad_left + 1;
-  if (p->stride_w != 1 || hi > p->ow)
-    hi = p->stride_w != 1 ? 0 : p->ow;
-  if (lo > hi)
-    lo = hi;
+  int32_t lo, hi;
+  bnnc_neon_inner_columns(p, 1, &lo, &hi);
+  if (p->stride_w != 1)
+    lo = hi = 0;
+  /* 3x3, stride 1, dilation 1, padding 1 on every side */
+  const int32_t same3 = kh == 3 && kw == 3 && p->stride_h == 1 &&
+                        p->stride_w == 1 && dh == 1 && dw == 1 &&
+                        p->pad_top == 1 && p->pad_left == 1 && p->oh == p->h &&
+                        p->ow == p->w && p->h >= 2 && p->w >= 9;
   for (int32_t plane = 0; plane < p->n * p->c; ++plane) {
     const int32_t ch = plane % p->c;
-    const float *xp = x + (size_t)plane * in_plane;
-    const float *wc = w + (size_t)ch * (size_t)kh * (size_t)kw;
+    const float *xp = x + plane * in_plane;
+    const float *wc = w + (ptrdiff_t)ch * kh * kw;
     const float b = bias ? bias[ch] : 0.0f;
-    float *yp = y + (size_t)plane * out_plane;
+    float *yp = y + plane * out_plane;
+    /* A 3x3 window's weights: 9 floats in 3 registers (lane 0 of the third;
+     * LD1R keeps the load inside the channel's 9 weights). */
+    const float32x4_t wv0 = vld1q_f32(wc), wv1 = vld1q_f32(wc + 4),
+                      wv2 = vld1q_dup_f32(wc + 8);
+    if (same3) {
+      bnnc_neon_dw3x3_plane(p, xp, wv0, wv1, wv2, b, yp);
+      continue;
+    }
+    /* Groups of 4 rows with full 3x3 windows (stride and dilation 1). */
+    const int32_t rows4 = kh == 3 && kw == 3 && p->stride_h == 1 && dh == 1 &&
+                          dw == 1 && p->stride_w == 1;
     for (int32_t oy = 0; oy < p->oh; ++oy) {
-      int32_t ky0, ky1, kx0, kx1, ox = 0;
+      int32_t ky0, ky1, ox = 0;
       bnnc_bvalid_taps(oy, p->stride_h, p->pad_top, dh, kh, p->h, &ky0, &ky1);
+      if (rows4 && ky0 == 0 && oy + 3 - p->pad_top + 2 < p->h) {
+        /* rows oy..oy+3 all have their 3 window rows inside the image */
+        bnnc_neon_dw3x3_rows4(p, xp, wc, wv0, wv1, wv2, b, yp, oy, lo, hi);
+        oy += 3;
+        continue;
+      }
       const int32_t iy0 = oy * p->stride_h - p->pad_top;
-      float *yr = yp + (size_t)oy * (size_t)p->ow;
+      const int32_t full3 = kh == 3 && kw == 3 && dw == 1 && ky1 - ky0 == 3;
+      const float *xr = xp + (ptrdiff_t)(iy0 + ky0 * dh) * p->w;
+      const float *wr = wc + ky0 * kw;
+      float *yr = yp + (ptrdiff_t)oy * p->ow;
       while (ox < p->ow) {
-        if (ox >= lo && ox + 8 <= hi) {
-          float32x4_t a0 = vdupq_n_f32(b), a1 = a0;
-          for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const float *xs = xp + (size_t)(iy0 + ky * dh) * (size_t)p->w +
-                              (ox - p->pad_left);
-            const float *wt = wc + ky * kw;
-            for (int32_t kx = 0; kx < kw; ++kx, xs += dw) {
-              const float32x4x2_t v = vld1q_f32_x2(xs);
-              a0 = vfmaq_n_f32(a0, v.val[0], wt[kx]);
-              a1 = vfmaq_n_f32(a1, v.val[1], wt[kx]);
-            }
-          }
-          if (p->relu) {
-            a0 = vmaxq_f32(a0, vdupq_n_f32(0.0f));
-            a1 = vmaxq_f32(a1, vdupq_n_f32(0.0f));
-          }
-          vst1q_f32(yr + ox, a0);
-          vst1q_f32(yr + ox + 4, a1);
-          ox += 8;
+        if (ox >= lo && ox + 16 <= hi) {
+          bnnc_neon_dw_tile(p, xr + (ox - p->pad_left), wr, ky1 - ky0, full3,
+                            wv0, wv1, wv2, b, yr + ox, 4);
+          ox += 16;
           continue;
         }
-        bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, dw, kw, p->w, &kx0, &kx1);
-        const int32_t ix0 = ox * p->stride_w - p->pad_left;
-        float acc = b;
-        for (int32_t ky = ky0; ky < ky1; ++ky)
-          for (int32_t kx = kx0; kx < kx1; ++kx)
-            acc += xp[(size_t)(iy0 + ky * dh) * (size_t)p->w +
-                      (size_t)(ix0 + kx * dw)] *
-                   wc[ky * kw + kx];
-        yr[ox] = bnnc_activate_f32(acc, p->relu);
+        if (ox >= lo && hi - lo >= 4 && ox < hi) {
+          /* 4 pixels; the last tile of the run overlaps the previous one. */
+          const int32_t at = ox + 4 <= hi ? ox : hi - 4;
+          bnnc_neon_dw_tile(p, xr + (at - p->pad_left), wr, ky1 - ky0, full3,
+                            wv0, wv1, wv2, b, yr + at, 1);
+          ox = at + 4;
+          continue;
+        }
+        yr[ox] = bnnc_activate_f32(
+            bnnc_neon_dw_pixel(p, xp, wc, oy, ox, ky0, ky1) + b, p->relu);
         ++ox;
       }
     }
   }
 }
 
-/* ---- Real-valued dense ----------------------------------------------------
- * y = act(a (m x k) * W^T + bias) with W in the "n4" layout (ceil(n / 4), k,
- * 4): 4 output columns side by side per k, zero past n. Per 4 values of k
- * one LD1 of the a row, one LD1 x4 of W and 4 FMLA by lane for 4 columns;
- * 2 rows of a share the weight loads. bias is NULL or an [n] vector. */
-static inline void bnnc_neon_dense_f32(int32_t m, int32_t n, int32_t k,
-                                       const float *a, const float *w4,
-                                       const float *bias, int32_t relu,
-                                       float *y) {
-  const int32_t blocks = (n + 3) / 4;
-  for (int32_t i = 0; i < m; i += 2) {
-    const int32_t rows = m - i < 2 ? m - i : 2;
-    const float *a0 = a + (size_t)i * (size_t)k;
-    const float *a1 = rows == 2 ? a0 + k : a0;
-    for (int32_t b = 0; b < blocks; ++b) {
-      const float *wb = w4 + (size_t)b * (size_t)k * 4;
-      float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
-      float32x4_t t0 = vdupq_n_f32(0.0f), t1 = vdupq_n_f32(0.0f);
-      int32_t kk = 0;
-      for (; kk + 4 <= k; kk += 4) {
-        const float32x4x4_t wv = vld1q_f32_x4(wb + (size_t)kk * 4);
-        const float32x4_t x0 = vld1q_f32(a0 + kk), x1 = vld1q_f32(a1 + kk);
-        s0 = vfmaq_laneq_f32(s0, wv.val[0], x0, 0);
-        t0 = vfmaq_laneq_f32(t0, wv.val[1], x0, 1);
-        s0 = vfmaq_laneq_f32(s0, wv.val[2], x0, 2);
-        t0 = vfmaq_laneq_f32(t0, wv.val[3], x0, 3);
-        s1 = vfmaq_laneq_f32(s1, wv.val[0], x1, 0);
-        t1 = vfmaq_laneq_f32(t1, wv.val[1], x1, 1);
-        s1 = vfmaq_laneq_f32(s1, wv.val[2], x1, 2);
-        t1 = vfmaq_laneq_f32(t1, wv.val[3], x1, 3);
-      }
-      for (; kk < k; ++kk) {
-        const float32x4_t wv = vld1q_f32(wb + (size_t)kk * 4);
-        s0 = vfmaq_n_f32(s0, wv, a0[kk]);
-        s1 = vfmaq_n_f32(s1, wv, a1[kk]);
-      }
-      float r[2][4];
-      vst1q_f32(r[0], vaddq_f32(s0, t0));
-      vst1q_f32(r[1], vaddq_f32(s1, t1));
-      for (int32_t row = 0; row < rows; ++row)
-        for (int32_t j = 0; j < 4 && 4 * b + j < n; ++j) {
-          const float v = r[row][j] + (bias ? bias[4 * b + j] : 0.0f);
-          y[(size_t)(i + row) * (size_t)n + (size_t)(4 * b + j)] =
-              bnnc_activate_f32(v, relu);
-        }
-    }
-  }
-}
+#undef BNNC_NEON_DW_FMA
+#undef BNNC_NEON_DW_FMA_LANE
+#undef BNNC_NEON_DW_TAP
+#undef BNNC_NEON_DW_TAP_LANE
+#undef BNNC_NEON_DW_OUT
 
 /* ---- Recurrent layers (issue 16) ---------------------------------------- *
  * The portable recurrent kernel (kernels_f32.h) with NEON dot products:

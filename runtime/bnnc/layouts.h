@@ -74,6 +74,42 @@ static inline void bnnc_layout_o4(int32_t m, int32_t cg, int32_t taps,
   }
 }
 
+/* Float OIHW conv weights -> "o16" (the NEON direct convolution,
+ * bnnc_neon_conv2d_f32): per group, blocks of 16 output channels, the last
+ * one 4 * ceil(r / 4) wide when r = mg mod 16 channels remain (the padding
+ * of "o4"); each block (cg, taps, width), the block's channels side by side
+ * per tap, zero past the group's channels. A group takes
+ * 4 * ceil(mg / 4) * cg * taps floats. */
+static inline int32_t bnnc_layout_o16_width(int32_t mg, int32_t block) {
+  const int32_t rest = mg - 16 * block;
+  return rest >= 16 ? 16 : (rest + 3) / 4 * 4;
+}
+
+static inline size_t bnnc_layout_o16_floats(int32_t m, int32_t cg, int32_t taps,
+                                            int32_t group) {
+  return (size_t)group * (size_t)((m / group + 3) / 4 * 4) * (size_t)cg *
+         (size_t)taps;
+}
+
+static inline void bnnc_layout_o16(int32_t m, int32_t cg, int32_t taps,
+                                   int32_t group, const float *oihw,
+                                   float *out) {
+  const size_t mg = (size_t)(m / group), ncg = (size_t)cg, ntaps = (size_t)taps;
+  const size_t group_floats = (mg + 3) / 4 * 4 * ncg * ntaps;
+  size_t i;
+  for (i = 0; i < bnnc_layout_o16_floats(m, cg, taps, group); ++i)
+    out[i] = 0.0f;
+  for (size_t o = 0; o < (size_t)m; ++o) {
+    const size_t g = o / mg, j = o % mg;
+    const size_t width =
+        (size_t)bnnc_layout_o16_width((int32_t)mg, (int32_t)(j / 16));
+    float *block = out + g * group_floats + j / 16 * 16 * ncg * ntaps;
+    for (size_t ci = 0; ci < ncg; ++ci)
+      for (size_t t = 0; t < ntaps; ++t)
+        block[(ci * ntaps + t) * width + j % 16] = oihw[(o * ncg + ci) * ntaps + t];
+  }
+}
+
 /* Dense weights -> panels of `width` output columns: (ceil(n / width), k,
  * width), the panel's columns side by side per k, zero past n. `w` is
  * (n, k) when transposed (PyTorch Linear, Gemm transB = 1), else (k, n). */
@@ -102,6 +138,28 @@ static inline size_t bnnc_layout_n4_floats(int32_t n, int32_t k) {
 static inline void bnnc_layout_n4(int32_t n, int32_t k, int32_t transposed,
                                   const float *w, float *out) {
   bnnc_layout_panel(4, n, k, transposed, w, out);
+}
+
+/* "n16" (the NEON GEMM, bnnc_neon_dense_f32): panels of 16 output columns,
+ * (k, 16) each, the last panel only 4 * ceil(r / 4) columns wide when r =
+ * n mod 16 columns remain (as much padding as the "n4" layout), zero past
+ * n. `w` is (n, k) when transposed, else (k, n). */
+static inline size_t bnnc_layout_n16_floats(int32_t n, int32_t k) {
+  return (size_t)((n + 3) / 4 * 4) * (size_t)k;
+}
+static inline void bnnc_layout_n16(int32_t n, int32_t k, int32_t transposed,
+                                   const float *w, float *out) {
+  const size_t cols = (size_t)n, depth = (size_t)k, full = cols / 16;
+  const size_t last = (cols % 16 + 3) / 4 * 4; /* width of a partial panel */
+  size_t i;
+  for (i = 0; i < bnnc_layout_n16_floats(n, k); ++i)
+    out[i] = 0.0f;
+  for (size_t j = 0; j < cols; ++j) {
+    const size_t width = j / 16 < full ? 16 : last;
+    for (size_t kk = 0; kk < depth; ++kk)
+      out[j / 16 * 16 * depth + kk * width + j % 16] =
+          transposed ? w[j * depth + kk] : w[kk * cols + j];
+  }
 }
 
 /* "n8": 8-column panels (the Cortex-M dense kernel, bnnc_cm_dense_f32). */

@@ -250,6 +250,16 @@ LogicalResult Aarch64Kernels::pack(bnn::PackOp op, CEmitter &e) {
   return success();
 }
 
+/// A 1x1 convolution that is a plain GEMM per image and group: stride 1,
+/// no padding (the output has the input's size).
+static bool isPointwise(bnn::Conv2DOp op) {
+  auto w = shapeOf(op.getWeight()), x = shapeOf(op.getInput()),
+       y = shapeOf(op.getOutput());
+  return w[2] == 1 && w[3] == 1 && op.getStrides()[0] == 1 &&
+         op.getStrides()[1] == 1 && x[2] == y[2] && x[3] == y[3] &&
+         op.getPads()[0] == 0 && op.getPads()[1] == 0;
+}
+
 LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
   auto w = shapeOf(op.getWeight()); // (m, cg, kh, kw)
   int64_t group = op.getGroup(), m = w[0], cg = w[1], taps = w[2] * w[3];
@@ -258,9 +268,22 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
     std::string params = conv2dParams(op, e);
     std::string x = e.input(op.getInput());
     std::string y = e.output(op.getOutput());
-    variantComment(e,
-                   "NEON depthwise conv: 8 pixels per step inside the image");
+    variantComment(e, "NEON depthwise conv: 16 and 4 pixels per step inside "
+                      "the image, single pixels at its borders");
     emitKernelCall(e, "bnnc_neon_dwconv2d_f32",
+                   {params, x, e.input(op.getWeight(), "weight"),
+                    optionalInput(e, op.getBias(), "bias"), y});
+    return success();
+  }
+  if (isPointwise(op)) {
+    // A GEMM per image and group on the weights as they are (constant or
+    // not): weights x input planes.
+    std::string params = conv2dParams(op, e);
+    std::string x = e.input(op.getInput());
+    std::string y = e.output(op.getOutput());
+    variantComment(e, "NEON 1x1 conv: GEMM of the weights and the input "
+                      "planes, 4 channels x 16 pixels per tile");
+    emitKernelCall(e, "bnnc_neon_conv1x1_f32",
                    {params, x, e.input(op.getWeight(), "weight"),
                     optionalInput(e, op.getBias(), "bias"), y});
     return success();
@@ -269,20 +292,26 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
   if (!weights)
     return GenericKernels::conv2d(op, e);
   SmallVector<float> values = floatsOf(*weights);
-  SmallVector<float> o4(bnnc_layout_o4_floats(m, cg, taps, group));
-  bnnc_layout_o4(m, cg, taps, group, values.data(), o4.data());
+  SmallVector<float> o16(bnnc_layout_o16_floats(m, cg, taps, group));
+  bnnc_layout_o16(m, cg, taps, group, values.data(), o16.data());
+  int64_t width = bnnc_layout_o16_width(static_cast<int32_t>(m / group), 0);
   std::string node = e.currentNodeId();
   std::string params = conv2dParams(op, e);
   std::string weight = e.defineArray(
-      node + "_weight_o4",
-      "weights of " + node + ", NEON o4 layout (group, out/4, in, kh, kw, 4)",
-      o4);
+      node + "_weight_o16",
+      ("weights of " + node + ", NEON o16 layout (group, out/" + Twine(width) +
+       ", in, kh, kw, " + Twine(width) + "; a partial last block 4k wide)")
+          .str(),
+      o16);
   std::string x = e.input(op.getInput());
   std::string y = e.output(op.getOutput());
-  variantComment(e, op.getStrides()[1] == 1
-                        ? "NEON conv: 16 pixels x 4 channels per step inside "
-                          "the image, scalar taps at its borders"
-                        : "NEON conv: stride > 1, scalar taps");
+  int64_t stride = op.getStrides()[1];
+  variantComment(e, "NEON conv: " + std::to_string(std::min<int64_t>(width, 16)) +
+                        " channels x 4 pixels per tile inside the image" +
+                        (stride == 1   ? ""
+                         : stride == 2 ? " (LD2 of even columns)"
+                                       : " (none at this stride)") +
+                        ", single pixels elsewhere");
   emitKernelCall(
       e, "bnnc_neon_conv2d_f32",
       {params, x, weight, optionalInput(e, op.getBias(), "bias"), y});
@@ -290,20 +319,29 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
 }
 
 LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
-  // The NEON dense kernel: y = act(A * B' + bias) with A untransposed, B a
-  // constant, alpha = 1 and C absent or a [N] row vector (beta = 1).
+  // The NEON GEMM: y = act(A * B + bias) with A untransposed, alpha = 1
+  // and C absent or a [N] row vector (beta = 1). A constant B is written in
+  // n16 panels; a run-time B is read in place when it is not transposed.
   auto b = constantOf(op.getB());
   auto dense = denseLayerShape(op);
-  if (!b || !dense)
+  if (!dense || (!b && op.getTransB()))
     return GenericKernels::gemm(op, e);
   auto [m, n, k] = *dense;
+  if (!b) {
+    variantComment(e, "NEON GEMM, B read in place");
+    emitDenseCall(e, op, "bnnc_neon_gemm_rowmajor_f32", *dense,
+                  e.input(op.getB(), "weight"));
+    return success();
+  }
   SmallVector<float> values = floatsOf(*b);
-  SmallVector<float> n4(bnnc_layout_n4_floats(n, k));
-  bnnc_layout_n4(n, k, op.getTransB(), values.data(), n4.data());
+  SmallVector<float> n16(bnnc_layout_n16_floats(n, k));
+  bnnc_layout_n16(n, k, op.getTransB(), values.data(), n16.data());
   std::string node = e.currentNodeId();
   std::string weight = e.defineArray(
-      node + "_weight_n4",
-      "weights of " + node + ", NEON n4 layout (out/4, in, 4)", n4);
+      node + "_weight_n16",
+      "weights of " + node + ", NEON n16 layout (out/16, in, 16; a partial last panel 4k wide)",
+      n16);
+  variantComment(e, "NEON GEMM, B in n16 panels");
   emitDenseCall(e, op, "bnnc_neon_dense_f32", *dense, weight);
   return success();
 }

@@ -93,8 +93,10 @@ protected:
   static std::string floatEpilogue(bnn::BConv2DOp op, CEmitter &e);
   static std::string conv2dParams(bnn::Conv2DOp op, CEmitter &e);
   static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
-  /// With `batchAsRows`, a product whose b is one matrix for the whole
-  /// batch is described as one matrix of batch * M rows.
+  /// The bnnc_matmul_params of a MatMul; empty (after an error) when the
+  /// batch has more than 8 dimensions. With `batchAsRows`, a product whose
+  /// b is one matrix for the whole batch is described as one matrix of
+  /// batch * M rows.
   static std::string matmulParams(bnn::MatMulOp op, CEmitter &e,
                                   bool batchAsRows = false);
   static std::string packParams(bnn::PackOp op, CEmitter &e);

@@ -418,6 +418,10 @@ std::string GenericKernels::matmulParams(bnn::MatMulOp op, CEmitter &e,
   auto a = shapeOf(op.getA()), b = shapeOf(op.getB());
   auto y = shapeOf(op.getOutput());
   ArrayRef<int64_t> batch = y.drop_back(2);
+  if (batch.size() > 8) {
+    op.emitError("more than 8 batch dimensions");
+    return "";
+  }
   int64_t m = a[a.size() - 2];
   // One matrix b for every batch index, and the a and y matrices one after
   // the other: the batch is m * batch rows of one product.
@@ -440,11 +444,12 @@ std::string GenericKernels::matmulParams(bnn::MatMulOp op, CEmitter &e,
 }
 
 LogicalResult GenericKernels::matmul(bnn::MatMulOp op, CEmitter &e) {
-  if (shapeOf(op.getOutput()).size() > 10)
-    return op.emitError("more than 8 batch dimensions");
+  std::string params = matmulParams(op, e);
+  if (params.empty())
+    return failure();
   emitKernelCall(e, "bnnc_matmul_f32",
-                 {matmulParams(op, e), e.input(op.getA()),
-                  e.input(op.getB(), "weight"), e.output(op.getOutput())});
+                 {params, e.input(op.getA()), e.input(op.getB(), "weight"),
+                  e.output(op.getOutput())});
   return success();
 }
 

@@ -10,8 +10,9 @@
 //   multiples of 8 or 32). The float epilogue is unfused (multiply, then
 //   add) on both sides; this file is built with -ffp-contract=off.
 // - activation packing: equal bit for bit.
-// - real convolution and dense: within 1e-5 of the sum of |products| per
-//   output (the NEON kernels use FMA and a different summation order).
+// - real convolution (direct, 1x1, depthwise), GEMM and MatMul: within
+//   1e-5 x (products per output + 1) with inputs in [-1, 1]; the NEON
+//   kernels keep the portable summation order but use fused multiply-adds.
 // Weights are prepared with bnnc/layouts.h, the functions the compiler uses.
 //
 //===----------------------------------------------------------------------===//
@@ -147,17 +148,6 @@ void checkBConv(const BConvCase &t, uint64_t seed) {
 // 1, 2, 3, 4, 7 and 8 words per tap: every segment combination.
 const int32_t kChannels[] = {1, 7, 32, 33, 50, 64, 72, 97, 128, 200, 256};
 
-/// Strides, dilations and pads of sweep case `i` for the kernel and input
-/// size already in `p`, and the output size; false if the output is empty.
-bool chooseWindow(bnnc_conv2d_params &p, Rng &rng, int i) {
-  p.stride_h = p.stride_w = i % 3 == 2 ? 2 : 1;
-  p.dilation_h = p.dilation_w = i % 5 == 4 ? 2 : 1;
-  p.pad_top = p.pad_left = rng.range(0, p.kh / 2);
-  p.oh = (p.h + 2 * p.pad_top - (p.kh - 1) * p.dilation_h - 1) / p.stride_h + 1;
-  p.ow = (p.w + 2 * p.pad_left - (p.kw - 1) * p.dilation_w - 1) / p.stride_w + 1;
-  return p.oh > 0 && p.ow > 0;
-}
-
 /// Every element of each vector, in order, uniform in [-1, 1].
 void fillUniform(Rng &rng, std::initializer_list<std::vector<float> *> vectors) {
   for (std::vector<float> *v : vectors)
@@ -229,89 +219,264 @@ TEST(NeonPack, MatchesPortable) {
     }
 }
 
-TEST(NeonConv2dF32, MatchesPortable) {
+/// The output size of a window, or <= 0 when the window does not fit.
+int32_t outSize(int32_t in, int32_t k, int32_t stride, int32_t pad,
+                int32_t dilation) {
+  return (in + 2 * pad - (k - 1) * dilation - 1) / stride + 1;
+}
+
+/// Runs `neon` and the portable convolution on random data for geometry p
+/// (weights given to `neon` in ONNX order; it lays them out itself) and
+/// compares every output within 1e-5 x (products per output + 1): the NEON
+/// kernels sum each output in the portable order (inputs, weights and bias
+/// in [-1, 1]) but with fused multiply-adds, one rounding per product less.
+template <typename Neon>
+void expectConvMatches(Rng &rng, const bnnc_conv2d_params &p, bool withBias,
+                       const std::string &name, Neon neon) {
+  const int32_t cg = p.c / p.group, taps = p.kh * p.kw;
+  std::vector<float> x((size_t)p.n * p.c * p.h * p.w),
+      w((size_t)p.m * cg * taps), bias(p.m);
+  fillUniform(rng, {&x, &w, &bias});
+  const float *b = withBias ? bias.data() : nullptr;
+  const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
+  std::vector<float> ref(outs), got(outs, -99.0f);
+  bnnc_conv2d_f32(&p, x.data(), w.data(), b, ref.data());
+  neon(x.data(), w.data(), b, got.data());
+  const float tolerance = 1e-5f * static_cast<float>(1 + cg * taps);
+  for (size_t k = 0; k < outs; ++k)
+    ASSERT_NEAR(ref[k], got[k], tolerance) << name << " element " << k;
+}
+
+std::string convName(const bnnc_conv2d_params &p) {
+  return "n" + std::to_string(p.n) + " c" + std::to_string(p.c) + " m" +
+         std::to_string(p.m) + " g" + std::to_string(p.group) + " " +
+         std::to_string(p.h) + "x" + std::to_string(p.w) + " k" +
+         std::to_string(p.kh) + "x" + std::to_string(p.kw) + " s" +
+         std::to_string(p.stride_h) + "," + std::to_string(p.stride_w) +
+         " d" + std::to_string(p.dilation_h) + "," +
+         std::to_string(p.dilation_w) + " p" + std::to_string(p.pad_top) +
+         "," + std::to_string(p.pad_left) + " relu" + std::to_string(p.relu);
+}
+
+/// The direct convolution on its o16 panels, as the compiler calls it.
+void runDirectConv(Rng &rng, const bnnc_conv2d_params &p, bool withBias) {
+  const int32_t cg = p.c / p.group, taps = p.kh * p.kw;
+  expectConvMatches(rng, p, withBias, convName(p),
+                    [&](const float *x, const float *w, const float *b,
+                        float *y) {
+                      std::vector<float> o16(
+                          bnnc_layout_o16_floats(p.m, cg, taps, p.group));
+                      bnnc_layout_o16(p.m, cg, taps, p.group, w, o16.data());
+                      bnnc_neon_conv2d_f32(&p, x, o16.data(), b, y);
+                    });
+}
+
+/// A random geometry: kernel kh x kw, strides, dilations and padding drawn
+/// (padding up to the kernel size, beyond "same"), maps down to 1 pixel.
+bool randomWindow(bnnc_conv2d_params &p, Rng &rng, int32_t maxHw) {
+  p.stride_h = rng.range(1, 3);
+  p.stride_w = rng.range(1, 3);
+  p.dilation_h = rng.range(1, 2);
+  p.dilation_w = rng.range(1, 2);
+  p.pad_top = rng.range(0, p.kh);
+  p.pad_left = rng.range(0, p.kw);
+  p.h = rng.range(1, maxHw / 3);
+  p.w = rng.range(1, maxHw);
+  p.oh = outSize(p.h, p.kh, p.stride_h, p.pad_top, p.dilation_h);
+  p.ow = outSize(p.w, p.kw, p.stride_w, p.pad_left, p.dilation_w);
+  return p.oh > 0 && p.ow > 0;
+}
+
+// The direct convolution (o16 panels): every channel-block width (1..16
+// output channels per block, groups of fewer than 16), 4-pixel tiles at
+// strides 1 and 2 (overlapping last tiles), single pixels at borders and
+// other strides, runs of 4 taps (long kernels), 2-tap border rows,
+// dilations, padding beyond the window, 1-pixel maps, groups.
+TEST(NeonConv2dF32, RandomGeometries) {
   Rng rng(11);
-  for (int i = 0; i < 24; ++i) {
+  int cases = 0;
+  for (int i = 0; i < 160; ++i) {
+    bnnc_conv2d_params p{};
+    p.n = rng.range(1, 2);
+    p.group = i % 5 == 4 ? rng.range(2, 3) : 1;
+    p.c = p.group * rng.range(1, 9);
+    p.m = p.group * rng.range(1, 37);
+    p.kh = rng.range(1, 5);
+    p.kw = i % 3 == 0 ? p.kh : rng.range(1, 9);
+    if (!randomWindow(p, rng, 40))
+      continue;
+    p.relu = i % 2;
+    runDirectConv(rng, p, i % 7 != 3);
+    ++cases;
+  }
+  EXPECT_GT(cases, 120);
+}
+
+// The 3x3 shapes of ResNets and MobileNets, where the 16-channel tiles run
+// their unrolled full-window body (and its border rows and columns).
+TEST(NeonConv2dF32, ThreeByThree) {
+  Rng rng(12);
+  for (int32_t m : {16, 32, 20, 48})
+    for (int32_t hw : {1, 4, 5, 14, 17})
+      for (int32_t stride : {1, 2}) {
+        bnnc_conv2d_params p{};
+        p.n = 1;
+        p.group = 1;
+        p.c = m == 20 ? 3 : 17;
+        p.m = m;
+        p.h = p.w = hw;
+        p.kh = p.kw = 3;
+        p.stride_h = p.stride_w = stride;
+        p.dilation_h = p.dilation_w = 1;
+        p.pad_top = p.pad_left = 1;
+        p.oh = p.ow = outSize(hw, 3, stride, 1, 1);
+        p.relu = hw % 2;
+        runDirectConv(rng, p, true);
+      }
+}
+
+// A 1-channel long strided window (an STFT front end: 1 x 512, stride 160).
+TEST(NeonConv2dF32, OneChannelLongStrided) {
+  Rng rng(14);
+  for (int32_t kw : {64, 67, 512}) {
+    bnnc_conv2d_params p{};
+    p.n = 1;
+    p.group = 1;
+    p.c = 1;
+    p.m = 20;
+    p.h = 1;
+    p.w = 2000;
+    p.kh = 1;
+    p.kw = kw;
+    p.stride_h = 1;
+    p.stride_w = 160;
+    p.dilation_h = p.dilation_w = 1;
+    p.pad_left = kw == 67 ? 30 : 0;
+    p.oh = 1;
+    p.ow = outSize(p.w, kw, 160, p.pad_left, 1);
+    runDirectConv(rng, p, true);
+  }
+}
+
+// 1x1 convolutions as GEMMs (weights as they are x input planes): planes
+// of 1..200 pixels (16-, 4-column tiles, the overlapping last tile, planes
+// narrower than 4), 1..40 output channels (4-, 2- and 1-row tiles), groups.
+TEST(NeonConv1x1F32, RandomShapes) {
+  Rng rng(15);
+  for (int i = 0; i < 60; ++i) {
     bnnc_conv2d_params p{};
     p.n = rng.range(1, 2);
     p.group = i % 4 == 3 ? 2 : 1;
-    p.c = p.group * rng.range(1, 5);
-    p.m = p.group * rng.range(1, 7);
-    p.kh = p.kw = rng.range(1, 2) * 2 - 1;
-    p.h = rng.range(p.kh, 12);
-    p.w = rng.range(p.kw, 40);
-    if (!chooseWindow(p, rng, i))
-      continue;
+    p.c = p.group * rng.range(1, 40);
+    p.m = p.group * rng.range(1, 40);
+    p.h = rng.range(1, 10);
+    p.w = rng.range(1, 20);
+    p.kh = p.kw = 1;
+    p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+    p.oh = p.h;
+    p.ow = p.w;
     p.relu = i % 2;
-    const int32_t cg = p.c / p.group, taps = p.kh * p.kw;
-    std::vector<float> x((size_t)p.n * p.c * p.h * p.w), w((size_t)p.m * cg * taps),
-        bias(p.m);
-    fillUniform(rng, {&x, &w, &bias});
-    std::vector<float> w4(bnnc_layout_o4_floats(p.m, cg, taps, p.group));
-    bnnc_layout_o4(p.m, cg, taps, p.group, w.data(), w4.data());
-    const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
-    std::vector<float> ref(outs), got(outs, -99.0f);
-    bnnc_conv2d_f32(&p, x.data(), w.data(), bias.data(), ref.data());
-    bnnc_neon_conv2d_f32(&p, x.data(), w4.data(), bias.data(), got.data());
-    // |sum| <= 1 + cg * taps (inputs, weights, bias in [-1, 1]); float32
-    // summation of that many terms in another order stays below 1e-5 of it.
-    const float tolerance = 1e-5f * static_cast<float>(1 + cg * taps);
-    for (size_t k = 0; k < outs; ++k)
-      ASSERT_NEAR(ref[k], got[k], tolerance) << "case " << i << " element " << k;
+    expectConvMatches(rng, p, i % 5 != 2, convName(p),
+                      [&](const float *x, const float *w, const float *b,
+                          float *y) { bnnc_neon_conv1x1_f32(&p, x, w, b, y); });
   }
 }
 
-TEST(NeonDepthwiseF32, MatchesPortable) {
+// Depthwise: 16- and 4-pixel steps (full 3x3 windows by lane, 5x5 and other
+// windows by scalar weight), overlapping last steps, single pixels at
+// borders and strides > 1, dilations, 1-pixel maps.
+TEST(NeonDepthwiseF32, RandomGeometries) {
   Rng rng(17);
-  for (int i = 0; i < 16; ++i) {
+  int cases = 0;
+  for (int i = 0; i < 100; ++i) {
     bnnc_conv2d_params p{};
     p.n = rng.range(1, 2);
     p.c = p.m = p.group = rng.range(1, 6);
-    p.kh = rng.range(1, 3) * 2 - 1;
-    p.kw = i % 4 == 0 ? 1 : p.kh;
-    p.h = rng.range(p.kh, 10);
-    p.w = rng.range(p.kw, 40);
-    if (!chooseWindow(p, rng, i))
+    p.kh = i % 4 == 0 ? 3 : rng.range(1, 5);
+    p.kw = i % 4 == 0 ? 3 : i % 4 == 1 ? p.kh : rng.range(1, 5);
+    if (!randomWindow(p, rng, 60))
       continue;
+    if (i % 3 == 0) { // the common case: stride 1, no dilation, same padding
+      p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+      p.pad_top = p.kh / 2;
+      p.pad_left = p.kw / 2;
+      p.oh = outSize(p.h, p.kh, 1, p.pad_top, 1);
+      p.ow = outSize(p.w, p.kw, 1, p.pad_left, 1);
+    }
     p.relu = i % 2;
-    const int32_t taps = p.kh * p.kw;
-    std::vector<float> x((size_t)p.n * p.c * p.h * p.w), w((size_t)p.m * taps),
-        bias(p.m);
-    fillUniform(rng, {&x, &w, &bias});
-    const size_t outs = (size_t)p.n * p.m * p.oh * p.ow;
-    std::vector<float> ref(outs), got(outs, -99.0f);
-    bnnc_conv2d_f32(&p, x.data(), w.data(), bias.data(), ref.data());
-    bnnc_neon_dwconv2d_f32(&p, x.data(), w.data(), bias.data(), got.data());
-    const float tolerance = 1e-5f * static_cast<float>(1 + taps);
-    for (size_t k = 0; k < outs; ++k)
-      ASSERT_NEAR(ref[k], got[k], tolerance) << "case " << i << " element " << k;
+    expectConvMatches(rng, p, i % 5 != 1, convName(p),
+                      [&](const float *x, const float *w, const float *b,
+                          float *y) { bnnc_neon_dwconv2d_f32(&p, x, w, b, y); });
+    ++cases;
   }
+  EXPECT_GT(cases, 80);
 }
 
-TEST(NeonDenseF32, MatchesPortable) {
+// "Same" 3x3 depthwise (stride 1, padding 1), the MobileNet case: whole
+// planes in 8-pixel x 4-row steps with edge steps at both ends of a row,
+// top and bottom rows, and 2- and 1-row groups for the remaining rows.
+TEST(NeonDepthwiseF32, SameThreeByThree) {
+  Rng rng(19);
+  for (int32_t h : {1, 2, 3, 5, 6, 7, 9})
+    for (int32_t w : {8, 9, 15, 16, 17, 56}) {
+      bnnc_conv2d_params p{};
+      p.n = 1;
+      p.c = p.m = p.group = 3;
+      p.h = p.oh = h;
+      p.w = p.ow = w;
+      p.kh = p.kw = 3;
+      p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+      p.pad_top = p.pad_left = 1;
+      p.relu = (h + w) % 2;
+      expectConvMatches(rng, p, true, convName(p),
+                        [&](const float *x, const float *wt, const float *b,
+                            float *y) { bnnc_neon_dwconv2d_f32(&p, x, wt, b, y); });
+    }
+}
+
+/// y = relu?(a * op(B) + bias) by the portable Gemm, B (n x k) transposed.
+std::vector<float> portableGemm(int32_t m, int32_t n, int32_t k,
+                                const std::vector<float> &a,
+                                const std::vector<float> &bt,
+                                const float *bias, int32_t relu) {
+  const bnnc_gemm_params p = {m, n, k, 0, 1, 1.0f, 1.0f, 0, 1, relu};
+  std::vector<float> y((size_t)m * n);
+  bnnc_gemm_f32(&p, a.data(), bt.data(), bias, y.data());
+  return y;
+}
+
+// The GEMM with B in n16 panels (a constant Gemm B) and read in place (a
+// run-time B): 4-, 2- and 1-row tiles, 16- and 4-column tiles, last tiles
+// that overlap or stay inside a panel, k with every remainder mod 8.
+TEST(NeonGemmF32, RandomShapes) {
   Rng rng(13);
-  for (int32_t m : {1, 2, 3, 8})
-    for (int32_t n : {1, 4, 10, 33})
-      for (int32_t k : {1, 3, 16, 75}) {
-        std::vector<float> a((size_t)m * k), w((size_t)n * k), bias(n);
-        for (float &v : a)
-          v = rng.uniform(-1.0f, 1.0f);
-        for (float &v : w)
-          v = rng.uniform(-1.0f, 1.0f);
-        for (float &v : bias)
-          v = rng.uniform(-1.0f, 1.0f);
-        std::vector<float> w4(bnnc_layout_n4_floats(n, k));
-        bnnc_layout_n4(n, k, 1, w.data(), w4.data());
-        const bnnc_gemm_params p = {m, n, k, 0, 1, 1.0f, 1.0f, 0, 1, 1};
-        std::vector<float> ref((size_t)m * n), got((size_t)m * n, -99.0f);
-        bnnc_gemm_f32(&p, a.data(), w.data(), bias.data(), ref.data());
-        bnnc_neon_dense_f32(m, n, k, a.data(), w4.data(), bias.data(), 1,
-                            got.data());
-        const float tolerance = 1e-5f * static_cast<float>(1 + k);
-        for (size_t i = 0; i < ref.size(); ++i)
-          ASSERT_NEAR(ref[i], got[i], tolerance)
-              << "m " << m << " n " << n << " k " << k;
-      }
+  for (int i = 0; i < 120; ++i) {
+    const int32_t m = rng.range(1, 9), n = rng.range(1, 70),
+                  k = i % 10 == 0 ? rng.range(100, 300) : rng.range(1, 40);
+    std::vector<float> a((size_t)m * k), bt((size_t)n * k), bias(n);
+    fillUniform(rng, {&a, &bt, &bias});
+    std::vector<float> b((size_t)k * n); // row-major k x n
+    for (int32_t j = 0; j < n; ++j)
+      for (int32_t kk = 0; kk < k; ++kk)
+        b[(size_t)kk * n + j] = bt[(size_t)j * k + kk];
+    const float *bp = i % 3 == 1 ? nullptr : bias.data();
+    const int32_t relu = i % 2;
+    const std::vector<float> ref = portableGemm(m, n, k, a, bt, bp, relu);
+    std::vector<float> panels(bnnc_layout_n16_floats(n, k));
+    bnnc_layout_n16(n, k, 1, bt.data(), panels.data());
+    std::vector<float> dense((size_t)m * n, -99.0f), rowMajor(dense);
+    bnnc_neon_dense_f32(m, n, k, a.data(), panels.data(), bp, relu,
+                        dense.data());
+    bnnc_neon_gemm_rowmajor_f32(m, n, k, a.data(), b.data(), bp, relu,
+                                rowMajor.data());
+    const float tolerance = 1e-5f * static_cast<float>(1 + k);
+    for (size_t j = 0; j < ref.size(); ++j) {
+      ASSERT_NEAR(ref[j], dense[j], tolerance)
+          << "panels m " << m << " n " << n << " k " << k << " at " << j;
+      ASSERT_NEAR(ref[j], rowMajor[j], tolerance)
+          << "row-major m " << m << " n " << n << " k " << k << " at " << j;
+    }
+  }
 }
 
 // The recurrent kernel with NEON dot products against the portable one:
