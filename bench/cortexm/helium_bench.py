@@ -4,10 +4,12 @@ instruction counts of one binary layer (bench/cortexm/binary_kernels.c) on
 Cortex-M4 (the portable Cortex-M kernels of --target=cortex-m4) and on
 Cortex-M55 (the Helium kernels of --target=cortex-m55, table and SWAR
 popcounts, and the portable kernels built without MVE), plus llvm-mca's
-Cortex-M55 cycle estimate of the four-filter dot loop of both popcounts.
-Writes bench/results/cortex-m55.md.
+Cortex-M55 cycle estimate of the four-filter dot loop of both popcounts;
+with --build, also whole inferences of the binary e2e models
+(--target=cortex-m4 on M4 vs --target=cortex-m55 on M55). Writes
+bench/results/cortex-m55.md.
 
-    helium_bench.py [--work DIR] [--out FILE]
+    helium_bench.py [--build BUILD] [--work DIR] [--out FILE]
 """
 import argparse
 import os
@@ -44,6 +46,23 @@ SHAPES = [
     ("dense 1024->1024 (32 words)", 1024 * 1024),
     ("pack 64 channels @8x8 (float -> bits)", 64 * 8 * 8),
     ("pack 32 channels @16x16 (float -> bits)", 32 * 16 * 16),
+]
+
+
+MODELS = os.path.join(ROOT, "test", "models")
+
+# Binary e2e models for whole inferences: (label, onnx, bnnc flags, inputs
+# or None for test_data_set_0's)
+E2E = [
+    ("binary_shapes", os.path.join(MODELS, "binary_shapes/model.onnx"),
+     ["--assume-nonzero-inputs"], None),
+    ("binarynet_mlp", os.path.join(MODELS, "bnn/binarynet_mlp/model.onnx"),
+     [], None),
+    ("xnor_cnn", os.path.join(MODELS, "bnn/xnor_cnn/model.onnx"), [], None),
+    ("bireal_block", os.path.join(MODELS, "bnn/bireal_block/model.onnx"), [],
+     None),
+    ("bifsmn_kws", os.path.join(MODELS, "bnn/bifsmn_kws/model.onnx"),
+     ["--assume-nonzero-inputs"], None),
 ]
 
 
@@ -116,8 +135,48 @@ def mca(loop):
     return int(m.group(1)) / 100.0 if m else None
 
 
+def model_rows(build, work, plugin):
+    """Instructions of one inference of each E2E model, M4 and M55 C on
+    their cores (bench_main.c: the run with one inference minus the run
+    with none), and the model's binary MAC count from bnnc --report."""
+    bnnc = os.path.join(build, "bin", "bnnc")
+    env = dict(os.environ, BNNC=bnnc)
+    rows = []
+    for label, onnx, flags, inputs in E2E:
+        d = os.path.join(work, "e2e_" + label)
+        os.makedirs(d, exist_ok=True)
+        if inputs is None:
+            data = os.path.join(os.path.dirname(onnx), "test_data_set_0")
+            inputs = []
+            for f in sorted(os.listdir(data)):
+                if f.startswith("input_"):
+                    raw = os.path.join(d, f + ".bin")
+                    sh([os.path.join(build, "bin", "bnnc-pb2raw"),
+                        os.path.join(data, f), raw])
+                    inputs.append(raw)
+        row = {"label": label}
+        for core, cpu in (("cortex-m4", "m4"), ("cortex-m55", "m55")):
+            cdir = os.path.join(d, cpu)
+            os.makedirs(cdir, exist_ok=True)
+            report = sh([bnnc, onnx, "--target=" + core, "--report", "-o",
+                         os.path.join(cdir, "m.c")] + flags).stderr
+            m = re.search(r"MACs: (\d+), ([0-9.]+)% binary", report)
+            row["macs"] = int(m.group(1))
+            row["binary%"] = float(m.group(2))
+            elf = os.path.join(cdir, "bench.elf")
+            sh([sys.executable, os.path.join(TESTCM, "cm_build.py"), cpu, elf,
+                os.path.join(cdir, "m.c"), "--main",
+                os.path.join(HERE, "bench_main.c")], env=env)
+            row[cpu] = (insns(plugin, cpu, elf, ["1"] + inputs) -
+                        insns(plugin, cpu, elf, ["0"] + inputs))
+        rows.append(row)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--build", help="a bnnc build tree: also time the "
+                    "binary e2e models")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(),
                                                    "bnnc-helium-bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
@@ -179,6 +238,21 @@ def main():
         else:
             w("| %s | (loop not found) | | |" % label.split(", ")[1])
     w("")
+    if a.build:
+        w("Whole inferences of the binary e2e models (bench/cortexm/"
+          "bench_main.c: one inference minus none), `--target=cortex-m4` C on "
+          "M4 and `--target=cortex-m55` C on M55; the real layers (first "
+          "convolutions, float epilogues, pooling, softmax) are the same "
+          "scalar/FPU code on both:")
+        w("")
+        w("| model | MACs (% binary) | M4 insns | M55 insns | M4 / M55 |")
+        w("|---|---|---|---|---|")
+        for r in model_rows(a.build, a.work, plugin):
+            w("| %s | %s (%.1f%%) | %s | %s | **%.2fx** |" % (
+                r["label"], format(r["macs"], ","), r["binary%"],
+                format(r["m4"], ","), format(r["m55"], ","),
+                r["m4"] / r["m55"]))
+        w("")
     text = "\n".join(out) + "\n"
     with open(a.out, "w") as f:
         f.write(text)
