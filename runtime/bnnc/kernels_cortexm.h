@@ -380,17 +380,54 @@ static inline void bnnc_cm_bfloat_chunk(const bnnc_bfloat_epilogue *e,
     *y = bnnc_bfloat_apply(e, o0 + j, k_valid - 2 * ones[j]);
 }
 
+/* ones[j] -= the padded taps' weight popcount of channel o0 + j, j <
+ * count (wo: channel o0's filter, kwords words per filter). */
+static inline void bnnc_cm_subtract_padded(int32_t *ones, int32_t count,
+                                           const int16_t *tap_ones, int32_t o0,
+                                           int32_t taps, const uint16_t *padded,
+                                           int32_t invalid, const uint32_t *wo,
+                                           int32_t kwords, int32_t wg) {
+  for (int32_t j = 0; j < count; ++j)
+    ones[j] -= bnnc_cm_padded_ones(tap_ones, o0 + j, taps, padded, invalid,
+                                   wo + j * kwords, wg);
+}
+
+/* The per-core steps of the binary convolution below, for one output
+ * position and one chunk of up to 32 output channels: the dot products
+ * (ones[j] = popcount(x XOR (w + j * n)), j < count, as
+ * bnnc_cm_xor_popcounts), the padded-tap corrections (as
+ * bnnc_cm_subtract_padded) and the packed threshold word (as
+ * bnnc_cm_threshold_word). Other cores' kernels (kernels_helium.h) pass
+ * their own and reuse the patch gathering and the float epilogue. */
+typedef struct {
+  void (*popcounts)(const uint32_t *x, const uint32_t *w, int32_t n,
+                    int32_t count, int32_t *ones);
+  void (*subtract_padded)(int32_t *ones, int32_t count,
+                          const int16_t *tap_ones, int32_t o0, int32_t taps,
+                          const uint16_t *padded, int32_t invalid,
+                          const uint32_t *wo, int32_t kwords, int32_t wg);
+  uint32_t (*threshold_word)(const int32_t *ones, int32_t count,
+                             int32_t k_valid, const int32_t *threshold,
+                             const uint8_t *flip);
+} bnnc_cm_bconv2d_ops;
+
+/* The portable steps. */
+static const bnnc_cm_bconv2d_ops bnnc_cm_portable_ops = {
+    bnnc_cm_xor_popcounts, bnnc_cm_subtract_padded, bnnc_cm_threshold_word};
+
 /* One binary convolution (group 1, ONNX zero padding; dense layers are 1x1
  * convolutions over a 1x1 image) with the parameters of the generic kernel.
  * tap_ones[o * kh * kw + tap] = popcount of filter o's words at that tap, or
- * NULL. Exactly one of (fe, y_float) and (be, y_bits) is used. */
+ * NULL. Exactly one of (fe, y_float) and (be, y_bits) is used. ops is a
+ * constant at every call, so GCC calls its functions directly. */
 static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                         const uint32_t *x, const uint32_t *w,
                                         const int16_t *tap_ones,
                                         const bnnc_bfloat_epilogue *fe,
                                         float *y_float,
                                         const bnnc_bbits_epilogue *be,
-                                        uint32_t *y_bits) {
+                                        uint32_t *y_bits,
+                                        const bnnc_cm_bconv2d_ops *ops) {
   uint32_t patch[BNNC_CM_PATCH_WORDS];
   uint16_t padded[BNNC_CM_PATCH_WORDS]; /* tap indices outside the image */
   int32_t ones[32]; /* the counts of up to 32 output channels (1 word) */
@@ -432,28 +469,33 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
         if (valid == taps && contiguous) {
           xs = xn + ((size_t)iy0 * (size_t)p->w + (size_t)ix0) * (size_t)wg;
         } else {
-          for (int32_t ky = 0; ky < p->kh; ++ky)
-            for (int32_t kx = 0; kx < p->kw; ++kx) {
-              uint32_t *dst = patch + (ky * p->kw + kx) * wg;
-              /* Taps of one word (up to 32 channels) are copied inline: a
-               * memcpy call costs several times the copy. */
-              if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) {
-                const int32_t iy = iy0 + ky * p->dilation_h;
-                const int32_t ix = ix0 + kx * p->dilation_w;
-                const uint32_t *src =
-                    xn + ((size_t)iy * (size_t)p->w + (size_t)ix) * (size_t)wg;
-                if (wg == 1)
-                  dst[0] = src[0];
-                else
-                  memcpy(dst, src, (size_t)wg * sizeof(uint32_t));
-              } else {
-                if (wg == 1)
-                  dst[0] = 0;
-                else
-                  memset(dst, 0, (size_t)wg * sizeof(uint32_t));
-                padded[invalid++] = (uint16_t)(ky * p->kw + kx);
+          for (int32_t ky = 0; ky < p->kh; ++ky) {
+            const int32_t row = ky * p->kw;
+            const int in_rows = ky >= ky0 && ky < ky1;
+            const int32_t lo = in_rows ? kx0 : p->kw, hi = in_rows ? kx1 : 0;
+            const uint32_t *xr; /* the input at tap (ky, lo) */
+            /* Taps left and right of the image (the whole row above or
+             * below it) are zero words and listed as padded. */
+            for (int32_t kx = 0; kx < p->kw; ++kx)
+              if (kx < lo || kx >= hi) {
+                memset(patch + (row + kx) * wg, 0,
+                       (size_t)wg * sizeof(uint32_t));
+                padded[invalid++] = (uint16_t)(row + kx);
               }
-            }
+            if (lo >= hi)
+              continue;
+            xr = xn + ((size_t)(iy0 + ky * p->dilation_h) * (size_t)p->w +
+                       (size_t)(ix0 + lo * p->dilation_w)) *
+                          (size_t)wg;
+            if (p->dilation_w == 1) /* the row's in-bounds taps: one run */
+              memcpy(patch + (row + lo) * wg, xr,
+                     (size_t)((hi - lo) * wg) * sizeof(uint32_t));
+            else
+              for (int32_t kx = lo; kx < hi; ++kx)
+                memcpy(patch + (row + kx) * wg,
+                       xr + (size_t)((kx - lo) * p->dilation_w) * (size_t)wg,
+                       (size_t)wg * sizeof(uint32_t));
+          }
           xs = patch;
         }
         /* The output channels in chunks of one packed output word (at most
@@ -464,15 +506,15 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
             const int32_t o0 = g * out_mg + base;
             const int32_t count = out_mg - base < 32 ? out_mg - base : 32;
             const uint32_t *wo = w + (size_t)o0 * (size_t)kwords;
-            bnnc_cm_xor_popcounts(xs, wo, kwords, count, ones);
-            for (int32_t j = 0; j < count && invalid; ++j)
-              ones[j] -= bnnc_cm_padded_ones(tap_ones, o0 + j, taps, padded,
-                                             invalid, wo + j * kwords, wg);
+            ops->popcounts(xs, wo, kwords, count, ones);
+            if (invalid)
+              ops->subtract_padded(ones, count, tap_ones, o0, taps, padded,
+                                   invalid, wo, kwords, wg);
             if (y_bits) {
               y_bits[pos * out_pixel + (size_t)(g * out_wg + base / 32)] =
-                  bnnc_cm_threshold_word(ones, count, k_valid,
-                                         be->threshold + o0,
-                                         be->flip ? be->flip + o0 : NULL);
+                  ops->threshold_word(ones, count, k_valid,
+                                      be->threshold + o0,
+                                      be->flip ? be->flip + o0 : NULL);
             } else {
               bnnc_cm_bfloat_chunk(
                   fe, o0, count, k_valid, ones,
@@ -492,7 +534,8 @@ static inline void bnnc_cm_bconv2d_float(const bnnc_bconv2d_params *p,
                                          const int16_t *tap_ones,
                                          const bnnc_bfloat_epilogue *e,
                                          float *y) {
-  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, e, y, NULL, NULL);
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, e, y, NULL, NULL,
+                       &bnnc_cm_portable_ops);
 }
 
 /* Threshold epilogue, packed output (as bnnc_bconv2d32_bits). */
@@ -501,7 +544,8 @@ static inline void bnnc_cm_bconv2d_bits(const bnnc_bconv2d_params *p,
                                         const int16_t *tap_ones,
                                         const bnnc_bbits_epilogue *e,
                                         uint32_t *y) {
-  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, e, y);
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, e, y,
+                       &bnnc_cm_portable_ops);
 }
 
 /* ---- Real convolution ---------------------------------------------------- */

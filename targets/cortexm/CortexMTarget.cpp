@@ -4,8 +4,10 @@
 // generated C is the generic target's with the binary convolutions, dense
 // layers and activation packing taken over by runtime/bnnc/kernels_cortexm.h
 // (Harley-Seal popcount, USADA8 byte sums where the DSP extension exists,
-// patch gathering, threshold words built in registers). The cores differ
-// only in the compiler flags the C is built with (docs/cortex-m.md). Real
+// patch gathering, threshold words built in registers). On cortex-m55 the
+// dot products and the packing are the Helium (MVE) ones of
+// runtime/bnnc/kernels_helium.h; the other cores differ only in the
+// compiler flags the C is built with (docs/cortex-m.md). Real
 // convolutions, depthwise convolutions and dense Gemms take the
 // register-blocked float kernels of runtime/bnnc/kernels_cortexm_f32.h
 // (VMLA and VLDM on M4/M7/M33/M55, plain C with soft float on M0+), and so
@@ -36,9 +38,10 @@ public:
 
   ArrayRef<StringRef> runtimeHeaders() const override {
     static const StringRef headers[] = {
-        "bnnc/kernels_f32.h", "bnnc/kernels_binary.h",
-        "bnnc/kernels_cortexm.h", "bnnc/kernels_cortexm_f32.h"};
-    return headers;
+        "bnnc/kernels_f32.h", "bnnc/kernels_binary.h", "bnnc/kernels_cortexm.h",
+        "bnnc/kernels_cortexm_f32.h", "bnnc/kernels_helium.h"};
+    // kernels_helium.h last, and only for the Helium core.
+    return ArrayRef<StringRef>(headers).drop_back(helium() ? 0 : 1);
   }
 
 protected:
@@ -54,10 +57,16 @@ protected:
   }
 
 private:
-  /// The core of the --target (Targets.def). The emitted C is the same for
-  /// every core today: it picks DSP or SWAR code from the compiler's feature
-  /// macros (__ARM_FEATURE_DSP), so one file builds for any of them.
-  [[maybe_unused]] StringRef core;
+  /// The core of the --target (Targets.def). Apart from cortex-m55's
+  /// Helium kernels the emitted C is the same for every core: it picks DSP
+  /// or SWAR code from the compiler's feature macros (__ARM_FEATURE_DSP), so
+  /// one file builds for any of them.
+  StringRef core;
+
+  /// Whether the core has MVE (Helium): the binary kernels are then
+  /// kernels_helium.h's (which fall back to the portable Cortex-M ones when
+  /// the C is built without MVE).
+  bool helium() const { return core == "cortex-m55"; }
 };
 
 /// Words of one output position's patch, or nullopt when the Cortex-M
@@ -110,22 +119,25 @@ LogicalResult CortexMKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
       table = "NULL";
   }
   if (op.writesBits())
-    emitKernelCall(e, "bnnc_cm_bconv2d_bits",
+    emitKernelCall(e,
+                   helium() ? "bnnc_mve_bconv2d_bits" : "bnnc_cm_bconv2d_bits",
                    {params, x, weights, table, bitsEpilogue(op, e),
                     "(uint32_t *)" + e.output(op.getOutput())});
   else
-    emitKernelCall(e, "bnnc_cm_bconv2d_float",
-                   {params, x, weights, table, floatEpilogue(op, e),
-                    e.output(op.getOutput())});
+    emitKernelCall(
+        e, helium() ? "bnnc_mve_bconv2d_float" : "bnnc_cm_bconv2d_float",
+        {params, x, weights, table, floatEpilogue(op, e),
+         e.output(op.getOutput())});
   return success();
 }
 
 LogicalResult CortexMKernels::pack(bnn::PackOp op, CEmitter &e) {
   if (op.getThreshold())
     return GenericKernels::pack(op, e);
-  emitKernelCall(e, "bnnc_cm_pack_f32_nchw_to_nhwc",
-                 {packParams(op, e), e.input(op.getInput()),
-                  "(uint32_t *)" + e.output(op.getOutput())});
+  emitKernelCall(
+      e, helium() ? "bnnc_mve_pack_f32" : "bnnc_cm_pack_f32_nchw_to_nhwc",
+      {packParams(op, e), e.input(op.getInput()),
+       "(uint32_t *)" + e.output(op.getOutput())});
   return success();
 }
 

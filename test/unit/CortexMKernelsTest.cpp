@@ -14,6 +14,8 @@
 
 #include "bnnc/kernels_cortexm.h"
 
+#include "cortexm_helium_sweep.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -320,6 +322,14 @@ TEST(CortexMConv, RealConvolutionIsBitIdentical) {
               ++cases;
             }
   EXPECT_GT(cases, 40);
+}
+
+TEST(CortexMConv, HeliumSweepOnTheHost) {
+  // cortexm_helium_sweep.h, which helium-kernels.test runs under QEMU on
+  // Cortex-M55 (MVE) and M4/M3: without MVE its kernels are the portable
+  // Cortex-M ones, here against the generic kernels once more.
+  char msg[512];
+  EXPECT_EQ(hsweep_all(0x4e11u, 100, msg, sizeof msg), 0) << msg;
 }
 
 } // namespace
