@@ -492,6 +492,8 @@ private:
   bool convertPad(const tfl::Operator &op, bool v2);
   bool convertSoftmax(const tfl::Operator &op);
   bool convertUnary(const tfl::Operator &op, int32_t code);
+  /// The LCE operator's flexbuffer options map, verified.
+  std::optional<flexbuffers::Map> customOptions(const tfl::Operator &op);
   bool convertLceQuantize(const tfl::Operator &op);
   bool convertLceDequantize(const tfl::Operator &op);
   bool convertLceBMaxPool(const tfl::Operator &op);
@@ -1225,6 +1227,24 @@ static std::optional<int64_t> flexInt(const flexbuffers::Map &m,
   return r.AsInt64();
 }
 
+std::optional<flexbuffers::Map>
+Converter::customOptions(const tfl::Operator &op) {
+  if (!op.custom_options() || op.custom_options()->size() == 0) {
+    fail("the custom options are missing");
+    return std::nullopt;
+  }
+  // The flatbuffers verifier checked the byte vector, not the flexbuffer
+  // inside: every offset in it is checked before a field is read.
+  const uint8_t *data = op.custom_options()->data();
+  size_t size = op.custom_options()->size();
+  if (!flexbuffers::VerifyBuffer(data, size) ||
+      !flexbuffers::GetRoot(data, size).IsMap()) {
+    fail("the custom options are not a valid flexbuffer map");
+    return std::nullopt;
+  }
+  return flexbuffers::GetRoot(data, size).AsMap();
+}
+
 bool Converter::convertLceBMaxPool(const tfl::Operator &op) {
   int32_t xi = in(op, 0);
   if (xi < 0 || !values[xi] || values[xi]->packedChannels < 0)
@@ -1232,13 +1252,10 @@ bool Converter::convertLceBMaxPool(const tfl::Operator &op) {
   auto xShape = shapeOf(*tensor(xi));
   if (xShape.size() != 4)
     return fail("the input must be 4-D");
-  if (!op.custom_options() || op.custom_options()->size() == 0)
-    return fail("the custom options are missing");
-  auto root = flexbuffers::GetRoot(op.custom_options()->data(),
-                                   op.custom_options()->size());
-  if (!root.IsMap())
-    return fail("the custom options are not a flexbuffer map");
-  auto m = root.AsMap();
+  auto options = customOptions(op);
+  if (!options)
+    return false;
+  const flexbuffers::Map &m = *options;
   auto padding = flexInt(m, "padding"), sh = flexInt(m, "stride_height"),
        sw = flexInt(m, "stride_width"), fh = flexInt(m, "filter_height"),
        fw = flexInt(m, "filter_width");
@@ -1287,13 +1304,10 @@ bool Converter::convertLceBconv(const tfl::Operator &op) {
   auto xShape = shapeOf(*tensor(xi));
   if (xShape.size() != 4)
     return fail("the input must be 4-D");
-  if (!op.custom_options() || op.custom_options()->size() == 0)
-    return fail("the custom options are missing");
-  auto root = flexbuffers::GetRoot(op.custom_options()->data(),
-                                   op.custom_options()->size());
-  if (!root.IsMap())
-    return fail("the custom options are not a flexbuffer map");
-  auto m = root.AsMap();
+  auto options = customOptions(op);
+  if (!options)
+    return false;
+  const flexbuffers::Map &m = *options;
   auto channelsIn = flexInt(m, "channels_in"), sh = flexInt(m, "stride_height"),
        sw = flexInt(m, "stride_width"), dh = flexInt(m, "dilation_height_factor"),
        dw = flexInt(m, "dilation_width_factor"), padding = flexInt(m, "padding"),

@@ -260,6 +260,10 @@ def bad_models():
               "stride_width": 1})
     m.output(y)
     cases["tfl_bconv_pad_values"] = m.serialize()
+    # Options bytes that are no flexbuffer (offsets pointing outside).
+    opcode, ins, outs, opts, _ = m.ops[1]
+    m.ops[1] = (opcode, ins, outs, opts, bytes([0xff, 0x7f, 0x24, 0x01]))
+    cases["tfl_bconv_bad_options"] = m.serialize()
     for name, data in cases.items():
         with open(os.path.join(out, name + ".tflite"), "wb") as f:
             f.write(data)
