@@ -41,6 +41,14 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   // BN folding creates constants that may enable further folding.
   func.addPass(createOnnxConstantFold());
   func.addPass(createOnnxLowerToBnn());
+  // Between lowering (real layers are bnn.conv2d / bnn.gemm) and
+  // bnn-fuse-qdq, which turns the QDQ form the quantizer writes into int8
+  // kernels exactly as it does for an imported QDQ model.
+  if (options.calibrationProbe)
+    func.addPass(createBnnCalibrationProbe());
+  else if (!options.quantizeLayers.empty())
+    func.addPass(createBnnQuantizeInt8(BnnQuantizeInt8Options{
+        options.quantizeRanges, options.quantizeLayers}));
   func.addPass(createBnnFuseQdq());
   func.addPass(createBnnFoldMatMulTranspose());
   func.addPass(createBnnFuseEpilogues());

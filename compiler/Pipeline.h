@@ -31,6 +31,15 @@ struct PipelineOptions {
   /// Run dead-token-elim (--no-dead-token-elim turns it off, for
   /// comparison: the outputs are the same either way).
   bool deadTokenElim = true;
+  /// Post-training int8 quantization (--quantize=int8[:LAYERS]): the
+  /// layers to quantize ("all", "first", "last", "first,last"; empty: no
+  /// quantization) and one "lo:hi" range per measured tensor
+  /// (bnn-quantize-int8's options).
+  std::string quantizeLayers;
+  std::string quantizeRanges;
+  /// Make the tensors calibration measures graph outputs
+  /// (bnn-calibration-probe) instead of quantizing.
+  bool calibrationProbe = false;
 };
 
 /// onnx dialect -> memory-planned bnn dialect, ready for a C emitter.

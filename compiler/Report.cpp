@@ -256,6 +256,27 @@ void collectPassRecords(func::FuncOp func, ReportData &r) {
       r.dte.macs.push_back({textOf(d, "block"), integerOf(d, "macs_before"),
                             integerOf(d, "macs_after")});
   }
+  if (auto a = func->getAttrOfType<ArrayAttr>("bnn.int8_ptq"))
+    for (Attribute e : a) {
+      auto d = cast<DictionaryAttr>(e);
+      PtqLayer l;
+      l.node = textOf(d, "node");
+      l.reason = textOf(d, "reason");
+      l.quantized = d.getAs<BoolAttr>("quantized").getValue();
+      if (l.quantized) {
+        l.inputScale = numberOf(d, "input_scale");
+        l.outputScale = numberOf(d, "output_scale");
+        l.weightScaleMin = numberOf(d, "weight_scale_min");
+        l.weightScaleMax = numberOf(d, "weight_scale_max");
+        l.inputMin = numberOf(d, "input_min");
+        l.inputMax = numberOf(d, "input_max");
+        l.outputMin = numberOf(d, "output_min");
+        l.outputMax = numberOf(d, "output_max");
+        l.inputZeroPoint = integerOf(d, "input_zero_point");
+        l.outputZeroPoint = integerOf(d, "output_zero_point");
+      }
+      r.ptqLayers.push_back(l);
+    }
   auto pruning = func->getAttrOfType<DictionaryAttr>("bnn.token_prune");
   if (!pruning)
     return;
@@ -276,6 +297,7 @@ ReportData collectReport(ModuleOp module, const ReportInputs &in) {
   r.onnxFileBytes = in.onnxFileBytes;
   r.modelName = in.modelName;
   r.target = in.target;
+  r.ptqCheck = in.quantization;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (auto a = func->getAttrOfType<IntegerAttr>(bnn::kArenaSizeAttr))
       r.arena = a.getInt();
@@ -382,6 +404,39 @@ void writeJson(const ReportData &r, raw_ostream &os) {
                                      {"note", m.note}});
     root["gamma_migration"] = std::move(entries);
   }
+  if (!r.ptqLayers.empty()) {
+    json::Array layers;
+    for (const PtqLayer &l : r.ptqLayers) {
+      json::Object o{{"node", l.node}, {"int8", l.quantized}};
+      if (l.quantized) {
+        o["input_range"] = json::Array{l.inputMin, l.inputMax};
+        o["input_scale"] = l.inputScale;
+        o["input_zero_point"] = l.inputZeroPoint;
+        o["output_range"] = json::Array{l.outputMin, l.outputMax};
+        o["output_scale"] = l.outputScale;
+        o["output_zero_point"] = l.outputZeroPoint;
+        o["weight_scale_min"] = l.weightScaleMin;
+        o["weight_scale_max"] = l.weightScaleMax;
+      } else {
+        o["reason"] = l.reason;
+      }
+      layers.push_back(std::move(o));
+    }
+    json::Object ptq{{"layers", std::move(layers)}};
+    if (const QuantizationCheck *c = r.ptqCheck) {
+      json::Object check{{"calibration_file", c->calibrationFile},
+                         {"method", c->method},
+                         {"samples", c->samples},
+                         {"top1_agreement", c->agreeing},
+                         {"max_abs_diff", c->maxAbsDiff}};
+      if (c->hasLabels) {
+        check["float_correct"] = c->floatCorrect;
+        check["int8_correct"] = c->quantizedCorrect;
+      }
+      ptq["calibration_check"] = std::move(check);
+    }
+    root["int8_ptq"] = std::move(ptq);
+  }
   if (r.pruning) {
     json::Array stages, blocks;
     for (const PruneStage &s : r.pruneStages)
@@ -417,7 +472,42 @@ void writeJson(const ReportData &r, raw_ostream &os) {
   os << formatv("{0:2}", json::Value(std::move(root))) << "\n";
 }
 
+void writeTextPtq(const ReportData &r, raw_ostream &os) {
+  if (r.ptqLayers.empty())
+    return;
+  os << "int8 post-training quantization (--quantize=int8):\n";
+  for (const PtqLayer &l : r.ptqLayers) {
+    if (!l.quantized) {
+      os << "  float  " << l.node << "  [" << l.reason << "]\n";
+      continue;
+    }
+    os << format("  int8   %s\n         input [%.6g, %.6g] scale %.6g zp %lld; "
+                 "output [%.6g, %.6g] scale %.6g zp %lld; weight scales "
+                 "%.3g..%.3g\n",
+                 l.node.c_str(), l.inputMin, l.inputMax, l.inputScale,
+                 (long long)l.inputZeroPoint, l.outputMin, l.outputMax,
+                 l.outputScale, (long long)l.outputZeroPoint,
+                 l.weightScaleMin, l.weightScaleMax);
+  }
+  if (const QuantizationCheck *c = r.ptqCheck) {
+    os << format("  calibration set %s (%s): %lld samples, top-1 agreement "
+                 "with float %lld/%lld, max |int8 - float| of the first "
+                 "output %.4g\n",
+                 c->calibrationFile.c_str(), c->method.c_str(),
+                 (long long)c->samples, (long long)c->agreeing,
+                 (long long)c->samples, c->maxAbsDiff);
+    if (c->hasLabels)
+      os << format("  accuracy on it: float %lld/%lld (%.1f%%), int8 %lld/%lld "
+                   "(%.1f%%)\n",
+                   (long long)c->floatCorrect, (long long)c->samples,
+                   100.0 * c->floatCorrect / c->samples,
+                   (long long)c->quantizedCorrect, (long long)c->samples,
+                   100.0 * c->quantizedCorrect / c->samples);
+  }
+}
+
 void writeTextPassRecords(const ReportData &r, raw_ostream &os) {
+  writeTextPtq(r, os);
   if (!r.migrations.empty()) {
     os << "ln-gamma-migration (max |LayerNorm output| over all inputs: "
           "max_i |gamma_i| sqrt(D-1) + |beta_i|):\n";

@@ -34,6 +34,16 @@ enum class ReportFormat { Text, Json, Html };
 /// The format a --report=FILE asks for: HTML for *.html / *.htm, else JSON.
 ReportFormat reportFormatOf(llvm::StringRef file);
 
+/// --quantize=int8's check on the calibration samples: the int8 model's
+/// first output against the float model's (compiler/Calibration.h).
+struct QuantizationCheck {
+  std::string calibrationFile, method;
+  int64_t samples = 0, agreeing = 0;
+  double maxAbsDiff = 0;
+  bool hasLabels = false;
+  int64_t floatCorrect = 0, quantizedCorrect = 0;
+};
+
 /// What the report is told besides the module.
 struct ReportInputs {
   int64_t onnxFileBytes = 0;
@@ -42,6 +52,8 @@ struct ReportInputs {
   const EmissionRecord *emitted = nullptr;
   /// Whether the binarize pass ran (false with --no-binarize).
   bool binarize = true;
+  /// Set with --quantize=int8.
+  const QuantizationCheck *quantization = nullptr;
   std::string modelName, target;
 };
 

@@ -7,6 +7,7 @@
 #ifndef BNNC_COMPILER_REPORTDATA_H
 #define BNNC_COMPILER_REPORTDATA_H
 
+#include "compiler/Report.h"
 #include "targets/Targets.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -46,6 +47,17 @@ struct Layer {
 struct Migration {
   std::string node, form, note;
   double maxAbsBefore = 0, maxAbsAfter = 0;
+};
+
+/// A post-training quantization decision (bnn-quantize-int8's
+/// bnn.int8_ptq attribute): int8 with its parameters, or why not.
+struct PtqLayer {
+  std::string node, reason;
+  bool quantized = false;
+  double inputScale = 0, outputScale = 0, weightScaleMin = 0,
+         weightScaleMax = 0, inputMin = 0, inputMax = 0, outputMin = 0,
+         outputMax = 0;
+  int64_t inputZeroPoint = 0, outputZeroPoint = 0;
 };
 
 /// Token pruning: where tokens are dropped, and each module's MACs.
@@ -96,6 +108,9 @@ struct ReportData {
   llvm::SmallVector<PruneMacs> pruneMacs;
   bool deadTokens = false;
   DeadTokens dte;
+  llvm::SmallVector<PtqLayer> ptqLayers;
+  /// The calibration-set comparison of --quantize=int8 (if it was made).
+  const QuantizationCheck *ptqCheck = nullptr;
 
   double binaryShare() const { return macs ? 100.0 * binaryMacs / macs : 0.0; }
 };

@@ -338,6 +338,45 @@ void writeDecisions(const ReportData &r, raw_ostream &os) {
          << "</td><td>" << esc(m.note) << "</td></tr>\n";
     os << "</table>\n";
   }
+  if (!r.ptqLayers.empty()) {
+    os << "<h3>int8 post-training quantization</h3>\n";
+    if (const QuantizationCheck *c = r.ptqCheck) {
+      os << "<p class=sub id=ptq-check data-samples=\"" << c->samples
+         << "\" data-agreeing=\"" << c->agreeing << "\">Calibration set "
+         << esc(c->calibrationFile) << " (" << esc(c->method) << "): "
+         << c->samples << " samples, top-1 agreement with float "
+         << c->agreeing << "/" << c->samples << ", max |int8 - float| "
+         << format("%.4g", c->maxAbsDiff);
+      if (c->hasLabels)
+        os << format("; accuracy float %.1f%%, int8 %.1f%%",
+                     100.0 * c->floatCorrect / c->samples,
+                     100.0 * c->quantizedCorrect / c->samples);
+      os << ".</p>\n";
+    }
+    os << "<table id=ptq><tr><th>node</th><th>choice</th><th>input range"
+          "</th><th class=n>input scale / zp</th><th>output range</th><th "
+          "class=n>output scale / zp</th><th class=n>weight scales</th></tr>"
+          "\n";
+    for (const PtqLayer &l : r.ptqLayers) {
+      os << "<tr data-ptq-node=\"" << esc(l.node) << "\" data-int8=\""
+         << (l.quantized ? "1" : "0") << "\"><td>" << esc(l.node) << "</td>";
+      if (!l.quantized) {
+        os << "<td colspan=6>float: " << esc(l.reason) << "</td></tr>\n";
+        continue;
+      }
+      os << "<td>int8</td><td>"
+         << format("[%.4g, %.4g]", l.inputMin, l.inputMax)
+         << "</td><td class=n>"
+         << format("%.4g / %lld", l.inputScale, (long long)l.inputZeroPoint)
+         << "</td><td>" << format("[%.4g, %.4g]", l.outputMin, l.outputMax)
+         << "</td><td class=n>"
+         << format("%.4g / %lld", l.outputScale, (long long)l.outputZeroPoint)
+         << "</td><td class=n>"
+         << format("%.3g..%.3g", l.weightScaleMin, l.weightScaleMax)
+         << "</td></tr>\n";
+    }
+    os << "</table>\n";
+  }
   if (r.pruning) {
     os << "<h3>Token pruning</h3>\n<table id=prune-stages><tr><th>block</th>"
           "<th>after node</th><th class=n>tokens before</th><th class=n>"

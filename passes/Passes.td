@@ -164,6 +164,43 @@ def OnnxLowerToBnn : Pass<"onnx-lower-to-bnn", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::bnnc::bnn::BnnDialect"];
 }
 
+def BnnCalibrationProbe : Pass<"bnn-calibration-probe", "::mlir::func::FuncOp"> {
+  let summary = "Make the tensors post-training quantization measures graph outputs";
+  let description = [{
+    For `--quantize=int8 --calibration=FILE`: every input and output tensor
+    of a real-valued bnn.conv2d / bnn.gemm (the output after the ReLU that
+    is its only user) is appended to the function's results, each distinct
+    tensor once in program order (passes/Int8Layers.h), named
+    `bnnc_calibration_<k>`. bnnc runs the C of the probed module on the
+    calibration samples and reads each tensor's range from those outputs;
+    bnn-quantize-int8 receives the ranges in the same order.
+  }];
+}
+
+def BnnQuantizeInt8 : Pass<"bnn-quantize-int8", "::mlir::func::FuncOp"> {
+  let summary = "Post-training int8 quantization of real Conv/Gemm layers";
+  let description = [{
+    Rewrites each selected real-valued bnn.conv2d / bnn.gemm into the QDQ
+    form that bnn-fuse-qdq turns into an int8 layer (qconv2d + requantize):
+    the input and the (ReLU'd) output are quantized to int8 with an
+    asymmetric per-tensor scale and zero point from their calibrated range
+    [lo, hi] (extended to contain 0: scale = (hi - lo) / 255, zero point =
+    round(-128 - lo / scale)), the weights symmetrically per output channel
+    (scale = max |w| / 127, values in [-127, 127]) and the bias to int32 on
+    the scale input scale x weight scale. `ranges` holds one `lo:hi` per
+    tensor bnn-calibration-probe measures, in its order; `layers` selects
+    `all` real layers, or `first`, `last`, `first,last`. A layer that cannot
+    be quantized stays float with a remark naming it. Every decision is
+    recorded in the function attribute `bnn.int8_ptq` for the report.
+  }];
+  let options = [
+    Option<"ranges", "ranges", "std::string", "\"\"",
+           "lo:hi per measured tensor, comma separated">,
+    Option<"layers", "layers", "std::string", "\"all\"",
+           "all, first, last or first,last">
+  ];
+}
+
 def BnnFuseQdq : Pass<"bnn-fuse-qdq", "::mlir::func::FuncOp"> {
   let summary = "Rewrite QDQ-wrapped float Conv/Gemm layers to int8 kernels";
   let description = [{

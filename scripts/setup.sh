@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${BNNC_BUILD_DIR:-$ROOT/build}"
 
 PACKAGES=(
-  cmake ninja-build lld gcc g++ python3 libgtest-dev
+  cmake ninja-build lld gcc g++ python3 libgtest-dev zlib1g-dev
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools clang-19
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user

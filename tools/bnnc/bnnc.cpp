@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Calibration.h"
 #include "compiler/Importer.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Report.h"
@@ -17,6 +18,7 @@
 #include "dialects/onnx/OnnxDialect.h"
 #include "targets/Targets.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -29,6 +31,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
@@ -145,6 +148,27 @@ cl::opt<bool> noDeadTokenElim(
              "(e.g. a ViT head reading the CLS token): for comparison, the "
              "outputs are the same (docs/transformers.md)"),
     cl::cat(passCategory));
+cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Post-training quantization of the real-valued Conv/Gemm layers "
+             "(binary layers stay binary): 'int8' for all of them, "
+             "'int8:first,last' (or int8:first, int8:last) for the first "
+             "and last only, as LCE deployments do; needs --calibration "
+             "(docs/int8.md)"),
+    cl::value_desc("int8[:first,last]"), cl::cat(passCategory));
+cl::opt<std::string> calibrationFile(
+    "calibration",
+    cl::desc("Calibration samples for --quantize: an .npz (np.savez) with "
+             "one array per graph input, N samples on axis 0, and optional "
+             "'labels'; bnnc builds the float model for this machine ($CC, "
+             "else cc) and runs it on them"),
+    cl::value_desc("file.npz"), cl::cat(passCategory));
+cl::opt<std::string> calibrationMethod(
+    "calibration-method", cl::init("minmax"),
+    cl::desc("How --quantize chooses each activation range: 'minmax' over "
+             "the samples, or 'percentile:P' (e.g. percentile:99.99) to "
+             "clip outliers"),
+    cl::value_desc("minmax|percentile:P"), cl::cat(passCategory));
 cl::opt<std::string> weightsMode(
     "weights", cl::init("c"),
     cl::desc("Where large constants go: 'c' (in the .c file) or 'bin' (a "
@@ -838,12 +862,7 @@ int checkPlannedOutputs(ArrayRef<std::string> inputs) {
   return planned.check(inputs);
 }
 
-mlir::LogicalResult runPipeline(mlir::MLIRContext &context,
-                                mlir::ModuleOp module) {
-  mlir::PassManager pm(&context);
-  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-    return mlir::failure();
-  pm.addInstrumentation(std::make_unique<FailedPassRecorder>(&failedPass));
+bnnc::PipelineOptions pipelineOptionsFromFlags() {
   bnnc::PipelineOptions pipelineOptions;
   pipelineOptions.binarize = !noBinarize;
   pipelineOptions.assumeNonzeroInputs = assumeNonzeroInputs;
@@ -851,9 +870,174 @@ mlir::LogicalResult runPipeline(mlir::MLIRContext &context,
   pipelineOptions.tokenPrune = tokenPrune;
   pipelineOptions.tokenPruneFuse = tokenPruneFuse;
   pipelineOptions.deadTokenElim = !noDeadTokenElim;
-  bnnc::buildOnnxToBnnPipeline(pm, pipelineOptions);
+  return pipelineOptions;
+}
+
+mlir::LogicalResult runPipeline(mlir::MLIRContext &context,
+                                mlir::ModuleOp module,
+                                const bnnc::PipelineOptions &options) {
+  mlir::PassManager pm(&context);
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return mlir::failure();
+  pm.addInstrumentation(std::make_unique<FailedPassRecorder>(&failedPass));
+  bnnc::buildOnnxToBnnPipeline(pm, options);
   return pm.run(module);
 }
+
+/// --quantize's layer selection ("all", "first", "last", "first,last"),
+/// or "" after an error; --calibration-method's percentile (100: min/max).
+struct QuantizeRequest {
+  std::string layers;
+  bnnc::RangeMethod method;
+};
+
+std::optional<QuantizeRequest> parseQuantizeFlags() {
+  if (quantize.empty() && !calibrationFile.getNumOccurrences())
+    return QuantizeRequest{};
+  if (quantize.empty()) {
+    fail("--calibration is only used with --quantize=int8");
+    return std::nullopt;
+  }
+  StringRef value = quantize;
+  QuantizeRequest request;
+  request.layers = "all";
+  if (!value.consume_front("int8") ||
+      (!value.empty() && !value.consume_front(":"))) {
+    fail("--quantize=" + quantize + ": expected int8 or int8:first,last");
+    return std::nullopt;
+  }
+  if (!value.empty()) {
+    SmallVector<StringRef> parts;
+    value.split(parts, ',');
+    for (StringRef part : parts)
+      if (part != "first" && part != "last" && part != "all") {
+        fail("--quantize=" + quantize + ": '" + part +
+             "' is not a layer selection (first, last or all)");
+        return std::nullopt;
+      }
+    request.layers = value.str();
+    if (llvm::is_contained(parts, "all"))
+      request.layers = "all";
+  }
+  if (calibrationFile.empty()) {
+    fail("--quantize=" + quantize +
+         " needs --calibration=FILE.npz: the activation ranges come from "
+         "running the model on samples");
+    return std::nullopt;
+  }
+  StringRef method = calibrationMethod;
+  if (method.consume_front("percentile:")) {
+    double p;
+    if (method.getAsDouble(p) || !(p > 50.0 && p <= 100.0)) {
+      fail("--calibration-method=" + calibrationMethod +
+           ": the percentile must be a number in (50, 100]");
+      return std::nullopt;
+    }
+    request.method.percentile = p;
+  } else if (method != "minmax") {
+    fail("--calibration-method=" + calibrationMethod +
+         ": expected minmax or percentile:P");
+    return std::nullopt;
+  }
+  return request;
+}
+
+/// "lo:hi,..." for the probed tensors (the outputs bnn-calibration-probe
+/// added, named bnnc_calibration_<k>), as bnn-quantize-int8 reads them.
+std::optional<std::string>
+calibratedRanges(mlir::ModuleOp probe, ArrayRef<std::string> outputs,
+                 const bnnc::RangeMethod &method) {
+  mlir::func::FuncOp f = *probe.getOps<mlir::func::FuncOp>().begin();
+  std::string text;
+  for (unsigned i = 0; i < f.getNumResults(); ++i) {
+    auto name = f.getResultAttrOfType<mlir::StringAttr>(i, "onnx.name");
+    if (!name || !name.getValue().starts_with("bnnc_calibration_"))
+      continue;
+    auto range = bnnc::rangeOf(outputs[i], method, "the tensor " +
+                                                     name.getValue().str());
+    if (!range) {
+      fail(inputFile + ": --quantize: " + toString(range.takeError()));
+      return std::nullopt;
+    }
+    if (!text.empty())
+      text += ",";
+    text += formatv("{0:e9}:{1:e9}", range->lo, range->hi).str();
+  }
+  return text;
+}
+
+/// --quantize=int8: runs the pipeline with the tensors to calibrate as
+/// outputs, runs that model on the samples, quantizes with the measured
+/// ranges, and checks the quantized model on the same samples
+/// (docs/int8.md, "Post-training quantization").
+mlir::LogicalResult runQuantizingPipeline(mlir::MLIRContext &context,
+                                          mlir::ModuleOp module,
+                                          const QuantizeRequest &request,
+                                          const char *argv0,
+                                          bnnc::QuantizationCheck &check) {
+  auto arrays = bnnc::readNpz(calibrationFile);
+  if (!arrays)
+    {
+    fail("--calibration: " + toString(arrays.takeError()));
+    return mlir::failure();
+  }
+  bnnc::PipelineOptions options = pipelineOptionsFromFlags();
+  mlir::OwningOpRef<mlir::ModuleOp> probe = module.clone();
+  options.calibrationProbe = true;
+  if (mlir::failed(runPipeline(context, *probe, options)))
+    return mlir::failure();
+  auto samples = bnnc::layOutSamples(*probe, *arrays, calibrationFile);
+  if (!samples)
+    {
+    fail("--calibration: " + toString(samples.takeError()));
+    return mlir::failure();
+  }
+  const char *cc = std::getenv("CC");
+  bnnc::HostRun host{findRuntimeDir(argv0), cc ? cc : ""};
+  auto floatOutputs = bnnc::runOnHost(*probe, *samples, host);
+  if (!floatOutputs)
+    {
+    fail(inputFile + ": --quantize: " +
+                toString(floatOutputs.takeError()));
+    return mlir::failure();
+  }
+  std::optional<std::string> ranges =
+      calibratedRanges(*probe, *floatOutputs, request.method);
+  if (!ranges)
+    return mlir::failure();
+  options.calibrationProbe = false;
+  options.quantizeLayers = request.layers;
+  options.quantizeRanges = *ranges;
+  if (mlir::failed(runPipeline(context, module, options)))
+    return mlir::failure();
+  auto quantizedOutputs = bnnc::runOnHost(module, *samples, host);
+  if (!quantizedOutputs)
+    {
+    fail(inputFile + ": --quantize: checking the int8 model: " +
+                toString(quantizedOutputs.takeError()));
+    return mlir::failure();
+  }
+  check.calibrationFile = sys::path::filename(calibrationFile).str();
+  check.method = calibrationMethod;
+  auto change = bnnc::compareOutputs(module, *samples, (*floatOutputs)[0],
+                                     (*quantizedOutputs)[0]);
+  if (!change) {
+    // Nothing to compare on (a non-float first output): the model is
+    // still quantized; the report says the check was not made.
+    consumeError(change.takeError());
+    return mlir::success();
+  }
+  check.samples = change->samples;
+  check.agreeing = change->agreeing;
+  check.maxAbsDiff = change->maxAbsDiff;
+  check.hasLabels = change->hasLabels;
+  check.floatCorrect = change->floatCorrect;
+  check.quantizedCorrect = change->quantizedCorrect;
+  return mlir::success();
+}
+
+/// What --quantize measured on the calibration samples, for the report.
+bnnc::QuantizationCheck quantization;
 
 /// The report is an output like the others: written at the end, and only
 /// if the compilation succeeds. Its flash numbers are those of `emitted`.
@@ -867,6 +1051,7 @@ void addReport(mlir::ModuleOp module, const bnnc::EmissionRecord &emitted,
   in.onnxFileBytes = static_cast<int64_t>(onnxBytes);
   in.emitted = &emitted;
   in.binarize = !noBinarize;
+  in.quantization = quantization.samples ? &quantization : nullptr;
   in.modelName = inputFile;
   in.target = targetName;
   std::string text;
@@ -957,12 +1142,17 @@ int compile(int argc, char **argv) {
   GenerationLimits limits;
   if (!checkTargetAndOutput() || !parseGenerationLimits(limits))
     return 1;
+  std::optional<QuantizeRequest> quantizeRequest = parseQuantizeFlags();
+  if (!quantizeRequest)
+    return 1;
   std::optional<std::string> name = symbolPrefix();
   if (!name)
     return 1;
   SmallVector<std::string> inputs = {inputFile};
   for (const auto &entry : importOptions.constInputs)
     inputs.push_back(entry.second);
+  if (!calibrationFile.empty())
+    inputs.push_back(calibrationFile);
   if (int status = checkPlannedOutputs(inputs))
     return status;
 
@@ -986,7 +1176,12 @@ int compile(int argc, char **argv) {
     return 1;
   if (emitStage == Stage::OnnxMlir)
     return addStage(*module);
-  if (mlir::failed(runPipeline(context, *module)))
+  if (!quantizeRequest->layers.empty()
+          ? mlir::failed(runQuantizingPipeline(context, *module,
+                                               *quantizeRequest, argv[0],
+                                               quantization))
+          : mlir::failed(runPipeline(context, *module,
+                                     pipelineOptionsFromFlags())))
     return 1;
   bnnc::EmissionRecord emitted;
   if (emitStage == Stage::BnnMlir) {
