@@ -221,6 +221,9 @@ runOnHost(mlir::ModuleOp module, const SampleSet &samples,
 
   std::string ccName = host.cc.empty() ? "cc" : host.cc;
   ErrorOr<std::string> cc = sys::findProgramByName(ccName);
+  // findProgramByName returns a name with a slash as it is.
+  if (cc && !sys::fs::can_execute(*cc))
+    cc = std::make_error_code(std::errc::no_such_file_or_directory);
   if (!cc)
     return error("calibration builds the model for this machine, and the C "
                  "compiler '" + ccName + "' was not found (set CC)");

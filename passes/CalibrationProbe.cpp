@@ -26,7 +26,7 @@ struct BnnCalibrationProbePass final
   void runOnOperation() override {
     func::FuncOp f = getOperation();
     SmallVector<Value> tensors;
-    (void)collectRealLayers(f, tensors);
+    SmallVector<RealLayer> layers = collectRealLayers(f, tensors);
     if (tensors.empty())
       return;
     auto ret = cast<func::ReturnOp>(f.getBody().back().getTerminator());
@@ -42,11 +42,20 @@ struct BnnCalibrationProbePass final
       DictionaryAttr d = f.getResultAttrDict(i);
       attrs.push_back(d ? d : b.getDictionaryAttr({}));
     }
+    // What each tensor is, for messages about it ("the output of node ...").
+    SmallVector<std::string> what(tensors.size());
+    for (const RealLayer &l : layers) {
+      if (what[l.inputTensor].empty())
+        what[l.inputTensor] = "the input of " + describeNode(l.op);
+      if (what[l.outputTensor].empty())
+        what[l.outputTensor] = "the output of " + describeNode(l.op);
+    }
     for (unsigned k = 0; k < tensors.size(); ++k) {
       types.push_back(tensors[k].getType());
       attrs.push_back(b.getDictionaryAttr(
-          b.getNamedAttr(bnn::kOnnxNameAttr,
-                         b.getStringAttr("bnnc_calibration_" + Twine(k)))));
+          {b.getNamedAttr(bnn::kOnnxNameAttr,
+                          b.getStringAttr("bnnc_calibration_" + Twine(k))),
+           b.getNamedAttr("bnn.calibrates", b.getStringAttr(what[k]))}));
     }
     f.setFunctionType(
         FunctionType::get(f.getContext(), f.getArgumentTypes(), types));

@@ -171,7 +171,8 @@ def BnnCalibrationProbe : Pass<"bnn-calibration-probe", "::mlir::func::FuncOp"> 
     of a real-valued bnn.conv2d / bnn.gemm (the output after the ReLU that
     is its only user) is appended to the function's results, each distinct
     tensor once in program order (passes/Int8Layers.h), named
-    `bnnc_calibration_<k>`. bnnc runs the C of the probed module on the
+    `bnnc_calibration_<k>` (and `bnn.calibrates`: "the input of node ..."
+    for messages). bnnc runs the C of the probed module on the
     calibration samples and reads each tensor's range from those outputs;
     bnn-quantize-int8 receives the ranges in the same order.
   }];

@@ -20,6 +20,7 @@ batch dimension; 'labels' are the digits. The calibration files are
 written with np.savez (stored zip members), the test files with
 np.savez_compressed (deflated), so both of bnnc's readers are exercised.
 """
+import io
 import os
 
 import numpy as np
@@ -52,6 +53,36 @@ def main():
                         x=x[1400:], labels=y[1400:])
     for name in sorted(os.listdir(OUT)):
         print(name, os.path.getsize(os.path.join(OUT, name)))
+    write_bad_files(images[train[:20]], labels[train[:20]])
+
+
+def write_bad_files(x, y):
+    """Calibration files bnnc must refuse with one error line
+    (test/errors/ptq.test), in test/models/bad/ptq_*.npz."""
+    bad = os.path.join(HERE, "bad")
+    buffer = io.BytesIO()
+    np.savez(buffer, image=x, labels=y)
+    data = buffer.getvalue()
+    files = {
+        "ptq_not_zip.npz": b"this is not a zip archive\n" * 4,
+        "ptq_truncated.npz": data[:len(data) // 2],
+    }
+    for name, content in files.items():
+        with open(os.path.join(bad, name), "wb") as f:
+            f.write(content)
+    np.savez(os.path.join(bad, "ptq_fortran.npz"),
+             image=np.asfortranarray(x[:, 0]).reshape(-1, 1, 8, 8, order="F"),
+             labels=y)
+    np.savez(os.path.join(bad, "ptq_big_endian.npz"),
+             image=x.astype(">f4"), labels=y)
+    np.savez(os.path.join(bad, "ptq_wrong_shape.npz"),
+             image=x.reshape(-1, 64), labels=y)
+    np.savez(os.path.join(bad, "ptq_two_arrays.npz"), a=x, b=x)
+    nan = x.copy()
+    nan[3, 0, 2, 2] = np.nan
+    np.savez(os.path.join(bad, "ptq_nan.npz"), image=nan)
+    np.savez(os.path.join(bad, "ptq_labels_count.npz"), image=x, labels=y[:5])
+    np.savez(os.path.join(bad, "ptq_strings.npz"), image=np.array(["a", "b"]))
 
 
 if __name__ == "__main__":

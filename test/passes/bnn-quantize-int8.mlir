@@ -61,7 +61,11 @@
 
 // The probe returns the four measured tensors after the graph output.
 // PROBE-LABEL: func.func @conv_relu_gemm
-// PROBE-SAME: -> (tensor<1x4xf32> {onnx.name = "y"}, tensor<1x1x2x2xf32> {onnx.name = "bnnc_calibration_0"}, tensor<1x2x2x2xf32> {onnx.name = "bnnc_calibration_1"}, tensor<1x8xf32> {onnx.name = "bnnc_calibration_2"}, tensor<1x4xf32> {onnx.name = "bnnc_calibration_3"})
+// PROBE-SAME: -> (tensor<1x4xf32> {onnx.name = "y"},
+// PROBE-SAME: tensor<1x1x2x2xf32> {bnn.calibrates = "the input of node 'conv' (bnn.conv2d)", onnx.name = "bnnc_calibration_0"},
+// PROBE-SAME: tensor<1x2x2x2xf32> {bnn.calibrates = "the output of node 'conv' (bnn.conv2d)", onnx.name = "bnnc_calibration_1"},
+// PROBE-SAME: tensor<1x8xf32> {bnn.calibrates = "the input of node 'fc' (bnn.gemm)", onnx.name = "bnnc_calibration_2"},
+// PROBE-SAME: tensor<1x4xf32> {bnn.calibrates = "the output of node 'fc' (bnn.gemm)", onnx.name = "bnnc_calibration_3"})
 // PROBE: %[[R:.*]] = bnn.elementwise "relu"
 // PROBE: %[[V:.*]] = bnn.reshape %[[R]]
 // PROBE: %[[G:.*]] = bnn.gemm

@@ -953,8 +953,9 @@ calibratedRanges(mlir::ModuleOp probe, ArrayRef<std::string> outputs,
     auto name = f.getResultAttrOfType<mlir::StringAttr>(i, "onnx.name");
     if (!name || !name.getValue().starts_with("bnnc_calibration_"))
       continue;
-    auto range = bnnc::rangeOf(outputs[i], method, "the tensor " +
-                                                     name.getValue().str());
+    auto what = f.getResultAttrOfType<mlir::StringAttr>(i, "bnn.calibrates");
+    auto range = bnnc::rangeOf(outputs[i], method,
+                               what ? what.str() : name.str());
     if (!range) {
       fail(inputFile + ": --quantize: " + toString(range.takeError()));
       return std::nullopt;
