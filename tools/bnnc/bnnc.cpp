@@ -168,7 +168,7 @@ cl::opt<std::string> calibrationMethod(
     cl::desc("How --quantize chooses each activation range: 'minmax' over "
              "the samples, or 'percentile:P' (e.g. percentile:99.99) to "
              "clip outliers"),
-    cl::value_desc("minmax|percentile:P"), cl::cat(passCategory));
+    cl::value_desc("method"), cl::cat(passCategory));
 cl::opt<std::string> weightsMode(
     "weights", cl::init("c"),
     cl::desc("Where large constants go: 'c' (in the .c file) or 'bin' (a "
