@@ -173,7 +173,7 @@ public:
   /// Rewrites the layer that `q` quantizes; a remark says why not when the
   /// layer looks quantized but cannot be fused exactly.
   void run(bnn::QuantizeOp q) {
-    if (succeeded(foldRoundTrip(q)))
+    if (succeeded(foldRoundTrip(q)) || succeeded(poolIntegers(q)))
       return;
     Layer layer{nullptr, {}, q};
     Value y = q.getInput();
@@ -218,6 +218,48 @@ private:
     Value same = reshape(q.getLoc(), dq->quantized(), shapeOf(q.getOutput()));
     Operation *input = q.getInput().getDefiningOp();
     rewriter.replaceOp(q, same);
+    eraseIfDead(input);
+    return success();
+  }
+
+  /// quantize(maxpool(dequantize(q, s, z)), s, z) -> maxpool(q) (also with
+  /// views between the pool and the quantize) for a
+  /// per-tensor s > 0: dequantization is then monotonic (a float32 multiply
+  /// by a positive constant never reverses an order), so the max of the
+  /// dequantized window is the dequantized max, which quantizes back to
+  /// the integer (foldRoundTrip's argument). A window with no tap is -inf
+  /// in float, which quantizes to the type's minimum: the integer kernel's
+  /// empty max. The pooled tensor stays int8 instead of float.
+  LogicalResult poolIntegers(bnn::QuantizeOp q) {
+    // Views after the pool (a Flatten before a Gemm) move to the integers.
+    Value v = q.getInput();
+    while (auto view = v.getDefiningOp<bnn::ReshapeOp>()) {
+      if (!view->hasOneUse())
+        return failure();
+      v = view.getInput();
+    }
+    auto pool = v.getDefiningOp<bnn::MaxPool2DOp>();
+    if (!pool || !pool->hasOneUse())
+      return failure();
+    auto dq = matchDequantize(pool.getInput());
+    auto qs = getConstantFloats(q.getScale());
+    std::optional<SmallVector<int64_t>> qz =
+        q.getZeroPoint() ? integerConstant(q.getZeroPoint())
+                         : SmallVector<int64_t>{0};
+    if (!dq || !qs || !qz || dq->scales.size() != 1 ||
+        !(dq->scales[0] > 0.0f) || !std::isfinite(dq->scales[0]) ||
+        *qs != dq->scales || *qz != dq->zeroPoints ||
+        tensorType(dq->quantized()).getElementType() !=
+            tensorType(q.getOutput()).getElementType())
+      return failure();
+    rewriter.setInsertionPoint(q);
+    Location loc = rewriter.getFusedLoc({pool.getLoc(), q.getLoc()});
+    auto pooled = rewriter.create<bnn::MaxPool2DOp>(
+        loc, tensorType(q.getOutput()).clone(shapeOf(pool.getOutput())),
+        dq->quantized(), pool.getKernelAttr(), pool.getStridesAttr(),
+        pool.getPadsAttr(), pool.getDilationsAttr());
+    Operation *input = q.getInput().getDefiningOp();
+    rewriter.replaceOp(q, reshape(loc, pooled, shapeOf(q.getOutput())));
     eraseIfDead(input);
     return success();
   }

@@ -12,9 +12,10 @@
 //
 // and leaves the integer rewrite to bnn-fuse-qdq, so a calibrated layer
 // and an imported QDQ layer become the same qconv2d + requantize with the
-// same exactness argument (docs/int8.md). Consecutive layers measure the
-// same tensor, get the same parameters, and bnn-fuse-qdq's round-trip fold
-// removes the dequantize/quantize between them.
+// same exactness argument (docs/int8.md). A layer whose input is an
+// earlier int8 layer's output, directly or through views and max pools,
+// takes that output's parameters, so that bnn-fuse-qdq removes the
+// dequantize/quantize between them (and pools the integers).
 //
 // Parameters:
 //  - activations: int8, asymmetric, per tensor. The range is widened to
@@ -34,6 +35,7 @@
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
@@ -97,7 +99,7 @@ public:
 
   /// Rewrites `layer` to its QDQ form; returns the record for the report.
   DictionaryAttr quantize(const RealLayer &layer, Range in, Range out) {
-    QuantParams x = activationParams(in.lo, in.hi);
+    QuantParams x = inputParams(layer.op->getOperand(0), in);
     QuantParams y = activationParams(out.lo, out.hi);
     Operation *op = layer.op;
     Location loc = op->getLoc();
@@ -124,6 +126,7 @@ public:
     Value q = quantizeOnly(loc, output, y);
     Value yf = dequantize(loc, q, y.scale, y.zeroPoint, /*axis=*/0);
     output.replaceAllUsesExcept(yf, q.getDefiningOp());
+    quantizedOutputs[yf] = y;
 
     auto [wMin, wMax] =
         std::minmax_element(weightScales.begin(), weightScales.end());
@@ -156,6 +159,23 @@ public:
 
 private:
   OpBuilder b;
+  /// The dequantized outputs of the layers quantized so far.
+  DenseMap<Value, QuantParams> quantizedOutputs;
+
+  /// The parameters of a layer's input: those of an earlier int8 layer's
+  /// output when the input is that output through views and max pools
+  /// (which only select values), so that bnn-fuse-qdq keeps the chain in
+  /// integers; else from the input's own calibrated range.
+  QuantParams inputParams(Value x, Range range) {
+    while (Operation *def = x.getDefiningOp()) {
+      if (!isa<bnn::ReshapeOp, bnn::MaxPool2DOp>(def))
+        break;
+      x = def->getOperand(0);
+    }
+    auto it = quantizedOutputs.find(x);
+    return it != quantizedOutputs.end() ? it->second
+                                        : activationParams(range.lo, range.hi);
+  }
 
   Value f32Constant(Location loc, ArrayRef<int64_t> shape,
                     ArrayRef<float> values) {

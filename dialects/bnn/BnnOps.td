@@ -352,11 +352,17 @@ def Bnn_AvgPool2DOp : Bnn_Op<"avgpool2d", [Pure]> {
 }
 
 def Bnn_MaxPool2DOp : Bnn_Op<"maxpool2d", [Pure]> {
-  let summary = "Float 2-D max pooling (NCHW); padded taps are ignored";
-  let arguments = (ins Bnn_F32Tensor:$input, DenseI64ArrayAttr:$kernel,
+  let summary = "2-D max pooling (NCHW); padded taps are ignored";
+  let description = [{
+    Float32, or int8/uint8 (bnn-fuse-qdq: a max pool between a dequantize
+    and a quantize with the same parameters pools the integers). A window
+    with no tap inside the input gives -inf, or the type's minimum.
+  }];
+  let arguments = (ins RankedTensorOf<[F32, I8, UI8]>:$input,
+                   DenseI64ArrayAttr:$kernel,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                    DenseI64ArrayAttr:$dilations);
-  let results = (outs Bnn_F32Tensor:$output);
+  let results = (outs RankedTensorOf<[F32, I8, UI8]>:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
 }

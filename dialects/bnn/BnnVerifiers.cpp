@@ -600,6 +600,9 @@ LogicalResult AvgPool2DOp::verify() {
 }
 
 LogicalResult MaxPool2DOp::verify() {
+  if (tensorType(getInput()).getElementType() !=
+      tensorType(getOutput()).getElementType())
+    return emitOpError("input and result element types differ");
   return verifyPool2D(*this, getInput(), getOutput(),
                       {getKernel(), getStrides(), getPads(), getDilations()});
 }

@@ -22,6 +22,7 @@
 
 #include "bnnc/kernels_binary.h" /* bnnc_bpack_params, bnnc_bwords32 */
 #include "bnnc/kernels_data.h"   /* bnnc_wrap_i32 */
+#include "bnnc/kernels_f32.h"    /* bnnc_pool2d_params */
 #include "bnnc/runtime.h"
 
 /* ---- Rounding and saturation ------------------------------------------- */
@@ -425,5 +426,44 @@ BNNC_DEFINE_QMATMUL(u8, uint8_t, u8, uint8_t)
 BNNC_DEFINE_PACK_Q8(i8, int8_t)
 BNNC_DEFINE_PACK_Q8(u8, uint8_t)
 #undef BNNC_DEFINE_PACK_Q8
+
+/* ---- Max pooling of integers ------------------------------------------ *
+ * bnnc_pool2d_params as bnnc_maxpool2d_f32 reads them. For a positive scale
+ * dequantization is monotonic and quantize(dequantize(q)) = q, so the max
+ * of the integers is the quantized max of the dequantized values; a window
+ * with no tap in the input gives the type's minimum (quantize(-inf)). */
+#define BNNC_DEFINE_MAXPOOL_Q8(S, T, LO)                                      \
+  static inline void bnnc_maxpool2d_##S(const bnnc_pool2d_params *p,          \
+                                        const T *x, T *y) {                   \
+    const size_t in_w = (size_t)p->w, in_plane = (size_t)p->h * in_w;         \
+    const size_t out_w = (size_t)p->ow, out_plane = (size_t)p->oh * out_w;    \
+    for (size_t plane = 0; plane < (size_t)p->n * (size_t)p->c; ++plane) {    \
+      const T *xp = x + plane * in_plane;                                     \
+      T *yp = y + plane * out_plane;                                          \
+      for (int32_t oy = 0; oy < p->oh; ++oy)                                  \
+        for (int32_t ox = 0; ox < p->ow; ++ox) {                              \
+          T best = (T)(LO);                                                   \
+          for (int32_t ky = 0; ky < p->kh; ++ky) {                            \
+            const int32_t iy =                                                \
+                oy * p->stride_h - p->pad_top + ky * p->dilation_h;           \
+            if (iy < 0 || iy >= p->h)                                         \
+              continue;                                                       \
+            for (int32_t kx = 0; kx < p->kw; ++kx) {                          \
+              const int32_t ix =                                              \
+                  ox * p->stride_w - p->pad_left + kx * p->dilation_w;        \
+              if (ix < 0 || ix >= p->w)                                       \
+                continue;                                                     \
+              const T v = xp[(size_t)iy * in_w + (size_t)ix];                 \
+              if (v > best)                                                   \
+                best = v;                                                     \
+            }                                                                 \
+          }                                                                   \
+          yp[(size_t)oy * out_w + (size_t)ox] = best;                         \
+        }                                                                     \
+    }                                                                         \
+  }
+BNNC_DEFINE_MAXPOOL_Q8(i8, int8_t, -128)
+BNNC_DEFINE_MAXPOOL_Q8(u8, uint8_t, 0)
+#undef BNNC_DEFINE_MAXPOOL_Q8
 
 #endif /* BNNC_KERNELS_INT8_H */

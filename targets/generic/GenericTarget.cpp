@@ -849,8 +849,15 @@ LogicalResult GenericKernels::maxpool(bnn::MaxPool2DOp op, CEmitter &e) {
   p.field("oh", y[2]).field("ow", y[3]);
   p.field("kh", op.getKernel()[0]).field("kw", op.getKernel()[1]);
   p.window(op.getStrides(), op.getPads(), op.getDilations());
+  // int8/uint8 pools (bnn-fuse-qdq) are kernels_int8.h's.
+  Type element = tensorType(op.getInput()).getElementType();
+  std::string suffix = "f32";
+  if (element.isInteger(8)) {
+    e.requireRuntimeHeader("bnnc/kernels_int8.h");
+    suffix = element.isUnsignedInteger() ? "u8" : "i8";
+  }
   emitKernelCall(
-      e, "bnnc_maxpool2d_f32",
+      e, "bnnc_maxpool2d_" + suffix,
       {p.finish(), e.input(op.getInput()), e.output(op.getOutput())});
   return success();
 }

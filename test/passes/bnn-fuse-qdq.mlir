@@ -127,3 +127,37 @@ func.func @do_not_pack_negative_scale(%q: tensor<1x8x1x1xi8>) -> tensor<1x1x1x1x
   %b = bnn.pack %d {group = 1 : i64} : (tensor<1x8x1x1xf32>) -> tensor<1x1x1x1xi32>
   return %b : tensor<1x1x1x1xi32>
 }
+
+// -----
+
+// A max pool between a dequantize and a quantize with the same parameters
+// (positive scale) pools the integers; a Flatten after it moves to the
+// integers too. With other output parameters the pool stays float.
+// CHECK-LABEL: func.func @pool_integers
+// CHECK: %[[P:.*]] = bnn.maxpool2d %arg0 {{.*}} : tensor<1x2x4x4xi8> -> tensor<1x2x2x2xi8>
+// CHECK: %[[V:.*]] = bnn.reshape %[[P]] : tensor<1x2x2x2xi8> -> tensor<1x8xi8>
+// CHECK: return %[[V]]
+func.func @pool_integers(%xq: tensor<1x2x4x4xi8>) -> tensor<1x8xi8> {
+  %s = bnn.constant dense<5.000000e-02> : tensor<f32>
+  %z = bnn.constant dense<-3> : tensor<i8>
+  %x = bnn.dequantize %xq, %s, %z {axis = 0 : i64} : (tensor<1x2x4x4xi8>, tensor<f32>, tensor<i8>) -> tensor<1x2x4x4xf32>
+  %p = bnn.maxpool2d %x {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  %v = bnn.reshape %p : tensor<1x2x2x2xf32> -> tensor<1x8xf32>
+  %q = bnn.quantize %v, %s, %z {axis = 0 : i64} : (tensor<1x8xf32>, tensor<f32>, tensor<i8>) -> tensor<1x8xi8>
+  return %q : tensor<1x8xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pool_other_scale
+// CHECK: bnn.maxpool2d {{.*}} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+// CHECK: bnn.quantize
+func.func @pool_other_scale(%xq: tensor<1x2x4x4xi8>) -> tensor<1x2x2x2xi8> {
+  %s = bnn.constant dense<5.000000e-02> : tensor<f32>
+  %s2 = bnn.constant dense<2.500000e-02> : tensor<f32>
+  %z = bnn.constant dense<-3> : tensor<i8>
+  %x = bnn.dequantize %xq, %s, %z {axis = 0 : i64} : (tensor<1x2x4x4xi8>, tensor<f32>, tensor<i8>) -> tensor<1x2x4x4xf32>
+  %p = bnn.maxpool2d %x {dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  %q = bnn.quantize %p, %s2, %z {axis = 0 : i64} : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<i8>) -> tensor<1x2x2x2xi8>
+  return %q : tensor<1x2x2x2xi8>
+}
