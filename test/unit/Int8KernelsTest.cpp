@@ -315,4 +315,52 @@ TEST(PackQuantized, EqualsFloatPackOfDequantized) {
   }
 }
 
+// bnn-fuse-qdq's max-pool fold: pooling the integers equals quantize(
+// maxpool(dequantize(q))) with the same parameters, for windows with and
+// without padding, dilations, and windows entirely in the padding.
+TEST(MaxPoolQ8, EqualsQuantizedFloatPool) {
+  Rng rng(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    bnnc_pool2d_params p;
+    p.n = rng.range(1, 2), p.c = rng.range(1, 3);
+    p.h = rng.range(1, 7), p.w = rng.range(1, 7);
+    p.kh = rng.range(1, 3), p.kw = rng.range(1, 3);
+    p.stride_h = rng.range(1, 3), p.stride_w = rng.range(1, 3);
+    p.dilation_h = rng.range(1, 2), p.dilation_w = rng.range(1, 2);
+    // Pads up to the kernel extent: some windows see no input at all.
+    p.pad_top = rng.range(0, p.kh * p.dilation_h);
+    p.pad_left = rng.range(0, p.kw * p.dilation_w);
+    p.oh = (p.h + 2 * p.pad_top - p.dilation_h * (p.kh - 1) - 1) /
+               p.stride_h + 1;
+    p.ow = (p.w + 2 * p.pad_left - p.dilation_w * (p.kw - 1) - 1) /
+               p.stride_w + 1;
+    if (p.oh < 1 || p.ow < 1)
+      continue;
+    const size_t in = static_cast<size_t>(p.n * p.c * p.h * p.w);
+    const size_t out = static_cast<size_t>(p.n * p.c * p.oh * p.ow);
+    const float scale = rng.uniform(1e-6f, 2.0f);
+    const int8_t zs = static_cast<int8_t>(rng.range(-128, 127));
+    const uint8_t zu = static_cast<uint8_t>(rng.range(0, 255));
+    std::vector<int8_t> qs(in), ys(out), refs(out);
+    std::vector<uint8_t> qu(in), yu(out), refu(out);
+    std::vector<float> fs(in), fu(in), pooled(out);
+    for (size_t i = 0; i < in; ++i) {
+      qs[i] = static_cast<int8_t>(rng.range(-128, 127));
+      qu[i] = static_cast<uint8_t>(rng.range(0, 255));
+    }
+    bnnc_quant_params qp = {1, 1, static_cast<int32_t>(in), 0, 0, 0};
+    bnnc_quant_params op = {1, 1, static_cast<int32_t>(out), 0, 0, 0};
+    bnnc_dequantize_i8_f32(&qp, qs.data(), &scale, &zs, fs.data());
+    bnnc_maxpool2d_f32(&p, fs.data(), pooled.data());
+    bnnc_quantize_f32_i8(&op, pooled.data(), &scale, &zs, refs.data());
+    bnnc_maxpool2d_i8(&p, qs.data(), ys.data());
+    EXPECT_EQ(ys, refs) << "int8, trial " << trial;
+    bnnc_dequantize_u8_f32(&qp, qu.data(), &scale, &zu, fu.data());
+    bnnc_maxpool2d_f32(&p, fu.data(), pooled.data());
+    bnnc_quantize_f32_u8(&op, pooled.data(), &scale, &zu, refu.data());
+    bnnc_maxpool2d_u8(&p, qu.data(), yu.data());
+    EXPECT_EQ(yu, refu) << "uint8, trial " << trial;
+  }
+}
+
 } // namespace
