@@ -62,34 +62,43 @@ bool appendElement(std::string &out, mlir::Type t, double v) {
   else if (auto i = dyn_cast<mlir::IntegerType>(t)) {
     int64_t x = static_cast<int64_t>(v);
     switch (i.getWidth()) {
-    case 8: i.isUnsigned() ? put(uint8_t(x)) : put(int8_t(x)); break;
-    case 16: i.isUnsigned() ? put(uint16_t(x)) : put(int16_t(x)); break;
-    case 32: i.isUnsigned() ? put(uint32_t(x)) : put(int32_t(x)); break;
-    case 64: i.isUnsigned() ? put(uint64_t(x)) : put(int64_t(x)); break;
-    default: return false;
+    case 8:
+      i.isUnsigned() ? put(uint8_t(x)) : put(int8_t(x));
+      break;
+    case 16:
+      i.isUnsigned() ? put(uint16_t(x)) : put(int16_t(x));
+      break;
+    case 32:
+      i.isUnsigned() ? put(uint32_t(x)) : put(int32_t(x));
+      break;
+    case 64:
+      i.isUnsigned() ? put(uint64_t(x)) : put(int64_t(x));
+      break;
+    default:
+      return false;
     }
   } else
     return false;
   return true;
 }
 
-Error runProgram(StringRef program, ArrayRef<StringRef> args,
-                 StringRef logFile, const Twine &what) {
+Error runProgram(StringRef program, ArrayRef<StringRef> args, StringRef logFile,
+                 const Twine &what) {
   std::optional<StringRef> redirects[] = {StringRef(""), StringRef(logFile),
                                           StringRef(logFile)};
   std::string message;
-  int status = sys::ExecuteAndWait(program, args, std::nullopt, redirects,
-                                   /*SecondsToWait=*/0, /*MemoryLimit=*/0,
-                                   &message);
+  int status =
+      sys::ExecuteAndWait(program, args, std::nullopt, redirects,
+                          /*SecondsToWait=*/0, /*MemoryLimit=*/0, &message);
   if (status == 0)
     return Error::success();
   std::string log;
   if (auto buffer = MemoryBuffer::getFile(logFile))
     log = (*buffer)->getBuffer().take_front(2000).rtrim().str();
-  return error(what + " failed (" +
-               (message.empty() ? "exit status " + std::to_string(status)
-                                : message) +
-               ")" + (log.empty() ? "" : ":\n" + log));
+  return error(
+      what + " failed (" +
+      (message.empty() ? "exit status " + std::to_string(status) : message) +
+      ")" + (log.empty() ? "" : ":\n" + log));
 }
 
 } // namespace
@@ -119,8 +128,8 @@ Expected<SampleSet> layOutSamples(mlir::ModuleOp module,
     if (!chosen[i] && numInputs == 1 && candidates.size() == 1)
       chosen[i] = candidates[0];
     if (!chosen[i])
-      return error("'" + file + "' has no array for the graph input '" +
-                   name + "' (name the array like the input)");
+      return error("'" + file + "' has no array for the graph input '" + name +
+                   "' (name the array like the input)");
   }
   for (unsigned i = 0; i < numInputs; ++i) {
     auto type = cast<mlir::RankedTensorType>(f.getArgumentTypes()[i]);
@@ -140,8 +149,8 @@ Expected<SampleSet> layOutSamples(mlir::ModuleOp module,
       interleave(dims, g, "x");
       return error("'" + file + "' array '" + a.name + "' is " + got +
                    "; the input '" +
-                   nameOf(f.getArgAttrDict(i), "input_" + Twine(i)) +
-                   "' is " + want + ", so the array must be N x " + want +
+                   nameOf(f.getArgAttrDict(i), "input_" + Twine(i)) + "' is " +
+                   want + ", so the array must be N x " + want +
                    " (whole inputs) or N x its shape without the leading "
                    "batch dimension (rows)");
     }
@@ -149,16 +158,16 @@ Expected<SampleSet> layOutSamples(mlir::ModuleOp module,
     if (i == 0) {
       set.samples = n, set.perRun = perRun;
     } else if (n != set.samples || perRun != set.perRun) {
-      return error("'" + file + "': the arrays of the graph inputs hold "
+      return error("'" + file +
+                   "': the arrays of the graph inputs hold "
                    "different numbers of samples");
     }
   }
   if (set.samples <= 0)
     return error("'" + file + "' holds no samples");
   if (set.labels && static_cast<int64_t>(set.labels->size()) != set.samples)
-    return error("'" + file + "': 'labels' has " +
-                 Twine(set.labels->size()) + " entries for " +
-                 Twine(set.samples) + " samples");
+    return error("'" + file + "': 'labels' has " + Twine(set.labels->size()) +
+                 " entries for " + Twine(set.samples) + " samples");
   set.runs = (set.samples + set.perRun - 1) / set.perRun;
   for (unsigned i = 0; i < numInputs; ++i) {
     auto type = cast<mlir::RankedTensorType>(f.getArgumentTypes()[i]);
@@ -179,9 +188,9 @@ Expected<SampleSet> layOutSamples(mlir::ModuleOp module,
   return set;
 }
 
-Expected<std::vector<std::string>>
-runOnHost(mlir::ModuleOp module, const SampleSet &samples,
-          const HostRun &host) {
+Expected<std::vector<std::string>> runOnHost(mlir::ModuleOp module,
+                                             const SampleSet &samples,
+                                             const HostRun &host) {
   EmitOptions options;
   options.name = "calibration_model";
   options.headerFile = "m.h";
@@ -226,14 +235,24 @@ runOnHost(mlir::ModuleOp module, const SampleSet &samples,
     cc = std::make_error_code(std::errc::no_such_file_or_directory);
   if (!cc)
     return error("calibration builds the model for this machine, and the C "
-                 "compiler '" + ccName + "' was not found (set CC)");
+                 "compiler '" +
+                 ccName + "' was not found (set CC)");
   std::string runner = path("run");
-  std::string include = "-I" + host.runtimeDir, includeDir = "-I" + dir.str().str();
+  std::string include = "-I" + host.runtimeDir,
+              includeDir = "-I" + dir.str().str();
   std::string m = path("m.c"), driver = path("driver.c");
-  SmallVector<StringRef> ccArgs = {*cc, "-std=c99", "-O2", include,
-                                   includeDir, "-DMODEL_HEADER=\"m.h\"",
-                                   "-DMODEL=calibration_model", m, driver, "-o",
-                                   runner, "-lm"};
+  SmallVector<StringRef> ccArgs = {*cc,
+                                   "-std=c99",
+                                   "-O2",
+                                   include,
+                                   includeDir,
+                                   "-DMODEL_HEADER=\"m.h\"",
+                                   "-DMODEL=calibration_model",
+                                   m,
+                                   driver,
+                                   "-o",
+                                   runner,
+                                   "-lm"};
   if (Error e = runProgram(*cc, ccArgs, path("cc.log"),
                            "building the calibration model with " + *cc))
     return std::move(e);
@@ -319,7 +338,8 @@ Expected<AccuracyChange> compareOutputs(mlir::ModuleOp module,
     size_t first = static_cast<size_t>(s) * perSample;
     size_t bestF = 0, bestQ = 0;
     for (size_t k = 0; k < perSample; ++k) {
-      float a = value(floatOutput, first + k), b = value(quantizedOutput, first + k);
+      float a = value(floatOutput, first + k),
+            b = value(quantizedOutput, first + k);
       change.maxAbsDiff = std::max(change.maxAbsDiff, double(std::fabs(a - b)));
       if (a > value(floatOutput, first + bestF))
         bestF = k;

@@ -62,6 +62,8 @@ struct RangeMethod {
   /// 100: min and max; below 100, the P-th and (100-P)-th percentiles of
   /// the values (outliers clipped).
   double percentile = 100.0;
+  /// Search a clipping ratio per block (--calibration-method=blockwise).
+  bool blockwise = false;
 };
 
 /// The range of one float32 tensor over all runs.
@@ -80,9 +82,10 @@ struct AccuracyChange {
   bool hasLabels = false;
   int64_t floatCorrect = 0, quantizedCorrect = 0;
 };
-llvm::Expected<AccuracyChange>
-compareOutputs(mlir::ModuleOp module, const SampleSet &samples,
-               llvm::StringRef floatOutput, llvm::StringRef quantizedOutput);
+llvm::Expected<AccuracyChange> compareOutputs(mlir::ModuleOp module,
+                                              const SampleSet &samples,
+                                              llvm::StringRef floatOutput,
+                                              llvm::StringRef quantizedOutput);
 
 } // namespace bnnc
 

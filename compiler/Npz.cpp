@@ -105,9 +105,8 @@ Expected<std::vector<Member>> centralDirectory(StringRef path, StringRef zip) {
     if (at + 46 + nameLen + extraLen + commentLen > zip.size())
       return npzError(path, "truncated central directory");
     m.name = zip.substr(at + 46, nameLen).str();
-    applyZip64(zip.substr(at + 46 + nameLen, extraLen), m,
-               m.size == 0xffffffff, m.compressedSize == 0xffffffff,
-               m.localOffset == 0xffffffff);
+    applyZip64(zip.substr(at + 46 + nameLen, extraLen), m, m.size == 0xffffffff,
+               m.compressedSize == 0xffffffff, m.localOffset == 0xffffffff);
     members.push_back(std::move(m));
     at += 46 + nameLen + extraLen + commentLen;
   }
@@ -127,7 +126,8 @@ Expected<std::string> memberData(StringRef path, StringRef zip,
     return raw.str();
   if (m.method != 8)
     return npzError(path, "member '" + m.name + "' uses zip method " +
-                              Twine(m.method) + " (bnnc reads stored and "
+                              Twine(m.method) +
+                              " (bnnc reads stored and "
                               "deflated members)");
   std::string out(m.size, '\0');
   z_stream z;
@@ -165,8 +165,8 @@ StringRef headerValue(StringRef header, StringRef key) {
 /// Converts `count` little-endian values of numpy dtype `descr`.
 bool convert(StringRef descr, StringRef data, size_t count,
              std::vector<double> &out) {
-  if (descr.size() < 3 || !(descr[0] == '<' || descr[0] == '|' ||
-                            descr[0] == '='))
+  if (descr.size() < 3 ||
+      !(descr[0] == '<' || descr[0] == '|' || descr[0] == '='))
     return false;
   char kind = descr[1];
   unsigned bytes;
@@ -238,9 +238,9 @@ Expected<std::vector<NpyArray>> readNpz(StringRef path) {
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
                                       /*RequiresNullTerminator=*/false);
   if (!buffer)
-    return createStringError(buffer.getError(), "cannot read '" + path +
-                                                    "': " +
-                                                    buffer.getError().message());
+    return createStringError(buffer.getError(),
+                             "cannot read '" + path +
+                                 "': " + buffer.getError().message());
   StringRef zip = (*buffer)->getBuffer();
   auto members = centralDirectory(path, zip);
   if (!members)

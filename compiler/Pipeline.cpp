@@ -10,7 +10,8 @@
 namespace bnnc {
 
 void registerBnncDialects(mlir::DialectRegistry &registry) {
-  registry.insert<onnx::OnnxDialect, bnn::BnnDialect, mlir::func::FuncDialect>();
+  registry
+      .insert<onnx::OnnxDialect, bnn::BnnDialect, mlir::func::FuncDialect>();
 }
 
 void registerAllBnncPasses() {
@@ -44,11 +45,12 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   // Between lowering (real layers are bnn.conv2d / bnn.gemm) and
   // bnn-fuse-qdq, which turns the QDQ form the quantizer writes into int8
   // kernels exactly as it does for an imported QDQ model.
-  if (options.calibrationProbe)
+  if (!options.quantizeLayers.empty())
+    func.addPass(createBnnQuantizeInt8(
+        BnnQuantizeInt8Options{options.quantizeRanges, options.quantizeLayers,
+                               options.calibrationProbe}));
+  else if (options.calibrationProbe)
     func.addPass(createBnnCalibrationProbe());
-  else if (!options.quantizeLayers.empty())
-    func.addPass(createBnnQuantizeInt8(BnnQuantizeInt8Options{
-        options.quantizeRanges, options.quantizeLayers}));
   func.addPass(createBnnFuseQdq());
   func.addPass(createBnnFoldMatMulTranspose());
   func.addPass(createBnnFuseEpilogues());

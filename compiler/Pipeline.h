@@ -37,8 +37,9 @@ struct PipelineOptions {
   /// (bnn-quantize-int8's options).
   std::string quantizeLayers;
   std::string quantizeRanges;
-  /// Make the tensors calibration measures graph outputs
-  /// (bnn-calibration-probe) instead of quantizing.
+  /// Make the tensors calibration measures graph outputs: as the float
+  /// model computes them (bnn-calibration-probe), or with quantizeLayers
+  /// as the quantized model does (bnn-quantize-int8's `expose`).
   bool calibrationProbe = false;
 };
 

@@ -22,14 +22,15 @@ namespace {
 /// |dot| <= K, so K bounds the accumulator: 8 bits up to K = 127, 16 up to
 /// 32767, else 32 (the SIMD targets use it; the generic kernels use int32).
 int64_t accumulatorBits(bnn::BConv2DOp op) {
-  int64_t k = op.getChannels() / op.getGroup() * op.getKernel()[0] *
-              op.getKernel()[1];
+  int64_t k =
+      op.getChannels() / op.getGroup() * op.getKernel()[0] * op.getKernel()[1];
   return k <= 127 ? 8 : (k <= 32767 ? 16 : 32);
 }
 
 std::string shapeText(Type type) {
   auto t = cast<RankedTensorType>(type);
-  return join(map_range(t.getShape(), [](int64_t d) { return std::to_string(d); }),
+  return join(map_range(t.getShape(),
+                        [](int64_t d) { return std::to_string(d); }),
               "x") +
          "x" + [&] {
            std::string s;
@@ -95,10 +96,11 @@ int64_t macsOf(Operation *op) {
 bool hasBinarizedInput(Operation *op) {
   if (!isa<bnn::Conv2DOp, bnn::GemmOp, bnn::MatMulOp>(op))
     return false;
-  auto e = bnn::viewSource(op->getOperand(0)).getDefiningOp<bnn::ElementwiseOp>();
-  return e && (e.getKind() == bnn::ElementwiseKind::Sign || e.getKind() == bnn::ElementwiseKind::Bipolar);
+  auto e =
+      bnn::viewSource(op->getOperand(0)).getDefiningOp<bnn::ElementwiseOp>();
+  return e && (e.getKind() == bnn::ElementwiseKind::Sign ||
+               e.getKind() == bnn::ElementwiseKind::Bipolar);
 }
-
 
 } // namespace
 
@@ -367,8 +369,12 @@ void writeJson(const ReportData &r, raw_ostream &os) {
   json::Array rows;
   for (const Layer &l : r.layers)
     rows.push_back(json::Object{
-        {"op", l.op}, {"nodes", l.nodes}, {"inputs", l.inputShapes},
-        {"output", l.outputShape}, {"binary", l.binary}, {"macs", l.macs},
+        {"op", l.op},
+        {"nodes", l.nodes},
+        {"inputs", l.inputShapes},
+        {"output", l.outputShape},
+        {"binary", l.binary},
+        {"macs", l.macs},
         {"weight_bytes", l.weightBytes},
         {"arena_offset", orNull(l.offset, l.offset >= 0)},
         {"output_bytes", l.bytes},
@@ -429,6 +435,8 @@ void writeJson(const ReportData &r, raw_ostream &os) {
                          {"samples", c->samples},
                          {"top1_agreement", c->agreeing},
                          {"max_abs_diff", c->maxAbsDiff}};
+      if (!c->blockChoices.empty())
+        check["block_clipping"] = c->blockChoices;
       if (c->hasLabels) {
         check["float_correct"] = c->floatCorrect;
         check["int8_correct"] = c->quantizedCorrect;
@@ -486,8 +494,8 @@ void writeTextPtq(const ReportData &r, raw_ostream &os) {
                  "%.3g..%.3g\n",
                  l.node.c_str(), l.inputMin, l.inputMax, l.inputScale,
                  (long long)l.inputZeroPoint, l.outputMin, l.outputMax,
-                 l.outputScale, (long long)l.outputZeroPoint,
-                 l.weightScaleMin, l.weightScaleMax);
+                 l.outputScale, (long long)l.outputZeroPoint, l.weightScaleMin,
+                 l.weightScaleMax);
   }
   if (const QuantizationCheck *c = r.ptqCheck) {
     os << format("  calibration set %s (%s): %lld samples, top-1 agreement "
@@ -496,6 +504,8 @@ void writeTextPtq(const ReportData &r, raw_ostream &os) {
                  c->calibrationFile.c_str(), c->method.c_str(),
                  (long long)c->samples, (long long)c->agreeing,
                  (long long)c->samples, c->maxAbsDiff);
+    if (!c->blockChoices.empty())
+      os << "  block-wise clipping: " << c->blockChoices << "\n";
     if (c->hasLabels)
       os << format("  accuracy on it: float %lld/%lld (%.1f%%), int8 %lld/%lld "
                    "(%.1f%%)\n",
@@ -512,9 +522,8 @@ void writeTextPassRecords(const ReportData &r, raw_ostream &os) {
     os << "ln-gamma-migration (max |LayerNorm output| over all inputs: "
           "max_i |gamma_i| sqrt(D-1) + |beta_i|):\n";
     for (const Migration &m : r.migrations)
-      os << format("  %-12s before %9.3f  after %9.3f  %s%s\n",
-                   m.form.c_str(), m.maxAbsBefore, m.maxAbsAfter,
-                   m.node.c_str(),
+      os << format("  %-12s before %9.3f  after %9.3f  %s%s\n", m.form.c_str(),
+                   m.maxAbsBefore, m.maxAbsAfter, m.node.c_str(),
                    m.note.empty() ? "" : ("  [" + m.note + "]").c_str());
   }
   if (r.deadTokens) {
@@ -558,12 +567,13 @@ void writeText(const ReportData &r, raw_ostream &os) {
   os << "kernel     kind           MACs  weights B    arena @  output"
         "                    ONNX nodes\n";
   for (const Layer &l : r.layers)
-    os << format("%-10s %-6s %12lld %10lld %10s  %-24s %s\n", l.op.c_str(),
-                 l.binary ? "binary" : "real", (long long)l.macs,
-                 (long long)l.weightBytes,
-                 l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
-                 l.outputShape.c_str(),
-                 (l.nodes + (l.note.empty() ? "" : "  [" + l.note + "]")).c_str());
+    os << format(
+        "%-10s %-6s %12lld %10lld %10s  %-24s %s\n", l.op.c_str(),
+        l.binary ? "binary" : "real", (long long)l.macs,
+        (long long)l.weightBytes,
+        l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
+        l.outputShape.c_str(),
+        (l.nodes + (l.note.empty() ? "" : "  [" + l.note + "]")).c_str());
   if (r.outputConstantBytes)
     os << format("constant data returned as graph outputs: %lld bytes\n",
                  (long long)r.outputConstantBytes);

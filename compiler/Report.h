@@ -38,6 +38,8 @@ ReportFormat reportFormatOf(llvm::StringRef file);
 /// first output against the float model's (compiler/Calibration.h).
 struct QuantizationCheck {
   std::string calibrationFile, method;
+  /// --calibration-method=blockwise: each block's clipping ratio.
+  std::string blockChoices;
   int64_t samples = 0, agreeing = 0;
   double maxAbsDiff = 0;
   bool hasLabels = false;

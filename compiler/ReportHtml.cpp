@@ -27,12 +27,23 @@ std::string esc(StringRef text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out += c;
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
     }
   }
   return out;
@@ -50,7 +61,8 @@ std::string grouped(int64_t v) {
 }
 
 std::string shorten(StringRef text, size_t most) {
-  return text.size() <= most ? text.str() : (text.take_front(most - 3) + "...").str();
+  return text.size() <= most ? text.str()
+                             : (text.take_front(most - 3) + "...").str();
 }
 
 /// A double as the shortest text that reads back exactly.
@@ -106,8 +118,8 @@ void writeTotals(const ReportData &r, raw_ostream &os) {
   auto row = [&](StringRef label, StringRef key, int64_t v, StringRef unit,
                  StringRef note = "") {
     os << "<tr><td>" << label << "</td><td class=n data-total=\"" << key
-       << "\" data-value=\"" << v << "\">" << grouped(v) << "</td><td class=sub>" << unit << " "
-       << esc(note) << "</td></tr>\n";
+       << "\" data-value=\"" << v << "\">" << grouped(v)
+       << "</td><td class=sub>" << unit << " " << esc(note) << "</td></tr>\n";
   };
   os << "<h2>Totals</h2>\n<table class=totals>\n";
   row("Flash: constant data", "weight_bytes", r.weights, "bytes",
@@ -154,32 +166,32 @@ void writeGraph(const ReportData &r, raw_ostream &os) {
         continue;
       }
       int x = left - 12 - 9 * (lane++ % 16);
-      int64_t y0 = top + p * pitch + height / 2, y1 = top + c * pitch + height / 2;
-      os << "<path class=\"edge\" marker-end=\"url(#arrow)\" d=\"M" << left << ","
-         << y0 << "H" << x << "V" << y1 << "H" << left << "\"/>\n";
+      int64_t y0 = top + p * pitch + height / 2,
+              y1 = top + c * pitch + height / 2;
+      os << "<path class=\"edge\" marker-end=\"url(#arrow)\" d=\"M" << left
+         << "," << y0 << "H" << x << "V" << y1 << "H" << left << "\"/>\n";
     }
   for (auto [step, l] : llvm::enumerate(r.layers)) {
     int64_t y = top + static_cast<int64_t>(step) * pitch;
     std::string fused =
         l.nodeList.size() > 1
-            ? "fused " + std::to_string(l.nodeList.size()) + " nodes: " + l.nodes
+            ? "fused " + std::to_string(l.nodeList.size()) +
+                  " nodes: " + l.nodes
             : (l.nodes.empty() ? std::string("(no ONNX node name)") : l.nodes);
     os << "<g class=\"kernel\" data-step=\"" << step << "\"><title>"
        << esc(l.op + " [" + l.nodes + "]\n" + l.inputShapes + " -> " +
               l.outputShape + "\n" + l.details +
               (l.decision.empty() ? "" : "\n" + l.decision))
        << "</title>\n<rect class=\"k " << l.kind << "\" x=\"" << left
-       << "\" y=\"" << y << "\" width=\"" << width << "\" height=\""
-       << height << "\"/>\n"
-       << "<text class=\"t\" x=\"" << left + 8 << "\" y=\"" << y + 17
-       << "\">" << step
-       << " · " << esc(l.op) << " · " << l.kind << "</text>\n"
+       << "\" y=\"" << y << "\" width=\"" << width << "\" height=\"" << height
+       << "\"/>\n"
+       << "<text class=\"t\" x=\"" << left + 8 << "\" y=\"" << y + 17 << "\">"
+       << step << " · " << esc(l.op) << " · " << l.kind << "</text>\n"
        << "<text x=\"" << left + 8 << "\" y=\"" << y + 34 << "\">"
        << esc(shorten(fused, 84)) << "</text>\n"
        << "<text x=\"" << left + 8 << "\" y=\"" << y + 51 << "\">MACs "
        << grouped(l.macs) << " · weights " << grouped(l.weightBytes)
-       << " B · out " << esc(shorten(l.outputShape, 40))
-       << "</text>\n</g>\n";
+       << " B · out " << esc(shorten(l.outputShape, 40)) << "</text>\n</g>\n";
   }
   os << "</svg>\n";
 }
@@ -214,7 +226,8 @@ void writeTimeline(const ReportData &r, raw_ostream &os) {
     for (auto &e : atOffset)
       live[s] += e.second;
   }
-  os << "<polyline fill=\"none\" stroke=\"#a0aec0\" stroke-width=\"1\" points=\"";
+  os << "<polyline fill=\"none\" stroke=\"#a0aec0\" stroke-width=\"1\" "
+        "points=\"";
   for (int64_t s = 0; s < steps; ++s)
     os << format("%.1f,%.1f %.1f,%.1f ", x0 + s * sx, yOf(live[s]),
                  x0 + (s + 1) * sx, yOf(live[s]));
@@ -222,13 +235,14 @@ void writeTimeline(const ReportData &r, raw_ostream &os) {
   for (auto [step, l] : llvm::enumerate(r.layers)) {
     if (l.offset < 0)
       continue;
-    int64_t end = std::min<int64_t>(std::max<int64_t>(l.liveUntil, step), steps - 1);
+    int64_t end =
+        std::min<int64_t>(std::max<int64_t>(l.liveUntil, step), steps - 1);
     double h = std::max(1.0, l.bytes * sy);
     os << "<rect class=\"" << l.kind << "\" data-step=\"" << step
        << "\" data-offset=\"" << l.offset << "\" data-bytes=\"" << l.bytes
        << "\" data-until=\"" << l.liveUntil << "\" stroke-width=\"0.6\" "
        << format("x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"",
-                 x0 + step * sx, yOf(l.offset + l.bytes) , (end - step + 1) * sx,
+                 x0 + step * sx, yOf(l.offset + l.bytes), (end - step + 1) * sx,
                  h)
        << "><title>" << esc(l.op + " [" + l.nodes + "] " + l.outputShape)
        << ": " << l.bytes << " bytes at offset " << l.offset << ", steps "
@@ -238,7 +252,8 @@ void writeTimeline(const ReportData &r, raw_ostream &os) {
                "stroke=\"#1a202c\" stroke-width=\"1.5\"/>\n",
                x0, x0 + plotW, yOf(r.arena), yOf(r.arena))
      << format("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-               "stroke=\"#d53f8c\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n",
+               "stroke=\"#d53f8c\" stroke-width=\"1.5\" stroke-dasharray=\"6 "
+               "4\"/>\n",
                x0, x0 + plotW, yOf(r.arenaBound), yOf(r.arenaBound))
      << format("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
                "stroke=\"#4a5568\"/>\n",
@@ -249,7 +264,8 @@ void writeTimeline(const ReportData &r, raw_ostream &os) {
                x0 - 4, y0 + plotH + 4)
      << format("<text x=\"%.1f\" y=\"%.1f\">step 0</text>\n", x0,
                y0 + plotH + 16)
-     << format("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">step %lld</text>\n",
+     << format("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">step "
+               "%lld</text>\n",
                x0 + plotW, y0 + plotH + 16, (long long)(steps - 1))
      << "</svg>\n";
 }
@@ -334,8 +350,8 @@ void writeDecisions(const ReportData &r, raw_ostream &os) {
          << exact(m.maxAbsBefore) << "\" data-after=\"" << exact(m.maxAbsAfter)
          << "\"><td>" << esc(m.node) << "</td><td>" << esc(m.form)
          << "</td><td class=n>" << format("%.3f", m.maxAbsBefore)
-         << "</td><td class=n>" << format("%.3f", m.maxAbsAfter)
-         << "</td><td>" << esc(m.note) << "</td></tr>\n";
+         << "</td><td class=n>" << format("%.3f", m.maxAbsAfter) << "</td><td>"
+         << esc(m.note) << "</td></tr>\n";
     os << "</table>\n";
   }
   if (!r.ptqLayers.empty()) {
@@ -343,8 +359,8 @@ void writeDecisions(const ReportData &r, raw_ostream &os) {
     if (const QuantizationCheck *c = r.ptqCheck) {
       os << "<p class=sub id=ptq-check data-samples=\"" << c->samples
          << "\" data-agreeing=\"" << c->agreeing << "\">Calibration set "
-         << esc(c->calibrationFile) << " (" << esc(c->method) << "): "
-         << c->samples << " samples, top-1 agreement with float "
+         << esc(c->calibrationFile) << " (" << esc(c->method)
+         << "): " << c->samples << " samples, top-1 agreement with float "
          << c->agreeing << "/" << c->samples << ", max |int8 - float| "
          << format("%.4g", c->maxAbsDiff);
       if (c->hasLabels)
@@ -428,10 +444,11 @@ void writeHtml(const ReportData &r, raw_ostream &os) {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
         "'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
         "<title>bnnc report: "
-     << esc(r.modelName) << "</title>\n<style>" << kStyle << "</style>\n<script>"
-     << kErrorHook << "</script>\n</head>\n<body>\n<h1>bnnc report: "
-     << esc(r.modelName) << "</h1>\n<p class=sub>target " << esc(r.target)
-     << ", generated by bnnc " << BNNC_VERSION << "; " << r.layers.size()
+     << esc(r.modelName) << "</title>\n<style>" << kStyle
+     << "</style>\n<script>" << kErrorHook
+     << "</script>\n</head>\n<body>\n<h1>bnnc report: " << esc(r.modelName)
+     << "</h1>\n<p class=sub>target " << esc(r.target) << ", generated by bnnc "
+     << BNNC_VERSION << "; " << r.layers.size()
      << " kernels. <span id=status>script did not run</span></p>\n"
      << "<div id=errors></div>\n";
   writeTotals(r, os);

@@ -27,39 +27,7 @@ struct BnnCalibrationProbePass final
     func::FuncOp f = getOperation();
     SmallVector<Value> tensors;
     SmallVector<RealLayer> layers = collectRealLayers(f, tensors);
-    if (tensors.empty())
-      return;
-    auto ret = cast<func::ReturnOp>(f.getBody().back().getTerminator());
-    unsigned first = ret.getNumOperands();
-    SmallVector<Value> results(ret.getOperands());
-    results.append(tensors.begin(), tensors.end());
-    OpBuilder b(ret);
-    b.create<func::ReturnOp>(ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> types(f.getFunctionType().getResults());
-    SmallVector<Attribute> attrs;
-    for (unsigned i = 0; i < first; ++i) {
-      DictionaryAttr d = f.getResultAttrDict(i);
-      attrs.push_back(d ? d : b.getDictionaryAttr({}));
-    }
-    // What each tensor is, for messages about it ("the output of node ...").
-    SmallVector<std::string> what(tensors.size());
-    for (const RealLayer &l : layers) {
-      if (what[l.inputTensor].empty())
-        what[l.inputTensor] = "the input of " + describeNode(l.op);
-      if (what[l.outputTensor].empty())
-        what[l.outputTensor] = "the output of " + describeNode(l.op);
-    }
-    for (unsigned k = 0; k < tensors.size(); ++k) {
-      types.push_back(tensors[k].getType());
-      attrs.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr(bnn::kOnnxNameAttr,
-                          b.getStringAttr("bnnc_calibration_" + Twine(k))),
-           b.getNamedAttr("bnn.calibrates", b.getStringAttr(what[k]))}));
-    }
-    f.setFunctionType(
-        FunctionType::get(f.getContext(), f.getArgumentTypes(), types));
-    f.setAllResultAttrs(attrs);
+    exposeTensors(f, layers, describeTensors(layers, tensors.size()), tensors);
   }
 };
 

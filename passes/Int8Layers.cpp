@@ -5,6 +5,7 @@
 #include "passes/PassUtils.h"
 
 #include "dialects/bnn/BnnDialect.h"
+#include "dialects/onnx/OnnxDialect.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -13,11 +14,37 @@ using namespace mlir;
 namespace bnnc {
 namespace {
 
+/// The elementwise add of a constant with one value per column that is
+/// the only user of a MatMul's result (a Linear layer's bias).
+bnn::ElementwiseOp biasAddOf(bnn::MatMulOp mm) {
+  Value y = mm.getOutput();
+  if (!y.hasOneUse())
+    return {};
+  auto add = dyn_cast<bnn::ElementwiseOp>(*y.getUsers().begin());
+  if (!add || add.getKind() != bnn::ElementwiseKind::Add ||
+      add.getInputs().size() != 2 || add.getOutput().getType() != y.getType())
+    return {};
+  Value other =
+      add.getInputs()[0] == y ? add.getInputs()[1] : add.getInputs()[0];
+  int64_t n = tensorType(y).getShape().back();
+  auto shape = tensorType(other).getShape();
+  if (!getConstantFloats(other) || shape.empty() || shape.back() != n ||
+      tensorType(other).getNumElements() != n)
+    return {};
+  return add;
+}
+
 /// "" if bnn-quantize-int8 can rewrite the layer into the QDQ form that
 /// bnn-fuse-qdq turns into qconv2d + requantize, else why not.
 std::string whyNotQuantizable(Operation *op) {
   Value input, weight, bias;
-  if (auto conv = dyn_cast<bnn::Conv2DOp>(op)) {
+  if (auto mm = dyn_cast<bnn::MatMulOp>(op)) {
+    // Only MatMuls with constant weights are layers; attention's products
+    // of two activations (q k^T, a v) are not quantized.
+    if (mm.getTransB() || tensorType(mm.getB()).getRank() != 2)
+      return "its weights are not a constant matrix";
+    input = mm.getA(), weight = mm.getB();
+  } else if (auto conv = dyn_cast<bnn::Conv2DOp>(op)) {
     if (conv.getActivation() != bnn::Activation::none)
       return "it has a fused activation";
     input = conv.getInput(), weight = conv.getWeight(), bias = conv.getBias();
@@ -50,8 +77,7 @@ bnn::ElementwiseOp onlyRelu(Value v) {
   if (!v.hasOneUse())
     return {};
   auto relu = dyn_cast<bnn::ElementwiseOp>(*v.getUsers().begin());
-  return relu && relu.getKind() == bnn::ElementwiseKind::Relu ? relu
-                                                              : nullptr;
+  return relu && relu.getKind() == bnn::ElementwiseKind::Relu ? relu : nullptr;
 }
 
 } // namespace
@@ -67,12 +93,22 @@ SmallVector<RealLayer> collectRealLayers(func::FuncOp f,
     return it->second;
   };
   f.walk([&](Operation *op) {
-    if (!isa<bnn::Conv2DOp, bnn::GemmOp>(op))
+    if (auto mm = dyn_cast<bnn::MatMulOp>(op)) {
+      // A product of two activations is not a layer: skip it silently.
+      if (!getConstantFloats(mm.getB()) || getConstantFloats(mm.getA()))
+        return;
+    } else if (!isa<bnn::Conv2DOp, bnn::GemmOp>(op)) {
       return;
+    }
     RealLayer layer;
     layer.op = op;
     layer.input = op->getOperand(0);
     layer.output = op->getResult(0);
+    if (auto mm = dyn_cast<bnn::MatMulOp>(op))
+      if (bnn::ElementwiseOp add = biasAddOf(mm)) {
+        layer.biasAdd = add;
+        layer.output = add.getOutput();
+      }
     if (bnn::ElementwiseOp relu = onlyRelu(layer.output))
       layer.output = relu.getOutput();
     layer.whyNot = whyNotQuantizable(op);
@@ -81,6 +117,59 @@ SmallVector<RealLayer> collectRealLayers(func::FuncOp f,
     layers.push_back(layer);
   });
   return layers;
+}
+
+TensorDescriptions describeTensors(ArrayRef<RealLayer> layers,
+                                   size_t tensorCount) {
+  TensorDescriptions d;
+  d.what.resize(tensorCount);
+  for (const RealLayer &l : layers) {
+    if (d.what[l.inputTensor].empty())
+      d.what[l.inputTensor] = "the input of " + describeNode(l.op);
+    if (d.what[l.outputTensor].empty())
+      d.what[l.outputTensor] = "the output of " + describeNode(l.op);
+    d.modules.push_back(moduleOf(l.op));
+  }
+  return d;
+}
+
+void exposeTensors(func::FuncOp f, ArrayRef<RealLayer> layers,
+                   const TensorDescriptions &descriptions,
+                   ArrayRef<Value> values) {
+  if (values.empty())
+    return;
+  OpBuilder b(f.getContext());
+  auto ret = cast<func::ReturnOp>(f.getBody().back().getTerminator());
+  unsigned first = ret.getNumOperands();
+  SmallVector<Value> results(ret.getOperands());
+  results.append(values.begin(), values.end());
+  b.setInsertionPoint(ret);
+  b.create<func::ReturnOp>(ret.getLoc(), results);
+  ret.erase();
+  SmallVector<Attribute> layerRecords;
+  for (auto [l, module] : llvm::zip(layers, descriptions.modules))
+    layerRecords.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("module", b.getStringAttr(module)),
+         b.getNamedAttr("input", b.getI64IntegerAttr(l.inputTensor)),
+         b.getNamedAttr("output", b.getI64IntegerAttr(l.outputTensor))}));
+  SmallVector<Type> types(f.getFunctionType().getResults());
+  SmallVector<Attribute> attrs;
+  for (unsigned i = 0; i < first; ++i) {
+    DictionaryAttr d = f.getResultAttrDict(i);
+    attrs.push_back(d ? d : b.getDictionaryAttr({}));
+  }
+  for (unsigned k = 0; k < values.size(); ++k) {
+    types.push_back(values[k].getType());
+    attrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr(bnn::kOnnxNameAttr,
+                        b.getStringAttr("bnnc_calibration_" + Twine(k))),
+         b.getNamedAttr("bnn.calibrates",
+                        b.getStringAttr(descriptions.what[k]))}));
+  }
+  f.setFunctionType(
+      FunctionType::get(f.getContext(), f.getArgumentTypes(), types));
+  f.setAllResultAttrs(attrs);
+  f->setAttr("bnn.calibration_layers", b.getArrayAttr(layerRecords));
 }
 
 } // namespace bnnc

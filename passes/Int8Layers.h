@@ -20,9 +20,13 @@
 
 namespace bnnc {
 
-/// A real-valued bnn.conv2d or bnn.gemm, in program order.
+/// A real-valued bnn.conv2d, bnn.gemm, or bnn.matmul with constant 2-D
+/// weights (a Linear layer of a transformer), in program order.
 struct RealLayer {
   mlir::Operation *op = nullptr;
+  /// A MatMul's bias: the elementwise add of a constant vector that is the
+  /// MatMul's only user (null otherwise).
+  mlir::Operation *biasAdd = nullptr;
   /// The float input the layer reads (a Gemm's A, possibly a view).
   mlir::Value input;
   /// The tensor the layer's int8 output quantizes: the layer's result, or
@@ -40,6 +44,24 @@ struct RealLayer {
 llvm::SmallVector<RealLayer>
 collectRealLayers(mlir::func::FuncOp f,
                   llvm::SmallVectorImpl<mlir::Value> &tensors);
+
+/// Appends `values` (one per measured tensor, in collectRealLayers' order)
+/// to `f`'s results, named bnnc_calibration_<k>, each with `bnn.calibrates`
+/// saying what it is; `f` gets the attribute `bnn.calibration_layers`:
+/// per layer, its module (the ONNX node name's first component, e.g.
+/// "blocks.0") and its input and output tensor indices. bnnc reads both
+/// to calibrate (compiler/Calibration.cpp).
+/// What exposeTensors says about each tensor and layer, taken before a
+/// rewrite erases the layers' ops.
+struct TensorDescriptions {
+  llvm::SmallVector<std::string> what;    ///< per tensor
+  llvm::SmallVector<std::string> modules; ///< per layer
+};
+TensorDescriptions describeTensors(llvm::ArrayRef<RealLayer> layers,
+                                   size_t tensorCount);
+void exposeTensors(mlir::func::FuncOp f, llvm::ArrayRef<RealLayer> layers,
+                   const TensorDescriptions &descriptions,
+                   llvm::ArrayRef<mlir::Value> values);
 
 } // namespace bnnc
 

@@ -190,7 +190,10 @@ def BnnQuantizeInt8 : Pass<"bnn-quantize-int8", "::mlir::func::FuncOp"> {
     (scale = max |w| / 127, values in [-127, 127]) and the bias to int32 on
     the scale input scale x weight scale. `ranges` holds one `lo:hi` per
     tensor bnn-calibration-probe measures, in its order; `layers` selects
-    `all` real layers, or `first`, `last`, `first,last`. A layer that cannot
+    `all` real layers, or a list of `first`, `last` and layer indices (in
+    program order); with `expose`, the measured tensors as the quantized
+    model computes them become results, as bnn-calibration-probe makes
+    them (block-wise calibration compares them). A layer that cannot
     be quantized stays float with a remark naming it. Every decision is
     recorded in the function attribute `bnn.int8_ptq` for the report.
   }];
@@ -198,7 +201,10 @@ def BnnQuantizeInt8 : Pass<"bnn-quantize-int8", "::mlir::func::FuncOp"> {
     Option<"ranges", "ranges", "std::string", "\"\"",
            "lo:hi per measured tensor, comma separated">,
     Option<"layers", "layers", "std::string", "\"all\"",
-           "all, first, last or first,last">
+           "all, or a list of first, last and layer indices">,
+    Option<"expose", "expose", "bool", "false",
+           "append the measured tensors as the quantized model computes "
+           "them to the results, as bnn-calibration-probe does">
   ];
 }
 

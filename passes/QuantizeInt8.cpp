@@ -69,7 +69,9 @@ QuantParams activationParams(float lo, float hi) {
 }
 
 /// round(v) half to even (the default floating-point rounding mode).
-int64_t roundHalfEven(double v) { return static_cast<int64_t>(std::nearbyint(v)); }
+int64_t roundHalfEven(double v) {
+  return static_cast<int64_t>(std::nearbyint(v));
+}
 
 struct Range {
   float lo = 0, hi = 0;
@@ -98,7 +100,8 @@ public:
   explicit Quantizer(MLIRContext *ctx) : b(ctx) {}
 
   /// Rewrites `layer` to its QDQ form; returns the record for the report.
-  DictionaryAttr quantize(const RealLayer &layer, Range in, Range out) {
+  DictionaryAttr quantize(const RealLayer &layer, Range in, Range out,
+                          StringRef node) {
     QuantParams x = inputParams(layer.op->getOperand(0), in);
     QuantParams y = activationParams(out.lo, out.hi);
     Operation *op = layer.op;
@@ -127,6 +130,7 @@ public:
     Value yf = dequantize(loc, q, y.scale, y.zeroPoint, /*axis=*/0);
     output.replaceAllUsesExcept(yf, q.getDefiningOp());
     quantizedOutputs[yf] = y;
+    dequantized = yf;
 
     auto [wMin, wMax] =
         std::minmax_element(weightScales.begin(), weightScales.end());
@@ -136,29 +140,81 @@ public:
     auto i64 = [&](StringRef name, int64_t v) {
       return b.getNamedAttr(name, b.getI64IntegerAttr(v));
     };
-    return record(op, "",
-                  {f32("input_scale", x.scale),
-                   i64("input_zero_point", x.zeroPoint),
-                   f32("output_scale", y.scale),
-                   i64("output_zero_point", y.zeroPoint),
-                   f32("weight_scale_min", *wMin),
-                   f32("weight_scale_max", *wMax), f32("input_min", in.lo),
-                   f32("input_max", in.hi), f32("output_min", out.lo),
-                   f32("output_max", out.hi)});
+    return record(
+        node, "",
+        {f32("input_scale", x.scale), i64("input_zero_point", x.zeroPoint),
+         f32("output_scale", y.scale), i64("output_zero_point", y.zeroPoint),
+         f32("weight_scale_min", *wMin), f32("weight_scale_max", *wMax),
+         f32("input_min", in.lo), f32("input_max", in.hi),
+         f32("output_min", out.lo), f32("output_max", out.hi)});
   }
 
-  DictionaryAttr record(Operation *op, StringRef whyNot,
+  /// A MatMul of [..., M, K] activations by constant [K, N] weights (and
+  /// its bias add, and ReLU) as the Gemm of the flattened rows,
+  ///   reshape(act(gemm(reshape(a, [rows, K]), w, bias)), [..., M, N]),
+  /// which the Gemm path quantizes; the returned layer is the Gemm.
+  RealLayer matMulAsGemm(const RealLayer &layer, Value &replacement) {
+    auto mm = cast<bnn::MatMulOp>(layer.op);
+    Location loc = mm.getLoc();
+    auto aShape = shapeOf(mm.getA());
+    int64_t k = aShape.back(), n = shapeOf(mm.getB())[1];
+    int64_t rows = tensorType(mm.getA()).getNumElements() / k;
+    b.setInsertionPointAfterValue(layer.output);
+    Value a = b.create<bnn::ReshapeOp>(
+        loc, RankedTensorType::get({rows, k}, b.getF32Type()), mm.getA());
+    Value bias;
+    if (layer.biasAdd) {
+      auto add = cast<bnn::ElementwiseOp>(layer.biasAdd);
+      Value other = add.getInputs()[0] == mm.getOutput() ? add.getInputs()[1]
+                                                         : add.getInputs()[0];
+      bias = f32Constant(loc, {n}, *getConstantFloats(other));
+    }
+    auto rowsType = RankedTensorType::get({rows, n}, b.getF32Type());
+    auto gemm = b.create<bnn::GemmOp>(
+        loc, rowsType, a, mm.getB(), bias, b.getF32FloatAttr(1.0f),
+        b.getF32FloatAttr(1.0f), b.getBoolAttr(false), b.getBoolAttr(false),
+        bnn::ActivationAttr::get(b.getContext(), bnn::Activation::none));
+    RealLayer result = layer;
+    result.op = gemm;
+    result.biasAdd = nullptr;
+    result.input = a;
+    result.output = gemm.getOutput();
+    Operation *relu = layer.output.getDefiningOp();
+    if (relu == layer.op || relu == layer.biasAdd)
+      relu = nullptr;
+    else
+      result.output = b.create<bnn::ElementwiseOp>(relu->getLoc(), rowsType,
+                                                   ValueRange{result.output},
+                                                   relu->getAttrs())
+                          .getOutput();
+    Value back =
+        b.create<bnn::ReshapeOp>(loc, layer.output.getType(), result.output);
+    replacement = back;
+    Value old = layer.output;
+    old.replaceAllUsesWith(back);
+    // The float chain (ReLU, bias add, MatMul) has no user left.
+    for (Operation *op : {relu, layer.biasAdd, layer.op})
+      if (op && op->use_empty())
+        op->erase();
+    return result;
+  }
+
+  DictionaryAttr record(StringRef node, StringRef whyNot,
                         ArrayRef<NamedAttribute> extra = {}) {
     SmallVector<NamedAttribute> attrs = {
-        b.getNamedAttr("node", b.getStringAttr(describeNode(op))),
+        b.getNamedAttr("node", b.getStringAttr(node)),
         b.getNamedAttr("quantized", b.getBoolAttr(whyNot.empty())),
         b.getNamedAttr("reason", b.getStringAttr(whyNot))};
     attrs.append(extra.begin(), extra.end());
     return b.getDictionaryAttr(attrs);
   }
 
+  /// The dequantized output of the layer quantize() rewrote last.
+  Value lastDequantized() const { return dequantized; }
+
 private:
   OpBuilder b;
+  Value dequantized;
   /// The dequantized outputs of the layers quantized so far.
   DenseMap<Value, QuantParams> quantizedOutputs;
 
@@ -195,19 +251,17 @@ private:
 
   Value quantizeOnly(Location loc, Value v, QuantParams p) {
     auto type = tensorType(v).clone(b.getIntegerType(8));
-    return b.create<bnn::QuantizeOp>(loc, type, v,
-                                     f32Constant(loc, {}, {p.scale}),
-                                     intConstant(loc, 8, {}, {p.zeroPoint}),
-                                     b.getI64IntegerAttr(0));
+    return b.create<bnn::QuantizeOp>(
+        loc, type, v, f32Constant(loc, {}, {p.scale}),
+        intConstant(loc, 8, {}, {p.zeroPoint}), b.getI64IntegerAttr(0));
   }
 
   Value dequantize(Location loc, Value q, ArrayRef<float> scales,
                    std::optional<int64_t> zeroPoint, int64_t axis) {
     auto type = tensorType(q).clone(b.getF32Type());
     int64_t n = scales.size();
-    Value scale = f32Constant(loc, n == 1 ? ArrayRef<int64_t>{}
-                                          : ArrayRef<int64_t>{n},
-                              scales);
+    Value scale = f32Constant(
+        loc, n == 1 ? ArrayRef<int64_t>{} : ArrayRef<int64_t>{n}, scales);
     Value zp = zeroPoint ? intConstant(loc, 8, {}, {*zeroPoint}) : Value();
     return b.create<bnn::DequantizeOp>(loc, type, q, scale, zp,
                                        b.getI64IntegerAttr(axis));
@@ -260,9 +314,9 @@ private:
     Value bq = intConstant(loc, 32, {n}, q);
     auto type = RankedTensorType::get({n}, b.getF32Type());
     return b.create<bnn::DequantizeOp>(
-        loc, type, bq, f32Constant(loc, n == 1 ? ArrayRef<int64_t>{}
-                                               : ArrayRef<int64_t>{n},
-                                   scales),
+        loc, type, bq,
+        f32Constant(loc, n == 1 ? ArrayRef<int64_t>{} : ArrayRef<int64_t>{n},
+                    scales),
         Value(), b.getI64IntegerAttr(0));
   }
 };
@@ -280,46 +334,82 @@ struct BnnQuantizeInt8Pass final
                     << ranges << "'";
       return signalPassFailure();
     }
-    SmallVector<StringRef> which;
-    StringRef(layers).split(which, ',');
-    bool all = layers == "all", first = llvm::is_contained(which, "first"),
-         last = llvm::is_contained(which, "last");
-    if (!all && !first && !last) {
-      f.emitError() << "bnn-quantize-int8: layers must be all, first, last "
-                       "or first,last, got '"
+    SmallVector<Value> tensors;
+    SmallVector<RealLayer> real = collectRealLayers(f, tensors);
+    FailureOr<SmallVector<bool>> selection = selectLayers(layers, real.size());
+    if (failed(selection)) {
+      f.emitError() << "bnn-quantize-int8: layers must be all, or a list of "
+                       "first, last and layer indices, got '"
                     << layers << "'";
       return signalPassFailure();
     }
-    SmallVector<Value> tensors;
-    SmallVector<RealLayer> real = collectRealLayers(f, tensors);
     if (real.empty())
       return;
     if (parsed->size() != tensors.size()) {
-      f.emitError() << "bnn-quantize-int8: " << parsed->size()
-                    << " ranges for " << tensors.size() << " measured tensors";
+      f.emitError() << "bnn-quantize-int8: " << parsed->size() << " ranges for "
+                    << tensors.size() << " measured tensors";
       return signalPassFailure();
     }
+    TensorDescriptions descriptions;
+    if (expose)
+      descriptions = describeTensors(real, tensors.size());
     Quantizer quantizer(&getContext());
     SmallVector<Attribute> records;
+    // The value each measured tensor has now (a quantized layer's output
+    // is its dequantized int8 result), for `expose`.
+    SmallVector<Value> current(tensors);
     for (size_t i = 0; i < real.size(); ++i) {
       const RealLayer &layer = real[i];
-      bool selected = all || (first && i == 0) || (last && i + 1 == real.size());
-      if (!selected) {
-        records.push_back(quantizer.record(
-            layer.op, "not selected (--quantize=int8:" + layers + ")"));
+      if (!(*selection)[i]) {
+        records.push_back(
+            quantizer.record(describeNode(layer.op),
+                             "not selected (--quantize=int8:" + layers + ")"));
         continue;
       }
       if (!layer.whyNot.empty()) {
         layer.op->emitRemark()
             << describeNode(layer.op) << ": stays float32: " << layer.whyNot;
-        records.push_back(quantizer.record(layer.op, layer.whyNot));
+        records.push_back(
+            quantizer.record(describeNode(layer.op), layer.whyNot));
         continue;
       }
       Range in = (*parsed)[layer.inputTensor];
       Range out = (*parsed)[layer.outputTensor];
-      records.push_back(quantizer.quantize(layer, in, out));
+      std::string node = describeNode(layer.op);
+      Value replaced;
+      RealLayer rewritten = isa<bnn::MatMulOp>(layer.op)
+                                ? quantizer.matMulAsGemm(layer, replaced)
+                                : layer;
+      records.push_back(quantizer.quantize(rewritten, in, out, node));
+      current[layer.outputTensor] =
+          replaced ? replaced : quantizer.lastDequantized();
     }
     f->setAttr("bnn.int8_ptq", ArrayAttr::get(&getContext(), records));
+    if (expose)
+      exposeTensors(f, real, descriptions, current);
+  }
+
+  /// Which layers `spec` selects: "all", or a comma-separated list of
+  /// "first", "last" and layer indices.
+  static FailureOr<SmallVector<bool>> selectLayers(StringRef spec,
+                                                   size_t count) {
+    SmallVector<bool> selected(count, spec == "all");
+    if (spec == "all")
+      return selected;
+    SmallVector<StringRef> items;
+    spec.split(items, ',');
+    for (StringRef item : items) {
+      size_t index;
+      if (item == "first")
+        index = 0;
+      else if (item == "last")
+        index = count - 1;
+      else if (item.getAsInteger(10, index))
+        return failure();
+      if (index < count)
+        selected[index] = true;
+    }
+    return selected;
   }
 };
 

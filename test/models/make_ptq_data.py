@@ -15,6 +15,10 @@ nor scikit-learn.
   1400 training, 397 held out). Calibration: the first 200 training
   images; test: the 397 held-out ones.
 
+- vit_{calib,test}.npz: test/models/transformers/vit_o17 (a ViT) on the
+  split make_transformer_models.py trained it with (file order: 1437
+  training, 360 held out). Calibration: the first 200 training images.
+
 Images are [N, 1, 8, 8] float32 (pixels / 16, exact), rows of the models'
 batch dimension; 'labels' are the digits. The calibration files are
 written with np.savez (stored zip members), the test files with
@@ -51,6 +55,12 @@ def main():
     np.savez(os.path.join(OUT, "xnor_calib.npz"), x=x[:200], labels=y[:200])
     np.savez_compressed(os.path.join(OUT, "xnor_test.npz"),
                         x=x[1400:], labels=y[1400:])
+    # The ViT (test/models/transformers/vit_o17): make_transformer_models.py
+    # trains on the first 1437 digits in file order and tests on the rest.
+    x, y = images, labels
+    np.savez(os.path.join(OUT, "vit_calib.npz"), image=x[:200], labels=y[:200])
+    np.savez_compressed(os.path.join(OUT, "vit_test.npz"),
+                        image=x[1437:], labels=y[1437:])
     for name in sorted(os.listdir(OUT)):
         print(name, os.path.getsize(os.path.join(OUT, name)))
     write_bad_files(images[train[:20]], labels[train[:20]])

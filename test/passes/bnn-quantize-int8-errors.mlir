@@ -11,4 +11,4 @@ func.func @count(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
 }
 
 // ORDER: error: bnn-quantize-int8: ranges must be 'lo:hi,...' with lo <= hi, got '2:1,0:1'
-// LAYERS: error: bnn-quantize-int8: layers must be all, first, last or first,last, got 'middle'
+// LAYERS: error: bnn-quantize-int8: layers must be all, or a list of first, last and layer indices, got 'middle'

@@ -330,10 +330,10 @@ TEST(MaxPoolQ8, EqualsQuantizedFloatPool) {
     // Pads up to the kernel extent: some windows see no input at all.
     p.pad_top = rng.range(0, p.kh * p.dilation_h);
     p.pad_left = rng.range(0, p.kw * p.dilation_w);
-    p.oh = (p.h + 2 * p.pad_top - p.dilation_h * (p.kh - 1) - 1) /
-               p.stride_h + 1;
-    p.ow = (p.w + 2 * p.pad_left - p.dilation_w * (p.kw - 1) - 1) /
-               p.stride_w + 1;
+    p.oh =
+        (p.h + 2 * p.pad_top - p.dilation_h * (p.kh - 1) - 1) / p.stride_h + 1;
+    p.ow =
+        (p.w + 2 * p.pad_left - p.dilation_w * (p.kw - 1) - 1) / p.stride_w + 1;
     if (p.oh < 1 || p.ow < 1)
       continue;
     const size_t in = static_cast<size_t>(p.n * p.c * p.h * p.w);

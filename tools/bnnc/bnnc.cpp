@@ -37,6 +37,8 @@
 #include "llvm/Support/WithColor.h"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <tuple>
 
 #include <fcntl.h>
@@ -166,8 +168,9 @@ cl::opt<std::string> calibrationFile(
 cl::opt<std::string> calibrationMethod(
     "calibration-method", cl::init("minmax"),
     cl::desc("How --quantize chooses each activation range: 'minmax' over "
-             "the samples, or 'percentile:P' (e.g. percentile:99.99) to "
-             "clip outliers"),
+             "the samples, 'percentile:P' (e.g. percentile:99.99) to clip "
+             "outliers, or 'blockwise': per block (top-level module), the "
+             "clipping that minimizes the block's output error"),
     cl::value_desc("method"), cl::cat(passCategory));
 cl::opt<std::string> weightsMode(
     "weights", cl::init("c"),
@@ -926,7 +929,9 @@ std::optional<QuantizeRequest> parseQuantizeFlags() {
     return std::nullopt;
   }
   StringRef method = calibrationMethod;
-  if (method.consume_front("percentile:")) {
+  if (method == "blockwise") {
+    request.method.blockwise = true;
+  } else if (method.consume_front("percentile:")) {
     double p;
     if (method.getAsDouble(p) || !(p > 50.0 && p <= 100.0)) {
       fail("--calibration-method=" + calibrationMethod +
@@ -942,29 +947,163 @@ std::optional<QuantizeRequest> parseQuantizeFlags() {
   return request;
 }
 
-/// "lo:hi,..." for the probed tensors (the outputs bnn-calibration-probe
-/// added, named bnnc_calibration_<k>), as bnn-quantize-int8 reads them.
-std::optional<std::string>
-calibratedRanges(mlir::ModuleOp probe, ArrayRef<std::string> outputs,
-                 const bnnc::RangeMethod &method) {
-  mlir::func::FuncOp f = *probe.getOps<mlir::func::FuncOp>().begin();
-  std::string text;
+/// The probed tensors of a module from bnn-calibration-probe (or
+/// bnn-quantize-int8 with `expose`): the index of the first such output
+/// and, per real layer, its module and tensor indices.
+struct ProbedTensors {
+  unsigned firstOutput = 0, count = 0;
+  std::vector<std::string> what;
+  struct Layer {
+    std::string module;
+    unsigned input = 0, output = 0;
+  };
+  std::vector<Layer> layers;
+};
+
+ProbedTensors probedTensors(mlir::ModuleOp module) {
+  mlir::func::FuncOp f = *module.getOps<mlir::func::FuncOp>().begin();
+  ProbedTensors p;
+  p.firstOutput = f.getNumResults();
   for (unsigned i = 0; i < f.getNumResults(); ++i) {
     auto name = f.getResultAttrOfType<mlir::StringAttr>(i, "onnx.name");
     if (!name || !name.getValue().starts_with("bnnc_calibration_"))
       continue;
+    p.firstOutput = std::min(p.firstOutput, i);
     auto what = f.getResultAttrOfType<mlir::StringAttr>(i, "bnn.calibrates");
-    auto range = bnnc::rangeOf(outputs[i], method,
-                               what ? what.str() : name.str());
+    p.what.push_back(what ? what.str() : name.str());
+  }
+  p.count = p.what.size();
+  if (auto layers = f->getAttrOfType<mlir::ArrayAttr>("bnn.calibration_layers"))
+    for (mlir::Attribute a : layers) {
+      auto d = cast<mlir::DictionaryAttr>(a);
+      p.layers.push_back(
+          {d.getAs<mlir::StringAttr>("module").str(),
+           unsigned(d.getAs<mlir::IntegerAttr>("input").getInt()),
+           unsigned(d.getAs<mlir::IntegerAttr>("output").getInt())});
+    }
+  return p;
+}
+
+/// Each probed tensor's range over the calibration runs.
+std::optional<std::vector<bnnc::TensorRange>>
+calibratedRanges(const ProbedTensors &probed, ArrayRef<std::string> outputs,
+                 const bnnc::RangeMethod &method) {
+  std::vector<bnnc::TensorRange> ranges;
+  for (unsigned k = 0; k < probed.count; ++k) {
+    auto range =
+        bnnc::rangeOf(outputs[probed.firstOutput + k], method, probed.what[k]);
     if (!range) {
       fail(inputFile + ": --quantize: " + toString(range.takeError()));
       return std::nullopt;
     }
-    if (!text.empty())
+    ranges.push_back(*range);
+  }
+  return ranges;
+}
+
+/// "lo:hi,..." as bnn-quantize-int8 reads them, each range scaled by its
+/// tensor's clipping ratio.
+std::string rangesText(ArrayRef<bnnc::TensorRange> ranges,
+                       ArrayRef<double> ratio) {
+  std::string text;
+  for (size_t k = 0; k < ranges.size(); ++k) {
+    if (k)
       text += ",";
-    text += formatv("{0:e9}:{1:e9}", range->lo, range->hi).str();
+    float lo = static_cast<float>(ranges[k].lo * ratio[k]);
+    float hi = static_cast<float>(ranges[k].hi * ratio[k]);
+    text += formatv("{0:e9}:{1:e9}", lo, hi).str();
   }
   return text;
+}
+
+/// The mean squared difference of two float32 buffers of equal size.
+double meanSquaredError(StringRef a, StringRef b) {
+  size_t n = std::min(a.size(), b.size()) / sizeof(float);
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    float x, y;
+    std::memcpy(&x, a.data() + i * sizeof(float), sizeof x);
+    std::memcpy(&y, b.data() + i * sizeof(float), sizeof y);
+    sum += double(x - y) * double(x - y);
+  }
+  return n ? sum / double(n) : 0.0;
+}
+
+/// --calibration-method=blockwise: per block (the layers of one top-level
+/// module, e.g. "blocks.0", in program order), the clipping ratio of its
+/// activation ranges that minimizes the mean squared error of the block's
+/// output (its last layer's output) against the float model, with the
+/// blocks before it quantized as already chosen and the ones after it
+/// float (APQ-ViT's block-wise reconstruction objective, searched over a
+/// grid instead of optimized). Returns the ratio of each tensor, and the
+/// choices for the report.
+std::optional<std::vector<double>> searchBlockRatios(
+    mlir::MLIRContext &context, mlir::ModuleOp module,
+    const ProbedTensors &probed, ArrayRef<bnnc::TensorRange> ranges,
+    ArrayRef<std::string> floatOutputs, const bnnc::SampleSet &samples,
+    const bnnc::HostRun &host, std::string &choices) {
+  std::vector<std::string> blocks;
+  std::vector<unsigned> blockOfLayer;
+  for (const ProbedTensors::Layer &l : probed.layers) {
+    auto it = llvm::find(blocks, l.module);
+    blockOfLayer.push_back(it - blocks.begin());
+    if (it == blocks.end())
+      blocks.push_back(l.module);
+  }
+  // A tensor belongs to the block of the layer that computes it, else to
+  // the first layer that reads it.
+  std::vector<int> blockOfTensor(probed.count, -1);
+  for (size_t i = 0; i < probed.layers.size(); ++i)
+    blockOfTensor[probed.layers[i].output] = blockOfLayer[i];
+  for (size_t i = 0; i < probed.layers.size(); ++i)
+    if (blockOfTensor[probed.layers[i].input] < 0)
+      blockOfTensor[probed.layers[i].input] = blockOfLayer[i];
+  std::vector<double> blockRatio(blocks.size(), 1.0);
+  auto tensorRatios = [&] {
+    std::vector<double> r(probed.count, 1.0);
+    for (unsigned k = 0; k < probed.count; ++k)
+      if (blockOfTensor[k] >= 0)
+        r[k] = blockRatio[blockOfTensor[k]];
+    return r;
+  };
+  const double grid[] = {1.0, 0.95, 0.9, 0.8, 0.7};
+  for (unsigned b = 0; b < blocks.size(); ++b) {
+    std::string selection;
+    unsigned blockOutput = 0;
+    for (size_t i = 0; i < probed.layers.size(); ++i)
+      if (blockOfLayer[i] <= b) {
+        selection += (selection.empty() ? "" : ",") + std::to_string(i);
+        if (blockOfLayer[i] == b)
+          blockOutput = probed.layers[i].output;
+      }
+    double bestError = std::numeric_limits<double>::infinity(), best = 1.0;
+    for (double r : grid) {
+      blockRatio[b] = r;
+      mlir::OwningOpRef<mlir::ModuleOp> trial = module.clone();
+      bnnc::PipelineOptions options = pipelineOptionsFromFlags();
+      options.calibrationProbe = true;
+      options.quantizeLayers = selection;
+      options.quantizeRanges = rangesText(ranges, tensorRatios());
+      if (mlir::failed(runPipeline(context, *trial, options)))
+        return std::nullopt;
+      auto outputs = bnnc::runOnHost(*trial, samples, host);
+      if (!outputs) {
+        fail(inputFile + ": --quantize: block-wise calibration: " +
+             toString(outputs.takeError()));
+        return std::nullopt;
+      }
+      unsigned at = probedTensors(*trial).firstOutput + blockOutput;
+      double error = meanSquaredError(
+          (*outputs)[at], floatOutputs[probed.firstOutput + blockOutput]);
+      if (error < bestError)
+        bestError = error, best = r;
+    }
+    blockRatio[b] = best;
+    choices += formatv("{0}{1} x{2:f1} (output MSE {3:e2})",
+                       choices.empty() ? "" : ", ", blocks[b], best, bestError)
+                   .str();
+  }
+  return tensorRatios();
 }
 
 /// --quantize=int8: runs the pipeline with the tensors to calibrate as
@@ -977,8 +1116,7 @@ mlir::LogicalResult runQuantizingPipeline(mlir::MLIRContext &context,
                                           const char *argv0,
                                           bnnc::QuantizationCheck &check) {
   auto arrays = bnnc::readNpz(calibrationFile);
-  if (!arrays)
-    {
+  if (!arrays) {
     fail("--calibration: " + toString(arrays.takeError()));
     return mlir::failure();
   }
@@ -988,34 +1126,40 @@ mlir::LogicalResult runQuantizingPipeline(mlir::MLIRContext &context,
   if (mlir::failed(runPipeline(context, *probe, options)))
     return mlir::failure();
   auto samples = bnnc::layOutSamples(*probe, *arrays, calibrationFile);
-  if (!samples)
-    {
+  if (!samples) {
     fail("--calibration: " + toString(samples.takeError()));
     return mlir::failure();
   }
   const char *cc = std::getenv("CC");
   bnnc::HostRun host{findRuntimeDir(argv0), cc ? cc : ""};
   auto floatOutputs = bnnc::runOnHost(*probe, *samples, host);
-  if (!floatOutputs)
-    {
-    fail(inputFile + ": --quantize: " +
-                toString(floatOutputs.takeError()));
+  if (!floatOutputs) {
+    fail(inputFile + ": --quantize: " + toString(floatOutputs.takeError()));
     return mlir::failure();
   }
-  std::optional<std::string> ranges =
-      calibratedRanges(*probe, *floatOutputs, request.method);
+  ProbedTensors probed = probedTensors(*probe);
+  std::optional<std::vector<bnnc::TensorRange>> ranges =
+      calibratedRanges(probed, *floatOutputs, request.method);
   if (!ranges)
     return mlir::failure();
+  std::vector<double> ratios(ranges->size(), 1.0);
+  if (request.method.blockwise) {
+    std::optional<std::vector<double>> searched =
+        searchBlockRatios(context, module, probed, *ranges, *floatOutputs,
+                          *samples, host, check.blockChoices);
+    if (!searched)
+      return mlir::failure();
+    ratios = *searched;
+  }
   options.calibrationProbe = false;
   options.quantizeLayers = request.layers;
-  options.quantizeRanges = *ranges;
+  options.quantizeRanges = rangesText(*ranges, ratios);
   if (mlir::failed(runPipeline(context, module, options)))
     return mlir::failure();
   auto quantizedOutputs = bnnc::runOnHost(module, *samples, host);
-  if (!quantizedOutputs)
-    {
+  if (!quantizedOutputs) {
     fail(inputFile + ": --quantize: checking the int8 model: " +
-                toString(quantizedOutputs.takeError()));
+         toString(quantizedOutputs.takeError()));
     return mlir::failure();
   }
   check.calibrationFile = sys::path::filename(calibrationFile).str();
@@ -1178,11 +1322,10 @@ int compile(int argc, char **argv) {
   if (emitStage == Stage::OnnxMlir)
     return addStage(*module);
   if (!quantizeRequest->layers.empty()
-          ? mlir::failed(runQuantizingPipeline(context, *module,
-                                               *quantizeRequest, argv[0],
-                                               quantization))
-          : mlir::failed(runPipeline(context, *module,
-                                     pipelineOptionsFromFlags())))
+          ? mlir::failed(runQuantizingPipeline(
+                context, *module, *quantizeRequest, argv[0], quantization))
+          : mlir::failed(
+                runPipeline(context, *module, pipelineOptionsFromFlags())))
     return 1;
   bnnc::EmissionRecord emitted;
   if (emitStage == Stage::BnnMlir) {
