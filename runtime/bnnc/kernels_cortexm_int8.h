@@ -1,0 +1,363 @@
+/*
+ * bnnc/kernels_cortexm_int8.h - the int8 convolution of the Cortex-M
+ * targets (issue 18, docs/int8.md, docs/cortex-m.md): bnn.qconv2d
+ * (ONNX ConvInteger/QLinearConv, QDQ Conv and Gemm as 1x1 convolutions,
+ * grouped and depthwise convolutions), optionally with the fixed-point
+ * requantization of the following bnn.requantize fused in.
+ *
+ * Bit-exact with bnnc_qconv2d_* (kernels_int8.h). The compiler stores the
+ * weights minus their zero point as int16 in the "q4" layout (layouts.h).
+ * Per pair of output positions, the kernel writes each position's patch as
+ * int16 values x - x_zp (0 for padding), in [-255, 255], then multiplies
+ * them with the weights: every product (|.| <= 255 * 255) is exact and the
+ * sums wrap modulo 2^32, as the generic kernel's; sums modulo 2^32 do not
+ * depend on the order of the terms, so the results are the same for every
+ * input, zero point and bias. The requantization, when fused, is the very
+ * function of bnnc_requantize_fixed_i32_* (bnnc_requantize_fixed).
+ *
+ *   With the DSP extension (__ARM_FEATURE_DSP: M4, M7, M33, M55; GCC): the
+ *   dot products are inline assembly, SMLAD (two 16x16 products and a
+ *   32-bit accumulation, modulo 2^32) on 2 output channels x 2 positions
+ *   per block (4 accumulators, the 2 positions' patches interleaved so one
+ *   LDM loads 2 pairs of both) and 4 channels x 1 position for a last odd
+ *   position (a dense layer of batch 1); 8 patch values per loop iteration.
+ *   Without it (cortex-m0plus, hosts): the same blocks in C with 16-bit
+ *   operands widened once and 32-bit products.
+ *
+ * Patches longer than BNNC_CM_QPATCH (layouts.h) use the generic kernel
+ * (the compiler decides).
+ */
+#ifndef BNNC_KERNELS_CORTEXM_INT8_H
+#define BNNC_KERNELS_CORTEXM_INT8_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bnnc/kernels_int8.h"
+#include "bnnc/layouts.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__thumb2__) &&        \
+    defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(BNNC_CM_NO_SMLAD)
+#define BNNC_CM_SMLAD 1
+#else
+#define BNNC_CM_SMLAD 0
+#endif
+
+typedef struct {
+  BNNC_CONV2D_GEOMETRY
+  int32_t kp; /* bnnc_layout_q4_kp(cg * kh * kw) */
+} bnnc_cm_qconv2d_params;
+
+/* The output: int32 accumulators (mant == NULL), or the requantization of
+ * bnnc_requantize_fixed_i32_* per output channel o (mant[o], exp[o], zp[o])
+ * into int8 (lo = -128) or uint8 (lo = 0), with relu: y = max(y, zp). */
+typedef struct {
+  const int32_t *mant, *exp, *zp;
+  int32_t lo, hi, relu;
+} bnnc_cm_qepilogue;
+
+/* ---- Dot products -------------------------------------------------------- */
+
+/* The int16 halves of a word (low: the even patch position). */
+static inline int32_t bnnc_cm_lo16(uint32_t v) {
+  return (int32_t)(v & 0x7fffu) - (int32_t)(v & 0x8000u);
+}
+static inline int32_t bnnc_cm_hi16(uint32_t v) { return bnnc_cm_lo16(v >> 16); }
+
+/* acc[2i + c] += sum_k x_i[k] * w_c[k] for positions i = 0, 1 and channels
+ * c = 0, 1: x holds the two patches interleaved by pairs (the word of pair
+ * j of position i at x[2j + i]), w the q4 block's channels 0, 1 (or 2, 3:
+ * w offset by 2 words), pair j at w[4j]. kp is a positive multiple of 8. */
+static inline void bnnc_cm_qdot_2x2(const uint32_t *x, const uint32_t *w,
+                                    int32_t kp, uint32_t *acc) {
+#if BNNC_CM_SMLAD
+  register uint32_t a0 __asm__("r8");
+  register uint32_t a1 __asm__("r9");
+  register uint32_t a2 __asm__("r10");
+  register uint32_t a3 __asm__("r11");
+  uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], w0, w1;
+  const uint32_t *const end = x + kp;
+  __asm__ volatile(
+      "1:\n\t"
+      /* pairs 0, 1: a0 = x0 pair 0, a1 = x1 pair 0, a2/a3 pair 1 */
+      "ldmia %[x]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
+      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a1], %[w0], %[s2]\n\t"
+      "smlad %[s3], %[a1], %[w1], %[s3]\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
+      "smlad %[s0], %[a2], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a2], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a3], %[w0], %[s2]\n\t"
+      "smlad %[s3], %[a3], %[w1], %[s3]\n\t"
+      /* pairs 2, 3 */
+      "ldmia %[x]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
+      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a1], %[w0], %[s2]\n\t"
+      "smlad %[s3], %[a1], %[w1], %[s3]\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
+      "smlad %[s0], %[a2], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a2], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a3], %[w0], %[s2]\n\t"
+      "smlad %[s3], %[a3], %[w1], %[s3]\n\t"
+      "cmp %[x], %[end]\n\t"
+      "bne 1b\n\t"
+      : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3),
+        [x] "+r"(x), [w] "+r"(w), [a0] "=&r"(a0), [a1] "=&r"(a1),
+        [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1)
+      : [end] "r"(end)
+      : "cc", "memory");
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+#else
+  uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+  for (int32_t j = 0; j < kp / 2; ++j, x += 2, w += 4) {
+    const int32_t x00 = bnnc_cm_lo16(x[0]), x01 = bnnc_cm_hi16(x[0]);
+    const int32_t x10 = bnnc_cm_lo16(x[1]), x11 = bnnc_cm_hi16(x[1]);
+    const int32_t w00 = bnnc_cm_lo16(w[0]), w01 = bnnc_cm_hi16(w[0]);
+    const int32_t w10 = bnnc_cm_lo16(w[1]), w11 = bnnc_cm_hi16(w[1]);
+    s0 += (uint32_t)(x00 * w00) + (uint32_t)(x01 * w01);
+    s1 += (uint32_t)(x00 * w10) + (uint32_t)(x01 * w11);
+    s2 += (uint32_t)(x10 * w00) + (uint32_t)(x11 * w01);
+    s3 += (uint32_t)(x10 * w10) + (uint32_t)(x11 * w11);
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+#endif
+}
+
+/* acc[c] += sum_k x[k] * w_c[k] for the 4 channels of a q4 block; x is one
+ * patch in order (4-byte aligned). kp is a positive multiple of 8. */
+static inline void bnnc_cm_qdot_1x4(const int16_t *x, const uint32_t *w,
+                                    int32_t kp, uint32_t *acc) {
+#if BNNC_CM_SMLAD
+  register uint32_t w0 __asm__("r8");
+  register uint32_t w1 __asm__("r9");
+  register uint32_t w2 __asm__("r10");
+  register uint32_t w3 __asm__("r11");
+  uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], a0, a1;
+  const int16_t *const end = x + kp;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[a0], %[a1], [%[x]], #8\n\t" /* pairs 0, 1 */
+      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a0], %[w2], %[s2]\n\t"
+      "smlad %[s3], %[a0], %[w3], %[s3]\n\t"
+      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+      "smlad %[s0], %[a1], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a1], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a1], %[w2], %[s2]\n\t"
+      "smlad %[s3], %[a1], %[w3], %[s3]\n\t"
+      "ldrd %[a0], %[a1], [%[x]], #8\n\t" /* pairs 2, 3 */
+      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a0], %[w2], %[s2]\n\t"
+      "smlad %[s3], %[a0], %[w3], %[s3]\n\t"
+      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+      "smlad %[s0], %[a1], %[w0], %[s0]\n\t"
+      "smlad %[s1], %[a1], %[w1], %[s1]\n\t"
+      "smlad %[s2], %[a1], %[w2], %[s2]\n\t"
+      "smlad %[s3], %[a1], %[w3], %[s3]\n\t"
+      "cmp %[x], %[end]\n\t"
+      "bne 1b\n\t"
+      : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3),
+        [x] "+r"(x), [w] "+r"(w), [w0] "=&r"(w0), [w1] "=&r"(w1),
+        [w2] "=&r"(w2), [w3] "=&r"(w3), [a0] "=&r"(a0), [a1] "=&r"(a1)
+      : [end] "r"(end)
+      : "cc", "memory");
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+#else
+  uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+  for (int32_t j = 0; j < kp / 2; ++j, x += 2, w += 4) {
+    const int32_t x0 = x[0], x1 = x[1];
+    s0 += (uint32_t)(x0 * bnnc_cm_lo16(w[0])) + (uint32_t)(x1 * bnnc_cm_hi16(w[0]));
+    s1 += (uint32_t)(x0 * bnnc_cm_lo16(w[1])) + (uint32_t)(x1 * bnnc_cm_hi16(w[1]));
+    s2 += (uint32_t)(x0 * bnnc_cm_lo16(w[2])) + (uint32_t)(x1 * bnnc_cm_hi16(w[2]));
+    s3 += (uint32_t)(x0 * bnnc_cm_lo16(w[3])) + (uint32_t)(x1 * bnnc_cm_hi16(w[3]));
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+#endif
+}
+
+/* ---- Output -------------------------------------------------------------- */
+
+/* Writes output element i of channel o from its accumulator. */
+static inline void bnnc_cm_qstore(const bnnc_cm_qepilogue *ep, void *y,
+                                  size_t i, int32_t o, uint32_t acc) {
+  if (!ep->mant) {
+    ((int32_t *)y)[i] = bnnc_wrap_i32(acc);
+    return;
+  }
+  const int32_t z = ep->zp[o];
+  int32_t v = bnnc_requantize_fixed(bnnc_wrap_i32(acc), ep->mant[o],
+                                    ep->exp[o], z, ep->lo, ep->hi);
+  if (ep->relu && v < z)
+    v = z;
+  if (ep->lo < 0)
+    ((int8_t *)y)[i] = (int8_t)v;
+  else
+    ((uint8_t *)y)[i] = (uint8_t)v;
+}
+
+/* ---- Convolution --------------------------------------------------------- */
+
+/* d[0, kp) = the patch of output position (oy, ox) in the image's group
+ * xg (cg channels): x - xz, 0 for padding and past cg * kh * kw. */
+#define BNNC_DEFINE_CM_QPATCH(XS, XT)                                          \
+  static inline void bnnc_cm_qpatch_##XS(const bnnc_cm_qconv2d_params *p,     \
+                                         const XT *xg, int32_t xz, int32_t oy, \
+                                         int32_t ox, int16_t *d) {             \
+    const int32_t cg = p->c / p->group, kh = p->kh, kw = p->kw;               \
+    const int32_t dh = p->dilation_h, dw = p->dilation_w;                      \
+    const size_t in_w = (size_t)p->w, plane = (size_t)p->h * in_w;             \
+    const int32_t iy0 = oy * p->stride_h - p->pad_top;                         \
+    const int32_t ix0 = ox * p->stride_w - p->pad_left;                        \
+    int16_t *const end = d + p->kp;                                            \
+    if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < p->h &&                 \
+        ix0 + (kw - 1) * dw < p->w) {                                          \
+      /* The window is inside the image: no test per tap. */                  \
+      const XT *xc = xg + (size_t)iy0 * in_w + (size_t)ix0;                    \
+      for (int32_t ci = 0; ci < cg; ++ci, xc += plane) {                       \
+        const XT *xr = xc;                                                     \
+        for (int32_t ky = 0; ky < kh; ++ky, xr += (size_t)dh * in_w) {         \
+          if (dw == 1) {                                                       \
+            for (int32_t kx = 0; kx < kw; ++kx)                                \
+              *d++ = (int16_t)((int32_t)xr[kx] - xz);                          \
+          } else {                                                             \
+            for (int32_t kx = 0; kx < kw; ++kx)                                \
+              *d++ = (int16_t)((int32_t)xr[(size_t)(kx * dw)] - xz);           \
+          }                                                                    \
+        }                                                                      \
+      }                                                                        \
+    } else {                                                                   \
+      for (int32_t ci = 0; ci < cg; ++ci) {                                    \
+        const XT *xc = xg + (size_t)ci * plane;                                \
+        for (int32_t ky = 0; ky < kh; ++ky) {                                  \
+          const int32_t iy = iy0 + ky * dh;                                    \
+          if (iy < 0 || iy >= p->h) {                                          \
+            for (int32_t kx = 0; kx < kw; ++kx)                                \
+              *d++ = 0;                                                        \
+            continue;                                                          \
+          }                                                                    \
+          const XT *xr = xc + (size_t)iy * in_w;                               \
+          for (int32_t kx = 0; kx < kw; ++kx) {                                \
+            const int32_t ix = ix0 + kx * dw;                                  \
+            *d++ = ix < 0 || ix >= p->w                                        \
+                       ? (int16_t)0                                            \
+                       : (int16_t)((int32_t)xr[ix] - xz);                      \
+          }                                                                    \
+        }                                                                      \
+      }                                                                        \
+    }                                                                          \
+    while (d < end)                                                            \
+      *d++ = 0;                                                                \
+  }
+BNNC_DEFINE_CM_QPATCH(i8, int8_t)
+BNNC_DEFINE_CM_QPATCH(u8, uint8_t)
+#undef BNNC_DEFINE_CM_QPATCH
+
+/* The patch of output position t (over n, oy, ox) of group g. */
+#define BNNC_CM_QPATCH_AT(XS, t)                                               \
+  do {                                                                         \
+    const size_t pt_ = (size_t)(t), n_ = pt_ / positions,                      \
+                 r_ = pt_ % positions;                                         \
+    bnnc_cm_qpatch_##XS(p, x + (n_ * (size_t)p->c + g * cg) * plane, xz,       \
+                        (int32_t)(r_ / out_w), (int32_t)(r_ % out_w), patch);  \
+  } while (0)
+
+/* y = qconv2d(x, w) (+ bias), int32 or requantized (ep). w: the q4 layout
+ * of the weights minus their zero point; bias: int32 per output channel or
+ * NULL. Output positions are taken in pairs across the batch (a dense
+ * layer's batch rows pair up); a last odd one uses the 1 x 4 block. */
+#define BNNC_DEFINE_CM_QCONV2D(XS, XT)                                         \
+  static inline void bnnc_cm_qconv2d_##XS(                                     \
+      const bnnc_cm_qconv2d_params *p, const XT *x, const XT *x_zp,           \
+      const uint32_t *w, const int32_t *bias, const bnnc_cm_qepilogue *ep,     \
+      void *y) {                                                               \
+    int16_t patch[BNNC_CM_QPATCH] __attribute__((aligned(4)));                 \
+    uint32_t pair[BNNC_CM_QPATCH];                                             \
+    const size_t kp = (size_t)p->kp, m = (size_t)p->m;                         \
+    const size_t group = (size_t)p->group, cg = (size_t)p->c / group;         \
+    const size_t mg = m / group, blocks = (mg + 3) / 4;                        \
+    const size_t plane = (size_t)p->h * (size_t)p->w;                          \
+    const size_t out_w = (size_t)p->ow;                                        \
+    const size_t positions = (size_t)p->oh * out_w;                            \
+    const size_t total = (size_t)p->n * positions;                             \
+    const int32_t xz = x_zp ? (int32_t)x_zp[0] : 0;                            \
+    for (size_t g = 0; g < group; ++g) {                                       \
+      const uint32_t *wg = w + g * blocks * 2 * kp;                            \
+      size_t t = 0;                                                            \
+      for (; t + 1 < total; t += 2) {                                          \
+        /* Interleave the two patches by pairs of values. */                   \
+        BNNC_CM_QPATCH_AT(XS, t);                                              \
+        for (size_t j = 0; j < kp / 2; ++j)                                    \
+          memcpy(&pair[2 * j], &patch[2 * j], 4);                              \
+        BNNC_CM_QPATCH_AT(XS, t + 1);                                          \
+        for (size_t j = 0; j < kp / 2; ++j)                                    \
+          memcpy(&pair[2 * j + 1], &patch[2 * j], 4);                          \
+        const size_t i0 = (t / positions * m + g * mg) * positions +           \
+                          t % positions;                                       \
+        const size_t i1 = ((t + 1) / positions * m + g * mg) * positions +     \
+                          (t + 1) % positions;                                 \
+        for (size_t b = 0; b < blocks; ++b) {                                  \
+          const uint32_t *wb = wg + b * 2 * kp;                                \
+          const size_t o = b * 4, left = mg - o < 4 ? mg - o : 4;              \
+          uint32_t acc[8];                                                     \
+          for (size_t j = 0; j < 4; ++j) {                                     \
+            const uint32_t bj =                                                \
+                bias && j < left ? (uint32_t)bias[g * mg + o + j] : 0u;        \
+            acc[(j / 2) * 4 + j % 2] = bj;     /* position 0 */                \
+            acc[(j / 2) * 4 + 2 + j % 2] = bj; /* position 1 */                \
+          }                                                                    \
+          bnnc_cm_qdot_2x2(pair, wb, (int32_t)kp, acc);                        \
+          if (left > 2)                                                        \
+            bnnc_cm_qdot_2x2(pair, wb + 2, (int32_t)kp, acc + 4);              \
+          for (size_t j = 0; j < left; ++j) {                                  \
+            const int32_t oc = (int32_t)(g * mg + o + j);                      \
+            bnnc_cm_qstore(ep, y, i0 + (o + j) * positions, oc,                \
+                           acc[(j / 2) * 4 + j % 2]);                          \
+            bnnc_cm_qstore(ep, y, i1 + (o + j) * positions, oc,                \
+                           acc[(j / 2) * 4 + 2 + j % 2]);                      \
+          }                                                                    \
+        }                                                                      \
+      }                                                                        \
+      if (t < total) {                                                         \
+        BNNC_CM_QPATCH_AT(XS, t);                                              \
+        const size_t i0 = (t / positions * m + g * mg) * positions +           \
+                          t % positions;                                       \
+        for (size_t b = 0; b < blocks; ++b) {                                  \
+          const size_t o = b * 4, left = mg - o < 4 ? mg - o : 4;              \
+          uint32_t acc[4];                                                     \
+          for (size_t j = 0; j < 4; ++j)                                       \
+            acc[j] = bias && j < left ? (uint32_t)bias[g * mg + o + j] : 0u;   \
+          bnnc_cm_qdot_1x4(patch, wg + b * 2 * kp, (int32_t)kp, acc);          \
+          for (size_t j = 0; j < left; ++j)                                    \
+            bnnc_cm_qstore(ep, y, i0 + (o + j) * positions,                    \
+                           (int32_t)(g * mg + o + j), acc[j]);                 \
+        }                                                                      \
+      }                                                                        \
+    }                                                                          \
+  }
+BNNC_DEFINE_CM_QCONV2D(i8, int8_t)
+BNNC_DEFINE_CM_QCONV2D(u8, uint8_t)
+#undef BNNC_DEFINE_CM_QCONV2D
+#undef BNNC_CM_QPATCH_AT
+
+#endif /* BNNC_KERNELS_CORTEXM_INT8_H */
