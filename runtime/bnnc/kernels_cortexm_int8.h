@@ -135,8 +135,8 @@ static inline void bnnc_cm_qdot_2x2(const uint32_t *x, const uint32_t *w,
 }
 
 /* acc[c] += sum_k x[k] * w_c[k] for the 4 channels of a q4 block; x is one
- * patch in order (4-byte aligned). kp is a positive multiple of 8. */
-static inline void bnnc_cm_qdot_1x4(const int16_t *x, const uint32_t *w,
+ * patch, a word per pair. kp is a positive multiple of 8. */
+static inline void bnnc_cm_qdot_1x4(const uint32_t *x, const uint32_t *w,
                                     int32_t kp, uint32_t *acc) {
 #if BNNC_CM_SMLAD
   register uint32_t w0 __asm__("r8");
@@ -144,7 +144,7 @@ static inline void bnnc_cm_qdot_1x4(const int16_t *x, const uint32_t *w,
   register uint32_t w2 __asm__("r10");
   register uint32_t w3 __asm__("r11");
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], a0, a1;
-  const int16_t *const end = x + kp;
+  const uint32_t *const end = x + kp / 2;
   __asm__ volatile(
       "1:\n\t"
       "ldrd %[a0], %[a1], [%[x]], #8\n\t" /* pairs 0, 1 */
@@ -182,8 +182,8 @@ static inline void bnnc_cm_qdot_1x4(const int16_t *x, const uint32_t *w,
   acc[3] = s3;
 #else
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
-  for (int32_t j = 0; j < kp / 2; ++j, x += 2, w += 4) {
-    const int32_t x0 = x[0], x1 = x[1];
+  for (int32_t j = 0; j < kp / 2; ++j, ++x, w += 4) {
+    const int32_t x0 = bnnc_cm_lo16(*x), x1 = bnnc_cm_hi16(*x);
     s0 += (uint32_t)(x0 * bnnc_cm_lo16(w[0])) + (uint32_t)(x1 * bnnc_cm_hi16(w[0]));
     s1 += (uint32_t)(x0 * bnnc_cm_lo16(w[1])) + (uint32_t)(x1 * bnnc_cm_hi16(w[1]));
     s2 += (uint32_t)(x0 * bnnc_cm_lo16(w[2])) + (uint32_t)(x1 * bnnc_cm_hi16(w[2]));
@@ -196,103 +196,138 @@ static inline void bnnc_cm_qdot_1x4(const int16_t *x, const uint32_t *w,
 #endif
 }
 
-/* ---- Output -------------------------------------------------------------- */
-
-/* Writes output element i of channel o from its accumulator. */
-static inline void bnnc_cm_qstore(const bnnc_cm_qepilogue *ep, void *y,
-                                  size_t i, int32_t o, uint32_t acc) {
-  if (!ep->mant) {
-    ((int32_t *)y)[i] = bnnc_wrap_i32(acc);
-    return;
-  }
-  const int32_t z = ep->zp[o];
-  int32_t v = bnnc_requantize_fixed(bnnc_wrap_i32(acc), ep->mant[o],
-                                    ep->exp[o], z, ep->lo, ep->hi);
-  if (ep->relu && v < z)
-    v = z;
-  if (ep->lo < 0)
-    ((int8_t *)y)[i] = (int8_t)v;
-  else
-    ((uint8_t *)y)[i] = (uint8_t)v;
-}
-
 /* ---- Convolution --------------------------------------------------------- */
 
-/* d[0, kp) = the patch of output position (oy, ox) in the image's group
- * xg (cg channels): x - xz, 0 for padding and past cg * kh * kw. */
+/* The word of two int16 patch values, a in the low half. */
+static inline uint32_t bnnc_cm_pack16(int32_t a, int32_t b) {
+  return (uint32_t)(uint16_t)a | (uint32_t)b << 16;
+}
+
+/* off[k] = offset of patch element k = (ci, ky, kx) from the window's
+ * top-left input element. */
+static inline void bnnc_cm_qpatch_offsets(const bnnc_cm_qconv2d_params *p,
+                                          int32_t *off) {
+  const int32_t cg = p->c / p->group, plane = p->h * p->w;
+  for (int32_t ci = 0; ci < cg; ++ci)
+    for (int32_t ky = 0; ky < p->kh; ++ky)
+      for (int32_t kx = 0; kx < p->kw; ++kx)
+        *off++ = ci * plane + ky * p->dilation_h * p->w + kx * p->dilation_w;
+}
+
+/* Whether the window of output position (oy, ox) lies inside the image. */
+static inline int bnnc_cm_qinside(const bnnc_cm_qconv2d_params *p, int32_t oy,
+                                  int32_t ox) {
+  const int32_t iy = oy * p->stride_h - p->pad_top;
+  const int32_t ix = ox * p->stride_w - p->pad_left;
+  return iy >= 0 && ix >= 0 && iy + (p->kh - 1) * p->dilation_h < p->h &&
+         ix + (p->kw - 1) * p->dilation_w < p->w;
+}
+
+/* The patch of output position (oy, ox) in the image's group xg (cg
+ * channels), x - xz and 0 for padding and past cg * kh * kw, as kp / 2
+ * words (pairs) at d[0], d[stride], d[2 * stride], ... off: the offsets of
+ * bnnc_cm_qpatch_offsets, used when the window is inside the image. */
 #define BNNC_DEFINE_CM_QPATCH(XS, XT)                                          \
-  static inline void bnnc_cm_qpatch_##XS(const bnnc_cm_qconv2d_params *p,     \
-                                         const XT *xg, int32_t xz, int32_t oy, \
-                                         int32_t ox, int16_t *d) {             \
-    const int32_t cg = p->c / p->group, kh = p->kh, kw = p->kw;               \
-    const int32_t dh = p->dilation_h, dw = p->dilation_w;                      \
-    const size_t in_w = (size_t)p->w, plane = (size_t)p->h * in_w;             \
+  static inline void bnnc_cm_qpatch_##XS(                                      \
+      const bnnc_cm_qconv2d_params *p, const XT *xg, int32_t xz, int32_t oy,  \
+      int32_t ox, const int32_t *off, uint32_t *d, size_t stride) {            \
+    const int32_t k = p->c / p->group * p->kh * p->kw;                         \
     const int32_t iy0 = oy * p->stride_h - p->pad_top;                         \
     const int32_t ix0 = ox * p->stride_w - p->pad_left;                        \
-    int16_t *const end = d + p->kp;                                            \
-    if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < p->h &&                 \
-        ix0 + (kw - 1) * dw < p->w) {                                          \
-      /* The window is inside the image: no test per tap. */                  \
-      const XT *xc = xg + (size_t)iy0 * in_w + (size_t)ix0;                    \
-      for (int32_t ci = 0; ci < cg; ++ci, xc += plane) {                       \
-        const XT *xr = xc;                                                     \
-        for (int32_t ky = 0; ky < kh; ++ky, xr += (size_t)dh * in_w) {         \
-          if (dw == 1) {                                                       \
-            for (int32_t kx = 0; kx < kw; ++kx)                                \
-              *d++ = (int16_t)((int32_t)xr[kx] - xz);                          \
-          } else {                                                             \
-            for (int32_t kx = 0; kx < kw; ++kx)                                \
-              *d++ = (int16_t)((int32_t)xr[(size_t)(kx * dw)] - xz);           \
-          }                                                                    \
-        }                                                                      \
+    uint32_t *const end = d + (size_t)(p->kp / 2) * stride;                    \
+    if (bnnc_cm_qinside(p, oy, ox)) {                                          \
+      const XT *b = xg + (size_t)iy0 * (size_t)p->w + (size_t)ix0;             \
+      int32_t j = 0;                                                           \
+      for (; j + 1 < k; j += 2, d += stride)                                   \
+        *d = bnnc_cm_pack16((int32_t)b[off[j]] - xz,                           \
+                            (int32_t)b[off[j + 1]] - xz);                      \
+      if (j < k) {                                                             \
+        *d = bnnc_cm_pack16((int32_t)b[off[j]] - xz, 0);                       \
+        d += stride;                                                           \
       }                                                                        \
     } else {                                                                   \
+      const int32_t cg = p->c / p->group;                                      \
+      const size_t plane = (size_t)p->h * (size_t)p->w;                        \
+      int32_t low = 0, half = 0;                                               \
       for (int32_t ci = 0; ci < cg; ++ci) {                                    \
         const XT *xc = xg + (size_t)ci * plane;                                \
-        for (int32_t ky = 0; ky < kh; ++ky) {                                  \
-          const int32_t iy = iy0 + ky * dh;                                    \
-          if (iy < 0 || iy >= p->h) {                                          \
-            for (int32_t kx = 0; kx < kw; ++kx)                                \
-              *d++ = 0;                                                        \
-            continue;                                                          \
-          }                                                                    \
-          const XT *xr = xc + (size_t)iy * in_w;                               \
-          for (int32_t kx = 0; kx < kw; ++kx) {                                \
-            const int32_t ix = ix0 + kx * dw;                                  \
-            *d++ = ix < 0 || ix >= p->w                                        \
-                       ? (int16_t)0                                            \
-                       : (int16_t)((int32_t)xr[ix] - xz);                      \
+        for (int32_t ky = 0; ky < p->kh; ++ky) {                               \
+          const int32_t iy = iy0 + ky * p->dilation_h;                         \
+          const int row = iy >= 0 && iy < p->h;                                \
+          const XT *xr = xc + (size_t)(row ? iy : 0) * (size_t)p->w;           \
+          for (int32_t kx = 0; kx < p->kw; ++kx) {                             \
+            const int32_t ix = ix0 + kx * p->dilation_w;                       \
+            const int32_t v =                                                  \
+                row && ix >= 0 && ix < p->w ? (int32_t)xr[ix] - xz : 0;        \
+            if (half) {                                                        \
+              *d = bnnc_cm_pack16(low, v);                                     \
+              d += stride;                                                     \
+            }                                                                  \
+            low = v;                                                           \
+            half = !half;                                                      \
           }                                                                    \
         }                                                                      \
       }                                                                        \
+      if (half) {                                                              \
+        *d = bnnc_cm_pack16(low, 0);                                           \
+        d += stride;                                                           \
+      }                                                                        \
     }                                                                          \
-    while (d < end)                                                            \
-      *d++ = 0;                                                                \
+    for (; d < end; d += stride)                                               \
+      *d = 0;                                                                  \
   }
 BNNC_DEFINE_CM_QPATCH(i8, int8_t)
 BNNC_DEFINE_CM_QPATCH(u8, uint8_t)
 #undef BNNC_DEFINE_CM_QPATCH
 
-/* The patch of output position t (over n, oy, ox) of group g. */
-#define BNNC_CM_QPATCH_AT(XS, t)                                               \
+/* The patch of output position t (over n, oy, ox) of group g into d. */
+#define BNNC_CM_QPATCH_AT(XS, t, d, stride)                                    \
   do {                                                                         \
     const size_t pt_ = (size_t)(t), n_ = pt_ / positions,                      \
                  r_ = pt_ % positions;                                         \
     bnnc_cm_qpatch_##XS(p, x + (n_ * (size_t)p->c + g * cg) * plane, xz,       \
-                        (int32_t)(r_ / out_w), (int32_t)(r_ % out_w), patch);  \
+                        (int32_t)(r_ / out_w), (int32_t)(r_ % out_w), off,     \
+                        (d), (stride));                                        \
   } while (0)
+
+/* Writes the outputs of channels o .. o + left - 1 (of group g) at
+ * position index i (n * m * positions + position, channel 0) from acc[c]
+ * (channel o + c), acc_step apart. */
+static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
+                                        size_t i, size_t positions, int32_t oc,
+                                        size_t left, const uint32_t *acc) {
+  if (!ep->mant) {
+    int32_t *yo = (int32_t *)y + i;
+    for (size_t j = 0; j < left; ++j)
+      yo[j * positions] = bnnc_wrap_i32(acc[j]);
+    return;
+  }
+  for (size_t j = 0; j < left; ++j) {
+    const int32_t o = oc + (int32_t)j, z = ep->zp[o];
+    int32_t v = bnnc_requantize_fixed(bnnc_wrap_i32(acc[j]), ep->mant[o],
+                                      ep->exp[o], z, ep->lo, ep->hi);
+    if (ep->relu && v < z)
+      v = z;
+    if (ep->lo < 0)
+      ((int8_t *)y)[i + j * positions] = (int8_t)v;
+    else
+      ((uint8_t *)y)[i + j * positions] = (uint8_t)v;
+  }
+}
 
 /* y = qconv2d(x, w) (+ bias), int32 or requantized (ep). w: the q4 layout
  * of the weights minus their zero point; bias: int32 per output channel or
  * NULL. Output positions are taken in pairs across the batch (a dense
- * layer's batch rows pair up); a last odd one uses the 1 x 4 block. */
+ * layer's batch rows pair up); a last odd one uses the 1 x 4 block.
+ * Stack: the two positions' patches (BNNC_CM_QPATCH words) and the patch
+ * offsets (BNNC_CM_QPATCH int32), 4 KiB. */
 #define BNNC_DEFINE_CM_QCONV2D(XS, XT)                                         \
   static inline void bnnc_cm_qconv2d_##XS(                                     \
       const bnnc_cm_qconv2d_params *p, const XT *x, const XT *x_zp,           \
       const uint32_t *w, const int32_t *bias, const bnnc_cm_qepilogue *ep,     \
       void *y) {                                                               \
-    int16_t patch[BNNC_CM_QPATCH] __attribute__((aligned(4)));                 \
     uint32_t pair[BNNC_CM_QPATCH];                                             \
+    int32_t off[BNNC_CM_QPATCH];                                               \
     const size_t kp = (size_t)p->kp, m = (size_t)p->m;                         \
     const size_t group = (size_t)p->group, cg = (size_t)p->c / group;         \
     const size_t mg = m / group, blocks = (mg + 3) / 4;                        \
@@ -301,17 +336,14 @@ BNNC_DEFINE_CM_QPATCH(u8, uint8_t)
     const size_t positions = (size_t)p->oh * out_w;                            \
     const size_t total = (size_t)p->n * positions;                             \
     const int32_t xz = x_zp ? (int32_t)x_zp[0] : 0;                            \
+    bnnc_cm_qpatch_offsets(p, off);                                            \
     for (size_t g = 0; g < group; ++g) {                                       \
       const uint32_t *wg = w + g * blocks * 2 * kp;                            \
       size_t t = 0;                                                            \
       for (; t + 1 < total; t += 2) {                                          \
-        /* Interleave the two patches by pairs of values. */                   \
-        BNNC_CM_QPATCH_AT(XS, t);                                              \
-        for (size_t j = 0; j < kp / 2; ++j)                                    \
-          memcpy(&pair[2 * j], &patch[2 * j], 4);                              \
-        BNNC_CM_QPATCH_AT(XS, t + 1);                                          \
-        for (size_t j = 0; j < kp / 2; ++j)                                    \
-          memcpy(&pair[2 * j + 1], &patch[2 * j], 4);                          \
+        /* The two patches interleaved by pairs of values. */                  \
+        BNNC_CM_QPATCH_AT(XS, t, pair, 2);                                     \
+        BNNC_CM_QPATCH_AT(XS, t + 1, pair + 1, 2);                             \
         const size_t i0 = (t / positions * m + g * mg) * positions +           \
                           t % positions;                                       \
         const size_t i1 = ((t + 1) / positions * m + g * mg) * positions +     \
@@ -319,27 +351,31 @@ BNNC_DEFINE_CM_QPATCH(u8, uint8_t)
         for (size_t b = 0; b < blocks; ++b) {                                  \
           const uint32_t *wb = wg + b * 2 * kp;                                \
           const size_t o = b * 4, left = mg - o < 4 ? mg - o : 4;              \
-          uint32_t acc[8];                                                     \
+          /* acc[0..3]: position 0 channels 0, 1, position 1 channels 0, 1; \
+           * acc[4..7] the same for channels 2, 3. */                          \
+          uint32_t acc[8], a0[4], a1[4];                                       \
           for (size_t j = 0; j < 4; ++j) {                                     \
             const uint32_t bj =                                                \
                 bias && j < left ? (uint32_t)bias[g * mg + o + j] : 0u;        \
-            acc[(j / 2) * 4 + j % 2] = bj;     /* position 0 */                \
-            acc[(j / 2) * 4 + 2 + j % 2] = bj; /* position 1 */                \
+            acc[(j / 2) * 4 + j % 2] = bj;                                     \
+            acc[(j / 2) * 4 + 2 + j % 2] = bj;                                 \
           }                                                                    \
           bnnc_cm_qdot_2x2(pair, wb, (int32_t)kp, acc);                        \
           if (left > 2)                                                        \
             bnnc_cm_qdot_2x2(pair, wb + 2, (int32_t)kp, acc + 4);              \
-          for (size_t j = 0; j < left; ++j) {                                  \
-            const int32_t oc = (int32_t)(g * mg + o + j);                      \
-            bnnc_cm_qstore(ep, y, i0 + (o + j) * positions, oc,                \
-                           acc[(j / 2) * 4 + j % 2]);                          \
-            bnnc_cm_qstore(ep, y, i1 + (o + j) * positions, oc,                \
-                           acc[(j / 2) * 4 + 2 + j % 2]);                      \
+          for (size_t j = 0; j < 4; ++j) {                                     \
+            a0[j] = acc[(j / 2) * 4 + j % 2];                                  \
+            a1[j] = acc[(j / 2) * 4 + 2 + j % 2];                              \
           }                                                                    \
+          const int32_t oc = (int32_t)(g * mg + o);                            \
+          bnnc_cm_qstore_block(ep, y, i0 + o * positions, positions, oc, left, \
+                               a0);                                            \
+          bnnc_cm_qstore_block(ep, y, i1 + o * positions, positions, oc, left, \
+                               a1);                                            \
         }                                                                      \
       }                                                                        \
       if (t < total) {                                                         \
-        BNNC_CM_QPATCH_AT(XS, t);                                              \
+        BNNC_CM_QPATCH_AT(XS, t, pair, 1);                                     \
         const size_t i0 = (t / positions * m + g * mg) * positions +           \
                           t % positions;                                       \
         for (size_t b = 0; b < blocks; ++b) {                                  \
@@ -347,10 +383,9 @@ BNNC_DEFINE_CM_QPATCH(u8, uint8_t)
           uint32_t acc[4];                                                     \
           for (size_t j = 0; j < 4; ++j)                                       \
             acc[j] = bias && j < left ? (uint32_t)bias[g * mg + o + j] : 0u;   \
-          bnnc_cm_qdot_1x4(patch, wg + b * 2 * kp, (int32_t)kp, acc);          \
-          for (size_t j = 0; j < left; ++j)                                    \
-            bnnc_cm_qstore(ep, y, i0 + (o + j) * positions,                    \
-                           (int32_t)(g * mg + o + j), acc[j]);                 \
+          bnnc_cm_qdot_1x4(pair, wg + b * 2 * kp, (int32_t)kp, acc);           \
+          bnnc_cm_qstore_block(ep, y, i0 + o * positions, positions,           \
+                               (int32_t)(g * mg + o), left, acc);              \
         }                                                                      \
       }                                                                        \
     }                                                                          \
