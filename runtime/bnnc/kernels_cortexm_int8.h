@@ -24,7 +24,7 @@
  *   Without it (cortex-m0plus, hosts): the same blocks in C with 16-bit
  *   operands widened once and 32-bit products.
  *
- * Patches longer than BNNC_CM_QPATCH (layouts.h) use the generic kernel
+ * Patches longer than bnnc_cm_qpatch_max (layouts.h) use the generic kernel
  * (the compiler decides).
  */
 #ifndef BNNC_KERNELS_CORTEXM_INT8_H
@@ -196,6 +196,57 @@ static inline void bnnc_cm_qdot_1x4(const uint32_t *x, const uint32_t *w,
 #endif
 }
 
+/* ---- Requantization ------------------------------------------------------ */
+
+/* round_half_even(x / 2^t) of x < 2^32, t in [1, 31]. */
+static inline uint32_t bnnc_cm_shift_half_even(uint32_t x, int32_t t) {
+  const uint32_t q = x >> t, half = 1u << (t - 1), rem = x & ((half << 1) - 1);
+  return q + (uint32_t)(rem > half || (rem == half && (q & 1u)));
+}
+
+/* bnnc_requantize_fixed (kernels_int8.h) with 32-bit operations for the
+ * common case, the same result for every input: |acc| < 2^24 (float(acc)
+ * exact) and a multiplier below 1 (exp < 0). The product P = |acc| * mant
+ * < 2^48 comes from one 32 x 32 -> 64 multiply; its float32 rounding to 24
+ * significant bits drops b = bitlength(P) - 24 <= 24 bits, which lie in
+ * the low word, so v = round(P / 2^b) takes two 32-bit shifts; then
+ * round(v / 2^t), t = -exp - b, as the reference: t <= 0 means v >= 2^23
+ * (saturated either way), t >= 26 gives 0. Other inputs take the
+ * reference. */
+static inline int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
+                                         int32_t exp, int32_t zp, int32_t lo,
+                                         int32_t hi) {
+  const uint32_t a = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
+  if (a >= (1u << 24) || exp >= 0)
+    return bnnc_requantize_fixed(acc, mant, exp, zp, lo, hi);
+  const uint64_t prod = (uint64_t)a * (uint32_t)mant;
+  const uint32_t ph = (uint32_t)(prod >> 32), pl = (uint32_t)prod;
+  uint32_t v, r;
+  int32_t t = -exp;
+  if (ph) {
+    /* bitlength(P) = 32 + bitlength(ph) in [33, 48]: b in [9, 24]. */
+    const int32_t b = bnnc_bit_length_u64(ph) + 8;
+    const uint32_t q = ph << (32 - b) | pl >> b;
+    const uint32_t half = 1u << (b - 1), rem = pl & ((half << 1) - 1);
+    v = q + (uint32_t)(rem > half || (rem == half && (q & 1u)));
+    t -= b;
+  } else if (pl >= (1u << 24)) {
+    const int32_t b = bnnc_bit_length_u64(pl) - 24; /* in [1, 8] */
+    v = bnnc_cm_shift_half_even(pl, b);
+    t -= b;
+  } else {
+    v = pl;
+  }
+  if (t <= 0)
+    r = 1u << 30; /* v >= 2^23 shifted left: saturates */
+  else if (t >= 26)
+    r = 0; /* v < 2^25: below one half */
+  else
+    r = bnnc_cm_shift_half_even(v, t);
+  const int32_t y = (acc < 0 ? -(int32_t)r : (int32_t)r) + zp;
+  return y < lo ? lo : (y > hi ? hi : y);
+}
+
 /* ---- Convolution --------------------------------------------------------- */
 
 /* The word of two int16 patch values, a in the low half. */
@@ -214,6 +265,13 @@ static inline void bnnc_cm_qpatch_offsets(const bnnc_cm_qconv2d_params *p,
         *off++ = ci * plane + ky * p->dilation_h * p->w + kx * p->dilation_w;
 }
 
+/* Whether the layer is dense: one output position whose window is the whole
+ * input (the patch is the image, contiguous). Same test as bnnc_qconv2d. */
+static inline int bnnc_cm_qdense(const bnnc_cm_qconv2d_params *p) {
+  return p->oh == 1 && p->ow == 1 && p->kh == p->h && p->kw == p->w &&
+         p->pad_top == 0 && p->pad_left == 0;
+}
+
 /* Whether the window of output position (oy, ox) lies inside the image. */
 static inline int bnnc_cm_qinside(const bnnc_cm_qconv2d_params *p, int32_t oy,
                                   int32_t ox) {
@@ -226,7 +284,8 @@ static inline int bnnc_cm_qinside(const bnnc_cm_qconv2d_params *p, int32_t oy,
 /* The patch of output position (oy, ox) in the image's group xg (cg
  * channels), x - xz and 0 for padding and past cg * kh * kw, as kp / 2
  * words (pairs) at d[0], d[stride], d[2 * stride], ... off: the offsets of
- * bnnc_cm_qpatch_offsets, used when the window is inside the image. */
+ * bnnc_cm_qpatch_offsets, used when the window is inside the image; NULL
+ * for a dense layer. */
 #define BNNC_DEFINE_CM_QPATCH(XS, XT)                                          \
   static inline void bnnc_cm_qpatch_##XS(                                      \
       const bnnc_cm_qconv2d_params *p, const XT *xg, int32_t xz, int32_t oy,  \
@@ -235,7 +294,16 @@ static inline int bnnc_cm_qinside(const bnnc_cm_qconv2d_params *p, int32_t oy,
     const int32_t iy0 = oy * p->stride_h - p->pad_top;                         \
     const int32_t ix0 = ox * p->stride_w - p->pad_left;                        \
     uint32_t *const end = d + (size_t)(p->kp / 2) * stride;                    \
-    if (bnnc_cm_qinside(p, oy, ox)) {                                          \
+    if (!off) {                                                                \
+      /* Dense: the patch is the image. */                                     \
+      int32_t j = 0;                                                           \
+      for (; j + 1 < k; j += 2, d += stride)                                   \
+        *d = bnnc_cm_pack16((int32_t)xg[j] - xz, (int32_t)xg[j + 1] - xz);     \
+      if (j < k) {                                                             \
+        *d = bnnc_cm_pack16((int32_t)xg[j] - xz, 0);                           \
+        d += stride;                                                           \
+      }                                                                        \
+    } else if (bnnc_cm_qinside(p, oy, ox)) {                                   \
       const XT *b = xg + (size_t)iy0 * (size_t)p->w + (size_t)ix0;             \
       int32_t j = 0;                                                           \
       for (; j + 1 < k; j += 2, d += stride)                                   \
@@ -304,8 +372,8 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
   }
   for (size_t j = 0; j < left; ++j) {
     const int32_t o = oc + (int32_t)j, z = ep->zp[o];
-    int32_t v = bnnc_requantize_fixed(bnnc_wrap_i32(acc[j]), ep->mant[o],
-                                      ep->exp[o], z, ep->lo, ep->hi);
+    int32_t v = bnnc_cm_requantize(bnnc_wrap_i32(acc[j]), ep->mant[o],
+                                   ep->exp[o], z, ep->lo, ep->hi);
     if (ep->relu && v < z)
       v = z;
     if (ep->lo < 0)
@@ -319,15 +387,19 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
  * of the weights minus their zero point; bias: int32 per output channel or
  * NULL. Output positions are taken in pairs across the batch (a dense
  * layer's batch rows pair up); a last odd one uses the 1 x 4 block.
- * Stack: the two positions' patches (BNNC_CM_QPATCH words) and the patch
- * offsets (BNNC_CM_QPATCH int32), 4 KiB. */
+ * Stack: BNNC_CM_QBUF words (4 KiB) for the two positions' patches and the
+ * patch offsets. */
 #define BNNC_DEFINE_CM_QCONV2D(XS, XT)                                         \
   static inline void bnnc_cm_qconv2d_##XS(                                     \
       const bnnc_cm_qconv2d_params *p, const XT *x, const XT *x_zp,           \
       const uint32_t *w, const int32_t *bias, const bnnc_cm_qepilogue *ep,     \
       void *y) {                                                               \
-    uint32_t pair[BNNC_CM_QPATCH];                                             \
-    int32_t off[BNNC_CM_QPATCH];                                               \
+    uint32_t buf[BNNC_CM_QBUF];                                                \
+    /* Dense: the patches use the whole buffer; otherwise the first half,   \
+     * the offsets the second. */                                           \
+    uint32_t *const pair = buf;                                                \
+    int32_t *const off =                                                       \
+        bnnc_cm_qdense(p) ? NULL : (int32_t *)(buf + BNNC_CM_QBUF / 2);        \
     const size_t kp = (size_t)p->kp, m = (size_t)p->m;                         \
     const size_t group = (size_t)p->group, cg = (size_t)p->c / group;         \
     const size_t mg = m / group, blocks = (mg + 3) / 4;                        \
@@ -336,7 +408,8 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
     const size_t positions = (size_t)p->oh * out_w;                            \
     const size_t total = (size_t)p->n * positions;                             \
     const int32_t xz = x_zp ? (int32_t)x_zp[0] : 0;                            \
-    bnnc_cm_qpatch_offsets(p, off);                                            \
+    if (off)                                                                   \
+      bnnc_cm_qpatch_offsets(p, off);                                          \
     for (size_t g = 0; g < group; ++g) {                                       \
       const uint32_t *wg = w + g * blocks * 2 * kp;                            \
       size_t t = 0;                                                            \

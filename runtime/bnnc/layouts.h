@@ -184,12 +184,18 @@ static inline void bnnc_layout_pop_thresholds(int32_t count, int32_t k,
   }
 }
 
-/* Largest patch (cg * kh * kw values of one output position) of the
- * Cortex-M int8 convolution (kernels_cortexm_int8.h), rounded up to a
- * multiple of 8: it widens the patches of two positions to int16 on the
- * stack (3 * 512 * 2 bytes = 3 KiB). The compiler uses the generic kernel
- * for larger ones. */
-#define BNNC_CM_QPATCH 512
+/* Stack buffer of the Cortex-M int8 convolution (kernels_cortexm_int8.h),
+ * in 32-bit words (4 KiB): the patches of two output positions, widened to
+ * int16, and for convolutions the patch offsets. */
+#define BNNC_CM_QBUF 1024
+
+/* Largest patch (cg * kh * kw values of one output position) the Cortex-M
+ * int8 convolution takes: BNNC_CM_QBUF for a dense layer (the window
+ * covers the whole input: no offsets), half of it otherwise. The compiler
+ * uses the generic kernel for larger ones. */
+static inline int32_t bnnc_cm_qpatch_max(int dense) {
+  return dense ? BNNC_CM_QBUF : BNNC_CM_QBUF / 2;
+}
 
 /* Patch length of the "q4" layout: K = cg * kh * kw rounded up to 8. */
 static inline int32_t bnnc_layout_q4_kp(int32_t k) { return (k + 7) / 8 * 8; }

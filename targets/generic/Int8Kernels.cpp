@@ -107,10 +107,8 @@ std::optional<SmallVector<float>> constantFloats(Value v) {
   return SmallVector<float>(attr.getValues<float>());
 }
 
-/// The requantization multipliers (in_scale * w_scale[c]) / out_scale,
-/// computed in float32 as the float kernel computes them, split into
-/// significand and exponent (m = mant * 2^exp, mant < 2^24); nullopt unless
-/// the scales are constants and every multiplier is finite and positive.
+} // namespace
+
 std::optional<std::pair<SmallVector<int32_t>, SmallVector<int32_t>>>
 fixedPointMultipliers(bnn::RequantizeOp op) {
   auto in = constantFloats(op.getInScale());
@@ -136,8 +134,6 @@ fixedPointMultipliers(bnn::RequantizeOp op) {
   }
   return std::make_pair(mants, exps);
 }
-
-} // namespace
 
 /// Constant scales: the integer-only kernel with per-channel multipliers
 /// and shifts computed here, bit-exact with the float32 kernel (kernels_int8.h

@@ -120,7 +120,9 @@ static int qsweep_case(int kind, char *msg, size_t msg_size) {
     xs_n = (size_t)gp.n * (size_t)gp.c * (size_t)(gp.h * gp.w);
     ws_n = (size_t)gp.m * (size_t)k;
     ys_n = (size_t)gp.n * (size_t)gp.m * (size_t)(gp.oh * gp.ow);
-    if (k <= BNNC_CM_QPATCH && xs_n <= QSWEEP_BUF && ws_n <= QSWEEP_BUF &&
+    const int dense = gp.oh == 1 && gp.ow == 1 && gp.kh == gp.h &&
+                      gp.kw == gp.w && gp.pad_top == 0 && gp.pad_left == 0;
+    if (k <= bnnc_cm_qpatch_max(dense) && xs_n <= QSWEEP_BUF && ws_n <= QSWEEP_BUF &&
         ys_n <= QSWEEP_BUF && gp.m <= 256 &&
         bnnc_layout_q4_words(gp.m, k, gp.group) <= QSWEEP_BUF)
       break;
