@@ -59,11 +59,15 @@ typedef struct {
 
 /* ---- Dot products -------------------------------------------------------- */
 
-/* The int16 halves of a word (low: the even patch position). */
-static inline int32_t bnnc_cm_lo16(uint32_t v) {
-  return (int32_t)(v & 0x7fffu) - (int32_t)(v & 0x8000u);
+/* Without SMLAD: the int16 element i of a buffer of words (element 2j is
+ * the low half of word j on little-endian cores; on big-endian ones both
+ * the patches and the weights are read swapped the same way, which leaves
+ * every sum of a pair's products unchanged). A halfword load. */
+static inline int32_t bnnc_cm_h16(const uint32_t *p, size_t i) {
+  int16_t h;
+  memcpy(&h, (const unsigned char *)p + 2 * i, sizeof h);
+  return h;
 }
-static inline int32_t bnnc_cm_hi16(uint32_t v) { return bnnc_cm_lo16(v >> 16); }
 
 /* acc[2i + c] += sum_k x_i[k] * w_c[k] for positions i = 0, 1 and channels
  * c = 0, 1: x holds the two patches interleaved by pairs (the word of pair
@@ -118,10 +122,10 @@ static inline void bnnc_cm_qdot_2x2(const uint32_t *x, const uint32_t *w,
 #else
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
   for (int32_t j = 0; j < kp / 2; ++j, x += 2, w += 4) {
-    const int32_t x00 = bnnc_cm_lo16(x[0]), x01 = bnnc_cm_hi16(x[0]);
-    const int32_t x10 = bnnc_cm_lo16(x[1]), x11 = bnnc_cm_hi16(x[1]);
-    const int32_t w00 = bnnc_cm_lo16(w[0]), w01 = bnnc_cm_hi16(w[0]);
-    const int32_t w10 = bnnc_cm_lo16(w[1]), w11 = bnnc_cm_hi16(w[1]);
+    const int32_t x00 = bnnc_cm_h16(x, 0), x01 = bnnc_cm_h16(x, 1);
+    const int32_t x10 = bnnc_cm_h16(x, 2), x11 = bnnc_cm_h16(x, 3);
+    const int32_t w00 = bnnc_cm_h16(w, 0), w01 = bnnc_cm_h16(w, 1);
+    const int32_t w10 = bnnc_cm_h16(w, 2), w11 = bnnc_cm_h16(w, 3);
     s0 += (uint32_t)(x00 * w00) + (uint32_t)(x01 * w01);
     s1 += (uint32_t)(x00 * w10) + (uint32_t)(x01 * w11);
     s2 += (uint32_t)(x10 * w00) + (uint32_t)(x11 * w01);
@@ -183,11 +187,11 @@ static inline void bnnc_cm_qdot_1x4(const uint32_t *x, const uint32_t *w,
 #else
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
   for (int32_t j = 0; j < kp / 2; ++j, ++x, w += 4) {
-    const int32_t x0 = bnnc_cm_lo16(*x), x1 = bnnc_cm_hi16(*x);
-    s0 += (uint32_t)(x0 * bnnc_cm_lo16(w[0])) + (uint32_t)(x1 * bnnc_cm_hi16(w[0]));
-    s1 += (uint32_t)(x0 * bnnc_cm_lo16(w[1])) + (uint32_t)(x1 * bnnc_cm_hi16(w[1]));
-    s2 += (uint32_t)(x0 * bnnc_cm_lo16(w[2])) + (uint32_t)(x1 * bnnc_cm_hi16(w[2]));
-    s3 += (uint32_t)(x0 * bnnc_cm_lo16(w[3])) + (uint32_t)(x1 * bnnc_cm_hi16(w[3]));
+    const int32_t x0 = bnnc_cm_h16(x, 0), x1 = bnnc_cm_h16(x, 1);
+    s0 += (uint32_t)(x0 * bnnc_cm_h16(w, 0)) + (uint32_t)(x1 * bnnc_cm_h16(w, 1));
+    s1 += (uint32_t)(x0 * bnnc_cm_h16(w, 2)) + (uint32_t)(x1 * bnnc_cm_h16(w, 3));
+    s2 += (uint32_t)(x0 * bnnc_cm_h16(w, 4)) + (uint32_t)(x1 * bnnc_cm_h16(w, 5));
+    s3 += (uint32_t)(x0 * bnnc_cm_h16(w, 6)) + (uint32_t)(x1 * bnnc_cm_h16(w, 7));
   }
   acc[0] = s0;
   acc[1] = s1;
@@ -246,6 +250,28 @@ static inline int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
   const int32_t y = (acc < 0 ? -(int32_t)r : (int32_t)r) + zp;
   return y < lo ? lo : (y > hi ? hi : y);
 }
+
+/* bnnc_requantize_fixed_i32_* (kernels_int8.h) with bnnc_cm_requantize:
+ * the same interface and results. */
+#define BNNC_DEFINE_CM_REQUANTIZE_FIXED(S, T, LO, HI)                          \
+  static inline void bnnc_cm_requantize_fixed_i32_##S(                         \
+      const bnnc_quant_params *p, const int32_t *acc, const int32_t *mant,     \
+      const int32_t *exp, const T *zp, T *y) {                                 \
+    size_t i = 0;                                                              \
+    for (int32_t o = 0; o < p->outer; ++o)                                     \
+      for (int32_t c = 0; c < p->channels; ++c) {                              \
+        const int32_t mc = mant[c * p->scale_step];                            \
+        const int32_t ec = exp[c * p->scale_step];                             \
+        const int32_t z = zp ? (int32_t)zp[c * p->zp_step] : 0;                \
+        for (int32_t k = 0; k < p->inner; ++k, ++i) {                          \
+          const int32_t v = bnnc_cm_requantize(acc[i], mc, ec, z, LO, HI);     \
+          y[i] = (T)(p->relu && v < z ? z : v);                                \
+        }                                                                      \
+      }                                                                        \
+  }
+BNNC_DEFINE_CM_REQUANTIZE_FIXED(i8, int8_t, -128, 127)
+BNNC_DEFINE_CM_REQUANTIZE_FIXED(u8, uint8_t, 0, 255)
+#undef BNNC_DEFINE_CM_REQUANTIZE_FIXED
 
 /* ---- Convolution --------------------------------------------------------- */
 

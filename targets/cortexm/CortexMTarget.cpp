@@ -52,6 +52,9 @@ protected:
   LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
   LogicalResult qconv2d(bnn::QConv2DOp op, CEmitter &e) override;
   LogicalResult requantize(bnn::RequantizeOp op, CEmitter &e) override;
+  StringRef fixedRequantizeKernel() const override {
+    return "bnnc_cm_requantize_fixed_i32_";
+  }
   LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e) override {
     // The portable kernel's driver with the gate products 4 rows at a time
     // (VLDM/VMLA on FPU cores, plain C on M0+); bit-identical to it.
@@ -413,8 +416,13 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
 }
 
 LogicalResult CortexMKernels::requantize(bnn::RequantizeOp op, CEmitter &e) {
-  if (!fusedRequantizations.contains(op))
+  if (!fusedRequantizations.contains(op)) {
+    // The generic emission with kernels_cortexm_int8.h's requantization
+    // (32-bit fast path, same results).
+    e.requireRuntimeHeader("bnnc/kernels_int8.h");
+    e.requireRuntimeHeader("bnnc/kernels_cortexm_int8.h");
     return GenericKernels::requantize(op, e);
+  }
   e.body() << "  /* written by the convolution above */\n";
   return success();
 }

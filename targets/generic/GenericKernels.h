@@ -96,6 +96,12 @@ protected:
   /// The portable kernels' parameter structs and epilogues, shared with the
   /// targets whose kernels take the same descriptions. Each returns the C
   /// expression to pass ("&name").
+  /// The name prefix of the fixed-point requantization kernel
+  /// (bnnc_requantize_fixed_i32_ + i8|u8) that requantize() calls; a target
+  /// may substitute its own kernel of the same interface and results.
+  virtual llvm::StringRef fixedRequantizeKernel() const {
+    return "bnnc_requantize_fixed_i32_";
+  }
   static std::string bconv2dParams(bnn::BConv2DOp op, CEmitter &e);
   static std::string bitsEpilogue(bnn::BConv2DOp op, CEmitter &e);
   static std::string floatEpilogue(bnn::BConv2DOp op, CEmitter &e);

@@ -149,7 +149,7 @@ LogicalResult GenericKernels::requantize(bnn::RequantizeOp op, CEmitter &e) {
                                     "requantization shifts (float32 exponents)",
                                     ArrayRef<int32_t>(fixed->second));
     emitKernelCall(
-        e, "bnnc_requantize_fixed_i32_" + suffixOf(op.getOutput()),
+        e, fixedRequantizeKernel().str() + suffixOf(op.getOutput()),
         {quantParams(e, shapeOf(op.getInput()), op.getAxis(), op.getWScale(),
                      op.getZeroPoint(), op.getRelu()),
          e.input(op.getInput()), mant, exp,

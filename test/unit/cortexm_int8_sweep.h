@@ -200,7 +200,8 @@ static int qsweep_case(int kind, char *msg, size_t msg_size) {
   qp.relu = (int32_t)(qsweep_next() & 1);
   for (int32_t o = 0; o < gp.m; ++o) {
     qsweep_mant[o] = qsweep_range(1 << 23, (1 << 24) - 1);
-    qsweep_exp[o] = qsweep_range(-45, -20);
+    qsweep_exp[o] = (qsweep_next() & 7) ? qsweep_range(-45, -20)
+                                         : qsweep_range(-160, 4);
     qsweep_yzp[o] = qsweep_value(extreme && (qsweep_next() & 1), yu);
     qsweep_zp32[o] = yu ? (int32_t)qsweep_yzp[o]
                         : (int32_t)(int8_t)qsweep_yzp[o];
@@ -218,6 +219,20 @@ static int qsweep_case(int kind, char *msg, size_t msg_size) {
     bnnc_requantize_fixed_i32_i8(&qp, qsweep_ref, qsweep_mant, qsweep_exp,
                                  (const int8_t *)qsweep_yzp,
                                  (int8_t *)qsweep_qref);
+  /* The unfused Cortex-M requantization kernel. */
+  memset(qsweep_qgot, 0x5a, ys_n);
+  if (yu)
+    bnnc_cm_requantize_fixed_i32_u8(&qp, qsweep_ref, qsweep_mant, qsweep_exp,
+                                    qsweep_yzp, qsweep_qgot);
+  else
+    bnnc_cm_requantize_fixed_i32_i8(&qp, qsweep_ref, qsweep_mant, qsweep_exp,
+                                    (const int8_t *)qsweep_yzp,
+                                    (int8_t *)qsweep_qgot);
+  if (memcmp(qsweep_qgot, qsweep_qref, ys_n) != 0) {
+    snprintf(msg, msg_size, "kind %d: bnnc_cm_requantize_fixed_i32 differs",
+             kind);
+    return 1;
+  }
   memset(qsweep_qgot, 0x5a, ys_n);
   if (xu)
     bnnc_cm_qconv2d_u8(&p, qsweep_x, have_xz ? &xz : NULL, qsweep_wl, bias,
