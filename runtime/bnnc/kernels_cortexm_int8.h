@@ -44,6 +44,13 @@
 #define BNNC_CM_SMLAD 0
 #endif
 
+/* Small helpers of the per-output epilogue: inlined into their loops. */
+#if defined(__GNUC__)
+#define BNNC_CM_QINLINE static inline __attribute__((always_inline))
+#else
+#define BNNC_CM_QINLINE static inline
+#endif
+
 typedef struct {
   BNNC_CONV2D_GEOMETRY
   int32_t kp; /* bnnc_layout_q4_kp(cg * kh * kw) */
@@ -126,10 +133,14 @@ static inline void bnnc_cm_qdot_2x2(const uint32_t *x, const uint32_t *w,
     const int32_t x10 = bnnc_cm_h16(x, 2), x11 = bnnc_cm_h16(x, 3);
     const int32_t w00 = bnnc_cm_h16(w, 0), w01 = bnnc_cm_h16(w, 1);
     const int32_t w10 = bnnc_cm_h16(w, 2), w11 = bnnc_cm_h16(w, 3);
-    s0 += (uint32_t)(x00 * w00) + (uint32_t)(x01 * w01);
-    s1 += (uint32_t)(x00 * w10) + (uint32_t)(x01 * w11);
-    s2 += (uint32_t)(x10 * w00) + (uint32_t)(x11 * w01);
-    s3 += (uint32_t)(x10 * w10) + (uint32_t)(x11 * w11);
+    s0 += (uint32_t)(x00 * w00);
+    s0 += (uint32_t)(x01 * w01);
+    s1 += (uint32_t)(x00 * w10);
+    s1 += (uint32_t)(x01 * w11);
+    s2 += (uint32_t)(x10 * w00);
+    s2 += (uint32_t)(x11 * w01);
+    s3 += (uint32_t)(x10 * w10);
+    s3 += (uint32_t)(x11 * w11);
   }
   acc[0] = s0;
   acc[1] = s1;
@@ -188,10 +199,14 @@ static inline void bnnc_cm_qdot_1x4(const uint32_t *x, const uint32_t *w,
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
   for (int32_t j = 0; j < kp / 2; ++j, ++x, w += 4) {
     const int32_t x0 = bnnc_cm_h16(x, 0), x1 = bnnc_cm_h16(x, 1);
-    s0 += (uint32_t)(x0 * bnnc_cm_h16(w, 0)) + (uint32_t)(x1 * bnnc_cm_h16(w, 1));
-    s1 += (uint32_t)(x0 * bnnc_cm_h16(w, 2)) + (uint32_t)(x1 * bnnc_cm_h16(w, 3));
-    s2 += (uint32_t)(x0 * bnnc_cm_h16(w, 4)) + (uint32_t)(x1 * bnnc_cm_h16(w, 5));
-    s3 += (uint32_t)(x0 * bnnc_cm_h16(w, 6)) + (uint32_t)(x1 * bnnc_cm_h16(w, 7));
+    s0 += (uint32_t)(x0 * bnnc_cm_h16(w, 0));
+    s0 += (uint32_t)(x1 * bnnc_cm_h16(w, 1));
+    s1 += (uint32_t)(x0 * bnnc_cm_h16(w, 2));
+    s1 += (uint32_t)(x1 * bnnc_cm_h16(w, 3));
+    s2 += (uint32_t)(x0 * bnnc_cm_h16(w, 4));
+    s2 += (uint32_t)(x1 * bnnc_cm_h16(w, 5));
+    s3 += (uint32_t)(x0 * bnnc_cm_h16(w, 6));
+    s3 += (uint32_t)(x1 * bnnc_cm_h16(w, 7));
   }
   acc[0] = s0;
   acc[1] = s1;
@@ -203,7 +218,7 @@ static inline void bnnc_cm_qdot_1x4(const uint32_t *x, const uint32_t *w,
 /* ---- Requantization ------------------------------------------------------ */
 
 /* round_half_even(x / 2^t) of x < 2^32, t in [1, 31]. */
-static inline uint32_t bnnc_cm_shift_half_even(uint32_t x, int32_t t) {
+BNNC_CM_QINLINE uint32_t bnnc_cm_shift_half_even(uint32_t x, int32_t t) {
   const uint32_t q = x >> t, half = 1u << (t - 1), rem = x & ((half << 1) - 1);
   return q + (uint32_t)(rem > half || (rem == half && (q & 1u)));
 }
@@ -217,9 +232,9 @@ static inline uint32_t bnnc_cm_shift_half_even(uint32_t x, int32_t t) {
  * round(v / 2^t), t = -exp - b, as the reference: t <= 0 means v >= 2^23
  * (saturated either way), t >= 26 gives 0. Other inputs take the
  * reference. */
-static inline int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
-                                         int32_t exp, int32_t zp, int32_t lo,
-                                         int32_t hi) {
+BNNC_CM_QINLINE int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
+                                           int32_t exp, int32_t zp, int32_t lo,
+                                           int32_t hi) {
   const uint32_t a = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
   if (a >= (1u << 24) || exp >= 0)
     return bnnc_requantize_fixed(acc, mant, exp, zp, lo, hi);
@@ -276,7 +291,7 @@ BNNC_DEFINE_CM_REQUANTIZE_FIXED(u8, uint8_t, 0, 255)
 /* ---- Convolution --------------------------------------------------------- */
 
 /* The word of two int16 patch values, a in the low half. */
-static inline uint32_t bnnc_cm_pack16(int32_t a, int32_t b) {
+BNNC_CM_QINLINE uint32_t bnnc_cm_pack16(int32_t a, int32_t b) {
   return (uint32_t)(uint16_t)a | (uint32_t)b << 16;
 }
 
