@@ -149,6 +149,34 @@ def smlad_loop_insns(b, cpu, elf, inputs):
     return counts["1"] - counts["0"]
 
 
+def breakdown(b, name, onnx_path, target, cpu, inputs, top=8):
+    """Instructions of one inference by function (the innermost inlined
+    function of each address, from a -g build of the C that measure()
+    wrote; qemu-insnprof, one inference minus none)."""
+    d = os.path.join(b.work, name + "_" + target + "_" + cpu)
+    elf = os.path.join(d, cpu + "_g.elf")
+    sh([sys.executable, os.path.join(ROOT, "test", "cortexm", "cm_build.py"), cpu,
+        elf, os.path.join(d, "m.c"), "--main", os.path.join(HERE, "bench_main.c"),
+        "--", "-g"], env=b.env)
+    plugin = os.path.join(b.work, "libinsnprof.so")
+    if not os.path.exists(plugin):
+        sh(["gcc", "-O2", "-shared", "-fPIC", os.path.join(
+            "/work/shared/tools/qemu-insnprof", "insnprof.c"), "-o", plugin])
+    counts = []
+    for mode in ("0", "1"):
+        out = os.path.join(d, "prof_%s.txt" % mode)
+        b.qemu(cpu, elf, [mode] + inputs, plugin + ",out=" + out)
+        counts.append({int(l.split()[0], 16): int(l.split()[1]) for l in open(out)})
+    pcs = sorted(counts[1])
+    names = sh(["arm-none-eabi-addr2line", "-f", "-e", elf] +
+               ["%x" % pc for pc in pcs]).stdout.splitlines()[0::2]
+    by = {}
+    for pc, fn in zip(pcs, names):
+        by[fn] = by.get(fn, 0) + counts[1][pc] - counts[0].get(pc, 0)
+    total = sum(by.values())
+    return total, sorted(by.items(), key=lambda kv: -kv[1])[:top]
+
+
 def qlinear_conv(path, n, c, h, w, m, k, pad):
     """One QLinearConv (uint8 input and output, int8 weights with per-channel
     scales, int32 bias): bnn.qconv2d + bnn.requantize with constant
@@ -270,7 +298,28 @@ def main():
                 f["insns"] / q["insns"], q["insns"] / q["macs"],
                 fmt(q["flash"]), fmt(f["flash"]), fmt(q["bss"]), fmt(f["bss"])))
             print(out[-1], flush=True)
-    out += ["", "The int8 arena still holds each convolution's int32 "
+    # Where the instructions go (the C measured above, rebuilt with -g).
+    out += ["", "## Where the instructions go", "",
+            "Per function: the innermost inlined function of each address "
+            "(qemu-insnprof on a -g build of the same C, one inference minus "
+            "none).", ""]
+    layer = os.path.join(b.work, "layer_1_32_32_3.onnx")
+    bnn = os.path.join(ROOT, "test", "models", "qdq_bnn", "model.onnx")
+    for label, name, target, cpu, inputs in (
+            ("conv 3x3 32->32 16x16, cortex-m4 on M4", os.path.basename(layer),
+             "cortex-m4", "m4", [layer + ".in.bin"]),
+            ("qdq_bnn int8, cortex-m0plus on the M3 board", "qdq_bnn",
+             "cortex-m0plus", "m3", b.inputs(bnn, None)),
+            ("qdq_bnn float twin, cortex-m0plus on the M3 board",
+             "qdq_bnn_float", "cortex-m0plus", "m3", b.inputs(bnn, None))):
+        total, rows = breakdown(b, name, None, target, cpu, inputs)
+        out += ["%s: %s instructions." % (label, fmt(total)), "",
+                "| function | instructions | share |", "|---|---|---|"]
+        out += ["| %s | %s | %.1f%% |" % (fn, fmt(n), 100.0 * n / total)
+                for fn, n in rows]
+        out.append("")
+        print(label, total, rows, flush=True)
+    out += ["The int8 arena still holds each convolution's int32 "
             "accumulator tensor (bnn-plan-memory plans it before the emitter "
             "fuses the requantization), so the fusion saves time, not yet RAM "
             "(docs/int8.md)."]
