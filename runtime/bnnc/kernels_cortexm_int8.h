@@ -295,15 +295,31 @@ BNNC_CM_QINLINE uint32_t bnnc_cm_pack16(int32_t a, int32_t b) {
   return (uint32_t)(uint16_t)a | (uint32_t)b << 16;
 }
 
-/* off[k] = offset of patch element k = (ci, ky, kx) from the window's
- * top-left input element. */
-static inline void bnnc_cm_qpatch_offsets(const bnnc_cm_qconv2d_params *p,
-                                          int32_t *off) {
+/* Largest kh * kw of the packed offset table (at most 256; tests set 0 to
+ * run the unpacked path). */
+#ifndef BNNC_CM_QPACK_TAPS
+#define BNNC_CM_QPACK_TAPS 256
+#endif
+
+/* The patch offsets: off[k] = the offset of patch element k = (ci, ky, kx)
+ * from the window's top-left input element, shifted left by 8 above the
+ * tap index ky * kw + kx ("packed", returned 1) when kh * kw <=
+ * BNNC_CM_QPACK_TAPS and every offset is below 2^23; else the plain
+ * offsets (returned 0), and border windows test each tap in order. */
+static inline int bnnc_cm_qpatch_offsets(const bnnc_cm_qconv2d_params *p,
+                                         int32_t *off) {
   const int32_t cg = p->c / p->group, plane = p->h * p->w;
+  const int32_t last = (cg - 1) * plane + (p->kh - 1) * p->dilation_h * p->w +
+                       (p->kw - 1) * p->dilation_w;
+  const int packed = p->kh * p->kw <= BNNC_CM_QPACK_TAPS && last < (1 << 23);
   for (int32_t ci = 0; ci < cg; ++ci)
     for (int32_t ky = 0; ky < p->kh; ++ky)
-      for (int32_t kx = 0; kx < p->kw; ++kx)
-        *off++ = ci * plane + ky * p->dilation_h * p->w + kx * p->dilation_w;
+      for (int32_t kx = 0; kx < p->kw; ++kx) {
+        const int32_t o =
+            ci * plane + ky * p->dilation_h * p->w + kx * p->dilation_w;
+        *off++ = packed ? o * 256 + ky * p->kw + kx : o;
+      }
+  return packed;
 }
 
 /* Whether the layer is dense: one output position whose window is the whole
@@ -324,20 +340,21 @@ static inline int bnnc_cm_qinside(const bnnc_cm_qconv2d_params *p, int32_t oy,
 
 /* The patch of output position (oy, ox) in the image's group xg (cg
  * channels), x - xz and 0 for padding and past cg * kh * kw, as kp / 2
- * words (pairs) at d[0], d[stride], d[2 * stride], ... off: the offsets of
- * bnnc_cm_qpatch_offsets, used when the window is inside the image; NULL
- * for a dense layer. */
+ * words (pairs) at d[0], d[stride], d[2 * stride], ... off, packed: the
+ * table of bnnc_cm_qpatch_offsets; off NULL for a dense layer (the patch
+ * is the image). */
 #define BNNC_DEFINE_CM_QPATCH(XS, XT)                                          \
   static inline void bnnc_cm_qpatch_##XS(                                      \
       const bnnc_cm_qconv2d_params *p, const XT *xg, int32_t xz, int32_t oy,  \
-      int32_t ox, const int32_t *off, uint32_t *d, size_t stride) {            \
+      int32_t ox, const int32_t *off, int packed, uint32_t *d,                 \
+      size_t stride) {                                                         \
     const int32_t k = p->c / p->group * p->kh * p->kw;                         \
     const int32_t iy0 = oy * p->stride_h - p->pad_top;                         \
     const int32_t ix0 = ox * p->stride_w - p->pad_left;                        \
     uint32_t *const end = d + (size_t)(p->kp / 2) * stride;                    \
+    int32_t j = 0;                                                             \
     if (!off) {                                                                \
       /* Dense: the patch is the image. */                                     \
-      int32_t j = 0;                                                           \
       for (; j + 1 < k; j += 2, d += stride)                                   \
         *d = bnnc_cm_pack16((int32_t)xg[j] - xz, (int32_t)xg[j + 1] - xz);     \
       if (j < k) {                                                             \
@@ -345,16 +362,40 @@ static inline int bnnc_cm_qinside(const bnnc_cm_qconv2d_params *p, int32_t oy,
         d += stride;                                                           \
       }                                                                        \
     } else if (bnnc_cm_qinside(p, oy, ox)) {                                   \
+      /* Inside the image: no test per tap. */                                 \
       const XT *b = xg + (size_t)iy0 * (size_t)p->w + (size_t)ix0;             \
-      int32_t j = 0;                                                           \
+      const int32_t sh = packed ? 8 : 0;                                       \
       for (; j + 1 < k; j += 2, d += stride)                                   \
-        *d = bnnc_cm_pack16((int32_t)b[off[j]] - xz,                           \
-                            (int32_t)b[off[j + 1]] - xz);                      \
+        *d = bnnc_cm_pack16((int32_t)b[off[j] >> sh] - xz,                     \
+                            (int32_t)b[off[j + 1] >> sh] - xz);                \
       if (j < k) {                                                             \
-        *d = bnnc_cm_pack16((int32_t)b[off[j]] - xz, 0);                       \
+        *d = bnnc_cm_pack16((int32_t)b[off[j] >> sh] - xz, 0);                 \
         d += stride;                                                           \
       }                                                                        \
+    } else if (packed) {                                                       \
+      /* At the border: which taps are inside, then the table. */              \
+      unsigned char in[256];                                                   \
+      const ptrdiff_t base = (ptrdiff_t)iy0 * p->w + ix0;                      \
+      for (int32_t ky = 0, t = 0; ky < p->kh; ++ky) {                          \
+        const int32_t iy = iy0 + ky * p->dilation_h;                           \
+        for (int32_t kx = 0; kx < p->kw; ++kx, ++t) {                          \
+          const int32_t ix = ix0 + kx * p->dilation_w;                         \
+          in[t] = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w;                \
+        }                                                                      \
+      }                                                                        \
+      for (; j < k; j += 2, d += stride) {                                     \
+        const int32_t e0 = off[j];                                             \
+        const int32_t v0 =                                                     \
+            in[e0 & 255] ? (int32_t)xg[base + (e0 >> 8)] - xz : 0;             \
+        int32_t v1 = 0;                                                        \
+        if (j + 1 < k) {                                                       \
+          const int32_t e1 = off[j + 1];                                       \
+          v1 = in[e1 & 255] ? (int32_t)xg[base + (e1 >> 8)] - xz : 0;          \
+        }                                                                      \
+        *d = bnnc_cm_pack16(v0, v1);                                           \
+      }                                                                        \
     } else {                                                                   \
+      /* At the border, huge layers: every tap tested in order. */            \
       const int32_t cg = p->c / p->group;                                      \
       const size_t plane = (size_t)p->h * (size_t)p->w;                        \
       int32_t low = 0, half = 0;                                               \
@@ -396,7 +437,7 @@ BNNC_DEFINE_CM_QPATCH(u8, uint8_t)
                  r_ = pt_ % positions;                                         \
     bnnc_cm_qpatch_##XS(p, x + (n_ * (size_t)p->c + g * cg) * plane, xz,       \
                         (int32_t)(r_ / out_w), (int32_t)(r_ % out_w), off,     \
-                        (d), (stride));                                        \
+                        packed, (d), (stride));                                \
   } while (0)
 
 /* Writes the outputs of channels o .. o + left - 1 (of group g) at
@@ -449,8 +490,7 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
     const size_t positions = (size_t)p->oh * out_w;                            \
     const size_t total = (size_t)p->n * positions;                             \
     const int32_t xz = x_zp ? (int32_t)x_zp[0] : 0;                            \
-    if (off)                                                                   \
-      bnnc_cm_qpatch_offsets(p, off);                                          \
+    const int packed = off ? bnnc_cm_qpatch_offsets(p, off) : 0;              \
     for (size_t g = 0; g < group; ++g) {                                       \
       const uint32_t *wg = w + g * blocks * 2 * kp;                            \
       size_t t = 0;                                                            \
