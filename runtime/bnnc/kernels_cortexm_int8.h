@@ -76,6 +76,40 @@ static inline int32_t bnnc_cm_h16(const uint32_t *p, size_t i) {
   return h;
 }
 
+#if BNNC_CM_SMLAD
+/* 4 pairs (8 patch values) of bnnc_cm_qdot_2x2: a0 = position 0's pair
+ * j, a1 = position 1's, a2/a3 pair j + 1; w0/w1 channels 0/1. */
+#define BNNC_CM_QDOT_2X2_BODY                                                  \
+  "ldmia %[x]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"                              \
+  "ldrd %[w0], %[w1], [%[w]], #16\n\t"                                        \
+  "smlad %[s0], %[a0], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a0], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a1], %[w0], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a1], %[w1], %[s3]\n\t"                                      \
+  "ldrd %[w0], %[w1], [%[w]], #16\n\t"                                        \
+  "smlad %[s0], %[a2], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a2], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a3], %[w0], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a3], %[w1], %[s3]\n\t"                                      \
+  "ldmia %[x]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"                              \
+  "ldrd %[w0], %[w1], [%[w]], #16\n\t"                                        \
+  "smlad %[s0], %[a0], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a0], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a1], %[w0], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a1], %[w1], %[s3]\n\t"                                      \
+  "ldrd %[w0], %[w1], [%[w]], #16\n\t"                                        \
+  "smlad %[s0], %[a2], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a2], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a3], %[w0], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a3], %[w1], %[s3]\n\t"
+#define BNNC_CM_QDOT_2X2_OPERANDS                                              \
+  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [x] "+r"(x),  \
+    [w] "+r"(w), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2),              \
+    [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1)                             \
+  : [end] "r"(end)                                                             \
+  : "cc", "memory"
+#endif
+
 /* acc[2i + c] += sum_k x_i[k] * w_c[k] for positions i = 0, 1 and channels
  * c = 0, 1: x holds the two patches interleaved by pairs (the word of pair
  * j of position i at x[2j + i]), w the q4 block's channels 0, 1 (or 2, 3:
@@ -89,39 +123,15 @@ static inline void bnnc_cm_qdot_2x2(const uint32_t *x, const uint32_t *w,
   register uint32_t a3 __asm__("r11");
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], w0, w1;
   const uint32_t *const end = x + kp;
-  __asm__ volatile(
-      "1:\n\t"
-      /* pairs 0, 1: a0 = x0 pair 0, a1 = x1 pair 0, a2/a3 pair 1 */
-      "ldmia %[x]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
-      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a1], %[w0], %[s2]\n\t"
-      "smlad %[s3], %[a1], %[w1], %[s3]\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
-      "smlad %[s0], %[a2], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a2], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a3], %[w0], %[s2]\n\t"
-      "smlad %[s3], %[a3], %[w1], %[s3]\n\t"
-      /* pairs 2, 3 */
-      "ldmia %[x]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
-      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a1], %[w0], %[s2]\n\t"
-      "smlad %[s3], %[a1], %[w1], %[s3]\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #16\n\t"
-      "smlad %[s0], %[a2], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a2], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a3], %[w0], %[s2]\n\t"
-      "smlad %[s3], %[a3], %[w1], %[s3]\n\t"
-      "cmp %[x], %[end]\n\t"
-      "bne 1b\n\t"
-      : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3),
-        [x] "+r"(x), [w] "+r"(w), [a0] "=&r"(a0), [a1] "=&r"(a1),
-        [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1)
-      : [end] "r"(end)
-      : "cc", "memory");
+  /* 16 values per iteration when kp allows (24 + 22 instructions per 64
+   * MACs), else 8 (24 per 32). */
+  if ((kp & 15) == 0)
+    __asm__ volatile("1:\n\t" BNNC_CM_QDOT_2X2_BODY BNNC_CM_QDOT_2X2_BODY
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t" BNNC_CM_QDOT_2X2_OPERANDS);
+  else
+    __asm__ volatile("1:\n\t" BNNC_CM_QDOT_2X2_BODY "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t" BNNC_CM_QDOT_2X2_OPERANDS);
   acc[0] = s0;
   acc[1] = s1;
   acc[2] = s2;
@@ -149,6 +159,40 @@ static inline void bnnc_cm_qdot_2x2(const uint32_t *x, const uint32_t *w,
 #endif
 }
 
+#if BNNC_CM_SMLAD
+/* 4 pairs (8 patch values) of bnnc_cm_qdot_1x4: a0/a1 two pairs of the
+ * patch, w0..w3 the 4 channels' words of one pair. */
+#define BNNC_CM_QDOT_1X4_BODY                                                  \
+  "ldrd %[a0], %[a1], [%[x]], #8\n\t"                                         \
+  "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                              \
+  "smlad %[s0], %[a0], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a0], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a0], %[w2], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a0], %[w3], %[s3]\n\t"                                      \
+  "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                              \
+  "smlad %[s0], %[a1], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a1], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a1], %[w2], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a1], %[w3], %[s3]\n\t"                                      \
+  "ldrd %[a0], %[a1], [%[x]], #8\n\t"                                         \
+  "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                              \
+  "smlad %[s0], %[a0], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a0], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a0], %[w2], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a0], %[w3], %[s3]\n\t"                                      \
+  "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                              \
+  "smlad %[s0], %[a1], %[w0], %[s0]\n\t"                                      \
+  "smlad %[s1], %[a1], %[w1], %[s1]\n\t"                                      \
+  "smlad %[s2], %[a1], %[w2], %[s2]\n\t"                                      \
+  "smlad %[s3], %[a1], %[w3], %[s3]\n\t"
+#define BNNC_CM_QDOT_1X4_OPERANDS                                              \
+  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [x] "+r"(x),  \
+    [w] "+r"(w), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),              \
+    [w3] "=&r"(w3), [a0] "=&r"(a0), [a1] "=&r"(a1)                             \
+  : [end] "r"(end)                                                             \
+  : "cc", "memory"
+#endif
+
 /* acc[c] += sum_k x[k] * w_c[k] for the 4 channels of a q4 block; x is one
  * patch, a word per pair. kp is a positive multiple of 8. */
 static inline void bnnc_cm_qdot_1x4(const uint32_t *x, const uint32_t *w,
@@ -160,37 +204,13 @@ static inline void bnnc_cm_qdot_1x4(const uint32_t *x, const uint32_t *w,
   register uint32_t w3 __asm__("r11");
   uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], a0, a1;
   const uint32_t *const end = x + kp / 2;
-  __asm__ volatile(
-      "1:\n\t"
-      "ldrd %[a0], %[a1], [%[x]], #8\n\t" /* pairs 0, 1 */
-      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a0], %[w2], %[s2]\n\t"
-      "smlad %[s3], %[a0], %[w3], %[s3]\n\t"
-      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-      "smlad %[s0], %[a1], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a1], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a1], %[w2], %[s2]\n\t"
-      "smlad %[s3], %[a1], %[w3], %[s3]\n\t"
-      "ldrd %[a0], %[a1], [%[x]], #8\n\t" /* pairs 2, 3 */
-      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-      "smlad %[s0], %[a0], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a0], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a0], %[w2], %[s2]\n\t"
-      "smlad %[s3], %[a0], %[w3], %[s3]\n\t"
-      "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-      "smlad %[s0], %[a1], %[w0], %[s0]\n\t"
-      "smlad %[s1], %[a1], %[w1], %[s1]\n\t"
-      "smlad %[s2], %[a1], %[w2], %[s2]\n\t"
-      "smlad %[s3], %[a1], %[w3], %[s3]\n\t"
-      "cmp %[x], %[end]\n\t"
-      "bne 1b\n\t"
-      : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3),
-        [x] "+r"(x), [w] "+r"(w), [w0] "=&r"(w0), [w1] "=&r"(w1),
-        [w2] "=&r"(w2), [w3] "=&r"(w3), [a0] "=&r"(a0), [a1] "=&r"(a1)
-      : [end] "r"(end)
-      : "cc", "memory");
+  if ((kp & 15) == 0)
+    __asm__ volatile("1:\n\t" BNNC_CM_QDOT_1X4_BODY BNNC_CM_QDOT_1X4_BODY
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t" BNNC_CM_QDOT_1X4_OPERANDS);
+  else
+    __asm__ volatile("1:\n\t" BNNC_CM_QDOT_1X4_BODY "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t" BNNC_CM_QDOT_1X4_OPERANDS);
   acc[0] = s0;
   acc[1] = s1;
   acc[2] = s2;
