@@ -252,6 +252,13 @@ BNNC_CM_QINLINE uint32_t bnnc_cm_shift_half_even(uint32_t x, int32_t t) {
  * round(v / 2^t), t = -exp - b, as the reference: t <= 0 means v >= 2^23
  * (saturated either way), t >= 26 gives 0. Other inputs take the
  * reference. */
+/* The same for x + 2^(t-1) < 2^32, without tests: adding 2^(t-1) - 1 and
+ * the quotient's lowest bit carries into the quotient exactly when the
+ * remainder is above one half, or one half and the quotient odd. */
+BNNC_CM_QINLINE uint32_t bnnc_cm_shift_half_even_small(uint32_t x, int32_t t) {
+  return (x + ((1u << (t - 1)) - 1u) + ((x >> t) & 1u)) >> t;
+}
+
 BNNC_CM_QINLINE int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
                                            int32_t exp, int32_t zp, int32_t lo,
                                            int32_t hi) {
@@ -265,9 +272,10 @@ BNNC_CM_QINLINE int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
   if (ph) {
     /* bitlength(P) = 32 + bitlength(ph) in [33, 48]: b in [9, 24]. */
     const int32_t b = bnnc_bit_length_u64(ph) + 8;
-    const uint32_t q = ph << (32 - b) | pl >> b;
-    const uint32_t half = 1u << (b - 1), rem = pl & ((half << 1) - 1);
-    v = q + (uint32_t)(rem > half || (rem == half && (q & 1u)));
+    /* round(P / 2^b) as in bnnc_cm_shift_half_even_small, on 64 bits: the
+     * sum stays below 2^49 and the quotient below 2^25. */
+    const uint64_t sum = prod + ((1u << (b - 1)) - 1u) + ((pl >> b) & 1u);
+    v = (uint32_t)(sum >> 32) << (32 - b) | (uint32_t)sum >> b;
     t -= b;
   } else if (pl >= (1u << 24)) {
     const int32_t b = bnnc_bit_length_u64(pl) - 24; /* in [1, 8] */
@@ -281,7 +289,7 @@ BNNC_CM_QINLINE int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
   else if (t >= 26)
     r = 0; /* v < 2^25: below one half */
   else
-    r = bnnc_cm_shift_half_even(v, t);
+    r = bnnc_cm_shift_half_even_small(v, t); /* v + 2^24 < 2^32 */
   const int32_t y = (acc < 0 ? -(int32_t)r : (int32_t)r) + zp;
   return y < lo ? lo : (y > hi ? hi : y);
 }
@@ -450,6 +458,47 @@ BNNC_DEFINE_CM_QPATCH(i8, int8_t)
 BNNC_DEFINE_CM_QPATCH(u8, uint8_t)
 #undef BNNC_DEFINE_CM_QPATCH
 
+/* The patches of two output positions, interleaved word by word from d:
+ * when both windows are inside the image one pass over the offset table
+ * reads both, else bnnc_cm_qpatch_* for each. */
+#define BNNC_DEFINE_CM_QPATCH2(XS, XT)                                         \
+  static inline void bnnc_cm_qpatch2_##XS(                                     \
+      const bnnc_cm_qconv2d_params *p, const XT *xg0, int32_t oy0,             \
+      int32_t ox0, const XT *xg1, int32_t oy1, int32_t ox1, int32_t xz,        \
+      const int32_t *off, int packed, uint32_t *d) {                           \
+    if (!off || !bnnc_cm_qinside(p, oy0, ox0) ||                               \
+        !bnnc_cm_qinside(p, oy1, ox1)) {                                       \
+      bnnc_cm_qpatch_##XS(p, xg0, xz, oy0, ox0, off, packed, d, 2);            \
+      bnnc_cm_qpatch_##XS(p, xg1, xz, oy1, ox1, off, packed, d + 1, 2);        \
+      return;                                                                  \
+    }                                                                          \
+    const int32_t k = p->c / p->group * p->kh * p->kw;                         \
+    const int32_t sh = packed ? 8 : 0;                                         \
+    const size_t in_w = (size_t)p->w;                                          \
+    const XT *b0 = xg0 + (size_t)(oy0 * p->stride_h - p->pad_top) * in_w +    \
+                   (size_t)(ox0 * p->stride_w - p->pad_left);                  \
+    const XT *b1 = xg1 + (size_t)(oy1 * p->stride_h - p->pad_top) * in_w +    \
+                   (size_t)(ox1 * p->stride_w - p->pad_left);                  \
+    uint32_t *const end = d + p->kp;                                           \
+    int32_t j = 0;                                                             \
+    for (; j + 1 < k; j += 2, d += 2) {                                        \
+      const int32_t e0 = off[j] >> sh, e1 = off[j + 1] >> sh;                  \
+      d[0] = bnnc_cm_pack16((int32_t)b0[e0] - xz, (int32_t)b0[e1] - xz);       \
+      d[1] = bnnc_cm_pack16((int32_t)b1[e0] - xz, (int32_t)b1[e1] - xz);       \
+    }                                                                          \
+    if (j < k) {                                                               \
+      const int32_t e0 = off[j] >> sh;                                         \
+      d[0] = bnnc_cm_pack16((int32_t)b0[e0] - xz, 0);                          \
+      d[1] = bnnc_cm_pack16((int32_t)b1[e0] - xz, 0);                          \
+      d += 2;                                                                  \
+    }                                                                          \
+    for (; d < end; d += 2)                                                    \
+      d[0] = d[1] = 0;                                                         \
+  }
+BNNC_DEFINE_CM_QPATCH2(i8, int8_t)
+BNNC_DEFINE_CM_QPATCH2(u8, uint8_t)
+#undef BNNC_DEFINE_CM_QPATCH2
+
 /* The patch of output position t (over n, oy, ox) of group g into d. */
 #define BNNC_CM_QPATCH_AT(XS, t, d, stride)                                    \
   do {                                                                         \
@@ -516,8 +565,16 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
       size_t t = 0;                                                            \
       for (; t + 1 < total; t += 2) {                                          \
         /* The two patches interleaved by pairs of values. */                  \
-        BNNC_CM_QPATCH_AT(XS, t, pair, 2);                                     \
-        BNNC_CM_QPATCH_AT(XS, t + 1, pair + 1, 2);                             \
+        {                                                                      \
+          const size_t n0 = t / positions, r0 = t % positions;                 \
+          const size_t n1 = (t + 1) / positions, r1 = (t + 1) % positions;     \
+          bnnc_cm_qpatch2_##XS(                                                \
+              p, x + (n0 * (size_t)p->c + g * cg) * plane,                     \
+              (int32_t)(r0 / out_w), (int32_t)(r0 % out_w),                    \
+              x + (n1 * (size_t)p->c + g * cg) * plane,                        \
+              (int32_t)(r1 / out_w), (int32_t)(r1 % out_w), xz, off, packed,   \
+              pair);                                                           \
+        }                                                                      \
         const size_t i0 = (t / positions * m + g * mg) * positions +           \
                           t % positions;                                       \
         const size_t i1 = ((t + 1) / positions * m + g * mg) * positions +     \
