@@ -12,15 +12,17 @@
  * them with the weights: every product (|.| <= 255 * 255) is exact and the
  * sums wrap modulo 2^32, as the generic kernel's; sums modulo 2^32 do not
  * depend on the order of the terms, so the results are the same for every
- * input, zero point and bias. The requantization, when fused, is the very
- * function of bnnc_requantize_fixed_i32_* (bnnc_requantize_fixed).
+ * input, zero point and bias. The requantization, fused or not, is
+ * bnnc_cm_requantize: bnnc_requantize_fixed's result for every input, with
+ * 32-bit operations in the common case.
  *
  *   With the DSP extension (__ARM_FEATURE_DSP: M4, M7, M33, M55; GCC): the
  *   dot products are inline assembly, SMLAD (two 16x16 products and a
  *   32-bit accumulation, modulo 2^32) on 2 output channels x 2 positions
  *   per block (4 accumulators, the 2 positions' patches interleaved so one
  *   LDM loads 2 pairs of both) and 4 channels x 1 position for a last odd
- *   position (a dense layer of batch 1); 8 patch values per loop iteration.
+ *   position (a dense layer of batch 1); 16 patch values per loop iteration
+ *   (8 when the padded patch length is not a multiple of 16).
  *   Without it (cortex-m0plus, hosts): the same blocks in C with 16-bit
  *   operands widened once and 32-bit products.
  *
