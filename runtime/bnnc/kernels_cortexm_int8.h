@@ -511,30 +511,46 @@ BNNC_DEFINE_CM_QPATCH2(u8, uint8_t)
                         packed, (d), (stride));                                \
   } while (0)
 
-/* Writes the outputs of channels o .. o + left - 1 (of group g) at
- * position index i (n * m * positions + position, channel 0) from acc[c]
- * (channel o + c), acc_step apart. */
+/* Writes the outputs of channels oc .. oc + left - 1 of one position
+ * (two = 0: element index i0, accumulators acc[j]) or of two (two = 1:
+ * i0 and i1, acc[j + (j & 2)] and acc[j + (j & 2) + 2], the order of the
+ * 2 x 2 blocks), channel j's at + j * positions. ReLU (y = max(y, zp)) is
+ * the lower clamp bound zp instead of lo: zp lies in [lo, hi]. */
 static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
-                                        size_t i, size_t positions, int32_t oc,
-                                        size_t left, const uint32_t *acc) {
+                                        size_t i0, size_t i1, size_t positions,
+                                        int32_t oc, size_t left,
+                                        const uint32_t *acc, int two) {
   if (!ep->mant) {
-    int32_t *yo = (int32_t *)y + i;
-    for (size_t j = 0; j < left; ++j)
-      yo[j * positions] = bnnc_wrap_i32(acc[j]);
+    int32_t *const y0 = (int32_t *)y + i0, *const y1 = (int32_t *)y + i1;
+    for (size_t j = 0; j < left; ++j) {
+      const size_t a = two ? j + (j & 2) : j;
+      y0[j * positions] = bnnc_wrap_i32(acc[a]);
+      if (two)
+        y1[j * positions] = bnnc_wrap_i32(acc[a + 2]);
+    }
     return;
   }
   for (size_t j = 0; j < left; ++j) {
+    const size_t a = two ? j + (j & 2) : j;
     const int32_t o = oc + (int32_t)j, z = ep->zp[o];
-    int32_t v = bnnc_cm_requantize(bnnc_wrap_i32(acc[j]), ep->mant[o],
-                                   ep->exp[o], z, ep->lo, ep->hi);
-    if (ep->relu && v < z)
-      v = z;
-    if (ep->lo < 0)
-      ((int8_t *)y)[i + j * positions] = (int8_t)v;
-    else
-      ((uint8_t *)y)[i + j * positions] = (uint8_t)v;
+    const int32_t mc = ep->mant[o], ec = ep->exp[o];
+    const int32_t lo = ep->relu ? z : ep->lo, hi = ep->hi;
+    const int32_t v0 = bnnc_cm_requantize(bnnc_wrap_i32(acc[a]), mc, ec, z, lo, hi);
+    const int32_t v1 =
+        two ? bnnc_cm_requantize(bnnc_wrap_i32(acc[a + 2]), mc, ec, z, lo, hi)
+            : 0;
+    if (ep->lo < 0) {
+      ((int8_t *)y)[i0 + j * positions] = (int8_t)v0;
+      if (two)
+        ((int8_t *)y)[i1 + j * positions] = (int8_t)v1;
+    } else {
+      ((uint8_t *)y)[i0 + j * positions] = (uint8_t)v0;
+      if (two)
+        ((uint8_t *)y)[i1 + j * positions] = (uint8_t)v1;
+    }
   }
 }
+
 
 /* y = qconv2d(x, w) (+ bias), int32 or requantized (ep). w: the q4 layout
  * of the weights minus their zero point; bias: int32 per output channel or
@@ -586,7 +602,7 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
           const size_t o = b * 4, left = mg - o < 4 ? mg - o : 4;              \
           /* acc[0..3]: position 0 channels 0, 1, position 1 channels 0, 1; \
            * acc[4..7] the same for channels 2, 3. */                          \
-          uint32_t acc[8], a0[4], a1[4];                                       \
+          uint32_t acc[8];                                                     \
           for (size_t j = 0; j < 4; ++j) {                                     \
             const uint32_t bj =                                                \
                 bias && j < left ? (uint32_t)bias[g * mg + o + j] : 0u;        \
@@ -596,15 +612,9 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
           bnnc_cm_qdot_2x2(pair, wb, (int32_t)kp, acc);                        \
           if (left > 2)                                                        \
             bnnc_cm_qdot_2x2(pair, wb + 2, (int32_t)kp, acc + 4);              \
-          for (size_t j = 0; j < 4; ++j) {                                     \
-            a0[j] = acc[(j / 2) * 4 + j % 2];                                  \
-            a1[j] = acc[(j / 2) * 4 + 2 + j % 2];                              \
-          }                                                                    \
-          const int32_t oc = (int32_t)(g * mg + o);                            \
-          bnnc_cm_qstore_block(ep, y, i0 + o * positions, positions, oc, left, \
-                               a0);                                            \
-          bnnc_cm_qstore_block(ep, y, i1 + o * positions, positions, oc, left, \
-                               a1);                                            \
+          bnnc_cm_qstore_block(ep, y, i0 + o * positions,                      \
+                               i1 + o * positions, positions,                  \
+                               (int32_t)(g * mg + o), left, acc, 1);           \
         }                                                                      \
       }                                                                        \
       if (t < total) {                                                         \
@@ -617,8 +627,8 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
           for (size_t j = 0; j < 4; ++j)                                       \
             acc[j] = bias && j < left ? (uint32_t)bias[g * mg + o + j] : 0u;   \
           bnnc_cm_qdot_1x4(pair, wg + b * 2 * kp, (int32_t)kp, acc);           \
-          bnnc_cm_qstore_block(ep, y, i0 + o * positions, positions,           \
-                               (int32_t)(g * mg + o), left, acc);              \
+          bnnc_cm_qstore_block(ep, y, i0 + o * positions, 0, positions,        \
+                               (int32_t)(g * mg + o), left, acc, 0);           \
         }                                                                      \
       }                                                                        \
     }                                                                          \
