@@ -184,4 +184,50 @@ static inline void bnnc_layout_pop_thresholds(int32_t count, int32_t k,
   }
 }
 
+/* Stack buffer of the Cortex-M int8 convolution (kernels_cortexm_int8.h),
+ * in 32-bit words (4 KiB): the patches of two output positions, widened to
+ * int16, and for convolutions the patch offsets. */
+#define BNNC_CM_QBUF 1024
+
+/* Largest patch (cg * kh * kw values of one output position) the Cortex-M
+ * int8 convolution takes: BNNC_CM_QBUF for a dense layer (the window
+ * covers the whole input: no offsets), half of it otherwise. The compiler
+ * uses the generic kernel for larger ones. */
+static inline int32_t bnnc_cm_qpatch_max(int dense) {
+  return dense ? BNNC_CM_QBUF : BNNC_CM_QBUF / 2;
+}
+
+/* Patch length of the "q4" layout: K = cg * kh * kw rounded up to 8. */
+static inline int32_t bnnc_layout_q4_kp(int32_t k) { return (k + 7) / 8 * 8; }
+
+/* 32-bit words of the q4 layout of m output channels in `group` groups. */
+static inline size_t bnnc_layout_q4_words(int32_t m, int32_t k,
+                                          int32_t group) {
+  return (size_t)group * (size_t)((m / group + 3) / 4) * 2 *
+         (size_t)bnnc_layout_q4_kp(k);
+}
+
+/* int8 conv weights minus their zero point, (m, k = cg * kh * kw) as
+ * int32 differences in [-255, 255] -> "q4": per group, blocks of 4 output
+ * channels; a block is (kp / 2 pairs, 4 channels) 32-bit words, the word
+ * of pair j (patch positions 2j, 2j + 1) and channel c holding the two
+ * int16 weights, the even position's in the low half (what SMLAD
+ * multiplies with a pair of the patch). Zero past k and past the group's
+ * channels. */
+static inline void bnnc_layout_q4(int32_t m, int32_t k, int32_t group,
+                                  const int32_t *w, uint32_t *out) {
+  const size_t mg = (size_t)(m / group), blocks = (mg + 3) / 4;
+  const size_t kp = (size_t)bnnc_layout_q4_kp(k), nk = (size_t)k;
+  size_t i;
+  for (i = 0; i < bnnc_layout_q4_words(m, k, group); ++i)
+    out[i] = 0;
+  for (size_t o = 0; o < (size_t)m; ++o) {
+    const size_t g = o / mg, j = o % mg;
+    uint32_t *block = out + (g * blocks + j / 4) * 2 * kp;
+    for (size_t t = 0; t < nk; ++t)
+      block[(t / 2) * 4 + j % 4] |= (uint32_t)(uint16_t)(int16_t)w[o * nk + t]
+                                    << (16 * (t % 2));
+  }
+}
+
 #endif /* BNNC_LAYOUTS_H */

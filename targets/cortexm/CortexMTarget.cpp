@@ -24,6 +24,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 
 #include "bnnc/layouts.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -49,6 +50,11 @@ protected:
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
   LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
   LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
+  LogicalResult qconv2d(bnn::QConv2DOp op, CEmitter &e) override;
+  LogicalResult requantize(bnn::RequantizeOp op, CEmitter &e) override;
+  StringRef fixedRequantizeKernel() const override {
+    return "bnnc_cm_requantize_fixed_i32_";
+  }
   LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e) override {
     // The portable kernel's driver with the gate products 4 rows at a time
     // (VLDM/VMLA on FPU cores, plain C on M0+); bit-identical to it.
@@ -67,6 +73,10 @@ private:
   /// kernels_helium.h's (which fall back to the portable Cortex-M ones when
   /// the C is built without MVE).
   bool helium() const { return core == "cortex-m55"; }
+
+  /// The requantizations that a qconv2d emitted above wrote already
+  /// (bnnc_cm_qconv2d_* with its epilogue): they emit no statement.
+  llvm::SmallPtrSet<Operation *, 8> fusedRequantizations;
 };
 
 /// Words of one output position's patch, or nullopt when the Cortex-M
@@ -228,6 +238,192 @@ LogicalResult CortexMKernels::gemm(bnn::GemmOp op, CEmitter &e) {
       e.defineArray(node + "_weight_n8",
                     "weights of " + node + ", n8 layout (out/8, in, 8)", n8);
   emitDenseCall(e, op, "bnnc_cm_dense_f32", *dense, weight);
+  return success();
+}
+
+/// The integer elements of a constant int8/uint8 operand (zero-extended
+/// for unsigned types), or nullopt.
+std::optional<SmallVector<int32_t>> constantQuantized(Value v) {
+  Operation *def = v ? v.getDefiningOp() : nullptr;
+  if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+    return std::nullopt;
+  auto attr = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value"));
+  if (!attr || !attr.getElementType().isInteger(8))
+    return std::nullopt;
+  bool isUnsigned = attr.getElementType().isUnsignedInteger();
+  SmallVector<int32_t> values;
+  for (const APInt &a : attr.getValues<APInt>())
+    values.push_back(
+        static_cast<int32_t>(isUnsigned ? a.getZExtValue() : a.getSExtValue()));
+  return values;
+}
+
+/// The arena bytes [offset, offset + size) of a value, or nullopt when it
+/// is not in the arena (a graph input, a constant).
+std::optional<std::pair<int64_t, int64_t>> arenaRange(Value v) {
+  Value source = bnn::viewSource(v);
+  Operation *def = source.getDefiningOp();
+  auto offset =
+      def ? def->getAttrOfType<IntegerAttr>(bnn::kOffsetAttr) : IntegerAttr();
+  if (!offset)
+    return std::nullopt;
+  return std::make_pair(offset.getInt(),
+                        offset.getInt() + bnn::tensorBytes(source.getType()));
+}
+
+/// The bnn.requantize the convolution can write directly: the only user
+/// of its int32 result, with compile-time (fixed-point) multipliers per
+/// output channel or per tensor, a constant or absent zero point, and an
+/// output that does not overlap the convolution's input in the arena (the
+/// fused kernel writes it while it still reads the input).
+bnn::RequantizeOp fusableRequantize(bnn::QConv2DOp op) {
+  Value acc = op.getOutput();
+  if (!acc.hasOneUse())
+    return nullptr;
+  auto rq = dyn_cast<bnn::RequantizeOp>(*acc.getUsers().begin());
+  if (!rq || rq.getInput() != acc || !fixedPointMultipliers(rq))
+    return nullptr;
+  int64_t m = shapeOf(acc)[1];
+  auto count = [](Value v) { return tensorType(v).getNumElements(); };
+  bool perChannel = count(rq.getWScale()) > 1 ||
+                    (rq.getZeroPoint() && count(rq.getZeroPoint()) > 1);
+  if (perChannel && rq.getAxis() != 1)
+    return nullptr;
+  if (count(rq.getWScale()) != 1 && count(rq.getWScale()) != m)
+    return nullptr;
+  if (rq.getZeroPoint()) {
+    auto zp = constantQuantized(rq.getZeroPoint());
+    if (!zp || (zp->size() != 1 && static_cast<int64_t>(zp->size()) != m))
+      return nullptr;
+  }
+  auto in = arenaRange(op.getInput()), out = arenaRange(rq.getOutput());
+  if (in && out && in->first < out->second && out->first < in->second)
+    return nullptr;
+  // A graph input read while a graph output is written: the caller's
+  // buffers, assumed distinct (as for every kernel).
+  return rq;
+}
+
+/// int8 convolutions with constant weights (and weight zero points) and
+/// patches of at most bnnc_cm_qpatch_max values: bnnc_cm_qconv2d_* with the
+/// weights minus their zero point in the q4 layout (int16 pairs, 4 output
+/// channels side by side), and the following requantization fused in when
+/// fusableRequantize allows. Anything else is the generic kernel.
+LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
+  auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
+  auto y = shapeOf(op.getOutput());
+  std::optional<SmallVector<int32_t>> weights =
+      constantQuantized(op.getWeight());
+  std::optional<SmallVector<int32_t>> wZp;
+  if (op.getWeightZeroPoint())
+    wZp = constantQuantized(op.getWeightZeroPoint());
+  if (x.size() != 4 || w.size() != 4 || !weights ||
+      (op.getWeightZeroPoint() && !wZp))
+    return GenericKernels::qconv2d(op, e);
+  int64_t m = w[0], k = w[1] * w[2] * w[3];
+  int64_t group = static_cast<int64_t>(op.getGroup());
+  auto pads = op.getPads();
+  bool dense = y[2] == 1 && y[3] == 1 && w[2] == x[2] && w[3] == x[3] &&
+               pads[0] == 0 && pads[1] == 0;
+  if (k > bnnc_cm_qpatch_max(dense) ||
+      static_cast<int64_t>(weights->size()) != m * k ||
+      (wZp && wZp->size() != 1 && static_cast<int64_t>(wZp->size()) != m))
+    return GenericKernels::qconv2d(op, e);
+
+  // Weights minus their zero point, in [-255, 255], laid out as q4.
+  SmallVector<int32_t> diff(m * k);
+  for (int64_t o = 0; o < m; ++o) {
+    int32_t z = wZp ? (*wZp)[wZp->size() == 1 ? 0 : o] : 0;
+    for (int64_t t = 0; t < k; ++t)
+      diff[o * k + t] = (*weights)[o * k + t] - z;
+  }
+  int32_t m32 = static_cast<int32_t>(m), k32 = static_cast<int32_t>(k),
+          g32 = static_cast<int32_t>(group);
+  SmallVector<uint32_t> q4(bnnc_layout_q4_words(m32, k32, g32));
+  bnnc_layout_q4(m32, k32, g32, diff.data(), q4.data());
+  SmallVector<int32_t> words(q4.begin(), q4.end());
+
+  e.requireRuntimeHeader("bnnc/kernels_int8.h");
+  e.requireRuntimeHeader("bnnc/kernels_cortexm_int8.h");
+  std::string node = e.currentNodeId();
+  ParamStruct p(e, "bnnc_cm_qconv2d_params");
+  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+  p.field("m", m).field("kh", w[2]).field("kw", w[3]);
+  p.field("oh", y[2]).field("ow", y[3]);
+  p.window(op.getStrides(), op.getPads(), op.getDilations());
+  p.field("group", group);
+  p.field("kp", bnnc_layout_q4_kp(k32));
+  std::string params = p.finish();
+  std::string weight = e.defineArray(
+      node + "_weight_q4",
+      "weights of " + node +
+          " minus their zero point, q4 layout: per group and block of 4 "
+          "output channels, (k/2, 4) words of two int16",
+      ArrayRef<int32_t>(words));
+
+  std::string epilogue, out;
+  if (bnn::RequantizeOp rq = fusableRequantize(op)) {
+    auto fixed = *fixedPointMultipliers(rq);
+    SmallVector<int32_t> mant(m), exp(m), zp(m, 0);
+    std::optional<SmallVector<int32_t>> zpValues;
+    if (rq.getZeroPoint())
+      zpValues = constantQuantized(rq.getZeroPoint());
+    for (int64_t o = 0; o < m; ++o) {
+      size_t i = fixed.first.size() == 1 ? 0 : o;
+      mant[o] = fixed.first[i];
+      exp[o] = fixed.second[i];
+      if (zpValues)
+        zp[o] = (*zpValues)[zpValues->size() == 1 ? 0 : o];
+    }
+    bool isUnsigned =
+        tensorType(rq.getOutput()).getElementType().isUnsignedInteger();
+    ParamStruct ep(e, "bnnc_cm_qepilogue");
+    ep.raw("mant", e.defineArray(node + "_requant_mant",
+                                 "requantization multipliers (float32 "
+                                 "significands) per output channel",
+                                 ArrayRef<int32_t>(mant)));
+    ep.raw("exp", e.defineArray(node + "_requant_exp",
+                                "requantization shifts (float32 exponents) "
+                                "per output channel",
+                                ArrayRef<int32_t>(exp)));
+    ep.raw("zp", e.defineArray(node + "_requant_zp",
+                               "output zero point per output channel",
+                               ArrayRef<int32_t>(zp)));
+    ep.field("lo", isUnsigned ? 0 : -128).field("hi", isUnsigned ? 255 : 127);
+    ep.field("relu", rq.getRelu() ? 1 : 0);
+    epilogue = ep.finish();
+    out = e.output(rq.getOutput());
+    fusedRequantizations.insert(rq);
+    e.body() << "  /* Cortex-M int8 conv (2 channels x 2 positions per "
+                "block), requantization fused */\n";
+  } else {
+    ParamStruct ep(e, "bnnc_cm_qepilogue");
+    ep.field("lo", 0);
+    epilogue = ep.finish();
+    out = e.output(op.getOutput());
+    e.body() << "  /* Cortex-M int8 conv (2 channels x 2 positions per "
+                "block) */\n";
+  }
+  std::string xs =
+      tensorType(op.getInput()).getElementType().isUnsignedInteger() ? "u8"
+                                                                     : "i8";
+  emitKernelCall(e, "bnnc_cm_qconv2d_" + xs,
+                 {params, e.input(op.getInput()),
+                  optionalInput(e, op.getInputZeroPoint(), "x_zero_point"),
+                  "(const uint32_t *)" + weight,
+                  optionalInput(e, op.getBias(), "bias"), epilogue, out});
+  return success();
+}
+
+LogicalResult CortexMKernels::requantize(bnn::RequantizeOp op, CEmitter &e) {
+  if (!fusedRequantizations.contains(op)) {
+    // The generic emission with kernels_cortexm_int8.h's requantization
+    // (32-bit fast path, same results).
+    e.requireRuntimeHeader("bnnc/kernels_int8.h");
+    e.requireRuntimeHeader("bnnc/kernels_cortexm_int8.h");
+    return GenericKernels::requantize(op, e);
+  }
+  e.body() << "  /* written by the convolution above */\n";
   return success();
 }
 

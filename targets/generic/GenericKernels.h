@@ -73,6 +73,14 @@ void emitDenseCall(CEmitter &e, bnn::GemmOp op, llvm::StringRef fn,
                    const std::array<int64_t, 3> &shape,
                    const std::string &weight);
 
+/// The requantization multipliers (in_scale * w_scale[c]) / out_scale of
+/// bnnc_requantize_fixed_i32_*, computed in float32 as the float kernel
+/// computes them, split into significand and exponent (m = mant * 2^exp,
+/// mant < 2^24); nullopt unless the scales are constants and every
+/// multiplier is finite and positive.
+std::optional<std::pair<llvm::SmallVector<int32_t>, llvm::SmallVector<int32_t>>>
+fixedPointMultipliers(bnn::RequantizeOp op);
+
 class GenericKernels : public TargetKernels {
 public:
   llvm::ArrayRef<llvm::StringRef> runtimeHeaders() const override;
@@ -88,6 +96,12 @@ protected:
   /// The portable kernels' parameter structs and epilogues, shared with the
   /// targets whose kernels take the same descriptions. Each returns the C
   /// expression to pass ("&name").
+  /// The name prefix of the fixed-point requantization kernel
+  /// (bnnc_requantize_fixed_i32_ + i8|u8) that requantize() calls; a target
+  /// may substitute its own kernel of the same interface and results.
+  virtual llvm::StringRef fixedRequantizeKernel() const {
+    return "bnnc_requantize_fixed_i32_";
+  }
   static std::string bconv2dParams(bnn::BConv2DOp op, CEmitter &e);
   static std::string bitsEpilogue(bnn::BConv2DOp op, CEmitter &e);
   static std::string floatEpilogue(bnn::BConv2DOp op, CEmitter &e);

@@ -107,10 +107,8 @@ std::optional<SmallVector<float>> constantFloats(Value v) {
   return SmallVector<float>(attr.getValues<float>());
 }
 
-/// The requantization multipliers (in_scale * w_scale[c]) / out_scale,
-/// computed in float32 as the float kernel computes them, split into
-/// significand and exponent (m = mant * 2^exp, mant < 2^24); nullopt unless
-/// the scales are constants and every multiplier is finite and positive.
+} // namespace
+
 std::optional<std::pair<SmallVector<int32_t>, SmallVector<int32_t>>>
 fixedPointMultipliers(bnn::RequantizeOp op) {
   auto in = constantFloats(op.getInScale());
@@ -137,8 +135,6 @@ fixedPointMultipliers(bnn::RequantizeOp op) {
   return std::make_pair(mants, exps);
 }
 
-} // namespace
-
 /// Constant scales: the integer-only kernel with per-channel multipliers
 /// and shifts computed here, bit-exact with the float32 kernel (kernels_int8.h
 /// says why), so cores without an FPU need no soft-float. Run-time scales
@@ -153,7 +149,7 @@ LogicalResult GenericKernels::requantize(bnn::RequantizeOp op, CEmitter &e) {
                                     "requantization shifts (float32 exponents)",
                                     ArrayRef<int32_t>(fixed->second));
     emitKernelCall(
-        e, "bnnc_requantize_fixed_i32_" + suffixOf(op.getOutput()),
+        e, fixedRequantizeKernel().str() + suffixOf(op.getOutput()),
         {quantParams(e, shapeOf(op.getInput()), op.getAxis(), op.getWScale(),
                      op.getZeroPoint(), op.getRelu()),
          e.input(op.getInput()), mant, exp,

@@ -11,6 +11,8 @@
 
 extern "C" {
 #include "bnnc/kernels_int8.h"
+
+#include "cortexm_int8_sweep.h" // the Cortex-M int8 kernels (plain C here)
 }
 
 #include "TestRandom.h"
@@ -361,6 +363,31 @@ TEST(MaxPoolQ8, EqualsQuantizedFloatPool) {
     bnnc_maxpool2d_u8(&p, qu.data(), yu.data());
     EXPECT_EQ(yu, refu) << "uint8, trial " << trial;
   }
+}
+
+// The Cortex-M int8 convolution and requantization
+// (bnnc/kernels_cortexm_int8.h) in their plain-C form (the host has no
+// SMLAD) against the generic kernels, bit for bit: the randomized sweep
+// that test/cortexm/int8-kernels.test runs under QEMU, more cases here.
+TEST(CortexMInt8, SweepMatchesGenericKernels) {
+  char msg[512];
+  const int cases = 500;
+  const int failures = qsweep_all(0x1e8c0de5ull, cases, msg, sizeof msg);
+  EXPECT_EQ(failures, 0) << "of " << QSWEEP_KINDS * cases
+                         << " cases; first: " << msg;
+}
+
+// bnnc_cm_requantize (32-bit fast path) equals bnnc_requantize_fixed for
+// every accumulator in [-2^24 - 64, 2^24 + 64] (float(acc) exact and the
+// edge of the fast path) for multipliers with ties and extreme significands.
+TEST(CortexMInt8, RequantizeEqualsFixedPoint) {
+  const int32_t mants[] = {8388608, 16777215, 12582912, 8388609, 1, 4194304};
+  const int32_t exps[] = {-24, -30, -33, -37, -20, -46};
+  for (int i = 0; i < 6; ++i)
+    for (int32_t acc = -(1 << 24) - 64; acc <= (1 << 24) + 64; acc += 3)
+      ASSERT_EQ(bnnc_cm_requantize(acc, mants[i], exps[i], 3, -128, 127),
+                bnnc_requantize_fixed(acc, mants[i], exps[i], 3, -128, 127))
+          << "acc " << acc << " mant " << mants[i] << " exp " << exps[i];
 }
 
 } // namespace
