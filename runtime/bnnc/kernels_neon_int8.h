@@ -93,8 +93,8 @@ static inline void bnnc_neon_q8_pack_row(const bnnc_neon_qconv2d_params *p,
   if (!inside)
     j0 = j1 = 0;
   /* The padding pixel: x_zp - ox on the real channels, 0 past them. */
-  for (size_t c = 0; c < cpad; ++c)
-    dst[c] = c < cg ? fill : 0;
+  memset(dst, fill, cg);
+  memset(dst + cg, 0, cpad - cg);
   for (int32_t j = 1; j < cols; ++j)
     if (j < j0 || j >= j1)
       memcpy(dst + (size_t)j * cpad, dst, cpad);
@@ -198,6 +198,18 @@ static inline void bnnc_neon_q8_store(const int32_t *res, size_t rs,
                                                 vget_low_s8(wv)),              \
                                        xv, wv))
 
+/* An empty statement that "modifies" four accumulators: it keeps the
+ * compiler from hoisting all 16 channel-pixel products of a step ahead of
+ * their accumulations (which runs out of registers and spills): the next
+ * channel's products read the pixels after it. */
+#if defined(__GNUC__)
+#define BNNC_NEON_Q8_ORDER(a, b, c, d)                                         \
+  __asm__("" : "+w"(a), "+w"(b), "+w"(c), "+w"(d), "+w"(x0v), "+w"(x1v),     \
+          "+w"(x2v), "+w"(x3v))
+#else
+#define BNNC_NEON_Q8_ORDER(a, b, c, d) ((void)0)
+#endif
+
 static inline void bnnc_neon_q8_smlal_tile4(const int8_t *const *rows,
                                             int32_t kh, int32_t kw, size_t dx,
                                             size_t sx, size_t x0,
@@ -211,26 +223,32 @@ static inline void bnnc_neon_q8_smlal_tile4(const int8_t *const *rows,
     for (int32_t kx = 0; kx < kw; ++kx) {
       const int8_t *r = rows[ky] + x0 + (size_t)kx * dx;
       for (size_t q = 0; q < chunks; ++q, r += 16, w += 64) {
-        const int8x16_t x0v = vld1q_s8(r), x1v = vld1q_s8(r + sx);
-        const int8x16_t x2v = vld1q_s8(r + 2 * sx), x3v = vld1q_s8(r + 3 * sx);
-        const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
-        const int8x16_t w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);
-        BNNC_NEON_Q8_MAC(a00, x0v, w0);
-        BNNC_NEON_Q8_MAC(a01, x1v, w0);
-        BNNC_NEON_Q8_MAC(a02, x2v, w0);
-        BNNC_NEON_Q8_MAC(a03, x3v, w0);
-        BNNC_NEON_Q8_MAC(a10, x0v, w1);
-        BNNC_NEON_Q8_MAC(a11, x1v, w1);
-        BNNC_NEON_Q8_MAC(a12, x2v, w1);
-        BNNC_NEON_Q8_MAC(a13, x3v, w1);
-        BNNC_NEON_Q8_MAC(a20, x0v, w2);
-        BNNC_NEON_Q8_MAC(a21, x1v, w2);
-        BNNC_NEON_Q8_MAC(a22, x2v, w2);
-        BNNC_NEON_Q8_MAC(a23, x3v, w2);
-        BNNC_NEON_Q8_MAC(a30, x0v, w3);
-        BNNC_NEON_Q8_MAC(a31, x1v, w3);
-        BNNC_NEON_Q8_MAC(a32, x2v, w3);
-        BNNC_NEON_Q8_MAC(a33, x3v, w3);
+        int8x16_t x0v = vld1q_s8(r), x1v = vld1q_s8(r + sx);
+        int8x16_t x2v = vld1q_s8(r + 2 * sx), x3v = vld1q_s8(r + 3 * sx);
+        int8x16_t wv = vld1q_s8(w);
+        BNNC_NEON_Q8_MAC(a00, x0v, wv);
+        BNNC_NEON_Q8_MAC(a01, x1v, wv);
+        BNNC_NEON_Q8_MAC(a02, x2v, wv);
+        BNNC_NEON_Q8_MAC(a03, x3v, wv);
+        BNNC_NEON_Q8_ORDER(a00, a01, a02, a03);
+        wv = vld1q_s8(w + 16);
+        BNNC_NEON_Q8_MAC(a10, x0v, wv);
+        BNNC_NEON_Q8_MAC(a11, x1v, wv);
+        BNNC_NEON_Q8_MAC(a12, x2v, wv);
+        BNNC_NEON_Q8_MAC(a13, x3v, wv);
+        BNNC_NEON_Q8_ORDER(a10, a11, a12, a13);
+        wv = vld1q_s8(w + 32);
+        BNNC_NEON_Q8_MAC(a20, x0v, wv);
+        BNNC_NEON_Q8_MAC(a21, x1v, wv);
+        BNNC_NEON_Q8_MAC(a22, x2v, wv);
+        BNNC_NEON_Q8_MAC(a23, x3v, wv);
+        BNNC_NEON_Q8_ORDER(a20, a21, a22, a23);
+        wv = vld1q_s8(w + 48);
+        BNNC_NEON_Q8_MAC(a30, x0v, wv);
+        BNNC_NEON_Q8_MAC(a31, x1v, wv);
+        BNNC_NEON_Q8_MAC(a32, x2v, wv);
+        BNNC_NEON_Q8_MAC(a33, x3v, wv);
+        BNNC_NEON_Q8_ORDER(a30, a31, a32, a33);
       }
     }
   /* ADDP tree: lanes become the 4 pixels of each channel. */
@@ -250,10 +268,11 @@ static inline void bnnc_neon_q8_smlal_tile1(const int8_t *const *rows,
       const int8_t *r = rows[ky] + x0 + (size_t)kx * dx;
       for (size_t q = 0; q < chunks; ++q, r += 16, w += 64) {
         const int8x16_t xv = vld1q_s8(r);
-        BNNC_NEON_Q8_MAC(a0, xv, vld1q_s8(w));
-        BNNC_NEON_Q8_MAC(a1, xv, vld1q_s8(w + 16));
-        BNNC_NEON_Q8_MAC(a2, xv, vld1q_s8(w + 32));
-        BNNC_NEON_Q8_MAC(a3, xv, vld1q_s8(w + 48));
+        const int8x16x4_t wq = vld1q_s8_x4(w);
+        BNNC_NEON_Q8_MAC(a0, xv, wq.val[0]);
+        BNNC_NEON_Q8_MAC(a1, xv, wq.val[1]);
+        BNNC_NEON_Q8_MAC(a2, xv, wq.val[2]);
+        BNNC_NEON_Q8_MAC(a3, xv, wq.val[3]);
       }
     }
   vst1q_s32(res, vpaddq_s32(vpaddq_s32(a0, a1), vpaddq_s32(a2, a3)));
@@ -265,10 +284,13 @@ static inline void bnnc_neon_q8_smlal_tile1(const int8_t *const *rows,
 #if defined(__ARM_FEATURE_DOTPROD)
 /* 4 channel quads x one pixel, input quad L of the pixel's register. */
 #define BNNC_NEON_Q8_DOT(a0, a1, a2, a3, xv, L)                                \
-  a0 = vdotq_laneq_s32(a0, vld1q_s8(w + (L * 4 + 0) * 16), xv, L);            \
-  a1 = vdotq_laneq_s32(a1, vld1q_s8(w + (L * 4 + 1) * 16), xv, L);            \
-  a2 = vdotq_laneq_s32(a2, vld1q_s8(w + (L * 4 + 2) * 16), xv, L);            \
-  a3 = vdotq_laneq_s32(a3, vld1q_s8(w + (L * 4 + 3) * 16), xv, L)
+  do {                                                                         \
+    const int8x16x4_t wq = vld1q_s8_x4(w + L * 64);                           \
+    a0 = vdotq_laneq_s32(a0, wq.val[0], xv, L);                                \
+    a1 = vdotq_laneq_s32(a1, wq.val[1], xv, L);                                \
+    a2 = vdotq_laneq_s32(a2, wq.val[2], xv, L);                                \
+    a3 = vdotq_laneq_s32(a3, wq.val[3], xv, L);                                \
+  } while (0)
 
 /* Channel quad lanes (c0..c3) of pixels 0..3 -> pixels of channels 0..3. */
 #define BNNC_NEON_Q8_TRANSPOSE_STORE(res, p0, p1, p2, p3)                      \
@@ -306,10 +328,9 @@ static inline void bnnc_neon_q8_sdot_tile4(const int8_t *const *rows,
         const int8x16_t x2v = vld1q_s8(r + 2 * sx), x3v = vld1q_s8(r + 3 * sx);
 #define BNNC_NEON_Q8_QUAD(L)                                                   \
   do {                                                                         \
-    const int8x16_t w0 = vld1q_s8(w + (L * 4 + 0) * 16);                       \
-    const int8x16_t w1 = vld1q_s8(w + (L * 4 + 1) * 16);                       \
-    const int8x16_t w2 = vld1q_s8(w + (L * 4 + 2) * 16);                       \
-    const int8x16_t w3 = vld1q_s8(w + (L * 4 + 3) * 16);                       \
+    const int8x16x4_t wq = vld1q_s8_x4(w + L * 64);                           \
+    const int8x16_t w0 = wq.val[0], w1 = wq.val[1];                            \
+    const int8x16_t w2 = wq.val[2], w3 = wq.val[3];                            \
     a00 = vdotq_laneq_s32(a00, w0, x0v, L);                                    \
     a01 = vdotq_laneq_s32(a01, w0, x1v, L);                                    \
     a02 = vdotq_laneq_s32(a02, w0, x2v, L);                                    \
