@@ -46,9 +46,8 @@ struct Case {
                   "n%d c%d h%d w%d m%d k%dx%d out %dx%d s%d,%d p%d,%d d%d,%d "
                   "g%d x%s w%s",
                   p.n, p.c, p.h, p.w, p.m, p.kh, p.kw, p.oh, p.ow, p.stride_h,
-                  p.stride_w, p.pad_top, p.pad_left, p.dilation_h,
-                  p.dilation_w, p.group, xUnsigned ? "u8" : "i8",
-                  wUnsigned ? "u8" : "i8");
+                  p.stride_w, p.pad_top, p.pad_left, p.dilation_h, p.dilation_w,
+                  p.group, xUnsigned ? "u8" : "i8", wUnsigned ? "u8" : "i8");
     return text;
   }
 };
@@ -70,8 +69,7 @@ Case randomCase(Rng &rng, int extreme) {
   bnnc_qconv2d_params &p = k.p;
   p.n = rng.range(1, 2);
   p.group = rng.range(0, 3) == 0 ? rng.range(2, 3) : 1;
-  const int32_t cg = rng.range(0, 2) == 0 ? rng.range(1, 5)
-                                          : rng.range(1, 40);
+  const int32_t cg = rng.range(0, 2) == 0 ? rng.range(1, 5) : rng.range(1, 40);
   const int32_t mg = rng.range(1, 37);
   p.c = cg * p.group;
   p.m = mg * p.group;
@@ -109,8 +107,7 @@ Case randomCase(Rng &rng, int extreme) {
   };
   k.xZp.push_back(extreme == 1 ? (k.xUnsigned ? 255 : 127) : zp(k.xUnsigned));
   for (int32_t o = 0; o < (k.perChannelZp ? p.m : 1); ++o)
-    k.wZp.push_back(extreme == 1 ? (k.wUnsigned ? 255 : 127)
-                                 : zp(k.wUnsigned));
+    k.wZp.push_back(extreme == 1 ? (k.wUnsigned ? 255 : 127) : zp(k.wUnsigned));
   for (int32_t o = 0; o < p.m; ++o)
     k.bias.push_back(static_cast<int32_t>(rng.next()));
   return k;
@@ -194,8 +191,7 @@ bool neon(const Case &k, Kernel kernel, std::vector<int32_t> &y) {
 #if defined(__ARM_FEATURE_DOTPROD)
   else
     bnnc_neon_qconv2d_sdot(&q, x.data(), packed.data(), bsum.data(),
-                           anyD ? d.data() : nullptr, k.xZp[0], bias,
-                           y.data());
+                           anyD ? d.data() : nullptr, k.xZp[0], bias, y.data());
 #endif
   return true;
 }
