@@ -11,7 +11,9 @@
  * as PyTorch and onnxruntime quantize it: uint8 activations with a zero
  * point, int8 weights with zero point 0, an int32 bias. Weights are packed
  * with bnnc_layout_q8 as the compiler packs them, so runs with 0 and with N
- * calls differ by exactly N kernel calls.
+ * calls differ by exactly N kernel calls. A depthwise layer runs
+ * bnnc_neon_qdwconv2d for both smlal and sdot (the aarch64 targets' one
+ * depthwise kernel).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -86,7 +88,11 @@ int main(int argc, char **argv) {
   const int8_t w_zp = 0;
 
   const char *kernel = argv[2];
+  const int depthwise = cg == 1 && p.group == p.c;
   const int32_t mr = strcmp(kernel, "sdot") == 0 ? 16 : 4;
+  int16_t *w16 = malloc(ws * sizeof(int16_t)); /* depthwise: w - w_zp */
+  for (size_t i = 0; i < ws; ++i)
+    w16[i] = (int16_t)(wi[i] - w_zp);
   int8_t *packed = malloc(bnnc_layout_q8_bytes(mr, p.m, cg, taps, p.group));
   int32_t *bsum = malloc((size_t)p.m * sizeof(int32_t));
   int32_t *d = malloc((size_t)p.m * sizeof(int32_t));
@@ -102,6 +108,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < calls; ++i) {
     if (strcmp(kernel, "portable") == 0)
       bnnc_qconv2d_u8_i8(&p, x, w, &x_zp, &w_zp, bias, y);
+    else if (depthwise) /* the one depthwise kernel of both targets */
+      bnnc_neon_qdwconv2d(&q, x, w16, x_zp, bias, y);
     else if (strcmp(kernel, "smlal") == 0)
       bnnc_neon_qconv2d_smlal(&q, x, packed, bsum, NULL, x_zp, bias, y);
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -118,6 +126,6 @@ int main(int argc, char **argv) {
     check = check * 31u + (uint32_t)y[i];
   printf("%s %s calls=%d check=%08x\n", argv[1], kernel, calls, check);
   free(x), free(w), free(wi), free(bias), free(zp), free(y), free(packed);
-  free(bsum), free(d);
+  free(bsum), free(d), free(w16);
   return 0;
 }

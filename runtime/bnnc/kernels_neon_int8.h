@@ -477,4 +477,158 @@ BNNC_DEFINE_NEON_QCONV2D(sdot, 16)
 #endif
 #undef BNNC_DEFINE_NEON_QCONV2D
 
+/* ---- Depthwise convolutions --------------------------------------------
+ *
+ * groups == c (one input channel per group, m / c output channels each):
+ * NCHW as it is. Each input row a channel's outputs need is widened once to
+ * int16 x - x_zp (exact: [-255, 255]) into a ring of rows with the padding
+ * as zeros (x_zp - x_zp), so every output pixel reads kh x kw in-bounds
+ * taps. 8 output pixels per step: per tap one LD1 (stride 1) or LD2 (stride
+ * 2: the even lanes) of 8 int16 and SMLAL/SMLAL2 by the tap's weight
+ * w - w_zp (int16, compile time) into two int32x4 accumulators: exact
+ * products, sums modulo 2^32. Other strides read the taps one by one. The
+ * compiler uses this kernel when the ring fits BNNC_NEON_Q8_SCRATCH
+ * (bnnc_layout_q8_dw_scratch). */
+static inline int16x8_t bnnc_neon_q8_ld2_even(const int16_t *r) {
+  return vld2q_s16(r).val[0];
+}
+
+/* One tap of 8 pixels: acc += x * w[lane]. */
+#define BNNC_NEON_Q8_DW_TAP(LOAD, r, wv, L)                                    \
+  do {                                                                         \
+    const int16x8_t v_ = LOAD(r);                                              \
+    lo = vmlal_laneq_s16(lo, vget_low_s16(v_), wv, L);                         \
+    hi = vmlal_high_laneq_s16(hi, v_, wv, L);                                  \
+  } while (0)
+
+/* The 9 taps of a 3x3 window, unrolled (weights w07 lanes 0-7, w8). */
+#define BNNC_NEON_Q8_DW3X3(LOAD)                                               \
+  do {                                                                         \
+    const int16_t *r0 = rows[0] + x0, *r1 = rows[1] + x0, *r2 = rows[2] + x0; \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r0, w07, 0);                                     \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r0 + dw, w07, 1);                                \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r0 + 2 * dw, w07, 2);                            \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r1, w07, 3);                                     \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r1 + dw, w07, 4);                                \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r1 + 2 * dw, w07, 5);                            \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r2, w07, 6);                                     \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r2 + dw, w07, 7);                                \
+    BNNC_NEON_Q8_DW_TAP(LOAD, r2 + 2 * dw, w8, 0);                             \
+  } while (0)
+
+static inline void bnnc_neon_qdwconv2d(const bnnc_neon_qconv2d_params *p,
+                                       const void *xv, const int16_t *w,
+                                       int32_t xz, const int32_t *bias,
+                                       int32_t *y) {
+  int16x8_t scratch[BNNC_NEON_Q8_SCRATCH / 16];
+  const int16_t *rows[BNNC_NEON_Q8_MAX_ROWS];
+  int32_t tags[BNNC_NEON_Q8_MAX_ROWS];
+  const int32_t nrows = bnnc_neon_q8_rows(p);
+  const size_t cols = bnnc_layout_q8_dw_cols(p->ow, p->kw, p->stride_w,
+                                             p->dilation_w);
+  const size_t plane = (size_t)p->h * (size_t)p->w;
+  const size_t oplane = (size_t)p->oh * (size_t)p->ow;
+  const size_t taps = (size_t)p->kh * (size_t)p->kw;
+  const size_t mg = (size_t)(p->m / p->c), pl = (size_t)p->pad_left;
+  const size_t sw = (size_t)p->stride_w, dw = (size_t)p->dilation_w;
+  const int is_unsigned = p->x_offset != 0;
+  const int k3x3 = p->kh == 3 && p->kw == 3;
+  for (size_t n = 0; n < (size_t)p->n; ++n)
+    for (size_t c = 0; c < (size_t)p->c; ++c) {
+      const uint8_t *xc = (const uint8_t *)xv + (n * (size_t)p->c + c) * plane;
+      for (int32_t r = 0; r < nrows; ++r)
+        tags[r] = INT32_MIN;
+      for (int32_t oy = 0; oy < p->oh; ++oy) {
+        for (int32_t ky = 0; ky < p->kh; ++ky) {
+          const int32_t at = oy * p->stride_h + ky * p->dilation_h;
+          const int32_t slot = at % nrows;
+          int16_t *row = (int16_t *)scratch + (size_t)slot * cols;
+          if (tags[slot] != at) {
+            const int32_t iy = at - p->pad_top;
+            memset(row, 0, cols * sizeof(int16_t));
+            if (iy >= 0 && iy < p->h && pl < cols) {
+              const uint8_t *src = xc + (size_t)iy * (size_t)p->w;
+              const size_t wn = (size_t)p->w < cols - pl ? (size_t)p->w
+                                                         : cols - pl;
+              size_t i = 0;
+              if (is_unsigned) {
+                const uint8x8_t z = vdup_n_u8((uint8_t)xz);
+                for (; i + 8 <= wn; i += 8)
+                  vst1q_s16(row + pl + i, vreinterpretq_s16_u16(
+                                              vsubl_u8(vld1_u8(src + i), z)));
+              } else {
+                const int8x8_t z = vdup_n_s8((int8_t)xz);
+                for (; i + 8 <= wn; i += 8)
+                  vst1q_s16(row + pl + i,
+                            vsubl_s8(vld1_s8((const int8_t *)src + i), z));
+              }
+              for (; i < wn; ++i)
+                row[pl + i] = (int16_t)((is_unsigned ? (int32_t)src[i]
+                                                     : (int32_t)(int8_t)src[i]) -
+                                        xz);
+            }
+            tags[slot] = at;
+          }
+          rows[ky] = row;
+        }
+        for (size_t j = 0; j < mg; ++j) {
+          const size_t o = c * mg + j;
+          const int16_t *wo = w + o * taps;
+          const int32_t b = bias ? bias[o] : 0;
+          /* 3x3: the 9 weights in two registers, taps by lane. */
+          const int16x8_t w07 = k3x3 ? vld1q_s16(wo) : vdupq_n_s16(0);
+          const int16x8_t w8 = vdupq_n_s16(k3x3 ? wo[8] : 0);
+          int32_t *yr = y + (n * (size_t)p->m + o) * oplane +
+                        (size_t)oy * (size_t)p->ow;
+          for (int32_t ox = 0; ox < p->ow; ox += 8) {
+            int32x4_t lo = vdupq_n_s32(b), hi = lo;
+            const size_t x0 = (size_t)ox * sw;
+            if (k3x3 && sw == 1) {
+              BNNC_NEON_Q8_DW3X3(vld1q_s16);
+            } else if (k3x3 && sw == 2) {
+              BNNC_NEON_Q8_DW3X3(bnnc_neon_q8_ld2_even);
+            } else if (sw <= 2) {
+              for (int32_t ky = 0; ky < p->kh; ++ky) {
+                const int16_t *r = rows[ky] + x0;
+                const int16_t *wk = wo + (size_t)ky * (size_t)p->kw;
+                for (int32_t kx = 0; kx < p->kw; ++kx, r += dw) {
+                  const int16x8_t xv8 =
+                      sw == 1 ? vld1q_s16(r) : vld2q_s16(r).val[0];
+                  lo = vmlal_n_s16(lo, vget_low_s16(xv8), wk[kx]);
+                  hi = vmlal_high_n_s16(hi, xv8, wk[kx]);
+                }
+              }
+            } else {
+              int32_t acc[8];
+              for (int k = 0; k < 8; ++k) {
+                uint32_t sum = (uint32_t)b;
+                for (int32_t ky = 0; ky < p->kh; ++ky)
+                  for (int32_t kx = 0; kx < p->kw; ++kx)
+                    sum += (uint32_t)((int32_t)rows[ky][x0 + (size_t)k * sw +
+                                                         (size_t)kx * dw] *
+                                      wo[(size_t)ky * (size_t)p->kw +
+                                         (size_t)kx]);
+                acc[k] = (int32_t)sum;
+              }
+              lo = vld1q_s32(acc);
+              hi = vld1q_s32(acc + 4);
+            }
+            if (ox + 8 <= p->ow) {
+              vst1q_s32(yr + ox, lo);
+              vst1q_s32(yr + ox + 4, hi);
+            } else {
+              int32_t acc[8];
+              vst1q_s32(acc, lo);
+              vst1q_s32(acc + 4, hi);
+              for (int32_t k = 0; ox + k < p->ow; ++k)
+                yr[ox + k] = acc[k];
+            }
+          }
+        }
+      }
+    }
+}
+#undef BNNC_NEON_Q8_DW3X3
+#undef BNNC_NEON_Q8_DW_TAP
+
 #endif /* BNNC_KERNELS_NEON_INT8_H */

@@ -210,6 +210,29 @@ static inline size_t bnnc_layout_q8_scratch(int32_t cg, int32_t kh,
   return (size_t)rows * (size_t)cols * (size_t)bnnc_layout_q8_cpad(cg);
 }
 
+/* The depthwise kernel's int16 rows: the pixels 8-pixel steps read (LD2
+ * reads 16 int16 at stride 2), rounded up to 8. */
+static inline size_t bnnc_layout_q8_dw_cols(int32_t ow, int32_t kw,
+                                            int32_t stride_w,
+                                            int32_t dilation_w) {
+  const size_t steps = (size_t)(ow + 7) / 8;
+  const size_t cols = steps * 8 * (size_t)stride_w +
+                      (size_t)(kw - 1) * (size_t)dilation_w + 16;
+  return (cols + 7) / 8 * 8;
+}
+
+/* Bytes of the depthwise kernel's ring (0 if it has too many rows). */
+static inline size_t bnnc_layout_q8_dw_scratch(int32_t kh, int32_t dilation_h,
+                                               int32_t ow, int32_t kw,
+                                               int32_t stride_w,
+                                               int32_t dilation_w) {
+  const int32_t rows = (kh - 1) * dilation_h + 1;
+  if (rows > BNNC_NEON_Q8_MAX_ROWS)
+    return 0;
+  return (size_t)rows * 2 *
+         bnnc_layout_q8_dw_cols(ow, kw, stride_w, dilation_w);
+}
+
 /* Bytes of the packed weights: per group ceil(mg / mr) blocks of
  * taps x cpad x mr bytes. */
 static inline size_t bnnc_layout_q8_bytes(int32_t mr, int32_t m, int32_t cg,

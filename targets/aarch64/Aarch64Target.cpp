@@ -361,9 +361,10 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
 /// tiles on input rows repacked channels-last on the stack, with the
 /// weights packed at compile time minus a per-channel offset, and the
 /// offsets' corrections from per-channel sums (bnnc_layout_q8; exact for
-/// every input, kernels_neon_int8.h says why). Depthwise convolutions, and
-/// layers whose rows do not fit the kernel's stack ring or whose weights
-/// are not constants, use the portable kernel.
+/// every input, kernels_neon_int8.h says why). Depthwise convolutions have
+/// their own kernel on int16 rows. Layers whose rows do not fit the
+/// kernel's stack ring or whose weights are not constants use the portable
+/// kernel.
 LogicalResult Aarch64Kernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
   auto weights = constantOf(op.getWeight());
   Value wZpValue = op.getWeightZeroPoint();
@@ -379,22 +380,77 @@ LogicalResult Aarch64Kernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
       static_cast<int32_t>(dilations[0]), static_cast<int32_t>(y[3]),
       static_cast<int32_t>(w[3]), static_cast<int32_t>(strides[1]),
       static_cast<int32_t>(dilations[1]));
-  // Grouped layers with fewer than 4 input channels per group (depthwise)
-  // would pad each group to 16 channels and 4 or 16 output channels.
-  if ((group != 1 && cg < 4) || scratch == 0 || scratch > BNNC_NEON_Q8_SCRATCH)
-    return GenericKernels::qconv2d(op, e);
-
-  bool wUnsigned =
-      tensorType(op.getWeight()).getElementType().isUnsignedInteger();
   bool xUnsigned =
       tensorType(op.getInput()).getElementType().isUnsignedInteger();
   SmallVector<int64_t> wValues = intsOf(*weights);
-  SmallVector<int32_t> w32(wValues.begin(), wValues.end()), zp32(m, 0);
+  SmallVector<int32_t> zp32(m, 0);
   if (wZp) {
     SmallVector<int64_t> zps = intsOf(*wZp);
     for (int64_t o = 0; o < m; ++o)
       zp32[o] = static_cast<int32_t>(zps.size() == 1 ? zps[0] : zps[o]);
   }
+  // The input zero point: a literal when it is a constant.
+  auto inputZeroPoint = [&]() -> std::string {
+    Value xzp = op.getInputZeroPoint();
+    if (!xzp)
+      return "0";
+    if (auto c = constantOf(xzp))
+      return std::to_string(intsOf(*c)[0]);
+    return "(int32_t)" + e.input(xzp, "x_zero_point") + "[0]";
+  };
+  auto paramsOf = [&](int64_t cpad) {
+    ParamStruct p(e, "bnnc_neon_qconv2d_params");
+    p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+    p.field("m", m).field("kh", w[2]).field("kw", w[3]);
+    p.field("oh", y[2]).field("ow", y[3]);
+    p.window(strides, op.getPads(), dilations);
+    p.field("group", group);
+    p.field("cpad", cpad).field("x_offset", xUnsigned ? 128 : 0);
+    return p.finish();
+  };
+
+  if (cg == 1 && group == x[1]) {
+    // Depthwise: int16 rows, 8 pixels per step, weights w - w_zp.
+    size_t dwScratch = bnnc_layout_q8_dw_scratch(
+        static_cast<int32_t>(w[2]), static_cast<int32_t>(dilations[0]),
+        static_cast<int32_t>(y[3]), static_cast<int32_t>(w[3]),
+        static_cast<int32_t>(strides[1]), static_cast<int32_t>(dilations[1]));
+    if (dwScratch == 0 || dwScratch > BNNC_NEON_Q8_SCRATCH)
+      return GenericKernels::qconv2d(op, e);
+    SmallVector<int16_t> w16(wValues.size());
+    for (auto [i, v] : llvm::enumerate(wValues))
+      w16[i] = static_cast<int16_t>(v - zp32[i / taps]);
+    e.requireRuntimeHeader("bnnc/kernels_int8.h");
+    e.requireRuntimeHeader("bnnc/kernels_neon_int8.h");
+    std::string node = e.currentNodeId();
+    std::string weight = e.defineArray(node + "_weight_i16",
+                                       "weights minus zero points of " + node +
+                                           " (out, kh, kw), int16",
+                                       ArrayRef<int16_t>(w16));
+    std::string p = paramsOf(0);
+    std::string xz = inputZeroPoint();
+    std::string in = e.input(op.getInput());
+    std::string bias = optionalInput(e, op.getBias(), "bias");
+    std::string out = e.output(op.getOutput());
+    int64_t stride = strides[1];
+    variantComment(e, "NEON int8 depthwise conv (one input channel per group): "
+                      "int16 rows, SMLAL by the "
+                      "tap's weight, 8 pixels per step" +
+                          std::string(stride == 1   ? ""
+                                      : stride == 2 ? " (LD2 of even columns)"
+                                                    : " (taps one by one at "
+                                                      "this stride)"));
+    emitKernelCall(e, "bnnc_neon_qdwconv2d", {p, in, weight, xz, bias, out});
+    return success();
+  }
+  // Other grouped layers with fewer than 4 input channels per group would
+  // pad each group to 16 channels.
+  if ((group != 1 && cg < 4) || scratch == 0 || scratch > BNNC_NEON_Q8_SCRATCH)
+    return GenericKernels::qconv2d(op, e);
+
+  bool wUnsigned =
+      tensorType(op.getWeight()).getElementType().isUnsignedInteger();
+  SmallVector<int32_t> w32(wValues.begin(), wValues.end());
   int32_t mr = dotprod ? 16 : 4;
   SmallVector<int8_t> packed(bnnc_layout_q8_bytes(
       mr, static_cast<int32_t>(m), static_cast<int32_t>(cg),
@@ -445,23 +501,8 @@ LogicalResult Aarch64Kernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
                       "per-channel weight offset minus zero point of " + node,
                       ArrayRef<int32_t>(d));
 
-  ParamStruct p(e, "bnnc_neon_qconv2d_params");
-  p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
-  p.field("m", m).field("kh", w[2]).field("kw", w[3]);
-  p.field("oh", y[2]).field("ow", y[3]);
-  p.window(strides, op.getPads(), dilations);
-  p.field("group", group);
-  p.field("cpad", cpad).field("x_offset", xUnsigned ? 128 : 0);
-  std::string params = p.finish();
-
-  // The input zero point: a literal when it is a constant.
-  std::string xz = "0";
-  if (Value xzp = op.getInputZeroPoint()) {
-    if (auto c = constantOf(xzp))
-      xz = std::to_string(intsOf(*c)[0]);
-    else
-      xz = "(int32_t)" + e.input(xzp, "x_zero_point") + "[0]";
-  }
+  std::string params = paramsOf(cpad);
+  std::string xz = inputZeroPoint();
   std::string in = e.input(op.getInput());
   std::string bias = optionalInput(e, op.getBias(), "bias");
   std::string out = e.output(op.getOutput());

@@ -196,6 +196,58 @@ bool neon(const Case &k, Kernel kernel, std::vector<int32_t> &y) {
   return true;
 }
 
+/// The depthwise kernel's output (weights w - w_zp as the compiler writes
+/// them).
+std::vector<int32_t> neonDepthwise(const Case &k) {
+  const bnnc_qconv2d_params &p = k.p;
+  const size_t taps = (size_t)p.kh * p.kw;
+  std::vector<int16_t> w(k.w.size());
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<int16_t>(k.w[i] - k.wZp[k.perChannelZp ? i / taps : 0]);
+  bnnc_neon_qconv2d_params q;
+  std::memcpy(&q, &p, offsetof(bnnc_qconv2d_params, w_zp_step));
+  q.cpad = 0;
+  q.x_offset = k.xUnsigned ? 128 : 0;
+  EXPECT_GT(bnnc_layout_q8_dw_scratch(p.kh, p.dilation_h, p.ow, p.kw,
+                                      p.stride_w, p.dilation_w),
+            0u);
+  EXPECT_LE(bnnc_layout_q8_dw_scratch(p.kh, p.dilation_h, p.ow, p.kw,
+                                      p.stride_w, p.dilation_w),
+            (size_t)BNNC_NEON_Q8_SCRATCH);
+  std::vector<uint8_t> x(k.x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<uint8_t>(k.x[i]);
+  std::vector<int32_t> y((size_t)p.n * p.m * p.oh * p.ow, 0x5a5a5a5a);
+  bnnc_neon_qdwconv2d(&q, x.data(), w.data(), k.xZp[0],
+                      k.hasBias ? k.bias.data() : nullptr, y.data());
+  return y;
+}
+
+TEST(NeonQConv2d, DepthwiseEqualsPortable) {
+  Rng rng(3);
+  for (int i = 0; i < 300; ++i) {
+    const int extreme = i % 8 == 0 ? 1 + (i / 8) % 3 : 0;
+    Case k = randomCase(rng, extreme);
+    // Regroup as depthwise: one input channel per group, a multiplier of
+    // 1 to 3 output channels each (random weights for the new shape).
+    bnnc_qconv2d_params &p = k.p;
+    p.c = rng.range(1, 20);
+    p.group = p.c;
+    p.m = p.c * rng.range(1, 3);
+    k.x.clear();
+    k.w.clear();
+    for (size_t j = 0; j < (size_t)p.n * p.c * p.h * p.w; ++j)
+      k.x.push_back(valueOf(rng, k.xUnsigned, extreme));
+    for (size_t j = 0; j < (size_t)p.m * p.kh * p.kw; ++j)
+      k.w.push_back(valueOf(rng, k.wUnsigned, extreme));
+    k.bias.resize(p.m);
+    if (k.perChannelZp)
+      k.wZp.resize(p.m, k.wZp[0]);
+    ASSERT_EQ(reference(k), neonDepthwise(k))
+        << "case " << i << ": " << k.describe();
+  }
+}
+
 void sweep(Kernel kernel, uint64_t seed, int cases) {
   Rng rng(seed);
   int refused = 0;
