@@ -516,6 +516,42 @@ static inline int16x8_t bnnc_neon_q8_ld2_even(const int16_t *r) {
     BNNC_NEON_Q8_DW_TAP(LOAD, r2 + 2 * dw, w8, 0);                             \
   } while (0)
 
+/* One output row of a 3x3 depthwise channel, stride STEP (1 or 2) and
+ * dilation 1, from the three int16 rows: the taps are fixed offsets of
+ * three pointers that advance 8 * STEP per step. */
+#define BNNC_NEON_Q8_DW3X3_ROW(NAME, LOAD, STEP)                               \
+  static inline void NAME(const int16_t *r0, const int16_t *r1,               \
+                          const int16_t *r2, int16x8_t w07, int16x8_t w8,     \
+                          int32_t b, int32_t ow, int32_t *yr) {                \
+    int32_t ox = 0;                                                            \
+    for (; ox < ow; ox += 8, r0 += 8 * STEP, r1 += 8 * STEP,                   \
+                    r2 += 8 * STEP) {                                          \
+      int32x4_t lo = vdupq_n_s32(b), hi = lo;                                  \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r0, w07, 0);                                   \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r0 + 1, w07, 1);                               \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r0 + 2, w07, 2);                               \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r1, w07, 3);                                   \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r1 + 1, w07, 4);                               \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r1 + 2, w07, 5);                               \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r2, w07, 6);                                   \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r2 + 1, w07, 7);                               \
+      BNNC_NEON_Q8_DW_TAP(LOAD, r2 + 2, w8, 0);                                \
+      if (ox + 8 <= ow) {                                                      \
+        vst1q_s32(yr + ox, lo);                                                \
+        vst1q_s32(yr + ox + 4, hi);                                            \
+      } else {                                                                 \
+        int32_t acc[8];                                                        \
+        vst1q_s32(acc, lo);                                                    \
+        vst1q_s32(acc + 4, hi);                                                \
+        for (int32_t k = 0; ox + k < ow; ++k)                                  \
+          yr[ox + k] = acc[k];                                                 \
+      }                                                                        \
+    }                                                                          \
+  }
+BNNC_NEON_Q8_DW3X3_ROW(bnnc_neon_q8_dw3x3_s1, vld1q_s16, 1)
+BNNC_NEON_Q8_DW3X3_ROW(bnnc_neon_q8_dw3x3_s2, bnnc_neon_q8_ld2_even, 2)
+#undef BNNC_NEON_Q8_DW3X3_ROW
+
 static inline void bnnc_neon_qdwconv2d(const bnnc_neon_qconv2d_params *p,
                                        const void *xv, const int16_t *w,
                                        int32_t xz, const int32_t *bias,
@@ -580,6 +616,15 @@ static inline void bnnc_neon_qdwconv2d(const bnnc_neon_qconv2d_params *p,
           const int16x8_t w8 = vdupq_n_s16(k3x3 ? wo[8] : 0);
           int32_t *yr = y + (n * (size_t)p->m + o) * oplane +
                         (size_t)oy * (size_t)p->ow;
+          if (k3x3 && dw == 1 && sw <= 2) {
+            if (sw == 1)
+              bnnc_neon_q8_dw3x3_s1(rows[0], rows[1], rows[2], w07, w8, b,
+                                    p->ow, yr);
+            else
+              bnnc_neon_q8_dw3x3_s2(rows[0], rows[1], rows[2], w07, w8, b,
+                                    p->ow, yr);
+            continue;
+          }
           for (int32_t ox = 0; ox < p->ow; ox += 8) {
             int32x4_t lo = vdupq_n_s32(b), hi = lo;
             const size_t x0 = (size_t)ox * sw;

@@ -231,6 +231,17 @@ TEST(NeonQConv2d, DepthwiseEqualsPortable) {
     // Regroup as depthwise: one input channel per group, a multiplier of
     // 1 to 3 output channels each (random weights for the new shape).
     bnnc_qconv2d_params &p = k.p;
+    if (i % 2 == 0) {
+      // The unrolled 3x3 rows (dilation 1 across, stride 1 or 2).
+      p.kh = p.kw = 3;
+      p.dilation_w = 1;
+      p.stride_w = rng.range(1, 2);
+      const int32_t spanH = 2 * p.dilation_h + 1;
+      p.h = rng.range(std::max(1, spanH - p.pad_top), 13);
+      p.w = rng.range(std::max(1, 3 - p.pad_left), 30);
+      p.oh = (p.h + p.pad_top + rng.range(0, 2) - spanH) / p.stride_h + 1;
+      p.ow = (p.w + p.pad_left + rng.range(0, 2) - 3) / p.stride_w + 1;
+    }
     p.c = rng.range(1, 20);
     p.group = p.c;
     p.m = p.c * rng.range(1, 3);
