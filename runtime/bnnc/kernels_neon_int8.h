@@ -107,6 +107,16 @@ static inline void bnnc_neon_q8_pack_row(const bnnc_neon_qconv2d_params *p,
   const uint8_t *src = xg + (size_t)iy * (size_t)p->w;
   const size_t pl = (size_t)p->pad_left;
   size_t c = 0;
+  if (plane == 1 && j1 - j0 == 1) {
+    /* A 1x1 image (a dense layer): the channels are contiguous. */
+    const uint8x16_t mask = vdupq_n_u8(flip);
+    int8_t *d = dst + (size_t)j0 * cpad;
+    for (; c + 16 <= cg; c += 16)
+      vst1q_s8(d + c, vreinterpretq_s8_u8(veorq_u8(vld1q_u8(src + c), mask)));
+    for (; c < cg; ++c)
+      d[c] = (int8_t)(src[c] ^ flip);
+    return;
+  }
   /* 8 channels x 8 pixels at a time: a byte transpose (TRN1/TRN2 at byte,
    * halfword and word level) of 8 rows of 8 bytes. */
   for (; c + 8 <= cg; c += 8) {
