@@ -3,7 +3,9 @@
 // The aarch64 target is the generic target with NEON kernels
 // (runtime/bnnc/kernels_neon.h) for the ops that carry the compute: binary
 // convolutions and dense layers, activation packing, real convolutions and
-// Gemm. Each op takes the NEON kernel when its shape fits one of the
+// Gemm, and integer (int8) convolutions (runtime/bnnc/kernels_neon_int8.h:
+// SMLAL on ARMv8.0, SDOT for the aarch64-dotprod target, the same class with
+// core "dotprod"). Each op takes the NEON kernel when its shape fits one of the
 // kernel's variants and the portable kernel otherwise; the choice is made
 // here, at compile time, and the variant named in a comment above the call.
 // NEON kernels read their constants in their own layouts (docs/aarch64.md),
