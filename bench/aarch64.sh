@@ -141,4 +141,6 @@ for model in binarynet_mlp xnor_cnn bireal_block bifsmn_kws; do
   done
   echo "| $model | $batch | $bin | $flt | $(ratio "$flt" "$bin") |" >> "$OUT"
 done
+# ---- int8 layers (their own script, also runnable alone) -----------------
+"$ROOT/bench/aarch64-int8.sh"
 echo "wrote $OUT"

@@ -29,10 +29,20 @@ cross = {
         "clang": "%s --target=aarch64-linux-gnu -static" % config.host_clang,
         "run": "qemu-aarch64",
     },
+    # The SDOT int8 kernels: the C requires the dot product extension, and
+    # QEMU's "max" CPU has it.
+    "aarch64-dotprod": {
+        "cc": "aarch64-linux-gnu-gcc -march=armv8.2-a+dotprod -static",
+        "clang": "%s --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -static"
+                 % config.host_clang,
+        "run": "qemu-aarch64 -cpu max",
+    },
 }
 if bnnc_target not in cross:
     lit_config.fatal("unknown bnnc_target '%s'" % bnnc_target)
 config.available_features.add("target-" + bnnc_target)
+if bnnc_target.startswith("aarch64"):
+    config.available_features.add("target-aarch64-any")
 if cross[bnnc_target]:
     config.test_exec_root = os.path.join(config.bnnc_obj_root,
                                          "test-" + bnnc_target)

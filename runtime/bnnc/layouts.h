@@ -228,6 +228,140 @@ static inline void bnnc_layout_q4(int32_t m, int32_t k, int32_t group,
       block[(t / 2) * 4 + j % 4] |= (uint32_t)(uint16_t)(int16_t)w[o * nk + t]
                                     << (16 * (t % 2));
   }
+
+/* ---- Integer convolutions (kernels_neon_int8.h) ------------------------
+ *
+ * The NEON int8 convolution repacks input rows into a ring on the stack of
+ * at most BNNC_NEON_Q8_SCRATCH bytes and BNNC_NEON_Q8_MAX_ROWS rows; the
+ * compiler uses it only for layers whose ring fits
+ * (bnnc_layout_q8_scratch). */
+#define BNNC_NEON_Q8_SCRATCH 32768
+#define BNNC_NEON_Q8_MAX_ROWS 16
+
+/* Input channels of a group rounded up to 16 (one NEON register). */
+static inline int32_t bnnc_layout_q8_cpad(int32_t cg) {
+  return (cg + 15) / 16 * 16;
+}
+
+/* Bytes of the ring for rows of `cols` pixels (0 if it has too many rows). */
+static inline size_t bnnc_layout_q8_scratch(int32_t cg, int32_t kh,
+                                            int32_t dilation_h, int32_t ow,
+                                            int32_t kw, int32_t stride_w,
+                                            int32_t dilation_w) {
+  const int32_t rows = (kh - 1) * dilation_h + 1;
+  const int32_t cols = (ow - 1) * stride_w + (kw - 1) * dilation_w + 1;
+  if (rows > BNNC_NEON_Q8_MAX_ROWS)
+    return 0;
+  return (size_t)rows * (size_t)cols * (size_t)bnnc_layout_q8_cpad(cg);
+}
+
+/* The depthwise kernel's int16 rows: the pixels 8-pixel steps read (LD2
+ * reads 16 int16 at stride 2), rounded up to 8. */
+static inline size_t bnnc_layout_q8_dw_cols(int32_t ow, int32_t kw,
+                                            int32_t stride_w,
+                                            int32_t dilation_w) {
+  const size_t steps = (size_t)(ow + 7) / 8;
+  const size_t cols = steps * 8 * (size_t)stride_w +
+                      (size_t)(kw - 1) * (size_t)dilation_w + 16;
+  return (cols + 7) / 8 * 8;
+}
+
+/* Bytes of the depthwise kernel's ring (0 if it has too many rows). */
+static inline size_t bnnc_layout_q8_dw_scratch(int32_t kh, int32_t dilation_h,
+                                               int32_t ow, int32_t kw,
+                                               int32_t stride_w,
+                                               int32_t dilation_w) {
+  const int32_t rows = (kh - 1) * dilation_h + 1;
+  if (rows > BNNC_NEON_Q8_MAX_ROWS)
+    return 0;
+  return (size_t)rows * 2 *
+         bnnc_layout_q8_dw_cols(ow, kw, stride_w, dilation_w);
+}
+
+/* Bytes of the packed weights: per group ceil(mg / mr) blocks of
+ * taps x cpad x mr bytes. */
+static inline size_t bnnc_layout_q8_bytes(int32_t mr, int32_t m, int32_t cg,
+                                          int32_t taps, int32_t group) {
+  return (size_t)group * (size_t)((m / group + mr - 1) / mr) * (size_t)taps *
+         (size_t)bnnc_layout_q8_cpad(cg) * (size_t)mr;
+}
+
+/* Integer weights w (m, cg, taps) with zero points w_zp (one per output
+ * channel, already expanded) -> the packed int8 weights of the NEON int8
+ * convolution (out, bnnc_layout_q8_bytes bytes), bsum[o] = sum of b and
+ * d[o] = ow[o] - w_zp[o] per output channel, where b = w - ow[o] is the
+ * packed value and ow[o] the channel's offset (kernels_neon_int8.h).
+ *   mr = 4, the SMLAL kernel ("q4"): (group, ceil(mg / 4), taps,
+ *     cpad / 16, 4 channels, 16 bytes). b must be int8 and no two bytes
+ *     i, i + 8 of a channel's 16 may both be -128 (their int16 sum would
+ *     overflow).
+ *   mr = 16, the SDOT kernel ("q16"): (group, ceil(mg / 16), taps,
+ *     cpad / 16, 4 input quads, 4 channel quads, 4 channels, 4 bytes); b must
+ *     be int8.
+ * The offset tried first is w_zp[o] (d = 0), then `w_offset` (0 for int8
+ * weights, 128 for uint8), then the middle of the channel's range. Returns
+ * 1, or 0 if a channel admits none of them (mr = 4 only; then the portable
+ * kernel must be used). Channels and input channels past the tensor's are
+ * zero. */
+static inline int bnnc_layout_q8(int32_t mr, int32_t m, int32_t cg,
+                                 int32_t taps, int32_t group, const int32_t *w,
+                                 const int32_t *w_zp, int32_t w_offset,
+                                 int8_t *out, int32_t *bsum, int32_t *d) {
+  const size_t mg = (size_t)(m / group), ncg = (size_t)cg;
+  const size_t ntaps = (size_t)taps;
+  const size_t cpad = (size_t)bnnc_layout_q8_cpad(cg), chunks = cpad / 16;
+  const size_t blocks = (mg + (size_t)mr - 1) / (size_t)mr;
+  const size_t wblock = ntaps * cpad * (size_t)mr;
+  size_t i;
+  for (i = 0; i < bnnc_layout_q8_bytes(mr, m, cg, taps, group); ++i)
+    out[i] = 0;
+  for (size_t o = 0; o < (size_t)m; ++o) {
+    const int32_t *wo = w + o * ncg * ntaps;
+    int32_t lo = wo[0], hi = wo[0], candidates[3], chosen = 0, found = 0;
+    for (i = 0; i < ncg * ntaps; ++i) {
+      lo = wo[i] < lo ? wo[i] : lo;
+      hi = wo[i] > hi ? wo[i] : hi;
+    }
+    candidates[0] = w_zp[o];
+    candidates[1] = w_offset;
+    candidates[2] = lo + (hi - lo + 1) / 2;
+    for (int k = 0; k < 3 && !found; ++k) {
+      const int32_t ow = candidates[k];
+      int ok = lo - ow >= -128 && hi - ow <= 127;
+      /* SMLAL: the pairs (i, i + 8) of each 16 input channels of a tap. */
+      for (size_t t = 0; ok && mr == 4 && t < ntaps; ++t)
+        for (size_t c = 0; ok && c + 8 < ncg; ++c)
+          if (c % 16 < 8 && wo[c * ntaps + t] - ow == -128 &&
+              wo[(c + 8) * ntaps + t] - ow == -128)
+            ok = 0;
+      if (ok) {
+        chosen = ow;
+        found = 1;
+      }
+    }
+    if (!found)
+      return 0;
+    const size_t g = o / mg, j = o % mg;
+    int8_t *block = out + (g * blocks + j / (size_t)mr) * wblock;
+    const size_t lane = j % (size_t)mr;
+    uint32_t sum = 0;
+    for (size_t c = 0; c < ncg; ++c)
+      for (size_t t = 0; t < ntaps; ++t) {
+        const int32_t b = wo[c * ntaps + t] - chosen;
+        const size_t q = c / 16, cc = c % 16;
+        size_t at;
+        if (mr == 4)
+          at = ((t * chunks + q) * 4 + lane) * 16 + cc;
+        else /* input quad cc / 4, channel quad lane / 4 */
+          at = (((t * chunks + q) * 4 + cc / 4) * 4 + lane / 4) * 16 +
+               lane % 4 * 4 + cc % 4;
+        block[at] = (int8_t)b;
+        sum += (uint32_t)b;
+      }
+    bsum[o] = (int32_t)sum;
+    d[o] = chosen - w_zp[o];
+  }
+  return 1;
 }
 
 #endif /* BNNC_LAYOUTS_H */

@@ -3,7 +3,9 @@
 // The aarch64 target is the generic target with NEON kernels
 // (runtime/bnnc/kernels_neon.h) for the ops that carry the compute: binary
 // convolutions and dense layers, activation packing, real convolutions and
-// Gemm. Each op takes the NEON kernel when its shape fits one of the
+// Gemm, and integer (int8) convolutions (runtime/bnnc/kernels_neon_int8.h:
+// SMLAL on ARMv8.0, SDOT for the aarch64-dotprod target, the same class with
+// core "dotprod"). Each op takes the NEON kernel when its shape fits one of the
 // kernel's variants and the portable kernel otherwise; the choice is made
 // here, at compile time, and the variant named in a comment above the call.
 // NEON kernels read their constants in their own layouts (docs/aarch64.md),
@@ -95,6 +97,10 @@ std::string blockVariant(bnn::BConv2DOp op, int64_t wg) {
 
 class Aarch64Kernels final : public GenericKernels {
 public:
+  /// `dotprod`: the target has the ARMv8.2-A dot product extension
+  /// (--target=aarch64-dotprod), so int8 convolutions use SDOT.
+  explicit Aarch64Kernels(bool dotprod) : dotprod(dotprod) {}
+
   ArrayRef<StringRef> runtimeHeaders() const override {
     static const StringRef headers[] = {
         "bnnc/kernels_f32.h", "bnnc/kernels_binary.h", "bnnc/kernels_neon.h",
@@ -107,6 +113,8 @@ protected:
   LogicalResult pack(bnn::PackOp op, CEmitter &e) override;
   LogicalResult conv2d(bnn::Conv2DOp op, CEmitter &e) override;
   LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
+  // Integer convolutions (bnnc/kernels_neon_int8.h).
+  LogicalResult qconv2d(bnn::QConv2DOp op, CEmitter &e) override;
   // Transformer ops (bnnc/kernels_neon_transformer.h).
   LogicalResult matmul(bnn::MatMulOp op, CEmitter &e) override;
   LogicalResult softmax(bnn::SoftmaxOp op, CEmitter &e) override;
@@ -124,6 +132,11 @@ private:
   static void variantComment(CEmitter &e, StringRef text) {
     e.body() << "  /* " << text << " */\n";
   }
+
+  bool dotprod;
+  /// Whether the C already has the #error that asks for the dot product
+  /// extension.
+  bool dotprodGuard = false;
 };
 
 /// The runtime's layout functions (bnnc/layouts.h), on constant attributes.
@@ -144,8 +157,7 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   // The NEON variants: group 1, 16-bit accumulators (K < 2^16), packed
   // output in one pack group, zero padding (one-padding is portable only).
   bool fits = weights && wshape.size() == 4 && op.getGroup() == 1 &&
-              op.padValue() == 0 &&
-              kh * kw * c < 65535 &&
+              op.padValue() == 0 && kh * kw * c < 65535 &&
               (!op.writesBits() || op.getOutGroup() == 1);
   std::optional<SmallVector<float>> scale, bias, slope;
   SmallVector<int32_t> threshold(m8, INT32_MIN);
@@ -209,8 +221,7 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
         e.defineArray(node + "_slope8", "PReLU slopes of " + node, *slope);
     g << "static const bnnc_neon_bepilogue " << epilogue
       << " = {\n    .scale = " << s << ", .bias = " << b << ", .slope = " << sl
-      << ",\n    .activation = "
-      << activationConstant(op.getActivation())
+      << ",\n    .activation = " << activationConstant(op.getActivation())
       << ", .clamp_lo = " << floatOrZero(op.getClampLo())
       << ", .clamp_hi = " << floatOrZero(op.getClampHi()) << ",\n};\n\n";
   }
@@ -306,12 +317,13 @@ LogicalResult Aarch64Kernels::conv2d(bnn::Conv2DOp op, CEmitter &e) {
   std::string x = e.input(op.getInput());
   std::string y = e.output(op.getOutput());
   int64_t stride = op.getStrides()[1];
-  variantComment(e, "NEON conv: " + std::to_string(std::min<int64_t>(width, 16)) +
-                        " channels x 4 pixels per tile inside the image" +
-                        (stride == 1   ? ""
-                         : stride == 2 ? " (LD2 of even columns)"
-                                       : " (none at this stride)") +
-                        ", single pixels elsewhere");
+  variantComment(e,
+                 "NEON conv: " + std::to_string(std::min<int64_t>(width, 16)) +
+                     " channels x 4 pixels per tile inside the image" +
+                     (stride == 1   ? ""
+                      : stride == 2 ? " (LD2 of even columns)"
+                                    : " (none at this stride)") +
+                     ", single pixels elsewhere");
   emitKernelCall(
       e, "bnnc_neon_conv2d_f32",
       {params, x, weight, optionalInput(e, op.getBias(), "bias"), y});
@@ -339,10 +351,172 @@ LogicalResult Aarch64Kernels::gemm(bnn::GemmOp op, CEmitter &e) {
   std::string node = e.currentNodeId();
   std::string weight = e.defineArray(
       node + "_weight_n16",
-      "weights of " + node + ", NEON n16 layout (out/16, in, 16; a partial last panel 4k wide)",
+      "weights of " + node +
+          ", NEON n16 layout (out/16, in, 16; a partial last panel 4k wide)",
       n16);
   variantComment(e, "NEON GEMM, B in n16 panels");
   emitDenseCall(e, op, "bnnc_neon_dense_f32", *dense, weight);
+  return success();
+}
+
+/// The integer convolution: NEON SMLAL (ARMv8.0) or SDOT (aarch64-dotprod)
+/// tiles on input rows repacked channels-last on the stack, with the
+/// weights packed at compile time minus a per-channel offset, and the
+/// offsets' corrections from per-channel sums (bnnc_layout_q8; exact for
+/// every input, kernels_neon_int8.h says why). Depthwise convolutions have
+/// their own kernel on int16 rows. Layers whose rows do not fit the
+/// kernel's stack ring or whose weights are not constants use the portable
+/// kernel.
+LogicalResult Aarch64Kernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
+  auto weights = constantOf(op.getWeight());
+  Value wZpValue = op.getWeightZeroPoint();
+  auto wZp = wZpValue ? constantOf(wZpValue) : std::nullopt;
+  auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight()),
+       y = shapeOf(op.getOutput());
+  if (!weights || (wZpValue && !wZp) || x.size() != 4 || w.size() != 4)
+    return GenericKernels::qconv2d(op, e);
+  int64_t group = op.getGroup(), m = w[0], cg = w[1], taps = w[2] * w[3];
+  auto strides = op.getStrides(), dilations = op.getDilations();
+  size_t scratch = bnnc_layout_q8_scratch(
+      static_cast<int32_t>(cg), static_cast<int32_t>(w[2]),
+      static_cast<int32_t>(dilations[0]), static_cast<int32_t>(y[3]),
+      static_cast<int32_t>(w[3]), static_cast<int32_t>(strides[1]),
+      static_cast<int32_t>(dilations[1]));
+  bool xUnsigned =
+      tensorType(op.getInput()).getElementType().isUnsignedInteger();
+  SmallVector<int64_t> wValues = intsOf(*weights);
+  SmallVector<int32_t> zp32(m, 0);
+  if (wZp) {
+    SmallVector<int64_t> zps = intsOf(*wZp);
+    for (int64_t o = 0; o < m; ++o)
+      zp32[o] = static_cast<int32_t>(zps.size() == 1 ? zps[0] : zps[o]);
+  }
+  // The input zero point: a literal when it is a constant.
+  auto inputZeroPoint = [&]() -> std::string {
+    Value xzp = op.getInputZeroPoint();
+    if (!xzp)
+      return "0";
+    if (auto c = constantOf(xzp))
+      return std::to_string(intsOf(*c)[0]);
+    return "(int32_t)" + e.input(xzp, "x_zero_point") + "[0]";
+  };
+  auto paramsOf = [&](int64_t cpad) {
+    ParamStruct p(e, "bnnc_neon_qconv2d_params");
+    p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
+    p.field("m", m).field("kh", w[2]).field("kw", w[3]);
+    p.field("oh", y[2]).field("ow", y[3]);
+    p.window(strides, op.getPads(), dilations);
+    p.field("group", group);
+    p.field("cpad", cpad).field("x_offset", xUnsigned ? 128 : 0);
+    return p.finish();
+  };
+
+  if (cg == 1 && group == x[1]) {
+    // Depthwise: int16 rows, 8 pixels per step, weights w - w_zp.
+    size_t dwScratch = bnnc_layout_q8_dw_scratch(
+        static_cast<int32_t>(w[2]), static_cast<int32_t>(dilations[0]),
+        static_cast<int32_t>(y[3]), static_cast<int32_t>(w[3]),
+        static_cast<int32_t>(strides[1]), static_cast<int32_t>(dilations[1]));
+    if (dwScratch == 0 || dwScratch > BNNC_NEON_Q8_SCRATCH)
+      return GenericKernels::qconv2d(op, e);
+    SmallVector<int16_t> w16(wValues.size());
+    for (auto [i, v] : llvm::enumerate(wValues))
+      w16[i] = static_cast<int16_t>(v - zp32[i / taps]);
+    e.requireRuntimeHeader("bnnc/kernels_int8.h");
+    e.requireRuntimeHeader("bnnc/kernels_neon_int8.h");
+    std::string node = e.currentNodeId();
+    std::string weight = e.defineArray(node + "_weight_i16",
+                                       "weights minus zero points of " + node +
+                                           " (out, kh, kw), int16",
+                                       ArrayRef<int16_t>(w16));
+    std::string p = paramsOf(0);
+    std::string xz = inputZeroPoint();
+    std::string in = e.input(op.getInput());
+    std::string bias = optionalInput(e, op.getBias(), "bias");
+    std::string out = e.output(op.getOutput());
+    int64_t stride = strides[1];
+    variantComment(e, "NEON int8 depthwise conv (one input channel per group): "
+                      "int16 rows, SMLAL by the "
+                      "tap's weight, 8 pixels per step" +
+                          std::string(stride == 1   ? ""
+                                      : stride == 2 ? " (LD2 of even columns)"
+                                                    : " (taps one by one at "
+                                                      "this stride)"));
+    emitKernelCall(e, "bnnc_neon_qdwconv2d", {p, in, weight, xz, bias, out});
+    return success();
+  }
+  // Other grouped layers with fewer than 4 input channels per group would
+  // pad each group to 16 channels.
+  if ((group != 1 && cg < 4) || scratch == 0 || scratch > BNNC_NEON_Q8_SCRATCH)
+    return GenericKernels::qconv2d(op, e);
+
+  bool wUnsigned =
+      tensorType(op.getWeight()).getElementType().isUnsignedInteger();
+  SmallVector<int32_t> w32(wValues.begin(), wValues.end());
+  int32_t mr = dotprod ? 16 : 4;
+  SmallVector<int8_t> packed(bnnc_layout_q8_bytes(
+      mr, static_cast<int32_t>(m), static_cast<int32_t>(cg),
+      static_cast<int32_t>(taps), static_cast<int32_t>(group)));
+  SmallVector<int32_t> bsum(m), d(m);
+  if (!bnnc_layout_q8(mr, static_cast<int32_t>(m), static_cast<int32_t>(cg),
+                      static_cast<int32_t>(taps), static_cast<int32_t>(group),
+                      w32.data(), zp32.data(), wUnsigned ? 128 : 0,
+                      packed.data(), bsum.data(), d.data())) {
+    variantComment(e, "portable int8 conv: a weight channel has -128 in both "
+                      "bytes of an SMLAL pair for every offset");
+    return GenericKernels::qconv2d(op, e);
+  }
+  bool anyD = llvm::any_of(d, [](int32_t v) { return v != 0; });
+
+  e.requireRuntimeHeader("bnnc/kernels_int8.h");
+  e.requireRuntimeHeader("bnnc/kernels_neon_int8.h");
+  if (dotprod && !dotprodGuard) {
+    e.globals() << "#if !defined(__ARM_FEATURE_DOTPROD)\n"
+                   "#error \"bnnc --target=aarch64-dotprod: compile with "
+                   "-march=armv8.2-a+dotprod (or a -mcpu with the dot "
+                   "product extension)\"\n"
+                   "#endif\n\n";
+    dotprodGuard = true;
+  }
+  std::string node = e.currentNodeId();
+  int64_t cpad = bnnc_layout_q8_cpad(static_cast<int32_t>(cg));
+  SmallVector<uint8_t> bytes(packed.size());
+  for (auto [i, v] : llvm::enumerate(packed))
+    bytes[i] = static_cast<uint8_t>(v);
+  std::string layout =
+      dotprod ? "q16 layout (group, out/16, kh, kw, " + std::to_string(cpad) +
+                    "/16, 4 input quads, 4 channel quads, 4, 4)"
+              : "q4 layout (group, out/4, kh, kw, " + std::to_string(cpad) +
+                    "/16, 4, 16)";
+  std::string weight = e.defineArray(
+      node + "_weight_" + (dotprod ? "q16" : "q4"),
+      "int8 weights of " + node + " minus per-channel offsets, NEON " + layout,
+      ArrayRef<uint8_t>(bytes));
+  std::string sums = e.defineArray(node + "_weight_sums",
+                                   "sums of the packed weights of " + node +
+                                       " per output channel",
+                                   ArrayRef<int32_t>(bsum));
+  std::string offsets = "NULL";
+  if (anyD)
+    offsets =
+        e.defineArray(node + "_weight_offsets",
+                      "per-channel weight offset minus zero point of " + node,
+                      ArrayRef<int32_t>(d));
+
+  std::string params = paramsOf(cpad);
+  std::string xz = inputZeroPoint();
+  std::string in = e.input(op.getInput());
+  std::string bias = optionalInput(e, op.getBias(), "bias");
+  std::string out = e.output(op.getOutput());
+  variantComment(
+      e, std::string(dotprod ? "NEON int8 conv (SDOT): 16 channels"
+                             : "NEON int8 conv (SMLAL pairs): 4 channels") +
+             " x 4 pixels per tile on input rows repacked channels-last (a " +
+             std::to_string(scratch) + "-byte ring on the stack)" +
+             (anyD ? ", input sums for the channel offsets" : ""));
+  emitKernelCall(
+      e, dotprod ? "bnnc_neon_qconv2d_sdot" : "bnnc_neon_qconv2d_smlal",
+      {params, in, "(const int8_t *)" + weight, sums, offsets, xz, bias, out});
   return success();
 }
 
@@ -354,9 +528,8 @@ LogicalResult Aarch64Kernels::matmul(bnn::MatMulOp op, CEmitter &e) {
                           "columns per step"
                         : "NEON matmul a b: 4x8 blocks, FMA by lane");
   emitKernelCall(e, "bnnc_neon_matmul_f32",
-                 {matmulParams(op, e, /*batchAsRows=*/true),
-                  e.input(op.getA()), e.input(op.getB(), "weight"),
-                  e.output(op.getOutput())});
+                 {matmulParams(op, e, /*batchAsRows=*/true), e.input(op.getA()),
+                  e.input(op.getB(), "weight"), e.output(op.getOutput())});
   return success();
 }
 
@@ -396,8 +569,7 @@ LogicalResult Aarch64Kernels::gelu(bnn::GeluOp op, CEmitter &e) {
   return success();
 }
 
-LogicalResult Aarch64Kernels::stridedCopy(bnn::StridedCopyOp op,
-                                          CEmitter &e) {
+LogicalResult Aarch64Kernels::stridedCopy(bnn::StridedCopyOp op, CEmitter &e) {
   auto shape = tensorType(op.getOutput()).getShape();
   ArrayRef<int64_t> strides = op.getStrides();
   // Float copies with runs of at least 4 along the innermost dimension
@@ -415,9 +587,10 @@ LogicalResult Aarch64Kernels::stridedCopy(bnn::StridedCopyOp op,
   std::string run = std::to_string(shape.back());
   bool contiguous = strides.back() == 1;
   std::string step = contiguous ? "" : ", " + std::to_string(strides.back());
-  variantComment(e, "NEON copy of runs of " + run + " floats" +
-                        (contiguous ? "" : ", input stride " +
-                                               std::to_string(strides.back())));
+  variantComment(
+      e, "NEON copy of runs of " + run + " floats" +
+             (contiguous ? ""
+                         : ", input stride " + std::to_string(strides.back())));
   emitLoopNest(e.body(), shape.drop_back(), {out, in},
                [&](raw_ostream &os, ArrayRef<std::string> at, int indent) {
                  os.indent(indent)
@@ -429,8 +602,7 @@ LogicalResult Aarch64Kernels::stridedCopy(bnn::StridedCopyOp op,
   return success();
 }
 
-LogicalResult Aarch64Kernels::elementwise(bnn::ElementwiseOp op,
-                                          CEmitter &e) {
+LogicalResult Aarch64Kernels::elementwise(bnn::ElementwiseOp op, CEmitter &e) {
   // Float Sign (BiBERT's float layers that read Sign of a value that can be
   // exactly 0): NEON, bit-identical to the generic expression.
   if (op.getKind() == bnn::ElementwiseKind::Sign &&
@@ -446,8 +618,8 @@ LogicalResult Aarch64Kernels::elementwise(bnn::ElementwiseOp op,
 
 } // namespace
 
-std::unique_ptr<TargetKernels> createAarch64Kernels(StringRef /*core*/) {
-  return std::make_unique<Aarch64Kernels>();
+std::unique_ptr<TargetKernels> createAarch64Kernels(StringRef core) {
+  return std::make_unique<Aarch64Kernels>(core == "dotprod");
 }
 
 } // namespace bnnc

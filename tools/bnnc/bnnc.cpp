@@ -695,8 +695,11 @@ void parseCommandLine(int argc, char **argv) {
        << LLVM_VERSION_STRING << ")\n"
        << "ONNX opsets " << bnnc::kMinOpset << " to " << bnnc::kMaxOpset
        << " (default domain)\ntargets:\n";
+    size_t width = 0;
     for (const bnnc::TargetInfo &t : bnnc::targets())
-      os << "  " << left_justify(t.name, 14) << " " << t.description << "\n";
+      width = std::max(width, t.name.size());
+    for (const bnnc::TargetInfo &t : bnnc::targets())
+      os << "  " << left_justify(t.name, width) << " " << t.description << "\n";
   });
   hideForeignOptions();
   cl::ParseCommandLineOptions(
