@@ -269,12 +269,26 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
                  : NULL;
   static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
   const uint16x8_t bit_weights = vld1q_u16(weights);
+  /* With 4k words per tap and dilation 1, a kernel row's valid taps are
+   * cols * wg consecutive words of the input and cols * 8 * wg of the
+   * weights: one loop of segments per row, two per iteration. */
+  const int32_t row_words = wg % 4 == 0 && dstride == wg ? cols * wg : 0;
   for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step) {
     uint16x8_t acc = vdupq_n_u16(0);
     const uint32_t *xt = xrow, *wt = wob;
     for (int32_t r = 0; r < rows; ++r, xt += xrow_step, wt += wrow_step) {
       const uint32_t *xk = xt, *wk = wt;
-      if (wg % 4 == 0) /* segments only: no per-tap case analysis */
+      if (row_words) {
+        uint16x8_t acc2 = vdupq_n_u16(0);
+        int32_t u = 0;
+        for (; u + 8 <= row_words; u += 8) {
+          BNNC_NEON_SEG8(acc, xk + u, wk + 8 * u);
+          BNNC_NEON_SEG8(acc2, xk + u + 4, wk + 8 * u + 32);
+        }
+        if (u < row_words)
+          BNNC_NEON_SEG8(acc, xk + u, wk + 8 * u);
+        acc = vaddq_u16(acc, acc2);
+      } else if (wg % 4 == 0) /* segments only: no per-tap case analysis */
         for (int32_t kx = 0; kx < cols; ++kx, xk += dstride, wk += tap_words)
           for (int32_t u = 0; u < wg; u += 4)
             BNNC_NEON_SEG8(acc, xk + u, wk + 8 * u);
@@ -486,6 +500,130 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
   }
 }
 
+/* 4 pixels ox0..ox0+3 of row oy (full kw window) x 8 channels, wg = 4k
+ * only: the rows too short for another 8-pixel block (14 = 8 + 4 + 2
+ * borders). Accumulator qJ holds channels 2J (lanes 0-3, one per pixel)
+ * and 2J+1 (lanes 4-7): per channel pair 8 EOR, 8 CNT, 7 ADDP, 1 UADALP,
+ * the same 3 instructions per 128 bits as the 8x8 block. Byte lanes reach
+ * at most 8 * 2^3 = 64 before the UADALP. */
+#define BNNC_NEON_TREE4(o)                                                     \
+  vpaddq_u8(vpaddq_u8(vcntq_u8(veorq_u8(p0, BNNC_NEON_WO(o))),                 \
+                      vcntq_u8(veorq_u8(p1, BNNC_NEON_WO(o)))),                \
+            vpaddq_u8(vcntq_u8(veorq_u8(p2, BNNC_NEON_WO(o))),                 \
+                      vcntq_u8(veorq_u8(p3, BNNC_NEON_WO(o)))))
+#define BNNC_NEON_WO(o) ((o) < 4 ? wa.val[(o) & 3] : wb.val[(o) & 3])
+#define BNNC_NEON_Q4_STEP(j)                                                   \
+  q##j = vpadalq_u8(q##j, vpaddq_u8(BNNC_NEON_TREE4(2 * (j)),                  \
+                                    BNNC_NEON_TREE4(2 * (j) + 1)));
+#define BNNC_NEON_BLOCK4_SEG(xt, wt)                                           \
+  do {                                                                         \
+    BNNC_NEON_MCA("BEGIN block4_segment");                                     \
+    const uint8x16_t p0 = vld1q_u8((const uint8_t *)(xt));                     \
+    const uint8x16_t p1 = vld1q_u8((const uint8_t *)((xt) + pstride));         \
+    const uint8x16_t p2 = vld1q_u8((const uint8_t *)((xt) + 2 * pstride));     \
+    const uint8x16_t p3 = vld1q_u8((const uint8_t *)((xt) + 3 * pstride));     \
+    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(wt));                \
+    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)((wt) + 16));         \
+    BNNC_NEON_Q4_STEP(0) BNNC_NEON_Q4_STEP(1)                                  \
+    BNNC_NEON_Q4_STEP(2) BNNC_NEON_Q4_STEP(3)                                  \
+    BNNC_NEON_MCA("END block4_segment");                                       \
+  } while (0)
+#define BNNC_NEON_BLOCK4_TAP(xt, wt)                                           \
+  for (int32_t u = 0; u < wg; u += 4)                                          \
+  BNNC_NEON_BLOCK4_SEG((xt) + u, (wt) + 8 * u)
+
+/* Float epilogue of channels o0, o0 + 1 (lanes 0-3, 4-7 of pop) of 4
+ * pixels, NCHW. */
+BNNC_NEON_INLINE void bnnc_neon_float_pair4(const bnnc_neon_bconv_ctx *c,
+                                            float *y, size_t plane, int32_t o0,
+                                            int32_t k, uint16x8_t pop) {
+  const bnnc_neon_bepilogue *e = c->e;
+  float32x4_t v[2];
+  bnnc_neon_float_out(e, pop, k, vdupq_n_f32(e->scale[o0]),
+                      vdupq_n_f32(e->scale[o0 + 1]), vdupq_n_f32(e->bias[o0]),
+                      vdupq_n_f32(e->bias[o0 + 1]), vdupq_n_f32(e->slope[o0]),
+                      vdupq_n_f32(e->slope[o0 + 1]), v);
+  if (o0 < c->p->m)
+    vst1q_f32(y + (size_t)o0 * plane, v[0]);
+  if (o0 + 1 < c->p->m)
+    vst1q_f32(y + (size_t)(o0 + 1) * plane, v[1]);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block */
+#endif
+static inline void bnnc_neon_bconv_block4(const bnnc_neon_bconv_ctx *c,
+                                          int32_t n, int32_t oy, int32_t ox0,
+                                          int32_t ky0, int32_t ky1) {
+  const bnnc_bconv2d_params *p = c->p;
+  const int32_t wg = c->wg, kw = p->kw, rows = ky1 - ky0, blocks = c->m8 / 8;
+  const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
+  const int32_t k = rows * kw * p->c, full_k = p->kh * kw * p->c;
+  const int32_t ix = ox0 * p->stride_w - p->pad_left;
+  const int32_t iy = oy * p->stride_h - p->pad_top + ky0 * p->dilation_h;
+  const ptrdiff_t pstride = (ptrdiff_t)p->stride_w * wg;
+  const ptrdiff_t dstride = (ptrdiff_t)p->dilation_w * wg;
+  const ptrdiff_t xrow_step = (ptrdiff_t)p->dilation_h * p->w * wg;
+  const ptrdiff_t wrow_step = (ptrdiff_t)kw * tap_words;
+  const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
+  const uint32_t *const xrow =
+      c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) * (size_t)wg;
+  const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
+  const uint8_t *flip_bits = c->e->flip_bits;
+  const size_t step = (size_t)c->out_bytes;
+  uint8_t *const ybits = c->y_bits;
+  uint8_t *yb =
+      ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
+            : NULL;
+  const size_t plane = (size_t)p->oh * (size_t)p->ow;
+  float *const yf =
+      c->y_float ? c->y_float + (size_t)n * (size_t)p->m * plane +
+                       bnnc_neon_pixel(0, p->oh, p->ow, oy, ox0)
+                 : NULL;
+  /* Bit 2J of lanes 0-3 and bit 2J+1 of lanes 4-7. */
+  static const uint16_t bit_table[4][8] = {{1, 1, 1, 1, 2, 2, 2, 2},
+                                           {4, 4, 4, 4, 8, 8, 8, 8},
+                                           {16, 16, 16, 16, 32, 32, 32, 32},
+                                           {64, 64, 64, 64, 128, 128, 128, 128}};
+  for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step, ++yb) {
+    uint16x8_t q0 = vdupq_n_u16(0), q1 = q0, q2 = q0, q3 = q0;
+    {
+      const uint32_t *xt = xrow, *wt = wob;
+      for (int32_t r = rows; r > 0; --r, xt += xrow_step, wt += wrow_step) {
+        const uint32_t *xk = xt, *wk = wt;
+        for (int32_t kx = 0; kx < kw; ++kx, xk += dstride, wk += tap_words)
+          BNNC_NEON_BLOCK4_TAP(xk, wk);
+      }
+    }
+    if (ybits) {
+      /* Thresholds of channels (2J x 4, 2J+1 x 4) by two levels of ZIP. */
+      const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
+      const uint16x8_t z0 = vzip1q_u16(pt, pt), z1 = vzip2q_u16(pt, pt);
+      uint16x8_t r = vandq_u16(vcgeq_u16(q0, vzip1q_u16(z0, z0)),
+                               vld1q_u16(bit_table[0]));
+      r = vorrq_u16(r, vandq_u16(vcgeq_u16(q1, vzip2q_u16(z0, z0)),
+                                 vld1q_u16(bit_table[1])));
+      r = vorrq_u16(r, vandq_u16(vcgeq_u16(q2, vzip1q_u16(z1, z1)),
+                                 vld1q_u16(bit_table[2])));
+      r = vorrq_u16(r, vandq_u16(vcgeq_u16(q3, vzip2q_u16(z1, z1)),
+                                 vld1q_u16(bit_table[3])));
+      /* Even channels' bits | odd channels' bits: pixel p in lane p. */
+      const uint16x4_t px = vorr_u16(vget_low_u16(r), vget_high_u16(r));
+      const uint8x8_t bytes = veor_u8(vreinterpret_u8_u16(px),
+                                      vdup_n_u8(flip_bits[ob]));
+      vst1_lane_u8(yb, bytes, 0);
+      vst1_lane_u8(yb + step, bytes, 2);
+      vst1_lane_u8(yb + 2 * step, bytes, 4);
+      vst1_lane_u8(yb + 3 * step, bytes, 6);
+    } else {
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob, k, q0);
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob + 2, k, q1);
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob + 4, k, q2);
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob + 6, k, q3);
+    }
+  }
+}
+
 /* The epilogue of 8 channels (lane o = channel 8ob + o) of one dense row. */
 BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t n,
                                           int32_t ob, uint16x8_t acc) {
@@ -590,7 +728,20 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
           for (int32_t b = c->m8 / 8; b < c->out_bytes; ++b)
             c->y_bits[bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, x) *
                           (size_t)c->out_bytes + (size_t)b] = 0;
-      if (blocks && hi - lo >= 8) {
+      if (c->wg % 4 == 0 && hi - lo >= 4) {
+        /* 8-pixel blocks, then 4-pixel ones (a single pixel costs ~1.3x a
+         * block's pixel with 4k words per tap: 3 left over overlap). */
+        for (; ox < lo; ++ox)
+          bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
+        for (; ox + 8 <= hi; ox += 8)
+          bnnc_neon_bconv_block(c, n, oy, ox, ky0, ky1);
+        for (; ox + 4 <= hi; ox += 4)
+          bnnc_neon_bconv_block4(c, n, oy, ox, ky0, ky1);
+        if (hi - ox >= 3) {
+          bnnc_neon_bconv_block4(c, n, oy, hi - 4, ky0, ky1);
+          ox = hi;
+        }
+      } else if (blocks && hi - lo >= 8) {
         for (; ox < lo; ++ox)
           bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
         for (; ox + 8 <= hi; ox += 8)
@@ -598,8 +749,8 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
         /* Left-over pixels run as a block that overlaps the previous one
          * when recomputing pixels is cheaper than running them one by one:
          * a single pixel costs ~2.5x a block's pixel with 1-2 words per tap
-         * (3+ left over: overlap), ~1.3x with 4k words (7 left over). */
-        if (ox < hi && hi - ox >= (c->wg <= 2 ? 3 : 7)) {
+         * (3+ left over: overlap). */
+        if (ox < hi && hi - ox >= 3) {
           bnnc_neon_bconv_block(c, n, oy, hi - 8, ky0, ky1);
           ox = hi;
         }
