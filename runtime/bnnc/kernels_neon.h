@@ -43,6 +43,7 @@
 #include <arm_neon.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bnnc/kernels_binary.h"
 #include "bnnc/kernels_f32.h"
@@ -655,6 +656,37 @@ BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t 
   }
 }
 
+/* One channel block of the dense loop's iteration: the 8 channels' 4-word
+ * segments (LD1 of 4 registers, twice, post-incremented), EOR with the
+ * input segment, CNT, the ADDP tree of bnnc_neon_tree8, UADALP into ACC. */
+#define BNNC_NEON_DENSE_ASM_BLOCK(W, ACC)                                      \
+  "ld1 {v16.16b-v19.16b}, [" W "], #64\n\t"                                  \
+  "ld1 {v20.16b-v23.16b}, [" W "], #64\n\t"                                  \
+  "eor v16.16b, v16.16b, %[xq].16b\n\t"                                      \
+  "eor v17.16b, v17.16b, %[xq].16b\n\t"                                      \
+  "eor v18.16b, v18.16b, %[xq].16b\n\t"                                      \
+  "eor v19.16b, v19.16b, %[xq].16b\n\t"                                      \
+  "eor v20.16b, v20.16b, %[xq].16b\n\t"                                      \
+  "eor v21.16b, v21.16b, %[xq].16b\n\t"                                      \
+  "eor v22.16b, v22.16b, %[xq].16b\n\t"                                      \
+  "eor v23.16b, v23.16b, %[xq].16b\n\t"                                      \
+  "cnt v16.16b, v16.16b\n\t"                                                 \
+  "cnt v17.16b, v17.16b\n\t"                                                 \
+  "cnt v18.16b, v18.16b\n\t"                                                 \
+  "cnt v19.16b, v19.16b\n\t"                                                 \
+  "cnt v20.16b, v20.16b\n\t"                                                 \
+  "cnt v21.16b, v21.16b\n\t"                                                 \
+  "cnt v22.16b, v22.16b\n\t"                                                 \
+  "cnt v23.16b, v23.16b\n\t"                                                 \
+  "addp v16.16b, v16.16b, v17.16b\n\t"                                       \
+  "addp v18.16b, v18.16b, v19.16b\n\t"                                       \
+  "addp v20.16b, v20.16b, v21.16b\n\t"                                       \
+  "addp v22.16b, v22.16b, v23.16b\n\t"                                       \
+  "addp v16.16b, v16.16b, v18.16b\n\t"                                       \
+  "addp v20.16b, v20.16b, v22.16b\n\t"                                       \
+  "addp v16.16b, v16.16b, v20.16b\n\t"                                       \
+  "uadalp " ACC ".8h, v16.16b\n\t"
+
 /* Dense layers (1x1 input and kernel: one pixel, one tap per image): 16
  * output channels per pass, 8 words per iteration into four accumulators
  * (the pixel's words are loaded once for both channel blocks), with none of
@@ -667,6 +699,64 @@ static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
   const uint32_t *const x = c->x + (size_t)n * (size_t)wg;
   const ptrdiff_t wstep = (ptrdiff_t)8 * wg;
   int32_t ob = 0;
+  if (c->y_bits) {
+    /* Bits out: 32 channels per pass, one 4-word segment of the input
+     * against 4 channel blocks per iteration (one input load per 4 blocks,
+     * each block's weights read by two post-incremented LD1s), and the
+     * 32 channels' bits out as one word. */
+    static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+    const uint16x8_t bit_weights = vld1q_u16(weights);
+    const int32_t seg = wg / 4 * 4;
+    uint8_t *const yb = c->y_bits + (size_t)n * (size_t)c->out_bytes;
+    for (; ob + 4 <= blocks; ob += 4) {
+      const uint32_t *w0 = c->w8 + ob * wstep, *w1 = w0 + wstep;
+      const uint32_t *w2 = w1 + wstep, *w3 = w2 + wstep;
+      uint16x8_t a0 = vdupq_n_u16(0), a1 = a0, a2 = a0, a3 = a0;
+      if (seg > 0) {
+        /* The loop in inline asm: compiled from C, GCC 12 copies each
+         * weight pointer before its post-incremented loads and bumps it
+         * separately (8 more instructions per 107). */
+        const uint32_t *xp = x;
+        uint8x16_t xq;
+        uint64_t iters = (uint64_t)(seg / 4);
+        __asm__ volatile(
+            "1:\n\t"
+            "// LLVM-MCA-BEGIN dense_32_channels\n\t"
+            "ld1 {%[xq].16b}, [%[xp]], #16\n\t"
+            BNNC_NEON_DENSE_ASM_BLOCK("%[w0]", "%[a0]")
+            BNNC_NEON_DENSE_ASM_BLOCK("%[w1]", "%[a1]")
+            BNNC_NEON_DENSE_ASM_BLOCK("%[w2]", "%[a2]")
+            BNNC_NEON_DENSE_ASM_BLOCK("%[w3]", "%[a3]")
+            "// LLVM-MCA-END dense_32_channels\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "b.ne 1b\n\t"
+            : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3),
+              [xq] "=&w"(xq), [xp] "+r"(xp), [w0] "+r"(w0),
+              [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(iters)
+            :
+            : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "cc",
+              "memory");
+      }
+      if (seg < wg) {
+        a0 = bnnc_neon_pixel_tap(x + seg, w0, wg - seg, a0);
+        a1 = bnnc_neon_pixel_tap(x + seg, w1, wg - seg, a1);
+        a2 = bnnc_neon_pixel_tap(x + seg, w2, wg - seg, a2);
+        a3 = bnnc_neon_pixel_tap(x + seg, w3, wg - seg, a3);
+      }
+      /* Channel masks weighted by bit, summed by ADDP: lane j = byte j. */
+      const uint16x8x4_t pt = vld1q_u16_x4(c->e->pop_threshold + 8 * ob);
+      const uint16x8_t b0 = vandq_u16(vcgeq_u16(a0, pt.val[0]), bit_weights);
+      const uint16x8_t b1 = vandq_u16(vcgeq_u16(a1, pt.val[1]), bit_weights);
+      const uint16x8_t b2 = vandq_u16(vcgeq_u16(a2, pt.val[2]), bit_weights);
+      const uint16x8_t b3 = vandq_u16(vcgeq_u16(a3, pt.val[3]), bit_weights);
+      const uint16x8_t s = vpaddq_u16(vpaddq_u16(b0, b1), vpaddq_u16(b2, b3));
+      const uint8x8_t bytes = vmovn_u16(vpaddq_u16(s, s));
+      uint32_t flip, word;
+      memcpy(&flip, c->e->flip_bits + ob, 4);
+      word = vget_lane_u32(vreinterpret_u32_u8(bytes), 0) ^ flip;
+      memcpy(yb + ob, &word, 4);
+    }
+  }
   for (; ob + 2 <= blocks; ob += 2) {
     const uint32_t *const w0 = c->w8 + ob * wstep, *const w1 = w0 + wstep;
     uint16x8_t a0 = vdupq_n_u16(0), a1 = a0, b0 = a0, b1 = a0;

@@ -227,6 +227,20 @@ TEST(NeonBConv2d, FourPixelBlocksAndRowSegments) {
   checkBConv({1, 128, 4, 7, 9, 3, 3, 1, 1, 1}, 22);
 }
 
+TEST(NeonBConv2d, DenseRandomShapes) {
+  // Dense layers (1x1 map, 1x1 kernel): bits out in passes of 32 channels
+  // (the inline-asm segment loop, then the 1-3 word tail of each channel
+  // block) and the 16/8-channel passes after them; float out. Input
+  // widths below one segment, odd tails, channel counts off 8 and 32.
+  Rng rng(1919);
+  const int32_t channels[] = {1, 31, 64, 100, 127, 128, 129, 300, 1024};
+  int cases = 0;
+  for (int32_t c : channels)
+    for (int i = 0; i < 4; ++i)
+      checkBConv({rng.range(1, 3), c, 1, 1, rng.range(1, 80), 1, 1, 1, 1, 0},
+                 7000 + cases++);
+}
+
 TEST(NeonPack, MatchesPortable) {
   Rng rng(7);
   for (int32_t c : {1, 5, 32, 40, 64, 100})
