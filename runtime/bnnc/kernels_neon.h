@@ -439,16 +439,57 @@ BNNC_NEON_INLINE void bnnc_neon_float_row(const bnnc_neon_bconv_ctx *c,
   vst1q_f32(yo + 4, v[1]);
 }
 
+/* Rows j = 0..7 of the 8x8 bytes at t (row j = channel block j's byte
+ * for pixels 0..7) as columns: pixel p's 8 bytes to y + p * step. */
+BNNC_NEON_INLINE void bnnc_neon_store_t8(const uint8_t *t, uint8_t *y,
+                                         size_t step) {
+  const uint8x8x2_t b01 = vtrn_u8(vld1_u8(t), vld1_u8(t + 8));
+  const uint8x8x2_t b23 = vtrn_u8(vld1_u8(t + 16), vld1_u8(t + 24));
+  const uint8x8x2_t b45 = vtrn_u8(vld1_u8(t + 32), vld1_u8(t + 40));
+  const uint8x8x2_t b67 = vtrn_u8(vld1_u8(t + 48), vld1_u8(t + 56));
+  /* h0: pixels 0 and 4 of blocks 0-3, h1: 2 and 6, h2: 1 and 5, h3: 3, 7. */
+  const uint16x4x2_t h0 = vtrn_u16(vreinterpret_u16_u8(b01.val[0]),
+                                   vreinterpret_u16_u8(b23.val[0]));
+  const uint16x4x2_t h1 = vtrn_u16(vreinterpret_u16_u8(b01.val[1]),
+                                   vreinterpret_u16_u8(b23.val[1]));
+  const uint16x4x2_t h4 = vtrn_u16(vreinterpret_u16_u8(b45.val[0]),
+                                   vreinterpret_u16_u8(b67.val[0]));
+  const uint16x4x2_t h5 = vtrn_u16(vreinterpret_u16_u8(b45.val[1]),
+                                   vreinterpret_u16_u8(b67.val[1]));
+  const uint32x2x2_t p04 = vtrn_u32(vreinterpret_u32_u16(h0.val[0]),
+                                    vreinterpret_u32_u16(h4.val[0]));
+  const uint32x2x2_t p26 = vtrn_u32(vreinterpret_u32_u16(h0.val[1]),
+                                    vreinterpret_u32_u16(h4.val[1]));
+  const uint32x2x2_t p15 = vtrn_u32(vreinterpret_u32_u16(h1.val[0]),
+                                    vreinterpret_u32_u16(h5.val[0]));
+  const uint32x2x2_t p37 = vtrn_u32(vreinterpret_u32_u16(h1.val[1]),
+                                    vreinterpret_u32_u16(h5.val[1]));
+  vst1_u8(y, vreinterpret_u8_u32(p04.val[0]));
+  vst1_u8(y + step, vreinterpret_u8_u32(p15.val[0]));
+  vst1_u8(y + 2 * step, vreinterpret_u8_u32(p26.val[0]));
+  vst1_u8(y + 3 * step, vreinterpret_u8_u32(p37.val[0]));
+  vst1_u8(y + 4 * step, vreinterpret_u8_u32(p04.val[1]));
+  vst1_u8(y + 5 * step, vreinterpret_u8_u32(p15.val[1]));
+  vst1_u8(y + 6 * step, vreinterpret_u8_u32(p26.val[1]));
+  vst1_u8(y + 7 * step, vreinterpret_u8_u32(p37.val[1]));
+}
+
 /* GCC's pre-register-allocation scheduler hoists all 32 EORs of a tap
  * ahead of the CNTs, runs out of the 32 vector registers and spills the
  * accumulators on every tap (~15% more instructions); the block is compiled
  * without it. */
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-schedule-insns")))
+#define BNNC_NEON_BLOCK_ATTR __attribute__((optimize("no-schedule-insns")))
+#else
+#define BNNC_NEON_BLOCK_ATTR
 #endif
-static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n,
-                                         int32_t oy, int32_t ox0, int32_t ky0,
-                                         int32_t ky1) {
+/* `variant` (1, 2 or 4: 1, 2 or 4k words per tap) is a constant in each
+ * caller below, so each variant is compiled on its own: no dispatch inside
+ * the channel-block loop, and its own register allocation. */
+BNNC_NEON_BLOCK_ATTR BNNC_NEON_INLINE void
+bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
+                           int32_t ox0, int32_t ky0, int32_t ky1,
+                           const int32_t variant) {
   const bnnc_bconv2d_params *p = c->p;
   const int32_t wg = c->wg, kw = p->kw, rows = ky1 - ky0, blocks = c->m8 / 8;
   const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
@@ -471,34 +512,71 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
       ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
             : NULL;
   const int32_t m = p->m;
-  for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step, ++yb) {
-    BNNC_NEON_EACH8(BNNC_NEON_ZERO)
-    if (wg == 1)
-      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
-    else if (wg == 2)
-      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W2)
-    else
-      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
+  /* Channel blocks in groups of 8: each block's 8 result bytes (one per
+   * pixel) go to tbuf, then an 8x8 byte transpose writes each pixel's 8
+   * consecutive output bytes (a partial group: byte by byte). Keeping the
+   * stores out of the block loop also keeps its pointers in registers. */
+  uint8_t tbuf[64];
+  for (int32_t g = 0; g < blocks; g += 8) {
+    const int32_t gn = blocks - g < 8 ? blocks - g : 8;
+    for (int32_t j = 0; j < gn; ++j, wob += wblock_step) {
+      const int32_t ob = g + j;
+      BNNC_NEON_EACH8(BNNC_NEON_ZERO)
+      if (variant == 1)
+        BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
+      else if (variant == 2)
+        BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W2)
+      else
+        BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
+      if (ybits) {
+        /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7;
+         * the bits above 7 are dropped by XTN. */
+        const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
+        uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
+        BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
+        BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
+        vst1_u8(tbuf + 8 * j,
+                veor_u8(vmovn_u16(r), vdup_n_u8(flip_bits[ob])));
+      } else {
+        BNNC_NEON_EACH8(BNNC_NEON_FLOAT_ROW)
+      }
+    }
     if (ybits) {
-      /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7; the
-       * bits above 7 are dropped by XTN. */
-      const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
-      uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
-      BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
-      BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
-      const uint8x8_t bytes = veor_u8(vmovn_u16(r), vdup_n_u8(flip_bits[ob]));
-      vst1_lane_u8(yb, bytes, 0);
-      vst1_lane_u8(yb + step, bytes, 1);
-      vst1_lane_u8(yb + 2 * step, bytes, 2);
-      vst1_lane_u8(yb + 3 * step, bytes, 3);
-      vst1_lane_u8(yb + 4 * step, bytes, 4);
-      vst1_lane_u8(yb + 5 * step, bytes, 5);
-      vst1_lane_u8(yb + 6 * step, bytes, 6);
-      vst1_lane_u8(yb + 7 * step, bytes, 7);
-    } else {
-      BNNC_NEON_EACH8(BNNC_NEON_FLOAT_ROW)
+      if (gn == 8)
+        bnnc_neon_store_t8(tbuf, yb + g, step);
+      else
+        for (int32_t j = 0; j < gn; ++j)
+          for (size_t q = 0; q < 8; ++q)
+            yb[q * step + (size_t)(g + j)] = tbuf[8 * j + (int32_t)q];
     }
   }
+}
+
+BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w1(
+    const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
+    int32_t ky0, int32_t ky1) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 1);
+}
+BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w2(
+    const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
+    int32_t ky0, int32_t ky1) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 2);
+}
+BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w4(
+    const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
+    int32_t ky0, int32_t ky1) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 4);
+}
+/* 8 pixels ox0..ox0+7 of row oy x every channel block. */
+static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n,
+                                         int32_t oy, int32_t ox0, int32_t ky0,
+                                         int32_t ky1) {
+  if (c->wg == 1)
+    bnnc_neon_bconv_block_w1(c, n, oy, ox0, ky0, ky1);
+  else if (c->wg == 2)
+    bnnc_neon_bconv_block_w2(c, n, oy, ox0, ky0, ky1);
+  else
+    bnnc_neon_bconv_block_w4(c, n, oy, ox0, ky0, ky1);
 }
 
 /* 4 pixels ox0..ox0+3 of row oy (full kw window) x 8 channels, wg = 4k
@@ -550,9 +628,7 @@ BNNC_NEON_INLINE void bnnc_neon_float_pair4(const bnnc_neon_bconv_ctx *c,
     vst1q_f32(y + (size_t)(o0 + 1) * plane, v[1]);
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block */
-#endif
+BNNC_NEON_BLOCK_ATTR /* see bnnc_neon_bconv_block_impl */
 static inline void bnnc_neon_bconv_block4(const bnnc_neon_bconv_ctx *c,
                                           int32_t n, int32_t oy, int32_t ox0,
                                           int32_t ky0, int32_t ky1) {
@@ -692,7 +768,7 @@ BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t 
  * (the pixel's words are loaded once for both channel blocks), with none of
  * the tap and border bookkeeping of the pixel path. */
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block */
+__attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block_impl */
 #endif
 static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
   const int32_t wg = c->wg, blocks = c->m8 / 8, full = wg / 8 * 8;

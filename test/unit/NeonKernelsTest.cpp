@@ -227,6 +227,29 @@ TEST(NeonBConv2d, FourPixelBlocksAndRowSegments) {
   checkBConv({1, 128, 4, 7, 9, 3, 3, 1, 1, 1}, 22);
 }
 
+TEST(NeonBConv2d, ChannelGroupsOfEightBlocks) {
+  // 57+ output channels: the 8x8 blocks' bytes leave through the 8x8 byte
+  // transpose per group of 8 channel blocks, a partial last group byte by
+  // byte; 1, 2 and 4k words per tap (each block variant), paddings,
+  // strides, dilations.
+  Rng rng(8);
+  int cases = 0;
+  for (int32_t c : {20, 64, 128, 200})
+    for (int32_t m : {64, 72, 100, 130}) {
+      BConvCase t;
+      t.n = 1;
+      t.c = c;
+      t.kh = t.kw = rng.range(0, 1) * 2 + 1; // 1, 3
+      t.stride = rng.range(0, 3) == 0 ? 2 : 1;
+      t.dilation = rng.range(0, 3) == 0 ? 2 : 1;
+      t.pad = rng.range(0, t.kh / 2);
+      t.h = (t.kh - 1) * t.dilation + rng.range(1, 3);
+      t.w = rng.range(18, 34);
+      t.m = m;
+      checkBConv(t, 9000 + cases++);
+    }
+}
+
 TEST(NeonBConv2d, DenseRandomShapes) {
   // Dense layers (1x1 map, 1x1 kernel): bits out in passes of 32 channels
   // (the inline-asm segment loop, then the 1-3 word tail of each channel
