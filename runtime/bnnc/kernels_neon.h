@@ -357,6 +357,78 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
                                   vcntq_u8(veorq_u8(xs.val[3], wo)))));        \
   }
 
+/* The same tap in inline asm (GCC 12 spends 3 address additions and 3
+ * compare-and-branches of loop control per 3 taps on the C version): the 8
+ * pixels' words by one LD1 post-incremented by the tap stride (XK moves to
+ * the next tap), the 8 channels' words by two LD4R post-incremented past
+ * the tap (WK moves to the next tap: a kernel row's taps are consecutive in
+ * the o8 layout). Channels are interleaved in pairs (temporaries v28-v31
+ * and t0-t3) so that each one's EOR -> CNT -> ADDP -> UADALP chain
+ * overlaps another's. */
+#define BNNC_NEON_W2_PAIR(WO, WP, AO, AP)                                      \
+  "eor v28.16b, v16.16b, " WO ".16b\n\t"                                       \
+  "eor %[t0].16b, v16.16b, " WP ".16b\n\t"                                     \
+  "eor v29.16b, v17.16b, " WO ".16b\n\t"                                       \
+  "eor %[t1].16b, v17.16b, " WP ".16b\n\t"                                     \
+  "eor v30.16b, v18.16b, " WO ".16b\n\t"                                       \
+  "eor %[t2].16b, v18.16b, " WP ".16b\n\t"                                     \
+  "eor v31.16b, v19.16b, " WO ".16b\n\t"                                       \
+  "eor %[t3].16b, v19.16b, " WP ".16b\n\t"                                     \
+  "cnt v28.16b, v28.16b\n\t"                                                   \
+  "cnt %[t0].16b, %[t0].16b\n\t"                                               \
+  "cnt v29.16b, v29.16b\n\t"                                                   \
+  "cnt %[t1].16b, %[t1].16b\n\t"                                               \
+  "cnt v30.16b, v30.16b\n\t"                                                   \
+  "cnt %[t2].16b, %[t2].16b\n\t"                                               \
+  "cnt v31.16b, v31.16b\n\t"                                                   \
+  "cnt %[t3].16b, %[t3].16b\n\t"                                               \
+  "addp v28.16b, v28.16b, v29.16b\n\t"                                         \
+  "addp %[t0].16b, %[t0].16b, %[t1].16b\n\t"                                   \
+  "addp v30.16b, v30.16b, v31.16b\n\t"                                         \
+  "addp %[t2].16b, %[t2].16b, %[t3].16b\n\t"                                   \
+  "addp v28.16b, v28.16b, v30.16b\n\t"                                         \
+  "addp %[t0].16b, %[t0].16b, %[t2].16b\n\t"                                   \
+  "uadalp " AO ".8h, v28.16b\n\t"                                              \
+  "uadalp " AP ".8h, %[t0].16b\n\t"
+#define BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk)                                     \
+  do {                                                                         \
+    uint8x16_t t0_, t1_, t2_, t3_;                                             \
+    __asm__ volatile(                                                          \
+        "ld1 {v16.16b-v19.16b}, [%[x]], %[xs]\n\t"                             \
+        "ld4r {v20.2d-v23.2d}, [%[w]], #32\n\t"                                \
+        "ld4r {v24.2d-v27.2d}, [%[w]], #32\n\t"                                \
+        BNNC_NEON_W2_PAIR("v20", "v21", "%[a0]", "%[a1]")                      \
+        BNNC_NEON_W2_PAIR("v22", "v23", "%[a2]", "%[a3]")                      \
+        BNNC_NEON_W2_PAIR("v24", "v25", "%[a4]", "%[a5]")                      \
+        BNNC_NEON_W2_PAIR("v26", "v27", "%[a6]", "%[a7]")                      \
+        : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3),          \
+          [a4] "+w"(a4), [a5] "+w"(a5), [a6] "+w"(a6), [a7] "+w"(a7),          \
+          [t0] "=&w"(t0_), [t1] "=&w"(t1_), [t2] "=&w"(t2_), [t3] "=&w"(t3_),  \
+          [x] "+r"(xk), [w] "+r"(wk)                                           \
+        : [xs] "r"(dstride_bytes)                                              \
+        : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",       \
+          "v25", "v26", "v27", "v28", "v29", "v30", "v31", "memory");          \
+  } while (0)
+
+/* Every tap of rows ky0..ky1-1 by the asm tap (2 words per tap). */
+#define BNNC_NEON_BLOCK_TAPS_W2_ASM                                            \
+  {                                                                            \
+    const uint32_t *xt = xrow, *wk = wob;                                      \
+    const int64_t dstride_bytes = (int64_t)dstride * 4;                        \
+    for (int32_t r = rows; r > 0; --r, xt += xrow_step) {                      \
+      const uint32_t *xk = xt;                                                 \
+      if (kw == 3) {                                                           \
+        BNNC_NEON_MCA("BEGIN BNNC_NEON_BLOCK_TAP_W2");                         \
+        BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                    \
+        BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                    \
+        BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                    \
+        BNNC_NEON_MCA("END BNNC_NEON_BLOCK_TAP_W2");                           \
+      } else                                                                   \
+        for (int32_t kx = 0; kx < kw; ++kx)                                    \
+          BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                  \
+    }                                                                          \
+  }
+
 /* One 4-word segment of a tap: one register per pixel (pixel p at
  * xt + p * pstride), one per channel. */
 #define BNNC_NEON_BLOCK_SEG_W4(xt, pstride, wt)                                \
@@ -525,7 +597,7 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
       if (variant == 1)
         BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
       else if (variant == 2)
-        BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W2)
+        BNNC_NEON_BLOCK_TAPS_W2_ASM
       else
         BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
       if (ybits) {
