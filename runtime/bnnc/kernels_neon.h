@@ -550,6 +550,28 @@ BNNC_NEON_INLINE void bnnc_neon_store_t8(const uint8_t *t, uint8_t *y,
  * ahead of the CNTs, runs out of the 32 vector registers and spills the
  * accumulators on every tap (~15% more instructions); the block is compiled
  * without it. */
+/* An 8x8 block whose pixels include border ones (taps outside the map),
+ * 1-2 words per tap, stride 1, even c: it reads a copy of its input rows
+ * with zero words outside the map, so a lane's outside taps add
+ * pop(w) per channel instead of nothing. After the taps each such lane
+ * gets D/2 - sum of those pop(w), D = its outside taps x c bits (even):
+ * then K_full - 2 acc = K_valid - 2 pop_valid, the valid dot product, and
+ * the full window's thresholds and float epilogue apply unchanged. */
+typedef struct {
+  const uint32_t *x;        /* the block's rows, zero words outside the map */
+  ptrdiff_t row_step;       /* words between them */
+  const uint16_t *tap_pop;  /* (ceil(m/8), kh, kw, 8): pop(w) per channel */
+  int32_t lanes;            /* pixels with outside taps */
+  int32_t lane[8];          /* which */
+  uint32_t kx_mask[8];      /* their outside kernel columns */
+  uint16_t half_d[8];       /* their D / 2 */
+} bnnc_neon_edge;
+
+/* Channel lane o of corr (the correction of one pixel lane) added to that
+ * pixel's lane of accumulator o. */
+#define BNNC_NEON_EDGE_FIX(o)                                                  \
+  a##o = vaddq_u16(a##o, vandq_u16(vdupq_laneq_u16(corr, o), lmask));
+
 #if defined(__GNUC__) && !defined(__clang__)
 #define BNNC_NEON_BLOCK_ATTR __attribute__((optimize("no-schedule-insns")))
 #else
@@ -561,7 +583,7 @@ BNNC_NEON_INLINE void bnnc_neon_store_t8(const uint8_t *t, uint8_t *y,
 BNNC_NEON_BLOCK_ATTR BNNC_NEON_INLINE void
 bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
                            int32_t ox0, int32_t ky0, int32_t ky1,
-                           const int32_t variant) {
+                           const int32_t variant, const bnnc_neon_edge *edge) {
   const bnnc_bconv2d_params *p = c->p;
   const int32_t wg = c->wg, kw = p->kw, rows = ky1 - ky0, blocks = c->m8 / 8;
   const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
@@ -570,11 +592,13 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
   const int32_t iy = oy * p->stride_h - p->pad_top + ky0 * p->dilation_h;
   const ptrdiff_t pstride = (ptrdiff_t)p->stride_w * wg;
   const ptrdiff_t dstride = (ptrdiff_t)p->dilation_w * wg;
-  const ptrdiff_t xrow_step = (ptrdiff_t)p->dilation_h * p->w * wg;
+  const ptrdiff_t xrow_step =
+      edge ? edge->row_step : (ptrdiff_t)p->dilation_h * p->w * wg;
   const ptrdiff_t wrow_step = (ptrdiff_t)kw * tap_words;
   const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
   const uint32_t *const xrow =
-      c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) * (size_t)wg;
+      edge ? edge->x
+           : c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) * (size_t)wg;
   const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
   const int32_t full_k = p->kh * kw * p->c;
   const uint8_t *flip_bits = c->e->flip_bits;
@@ -584,6 +608,11 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
       ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
             : NULL;
   const int32_t m = p->m;
+  static const uint16_t lane_masks[8][8] = {
+      {0xffff, 0, 0, 0, 0, 0, 0, 0}, {0, 0xffff, 0, 0, 0, 0, 0, 0},
+      {0, 0, 0xffff, 0, 0, 0, 0, 0}, {0, 0, 0, 0xffff, 0, 0, 0, 0},
+      {0, 0, 0, 0, 0xffff, 0, 0, 0}, {0, 0, 0, 0, 0, 0xffff, 0, 0},
+      {0, 0, 0, 0, 0, 0, 0xffff, 0}, {0, 0, 0, 0, 0, 0, 0, 0xffff}};
   /* Channel blocks in groups of 8: each block's 8 result bytes (one per
    * pixel) go to tbuf, then an 8x8 byte transpose writes each pixel's 8
    * consecutive output bytes (a partial group: byte by byte). Keeping the
@@ -600,6 +629,18 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
         BNNC_NEON_BLOCK_TAPS_W2_ASM
       else
         BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
+      if (variant != 4 && edge)
+        for (int32_t l = 0; l < edge->lanes; ++l) {
+          const uint16_t *tp = edge->tap_pop + (size_t)ob * (size_t)(p->kh * kw) * 8;
+          uint16x8_t pop = vdupq_n_u16(0);
+          for (int32_t ky = ky0; ky < ky1; ++ky)
+            for (int32_t kx = 0; kx < kw; ++kx)
+              if (edge->kx_mask[l] >> kx & 1)
+                pop = vaddq_u16(pop, vld1q_u16(tp + (size_t)(ky * kw + kx) * 8));
+          const uint16x8_t corr = vsubq_u16(vdupq_n_u16(edge->half_d[l]), pop);
+          const uint16x8_t lmask = vld1q_u16(lane_masks[edge->lane[l]]);
+          BNNC_NEON_EACH8(BNNC_NEON_EDGE_FIX)
+        }
       if (ybits) {
         /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7;
          * the bits above 7 are dropped by XTN. */
@@ -626,29 +667,96 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
 
 BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w1(
     const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
-    int32_t ky0, int32_t ky1) {
-  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 1);
+    int32_t ky0, int32_t ky1, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 1, edge);
 }
 BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w2(
     const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
-    int32_t ky0, int32_t ky1) {
-  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 2);
+    int32_t ky0, int32_t ky1, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 2, edge);
 }
 BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w4(
     const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
-    int32_t ky0, int32_t ky1) {
-  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 4);
+    int32_t ky0, int32_t ky1, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 4, edge);
 }
-/* 8 pixels ox0..ox0+7 of row oy x every channel block. */
+/* 8 pixels ox0..ox0+7 of row oy x every channel block; edge: see
+ * bnnc_neon_edge (NULL: every pixel's window inside the map). */
+static inline void bnnc_neon_bconv_block_edge(const bnnc_neon_bconv_ctx *c,
+                                              int32_t n, int32_t oy, int32_t ox0,
+                                              int32_t ky0, int32_t ky1,
+                                              const bnnc_neon_edge *edge) {
+  if (c->wg == 1)
+    bnnc_neon_bconv_block_w1(c, n, oy, ox0, ky0, ky1, edge);
+  else if (c->wg == 2)
+    bnnc_neon_bconv_block_w2(c, n, oy, ox0, ky0, ky1, edge);
+  else
+    bnnc_neon_bconv_block_w4(c, n, oy, ox0, ky0, ky1, edge);
+}
 static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n,
                                          int32_t oy, int32_t ox0, int32_t ky0,
                                          int32_t ky1) {
-  if (c->wg == 1)
-    bnnc_neon_bconv_block_w1(c, n, oy, ox0, ky0, ky1);
-  else if (c->wg == 2)
-    bnnc_neon_bconv_block_w2(c, n, oy, ox0, ky0, ky1);
-  else
-    bnnc_neon_bconv_block_w4(c, n, oy, ox0, ky0, ky1);
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, NULL);
+}
+
+/* Border 8x8 blocks: the popcounts of every tap's weights, and the block
+ * at ox0 of row oy (rows ky0..ky1-1) with its input copied into buf
+ * (zero words outside the map). */
+#define BNNC_NEON_EDGE_MAX_TAPS 512  /* ceil(m/8) kh kw: 8 KB of tap_pop */
+#define BNNC_NEON_EDGE_MAX_WORDS 1024 /* rows x (8 + kw - 1) x wg */
+static inline void bnnc_neon_edge_tap_pops(const bnnc_neon_bconv_ctx *c,
+                                           uint16_t *tap_pop) {
+  static const uint32_t zeros[2] = {0, 0};
+  const int32_t taps = c->m8 / 8 * c->p->kh * c->p->kw;
+  for (int32_t t = 0; t < taps; ++t)
+    vst1q_u16(tap_pop + (size_t)t * 8,
+              bnnc_neon_pixel_tap(zeros, c->w8 + (ptrdiff_t)t * 8 * c->wg, c->wg,
+                                  vdupq_n_u16(0)));
+}
+static inline void bnnc_neon_bconv_edge_block(const bnnc_neon_bconv_ctx *c,
+                                              int32_t n, int32_t oy, int32_t ox0,
+                                              int32_t ky0, int32_t ky1,
+                                              int32_t lo, int32_t hi,
+                                              const uint16_t *tap_pop,
+                                              uint32_t *buf) {
+  const bnnc_bconv2d_params *p = c->p;
+  const int32_t wg = c->wg, rows = ky1 - ky0;
+  const int32_t span = 8 + (p->kw - 1) * p->dilation_w;
+  const int32_t ix0 = ox0 - p->pad_left;
+  bnnc_neon_edge e;
+  e.x = buf;
+  e.row_step = (ptrdiff_t)span * wg;
+  e.tap_pop = tap_pop;
+  e.lanes = 0;
+  for (int32_t q = 0; q < 8; ++q) {
+    if (ox0 + q >= lo && ox0 + q < hi)
+      continue;
+    uint32_t mask = 0;
+    int32_t outside = 0;
+    for (int32_t kx = 0; kx < p->kw; ++kx) {
+      const int32_t ix = ix0 + q + kx * p->dilation_w;
+      if (ix < 0 || ix >= p->w) {
+        mask |= 1u << kx;
+        ++outside;
+      }
+    }
+    e.lane[e.lanes] = q;
+    e.kx_mask[e.lanes] = mask;
+    e.half_d[e.lanes] = (uint16_t)(rows * outside * p->c / 2);
+    ++e.lanes;
+  }
+  for (int32_t r = 0; r < rows; ++r) {
+    const int32_t iy = oy * p->stride_h - p->pad_top + (ky0 + r) * p->dilation_h;
+    uint32_t *row = buf + (ptrdiff_t)r * e.row_step;
+    const int32_t a = ix0 < 0 ? -ix0 : 0;
+    const int32_t b = ix0 + span > p->w ? p->w - ix0 : span;
+    memset(row, 0, (size_t)span * (size_t)wg * 4);
+    if (b > a)
+      memcpy(row + (ptrdiff_t)a * wg,
+             c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix0 + a) * (size_t)wg,
+             (size_t)(b - a) * (size_t)wg * 4);
+  }
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, &e);
 }
 
 /* 4 pixels ox0..ox0+3 of row oy (full kw window) x 8 channels, wg = 4k
@@ -956,6 +1064,16 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
     }
     return;
   }
+  /* Border pixels in 8x8 blocks (bnnc_neon_edge) where the block loads
+   * 8 neighbouring pixels and D / 2 is whole. */
+  uint16_t tap_pop[BNNC_NEON_EDGE_MAX_TAPS * 8];
+  uint32_t edge_buf[BNNC_NEON_EDGE_MAX_WORDS];
+  const int edges =
+      c->wg <= 2 && p->stride_w == 1 && p->c % 2 == 0 && p->ow >= 8 &&
+      p->kw <= 16 && c->m8 / 8 * p->kh * p->kw <= BNNC_NEON_EDGE_MAX_TAPS &&
+      p->kh * (8 + (p->kw - 1) * p->dilation_w) * c->wg <= BNNC_NEON_EDGE_MAX_WORDS;
+  if (edges)
+    bnnc_neon_edge_tap_pops(c, tap_pop);
   for (int32_t n = 0; n < p->n; ++n)
     for (int32_t oy = 0; oy < p->oh; ++oy) {
       int32_t ky0, ky1, ox = 0;
@@ -978,6 +1096,24 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
         if (hi - ox >= 3) {
           bnnc_neon_bconv_block4(c, n, oy, hi - 4, ky0, ky1);
           ox = hi;
+        }
+      } else if (edges) {
+        /* Blocks over the whole row, border ones included; the last one
+         * overlaps the previous when 3+ pixels are left. */
+        for (; ox + 8 <= p->ow; ox += 8)
+          if (ox >= lo && ox + 8 <= hi)
+            bnnc_neon_bconv_block(c, n, oy, ox, ky0, ky1);
+          else
+            bnnc_neon_bconv_edge_block(c, n, oy, ox, ky0, ky1, lo, hi, tap_pop,
+                                       edge_buf);
+        if (p->ow - ox >= 3) {
+          const int32_t last = p->ow - 8;
+          if (last >= lo && last + 8 <= hi)
+            bnnc_neon_bconv_block(c, n, oy, last, ky0, ky1);
+          else
+            bnnc_neon_bconv_edge_block(c, n, oy, last, ky0, ky1, lo, hi,
+                                       tap_pop, edge_buf);
+          ox = p->ow;
         }
       } else if (blocks && hi - lo >= 8) {
         for (; ox < lo; ++ox)
