@@ -487,7 +487,7 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
   for (int32_t u = 0; u < wg; u += 4)                                          \
   BNNC_NEON_BLOCK_SEG_W4((xt) + u, pstride, (wt) + 8 * u)
 
-#define BNNC_NEON_ZERO(o) uint16x8_t a##o = vdupq_n_u16(0);
+#define BNNC_NEON_INIT(o) uint16x8_t a##o = vdupq_laneq_u16(init, o);
 /* Channel o's compare mask inserted at bit o (SLI keeps bits 0..o-1). */
 #define BNNC_NEON_BIT(o)                                                       \
   r = vsliq_n_u16(r, vcgeq_u16(a##o, vdupq_laneq_u16(pt, o)), o);
@@ -608,6 +608,7 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
       ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
             : NULL;
   const int32_t m = p->m;
+  const int top_bit = ybits != NULL && full_k < 32767;
   static const uint16_t lane_masks[8][8] = {
       {0xffff, 0, 0, 0, 0, 0, 0, 0}, {0, 0xffff, 0, 0, 0, 0, 0, 0},
       {0, 0, 0xffff, 0, 0, 0, 0, 0}, {0, 0, 0, 0xffff, 0, 0, 0, 0},
@@ -622,7 +623,16 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
     const int32_t gn = blocks - g < 8 ? blocks - g : 8;
     for (int32_t j = 0; j < gn; ++j, wob += wblock_step) {
       const int32_t ob = g + j;
-      BNNC_NEON_EACH8(BNNC_NEON_ZERO)
+      /* Bits out with K < 32767: accumulator o starts at 32768 - t_o
+       * (t_o = channel o's popcount threshold, at most K + 1: the same
+       * bits), so its top bit ends up = (pop >= t_o); SRI then gathers the
+       * 8 top bits without any compare. Else it starts at 0. */
+      uint16x8_t init = vdupq_n_u16(0);
+      if (top_bit)
+        init = vsubq_u16(vdupq_n_u16(32768),
+                         vminq_u16(bnnc_neon_thresholds(c->e, ob, k, full_k),
+                                   vdupq_n_u16((uint16_t)(k + 1))));
+      BNNC_NEON_EACH8(BNNC_NEON_INIT)
       if (variant == 1)
         BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
       else if (variant == 2)
@@ -641,7 +651,18 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
           const uint16x8_t lmask = vld1q_u16(lane_masks[edge->lane[l]]);
           BNNC_NEON_EACH8(BNNC_NEON_EDGE_FIX)
         }
-      if (ybits) {
+      if (top_bit) {
+        /* Bits 15..8 of lane p = channels 7..0 of pixel p. */
+        uint16x8_t r = vsriq_n_u16(a7, a6, 1);
+        r = vsriq_n_u16(r, a5, 2);
+        r = vsriq_n_u16(r, a4, 3);
+        r = vsriq_n_u16(r, a3, 4);
+        r = vsriq_n_u16(r, a2, 5);
+        r = vsriq_n_u16(r, a1, 6);
+        r = vsriq_n_u16(r, a0, 7);
+        vst1_u8(tbuf + 8 * j,
+                veor_u8(vshrn_n_u16(r, 8), vdup_n_u8(flip_bits[ob])));
+      } else if (ybits) {
         /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7;
          * the bits above 7 are dropped by XTN. */
         const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
