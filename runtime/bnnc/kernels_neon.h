@@ -563,8 +563,9 @@ typedef struct {
   const uint16_t *tap_pop;  /* (ceil(m/8), kh, kw, 8): pop(w) per channel */
   int32_t lanes;            /* pixels with outside taps */
   int32_t lane[8];          /* which */
-  uint32_t kx_mask[8];      /* their outside kernel columns */
   uint16_t half_d[8];       /* their D / 2 */
+  int32_t first[9];         /* lane l's outside taps: tap[first[l]..first[l+1]) */
+  int32_t tap[64];          /* (ky * kw + kx) * 8: offsets in a block's tap_pop */
 } bnnc_neon_edge;
 
 /* Channel lane o of corr (the correction of one pixel lane) added to that
@@ -643,10 +644,8 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
         for (int32_t l = 0; l < edge->lanes; ++l) {
           const uint16_t *tp = edge->tap_pop + (size_t)ob * (size_t)(p->kh * kw) * 8;
           uint16x8_t pop = vdupq_n_u16(0);
-          for (int32_t ky = ky0; ky < ky1; ++ky)
-            for (int32_t kx = 0; kx < kw; ++kx)
-              if (edge->kx_mask[l] >> kx & 1)
-                pop = vaddq_u16(pop, vld1q_u16(tp + (size_t)(ky * kw + kx) * 8));
+          for (int32_t t = edge->first[l]; t < edge->first[l + 1]; ++t)
+            pop = vaddq_u16(pop, vld1q_u16(tp + edge->tap[t]));
           const uint16x8_t corr = vsubq_u16(vdupq_n_u16(edge->half_d[l]), pop);
           const uint16x8_t lmask = vld1q_u16(lane_masks[edge->lane[l]]);
           BNNC_NEON_EACH8(BNNC_NEON_EDGE_FIX)
@@ -749,22 +748,28 @@ static inline void bnnc_neon_bconv_edge_block(const bnnc_neon_bconv_ctx *c,
   e.row_step = (ptrdiff_t)span * wg;
   e.tap_pop = tap_pop;
   e.lanes = 0;
+  e.first[0] = 0;
   for (int32_t q = 0; q < 8; ++q) {
     if (ox0 + q >= lo && ox0 + q < hi)
       continue;
-    uint32_t mask = 0;
-    int32_t outside = 0;
+    int32_t outside = 0, t = e.first[e.lanes];
     for (int32_t kx = 0; kx < p->kw; ++kx) {
       const int32_t ix = ix0 + q + kx * p->dilation_w;
-      if (ix < 0 || ix >= p->w) {
-        mask |= 1u << kx;
-        ++outside;
+      if (ix >= 0 && ix < p->w)
+        continue;
+      ++outside;
+      for (int32_t ky = ky0; ky < ky1; ++ky) {
+        if (t == 64) { /* too many outside taps: single pixels */
+          for (int32_t x = ox0; x < ox0 + 8; ++x)
+            bnnc_neon_bconv_pixel(c, n, oy, x, ky0, ky1);
+          return;
+        }
+        e.tap[t++] = (ky * p->kw + kx) * 8;
       }
     }
     e.lane[e.lanes] = q;
-    e.kx_mask[e.lanes] = mask;
     e.half_d[e.lanes] = (uint16_t)(rows * outside * p->c / 2);
-    ++e.lanes;
+    e.first[++e.lanes] = t;
   }
   for (int32_t r = 0; r < rows; ++r) {
     const int32_t iy = oy * p->stride_h - p->pad_top + (ky0 + r) * p->dilation_h;

@@ -275,6 +275,9 @@ TEST(NeonBConv2d, BorderBlocks) {
       t.m = rng.range(1, 70);
       checkBConv(t, 11000 + cases++);
     }
+  // A 7x7 kernel padded by 3 on an 8-wide map: 84 outside taps in one
+  // block, more than bnnc_neon_edge lists (its pixels run one by one).
+  checkBConv({1, 16, 9, 8, 20, 7, 7, 1, 1, 3}, 11999);
 }
 
 TEST(NeonBConv2d, DenseRandomShapes) {
