@@ -410,23 +410,51 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
           "v25", "v26", "v27", "v28", "v29", "v30", "v31", "memory");          \
   } while (0)
 
-/* Every tap of rows ky0..ky1-1 by the asm tap (2 words per tap). */
+/* The three taps of a 3-wide kernel row; after them XK moves on by
+ * ROWADJ bytes (to the next row's first tap). */
+#define BNNC_NEON_W2_ASM_TAP_TEXT                                              \
+  "ld1 {v16.16b-v19.16b}, [%[x]], %[xs]\n\t"                                   \
+  "ld4r {v20.2d-v23.2d}, [%[w]], #32\n\t"                                      \
+  "ld4r {v24.2d-v27.2d}, [%[w]], #32\n\t"                                      \
+  BNNC_NEON_W2_PAIR("v20", "v21", "%[a0]", "%[a1]")                            \
+  BNNC_NEON_W2_PAIR("v22", "v23", "%[a2]", "%[a3]")                            \
+  BNNC_NEON_W2_PAIR("v24", "v25", "%[a4]", "%[a5]")                            \
+  BNNC_NEON_W2_PAIR("v26", "v27", "%[a6]", "%[a7]")
+
+/* Every tap of rows ky0..ky1-1 by the asm tap (2 words per tap); 3-wide
+ * rows as one asm loop over the rows (3 instructions of loop control per
+ * row of 297). */
 #define BNNC_NEON_BLOCK_TAPS_W2_ASM                                            \
   {                                                                            \
-    const uint32_t *xt = xrow, *wk = wob;                                      \
+    const uint32_t *xk = xrow, *wk = wob;                                      \
     const int64_t dstride_bytes = (int64_t)dstride * 4;                        \
-    for (int32_t r = rows; r > 0; --r, xt += xrow_step) {                      \
-      const uint32_t *xk = xt;                                                 \
-      if (kw == 3) {                                                           \
-        BNNC_NEON_MCA("BEGIN BNNC_NEON_BLOCK_TAP_W2");                         \
-        BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                    \
-        BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                    \
-        BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                    \
-        BNNC_NEON_MCA("END BNNC_NEON_BLOCK_TAP_W2");                           \
-      } else                                                                   \
+    if (kw == 3 && rows > 0) {                                                \
+      const int64_t rowadj = ((int64_t)xrow_step - 3 * (int64_t)dstride) * 4;  \
+      uint64_t r = (uint64_t)rows;                                             \
+      uint8x16_t t0_, t1_, t2_, t3_;                                           \
+      __asm__ volatile(                                                        \
+          "1:\n\t"                                                             \
+          "// LLVM-MCA-BEGIN BNNC_NEON_BLOCK_TAP_W2\n\t"                       \
+          BNNC_NEON_W2_ASM_TAP_TEXT BNNC_NEON_W2_ASM_TAP_TEXT                  \
+          BNNC_NEON_W2_ASM_TAP_TEXT                                            \
+          "// LLVM-MCA-END BNNC_NEON_BLOCK_TAP_W2\n\t"                         \
+          "add %[x], %[x], %[ra]\n\t"                                          \
+          "subs %[r], %[r], #1\n\t"                                            \
+          "b.ne 1b\n\t"                                                        \
+          : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3),        \
+            [a4] "+w"(a4), [a5] "+w"(a5), [a6] "+w"(a6), [a7] "+w"(a7),        \
+            [t0] "=&w"(t0_), [t1] "=&w"(t1_), [t2] "=&w"(t2_),                 \
+            [t3] "=&w"(t3_), [x] "+r"(xk), [w] "+r"(wk), [r] "+r"(r)           \
+          : [xs] "r"(dstride_bytes), [ra] "r"(rowadj)                          \
+          : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",     \
+            "v25", "v26", "v27", "v28", "v29", "v30", "v31", "cc", "memory");  \
+    } else                                                                     \
+      for (int32_t r = rows; r > 0; --r) {                                     \
+        const uint32_t *xr = xk;                                               \
         for (int32_t kx = 0; kx < kw; ++kx)                                    \
-          BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk);                                  \
-    }                                                                          \
+          BNNC_NEON_BLOCK_TAP_W2_ASM(xr, wk);                                  \
+        xk += xrow_step;                                                       \
+      }                                                                        \
   }
 
 /* One 4-word segment of a tap: one register per pixel (pixel p at
