@@ -611,13 +611,12 @@ typedef struct {
  * the channel-block loop, and its own register allocation. */
 BNNC_NEON_BLOCK_ATTR BNNC_NEON_INLINE void
 bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
-                           int32_t ox0, int32_t ky0, int32_t ky1,
+                           int32_t ox0, int32_t ky0, int32_t ky1, int32_t nb,
                            const int32_t variant, const bnnc_neon_edge *edge) {
   const bnnc_bconv2d_params *p = c->p;
   const int32_t wg = c->wg, kw = p->kw, rows = ky1 - ky0, blocks = c->m8 / 8;
   const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
   const int32_t k = rows * kw * p->c;
-  const int32_t ix = ox0 * p->stride_w - p->pad_left;
   const int32_t iy = oy * p->stride_h - p->pad_top + ky0 * p->dilation_h;
   const ptrdiff_t pstride = (ptrdiff_t)p->stride_w * wg;
   const ptrdiff_t dstride = (ptrdiff_t)p->dilation_w * wg;
@@ -625,17 +624,13 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
       edge ? edge->row_step : (ptrdiff_t)p->dilation_h * p->w * wg;
   const ptrdiff_t wrow_step = (ptrdiff_t)kw * tap_words;
   const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
-  const uint32_t *const xrow =
-      edge ? edge->x
-           : c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) * (size_t)wg;
-  const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
   const int32_t full_k = p->kh * kw * p->c;
   const uint8_t *flip_bits = c->e->flip_bits;
+  /* The full window's table, else thresholds derived for K = k. */
+  const uint16_t *const pop_table = k == full_k ? c->e->pop_threshold : NULL;
+  const int32_t *const thresholds = c->e->threshold;
   const size_t step = (size_t)c->out_bytes;
   uint8_t *const ybits = c->y_bits;
-  uint8_t *yb =
-      ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
-            : NULL;
   const int32_t m = p->m;
   const int top_bit = ybits != NULL && full_k < 32767;
   static const uint16_t lane_masks[8][8] = {
@@ -643,108 +638,132 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
       {0, 0, 0xffff, 0, 0, 0, 0, 0}, {0, 0, 0, 0xffff, 0, 0, 0, 0},
       {0, 0, 0, 0, 0xffff, 0, 0, 0}, {0, 0, 0, 0, 0, 0xffff, 0, 0},
       {0, 0, 0, 0, 0, 0, 0xffff, 0}, {0, 0, 0, 0, 0, 0, 0, 0xffff}};
-  /* Channel blocks in groups of 8: each block's 8 result bytes (one per
-   * pixel) go to tbuf, then an 8x8 byte transpose writes each pixel's 8
-   * consecutive output bytes (a partial group: byte by byte). Keeping the
-   * stores out of the block loop also keeps its pointers in registers. */
-  uint8_t tbuf[64];
-  for (int32_t g = 0; g < blocks; g += 8) {
-    const int32_t gn = blocks - g < 8 ? blocks - g : 8;
-    for (int32_t j = 0; j < gn; ++j, wob += wblock_step) {
-      const int32_t ob = g + j;
-      /* Bits out with K < 32767: accumulator o starts at 32768 - t_o
-       * (t_o = channel o's popcount threshold, at most K + 1: the same
-       * bits), so its top bit ends up = (pop >= t_o); SRI then gathers the
-       * 8 top bits without any compare. Else it starts at 0. */
-      uint16x8_t init = vdupq_n_u16(0);
-      if (top_bit)
-        init = vsubq_u16(vdupq_n_u16(32768),
-                         vminq_u16(bnnc_neon_thresholds(c->e, ob, k, full_k),
-                                   vdupq_n_u16((uint16_t)(k + 1))));
-      BNNC_NEON_EACH8(BNNC_NEON_INIT)
-      if (variant == 1)
-        BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
-      else if (variant == 2)
-        BNNC_NEON_BLOCK_TAPS_W2_ASM
-      else
-        BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
-      if (variant != 4 && edge)
-        for (int32_t l = 0; l < edge->lanes; ++l) {
-          const uint16_t *tp = edge->tap_pop + (size_t)ob * (size_t)(p->kh * kw) * 8;
-          uint16x8_t pop = vdupq_n_u16(0);
-          for (int32_t t = edge->first[l]; t < edge->first[l + 1]; ++t)
-            pop = vaddq_u16(pop, vld1q_u16(tp + edge->tap[t]));
-          const uint16x8_t corr = vsubq_u16(vdupq_n_u16(edge->half_d[l]), pop);
-          const uint16x8_t lmask = vld1q_u16(lane_masks[edge->lane[l]]);
-          BNNC_NEON_EACH8(BNNC_NEON_EDGE_FIX)
+  /* nb blocks side by side (ox0, ox0 + 8, ...): one call per run of
+   * blocks of a row, so that this setup runs once per run. */
+  for (; nb > 0; --nb, ox0 += 8) {
+    const int32_t ix = ox0 * p->stride_w - p->pad_left;
+    const uint32_t *const xrow =
+        edge ? edge->x
+             : c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) *
+                          (size_t)wg;
+    const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
+    uint8_t *yb =
+        ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
+              : NULL;
+    /* Channel blocks in groups of 8: each block's 8 result bytes (one per
+     * pixel) go to tbuf, then an 8x8 byte transpose writes each pixel's 8
+     * consecutive output bytes (a partial group: byte by byte). Keeping the
+     * stores out of the block loop also keeps its pointers in registers. */
+    uint8_t tbuf[64];
+    for (int32_t g = 0; g < blocks; g += 8) {
+      const int32_t gn = blocks - g < 8 ? blocks - g : 8;
+      for (int32_t j = 0; j < gn; ++j, wob += wblock_step) {
+        const int32_t ob = g + j;
+        /* Bits out with K < 32767: accumulator o starts at 32768 - t_o
+         * (t_o = channel o's popcount threshold, at most K + 1: the same
+         * bits), so its top bit ends up = (pop >= t_o); SRI then gathers the
+         * 8 top bits without any compare. Else it starts at 0. */
+        uint16x8_t init = vdupq_n_u16(0);
+        if (top_bit)
+          init = vsubq_u16(
+              vdupq_n_u16(32768),
+              vminq_u16(pop_table
+                            ? vld1q_u16(pop_table + 8 * ob)
+                            : bnnc_neon_pop_thresholds(thresholds + 8 * ob, k),
+                        vdupq_n_u16((uint16_t)(k + 1))));
+        BNNC_NEON_EACH8(BNNC_NEON_INIT)
+        if (variant == 1)
+          BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
+        else if (variant == 2)
+          BNNC_NEON_BLOCK_TAPS_W2_ASM
+        else
+          BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
+        if (variant != 4 && edge)
+          for (int32_t l = 0; l < edge->lanes; ++l) {
+            const uint16_t *tp =
+                edge->tap_pop + (size_t)ob * (size_t)(p->kh * kw) * 8;
+            uint16x8_t pop = vdupq_n_u16(0);
+            for (int32_t t = edge->first[l]; t < edge->first[l + 1]; ++t)
+              pop = vaddq_u16(pop, vld1q_u16(tp + edge->tap[t]));
+            const uint16x8_t corr =
+                vsubq_u16(vdupq_n_u16(edge->half_d[l]), pop);
+            const uint16x8_t lmask = vld1q_u16(lane_masks[edge->lane[l]]);
+            BNNC_NEON_EACH8(BNNC_NEON_EDGE_FIX)
+          }
+        if (top_bit) {
+          /* Bits 15..8 of lane p = channels 7..0 of pixel p. */
+          uint16x8_t r = vsriq_n_u16(a7, a6, 1);
+          r = vsriq_n_u16(r, a5, 2);
+          r = vsriq_n_u16(r, a4, 3);
+          r = vsriq_n_u16(r, a3, 4);
+          r = vsriq_n_u16(r, a2, 5);
+          r = vsriq_n_u16(r, a1, 6);
+          r = vsriq_n_u16(r, a0, 7);
+          vst1_u8(tbuf + 8 * j,
+                  veor_u8(vshrn_n_u16(r, 8), vdup_n_u8(flip_bits[ob])));
+        } else if (ybits) {
+          /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7;
+           * the bits above 7 are dropped by XTN. */
+          const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
+          uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
+          BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
+          BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
+          vst1_u8(tbuf + 8 * j,
+                  veor_u8(vmovn_u16(r), vdup_n_u8(flip_bits[ob])));
+        } else {
+          BNNC_NEON_EACH8(BNNC_NEON_FLOAT_ROW)
         }
-      if (top_bit) {
-        /* Bits 15..8 of lane p = channels 7..0 of pixel p. */
-        uint16x8_t r = vsriq_n_u16(a7, a6, 1);
-        r = vsriq_n_u16(r, a5, 2);
-        r = vsriq_n_u16(r, a4, 3);
-        r = vsriq_n_u16(r, a3, 4);
-        r = vsriq_n_u16(r, a2, 5);
-        r = vsriq_n_u16(r, a1, 6);
-        r = vsriq_n_u16(r, a0, 7);
-        vst1_u8(tbuf + 8 * j,
-                veor_u8(vshrn_n_u16(r, 8), vdup_n_u8(flip_bits[ob])));
-      } else if (ybits) {
-        /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7;
-         * the bits above 7 are dropped by XTN. */
-        const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
-        uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
-        BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
-        BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
-        vst1_u8(tbuf + 8 * j,
-                veor_u8(vmovn_u16(r), vdup_n_u8(flip_bits[ob])));
-      } else {
-        BNNC_NEON_EACH8(BNNC_NEON_FLOAT_ROW)
       }
-    }
-    if (ybits) {
-      if (gn == 8)
-        bnnc_neon_store_t8(tbuf, yb + g, step);
-      else
-        for (int32_t j = 0; j < gn; ++j)
-          for (size_t q = 0; q < 8; ++q)
-            yb[q * step + (size_t)(g + j)] = tbuf[8 * j + (int32_t)q];
+      if (ybits) {
+        if (gn == 8)
+          bnnc_neon_store_t8(tbuf, yb + g, step);
+        else
+          for (int32_t j = 0; j < gn; ++j)
+            for (size_t q = 0; q < 8; ++q)
+              yb[q * step + (size_t)(g + j)] = tbuf[8 * j + (int32_t)q];
+      }
     }
   }
 }
 
 BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w1(
     const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
-    int32_t ky0, int32_t ky1, const bnnc_neon_edge *edge) {
-  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 1, edge);
+    int32_t ky0, int32_t ky1, int32_t nb, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, nb, 1, edge);
 }
 BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w2(
     const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
-    int32_t ky0, int32_t ky1, const bnnc_neon_edge *edge) {
-  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 2, edge);
+    int32_t ky0, int32_t ky1, int32_t nb, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, nb, 2, edge);
 }
 BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w4(
     const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
-    int32_t ky0, int32_t ky1, const bnnc_neon_edge *edge) {
-  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, 4, edge);
+    int32_t ky0, int32_t ky1, int32_t nb, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, nb, 4, edge);
 }
-/* 8 pixels ox0..ox0+7 of row oy x every channel block; edge: see
- * bnnc_neon_edge (NULL: every pixel's window inside the map). */
+/* nb blocks of 8 pixels (ox0 + 8i .. ox0 + 8i + 7) of row oy x every
+ * channel block; edge (nb = 1): see bnnc_neon_edge (NULL: every pixel's
+ * window inside the map). */
 static inline void bnnc_neon_bconv_block_edge(const bnnc_neon_bconv_ctx *c,
                                               int32_t n, int32_t oy, int32_t ox0,
-                                              int32_t ky0, int32_t ky1,
+                                              int32_t ky0, int32_t ky1, int32_t nb,
                                               const bnnc_neon_edge *edge) {
   if (c->wg == 1)
-    bnnc_neon_bconv_block_w1(c, n, oy, ox0, ky0, ky1, edge);
+    bnnc_neon_bconv_block_w1(c, n, oy, ox0, ky0, ky1, nb, edge);
   else if (c->wg == 2)
-    bnnc_neon_bconv_block_w2(c, n, oy, ox0, ky0, ky1, edge);
+    bnnc_neon_bconv_block_w2(c, n, oy, ox0, ky0, ky1, nb, edge);
   else
-    bnnc_neon_bconv_block_w4(c, n, oy, ox0, ky0, ky1, edge);
+    bnnc_neon_bconv_block_w4(c, n, oy, ox0, ky0, ky1, nb, edge);
+}
+static inline void bnnc_neon_bconv_blocks(const bnnc_neon_bconv_ctx *c, int32_t n,
+                                          int32_t oy, int32_t ox0, int32_t ky0,
+                                          int32_t ky1, int32_t nb) {
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, nb, NULL);
 }
 static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n,
                                          int32_t oy, int32_t ox0, int32_t ky0,
                                          int32_t ky1) {
-  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, NULL);
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, 1, NULL);
 }
 
 /* Border 8x8 blocks: the popcounts of every tap's weights, and the block
@@ -810,7 +829,7 @@ static inline void bnnc_neon_bconv_edge_block(const bnnc_neon_bconv_ctx *c,
              c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix0 + a) * (size_t)wg,
              (size_t)(b - a) * (size_t)wg * 4);
   }
-  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, &e);
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, 1, &e);
 }
 
 /* 4 pixels ox0..ox0+3 of row oy (full kw window) x 8 channels, wg = 4k
@@ -1143,8 +1162,11 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
          * block's pixel with 4k words per tap: 3 left over overlap). */
         for (; ox < lo; ++ox)
           bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
-        for (; ox + 8 <= hi; ox += 8)
-          bnnc_neon_bconv_block(c, n, oy, ox, ky0, ky1);
+        if (hi - ox >= 8) {
+          const int32_t nb = (hi - ox) / 8;
+          bnnc_neon_bconv_blocks(c, n, oy, ox, ky0, ky1, nb);
+          ox += 8 * nb;
+        }
         for (; ox + 4 <= hi; ox += 4)
           bnnc_neon_bconv_block4(c, n, oy, ox, ky0, ky1);
         if (hi - ox >= 3) {
@@ -1154,12 +1176,16 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
       } else if (edges) {
         /* Blocks over the whole row, border ones included; the last one
          * overlaps the previous when 3+ pixels are left. */
-        for (; ox + 8 <= p->ow; ox += 8)
-          if (ox >= lo && ox + 8 <= hi)
-            bnnc_neon_bconv_block(c, n, oy, ox, ky0, ky1);
-          else
+        while (ox + 8 <= p->ow)
+          if (ox >= lo && ox + 8 <= hi) {
+            const int32_t nb = (hi - ox) / 8; /* the interior run */
+            bnnc_neon_bconv_blocks(c, n, oy, ox, ky0, ky1, nb);
+            ox += 8 * nb;
+          } else {
             bnnc_neon_bconv_edge_block(c, n, oy, ox, ky0, ky1, lo, hi, tap_pop,
                                        edge_buf);
+            ox += 8;
+          }
         if (p->ow - ox >= 3) {
           const int32_t last = p->ow - 8;
           if (last >= lo && last + 8 <= hi)
@@ -1172,8 +1198,11 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
       } else if (blocks && hi - lo >= 8) {
         for (; ox < lo; ++ox)
           bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
-        for (; ox + 8 <= hi; ox += 8)
-          bnnc_neon_bconv_block(c, n, oy, ox, ky0, ky1);
+        if (hi - ox >= 8) {
+          const int32_t nb = (hi - ox) / 8;
+          bnnc_neon_bconv_blocks(c, n, oy, ox, ky0, ky1, nb);
+          ox += 8 * nb;
+        }
         /* Left-over pixels run as a block that overlaps the previous one
          * when recomputing pixels is cheaper than running them one by one:
          * a single pixel costs ~2.5x a block's pixel with 1-2 words per tap
