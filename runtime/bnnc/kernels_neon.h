@@ -597,9 +597,9 @@ typedef struct {
 } bnnc_neon_edge;
 
 /* Channel lane o of corr (the correction of one pixel lane) added to that
- * pixel's lane of accumulator o. */
-#define BNNC_NEON_EDGE_FIX(o)                                                  \
-  a##o = vaddq_u16(a##o, vandq_u16(vdupq_laneq_u16(corr, o), lmask));
+ * pixel's lane of accumulator o (onehot: 1 in that lane, 0 elsewhere; one
+ * MLA by element per channel). */
+#define BNNC_NEON_EDGE_FIX(o) a##o = vmlaq_laneq_u16(a##o, onehot, corr, o);
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define BNNC_NEON_BLOCK_ATTR __attribute__((optimize("no-schedule-insns")))
@@ -633,11 +633,11 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
   uint8_t *const ybits = c->y_bits;
   const int32_t m = p->m;
   const int top_bit = ybits != NULL && full_k < 32767;
-  static const uint16_t lane_masks[8][8] = {
-      {0xffff, 0, 0, 0, 0, 0, 0, 0}, {0, 0xffff, 0, 0, 0, 0, 0, 0},
-      {0, 0, 0xffff, 0, 0, 0, 0, 0}, {0, 0, 0, 0xffff, 0, 0, 0, 0},
-      {0, 0, 0, 0, 0xffff, 0, 0, 0}, {0, 0, 0, 0, 0, 0xffff, 0, 0},
-      {0, 0, 0, 0, 0, 0, 0xffff, 0}, {0, 0, 0, 0, 0, 0, 0, 0xffff}};
+  static const uint16_t lane_onehot[8][8] = {
+      {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0},
+      {0, 0, 1, 0, 0, 0, 0, 0}, {0, 0, 0, 1, 0, 0, 0, 0},
+      {0, 0, 0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 1, 0, 0},
+      {0, 0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 0, 1}};
   /* nb blocks side by side (ox0, ox0 + 8, ...): one call per run of
    * blocks of a row, so that this setup runs once per run. */
   for (; nb > 0; --nb, ox0 += 8) {
@@ -687,7 +687,7 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
               pop = vaddq_u16(pop, vld1q_u16(tp + edge->tap[t]));
             const uint16x8_t corr =
                 vsubq_u16(vdupq_n_u16(edge->half_d[l]), pop);
-            const uint16x8_t lmask = vld1q_u16(lane_masks[edge->lane[l]]);
+            const uint16x8_t onehot = vld1q_u16(lane_onehot[edge->lane[l]]);
             BNNC_NEON_EACH8(BNNC_NEON_EDGE_FIX)
           }
         if (top_bit) {
