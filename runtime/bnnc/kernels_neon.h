@@ -23,9 +23,13 @@
  *   these kernels only below that (else the portable kernel).
  * - A "block" computes 8 output pixels x 8 output channels. The ADDP tree
  *   is arranged so that accumulator o has one 16-bit lane per pixel.
- *   Pixels of a row whose whole kw window is inside the image run in blocks;
- *   the others (borders, strides the block cannot load) run one pixel x 8
- *   channels at a time with the tree arranged by channel.
+ *   Pixels of a row whose whole kw window is inside the image run in blocks
+ *   (with 4k words per tap, 4-pixel blocks for the 4-7 left over); border
+ *   pixels run in blocks over a zero-padded copy of their rows with a
+ *   popcount correction (bnnc_neon_edge: 1-2 words per tap, stride 1, even
+ *   c); the others (strides the block cannot load) run one pixel x 8
+ *   channels at a time with the tree arranged by channel. The hottest
+ *   loops (2-words-per-tap block rows, dense passes) are inline asm.
  * - Weights come in the "o8" layout: per block of 8 output channels and
  *   per tap (kh, kw order), the tap's wg words split into segments of 4
  *   words, then one of 2 and one of 1 as wg requires; each segment holds
@@ -606,6 +610,10 @@ typedef struct {
 #else
 #define BNNC_NEON_BLOCK_ATTR
 #endif
+/* The asm templates (one string literal each for C) are longer than the
+ * 4095 characters C99 promises to support; GCC and clang take them. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 /* `variant` (1, 2 or 4: 1, 2 or 4k words per tap) is a constant in each
  * caller below, so each variant is compiled on its own: no dispatch inside
  * the channel-block loop, and its own register allocation. */
@@ -725,6 +733,8 @@ bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
     }
   }
 }
+
+#pragma GCC diagnostic pop
 
 BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w1(
     const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
@@ -1020,6 +1030,8 @@ BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t 
  * output channels per pass, 8 words per iteration into four accumulators
  * (the pixel's words are loaded once for both channel blocks), with none of
  * the tap and border bookkeeping of the pixel path. */
+#pragma GCC diagnostic push /* the asm template, see above */
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block_impl */
 #endif
@@ -1110,6 +1122,7 @@ static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
     bnnc_neon_dense_out(
         c, n, ob, bnnc_neon_pixel_tap(x, c->w8 + ob * wstep, wg, vdupq_n_u16(0)));
 }
+#pragma GCC diagnostic pop
 
 static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
   const bnnc_bconv2d_params *p = c->p;
