@@ -309,12 +309,11 @@ def main():
     w("")
     w("Exact counts of each layer of one inference: the model's C returns")
     w("right after layer L in variant L, and layer L's count is variant L's")
-    w("minus variant L-1's (run_bench.py, `layers`). The rest of the")
-    w("whole-model row is the run function's argument checks and the")
-    w("output copy.")
+    w("minus variant L-1's (run_bench.py, `layers`).")
     for name, layers, total in per_layer:
         w("")
-        w("%s: %s instructions in its layers." % (name, fmt(total)))
+        w("%s: %s instructions per inference (the layers below, the run "
+          "function's checks and the output copy)." % (name, fmt(total)))
         w("")
         w("| layer (op [ONNX nodes]) | kernel | M4 insns | share |")
         w("|---|---|---|---|")
