@@ -998,36 +998,65 @@ BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t 
   }
 }
 
-/* One channel block of the dense loop's iteration: the 8 channels' 4-word
- * segments (LD1 of 4 registers, twice, post-incremented), EOR with the
- * input segment, CNT, the ADDP tree of bnnc_neon_tree8, UADALP into ACC. */
-#define BNNC_NEON_DENSE_ASM_BLOCK(W, ACC)                                      \
-  "ld1 {v16.16b-v19.16b}, [" W "], #64\n\t"                                  \
-  "ld1 {v20.16b-v23.16b}, [" W "], #64\n\t"                                  \
-  "eor v16.16b, v16.16b, %[xq].16b\n\t"                                      \
-  "eor v17.16b, v17.16b, %[xq].16b\n\t"                                      \
-  "eor v18.16b, v18.16b, %[xq].16b\n\t"                                      \
-  "eor v19.16b, v19.16b, %[xq].16b\n\t"                                      \
-  "eor v20.16b, v20.16b, %[xq].16b\n\t"                                      \
-  "eor v21.16b, v21.16b, %[xq].16b\n\t"                                      \
-  "eor v22.16b, v22.16b, %[xq].16b\n\t"                                      \
-  "eor v23.16b, v23.16b, %[xq].16b\n\t"                                      \
-  "cnt v16.16b, v16.16b\n\t"                                                 \
-  "cnt v17.16b, v17.16b\n\t"                                                 \
-  "cnt v18.16b, v18.16b\n\t"                                                 \
-  "cnt v19.16b, v19.16b\n\t"                                                 \
-  "cnt v20.16b, v20.16b\n\t"                                                 \
-  "cnt v21.16b, v21.16b\n\t"                                                 \
-  "cnt v22.16b, v22.16b\n\t"                                                 \
-  "cnt v23.16b, v23.16b\n\t"                                                 \
-  "addp v16.16b, v16.16b, v17.16b\n\t"                                       \
-  "addp v18.16b, v18.16b, v19.16b\n\t"                                       \
-  "addp v20.16b, v20.16b, v21.16b\n\t"                                       \
-  "addp v22.16b, v22.16b, v23.16b\n\t"                                       \
-  "addp v16.16b, v16.16b, v18.16b\n\t"                                       \
-  "addp v20.16b, v20.16b, v22.16b\n\t"                                       \
-  "addp v16.16b, v16.16b, v20.16b\n\t"                                       \
-  "uadalp " ACC ".8h, v16.16b\n\t"
+/* Two channel blocks of the dense loop's iteration, interleaved (block A
+ * in v16-v23, B in v24-v31, so that their EOR -> CNT -> ADDP -> UADALP
+ * chains overlap on in-order cores): each block's 8 channels' 4-word
+ * segments (two LD1 of 4 registers, post-incremented), EOR with the input
+ * segment, CNT, the ADDP tree of bnnc_neon_tree8, UADALP into its
+ * accumulator. */
+#define BNNC_NEON_DENSE_ASM_PAIR(WA, WB, AA, AB)                               \
+  "ld1 {v16.16b-v19.16b}, [" WA "], #64\n\t"                                   \
+  "ld1 {v24.16b-v27.16b}, [" WB "], #64\n\t"                                   \
+  "ld1 {v20.16b-v23.16b}, [" WA "], #64\n\t"                                   \
+  "ld1 {v28.16b-v31.16b}, [" WB "], #64\n\t"                                   \
+  "eor v16.16b, v16.16b, %[xq].16b\n\t"                                        \
+  "eor v24.16b, v24.16b, %[xq].16b\n\t"                                        \
+  "eor v17.16b, v17.16b, %[xq].16b\n\t"                                        \
+  "eor v25.16b, v25.16b, %[xq].16b\n\t"                                        \
+  "eor v18.16b, v18.16b, %[xq].16b\n\t"                                        \
+  "eor v26.16b, v26.16b, %[xq].16b\n\t"                                        \
+  "eor v19.16b, v19.16b, %[xq].16b\n\t"                                        \
+  "eor v27.16b, v27.16b, %[xq].16b\n\t"                                        \
+  "eor v20.16b, v20.16b, %[xq].16b\n\t"                                        \
+  "eor v28.16b, v28.16b, %[xq].16b\n\t"                                        \
+  "eor v21.16b, v21.16b, %[xq].16b\n\t"                                        \
+  "eor v29.16b, v29.16b, %[xq].16b\n\t"                                        \
+  "eor v22.16b, v22.16b, %[xq].16b\n\t"                                        \
+  "eor v30.16b, v30.16b, %[xq].16b\n\t"                                        \
+  "eor v23.16b, v23.16b, %[xq].16b\n\t"                                        \
+  "eor v31.16b, v31.16b, %[xq].16b\n\t"                                        \
+  "cnt v16.16b, v16.16b\n\t"                                                   \
+  "cnt v24.16b, v24.16b\n\t"                                                   \
+  "cnt v17.16b, v17.16b\n\t"                                                   \
+  "cnt v25.16b, v25.16b\n\t"                                                   \
+  "cnt v18.16b, v18.16b\n\t"                                                   \
+  "cnt v26.16b, v26.16b\n\t"                                                   \
+  "cnt v19.16b, v19.16b\n\t"                                                   \
+  "cnt v27.16b, v27.16b\n\t"                                                   \
+  "cnt v20.16b, v20.16b\n\t"                                                   \
+  "cnt v28.16b, v28.16b\n\t"                                                   \
+  "cnt v21.16b, v21.16b\n\t"                                                   \
+  "cnt v29.16b, v29.16b\n\t"                                                   \
+  "cnt v22.16b, v22.16b\n\t"                                                   \
+  "cnt v30.16b, v30.16b\n\t"                                                   \
+  "cnt v23.16b, v23.16b\n\t"                                                   \
+  "cnt v31.16b, v31.16b\n\t"                                                   \
+  "addp v16.16b, v16.16b, v17.16b\n\t"                                         \
+  "addp v24.16b, v24.16b, v25.16b\n\t"                                         \
+  "addp v18.16b, v18.16b, v19.16b\n\t"                                         \
+  "addp v26.16b, v26.16b, v27.16b\n\t"                                         \
+  "addp v20.16b, v20.16b, v21.16b\n\t"                                         \
+  "addp v28.16b, v28.16b, v29.16b\n\t"                                         \
+  "addp v22.16b, v22.16b, v23.16b\n\t"                                         \
+  "addp v30.16b, v30.16b, v31.16b\n\t"                                         \
+  "addp v16.16b, v16.16b, v18.16b\n\t"                                         \
+  "addp v24.16b, v24.16b, v26.16b\n\t"                                         \
+  "addp v20.16b, v20.16b, v22.16b\n\t"                                         \
+  "addp v28.16b, v28.16b, v30.16b\n\t"                                         \
+  "addp v16.16b, v16.16b, v20.16b\n\t"                                         \
+  "addp v24.16b, v24.16b, v28.16b\n\t"                                         \
+  "uadalp " AA ".8h, v16.16b\n\t"                                              \
+  "uadalp " AB ".8h, v24.16b\n\t"
 
 /* Dense layers (1x1 input and kernel: one pixel, one tap per image): 16
  * output channels per pass, 8 words per iteration into four accumulators
@@ -1067,10 +1096,8 @@ static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
             "1:\n\t"
             "// LLVM-MCA-BEGIN dense_32_channels\n\t"
             "ld1 {%[xq].16b}, [%[xp]], #16\n\t"
-            BNNC_NEON_DENSE_ASM_BLOCK("%[w0]", "%[a0]")
-            BNNC_NEON_DENSE_ASM_BLOCK("%[w1]", "%[a1]")
-            BNNC_NEON_DENSE_ASM_BLOCK("%[w2]", "%[a2]")
-            BNNC_NEON_DENSE_ASM_BLOCK("%[w3]", "%[a3]")
+            BNNC_NEON_DENSE_ASM_PAIR("%[w0]", "%[w1]", "%[a0]", "%[a1]")
+            BNNC_NEON_DENSE_ASM_PAIR("%[w2]", "%[w3]", "%[a2]", "%[a3]")
             "// LLVM-MCA-END dense_32_channels\n\t"
             "subs %[n], %[n], #1\n\t"
             "b.ne 1b\n\t"
@@ -1078,8 +1105,8 @@ static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
               [xq] "=&w"(xq), [xp] "+r"(xp), [w0] "+r"(w0),
               [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(iters)
             :
-            : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "cc",
-              "memory");
+            : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",
+              "v25", "v26", "v27", "v28", "v29", "v30", "v31", "cc", "memory");
       }
       if (seg < wg) {
         a0 = bnnc_neon_pixel_tap(x + seg, w0, wg - seg, a0);
