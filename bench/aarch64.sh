@@ -64,12 +64,14 @@ done
   echo "Bound: EOR + CNT + one accumulate per 128 bits = 42.7 binary MACs per instruction."
   echo
   echo '```'
-  echo "8x8 block, 2 words per tap (conv 64->64): one kernel row, 3 taps"
+  echo "8x8 block, 2 words per tap (conv 64->64): one kernel row, 3 taps (inline asm)"
   loop BNNC_NEON_BLOCK_TAP_W2
   echo "8x8 block, 4k words per tap (conv 256->256): one 4-word segment of a tap"
   loop block_segment_w4
-  echo "dense 1024->1024: 16 channels x two 4-word segments"
-  loop dense_16_channels
+  echo "4 pixels x 8 channels, 4k words per tap (conv 256->256, rows of 14): one 4-word segment"
+  loop block4_segment
+  echo "dense 1024->1024, bits out: 32 channels x one 4-word segment (inline asm)"
+  loop dense_32_channels
   echo "1 pixel x 8 channels (border pixels): two 4-word segments"
   loop pixel_8_words
 

@@ -17,6 +17,7 @@ Benchmarks are measurements, not tests: nothing here asserts.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -115,6 +116,44 @@ class Bench:
                 out = self.qemu(cpu, elf, ["stack"] + inputs).stdout
                 row["stack"] = int(re.search(r"stack: (\d+)", out).group(1))
         return row
+
+    def layers(self, name, onnx, flags, inputs):
+        """Instructions of each layer of one M4 inference (binary path).
+
+        The generated run function is a sequence of layers, each opened by a
+        `/* op [nodes]: shapes */` comment. Variant L returns right before
+        layer L + 1; its count minus variant L - 1's is layer L's exact
+        count (earlier layers run the same instructions whatever follows).
+        A kernel's address range would not split the layers that share one
+        kernel function (xnor_cnn16's two binary convs both call
+        bnnc_cm_bconv2d_bits)."""
+        tag = re.sub(r"\W+", "_", name) + "_layers"
+        d = os.path.join(self.work, tag)
+        os.makedirs(d, exist_ok=True)
+        sh([self.bnnc, onnx, "--target=cortex-m4", "-o", os.path.join(d, "m.c")] + flags)
+        src = open(os.path.join(d, "m.c")).read()
+        body = src.index("int m_run_with_arena(")
+        starts = [mt.start() for mt in re.finditer(r"\n  /\* (\w+) \[", src)
+                  if mt.start() > body]
+        labels = [re.match(r"\n  /\* ([^*]*?):", src[i:]).group(1) for i in starts]
+        end = src.index("\n  return BNNC_OK;", body)
+        cuts = starts + [end]
+        counts = []
+        for k, cut in enumerate(cuts):
+            vd = os.path.join(d, "v%d" % k)
+            os.makedirs(vd, exist_ok=True)
+            variant = os.path.join(vd, "m.c")
+            with open(variant, "w") as f:
+                f.write(src[:cut] + "\n  return BNNC_OK;" + src[cut:])
+            shutil.copy(os.path.join(d, "m.h"), vd)
+            elf = os.path.join(vd, "m4.elf")
+            self.build("m4", elf, variant, os.path.join(HERE, "bench_main.c"))
+            counts.append(self.insns("m4", elf, ["1"] + inputs) -
+                          self.insns("m4", elf, ["0"] + inputs))
+        kernels = [re.search(r"\b(bnnc_\w+)\(", src[a:b]) for a, b in zip(cuts, cuts[1:])]
+        return [(lab, counts[k + 1] - counts[k],
+                 kern.group(1) if kern else "inline loop")
+                for k, (lab, kern) in enumerate(zip(labels, kernels))], counts[-1]
 
     def inputs(self, onnx, given):
         if given:
@@ -223,6 +262,11 @@ def main():
         print("%-36s M4 %12s (float %12s)  M7 %12s" %
               (name, fmt(r_bin["m4"]), fmt(r_flt["m4"]), fmt(r_bin["m7"])),
               flush=True)
+    # Per-layer instructions of the whole-model rows (M4, binary path).
+    per_layer = []
+    for name, onnx, flags, given in models:
+        if "(issue" in name:
+            per_layer.append((name,) + b.layers(name, onnx, flags, b.inputs(onnx, given)))
     hot = b.hotloop()
 
     out = []
@@ -260,6 +304,21 @@ def main():
               "(%s); float path %s instructions: **%.1fx** fewer." % (
                   name, fmt(rb["macs"]), fmt(rb["m4"]), rb["macs"] / rb["m4"],
                   what, fmt(rf["m4"]), rf["m4"] / rb["m4"]))
+    w("")
+    w("## Where the instructions go: per layer (M4, binary path)")
+    w("")
+    w("Exact counts of each layer of one inference: the model's C returns")
+    w("right after layer L in variant L, and layer L's count is variant L's")
+    w("minus variant L-1's (run_bench.py, `layers`).")
+    for name, layers, total in per_layer:
+        w("")
+        w("%s: %s instructions per inference (the layers below, the run "
+          "function's checks and the output copy)." % (name, fmt(total)))
+        w("")
+        w("| layer (op [ONNX nodes]) | kernel | M4 insns | share |")
+        w("|---|---|---|---|")
+        for lab, n, kern in layers:
+            w("| %s | `%s` | %s | %.1f%% |" % (lab, kern, fmt(n), 100.0 * n / total))
     w("")
     w("## Hot loop: `bnnc_cm_xor_popcount` (Harley-Seal, 8-word blocks)")
     w("")

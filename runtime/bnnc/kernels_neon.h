@@ -23,9 +23,13 @@
  *   these kernels only below that (else the portable kernel).
  * - A "block" computes 8 output pixels x 8 output channels. The ADDP tree
  *   is arranged so that accumulator o has one 16-bit lane per pixel.
- *   Pixels of a row whose whole kw window is inside the image run in blocks;
- *   the others (borders, strides the block cannot load) run one pixel x 8
- *   channels at a time with the tree arranged by channel.
+ *   Pixels of a row whose whole kw window is inside the image run in blocks
+ *   (with 4k words per tap, 4-pixel blocks for the 4-7 left over); border
+ *   pixels run in blocks over a zero-padded copy of their rows with a
+ *   popcount correction (bnnc_neon_edge: 1-2 words per tap, stride 1, even
+ *   c); the others (strides the block cannot load) run one pixel x 8
+ *   channels at a time with the tree arranged by channel. The hottest
+ *   loops (2-words-per-tap block rows, dense passes) are inline asm.
  * - Weights come in the "o8" layout: per block of 8 output channels and
  *   per tap (kh, kw order), the tap's wg words split into segments of 4
  *   words, then one of 2 and one of 1 as wg requires; each segment holds
@@ -43,6 +47,7 @@
 #include <arm_neon.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bnnc/kernels_binary.h"
 #include "bnnc/kernels_f32.h"
@@ -269,12 +274,26 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
                  : NULL;
   static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
   const uint16x8_t bit_weights = vld1q_u16(weights);
+  /* With 4k words per tap and dilation 1, a kernel row's valid taps are
+   * cols * wg consecutive words of the input and cols * 8 * wg of the
+   * weights: one loop of segments per row, two per iteration. */
+  const int32_t row_words = wg % 4 == 0 && dstride == wg ? cols * wg : 0;
   for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step) {
     uint16x8_t acc = vdupq_n_u16(0);
     const uint32_t *xt = xrow, *wt = wob;
     for (int32_t r = 0; r < rows; ++r, xt += xrow_step, wt += wrow_step) {
       const uint32_t *xk = xt, *wk = wt;
-      if (wg % 4 == 0) /* segments only: no per-tap case analysis */
+      if (row_words) {
+        uint16x8_t acc2 = vdupq_n_u16(0);
+        int32_t u = 0;
+        for (; u + 8 <= row_words; u += 8) {
+          BNNC_NEON_SEG8(acc, xk + u, wk + 8 * u);
+          BNNC_NEON_SEG8(acc2, xk + u + 4, wk + 8 * u + 32);
+        }
+        if (u < row_words)
+          BNNC_NEON_SEG8(acc, xk + u, wk + 8 * u);
+        acc = vaddq_u16(acc, acc2);
+      } else if (wg % 4 == 0) /* segments only: no per-tap case analysis */
         for (int32_t kx = 0; kx < cols; ++kx, xk += dstride, wk += tap_words)
           for (int32_t u = 0; u < wg; u += 4)
             BNNC_NEON_SEG8(acc, xk + u, wk + 8 * u);
@@ -342,6 +361,106 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
                                   vcntq_u8(veorq_u8(xs.val[3], wo)))));        \
   }
 
+/* The same tap in inline asm (GCC 12 spends 3 address additions and 3
+ * compare-and-branches of loop control per 3 taps on the C version): the 8
+ * pixels' words by one LD1 post-incremented by the tap stride (XK moves to
+ * the next tap), the 8 channels' words by two LD4R post-incremented past
+ * the tap (WK moves to the next tap: a kernel row's taps are consecutive in
+ * the o8 layout). Channels are interleaved in pairs (temporaries v28-v31
+ * and t0-t3) so that each one's EOR -> CNT -> ADDP -> UADALP chain
+ * overlaps another's. */
+#define BNNC_NEON_W2_PAIR(WO, WP, AO, AP)                                      \
+  "eor v28.16b, v16.16b, " WO ".16b\n\t"                                       \
+  "eor %[t0].16b, v16.16b, " WP ".16b\n\t"                                     \
+  "eor v29.16b, v17.16b, " WO ".16b\n\t"                                       \
+  "eor %[t1].16b, v17.16b, " WP ".16b\n\t"                                     \
+  "eor v30.16b, v18.16b, " WO ".16b\n\t"                                       \
+  "eor %[t2].16b, v18.16b, " WP ".16b\n\t"                                     \
+  "eor v31.16b, v19.16b, " WO ".16b\n\t"                                       \
+  "eor %[t3].16b, v19.16b, " WP ".16b\n\t"                                     \
+  "cnt v28.16b, v28.16b\n\t"                                                   \
+  "cnt %[t0].16b, %[t0].16b\n\t"                                               \
+  "cnt v29.16b, v29.16b\n\t"                                                   \
+  "cnt %[t1].16b, %[t1].16b\n\t"                                               \
+  "cnt v30.16b, v30.16b\n\t"                                                   \
+  "cnt %[t2].16b, %[t2].16b\n\t"                                               \
+  "cnt v31.16b, v31.16b\n\t"                                                   \
+  "cnt %[t3].16b, %[t3].16b\n\t"                                               \
+  "addp v28.16b, v28.16b, v29.16b\n\t"                                         \
+  "addp %[t0].16b, %[t0].16b, %[t1].16b\n\t"                                   \
+  "addp v30.16b, v30.16b, v31.16b\n\t"                                         \
+  "addp %[t2].16b, %[t2].16b, %[t3].16b\n\t"                                   \
+  "addp v28.16b, v28.16b, v30.16b\n\t"                                         \
+  "addp %[t0].16b, %[t0].16b, %[t2].16b\n\t"                                   \
+  "uadalp " AO ".8h, v28.16b\n\t"                                              \
+  "uadalp " AP ".8h, %[t0].16b\n\t"
+#define BNNC_NEON_BLOCK_TAP_W2_ASM(xk, wk)                                     \
+  do {                                                                         \
+    uint8x16_t t0_, t1_, t2_, t3_;                                             \
+    __asm__ volatile(                                                          \
+        "ld1 {v16.16b-v19.16b}, [%[x]], %[xs]\n\t"                             \
+        "ld4r {v20.2d-v23.2d}, [%[w]], #32\n\t"                                \
+        "ld4r {v24.2d-v27.2d}, [%[w]], #32\n\t"                                \
+        BNNC_NEON_W2_PAIR("v20", "v21", "%[a0]", "%[a1]")                      \
+        BNNC_NEON_W2_PAIR("v22", "v23", "%[a2]", "%[a3]")                      \
+        BNNC_NEON_W2_PAIR("v24", "v25", "%[a4]", "%[a5]")                      \
+        BNNC_NEON_W2_PAIR("v26", "v27", "%[a6]", "%[a7]")                      \
+        : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3),          \
+          [a4] "+w"(a4), [a5] "+w"(a5), [a6] "+w"(a6), [a7] "+w"(a7),          \
+          [t0] "=&w"(t0_), [t1] "=&w"(t1_), [t2] "=&w"(t2_), [t3] "=&w"(t3_),  \
+          [x] "+r"(xk), [w] "+r"(wk)                                           \
+        : [xs] "r"(dstride_bytes)                                              \
+        : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",       \
+          "v25", "v26", "v27", "v28", "v29", "v30", "v31", "memory");          \
+  } while (0)
+
+/* The three taps of a 3-wide kernel row; after them XK moves on by
+ * ROWADJ bytes (to the next row's first tap). */
+#define BNNC_NEON_W2_ASM_TAP_TEXT                                              \
+  "ld1 {v16.16b-v19.16b}, [%[x]], %[xs]\n\t"                                   \
+  "ld4r {v20.2d-v23.2d}, [%[w]], #32\n\t"                                      \
+  "ld4r {v24.2d-v27.2d}, [%[w]], #32\n\t"                                      \
+  BNNC_NEON_W2_PAIR("v20", "v21", "%[a0]", "%[a1]")                            \
+  BNNC_NEON_W2_PAIR("v22", "v23", "%[a2]", "%[a3]")                            \
+  BNNC_NEON_W2_PAIR("v24", "v25", "%[a4]", "%[a5]")                            \
+  BNNC_NEON_W2_PAIR("v26", "v27", "%[a6]", "%[a7]")
+
+/* Every tap of rows ky0..ky1-1 by the asm tap (2 words per tap); 3-wide
+ * rows as one asm loop over the rows (3 instructions of loop control per
+ * row of 297). */
+#define BNNC_NEON_BLOCK_TAPS_W2_ASM                                            \
+  {                                                                            \
+    const uint32_t *xk = xrow, *wk = wob;                                      \
+    const int64_t dstride_bytes = (int64_t)dstride * 4;                        \
+    if (kw == 3 && rows > 0) {                                                \
+      const int64_t rowadj = ((int64_t)xrow_step - 3 * (int64_t)dstride) * 4;  \
+      uint64_t r = (uint64_t)rows;                                             \
+      uint8x16_t t0_, t1_, t2_, t3_;                                           \
+      __asm__ volatile(                                                        \
+          "1:\n\t"                                                             \
+          "// LLVM-MCA-BEGIN BNNC_NEON_BLOCK_TAP_W2\n\t"                       \
+          BNNC_NEON_W2_ASM_TAP_TEXT BNNC_NEON_W2_ASM_TAP_TEXT                  \
+          BNNC_NEON_W2_ASM_TAP_TEXT                                            \
+          "// LLVM-MCA-END BNNC_NEON_BLOCK_TAP_W2\n\t"                         \
+          "add %[x], %[x], %[ra]\n\t"                                          \
+          "subs %[r], %[r], #1\n\t"                                            \
+          "b.ne 1b\n\t"                                                        \
+          : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3),        \
+            [a4] "+w"(a4), [a5] "+w"(a5), [a6] "+w"(a6), [a7] "+w"(a7),        \
+            [t0] "=&w"(t0_), [t1] "=&w"(t1_), [t2] "=&w"(t2_),                 \
+            [t3] "=&w"(t3_), [x] "+r"(xk), [w] "+r"(wk), [r] "+r"(r)           \
+          : [xs] "r"(dstride_bytes), [ra] "r"(rowadj)                          \
+          : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",     \
+            "v25", "v26", "v27", "v28", "v29", "v30", "v31", "cc", "memory");  \
+    } else                                                                     \
+      for (int32_t r = rows; r > 0; --r) {                                     \
+        const uint32_t *xr = xk;                                               \
+        for (int32_t kx = 0; kx < kw; ++kx)                                    \
+          BNNC_NEON_BLOCK_TAP_W2_ASM(xr, wk);                                  \
+        xk += xrow_step;                                                       \
+      }                                                                        \
+  }
+
 /* One 4-word segment of a tap: one register per pixel (pixel p at
  * xt + p * pstride), one per channel. */
 #define BNNC_NEON_BLOCK_SEG_W4(xt, pstride, wt)                                \
@@ -400,7 +519,7 @@ static inline void bnnc_neon_bconv_pixel(const bnnc_neon_bconv_ctx *c, int32_t n
   for (int32_t u = 0; u < wg; u += 4)                                          \
   BNNC_NEON_BLOCK_SEG_W4((xt) + u, pstride, (wt) + 8 * u)
 
-#define BNNC_NEON_ZERO(o) uint16x8_t a##o = vdupq_n_u16(0);
+#define BNNC_NEON_INIT(o) uint16x8_t a##o = vdupq_laneq_u16(init, o);
 /* Channel o's compare mask inserted at bit o (SLI keeps bits 0..o-1). */
 #define BNNC_NEON_BIT(o)                                                       \
   r = vsliq_n_u16(r, vcgeq_u16(a##o, vdupq_laneq_u16(pt, o)), o);
@@ -424,20 +543,365 @@ BNNC_NEON_INLINE void bnnc_neon_float_row(const bnnc_neon_bconv_ctx *c,
   vst1q_f32(yo + 4, v[1]);
 }
 
+/* Rows j = 0..7 of the 8x8 bytes at t (row j = channel block j's byte
+ * for pixels 0..7) as columns: pixel p's 8 bytes to y + p * step. */
+BNNC_NEON_INLINE void bnnc_neon_store_t8(const uint8_t *t, uint8_t *y,
+                                         size_t step) {
+  const uint8x8x2_t b01 = vtrn_u8(vld1_u8(t), vld1_u8(t + 8));
+  const uint8x8x2_t b23 = vtrn_u8(vld1_u8(t + 16), vld1_u8(t + 24));
+  const uint8x8x2_t b45 = vtrn_u8(vld1_u8(t + 32), vld1_u8(t + 40));
+  const uint8x8x2_t b67 = vtrn_u8(vld1_u8(t + 48), vld1_u8(t + 56));
+  /* h0: pixels 0 and 4 of blocks 0-3, h1: 2 and 6, h2: 1 and 5, h3: 3, 7. */
+  const uint16x4x2_t h0 = vtrn_u16(vreinterpret_u16_u8(b01.val[0]),
+                                   vreinterpret_u16_u8(b23.val[0]));
+  const uint16x4x2_t h1 = vtrn_u16(vreinterpret_u16_u8(b01.val[1]),
+                                   vreinterpret_u16_u8(b23.val[1]));
+  const uint16x4x2_t h4 = vtrn_u16(vreinterpret_u16_u8(b45.val[0]),
+                                   vreinterpret_u16_u8(b67.val[0]));
+  const uint16x4x2_t h5 = vtrn_u16(vreinterpret_u16_u8(b45.val[1]),
+                                   vreinterpret_u16_u8(b67.val[1]));
+  const uint32x2x2_t p04 = vtrn_u32(vreinterpret_u32_u16(h0.val[0]),
+                                    vreinterpret_u32_u16(h4.val[0]));
+  const uint32x2x2_t p26 = vtrn_u32(vreinterpret_u32_u16(h0.val[1]),
+                                    vreinterpret_u32_u16(h4.val[1]));
+  const uint32x2x2_t p15 = vtrn_u32(vreinterpret_u32_u16(h1.val[0]),
+                                    vreinterpret_u32_u16(h5.val[0]));
+  const uint32x2x2_t p37 = vtrn_u32(vreinterpret_u32_u16(h1.val[1]),
+                                    vreinterpret_u32_u16(h5.val[1]));
+  vst1_u8(y, vreinterpret_u8_u32(p04.val[0]));
+  vst1_u8(y + step, vreinterpret_u8_u32(p15.val[0]));
+  vst1_u8(y + 2 * step, vreinterpret_u8_u32(p26.val[0]));
+  vst1_u8(y + 3 * step, vreinterpret_u8_u32(p37.val[0]));
+  vst1_u8(y + 4 * step, vreinterpret_u8_u32(p04.val[1]));
+  vst1_u8(y + 5 * step, vreinterpret_u8_u32(p15.val[1]));
+  vst1_u8(y + 6 * step, vreinterpret_u8_u32(p26.val[1]));
+  vst1_u8(y + 7 * step, vreinterpret_u8_u32(p37.val[1]));
+}
+
 /* GCC's pre-register-allocation scheduler hoists all 32 EORs of a tap
  * ahead of the CNTs, runs out of the 32 vector registers and spills the
  * accumulators on every tap (~15% more instructions); the block is compiled
  * without it. */
+/* An 8x8 block whose pixels include border ones (taps outside the map),
+ * 1-2 words per tap, stride 1, even c: it reads a copy of its input rows
+ * with zero words outside the map, so a lane's outside taps add
+ * pop(w) per channel instead of nothing. After the taps each such lane
+ * gets D/2 - sum of those pop(w), D = its outside taps x c bits (even):
+ * then K_full - 2 acc = K_valid - 2 pop_valid, the valid dot product, and
+ * the full window's thresholds and float epilogue apply unchanged. */
+typedef struct {
+  const uint32_t *x;        /* the block's rows, zero words outside the map */
+  ptrdiff_t row_step;       /* words between them */
+  const uint16_t *tap_pop;  /* (ceil(m/8), kh, kw, 8): pop(w) per channel */
+  int32_t lanes;            /* pixels with outside taps */
+  int32_t lane[8];          /* which */
+  uint16_t half_d[8];       /* their D / 2 */
+  int32_t first[9];         /* lane l's outside taps: tap[first[l]..first[l+1]) */
+  int32_t tap[64];          /* (ky * kw + kx) * 8: offsets in a block's tap_pop */
+} bnnc_neon_edge;
+
+/* Channel lane o of corr (the correction of one pixel lane) added to that
+ * pixel's lane of accumulator o (onehot: 1 in that lane, 0 elsewhere; one
+ * MLA by element per channel). */
+#define BNNC_NEON_EDGE_FIX(o) a##o = vmlaq_laneq_u16(a##o, onehot, corr, o);
+
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-schedule-insns")))
+#define BNNC_NEON_BLOCK_ATTR __attribute__((optimize("no-schedule-insns")))
+#else
+#define BNNC_NEON_BLOCK_ATTR
 #endif
-static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n,
-                                         int32_t oy, int32_t ox0, int32_t ky0,
-                                         int32_t ky1) {
+/* The asm templates (one string literal each for C) are longer than the
+ * 4095 characters C99 promises to support; GCC and clang take them. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+/* `variant` (1, 2 or 4: 1, 2 or 4k words per tap) is a constant in each
+ * caller below, so each variant is compiled on its own: no dispatch inside
+ * the channel-block loop, and its own register allocation. */
+BNNC_NEON_BLOCK_ATTR BNNC_NEON_INLINE void
+bnnc_neon_bconv_block_impl(const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy,
+                           int32_t ox0, int32_t ky0, int32_t ky1, int32_t nb,
+                           const int32_t variant, const bnnc_neon_edge *edge) {
   const bnnc_bconv2d_params *p = c->p;
   const int32_t wg = c->wg, kw = p->kw, rows = ky1 - ky0, blocks = c->m8 / 8;
   const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
   const int32_t k = rows * kw * p->c;
+  const int32_t iy = oy * p->stride_h - p->pad_top + ky0 * p->dilation_h;
+  const ptrdiff_t pstride = (ptrdiff_t)p->stride_w * wg;
+  const ptrdiff_t dstride = (ptrdiff_t)p->dilation_w * wg;
+  const ptrdiff_t xrow_step =
+      edge ? edge->row_step : (ptrdiff_t)p->dilation_h * p->w * wg;
+  const ptrdiff_t wrow_step = (ptrdiff_t)kw * tap_words;
+  const ptrdiff_t wblock_step = (ptrdiff_t)p->kh * wrow_step;
+  const int32_t full_k = p->kh * kw * p->c;
+  const uint8_t *flip_bits = c->e->flip_bits;
+  /* The full window's table, else thresholds derived for K = k. */
+  const uint16_t *const pop_table = k == full_k ? c->e->pop_threshold : NULL;
+  const int32_t *const thresholds = c->e->threshold;
+  const size_t step = (size_t)c->out_bytes;
+  uint8_t *const ybits = c->y_bits;
+  const int32_t m = p->m;
+  const int top_bit = ybits != NULL && full_k < 32767;
+  static const uint16_t lane_onehot[8][8] = {
+      {1, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0},
+      {0, 0, 1, 0, 0, 0, 0, 0}, {0, 0, 0, 1, 0, 0, 0, 0},
+      {0, 0, 0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 1, 0, 0},
+      {0, 0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 0, 1}};
+  /* nb blocks side by side (ox0, ox0 + 8, ...): one call per run of
+   * blocks of a row, so that this setup runs once per run. */
+  for (; nb > 0; --nb, ox0 += 8) {
+    const int32_t ix = ox0 * p->stride_w - p->pad_left;
+    const uint32_t *const xrow =
+        edge ? edge->x
+             : c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) *
+                          (size_t)wg;
+    const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
+    uint8_t *yb =
+        ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
+              : NULL;
+    /* Channel blocks in groups of 8: each block's 8 result bytes (one per
+     * pixel) go to tbuf, then an 8x8 byte transpose writes each pixel's 8
+     * consecutive output bytes (a partial group: byte by byte). Keeping the
+     * stores out of the block loop also keeps its pointers in registers. */
+    uint8_t tbuf[64];
+    for (int32_t g = 0; g < blocks; g += 8) {
+      const int32_t gn = blocks - g < 8 ? blocks - g : 8;
+      for (int32_t j = 0; j < gn; ++j, wob += wblock_step) {
+        const int32_t ob = g + j;
+        /* Bits out with K < 32767: accumulator o starts at 32768 - t_o
+         * (t_o = channel o's popcount threshold, at most K + 1: the same
+         * bits), so its top bit ends up = (pop >= t_o); SRI then gathers the
+         * 8 top bits without any compare. Else it starts at 0. */
+        uint16x8_t init = vdupq_n_u16(0);
+        if (top_bit)
+          init = vsubq_u16(
+              vdupq_n_u16(32768),
+              vminq_u16(pop_table
+                            ? vld1q_u16(pop_table + 8 * ob)
+                            : bnnc_neon_pop_thresholds(thresholds + 8 * ob, k),
+                        vdupq_n_u16((uint16_t)(k + 1))));
+        BNNC_NEON_EACH8(BNNC_NEON_INIT)
+        if (variant == 1)
+          BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
+        else if (variant == 2)
+          BNNC_NEON_BLOCK_TAPS_W2_ASM
+        else
+          BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
+        if (variant != 4 && edge)
+          for (int32_t l = 0; l < edge->lanes; ++l) {
+            const uint16_t *tp =
+                edge->tap_pop + (size_t)ob * (size_t)(p->kh * kw) * 8;
+            uint16x8_t pop = vdupq_n_u16(0);
+            for (int32_t t = edge->first[l]; t < edge->first[l + 1]; ++t)
+              pop = vaddq_u16(pop, vld1q_u16(tp + edge->tap[t]));
+            const uint16x8_t corr =
+                vsubq_u16(vdupq_n_u16(edge->half_d[l]), pop);
+            const uint16x8_t onehot = vld1q_u16(lane_onehot[edge->lane[l]]);
+            BNNC_NEON_EACH8(BNNC_NEON_EDGE_FIX)
+          }
+        if (top_bit) {
+          /* Bits 15..8 of lane p = channels 7..0 of pixel p. */
+          uint16x8_t r = vsriq_n_u16(a7, a6, 1);
+          r = vsriq_n_u16(r, a5, 2);
+          r = vsriq_n_u16(r, a4, 3);
+          r = vsriq_n_u16(r, a3, 4);
+          r = vsriq_n_u16(r, a2, 5);
+          r = vsriq_n_u16(r, a1, 6);
+          r = vsriq_n_u16(r, a0, 7);
+          vst1_u8(tbuf + 8 * j,
+                  veor_u8(vshrn_n_u16(r, 8), vdup_n_u8(flip_bits[ob])));
+        } else if (ybits) {
+          /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7;
+           * the bits above 7 are dropped by XTN. */
+          const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
+          uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
+          BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
+          BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
+          vst1_u8(tbuf + 8 * j,
+                  veor_u8(vmovn_u16(r), vdup_n_u8(flip_bits[ob])));
+        } else {
+          BNNC_NEON_EACH8(BNNC_NEON_FLOAT_ROW)
+        }
+      }
+      if (ybits) {
+        if (gn == 8)
+          bnnc_neon_store_t8(tbuf, yb + g, step);
+        else
+          for (int32_t j = 0; j < gn; ++j)
+            for (size_t q = 0; q < 8; ++q)
+              yb[q * step + (size_t)(g + j)] = tbuf[8 * j + (int32_t)q];
+      }
+    }
+  }
+}
+
+#pragma GCC diagnostic pop
+
+BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w1(
+    const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
+    int32_t ky0, int32_t ky1, int32_t nb, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, nb, 1, edge);
+}
+BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w2(
+    const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
+    int32_t ky0, int32_t ky1, int32_t nb, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, nb, 2, edge);
+}
+BNNC_NEON_BLOCK_ATTR static void bnnc_neon_bconv_block_w4(
+    const bnnc_neon_bconv_ctx *c, int32_t n, int32_t oy, int32_t ox0,
+    int32_t ky0, int32_t ky1, int32_t nb, const bnnc_neon_edge *edge) {
+  bnnc_neon_bconv_block_impl(c, n, oy, ox0, ky0, ky1, nb, 4, edge);
+}
+/* nb blocks of 8 pixels (ox0 + 8i .. ox0 + 8i + 7) of row oy x every
+ * channel block; edge (nb = 1): see bnnc_neon_edge (NULL: every pixel's
+ * window inside the map). */
+static inline void bnnc_neon_bconv_block_edge(const bnnc_neon_bconv_ctx *c,
+                                              int32_t n, int32_t oy, int32_t ox0,
+                                              int32_t ky0, int32_t ky1, int32_t nb,
+                                              const bnnc_neon_edge *edge) {
+  if (c->wg == 1)
+    bnnc_neon_bconv_block_w1(c, n, oy, ox0, ky0, ky1, nb, edge);
+  else if (c->wg == 2)
+    bnnc_neon_bconv_block_w2(c, n, oy, ox0, ky0, ky1, nb, edge);
+  else
+    bnnc_neon_bconv_block_w4(c, n, oy, ox0, ky0, ky1, nb, edge);
+}
+static inline void bnnc_neon_bconv_blocks(const bnnc_neon_bconv_ctx *c, int32_t n,
+                                          int32_t oy, int32_t ox0, int32_t ky0,
+                                          int32_t ky1, int32_t nb) {
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, nb, NULL);
+}
+static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n,
+                                         int32_t oy, int32_t ox0, int32_t ky0,
+                                         int32_t ky1) {
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, 1, NULL);
+}
+
+/* Border 8x8 blocks: the popcounts of every tap's weights, and the block
+ * at ox0 of row oy (rows ky0..ky1-1) with its input copied into buf
+ * (zero words outside the map). */
+#define BNNC_NEON_EDGE_MAX_TAPS 512  /* ceil(m/8) kh kw: 8 KB of tap_pop */
+#define BNNC_NEON_EDGE_MAX_WORDS 1024 /* rows x (8 + kw - 1) x wg */
+static inline void bnnc_neon_edge_tap_pops(const bnnc_neon_bconv_ctx *c,
+                                           uint16_t *tap_pop) {
+  static const uint32_t zeros[2] = {0, 0};
+  const int32_t taps = c->m8 / 8 * c->p->kh * c->p->kw;
+  for (int32_t t = 0; t < taps; ++t)
+    vst1q_u16(tap_pop + (size_t)t * 8,
+              bnnc_neon_pixel_tap(zeros, c->w8 + (ptrdiff_t)t * 8 * c->wg, c->wg,
+                                  vdupq_n_u16(0)));
+}
+static inline void bnnc_neon_bconv_edge_block(const bnnc_neon_bconv_ctx *c,
+                                              int32_t n, int32_t oy, int32_t ox0,
+                                              int32_t ky0, int32_t ky1,
+                                              int32_t lo, int32_t hi,
+                                              const uint16_t *tap_pop,
+                                              uint32_t *buf) {
+  const bnnc_bconv2d_params *p = c->p;
+  const int32_t wg = c->wg, rows = ky1 - ky0;
+  const int32_t span = 8 + (p->kw - 1) * p->dilation_w;
+  const int32_t ix0 = ox0 - p->pad_left;
+  bnnc_neon_edge e;
+  e.x = buf;
+  e.row_step = (ptrdiff_t)span * wg;
+  e.tap_pop = tap_pop;
+  e.lanes = 0;
+  e.first[0] = 0;
+  for (int32_t q = 0; q < 8; ++q) {
+    if (ox0 + q >= lo && ox0 + q < hi)
+      continue;
+    int32_t outside = 0, t = e.first[e.lanes];
+    for (int32_t kx = 0; kx < p->kw; ++kx) {
+      const int32_t ix = ix0 + q + kx * p->dilation_w;
+      if (ix >= 0 && ix < p->w)
+        continue;
+      ++outside;
+      for (int32_t ky = ky0; ky < ky1; ++ky) {
+        if (t == 64) { /* too many outside taps: single pixels */
+          for (int32_t x = ox0; x < ox0 + 8; ++x)
+            bnnc_neon_bconv_pixel(c, n, oy, x, ky0, ky1);
+          return;
+        }
+        e.tap[t++] = (ky * p->kw + kx) * 8;
+      }
+    }
+    e.lane[e.lanes] = q;
+    e.half_d[e.lanes] = (uint16_t)(rows * outside * p->c / 2);
+    e.first[++e.lanes] = t;
+  }
+  for (int32_t r = 0; r < rows; ++r) {
+    const int32_t iy = oy * p->stride_h - p->pad_top + (ky0 + r) * p->dilation_h;
+    uint32_t *row = buf + (ptrdiff_t)r * e.row_step;
+    const int32_t a = ix0 < 0 ? -ix0 : 0;
+    const int32_t b = ix0 + span > p->w ? p->w - ix0 : span;
+    memset(row, 0, (size_t)span * (size_t)wg * 4);
+    if (b > a)
+      memcpy(row + (ptrdiff_t)a * wg,
+             c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix0 + a) * (size_t)wg,
+             (size_t)(b - a) * (size_t)wg * 4);
+  }
+  bnnc_neon_bconv_block_edge(c, n, oy, ox0, ky0, ky1, 1, &e);
+}
+
+/* 4 pixels ox0..ox0+3 of row oy (full kw window) x 8 channels, wg = 4k
+ * only: the rows too short for another 8-pixel block (14 = 8 + 4 + 2
+ * borders). Accumulator qJ holds channels 2J (lanes 0-3, one per pixel)
+ * and 2J+1 (lanes 4-7): per channel pair 8 EOR, 8 CNT, 7 ADDP, 1 UADALP,
+ * the same 3 instructions per 128 bits as the 8x8 block. Byte lanes reach
+ * at most 8 * 2^3 = 64 before the UADALP. */
+#define BNNC_NEON_TREE4(o)                                                     \
+  vpaddq_u8(vpaddq_u8(vcntq_u8(veorq_u8(p0, BNNC_NEON_WO(o))),                 \
+                      vcntq_u8(veorq_u8(p1, BNNC_NEON_WO(o)))),                \
+            vpaddq_u8(vcntq_u8(veorq_u8(p2, BNNC_NEON_WO(o))),                 \
+                      vcntq_u8(veorq_u8(p3, BNNC_NEON_WO(o)))))
+#define BNNC_NEON_WO(o) ((o) < 4 ? wa.val[(o) & 3] : wb.val[(o) & 3])
+#define BNNC_NEON_Q4_STEP(j)                                                   \
+  q##j = vpadalq_u8(q##j, vpaddq_u8(BNNC_NEON_TREE4(2 * (j)),                  \
+                                    BNNC_NEON_TREE4(2 * (j) + 1)));
+#define BNNC_NEON_BLOCK4_SEG(xt, wt)                                           \
+  do {                                                                         \
+    BNNC_NEON_MCA("BEGIN block4_segment");                                     \
+    const uint8x16_t p0 = vld1q_u8((const uint8_t *)(xt));                     \
+    const uint8x16_t p1 = vld1q_u8((const uint8_t *)((xt) + pstride));         \
+    const uint8x16_t p2 = vld1q_u8((const uint8_t *)((xt) + 2 * pstride));     \
+    const uint8x16_t p3 = vld1q_u8((const uint8_t *)((xt) + 3 * pstride));     \
+    const uint8x16x4_t wa = vld1q_u8_x4((const uint8_t *)(wt));                \
+    const uint8x16x4_t wb = vld1q_u8_x4((const uint8_t *)((wt) + 16));         \
+    BNNC_NEON_Q4_STEP(0) BNNC_NEON_Q4_STEP(1)                                  \
+    BNNC_NEON_Q4_STEP(2) BNNC_NEON_Q4_STEP(3)                                  \
+    BNNC_NEON_MCA("END block4_segment");                                       \
+  } while (0)
+#define BNNC_NEON_BLOCK4_TAP(xt, wt)                                           \
+  for (int32_t u = 0; u < wg; u += 4)                                          \
+  BNNC_NEON_BLOCK4_SEG((xt) + u, (wt) + 8 * u)
+
+/* Float epilogue of channels o0, o0 + 1 (lanes 0-3, 4-7 of pop) of 4
+ * pixels, NCHW. */
+BNNC_NEON_INLINE void bnnc_neon_float_pair4(const bnnc_neon_bconv_ctx *c,
+                                            float *y, size_t plane, int32_t o0,
+                                            int32_t k, uint16x8_t pop) {
+  const bnnc_neon_bepilogue *e = c->e;
+  float32x4_t v[2];
+  bnnc_neon_float_out(e, pop, k, vdupq_n_f32(e->scale[o0]),
+                      vdupq_n_f32(e->scale[o0 + 1]), vdupq_n_f32(e->bias[o0]),
+                      vdupq_n_f32(e->bias[o0 + 1]), vdupq_n_f32(e->slope[o0]),
+                      vdupq_n_f32(e->slope[o0 + 1]), v);
+  if (o0 < c->p->m)
+    vst1q_f32(y + (size_t)o0 * plane, v[0]);
+  if (o0 + 1 < c->p->m)
+    vst1q_f32(y + (size_t)(o0 + 1) * plane, v[1]);
+}
+
+/* Compiled with GCC's scheduler, unlike the 8x8 block: 16 vector
+ * registers leave it room, and it interleaves the channel pairs' chains
+ * (llvm-mca, Cortex-A53: 123 instead of 284 cycles per segment, for 2
+ * more instructions per 107). */
+static inline void bnnc_neon_bconv_block4(const bnnc_neon_bconv_ctx *c,
+                                          int32_t n, int32_t oy, int32_t ox0,
+                                          int32_t ky0, int32_t ky1) {
+  const bnnc_bconv2d_params *p = c->p;
+  const int32_t wg = c->wg, kw = p->kw, rows = ky1 - ky0, blocks = c->m8 / 8;
+  const ptrdiff_t tap_words = (ptrdiff_t)8 * wg;
+  const int32_t k = rows * kw * p->c, full_k = p->kh * kw * p->c;
   const int32_t ix = ox0 * p->stride_w - p->pad_left;
   const int32_t iy = oy * p->stride_h - p->pad_top + ky0 * p->dilation_h;
   const ptrdiff_t pstride = (ptrdiff_t)p->stride_w * wg;
@@ -448,40 +912,57 @@ static inline void bnnc_neon_bconv_block(const bnnc_neon_bconv_ctx *c, int32_t n
   const uint32_t *const xrow =
       c->x + bnnc_neon_pixel((size_t)n, p->h, p->w, iy, ix) * (size_t)wg;
   const uint32_t *wob = c->w8 + (ptrdiff_t)ky0 * wrow_step;
-  const int32_t full_k = p->kh * kw * p->c;
   const uint8_t *flip_bits = c->e->flip_bits;
   const size_t step = (size_t)c->out_bytes;
   uint8_t *const ybits = c->y_bits;
   uint8_t *yb =
       ybits ? ybits + bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, ox0) * step
             : NULL;
-  const int32_t m = p->m;
+  const size_t plane = (size_t)p->oh * (size_t)p->ow;
+  float *const yf =
+      c->y_float ? c->y_float + (size_t)n * (size_t)p->m * plane +
+                       bnnc_neon_pixel(0, p->oh, p->ow, oy, ox0)
+                 : NULL;
+  /* Bit 2J of lanes 0-3 and bit 2J+1 of lanes 4-7. */
+  static const uint16_t bit_table[4][8] = {{1, 1, 1, 1, 2, 2, 2, 2},
+                                           {4, 4, 4, 4, 8, 8, 8, 8},
+                                           {16, 16, 16, 16, 32, 32, 32, 32},
+                                           {64, 64, 64, 64, 128, 128, 128, 128}};
   for (int32_t ob = 0; ob < blocks; ++ob, wob += wblock_step, ++yb) {
-    BNNC_NEON_EACH8(BNNC_NEON_ZERO)
-    if (wg == 1)
-      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W1)
-    else if (wg == 2)
-      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W2)
-    else
-      BNNC_NEON_BLOCK_TAPS(BNNC_NEON_BLOCK_TAP_W4)
+    uint16x8_t q0 = vdupq_n_u16(0), q1 = q0, q2 = q0, q3 = q0;
+    {
+      const uint32_t *xt = xrow, *wt = wob;
+      for (int32_t r = rows; r > 0; --r, xt += xrow_step, wt += wrow_step) {
+        const uint32_t *xk = xt, *wk = wt;
+        for (int32_t kx = 0; kx < kw; ++kx, xk += dstride, wk += tap_words)
+          BNNC_NEON_BLOCK4_TAP(xk, wk);
+      }
+    }
     if (ybits) {
-      /* Bits 0..7 of lane p = pixel p's byte for channels 8ob..8ob+7; the
-       * bits above 7 are dropped by XTN. */
+      /* Thresholds of channels (2J x 4, 2J+1 x 4) by two levels of ZIP. */
       const uint16x8_t pt = bnnc_neon_thresholds(c->e, ob, k, full_k);
-      uint16x8_t r = vcgeq_u16(a0, vdupq_laneq_u16(pt, 0));
-      BNNC_NEON_BIT(1) BNNC_NEON_BIT(2) BNNC_NEON_BIT(3) BNNC_NEON_BIT(4)
-      BNNC_NEON_BIT(5) BNNC_NEON_BIT(6) BNNC_NEON_BIT(7)
-      const uint8x8_t bytes = veor_u8(vmovn_u16(r), vdup_n_u8(flip_bits[ob]));
+      const uint16x8_t z0 = vzip1q_u16(pt, pt), z1 = vzip2q_u16(pt, pt);
+      uint16x8_t r = vandq_u16(vcgeq_u16(q0, vzip1q_u16(z0, z0)),
+                               vld1q_u16(bit_table[0]));
+      r = vorrq_u16(r, vandq_u16(vcgeq_u16(q1, vzip2q_u16(z0, z0)),
+                                 vld1q_u16(bit_table[1])));
+      r = vorrq_u16(r, vandq_u16(vcgeq_u16(q2, vzip1q_u16(z1, z1)),
+                                 vld1q_u16(bit_table[2])));
+      r = vorrq_u16(r, vandq_u16(vcgeq_u16(q3, vzip2q_u16(z1, z1)),
+                                 vld1q_u16(bit_table[3])));
+      /* Even channels' bits | odd channels' bits: pixel p in lane p. */
+      const uint16x4_t px = vorr_u16(vget_low_u16(r), vget_high_u16(r));
+      const uint8x8_t bytes = veor_u8(vreinterpret_u8_u16(px),
+                                      vdup_n_u8(flip_bits[ob]));
       vst1_lane_u8(yb, bytes, 0);
-      vst1_lane_u8(yb + step, bytes, 1);
-      vst1_lane_u8(yb + 2 * step, bytes, 2);
-      vst1_lane_u8(yb + 3 * step, bytes, 3);
-      vst1_lane_u8(yb + 4 * step, bytes, 4);
-      vst1_lane_u8(yb + 5 * step, bytes, 5);
-      vst1_lane_u8(yb + 6 * step, bytes, 6);
-      vst1_lane_u8(yb + 7 * step, bytes, 7);
+      vst1_lane_u8(yb + step, bytes, 2);
+      vst1_lane_u8(yb + 2 * step, bytes, 4);
+      vst1_lane_u8(yb + 3 * step, bytes, 6);
     } else {
-      BNNC_NEON_EACH8(BNNC_NEON_FLOAT_ROW)
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob, k, q0);
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob + 2, k, q1);
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob + 4, k, q2);
+      bnnc_neon_float_pair4(c, yf, plane, 8 * ob + 6, k, q3);
     }
   }
 }
@@ -517,18 +998,136 @@ BNNC_NEON_INLINE void bnnc_neon_dense_out(const bnnc_neon_bconv_ctx *c, int32_t 
   }
 }
 
+/* Two channel blocks of the dense loop's iteration, interleaved (block A
+ * in v16-v23, B in v24-v31, so that their EOR -> CNT -> ADDP -> UADALP
+ * chains overlap on in-order cores): each block's 8 channels' 4-word
+ * segments (two LD1 of 4 registers, post-incremented), EOR with the input
+ * segment, CNT, the ADDP tree of bnnc_neon_tree8, UADALP into its
+ * accumulator. */
+#define BNNC_NEON_DENSE_ASM_PAIR(WA, WB, AA, AB)                               \
+  "ld1 {v16.16b-v19.16b}, [" WA "], #64\n\t"                                   \
+  "ld1 {v24.16b-v27.16b}, [" WB "], #64\n\t"                                   \
+  "ld1 {v20.16b-v23.16b}, [" WA "], #64\n\t"                                   \
+  "ld1 {v28.16b-v31.16b}, [" WB "], #64\n\t"                                   \
+  "eor v16.16b, v16.16b, %[xq].16b\n\t"                                        \
+  "eor v24.16b, v24.16b, %[xq].16b\n\t"                                        \
+  "eor v17.16b, v17.16b, %[xq].16b\n\t"                                        \
+  "eor v25.16b, v25.16b, %[xq].16b\n\t"                                        \
+  "eor v18.16b, v18.16b, %[xq].16b\n\t"                                        \
+  "eor v26.16b, v26.16b, %[xq].16b\n\t"                                        \
+  "eor v19.16b, v19.16b, %[xq].16b\n\t"                                        \
+  "eor v27.16b, v27.16b, %[xq].16b\n\t"                                        \
+  "eor v20.16b, v20.16b, %[xq].16b\n\t"                                        \
+  "eor v28.16b, v28.16b, %[xq].16b\n\t"                                        \
+  "eor v21.16b, v21.16b, %[xq].16b\n\t"                                        \
+  "eor v29.16b, v29.16b, %[xq].16b\n\t"                                        \
+  "eor v22.16b, v22.16b, %[xq].16b\n\t"                                        \
+  "eor v30.16b, v30.16b, %[xq].16b\n\t"                                        \
+  "eor v23.16b, v23.16b, %[xq].16b\n\t"                                        \
+  "eor v31.16b, v31.16b, %[xq].16b\n\t"                                        \
+  "cnt v16.16b, v16.16b\n\t"                                                   \
+  "cnt v24.16b, v24.16b\n\t"                                                   \
+  "cnt v17.16b, v17.16b\n\t"                                                   \
+  "cnt v25.16b, v25.16b\n\t"                                                   \
+  "cnt v18.16b, v18.16b\n\t"                                                   \
+  "cnt v26.16b, v26.16b\n\t"                                                   \
+  "cnt v19.16b, v19.16b\n\t"                                                   \
+  "cnt v27.16b, v27.16b\n\t"                                                   \
+  "cnt v20.16b, v20.16b\n\t"                                                   \
+  "cnt v28.16b, v28.16b\n\t"                                                   \
+  "cnt v21.16b, v21.16b\n\t"                                                   \
+  "cnt v29.16b, v29.16b\n\t"                                                   \
+  "cnt v22.16b, v22.16b\n\t"                                                   \
+  "cnt v30.16b, v30.16b\n\t"                                                   \
+  "cnt v23.16b, v23.16b\n\t"                                                   \
+  "cnt v31.16b, v31.16b\n\t"                                                   \
+  "addp v16.16b, v16.16b, v17.16b\n\t"                                         \
+  "addp v24.16b, v24.16b, v25.16b\n\t"                                         \
+  "addp v18.16b, v18.16b, v19.16b\n\t"                                         \
+  "addp v26.16b, v26.16b, v27.16b\n\t"                                         \
+  "addp v20.16b, v20.16b, v21.16b\n\t"                                         \
+  "addp v28.16b, v28.16b, v29.16b\n\t"                                         \
+  "addp v22.16b, v22.16b, v23.16b\n\t"                                         \
+  "addp v30.16b, v30.16b, v31.16b\n\t"                                         \
+  "addp v16.16b, v16.16b, v18.16b\n\t"                                         \
+  "addp v24.16b, v24.16b, v26.16b\n\t"                                         \
+  "addp v20.16b, v20.16b, v22.16b\n\t"                                         \
+  "addp v28.16b, v28.16b, v30.16b\n\t"                                         \
+  "addp v16.16b, v16.16b, v20.16b\n\t"                                         \
+  "addp v24.16b, v24.16b, v28.16b\n\t"                                         \
+  "uadalp " AA ".8h, v16.16b\n\t"                                              \
+  "uadalp " AB ".8h, v24.16b\n\t"
+
 /* Dense layers (1x1 input and kernel: one pixel, one tap per image): 16
  * output channels per pass, 8 words per iteration into four accumulators
  * (the pixel's words are loaded once for both channel blocks), with none of
  * the tap and border bookkeeping of the pixel path. */
+#pragma GCC diagnostic push /* the asm template, see above */
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block */
+__attribute__((optimize("no-schedule-insns"))) /* see bnnc_neon_bconv_block_impl */
 #endif
 static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
   const int32_t wg = c->wg, blocks = c->m8 / 8, full = wg / 8 * 8;
   const uint32_t *const x = c->x + (size_t)n * (size_t)wg;
   const ptrdiff_t wstep = (ptrdiff_t)8 * wg;
   int32_t ob = 0;
+  if (c->y_bits) {
+    /* Bits out: 32 channels per pass, one 4-word segment of the input
+     * against 4 channel blocks per iteration (one input load per 4 blocks,
+     * each block's weights read by two post-incremented LD1s), and the
+     * 32 channels' bits out as one word. */
+    static const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+    const uint16x8_t bit_weights = vld1q_u16(weights);
+    const int32_t seg = wg / 4 * 4;
+    uint8_t *const yb = c->y_bits + (size_t)n * (size_t)c->out_bytes;
+    for (; ob + 4 <= blocks; ob += 4) {
+      const uint32_t *w0 = c->w8 + ob * wstep, *w1 = w0 + wstep;
+      const uint32_t *w2 = w1 + wstep, *w3 = w2 + wstep;
+      uint16x8_t a0 = vdupq_n_u16(0), a1 = a0, a2 = a0, a3 = a0;
+      if (seg > 0) {
+        /* The loop in inline asm: compiled from C, GCC 12 copies each
+         * weight pointer before its post-incremented loads and bumps it
+         * separately (8 more instructions per 107). */
+        const uint32_t *xp = x;
+        uint8x16_t xq;
+        uint64_t iters = (uint64_t)(seg / 4);
+        __asm__ volatile(
+            "1:\n\t"
+            "// LLVM-MCA-BEGIN dense_32_channels\n\t"
+            "ld1 {%[xq].16b}, [%[xp]], #16\n\t"
+            BNNC_NEON_DENSE_ASM_PAIR("%[w0]", "%[w1]", "%[a0]", "%[a1]")
+            BNNC_NEON_DENSE_ASM_PAIR("%[w2]", "%[w3]", "%[a2]", "%[a3]")
+            "// LLVM-MCA-END dense_32_channels\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "b.ne 1b\n\t"
+            : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3),
+              [xq] "=&w"(xq), [xp] "+r"(xp), [w0] "+r"(w0),
+              [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(iters)
+            :
+            : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",
+              "v25", "v26", "v27", "v28", "v29", "v30", "v31", "cc", "memory");
+      }
+      if (seg < wg) {
+        a0 = bnnc_neon_pixel_tap(x + seg, w0, wg - seg, a0);
+        a1 = bnnc_neon_pixel_tap(x + seg, w1, wg - seg, a1);
+        a2 = bnnc_neon_pixel_tap(x + seg, w2, wg - seg, a2);
+        a3 = bnnc_neon_pixel_tap(x + seg, w3, wg - seg, a3);
+      }
+      /* Channel masks weighted by bit, summed by ADDP: lane j = byte j. */
+      const uint16x8x4_t pt = vld1q_u16_x4(c->e->pop_threshold + 8 * ob);
+      const uint16x8_t b0 = vandq_u16(vcgeq_u16(a0, pt.val[0]), bit_weights);
+      const uint16x8_t b1 = vandq_u16(vcgeq_u16(a1, pt.val[1]), bit_weights);
+      const uint16x8_t b2 = vandq_u16(vcgeq_u16(a2, pt.val[2]), bit_weights);
+      const uint16x8_t b3 = vandq_u16(vcgeq_u16(a3, pt.val[3]), bit_weights);
+      const uint16x8_t s = vpaddq_u16(vpaddq_u16(b0, b1), vpaddq_u16(b2, b3));
+      const uint8x8_t bytes = vmovn_u16(vpaddq_u16(s, s));
+      uint32_t flip, word;
+      memcpy(&flip, c->e->flip_bits + ob, 4);
+      word = vget_lane_u32(vreinterpret_u32_u8(bytes), 0) ^ flip;
+      memcpy(yb + ob, &word, 4);
+    }
+  }
   for (; ob + 2 <= blocks; ob += 2) {
     const uint32_t *const w0 = c->w8 + ob * wstep, *const w1 = w0 + wstep;
     uint16x8_t a0 = vdupq_n_u16(0), a1 = a0, b0 = a0, b1 = a0;
@@ -553,6 +1152,7 @@ static inline void bnnc_neon_bdense(const bnnc_neon_bconv_ctx *c, int32_t n) {
     bnnc_neon_dense_out(
         c, n, ob, bnnc_neon_pixel_tap(x, c->w8 + ob * wstep, wg, vdupq_n_u16(0)));
 }
+#pragma GCC diagnostic pop
 
 static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
   const bnnc_bconv2d_params *p = c->p;
@@ -580,6 +1180,16 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
     }
     return;
   }
+  /* Border pixels in 8x8 blocks (bnnc_neon_edge) where the block loads
+   * 8 neighbouring pixels and D / 2 is whole. */
+  uint16_t tap_pop[BNNC_NEON_EDGE_MAX_TAPS * 8];
+  uint32_t edge_buf[BNNC_NEON_EDGE_MAX_WORDS];
+  const int edges =
+      c->wg <= 2 && p->stride_w == 1 && p->c % 2 == 0 && p->ow >= 8 &&
+      p->kw <= 16 && c->m8 / 8 * p->kh * p->kw <= BNNC_NEON_EDGE_MAX_TAPS &&
+      p->kh * (8 + (p->kw - 1) * p->dilation_w) * c->wg <= BNNC_NEON_EDGE_MAX_WORDS;
+  if (edges)
+    bnnc_neon_edge_tap_pops(c, tap_pop);
   for (int32_t n = 0; n < p->n; ++n)
     for (int32_t oy = 0; oy < p->oh; ++oy) {
       int32_t ky0, ky1, ox = 0;
@@ -590,16 +1200,57 @@ static inline void bnnc_neon_bconv2d_impl(const bnnc_neon_bconv_ctx *c) {
           for (int32_t b = c->m8 / 8; b < c->out_bytes; ++b)
             c->y_bits[bnnc_neon_pixel((size_t)n, p->oh, p->ow, oy, x) *
                           (size_t)c->out_bytes + (size_t)b] = 0;
-      if (blocks && hi - lo >= 8) {
+      if (c->wg % 4 == 0 && hi - lo >= 4) {
+        /* 8-pixel blocks, then 4-pixel ones (a single pixel costs ~1.3x a
+         * block's pixel with 4k words per tap: 3 left over overlap). */
         for (; ox < lo; ++ox)
           bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
-        for (; ox + 8 <= hi; ox += 8)
-          bnnc_neon_bconv_block(c, n, oy, ox, ky0, ky1);
+        if (hi - ox >= 8) {
+          const int32_t nb = (hi - ox) / 8;
+          bnnc_neon_bconv_blocks(c, n, oy, ox, ky0, ky1, nb);
+          ox += 8 * nb;
+        }
+        for (; ox + 4 <= hi; ox += 4)
+          bnnc_neon_bconv_block4(c, n, oy, ox, ky0, ky1);
+        if (hi - ox >= 3) {
+          bnnc_neon_bconv_block4(c, n, oy, hi - 4, ky0, ky1);
+          ox = hi;
+        }
+      } else if (edges) {
+        /* Blocks over the whole row, border ones included; the last one
+         * overlaps the previous when 3+ pixels are left. */
+        while (ox + 8 <= p->ow)
+          if (ox >= lo && ox + 8 <= hi) {
+            const int32_t nb = (hi - ox) / 8; /* the interior run */
+            bnnc_neon_bconv_blocks(c, n, oy, ox, ky0, ky1, nb);
+            ox += 8 * nb;
+          } else {
+            bnnc_neon_bconv_edge_block(c, n, oy, ox, ky0, ky1, lo, hi, tap_pop,
+                                       edge_buf);
+            ox += 8;
+          }
+        if (p->ow - ox >= 3) {
+          const int32_t last = p->ow - 8;
+          if (last >= lo && last + 8 <= hi)
+            bnnc_neon_bconv_block(c, n, oy, last, ky0, ky1);
+          else
+            bnnc_neon_bconv_edge_block(c, n, oy, last, ky0, ky1, lo, hi,
+                                       tap_pop, edge_buf);
+          ox = p->ow;
+        }
+      } else if (blocks && hi - lo >= 8) {
+        for (; ox < lo; ++ox)
+          bnnc_neon_bconv_pixel(c, n, oy, ox, ky0, ky1);
+        if (hi - ox >= 8) {
+          const int32_t nb = (hi - ox) / 8;
+          bnnc_neon_bconv_blocks(c, n, oy, ox, ky0, ky1, nb);
+          ox += 8 * nb;
+        }
         /* Left-over pixels run as a block that overlaps the previous one
          * when recomputing pixels is cheaper than running them one by one:
          * a single pixel costs ~2.5x a block's pixel with 1-2 words per tap
-         * (3+ left over: overlap), ~1.3x with 4k words (7 left over). */
-        if (ox < hi && hi - ox >= (c->wg <= 2 ? 3 : 7)) {
+         * (3+ left over: overlap). */
+        if (ox < hi && hi - ox >= 3) {
           bnnc_neon_bconv_block(c, n, oy, hi - 8, ky0, ky1);
           ox = hi;
         }

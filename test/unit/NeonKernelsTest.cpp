@@ -5,8 +5,8 @@
 // portable kernel the generic target calls for the same op:
 // - binary convolutions (bits and float epilogues, every activation): equal
 //   bit for bit, over random geometries that reach every variant (1, 2, 4
-//   and 8 words per tap; 8x8 blocks, overlapping last blocks and single
-//   pixels at borders, strides and dilations; channel counts that are not
+//   and 8 words per tap; 8x8 and 4-pixel blocks, overlapping last blocks
+//   and single pixels at borders, strides and dilations; channel counts that are not
 //   multiples of 8 or 32). The float epilogue is unfused (multiply, then
 //   add) on both sides; this file is built with -ffp-contract=off.
 // - activation packing: equal bit for bit.
@@ -192,6 +192,106 @@ TEST(NeonBConv2d, BenchmarkShapesScaledDown) {
   checkBConv({1, 64, 9, 20, 64, 3, 3, 1, 1, 1}, 1);
   checkBConv({1, 256, 6, 12, 24, 3, 3, 1, 1, 1}, 2);
   checkBConv({3, 1024, 1, 1, 72, 1, 1, 1, 1, 0}, 3);
+}
+
+TEST(NeonBConv2d, FourPixelBlocksAndRowSegments) {
+  // 4k words per tap (c = 97..128, 256): rows whose interior is 4-7 pixels
+  // past the 8-pixel blocks run 4-pixel blocks (overlapping the previous
+  // pixels when 3 are left); border pixels run a kernel row's taps as one
+  // run of segments when dilation is 1. Random geometries around those
+  // widths, every stride/dilation/padding mix, channel counts off 8.
+  Rng rng(19);
+  const int32_t channels[] = {97, 128, 256, 250};
+  int cases = 0;
+  for (int32_t c : channels)
+    for (int i = 0; i < 10; ++i) {
+      BConvCase t;
+      t.n = rng.range(1, 2);
+      t.c = c;
+      t.kh = rng.range(1, 3) * 2 - 1; // 1, 3, 5
+      t.kw = i % 5 == 0 ? 1 : t.kh;
+      t.stride = i % 3 == 2 ? 2 : 1;
+      t.dilation = i % 4 == 3 ? 2 : 1;
+      t.pad = rng.range(0, t.kh / 2 + (i % 7 == 6));
+      t.h = (t.kh - 1) * t.dilation + rng.range(1, 4);
+      // Output rows of 4 to 20 pixels: every count of left-over pixels.
+      t.w = t.stride * rng.range(4, 20) + (t.kw - 1) * t.dilation - 2 * t.pad;
+      if (t.w < 1)
+        t.w = 1;
+      t.m = rng.range(1, 20);
+      checkBConv(t, 5000 + cases++);
+    }
+  // The benchmark's 14x14 row: one 8-pixel block, one 4-pixel block, two
+  // border pixels.
+  checkBConv({1, 256, 5, 14, 16, 3, 3, 1, 1, 1}, 21);
+  checkBConv({1, 128, 4, 7, 9, 3, 3, 1, 1, 1}, 22);
+}
+
+TEST(NeonBConv2d, ChannelGroupsOfEightBlocks) {
+  // 57+ output channels: the 8x8 blocks' bytes leave through the 8x8 byte
+  // transpose per group of 8 channel blocks, a partial last group byte by
+  // byte; 1, 2 and 4k words per tap (each block variant), paddings,
+  // strides, dilations.
+  Rng rng(8);
+  int cases = 0;
+  for (int32_t c : {20, 64, 128, 200})
+    for (int32_t m : {64, 72, 100, 130}) {
+      BConvCase t;
+      t.n = 1;
+      t.c = c;
+      t.kh = t.kw = rng.range(0, 1) * 2 + 1; // 1, 3
+      t.stride = rng.range(0, 3) == 0 ? 2 : 1;
+      t.dilation = rng.range(0, 3) == 0 ? 2 : 1;
+      t.pad = rng.range(0, t.kh / 2);
+      t.h = (t.kh - 1) * t.dilation + rng.range(1, 3);
+      t.w = rng.range(18, 34);
+      t.m = m;
+      checkBConv(t, 9000 + cases++);
+    }
+}
+
+TEST(NeonBConv2d, BorderBlocks) {
+  // 1-2 words per tap, stride 1, even c: border pixels run in 8x8 blocks
+  // over a zero-padded copy of their rows, corrected by the weights'
+  // popcounts of the outside taps (bnnc_neon_edge). Paddings up to wider
+  // than half the kernel, dilations, rows of 8 to 30 pixels (one block
+  // with both borders, overlapping last blocks), odd c (not eligible: the
+  // pixel path) next to even c.
+  Rng rng(1908);
+  int cases = 0;
+  for (int32_t c : {2, 16, 30, 33, 48, 64})
+    for (int i = 0; i < 8; ++i) {
+      BConvCase t;
+      t.n = rng.range(1, 2);
+      t.c = c;
+      t.kh = t.kw = rng.range(1, 3) * 2 - 1; // 1, 3, 5
+      t.stride = 1;
+      t.dilation = i % 4 == 3 ? 2 : 1;
+      t.pad = rng.range(0, t.kh / 2 + (i % 3 == 2));
+      t.h = (t.kh - 1) * t.dilation + rng.range(1, 4);
+      t.w = rng.range(8, 30) + (t.kw - 1) * t.dilation - 2 * t.pad;
+      if (t.w < 1)
+        t.w = 1;
+      t.m = rng.range(1, 70);
+      checkBConv(t, 11000 + cases++);
+    }
+  // A 7x7 kernel padded by 3 on an 8-wide map: 84 outside taps in one
+  // block, more than bnnc_neon_edge lists (its pixels run one by one).
+  checkBConv({1, 16, 9, 8, 20, 7, 7, 1, 1, 3}, 11999);
+}
+
+TEST(NeonBConv2d, DenseRandomShapes) {
+  // Dense layers (1x1 map, 1x1 kernel): bits out in passes of 32 channels
+  // (the inline-asm segment loop, then the 1-3 word tail of each channel
+  // block) and the 16/8-channel passes after them; float out. Input
+  // widths below one segment, odd tails, channel counts off 8 and 32.
+  Rng rng(1919);
+  const int32_t channels[] = {1, 31, 64, 100, 127, 128, 129, 300, 1024};
+  int cases = 0;
+  for (int32_t c : channels)
+    for (int i = 0; i < 4; ++i)
+      checkBConv({rng.range(1, 3), c, 1, 1, rng.range(1, 80), 1, 1, 1, 1, 0},
+                 7000 + cases++);
 }
 
 TEST(NeonPack, MatchesPortable) {
