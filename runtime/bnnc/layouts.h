@@ -228,6 +228,7 @@ static inline void bnnc_layout_q4(int32_t m, int32_t k, int32_t group,
       block[(t / 2) * 4 + j % 4] |= (uint32_t)(uint16_t)(int16_t)w[o * nk + t]
                                     << (16 * (t % 2));
   }
+}
 
 /* ---- Integer convolutions (kernels_neon_int8.h) ------------------------
  *

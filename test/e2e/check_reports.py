@@ -152,6 +152,7 @@ def check_flash(args, model_id, onnx, stem, variant, work):
     with open(os.path.join(out, stem + ".c")) as f:
         source = f.read()
     structs = set(re.findall(r"^static const \w+ (\w+) = \{", source, re.M))
+    runtime_tables = runtime_constants(args.runtime)
     arrays = report_arrays(report)
     sizes = section_sizes(obj)
     objects = {k[len(".rodata."):]: v for k, v in sizes.items()
@@ -173,12 +174,13 @@ def check_flash(args, model_id, onnx, stem, variant, work):
             struct_bytes += size
         elif (name in (stem + "_inputs", stem + "_outputs") or
               re.match(r"\w+__(inputs|outputs)_name(_\d+)?$", name) or
-              "." in name):
+              "." in name or name in runtime_tables):
             # The input/output descriptors (in .rodata where the target
             # has no PIE), the char array of a tensor name longer than a
-            # C99 string literal, and the runtime headers' function-local
-            # static tables (named "<local>.<n>" by the compiler): no
-            # model data.
+            # C99 string literal, and the runtime headers' static tables
+            # (file-scope ones such as a kernel's table of step functions,
+            # and function-local ones, named "<local>.<n>" by the
+            # compiler): no model data.
             other_bytes += size
         else:
             return False, ".rodata.%s is neither a reported array, a "\
@@ -193,6 +195,20 @@ def check_flash(args, model_id, onnx, stem, variant, work):
                   "runtime tables %d, literals %d, .data.rel.ro %d" % (
                       totals["weight_bytes"], len(arrays), struct_bytes,
                       other_bytes, literals, relro))
+
+
+def runtime_constants(runtime):
+    """The names of the file-scope static constants the runtime headers
+    define (tables the kernels share, not model data)."""
+    names = set()
+    headers = os.path.join(runtime, "bnnc")
+    for header in os.listdir(headers):
+        if header.endswith(".h"):
+            with open(os.path.join(headers, header)) as f:
+                names.update(re.findall(
+                    r"^static const [\w ]+?\b(\w+)\s*(?:\[[^\]]*\])*\s*=",
+                    f.read(), re.M))
+    return names
 
 
 class DomReader(html.parser.HTMLParser):
