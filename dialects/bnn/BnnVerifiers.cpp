@@ -1184,6 +1184,47 @@ LogicalResult RequantizeOp::verify() {
                        {"zero point", getZeroPoint()}});
 }
 
+LogicalResult RequantizeQ31Op::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto shape = tensorType(getInput()).getShape();
+  if (tensorType(getOutput()).getShape() != shape)
+    return emitOpError("result shape must be the input shape ")
+           << bracketed(shape);
+  // I64Attr getters return uint64_t; the attributes are signed.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  int64_t zp = static_cast<int64_t>(getZeroPoint());
+  int64_t min = static_cast<int64_t>(getMin());
+  int64_t max = static_cast<int64_t>(getMax());
+  if (failed(verifyAxis(*this, axis, std::max<int64_t>(shape.size(), 1))))
+    return failure();
+  ArrayRef<int32_t> multiplier = getMultiplier(), shift = getShift();
+  int64_t channels = shape.empty() ? 1 : shape[axis];
+  if (multiplier.size() != shift.size() ||
+      (multiplier.size() != 1 && (int64_t)multiplier.size() != channels))
+    return emitOpError("multiplier and shift must both hold one value or one "
+                       "per index of axis ")
+           << axis << " (" << channels << "), got " << multiplier.size()
+           << " and " << shift.size();
+  for (auto [m, s] : llvm::zip(multiplier, shift)) {
+    if (m < 0)
+      return emitOpError("multiplier ") << m << " is negative";
+    if (s < -31 || s > 30)
+      return emitOpError("shift ") << s << " is out of range [-31, 30]";
+  }
+  bool isUnsigned =
+      tensorType(getOutput()).getElementType().isUnsignedInteger();
+  int64_t lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+  if (zp < lo || zp > hi)
+    return emitOpError("zero point ")
+           << zp << " is out of the result type's range";
+  if (min < lo || max > hi || min > max)
+    return emitOpError("clamp range [")
+           << min << ", " << max
+           << "] is not a non-empty range of the result type";
+  return success();
+}
+
 /// An optional zero point of one value or of `count` values, of the
 /// element type of the tensor it shifts (the kernel reads it as that type).
 static LogicalResult verifyZeroPointCount(Operation *op, StringRef what,
