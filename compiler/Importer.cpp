@@ -1334,7 +1334,8 @@ public:
   static bool isBnncTflite(const ::onnx::NodeProto &node) {
     return node.domain() == "bnnc.tflite" &&
            (node.op_type() == "TfliteQuantize" ||
-            node.op_type() == "TfliteRequantize");
+            node.op_type() == "TfliteRequantize" ||
+            node.op_type() == "TfliteAdd");
   }
 
 private:

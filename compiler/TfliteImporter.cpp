@@ -729,6 +729,7 @@ private:
   bool convertQuantizedConv(const tfl::Operator &op, bool depthwise);
   bool convertQuantizedPool(const tfl::Operator &op, bool max);
   bool convertQuantizedFullyConnected(const tfl::Operator &op);
+  bool convertQuantizedAdd(const tfl::Operator &op);
 
   bool convertGraphInputs();
   bool convertGraphOutputs();
@@ -948,6 +949,8 @@ bool Converter::convertOperator(const tfl::Operator &op) {
   case kFullyConnected:
     return convertFullyConnected(op);
   case kAdd:
+    if (isInt8(in(op, 0)) || isInt8(in(op, 1)))
+      return convertQuantizedAdd(op);
     return convertBinary(op, "Add",
                          op.builtin_options_as_AddOptions()
                              ? op.builtin_options_as_AddOptions()
@@ -1694,6 +1697,66 @@ bool Converter::convertQuantizedFullyConnected(const tfl::Operator &op) {
          result, "shape");
   }
   define(yi, Val{result});
+  return true;
+}
+
+/// TFLite's int8 ADD of two computed tensors of the same shape: each input
+/// is shifted left by 20 bits and rescaled to twice the larger input scale,
+/// the sum is rescaled to the output scale. The multipliers are TFLite's:
+/// s_a / (2 max), s_b / (2 max), 2 max / (2^20 s_y), in double precision.
+bool Converter::convertQuantizedAdd(const tfl::Operator &op) {
+  int32_t ai = in(op, 0), bi = in(op, 1), yi = outIndex(op);
+  auto aq = quantOf(ai, "first input");
+  auto bq = aq ? quantOf(bi, "second input") : std::nullopt;
+  auto yq = bq ? quantOf(yi, "output") : std::nullopt;
+  if (!yq)
+    return false;
+  if (!values[ai] || !values[bi])
+    return fail("int8 ADD needs two computed inputs (int8 constants are not "
+                "supported)");
+  auto shape = shapeOf(*tensor(ai));
+  if (shape != shapeOf(*tensor(bi)) || shape != shapeOf(*tensor(yi)))
+    return fail("int8 ADD with broadcasting is not supported (the inputs and "
+                "the output must have the same shape)");
+  auto *o = op.builtin_options_as_AddOptions();
+  auto range = activationRange(o ? o->fused_activation_function() : 0,
+                               yq->scales[0], yq->zeroPoints[0]);
+  if (!range)
+    return false;
+  constexpr int kLeftShift = 20;
+  // TFLite: 2 * max(float, float) is a float (exact), the ratios doubles.
+  float sa = aq->scales[0], sb = bq->scales[0], sy = yq->scales[0];
+  double twiceMax = 2.0 * static_cast<double>(std::max(sa, sb));
+  auto [qa, shA] = quantizeMultiplier(static_cast<double>(sa) / twiceMax);
+  auto [qb, shB] = quantizeMultiplier(static_cast<double>(sb) / twiceMax);
+  auto [qy, shY] = quantizeMultiplier(
+      twiceMax / (static_cast<double>(1 << kLeftShift) * sy));
+  if (shY > 0)
+    return fail("the output scale is below 2^-19 of the input scales, which "
+                "TFLite's quantized ADD does not allow");
+  // Both operands in the same layout.
+  bool nchw = shape.size() == 4 && (isNchw(ai) || isNchw(bi));
+  auto a = input(ai, nchw);
+  auto b = a ? input(bi, nchw) : std::nullopt;
+  if (!b)
+    return false;
+  SmallVector<int64_t> dims(shape);
+  if (nchw)
+    dims = {shape[0], shape[3], shape[1], shape[2]};
+  std::string y = output("add");
+  auto *n = tfliteNode("TfliteAdd", {*a, *b}, y, dims);
+  intAttr(n, "a_zero_point", aq->zeroPoints[0]);
+  intAttr(n, "b_zero_point", bq->zeroPoints[0]);
+  intAttr(n, "a_multiplier", qa);
+  intAttr(n, "a_shift", shA);
+  intAttr(n, "b_multiplier", qb);
+  intAttr(n, "b_shift", shB);
+  intAttr(n, "multiplier", qy);
+  intAttr(n, "shift", shY);
+  intAttr(n, "zero_point", yq->zeroPoints[0]);
+  intAttr(n, "min", range->first);
+  intAttr(n, "max", range->second);
+  define(yi, Val{y, nchw});
   return true;
 }
 

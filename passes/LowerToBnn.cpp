@@ -229,6 +229,7 @@ public:
         .Case([&](onnx::TfliteRequantizeOp c) {
           return lowerTfliteRequantize(c);
         })
+        .Case([&](onnx::TfliteAddOp c) { return lowerTfliteAdd(c); })
         .Case([&](onnx::SizeOp o) {
           return fail(o, "input must have a static shape");
         })
@@ -1838,6 +1839,44 @@ private:
         op, op.getType(), op.getX(), op.getScale(), optional(op.getZeroPoint()),
         rewriter.getI64IntegerAttr(*axis),
         /*round_away=*/UnitAttr());
+    return success();
+  }
+
+  /// TFLite's int8 ADD (bnnc.tflite domain): bnn.add_q31, whose verifier
+  /// checks the parameters.
+  LogicalResult lowerTfliteAdd(onnx::TfliteAddOp op) {
+    auto i8 = [](Value v) {
+      return tensorType(v).getElementType().isInteger(8);
+    };
+    if (!i8(op.getA()) || !i8(op.getB()) || !i8(op.getY()) ||
+        tensorType(op.getA()).getElementType().isUnsignedInteger())
+      return fail(op, "adds int8 tensors only");
+    auto s64 = [](uint64_t v) { return static_cast<int64_t>(v); };
+    auto s32 = [](uint64_t v) {
+      return static_cast<int32_t>(static_cast<int64_t>(v));
+    };
+    for (uint64_t v : {op.getAMultiplier(), op.getBMultiplier(), op.getAShift(),
+                       op.getBShift()})
+      if (s64(v) < INT32_MIN || s64(v) > INT32_MAX)
+        return fail(op, "multipliers and shifts must be int32 values");
+    auto add = rewriter.create<bnn::AddQ31Op>(
+        op.getLoc(), op.getType(), op.getA(), op.getB(),
+        rewriter.getDenseI64ArrayAttr(
+            {s64(op.getAZeroPoint()), s64(op.getBZeroPoint())}),
+        rewriter.getDenseI32ArrayAttr(
+            {s32(op.getAMultiplier()), s32(op.getBMultiplier())}),
+        rewriter.getDenseI32ArrayAttr(
+            {s32(op.getAShift()), s32(op.getBShift())}),
+        rewriter.getI64IntegerAttr(s64(op.getMultiplier())),
+        rewriter.getI64IntegerAttr(s64(op.getShift())),
+        rewriter.getI64IntegerAttr(s64(op.getZeroPoint())),
+        rewriter.getI64IntegerAttr(s64(op.getMin())),
+        rewriter.getI64IntegerAttr(s64(op.getMax())));
+    if (failed(mlir::verify(add))) {
+      rewriter.eraseOp(add);
+      return failure();
+    }
+    rewriter.replaceOp(op, add.getOutput());
     return success();
   }
 

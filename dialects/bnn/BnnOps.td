@@ -852,4 +852,28 @@ def Bnn_RequantizeQ31Op : Bnn_Op<"requantize_q31", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Bnn_AddQ31Op : Bnn_Op<"add_q31", [Pure]> {
+  let summary = "int8 addition with TFLite's quantized ADD arithmetic";
+  let description = [{
+    Per element, for int8 `a` and `b` of the same shape:
+    `va = (a - a_zero_point) * 2^20`, `vb` likewise, each rescaled by its
+    Q31 multiplier and shift (`input_multipliers`, `input_shifts`: the
+    doubling high product, then the rounding division, as in
+    bnn.requantize_q31), summed in int32, rescaled by `multiplier` and
+    `shift`, plus `zero_point`, clamped to `[min, max]`. The TFLite importer
+    derives the multipliers from the scales as TFLite does: inputs
+    `s / (2 max(s_a, s_b))`, output `2 max(s_a, s_b) / (2^20 s_y)`, all
+    below 1 (shifts <= 0).
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$a, RankedTensorOf<[I8]>:$b,
+                   DenseI64ArrayAttr:$input_zero_points,
+                   DenseI32ArrayAttr:$input_multipliers,
+                   DenseI32ArrayAttr:$input_shifts, I64Attr:$multiplier,
+                   I64Attr:$shift, I64Attr:$zero_point, I64Attr:$min,
+                   I64Attr:$max);
+  let results = (outs RankedTensorOf<[I8]>:$output);
+  let assemblyFormat = "$a `,` $b attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // BNNC_BNN_OPS

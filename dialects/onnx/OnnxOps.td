@@ -242,6 +242,18 @@ def Onnx_TfliteRequantizeOp : Onnx_Op<"TfliteRequantize", [Pure]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+def Onnx_TfliteAddOp : Onnx_Op<"TfliteAdd", [Pure]> {
+  let summary = "TFLite's int8 ADD (domain bnnc.tflite): bnn.add_q31";
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
+                   I64Attr:$a_zero_point, I64Attr:$b_zero_point,
+                   I64Attr:$a_multiplier, I64Attr:$a_shift,
+                   I64Attr:$b_multiplier, I64Attr:$b_shift,
+                   I64Attr:$multiplier, I64Attr:$shift, I64Attr:$zero_point,
+                   I64Attr:$min, I64Attr:$max);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 def Onnx_CastOp : Onnx_Op<"Cast", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX Cast to the element type `to`";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$to);

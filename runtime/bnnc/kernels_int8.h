@@ -299,6 +299,32 @@ BNNC_DEFINE_REQUANTIZE_Q31(i8, int8_t)
 BNNC_DEFINE_REQUANTIZE_Q31(u8, uint8_t)
 #undef BNNC_DEFINE_REQUANTIZE_Q31
 
+/* TFLite's int8 ADD: both inputs, minus their zero points, are shifted left
+ * by 20 bits and rescaled to the common scale 2 * max(s_a, s_b) by their
+ * own Q31 multipliers, summed, rescaled to the output scale, offset by the
+ * output zero point and clamped to the activation range. |a - zp| <= 255,
+ * so the shifted values (< 2^28) and their sum fit int32. */
+typedef struct {
+  int32_t n;
+  int32_t a_zp, b_zp;
+  int32_t a_mult, a_shift, b_mult, b_shift, mult, shift;
+  int32_t zero_point, lo, hi;
+} bnnc_add_q31_params;
+
+static inline void bnnc_add_q31_i8(const bnnc_add_q31_params *p,
+                                   const int8_t *a, const int8_t *b,
+                                   int8_t *y) {
+  for (int32_t i = 0; i < p->n; ++i) {
+    const int32_t va = ((int32_t)a[i] - p->a_zp) * (1 << 20);
+    const int32_t vb = ((int32_t)b[i] - p->b_zp) * (1 << 20);
+    const int32_t sum = bnnc_mul_q31(va, p->a_mult, p->a_shift) +
+                        bnnc_mul_q31(vb, p->b_mult, p->b_shift);
+    const int64_t v =
+        (int64_t)bnnc_mul_q31(sum, p->mult, p->shift) + (int64_t)p->zero_point;
+    y[i] = (int8_t)(v < p->lo ? p->lo : (v > p->hi ? p->hi : v));
+  }
+}
+
 /* ONNX DynamicQuantizeLinear: x_min = min(0, min x), x_max = max(0, max x),
  * scale = (x_max - x_min) / 255, zp = round(saturate(0 - x_min / scale)),
  * y = saturate(round(x / scale) + zp). NaN elements do not move the range;

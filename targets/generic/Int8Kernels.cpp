@@ -211,6 +211,28 @@ LogicalResult GenericKernels::requantizeQ31(bnn::RequantizeQ31Op op,
   return success();
 }
 
+/// TFLite's int8 ADD: the rescaling parameters are the op's attributes.
+LogicalResult GenericKernels::addQ31(bnn::AddQ31Op op, CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  ParamStruct p(e, "bnnc_add_q31_params");
+  p.field("n", tensorType(op.getA()).getNumElements());
+  p.field("a_zp", op.getInputZeroPoints()[0])
+      .field("b_zp", op.getInputZeroPoints()[1]);
+  p.field("a_mult", op.getInputMultipliers()[0])
+      .field("a_shift", op.getInputShifts()[0]);
+  p.field("b_mult", op.getInputMultipliers()[1])
+      .field("b_shift", op.getInputShifts()[1]);
+  p.field("mult", static_cast<int64_t>(op.getMultiplier()))
+      .field("shift", static_cast<int64_t>(op.getShift()));
+  p.field("zero_point", static_cast<int64_t>(op.getZeroPoint()));
+  p.field("lo", static_cast<int64_t>(op.getMin()))
+      .field("hi", static_cast<int64_t>(op.getMax()));
+  emitKernelCall(e, "bnnc_add_q31_i8",
+                 {p.finish(), e.input(op.getA()), e.input(op.getB()),
+                  e.output(op.getOutput())});
+  return success();
+}
+
 LogicalResult GenericKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
   e.requireRuntimeHeader(kInt8Header);
   auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());

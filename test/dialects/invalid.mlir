@@ -1462,3 +1462,19 @@ func.func @requantize_q31_zero_point(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
   %y = bnn.requantize_q31 %acc {axis = 1 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, zero_point = 128 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x2xi32>) -> tensor<1x2xi8>
   return %y : tensor<1x2xi8>
 }
+
+// -----
+
+func.func @add_q31_shapes(%a: tensor<1x4xi8>, %b: tensor<1x2xi8>) -> tensor<1x4xi8> {
+  // expected-error @+1 {{'bnn.add_q31' op operands and result must have the same shape}}
+  %y = bnn.add_q31 %a, %b {input_zero_points = array<i64: 0, 0>, input_multipliers = array<i32: 1073741824, 1073741824>, input_shifts = array<i32: 0, 0>, multiplier = 1073741824 : i64, shift = -19 : i64, zero_point = 0 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x2xi8>) -> tensor<1x4xi8>
+  return %y : tensor<1x4xi8>
+}
+
+// -----
+
+func.func @add_q31_shift(%a: tensor<1x4xi8>) -> tensor<1x4xi8> {
+  // expected-error @+1 {{'bnn.add_q31' op shift 1 is out of range [-31, 0]}}
+  %y = bnn.add_q31 %a, %a {input_zero_points = array<i64: 0, 0>, input_multipliers = array<i32: 1073741824, 1073741824>, input_shifts = array<i32: 0, 0>, multiplier = 1073741824 : i64, shift = 1 : i64, zero_point = 0 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
+  return %y : tensor<1x4xi8>
+}

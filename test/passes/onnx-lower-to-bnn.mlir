@@ -409,3 +409,13 @@ func.func @tflite_requantize_bad_shift(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> 
   %r = onnx.TfliteRequantize %acc, %m, %sh, %z {axis = 1 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x2xi32>, tensor<1xi32>, tensor<1xi32>, tensor<i8>) -> tensor<1x2xi8>
   return %r : tensor<1x2xi8>
 }
+
+// -----
+
+// TFLite's int8 ADD becomes bnn.add_q31.
+// CHECK-LABEL: func.func @tflite_add
+// CHECK: bnn.add_q31 %arg0, %arg1 {input_multipliers = array<i32: 1431655765, 1073741824>, input_shifts = array<i32: -1, 0>, input_zero_points = array<i64: -5, 7>, max = 127 : i64, min = 3 : i64, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64}
+func.func @tflite_add(%a: tensor<1x4xi8>, %b: tensor<1x4xi8>) -> tensor<1x4xi8> {
+  %0 = onnx.TfliteAdd %a, %b {a_zero_point = -5 : i64, b_zero_point = 7 : i64, a_multiplier = 1431655765 : i64, a_shift = -1 : i64, b_multiplier = 1073741824 : i64, b_shift = 0 : i64, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64, min = 3 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
+  return %0 : tensor<1x4xi8>
+}

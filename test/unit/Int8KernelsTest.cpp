@@ -390,3 +390,26 @@ TEST(TfliteInt8, RequantizePerChannelClamp) {
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(y[i], expected[i]) << i;
 }
+
+// TFLite's quantized ADD. Scales 0.5 + 0.5 -> 1: the multipliers are
+// exactly 1/2, 1/2 and 2^-20, and 1.5 + 2 = 3.5 rounds away from zero to 4.
+// The second case (scales 0.02, 0.03 -> 0.05, zero points -5, 7 -> 3, RELU
+// clamp [3, 127]) has the multipliers TFLite derives for those float32
+// scales; the expected values come from test/models/tflite/tflite_ref.py.
+TEST(TfliteInt8, QuantizedAdd) {
+  const int8_t a[] = {3, -3, 127, -128, 10, 0, 50, -77};
+  const int8_t b[] = {4, -4, 127, -128, -20, 1, 60, 33};
+  int8_t y[8];
+  bnnc_add_q31_params p = {8, 0,          0,   1073741824, 0,    1073741824,
+                           0, 1073741824, -19, 0,          -128, 127};
+  bnnc_add_q31_i8(&p, a, b, y);
+  const int8_t expected[] = {4, -4, 127, -128, -5, 1, 55, -22};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(y[i], expected[i]) << i;
+  bnnc_add_q31_params q = {8, -5,         7,   1431655765, -1, 1073741824,
+                           0, 1288490141, -19, 3,          3,  127};
+  bnnc_add_q31_i8(&q, a, b, y);
+  const int8_t expected2[] = {4, 3, 127, 3, 3, 3, 57, 3};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(y[i], expected2[i]) << i;
+}

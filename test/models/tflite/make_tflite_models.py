@@ -184,7 +184,9 @@ def quicknet():
 def int8_cnn():
     """An int8 CNN as TFLite's converter writes one (full-integer
     quantization): QUANTIZE, CONV_2D (RELU, stride 2, per-channel weights),
-    DEPTHWISE_CONV_2D (depth multiplier 2, RELU6), MAX_POOL_2D (SAME),
+    DEPTHWISE_CONV_2D (depth multiplier 2, RELU6), a residual block (1x1
+    CONV_2D, int8 ADD with RELU: TFLite's quantized addition), MAX_POOL_2D
+    (SAME),
     AVERAGE_POOL_2D (SAME, edge windows of 1, 2 and 4 taps), RESHAPE,
     FULLY_CONNECTED (per-tensor weights), DEQUANTIZE. Scales are calibrated
     on the float twin of the model; the input scale is 1/64, so inputs
@@ -193,6 +195,7 @@ def int8_cnn():
     w1, b1 = rand(rng, 8, 3, 3, 3, scale=0.4), rand(rng, 8, scale=0.2)
     w2, b2 = rand(rng, 1, 3, 3, 16, scale=0.4), rand(rng, 16, scale=0.2)
     w3, b3 = rand(rng, 10, 144, scale=0.15), rand(rng, 10, scale=0.2)
+    w4, b4 = rand(rng, 16, 1, 1, 16, scale=0.3), rand(rng, 16, scale=0.2)
     shape = [1, 10, 10, 3]
     x = rng.standard_normal(shape).astype(np.float32)
     # Float twin (same weights), every layer an output, for calibration.
@@ -205,12 +208,16 @@ def int8_cnn():
          conv2d_options(SAME, 2, 2, ACT_RELU))
     f.op(DEPTHWISE_CONV_2D, [f1, f.const(w2), f.const(b2)], [f2],
          depthwise_options(SAME, 1, 1, 2, ACT_RELU6))
-    f.op(MAX_POOL_2D, [f2], [f3], pool_options(SAME, 2, 2, 2, 2))
+    f7, f8 = f.tensor([1, 5, 5, 16]), f.tensor([1, 5, 5, 16])
+    f.op(CONV_2D, [f2, f.const(w4), f.const(b4)], [f7],
+         conv2d_options(SAME, 1, 1))
+    f.op(ADD, [f2, f7], [f8], act_options("AddOptions", ACT_RELU))
+    f.op(MAX_POOL_2D, [f8], [f3], pool_options(SAME, 2, 2, 2, 2))
     f.op(AVERAGE_POOL_2D, [f3], [f4], pool_options(SAME, 1, 1, 2, 2))
     f.op(RESHAPE, [f4, f.const(np.array([1, 144], np.int32))], [f5],
          reshape_options([1, 144]))
     f.op(FULLY_CONNECTED, [f5, f.const(w3), f.const(b3)], [f6], fc_options())
-    for o in (f1, f2, f6):
+    for o in (f1, f2, f6, f7, f8):
         f.output(o)
     ranges = [(min(0.0, float(v.min())), max(0.0, float(v.max())))
               for v in tflite_ref.run(f.serialize(), [x])]
@@ -219,7 +226,8 @@ def int8_cnn():
         scale = np.float32((hi - lo) / 255.0)
         return scale, int(np.clip(np.round(-128 - lo / scale), -128, 127))
 
-    (s1, z1), (s2, z2), (s6, z6) = [act_quant(*r) for r in ranges]
+    (s1, z1), (s2, z2), (s6, z6), (s7, z7), (s8, z8) = [
+        act_quant(*r) for r in ranges]
     s0, z0 = np.float32(1 / 64), 0
 
     def per_channel(w, axis):
@@ -246,23 +254,31 @@ def int8_cnn():
     c2 = m.quantize(t([1, 5, 5, 16], np.int8, "dw"), s2, z2)
     m.op(DEPTHWISE_CONV_2D, [c1, cw2, cb2], [c2],
          depthwise_options(SAME, 1, 1, 2, ACT_RELU6))
-    c3 = m.quantize(t([1, 3, 3, 16], np.int8, "maxpool"), s2, z2)
-    m.op(MAX_POOL_2D, [c2], [c3], pool_options(SAME, 2, 2, 2, 2))
-    c4 = m.quantize(t([1, 3, 3, 16], np.int8, "avgpool"), s2, z2)
+    # A residual block: 1x1 CONV_2D, then int8 ADD with RELU.
+    qw4, sw4 = per_channel(w4, 0)
+    cw4 = m.quantize(m.const(qw4, "proj_filter"), sw4, [0] * 16, axis=0)
+    cb4 = m.const(np.round(b4 / (np.float64(s2) * sw4)).astype(np.int32))
+    c7 = m.quantize(t([1, 5, 5, 16], np.int8, "proj"), s7, z7)
+    m.op(CONV_2D, [c2, cw4, cb4], [c7], conv2d_options(SAME, 1, 1))
+    c8 = m.quantize(t([1, 5, 5, 16], np.int8, "residual"), s8, z8)
+    m.op(ADD, [c2, c7], [c8], act_options("AddOptions", ACT_RELU))
+    c3 = m.quantize(t([1, 3, 3, 16], np.int8, "maxpool"), s8, z8)
+    m.op(MAX_POOL_2D, [c8], [c3], pool_options(SAME, 2, 2, 2, 2))
+    c4 = m.quantize(t([1, 3, 3, 16], np.int8, "avgpool"), s8, z8)
     m.op(AVERAGE_POOL_2D, [c3], [c4], pool_options(SAME, 1, 1, 2, 2))
-    c5 = m.quantize(t([1, 144], np.int8, "flat"), s2, z2)
+    c5 = m.quantize(t([1, 144], np.int8, "flat"), s8, z8)
     m.op(RESHAPE, [c4, m.const(np.array([1, 144], np.int32))], [c5],
          reshape_options([1, 144]))
     sw3 = np.float32(np.abs(w3).max() / 127)
     cw3 = m.quantize(m.const(np.clip(np.round(w3 / sw3), -127, 127)
                              .astype(np.int8), "fc_weights"), sw3, 0)
-    cb3 = m.const(np.round(b3 / (np.float64(s2) * sw3)).astype(np.int32))
+    cb3 = m.const(np.round(b3 / (np.float64(s8) * sw3)).astype(np.int32))
     c6 = m.quantize(t([1, 10], np.int8, "fc"), s6, z6)
     m.op(FULLY_CONNECTED, [c5, cw3, cb3], [c6], fc_options())
     logits = t([1, 10], name="logits")
     m.op(DEQUANTIZE, [c6], [logits])
     features = t([1, 5, 5, 16], name="features")
-    m.op(DEQUANTIZE, [c2], [features])
+    m.op(DEQUANTIZE, [c8], [features])
     pooled = t([1, 3, 3, 16], name="pooled")
     m.op(DEQUANTIZE, [c4], [pooled])
     m.output(logits)
@@ -349,9 +365,14 @@ def tiny_int8(defect=None):
     y = m.quantize(m.tensor([1, 4, 4, 3], np.int8, "y"),
                    {"zero_scale": 0.0, "negative_scale": -0.5}.get(defect, 0.1),
                    5)
-    if defect == "int8_add":
-        m.op(ADD, [q, q], [m.quantize(m.tensor([1, 4, 4, 2], np.int8, "sum"),
-                                      0.1, 0)], act_options("AddOptions"))
+    if defect == "int8_mul":
+        m.op(MUL, [q, q], [m.quantize(m.tensor([1, 4, 4, 2], np.int8, "prod"),
+                                      0.1, 0)], act_options("MulOptions"))
+    if defect == "add_broadcast":
+        row = m.quantize(m.tensor([1, 1, 1, 2], np.int8, "row"), 0.05, 0)
+        m.op(QUANTIZE, [m.input([1, 1, 1, 2], "r")], [row])
+        m.op(ADD, [q, row], [m.quantize(m.tensor([1, 4, 4, 2], np.int8, "sum"),
+                                        0.1, 0)], act_options("AddOptions"))
     m.op(CONV_2D, [q, w, m.const(np.arange(3, dtype=np.int32))], [y],
          conv2d_options(SAME, 1, 1, ACT_RELU))
     out = m.tensor([1, 4, 4, 3], name="out")
@@ -385,7 +406,7 @@ def bad_models():
     m.tensors[0] = ([1, 4, 4, 2], INT8, 0, "x")
     cases["tfl_int8_input"] = m.serialize()
     for defect in ("no_quant", "quant_length", "zero_scale", "negative_scale",
-                   "channel_axis", "int8_add"):
+                   "channel_axis", "int8_mul", "add_broadcast"):
         cases["tfl_int8_" + defect.replace("int8_", "")] = \
             tiny_int8(defect).serialize()
     cases["tfl_zero_stride"] = tiny(options=conv2d_options(SAME, 0, 1)).serialize()

@@ -241,6 +241,26 @@ def int8_conv(x, w, b, o, x_t, w_t, y_t, depthwise_conv):
     return requantize(acc, x_t, w_t, y_t, o["act"], 3)
 
 
+def int8_add(a, b, a_t, b_t, y_t, act):
+    """TFLite's quantized ADD: inputs minus their zero points, shifted left
+    by 20 bits, rescaled by s / (2 max(s_a, s_b)); their sum rescaled by
+    2 max(s_a, s_b) / (2^20 s_y); all multipliers in Q31 form."""
+    (sa,), (za,), _ = quant_of(a_t)
+    (sb,), (zb,), _ = quant_of(b_t)
+    (sy,), (zy,), _ = quant_of(y_t)
+    twice_max = 2.0 * float(max(sa, sb))
+    qa, sha = quantize_multiplier(float(sa) / twice_max)
+    qb, shb = quantize_multiplier(float(sb) / twice_max)
+    qy, shy = quantize_multiplier(twice_max / (2.0 ** 20 * float(sy)))
+    va = (a.astype(np.int64) - za) * 2 ** 20
+    vb = (b.astype(np.int64) - zb) * 2 ** 20
+    total = (multiply_by_quantized_multiplier(va, qa, sha)
+             + multiply_by_quantized_multiplier(vb, qb, shb))
+    y = multiply_by_quantized_multiplier(total, qy, shy) + zy
+    lo, hi = activation_range(act, sy, zy)
+    return np.clip(y, lo, hi).astype(np.int8)
+
+
 def int8_pool(x, o, is_max, y_t):
     """Max or average of the integers over the taps inside the input; the
     average divides with rounding half away from zero."""
@@ -408,6 +428,10 @@ def run(data, inputs, stats=None, quantize_ties="away"):
                 acc = acc + arg[2].astype(np.int64)
             y = requantize(acc, tensors[ins[0]], tensors[ins[1]], tensors[out],
                            b(0), 1).reshape(shape)
+        elif int8 and code == 0:  # ADD
+            assert arg[0].shape == arg[1].shape
+            y = int8_add(arg[0], arg[1], tensors[ins[0]], tensors[ins[1]],
+                         tensors[out], b(0))
         elif int8 and code not in (22, 43):
             raise NotImplementedError("int8 operator %d" % code)
         elif code in (3, 4):  # CONV_2D, DEPTHWISE_CONV_2D
