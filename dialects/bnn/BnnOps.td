@@ -711,6 +711,14 @@ def Bnn_QuantizeOp : Bnn_Op<"quantize", [Pure]> {
                    Optional<Bnn_QuantTensor>:$zero_point, I64Attr:$axis,
                    UnitAttr:$round_away);
   let results = (outs Bnn_QuantTensor:$output);
+  // The ONNX form (ties to even) without naming round_away.
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$output, "::mlir::Value":$input,
+                   "::mlir::Value":$scale, "::mlir::Value":$zero_point,
+                   "::mlir::IntegerAttr":$axis), [{
+      build($_builder, $_state, output, input, scale, zero_point, axis,
+            ::mlir::UnitAttr());
+    }]>];
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
