@@ -1329,17 +1329,26 @@ public:
             node.domain() == "finn.custom_op.general");
   }
 
+  /// bnnc's own domain for TFLite int8 semantics that ONNX operators do not
+  /// have; the TFLite importer writes these nodes (docs/tflite.md).
+  static bool isBnncTflite(const ::onnx::NodeProto &node) {
+    return node.domain() == "bnnc.tflite" &&
+           (node.op_type() == "TfliteQuantize" ||
+            node.op_type() == "TfliteRequantize" ||
+            node.op_type() == "TfliteAdd");
+  }
+
 private:
   LogicalResult importNode(const ::onnx::NodeProto &node, StringRef name) {
     std::string what = describe(node, name);
     Location loc = nodeLoc(name);
     if (isIf(node))
       return importIf(node, name);
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx" ||
-                         isBipolarQuant(node);
+    bool custom = isBipolarQuant(node) || isBnncTflite(node);
+    bool defaultDomain =
+        node.domain().empty() || node.domain() == "ai.onnx" || custom;
     std::string opName = "onnx." + node.op_type();
-    if (!defaultDomain ||
-        (!isBipolarQuant(node) && !opSupported(node.op_type(), opset)) ||
+    if (!defaultDomain || (!custom && !opSupported(node.op_type(), opset)) ||
         !RegisteredOperationName::lookup(opName, &ctx).has_value())
       return error() << what << ": unsupported operator '"
                      << (defaultDomain ? "" : node.domain() + ".")
@@ -2249,8 +2258,11 @@ static bool checkNode(const ::onnx::NodeProto &node, size_t index,
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
   static const SupportedOp bipolarQuant = {"BipolarQuant", 1, kMaxOpset,
                                            kFloat};
+  static const SupportedOp tflite = {"Tflite", 1, kMaxOpset,
+                                     kFloat | kInt8 | kUint8 | kInt32};
   const SupportedOp *op =
       OnnxImporter::isBipolarQuant(node) ? &bipolarQuant
+      : OnnxImporter::isBnncTflite(node) ? &tflite
       : defaultDomain && OnnxImporter::opSupported(node.op_type(), opset)
           ? findSupportedOp(node.op_type(), std::max(opset, kMinOpset))
           : nullptr;

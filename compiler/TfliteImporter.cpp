@@ -35,6 +35,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -354,6 +356,225 @@ private:
 
   std::string output(StringRef suffix) { return fresh(opName + "/" + suffix.str()); }
 
+  // ---- int8 ---------------------------------------------------------------
+  /// Whether a node of bnnc's own ONNX domain (bnnc.tflite) was written.
+  bool usesTfliteDomain = false;
+
+  template <typename T>
+  std::string rawConstant(StringRef hint, ::onnx::TensorProto::DataType type,
+                          ArrayRef<int64_t> dims, ArrayRef<T> data) {
+    std::string name = fresh(hint);
+    auto *t = g.add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    for (int64_t d : dims)
+      t->add_dims(d);
+    t->set_raw_data(std::string(reinterpret_cast<const char *>(data.data()),
+                                data.size() * sizeof(T)));
+    return name;
+  }
+  std::string int8Constant(StringRef hint, ArrayRef<int64_t> dims,
+                           ArrayRef<int8_t> data) {
+    return rawConstant(hint, ::onnx::TensorProto::INT8, dims, data);
+  }
+  std::string int32Constant(StringRef hint, ArrayRef<int64_t> dims,
+                            ArrayRef<int32_t> data) {
+    return rawConstant(hint, ::onnx::TensorProto::INT32, dims, data);
+  }
+
+  /// Declares the type of `name` (ONNX cannot infer bnnc.tflite nodes).
+  void declare(const std::string &name, ::onnx::TensorProto::DataType type,
+               ArrayRef<int64_t> dims) {
+    auto *vi = g.add_value_info();
+    vi->set_name(name);
+    auto *tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(type);
+    auto *shape = tt->mutable_shape();
+    for (int64_t d : dims)
+      shape->add_dim()->set_dim_value(d);
+  }
+
+  /// A node of bnnc's domain bnnc.tflite with an int8 result of `dims`.
+  ::onnx::NodeProto *tfliteNode(StringRef opTypeName,
+                                ArrayRef<std::string> inputs, StringRef y,
+                                ArrayRef<int64_t> dims, StringRef suffix = "") {
+    auto *n = node(opTypeName, inputs, y, suffix);
+    n->set_domain("bnnc.tflite");
+    usesTfliteDomain = true;
+    declare(y.str(), ::onnx::TensorProto::INT8, dims);
+    return n;
+  }
+
+  /// The quantization of an int8 tensor: one scale and zero point, or one
+  /// per index of `axis`.
+  struct Quant {
+    std::vector<float> scales;
+    std::vector<int64_t> zeroPoints;
+    int64_t axis = 0;
+  };
+
+  /// The checked quantization parameters of int8 tensor `index`.
+  /// `channelAxis` is the axis along which per-channel parameters are
+  /// accepted (weights), -1 for per-tensor only (activations).
+  std::optional<Quant> quantOf(int32_t index, StringRef what,
+                               int64_t channelAxis = -1) {
+    const tfl::Tensor *t = tensor(index);
+    if (!t) {
+      fail(what + " is missing");
+      return std::nullopt;
+    }
+    std::string name = what.str() + " '" + tensorName(index) + "'";
+    if (t->type() != tfl::TensorType_INT8) {
+      fail(name + " has type " + tfl::EnumNameTensorType(t->type()) +
+           "; int8 is expected");
+      return std::nullopt;
+    }
+    const tfl::QuantizationParameters *q = t->quantization();
+    if (!q || !q->scale() || !q->zero_point() || q->scale()->size() == 0) {
+      fail(name + " is int8 but has no quantization parameters (scale and "
+                  "zero_point)");
+      return std::nullopt;
+    }
+    if (q->scale()->size() != q->zero_point()->size()) {
+      fail(name + " has " + Twine(q->scale()->size()) + " scales but " +
+           Twine(q->zero_point()->size()) + " zero points");
+      return std::nullopt;
+    }
+    Quant r;
+    r.scales.assign(q->scale()->begin(), q->scale()->end());
+    r.zeroPoints.assign(q->zero_point()->begin(), q->zero_point()->end());
+    for (float scale : r.scales)
+      if (!std::isfinite(scale) || !(scale > 0.0f)) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", scale);
+        fail(name + " has scale " + text +
+             "; scales must be positive and finite");
+        return std::nullopt;
+      }
+    for (int64_t zp : r.zeroPoints)
+      if (zp < -128 || zp > 127) {
+        fail(name + " has zero point " + Twine(zp) +
+             ", outside the int8 range");
+        return std::nullopt;
+      }
+    if (r.scales.size() > 1) {
+      auto shape = shapeOf(*t);
+      int64_t axis = q->quantized_dimension();
+      if (channelAxis < 0 || axis != channelAxis ||
+          axis >= static_cast<int64_t>(shape.size()) ||
+          shape[axis] != static_cast<int64_t>(r.scales.size())) {
+        fail(name + " is quantized per channel (" + Twine(r.scales.size()) +
+             " scales, quantized_dimension " + Twine(axis) + "); " +
+             (channelAxis < 0
+                  ? Twine("it must be quantized per tensor")
+                  : "per-channel parameters must be one per index of axis " +
+                        Twine(channelAxis)));
+        return std::nullopt;
+      }
+      r.axis = axis;
+    }
+    return r;
+  }
+
+  /// The int8 activation range [lo, hi] of a fused activation on an output
+  /// quantized with (scale, zp), as TFLite computes it: the bounds
+  /// quantized with float32 division and rounding half away from zero.
+  std::optional<std::pair<int64_t, int64_t>>
+  activationRange(int8_t act, float scale, int64_t zp) {
+    auto quantize = [&](float f) {
+      float r = std::round(f / scale);
+      return zp + static_cast<int64_t>(std::clamp(r, -1e9f, 1e9f));
+    };
+    int64_t lo = -128, hi = 127;
+    switch (act) {
+    case tfl::ActivationFunctionType_NONE:
+      break;
+    case tfl::ActivationFunctionType_RELU:
+      lo = std::max(lo, quantize(0.0f));
+      break;
+    case tfl::ActivationFunctionType_RELU6:
+      lo = std::max(lo, quantize(0.0f));
+      hi = std::min(hi, quantize(6.0f));
+      break;
+    case tfl::ActivationFunctionType_RELU_N1_TO_1:
+      lo = std::max(lo, quantize(-1.0f));
+      hi = std::min(hi, quantize(1.0f));
+      break;
+    default:
+      fail("fused activation " + Twine(int(act)) +
+           " is not supported on int8 outputs (NONE, RELU, RELU6, "
+           "RELU_N1_TO_1 are)");
+      return std::nullopt;
+    }
+    if (lo > hi) {
+      fail("the fused activation's range is empty on the output's scale");
+      return std::nullopt;
+    }
+    return std::make_pair(lo, hi);
+  }
+
+  /// TFLite's int8 requantization of `acc` (int32, shape `dims`): per index
+  /// c of `axis` the multiplier in_scale * w_scale[c] / out_scale in double
+  /// precision as a Q31 number and a shift (docs/tflite.md), then the output
+  /// zero point and the fused activation's clamp.
+  std::optional<std::string> requantize(const std::string &acc,
+                                        ArrayRef<int64_t> dims, float inScale,
+                                        ArrayRef<float> wScales, float outScale,
+                                        int64_t outZp, int64_t axis,
+                                        int8_t act) {
+    auto range = activationRange(act, outScale, outZp);
+    if (!range)
+      return std::nullopt;
+    std::vector<int32_t> multipliers, shifts;
+    for (float w : wScales) {
+      double m = static_cast<double>(inScale) * static_cast<double>(w) /
+                 static_cast<double>(outScale);
+      auto [q, shift] = quantizeMultiplier(m);
+      multipliers.push_back(q);
+      shifts.push_back(shift);
+    }
+    int64_t n = multipliers.size();
+    std::string y = output("requantize");
+    auto *node = tfliteNode(
+        "TfliteRequantize",
+        {acc, int32Constant(opName + "/multiplier", {n}, multipliers),
+         int32Constant(opName + "/shift", {n}, shifts),
+         int8Constant(opName + "/y_zero_point", {},
+                      ArrayRef<int8_t>(static_cast<int8_t>(outZp)))},
+        y, dims, "requantize");
+    intAttr(node, "axis", axis);
+    intAttr(node, "min", range->first);
+    intAttr(node, "max", range->second);
+    return y;
+  }
+
+  /// A positive finite multiplier m as q * 2^(shift - 31) with q a Q31
+  /// number in [2^30, 2^31): m's significand in [0.5, 1) from frexp,
+  /// times 2^31 rounded half away from zero; a significand that rounds up
+  /// to 2^31 is halved with the exponent raised. Multipliers below 2^-32
+  /// become 0 and those from 2^30 up saturate, as TFLite's converter does.
+  static std::pair<int32_t, int32_t> quantizeMultiplier(double m) {
+    if (!(m > 0.0))
+      return {0, 0};
+    int exponent = 0;
+    double significand = std::frexp(m, &exponent);
+    int64_t q = static_cast<int64_t>(std::round(significand * 2147483648.0));
+    if (q == (int64_t(1) << 31)) {
+      q /= 2;
+      ++exponent;
+    }
+    if (exponent < -31)
+      return {0, 0};
+    if (exponent > 30)
+      return {INT32_MAX, 30};
+    return {static_cast<int32_t>(q), exponent};
+  }
+
+  bool isInt8(int32_t index) const {
+    const tfl::Tensor *t = tensor(index);
+    return t && t->type() == tfl::TensorType_INT8;
+  }
+
   // ---- values -----------------------------------------------------------
   /// The ONNX value of TFLite tensor `index`, in NCHW order if `nchw` (4-D
   /// tensors only), else in TFLite's order. Constants become initializers.
@@ -466,10 +687,14 @@ private:
         !(values[index] && values[index]->packedChannels >= 0)) {
       fail(what + " '" + tensorName(index) + "' has type " +
            tfl::EnumNameTensorType(t->type()) +
-           (t->type() == tfl::TensorType_INT8 ||
-                    t->type() == tfl::TensorType_UINT8
-                ? "; quantized TFLite models are not supported yet"
-                : "; float32 is supported"));
+           (t->type() == tfl::TensorType_INT8
+                ? "; int8 " + opType +
+                      " is not supported (docs/tflite.md lists the int8 "
+                      "operators)"
+            : t->type() == tfl::TensorType_UINT8
+                ? std::string("; uint8 (legacy quantized) TFLite models are "
+                              "not supported, int8 ones are")
+                : std::string("; float32 is supported")));
       return std::nullopt;
     }
     auto s = shapeOf(*t);
@@ -499,6 +724,12 @@ private:
   bool convertLceBMaxPool(const tfl::Operator &op);
   bool convertLceBconv(const tfl::Operator &op);
   bool convertOperator(const tfl::Operator &op);
+  bool convertQuantize(const tfl::Operator &op);
+  bool convertDequantize(const tfl::Operator &op);
+  bool convertQuantizedConv(const tfl::Operator &op, bool depthwise);
+  bool convertQuantizedPool(const tfl::Operator &op, bool max);
+  bool convertQuantizedFullyConnected(const tfl::Operator &op);
+  bool convertQuantizedAdd(const tfl::Operator &op);
 
   bool convertGraphInputs();
   bool convertGraphOutputs();
@@ -608,6 +839,12 @@ bool Converter::convertGraphOutputs() {
     if (!t || !values[index])
       return fail("graph output '" + tensorName(index) +
                   "' is not computed by any operator");
+    if (t->type() != tfl::TensorType_FLOAT32 &&
+        values[index]->packedChannels < 0)
+      return fail("graph output '" + tensorName(index) + "' has type " +
+                  tfl::EnumNameTensorType(t->type()) +
+                  "; bnnc's TFLite outputs are float32 (end an int8 model "
+                  "with DEQUANTIZE)");
     if (values[index]->packedChannels >= 0)
       return fail("graph output '" + tensorName(index) +
                   "' is bit-packed (LCE); bnnc's outputs are float32 (end the "
@@ -664,6 +901,11 @@ std::optional<std::string> Converter::run() {
     }
   if (!convertGraphOutputs())
     return failure;
+  if (usesTfliteDomain) {
+    auto *tflite = out.add_opset_import();
+    tflite->set_domain("bnnc.tflite");
+    tflite->set_version(1);
+  }
   return std::nullopt;
 }
 
@@ -707,6 +949,8 @@ bool Converter::convertOperator(const tfl::Operator &op) {
   case kFullyConnected:
     return convertFullyConnected(op);
   case kAdd:
+    if (isInt8(in(op, 0)) || isInt8(in(op, 1)))
+      return convertQuantizedAdd(op);
     return convertBinary(op, "Add",
                          op.builtin_options_as_AddOptions()
                              ? op.builtin_options_as_AddOptions()
@@ -751,8 +995,9 @@ bool Converter::convertOperator(const tfl::Operator &op) {
   case kHardSwish:
     return convertUnary(op, builtin);
   case kQuantize:
+    return convertQuantize(op);
   case kDequantize:
-    return fail("quantized (int8) TFLite models are not supported yet");
+    return convertDequantize(op);
   case kCustom:
     if (custom == "LceQuantize")
       return convertLceQuantize(op);
@@ -772,6 +1017,8 @@ bool Converter::convertOperator(const tfl::Operator &op) {
 }
 
 bool Converter::convertConv(const tfl::Operator &op, bool depthwise) {
+  if (isInt8(in(op, 0)))
+    return convertQuantizedConv(op, depthwise);
   auto xShape = floatShape(in(op, 0), 4, "input");
   if (!xShape)
     return false;
@@ -856,6 +1103,8 @@ bool Converter::convertConv(const tfl::Operator &op, bool depthwise) {
 }
 
 bool Converter::convertPool(const tfl::Operator &op, bool max) {
+  if (isInt8(in(op, 0)))
+    return convertQuantizedPool(op, max);
   auto xShape = floatShape(in(op, 0), 4, "input");
   if (!xShape)
     return false;
@@ -886,6 +1135,8 @@ bool Converter::convertPool(const tfl::Operator &op, bool max) {
 }
 
 bool Converter::convertFullyConnected(const tfl::Operator &op) {
+  if (isInt8(in(op, 0)))
+    return convertQuantizedFullyConnected(op);
   auto xShape = floatShape(in(op, 0), -1, "input");
   if (!xShape)
     return false;
@@ -1033,7 +1284,18 @@ bool Converter::convertMean(const tfl::Operator &op) {
 }
 
 bool Converter::convertReshape(const tfl::Operator &op) {
-  if (!floatShape(in(op, 0), -1, "input"))
+  if (isInt8(in(op, 0))) {
+    // An int8 reshape keeps the quantization (TFLite requires it).
+    auto xq = quantOf(in(op, 0), "input");
+    auto yq = xq ? quantOf(outIndex(op), "output") : std::nullopt;
+    if (!xq || !yq)
+      return false;
+    if (xq->scales != yq->scales || xq->zeroPoints != yq->zeroPoints)
+      return fail("the int8 input and output have different quantization "
+                  "parameters");
+    if (!values[in(op, 0)])
+      return fail("the int8 input must be computed by an earlier operator");
+  } else if (!floatShape(in(op, 0), -1, "input"))
     return false;
   // The output tensor's shape is the result (TFLite stores it resolved).
   auto outShape = shapeOf(*tensor(outIndex(op)));
@@ -1171,6 +1433,396 @@ bool Converter::convertUnary(const tfl::Operator &op, int32_t code) {
   if (!y)
     return false;
   define(outIndex(op), Val{*y, nchw});
+  return true;
+}
+
+// ---- int8 -------------------------------------------------------------------
+//
+// TFLite's int8 operators (docs/tflite.md): activations are quantized per
+// tensor, weights per tensor or per output channel with zero point 0, biases
+// are int32 on the scale in_scale * w_scale. Convolutions accumulate in int32
+// (ONNX ConvInteger/MatMulInteger with the input zero point, plus the bias)
+// and requantize with TFLite's Q31 arithmetic (bnnc.tflite TfliteRequantize).
+
+bool Converter::convertQuantize(const tfl::Operator &op) {
+  int32_t xi = in(op, 0), yi = outIndex(op);
+  const tfl::Tensor *xt = tensor(xi);
+  if (!xt)
+    return fail("the input is missing");
+  if (xt->type() != tfl::TensorType_FLOAT32)
+    return fail("input '" + tensorName(xi) + "' has type " +
+                tfl::EnumNameTensorType(xt->type()) +
+                "; QUANTIZE from float32 is supported (int8 to int8 "
+                "requantization is not)");
+  auto yq = quantOf(yi, "output");
+  if (!yq)
+    return false;
+  if (shapeOf(*tensor(yi)) != shapeOf(*xt))
+    return fail("the output shape differs from the input shape");
+  bool nchw = isNchw(xi);
+  auto x = input(xi, nchw);
+  if (!x)
+    return false;
+  auto dims = shapeOf(*xt);
+  if (nchw)
+    dims = {dims[0], dims[3], dims[1], dims[2]};
+  std::string y = output("quantize");
+  tfliteNode("TfliteQuantize",
+             {*x, floatConstant(opName + "/scale", {}, yq->scales),
+              int8Constant(opName + "/zero_point", {},
+                           ArrayRef<int8_t>(int8_t(yq->zeroPoints[0])))},
+             y, dims);
+  define(yi, Val{y, nchw});
+  return true;
+}
+
+bool Converter::convertDequantize(const tfl::Operator &op) {
+  int32_t xi = in(op, 0), yi = outIndex(op);
+  if (!isInt8(xi))
+    return fail(tensor(xi) ? "input '" + tensorName(xi) + "' has type " +
+                                 tfl::EnumNameTensorType(tensor(xi)->type()) +
+                                 "; DEQUANTIZE of int8 is supported"
+                           : std::string("the input is missing"));
+  if (tensor(yi)->type() != tfl::TensorType_FLOAT32)
+    return fail("the output must be float32");
+  auto xq = quantOf(xi, "input");
+  if (!xq)
+    return false;
+  if (!values[xi])
+    return fail("the int8 input must be computed by an earlier operator");
+  // (q - zp) * scale: TFLite multiplies in double, but the product of a
+  // float32 scale and an integer below 2^9 is exact in double, so its
+  // rounding to float32 equals DequantizeLinear's one float32 multiply.
+  bool nchw = isNchw(xi);
+  auto x = input(xi, nchw);
+  if (!x)
+    return false;
+  std::string y = output("dequantize");
+  node("DequantizeLinear",
+       {*x, floatConstant(opName + "/scale", {}, xq->scales),
+        int8Constant(opName + "/zero_point", {},
+                     ArrayRef<int8_t>(int8_t(xq->zeroPoints[0])))},
+       y);
+  define(yi, Val{y, nchw});
+  return true;
+}
+
+bool Converter::convertQuantizedConv(const tfl::Operator &op, bool depthwise) {
+  int32_t xi = in(op, 0), wi = in(op, 1), bi = in(op, 2), yi = outIndex(op);
+  auto xShape = shapeOf(*tensor(xi));
+  if (xShape.size() != 4)
+    return fail("the input must be 4-D");
+  if (!values[xi])
+    return fail("the int8 input must be computed by an earlier operator");
+  const tfl::Tensor *w = tensor(wi);
+  if (!w)
+    return fail("the filter is missing");
+  auto wShape = shapeOf(*w);
+  if (wShape.size() != 4 || w->type() != tfl::TensorType_INT8 ||
+      !constantData(wi))
+    return fail("the filter '" + tensorName(wi) +
+                "' must be a 4-D int8 constant");
+  auto weights = constantAs<int8_t>(wi, numElements(wShape));
+  if (!weights)
+    return fail("the filter's data does not hold its elements");
+  auto xq = quantOf(xi, "input");
+  auto yq = xq ? quantOf(yi, "output") : std::nullopt;
+  auto wq = yq ? quantOf(wi, "filter", depthwise ? 3 : 0) : std::nullopt;
+  if (!wq)
+    return false;
+  if (llvm::any_of(wq->zeroPoints, [](int64_t z) { return z != 0; }))
+    return fail("the filter's zero points must be 0 (TFLite's int8 weights "
+                "are symmetric)");
+  int8_t padding, act;
+  int64_t sh, sw, dh, dw;
+  if (depthwise) {
+    auto *o = op.builtin_options_as_DepthwiseConv2DOptions();
+    if (!o)
+      return fail("DepthwiseConv2DOptions are missing");
+    padding = o->padding(), act = o->fused_activation_function();
+    sh = o->stride_h(), sw = o->stride_w();
+    dh = o->dilation_h_factor(), dw = o->dilation_w_factor();
+  } else {
+    auto *o = op.builtin_options_as_Conv2DOptions();
+    if (!o)
+      return fail("Conv2DOptions are missing");
+    padding = o->padding(), act = o->fused_activation_function();
+    sh = o->stride_h(), sw = o->stride_w();
+    dh = o->dilation_h_factor(), dw = o->dilation_w_factor();
+  }
+  int64_t c = xShape[3], kh = wShape[1], kw = wShape[2];
+  int64_t outC, group, inPerGroup;
+  if (depthwise) {
+    if (wShape[0] != 1 || c == 0 || wShape[3] % c != 0)
+      return fail("depthwise filter shape does not match " + Twine(c) +
+                  " input channels");
+    outC = wShape[3], group = c, inPerGroup = 1;
+  } else {
+    if (wShape[3] == 0 || c % wShape[3] != 0 || wShape[0] % (c / wShape[3]))
+      return fail("filter input channels " + Twine(wShape[3]) +
+                  " do not divide the " + Twine(c) + " input channels");
+    outC = wShape[0], group = c / wShape[3], inPerGroup = wShape[3];
+  }
+  Axis ah{xShape[1], kh, sh, dh}, aw{xShape[2], kw, sw, dw};
+  if (!resolveAxis(ah, padding == tfl::Padding_SAME) ||
+      !resolveAxis(aw, padding == tfl::Padding_SAME))
+    return fail("invalid window: strides and dilations must be positive "
+                "and the filter must fit the input");
+  auto yShape = shapeOf(*tensor(yi));
+  if (yShape != SmallVector<int64_t>{xShape[0], ah.out, aw.out, outC})
+    return fail("the output shape does not match the convolution");
+  std::vector<int8_t> oihw(outC * inPerGroup * kh * kw);
+  for (int64_t o = 0; o < outC; ++o)
+    for (int64_t i = 0; i < inPerGroup; ++i)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          oihw[((o * inPerGroup + i) * kh + y) * kw + x] =
+              depthwise ? (*weights)[(y * kw + x) * outC + o]
+                        : (*weights)[((o * kh + y) * kw + x) * inPerGroup + i];
+  std::optional<std::vector<int32_t>> bias;
+  if (bi >= 0) {
+    const tfl::Tensor *b = tensor(bi);
+    if (b->type() == tfl::TensorType_INT32)
+      bias = constantAs<int32_t>(bi, outC);
+    if (!bias || numElements(shapeOf(*b)) != outC)
+      return fail("the bias must be an int32 constant of " + Twine(outC) +
+                  " values");
+  }
+  auto x = input(xi, /*nchw=*/true);
+  if (!x)
+    return false;
+  std::string acc = output("acc");
+  auto *n = node(
+      "ConvInteger",
+      {*x, int8Constant(opName + "/filter", {outC, inPerGroup, kh, kw}, oihw),
+       int8Constant(opName + "/x_zero_point", {},
+                    ArrayRef<int8_t>(int8_t(xq->zeroPoints[0])))},
+      acc);
+  intsAttr(n, "kernel_shape", {kh, kw});
+  intsAttr(n, "strides", {sh, sw});
+  intsAttr(n, "dilations", {dh, dw});
+  intsAttr(n, "pads", {ah.padBegin, aw.padBegin, ah.padEnd, aw.padEnd});
+  intAttr(n, "group", group);
+  if (bias) {
+    std::string sum = output("bias");
+    node("Add", {acc, int32Constant(opName + "/bias", {1, outC, 1, 1}, *bias)},
+         sum, "bias");
+    acc = sum;
+  }
+  // A per-tensor filter scale is one multiplier for every channel.
+  auto y = requantize(acc, {xShape[0], outC, ah.out, aw.out}, xq->scales[0],
+                      wq->scales, yq->scales[0], yq->zeroPoints[0],
+                      /*axis=*/1, act);
+  if (!y)
+    return false;
+  define(yi, Val{*y, /*nchw=*/true});
+  return true;
+}
+
+bool Converter::convertQuantizedFullyConnected(const tfl::Operator &op) {
+  int32_t xi = in(op, 0), wi = in(op, 1), bi = in(op, 2), yi = outIndex(op);
+  if (!values[xi])
+    return fail("the int8 input must be computed by an earlier operator");
+  auto *o = op.builtin_options_as_FullyConnectedOptions();
+  int8_t act = o ? o->fused_activation_function() : 0;
+  if (o && o->weights_format() != 0)
+    return fail("shuffled weights formats are not supported");
+  const tfl::Tensor *w = tensor(wi);
+  if (!w || shapeOf(*w).size() != 2 || w->type() != tfl::TensorType_INT8 ||
+      !constantData(wi))
+    return fail("the weights must be a 2-D int8 constant");
+  int64_t n = shapeOf(*w)[0], k = shapeOf(*w)[1];
+  auto weights = constantAs<int8_t>(wi, n * k);
+  if (!weights)
+    return fail("the weights' data does not hold their elements");
+  auto xq = quantOf(xi, "input");
+  auto yq = xq ? quantOf(yi, "output") : std::nullopt;
+  auto wq = yq ? quantOf(wi, "weights", 0) : std::nullopt;
+  if (!wq)
+    return false;
+  if (llvm::any_of(wq->zeroPoints, [](int64_t z) { return z != 0; }))
+    return fail("the weights' zero points must be 0 (TFLite's int8 weights "
+                "are symmetric)");
+  int64_t total = numElements(shapeOf(*tensor(xi)));
+  if (k == 0 || total % k != 0)
+    return fail("the input's " + Twine(total) +
+                " elements are no whole number of rows of " + Twine(k));
+  int64_t rows = total / k;
+  std::optional<std::vector<int32_t>> bias;
+  if (bi >= 0) {
+    const tfl::Tensor *b = tensor(bi);
+    if (b->type() == tfl::TensorType_INT32)
+      bias = constantAs<int32_t>(bi, n);
+    if (!bias || numElements(shapeOf(*b)) != n)
+      return fail("the bias must be an int32 constant of " + Twine(n) +
+                  " values");
+  }
+  auto outShape = shapeOf(*tensor(yi));
+  if (numElements(outShape) != rows * n)
+    return fail("the output shape does not hold " + Twine(rows) + "x" +
+                Twine(n) + " values");
+  // Rows in TFLite's (NHWC) element order, times W^T [k, n].
+  auto x = input(xi, /*nchw=*/false);
+  if (!x)
+    return false;
+  std::string flat = output("rows");
+  node("Reshape", {*x, int64Constant(opName + "/rows_shape", {2}, {-1, k})},
+       flat, "rows");
+  std::vector<int8_t> wt(k * n);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t i = 0; i < k; ++i)
+      wt[i * n + r] = (*weights)[r * k + i];
+  std::string acc = output("acc");
+  node("MatMulInteger",
+       {flat, int8Constant(opName + "/weights", {k, n}, wt),
+        int8Constant(opName + "/x_zero_point", {},
+                     ArrayRef<int8_t>(int8_t(xq->zeroPoints[0])))},
+       acc);
+  if (bias) {
+    std::string sum = output("bias");
+    node("Add", {acc, int32Constant(opName + "/bias", {n}, *bias)}, sum,
+         "bias");
+    acc = sum;
+  }
+  auto y = requantize(acc, {rows, n}, xq->scales[0], wq->scales, yq->scales[0],
+                      yq->zeroPoints[0], /*axis=*/1, act);
+  if (!y)
+    return false;
+  std::string result = *y;
+  if (outShape.size() != 2 || outShape[0] != rows || outShape[1] != n) {
+    result = output("shape");
+    node("Reshape",
+         {*y, int64Constant(opName + "/out_shape",
+                            {static_cast<int64_t>(outShape.size())}, outShape)},
+         result, "shape");
+  }
+  define(yi, Val{result});
+  return true;
+}
+
+/// TFLite's int8 ADD of two computed tensors of the same shape: each input
+/// is shifted left by 20 bits and rescaled to twice the larger input scale,
+/// the sum is rescaled to the output scale. The multipliers are TFLite's:
+/// s_a / (2 max), s_b / (2 max), 2 max / (2^20 s_y), in double precision.
+bool Converter::convertQuantizedAdd(const tfl::Operator &op) {
+  int32_t ai = in(op, 0), bi = in(op, 1), yi = outIndex(op);
+  auto aq = quantOf(ai, "first input");
+  auto bq = aq ? quantOf(bi, "second input") : std::nullopt;
+  auto yq = bq ? quantOf(yi, "output") : std::nullopt;
+  if (!yq)
+    return false;
+  if (!values[ai] || !values[bi])
+    return fail("int8 ADD needs two computed inputs (int8 constants are not "
+                "supported)");
+  auto shape = shapeOf(*tensor(ai));
+  if (shape != shapeOf(*tensor(bi)) || shape != shapeOf(*tensor(yi)))
+    return fail("int8 ADD with broadcasting is not supported (the inputs and "
+                "the output must have the same shape)");
+  auto *o = op.builtin_options_as_AddOptions();
+  auto range = activationRange(o ? o->fused_activation_function() : 0,
+                               yq->scales[0], yq->zeroPoints[0]);
+  if (!range)
+    return false;
+  constexpr int kLeftShift = 20;
+  // TFLite: 2 * max(float, float) is a float (exact), the ratios doubles.
+  float sa = aq->scales[0], sb = bq->scales[0], sy = yq->scales[0];
+  double twiceMax = 2.0 * static_cast<double>(std::max(sa, sb));
+  auto [qa, shA] = quantizeMultiplier(static_cast<double>(sa) / twiceMax);
+  auto [qb, shB] = quantizeMultiplier(static_cast<double>(sb) / twiceMax);
+  auto [qy, shY] = quantizeMultiplier(
+      twiceMax / (static_cast<double>(1 << kLeftShift) * sy));
+  if (shY > 0)
+    return fail("the output scale is below 2^-19 of the input scales, which "
+                "TFLite's quantized ADD does not allow");
+  // Both operands in the same layout.
+  bool nchw = shape.size() == 4 && (isNchw(ai) || isNchw(bi));
+  auto a = input(ai, nchw);
+  auto b = a ? input(bi, nchw) : std::nullopt;
+  if (!b)
+    return false;
+  SmallVector<int64_t> dims(shape);
+  if (nchw)
+    dims = {shape[0], shape[3], shape[1], shape[2]};
+  std::string y = output("add");
+  auto *n = tfliteNode("TfliteAdd", {*a, *b}, y, dims);
+  intAttr(n, "a_zero_point", aq->zeroPoints[0]);
+  intAttr(n, "b_zero_point", bq->zeroPoints[0]);
+  intAttr(n, "a_multiplier", qa);
+  intAttr(n, "a_shift", shA);
+  intAttr(n, "b_multiplier", qb);
+  intAttr(n, "b_shift", shB);
+  intAttr(n, "multiplier", qy);
+  intAttr(n, "shift", shY);
+  intAttr(n, "zero_point", yq->zeroPoints[0]);
+  intAttr(n, "min", range->first);
+  intAttr(n, "max", range->second);
+  define(yi, Val{y, nchw});
+  return true;
+}
+
+/// int8 MAX_POOL_2D and AVERAGE_POOL_2D, whose input and output share their
+/// quantization (TFLite requires it): the pool of the integers themselves.
+/// They are exact as float32 (|q| <= 128), so the pool runs on them as
+/// floats: a max is exact, and an average's float32 sum is exact and its
+/// one division is within 2^-17 of the exact quotient, never across a
+/// half-integer that it is not exactly on (quotients of integers by a count
+/// n are at least 1/(2n) from one otherwise). The result is clamped to the
+/// activation range and rounded half away from zero (TFLite's rounding
+/// division) by a TfliteQuantize with scale 1.
+bool Converter::convertQuantizedPool(const tfl::Operator &op, bool max) {
+  int32_t xi = in(op, 0), yi = outIndex(op);
+  auto xShape = shapeOf(*tensor(xi));
+  if (xShape.size() != 4)
+    return fail("the input must be 4-D");
+  if (!values[xi])
+    return fail("the int8 input must be computed by an earlier operator");
+  auto xq = quantOf(xi, "input");
+  auto yq = xq ? quantOf(yi, "output") : std::nullopt;
+  if (!yq)
+    return false;
+  if (xq->scales != yq->scales || xq->zeroPoints != yq->zeroPoints)
+    return fail("the int8 input and output have different quantization "
+                "parameters (TFLite requires them equal)");
+  auto *o = op.builtin_options_as_Pool2DOptions();
+  if (!o)
+    return fail("Pool2DOptions are missing");
+  Axis ah{xShape[1], o->filter_height(), o->stride_h(), 1},
+      aw{xShape[2], o->filter_width(), o->stride_w(), 1};
+  if (!resolveAxis(ah, o->padding() == tfl::Padding_SAME) ||
+      !resolveAxis(aw, o->padding() == tfl::Padding_SAME))
+    return fail("invalid pooling window");
+  if (!max && ah.kernel * aw.kernel >= (int64_t(1) << 16))
+    return fail("int8 average pools of 2^16 taps or more are not supported");
+  auto range = activationRange(o->fused_activation_function(), yq->scales[0],
+                               yq->zeroPoints[0]);
+  if (!range)
+    return false;
+  auto x = input(xi, /*nchw=*/true);
+  if (!x)
+    return false;
+  std::string real = output("float");
+  intAttr(node("Cast", {*x}, real, "float"), "to", ::onnx::TensorProto::FLOAT);
+  std::string pooled = output(max ? "maxpool" : "avgpool");
+  auto *n = node(max ? "MaxPool" : "AveragePool", {real}, pooled);
+  intsAttr(n, "kernel_shape", {ah.kernel, aw.kernel});
+  intsAttr(n, "strides", {ah.stride, aw.stride});
+  intsAttr(n, "pads", {ah.padBegin, aw.padBegin, ah.padEnd, aw.padEnd});
+  if (!max)
+    intAttr(n, "count_include_pad", 0);
+  if (range->first > -128 || range->second < 127) {
+    std::string clipped = output("clip");
+    node("Clip",
+         {pooled, scalar(static_cast<float>(range->first)),
+          scalar(static_cast<float>(range->second))},
+         clipped, "clip");
+    pooled = clipped;
+  }
+  std::string y = output("round");
+  tfliteNode("TfliteQuantize",
+             {pooled, scalar(1.0f),
+              int8Constant(opName + "/zero_point", {}, ArrayRef<int8_t>(0))},
+             y, {xShape[0], xShape[3], ah.out, aw.out}, "round");
+  define(yi, Val{y, /*nchw=*/true});
   return true;
 }
 

@@ -78,7 +78,8 @@ float roundHalfEven(float v) {
 }
 
 /// Quantizes a float constant exactly as bnnc_quantize_f32_* does at run
-/// time: float32 x / scale, ties to even, + zp, saturated (NaN -> zp).
+/// time: float32 x / scale, ties to even (or away from zero with
+/// round_away), + zp, saturated (NaN -> zp).
 std::optional<SmallVector<int64_t>> foldQuantize(bnn::QuantizeOp q) {
   auto x = getConstantFloats(q.getInput());
   auto scale = getConstantFloats(q.getScale());
@@ -100,7 +101,8 @@ std::optional<SmallVector<int64_t>> foldQuantize(bnn::QuantizeOp q) {
     int64_t c = (int64_t(i) / inner) % channels;
     float s = (*scale)[scale->size() == 1 ? 0 : c];
     int64_t z = (*zp)[zp->size() == 1 ? 0 : c];
-    float r = roundHalfEven((*x)[i] / s);
+    float r =
+        q.getRoundAway() ? std::round((*x)[i] / s) : roundHalfEven((*x)[i] / s);
     if (std::isnan(r)) {
       values.push_back(z);
       continue;
@@ -174,6 +176,10 @@ public:
   /// layer looks quantized but cannot be fused exactly.
   void run(bnn::QuantizeOp q) {
     if (succeeded(foldRoundTrip(q)) || succeeded(poolIntegers(q)))
+      return;
+    // The fused layer requantizes with ties to even (onnxruntime's
+    // semantics); a TFLite quantize (ties away from zero) stays as it is.
+    if (q.getRoundAway())
       return;
     Layer layer{nullptr, {}, q};
     Value y = q.getInput();

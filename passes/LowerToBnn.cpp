@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -224,6 +225,11 @@ public:
         .Case([&](onnx::QLinearConvOp c) { return lowerQLinearConv(c); })
         .Case([&](onnx::MatMulIntegerOp c) { return lowerMatMulInteger(c); })
         .Case([&](onnx::QLinearMatMulOp c) { return lowerQLinearMatMul(c); })
+        .Case([&](onnx::TfliteQuantizeOp c) { return lowerTfliteQuantize(c); })
+        .Case([&](onnx::TfliteRequantizeOp c) {
+          return lowerTfliteRequantize(c);
+        })
+        .Case([&](onnx::TfliteAddOp c) { return lowerTfliteAdd(c); })
         .Case([&](onnx::SizeOp o) {
           return fail(o, "input must have a static shape");
         })
@@ -844,7 +850,7 @@ private:
     if (failed(requireSupportedTypes(op)))
       return failure();
     auto type = tensorType(op.getConcatResult());
-    auto axis = checkedAxis(op, op.getAxis(), type.getRank());
+    auto axis = checkedAxis(op, static_cast<int64_t>(op.getAxis()), type.getRank());
     if (failed(axis))
       return failure();
     // Zero-sized inputs contribute nothing.
@@ -1577,7 +1583,7 @@ private:
     if (failed(requireF32(op)))
       return failure();
     auto type = tensorType(op.getInput());
-    auto axis = checkedAxis(op, op.getAxis(), type.getRank());
+    auto axis = checkedAxis(op, static_cast<int64_t>(op.getAxis()), type.getRank());
     if (failed(axis))
       return failure();
     if (op.getP() != 1 && op.getP() != 2)
@@ -1621,7 +1627,7 @@ private:
       return fail(op, "depth must be a compile-time constant" +
                           graphInputHint(op.getDepth()));
     auto out = tensorType(op.getOutput());
-    auto axis = checkedAxis(op, op.getAxis(), out.getRank());
+    auto axis = checkedAxis(op, static_cast<int64_t>(op.getAxis()), out.getRank());
     if (failed(axis))
       return failure();
     // ONNX truncates a float depth.
@@ -1830,8 +1836,114 @@ private:
     if (failed(axis))
       return failure();
     rewriter.replaceOpWithNewOp<bnn::QuantizeOp>(
-        op, op.getType(), op.getX(), op.getScale(),
-        optional(op.getZeroPoint()), rewriter.getI64IntegerAttr(*axis));
+        op, op.getType(), op.getX(), op.getScale(), optional(op.getZeroPoint()),
+        rewriter.getI64IntegerAttr(*axis),
+        /*round_away=*/UnitAttr());
+    return success();
+  }
+
+  /// TFLite's int8 ADD (bnnc.tflite domain): bnn.add_q31, whose verifier
+  /// checks the parameters.
+  LogicalResult lowerTfliteAdd(onnx::TfliteAddOp op) {
+    auto i8 = [](Value v) {
+      return tensorType(v).getElementType().isInteger(8);
+    };
+    if (!i8(op.getA()) || !i8(op.getB()) || !i8(op.getY()) ||
+        tensorType(op.getA()).getElementType().isUnsignedInteger())
+      return fail(op, "adds int8 tensors only");
+    auto s64 = [](uint64_t v) { return static_cast<int64_t>(v); };
+    auto s32 = [](uint64_t v) {
+      return static_cast<int32_t>(static_cast<int64_t>(v));
+    };
+    for (uint64_t v : {op.getAMultiplier(), op.getBMultiplier(), op.getAShift(),
+                       op.getBShift()})
+      if (s64(v) < INT32_MIN || s64(v) > INT32_MAX)
+        return fail(op, "multipliers and shifts must be int32 values");
+    auto add = rewriter.create<bnn::AddQ31Op>(
+        op.getLoc(), op.getType(), op.getA(), op.getB(),
+        rewriter.getDenseI64ArrayAttr(
+            {s64(op.getAZeroPoint()), s64(op.getBZeroPoint())}),
+        rewriter.getDenseI32ArrayAttr(
+            {s32(op.getAMultiplier()), s32(op.getBMultiplier())}),
+        rewriter.getDenseI32ArrayAttr(
+            {s32(op.getAShift()), s32(op.getBShift())}),
+        rewriter.getI64IntegerAttr(s64(op.getMultiplier())),
+        rewriter.getI64IntegerAttr(s64(op.getShift())),
+        rewriter.getI64IntegerAttr(s64(op.getZeroPoint())),
+        rewriter.getI64IntegerAttr(s64(op.getMin())),
+        rewriter.getI64IntegerAttr(s64(op.getMax())));
+    if (failed(mlir::verify(add))) {
+      rewriter.eraseOp(add);
+      return failure();
+    }
+    rewriter.replaceOp(op, add.getOutput());
+    return success();
+  }
+
+  /// TFLite QUANTIZE (bnnc.tflite domain): per-tensor, ties away from zero.
+  LogicalResult lowerTfliteQuantize(onnx::TfliteQuantizeOp op) {
+    if (failed(requireQuantTypes(op)))
+      return failure();
+    if (!tensorType(op.getX()).getElementType().isF32() ||
+        !isQuantType(tensorType(op.getY()).getElementType()))
+      return fail(op, "quantizes float32 to int8 or uint8 only");
+    if (tensorType(op.getYScale()).getNumElements() != 1 ||
+        tensorType(op.getYZeroPoint()).getNumElements() != 1)
+      return fail(op, "the scale and zero point must be single values");
+    rewriter.replaceOpWithNewOp<bnn::QuantizeOp>(
+        op, op.getType(), op.getX(), op.getYScale(), op.getYZeroPoint(),
+        rewriter.getI64IntegerAttr(0), rewriter.getUnitAttr());
+    return success();
+  }
+
+  /// TFLite's Q31 requantization (bnnc.tflite domain): constant
+  /// multipliers, shifts and zero point become bnn.requantize_q31's
+  /// attributes (its verifier checks their ranges).
+  LogicalResult lowerTfliteRequantize(onnx::TfliteRequantizeOp op) {
+    auto mult = getConstantInts(op.getMultiplier());
+    auto shift = getConstantInts(op.getShift());
+    auto zp = getConstantInts(op.getYZeroPoint());
+    if (!tensorType(op.getX()).getElementType().isInteger(32) ||
+        !isQuantType(tensorType(op.getY()).getElementType()))
+      return fail(op, "requantizes int32 to int8 or uint8 only");
+    if (!mult || !shift || !zp || zp->size() != 1)
+      return fail(op, "multiplier, shift and zero point must be constants");
+    auto axis =
+        checkedAxis(op, op.getAxis(),
+                    std::max<int64_t>(tensorType(op.getX()).getRank(), 1));
+    if (failed(axis))
+      return failure();
+    auto narrow =
+        [&](ArrayRef<int64_t> v) -> std::optional<SmallVector<int32_t>> {
+      SmallVector<int32_t> out;
+      for (int64_t x : v) {
+        if (x < INT32_MIN || x > INT32_MAX)
+          return std::nullopt;
+        out.push_back(static_cast<int32_t>(x));
+      }
+      return out;
+    };
+    auto m32 = narrow(*mult), s32 = narrow(*shift);
+    if (!m32 || !s32)
+      return fail(op, "multiplier and shift must be int32 values");
+    // getConstantInts sign-extends; a uint8 zero point is read unsigned.
+    int64_t zeroPoint =
+        tensorType(op.getY()).getElementType().isUnsignedInteger()
+            ? ((*zp)[0] & 0xff)
+            : (*zp)[0];
+    auto q = rewriter.create<bnn::RequantizeQ31Op>(
+        op.getLoc(), op.getType(), op.getX(),
+        rewriter.getDenseI32ArrayAttr(*m32),
+        rewriter.getDenseI32ArrayAttr(*s32),
+        rewriter.getI64IntegerAttr(zeroPoint),
+        rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getMin())),
+        rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getMax())),
+        rewriter.getI64IntegerAttr(*axis));
+    if (failed(mlir::verify(q))) {
+      rewriter.eraseOp(q);
+      return failure();
+    }
+    rewriter.replaceOp(op, q.getOutput());
     return success();
   }
 

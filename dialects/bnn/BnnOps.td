@@ -705,15 +705,26 @@ def Bnn_QuantizeOp : Bnn_Op<"quantize", [Pure]> {
   let description = [{
     `x / scale` is one float32 division; the quotient is rounded half to
     even, the zero point (0 when absent) added and the sum saturated to the
-    result type's range. NaN quantizes to the zero point.
+    result type's range. NaN quantizes to the zero point. With
+    `round_away`, ties round away from zero instead (TFLite's QUANTIZE,
+    C's `roundf`).
     ```mlir
     %q = bnn.quantize %x, %s, %zp {axis = 1 : i64}
          : (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3xi8>) -> tensor<1x3x4x4xi8>
     ```
   }];
   let arguments = (ins Bnn_F32Tensor:$input, Bnn_F32Tensor:$scale,
-                   Optional<Bnn_QuantTensor>:$zero_point, I64Attr:$axis);
+                   Optional<Bnn_QuantTensor>:$zero_point, I64Attr:$axis,
+                   UnitAttr:$round_away);
   let results = (outs Bnn_QuantTensor:$output);
+  // The ONNX form (ties to even) without naming round_away.
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$output, "::mlir::Value":$input,
+                   "::mlir::Value":$scale, "::mlir::Value":$zero_point,
+                   "::mlir::IntegerAttr":$axis), [{
+      build($_builder, $_state, output, input, scale, zero_point, axis,
+            ::mlir::UnitAttr());
+    }]>];
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -823,6 +834,59 @@ def Bnn_RequantizeOp : Bnn_Op<"requantize", [Pure]> {
                    UnitAttr:$relu);
   let results = (outs Bnn_QuantTensor:$output);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_RequantizeQ31Op : Bnn_Op<"requantize_q31", [Pure]> {
+  let summary = "int32 accumulator -> int8/uint8 by a Q31 multiplier and a shift (TFLite)";
+  let description = [{
+    TFLite's integer requantization. For the index `c` along `axis`
+    (`multiplier` and `shift` hold one value or one per index):
+    `v = acc * 2^max(shift[c], 0)` saturated to int32, then the doubling
+    high product `round(v * multiplier[c] / 2^31)` (ties toward +infinity,
+    as its +-2^30 nudge and truncating division give), then the rounding
+    division by `2^max(-shift[c], 0)` (ties away from zero), plus
+    `zero_point`, clamped to `[min, max]` (the fused activation's range
+    within the result type). `multiplier` is a Q31 number, so the real
+    multiplier is `multiplier * 2^(shift - 31)`; the TFLite importer derives
+    it from the scales in double precision (docs/tflite.md).
+    ```mlir
+    %y = bnn.requantize_q31 %acc {axis = 1 : i64,
+           multiplier = array<i32: 1518500250, 1073741824>,
+           shift = array<i32: -7, -8>, zero_point = -3 : i64,
+           min = -3 : i64, max = 127 : i64}
+         : (tensor<1x2x4x4xi32>) -> tensor<1x2x4x4xi8>
+    ```
+  }];
+  let arguments = (ins Bnn_I32Tensor:$input, DenseI32ArrayAttr:$multiplier,
+                   DenseI32ArrayAttr:$shift, I64Attr:$zero_point,
+                   I64Attr:$min, I64Attr:$max, I64Attr:$axis);
+  let results = (outs Bnn_QuantTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Bnn_AddQ31Op : Bnn_Op<"add_q31", [Pure]> {
+  let summary = "int8 addition with TFLite's quantized ADD arithmetic";
+  let description = [{
+    Per element, for int8 `a` and `b` of the same shape:
+    `va = (a - a_zero_point) * 2^20`, `vb` likewise, each rescaled by its
+    Q31 multiplier and shift (`input_multipliers`, `input_shifts`: the
+    doubling high product, then the rounding division, as in
+    bnn.requantize_q31), summed in int32, rescaled by `multiplier` and
+    `shift`, plus `zero_point`, clamped to `[min, max]`. The TFLite importer
+    derives the multipliers from the scales as TFLite does: inputs
+    `s / (2 max(s_a, s_b))`, output `2 max(s_a, s_b) / (2^20 s_y)`, all
+    below 1 (shifts <= 0).
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$a, RankedTensorOf<[I8]>:$b,
+                   DenseI64ArrayAttr:$input_zero_points,
+                   DenseI32ArrayAttr:$input_multipliers,
+                   DenseI32ArrayAttr:$input_shifts, I64Attr:$multiplier,
+                   I64Attr:$shift, I64Attr:$zero_point, I64Attr:$min,
+                   I64Attr:$max);
+  let results = (outs RankedTensorOf<[I8]>:$output);
+  let assemblyFormat = "$a `,` $b attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 

@@ -1187,6 +1187,82 @@ LogicalResult RequantizeOp::verify() {
                        {"zero point", getZeroPoint()}});
 }
 
+LogicalResult RequantizeQ31Op::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  auto shape = tensorType(getInput()).getShape();
+  if (tensorType(getOutput()).getShape() != shape)
+    return emitOpError("result shape must be the input shape ")
+           << bracketed(shape);
+  // I64Attr getters return uint64_t; the attributes are signed.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  int64_t zp = static_cast<int64_t>(getZeroPoint());
+  int64_t min = static_cast<int64_t>(getMin());
+  int64_t max = static_cast<int64_t>(getMax());
+  if (failed(verifyAxis(*this, axis, std::max<int64_t>(shape.size(), 1))))
+    return failure();
+  ArrayRef<int32_t> multiplier = getMultiplier(), shift = getShift();
+  int64_t channels = shape.empty() ? 1 : shape[axis];
+  if (multiplier.size() != shift.size() ||
+      (multiplier.size() != 1 && (int64_t)multiplier.size() != channels))
+    return emitOpError("multiplier and shift must both hold one value or one "
+                       "per index of axis ")
+           << axis << " (" << channels << "), got " << multiplier.size()
+           << " and " << shift.size();
+  for (auto [m, s] : llvm::zip(multiplier, shift)) {
+    if (m < 0)
+      return emitOpError("multiplier ") << m << " is negative";
+    if (s < -31 || s > 30)
+      return emitOpError("shift ") << s << " is out of range [-31, 30]";
+  }
+  bool isUnsigned =
+      tensorType(getOutput()).getElementType().isUnsignedInteger();
+  int64_t lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+  if (zp < lo || zp > hi)
+    return emitOpError("zero point ")
+           << zp << " is out of the result type's range";
+  if (min < lo || max > hi || min > max)
+    return emitOpError("clamp range [")
+           << min << ", " << max
+           << "] is not a non-empty range of the result type";
+  return success();
+}
+
+LogicalResult AddQ31Op::verify() {
+  if (failed(verifyStaticShapes(*this)))
+    return failure();
+  if (tensorType(getA()).getShape() != tensorType(getB()).getShape() ||
+      tensorType(getOutput()).getShape() != tensorType(getA()).getShape())
+    return emitOpError("operands and result must have the same shape");
+  if (getInputZeroPoints().size() != 2 || getInputMultipliers().size() != 2 ||
+      getInputShifts().size() != 2)
+    return emitOpError("input_zero_points, input_multipliers and "
+                       "input_shifts must hold two values (a, b)");
+  for (int64_t zp : getInputZeroPoints())
+    if (zp < -128 || zp > 127)
+      return emitOpError("input zero point ") << zp << " is not an int8";
+  SmallVector<std::pair<int64_t, int64_t>, 3> rescales = {
+      {getInputMultipliers()[0], getInputShifts()[0]},
+      {getInputMultipliers()[1], getInputShifts()[1]},
+      {static_cast<int64_t>(getMultiplier()),
+       static_cast<int64_t>(getShift())}};
+  for (auto [m, s] : rescales) {
+    if (m < 0 || m > INT32_MAX)
+      return emitOpError("multiplier ") << m << " is not in [0, 2^31)";
+    if (s < -31 || s > 0)
+      return emitOpError("shift ") << s << " is out of range [-31, 0]";
+  }
+  int64_t zp = static_cast<int64_t>(getZeroPoint());
+  int64_t min = static_cast<int64_t>(getMin());
+  int64_t max = static_cast<int64_t>(getMax());
+  if (zp < -128 || zp > 127)
+    return emitOpError("zero point ") << zp << " is not an int8";
+  if (min < -128 || max > 127 || min > max)
+    return emitOpError("clamp range [")
+           << min << ", " << max << "] is not a non-empty int8 range";
+  return success();
+}
+
 /// An optional zero point of one value or of `count` values, of the
 /// element type of the tensor it shifts (the kernel reads it as that type).
 static LogicalResult verifyZeroPointCount(Operation *op, StringRef what,

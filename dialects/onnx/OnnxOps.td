@@ -213,6 +213,47 @@ def Onnx_BipolarQuantOp : Onnx_Op<"BipolarQuant", [Pure]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+// bnnc's own domain "bnnc.tflite": TFLite int8 semantics that no ONNX
+// operator has, written only by the TFLite importer (docs/tflite.md).
+
+def Onnx_TfliteQuantizeOp : Onnx_Op<"TfliteQuantize", [Pure]> {
+  let summary = "TFLite QUANTIZE (domain bnnc.tflite): ties away from zero";
+  let description = [{
+    y = saturate(round_half_away(x / y_scale) + y_zero_point): ONNX
+    QuantizeLinear except for the rounding of ties (C's roundf).
+  }];
+  let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$y_scale,
+                   AnyRankedTensor:$y_zero_point);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_TfliteRequantizeOp : Onnx_Op<"TfliteRequantize", [Pure]> {
+  let summary = "TFLite's Q31 requantization of an int32 tensor (domain bnnc.tflite)";
+  let description = [{
+    bnn.requantize_q31 with the int32 constants `multiplier` and `shift`
+    (one value or one per index of `axis`), the output zero point and the
+    fused activation's clamp range [`min`, `max`].
+  }];
+  let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$multiplier,
+                   AnyRankedTensor:$shift, AnyRankedTensor:$y_zero_point,
+                   I64Attr:$axis, I64Attr:$min, I64Attr:$max);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_TfliteAddOp : Onnx_Op<"TfliteAdd", [Pure]> {
+  let summary = "TFLite's int8 ADD (domain bnnc.tflite): bnn.add_q31";
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
+                   I64Attr:$a_zero_point, I64Attr:$b_zero_point,
+                   I64Attr:$a_multiplier, I64Attr:$a_shift,
+                   I64Attr:$b_multiplier, I64Attr:$b_shift,
+                   I64Attr:$multiplier, I64Attr:$shift, I64Attr:$zero_point,
+                   I64Attr:$min, I64Attr:$max);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
 def Onnx_CastOp : Onnx_Op<"Cast", [Pure, Onnx_ElementwiseShape]> {
   let summary = "ONNX Cast to the element type `to`";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$to);

@@ -415,8 +415,9 @@ typedef struct {
 static const bnnc_cm_bconv2d_ops bnnc_cm_portable_ops = {
     bnnc_cm_xor_popcounts, bnnc_cm_subtract_padded, bnnc_cm_threshold_word};
 
-/* One binary convolution (group 1, ONNX zero padding; dense layers are 1x1
- * convolutions over a 1x1 image) with the parameters of the generic kernel.
+/* One binary convolution (group 1, ONNX zero padding or LCE's one-padding,
+ * pad_value 1; dense layers are 1x1 convolutions over a 1x1 image) with the
+ * parameters of the generic kernel.
  * tap_ones[o * kh * kw + tap] = popcount of filter o's words at that tap, or
  * NULL. Exactly one of (fe, y_float) and (be, y_bits) is used. ops is a
  * constant at every call, so GCC calls its functions directly. */
@@ -447,6 +448,10 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
   const int contiguous =
       p->dilation_w == 1 &&
       (p->kh == 1 || (p->kw == p->w && p->dilation_h == 1));
+  /* One-padding: the padded taps' zero words are +1 inputs (bit 0), so
+   * popcount(x XOR w) over every tap is already the count of the +1-padded
+   * input and K covers every tap; no padded-tap correction. */
+  const int one_pad = p->pad_value == 1;
   for (int32_t n = 0; n < p->n; ++n) {
     const uint32_t *xn =
         x + (size_t)n * (size_t)p->h * (size_t)p->w * (size_t)wg;
@@ -465,7 +470,7 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
         bnnc_bvalid_taps(ox, p->stride_w, p->pad_left, p->dilation_w, p->kw,
                          p->w, &kx0, &kx1);
         valid = (ky1 - ky0) * (kx1 - kx0);
-        k_valid = valid * p->c;
+        k_valid = (one_pad ? taps : valid) * p->c;
         if (valid == taps && contiguous) {
           xs = xn + ((size_t)iy0 * (size_t)p->w + (size_t)ix0) * (size_t)wg;
         } else {
@@ -507,7 +512,7 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
             const int32_t count = out_mg - base < 32 ? out_mg - base : 32;
             const uint32_t *wo = w + (size_t)o0 * (size_t)kwords;
             ops->popcounts(xs, wo, kwords, count, ones);
-            if (invalid)
+            if (invalid && !one_pad)
               ops->subtract_padded(ones, count, tap_ones, o0, taps, padded,
                                    invalid, wo, kwords, wg);
             if (y_bits) {

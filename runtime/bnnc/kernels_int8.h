@@ -62,9 +62,12 @@ typedef struct {
   int32_t outer, channels, inner;
   int32_t scale_step, zp_step;
   int32_t relu; /* requantize: y = max(y, zp), a ReLU before quantization */
+  int32_t round_away; /* quantize: ties away from zero (TFLite QUANTIZE) */
 } bnnc_quant_params;
 
-/* y = saturate(round_half_even(x / scale) + zp), one float32 division. */
+/* y = saturate(round(x / scale) + zp), one float32 division, ties to even
+ * (ONNX) or, with round_away, away from zero (TFLite's QUANTIZE rounds with
+ * C's roundf, which is exact in every rounding mode). */
 #define BNNC_DEFINE_QUANTIZE(S, T, LO, HI)                                     \
   static inline void bnnc_quantize_f32_##S(const bnnc_quant_params *p,         \
                                            const float *x, const float *scale, \
@@ -75,8 +78,10 @@ typedef struct {
         const float s = scale[c * p->scale_step];                              \
         const int32_t z = zp ? (int32_t)zp[c * p->zp_step] : 0;                \
         for (int32_t k = 0; k < p->inner; ++k, ++i)                            \
-          y[i] = (T)bnnc_saturate_q(bnnc_round_half_even_f32(x[i] / s), z,     \
-                                    LO, HI);                                   \
+          y[i] = (T)bnnc_saturate_q(p->round_away                            \
+                                        ? roundf(x[i] / s)                     \
+                                        : bnnc_round_half_even_f32(x[i] / s),  \
+                                    z, LO, HI);                                \
       }                                                                        \
   }
 BNNC_DEFINE_QUANTIZE(i8, int8_t, -128, 127)
@@ -220,6 +225,106 @@ static inline int32_t bnnc_requantize_fixed(int32_t acc, int32_t mant,
 BNNC_DEFINE_REQUANTIZE_FIXED(i8, int8_t, -128, 127)
 BNNC_DEFINE_REQUANTIZE_FIXED(u8, uint8_t, 0, 255)
 #undef BNNC_DEFINE_REQUANTIZE_FIXED
+
+/* ---- TFLite fixed-point requantization ---------------------------------
+ *
+ * TFLite's int8 kernels requantize an int32 accumulator with a multiplier
+ * given as a Q31 fixed-point number q (in [2^30, 2^31), or 0) and a power
+ * of two 2^shift, shift in [-31, 30], that the compiler derives from the
+ * double-precision multiplier in_scale * w_scale / out_scale (frexp, then
+ * q = round(significand * 2^31)). Per element:
+ *
+ *   v = acc * 2^max(shift, 0)                     (saturated to int32)
+ *   v = round((v * q) / 2^31)      the doubling high product: a +-2^30
+ *                                  nudge, then a division truncating toward
+ *                                  zero, so ties go toward +infinity
+ *   v = round(v / 2^max(-shift, 0))  rounding divide by a power of two,
+ *                                  ties away from zero
+ *   y = clamp(v + zero_point, lo, hi)             (the fused activation range)
+ *
+ * All steps are exact integer arithmetic on int64 intermediates. TFLite
+ * leaves acc * 2^shift overflowing int32 undefined; it saturates here. */
+typedef struct {
+  int32_t outer, channels, inner;
+  int32_t step; /* 1: multiplier and shift per channel, 0: one for all */
+  int32_t zero_point, lo, hi;
+} bnnc_requant_q31_params;
+
+/* floor(x / 2^n) without a right shift of a negative number. */
+static inline int64_t bnnc_floor_shift_i64(int64_t x, int32_t n) {
+  return x >= 0 ? x >> n : ~(~x >> n);
+}
+
+/* The product (a * q) / 2^31 rounded to nearest: the high half of the
+ * doubled 64-bit product with a +2^30 (or 1 - 2^30 below 0) nudge and a
+ * division truncating toward zero, which sends ties toward +infinity.
+ * q >= 0, so the result fits int32 and never saturates. */
+static inline int32_t bnnc_q31_high_mul(int32_t a, int32_t q) {
+  const int64_t ab = (int64_t)a * (int64_t)q;
+  const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* x / 2^n rounded to nearest, ties away from zero; n in [0, 31]. */
+static inline int32_t bnnc_round_shift_away(int32_t x, int32_t n) {
+  const int64_t q = bnnc_floor_shift_i64(x, n);
+  const int64_t rem = (int64_t)x - q * ((int64_t)1 << n);
+  const int64_t threshold = (((int64_t)1 << n) - 1) / 2 + (x < 0 ? 1 : 0);
+  return (int32_t)(q + (rem > threshold ? 1 : 0));
+}
+
+/* acc * q * 2^(shift - 31), TFLite's rounding; shift in [-31, 30]. */
+static inline int32_t bnnc_mul_q31(int32_t acc, int32_t q, int32_t shift) {
+  int64_t v = (int64_t)acc * ((int64_t)1 << (shift > 0 ? shift : 0));
+  v = v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v);
+  return bnnc_round_shift_away(bnnc_q31_high_mul((int32_t)v, q),
+                               shift > 0 ? 0 : -shift);
+}
+
+#define BNNC_DEFINE_REQUANTIZE_Q31(S, T)                                       \
+  static inline void bnnc_requantize_q31_i32_##S(                              \
+      const bnnc_requant_q31_params *p, const int32_t *acc,                    \
+      const int32_t *multiplier, const int32_t *shift, T *y) {                 \
+    size_t i = 0;                                                              \
+    for (int32_t o = 0; o < p->outer; ++o)                                     \
+      for (int32_t c = 0; c < p->channels; ++c) {                              \
+        const int32_t q = multiplier[c * p->step], s = shift[c * p->step];     \
+        for (int32_t k = 0; k < p->inner; ++k, ++i) {                          \
+          const int64_t v = (int64_t)bnnc_mul_q31(acc[i], q, s) +              \
+                            (int64_t)p->zero_point;                            \
+          y[i] = (T)(v < p->lo ? p->lo : (v > p->hi ? p->hi : v));             \
+        }                                                                      \
+      }                                                                        \
+  }
+BNNC_DEFINE_REQUANTIZE_Q31(i8, int8_t)
+BNNC_DEFINE_REQUANTIZE_Q31(u8, uint8_t)
+#undef BNNC_DEFINE_REQUANTIZE_Q31
+
+/* TFLite's int8 ADD: both inputs, minus their zero points, are shifted left
+ * by 20 bits and rescaled to the common scale 2 * max(s_a, s_b) by their
+ * own Q31 multipliers, summed, rescaled to the output scale, offset by the
+ * output zero point and clamped to the activation range. |a - zp| <= 255,
+ * so the shifted values (< 2^28) and their sum fit int32. */
+typedef struct {
+  int32_t n;
+  int32_t a_zp, b_zp;
+  int32_t a_mult, a_shift, b_mult, b_shift, mult, shift;
+  int32_t zero_point, lo, hi;
+} bnnc_add_q31_params;
+
+static inline void bnnc_add_q31_i8(const bnnc_add_q31_params *p,
+                                   const int8_t *a, const int8_t *b,
+                                   int8_t *y) {
+  for (int32_t i = 0; i < p->n; ++i) {
+    const int32_t va = ((int32_t)a[i] - p->a_zp) * (1 << 20);
+    const int32_t vb = ((int32_t)b[i] - p->b_zp) * (1 << 20);
+    const int32_t sum = bnnc_mul_q31(va, p->a_mult, p->a_shift) +
+                        bnnc_mul_q31(vb, p->b_mult, p->b_shift);
+    const int64_t v =
+        (int64_t)bnnc_mul_q31(sum, p->mult, p->shift) + (int64_t)p->zero_point;
+    y[i] = (int8_t)(v < p->lo ? p->lo : (v > p->hi ? p->hi : v));
+  }
+}
 
 /* ONNX DynamicQuantizeLinear: x_min = min(0, min x), x_max = max(0, max x),
  * scale = (x_max - x_min) / 255, zp = round(saturate(0 - x_min / scale)),

@@ -113,9 +113,12 @@ std::string tapOnesTable(bnn::BConv2DOp op, CEmitter &e) {
 LogicalResult CortexMKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   auto w = cast<RankedTensorType>(op.getWeight().getType());
   std::optional<int64_t> words = patchWords(op);
-  // One-padding (pad_value != 0) runs in the portable kernel.
+  // Zero padding and one-padding (pad_value 1, LCE's SAME padding: the
+  // kernel's zero patch words are +1 inputs); -1 padding runs in the
+  // portable kernel.
   if (!w.getElementType().isInteger(32) || !words ||
-      *words > BNNC_CM_PATCH_WORDS || op.padValue() != 0)
+      *words > BNNC_CM_PATCH_WORDS ||
+      (op.padValue() != 0 && op.padValue() != 1))
     return GenericKernels::bconv2d(op, e);
   std::string params = bconv2dParams(op, e);
   std::string x = "(const uint32_t *)" + e.input(op.getInput());
@@ -123,7 +126,8 @@ LogicalResult CortexMKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
       "(const uint32_t *)" + e.input(op.getWeight(), "weight");
   // Dense layers and convolutions without padding never read the table.
   std::string table = "NULL";
-  if (llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; })) {
+  if (op.padValue() == 0 &&
+      llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; })) {
     table = tapOnesTable(op, e);
     if (table.empty())
       table = "NULL";

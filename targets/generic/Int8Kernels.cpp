@@ -39,7 +39,8 @@ std::string suffixOf(Value v) {
 /// inner] around `axis`, with the steps of a scale and a zero point (one
 /// value: step 0; one per channel: step 1).
 std::string quantParams(CEmitter &e, ArrayRef<int64_t> shape, int64_t axis,
-                        Value scale, Value zeroPoint, bool relu = false) {
+                        Value scale, Value zeroPoint, bool relu = false,
+                        bool roundAway = false) {
   auto step = [](Value v) -> int64_t {
     return v && tensorType(v).getNumElements() > 1 ? 1 : 0;
   };
@@ -59,6 +60,8 @@ std::string quantParams(CEmitter &e, ArrayRef<int64_t> shape, int64_t axis,
   p.field("scale_step", step(scale)).field("zp_step", step(zeroPoint));
   if (relu)
     p.field("relu", 1);
+  if (roundAway)
+    p.field("round_away", 1);
   return p.finish();
 }
 
@@ -68,7 +71,8 @@ LogicalResult GenericKernels::quantize(bnn::QuantizeOp op, CEmitter &e) {
   e.requireRuntimeHeader(kInt8Header);
   emitKernelCall(e, "bnnc_quantize_f32_" + suffixOf(op.getOutput()),
                  {quantParams(e, shapeOf(op.getInput()), op.getAxis(),
-                              op.getScale(), op.getZeroPoint()),
+                              op.getScale(), op.getZeroPoint(),
+                              /*relu=*/false, op.getRoundAway()),
                   e.input(op.getInput()), e.input(op.getScale(), "scale"),
                   optionalInput(e, op.getZeroPoint(), "zero_point"),
                   e.output(op.getOutput())});
@@ -164,6 +168,63 @@ LogicalResult GenericKernels::requantize(bnn::RequantizeOp op, CEmitter &e) {
                   e.input(op.getWScale(), "w_scale"),
                   e.input(op.getOutScale(), "out_scale"),
                   optionalInput(e, op.getZeroPoint(), "zero_point"),
+                  e.output(op.getOutput())});
+  return success();
+}
+
+/// TFLite's Q31 requantization: the multipliers and shifts are the op's
+/// attributes, one value or one per index of `axis`.
+LogicalResult GenericKernels::requantizeQ31(bnn::RequantizeQ31Op op,
+                                            CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  auto shape = shapeOf(op.getInput());
+  bool perAxis = op.getMultiplier().size() > 1;
+  int64_t axis = static_cast<int64_t>(op.getAxis());
+  int64_t outer = 1, channels = 1, inner = 1;
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    if (!perAxis || (int64_t)d > axis)
+      inner *= size;
+    else if ((int64_t)d < axis)
+      outer *= size;
+    else
+      channels = size;
+  }
+  std::string multiplier =
+      e.defineArray("requant_q31_multiplier", "Q31 requantization multipliers",
+                    op.getMultiplier());
+  std::string shift =
+      e.defineArray("requant_q31_shift",
+                    "requantization shifts (powers of two)", op.getShift());
+  ParamStruct p(e, "bnnc_requant_q31_params");
+  p.field("outer", outer).field("channels", channels).field("inner", inner);
+  p.field("step", perAxis ? 1 : 0);
+  p.field("zero_point", static_cast<int64_t>(op.getZeroPoint()));
+  p.field("lo", static_cast<int64_t>(op.getMin()))
+      .field("hi", static_cast<int64_t>(op.getMax()));
+  emitKernelCall(e, "bnnc_requantize_q31_i32_" + suffixOf(op.getOutput()),
+                 {p.finish(), e.input(op.getInput()), multiplier, shift,
+                  e.output(op.getOutput())});
+  return success();
+}
+
+/// TFLite's int8 ADD: the rescaling parameters are the op's attributes.
+LogicalResult GenericKernels::addQ31(bnn::AddQ31Op op, CEmitter &e) {
+  e.requireRuntimeHeader(kInt8Header);
+  ParamStruct p(e, "bnnc_add_q31_params");
+  p.field("n", tensorType(op.getA()).getNumElements());
+  p.field("a_zp", op.getInputZeroPoints()[0])
+      .field("b_zp", op.getInputZeroPoints()[1]);
+  p.field("a_mult", op.getInputMultipliers()[0])
+      .field("a_shift", op.getInputShifts()[0]);
+  p.field("b_mult", op.getInputMultipliers()[1])
+      .field("b_shift", op.getInputShifts()[1]);
+  p.field("mult", static_cast<int64_t>(op.getMultiplier()))
+      .field("shift", static_cast<int64_t>(op.getShift()));
+  p.field("zero_point", static_cast<int64_t>(op.getZeroPoint()));
+  p.field("lo", static_cast<int64_t>(op.getMin()))
+      .field("hi", static_cast<int64_t>(op.getMax()));
+  emitKernelCall(e, "bnnc_add_q31_i8",
+                 {p.finish(), e.input(op.getA()), e.input(op.getB()),
                   e.output(op.getOutput())});
   return success();
 }

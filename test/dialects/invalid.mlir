@@ -1422,3 +1422,59 @@ func.func @requantize_scales(%acc: tensor<1x2xi32>, %s: tensor<2xf32>) -> tensor
   %y = bnn.requantize %acc, %s, %s, %s {axis = 1 : i64} : (tensor<1x2xi32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xi8>
   return %y : tensor<1x2xi8>
 }
+
+// -----
+
+func.func @requantize_q31_counts(%acc: tensor<1x3x2xi32>) -> tensor<1x3x2xi8> {
+  // expected-error @+1 {{'bnn.requantize_q31' op multiplier and shift must both hold one value or one per index of axis 1 (3), got 2 and 2}}
+  %y = bnn.requantize_q31 %acc {axis = 1 : i64, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: 0, 0>, zero_point = 0 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x3x2xi32>) -> tensor<1x3x2xi8>
+  return %y : tensor<1x3x2xi8>
+}
+
+// -----
+
+func.func @requantize_q31_shift(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  // expected-error @+1 {{'bnn.requantize_q31' op shift 31 is out of range [-31, 30]}}
+  %y = bnn.requantize_q31 %acc {axis = 1 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: 31>, zero_point = 0 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x2xi32>) -> tensor<1x2xi8>
+  return %y : tensor<1x2xi8>
+}
+
+// -----
+
+func.func @requantize_q31_negative(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  // expected-error @+1 {{'bnn.requantize_q31' op multiplier -5 is negative}}
+  %y = bnn.requantize_q31 %acc {axis = 1 : i64, multiplier = array<i32: -5>, shift = array<i32: 0>, zero_point = 0 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x2xi32>) -> tensor<1x2xi8>
+  return %y : tensor<1x2xi8>
+}
+
+// -----
+
+func.func @requantize_q31_range(%acc: tensor<1x2xi32>) -> tensor<1x2xui8> {
+  // expected-error @+1 {{'bnn.requantize_q31' op clamp range [-1, 255] is not a non-empty range of the result type}}
+  %y = bnn.requantize_q31 %acc {axis = 1 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, zero_point = 0 : i64, min = -1 : i64, max = 255 : i64} : (tensor<1x2xi32>) -> tensor<1x2xui8>
+  return %y : tensor<1x2xui8>
+}
+
+// -----
+
+func.func @requantize_q31_zero_point(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  // expected-error @+1 {{'bnn.requantize_q31' op zero point 128 is out of the result type's range}}
+  %y = bnn.requantize_q31 %acc {axis = 1 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, zero_point = 128 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x2xi32>) -> tensor<1x2xi8>
+  return %y : tensor<1x2xi8>
+}
+
+// -----
+
+func.func @add_q31_shapes(%a: tensor<1x4xi8>, %b: tensor<1x2xi8>) -> tensor<1x4xi8> {
+  // expected-error @+1 {{'bnn.add_q31' op operands and result must have the same shape}}
+  %y = bnn.add_q31 %a, %b {input_zero_points = array<i64: 0, 0>, input_multipliers = array<i32: 1073741824, 1073741824>, input_shifts = array<i32: 0, 0>, multiplier = 1073741824 : i64, shift = -19 : i64, zero_point = 0 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x2xi8>) -> tensor<1x4xi8>
+  return %y : tensor<1x4xi8>
+}
+
+// -----
+
+func.func @add_q31_shift(%a: tensor<1x4xi8>) -> tensor<1x4xi8> {
+  // expected-error @+1 {{'bnn.add_q31' op shift 1 is out of range [-31, 0]}}
+  %y = bnn.add_q31 %a, %a {input_zero_points = array<i64: 0, 0>, input_multipliers = array<i32: 1073741824, 1073741824>, input_shifts = array<i32: 0, 0>, multiplier = 1073741824 : i64, shift = 1 : i64, zero_point = 0 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
+  return %y : tensor<1x4xi8>
+}

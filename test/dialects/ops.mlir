@@ -107,3 +107,34 @@ func.func @bnn_int8_kernels(%x: tensor<1x2x3x3xf32>, %s: tensor<f32>, %zx: tenso
   %mm = bnn.qmatmul %a, %m b_zero_point %zy : (tensor<3x4xi8>, tensor<4x2xi8>, tensor<i8>) -> tensor<3x2xi32>
   return %d, %dq, %y, %mm : tensor<1x2x3x3xf32>, tensor<1x2x3x3xui8>, tensor<1x4x3x3xi8>, tensor<3x2xi32>
 }
+
+// TFLite int8: QUANTIZE rounding ties away from zero, the Q31 requantization
+// (onnx-level forms of the bnnc.tflite domain and their bnn ops).
+// CHECK-LABEL: func.func @tflite_int8
+// CHECK: onnx.TfliteQuantize %arg0, %{{.*}}, %{{.*}} :
+// CHECK: onnx.TfliteRequantize %arg1, %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64, max = 127 : i64, min = -3 : i64}
+// CHECK: bnn.quantize %arg0, %{{.*}}, %{{.*}} {axis = 0 : i64, round_away}
+// CHECK: bnn.requantize_q31 %arg1 {axis = 1 : i64, max = 127 : i64, min = -3 : i64, multiplier = array<i32: 1518500250, 1073741824>, shift = array<i32: -7, 2>, zero_point = -3 : i64} : (tensor<1x2x4x4xi32>) -> tensor<1x2x4x4xi8>
+func.func @tflite_int8(%x: tensor<1x2x4x4xf32>, %acc: tensor<1x2x4x4xi32>) -> (tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>) {
+  %s = onnx.Constant dense<0.5> : tensor<f32>
+  %z = onnx.Constant dense<-3> : tensor<i8>
+  %m = onnx.Constant dense<[1518500250, 1073741824]> : tensor<2xi32>
+  %sh = onnx.Constant dense<[-7, 2]> : tensor<2xi32>
+  %q0 = onnx.TfliteQuantize %x, %s, %z : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<i8>) -> tensor<1x2x4x4xi8>
+  %r0 = onnx.TfliteRequantize %acc, %m, %sh, %z {axis = 1 : i64, min = -3 : i64, max = 127 : i64} : (tensor<1x2x4x4xi32>, tensor<2xi32>, tensor<2xi32>, tensor<i8>) -> tensor<1x2x4x4xi8>
+  %bs = bnn.constant dense<0.5> : tensor<f32>
+  %bz = bnn.constant dense<-3> : tensor<i8>
+  %q1 = bnn.quantize %x, %bs, %bz {axis = 0 : i64, round_away} : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<i8>) -> tensor<1x2x4x4xi8>
+  %r1 = bnn.requantize_q31 %acc {axis = 1 : i64, multiplier = array<i32: 1518500250, 1073741824>, shift = array<i32: -7, 2>, zero_point = -3 : i64, min = -3 : i64, max = 127 : i64} : (tensor<1x2x4x4xi32>) -> tensor<1x2x4x4xi8>
+  return %q0, %r0, %q1, %r1 : tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>
+}
+
+// TFLite's int8 ADD.
+// CHECK-LABEL: func.func @tflite_add
+// CHECK: onnx.TfliteAdd %arg0, %arg1 {
+// CHECK: bnn.add_q31 %arg0, %arg1 {input_multipliers = array<i32: 1431655765, 1073741824>, input_shifts = array<i32: -1, 0>, input_zero_points = array<i64: -5, 7>, max = 127 : i64, min = 3 : i64, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
+func.func @tflite_add(%a: tensor<1x4xi8>, %b: tensor<1x4xi8>) -> (tensor<1x4xi8>, tensor<1x4xi8>) {
+  %0 = onnx.TfliteAdd %a, %b {a_zero_point = -5 : i64, b_zero_point = 7 : i64, a_multiplier = 1431655765 : i64, a_shift = -1 : i64, b_multiplier = 1073741824 : i64, b_shift = 0 : i64, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64, min = 3 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
+  %1 = bnn.add_q31 %a, %b {input_zero_points = array<i64: -5, 7>, input_multipliers = array<i32: 1431655765, 1073741824>, input_shifts = array<i32: -1, 0>, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64, min = 3 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
+  return %0, %1 : tensor<1x4xi8>, tensor<1x4xi8>
+}

@@ -380,3 +380,42 @@ func.func @resize_too_large(%x: tensor<1x2xf32>) -> tensor<1x20000000xf32> {
   %y = onnx.Resize %x, %n, %n, %s : (tensor<1x2xf32>, none, none, tensor<2xi64>) -> tensor<1x20000000xf32>
   return %y : tensor<1x20000000xf32>
 }
+
+// -----
+
+// TFLite int8 (bnnc.tflite domain): QUANTIZE rounds ties away from zero,
+// the requantization becomes bnn.requantize_q31 with constant attributes.
+// CHECK-LABEL: func.func @tflite_int8
+// CHECK: bnn.quantize %arg0, %{{.*}}, %{{.*}} {axis = 0 : i64, round_away}
+// CHECK: bnn.requantize_q31 %arg1 {axis = 1 : i64, max = 100 : i64, min = -128 : i64, multiplier = array<i32: 1518500250, 1073741824>, shift = array<i32: -7, 2>, zero_point = -3 : i64}
+func.func @tflite_int8(%x: tensor<1x2x4x4xf32>, %acc: tensor<1x2x4x4xi32>) -> (tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>) {
+  %s = onnx.Constant dense<0.5> : tensor<f32>
+  %z = onnx.Constant dense<-3> : tensor<i8>
+  %m = onnx.Constant dense<[1518500250, 1073741824]> : tensor<2xi32>
+  %sh = onnx.Constant dense<[-7, 2]> : tensor<2xi32>
+  %q = onnx.TfliteQuantize %x, %s, %z : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<i8>) -> tensor<1x2x4x4xi8>
+  %r = onnx.TfliteRequantize %acc, %m, %sh, %z {axis = 1 : i64, min = -128 : i64, max = 100 : i64} : (tensor<1x2x4x4xi32>, tensor<2xi32>, tensor<2xi32>, tensor<i8>) -> tensor<1x2x4x4xi8>
+  return %q, %r : tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>
+}
+
+// -----
+
+// A shift out of TFLite's range is refused by the op's verifier.
+func.func @tflite_requantize_bad_shift(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  %m = onnx.Constant dense<1073741824> : tensor<1xi32>
+  %sh = onnx.Constant dense<40> : tensor<1xi32>
+  %z = onnx.Constant dense<0> : tensor<i8>
+  // expected-error @+1 {{'bnn.requantize_q31' op shift 40 is out of range [-31, 30]}}
+  %r = onnx.TfliteRequantize %acc, %m, %sh, %z {axis = 1 : i64, min = -128 : i64, max = 127 : i64} : (tensor<1x2xi32>, tensor<1xi32>, tensor<1xi32>, tensor<i8>) -> tensor<1x2xi8>
+  return %r : tensor<1x2xi8>
+}
+
+// -----
+
+// TFLite's int8 ADD becomes bnn.add_q31.
+// CHECK-LABEL: func.func @tflite_add
+// CHECK: bnn.add_q31 %arg0, %arg1 {input_multipliers = array<i32: 1431655765, 1073741824>, input_shifts = array<i32: -1, 0>, input_zero_points = array<i64: -5, 7>, max = 127 : i64, min = 3 : i64, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64}
+func.func @tflite_add(%a: tensor<1x4xi8>, %b: tensor<1x4xi8>) -> tensor<1x4xi8> {
+  %0 = onnx.TfliteAdd %a, %b {a_zero_point = -5 : i64, b_zero_point = 7 : i64, a_multiplier = 1431655765 : i64, a_shift = -1 : i64, b_multiplier = 1073741824 : i64, b_shift = 0 : i64, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64, min = 3 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
+  return %0 : tensor<1x4xi8>
+}

@@ -168,9 +168,10 @@ int outSize(int size, int k, int stride, int pad, int dilation) {
   return (size + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
 }
 
-void checkConv(const ConvCase &t) {
+void checkConv(const ConvCase &t, int padValue = 0) {
   bnnc_bconv2d_params p;
   std::memset(&p, 0, sizeof p);
+  p.pad_value = padValue;
   p.n = t.n, p.c = t.c, p.h = t.h, p.w = t.w, p.m = t.m, p.kh = t.kh,
   p.kw = t.kw;
   p.oh = outSize(t.h, t.kh, t.stride, t.pad, t.dilation);
@@ -263,6 +264,32 @@ TEST(CortexMConv, MatchesTheGenericKernel) {
             }
           }
   EXPECT_GT(cases, 300);
+}
+
+TEST(CortexMConv, OnePaddingMatchesTheGenericKernel) {
+  // LCE's one-padding (pad_value 1): the padded taps are +1 inputs. The
+  // generic kernel adds their weight sums; the Cortex-M one counts them in
+  // the full-window popcount of its zero patch words.
+  int cases = 0;
+  for (int c : {1, 32, 33, 64, 100})
+    for (int k : {3, 5})
+      for (int stride : {1, 2})
+        for (int pad : {1, 2})
+          for (int dilation : {1, 2}) {
+            if (pad >= k)
+              continue;
+            ConvCase t = {2, c, 6, 5, 40, k, k, stride, pad, dilation, 2};
+            if (outSize(t.h, k, stride, pad, dilation) < 1 ||
+                outSize(t.w, k, stride, pad, dilation) < 1)
+              continue;
+            SCOPED_TRACE(testing::Message()
+                         << "one-padding c=" << c << " k=" << k
+                         << " stride=" << stride << " pad=" << pad
+                         << " dilation=" << dilation);
+            checkConv(t, 1);
+            ++cases;
+          }
+  EXPECT_GT(cases, 50);
 }
 
 TEST(CortexMConv, DenseAndOneByK) {

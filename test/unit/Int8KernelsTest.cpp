@@ -75,7 +75,7 @@ TEST(Int8Quantize, TiesSaturationAndNaN) {
   const float scale = 1.0f;
   const int8_t zp = 1;
   int8_t y[8];
-  bnnc_quant_params p = {1, 1, 8, 0, 0, 0};
+  bnnc_quant_params p = {1, 1, 8, 0, 0, 0, 0};
   bnnc_quantize_f32_i8(&p, x, &scale, &zp, y);
   const int8_t expected[] = {3, 5, -1, -3, 127, -128, 1, 1};
   for (int i = 0; i < 8; ++i)
@@ -96,7 +96,7 @@ TEST(Int8Quantize, PerAxis) {
   const float scale[] = {1.0f, 2.0f, 4.0f};
   const int8_t zp[] = {0, 1, -1};
   int8_t y[12];
-  bnnc_quant_params p = {2, 3, 2, 1, 1, 0};
+  bnnc_quant_params p = {2, 3, 2, 1, 1, 0, 0};
   bnnc_quantize_f32_i8(&p, x, scale, zp, y);
   for (int i = 0; i < 12; ++i) {
     int c = (i / 2) % 3;
@@ -391,3 +391,100 @@ TEST(CortexMInt8, RequantizeEqualsFixedPoint) {
 }
 
 } // namespace
+
+// ---- TFLite: QUANTIZE ties away from zero, Q31 requantization ------------
+
+TEST(TfliteInt8, QuantizeRoundsTiesAwayFromZero) {
+  const float x[] = {2.5f, -2.5f, 0.5f, -0.5f, 1.4999999f, 3.5f, NAN, 1e9f};
+  const float scale = 1.0f;
+  const int8_t zp = -1;
+  int8_t y[8];
+  bnnc_quant_params p = {1, 1, 8, 0, 0, 0, 1};
+  bnnc_quantize_f32_i8(&p, x, &scale, &zp, y);
+  const int8_t expected[] = {2, -4, 0, -2, 0, 3, -1, 127};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(y[i], expected[i]) << i;
+}
+
+// acc * q * 2^(shift - 31) with TFLite's two roundings: the doubling high
+// product rounds ties toward +infinity, the shift ties away from zero, so
+// 5 * 2^-2 = 1.25 gives 2 (2.5 -> 3, 1.5 -> 2) and -1.25 gives -1.
+TEST(TfliteInt8, Q31MultiplierCases) {
+  const struct {
+    int32_t acc, q, shift, expected;
+  } cases[] = {
+      {5, 1073741824, -1, 2},
+      {-5, 1073741824, -1, -1},
+      {3, 1073741824, -1, 1},
+      {-3, 1073741824, -1, -1},
+      {INT32_MAX, INT32_MAX, 0, 2147483646},
+      {INT32_MIN, INT32_MAX, 0, -2147483647},
+      {INT32_MIN, 1073741824, -31, -1},
+      {100, 1518500250, -7, 1},
+      {-100, 1518500250, -7, -1},
+      {1000, 1073741824, 2, 2000},
+      // acc * 2^shift saturates to INT32_MAX before the multiply.
+      {1073741824, 1073741824, 2, 1073741824},
+      {-1073741824, 1073741824, 2, -1073741824},
+      {12345, 0, 0, 0},
+  };
+  for (const auto &c : cases)
+    EXPECT_EQ(bnnc_mul_q31(c.acc, c.q, c.shift), c.expected)
+        << c.acc << " " << c.q << " " << c.shift;
+}
+
+// Against the exact product (62 bits, exact in long double): the two
+// roundings are never more than one step from it.
+TEST(TfliteInt8, Q31WithinOneOfExact) {
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&]() {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(state >> 32);
+  };
+  for (int i = 0; i < 200000; ++i) {
+    int32_t acc = static_cast<int32_t>(next()) >> (next() % 24);
+    int32_t q = static_cast<int32_t>((next() >> 2) | (1u << 30));
+    int32_t shift = -static_cast<int32_t>(next() % 32);
+    long double exact = std::ldexp(static_cast<long double>(acc) * q,
+                                   shift - 31);
+    long double got = bnnc_mul_q31(acc, q, shift);
+    ASSERT_LE(std::fabs(got - exact), 1.0L) << acc << " " << q << " " << shift;
+    ASSERT_LE(std::fabs(got - std::round(exact)), 1.0L);
+  }
+}
+
+TEST(TfliteInt8, RequantizePerChannelClamp) {
+  // [1, 2, 3] along axis 1: channel 0 multiplies by 0.5, channel 1 by 2;
+  // zero point 10, clamp [5, 20] (a fused activation range).
+  const int32_t acc[] = {4, -30, 50, 3, -3, 100};
+  const int32_t q[] = {1073741824, 1073741824}, shift[] = {0, 2};
+  bnnc_requant_q31_params p = {1, 2, 3, 1, 10, 5, 20};
+  int8_t y[6];
+  bnnc_requantize_q31_i32_i8(&p, acc, q, shift, y);
+  const int8_t expected[] = {12, 5, 20, 16, 5, 20};
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(y[i], expected[i]) << i;
+}
+
+// TFLite's quantized ADD. Scales 0.5 + 0.5 -> 1: the multipliers are
+// exactly 1/2, 1/2 and 2^-20, and 1.5 + 2 = 3.5 rounds away from zero to 4.
+// The second case (scales 0.02, 0.03 -> 0.05, zero points -5, 7 -> 3, RELU
+// clamp [3, 127]) has the multipliers TFLite derives for those float32
+// scales; the expected values come from test/models/tflite/tflite_ref.py.
+TEST(TfliteInt8, QuantizedAdd) {
+  const int8_t a[] = {3, -3, 127, -128, 10, 0, 50, -77};
+  const int8_t b[] = {4, -4, 127, -128, -20, 1, 60, 33};
+  int8_t y[8];
+  bnnc_add_q31_params p = {8, 0,          0,   1073741824, 0,    1073741824,
+                           0, 1073741824, -19, 0,          -128, 127};
+  bnnc_add_q31_i8(&p, a, b, y);
+  const int8_t expected[] = {4, -4, 127, -128, -5, 1, 55, -22};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(y[i], expected[i]) << i;
+  bnnc_add_q31_params q = {8, -5,         7,   1431655765, -1, 1073741824,
+                           0, 1288490141, -19, 3,          3,  127};
+  bnnc_add_q31_i8(&q, a, b, y);
+  const int8_t expected2[] = {4, 3, 127, 3, 3, 3, 57, 3};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(y[i], expected2[i]) << i;
+}

@@ -181,6 +181,132 @@ def quicknet():
     return m, rng
 
 
+def int8_cnn():
+    """An int8 CNN as TFLite's converter writes one (full-integer
+    quantization): QUANTIZE, CONV_2D (RELU, stride 2, per-channel weights),
+    DEPTHWISE_CONV_2D (depth multiplier 2, RELU6), a residual block (1x1
+    CONV_2D, int8 ADD with RELU: TFLite's quantized addition), MAX_POOL_2D
+    (SAME),
+    AVERAGE_POOL_2D (SAME, edge windows of 1, 2 and 4 taps), RESHAPE,
+    FULLY_CONNECTED (per-tensor weights), DEQUANTIZE. Scales are calibrated
+    on the float twin of the model; the input scale is 1/64, so inputs
+    (k + 0.5) / 64 are exact rounding ties of QUANTIZE."""
+    rng = np.random.default_rng(23)
+    w1, b1 = rand(rng, 8, 3, 3, 3, scale=0.4), rand(rng, 8, scale=0.2)
+    w2, b2 = rand(rng, 1, 3, 3, 16, scale=0.4), rand(rng, 16, scale=0.2)
+    w3, b3 = rand(rng, 10, 144, scale=0.15), rand(rng, 10, scale=0.2)
+    w4, b4 = rand(rng, 16, 1, 1, 16, scale=0.3), rand(rng, 16, scale=0.2)
+    shape = [1, 10, 10, 3]
+    x = rng.standard_normal(shape).astype(np.float32)
+    # Float twin (same weights), every layer an output, for calibration.
+    f = Model()
+    fx = f.input(shape, "image")
+    f1, f2 = f.tensor([1, 5, 5, 8]), f.tensor([1, 5, 5, 16])
+    f3, f4 = f.tensor([1, 3, 3, 16]), f.tensor([1, 3, 3, 16])
+    f5, f6 = f.tensor([1, 144]), f.tensor([1, 10])
+    f.op(CONV_2D, [fx, f.const(w1), f.const(b1)], [f1],
+         conv2d_options(SAME, 2, 2, ACT_RELU))
+    f.op(DEPTHWISE_CONV_2D, [f1, f.const(w2), f.const(b2)], [f2],
+         depthwise_options(SAME, 1, 1, 2, ACT_RELU6))
+    f7, f8 = f.tensor([1, 5, 5, 16]), f.tensor([1, 5, 5, 16])
+    f.op(CONV_2D, [f2, f.const(w4), f.const(b4)], [f7],
+         conv2d_options(SAME, 1, 1))
+    f.op(ADD, [f2, f7], [f8], act_options("AddOptions", ACT_RELU))
+    f.op(MAX_POOL_2D, [f8], [f3], pool_options(SAME, 2, 2, 2, 2))
+    f.op(AVERAGE_POOL_2D, [f3], [f4], pool_options(SAME, 1, 1, 2, 2))
+    f.op(RESHAPE, [f4, f.const(np.array([1, 144], np.int32))], [f5],
+         reshape_options([1, 144]))
+    f.op(FULLY_CONNECTED, [f5, f.const(w3), f.const(b3)], [f6], fc_options())
+    for o in (f1, f2, f6, f7, f8):
+        f.output(o)
+    ranges = [(min(0.0, float(v.min())), max(0.0, float(v.max())))
+              for v in tflite_ref.run(f.serialize(), [x])]
+
+    def act_quant(lo, hi):
+        scale = np.float32((hi - lo) / 255.0)
+        return scale, int(np.clip(np.round(-128 - lo / scale), -128, 127))
+
+    (s1, z1), (s2, z2), (s6, z6), (s7, z7), (s8, z8) = [
+        act_quant(*r) for r in ranges]
+    s0, z0 = np.float32(1 / 64), 0
+
+    def per_channel(w, axis):
+        red = tuple(a for a in range(w.ndim) if a != axis)
+        scales = (np.abs(w).max(axis=red) / 127).astype(np.float32)
+        shp = [1] * w.ndim
+        shp[axis] = -1
+        q = np.clip(np.round(w / scales.reshape(shp)), -127, 127)
+        return q.astype(np.int8), scales
+
+    m = Model("bnnc int8 CNN test model")
+    image = m.input(shape, "image")
+    t = m.tensor
+    q0 = m.quantize(t(shape, np.int8, "image_int8"), s0, z0)
+    m.op(QUANTIZE, [image], [q0])
+    qw1, sw1 = per_channel(w1, 0)
+    cw1 = m.quantize(m.const(qw1, "stem_filter"), sw1, [0] * 8, axis=0)
+    cb1 = m.const(np.round(b1 / (np.float64(s0) * sw1)).astype(np.int32))
+    c1 = m.quantize(t([1, 5, 5, 8], np.int8, "stem"), s1, z1)
+    m.op(CONV_2D, [q0, cw1, cb1], [c1], conv2d_options(SAME, 2, 2, ACT_RELU))
+    qw2, sw2 = per_channel(w2, 3)
+    cw2 = m.quantize(m.const(qw2, "dw_filter"), sw2, [0] * 16, axis=3)
+    cb2 = m.const(np.round(b2 / (np.float64(s1) * sw2)).astype(np.int32))
+    c2 = m.quantize(t([1, 5, 5, 16], np.int8, "dw"), s2, z2)
+    m.op(DEPTHWISE_CONV_2D, [c1, cw2, cb2], [c2],
+         depthwise_options(SAME, 1, 1, 2, ACT_RELU6))
+    # A residual block: 1x1 CONV_2D, then int8 ADD with RELU.
+    qw4, sw4 = per_channel(w4, 0)
+    cw4 = m.quantize(m.const(qw4, "proj_filter"), sw4, [0] * 16, axis=0)
+    cb4 = m.const(np.round(b4 / (np.float64(s2) * sw4)).astype(np.int32))
+    c7 = m.quantize(t([1, 5, 5, 16], np.int8, "proj"), s7, z7)
+    m.op(CONV_2D, [c2, cw4, cb4], [c7], conv2d_options(SAME, 1, 1))
+    c8 = m.quantize(t([1, 5, 5, 16], np.int8, "residual"), s8, z8)
+    m.op(ADD, [c2, c7], [c8], act_options("AddOptions", ACT_RELU))
+    c3 = m.quantize(t([1, 3, 3, 16], np.int8, "maxpool"), s8, z8)
+    m.op(MAX_POOL_2D, [c8], [c3], pool_options(SAME, 2, 2, 2, 2))
+    c4 = m.quantize(t([1, 3, 3, 16], np.int8, "avgpool"), s8, z8)
+    m.op(AVERAGE_POOL_2D, [c3], [c4], pool_options(SAME, 1, 1, 2, 2))
+    c5 = m.quantize(t([1, 144], np.int8, "flat"), s8, z8)
+    m.op(RESHAPE, [c4, m.const(np.array([1, 144], np.int32))], [c5],
+         reshape_options([1, 144]))
+    sw3 = np.float32(np.abs(w3).max() / 127)
+    cw3 = m.quantize(m.const(np.clip(np.round(w3 / sw3), -127, 127)
+                             .astype(np.int8), "fc_weights"), sw3, 0)
+    cb3 = m.const(np.round(b3 / (np.float64(s8) * sw3)).astype(np.int32))
+    c6 = m.quantize(t([1, 10], np.int8, "fc"), s6, z6)
+    m.op(FULLY_CONNECTED, [c5, cw3, cb3], [c6], fc_options())
+    logits = t([1, 10], name="logits")
+    m.op(DEQUANTIZE, [c6], [logits])
+    features = t([1, 5, 5, 16], name="features")
+    m.op(DEQUANTIZE, [c8], [features])
+    pooled = t([1, 3, 3, 16], name="pooled")
+    m.op(DEQUANTIZE, [c4], [pooled])
+    m.output(logits)
+    m.output(features)
+    m.output(pooled)
+    return m, rng
+
+
+def write_int8(name, builder):
+    """Writes an int8 model with an input that has exact QUANTIZE ties:
+    every 5th value is moved to (k + 0.5) / 64."""
+    m, rng = builder()
+    data = m.serialize()
+    shape = m.tensors[m.inputs[0]][0]
+    x = (rng.standard_normal(shape) * 0.8).astype(np.float32)
+    flat = x.reshape(-1)
+    flat[::5] = (np.floor(flat[::5] * 64) + 0.5) / 64
+    outputs = tflite_ref.run(data, [x])
+    out = os.path.join(MODELS, name)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "model.tflite"), "wb") as f:
+        f.write(data)
+    x.tofile(os.path.join(out, "input_0.bin"))
+    for i, y in enumerate(outputs):
+        np.asarray(y, np.float32).tofile(os.path.join(out, "output_%d.bin" % i))
+    print(name, len(data), "bytes;", [list(np.shape(y)) for y in outputs])
+
+
 def write(name, builder):
     m, rng = builder()
     data = m.serialize()
@@ -220,6 +346,41 @@ def tiny(**kw):
     return m
 
 
+def tiny_int8(defect=None):
+    """QUANTIZE -> int8 CONV_2D -> DEQUANTIZE, with one quantization defect."""
+    rng = np.random.default_rng(24)
+    m = Model()
+    x = m.input([1, 4, 4, 2], "x")
+    q = m.tensor([1, 4, 4, 2], np.int8, "q")
+    if defect != "no_quant":
+        m.quantize(q, 0.05, 0)
+    m.op(QUANTIZE, [x], [q])
+    w = m.const(rng.integers(-127, 128, (3, 3, 3, 2)).astype(np.int8), "w")
+    scales, zps, axis = [0.01, 0.02, 0.03], [0, 0, 0], 0
+    if defect == "quant_length":
+        zps = [0, 0]
+    if defect == "channel_axis":
+        scales, zps, axis = [0.01, 0.02], [0, 0], 3
+    m.quantize(w, scales, zps, axis)
+    y = m.quantize(m.tensor([1, 4, 4, 3], np.int8, "y"),
+                   {"zero_scale": 0.0, "negative_scale": -0.5}.get(defect, 0.1),
+                   5)
+    if defect == "int8_mul":
+        m.op(MUL, [q, q], [m.quantize(m.tensor([1, 4, 4, 2], np.int8, "prod"),
+                                      0.1, 0)], act_options("MulOptions"))
+    if defect == "add_broadcast":
+        row = m.quantize(m.tensor([1, 1, 1, 2], np.int8, "row"), 0.05, 0)
+        m.op(QUANTIZE, [m.input([1, 1, 1, 2], "r")], [row])
+        m.op(ADD, [q, row], [m.quantize(m.tensor([1, 4, 4, 2], np.int8, "sum"),
+                                        0.1, 0)], act_options("AddOptions"))
+    m.op(CONV_2D, [q, w, m.const(np.arange(3, dtype=np.int32))], [y],
+         conv2d_options(SAME, 1, 1, ACT_RELU))
+    out = m.tensor([1, 4, 4, 3], name="out")
+    m.op(DEQUANTIZE, [y], [out])
+    m.output(out)
+    return m
+
+
 def bad_models():
     out = os.path.join(MODELS, "bad")
     good = tiny().serialize()
@@ -244,6 +405,10 @@ def bad_models():
     m = tiny()
     m.tensors[0] = ([1, 4, 4, 2], INT8, 0, "x")
     cases["tfl_int8_input"] = m.serialize()
+    for defect in ("no_quant", "quant_length", "zero_scale", "negative_scale",
+                   "channel_axis", "int8_mul", "add_broadcast"):
+        cases["tfl_int8_" + defect.replace("int8_", "")] = \
+            tiny_int8(defect).serialize()
     cases["tfl_zero_stride"] = tiny(options=conv2d_options(SAME, 0, 1)).serialize()
     cases["tfl_filter_channels"] = tiny(filter=rand(np.random.default_rng(1), 3, 3, 3, 5)).serialize()
     m = Model()
@@ -286,3 +451,4 @@ if __name__ == "__main__":
     else:
         write("tflite_cnn", float_cnn)
         write("tflite_quicknet", quicknet)
+        write_int8("tflite_int8", int8_cnn)

@@ -144,6 +144,149 @@ def pool(x, o, is_max):
     return _act(best if is_max else total / count, o["act"])
 
 
+# ---- TFLite int8 ----------------------------------------------------------------
+# Written from TFLite's quantization specification: int8 activations
+# q = round(r / scale) + zero_point per tensor, int8 weights per output
+# channel with zero point 0, int32 biases on in_scale * w_scale. Integer
+# layers accumulate exactly (Python/NumPy integers) and requantize with the
+# fixed-point multiplier of the spec: M = in_scale * w_scale / out_scale in
+# double, M = q * 2^(shift - 31) with q a Q31 integer, applied as a
+# rounding doubling high multiply and a rounding right shift.
+def round_away(v):
+    """Round half away from zero (C's round), exact for float64 input."""
+    v = np.asarray(v, np.float64)
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def quantize_multiplier(m):
+    """(q, shift) with m = q * 2^(shift - 31), q in [2^30, 2^31)."""
+    import math
+    if m <= 0:
+        return 0, 0
+    sig, exp = math.frexp(m)           # m = sig * 2^exp, sig in [0.5, 1)
+    q = int(math.floor(sig * 2.0 ** 31 + 0.5))  # exact in double
+    if q == 2 ** 31:
+        q //= 2
+        exp += 1
+    if exp < -31:
+        return 0, 0
+    if exp > 30:
+        return 2 ** 31 - 1, 30
+    return q, exp
+
+
+def multiply_by_quantized_multiplier(acc, q, shift):
+    """acc * q * 2^(shift - 31) with the spec's two roundings (int64)."""
+    acc = np.asarray(acc, np.int64)
+    left, right = max(shift, 0), max(-shift, 0)
+    x = np.clip(acc * (1 << left), -2 ** 31, 2 ** 31 - 1)
+    # Saturating rounding doubling high multiply: (x * q + nudge) / 2^31,
+    # the division truncating toward zero.
+    ab = x * np.int64(q)
+    t = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    high = np.where(t >= 0, t // (1 << 31), -((-t) // (1 << 31)))
+    # Rounding divide by 2^right, ties away from zero.
+    mask = (1 << right) - 1
+    rem = high & mask
+    threshold = (mask >> 1) + (high < 0)
+    return (high >> right) + (rem > threshold)
+
+
+def quant_of(t):
+    return t["scales"], t["zero_points"], t["axis"]
+
+
+def activation_range(act, scale, zp):
+    """TFLite's quantized activation bounds: the bounds quantized with a
+    float32 division rounded half away from zero, within [-128, 127]."""
+    def q(f):
+        return zp + int(round_away(np.float32(f) / np.float32(scale)))
+    lo, hi = -128, 127
+    if act in (1, 3):
+        lo = max(lo, q(0.0))
+    if act == 3:
+        hi = min(hi, q(6.0))
+    if act == 2:
+        lo, hi = max(lo, q(-1.0)), min(hi, q(1.0))
+    assert act in (0, 1, 2, 3), "int8 activation %d" % act
+    return lo, hi
+
+
+def requantize(acc, x_t, w_t, y_t, act, channel_axis):
+    """int32 accumulators [..., C] (channels last) -> int8."""
+    (sx,), _, _ = quant_of(x_t)
+    sw, _, _ = quant_of(w_t)
+    (sy,), (zy,), _ = quant_of(y_t)
+    out = np.empty(acc.shape, np.int64)
+    channels = acc.shape[-1]
+    for c in range(channels):
+        s = sw[c] if len(sw) > 1 else sw[0]
+        m = float(sx) * float(s) / float(sy)
+        q, shift = quantize_multiplier(m)
+        out[..., c] = multiply_by_quantized_multiplier(acc[..., c], q, shift)
+    lo, hi = activation_range(act, sy, zy)
+    return np.clip(out + zy, lo, hi).astype(np.int8)
+
+
+def int8_conv(x, w, b, o, x_t, w_t, y_t, depthwise_conv):
+    """sum (x - zp_x) * w (+ bias), exactly: float64 sums of integers below
+    2^53 (padded taps contribute 0, as TFLite skips them)."""
+    (_,), (zx,), _ = quant_of(x_t)
+    xc = x.astype(np.int64) - zx
+    oo = dict(o, act=0)
+    f = depthwise if depthwise_conv else conv2d
+    acc = f(xc.astype(np.float64), w.astype(np.float64),
+            None if b is None else b.astype(np.float64), oo)
+    acc = np.asarray(acc).astype(np.int64)
+    return requantize(acc, x_t, w_t, y_t, o["act"], 3)
+
+
+def int8_add(a, b, a_t, b_t, y_t, act):
+    """TFLite's quantized ADD: inputs minus their zero points, shifted left
+    by 20 bits, rescaled by s / (2 max(s_a, s_b)); their sum rescaled by
+    2 max(s_a, s_b) / (2^20 s_y); all multipliers in Q31 form."""
+    (sa,), (za,), _ = quant_of(a_t)
+    (sb,), (zb,), _ = quant_of(b_t)
+    (sy,), (zy,), _ = quant_of(y_t)
+    twice_max = 2.0 * float(max(sa, sb))
+    qa, sha = quantize_multiplier(float(sa) / twice_max)
+    qb, shb = quantize_multiplier(float(sb) / twice_max)
+    qy, shy = quantize_multiplier(twice_max / (2.0 ** 20 * float(sy)))
+    va = (a.astype(np.int64) - za) * 2 ** 20
+    vb = (b.astype(np.int64) - zb) * 2 ** 20
+    total = (multiply_by_quantized_multiplier(va, qa, sha)
+             + multiply_by_quantized_multiplier(vb, qb, shb))
+    y = multiply_by_quantized_multiplier(total, qy, shy) + zy
+    lo, hi = activation_range(act, sy, zy)
+    return np.clip(y, lo, hi).astype(np.int8)
+
+
+def int8_pool(x, o, is_max, y_t):
+    """Max or average of the integers over the taps inside the input; the
+    average divides with rounding half away from zero."""
+    kh, kw = o["filter_h"], o["filter_w"]
+    best, total, count = None, 0, 0
+    for _, _, patch, valid in _taps(x.astype(np.int64), kh, kw, o["stride_h"],
+                                    o["stride_w"], 1, 1, o["padding"] == 0,
+                                    -10 ** 9 if is_max else 0):
+        v = valid[None, :, :, None]
+        if is_max:
+            best = patch if best is None else np.maximum(best, patch)
+        else:
+            total = total + np.where(v, patch, 0)
+            count = count + v.astype(np.int64)
+    if is_max:
+        y = best
+    else:
+        half = count // 2
+        # C's truncating division of acc +- n/2 by n.
+        num = np.where(total > 0, total + half, total - half)
+        y = np.sign(num) * (np.abs(num) // count)
+    (sy,), (zy,), _ = quant_of(y_t)
+    lo, hi = activation_range(o["act"], sy, zy)
+    return np.clip(y, lo, hi).astype(np.int8)
+
+
 # ---- LCE on packed words -------------------------------------------------------
 def _popcount(words):
     return np.unpackbits(np.ascontiguousarray(words).view(np.uint8)
@@ -208,7 +351,10 @@ def lce_bmaxpool(x, o):
 
 
 # ---- the interpreter -----------------------------------------------------------
-def run(data, inputs, stats=None):
+def run(data, inputs, stats=None, quantize_ties="away"):
+    """quantize_ties: how QUANTIZE rounds exact ties, "away" from zero as
+    TFLite's reference kernel does (the default), or to "even" as XNNPack's
+    (LiteRT's CPU kernels) does; litert_check.py uses both."""
     model = Table(data, encode.Get(N.UOffsetTFlags.packer_type, data, 0))
     assert data[4:8] == b"TFL3"
     buffers = [_bytes(b, 0) for b in _tables(model, 4)]
@@ -217,9 +363,19 @@ def run(data, inputs, stats=None):
     graph = _tables(model, 2)[0]
     tensors = []
     for t in _tables(graph, 0):
+        q = _table(t, 4)
+        scales, zps, axis = [], [], 0
+        if q is not None:
+            o = _off(q, 2)
+            scales = [float(v) for v in q.GetVectorAsNumpy(N.Float32Flags, o)] if o else []
+            o = _off(q, 3)
+            zps = [int(v) for v in q.GetVectorAsNumpy(N.Int64Flags, o)] if o else []
+            axis = _scalar(q, 6, N.Int32Flags)
         tensors.append({"shape": _ints(t, 0),
                         "dtype": _DTYPES[_scalar(t, 1, N.Int8Flags)],
-                        "buffer": _scalar(t, 2, N.Uint32Flags)})
+                        "buffer": _scalar(t, 2, N.Uint32Flags),
+                        "scales": [np.float32(v) for v in scales],
+                        "zero_points": zps, "axis": axis})
     env = {}
     for i, t in enumerate(tensors):
         raw = buffers[t["buffer"]] if t["buffer"] else b""
@@ -244,7 +400,41 @@ def run(data, inputs, stats=None):
         def i32(slot, default=0):
             return _scalar(opt, slot, N.Int32Flags, default) if opt else default
 
-        if code in (3, 4):  # CONV_2D, DEPTHWISE_CONV_2D
+        int8 = bool(ins) and ins[0] >= 0 and tensors[ins[0]]["dtype"] == np.int8
+        if code == 114:  # QUANTIZE float32 -> int8
+            (s,), (z,), _ = quant_of(tensors[out])
+            v = np.float32(arg[0]) / s  # one float32 division
+            r = round_away(v) if quantize_ties == "away" else np.round(v.astype(np.float64))
+            y = np.clip(r + z, -128, 127).astype(np.int8)
+        elif code == 6:  # DEQUANTIZE int8 -> float32
+            (s,), (z,), _ = quant_of(tensors[ins[0]])
+            y = (np.float64(s) * (arg[0].astype(np.int64) - z)).astype(np.float32)
+        elif int8 and code in (3, 4):
+            dw = code == 4
+            o = {"padding": b(0), "stride_w": i32(1), "stride_h": i32(2),
+                 "act": b(4 if dw else 3),
+                 "dil_w": i32(5 if dw else 4, 1), "dil_h": i32(6 if dw else 5, 1)}
+            y = int8_conv(arg[0], arg[1], arg[2], o, tensors[ins[0]],
+                          tensors[ins[1]], tensors[out], dw)
+        elif int8 and code in (1, 17):
+            o = {"padding": b(0), "stride_w": i32(1), "stride_h": i32(2),
+                 "filter_w": i32(3), "filter_h": i32(4), "act": b(5)}
+            y = int8_pool(arg[0], o, code == 17, tensors[out])
+        elif int8 and code == 9:
+            (_,), (zx,), _ = quant_of(tensors[ins[0]])
+            w = arg[1].astype(np.int64)
+            acc = (arg[0].astype(np.int64).reshape(-1, w.shape[1]) - zx) @ w.T
+            if arg[2] is not None:
+                acc = acc + arg[2].astype(np.int64)
+            y = requantize(acc, tensors[ins[0]], tensors[ins[1]], tensors[out],
+                           b(0), 1).reshape(shape)
+        elif int8 and code == 0:  # ADD
+            assert arg[0].shape == arg[1].shape
+            y = int8_add(arg[0], arg[1], tensors[ins[0]], tensors[ins[1]],
+                         tensors[out], b(0))
+        elif int8 and code not in (22, 43):
+            raise NotImplementedError("int8 operator %d" % code)
+        elif code in (3, 4):  # CONV_2D, DEPTHWISE_CONV_2D
             dw = code == 4
             o = {"padding": b(0), "stride_w": i32(1), "stride_h": i32(2),
                  "act": b(4 if dw else 3),
@@ -310,7 +500,10 @@ def run(data, inputs, stats=None):
                               shape[-1])
         else:
             raise NotImplementedError("operator %d %s" % (code, custom))
-        if tensors[out]["dtype"] == np.int32:
+        if tensors[out]["dtype"] == np.int8:
+            assert np.asarray(y).dtype == np.int8
+            env[out] = np.asarray(y).reshape(shape)
+        elif tensors[out]["dtype"] == np.int32:
             env[out] = np.asarray(y).astype(np.uint32).view(np.int32).reshape(shape)
         else:
             env[out] = np.asarray(y).astype(np.float32).reshape(shape)

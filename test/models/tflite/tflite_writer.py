@@ -116,6 +116,9 @@ def pack_bits(signs):
 class Model:
     def __init__(self, description="bnnc test model"):
         self.tensors = []  # (shape, type, buffer, name)
+        # Tensor index -> (scales, zero points, quantized_dimension), written
+        # as the tensor's QuantizationParameters (int8 tensors).
+        self.quant = {}
         self.buffers = [b""]
         self.opcodes = []  # (builtin, custom)
         self.ops = []  # (opcode index, inputs, outputs, options, custom bytes)
@@ -130,6 +133,13 @@ class Model:
         index = len(self.tensors)
         self.tensors.append((list(shape), _TYPE_OF[np.dtype(dtype)], buffer,
                              name or "t%d" % index))
+        return index
+
+    def quantize(self, index, scales, zero_points, axis=0):
+        """Gives tensor `index` quantization parameters (lists; any lengths,
+        so that malformed models can be written too)."""
+        self.quant[index] = (list(np.atleast_1d(scales)),
+                             list(np.atleast_1d(zero_points)), axis)
         return index
 
     def const(self, array, name=None):
@@ -174,6 +184,24 @@ class Model:
             b.PrependUOffsetTRelative(o)
         return b.EndVector()
 
+    @staticmethod
+    def _quantization(b, scales, zero_points, axis):
+        """QuantizationParameters: scale [float] (slot 2), zero_point [long]
+        (slot 3), quantized_dimension int (slot 6)."""
+        b.StartVector(4, len(scales), 4)
+        for v in reversed(scales):
+            b.PrependFloat32(float(v))
+        scale_off = b.EndVector()
+        b.StartVector(8, len(zero_points), 8)
+        for v in reversed(zero_points):
+            b.PrependInt64(int(v))
+        zp_off = b.EndVector()
+        b.StartObject(7)
+        b.PrependUOffsetTRelativeSlot(2, scale_off, 0)
+        b.PrependUOffsetTRelativeSlot(3, zp_off, 0)
+        b.PrependInt32Slot(6, axis, 0)
+        return b.EndObject()
+
     def _options(self, b, options):
         vectors = {slot: self._ints(b, value)
                    for slot, kind, value, _ in options.fields if kind == "ivec"}
@@ -201,14 +229,18 @@ class Model:
             buffer_offsets.append(b.EndObject())
         # Tensors.
         tensor_offsets = []
-        for shape, ttype, buffer, name in self.tensors:
+        for index, (shape, ttype, buffer, name) in enumerate(self.tensors):
             name_off = b.CreateString(name)
             shape_off = self._ints(b, shape)
+            quant_off = (self._quantization(b, *self.quant[index])
+                         if index in self.quant else None)
             b.StartObject(8)
             b.PrependUOffsetTRelativeSlot(0, shape_off, 0)
             b.PrependInt8Slot(1, ttype, 0)
             b.PrependUint32Slot(2, buffer, 0)
             b.PrependUOffsetTRelativeSlot(3, name_off, 0)
+            if quant_off is not None:
+                b.PrependUOffsetTRelativeSlot(4, quant_off, 0)
             tensor_offsets.append(b.EndObject())
         # Operators.
         op_offsets = []
