@@ -523,6 +523,58 @@ struct FoldShiftIntoPack final : OpRewritePattern<bnn::PackOp> {
   }
 };
 
+/// pack(dequantize(q, s, zp), threshold T) -> pack_quantized(q, threshold
+/// t) for a constant per-tensor s > 0 and constant T: the thresholds on the
+/// int8 scale. The dequantized value is float32(q - zp) * s, nondecreasing
+/// in q, so the q with x < T_c are the q below some t_c; trying each of
+/// the 256 values of q at compile time with the same float32 operations
+/// finds t_c exactly (bit = q < t_c, t_c one past the type's maximum when
+/// every q qualifies). bnn-fuse-qdq makes the threshold-free pack integer;
+/// thresholds appear here (FoldShiftIntoPack).
+struct ThresholdPackOnIntegers final : OpRewritePattern<bnn::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::PackOp pack,
+                                PatternRewriter &rewriter) const override {
+    auto dq = pack.getInput().getDefiningOp<bnn::DequantizeOp>();
+    if (!pack.getThreshold() || !dq)
+      return rewriter.notifyMatchFailure(pack, "no threshold on a dequantize");
+    auto element = dyn_cast<IntegerType>(
+        tensorType(dq.getInput()).getElementType());
+    auto scale = getConstantFloats(dq.getScale());
+    auto zps = dq.getZeroPoint() ? getConstantIntsOfType(dq.getZeroPoint())
+                                 : SmallVector<int64_t>{0};
+    auto thresholds = getConstantFloats(pack.getThreshold());
+    if (!element || element.getWidth() != 8 || !scale || scale->size() != 1 ||
+        !((*scale)[0] > 0.0f) || !std::isfinite((*scale)[0]) || !zps ||
+        zps->size() != 1 || !thresholds)
+      return rewriter.notifyMatchFailure(pack, "not a per-tensor int8 input");
+    int64_t lo = element.isUnsigned() ? 0 : -128, hi = lo + 255;
+    float s = (*scale)[0];
+    int64_t zp = (*zps)[0];
+    SmallVector<int32_t> integerThresholds;
+    for (float t : *thresholds) {
+      int64_t first = hi + 1; // the smallest q whose bit is 0
+      for (int64_t q = lo; q <= hi; ++q) {
+        bool bit = static_cast<float>(q - zp) * s < t;
+        if (!bit && first > hi)
+          first = q;
+        else if (bit && first <= hi)
+          return rewriter.notifyMatchFailure(pack, "not monotonic");
+      }
+      integerThresholds.push_back(static_cast<int32_t>(first));
+    }
+    auto tType = RankedTensorType::get(
+        {(int64_t)integerThresholds.size()}, rewriter.getI32Type());
+    Value threshold = rewriter.create<bnn::ConstantOp>(
+        pack.getLoc(), tType,
+        DenseElementsAttr::get(tType, ArrayRef<int32_t>(integerThresholds)));
+    rewriter.replaceOpWithNewOp<bnn::PackQuantizedOp>(
+        pack, pack.getType(), dq.getInput(), threshold,
+        rewriter.getI64IntegerAttr(zp), pack.getGroupAttr());
+    return success();
+  }
+};
+
 /// pack(LayerNorm(x)) over the last axis -> pack_layernorm(x): the sign of
 /// gamma_i * xhat_i + beta_i is (xhat_i < -beta_i / gamma_i) XOR (gamma_i < 0),
 /// so neither the division by s nor |gamma| is needed (techniques.md 1.4).
@@ -613,7 +665,8 @@ struct BnnFuseEpiloguesPass final
                  FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
                  FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
                  MergeDuplicatePacks,
-                 FoldShiftIntoPack, FuseLayerNormIntoPack,
+                 FoldShiftIntoPack, ThresholdPackOnIntegers,
+                 FuseLayerNormIntoPack,
                  FusePReluOrClampIntoBConv>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))

@@ -52,22 +52,6 @@ using namespace bnnc;
 
 namespace {
 
-/// The values of an integer constant, extended as its type's signedness
-/// says (getConstantInts sign-extends, which misreads uint8).
-std::optional<SmallVector<int64_t>> integerConstant(Value v) {
-  DenseElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = dyn_cast<IntegerType>(attr.getElementType());
-  if (!type)
-    return std::nullopt;
-  SmallVector<int64_t> values;
-  for (const APInt &x : attr.getValues<APInt>())
-    values.push_back(type.isUnsigned() ? (int64_t)x.getZExtValue()
-                                       : x.getSExtValue());
-  return values;
-}
-
 /// round(v) with ties to even, as bnnc_round_half_even_f32 computes it.
 float roundHalfEven(float v) {
   float r = std::floor(v);
@@ -84,7 +68,7 @@ std::optional<SmallVector<int64_t>> foldQuantize(bnn::QuantizeOp q) {
   auto x = getConstantFloats(q.getInput());
   auto scale = getConstantFloats(q.getScale());
   std::optional<SmallVector<int64_t>> zp =
-      q.getZeroPoint() ? integerConstant(q.getZeroPoint())
+      q.getZeroPoint() ? getConstantIntsOfType(q.getZeroPoint())
                        : SmallVector<int64_t>{0};
   if (!x || !scale || !zp)
     return std::nullopt;
@@ -127,7 +111,7 @@ std::optional<Dequantized> matchDequantize(Value v) {
     return std::nullopt;
   auto scales = getConstantFloats(op.getScale());
   std::optional<SmallVector<int64_t>> zps =
-      op.getZeroPoint() ? integerConstant(op.getZeroPoint())
+      op.getZeroPoint() ? getConstantIntsOfType(op.getZeroPoint())
                         : SmallVector<int64_t>{0};
   if (!scales || !zps)
     return std::nullopt;
@@ -137,7 +121,7 @@ std::optional<Dequantized> matchDequantize(Value v) {
 /// The integer values of quantized weights: a constant, or a bnn.quantize
 /// of constants.
 std::optional<SmallVector<int64_t>> weightValues(Value q) {
-  if (auto values = integerConstant(q))
+  if (auto values = getConstantIntsOfType(q))
     return values;
   if (auto quantize = q.getDefiningOp<bnn::QuantizeOp>())
     return foldQuantize(quantize);
@@ -213,7 +197,7 @@ private:
     auto dq = matchDequantize(v);
     auto qs = getConstantFloats(q.getScale());
     std::optional<SmallVector<int64_t>> qz =
-        q.getZeroPoint() ? integerConstant(q.getZeroPoint())
+        q.getZeroPoint() ? getConstantIntsOfType(q.getZeroPoint())
                          : SmallVector<int64_t>{0};
     if (!dq || !qs || !qz || dq->scales.size() != 1 || *qs != dq->scales ||
         *qz != dq->zeroPoints ||
@@ -250,7 +234,7 @@ private:
     auto dq = matchDequantize(pool.getInput());
     auto qs = getConstantFloats(q.getScale());
     std::optional<SmallVector<int64_t>> qz =
-        q.getZeroPoint() ? integerConstant(q.getZeroPoint())
+        q.getZeroPoint() ? getConstantIntsOfType(q.getZeroPoint())
                          : SmallVector<int64_t>{0};
     if (!dq || !qs || !qz || dq->scales.size() != 1 ||
         !(dq->scales[0] > 0.0f) || !std::isfinite(dq->scales[0]) ||
@@ -320,7 +304,7 @@ private:
       if (!bd || !tensorType(bd->quantized()).getElementType().isInteger(32) ||
           llvm::any_of(bd->zeroPoints, [](int64_t z) { return z != 0; }))
         return "the bias is not an int32 tensor dequantized with zero point 0";
-      biasValues = integerConstant(bd->quantized());
+      biasValues = getConstantIntsOfType(bd->quantized());
       if (!biasValues || (int64_t)biasValues->size() != channels)
         return "the bias is not a constant of one value per output channel";
       for (int64_t c = 0; c < channels; ++c) {
@@ -435,7 +419,7 @@ void packFromIntegers(bnn::PackOp pack) {
   rewriter.setInsertionPoint(pack);
   Operation *input = pack.getInput().getDefiningOp();
   rewriter.replaceOpWithNewOp<bnn::PackQuantizedOp>(
-      pack, pack.getType(), dq->quantized(),
+      pack, pack.getType(), dq->quantized(), /*threshold=*/Value(),
       rewriter.getI64IntegerAttr(dq->zeroPoints[0]), pack.getGroupAttr());
   eraseDeadChain(rewriter, input);
 }

@@ -78,6 +78,20 @@ std::optional<ChannelAffine> getBatchNormAffine(onnx::BatchNormalizationOp bn) {
   return affine;
 }
 
+std::optional<SmallVector<int64_t>> getConstantIntsOfType(Value v) {
+  DenseElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = dyn_cast<IntegerType>(attr.getElementType());
+  if (!type)
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (const APInt &x : attr.getValues<APInt>())
+    values.push_back(type.isUnsigned() ? (int64_t)x.getZExtValue()
+                                       : x.getSExtValue());
+  return values;
+}
+
 std::string moduleOf(Operation *op) {
   auto names = bnn::nodeNames(op->getLoc());
   if (names.empty())

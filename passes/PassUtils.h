@@ -38,6 +38,11 @@ std::optional<llvm::SmallVector<float>> getConstantFloats(mlir::Value v);
 /// `v` is not one (or is an absent optional operand).
 std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
 
+/// The values of an integer constant, extended as its type's signedness
+/// says (getConstantInts sign-extends, which misreads uint8).
+std::optional<llvm::SmallVector<int64_t>>
+getConstantIntsOfType(mlir::Value v);
+
 /// Whether `v` is a non-empty f32 constant whose elements all equal `value`.
 bool isSplatConstant(mlir::Value v, float value);
 

@@ -808,13 +808,19 @@ def Bnn_PackQuantizedOp : Bnn_Op<"pack_quantized", [Pure, Bnn_BinaryKernel]> {
   let description = [{
     bit = 1 (value -1) iff q < zero_point: the binarizer b((q - zp) * s) of
     the dequantized value for a positive scale s, read from the integers
-    (bnn-fuse-qdq). The layout is bnn.pack's: [N, H, W, words], each of
-    `group` groups of C/group channels packed on its own, tail bits 0.
+    (bnn-fuse-qdq). With `threshold` (one int32 per channel), bit = 1 iff
+    q < threshold[c]: a float pack threshold on the dequantized values,
+    moved to the int8 scale (bnn-fuse-epilogues). The layout is bnn.pack's:
+    [N, H, W, words], each of `group` groups of C/group channels packed on
+    its own, tail bits 0.
   }];
-  let arguments = (ins Bnn_QuantTensor:$input, I64Attr:$zero_point,
+  let arguments = (ins Bnn_QuantTensor:$input,
+                   Optional<Bnn_I32Tensor>:$threshold, I64Attr:$zero_point,
                    I64Attr:$group);
   let results = (outs RankedTensorOf<[I32]>:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $input (`threshold` $threshold^)? attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

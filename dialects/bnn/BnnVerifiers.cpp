@@ -1356,5 +1356,8 @@ LogicalResult PackQuantizedOp::verify() {
   int64_t zp = getZeroPoint();
   if (zp < (isUnsigned ? 0 : -128) || zp > (isUnsigned ? 255 : 127))
     return emitOpError("zero point ") << zp << " is outside the input type";
+  if (getThreshold() &&
+      tensorType(getThreshold()).getNumElements() != x.getDimSize(1))
+    return emitOpError("threshold must hold one value per channel");
   return success();
 }

@@ -287,8 +287,17 @@ LogicalResult GenericKernels::packQuantized(bnn::PackQuantizedOp op,
   ParamStruct p(e, "bnnc_bpack_params");
   p.field("n", x[0]).field("c", x[1]).field("h", x[2]).field("w", x[3]);
   p.field("group", op.getGroup());
+  std::string params = p.finish();
+  if (Value t = op.getThreshold()) {
+    emitKernelCall(e,
+                   "bnnc_pack_" + suffixOf(op.getInput()) +
+                       "_threshold_nchw_to_nhwc32",
+                   {params, e.input(op.getInput()), e.input(t, "threshold"),
+                    "(uint32_t *)" + e.output(op.getOutput())});
+    return success();
+  }
   emitKernelCall(e, "bnnc_pack_" + suffixOf(op.getInput()) + "_nchw_to_nhwc32",
-                 {p.finish(), e.input(op.getInput()),
+                 {params, e.input(op.getInput()),
                   std::to_string(op.getZeroPoint()),
                   "(uint32_t *)" + e.output(op.getOutput())});
   return success();

@@ -317,6 +317,45 @@ TEST(PackQuantized, EqualsFloatPackOfDequantized) {
   }
 }
 
+// The integer pack thresholds of bnn-fuse-epilogues (ThresholdPackOnIntegers):
+// t_c = the smallest q with !(float(q - zp) * s < T_c); packing q < t_c
+// equals packing the dequantized tensor with the float thresholds T.
+TEST(PackQuantized, IntegerThresholdsEqualFloatThresholds) {
+  Rng rng(5);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int c = rng.range(1, 70), h = rng.range(1, 3), w = rng.range(1, 3);
+    bnnc_bpack_params p = {2, c, h, w, 1};
+    const size_t count = static_cast<size_t>(2 * c * h * w);
+    const int32_t zp = rng.range(-128, 127);
+    const float scale = rng.uniform(1e-4f, 2.0f);
+    std::vector<int8_t> q(count);
+    std::vector<float> x(count), thresholds(c);
+    std::vector<int32_t> integer(c);
+    for (size_t i = 0; i < count; ++i) {
+      q[i] = static_cast<int8_t>(rng.range(-128, 127));
+      x[i] = static_cast<float>(q[i] - zp) * scale;
+    }
+    for (int ch = 0; ch < c; ++ch) {
+      // Thresholds on and between dequantized values, and out of range.
+      const int32_t k = rng.range(-300, 300);
+      thresholds[ch] = trial % 3 == 0 ? static_cast<float>(k) * scale
+                                      : rng.uniform(-300.0f, 300.0f) * scale;
+      int32_t first = 128;
+      for (int32_t v = 127; v >= -128; --v)
+        if (!(static_cast<float>(v - zp) * scale < thresholds[ch]))
+          first = v;
+      integer[ch] = first;
+    }
+    const size_t words = static_cast<size_t>(2 * h * w * bnnc_bwords32(c, 1));
+    std::vector<uint32_t> a(words), b(words);
+    bnnc_pack_i8_threshold_nchw_to_nhwc32(&p, q.data(), integer.data(),
+                                          a.data());
+    bnnc_pack_threshold_f32_nchw_to_nhwc32(&p, x.data(), thresholds.data(),
+                                           nullptr, b.data());
+    EXPECT_EQ(a, b) << "trial " << trial;
+  }
+}
+
 // bnn-fuse-qdq's max-pool fold: pooling the integers equals quantize(
 // maxpool(dequantize(q))) with the same parameters, for windows with and
 // without padding, dilations, and windows entirely in the padding.
