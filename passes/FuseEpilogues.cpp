@@ -77,8 +77,8 @@ struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
                                 PatternRewriter &rewriter) const override {
     Value v = bnn::viewSource(pack.getInput(), /*singleUse=*/true);
     auto conv = v.getDefiningOp<bnn::BConv2DOp>();
-    if (!conv || !conv->hasOneUse() || conv.writesBits() || pack.getThreshold() ||
-        conv.getActivation() != bnn::Activation::none ||
+    if (!conv || !conv->hasOneUse() || conv.writesBits() ||
+        pack.getThreshold() || conv.getActivation() != bnn::Activation::none ||
         v.getType() != pack.getInput().getType())
       return rewriter.notifyMatchFailure(pack, "no float binary conv producer");
     int64_t m = conv.getOutChannels();
@@ -162,7 +162,8 @@ void foldAffine(PatternRewriter &rewriter, Operation *op, bnn::BConv2DOp conv,
   }
   auto make = [&](ArrayRef<float> values) -> Value {
     auto attr = makeF32Attr(rewriter.getContext(), {m}, values);
-    return rewriter.create<bnn::ConstantOp>(conv.getLoc(), attr.getType(), attr);
+    return rewriter.create<bnn::ConstantOp>(conv.getLoc(), attr.getType(),
+                                            attr);
   };
   rewriter.setInsertionPoint(conv);
   Value newScale = make(scale), newBias = make(bias);
@@ -195,7 +196,8 @@ struct FuseScaleIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(bnn::ElementwiseOp op,
                                 PatternRewriter &rewriter) const override {
-    bool isMul = op.getKind() == bnn::ElementwiseKind::Mul, isAdd = op.getKind() == bnn::ElementwiseKind::Add;
+    bool isMul = op.getKind() == bnn::ElementwiseKind::Mul,
+         isAdd = op.getKind() == bnn::ElementwiseKind::Add;
     if (!isMul && !isAdd)
       return rewriter.notifyMatchFailure(op, "not mul/add");
     auto outType = cast<RankedTensorType>(op.getOutput().getType());
@@ -204,16 +206,15 @@ struct FuseScaleIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
       auto conv = producingBConv(x);
       if (!conv || x.getType() != outType)
         continue;
-      int64_t m = cast<RankedTensorType>(conv.getOutput().getType()).getDimSize(1);
+      int64_t m =
+          cast<RankedTensorType>(conv.getOutput().getType()).getDimSize(1);
       auto values = perChannel(c, m, outType.getRank());
       if (!values)
         continue;
       SmallVector<float> ones(m, 1.0f), zeros(m, 0.0f);
       // foldAffine replaces op by its operand 0; keep x there.
       if (k == 1) {
-        rewriter.modifyOpInPlace(op, [&] {
-          op->setOperands({x, c});
-        });
+        rewriter.modifyOpInPlace(op, [&] { op->setOperands({x, c}); });
       }
       foldAffine(rewriter, op, conv, isMul ? ArrayRef<float>(*values) : ones,
                  isMul ? ArrayRef<float>(zeros) : ArrayRef<float>(*values));
@@ -241,7 +242,8 @@ struct FusePReluOrClampIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
         return rewriter.notifyMatchFailure(op, "slope is not per channel");
       auto attr = makeF32Attr(getContext(), {conv.getOutChannels()}, *slope);
       rewriter.setInsertionPoint(conv);
-      Value s = rewriter.create<bnn::ConstantOp>(op.getLoc(), attr.getType(), attr);
+      Value s =
+          rewriter.create<bnn::ConstantOp>(op.getLoc(), attr.getType(), attr);
       rewriter.modifyOpInPlace(conv, [&] {
         conv.getSlopeMutable().assign(s);
         conv.setActivation(bnn::Activation::prelu);
@@ -255,8 +257,8 @@ struct FusePReluOrClampIntoBConv final : OpRewritePattern<bnn::ElementwiseOp> {
       return rewriter.notifyMatchFailure(op, "not prelu or clamp");
     auto lower = op.getInputs()[0].getDefiningOp<bnn::ElementwiseOp>();
     auto hi = getConstantFloats(op.getInputs()[1]);
-    if (!lower || lower.getKind() != bnn::ElementwiseKind::Max || !lower->hasOneUse() || !hi ||
-        hi->size() != 1)
+    if (!lower || lower.getKind() != bnn::ElementwiseKind::Max ||
+        !lower->hasOneUse() || !hi || hi->size() != 1)
       return rewriter.notifyMatchFailure(op, "not a clamp");
     auto lo = getConstantFloats(lower.getInputs()[1]);
     auto conv = producingBConv(lower.getInputs()[0]);
@@ -310,9 +312,8 @@ struct PackBeforeMaxPool final : OpRewritePattern<bnn::PackOp> {
         {in.getDimSize(0), in.getDimSize(2), in.getDimSize(3),
          bnn::packedWords(in.getDimSize(1), group)},
         rewriter.getI32Type());
-    Value bits = rewriter.create<bnn::PackOp>(pack.getLoc(), bitsType,
-                                              pool.getInput(), Value(),
-                                              pack.getGroupAttr());
+    Value bits = rewriter.create<bnn::PackOp>(
+        pack.getLoc(), bitsType, pool.getInput(), Value(), pack.getGroupAttr());
     rewriter.replaceOpWithNewOp<bnn::BMaxPool2DOp>(
         pack, out, bits, /*or_mask=*/Value(),
         rewriter.getI64IntegerAttr(in.getDimSize(1)), pack.getGroupAttr(),
@@ -425,8 +426,8 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
   /// Channels whose map decreases (s_c < 0) pool by min: OR on bits.
   static Value orMaskOf(const AffineChain &a, int64_t group, Location loc,
                         PatternRewriter &rewriter) {
-    int64_t c = a.s.size(), words = bnn::packedWords(c, group),
-            cg = c / group, wg = words / group;
+    int64_t c = a.s.size(), words = bnn::packedWords(c, group), cg = c / group,
+            wg = words / group;
     SmallVector<int32_t> mask(words, 0);
     bool anyMin = false;
     for (int64_t i = 0; i < c; ++i)
@@ -439,7 +440,8 @@ struct PackBeforeAffineMaxPool final : OpRewritePattern<bnn::PackOp> {
       return Value();
     auto maskType = RankedTensorType::get({words}, rewriter.getI32Type());
     return rewriter.create<bnn::ConstantOp>(
-        loc, maskType, DenseElementsAttr::get(maskType, ArrayRef<int32_t>(mask)));
+        loc, maskType,
+        DenseElementsAttr::get(maskType, ArrayRef<int32_t>(mask)));
   }
 
   LogicalResult matchAndRewrite(bnn::PackOp pack,
@@ -499,7 +501,8 @@ struct FoldShiftIntoPack final : OpRewritePattern<bnn::PackOp> {
                                 PatternRewriter &rewriter) const override {
     auto shift = pack.getInput().getDefiningOp<bnn::ElementwiseOp>();
     if (!shift || pack.getThreshold() || !shift->hasOneUse() ||
-        (shift.getKind() != bnn::ElementwiseKind::Sub && shift.getKind() != bnn::ElementwiseKind::Add))
+        (shift.getKind() != bnn::ElementwiseKind::Sub &&
+         shift.getKind() != bnn::ElementwiseKind::Add))
       return rewriter.notifyMatchFailure(pack, "no per-channel shift");
     auto type = cast<RankedTensorType>(pack.getInput().getType());
     int64_t c = type.getDimSize(1);
@@ -513,8 +516,8 @@ struct FoldShiftIntoPack final : OpRewritePattern<bnn::PackOp> {
         for (float &v : *values)
           v = -v;
       auto attr = makeF32Attr(getContext(), {c}, *values);
-      Value threshold =
-          rewriter.create<bnn::ConstantOp>(shift.getLoc(), attr.getType(), attr);
+      Value threshold = rewriter.create<bnn::ConstantOp>(shift.getLoc(),
+                                                         attr.getType(), attr);
       rewriter.replaceOpWithNewOp<bnn::PackOp>(
           pack, pack.getOutput().getType(), x, threshold, pack.getGroupAttr());
       return success();
@@ -538,8 +541,8 @@ struct ThresholdPackOnIntegers final : OpRewritePattern<bnn::PackOp> {
     auto dq = pack.getInput().getDefiningOp<bnn::DequantizeOp>();
     if (!pack.getThreshold() || !dq)
       return rewriter.notifyMatchFailure(pack, "no threshold on a dequantize");
-    auto element = dyn_cast<IntegerType>(
-        tensorType(dq.getInput()).getElementType());
+    auto element =
+        dyn_cast<IntegerType>(tensorType(dq.getInput()).getElementType());
     auto scale = getConstantFloats(dq.getScale());
     auto zps = dq.getZeroPoint() ? getConstantIntsOfType(dq.getZeroPoint())
                                  : SmallVector<int64_t>{0};
@@ -563,8 +566,8 @@ struct ThresholdPackOnIntegers final : OpRewritePattern<bnn::PackOp> {
       }
       integerThresholds.push_back(static_cast<int32_t>(first));
     }
-    auto tType = RankedTensorType::get(
-        {(int64_t)integerThresholds.size()}, rewriter.getI32Type());
+    auto tType = RankedTensorType::get({(int64_t)integerThresholds.size()},
+                                       rewriter.getI32Type());
     Value threshold = rewriter.create<bnn::ConstantOp>(
         pack.getLoc(), tType,
         DenseElementsAttr::get(tType, ArrayRef<int32_t>(integerThresholds)));
@@ -585,8 +588,8 @@ struct FuseLayerNormIntoPack final : OpRewritePattern<bnn::PackOp> {
     Value v = bnn::viewSource(pack.getInput(), /*singleUse=*/true);
     auto ln = v.getDefiningOp<bnn::LayerNormOp>();
     auto in = cast<RankedTensorType>(pack.getInput().getType());
-    if (!ln || !ln->hasOneUse() || pack.getThreshold() || pack.getGroup() != 1 ||
-        in.getDimSize(2) != 1 || in.getDimSize(3) != 1)
+    if (!ln || !ln->hasOneUse() || pack.getThreshold() ||
+        pack.getGroup() != 1 || in.getDimSize(2) != 1 || in.getDimSize(3) != 1)
       return rewriter.notifyMatchFailure(pack, "no LayerNorm producer");
     auto x = cast<RankedTensorType>(ln.getInput().getType());
     int64_t d = x.getShape().back();
@@ -622,9 +625,11 @@ struct FuseLayerNormIntoPack final : OpRewritePattern<bnn::PackOp> {
     auto tAttr = makeF32Attr(getContext(), {d}, threshold);
     auto fType = RankedTensorType::get(
         {d}, IntegerType::get(getContext(), 8, IntegerType::Unsigned));
-    Value t = rewriter.create<bnn::ConstantOp>(ln.getLoc(), tAttr.getType(), tAttr);
+    Value t =
+        rewriter.create<bnn::ConstantOp>(ln.getLoc(), tAttr.getType(), tAttr);
     Value f = rewriter.create<bnn::ConstantOp>(
-        ln.getLoc(), fType, DenseElementsAttr::get(fType, ArrayRef<uint8_t>(flip)));
+        ln.getLoc(), fType,
+        DenseElementsAttr::get(fType, ArrayRef<uint8_t>(flip)));
     rewriter.replaceOpWithNewOp<bnn::PackLayerNormOp>(
         pack, pack.getOutput().getType(), ln.getInput(), t, f,
         ln.getEpsilonAttr());
@@ -661,15 +666,14 @@ struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
-                 FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
-                 FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
-                 MergeDuplicatePacks,
-                 FoldShiftIntoPack, ThresholdPackOnIntegers,
-                 FuseLayerNormIntoPack,
-                 FusePReluOrClampIntoBConv>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+    patterns
+        .add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
+             FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
+             FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
+             MergeDuplicatePacks, FoldShiftIntoPack, ThresholdPackOnIntegers,
+             FuseLayerNormIntoPack, FusePReluOrClampIntoBConv>(&getContext());
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

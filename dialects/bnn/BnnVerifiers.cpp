@@ -208,9 +208,9 @@ LogicalResult verifyElementwiseOperandTypes(ElementwiseOp op) {
   }
   if (op.getInputs().size() == 2 && kind != ElementwiseKind::Pow &&
       element(0) != element(1))
-    return op.emitOpError("'")
-           << stringifyElementwiseKind(kind) << "' operands must have one element type, got "
-           << element(0) << " and " << element(1);
+    return op.emitOpError("'") << stringifyElementwiseKind(kind)
+                               << "' operands must have one element type, got "
+                               << element(0) << " and " << element(1);
   return success();
 }
 
@@ -869,8 +869,7 @@ LogicalResult RecurrentOp::verify() {
     if (!v || tensorType(v).getShape() == shape)
       return success();
     return emitOpError() << name << " must have shape ["
-                         << llvm::make_range(shape.begin(), shape.end())
-                         << "]";
+                         << llvm::make_range(shape.begin(), shape.end()) << "]";
   };
   if (failed(expect(getWeight(), {dirs, gates * hidden, in}, "weight")) ||
       failed(expect(getRecurrence(), {dirs, gates * hidden, hidden},
@@ -893,10 +892,9 @@ LogicalResult RecurrentOp::verify() {
       if (len.getSExtValue() < 0 || len.getSExtValue() > seq)
         return emitOpError("seq_lens must lie in [0, ") << seq << "]";
   size_t acts = static_cast<size_t>(dirs * getActivationsPerDirection());
-  if (getActivations().size() != acts ||
-      getActivationAlpha().size() != acts || getActivationBeta().size() != acts)
-    return emitOpError("needs ")
-           << acts << " activations, alphas and betas";
+  if (getActivations().size() != acts || getActivationAlpha().size() != acts ||
+      getActivationBeta().size() != acts)
+    return emitOpError("needs ") << acts << " activations, alphas and betas";
   for (int32_t a : getActivations())
     if (a < 0 || a >= kRecurrentActivationKinds)
       return emitOpError("unknown activation code ") << a;
@@ -906,9 +904,8 @@ LogicalResult RecurrentOp::verify() {
   std::optional<int64_t> scratch = llvm::checkedMul(gates + 1, hidden);
   std::optional<int64_t> states =
       state ? llvm::checkedMul(int64_t(2), *state) : state;
-  std::optional<int64_t> total = y && states && scratch
-                                     ? llvm::checkedAdd(*y, *states)
-                                     : std::nullopt;
+  std::optional<int64_t> total =
+      y && states && scratch ? llvm::checkedAdd(*y, *states) : std::nullopt;
   if (total)
     total = llvm::checkedAdd(*total, *scratch);
   if (!total)
@@ -1128,15 +1125,14 @@ static LogicalResult verifyQuantParam(Operation *op, StringRef what, Value v,
                      count == shape[axis] && tensorType(v).getRank() == 1))
     return success();
   return op->emitOpError() << what << " must hold one value or one per index "
-                           << "of axis " << axis << " (" << count
-                           << " values)";
+                           << "of axis " << axis << " (" << count << " values)";
 }
 
 /// quantize / dequantize / requantize: same shape in and out, parameters
 /// per tensor or per `axis`.
-static LogicalResult verifyAffine(Operation *op, Value input, Value output,
-                                  int64_t axis,
-                                  ArrayRef<std::pair<StringRef, Value>> params) {
+static LogicalResult
+verifyAffine(Operation *op, Value input, Value output, int64_t axis,
+             ArrayRef<std::pair<StringRef, Value>> params) {
   if (failed(verifyStaticShapes(op)))
     return failure();
   auto shape = tensorType(input).getShape();
@@ -1182,9 +1178,9 @@ LogicalResult RequantizeOp::verify() {
   for (Value s : {getInScale(), getOutScale()})
     if (tensorType(s).getNumElements() != 1)
       return emitOpError("input and output scales must be single values");
-  return verifyAffine(*this, getInput(), getOutput(), getAxis(),
-                      {{"weight scale", getWScale()},
-                       {"zero point", getZeroPoint()}});
+  return verifyAffine(
+      *this, getInput(), getOutput(), getAxis(),
+      {{"weight scale", getWScale()}, {"zero point", getZeroPoint()}});
 }
 
 LogicalResult RequantizeQ31Op::verify() {

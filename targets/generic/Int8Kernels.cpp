@@ -289,11 +289,10 @@ LogicalResult GenericKernels::packQuantized(bnn::PackQuantizedOp op,
   p.field("group", op.getGroup());
   std::string params = p.finish();
   if (Value t = op.getThreshold()) {
-    emitKernelCall(e,
-                   "bnnc_pack_" + suffixOf(op.getInput()) +
-                       "_threshold_nchw_to_nhwc32",
-                   {params, e.input(op.getInput()), e.input(t, "threshold"),
-                    "(uint32_t *)" + e.output(op.getOutput())});
+    emitKernelCall(
+        e, "bnnc_pack_" + suffixOf(op.getInput()) + "_threshold_nchw_to_nhwc32",
+        {params, e.input(op.getInput()), e.input(t, "threshold"),
+         "(uint32_t *)" + e.output(op.getOutput())});
     return success();
   }
   emitKernelCall(e, "bnnc_pack_" + suffixOf(op.getInput()) + "_nchw_to_nhwc32",

@@ -484,8 +484,8 @@ TEST(TfliteInt8, Q31WithinOneOfExact) {
     int32_t acc = static_cast<int32_t>(next()) >> (next() % 24);
     int32_t q = static_cast<int32_t>((next() >> 2) | (1u << 30));
     int32_t shift = -static_cast<int32_t>(next() % 32);
-    long double exact = std::ldexp(static_cast<long double>(acc) * q,
-                                   shift - 31);
+    long double exact =
+        std::ldexp(static_cast<long double>(acc) * q, shift - 31);
     long double got = bnnc_mul_q31(acc, q, shift);
     ASSERT_LE(std::fabs(got - exact), 1.0L) << acc << " " << q << " " << shift;
     ASSERT_LE(std::fabs(got - std::round(exact)), 1.0L);
