@@ -451,9 +451,9 @@ static inline void bnnc_neon_q8_sdot_tile1(const int8_t *const *rows,
             const int8_t *wb = wg + b * wblock;                                \
             const int32_t *db = d ? d + o0 : NULL;                             \
             for (int32_t o = 0; o < nch; ++o)                                  \
-              corr[o] = (bias ? (uint32_t)bias[o0 + o] : 0u) +                 \
-                        e * (uint32_t)bsum[o0 + o] +                           \
-                        (d ? ke * (uint32_t)d[o0 + o] : 0u);                   \
+              corr[o] = (bias ? (uint32_t)bias[o0 + (size_t)o] : 0u) +         \
+                        e * (uint32_t)bsum[o0 + (size_t)o] +                   \
+                        (d ? ke * (uint32_t)d[o0 + (size_t)o] : 0u);           \
             int32_t *yb = y + (n * (size_t)p->m + o0) * oplane +               \
                           (size_t)oy * (size_t)p->ow;                          \
             int32_t ox = 0;                                                    \
