@@ -47,6 +47,7 @@ Prints one line per model and variant and a summary; exits 1 on a failure.
 """
 import argparse
 import concurrent.futures
+import functools
 import glob
 import html.parser
 import json
@@ -197,6 +198,7 @@ def check_flash(args, model_id, onnx, stem, variant, work):
                       other_bytes, literals, relro))
 
 
+@functools.lru_cache(maxsize=None)
 def runtime_constants(runtime):
     """The names of the file-scope static constants the runtime headers
     define (tables the kernels share, not model data)."""
@@ -208,7 +210,7 @@ def runtime_constants(runtime):
                 names.update(re.findall(
                     r"^static const [\w ]+?\b(\w+)\s*(?:\[[^\]]*\])*\s*=",
                     f.read(), re.M))
-    return names
+    return frozenset(names)
 
 
 class DomReader(html.parser.HTMLParser):
