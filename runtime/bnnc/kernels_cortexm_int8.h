@@ -46,6 +46,18 @@
 #define BNNC_CM_SMLAD 0
 #endif
 
+/* The requantization on the FPU (single precision: M4F, M7, M33, M55 with
+ * an FPU; GCC inline assembly for VCVTR): bnnc_requantize_fixed's float32
+ * operations themselves instead of their integer emulation (about 10
+ * instructions per output instead of about 45). Without an FPU (M0+, M3,
+ * soft-float builds) the integer code runs. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__thumb2__) &&        \
+    defined(__ARM_FP) && (__ARM_FP & 4) && !defined(BNNC_CM_NO_FPU_REQUANTIZE)
+#define BNNC_CM_FPU_REQUANTIZE 1
+#else
+#define BNNC_CM_FPU_REQUANTIZE 0
+#endif
+
 /* Small helpers of the per-output epilogue: inlined into their loops. */
 #if defined(__GNUC__)
 #define BNNC_CM_QINLINE static inline __attribute__((always_inline))
@@ -60,10 +72,14 @@ typedef struct {
 
 /* The output: int32 accumulators (mant == NULL), or the requantization of
  * bnnc_requantize_fixed_i32_* per output channel o (mant[o], exp[o], zp[o])
- * into int8 (lo = -128) or uint8 (lo = 0), with relu: y = max(y, zp). */
+ * into int8 (lo = -128) or uint8 (lo = 0), with relu: y = max(y, zp).
+ * scale[o] is the same multiplier as a float, mant[o] * 2^exp[o] (exact:
+ * the compiler derives both from the float32 multiplier), which the FPU
+ * requantization uses. */
 typedef struct {
   const int32_t *mant, *exp, *zp;
   int32_t lo, hi, relu;
+  const float *scale;
 } bnnc_cm_qepilogue;
 
 /* ---- Dot products -------------------------------------------------------- */
@@ -296,6 +312,29 @@ BNNC_CM_QINLINE int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
   return y < lo ? lo : (y > hi ? hi : y);
 }
 
+#if BNNC_CM_FPU_REQUANTIZE
+/* bnnc_requantize_fixed's result computed as its definition says:
+ * round_half_even(float(acc) * scale), plus zp, clamped to [lo, hi].
+ * VCVT.F32.S32 and VMUL.F32 round to nearest even, as the integer
+ * emulation does, and VCVTR.S32.F32 rounds with the FPSCR mode, ties to
+ * even: the Cortex-M reset default, which bnnc's float kernels assume too
+ * (docs/int8.md). Out-of-range products (and infinities) saturate the
+ * conversion, NaN (0 * infinity) converts to 0: both clamp as the
+ * emulation's huge or zero results do. The clamp to +-1024 before adding
+ * zp (|zp| <= 255) keeps the sum from overflowing. */
+BNNC_CM_QINLINE int32_t bnnc_cm_requantize_f32(int32_t acc, float scale,
+                                               int32_t zp, int32_t lo,
+                                               int32_t hi) {
+  const float v = (float)acc * scale;
+  float rounded;
+  int32_t r;
+  __asm__("vcvtr.s32.f32 %0, %1" : "=t"(rounded) : "t"(v));
+  memcpy(&r, &rounded, sizeof r);
+  r = (r < -1024 ? -1024 : (r > 1024 ? 1024 : r)) + zp;
+  return r < lo ? lo : (r > hi ? hi : r);
+}
+#endif
+
 /* bnnc_requantize_fixed_i32_* (kernels_int8.h) with bnnc_cm_requantize:
  * the same interface and results. */
 #define BNNC_DEFINE_CM_REQUANTIZE_FIXED(S, T, LO, HI)                          \
@@ -308,15 +347,30 @@ BNNC_CM_QINLINE int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
         const int32_t mc = mant[c * p->scale_step];                            \
         const int32_t ec = exp[c * p->scale_step];                             \
         const int32_t z = zp ? (int32_t)zp[c * p->zp_step] : 0;                \
-        for (int32_t k = 0; k < p->inner; ++k, ++i) {                          \
-          const int32_t v = bnnc_cm_requantize(acc[i], mc, ec, z, LO, HI);     \
-          y[i] = (T)(p->relu && v < z ? z : v);                                \
-        }                                                                      \
+        const int32_t lo = p->relu ? z : LO;                                   \
+        BNNC_CM_REQUANTIZE_CHANNEL(mc, ec);                                    \
+        for (int32_t k = 0; k < p->inner; ++k, ++i)                            \
+          y[i] = (T)BNNC_CM_REQUANTIZE_ONE(acc[i], mc, ec, z, lo, HI);         \
       }                                                                        \
   }
+/* Per channel: the FPU path's float multiplier, mant * 2^exp (exact for
+ * the compiler's multipliers, which are float32 values; the others are
+ * below 2^-126 and give 0 either way). */
+#if BNNC_CM_FPU_REQUANTIZE
+#define BNNC_CM_REQUANTIZE_CHANNEL(mc, ec)                                     \
+  const float sc_ = ldexpf((float)(mc), (ec))
+#define BNNC_CM_REQUANTIZE_ONE(acc, mc, ec, z, lo, hi)                         \
+  bnnc_cm_requantize_f32((acc), sc_, (z), (lo), (hi))
+#else
+#define BNNC_CM_REQUANTIZE_CHANNEL(mc, ec) (void)0
+#define BNNC_CM_REQUANTIZE_ONE(acc, mc, ec, z, lo, hi)                         \
+  bnnc_cm_requantize((acc), (mc), (ec), (z), (lo), (hi))
+#endif
 BNNC_DEFINE_CM_REQUANTIZE_FIXED(i8, int8_t, -128, 127)
 BNNC_DEFINE_CM_REQUANTIZE_FIXED(u8, uint8_t, 0, 255)
 #undef BNNC_DEFINE_CM_REQUANTIZE_FIXED
+#undef BNNC_CM_REQUANTIZE_CHANNEL
+#undef BNNC_CM_REQUANTIZE_ONE
 
 /* ---- Convolution --------------------------------------------------------- */
 
@@ -533,12 +587,20 @@ static inline void bnnc_cm_qstore_block(const bnnc_cm_qepilogue *ep, void *y,
   for (size_t j = 0; j < left; ++j) {
     const size_t a = two ? j + (j & 2) : j;
     const int32_t o = oc + (int32_t)j, z = ep->zp[o];
-    const int32_t mc = ep->mant[o], ec = ep->exp[o];
     const int32_t lo = ep->relu ? z : ep->lo, hi = ep->hi;
+#if BNNC_CM_FPU_REQUANTIZE
+    const float sc = ep->scale[o];
+    const int32_t v0 = bnnc_cm_requantize_f32(bnnc_wrap_i32(acc[a]), sc, z, lo, hi);
+    const int32_t v1 =
+        two ? bnnc_cm_requantize_f32(bnnc_wrap_i32(acc[a + 2]), sc, z, lo, hi)
+            : 0;
+#else
+    const int32_t mc = ep->mant[o], ec = ep->exp[o];
     const int32_t v0 = bnnc_cm_requantize(bnnc_wrap_i32(acc[a]), mc, ec, z, lo, hi);
     const int32_t v1 =
         two ? bnnc_cm_requantize(bnnc_wrap_i32(acc[a + 2]), mc, ec, z, lo, hi)
             : 0;
+#endif
     if (ep->lo < 0) {
       ((int8_t *)y)[i0 + j * positions] = (int8_t)v0;
       if (two)

@@ -194,7 +194,9 @@ static inline int32_t bnnc_requantize_fixed(int32_t acc, int32_t mant,
   const uint64_t v = bnnc_round_to_f32_u64(f * (uint64_t)mant, &e);
   /* |result| = round(v * 2^e); v < 2^25 (a rounding carry may reach 2^24). */
   int64_t r;
-  if (e >= 0)
+  if (v == 0)
+    r = 0; /* 0 * m is 0 (huge multipliers included), not a saturation */
+  else if (e >= 0)
     r = e > 30 ? (int64_t)1 << 40 : (int64_t)(v << e);
   else if (e < -26)
     r = 0; /* v * 2^e < 2^25 / 2^27 < 0.5 */

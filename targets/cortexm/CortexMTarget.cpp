@@ -27,6 +27,8 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace llvm;
 
@@ -369,6 +371,7 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
   if (bnn::RequantizeOp rq = fusableRequantize(op)) {
     auto fixed = *fixedPointMultipliers(rq);
     SmallVector<int32_t> mant(m), exp(m), zp(m, 0);
+    SmallVector<float> scale(m);
     std::optional<SmallVector<int32_t>> zpValues;
     if (rq.getZeroPoint())
       zpValues = constantQuantized(rq.getZeroPoint());
@@ -376,6 +379,8 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
       size_t i = fixed.first.size() == 1 ? 0 : o;
       mant[o] = fixed.first[i];
       exp[o] = fixed.second[i];
+      // mant * 2^exp is the float32 multiplier itself: exact.
+      scale[o] = std::ldexp(static_cast<float>(mant[o]), exp[o]);
       if (zpValues)
         zp[o] = (*zpValues)[zpValues->size() == 1 ? 0 : o];
     }
@@ -395,6 +400,10 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
                                ArrayRef<int32_t>(zp)));
     ep.field("lo", isUnsigned ? 0 : -128).field("hi", isUnsigned ? 255 : 127);
     ep.field("relu", rq.getRelu() ? 1 : 0);
+    ep.raw("scale", e.defineArray(node + "_requant_scale",
+                                  "the same multipliers as float32, for "
+                                  "the FPU requantization",
+                                  ArrayRef<float>(scale)));
     epilogue = ep.finish();
     out = e.output(rq.getOutput());
     fusedRequantizations.insert(rq);

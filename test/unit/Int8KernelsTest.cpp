@@ -416,6 +416,40 @@ TEST(CortexMInt8, SweepMatchesGenericKernels) {
                          << " cases; first: " << msg;
 }
 
+// The requantization edges of the Cortex-M firmware test (powers-of-two
+// multipliers, ties, 2^24, the int32 limits, subnormal and huge
+// multipliers) on the host's integer path.
+TEST(CortexMInt8, RequantizeEdgesMatchGenericKernels) {
+  char msg[512] = "";
+  long values = 0;
+  EXPECT_EQ(qsweep_requantize_edges(msg, sizeof msg, &values), 0) << msg;
+  EXPECT_GT(values, 80000);
+}
+
+// bnnc_requantize_fixed equals the float32 formula it emulates
+// (bnnc_requantize_i32_* with in_scale = mant * 2^exp, w_scale =
+// out_scale = 1, so that m is the multiplier exactly) where a multiplier
+// is huge and the accumulator 0: 0 * m = 0 gives the zero point (the
+// fixed-point kernel saturated it before).
+TEST(Int8Kernels, FixedRequantizeOfZeroIsTheZeroPoint) {
+  const int32_t acc[] = {0, 1, -1};
+  const int32_t mants[] = {8388608, 16777215};
+  const int32_t exps[] = {31, 60, 104};
+  for (int32_t mant : mants)
+    for (int32_t exp : exps) {
+      const float in = std::ldexp(static_cast<float>(mant), exp), one = 1.0f;
+      const int8_t zp = 7;
+      int8_t ref[3], got[3];
+      bnnc_quant_params p{1, 1, 3, 0, 0, 0, 0};
+      bnnc_requantize_i32_i8(&p, acc, &in, &one, &one, &zp, ref);
+      bnnc_requantize_fixed_i32_i8(&p, acc, &mant, &exp, &zp, got);
+      EXPECT_EQ(ref[0], 7);
+      for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(got[i], ref[i]) << "mant " << mant << " exp " << exp
+                                  << " acc " << acc[i];
+    }
+}
+
 // bnnc_cm_requantize (32-bit fast path) equals bnnc_requantize_fixed for
 // every accumulator in [-2^24 - 64, 2^24 + 64] (float(acc) exact and the
 // edge of the fast path) for multipliers with ties and extreme significands.

@@ -42,6 +42,7 @@ static int32_t qsweep_wd[QSWEEP_BUF], qsweep_ref[QSWEEP_BUF],
 static uint8_t qsweep_qref[QSWEEP_BUF], qsweep_qgot[QSWEEP_BUF];
 static int32_t qsweep_bias[256], qsweep_mant[256], qsweep_exp[256],
     qsweep_zp32[256];
+static float qsweep_scale[256];
 static uint8_t qsweep_wzp[256], qsweep_yzp[256];
 
 /* A random byte of an int8 (u = 0) or uint8 (u = 1) tensor; extreme:
@@ -202,6 +203,9 @@ static int qsweep_case(int kind, char *msg, size_t msg_size) {
     qsweep_mant[o] = qsweep_range(1 << 23, (1 << 24) - 1);
     qsweep_exp[o] = (qsweep_next() & 7) ? qsweep_range(-45, -20)
                                          : qsweep_range(-160, 4);
+    /* The FPU requantization's multiplier (exact down to 2^-149; the
+     * smaller ones round, and give 0 either way). */
+    qsweep_scale[o] = ldexpf((float)qsweep_mant[o], qsweep_exp[o]);
     qsweep_yzp[o] = qsweep_value(extreme && (qsweep_next() & 1), yu);
     qsweep_zp32[o] = yu ? (int32_t)qsweep_yzp[o]
                         : (int32_t)(int8_t)qsweep_yzp[o];
@@ -212,6 +216,7 @@ static int qsweep_case(int kind, char *msg, size_t msg_size) {
   ep.lo = yu ? 0 : -128;
   ep.hi = yu ? 255 : 127;
   ep.relu = qp.relu;
+  ep.scale = qsweep_scale;
   if (yu)
     bnnc_requantize_fixed_i32_u8(&qp, qsweep_ref, qsweep_mant, qsweep_exp,
                                  qsweep_yzp, qsweep_qref);
@@ -264,6 +269,77 @@ static int qsweep_all(uint64_t seed, int cases, char *msg, size_t msg_size) {
     for (int kind = 0; kind < QSWEEP_KINDS; ++kind)
       if (qsweep_case(kind, one, sizeof one) && failures++ == 0)
         snprintf(msg, msg_size, "%s", one);
+  return failures;
+}
+
+/* The requantization alone (bnnc_cm_requantize_fixed_i32_*: the FPU path
+ * on FPU cores, the integer one elsewhere) against
+ * bnnc_requantize_fixed_i32_* on the values where roundings differ if
+ * anything does: multipliers that are powers of two (every product of an
+ * odd accumulator is then a tie at some exponent), significands at both
+ * ends, the subnormal range and huge multipliers; accumulators around
+ * 2^24 (where float(acc) starts rounding), the int32 limits, and
+ * k * 2^j + 2^(j - 1) (ties of round(acc / 2^j)); every zero point and
+ * ReLU. Returns the number of mismatching (multiplier, zero point) rows;
+ * *cases counts the values compared. */
+static int qsweep_requantize_edges(char *msg, size_t msg_size, long *cases) {
+  static const int32_t mants[] = {1 << 23, (1 << 23) + 1, 3 << 22,
+                                  (1 << 24) - 1, 5 << 21, 1, 0x7fffff};
+  static const int32_t exps[] = {-149, -60, -40, -31, -30, -24, -23, -22,
+                                 -16, -8,   -1,  0,   1,   7,   104};
+  enum { N = 96 };
+  static int32_t acc[N];
+  static uint8_t ref[N], got[N];
+  int n = 0, failures = 0;
+  const int32_t fixed[] = {0, 1, -1, 2, -2, 3, -3, (1 << 24) - 1, 1 << 24,
+                           (1 << 24) + 1, (1 << 24) + 3, INT32_MAX,
+                           INT32_MIN, INT32_MIN + 1, 1 << 30};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; ++i) {
+    acc[n++] = fixed[i];
+    acc[n++] = fixed[i] == INT32_MIN ? INT32_MAX : -fixed[i];
+  }
+  for (int j = 1; n + 2 <= N; j = j % 30 + 1) {
+    const int32_t tie = (int32_t)(qsweep_next() % (1u << (30 - j))) << j |
+                        (int32_t)1 << (j - 1);
+    acc[n++] = tie;
+    acc[n++] = -tie;
+  }
+  *cases = 0;
+  bnnc_quant_params qp;
+  memset(&qp, 0, sizeof qp);
+  qp.outer = 1;
+  qp.channels = 1;
+  qp.inner = N;
+  for (size_t a = 0; a < sizeof mants / sizeof mants[0]; ++a)
+    for (size_t b = 0; b < sizeof exps / sizeof exps[0]; ++b)
+      for (int z = 0; z < 4; ++z) {
+        const int32_t mant = mants[a], exp = exps[b];
+        const uint8_t zp = (uint8_t)(z == 0 ? 0 : z == 1 ? 255 : z == 2 ? 128 : 37);
+        qp.relu = z & 1;
+        for (int u = 0; u < 2; ++u) {
+          if (u) {
+            bnnc_requantize_fixed_i32_u8(&qp, acc, &mant, &exp, &zp, ref);
+            bnnc_cm_requantize_fixed_i32_u8(&qp, acc, &mant, &exp, &zp, got);
+          } else {
+            bnnc_requantize_fixed_i32_i8(&qp, acc, &mant, &exp,
+                                         (const int8_t *)&zp, (int8_t *)ref);
+            bnnc_cm_requantize_fixed_i32_i8(&qp, acc, &mant, &exp,
+                                            (const int8_t *)&zp,
+                                            (int8_t *)got);
+          }
+          *cases += N;
+          for (int i = 0; i < N; ++i)
+            if (got[i] != ref[i]) {
+              if (failures++ == 0)
+                snprintf(msg, msg_size,
+                         "requantize mant %ld exp %ld zp %u %s: acc %ld gives "
+                         "%u, not %u",
+                         (long)mant, (long)exp, (unsigned)zp, u ? "u8" : "i8",
+                         (long)acc[i], (unsigned)got[i], (unsigned)ref[i]);
+              break;
+            }
+        }
+      }
   return failures;
 }
 

@@ -11,5 +11,10 @@ int main(void) {
   printf("int8 sweep (SMLAD %s): %d cases, %d failures%s%s\n",
          BNNC_CM_SMLAD ? "on" : "off", QSWEEP_KINDS * cases, failures,
          failures ? ", first: " : "", msg);
-  return failures != 0;
+  long values = 0;
+  const int edges = qsweep_requantize_edges(msg, sizeof msg, &values);
+  printf("requantization edges (FPU %s): %ld values, %d failures%s%s\n",
+         BNNC_CM_FPU_REQUANTIZE ? "on" : "off", values, edges,
+         edges ? ", first: " : "", msg);
+  return failures != 0 || edges != 0;
 }
