@@ -8,7 +8,9 @@
 // type of an operand that dies at this kernel writes over that operand. Its
 // kernels compute element i from element i of each same-shaped operand, so
 // reading before writing each element is all the C needs (docs/cortex-m.md,
-// "Memory planner"). Such a chain of tensors is one buffer.
+// "Memory planner"). Such a chain of tensors is one buffer. The input of an
+// int8 convolution followed by its requantization lives until the
+// requantization, which a target may fuse into the convolution.
 //
 // Placement (passes/ArenaPlan.cpp) tries several first-fit orders and keeps
 // the smallest arena; the lower bound is the largest total of buffers live
@@ -75,6 +77,21 @@ struct BnnPlanMemoryPass final
                   builder.getI64IntegerAttr(arenaLowerBound(buffers)));
   }
 
+  /// The index of the last op during which `op` may still read its
+  /// operands: its own, or, for an int8 convolution whose only user is its
+  /// requantization, the requantization's: a target may emit the pair as
+  /// one kernel that writes the requantized output while it reads the
+  /// input (the Cortex-M kernels do), so the two must not share bytes.
+  static int64_t readUntil(Operation *op,
+                           const DenseMap<Operation *, int64_t> &index) {
+    if (auto conv = dyn_cast<bnn::QConv2DOp>(op))
+      if (conv.getOutput().hasOneUse())
+        if (auto rq = dyn_cast<bnn::RequantizeOp>(
+                *conv.getOutput().getUsers().begin()))
+          return index.lookup(rq);
+    return index.lookup(op);
+  }
+
   /// One buffer per kernel result that is neither a constant, a view, nor a
   /// graph output (kernels write outputs straight into the caller's buffer),
   /// except that an in-place result joins its operand's buffer. `writers`
@@ -94,7 +111,7 @@ struct BnnPlanMemoryPass final
     for (Operation &op : body)
       for (Value operand : op.getOperands()) {
         int64_t &last = lastUse[bnn::viewSource(operand)];
-        last = std::max(last, index[&op]);
+        last = std::max(last, readUntil(&op, index));
       }
 
     DenseMap<Value, size_t> bufferOf;

@@ -88,3 +88,27 @@ func.func @diamond(%x: tensor<4xf32>, %y: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %c = bnn.elementwise "mul" %b, %big : (tensor<4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   return %c : tensor<4x4xf32>
 }
+
+// -----
+
+// An int8 convolution followed by its requantization: the convolution's
+// input (the quantized 64-byte %q) stays live until the requantization,
+// which a target may fuse into the convolution (the Cortex-M kernels write
+// the requantized output while they read the input), so the requantized
+// output does not reuse %q's bytes although %q's last reader is the
+// convolution: 384 bytes, not the 320 of %q and the output sharing bytes.
+// CHECK-LABEL: func.func @fused_requantize
+// CHECK-SAME: bnn.arena_lower_bound = 384 : i64, bnn.arena_size = 384 : i64
+// CHECK: bnn.quantize {{.*}} {axis = 1 : i64, bnn.offset = 256 : i64}
+// CHECK: bnn.qconv2d {{.*}}bnn.offset = 0 : i64
+// CHECK: bnn.requantize {{.*}} {axis = 1 : i64, bnn.offset = 320 : i64}
+func.func @fused_requantize(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %s = bnn.constant dense<0.5> : tensor<f32>
+  %w = bnn.constant dense<1> : tensor<4x4x1x1xi8>
+  %ws = bnn.constant dense<0.25> : tensor<4xf32>
+  %q = bnn.quantize %x, %s {axis = 1 : i64} : (tensor<1x4x4x4xf32>, tensor<f32>) -> tensor<1x4x4x4xi8>
+  %acc = bnn.qconv2d %q, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xi8>, tensor<4x4x1x1xi8>) -> tensor<1x4x4x4xi32>
+  %r = bnn.requantize %acc, %s, %ws, %s {axis = 1 : i64} : (tensor<1x4x4x4xi32>, tensor<f32>, tensor<4xf32>, tensor<f32>) -> tensor<1x4x4x4xi8>
+  %y = bnn.dequantize %r, %s {axis = 1 : i64} : (tensor<1x4x4x4xi8>, tensor<f32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
