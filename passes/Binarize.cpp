@@ -76,7 +76,8 @@ public:
     auto type = RankedTensorType::get(outShape, rewriter.getF32Type());
     return rewriter.create<bnn::BConv2DOp>(
         loc, type, bits, weight, scaleValue, bias, /*threshold=*/Value(),
-        /*flip=*/Value(), /*slope=*/Value(), rewriter.getI64IntegerAttr(channels),
+        /*flip=*/Value(), /*slope=*/Value(), /*qparams=*/Value(),
+        rewriter.getI64IntegerAttr(channels),
         rewriter.getDenseI64ArrayAttr(weightShape.drop_front(2)),
         rewriter.getDenseI64ArrayAttr(strides),
         rewriter.getDenseI64ArrayAttr(pads),

@@ -12,6 +12,10 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "bnnc/kernels_binary.h"
+#include "bnnc/kernels_int8.h"
+
+#include <array>
+#include <optional>
 
 namespace bnnc {
 #define GEN_PASS_DEF_BNNFUSEEPILOGUES
@@ -54,7 +58,7 @@ bnn::BConv2DOp producingBConv(Value v) {
     def = def->getOperand(0).getDefiningOp();
   auto conv = dyn_cast_or_null<bnn::BConv2DOp>(def);
   if (!conv || !conv->hasOneUse() || conv.writesBits() ||
-      conv.getActivation() != bnn::Activation::none)
+      conv.writesQuantized() || conv.getActivation() != bnn::Activation::none)
     return {};
   return conv;
 }
@@ -115,7 +119,8 @@ struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
     auto bits = rewriter.create<bnn::BConv2DOp>(
         rewriter.getFusedLoc({conv.getLoc(), pack.getLoc()}),
         pack.getOutput().getType(), conv.getInput(), conv.getWeight(), Value(),
-        Value(), threshold, flip, Value(), conv.getChannelsAttr(),
+        Value(), threshold, flip, Value(), /*qparams=*/Value(),
+        conv.getChannelsAttr(),
         conv.getKernelAttr(), conv.getStridesAttr(), conv.getPadsAttr(),
         conv.getDilationsAttr(), conv.getGroupAttr(), conv.getActivationAttr(),
         pack.getGroupAttr(), FloatAttr(), FloatAttr(), conv.getPadValueAttr());
@@ -662,6 +667,171 @@ struct MergeDuplicatePacks final : OpRewritePattern<bnn::PackOp> {
   }
 };
 
+/// The int8 epilogue (bnnc_bq8_apply: mul, add, shift, lo, hi) whose result
+/// equals target[i] at dot = dots[i] for every i (the reachable dots, all
+/// of them in [-k, k]), with dot * mul + add in [0, 2^31) for every dot in
+/// [-k, k]; nullopt when none of the candidates fits. `slope` is the
+/// real slope of the quantized value in the dot (epilogue scale over
+/// quantization scale): the multiplier is mul / 2^shift rounded from it,
+/// tried at the largest shifts the bounds allow and one or two units either
+/// side; the addend then has to lie in the intersection of one interval per
+/// dot, found exactly in 64-bit integers.
+std::optional<std::array<int32_t, 5>>
+int8EpilogueParams(ArrayRef<int64_t> dots, ArrayRef<int32_t> target, int64_t k,
+                   double slope) {
+  int64_t qmin = *llvm::min_element(target), qmax = *llvm::max_element(target);
+  const int64_t limit = int64_t(1) << 31;
+  if (!std::isfinite(slope) || k > (int64_t(1) << 20))
+    return std::nullopt;
+  int tried = 0;
+  for (int shift = 30; shift >= 0 && tried < 3; --shift) {
+    const int64_t unit = int64_t(1) << shift, offset = int64_t(1) << 30;
+    const double ideal = std::ldexp(slope, shift);
+    if (std::fabs(ideal) * static_cast<double>(k) > std::ldexp(1.0, 29) ||
+        (std::max(std::abs(qmin), std::abs(qmax)) + 1) * unit > offset)
+      continue;
+    ++tried;
+    const int64_t base = std::llround(ideal);
+    for (int64_t delta : {0, 1, -1, 2, -2}) {
+      const int64_t mul = qmin == qmax ? 0 : base + delta;
+      if (std::abs(mul) * k > (int64_t(1) << 29))
+        continue;
+      // x = d * mul + add; floor(x / unit) - 2^(30 - shift) must be
+      // target[d], or at most qmin / at least qmax where it is clamped.
+      // x in [0, 2^31) at both ends of [-k, k], so everywhere between.
+      int64_t addLo = std::max(k * mul, -k * mul),
+              addHi = limit - 1 - std::max(k * mul, -k * mul);
+      for (size_t i = 0; i < dots.size() && addLo <= addHi; ++i) {
+        const int64_t t = target[i], dm = dots[i] * mul;
+        const int64_t low = t * unit + offset, high = low + unit - 1;
+        if (t > qmin || qmin == qmax)
+          addLo = std::max(addLo, low - dm);
+        if (t < qmax || qmin == qmax)
+          addHi = std::min(addHi, high - dm);
+      }
+      if (addLo <= addHi)
+        return std::array<int32_t, 5>{
+            static_cast<int32_t>(mul),
+            static_cast<int32_t>(addLo + (addHi - addLo) / 2),
+            static_cast<int32_t>(shift), static_cast<int32_t>(qmin),
+            static_cast<int32_t>(qmax)};
+      if (qmin == qmax)
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+/// quantize(bconv2d(x)) with a float epilogue -> bconv2d(x) with the int8
+/// epilogue: the binary layer writes the int8 tensor itself, with no float
+/// tensor and no float operation (an M0+ has no FPU). The quantized value
+/// of each dot is the float epilogue's bnnc_bfloat_apply followed by
+/// bnnc_quantize_f32_*'s steps, evaluated here with the runtime's own
+/// functions on every dot the layer can produce (K = kh * kw * C / group
+/// bounds |dot| with any padding; dot = K_valid - 2 * popcount has the
+/// parity of K when every window has K_valid = K taps, when C / group is
+/// even, or with +-1 padding, where every tap counts); the integer form
+/// must reproduce all of them, or the layer keeps its float epilogue and
+/// the quantize. Per-tensor scales, or per channel along axis 1.
+struct QuantizeBConvOutput final : OpRewritePattern<bnn::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(bnn::QuantizeOp q,
+                                PatternRewriter &rewriter) const override {
+    auto conv = q.getInput().getDefiningOp<bnn::BConv2DOp>();
+    if (!conv || !conv->hasOneUse() || conv.writesBits() ||
+        conv.writesQuantized())
+      return rewriter.notifyMatchFailure(q, "no float binary convolution");
+    int64_t m = conv.getOutChannels();
+    auto scales = getConstantFloats(q.getScale());
+    auto zps = q.getZeroPoint() ? getConstantIntsOfType(q.getZeroPoint())
+                                : SmallVector<int64_t>{0};
+    auto perChannel = [&](size_t n) { return n == 1 || (int64_t)n == m; };
+    if (!scales || !zps || !perChannel(scales->size()) ||
+        !perChannel(zps->size()) ||
+        ((scales->size() > 1 || zps->size() > 1) && q.getAxis() != 1))
+      return rewriter.notifyMatchFailure(q, "not per tensor or per channel");
+    auto optional = [&](Value v) {
+      return v ? getConstantFloats(v) : std::optional<SmallVector<float>>{};
+    };
+    std::optional<SmallVector<float>> scale = optional(conv.getScale()),
+                                      bias = optional(conv.getBias()),
+                                      slope = optional(conv.getSlope());
+    if ((conv.getScale() && !scale) || (conv.getBias() && !bias) ||
+        (conv.getSlope() && !slope))
+      return rewriter.notifyMatchFailure(q, "epilogue is not constant");
+    bnnc_bfloat_epilogue fe{};
+    fe.scale = scale ? scale->data() : nullptr;
+    fe.bias = bias ? bias->data() : nullptr;
+    fe.slope = slope ? slope->data() : nullptr;
+    switch (conv.getActivation()) {
+    case bnn::Activation::relu:
+      fe.activation = BNNC_BACT_RELU;
+      break;
+    case bnn::Activation::prelu:
+      fe.activation = BNNC_BACT_PRELU;
+      break;
+    case bnn::Activation::clamp:
+      fe.activation = BNNC_BACT_CLAMP;
+      fe.clamp_lo = conv.getClampLo()->convertToFloat();
+      fe.clamp_hi = conv.getClampHi()->convertToFloat();
+      break;
+    default:
+      fe.activation = BNNC_BACT_NONE;
+    }
+    bool isUnsigned = tensorType(q.getOutput()).getElementType().isUnsignedInteger();
+    int32_t lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+    const int64_t k = conv.getKernel()[0] * conv.getKernel()[1] *
+                      (conv.getChannels() / conv.getGroup());
+    const bool zeroPads = llvm::all_of(conv.getPads(),
+                                       [](int64_t p) { return p == 0; });
+    const int64_t step = (conv.getChannels() / conv.getGroup()) % 2 == 0 ||
+                                 conv.padValue() != 0 || zeroPads
+                             ? 2
+                             : 1;
+    SmallVector<int64_t> dots;
+    for (int64_t d = -k; d <= k; d += step)
+      dots.push_back(d);
+    SmallVector<int32_t> params, target(dots.size());
+    for (int64_t o = 0; o < m; ++o) {
+      const float s = (*scales)[scales->size() == 1 ? 0 : o];
+      const int32_t zp = static_cast<int32_t>((*zps)[zps->size() == 1 ? 0 : o]);
+      if (!(s > 0.0f) || !std::isfinite(s))
+        return rewriter.notifyMatchFailure(q, "scale is not positive");
+      for (auto [i, d] : llvm::enumerate(dots)) {
+        // The float epilogue, then bnnc_quantize_f32_*'s steps.
+        volatile float v = bnnc_bfloat_apply(&fe, static_cast<int32_t>(o),
+                                             static_cast<int32_t>(d));
+        volatile float t = v / s;
+        float r = q.getRoundAway() ? std::round(static_cast<float>(t))
+                                   : bnnc_round_half_even_f32(t);
+        target[i] = bnnc_saturate_q(r, zp, lo, hi);
+      }
+      double epilogueScale = fe.scale ? fe.scale[o] : 1.0;
+      auto found = int8EpilogueParams(dots, target, k, epilogueScale / s);
+      if (!found)
+        return rewriter.notifyMatchFailure(q, "no exact integer form");
+      params.append(found->begin(), found->end());
+    }
+    auto pType = RankedTensorType::get({m, 5}, rewriter.getI32Type());
+    rewriter.setInsertionPoint(conv);
+    Value qparams = rewriter.create<bnn::ConstantOp>(
+        conv.getLoc(), pType,
+        DenseElementsAttr::get(pType, ArrayRef<int32_t>(params)));
+    auto fused = rewriter.create<bnn::BConv2DOp>(
+        rewriter.getFusedLoc({conv.getLoc(), q.getLoc()}), q.getType(),
+        conv.getInput(), conv.getWeight(), Value(), Value(), Value(), Value(),
+        Value(), qparams, conv.getChannelsAttr(), conv.getKernelAttr(),
+        conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
+        conv.getGroupAttr(),
+        bnn::ActivationAttr::get(getContext(), bnn::Activation::none),
+        conv.getOutGroupAttr(), FloatAttr(), FloatAttr(),
+        conv.getPadValueAttr());
+    rewriter.replaceOp(q, fused.getOutput());
+    rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
 struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
@@ -671,7 +841,8 @@ struct BnnFuseEpiloguesPass final
              FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
              FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
              MergeDuplicatePacks, FoldShiftIntoPack, ThresholdPackOnIntegers,
-             FuseLayerNormIntoPack, FusePReluOrClampIntoBConv>(&getContext());
+             FuseLayerNormIntoPack, FusePReluOrClampIntoBConv,
+             QuantizeBConvOutput>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

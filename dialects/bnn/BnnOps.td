@@ -419,13 +419,21 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
     `pad_value` (absent: 0) +1 or -1 pads with that value instead (LCE's one-padding,
     pad_values = 1, is +1): every tap counts, K = kh * kw * C / group, and a
     padded tap contributes pad_value times the sum of its weights.
+
+    int8 epilogue (i8/ui8 NCHW result, `qparams` [M, 5] i32, no other
+    epilogue operand, activation none): per channel (mul, add, shift, lo,
+    hi), y = clamp(((dot * mul + add) >> shift) - 2^(30 - shift), lo, hi),
+    where dot * mul + add lies in [0, 2^31) for every |dot| <= K.
+    bnn-fuse-epilogues derives it from a float epilogue followed by a
+    QuantizeLinear and checks it equal to them on every dot in [-K, K].
   }];
   let arguments = (ins RankedTensorOf<[I32]>:$input, AnyRankedTensor:$weight,
                    Optional<Bnn_F32Tensor>:$scale,
                    Optional<Bnn_F32Tensor>:$bias,
                    Optional<RankedTensorOf<[I32]>>:$threshold,
                    Optional<RankedTensorOf<[UI8]>>:$flip,
-                   Optional<Bnn_F32Tensor>:$slope, I64Attr:$channels,
+                   Optional<Bnn_F32Tensor>:$slope,
+                   Optional<RankedTensorOf<[I32]>>:$qparams, I64Attr:$channels,
                    DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                    DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
                    I64Attr:$group, Bnn_ActivationAttr:$activation,
@@ -433,11 +441,11 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
                    OptionalAttr<F32Attr>:$clamp_lo,
                    OptionalAttr<F32Attr>:$clamp_hi,
                    OptionalAttr<I64Attr>:$pad_value);
-  let results = (outs RankedTensorOf<[F32, I32]>:$output);
+  let results = (outs RankedTensorOf<[F32, I32, I8, UI8]>:$output);
   let assemblyFormat = [{
     $input `,` $weight (`scale` $scale^)? (`bias` $bias^)?
-    (`threshold` $threshold^)? (`flip` $flip^)? (`slope` $slope^)? attr-dict `:`
-    functional-type(operands, results)
+    (`threshold` $threshold^)? (`flip` $flip^)? (`slope` $slope^)?
+    (`qparams` $qparams^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -446,6 +454,8 @@ def Bnn_BConv2DOp : Bnn_Op<"bconv2d", [Pure, Bnn_BinaryKernel, AttrSizedOperandS
       return ::llvm::cast<::mlir::RankedTensorType>(getOutput().getType())
           .getElementType().isInteger(32);
     }
+    /// True when the result is int8/uint8 (the int8 epilogue).
+    bool writesQuantized() { return static_cast<bool>(getQparams()); }
     /// Output channels.
     int64_t getOutChannels() {
       return ::llvm::cast<::mlir::RankedTensorType>(getWeight().getType())

@@ -670,6 +670,16 @@ static LogicalResult verifyEpilogue(BConv2DOp op) {
       return op.emitOpError("float result must be NCHW with ")
              << m << " channels";
   }
+  Type element = y.getElementType();
+  bool quantized = element.isInteger(8);
+  if (quantized != op.writesQuantized())
+    return op.emitOpError("an int8/uint8 result needs qparams, and only it");
+  if (quantized &&
+      (op.getScale() || op.getBias() || op.getSlope() ||
+       op.getActivation() != Activation::none ||
+       tensorType(op.getQparams()).getShape() != ArrayRef<int64_t>{m, 5}))
+    return op.emitOpError("an int8 epilogue is qparams [")
+           << m << ", 5] (mul, add, shift, lo, hi) and nothing else";
   if ((op.getActivation() == Activation::prelu) !=
       static_cast<bool>(op.getSlope()))
     return op.emitOpError("a prelu epilogue needs a slope, and only it");

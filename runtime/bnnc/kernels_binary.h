@@ -235,6 +235,30 @@ static inline uint32_t bnnc_bbit(const bnnc_bbits_epilogue *e, int32_t o,
   return e->flip ? below ^ (e->flip[o] & 1u) : below;
 }
 
+/* int8 / uint8 output, NCHW (a binary layer whose float output only feeds
+ * a QuantizeLinear, e.g. the input of an int8 layer): per output channel o
+ * five integers q = params + 5 * o, and
+ *
+ *   y = clamp(((dot * q[0] + q[1]) >> q[2]) - 2^(30 - q[2]), q[3], q[4])
+ *
+ * in 32-bit integers. The compiler (bnn-fuse-epilogues) derives them from
+ * the float epilogue and the quantization they replace and checks, for
+ * every dot in [-K, K], that y equals quantize(bnnc_bfloat_apply(dot)) as
+ * bnnc_quantize_f32_* computes it, and that dot * q[0] + q[1] lies in
+ * [0, 2^31): the shift is of a nonnegative int32, the sum never overflows,
+ * and no float operation is left. */
+typedef struct {
+  const int32_t *params; /* [m][5]: mul, add, shift, lo, hi */
+} bnnc_bq8_epilogue;
+
+static inline int32_t bnnc_bq8_apply(const bnnc_bq8_epilogue *e, int32_t o,
+                                     int32_t dot) {
+  const int32_t *q = e->params + 5 * (size_t)o;
+  const int32_t v = (int32_t)((uint32_t)(dot * q[0] + q[1]) >> q[2]) -
+                    ((int32_t)1 << (30 - q[2]));
+  return v < q[3] ? q[3] : (v > q[4] ? q[4] : v);
+}
+
 /* Bound on |dot| under which bnnc_bthreshold_from_affine is exact. */
 #define BNNC_BDOT_MAX 536870912 /* 2^29 */
 
@@ -411,15 +435,18 @@ bnnc_bconv2d32_padded_sum(const bnnc_bconv2d_params *p, const uint32_t *wo,
 
 /* The convolution. One output position's taps come from bnnc_bvalid_taps;
  * the dot over them is K - 2 * popcount with K = valid taps * cg, plus the
- * padded taps' weight sums when pad_value != 0. The two public entry points
+ * padded taps' weight sums when pad_value != 0. The public entry points
  * share this loop nest and differ in the store: exactly one of y_float (with
- * fe) and y_bits (with be) is non-NULL. */
+ * fe), y_bits (with be) and y_q (with qe; int8 when q_signed, else uint8)
+ * is non-NULL. */
 static inline void bnnc_bconv2d32_impl(const bnnc_bconv2d_params *p,
                                        const uint32_t *x, const uint32_t *w,
                                        const bnnc_bfloat_epilogue *fe,
                                        float *y_float,
                                        const bnnc_bbits_epilogue *be,
-                                       uint32_t *y_bits) {
+                                       uint32_t *y_bits,
+                                       const bnnc_bq8_epilogue *qe, void *y_q,
+                                       int q_signed) {
   const int32_t cg = p->c / p->group, mg = p->m / p->group;
   const int32_t wg = bnnc_bwords32(cg, 1);
   /* Offsets in size_t (see runtime.h), cast in place: size_t locals hoisted
@@ -474,10 +501,17 @@ static inline void bnnc_bconv2d32_impl(const bnnc_bconv2d_params *p,
             yb[(size_t)og * (size_t)out_wg + (size_t)(oc / 32)] |=
                 bnnc_bbit(be, o, dot) << (oc % 32);
           } else {
-            y_float[(((size_t)n * (size_t)p->m + (size_t)o) * (size_t)p->oh +
-                      (size_t)oy) *
-                         (size_t)p->ow +
-                     (size_t)ox] = bnnc_bfloat_apply(fe, o, dot);
+            const size_t at =
+                (((size_t)n * (size_t)p->m + (size_t)o) * (size_t)p->oh +
+                 (size_t)oy) *
+                    (size_t)p->ow +
+                (size_t)ox;
+            if (y_q && q_signed)
+              ((int8_t *)y_q)[at] = (int8_t)bnnc_bq8_apply(qe, o, dot);
+            else if (y_q)
+              ((uint8_t *)y_q)[at] = (uint8_t)bnnc_bq8_apply(qe, o, dot);
+            else
+              y_float[at] = bnnc_bfloat_apply(fe, o, dot);
           }
         }
       }
@@ -490,7 +524,7 @@ static inline void bnnc_bconv2d32_float(const bnnc_bconv2d_params *p,
                                         const uint32_t *x, const uint32_t *w,
                                         const bnnc_bfloat_epilogue *e,
                                         float *y) {
-  bnnc_bconv2d32_impl(p, x, w, e, y, NULL, NULL);
+  bnnc_bconv2d32_impl(p, x, w, e, y, NULL, NULL, NULL, NULL, 0);
 }
 
 /* Threshold epilogue: packed (n, oh, ow, bnnc_bwords32(m, e->out_group)). */
@@ -498,7 +532,15 @@ static inline void bnnc_bconv2d32_bits(const bnnc_bconv2d_params *p,
                                        const uint32_t *x, const uint32_t *w,
                                        const bnnc_bbits_epilogue *e,
                                        uint32_t *y) {
-  bnnc_bconv2d32_impl(p, x, w, NULL, NULL, e, y);
+  bnnc_bconv2d32_impl(p, x, w, NULL, NULL, e, y, NULL, NULL, 0);
+}
+
+/* int8 (y_signed) or uint8 epilogue, NCHW output (bnnc_bq8_apply). */
+static inline void bnnc_bconv2d32_q8(const bnnc_bconv2d_params *p,
+                                     const uint32_t *x, const uint32_t *w,
+                                     const bnnc_bq8_epilogue *e, int y_signed,
+                                     void *y) {
+  bnnc_bconv2d32_impl(p, x, w, NULL, NULL, NULL, NULL, e, y, y_signed);
 }
 
 /* Max pool. max over +-1 values is +1 iff some value is +1, else -1. With

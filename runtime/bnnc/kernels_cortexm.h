@@ -380,6 +380,22 @@ static inline void bnnc_cm_bfloat_chunk(const bnnc_bfloat_epilogue *e,
     *y = bnnc_bfloat_apply(e, o0 + j, k_valid - 2 * ones[j]);
 }
 
+/* The int8 / uint8 epilogue of one output pixel's channels o0.. o0 +
+ * count - 1 (bnnc_bq8_apply; channel j's output at y[j * plane]). */
+static inline void bnnc_cm_bq8_chunk(const bnnc_bq8_epilogue *e, int32_t o0,
+                                     int32_t count, int32_t k_valid,
+                                     const int32_t *ones, void *y, int y_signed,
+                                     size_t plane) {
+  if (y_signed)
+    for (int32_t j = 0; j < count; ++j)
+      ((int8_t *)y)[(size_t)j * plane] =
+          (int8_t)bnnc_bq8_apply(e, o0 + j, k_valid - 2 * ones[j]);
+  else
+    for (int32_t j = 0; j < count; ++j)
+      ((uint8_t *)y)[(size_t)j * plane] =
+          (uint8_t)bnnc_bq8_apply(e, o0 + j, k_valid - 2 * ones[j]);
+}
+
 /* ones[j] -= the padded taps' weight popcount of channel o0 + j, j <
  * count (wo: channel o0's filter, kwords words per filter). */
 static inline void bnnc_cm_subtract_padded(int32_t *ones, int32_t count,
@@ -419,8 +435,9 @@ static const bnnc_cm_bconv2d_ops bnnc_cm_portable_ops = {
  * pad_value 1; dense layers are 1x1 convolutions over a 1x1 image) with the
  * parameters of the generic kernel.
  * tap_ones[o * kh * kw + tap] = popcount of filter o's words at that tap, or
- * NULL. Exactly one of (fe, y_float) and (be, y_bits) is used. ops is a
- * constant at every call, so GCC calls its functions directly. */
+ * NULL. Exactly one of (fe, y_float), (be, y_bits) and (qe, y_q: int8
+ * when q_signed, else uint8) is used. ops is a constant at every call, so
+ * GCC calls its functions directly. */
 static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                         const uint32_t *x, const uint32_t *w,
                                         const int16_t *tap_ones,
@@ -428,6 +445,8 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                         float *y_float,
                                         const bnnc_bbits_epilogue *be,
                                         uint32_t *y_bits,
+                                        const bnnc_bq8_epilogue *qe, void *y_q,
+                                        int q_signed,
                                         const bnnc_cm_bconv2d_ops *ops) {
   uint32_t patch[BNNC_CM_PATCH_WORDS];
   uint16_t padded[BNNC_CM_PATCH_WORDS]; /* tap indices outside the image */
@@ -521,11 +540,17 @@ static inline void bnnc_cm_bconv2d_impl(const bnnc_bconv2d_params *p,
                                       be->threshold + o0,
                                       be->flip ? be->flip + o0 : NULL);
             } else {
-              bnnc_cm_bfloat_chunk(
-                  fe, o0, count, k_valid, ones,
-                  y_float + ((size_t)n * (size_t)p->m + (size_t)o0) * plane +
-                      (size_t)oy * (size_t)p->ow + (size_t)ox,
-                  plane);
+              const size_t at =
+                  ((size_t)n * (size_t)p->m + (size_t)o0) * plane +
+                  (size_t)oy * (size_t)p->ow + (size_t)ox;
+              if (y_q)
+                bnnc_cm_bq8_chunk(qe, o0, count, k_valid, ones,
+                                  q_signed ? (void *)((int8_t *)y_q + at)
+                                           : (void *)((uint8_t *)y_q + at),
+                                  q_signed, plane);
+              else
+                bnnc_cm_bfloat_chunk(fe, o0, count, k_valid, ones,
+                                     y_float + at, plane);
             }
           }
       }
@@ -539,8 +564,18 @@ static inline void bnnc_cm_bconv2d_float(const bnnc_bconv2d_params *p,
                                          const int16_t *tap_ones,
                                          const bnnc_bfloat_epilogue *e,
                                          float *y) {
-  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, e, y, NULL, NULL,
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, e, y, NULL, NULL, NULL, NULL, 0,
                        &bnnc_cm_portable_ops);
+}
+
+/* int8 (y_signed) or uint8 epilogue, NCHW output (as bnnc_bconv2d32_q8). */
+static inline void bnnc_cm_bconv2d_q8(const bnnc_bconv2d_params *p,
+                                      const uint32_t *x, const uint32_t *w,
+                                      const int16_t *tap_ones,
+                                      const bnnc_bq8_epilogue *e, int y_signed,
+                                      void *y) {
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, NULL, NULL, e, y,
+                       y_signed, &bnnc_cm_portable_ops);
 }
 
 /* Threshold epilogue, packed output (as bnnc_bconv2d32_bits). */
@@ -549,7 +584,7 @@ static inline void bnnc_cm_bconv2d_bits(const bnnc_bconv2d_params *p,
                                         const int16_t *tap_ones,
                                         const bnnc_bbits_epilogue *e,
                                         uint32_t *y) {
-  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, e, y,
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, e, y, NULL, NULL, 0,
                        &bnnc_cm_portable_ops);
 }
 

@@ -322,16 +322,19 @@ BNNC_CM_QINLINE int32_t bnnc_cm_requantize(int32_t acc, int32_t mant,
  * conversion, NaN (0 * infinity) converts to 0: both clamp as the
  * emulation's huge or zero results do. The clamp to +-1024 before adding
  * zp (|zp| <= 255) keeps the sum from overflowing. */
-BNNC_CM_QINLINE int32_t bnnc_cm_requantize_f32(int32_t acc, float scale,
-                                               int32_t zp, int32_t lo,
-                                               int32_t hi) {
-  const float v = (float)acc * scale;
+BNNC_CM_QINLINE int32_t bnnc_cm_round_clamp_f32(float v, int32_t z, int32_t lo,
+                                                int32_t hi) {
   float rounded;
   int32_t r;
   __asm__("vcvtr.s32.f32 %0, %1" : "=t"(rounded) : "t"(v));
   memcpy(&r, &rounded, sizeof r);
-  r = (r < -1024 ? -1024 : (r > 1024 ? 1024 : r)) + zp;
+  r = (r < -1024 ? -1024 : (r > 1024 ? 1024 : r)) + z;
   return r < lo ? lo : (r > hi ? hi : r);
+}
+BNNC_CM_QINLINE int32_t bnnc_cm_requantize_f32(int32_t acc, float scale,
+                                               int32_t zp, int32_t lo,
+                                               int32_t hi) {
+  return bnnc_cm_round_clamp_f32((float)acc * scale, zp, lo, hi);
 }
 #endif
 
@@ -371,6 +374,40 @@ BNNC_DEFINE_CM_REQUANTIZE_FIXED(u8, uint8_t, 0, 255)
 #undef BNNC_DEFINE_CM_REQUANTIZE_FIXED
 #undef BNNC_CM_REQUANTIZE_CHANNEL
 #undef BNNC_CM_REQUANTIZE_ONE
+
+/* bnnc_quantize_f32_* (kernels_int8.h), the same interface and results:
+ * on the FPU, round_half_even(x / scale) is VDIV and VCVTR (ties to even
+ * in the default rounding mode, as for the requantization), NaN converts
+ * to 0 and gives the zero point, as the generic kernel's NaN does, and
+ * infinities saturate. TFLite's ties-away rounding and cores without an
+ * FPU take the generic kernel. */
+#define BNNC_DEFINE_CM_QUANTIZE(S, T, LO, HI)                                  \
+  static inline void bnnc_cm_quantize_f32_##S(const bnnc_quant_params *p,      \
+                                              const float *x,                  \
+                                              const float *scale, const T *zp, \
+                                              T *y) {                          \
+    if (!BNNC_CM_FPU_REQUANTIZE || p->round_away) {                            \
+      bnnc_quantize_f32_##S(p, x, scale, zp, y);                               \
+      return;                                                                  \
+    }                                                                          \
+    size_t i = 0;                                                              \
+    for (int32_t o = 0; o < p->outer; ++o)                                     \
+      for (int32_t c = 0; c < p->channels; ++c) {                              \
+        const float s = scale[c * p->scale_step];                              \
+        const int32_t z = zp ? (int32_t)zp[c * p->zp_step] : 0;                \
+        for (int32_t k = 0; k < p->inner; ++k, ++i)                            \
+          y[i] = (T)BNNC_CM_QUANTIZE_ONE(x[i] / s, z, LO, HI);                 \
+      }                                                                        \
+  }
+#if BNNC_CM_FPU_REQUANTIZE
+#define BNNC_CM_QUANTIZE_ONE(v, z, lo, hi) bnnc_cm_round_clamp_f32(v, z, lo, hi)
+#else
+#define BNNC_CM_QUANTIZE_ONE(v, z, lo, hi) ((void)(v), (z))
+#endif
+BNNC_DEFINE_CM_QUANTIZE(i8, int8_t, -128, 127)
+BNNC_DEFINE_CM_QUANTIZE(u8, uint8_t, 0, 255)
+#undef BNNC_DEFINE_CM_QUANTIZE
+#undef BNNC_CM_QUANTIZE_ONE
 
 /* ---- Convolution --------------------------------------------------------- */
 

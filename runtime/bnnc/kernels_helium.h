@@ -412,7 +412,8 @@ static inline void bnnc_mve_bconv2d_float(const bnnc_bconv2d_params *p,
                                           const bnnc_bfloat_epilogue *e,
                                           float *y) {
 #if BNNC_MVE
-  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, e, y, NULL, NULL, &bnnc_mve_ops);
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, e, y, NULL, NULL, NULL, NULL, 0,
+                       &bnnc_mve_ops);
 #else
   bnnc_cm_bconv2d_float(p, x, w, tap_ones, e, y);
 #endif
@@ -425,9 +426,24 @@ static inline void bnnc_mve_bconv2d_bits(const bnnc_bconv2d_params *p,
                                          const bnnc_bbits_epilogue *e,
                                          uint32_t *y) {
 #if BNNC_MVE
-  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, e, y, &bnnc_mve_ops);
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, e, y, NULL, NULL, 0,
+                       &bnnc_mve_ops);
 #else
   bnnc_cm_bconv2d_bits(p, x, w, tap_ones, e, y);
+#endif
+}
+
+/* As bnnc_cm_bconv2d_q8 (int8 / uint8 epilogue, NCHW output). */
+static inline void bnnc_mve_bconv2d_q8(const bnnc_bconv2d_params *p,
+                                       const uint32_t *x, const uint32_t *w,
+                                       const int16_t *tap_ones,
+                                       const bnnc_bq8_epilogue *e, int y_signed,
+                                       void *y) {
+#if BNNC_MVE
+  bnnc_cm_bconv2d_impl(p, x, w, tap_ones, NULL, NULL, NULL, NULL, e, y,
+                       y_signed, &bnnc_mve_ops);
+#else
+  bnnc_cm_bconv2d_q8(p, x, w, tap_ones, e, y_signed, y);
 #endif
 }
 

@@ -156,7 +156,9 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   int64_t wg = bnn::packedWords(c, 1), m8 = (m + 7) / 8 * 8;
   // The NEON variants: group 1, 16-bit accumulators (K < 2^16), packed
   // output in one pack group, zero padding (one-padding is portable only).
+  // The int8 epilogue (a binary layer feeding an int8 one) is portable only.
   bool fits = weights && wshape.size() == 4 && op.getGroup() == 1 &&
+              !op.writesQuantized() &&
               op.padValue() == 0 && kh * kw * c < 65535 &&
               (!op.writesBits() || op.getOutGroup() == 1);
   std::optional<SmallVector<float>> scale, bias, slope;

@@ -57,6 +57,14 @@ protected:
   StringRef fixedRequantizeKernel() const override {
     return "bnnc_cm_requantize_fixed_i32_";
   }
+  LogicalResult quantize(bnn::QuantizeOp op, CEmitter &e) override {
+    // The generic emission with kernels_cortexm_int8.h's kernel (VDIV and
+    // VCVTR on FPU cores, the generic kernel elsewhere; same results).
+    e.requireRuntimeHeader("bnnc/kernels_int8.h");
+    e.requireRuntimeHeader("bnnc/kernels_cortexm_int8.h");
+    return GenericKernels::quantize(op, e);
+  }
+  StringRef quantizeKernel() const override { return "bnnc_cm_quantize_f32_"; }
   LogicalResult recurrent(bnn::RecurrentOp op, CEmitter &e) override {
     // The portable kernel's driver with the gate products 4 rows at a time
     // (VLDM/VMLA on FPU cores, plain C on M0+); bit-identical to it.
@@ -134,7 +142,11 @@ LogicalResult CortexMKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
     if (table.empty())
       table = "NULL";
   }
-  if (op.writesBits())
+  if (op.writesQuantized())
+    emitKernelCall(e, helium() ? "bnnc_mve_bconv2d_q8" : "bnnc_cm_bconv2d_q8",
+                   {params, x, weights, table, int8Epilogue(op, e),
+                    int8OutputSigned(op), e.output(op.getOutput())});
+  else if (op.writesBits())
     emitKernelCall(e,
                    helium() ? "bnnc_mve_bconv2d_bits" : "bnnc_cm_bconv2d_bits",
                    {params, x, weights, table, bitsEpilogue(op, e),

@@ -102,9 +102,17 @@ protected:
   virtual llvm::StringRef fixedRequantizeKernel() const {
     return "bnnc_requantize_fixed_i32_";
   }
+  /// The same for QuantizeLinear (bnnc_quantize_f32_ + i8|u8).
+  virtual llvm::StringRef quantizeKernel() const {
+    return "bnnc_quantize_f32_";
+  }
   static std::string bconv2dParams(bnn::BConv2DOp op, CEmitter &e);
   static std::string bitsEpilogue(bnn::BConv2DOp op, CEmitter &e);
   static std::string floatEpilogue(bnn::BConv2DOp op, CEmitter &e);
+  /// The int8 epilogue (bnnc_bq8_epilogue) of a bconv2d with qparams, and
+  /// the kernels' y_signed argument ("1": int8, "0": uint8).
+  static std::string int8Epilogue(bnn::BConv2DOp op, CEmitter &e);
+  static std::string int8OutputSigned(bnn::BConv2DOp op);
   static std::string conv2dParams(bnn::Conv2DOp op, CEmitter &e);
   static std::string gemmParams(bnn::GemmOp op, CEmitter &e);
   /// The bnnc_matmul_params of a MatMul; empty (after an error) when the

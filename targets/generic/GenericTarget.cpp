@@ -810,6 +810,17 @@ std::string GenericKernels::floatEpilogue(bnn::BConv2DOp op, CEmitter &e) {
   return "&" + epilogue;
 }
 
+std::string GenericKernels::int8Epilogue(bnn::BConv2DOp op, CEmitter &e) {
+  ParamStruct q(e, "bnnc_bq8_epilogue");
+  q.raw("params", e.input(op.getQparams(), "qparams"));
+  return q.finish();
+}
+
+std::string GenericKernels::int8OutputSigned(bnn::BConv2DOp op) {
+  return tensorType(op.getOutput()).getElementType().isUnsignedInteger() ? "0"
+                                                                         : "1";
+}
+
 LogicalResult GenericKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   auto w = cast<RankedTensorType>(op.getWeight().getType());
   if (!w.getElementType().isInteger(32))
@@ -818,7 +829,11 @@ LogicalResult GenericKernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   std::string x = "(const uint32_t *)" + e.input(op.getInput());
   std::string weights =
       "(const uint32_t *)" + e.input(op.getWeight(), "weight");
-  if (op.writesBits())
+  if (op.writesQuantized())
+    emitKernelCall(e, "bnnc_bconv2d32_q8",
+                   {params, x, weights, int8Epilogue(op, e),
+                    int8OutputSigned(op), e.output(op.getOutput())});
+  else if (op.writesBits())
     emitKernelCall(e, "bnnc_bconv2d32_bits",
                    {params, x, weights, bitsEpilogue(op, e),
                     "(uint32_t *)" + e.output(op.getOutput())});

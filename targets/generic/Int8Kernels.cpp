@@ -69,7 +69,7 @@ std::string quantParams(CEmitter &e, ArrayRef<int64_t> shape, int64_t axis,
 
 LogicalResult GenericKernels::quantize(bnn::QuantizeOp op, CEmitter &e) {
   e.requireRuntimeHeader(kInt8Header);
-  emitKernelCall(e, "bnnc_quantize_f32_" + suffixOf(op.getOutput()),
+  emitKernelCall(e, quantizeKernel().str() + suffixOf(op.getOutput()),
                  {quantParams(e, shapeOf(op.getInput()), op.getAxis(),
                               op.getScale(), op.getZeroPoint(),
                               /*relu=*/false, op.getRoundAway()),

@@ -426,6 +426,15 @@ TEST(CortexMInt8, RequantizeEdgesMatchGenericKernels) {
   EXPECT_GT(values, 80000);
 }
 
+// The QuantizeLinear edges of the same firmware test (ties, NaN,
+// infinities, both rounding conventions) on the host's generic path.
+TEST(CortexMInt8, QuantizeEdgesMatchGenericKernels) {
+  char msg[512] = "";
+  long values = 0;
+  EXPECT_EQ(qsweep_quantize_edges(msg, sizeof msg, &values), 0) << msg;
+  EXPECT_GT(values, 10000);
+}
+
 // bnnc_requantize_fixed equals the float32 formula it emulates
 // (bnnc_requantize_i32_* with in_scale = mant * 2^exp, w_scale =
 // out_scale = 1, so that m is the multiplier exactly) where a multiplier

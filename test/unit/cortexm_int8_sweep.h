@@ -15,6 +15,7 @@
 #ifndef BNNC_TEST_CORTEXM_INT8_SWEEP_H
 #define BNNC_TEST_CORTEXM_INT8_SWEEP_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -340,6 +341,72 @@ static int qsweep_requantize_edges(char *msg, size_t msg_size, long *cases) {
             }
         }
       }
+  return failures;
+}
+
+/* QuantizeLinear (bnnc_cm_quantize_f32_*: VDIV and VCVTR on FPU cores)
+ * against bnnc_quantize_f32_* on exact ties (k + 1/2) * scale, their
+ * neighbours one ulp away, values beyond the type's range, infinities,
+ * NaN, zeros of both signs, subnormals and random values, for several
+ * scales (powers of two make every tie exact), both types, every zero
+ * point kind and both rounding conventions. Returns the number of
+ * mismatching rows; *cases counts the values compared. */
+static int qsweep_quantize_edges(char *msg, size_t msg_size, long *cases) {
+  enum { N = 160 };
+  static float x[N];
+  static uint8_t ref[N], got[N];
+  static const float scales[] = {1.0f, 0.5f, 0.0078125f, 0.1f, 3.0f,
+                                 1e-30f, 1e30f};
+  int failures = 0;
+  *cases = 0;
+  for (size_t si = 0; si < sizeof scales / sizeof scales[0]; ++si) {
+    const float s = scales[si];
+    int n = 0;
+    for (int k = -140; k <= 140 && n + 3 <= N - 16; k += 7) {
+      const float tie = ((float)k + 0.5f) * s;
+      x[n++] = tie;
+      x[n++] = nextafterf(tie, INFINITY);
+      x[n++] = nextafterf(tie, -INFINITY);
+    }
+    const float special[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN,
+                             1e-45f, -1e-45f, 3e38f, -3e38f, 255.5f * s,
+                             -128.5f * s, 127.5f * s};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; ++i)
+      x[n++] = special[i];
+    while (n < N)
+      x[n++] = ((float)(int32_t)qsweep_next() / 2147483648.0f) * 300.0f * s;
+    for (int z = 0; z < 3; ++z)
+      for (int u = 0; u < 2; ++u)
+        for (int away = 0; away < 2; ++away) {
+          bnnc_quant_params qp;
+          memset(&qp, 0, sizeof qp);
+          qp.outer = 1;
+          qp.channels = 1;
+          qp.inner = N;
+          qp.round_away = away;
+          const uint8_t zp = (uint8_t)(z == 0 ? 0 : z == 1 ? 255 : 128);
+          const uint8_t *zpp = z == 0 ? NULL : &zp;
+          if (u) {
+            bnnc_quantize_f32_u8(&qp, x, &s, zpp, ref);
+            bnnc_cm_quantize_f32_u8(&qp, x, &s, zpp, got);
+          } else {
+            bnnc_quantize_f32_i8(&qp, x, &s, (const int8_t *)zpp, (int8_t *)ref);
+            bnnc_cm_quantize_f32_i8(&qp, x, &s, (const int8_t *)zpp,
+                                    (int8_t *)got);
+          }
+          *cases += N;
+          for (int i = 0; i < N; ++i)
+            if (got[i] != ref[i]) {
+              if (failures++ == 0)
+                snprintf(msg, msg_size,
+                         "quantize scale %g zp %u %s%s: x %g gives %u, not %u",
+                         (double)s, (unsigned)zp, u ? "u8" : "i8",
+                         away ? " (ties away)" : "", (double)x[i],
+                         (unsigned)got[i], (unsigned)ref[i]);
+              break;
+            }
+        }
+  }
   return failures;
 }
 

@@ -16,5 +16,10 @@ int main(void) {
   printf("requantization edges (FPU %s): %ld values, %d failures%s%s\n",
          BNNC_CM_FPU_REQUANTIZE ? "on" : "off", values, edges,
          edges ? ", first: " : "", msg);
-  return failures != 0 || edges != 0;
+  long qvalues = 0;
+  const int qedges = qsweep_quantize_edges(msg, sizeof msg, &qvalues);
+  printf("quantize edges (FPU %s): %ld values, %d failures%s%s\n",
+         BNNC_CM_FPU_REQUANTIZE ? "on" : "off", qvalues, qedges,
+         qedges ? ", first: " : "", msg);
+  return failures != 0 || edges != 0 || qedges != 0;
 }
