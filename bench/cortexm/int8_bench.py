@@ -3,16 +3,18 @@
 bench/results/int8.md.
 
 The QDQ CNN of test/models/qdq_cnn (PyTorch export: Conv+ReLU x2, Linear;
-batch 64) compiled by bnnc as is (bnn-fuse-qdq: int8 kernels, integer-only
-requantization) and its float twin (the same network with the dequantized
+batch 64) compiled by bnnc as is (bnn-fuse-qdq: int8 kernels; also qdq_bnn,
+a BNN with int8 first and last layers) and its float twin (the same network with the dequantized
 weights as float initializers and no Quantize/DequantizeLinear: what the
 model costs without quantization), on Cortex-M4 (FPU, QEMU mps2-an386) and
 on the cortex-m0plus target (no FPU: soft float, run on QEMU's Cortex-M3
 board mps2-an385, as test/cortexm does). Instructions per inference are
 exact QEMU TCG-plugin counts (bench_main.c: one inference minus none);
-flash is text + rodata of the model object. The int8 kernels are the
-portable generic ones on every target (no DSP int8 kernels yet); the float
-twin uses the target's float kernels.
+flash is text + rodata of the model object. The int8 models run bnnc's
+Cortex-M int8 kernels (kernels_cortexm_int8.h: SMLAD and the FPU
+requantization on M4, plain C with integer requantization on M0+), and
+again with the portable kernels (`int8 generic`); the float twin uses the
+target's float kernels.
 Benchmarks are measurements, not tests: nothing here asserts.
 
     /usr/bin/python3 bench/cortexm/int8_bench.py [--build build]
@@ -244,8 +246,9 @@ def main():
     # Layers.
     out += ["## Layers (QLinearConv: qconv2d + fused requantization)", "",
             "MACs per instruction counts the layer's useful MACs over all "
-            "of its instructions (patches, SMLAD loops, exact fixed-point "
-            "requantization, stores). The SMLAD-loop columns count only "
+            "of its instructions (patches, SMLAD loops, the exact "
+            "requantization: VCVT/VMUL/VCVTR on the M4's FPU, integers on "
+            "M0+; stores). The SMLAD-loop columns count only "
             "the instructions inside the inner loops (qemu-insnprof over "
             "their address ranges): the rest is the patch widening and the "
             "requantization.", "",
@@ -274,8 +277,10 @@ def main():
             "ReLU, Conv 8->16 3x3 stride 2 + ReLU, Linear 256->10; batch 64). "
             "qdq_bnn: test/models/qdq_bnn (QDQ Conv 3->16, binarizer, binary "
             "Conv, QDQ Linear 1024->10: a BNN with int8 first and last "
-            "layers). Each compiled as is (int8 kernels via bnn-fuse-qdq, "
-            "integer-only requantization) and as its float twin (the same "
+            "layers). Each compiled as is (int8 kernels via bnn-fuse-qdq; the "
+            "requantization on the FPU on M4, in integers on M0+; qdq_bnn's "
+            "binary layer writes the last layer's uint8 input with its integer "
+            "epilogue) and as its float twin (the same "
             "network with the dequantized weights as float initializers and "
             "no Quantize/DequantizeLinear: the model with float first/last "
             "layers), each with the target's kernels; `int8 generic` is the "
