@@ -381,33 +381,35 @@ BNNC_DEFINE_CM_REQUANTIZE_FIXED(u8, uint8_t, 0, 255)
  * to 0 and gives the zero point, as the generic kernel's NaN does, and
  * infinities saturate. TFLite's ties-away rounding and cores without an
  * FPU take the generic kernel. */
-#define BNNC_DEFINE_CM_QUANTIZE(S, T, LO, HI)                                  \
+#if BNNC_CM_FPU_REQUANTIZE
+#define BNNC_CM_QUANTIZE_ONE(v, z, lo, hi, p) bnnc_cm_round_clamp_f32(v, z, lo, hi)
+BNNC_DEFINE_QUANTIZE_LOOP(bnnc_cm_quantize_fpu_i8, int8_t, -128, 127,
+                          BNNC_CM_QUANTIZE_ONE)
+BNNC_DEFINE_QUANTIZE_LOOP(bnnc_cm_quantize_fpu_u8, uint8_t, 0, 255,
+                          BNNC_CM_QUANTIZE_ONE)
+#undef BNNC_CM_QUANTIZE_ONE
+#define BNNC_DEFINE_CM_QUANTIZE(S, T)                                          \
   static inline void bnnc_cm_quantize_f32_##S(const bnnc_quant_params *p,      \
                                               const float *x,                  \
                                               const float *scale, const T *zp, \
                                               T *y) {                          \
-    if (!BNNC_CM_FPU_REQUANTIZE || p->round_away) {                            \
+    if (p->round_away)                                                         \
       bnnc_quantize_f32_##S(p, x, scale, zp, y);                               \
-      return;                                                                  \
-    }                                                                          \
-    size_t i = 0;                                                              \
-    for (int32_t o = 0; o < p->outer; ++o)                                     \
-      for (int32_t c = 0; c < p->channels; ++c) {                              \
-        const float s = scale[c * p->scale_step];                              \
-        const int32_t z = zp ? (int32_t)zp[c * p->zp_step] : 0;                \
-        for (int32_t k = 0; k < p->inner; ++k, ++i)                            \
-          y[i] = (T)BNNC_CM_QUANTIZE_ONE(x[i] / s, z, LO, HI);                 \
-      }                                                                        \
+    else                                                                       \
+      bnnc_cm_quantize_fpu_##S(p, x, scale, zp, y);                            \
   }
-#if BNNC_CM_FPU_REQUANTIZE
-#define BNNC_CM_QUANTIZE_ONE(v, z, lo, hi) bnnc_cm_round_clamp_f32(v, z, lo, hi)
 #else
-#define BNNC_CM_QUANTIZE_ONE(v, z, lo, hi) ((void)(v), (z))
+#define BNNC_DEFINE_CM_QUANTIZE(S, T)                                          \
+  static inline void bnnc_cm_quantize_f32_##S(const bnnc_quant_params *p,      \
+                                              const float *x,                  \
+                                              const float *scale, const T *zp, \
+                                              T *y) {                          \
+    bnnc_quantize_f32_##S(p, x, scale, zp, y);                                 \
+  }
 #endif
-BNNC_DEFINE_CM_QUANTIZE(i8, int8_t, -128, 127)
-BNNC_DEFINE_CM_QUANTIZE(u8, uint8_t, 0, 255)
+BNNC_DEFINE_CM_QUANTIZE(i8, int8_t)
+BNNC_DEFINE_CM_QUANTIZE(u8, uint8_t)
 #undef BNNC_DEFINE_CM_QUANTIZE
-#undef BNNC_CM_QUANTIZE_ONE
 
 /* ---- Convolution --------------------------------------------------------- */
 

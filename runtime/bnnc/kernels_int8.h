@@ -65,28 +65,34 @@ typedef struct {
   int32_t round_away; /* quantize: ties away from zero (TFLite QUANTIZE) */
 } bnnc_quant_params;
 
-/* y = saturate(round(x / scale) + zp), one float32 division, ties to even
- * (ONNX) or, with round_away, away from zero (TFLite's QUANTIZE rounds with
- * C's roundf, which is exact in every rounding mode). */
-#define BNNC_DEFINE_QUANTIZE(S, T, LO, HI)                                     \
-  static inline void bnnc_quantize_f32_##S(const bnnc_quant_params *p,         \
-                                           const float *x, const float *scale, \
-                                           const T *zp, T *y) {                \
+/* A quantization kernel NAME over the tensor [outer, channels, inner]:
+ * y[i] = ONE(x[i] / s, z, LO, HI, p) with the channel's scale s and zero
+ * point z (one float32 division; ONE rounds, adds z and saturates). Shared
+ * by bnnc_quantize_f32_* and the targets' kernels of the same results. */
+#define BNNC_DEFINE_QUANTIZE_LOOP(NAME, T, LO, HI, ONE)                        \
+  static inline void NAME(const bnnc_quant_params *p, const float *x,          \
+                          const float *scale, const T *zp, T *y) {             \
     size_t i = 0;                                                              \
     for (int32_t o = 0; o < p->outer; ++o)                                     \
       for (int32_t c = 0; c < p->channels; ++c) {                              \
         const float s = scale[c * p->scale_step];                              \
         const int32_t z = zp ? (int32_t)zp[c * p->zp_step] : 0;                \
         for (int32_t k = 0; k < p->inner; ++k, ++i)                            \
-          y[i] = (T)bnnc_saturate_q(p->round_away                            \
-                                        ? roundf(x[i] / s)                     \
-                                        : bnnc_round_half_even_f32(x[i] / s),  \
-                                    z, LO, HI);                                \
+          y[i] = (T)ONE(x[i] / s, z, LO, HI, p);                               \
       }                                                                        \
   }
-BNNC_DEFINE_QUANTIZE(i8, int8_t, -128, 127)
-BNNC_DEFINE_QUANTIZE(u8, uint8_t, 0, 255)
-#undef BNNC_DEFINE_QUANTIZE
+
+/* y = saturate(round(x / scale) + zp), ties to even (ONNX) or, with
+ * round_away, away from zero (TFLite's QUANTIZE rounds with C's roundf,
+ * which is exact in every rounding mode). */
+#define BNNC_QUANTIZE_ONE(v, z, lo, hi, p)                                     \
+  bnnc_saturate_q((p)->round_away ? roundf(v) : bnnc_round_half_even_f32(v),  \
+                  (z), (lo), (hi))
+BNNC_DEFINE_QUANTIZE_LOOP(bnnc_quantize_f32_i8, int8_t, -128, 127,
+                          BNNC_QUANTIZE_ONE)
+BNNC_DEFINE_QUANTIZE_LOOP(bnnc_quantize_f32_u8, uint8_t, 0, 255,
+                          BNNC_QUANTIZE_ONE)
+#undef BNNC_QUANTIZE_ONE
 
 /* y = float(x - zp) * scale: the difference is exact in int64, its
  * conversion and the product round once each. */
