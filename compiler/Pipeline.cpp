@@ -57,7 +57,9 @@ void buildOnnxToBnnPipeline(mlir::OpPassManager &pm,
   func.addPass(createBnnBitpack());
   func.addPass(mlir::createCSEPass());
   func.addPass(createBnnMaterializeSplats());
-  func.addPass(createBnnPlanMemory());
+  BnnPlanMemoryOptions plan;
+  plan.fuseCortexMRequantize = options.fuseCortexMRequantize;
+  func.addPass(createBnnPlanMemory(plan));
 }
 
 } // namespace bnnc

@@ -41,6 +41,10 @@ struct PipelineOptions {
   /// model computes them (bnn-calibration-probe), or with quantizeLayers
   /// as the quantized model does (bnn-quantize-int8's `expose`).
   bool calibrationProbe = false;
+  /// The target is Cortex-M: int8 convolutions whose requantization the
+  /// Cortex-M kernel writes itself get no int32 tensor in the arena
+  /// (bnn-plan-memory fuse-cortex-m-requantize).
+  bool fuseCortexMRequantize = false;
 };
 
 /// onnx dialect -> memory-planned bnn dialect, ready for a C emitter.

@@ -209,7 +209,8 @@ Layer describeLayer(Operation &op, const ReportInputs &in) {
                                "real";
   if (auto conv = dyn_cast<bnn::BConv2DOp>(op))
     l.accumulatorBits = accumulatorBits(conv);
-  l.bytes = bnn::tensorBytes(op.getResult(0).getType());
+  l.fused = op.hasAttr(bnn::kFusedIntoUserAttr);
+  l.bytes = l.fused ? 0 : bnn::tensorBytes(op.getResult(0).getType());
   if (auto off = op.getAttrOfType<IntegerAttr>(bnn::kOffsetAttr))
     l.offset = off.getInt();
   return l;
@@ -377,6 +378,7 @@ void writeJson(const ReportData &r, raw_ostream &os) {
         {"macs", l.macs},
         {"weight_bytes", l.weightBytes},
         {"arena_offset", orNull(l.offset, l.offset >= 0)},
+        {"fused_into_user", l.fused},
         {"output_bytes", l.bytes},
         {"note", l.note.empty() ? json::Value(nullptr) : json::Value(l.note)},
         {"accumulator_bits", orNull(l.accumulatorBits, l.accumulatorBits)},
@@ -571,7 +573,8 @@ void writeText(const ReportData &r, raw_ostream &os) {
         "%-10s %-6s %12lld %10lld %10s  %-24s %s\n", l.op.c_str(),
         l.binary ? "binary" : "real", (long long)l.macs,
         (long long)l.weightBytes,
-        l.offset < 0 ? "output" : std::to_string(l.offset).c_str(),
+        l.fused ? "fused"
+                : (l.offset < 0 ? "output" : std::to_string(l.offset)).c_str(),
         l.outputShape.c_str(),
         (l.nodes + (l.note.empty() ? "" : "  [" + l.note + "]")).c_str());
   if (r.outputConstantBytes)

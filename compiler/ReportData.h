@@ -31,6 +31,9 @@ struct Layer {
   std::string details;
   llvm::SmallVector<std::string> nodeList;
   bool binary = false;
+  /// The result takes no bytes: the kernel of its only user writes that
+  /// user's result instead (bnn.fused_into_user).
+  bool fused = false;
   int64_t macs = 0, weightBytes = 0, offset = -1, bytes = 0;
   int64_t accumulatorBits = 0; // binary layers: the narrowest safe width
   /// The step of the last kernel that reads the result (through views);

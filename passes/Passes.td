@@ -291,7 +291,9 @@ def BnnPlanMemory : Pass<"bnn-plan-memory", "::mlir::func::FuncOp"> {
     Every intermediate tensor (not a constant, graph input, graph output or
     view) gets a byte offset `bnn.offset` in one static arena. Intervals are
     [defining op, last use] in program order, views extend the lifetime of
-    the tensor they alias. An elementwise kernel (bnn.elementwise,
+    the tensor they alias. The input of an int8 convolution followed by
+    its requantization lives until the requantization (a target may fuse
+    the two). An elementwise kernel (bnn.elementwise,
     bnn.channel_affine) whose result has the type of an operand that dies
     there writes in place, over that operand. Buffers are placed first-fit
     in several orders (largest, earliest, longest-lived first; alternating
@@ -303,7 +305,13 @@ def BnnPlanMemory : Pass<"bnn-plan-memory", "::mlir::func::FuncOp"> {
     Option<"alignment", "alignment", "int64_t", "16",
            "byte alignment of every tensor in the arena">,
     Option<"inPlace", "in-place", "bool", "true",
-           "let elementwise kernels overwrite an operand that dies there">
+           "let elementwise kernels overwrite an operand that dies there">,
+    Option<"fuseCortexMRequantize", "fuse-cortex-m-requantize", "bool",
+           "false",
+           "the target is Cortex-M, whose int8 convolution writes its "
+           "requantization's output itself: the int32 result of such a "
+           "convolution (bnn::fusableRequantize with the Cortex-M kernel's "
+           "patch limits) gets no arena bytes and bnn.fused_into_user">
   ];
 }
 

@@ -10,7 +10,10 @@
 // reading before writing each element is all the C needs (docs/cortex-m.md,
 // "Memory planner"). Such a chain of tensors is one buffer. The input of an
 // int8 convolution followed by its requantization lives until the
-// requantization, which a target may fuse into the convolution.
+// requantization, which a target may fuse into the convolution; for the
+// Cortex-M targets (fuse-cortex-m-requantize), which always do when
+// bnn::fusableRequantize allows, that convolution's int32 result takes no
+// bytes at all.
 //
 // Placement (passes/ArenaPlan.cpp) tries several first-fit orders and keeps
 // the smallest arena; the lower bound is the largest total of buffers live
@@ -20,6 +23,8 @@
 
 #include "passes/ArenaPlan.h"
 #include "passes/Passes.h"
+
+#include "bnnc/layouts.h" /* bnnc_cm_qpatch_max */
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
@@ -122,6 +127,13 @@ struct BnnPlanMemoryPass final
       Value result = op.getResult(0);
       if (returned.contains(result))
         continue;
+      if (auto conv = dyn_cast<bnn::QConv2DOp>(&op);
+          conv && fuseCortexMRequantize &&
+          bnn::fusableRequantize(conv, bnnc_cm_qpatch_max(0),
+                                 bnnc_cm_qpatch_max(1))) {
+        op.setAttr(bnn::kFusedIntoUserAttr, UnitAttr::get(op.getContext()));
+        continue;
+      }
       int64_t at = index[&op];
       int64_t end = std::max(at, lastUse.lookup(result));
       std::optional<size_t> reuse;

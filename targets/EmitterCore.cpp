@@ -484,6 +484,8 @@ std::string CEmitter::output(Value v) {
   if (it != exprs.end())
     return request(it->second);
   Operation *op = v.getDefiningOp();
+  assert(!op->hasAttr(bnn::kFusedIntoUserAttr) &&
+         "a fused result has no buffer to write");
   auto offset = op->getAttrOfType<IntegerAttr>(bnn::kOffsetAttr);
   std::string type =
       cType(cast<RankedTensorType>(v.getType()).getElementType());
@@ -528,8 +530,10 @@ LogicalResult CEmitter::emitBody() {
       exprs[op.getResult(0)] = input(op.getOperand(0));
       continue;
     }
+    // A result fused into its user (bnn.fused_into_user) has no bytes: its
+    // kernel writes the user's result instead, and nothing reads it.
     if (op.getNumResults() == 1 && !exprs.count(op.getResult(0)) &&
-        !op.hasAttr(bnn::kOffsetAttr))
+        !op.hasAttr(bnn::kOffsetAttr) && !op.hasAttr(bnn::kFusedIntoUserAttr))
       return op.emitError("result has no arena offset; run bnn-plan-memory");
     bodyOS << "\n  /* " << op.getName().stripDialect() << " ["
            << nodeNameText(op.getLoc()) << "]: ";

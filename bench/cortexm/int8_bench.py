@@ -324,10 +324,10 @@ def main():
                 for fn, n in rows]
         out.append("")
         print(label, total, rows, flush=True)
-    out += ["The int8 arena still holds each convolution's int32 "
-            "accumulator tensor (bnn-plan-memory plans it before the emitter "
-            "fuses the requantization), so the fusion saves time, not yet RAM "
-            "(docs/int8.md)."]
+    out += ["A Cortex-M convolution whose requantization is fused has no "
+            "int32 accumulator tensor in the arena (bnn-plan-memory "
+            "fuse-cortex-m-requantize, docs/cortex-m.md): the int8 arena "
+            "column holds the int8 tensors only."]
     with open(a.out, "w") as fh:
         fh.write("\n".join(out) + "\n")
     print("wrote", a.out)

@@ -8,8 +8,11 @@
 #include "dialects/onnx/ShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace bnnc::bnn;
@@ -119,3 +122,67 @@ int64_t bnnc::bnn::packedWords(int64_t channels, int64_t group) {
 
 #define GET_OP_CLASSES
 #include "dialects/bnn/BnnOps.cpp.inc"
+
+namespace {
+
+/// The number of elements of a constant operand, or -1 when `v` is not a
+/// constant of element type `f32` (float) or 8-bit integers (!float).
+int64_t constantSize(Value v, bool isFloat) {
+  DenseElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return -1;
+  Type element = attr.getElementType();
+  if (isFloat ? !element.isF32() : !element.isInteger(8))
+    return -1;
+  return attr.getNumElements();
+}
+
+} // namespace
+
+RequantizeOp bnnc::bnn::fusableRequantize(QConv2DOp conv, int64_t maxPatch,
+                                          int64_t maxDensePatch) {
+  Value acc = conv.getOutput();
+  if (!acc.hasOneUse())
+    return nullptr;
+  auto rq = dyn_cast<RequantizeOp>(*acc.getUsers().begin());
+  auto x = cast<RankedTensorType>(conv.getInput().getType());
+  auto w = cast<RankedTensorType>(conv.getWeight().getType());
+  auto y = cast<RankedTensorType>(acc.getType());
+  if (!rq || x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
+    return nullptr;
+  int64_t m = w.getDimSize(0), k = w.getDimSize(1) * w.getDimSize(2) *
+                                   w.getDimSize(3);
+  ArrayRef<int64_t> pads = conv.getPads();
+  bool dense = y.getDimSize(2) == 1 && y.getDimSize(3) == 1 &&
+               w.getDimSize(2) == x.getDimSize(2) &&
+               w.getDimSize(3) == x.getDimSize(3) && pads[0] == 0 &&
+               pads[1] == 0;
+  auto oneOrPerChannel = [&](int64_t n) { return n == 1 || n == m; };
+  if (k > (dense ? maxDensePatch : maxPatch) ||
+      constantSize(conv.getWeight(), false) != m * k ||
+      (conv.getWeightZeroPoint() &&
+       !oneOrPerChannel(constantSize(conv.getWeightZeroPoint(), false))))
+    return nullptr;
+  // Multipliers as the requantization kernels compute them.
+  DenseElementsAttr in, ws, out;
+  if (!matchPattern(rq.getInScale(), m_Constant(&in)) ||
+      !matchPattern(rq.getWScale(), m_Constant(&ws)) ||
+      !matchPattern(rq.getOutScale(), m_Constant(&out)) ||
+      !in.getElementType().isF32() || !ws.getElementType().isF32() ||
+      !out.getElementType().isF32() || !oneOrPerChannel(ws.getNumElements()))
+    return nullptr;
+  float inScale = *in.getValues<float>().begin();
+  float outScale = *out.getValues<float>().begin();
+  for (float s : ws.getValues<float>()) {
+    volatile float product = inScale * s;
+    volatile float multiplier = product / outScale;
+    float value = multiplier;
+    if (!std::isfinite(value) || !(value > 0.0f))
+      return nullptr;
+  }
+  int64_t zps = rq.getZeroPoint() ? constantSize(rq.getZeroPoint(), false) : 1;
+  bool perChannel = ws.getNumElements() > 1 || zps > 1;
+  if (!oneOrPerChannel(zps) || (perChannel && rq.getAxis() != 1))
+    return nullptr;
+  return rq;
+}

@@ -45,12 +45,30 @@ constexpr llvm::StringLiteral kOffsetAttr = "bnn.offset";
 /// lower bound (largest total of simultaneously live tensors), in bytes.
 constexpr llvm::StringLiteral kArenaSizeAttr = "bnn.arena_size";
 constexpr llvm::StringLiteral kArenaLowerBoundAttr = "bnn.arena_lower_bound";
+/// Discardable attribute set by bnn-plan-memory (with
+/// fuse-cortex-m-requantize) on a bnn.qconv2d whose int32 result takes no
+/// arena bytes: the target writes the result of its requantization from the
+/// convolution's own store (fusableRequantize), so the int32 tensor never
+/// exists.
+constexpr llvm::StringLiteral kFusedIntoUserAttr = "bnn.fused_into_user";
 /// Argument/result attribute holding the ONNX graph input/output name.
 constexpr llvm::StringLiteral kOnnxNameAttr = "onnx.name";
 
 /// 32-bit words per pixel of a packed tensor with `channels` channels split
 /// into `group` separately packed groups.
 int64_t packedWords(int64_t channels, int64_t group);
+
+/// The bnn.requantize that a convolution kernel taking patches of at most
+/// `maxPatch` values (`maxDensePatch` for a dense layer, whose window is
+/// the whole input) can write from its own store, or null: the only user
+/// of the convolution's int32 result; 4-D operands, constant weights and
+/// weight zero points (one, or one per output channel); constant scales
+/// whose multipliers (in_scale * w_scale[c]) / out_scale, in float32, are
+/// finite and positive, per tensor or per output channel (axis 1); a
+/// constant or absent zero point, likewise. bnn-plan-memory and the
+/// Cortex-M emitter ask the same question here.
+RequantizeOp fusableRequantize(QConv2DOp conv, int64_t maxPatch,
+                               int64_t maxDensePatch);
 
 /// True for ops that produce no kernel, only a new view of their operand.
 inline bool isView(mlir::Operation *op) { return mlir::isa<ReshapeOp>(op); }

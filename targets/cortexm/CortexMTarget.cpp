@@ -54,6 +54,16 @@ protected:
   LogicalResult gemm(bnn::GemmOp op, CEmitter &e) override;
   LogicalResult qconv2d(bnn::QConv2DOp op, CEmitter &e) override;
   LogicalResult requantize(bnn::RequantizeOp op, CEmitter &e) override;
+  /// The portable int8 convolution, for the layers this kernel does not
+  /// take; an error for one whose int32 result was planned away
+  /// (bnn.fused_into_user: bnn::fusableRequantize promised this kernel).
+  LogicalResult genericQConv2d(bnn::QConv2DOp op, CEmitter &e) {
+    if (op->hasAttr(bnn::kFusedIntoUserAttr))
+      return op.emitError("internal error: a convolution planned as fused "
+                          "into its requantization does not fit the "
+                          "Cortex-M int8 kernel");
+    return GenericKernels::qconv2d(op, e);
+  }
   StringRef fixedRequantizeKernel() const override {
     return "bnnc_cm_requantize_fixed_i32_";
   }
@@ -276,50 +286,15 @@ std::optional<SmallVector<int32_t>> constantQuantized(Value v) {
   return values;
 }
 
-/// The arena bytes [offset, offset + size) of a value, or nullopt when it
-/// is not in the arena (a graph input, a constant).
-std::optional<std::pair<int64_t, int64_t>> arenaRange(Value v) {
-  Value source = bnn::viewSource(v);
-  Operation *def = source.getDefiningOp();
-  auto offset =
-      def ? def->getAttrOfType<IntegerAttr>(bnn::kOffsetAttr) : IntegerAttr();
-  if (!offset)
-    return std::nullopt;
-  return std::make_pair(offset.getInt(),
-                        offset.getInt() + bnn::tensorBytes(source.getType()));
-}
-
-/// The bnn.requantize the convolution can write directly: the only user
-/// of its int32 result, with compile-time (fixed-point) multipliers per
-/// output channel or per tensor, a constant or absent zero point, and an
-/// output that does not overlap the convolution's input in the arena (the
-/// fused kernel writes it while it still reads the input).
+/// The bnn.requantize the convolution writes directly
+/// (bnn::fusableRequantize with this kernel's patch limits). bnn-plan-memory
+/// keeps the convolution's input live until the requantization, so the
+/// fused kernel never writes over what it still reads; with
+/// fuse-cortex-m-requantize it planned no int32 tensor at all
+/// (bnn.fused_into_user).
 bnn::RequantizeOp fusableRequantize(bnn::QConv2DOp op) {
-  Value acc = op.getOutput();
-  if (!acc.hasOneUse())
-    return nullptr;
-  auto rq = dyn_cast<bnn::RequantizeOp>(*acc.getUsers().begin());
-  if (!rq || rq.getInput() != acc || !fixedPointMultipliers(rq))
-    return nullptr;
-  int64_t m = shapeOf(acc)[1];
-  auto count = [](Value v) { return tensorType(v).getNumElements(); };
-  bool perChannel = count(rq.getWScale()) > 1 ||
-                    (rq.getZeroPoint() && count(rq.getZeroPoint()) > 1);
-  if (perChannel && rq.getAxis() != 1)
-    return nullptr;
-  if (count(rq.getWScale()) != 1 && count(rq.getWScale()) != m)
-    return nullptr;
-  if (rq.getZeroPoint()) {
-    auto zp = constantQuantized(rq.getZeroPoint());
-    if (!zp || (zp->size() != 1 && static_cast<int64_t>(zp->size()) != m))
-      return nullptr;
-  }
-  auto in = arenaRange(op.getInput()), out = arenaRange(rq.getOutput());
-  if (in && out && in->first < out->second && out->first < in->second)
-    return nullptr;
-  // A graph input read while a graph output is written: the caller's
-  // buffers, assumed distinct (as for every kernel).
-  return rq;
+  return bnn::fusableRequantize(op, bnnc_cm_qpatch_max(0),
+                                bnnc_cm_qpatch_max(1));
 }
 
 /// int8 convolutions with constant weights (and weight zero points) and
@@ -337,7 +312,7 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
     wZp = constantQuantized(op.getWeightZeroPoint());
   if (x.size() != 4 || w.size() != 4 || !weights ||
       (op.getWeightZeroPoint() && !wZp))
-    return GenericKernels::qconv2d(op, e);
+    return genericQConv2d(op, e);
   int64_t m = w[0], k = w[1] * w[2] * w[3];
   int64_t group = static_cast<int64_t>(op.getGroup());
   auto pads = op.getPads();
@@ -346,7 +321,7 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
   if (k > bnnc_cm_qpatch_max(dense) ||
       static_cast<int64_t>(weights->size()) != m * k ||
       (wZp && wZp->size() != 1 && static_cast<int64_t>(wZp->size()) != m))
-    return GenericKernels::qconv2d(op, e);
+    return genericQConv2d(op, e);
 
   // Weights minus their zero point, in [-255, 255], laid out as q4.
   SmallVector<int32_t> diff(m * k);

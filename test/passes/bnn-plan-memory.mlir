@@ -1,5 +1,6 @@
 // RUN: bnnc-opt %s --bnn-plan-memory --split-input-file | FileCheck %s
 // RUN: bnnc-opt %s --bnn-plan-memory=in-place=false --split-input-file | FileCheck %s --check-prefix=NOINPLACE
+// RUN: bnnc-opt %s --bnn-plan-memory=fuse-cortex-m-requantize=true --split-input-file | FileCheck %s --check-prefix=CM
 // RUN: not bnnc-opt %s --bnn-plan-memory=alignment=3 2>&1 | FileCheck %s --check-prefix=ALIGN
 // ALIGN: alignment must be a power of two, got 3
 
@@ -102,6 +103,18 @@ func.func @diamond(%x: tensor<4xf32>, %y: tensor<4x4xf32>) -> tensor<4x4xf32> {
 // CHECK: bnn.quantize {{.*}} {axis = 1 : i64, bnn.offset = 256 : i64}
 // CHECK: bnn.qconv2d {{.*}}bnn.offset = 0 : i64
 // CHECK: bnn.requantize {{.*}} {axis = 1 : i64, bnn.offset = 320 : i64}
+// For the Cortex-M targets, whose kernel writes the requantized output
+// itself (bnn::fusableRequantize: constant weights and scales, a patch of
+// 4 values), the int32 accumulators take no bytes at all: the convolution
+// is marked bnn.fused_into_user and has no offset; %q and the output, live
+// together, are the 128-byte arena.
+// CM-LABEL: func.func @fused_requantize
+// CM-SAME: bnn.arena_lower_bound = 128 : i64, bnn.arena_size = 128 : i64
+// CM: bnn.qconv2d
+// CM-SAME: bnn.fused_into_user
+// CM-NOT: bnn.offset
+// CM-SAME: -> tensor<1x4x4x4xi32>
+// CM: bnn.requantize {{.*}}bnn.offset
 func.func @fused_requantize(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
   %s = bnn.constant dense<0.5> : tensor<f32>
   %w = bnn.constant dense<1> : tensor<4x4x1x1xi8>

@@ -879,6 +879,16 @@ bnnc::PipelineOptions pipelineOptionsFromFlags() {
   return pipelineOptions;
 }
 
+/// The options of the pipeline whose result is emitted for --target: the
+/// Cortex-M targets plan no int32 tensor for the convolutions whose
+/// requantization their kernel writes itself. (Models run on the host,
+/// for calibration, keep them: the portable kernels need them.)
+bnnc::PipelineOptions emissionPipelineOptions() {
+  bnnc::PipelineOptions options = pipelineOptionsFromFlags();
+  options.fuseCortexMRequantize = StringRef(targetName).starts_with("cortex-m");
+  return options;
+}
+
 mlir::LogicalResult runPipeline(mlir::MLIRContext &context,
                                 mlir::ModuleOp module,
                                 const bnnc::PipelineOptions &options) {
@@ -1157,9 +1167,15 @@ mlir::LogicalResult runQuantizingPipeline(mlir::MLIRContext &context,
   options.calibrationProbe = false;
   options.quantizeLayers = request.layers;
   options.quantizeRanges = rangesText(*ranges, ratios);
+  // The quantized model as the host runs it (the portable kernels), then
+  // the same pipeline for --target.
+  mlir::OwningOpRef<mlir::ModuleOp> checked = module.clone();
+  if (mlir::failed(runPipeline(context, *checked, options)))
+    return mlir::failure();
+  options.fuseCortexMRequantize = emissionPipelineOptions().fuseCortexMRequantize;
   if (mlir::failed(runPipeline(context, module, options)))
     return mlir::failure();
-  auto quantizedOutputs = bnnc::runOnHost(module, *samples, host);
+  auto quantizedOutputs = bnnc::runOnHost(*checked, *samples, host);
   if (!quantizedOutputs) {
     fail(inputFile + ": --quantize: checking the int8 model: " +
          toString(quantizedOutputs.takeError()));
@@ -1167,7 +1183,7 @@ mlir::LogicalResult runQuantizingPipeline(mlir::MLIRContext &context,
   }
   check.calibrationFile = sys::path::filename(calibrationFile).str();
   check.method = calibrationMethod;
-  auto change = bnnc::compareOutputs(module, *samples, (*floatOutputs)[0],
+  auto change = bnnc::compareOutputs(*checked, *samples, (*floatOutputs)[0],
                                      (*quantizedOutputs)[0]);
   if (!change) {
     // Nothing to compare on (a non-float first output): the model is
@@ -1328,7 +1344,7 @@ int compile(int argc, char **argv) {
           ? mlir::failed(runQuantizingPipeline(
                 context, *module, *quantizeRequest, argv[0], quantization))
           : mlir::failed(
-                runPipeline(context, *module, pipelineOptionsFromFlags())))
+                runPipeline(context, *module, emissionPipelineOptions())))
     return 1;
   bnnc::EmissionRecord emitted;
   if (emitStage == Stage::BnnMlir) {
