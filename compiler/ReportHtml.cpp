@@ -430,8 +430,9 @@ void writeLayers(const ReportData &r, raw_ostream &os) {
        << "</td><td>" << esc(l.op) << "</td><td class=\"" << l.kind << "\">"
        << l.kind << "</td><td class=n>" << grouped(l.macs)
        << "</td><td class=n>" << grouped(l.weightBytes) << "</td><td class=n>"
-       << (l.fused ? std::string("fused")
-                   : l.offset < 0 ? std::string("output") : grouped(l.offset))
+       << (l.fused        ? std::string("fused")
+           : l.offset < 0 ? std::string("output")
+                          : grouped(l.offset))
        << "</td><td class=n>" << grouped(l.bytes) << "</td><td>"
        << esc(l.outputShape) << "</td><td>" << esc(l.nodes)
        << "</td><td class=sub>" << esc(l.details) << "</td></tr>\n";

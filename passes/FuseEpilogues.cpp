@@ -120,10 +120,10 @@ struct FusePackIntoBConv final : OpRewritePattern<bnn::PackOp> {
         rewriter.getFusedLoc({conv.getLoc(), pack.getLoc()}),
         pack.getOutput().getType(), conv.getInput(), conv.getWeight(), Value(),
         Value(), threshold, flip, Value(), /*qparams=*/Value(),
-        conv.getChannelsAttr(),
-        conv.getKernelAttr(), conv.getStridesAttr(), conv.getPadsAttr(),
-        conv.getDilationsAttr(), conv.getGroupAttr(), conv.getActivationAttr(),
-        pack.getGroupAttr(), FloatAttr(), FloatAttr(), conv.getPadValueAttr());
+        conv.getChannelsAttr(), conv.getKernelAttr(), conv.getStridesAttr(),
+        conv.getPadsAttr(), conv.getDilationsAttr(), conv.getGroupAttr(),
+        conv.getActivationAttr(), pack.getGroupAttr(), FloatAttr(), FloatAttr(),
+        conv.getPadValueAttr());
     rewriter.replaceOp(pack, bits.getOutput());
     return success();
   }
@@ -778,12 +778,13 @@ struct QuantizeBConvOutput final : OpRewritePattern<bnn::QuantizeOp> {
     default:
       fe.activation = BNNC_BACT_NONE;
     }
-    bool isUnsigned = tensorType(q.getOutput()).getElementType().isUnsignedInteger();
+    bool isUnsigned =
+        tensorType(q.getOutput()).getElementType().isUnsignedInteger();
     int32_t lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
     const int64_t k = conv.getKernel()[0] * conv.getKernel()[1] *
                       (conv.getChannels() / conv.getGroup());
-    const bool zeroPads = llvm::all_of(conv.getPads(),
-                                       [](int64_t p) { return p == 0; });
+    const bool zeroPads =
+        llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; });
     const int64_t step = (conv.getChannels() / conv.getGroup()) % 2 == 0 ||
                                  conv.padValue() != 0 || zeroPads
                              ? 2
@@ -836,13 +837,12 @@ struct BnnFuseEpiloguesPass final
     : bnnc::impl::BnnFuseEpiloguesBase<BnnFuseEpiloguesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns
-        .add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
-             FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
-             FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
-             MergeDuplicatePacks, FoldShiftIntoPack, ThresholdPackOnIntegers,
-             FuseLayerNormIntoPack, FusePReluOrClampIntoBConv,
-             QuantizeBConvOutput>(&getContext());
+    patterns.add<FuseRelu<bnn::Conv2DOp>, FuseRelu<bnn::GemmOp>,
+                 FuseAffineIntoBConv, FuseScaleIntoBConv, FuseReluIntoBConv,
+                 FusePackIntoBConv, PackBeforeMaxPool, PackBeforeAffineMaxPool,
+                 MergeDuplicatePacks, FoldShiftIntoPack,
+                 ThresholdPackOnIntegers, FuseLayerNormIntoPack,
+                 FusePReluOrClampIntoBConv, QuantizeBConvOutput>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

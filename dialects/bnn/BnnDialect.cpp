@@ -8,8 +8,8 @@
 #include "dialects/onnx/ShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -150,8 +150,8 @@ RequantizeOp bnnc::bnn::fusableRequantize(QConv2DOp conv, int64_t maxPatch,
   auto y = cast<RankedTensorType>(acc.getType());
   if (!rq || x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
     return nullptr;
-  int64_t m = w.getDimSize(0), k = w.getDimSize(1) * w.getDimSize(2) *
-                                   w.getDimSize(3);
+  int64_t m = w.getDimSize(0),
+          k = w.getDimSize(1) * w.getDimSize(2) * w.getDimSize(3);
   ArrayRef<int64_t> pads = conv.getPads();
   bool dense = y.getDimSize(2) == 1 && y.getDimSize(3) == 1 &&
                w.getDimSize(2) == x.getDimSize(2) &&

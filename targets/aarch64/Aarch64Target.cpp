@@ -158,8 +158,8 @@ LogicalResult Aarch64Kernels::bconv2d(bnn::BConv2DOp op, CEmitter &e) {
   // output in one pack group, zero padding (one-padding is portable only).
   // The int8 epilogue (a binary layer feeding an int8 one) is portable only.
   bool fits = weights && wshape.size() == 4 && op.getGroup() == 1 &&
-              !op.writesQuantized() &&
-              op.padValue() == 0 && kh * kw * c < 65535 &&
+              !op.writesQuantized() && op.padValue() == 0 &&
+              kh * kw * c < 65535 &&
               (!op.writesBits() || op.getOutGroup() == 1);
   std::optional<SmallVector<float>> scale, bias, slope;
   SmallVector<int32_t> threshold(m8, INT32_MIN);

@@ -454,8 +454,8 @@ TEST(Int8Kernels, FixedRequantizeOfZeroIsTheZeroPoint) {
       bnnc_requantize_fixed_i32_i8(&p, acc, &mant, &exp, &zp, got);
       EXPECT_EQ(ref[0], 7);
       for (int i = 0; i < 3; ++i)
-        EXPECT_EQ(got[i], ref[i]) << "mant " << mant << " exp " << exp
-                                  << " acc " << acc[i];
+        EXPECT_EQ(got[i], ref[i])
+            << "mant " << mant << " exp " << exp << " acc " << acc[i];
     }
 }
 

@@ -1172,7 +1172,8 @@ mlir::LogicalResult runQuantizingPipeline(mlir::MLIRContext &context,
   mlir::OwningOpRef<mlir::ModuleOp> checked = module.clone();
   if (mlir::failed(runPipeline(context, *checked, options)))
     return mlir::failure();
-  options.fuseCortexMRequantize = emissionPipelineOptions().fuseCortexMRequantize;
+  options.fuseCortexMRequantize =
+      emissionPipelineOptions().fuseCortexMRequantize;
   if (mlir::failed(runPipeline(context, module, options)))
     return mlir::failure();
   auto quantizedOutputs = bnnc::runOnHost(*checked, *samples, host);
