@@ -253,6 +253,11 @@ def BnnFuseEpilogues : Pass<"bnn-fuse-epilogues", "::mlir::func::FuncOp"> {
     through a view), a per-channel constant `mul` and a `channel_affine`
     (BatchNorm) fold into its float epilogue:
     s * (dot * scale + bias) + t = dot * (s * scale) + (s * bias + t).
+    A bconv2d whose float output only feeds a `bnn.quantize` gets the int8
+    epilogue instead (`qparams`, an i8/ui8 result) when five integers per
+    channel reproduce float epilogue + quantize on every reachable dot,
+    checked here with the runtime's own float functions (docs/int8.md,
+    "Binary layer -> int8").
   }];
 }
 
