@@ -139,6 +139,31 @@ int64_t constantSize(Value v, bool isFloat) {
 
 } // namespace
 
+std::optional<SmallVector<float>>
+bnnc::bnn::requantizeMultipliers(RequantizeOp op) {
+  DenseElementsAttr in, ws, out;
+  if (!matchPattern(op.getInScale(), m_Constant(&in)) ||
+      !matchPattern(op.getWScale(), m_Constant(&ws)) ||
+      !matchPattern(op.getOutScale(), m_Constant(&out)) ||
+      !in.getElementType().isF32() || !ws.getElementType().isF32() ||
+      !out.getElementType().isF32())
+    return std::nullopt;
+  float inScale = *in.getValues<float>().begin();
+  float outScale = *out.getValues<float>().begin();
+  SmallVector<float> multipliers;
+  for (float s : ws.getValues<float>()) {
+    // volatile: each step rounds to float32 whatever the host's
+    // FLT_EVAL_METHOD, exactly as the C kernel's float expression does.
+    volatile float product = inScale * s;
+    volatile float multiplier = product / outScale;
+    float value = multiplier;
+    if (!std::isfinite(value) || !(value > 0.0f))
+      return std::nullopt;
+    multipliers.push_back(value);
+  }
+  return multipliers;
+}
+
 RequantizeOp bnnc::bnn::fusableRequantize(QConv2DOp conv, int64_t maxPatch,
                                           int64_t maxDensePatch) {
   Value acc = conv.getOutput();
@@ -163,25 +188,11 @@ RequantizeOp bnnc::bnn::fusableRequantize(QConv2DOp conv, int64_t maxPatch,
       (conv.getWeightZeroPoint() &&
        !oneOrPerChannel(constantSize(conv.getWeightZeroPoint(), false))))
     return nullptr;
-  // Multipliers as the requantization kernels compute them.
-  DenseElementsAttr in, ws, out;
-  if (!matchPattern(rq.getInScale(), m_Constant(&in)) ||
-      !matchPattern(rq.getWScale(), m_Constant(&ws)) ||
-      !matchPattern(rq.getOutScale(), m_Constant(&out)) ||
-      !in.getElementType().isF32() || !ws.getElementType().isF32() ||
-      !out.getElementType().isF32() || !oneOrPerChannel(ws.getNumElements()))
+  auto multipliers = requantizeMultipliers(rq);
+  if (!multipliers || !oneOrPerChannel(multipliers->size()))
     return nullptr;
-  float inScale = *in.getValues<float>().begin();
-  float outScale = *out.getValues<float>().begin();
-  for (float s : ws.getValues<float>()) {
-    volatile float product = inScale * s;
-    volatile float multiplier = product / outScale;
-    float value = multiplier;
-    if (!std::isfinite(value) || !(value > 0.0f))
-      return nullptr;
-  }
   int64_t zps = rq.getZeroPoint() ? constantSize(rq.getZeroPoint(), false) : 1;
-  bool perChannel = ws.getNumElements() > 1 || zps > 1;
+  bool perChannel = multipliers->size() > 1 || zps > 1;
   if (!oneOrPerChannel(zps) || (perChannel && rq.getAxis() != 1))
     return nullptr;
   return rq;

@@ -58,6 +58,13 @@ constexpr llvm::StringLiteral kOnnxNameAttr = "onnx.name";
 /// into `group` separately packed groups.
 int64_t packedWords(int64_t channels, int64_t group);
 
+/// The float32 multipliers (in_scale * w_scale[c]) / out_scale of a
+/// requantization, computed as the C kernels compute them, one per w_scale
+/// element; nullopt unless the three scales are f32 constants and every
+/// multiplier is finite and positive.
+std::optional<llvm::SmallVector<float>>
+requantizeMultipliers(RequantizeOp op);
+
 /// The bnn.requantize that a convolution kernel taking patches of at most
 /// `maxPatch` values (`maxDensePatch` for a dense layer, whose window is
 /// the whole input) can write from its own store, or null: the only user

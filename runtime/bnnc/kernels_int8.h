@@ -512,38 +512,12 @@ BNNC_DEFINE_QMATMUL(u8, uint8_t, u8, uint8_t)
 
 /* NCHW int8/uint8 -> packed channels-last bits (kernels_binary.h layout):
  * bit = 1 (value -1) iff q < zp, the binarizer b((q - zp) * s) of the
- * dequantized value for any positive scale s. */
+ * dequantized value for any positive scale s; or, with a threshold per
+ * channel, iff q < t[c] (a float pack threshold on the dequantized values,
+ * moved to the int8 scale). One loop serves both: t NULL compares with zp. */
 #define BNNC_DEFINE_PACK_Q8(S, T)                                              \
-  static inline void bnnc_pack_##S##_nchw_to_nhwc32(                           \
-      const bnnc_bpack_params *p, const T *x, int32_t zp, uint32_t *y) {       \
-    const int32_t cg = p->c / p->group;                                        \
-    const size_t channels = (size_t)p->c, group = (size_t)p->group;            \
-    const size_t wg = (size_t)bnnc_bwords32(cg, 1);                            \
-    const size_t plane = (size_t)p->h * (size_t)p->w;                          \
-    for (size_t n = 0; n < (size_t)p->n; ++n)                                  \
-      for (size_t pix = 0; pix < plane; ++pix)                                 \
-        for (size_t g = 0; g < group; ++g) {                                   \
-          const T *xc = x + (n * channels + g * (size_t)cg) * plane + pix;     \
-          uint32_t *yw = y + ((n * plane + pix) * group + g) * wg;             \
-          for (int32_t w = 0; w * 32 < cg; ++w) {                              \
-            const int32_t bits = cg - w * 32 < 32 ? cg - w * 32 : 32;          \
-            uint32_t word = 0;                                                 \
-            for (int32_t j = 0; j < bits; ++j)                                 \
-              word |= (uint32_t)((int32_t)xc[(size_t)(w * 32 + j) * plane] <   \
-                                 zp)                                           \
-                      << j;                                                    \
-            yw[w] = word;                                                      \
-          }                                                                    \
-        }                                                                      \
-  }
-BNNC_DEFINE_PACK_Q8(i8, int8_t)
-BNNC_DEFINE_PACK_Q8(u8, uint8_t)
-
-/* The same with a threshold per channel: bit = q < t[c] (a float pack
- * threshold on the dequantized values, moved to the int8 scale). */
-#define BNNC_DEFINE_PACK_Q8_THRESHOLD(S, T)                                    \
-  static inline void bnnc_pack_##S##_threshold_nchw_to_nhwc32(                 \
-      const bnnc_bpack_params *p, const T *x, const int32_t *t,                \
+  static inline void bnnc_pack_##S##_below_nchw_to_nhwc32(                     \
+      const bnnc_bpack_params *p, const T *x, int32_t zp, const int32_t *t,    \
       uint32_t *y) {                                                           \
     const int32_t cg = p->c / p->group;                                        \
     const size_t channels = (size_t)p->c, group = (size_t)p->group;            \
@@ -560,15 +534,24 @@ BNNC_DEFINE_PACK_Q8(u8, uint8_t)
             uint32_t word = 0;                                                 \
             for (int32_t j = 0; j < bits; ++j) {                               \
               const size_t c = (size_t)(w * 32 + j);                           \
-              word |= (uint32_t)((int32_t)xc[c * plane] < t[c0 + c]) << j;     \
+              const int32_t below = t ? t[c0 + c] : zp;                        \
+              word |= (uint32_t)((int32_t)xc[c * plane] < below) << j;         \
             }                                                                  \
             yw[w] = word;                                                      \
           }                                                                    \
         }                                                                      \
+  }                                                                            \
+  static inline void bnnc_pack_##S##_nchw_to_nhwc32(                           \
+      const bnnc_bpack_params *p, const T *x, int32_t zp, uint32_t *y) {       \
+    bnnc_pack_##S##_below_nchw_to_nhwc32(p, x, zp, NULL, y);                   \
+  }                                                                            \
+  static inline void bnnc_pack_##S##_threshold_nchw_to_nhwc32(                 \
+      const bnnc_bpack_params *p, const T *x, const int32_t *t,                \
+      uint32_t *y) {                                                           \
+    bnnc_pack_##S##_below_nchw_to_nhwc32(p, x, 0, t, y);                       \
   }
-BNNC_DEFINE_PACK_Q8_THRESHOLD(i8, int8_t)
-BNNC_DEFINE_PACK_Q8_THRESHOLD(u8, uint8_t)
-#undef BNNC_DEFINE_PACK_Q8_THRESHOLD
+BNNC_DEFINE_PACK_Q8(i8, int8_t)
+BNNC_DEFINE_PACK_Q8(u8, uint8_t)
 #undef BNNC_DEFINE_PACK_Q8
 
 /* ---- Max pooling of integers ------------------------------------------ *

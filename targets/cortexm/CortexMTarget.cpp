@@ -27,8 +27,6 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 
-#include <cmath>
-
 using namespace mlir;
 using namespace llvm;
 
@@ -357,6 +355,7 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
   std::string epilogue, out;
   if (bnn::RequantizeOp rq = fusableRequantize(op)) {
     auto fixed = *fixedPointMultipliers(rq);
+    SmallVector<float> multipliers = *bnn::requantizeMultipliers(rq);
     SmallVector<int32_t> mant(m), exp(m), zp(m, 0);
     SmallVector<float> scale(m);
     std::optional<SmallVector<int32_t>> zpValues;
@@ -366,8 +365,7 @@ LogicalResult CortexMKernels::qconv2d(bnn::QConv2DOp op, CEmitter &e) {
       size_t i = fixed.first.size() == 1 ? 0 : o;
       mant[o] = fixed.first[i];
       exp[o] = fixed.second[i];
-      // mant * 2^exp is the float32 multiplier itself: exact.
-      scale[o] = std::ldexp(static_cast<float>(mant[o]), exp[o]);
+      scale[o] = multipliers[i];
       if (zpValues)
         zp[o] = (*zpValues)[zpValues->size() == 1 ? 0 : o];
     }

@@ -101,34 +101,13 @@ LogicalResult GenericKernels::dynamicQuantize(bnn::DynamicQuantizeOp op,
   return success();
 }
 
-namespace {
-
-/// The float32 values of a constant tensor, or nullopt.
-std::optional<SmallVector<float>> constantFloats(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isF32())
-    return std::nullopt;
-  return SmallVector<float>(attr.getValues<float>());
-}
-
-} // namespace
-
 std::optional<std::pair<SmallVector<int32_t>, SmallVector<int32_t>>>
 fixedPointMultipliers(bnn::RequantizeOp op) {
-  auto in = constantFloats(op.getInScale());
-  auto w = constantFloats(op.getWScale());
-  auto out = constantFloats(op.getOutScale());
-  if (!in || !w || !out)
+  auto multipliers = bnn::requantizeMultipliers(op);
+  if (!multipliers)
     return std::nullopt;
   SmallVector<int32_t> mants, exps;
-  for (float ws : *w) {
-    // volatile: each step rounds to float32 whatever the host's
-    // FLT_EVAL_METHOD, exactly as the C kernel's float expression does.
-    volatile float product = (*in)[0] * ws;
-    volatile float m = product / (*out)[0];
-    float mv = m;
-    if (!std::isfinite(mv) || !(mv > 0.0f))
-      return std::nullopt;
+  for (float mv : *multipliers) {
     uint32_t bits;
     std::memcpy(&bits, &mv, sizeof bits);
     int32_t biased = static_cast<int32_t>((bits >> 23) & 0xff);
