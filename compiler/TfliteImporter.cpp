@@ -180,6 +180,30 @@ bool resolveAxis(Axis &a, bool same) {
   return true;
 }
 
+/// A TFLite Conv2D or DepthwiseConv2D in ONNX Conv terms.
+struct ConvGeometry {
+  bool depthwise;
+  int8_t activation;
+  int64_t kh, kw, outC, group, inPerGroup;
+  Axis h, w;
+};
+
+/// The ONNX filter [O, I/group, kh, kw] of a TFLite filter: [O, kh, kw, I]
+/// for Conv2D, [1, kh, kw, C * M] for DepthwiseConv2D.
+template <typename T>
+std::vector<T> tfliteFilterToOihw(ArrayRef<T> w, const ConvGeometry &g) {
+  int64_t outC = g.outC, inG = g.inPerGroup, kh = g.kh, kw = g.kw;
+  std::vector<T> oihw(outC * inG * kh * kw);
+  for (int64_t o = 0; o < outC; ++o)
+    for (int64_t i = 0; i < inG; ++i)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          oihw[((o * inG + i) * kh + y) * kw + x] =
+              g.depthwise ? w[(y * kw + x) * outC + o]
+                          : w[((o * kh + y) * kw + x) * inG + i];
+  return oihw;
+}
+
 class Converter {
 public:
   Converter(const tfl::Model &model, int64_t maxNodes, ::onnx::ModelProto &out)
@@ -708,6 +732,11 @@ private:
 
   // ---- operators --------------------------------------------------------
   bool convertConv(const tfl::Operator &op, bool depthwise);
+  std::optional<ConvGeometry> convGeometry(const tfl::Operator &op,
+                                           bool depthwise,
+                                           ArrayRef<int64_t> xShape,
+                                           ArrayRef<int64_t> wShape);
+  void convAttributes(::onnx::NodeProto *n, const ConvGeometry &g);
   bool convertPool(const tfl::Operator &op, bool max);
   bool convertFullyConnected(const tfl::Operator &op);
   bool convertBinary(const tfl::Operator &op, StringRef onnxOp, int8_t act);
@@ -1030,76 +1059,91 @@ bool Converter::convertConv(const tfl::Operator &op, bool depthwise) {
   if (wShape.size() != 4 || !weights)
     return fail("the filter '" + tensorName(in(op, 1)) +
                 "' must be a 4-D float32 constant");
-  int8_t padding, act;
+  auto g = convGeometry(op, depthwise, *xShape, wShape);
+  if (!g)
+    return false;
+  std::vector<float> oihw = tfliteFilterToOihw<float>(*weights, *g);
+  auto x = input(in(op, 0), /*nchw=*/true);
+  if (!x)
+    return false;
+  std::vector<std::string> ins = {
+      *x, floatConstant(opName + "/filter",
+                        {g->outC, g->inPerGroup, g->kh, g->kw}, oihw)};
+  if (in(op, 2) >= 0) {
+    auto bias = constFloats(in(op, 2));
+    if (!bias || bias->size() != static_cast<size_t>(g->outC))
+      return fail("the bias must be a float32 constant of " + Twine(g->outC) +
+                  " values");
+    ins.push_back(floatConstant(opName + "/bias", {g->outC}, *bias));
+  }
+  std::string y = output("conv");
+  convAttributes(node("Conv", ins, y), *g);
+  auto r = activation(y, g->activation);
+  if (!r)
+    return false;
+  define(outIndex(op), Val{*r, /*nchw=*/true});
+  return true;
+}
+
+/// Reads the options of a Conv2D or DepthwiseConv2D and checks its filter
+/// against the input's channels.
+std::optional<ConvGeometry>
+Converter::convGeometry(const tfl::Operator &op, bool depthwise,
+                        ArrayRef<int64_t> xShape, ArrayRef<int64_t> wShape) {
+  ConvGeometry g;
+  g.depthwise = depthwise;
+  int8_t padding;
   int64_t sh, sw, dh, dw;
   if (depthwise) {
     auto *o = op.builtin_options_as_DepthwiseConv2DOptions();
     if (!o)
-      return fail("DepthwiseConv2DOptions are missing");
-    padding = o->padding(), act = o->fused_activation_function();
+      return fail("DepthwiseConv2DOptions are missing"), std::nullopt;
+    padding = o->padding(), g.activation = o->fused_activation_function();
     sh = o->stride_h(), sw = o->stride_w();
     dh = o->dilation_h_factor(), dw = o->dilation_w_factor();
   } else {
     auto *o = op.builtin_options_as_Conv2DOptions();
     if (!o)
-      return fail("Conv2DOptions are missing");
-    padding = o->padding(), act = o->fused_activation_function();
+      return fail("Conv2DOptions are missing"), std::nullopt;
+    padding = o->padding(), g.activation = o->fused_activation_function();
     sh = o->stride_h(), sw = o->stride_w();
     dh = o->dilation_h_factor(), dw = o->dilation_w_factor();
   }
-  int64_t c = (*xShape)[3], kh = wShape[1], kw = wShape[2];
-  int64_t outC, group, inPerGroup;
+  int64_t c = xShape[3];
+  g.kh = wShape[1], g.kw = wShape[2];
+  if (c < 1)
+    return fail("the input has no channels"), std::nullopt;
   if (depthwise) {
     // Filter [1, kh, kw, C * M]: output channel c * M + m reads channel c.
-    if (wShape[0] != 1 || c == 0 || wShape[3] % c != 0)
+    if (wShape[0] != 1 || wShape[3] % c != 0)
       return fail("depthwise filter shape does not match " + Twine(c) +
-                  " input channels");
-    outC = wShape[3], group = c, inPerGroup = 1;
+                  " input channels"),
+             std::nullopt;
+    g.outC = wShape[3], g.group = c, g.inPerGroup = 1;
   } else {
     // Filter [O, kh, kw, I]; I < C is a grouped convolution.
-    if (wShape[3] == 0 || c % wShape[3] != 0 || wShape[0] % (c / wShape[3]))
+    if (wShape[3] < 1 || c % wShape[3] != 0 || wShape[0] % (c / wShape[3]))
       return fail("filter input channels " + Twine(wShape[3]) +
-                  " do not divide the " + Twine(c) + " input channels");
-    outC = wShape[0], group = c / wShape[3], inPerGroup = wShape[3];
+                  " do not divide the " + Twine(c) + " input channels"),
+             std::nullopt;
+    g.outC = wShape[0], g.group = c / wShape[3], g.inPerGroup = wShape[3];
   }
-  Axis ah{(*xShape)[1], kh, sh, dh}, aw{(*xShape)[2], kw, sw, dw};
-  if (!resolveAxis(ah, padding == tfl::Padding_SAME) ||
-      !resolveAxis(aw, padding == tfl::Padding_SAME))
+  g.h = Axis{xShape[1], g.kh, sh, dh};
+  g.w = Axis{xShape[2], g.kw, sw, dw};
+  if (!resolveAxis(g.h, padding == tfl::Padding_SAME) ||
+      !resolveAxis(g.w, padding == tfl::Padding_SAME))
     return fail("invalid window: strides and dilations must be positive "
-                "and the filter must fit the input");
-  // ONNX filter [O, I/group, kh, kw].
-  std::vector<float> oihw(outC * inPerGroup * kh * kw);
-  for (int64_t o = 0; o < outC; ++o)
-    for (int64_t i = 0; i < inPerGroup; ++i)
-      for (int64_t y = 0; y < kh; ++y)
-        for (int64_t x = 0; x < kw; ++x)
-          oihw[((o * inPerGroup + i) * kh + y) * kw + x] =
-              depthwise ? (*weights)[(y * kw + x) * outC + o]
-                        : (*weights)[((o * kh + y) * kw + x) * inPerGroup + i];
-  auto x = input(in(op, 0), /*nchw=*/true);
-  if (!x)
-    return false;
-  std::vector<std::string> ins = {
-      *x, floatConstant(opName + "/filter", {outC, inPerGroup, kh, kw}, oihw)};
-  if (in(op, 2) >= 0) {
-    auto bias = constFloats(in(op, 2));
-    if (!bias || bias->size() != static_cast<size_t>(outC))
-      return fail("the bias must be a float32 constant of " + Twine(outC) +
-                  " values");
-    ins.push_back(floatConstant(opName + "/bias", {outC}, *bias));
-  }
-  std::string y = output("conv");
-  auto *n = node("Conv", ins, y);
-  intsAttr(n, "kernel_shape", {kh, kw});
-  intsAttr(n, "strides", {sh, sw});
-  intsAttr(n, "dilations", {dh, dw});
-  intsAttr(n, "pads", {ah.padBegin, aw.padBegin, ah.padEnd, aw.padEnd});
-  intAttr(n, "group", group);
-  auto r = activation(y, act);
-  if (!r)
-    return false;
-  define(outIndex(op), Val{*r, /*nchw=*/true});
-  return true;
+                "and the filter must fit the input"),
+           std::nullopt;
+  return g;
+}
+
+void Converter::convAttributes(::onnx::NodeProto *n, const ConvGeometry &g) {
+  intsAttr(n, "kernel_shape", {g.kh, g.kw});
+  intsAttr(n, "strides", {g.h.stride, g.w.stride});
+  intsAttr(n, "dilations", {g.h.dilation, g.w.dilation});
+  intsAttr(n, "pads", {g.h.padBegin, g.w.padBegin, g.h.padEnd, g.w.padEnd});
+  intAttr(n, "group", g.group);
 }
 
 bool Converter::convertPool(const tfl::Operator &op, bool max) {
@@ -1533,52 +1577,14 @@ bool Converter::convertQuantizedConv(const tfl::Operator &op, bool depthwise) {
   if (llvm::any_of(wq->zeroPoints, [](int64_t z) { return z != 0; }))
     return fail("the filter's zero points must be 0 (TFLite's int8 weights "
                 "are symmetric)");
-  int8_t padding, act;
-  int64_t sh, sw, dh, dw;
-  if (depthwise) {
-    auto *o = op.builtin_options_as_DepthwiseConv2DOptions();
-    if (!o)
-      return fail("DepthwiseConv2DOptions are missing");
-    padding = o->padding(), act = o->fused_activation_function();
-    sh = o->stride_h(), sw = o->stride_w();
-    dh = o->dilation_h_factor(), dw = o->dilation_w_factor();
-  } else {
-    auto *o = op.builtin_options_as_Conv2DOptions();
-    if (!o)
-      return fail("Conv2DOptions are missing");
-    padding = o->padding(), act = o->fused_activation_function();
-    sh = o->stride_h(), sw = o->stride_w();
-    dh = o->dilation_h_factor(), dw = o->dilation_w_factor();
-  }
-  int64_t c = xShape[3], kh = wShape[1], kw = wShape[2];
-  int64_t outC, group, inPerGroup;
-  if (depthwise) {
-    if (wShape[0] != 1 || c == 0 || wShape[3] % c != 0)
-      return fail("depthwise filter shape does not match " + Twine(c) +
-                  " input channels");
-    outC = wShape[3], group = c, inPerGroup = 1;
-  } else {
-    if (wShape[3] == 0 || c % wShape[3] != 0 || wShape[0] % (c / wShape[3]))
-      return fail("filter input channels " + Twine(wShape[3]) +
-                  " do not divide the " + Twine(c) + " input channels");
-    outC = wShape[0], group = c / wShape[3], inPerGroup = wShape[3];
-  }
-  Axis ah{xShape[1], kh, sh, dh}, aw{xShape[2], kw, sw, dw};
-  if (!resolveAxis(ah, padding == tfl::Padding_SAME) ||
-      !resolveAxis(aw, padding == tfl::Padding_SAME))
-    return fail("invalid window: strides and dilations must be positive "
-                "and the filter must fit the input");
+  auto g = convGeometry(op, depthwise, xShape, wShape);
+  if (!g)
+    return false;
+  int64_t outC = g->outC;
   auto yShape = shapeOf(*tensor(yi));
-  if (yShape != SmallVector<int64_t>{xShape[0], ah.out, aw.out, outC})
+  if (yShape != SmallVector<int64_t>{xShape[0], g->h.out, g->w.out, outC})
     return fail("the output shape does not match the convolution");
-  std::vector<int8_t> oihw(outC * inPerGroup * kh * kw);
-  for (int64_t o = 0; o < outC; ++o)
-    for (int64_t i = 0; i < inPerGroup; ++i)
-      for (int64_t y = 0; y < kh; ++y)
-        for (int64_t x = 0; x < kw; ++x)
-          oihw[((o * inPerGroup + i) * kh + y) * kw + x] =
-              depthwise ? (*weights)[(y * kw + x) * outC + o]
-                        : (*weights)[((o * kh + y) * kw + x) * inPerGroup + i];
+  std::vector<int8_t> oihw = tfliteFilterToOihw<int8_t>(*weights, *g);
   std::optional<std::vector<int32_t>> bias;
   if (bi >= 0) {
     const tfl::Tensor *b = tensor(bi);
@@ -1594,15 +1600,13 @@ bool Converter::convertQuantizedConv(const tfl::Operator &op, bool depthwise) {
   std::string acc = output("acc");
   auto *n = node(
       "ConvInteger",
-      {*x, int8Constant(opName + "/filter", {outC, inPerGroup, kh, kw}, oihw),
+      {*x,
+       int8Constant(opName + "/filter", {outC, g->inPerGroup, g->kh, g->kw},
+                    oihw),
        int8Constant(opName + "/x_zero_point", {},
                     ArrayRef<int8_t>(int8_t(xq->zeroPoints[0])))},
       acc);
-  intsAttr(n, "kernel_shape", {kh, kw});
-  intsAttr(n, "strides", {sh, sw});
-  intsAttr(n, "dilations", {dh, dw});
-  intsAttr(n, "pads", {ah.padBegin, aw.padBegin, ah.padEnd, aw.padEnd});
-  intAttr(n, "group", group);
+  convAttributes(n, *g);
   if (bias) {
     std::string sum = output("bias");
     node("Add", {acc, int32Constant(opName + "/bias", {1, outC, 1, 1}, *bias)},
@@ -1610,9 +1614,9 @@ bool Converter::convertQuantizedConv(const tfl::Operator &op, bool depthwise) {
     acc = sum;
   }
   // A per-tensor filter scale is one multiplier for every channel.
-  auto y = requantize(acc, {xShape[0], outC, ah.out, aw.out}, xq->scales[0],
-                      wq->scales, yq->scales[0], yq->zeroPoints[0],
-                      /*axis=*/1, act);
+  auto y = requantize(acc, {xShape[0], outC, g->h.out, g->w.out},
+                      xq->scales[0], wq->scales, yq->scales[0],
+                      yq->zeroPoints[0], /*axis=*/1, g->activation);
   if (!y)
     return false;
   define(yi, Val{*y, /*nchw=*/true});
@@ -1975,6 +1979,8 @@ bool Converter::convertLceBconv(const tfl::Operator &op) {
   if (*channelsIn != c)
     return fail("channels_in is " + Twine(*channelsIn) + " but the input "
                 "packs " + Twine(c) + " channels");
+  if (c < 1)
+    return fail("the input has no channels");
   // Filter: int32 words [O, kh, kw, words per group], bit 1 = -1.
   int32_t wi = in(op, 1);
   const tfl::Tensor *w = tensor(wi);

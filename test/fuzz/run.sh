@@ -15,7 +15,11 @@
 # BNNC_FUZZ_JOBS (ninja -j, default 2), BNNC_FUZZ_SECONDS (optional
 # -max_total_time per target, for bounded smoke runs), BNNC_FUZZ_BUILD_TYPE
 # (CMake build type of a new build directory, default RelWithDebInfo),
-# BNNC_FUZZ_CHUNK (executions per libFuzzer process, default 10^6).
+# BNNC_FUZZ_CHUNK (executions per libFuzzer process, default 10^6),
+# BNNC_FUZZ_SEED (libFuzzer's -seed for the first process, chunk k uses
+# SEED + k; unset: a random seed per process). A seeded run mutates the
+# same inputs in the same order on every machine, so a finding of CI's
+# smoke run does not depend on luck; long runs stay random.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${BNNC_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
@@ -82,10 +86,13 @@ for t in "${TARGETS[@]}"; do
   # (measured: 642 MB resident for 34 MB of live heap after 300k inputs)
   # until the 2 GB limit would report an out-of-memory that is no bug of ours.
   done_runs=0
+  chunk=0
   start=$(date +%s)
   while [ "$done_runs" -lt "$RUNS" ]; do
     n=$((RUNS - done_runs < CHUNK ? RUNS - done_runs : CHUNK))
     extra=()
+    [ -n "${BNNC_FUZZ_SEED:-}" ] && extra+=(-seed=$((BNNC_FUZZ_SEED + chunk)))
+    chunk=$((chunk + 1))
     if [ -n "$deadline" ]; then
       left=$((deadline - $(date +%s)))
       [ "$left" -le 0 ] && break

@@ -411,6 +411,15 @@ def bad_models():
             tiny_int8(defect).serialize()
     cases["tfl_zero_stride"] = tiny(options=conv2d_options(SAME, 0, 1)).serialize()
     cases["tfl_filter_channels"] = tiny(filter=rand(np.random.default_rng(1), 3, 3, 3, 5)).serialize()
+    # An input with no channels: 0 % I == 0, so the group count I / C is 0
+    # (a fuzzer finding: a division by zero in the channel check).
+    m = tiny()
+    m.tensors[0] = ([1, 4, 4, 0],) + m.tensors[0][1:]
+    cases["tfl_zero_channels"] = m.serialize()
+    m = tiny_int8()
+    m.tensors[0] = ([1, 4, 4, 0],) + m.tensors[0][1:]
+    m.tensors[1] = ([1, 4, 4, 0],) + m.tensors[1][1:]
+    cases["tfl_int8_zero_channels"] = m.serialize()
     m = Model()
     x = m.input([1, 4, 4, 32], "x")
     q = m.tensor([1, 4, 4, 1], np.int32, name="q")
