@@ -50,7 +50,7 @@ static ArrayRef<SupportedOp> handListedOps() {
       {"LogSoftmax", lo, hi, kFloat},
       {"MatMul", lo, hi, kFloat},
       {"Max", lo, hi, kNumeric},
-      {"MaxPool", lo, hi, kFloat},
+      {"MaxPool", lo, hi, kFloat | kInt8 | kUint8}, // int8/uint8: opset 12
       {"Mean", 8, hi, kFloat},
       {"Min", lo, hi, kNumeric},
       {"Mul", lo, hi, kNumeric},

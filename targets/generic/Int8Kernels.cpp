@@ -276,7 +276,9 @@ LogicalResult GenericKernels::packQuantized(bnn::PackQuantizedOp op,
   }
   emitKernelCall(e, "bnnc_pack_" + suffixOf(op.getInput()) + "_nchw_to_nhwc32",
                  {params, e.input(op.getInput()),
-                  std::to_string(op.getZeroPoint()),
+                  // I64Attr getters return uint64_t: a negative zero
+                  // point printed unsigned was a 20-digit constant.
+                  std::to_string(static_cast<int64_t>(op.getZeroPoint())),
                   "(uint32_t *)" + e.output(op.getOutput())});
   return success();
 }

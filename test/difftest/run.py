@@ -3,14 +3,16 @@
 
     run.py [--bnnc PATH] [--work DIR] [--jobs 2] [--targets LIST]
            [--tol T] [--batch K] [--json FILE] [MODELDIR_OR_CORPUS...]
-           [--gen N --seed S [--chunk 200] [--ort] [--gen-arg ARG]...]
+           [--gen N --seed S [--chunk 200] [--ort | --int8] [--gen-arg ARG]...]
 
 Every argument is a model directory (model.onnx, meta.json, in_*/ref_*.bin,
 as written by gen.py) or a directory of such directories. Needs only
 python3 (no numpy, no torch) and the cross toolchains of scripts/setup.sh.
 --gen N also generates N models with gen.py (Debian's /usr/bin/python3
 with torch) in chunks, runs them, keeps the failing ones and, with --ort,
-checks their references with onnxruntime (ort_check.py).
+checks their references with onnxruntime (ort_check.py). With --int8,
+--gen draws quantized models with qgen.py instead, whose references are
+onnxruntime's (run them with --tol 0: the int8 paths are exact).
 
 Per model, bnnc compiles four variants:
     generic      --target=generic, built with the host cc
@@ -657,6 +659,10 @@ def main():
                          "--gen-arg=--untrained-percent=100")
     ap.add_argument("--gen-python", default="/usr/bin/python3",
                     help="the Python with torch and onnx, for --gen")
+    ap.add_argument("--int8", action="store_true",
+                    help="--gen draws quantized models with qgen.py (numpy, onnx and "
+                         "onnxruntime-node on NODE_PATH; their references are "
+                         "onnxruntime's) instead of binarized ones with gen.py")
     ap.add_argument("--ort", action="store_true",
                     help="with --gen: also check the references with onnxruntime "
                          "(ort_check.py; needs onnx and test/difftest/ort/node_modules)")
@@ -697,17 +703,20 @@ def main():
         if kind == "gen":
             out = os.path.join(args.work, "gen-s%d" % args.seed)
             count = min(args.chunk, args.gen - what)
-            r = subprocess.run([args.gen_python, os.path.join(HERE, "gen.py"), "--seed",
+            script = "qgen.py" if args.int8 else "gen.py"
+            r = subprocess.run([args.gen_python, os.path.join(HERE, script), "--seed",
                                 str(args.seed), "--start", str(what), "--count", str(count),
-                                "--out", out] + args.gen_arg, stdout=subprocess.DEVNULL)
+                                "--out", out] + args.gen_arg, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL if args.int8 else None)
             if r.returncode:
-                sys.exit("run.py: gen.py failed")
-            names = ["s%d_%04d" % (args.seed, i) for i in range(what, what + count)]
+                sys.exit("run.py: %s failed" % script)
+            names = [("q%d_%04d" if args.int8 else "s%d_%04d") % (args.seed, i)
+                     for i in range(what, what + count)]
             models = [Model(os.path.join(out, n)) for n in names]
         else:
             models = what
         stats = evaluate(models, variants, args, runtime)
-        if args.ort and kind == "gen":
+        if args.ort and kind == "gen" and not args.int8:
             ort_check(models, out, args)
         totals.add(models, stats)
         if not args.keep:

@@ -4,6 +4,12 @@
 #   test/difftest/run.sh N [SEED]   generate N models with gen.py (needs torch:
 #                                   Debian's /usr/bin/python3) from SEED (default
 #                                   1) and run them, then every regression model
+#   test/difftest/run.sh --int8 N [SEED]
+#                                   generate N quantized models with qgen.py
+#                                   (numpy, onnx, and onnxruntime-node in
+#                                   test/difftest/ort or on NODE_PATH) and
+#                                   run them exactly (--tol 0), then the
+#                                   committed int8 corpus
 #   test/difftest/run.sh DIR...     run committed model directories or corpora
 #                                   (e.g. test/difftest/corpus), then every
 #                                   regression model
@@ -21,7 +27,14 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 BNNC="${BNNC:-$ROOT/build/bin/bnnc}"
 WORK="${BNNC_DIFFTEST_WORK:-$ROOT/build/difftest}"
 PY="${PYTHON:-python3}"
-[ $# -ge 1 ] || { sed -n '2,20p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,26p' "$0"; exit 2; }
+if [ "$1" = --int8 ]; then
+  N="${2:?run.sh --int8 N [SEED]}"
+  SEED="${3:-1}"
+  export NODE_PATH="${NODE_PATH:-$HERE/ort/node_modules}"
+  exec "$PY" "$HERE/run.py" --bnnc "$BNNC" --work "$WORK/q$SEED" --jobs "${JOBS:-2}" \
+    --int8 --tol 0 --gen "$N" --seed "$SEED" --json "$WORK/q$SEED.json" "$HERE/qcorpus"
+fi
 if [[ "$1" =~ ^[0-9]+$ ]]; then
   N="$1"
   SEED="${2:-1}"

@@ -419,3 +419,25 @@ func.func @tflite_add(%a: tensor<1x4xi8>, %b: tensor<1x4xi8>) -> tensor<1x4xi8> 
   %0 = onnx.TfliteAdd %a, %b {a_zero_point = -5 : i64, b_zero_point = 7 : i64, a_multiplier = 1431655765 : i64, a_shift = -1 : i64, b_multiplier = 1073741824 : i64, b_shift = 0 : i64, multiplier = 1288490141 : i64, shift = -19 : i64, zero_point = 3 : i64, min = 3 : i64, max = 127 : i64} : (tensor<1x4xi8>, tensor<1x4xi8>) -> tensor<1x4xi8>
   return %0 : tensor<1x4xi8>
 }
+
+// -----
+
+// MaxPool on int8 and uint8 tensors (opset 12) is the integer pool, padding
+// included (an all-padding window is the type's minimum); AveragePool stays
+// float only.
+// CHECK-LABEL: func.func @maxpool_int8
+// CHECK: bnn.maxpool2d %arg0 {dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<1x2x5x5xui8> -> tensor<1x2x3x3xui8>
+// CHECK: bnn.maxpool2d %{{.*}} {{.*}}kernel = array<i64: 1, 2>{{.*}} : tensor<1x3x1x4xi8> -> tensor<1x3x1x3xi8>
+func.func @maxpool_int8(%x: tensor<1x2x5x5xui8>, %z: tensor<1x3x4xi8>) -> (tensor<1x2x3x3xui8>, tensor<1x3x3xi8>) {
+  %p = onnx.MaxPool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<1x2x5x5xui8> -> tensor<1x2x3x3xui8>
+  %q = onnx.MaxPool %z {kernel_shape = array<i64: 2>} : tensor<1x3x4xi8> -> tensor<1x3x3xi8>
+  return %p, %q : tensor<1x2x3x3xui8>, tensor<1x3x3xi8>
+}
+
+// -----
+
+func.func @avgpool_int8(%x: tensor<1x2x4x4xui8>) -> tensor<1x2x2x2xui8> {
+  // expected-error @+1 {{element type ui8 is not supported (float kernels need float32)}}
+  %p = onnx.AveragePool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xui8> -> tensor<1x2x2x2xui8>
+  return %p : tensor<1x2x2x2xui8>
+}
