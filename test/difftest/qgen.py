@@ -9,28 +9,33 @@ Writes DIR/q<S>_<i>/ with model.onnx, meta.json, in_<set>_0.bin and
 ref_<set>_0.bin in run.py's format. Needs numpy, onnx and onnxruntime-node
 (the oracle); no torch. Model i of seed S is the same on every run.
 
-Families (meta.json "spec"):
+Families (meta.json "spec"; docs/difftest.md, "Quantized models"):
   qdq      QuantizeLinear/DequantizeLinear pairs around float layers, as
            quantization tools write them: Conv (1-D or 2-D, kernel 1-3,
            stride 1-2, dilation 1-2, pads, groups 1/2 or depthwise), with
            or without an int32 bias (scale s_x * s_w), ReLU or Clip(0, 6)
-           fused or not, MaxPool (inside or outside the QDQ pair), then
-           Flatten and Gemm; activations uint8 or int8 (zero points
+           before the QuantizeLinear, two parallel convolutions merged by a
+           QDQ Add or Concat, MaxPool (inside a pair or on the integers),
+           then Flatten and Gemm; activations uint8 or int8 (zero points
            anywhere in range), weights int8 per channel (opset 13) or per
-           tensor, or uint8 per tensor with a zero point.
+           tensor, or uint8 per tensor with a zero point; opset 13 or 10.
+  bnn      a QDQ first layer, binary layers between int8 tensors (Sign or
+           Where binarizers of the dequantized tensor, +-1 Conv weights,
+           a per-channel affine, ReLU), a QDQ Gemm head.
   qlinear  the operator format: QLinearConv chains, ConvInteger followed by
-           Cast and Mul, a QLinearMatMul or MatMulInteger head, with the
-           same variety of zero points, scales and geometry.
+           Cast, Mul and QuantizeLinear, a QLinearMatMul or MatMulInteger
+           head, in the type combinations onnxruntime's kernels take.
 Every model's input is float; its output is a DequantizeLinear (float).
 
-The reference is onnxruntime with all graph optimizations (its QDQ
-fusion runs QLinearConv/QGemm, the formula bnnc implements: docs/int8.md,
-"Semantics"). The model also runs with optimizations off (each node its own
-kernel, float Conv between the pairs); a row where the two differ hangs on
-a rounding tie that the float accumulation order decides, and is marked
-near (not required to match). Two input sets: random values, and values
-on exact rounding ties of the input quantizer (k + 1/2 steps), some beyond
-its range.
+The reference is onnxruntime with graph optimizations off. qlinear models
+run as they are. QDQ layers run through an integer twin (integer_twin): a
+second graph of standard operators that computes docs/int8.md's
+requantization exactly. The twin is checked against onnxruntime's own
+integer kernels: with all optimizations its QDQ fusion runs the model as
+QLinearConv/QGemm, and when it fused every layer the outputs must be equal
+or the generator stops. Two input sets: random values, and values on exact
+rounding ties of the input quantizer (k + 1/2 steps), some beyond its
+range.
 """
 import argparse
 import json
@@ -46,7 +51,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "models"))
 from make_int8_models import run_ort  # noqa: E402
 
 F32 = np.float32
-QTYPE = {np.dtype(np.int8): TensorProto.INT8, np.dtype(np.uint8): TensorProto.UINT8}
 
 
 def qrange(dtype):
