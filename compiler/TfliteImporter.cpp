@@ -1087,9 +1087,10 @@ bool Converter::convertConv(const tfl::Operator &op, bool depthwise) {
 
 /// Reads the options of a Conv2D or DepthwiseConv2D and checks its filter
 /// against the input's channels.
-std::optional<ConvGeometry>
-Converter::convGeometry(const tfl::Operator &op, bool depthwise,
-                        ArrayRef<int64_t> xShape, ArrayRef<int64_t> wShape) {
+std::optional<ConvGeometry> Converter::convGeometry(const tfl::Operator &op,
+                                                    bool depthwise,
+                                                    ArrayRef<int64_t> xShape,
+                                                    ArrayRef<int64_t> wShape) {
   ConvGeometry g;
   g.depthwise = depthwise;
   int8_t padding;
@@ -1598,14 +1599,13 @@ bool Converter::convertQuantizedConv(const tfl::Operator &op, bool depthwise) {
   if (!x)
     return false;
   std::string acc = output("acc");
-  auto *n = node(
-      "ConvInteger",
-      {*x,
-       int8Constant(opName + "/filter", {outC, g->inPerGroup, g->kh, g->kw},
-                    oihw),
-       int8Constant(opName + "/x_zero_point", {},
-                    ArrayRef<int8_t>(int8_t(xq->zeroPoints[0])))},
-      acc);
+  auto *n = node("ConvInteger",
+                 {*x,
+                  int8Constant(opName + "/filter",
+                               {outC, g->inPerGroup, g->kh, g->kw}, oihw),
+                  int8Constant(opName + "/x_zero_point", {},
+                               ArrayRef<int8_t>(int8_t(xq->zeroPoints[0])))},
+                 acc);
   convAttributes(n, *g);
   if (bias) {
     std::string sum = output("bias");
@@ -1614,9 +1614,9 @@ bool Converter::convertQuantizedConv(const tfl::Operator &op, bool depthwise) {
     acc = sum;
   }
   // A per-tensor filter scale is one multiplier for every channel.
-  auto y = requantize(acc, {xShape[0], outC, g->h.out, g->w.out},
-                      xq->scales[0], wq->scales, yq->scales[0],
-                      yq->zeroPoints[0], /*axis=*/1, g->activation);
+  auto y = requantize(acc, {xShape[0], outC, g->h.out, g->w.out}, xq->scales[0],
+                      wq->scales, yq->scales[0], yq->zeroPoints[0], /*axis=*/1,
+                      g->activation);
   if (!y)
     return false;
   define(yi, Val{*y, /*nchw=*/true});

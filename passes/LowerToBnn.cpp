@@ -554,11 +554,11 @@ private:
   /// integers is exact, and an empty window is the type's minimum, as
   /// bnnc_maxpool2d_i8/u8 compute it. AveragePool is float only.
   template <typename PoolOp> LogicalResult lowerPool(PoolOp op, bool average) {
-    if (failed(average ? requireF32(op)
-                       : requireElementTypes(
-                             op,
-                             [](Type e) { return e.isF32() || e.isInteger(8); },
-                             " (MaxPool takes float32, int8 and uint8)")))
+    if (failed(average
+                   ? requireF32(op)
+                   : requireElementTypes(
+                         op, [](Type e) { return e.isF32() || e.isInteger(8); },
+                         " (MaxPool takes float32, int8 and uint8)")))
       return failure();
     auto x = tensorType(op.getX());
     auto g = window2D(op, x.getShape(), op.getKernelShape(), op.getStrides(),

@@ -70,13 +70,11 @@ struct BnnPlanMemoryPass final
       return signalPassFailure();
     }
     std::vector<ArenaBuffer> buffers;
-    SmallVector<SmallVector<Operation *, 1>> writers;
+    SmallVector<SmallVector<OpResult, 1>> writers;
     collectBuffers(func, buffers, writers);
     int64_t arenaSize = planArena(buffers, alignment);
+    setOffsets(buffers, writers);
     Builder builder(&getContext());
-    for (auto [b, ops] : llvm::zip(buffers, writers))
-      for (Operation *op : ops)
-        op->setAttr(bnn::kOffsetAttr, builder.getI64IntegerAttr(b.offset));
     func->setAttr(bnn::kArenaSizeAttr, builder.getI64IntegerAttr(arenaSize));
     func->setAttr(bnn::kArenaLowerBoundAttr,
                   builder.getI64IntegerAttr(arenaLowerBound(buffers)));
@@ -97,12 +95,38 @@ struct BnnPlanMemoryPass final
     return index.lookup(op);
   }
 
+  /// kOffsetAttr on a single-result op; kResultOffsetsAttr (and result 0's
+  /// offset as kOffsetAttr) on an op with several results, whose results
+  /// each have a buffer of their own.
+  void setOffsets(ArrayRef<ArenaBuffer> buffers,
+                  ArrayRef<SmallVector<OpResult, 1>> writers) {
+    Builder builder(&getContext());
+    DenseMap<Operation *, SmallVector<int64_t>> multi;
+    for (auto [b, results] : llvm::zip(buffers, writers))
+      for (OpResult r : results) {
+        Operation *op = r.getOwner();
+        if (op->getNumResults() == 1) {
+          op->setAttr(bnn::kOffsetAttr, builder.getI64IntegerAttr(b.offset));
+          continue;
+        }
+        auto &offsets = multi[op];
+        offsets.resize(op->getNumResults(), -1);
+        offsets[r.getResultNumber()] = b.offset;
+      }
+    for (auto &[op, offsets] : multi) {
+      op->setAttr(bnn::kResultOffsetsAttr,
+                  builder.getDenseI64ArrayAttr(offsets));
+      if (offsets[0] >= 0)
+        op->setAttr(bnn::kOffsetAttr, builder.getI64IntegerAttr(offsets[0]));
+    }
+  }
+
   /// One buffer per kernel result that is neither a constant, a view, nor a
   /// graph output (kernels write outputs straight into the caller's buffer),
   /// except that an in-place result joins its operand's buffer. `writers`
-  /// holds the ops whose results live in each buffer.
+  /// holds the results that live in each buffer.
   void collectBuffers(func::FuncOp func, std::vector<ArenaBuffer> &buffers,
-                      SmallVector<SmallVector<Operation *, 1>> &writers) {
+                      SmallVector<SmallVector<OpResult, 1>> &writers) {
     Block &body = func.getBody().front();
     DenseMap<Operation *, int64_t> index;
     int64_t i = 0;
@@ -121,10 +145,19 @@ struct BnnPlanMemoryPass final
 
     DenseMap<Value, size_t> bufferOf;
     for (Operation &op : body) {
-      if (op.getNumResults() != 1 || bnn::isView(&op) ||
-          op.hasTrait<OpTrait::ConstantLike>() || &op == terminator)
+      if (bnn::isView(&op) || op.hasTrait<OpTrait::ConstantLike>() ||
+          &op == terminator)
         continue;
-      Value result = op.getResult(0);
+      // Several results (bnn.dynamic_quantize): a buffer each.
+      if (op.getNumResults() > 1) {
+        for (OpResult result : op.getResults())
+          if (!returned.contains(result))
+            addBuffer(result, index[&op], lastUse, buffers, writers, bufferOf);
+        continue;
+      }
+      if (op.getNumResults() != 1)
+        continue;
+      OpResult result = op.getResult(0);
       if (returned.contains(result))
         continue;
       if (auto conv = dyn_cast<bnn::QConv2DOp>(&op);
@@ -149,18 +182,27 @@ struct BnnPlanMemoryPass final
         }
       if (reuse) {
         buffers[*reuse].end = std::max(buffers[*reuse].end, end);
-        writers[*reuse].push_back(&op);
+        writers[*reuse].push_back(result);
         bufferOf[result] = *reuse;
         continue;
       }
-      bufferOf[result] = buffers.size();
-      ArenaBuffer b;
-      b.size = alignTo(bnn::tensorBytes(result.getType()), alignment);
-      b.begin = at;
-      b.end = end;
-      buffers.push_back(b);
-      writers.push_back({&op});
+      addBuffer(result, at, lastUse, buffers, writers, bufferOf);
     }
+  }
+
+  /// A new buffer for `result`, written by the op at index `at`.
+  void addBuffer(OpResult result, int64_t at,
+                 const DenseMap<Value, int64_t> &lastUse,
+                 std::vector<ArenaBuffer> &buffers,
+                 SmallVector<SmallVector<OpResult, 1>> &writers,
+                 DenseMap<Value, size_t> &bufferOf) {
+    bufferOf[result] = buffers.size();
+    ArenaBuffer b;
+    b.size = alignTo(bnn::tensorBytes(result.getType()), alignment);
+    b.begin = at;
+    b.end = std::max(at, lastUse.lookup(result));
+    buffers.push_back(b);
+    writers.push_back({result});
   }
 };
 

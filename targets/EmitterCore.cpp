@@ -483,15 +483,15 @@ std::string CEmitter::output(Value v) {
   auto it = exprs.find(v);
   if (it != exprs.end())
     return request(it->second);
-  Operation *op = v.getDefiningOp();
-  assert(!op->hasAttr(bnn::kFusedIntoUserAttr) &&
+  assert(!v.getDefiningOp()->hasAttr(bnn::kFusedIntoUserAttr) &&
          "a fused result has no buffer to write");
-  auto offset = op->getAttrOfType<IntegerAttr>(bnn::kOffsetAttr);
+  // emitBody checked that every written result has an offset.
+  std::optional<int64_t> offset = bnn::arenaOffset(v);
   std::string type =
       cType(cast<RankedTensorType>(v.getType()).getElementType());
   std::string name = uniqueName("t" + std::to_string(exprs.size()));
   bodyOS << "  " << type << " *const " << name << " = (" << type
-         << " *)(arena_bytes + " << (offset ? offset.getInt() : 0) << ");\n";
+         << " *)(arena_bytes + " << offset.value_or(0) << ");\n";
   usesArena = true;
   exprs[v] = name;
   return name;
@@ -532,9 +532,14 @@ LogicalResult CEmitter::emitBody() {
     }
     // A result fused into its user (bnn.fused_into_user) has no bytes: its
     // kernel writes the user's result instead, and nothing reads it.
-    if (op.getNumResults() == 1 && !exprs.count(op.getResult(0)) &&
-        !op.hasAttr(bnn::kOffsetAttr) && !op.hasAttr(bnn::kFusedIntoUserAttr))
-      return op.emitError("result has no arena offset; run bnn-plan-memory");
+    // Every result the kernel writes needs its own bytes: a result without
+    // an offset would silently share offset 0 with others.
+    if (!op.hasAttr(bnn::kFusedIntoUserAttr))
+      for (OpResult r : op.getResults())
+        if (!exprs.count(r) && !bnn::arenaOffset(r))
+          return op.emitError("result #")
+                 << r.getResultNumber()
+                 << " has no arena offset; run bnn-plan-memory";
     bodyOS << "\n  /* " << op.getName().stripDialect() << " ["
            << nodeNameText(op.getLoc()) << "]: ";
     bodyOS << join(map_range(op.getOperandTypes(),

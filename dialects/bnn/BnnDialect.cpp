@@ -105,6 +105,23 @@ int64_t bnnc::bnn::tensorBytes(Type type) {
          std::max<int64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
 }
 
+std::optional<int64_t> bnnc::bnn::arenaOffset(Value v) {
+  auto result = dyn_cast<OpResult>(v);
+  if (!result)
+    return std::nullopt;
+  Operation *op = result.getOwner();
+  if (op->getNumResults() > 1) {
+    auto all = op->getAttrOfType<DenseI64ArrayAttr>(kResultOffsetsAttr);
+    if (!all || all.size() != static_cast<int64_t>(op->getNumResults()) ||
+        all[result.getResultNumber()] < 0)
+      return std::nullopt;
+    return all[result.getResultNumber()];
+  }
+  if (auto offset = op->getAttrOfType<IntegerAttr>(kOffsetAttr))
+    return offset.getInt();
+  return std::nullopt;
+}
+
 SmallVector<std::string> bnnc::bnn::nodeNames(Location loc) {
   SmallVector<std::string> names;
   loc->walk([&](Location l) {

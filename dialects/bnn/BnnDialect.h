@@ -39,8 +39,12 @@ class InPlaceElementwise
 namespace bnnc::bnn {
 
 /// Discardable attribute set by bnn-plan-memory: byte offset of an op's
-/// result in the arena.
+/// result in the arena (of result 0 for an op with several results).
 constexpr llvm::StringLiteral kOffsetAttr = "bnn.offset";
+/// Discardable attribute set by bnn-plan-memory on an op with several
+/// results (bnn.dynamic_quantize): each result's byte offset in the arena,
+/// -1 for a result that has none (a graph output).
+constexpr llvm::StringLiteral kResultOffsetsAttr = "bnn.result_offsets";
 /// Function attributes set by bnn-plan-memory: planned arena size and the
 /// lower bound (largest total of simultaneously live tensors), in bytes.
 constexpr llvm::StringLiteral kArenaSizeAttr = "bnn.arena_size";
@@ -88,6 +92,10 @@ mlir::Value viewSource(mlir::Value v, bool singleUse = false);
 /// Bytes of a ranked tensor (i1 takes a byte per element): what the arena
 /// plan, the emitted C and the report all count.
 int64_t tensorBytes(mlir::Type type);
+
+/// The arena byte offset bnn-plan-memory gave `v` (kOffsetAttr, or its
+/// entry of kResultOffsetsAttr), or nullopt if it gave none.
+std::optional<int64_t> arenaOffset(mlir::Value v);
 
 /// The ONNX node names a location carries (fused locations keep all).
 llvm::SmallVector<std::string> nodeNames(mlir::Location loc);

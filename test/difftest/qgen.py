@@ -25,6 +25,8 @@ Families (meta.json "spec"; docs/difftest.md, "Quantized models"):
   qlinear  the operator format: QLinearConv chains, ConvInteger followed by
            Cast, Mul and QuantizeLinear, a QLinearMatMul or MatMulInteger
            head, in the type combinations onnxruntime's kernels take.
+  dynamic  onnxruntime's dynamic quantization: DynamicQuantizeLinear,
+           ConvInteger or MatMulInteger, Cast and the two scales (15%).
 Every model's input is float; its output is a DequantizeLinear (float).
 
 The reference is onnxruntime with graph optimizations off. qlinear models
@@ -438,8 +440,100 @@ def unsigned_weights(rng, qdq, x):
     return rng.random() < 0.2 and (qdq or x.dtype == np.uint8)
 
 
+def dynamic_layer(g, rng, spec, x, shape, last):
+    """onnxruntime's dynamic quantization (quantize_dynamic): the float
+    input quantized at run time (DynamicQuantizeLinear: uint8, scale and
+    zero point from the tensor's range), MatMulInteger or ConvInteger with
+    int8 or uint8 weights, Cast, the two scales multiplied in either order
+    ((acc * s_x) * s_w, or acc * (s_x * s_w) with the product computed at
+    run time), an optional float bias and ReLU. Every step is ONNX's own
+    operator: the model is its own reference."""
+    q, xs, xz = [g.name(n) for n in ("dq_x", "dq_scale", "dq_zp")]
+    g.nodes.append(helper.make_node("DynamicQuantizeLinear", [x], [q, xs, xz],
+                                    name=q))
+    g.ops.append("DynamicQuantizeLinear")
+    conv = len(shape) > 2
+    dims = len(shape) - 2
+    if conv:
+        gm = conv_geometry(rng, shape[1], min(shape[2:]))
+        gm["group"] = 1
+        if min(out_len(l, gm) for l in shape[2:]) < 1:
+            gm.update(k=1, dil=1, pad=0)
+        cout = int(rng.integers(1, 13))
+        wshape = [cout, shape[1]] + [gm["k"]] * dims
+    else:
+        cout = int(rng.integers(2, 11)) if last else int(rng.integers(2, 33))
+        wshape = [cout, shape[1]]
+    w = Weights(rng, wshape, False, rng.random() < 0.3)
+    if conv:
+        acc = g.node("ConvInteger", [q, g.const("w", w.q), xz, g.const("wz", w.zp)],
+                     "convint", kernel_shape=[gm["k"]] * dims,
+                     strides=[gm["stride"]] * dims, dilations=[gm["dil"]] * dims,
+                     pads=[gm["pad"]] * (2 * dims))
+        out = [shape[0], cout] + [out_len(l, gm) for l in shape[2:]]
+    else:
+        acc = g.node("MatMulInteger", [q, g.const("w", w.q.T), xz, g.const("wz", w.zp)],
+                     "matmulint")
+        out = [shape[0], cout]
+    f = g.node("Cast", [acc], "cast", to=TensorProto.FLOAT)
+    ws = g.const("ws", np.asarray(w.scale, F32))
+    order = str(rng.choice(["chain", "product"]))
+    if order == "chain":
+        y = g.node("Mul", [g.node("Mul", [f, xs]), ws])
+    else:
+        y = g.node("Mul", [f, g.node("Mul", [xs, ws])])
+    bias = rng.random() < 0.6
+    if bias:
+        bshape = [cout] + [1] * dims
+        y = g.node("Add", [y, g.const("b", rng.normal(0, 0.5, size=bshape).astype(F32))])
+    relu = not last and rng.random() < 0.6
+    if relu:
+        y = g.node("Relu", [y])
+    spec["layers"].append({"op": "conv" if conv else "gemm", "form": "dynamic",
+                           "cout": cout, "w_type": str(w.q.dtype), "scales": order,
+                           "bias": bias, "relu": relu})
+    return y, out
+
+
+def build_dynamic(seed, index, attempt):
+    rng = np.random.default_rng([seed, index, attempt])
+    batch = int(rng.integers(1, 5))
+    conv = rng.random() < 0.4
+    shape = ([batch, int(rng.integers(1, 5))] + [int(rng.integers(4, 10))] * 2
+             if conv else [batch, int(rng.integers(4, 65))])
+    spec = {"family": "dynamic", "seed": seed, "index": index, "attempt": attempt,
+            "batch": batch, "opset": 13, "layers": []}
+    g = Graph("")
+    x, cur = "x", list(shape)
+    n = int(rng.integers(1, 4))
+    for i in range(n):
+        if len(cur) > 2 and i == n - 1:
+            x = g.node("Flatten", [x], "flatten", axis=1)
+            cur = [cur[0], int(np.prod(cur[1:]))]
+        x, cur = dynamic_layer(g, rng, spec, x, cur, i == n - 1)
+    g.nodes[-1].output[0] = "logits"
+    graph = helper.make_graph(
+        g.nodes, "q%d_%d" % (seed, index),
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, cur)],
+        initializer=g.inits)
+    model = helper.make_model(graph, producer_name="qgen.py",
+                              opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model, full_check=True)
+    x0 = rng.normal(0, 1, size=shape).astype(F32)
+    # Non-negative values (min(0, x) = 0: the zero point is 0), the first
+    # row constant.
+    x1 = np.abs(rng.normal(0, 2, size=shape)).astype(F32)
+    x1[0] = F32(0.75)
+    return model, None, spec, [("random", x0), ("nonnegative", x1)], cur, sorted(set(g.ops))
+
+
 def build(seed, index, attempt):
-    # The family does not depend on the attempt.
+    # The family does not depend on the attempt; dynamic quantization (15%)
+    # has a draw of its own.
+    if np.random.default_rng([seed, index, 7]).random() < 0.15:
+        return build_dynamic(seed, index, attempt)
     r = np.random.default_rng([seed, index]).random()
     fam = "qdq" if r < 0.45 else "bnn" if r < 0.7 else "qlinear"
     rng = np.random.default_rng([seed, index, attempt])

@@ -125,3 +125,34 @@ func.func @fused_requantize(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
   %y = bnn.dequantize %r, %s {axis = 1 : i64} : (tensor<1x4x4x4xi8>, tensor<f32>) -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// An op with several results (bnn.dynamic_quantize: the uint8 tensor, its
+// scale and its zero point) gets a buffer per result, listed in
+// bnn.result_offsets (-1: a graph output), with result 0's also as
+// bnn.offset. All three are live at the qmatmul that reads them (its int32
+// result must not share their bytes), and the scale until the Mul after
+// it: the cast after the qmatmul takes the bytes of the tensor and the zero
+// point (offset 0), never the scale's (16). (The planner once skipped such
+// ops; the emitter then put all three results and the qmatmul's at offset
+// 0, silently: wrong outputs.)
+// CHECK-LABEL: func.func @several_results
+// CHECK-SAME: bnn.arena_lower_bound = 64 : i64, bnn.arena_size = 64 : i64
+// CHECK: bnn.dynamic_quantize %arg0 {bnn.offset = 0 : i64, bnn.result_offsets = array<i64: 0, 16, 32>}
+// CHECK: bnn.qmatmul {{.*}} {bnn.offset = 48 : i64}
+// CHECK: bnn.elementwise "cast" {{.*}} {bnn.offset = 0 : i64}
+// CHECK-LABEL: func.func @several_results_returned
+// CHECK: bnn.dynamic_quantize %arg0 {bnn.offset = 0 : i64, bnn.result_offsets = array<i64: 0, -1, 16>}
+func.func @several_results(%x: tensor<2x8xf32>, %w: tensor<8x2xi8>) -> tensor<2x2xf32> {
+  %q, %s, %z = bnn.dynamic_quantize %x : (tensor<2x8xf32>) -> (tensor<2x8xui8>, tensor<f32>, tensor<ui8>)
+  %acc = bnn.qmatmul %q, %w a_zero_point %z : (tensor<2x8xui8>, tensor<8x2xi8>, tensor<ui8>) -> tensor<2x2xi32>
+  %f = bnn.elementwise "cast" %acc : (tensor<2x2xi32>) -> tensor<2x2xf32>
+  %y = bnn.elementwise "mul" %f, %s : (tensor<2x2xf32>, tensor<f32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+func.func @several_results_returned(%x: tensor<2x8xf32>, %w: tensor<8x2xi8>) -> (tensor<2x2xi32>, tensor<f32>) {
+  %q, %s, %z = bnn.dynamic_quantize %x : (tensor<2x8xf32>) -> (tensor<2x8xui8>, tensor<f32>, tensor<ui8>)
+  %acc = bnn.qmatmul %q, %w a_zero_point %z : (tensor<2x8xui8>, tensor<8x2xi8>, tensor<ui8>) -> tensor<2x2xi32>
+  return %acc, %s : tensor<2x2xi32>, tensor<f32>
+}
