@@ -140,6 +140,13 @@ def conv_geometry(rng, c, length):
     return {"k": k, "stride": stride, "dil": dil, "pad": pad, "group": group}
 
 
+def conv_attrs(g, dims):
+    """ONNX Conv attributes of a geometry drawn by conv_geometry."""
+    return dict(kernel_shape=[g["k"]] * dims, strides=[g["stride"]] * dims,
+                dilations=[g["dil"]] * dims, pads=[g["pad"]] * (2 * dims),
+                group=g["group"])
+
+
 def out_len(length, g):
     return (length + 2 * g["pad"] - ((g["k"] - 1) * g["dil"] + 1)) // g["stride"] + 1
 
@@ -194,9 +201,7 @@ def integer_twin(t, x, w, bias, layer, m, zp, dtype, activation=None):
         mshape = [-1]
     else:
         dims = len(x.shape) - 2
-        acc = t.node("Conv", ins, "conv", kernel_shape=[layer["k"]] * dims,
-                     strides=[layer["stride"]] * dims, dilations=[layer["dil"]] * dims,
-                     pads=[layer["pad"]] * (2 * dims), group=layer["group"])
+        acc = t.node("Conv", ins, "conv", **conv_attrs(layer, dims))
         mshape = [-1] + [1] * dims
     v = t.node("Mul", [acc, t.const("m", np.asarray(m, F32).reshape(mshape)
                                     if np.ndim(m) else np.asarray(m, F32))])
@@ -252,9 +257,7 @@ def qdq_layer(b, t, rng, spec, x, layer, w, opset):
         shape = [x.shape[0], cout]
     else:
         dims = len(x.shape) - 2
-        y = b.node("Conv", ins, "conv", kernel_shape=[layer["k"]] * dims,
-                   strides=[layer["stride"]] * dims, dilations=[layer["dil"]] * dims,
-                   pads=[layer["pad"]] * (2 * dims), group=layer["group"])
+        y = b.node("Conv", ins, "conv", **conv_attrs(layer, dims))
         shape = [x.shape[0], cout] + [out_len(l, layer) for l in x.shape[2:]]
     act = str(rng.choice(["none", "relu", "relu", "clip"]))
     y = apply_activation(b, y, act, opset)
@@ -287,15 +290,11 @@ def qlinear_layer(b, t, rng, spec, x, layer, w):
     scale = next_scale(rng, spread)
     gemm = layer["op"] == "gemm"
     dims = len(x.shape) - 2
-    attrs = {} if gemm else dict(
-        kernel_shape=[layer["k"]] * dims, strides=[layer["stride"]] * dims,
-        dilations=[layer["dil"]] * dims, pads=[layer["pad"]] * (2 * dims),
-        group=layer["group"])
+    attrs = {} if gemm else conv_attrs(layer, dims)
     shape = [x.shape[0], cout] if gemm else \
         [x.shape[0], cout] + [out_len(l, layer) for l in x.shape[2:]]
     # MatMul takes w as [K, N]: a per-column scale.
     wq = w.q.T if gemm else w.q
-    bias = None
     if integer:
         # onnxruntime's ConvInteger takes a per-tensor weight zero point
         # (per-channel int8 weights have zero points 0).
@@ -305,7 +304,7 @@ def qlinear_layer(b, t, rng, spec, x, layer, w):
                       b.const("wz", wz)], "matmulint" if gemm else "convint", **attrs)
         f = b.node("Cast", [acc], "cast", to=TensorProto.FLOAT)
         m = (F32(x.scale) * w.scale).astype(F32)
-        mc = m if not m.ndim else (m.reshape([-1] + [1] * dims) if not gemm else m)
+        mc = m.reshape([-1] + [1] * dims) if m.ndim and not gemm else m
         y = b.quantize(b.node("Mul", [f, b.const("m", mc)]), scale, zp, dt)
         spec["layers"].append(dict(layer, form="integer", cout=cout,
                                    per_channel=bool(w.scale.ndim), w_type=str(w.q.dtype),
@@ -316,8 +315,7 @@ def qlinear_layer(b, t, rng, spec, x, layer, w):
            b.const("ys", np.array(scale, F32)), b.const("yz", np.array(zp, dt))]
     has_bias = not gemm and rng.random() < 0.7
     if has_bias:
-        bias = rng.integers(-2000, 2000, size=cout).astype(np.int32)
-        ins.append(b.const("b", bias))
+        ins.append(b.const("b", rng.integers(-2000, 2000, size=cout).astype(np.int32)))
     y = b.node("QLinearMatMul" if gemm else "QLinearConv", ins,
                "qmatmul" if gemm else "qconv", **attrs)
     spec["layers"].append(dict(layer, form="qlinear", cout=cout, bias=has_bias,
@@ -391,10 +389,7 @@ def binary_block(b, t, rng, spec, x, g, cout, dims):
             sgn = g_.node("Where", [g_.node("Less", [a, zero]), minus, plus])
         else:  # -1 at 0
             sgn = g_.node("Where", [g_.node("Greater", [a, zero]), plus, minus])
-        y = g_.node("Conv", [sgn, g_.const("wb", w)], "bconv",
-                    kernel_shape=[g["k"]] * dims, strides=[g["stride"]] * dims,
-                    dilations=[g["dil"]] * dims, pads=[g["pad"]] * (2 * dims),
-                    group=g["group"])
+        y = g_.node("Conv", [sgn, g_.const("wb", w)], "bconv", **conv_attrs(g, dims))
         y = g_.node("Add", [g_.node("Mul", [y, g_.const("alpha", alpha)]),
                             g_.const("beta", beta)])
         if relu:
@@ -467,9 +462,7 @@ def dynamic_layer(g, rng, spec, x, shape, last):
     w = Weights(rng, wshape, False, rng.random() < 0.3)
     if conv:
         acc = g.node("ConvInteger", [q, g.const("w", w.q), xz, g.const("wz", w.zp)],
-                     "convint", kernel_shape=[gm["k"]] * dims,
-                     strides=[gm["stride"]] * dims, dilations=[gm["dil"]] * dims,
-                     pads=[gm["pad"]] * (2 * dims))
+                     "convint", **conv_attrs(gm, dims))
         out = [shape[0], cout] + [out_len(l, gm) for l in shape[2:]]
     else:
         acc = g.node("MatMulInteger", [q, g.const("w", w.q.T), xz, g.const("wz", w.zp)],
